@@ -1,0 +1,1 @@
+"""Generated from protos/streamvisor/v1 by scripts/gen.sh. Do not edit."""

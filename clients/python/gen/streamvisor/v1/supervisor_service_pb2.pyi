@@ -1,0 +1,255 @@
+import datetime
+
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from streamvisor.v1 import supervisor_pb2 as _supervisor_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class CreateSupervisorRequest(_message.Message):
+    __slots__ = ("supervisor_id", "spec", "validate_only")
+    SUPERVISOR_ID_FIELD_NUMBER: _ClassVar[int]
+    SPEC_FIELD_NUMBER: _ClassVar[int]
+    VALIDATE_ONLY_FIELD_NUMBER: _ClassVar[int]
+    supervisor_id: str
+    spec: _supervisor_pb2.SupervisorSpec
+    validate_only: bool
+    def __init__(self, supervisor_id: _Optional[str] = ..., spec: _Optional[_Union[_supervisor_pb2.SupervisorSpec, _Mapping]] = ..., validate_only: _Optional[bool] = ...) -> None: ...
+
+class CreateSupervisorResponse(_message.Message):
+    __slots__ = ("supervisor",)
+    SUPERVISOR_FIELD_NUMBER: _ClassVar[int]
+    supervisor: _supervisor_pb2.Supervisor
+    def __init__(self, supervisor: _Optional[_Union[_supervisor_pb2.Supervisor, _Mapping]] = ...) -> None: ...
+
+class GetSupervisorRequest(_message.Message):
+    __slots__ = ("supervisor_id",)
+    SUPERVISOR_ID_FIELD_NUMBER: _ClassVar[int]
+    supervisor_id: str
+    def __init__(self, supervisor_id: _Optional[str] = ...) -> None: ...
+
+class GetSupervisorResponse(_message.Message):
+    __slots__ = ("supervisor",)
+    SUPERVISOR_FIELD_NUMBER: _ClassVar[int]
+    supervisor: _supervisor_pb2.Supervisor
+    def __init__(self, supervisor: _Optional[_Union[_supervisor_pb2.Supervisor, _Mapping]] = ...) -> None: ...
+
+class ListSupervisorsRequest(_message.Message):
+    __slots__ = ("page_size", "page_token", "states", "stream_types")
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    STATES_FIELD_NUMBER: _ClassVar[int]
+    STREAM_TYPES_FIELD_NUMBER: _ClassVar[int]
+    page_size: int
+    page_token: str
+    states: _containers.RepeatedScalarFieldContainer[_supervisor_pb2.SupervisorState]
+    stream_types: _containers.RepeatedScalarFieldContainer[_supervisor_pb2.StreamType]
+    def __init__(self, page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., states: _Optional[_Iterable[_Union[_supervisor_pb2.SupervisorState, str]]] = ..., stream_types: _Optional[_Iterable[_Union[_supervisor_pb2.StreamType, str]]] = ...) -> None: ...
+
+class ListSupervisorsResponse(_message.Message):
+    __slots__ = ("supervisors", "next_page_token")
+    SUPERVISORS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    supervisors: _containers.RepeatedCompositeFieldContainer[_supervisor_pb2.Supervisor]
+    next_page_token: str
+    def __init__(self, supervisors: _Optional[_Iterable[_Union[_supervisor_pb2.Supervisor, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class UpdateSupervisorRequest(_message.Message):
+    __slots__ = ("supervisor_id", "spec", "etag")
+    SUPERVISOR_ID_FIELD_NUMBER: _ClassVar[int]
+    SPEC_FIELD_NUMBER: _ClassVar[int]
+    ETAG_FIELD_NUMBER: _ClassVar[int]
+    supervisor_id: str
+    spec: _supervisor_pb2.SupervisorSpec
+    etag: str
+    def __init__(self, supervisor_id: _Optional[str] = ..., spec: _Optional[_Union[_supervisor_pb2.SupervisorSpec, _Mapping]] = ..., etag: _Optional[str] = ...) -> None: ...
+
+class UpdateSupervisorResponse(_message.Message):
+    __slots__ = ("supervisor",)
+    SUPERVISOR_FIELD_NUMBER: _ClassVar[int]
+    supervisor: _supervisor_pb2.Supervisor
+    def __init__(self, supervisor: _Optional[_Union[_supervisor_pb2.Supervisor, _Mapping]] = ...) -> None: ...
+
+class SuspendSupervisorRequest(_message.Message):
+    __slots__ = ("supervisor_id", "etag")
+    SUPERVISOR_ID_FIELD_NUMBER: _ClassVar[int]
+    ETAG_FIELD_NUMBER: _ClassVar[int]
+    supervisor_id: str
+    etag: str
+    def __init__(self, supervisor_id: _Optional[str] = ..., etag: _Optional[str] = ...) -> None: ...
+
+class SuspendSupervisorResponse(_message.Message):
+    __slots__ = ("supervisor",)
+    SUPERVISOR_FIELD_NUMBER: _ClassVar[int]
+    supervisor: _supervisor_pb2.Supervisor
+    def __init__(self, supervisor: _Optional[_Union[_supervisor_pb2.Supervisor, _Mapping]] = ...) -> None: ...
+
+class ResumeSupervisorRequest(_message.Message):
+    __slots__ = ("supervisor_id", "etag")
+    SUPERVISOR_ID_FIELD_NUMBER: _ClassVar[int]
+    ETAG_FIELD_NUMBER: _ClassVar[int]
+    supervisor_id: str
+    etag: str
+    def __init__(self, supervisor_id: _Optional[str] = ..., etag: _Optional[str] = ...) -> None: ...
+
+class ResumeSupervisorResponse(_message.Message):
+    __slots__ = ("supervisor",)
+    SUPERVISOR_FIELD_NUMBER: _ClassVar[int]
+    supervisor: _supervisor_pb2.Supervisor
+    def __init__(self, supervisor: _Optional[_Union[_supervisor_pb2.Supervisor, _Mapping]] = ...) -> None: ...
+
+class TerminateSupervisorRequest(_message.Message):
+    __slots__ = ("supervisor_id", "etag")
+    SUPERVISOR_ID_FIELD_NUMBER: _ClassVar[int]
+    ETAG_FIELD_NUMBER: _ClassVar[int]
+    supervisor_id: str
+    etag: str
+    def __init__(self, supervisor_id: _Optional[str] = ..., etag: _Optional[str] = ...) -> None: ...
+
+class TerminateSupervisorResponse(_message.Message):
+    __slots__ = ("supervisor",)
+    SUPERVISOR_FIELD_NUMBER: _ClassVar[int]
+    supervisor: _supervisor_pb2.Supervisor
+    def __init__(self, supervisor: _Optional[_Union[_supervisor_pb2.Supervisor, _Mapping]] = ...) -> None: ...
+
+class ListSupervisorHistoryRequest(_message.Message):
+    __slots__ = ("supervisor_id", "page_size", "page_token")
+    SUPERVISOR_ID_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    supervisor_id: str
+    page_size: int
+    page_token: str
+    def __init__(self, supervisor_id: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListSupervisorHistoryResponse(_message.Message):
+    __slots__ = ("events", "next_page_token")
+    EVENTS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    events: _containers.RepeatedCompositeFieldContainer[_supervisor_pb2.AuditEvent]
+    next_page_token: str
+    def __init__(self, events: _Optional[_Iterable[_Union[_supervisor_pb2.AuditEvent, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class GetOffsetsRequest(_message.Message):
+    __slots__ = ("supervisor_id",)
+    SUPERVISOR_ID_FIELD_NUMBER: _ClassVar[int]
+    supervisor_id: str
+    def __init__(self, supervisor_id: _Optional[str] = ...) -> None: ...
+
+class PartitionOffsets(_message.Message):
+    __slots__ = ("partition", "checkpoint", "earliest", "latest", "lag", "bounded_range")
+    PARTITION_FIELD_NUMBER: _ClassVar[int]
+    CHECKPOINT_FIELD_NUMBER: _ClassVar[int]
+    EARLIEST_FIELD_NUMBER: _ClassVar[int]
+    LATEST_FIELD_NUMBER: _ClassVar[int]
+    LAG_FIELD_NUMBER: _ClassVar[int]
+    BOUNDED_RANGE_FIELD_NUMBER: _ClassVar[int]
+    partition: int
+    checkpoint: int
+    earliest: int
+    latest: int
+    lag: int
+    bounded_range: _supervisor_pb2.OffsetRange
+    def __init__(self, partition: _Optional[int] = ..., checkpoint: _Optional[int] = ..., earliest: _Optional[int] = ..., latest: _Optional[int] = ..., lag: _Optional[int] = ..., bounded_range: _Optional[_Union[_supervisor_pb2.OffsetRange, _Mapping]] = ...) -> None: ...
+
+class GetOffsetsResponse(_message.Message):
+    __slots__ = ("supervisor_id", "partitions", "total_lag", "bounded_done", "bounded_total", "read_time")
+    SUPERVISOR_ID_FIELD_NUMBER: _ClassVar[int]
+    PARTITIONS_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_LAG_FIELD_NUMBER: _ClassVar[int]
+    BOUNDED_DONE_FIELD_NUMBER: _ClassVar[int]
+    BOUNDED_TOTAL_FIELD_NUMBER: _ClassVar[int]
+    READ_TIME_FIELD_NUMBER: _ClassVar[int]
+    supervisor_id: str
+    partitions: _containers.RepeatedCompositeFieldContainer[PartitionOffsets]
+    total_lag: int
+    bounded_done: int
+    bounded_total: int
+    read_time: _timestamp_pb2.Timestamp
+    def __init__(self, supervisor_id: _Optional[str] = ..., partitions: _Optional[_Iterable[_Union[PartitionOffsets, _Mapping]]] = ..., total_lag: _Optional[int] = ..., bounded_done: _Optional[int] = ..., bounded_total: _Optional[int] = ..., read_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ResetSupervisorRequest(_message.Message):
+    __slots__ = ("supervisor_id", "request_id", "dry_run")
+    SUPERVISOR_ID_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    DRY_RUN_FIELD_NUMBER: _ClassVar[int]
+    supervisor_id: str
+    request_id: str
+    dry_run: bool
+    def __init__(self, supervisor_id: _Optional[str] = ..., request_id: _Optional[str] = ..., dry_run: _Optional[bool] = ...) -> None: ...
+
+class ResetSupervisorResponse(_message.Message):
+    __slots__ = ("changes", "generation", "dry_run")
+    CHANGES_FIELD_NUMBER: _ClassVar[int]
+    GENERATION_FIELD_NUMBER: _ClassVar[int]
+    DRY_RUN_FIELD_NUMBER: _ClassVar[int]
+    changes: _containers.RepeatedCompositeFieldContainer[_supervisor_pb2.OffsetChange]
+    generation: int
+    dry_run: bool
+    def __init__(self, changes: _Optional[_Iterable[_Union[_supervisor_pb2.OffsetChange, _Mapping]]] = ..., generation: _Optional[int] = ..., dry_run: _Optional[bool] = ...) -> None: ...
+
+class PartitionResetTarget(_message.Message):
+    __slots__ = ("partition", "offset", "timestamp")
+    PARTITION_FIELD_NUMBER: _ClassVar[int]
+    OFFSET_FIELD_NUMBER: _ClassVar[int]
+    TIMESTAMP_FIELD_NUMBER: _ClassVar[int]
+    partition: int
+    offset: int
+    timestamp: _timestamp_pb2.Timestamp
+    def __init__(self, partition: _Optional[int] = ..., offset: _Optional[int] = ..., timestamp: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ResetOffsetsRequest(_message.Message):
+    __slots__ = ("supervisor_id", "targets", "request_id", "dry_run")
+    SUPERVISOR_ID_FIELD_NUMBER: _ClassVar[int]
+    TARGETS_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    DRY_RUN_FIELD_NUMBER: _ClassVar[int]
+    supervisor_id: str
+    targets: _containers.RepeatedCompositeFieldContainer[PartitionResetTarget]
+    request_id: str
+    dry_run: bool
+    def __init__(self, supervisor_id: _Optional[str] = ..., targets: _Optional[_Iterable[_Union[PartitionResetTarget, _Mapping]]] = ..., request_id: _Optional[str] = ..., dry_run: _Optional[bool] = ...) -> None: ...
+
+class ResetOffsetsResponse(_message.Message):
+    __slots__ = ("changes", "generation", "dry_run")
+    CHANGES_FIELD_NUMBER: _ClassVar[int]
+    GENERATION_FIELD_NUMBER: _ClassVar[int]
+    DRY_RUN_FIELD_NUMBER: _ClassVar[int]
+    changes: _containers.RepeatedCompositeFieldContainer[_supervisor_pb2.OffsetChange]
+    generation: int
+    dry_run: bool
+    def __init__(self, changes: _Optional[_Iterable[_Union[_supervisor_pb2.OffsetChange, _Mapping]]] = ..., generation: _Optional[int] = ..., dry_run: _Optional[bool] = ...) -> None: ...
+
+class ResetToLatestAndBackfillRequest(_message.Message):
+    __slots__ = ("supervisor_id", "backfill_task_count", "request_id", "dry_run")
+    SUPERVISOR_ID_FIELD_NUMBER: _ClassVar[int]
+    BACKFILL_TASK_COUNT_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    DRY_RUN_FIELD_NUMBER: _ClassVar[int]
+    supervisor_id: str
+    backfill_task_count: int
+    request_id: str
+    dry_run: bool
+    def __init__(self, supervisor_id: _Optional[str] = ..., backfill_task_count: _Optional[int] = ..., request_id: _Optional[str] = ..., dry_run: _Optional[bool] = ...) -> None: ...
+
+class ResetToLatestAndBackfillResponse(_message.Message):
+    __slots__ = ("supervisor_id", "backfill_supervisor_id", "backfill_ranges", "changes", "unrecoverable_ranges", "generation", "dry_run")
+    SUPERVISOR_ID_FIELD_NUMBER: _ClassVar[int]
+    BACKFILL_SUPERVISOR_ID_FIELD_NUMBER: _ClassVar[int]
+    BACKFILL_RANGES_FIELD_NUMBER: _ClassVar[int]
+    CHANGES_FIELD_NUMBER: _ClassVar[int]
+    UNRECOVERABLE_RANGES_FIELD_NUMBER: _ClassVar[int]
+    GENERATION_FIELD_NUMBER: _ClassVar[int]
+    DRY_RUN_FIELD_NUMBER: _ClassVar[int]
+    supervisor_id: str
+    backfill_supervisor_id: str
+    backfill_ranges: _containers.RepeatedCompositeFieldContainer[_supervisor_pb2.OffsetRange]
+    changes: _containers.RepeatedCompositeFieldContainer[_supervisor_pb2.OffsetChange]
+    unrecoverable_ranges: _containers.RepeatedCompositeFieldContainer[_supervisor_pb2.OffsetRange]
+    generation: int
+    dry_run: bool
+    def __init__(self, supervisor_id: _Optional[str] = ..., backfill_supervisor_id: _Optional[str] = ..., backfill_ranges: _Optional[_Iterable[_Union[_supervisor_pb2.OffsetRange, _Mapping]]] = ..., changes: _Optional[_Iterable[_Union[_supervisor_pb2.OffsetChange, _Mapping]]] = ..., unrecoverable_ranges: _Optional[_Iterable[_Union[_supervisor_pb2.OffsetRange, _Mapping]]] = ..., generation: _Optional[int] = ..., dry_run: _Optional[bool] = ...) -> None: ...

@@ -1,0 +1,1 @@
+"""streamvisor: a gRPC control plane for streaming-ingestion supervisors."""
