@@ -5,11 +5,19 @@
 #
 #   eval "$(scripts/kafka.sh start)"   # exports KAFKA_BOOTSTRAP=127.0.0.1:<port>
 #
+# In a `set -e` script prefer  out="$(scripts/kafka.sh start)"; eval "$out"
+# (the assignment fails the script; eval of an empty string would succeed).
+#
 # Only the `export ...` line goes to stdout; all other output goes to stderr.
 #
 # The broker jars come from Maven Central (scripts/kafka/pom.xml), are cached
 # per Kafka version and reused on later runs. Needs: java (17+), mvn, python3
 # with confluent-kafka (the readiness check uses the same client as the tests).
+#
+# Note for tests/benchmarks: CreateTopics returns (and metadata shows leaders)
+# before the broker has created the partitions' logs; a 1000-partition topic
+# takes ~7 s more on disk (~3 s with STREAMVISOR_RUN_DIR on tmpfs, e.g.
+# /dev/shm/...) before ListOffsets/produce stop failing with NOT_LEADER.
 #
 # Environment:
 #   KAFKA_PORT              broker port              (default 19092)
@@ -91,9 +99,13 @@ ensure_libs() {
   local t0=$SECONDS
   rm -rf "$LIBS" "$LIBS.tmp"
   # stdout of mvn goes to stderr: stdout is reserved for the export line.
-  mvn -B -q -Dstyle.color=never -f "$POM" dependency:copy-dependencies \
-    -DoutputDirectory="$LIBS.tmp" -DincludeScope=runtime >&2 \
-    || die "mvn dependency:copy-dependencies failed"
+  # Maven's output is kept in a file (shown on failure): stdout is reserved
+  # for the export line, and -q still leaves ANSI noise behind.
+  if ! mvn -B -q -f "$POM" dependency:copy-dependencies \
+      -DoutputDirectory="$LIBS.tmp" -DincludeScope=runtime >"$dir/mvn.log" 2>&1; then
+    tail -n 40 "$dir/mvn.log" >&2
+    die "mvn dependency:copy-dependencies failed (full log: $dir/mvn.log)"
+  fi
   ls "$LIBS.tmp"/kafka_2.13-*.jar >/dev/null 2>&1 || die "no kafka_2.13 jar after mvn fetch"
   mv "$LIBS.tmp" "$LIBS"
   printf '%s\n' "$want" >"$stamp"
@@ -120,6 +132,22 @@ port_in_use() {
   (exec 3<>"/dev/tcp/$HOST/$1") 2>/dev/null
 }
 
+# SIGTERM = controlled shutdown (flushes logs, writes clean-shutdown markers
+# so the next start skips log recovery), sent to the broker's process group.
+# SIGKILL if it has not exited after STOP_TIMEOUT seconds.
+stop_pid() {
+  local pid="$1" deadline=$((SECONDS + STOP_TIMEOUT))
+  kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+  while kill -0 "$pid" 2>/dev/null && (( SECONDS < deadline )); do
+    sleep 0.5
+  done
+  if kill -0 "$pid" 2>/dev/null; then
+    log "pid $pid still running after ${STOP_TIMEOUT}s, sending SIGKILL"
+    kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
+    while kill -0 "$pid" 2>/dev/null; do sleep 0.2; done
+  fi
+}
+
 show_logs() {
   local f
   for f in "$OUT_FILE" "$LOG_FILE"; do
@@ -129,13 +157,17 @@ show_logs() {
   done
 }
 
-# Poll the broker with the same client library the tests use, until it serves
-# metadata with itself as a registered broker, the JVM dies, or time runs out.
+# Poll the broker with the same client library the tests use until it serves
+# metadata with itself registered *and* answers ListOffsets for every existing
+# partition, the JVM dies, or time runs out. The second part matters after a
+# restart: metadata is served a few seconds before all partitions are loaded
+# (ListOffsets meanwhile fails with NOT_LEADER / UNKNOWN_LEADER_EPOCH).
 wait_ready() {
   local pid="$1"
   KAFKA_BOOTSTRAP="$BOOTSTRAP" "$PYTHON" - "$pid" "$START_TIMEOUT" <<'PY'
 import logging, os, sys, time
-from confluent_kafka.admin import AdminClient
+from confluent_kafka import TopicPartition
+from confluent_kafka.admin import AdminClient, OffsetSpec
 
 pid, timeout = int(sys.argv[1]), float(sys.argv[2])
 quiet = logging.getLogger("kafka.sh.readiness")
@@ -144,19 +176,30 @@ quiet.propagate = False
 # librdkafka would print "Connection refused" lines while the broker boots.
 admin = AdminClient({"bootstrap.servers": os.environ["KAFKA_BOOTSTRAP"]}, logger=quiet)
 deadline = time.monotonic() + timeout
+last = "no answer"
 while True:
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
-        sys.exit("broker process %d exited during startup" % pid)
+        sys.exit("kafka.sh: broker process %d exited during startup" % pid)
     try:
         md = admin.list_topics(timeout=2)
-        if md.brokers:
-            sys.exit(0)
-    except Exception:
-        pass
+        if not md.brokers:
+            last = "metadata lists no broker yet"
+        else:
+            tps = [TopicPartition(t, p) for t, tm in md.topics.items() for p in tm.partitions]
+            if not tps:
+                sys.exit(0)
+            res = admin.list_offsets({tp: OffsetSpec.latest() for tp in tps}, request_timeout=10)
+            errs = [(tp, f.exception()) for tp, f in res.items() if f.exception() is not None]
+            if not errs:
+                sys.exit(0)
+            last = "%d of %d partitions not served yet, e.g. %s[%d]: %s" % (
+                len(errs), len(tps), errs[0][0].topic, errs[0][0].partition, errs[0][1])
+    except Exception as e:
+        last = repr(e)
     if time.monotonic() > deadline:
-        sys.exit("broker did not answer within %gs" % timeout)
+        sys.exit("kafka.sh: broker not ready within %gs: %s" % (timeout, last))
     time.sleep(0.5)
 PY
 }
@@ -252,9 +295,12 @@ cmd_start() {
 
   # More open files than the usual 1024 are needed for topics with many
   # partitions (one open .log per partition segment, plus sockets).
+  # (A 1000-partition topic alone keeps ~1100 descriptors open.)
   ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
-  if (( $(ulimit -n) < 4096 )); then
-    log "warning: open-file limit is $(ulimit -n); topics with ~1000 partitions may fail"
+  local nofile
+  nofile="$(ulimit -n)"
+  if [[ "$nofile" != unlimited ]] && (( nofile < 4096 )); then
+    log "warning: open-file limit is $nofile; topics with ~1000 partitions may fail"
   fi
 
   if [[ ! -f "$DATA_DIR/meta.properties" ]]; then
@@ -263,15 +309,21 @@ cmd_start() {
     log "formatting $DATA_DIR (cluster id $cluster_id)"
     # --standalone: this node is the sole voter of a dynamic KRaft quorum
     # (goes with controller.quorum.bootstrap.servers).
-    "$JAVA" -cp "$cp" -Dlog4j2.configurationFile="$LOG4J_CONF" -Dkafka.logs.dir="$STATE_DIR" \
-      kafka.tools.StorageTool format -t "$cluster_id" -c "$CONFIG" --standalone >&2 \
-      || die "kafka-storage format failed"
+    # (No log4j config here: it would dump the config into server.log.)
+    if ! "$JAVA" -cp "$cp" kafka.tools.StorageTool format -t "$cluster_id" -c "$CONFIG" --standalone \
+        >"$STATE_DIR/format.log" 2>&1; then
+      cat "$STATE_DIR/format.log" >&2
+      die "StorageTool format failed"
+    fi
     printf '%s\n' "$CONTROLLER_PORT" >"$port_stamp"
   fi
 
   log "starting Kafka $(kafka_version) on $BOOTSTRAP (state in $STATE_DIR)"
   local t0=$SECONDS
-  : >"$OUT_FILE"
+  # Keep the previous run's logs one generation back; the tails printed on a
+  # failed start must come from this run.
+  [[ -f "$LOG_FILE" ]] && mv -f "$LOG_FILE" "$LOG_FILE.prev"
+  [[ -f "$OUT_FILE" ]] && mv -f "$OUT_FILE" "$OUT_FILE.prev"
   # setsid: own session and process group, so the broker outlives this shell
   # and `stop` can signal the whole group. In a non-interactive shell `&` does
   # not create a process group, so setsid does not fork and $! is the JVM.
@@ -287,7 +339,7 @@ cmd_start() {
 
   if ! wait_ready "$pid"; then
     show_logs
-    kill -- "-$pid" 2>/dev/null || true
+    stop_pid "$pid"
     rm -f "$PID_FILE"
     die "Kafka failed to start (state in $STATE_DIR)"
   fi
@@ -309,18 +361,7 @@ cmd_stop() {
 
   if pid="$(running_pid)"; then
     log "stopping broker (pid $pid)"
-    # SIGTERM = controlled shutdown (flushes logs, writes clean-shutdown
-    # markers so the next start skips log recovery). Signal the whole group.
-    kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
-    local deadline=$((SECONDS + STOP_TIMEOUT))
-    while kill -0 "$pid" 2>/dev/null && (( SECONDS < deadline )); do
-      sleep 0.5
-    done
-    if kill -0 "$pid" 2>/dev/null; then
-      log "still running after ${STOP_TIMEOUT}s, sending SIGKILL"
-      kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
-      while kill -0 "$pid" 2>/dev/null; do sleep 0.2; done
-    fi
+    stop_pid "$pid"
     log "stopped"
   else
     log "not running"

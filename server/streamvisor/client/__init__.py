@@ -1,0 +1,169 @@
+"""A small typed Python SDK over the generated stubs: deadlines, retries on UNAVAILABLE, rich errors.
+
+    from streamvisor.client import StreamvisorClient, StreamvisorError
+    with StreamvisorClient("127.0.0.1:50051") as client:
+        client.get_supervisor("clicks")
+"""
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import dataclass, field
+from typing import Iterator, Sequence
+
+import grpc
+from google.rpc import error_details_pb2
+from grpc_status import rpc_status
+
+from streamvisor.v1 import supervisor_pb2 as pb
+from streamvisor.v1 import supervisor_service_pb2 as svc
+from streamvisor.v1 import supervisor_service_pb2_grpc as svc_grpc
+
+__all__ = ["StreamvisorClient", "StreamvisorError", "pb", "svc"]
+
+
+@dataclass
+class StreamvisorError(Exception):
+    """A failed call: the gRPC code, and the ErrorInfo reason and metadata when the server sent them."""
+
+    code: grpc.StatusCode
+    message: str
+    reason: str = ""
+    domain: str = ""
+    metadata: dict[str, str] = field(default_factory=dict)
+    field_violations: list[tuple[str, str]] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        head = f"{self.code.name}"
+        if self.reason:
+            head += f" {self.reason}"
+        text = f"{head}: {self.message}"
+        for f, d in self.field_violations:
+            text += f"\n  {f}: {d}"
+        return text
+
+    @classmethod
+    def from_rpc_error(cls, error: grpc.RpcError) -> "StreamvisorError":
+        error_obj = cls(code=error.code(), message=error.details() or "")
+        status = rpc_status.from_call(error)
+        if status is not None:
+            for detail in status.details:
+                if detail.Is(error_details_pb2.ErrorInfo.DESCRIPTOR):
+                    info = error_details_pb2.ErrorInfo()
+                    detail.Unpack(info)
+                    error_obj.reason, error_obj.domain, error_obj.metadata = info.reason, info.domain, dict(info.metadata)
+                elif detail.Is(error_details_pb2.BadRequest.DESCRIPTOR):
+                    bad = error_details_pb2.BadRequest()
+                    detail.Unpack(bad)
+                    error_obj.field_violations = [(v.field, v.description) for v in bad.field_violations]
+        return error_obj
+
+
+class StreamvisorClient:
+    def __init__(self, target: str = "127.0.0.1:50051", *, timeout: float = 30.0, retries: int = 3,
+                 channel: grpc.Channel | None = None):
+        self._own_channel = channel is None
+        self.channel = channel or grpc.insecure_channel(target)
+        self.stub = svc_grpc.SupervisorServiceStub(self.channel)
+        self.timeout = timeout
+        self.retries = retries
+
+    def close(self) -> None:
+        if self._own_channel:
+            self.channel.close()
+
+    def __enter__(self) -> "StreamvisorClient":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def _call(self, method: str, request):
+        """Retries only when the server could not be reached (UNAVAILABLE with no ErrorInfo): a request that
+        reached the server and was rejected - even as UNAVAILABLE because a broker was down - is final."""
+        attempt = 0
+        while True:
+            try:
+                return getattr(self.stub, method)(request, timeout=self.timeout)
+            except grpc.RpcError as e:
+                error = StreamvisorError.from_rpc_error(e)
+                if error.code != grpc.StatusCode.UNAVAILABLE or error.reason or attempt >= self.retries:
+                    raise error from None
+                attempt += 1
+                time.sleep(min(2.0, 0.1 * 2 ** attempt) * (0.5 + random.random() / 2))
+
+    # Lifecycle -------------------------------------------------------------------------------------
+    def create_supervisor(self, supervisor_id: str, spec: pb.SupervisorSpec, validate_only: bool = False) -> pb.Supervisor:
+        return self._call("CreateSupervisor", svc.CreateSupervisorRequest(
+            supervisor_id=supervisor_id, spec=spec, validate_only=validate_only)).supervisor
+
+    def get_supervisor(self, supervisor_id: str) -> pb.Supervisor:
+        return self._call("GetSupervisor", svc.GetSupervisorRequest(supervisor_id=supervisor_id)).supervisor
+
+    def list_supervisors(self, page_size: int = 0, page_token: str = "", states: Sequence[int] = (),
+                         stream_types: Sequence[int] = ()) -> svc.ListSupervisorsResponse:
+        return self._call("ListSupervisors", svc.ListSupervisorsRequest(
+            page_size=page_size, page_token=page_token, states=states, stream_types=stream_types))
+
+    def iter_supervisors(self, states: Sequence[int] = (), stream_types: Sequence[int] = (),
+                         page_size: int = 0) -> Iterator[pb.Supervisor]:
+        token = ""
+        while True:
+            page = self.list_supervisors(page_size, token, states, stream_types)
+            yield from page.supervisors
+            token = page.next_page_token
+            if not token:
+                return
+
+    def update_supervisor(self, supervisor_id: str, spec: pb.SupervisorSpec, etag: str) -> pb.Supervisor:
+        return self._call("UpdateSupervisor", svc.UpdateSupervisorRequest(
+            supervisor_id=supervisor_id, spec=spec, etag=etag)).supervisor
+
+    def suspend_supervisor(self, supervisor_id: str, etag: str = "") -> pb.Supervisor:
+        return self._call("SuspendSupervisor", svc.SuspendSupervisorRequest(
+            supervisor_id=supervisor_id, etag=etag)).supervisor
+
+    def resume_supervisor(self, supervisor_id: str, etag: str = "") -> pb.Supervisor:
+        return self._call("ResumeSupervisor", svc.ResumeSupervisorRequest(
+            supervisor_id=supervisor_id, etag=etag)).supervisor
+
+    def terminate_supervisor(self, supervisor_id: str, etag: str = "") -> pb.Supervisor:
+        return self._call("TerminateSupervisor", svc.TerminateSupervisorRequest(
+            supervisor_id=supervisor_id, etag=etag)).supervisor
+
+    def list_history(self, supervisor_id: str, page_size: int = 0,
+                     page_token: str = "") -> svc.ListSupervisorHistoryResponse:
+        return self._call("ListSupervisorHistory", svc.ListSupervisorHistoryRequest(
+            supervisor_id=supervisor_id, page_size=page_size, page_token=page_token))
+
+    def iter_history(self, supervisor_id: str, page_size: int = 0) -> Iterator[pb.AuditEvent]:
+        token = ""
+        while True:
+            page = self.list_history(supervisor_id, page_size, token)
+            yield from page.events
+            token = page.next_page_token
+            if not token:
+                return
+
+    # Offsets and resets ----------------------------------------------------------------------------
+    def get_offsets(self, supervisor_id: str) -> svc.GetOffsetsResponse:
+        return self._call("GetOffsets", svc.GetOffsetsRequest(supervisor_id=supervisor_id))
+
+    def reset_supervisor(self, supervisor_id: str, request_id: str = "",
+                         dry_run: bool = False) -> svc.ResetSupervisorResponse:
+        return self._call("ResetSupervisor", svc.ResetSupervisorRequest(
+            supervisor_id=supervisor_id, request_id=request_id, dry_run=dry_run))
+
+    def reset_offsets(self, supervisor_id: str, targets: Sequence[svc.PartitionResetTarget],
+                      request_id: str = "", dry_run: bool = False) -> svc.ResetOffsetsResponse:
+        return self._call("ResetOffsets", svc.ResetOffsetsRequest(
+            supervisor_id=supervisor_id, targets=targets, request_id=request_id, dry_run=dry_run))
+
+    def reset_to_latest_and_backfill(self, supervisor_id: str, backfill_task_count: int | None = None,
+                                     request_id: str = "", dry_run: bool = False,
+                                     ) -> svc.ResetToLatestAndBackfillResponse:
+        request = svc.ResetToLatestAndBackfillRequest(supervisor_id=supervisor_id, request_id=request_id,
+                                                      dry_run=dry_run)
+        if backfill_task_count is not None:
+            request.backfill_task_count = backfill_task_count
+        return self._call("ResetToLatestAndBackfill", request)

@@ -1,0 +1,112 @@
+"""Proto messages <-> domain values. The only place that knows both."""
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from streamvisor.domain.errors import Violations
+from streamvisor.domain.model import OffsetRange, StreamType, Supervisor, SupervisorSpec, SupervisorState
+from streamvisor.domain.offsets import OffsetChange
+from streamvisor.domain.ports import AuditEvent
+from streamvisor.v1 import supervisor_pb2 as pb
+
+_STREAM_TYPES = {pb.STREAM_TYPE_KAFKA: StreamType.KAFKA, pb.STREAM_TYPE_RABBITMQ_STREAM: StreamType.RABBITMQ_STREAM}
+_STREAM_TYPES_PB = {v: k for k, v in _STREAM_TYPES.items()}
+_STATES = {
+    pb.SUPERVISOR_STATE_PENDING: SupervisorState.PENDING,
+    pb.SUPERVISOR_STATE_RUNNING: SupervisorState.RUNNING,
+    pb.SUPERVISOR_STATE_SUSPENDED: SupervisorState.SUSPENDED,
+    pb.SUPERVISOR_STATE_COMPLETED: SupervisorState.COMPLETED,
+    pb.SUPERVISOR_STATE_TERMINATED: SupervisorState.TERMINATED,
+    pb.SUPERVISOR_STATE_UNHEALTHY: SupervisorState.UNHEALTHY,
+}
+_STATES_PB = {v: k for k, v in _STATES.items()}
+
+
+def timestamp(value: datetime) -> Timestamp:
+    ts = Timestamp()
+    ts.FromDatetime(value)
+    return ts
+
+
+def stream_type_from_pb(value: int) -> StreamType | None:
+    return _STREAM_TYPES.get(value)
+
+
+def stream_types_from_pb(values, field: str, violations: Violations) -> list[StreamType]:
+    out = []
+    for i, v in enumerate(values):
+        if v not in _STREAM_TYPES:
+            violations.add(f"{field}[{i}]", f"unknown stream type {v}")
+        else:
+            out.append(_STREAM_TYPES[v])
+    return out
+
+
+def states_from_pb(values, field: str, violations: Violations) -> list[SupervisorState]:
+    out = []
+    for i, v in enumerate(values):
+        if v not in _STATES:
+            violations.add(f"{field}[{i}]", f"unknown state {v}")
+        else:
+            out.append(_STATES[v])
+    return out
+
+
+def spec_from_pb(spec: pb.SupervisorSpec) -> SupervisorSpec:
+    return SupervisorSpec(
+        stream_type=stream_type_from_pb(spec.stream_type),
+        stream=spec.stream,
+        consumer_properties=dict(spec.consumer_properties),
+        task_count=spec.task_count,
+        use_earliest_offset=spec.use_earliest_offset,
+        context=dict(spec.context),
+        bounded_ranges=tuple(OffsetRange(r.partition, r.start_offset, r.end_offset) for r in spec.bounded_ranges),
+    )
+
+
+def spec_to_pb(spec: SupervisorSpec) -> pb.SupervisorSpec:
+    return pb.SupervisorSpec(
+        stream_type=_STREAM_TYPES_PB.get(spec.stream_type, pb.STREAM_TYPE_UNSPECIFIED),
+        stream=spec.stream,
+        consumer_properties=dict(spec.consumer_properties),
+        task_count=spec.task_count,
+        use_earliest_offset=spec.use_earliest_offset,
+        context=dict(spec.context),
+        bounded_ranges=ranges_to_pb(spec.bounded_ranges),
+    )
+
+
+def ranges_to_pb(ranges) -> list[pb.OffsetRange]:
+    return [pb.OffsetRange(partition=r.partition, start_offset=r.start, end_offset=r.end) for r in ranges]
+
+
+def supervisor_to_pb(s: Supervisor) -> pb.Supervisor:
+    return pb.Supervisor(
+        id=s.id, spec=spec_to_pb(s.spec), state=_STATES_PB[s.state], state_detail=s.state_detail,
+        generation=s.generation, etag=s.etag, partitions=list(s.partitions),
+        create_time=timestamp(s.create_time), update_time=timestamp(s.update_time), backfill_of=s.backfill_of or "",
+    )
+
+
+def change_to_pb(c: OffsetChange) -> pb.OffsetChange:
+    message = pb.OffsetChange(partition=c.partition)
+    if c.before is not None:
+        message.before = c.before
+    if c.after is not None:
+        message.after = c.after
+    return message
+
+
+def audit_event_to_pb(e: AuditEvent) -> pb.AuditEvent:
+    return pb.AuditEvent(
+        id=e.id, supervisor_id=e.supervisor_id, action=e.action, actor=e.actor,
+        create_time=timestamp(e.create_time), request_id=e.request_id,
+        state_before=_STATES_PB.get(e.state_before, pb.SUPERVISOR_STATE_UNSPECIFIED),
+        state_after=_STATES_PB.get(e.state_after, pb.SUPERVISOR_STATE_UNSPECIFIED),
+        generation_before=e.generation_before, generation_after=e.generation_after,
+        offset_changes=[change_to_pb(c) for c in e.offset_changes],
+        details_json=json.dumps(dict(e.details), sort_keys=True),
+    )

@@ -1,0 +1,119 @@
+"""SupervisorService servicer: thin. Converts, delegates to the application service, converts back."""
+from __future__ import annotations
+
+import grpc
+
+from streamvisor.api import convert
+from streamvisor.api.errors import handle_errors
+from streamvisor.app.supervisors import ANONYMOUS, ResetTarget, SupervisorService
+from streamvisor.app.results import ResetResult
+from streamvisor.domain.errors import Violations
+from streamvisor.v1 import supervisor_service_pb2 as svc
+from streamvisor.v1 import supervisor_service_pb2_grpc as svc_grpc
+
+
+def _actor(context: grpc.ServicerContext) -> str:
+    # Authentication (and with it a real actor) arrives with the operating-safely work.
+    return ANONYMOUS
+
+
+def _reset_fields(result: ResetResult) -> dict:
+    return {"changes": [convert.change_to_pb(c) for c in result.changes], "generation": result.generation,
+            "dry_run": result.dry_run}
+
+
+class SupervisorServicer(svc_grpc.SupervisorServiceServicer):
+    def __init__(self, service: SupervisorService):
+        self.service = service
+
+    @handle_errors
+    def CreateSupervisor(self, request, context):
+        supervisor = self.service.create(request.supervisor_id, convert.spec_from_pb(request.spec),
+                                         request.validate_only, _actor(context))
+        return svc.CreateSupervisorResponse(supervisor=convert.supervisor_to_pb(supervisor))
+
+    @handle_errors
+    def GetSupervisor(self, request, context):
+        return svc.GetSupervisorResponse(supervisor=convert.supervisor_to_pb(self.service.get(request.supervisor_id)))
+
+    @handle_errors
+    def ListSupervisors(self, request, context):
+        v = Violations()
+        states = convert.states_from_pb(request.states, "states", v)
+        types = convert.stream_types_from_pb(request.stream_types, "stream_types", v)
+        v.raise_if_any()
+        page, token = self.service.list(request.page_size, request.page_token, states, types)
+        return svc.ListSupervisorsResponse(supervisors=[convert.supervisor_to_pb(s) for s in page],
+                                           next_page_token=token)
+
+    @handle_errors
+    def UpdateSupervisor(self, request, context):
+        supervisor = self.service.update(request.supervisor_id, convert.spec_from_pb(request.spec), request.etag,
+                                         _actor(context))
+        return svc.UpdateSupervisorResponse(supervisor=convert.supervisor_to_pb(supervisor))
+
+    @handle_errors
+    def SuspendSupervisor(self, request, context):
+        s = self.service.suspend(request.supervisor_id, request.etag, _actor(context))
+        return svc.SuspendSupervisorResponse(supervisor=convert.supervisor_to_pb(s))
+
+    @handle_errors
+    def ResumeSupervisor(self, request, context):
+        s = self.service.resume(request.supervisor_id, request.etag, _actor(context))
+        return svc.ResumeSupervisorResponse(supervisor=convert.supervisor_to_pb(s))
+
+    @handle_errors
+    def TerminateSupervisor(self, request, context):
+        s = self.service.terminate(request.supervisor_id, request.etag, _actor(context))
+        return svc.TerminateSupervisorResponse(supervisor=convert.supervisor_to_pb(s))
+
+    @handle_errors
+    def ListSupervisorHistory(self, request, context):
+        events, token = self.service.history(request.supervisor_id, request.page_size, request.page_token)
+        return svc.ListSupervisorHistoryResponse(events=[convert.audit_event_to_pb(e) for e in events],
+                                                 next_page_token=token)
+
+    @handle_errors
+    def GetOffsets(self, request, context):
+        supervisor, view, read_time = self.service.get_offsets(request.supervisor_id)
+        rows = []
+        for r in view.partitions:
+            row = svc.PartitionOffsets(partition=r.partition, earliest=r.earliest, latest=r.latest, lag=r.lag)
+            if r.checkpoint is not None:
+                row.checkpoint = r.checkpoint
+            if r.bound is not None:
+                row.bounded_range.CopyFrom(convert.ranges_to_pb([r.bound])[0])
+            rows.append(row)
+        return svc.GetOffsetsResponse(supervisor_id=supervisor.id, partitions=rows, total_lag=view.total_lag,
+                                      bounded_done=view.bounded_done, bounded_total=view.bounded_total,
+                                      read_time=convert.timestamp(read_time))
+
+    @handle_errors
+    def ResetSupervisor(self, request, context):
+        result = self.service.reset(request.supervisor_id, request.request_id, request.dry_run, _actor(context))
+        return svc.ResetSupervisorResponse(**_reset_fields(result))
+
+    @handle_errors
+    def ResetOffsets(self, request, context):
+        targets = []
+        for i, t in enumerate(request.targets):
+            which = t.WhichOneof("target")
+            targets.append(ResetTarget(
+                partition=t.partition,
+                offset=t.offset if which == "offset" else None,
+                timestamp_ms=t.timestamp.ToMilliseconds() if which == "timestamp" else None,
+                field=f"targets[{i}]"))
+        result = self.service.reset_offsets(request.supervisor_id, targets, request.request_id, request.dry_run,
+                                            _actor(context))
+        return svc.ResetOffsetsResponse(**_reset_fields(result))
+
+    @handle_errors
+    def ResetToLatestAndBackfill(self, request, context):
+        count = request.backfill_task_count if request.HasField("backfill_task_count") else None
+        result = self.service.reset_to_latest_and_backfill(request.supervisor_id, count, request.request_id,
+                                                           request.dry_run, _actor(context))
+        return svc.ResetToLatestAndBackfillResponse(
+            supervisor_id=result.supervisor_id, backfill_supervisor_id=result.backfill_supervisor_id,
+            backfill_ranges=convert.ranges_to_pb(result.backfill_ranges),
+            unrecoverable_ranges=convert.ranges_to_pb(result.unrecoverable_ranges),
+            **_reset_fields(result))

@@ -1,0 +1,327 @@
+"""`streamvisor`: run the server, and operate supervisors over gRPC (through streamvisor.client)."""
+from __future__ import annotations
+
+import json
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+import click
+import yaml
+from google.protobuf import json_format
+from tabulate import tabulate
+
+from streamvisor.client import StreamvisorClient, StreamvisorError
+from streamvisor.v1 import supervisor_pb2 as pb
+from streamvisor.v1 import supervisor_service_pb2 as svc
+
+STATE_NAMES = {v: k.removeprefix("SUPERVISOR_STATE_") for k, v in pb.SupervisorState.items()}
+TYPE_NAMES = {v: k.removeprefix("STREAM_TYPE_") for k, v in pb.StreamType.items()}
+
+
+def _client(ctx: click.Context) -> StreamvisorClient:
+    return StreamvisorClient(ctx.obj["server"], timeout=ctx.obj["timeout"])
+
+
+def _emit(ctx: click.Context, message, table: tuple[list[str], list[list]] | None = None, text: str = "") -> None:
+    if ctx.obj["json"]:
+        click.echo(json_format.MessageToJson(message, preserving_proto_field_name=True, indent=2))
+        return
+    if table is not None:
+        headers, rows = table
+        click.echo(tabulate(rows, headers=headers, tablefmt="plain") if rows else "(none)")
+    if text:
+        click.echo(text)
+
+
+def _run(ctx: click.Context, call):
+    try:
+        return call()
+    except StreamvisorError as e:
+        click.echo(f"error: {e}", err=True)
+        if e.metadata:
+            click.echo("  " + " ".join(f"{k}={v}" for k, v in sorted(e.metadata.items())), err=True)
+        ctx.exit(1)
+
+
+def _fmt(value) -> str:
+    return "-" if value is None else str(value)
+
+
+def _opt(message, field: str):
+    return getattr(message, field) if message.HasField(field) else None
+
+
+def _supervisor_rows(supervisors) -> tuple[list[str], list[list]]:
+    rows = [[s.id, STATE_NAMES.get(s.state, s.state), TYPE_NAMES.get(s.spec.stream_type, "?"), s.spec.stream,
+             s.spec.task_count, len(s.partitions), s.generation, s.backfill_of or "-"] for s in supervisors]
+    return ["ID", "STATE", "TYPE", "STREAM", "TASKS", "PARTITIONS", "GENERATION", "BACKFILL OF"], rows
+
+
+def _normalise_spec(data: dict) -> dict:
+    """Friendlier spec files: `stream_type: KAFKA`, and booleans/numbers in string maps."""
+    spec = dict(data)
+    for key in ("stream_type", "streamType"):
+        if isinstance(spec.get(key), str) and not spec[key].startswith("STREAM_TYPE_"):
+            spec[key] = "STREAM_TYPE_" + spec[key].upper()
+    for key in ("consumer_properties", "consumerProperties", "context"):
+        if isinstance(spec.get(key), dict):
+            spec[key] = {k: (str(v).lower() if isinstance(v, bool) else str(v)) for k, v in spec[key].items()}
+    return spec
+
+
+def load_spec_file(path: Path) -> tuple[str, pb.SupervisorSpec]:
+    text = path.read_text()
+    data = yaml.safe_load(text) if path.suffix in (".yaml", ".yml") else json.loads(text)
+    if not isinstance(data, dict) or "spec" not in data:
+        raise click.BadParameter("the file must hold an object with 'id' and 'spec'", param_hint="-f")
+    supervisor_id = str(data.get("id") or data.get("supervisor_id") or "")
+    try:
+        spec = json_format.ParseDict(_normalise_spec(data["spec"]), pb.SupervisorSpec())
+    except json_format.ParseError as e:
+        raise click.BadParameter(f"invalid spec: {e}", param_hint="-f")
+    return supervisor_id, spec
+
+
+@click.group()
+@click.option("--server", envvar="STREAMVISOR_SERVER", default="127.0.0.1:50051", show_default=True,
+              help="host:port of a streamvisor server (env STREAMVISOR_SERVER).")
+@click.option("--json", "as_json", is_flag=True, help="Print responses as JSON.")
+@click.option("--timeout", default=30.0, show_default=True, help="Per-call deadline in seconds.")
+@click.pass_context
+def main(ctx: click.Context, server: str, as_json: bool, timeout: float) -> None:
+    """streamvisor: a control plane for streaming-ingestion supervisors."""
+    ctx.ensure_object(dict)
+    ctx.obj.update(server=server, json=as_json, timeout=timeout)
+
+
+@main.command()
+@click.option("--listen", envvar="STREAMVISOR_LISTEN", help="host:port to listen on (default 127.0.0.1:50051).")
+@click.option("--database-url", envvar="STREAMVISOR_DATABASE_URL",
+              help="SQLAlchemy URL (default sqlite:///data/streamvisor.db; postgresql+psycopg://... for production).")
+@click.option("--kafka-bootstrap", envvar="STREAMVISOR_KAFKA_BOOTSTRAP",
+              help="Default bootstrap.servers for specs that do not set it.")
+@click.option("--kafka-property", "kafka_properties", multiple=True, metavar="KEY=VALUE",
+              help="Default consumer property for new specs (repeatable).")
+@click.option("--log-level", envvar="STREAMVISOR_LOG_LEVEL", help="DEBUG, INFO, WARNING, ERROR.")
+@click.option("--log-format", envvar="STREAMVISOR_LOG_FORMAT", type=click.Choice(["text", "json"]))
+def serve(listen, database_url, kafka_bootstrap, kafka_properties, log_level, log_format) -> None:
+    """Run the gRPC server until SIGTERM/SIGINT."""
+    from streamvisor import logs
+    from streamvisor.api.server import serve as run
+    from streamvisor.config import ServerConfig, parse_properties
+
+    config = ServerConfig.from_env()
+    config.listen = listen or config.listen
+    config.database_url = database_url or config.database_url
+    for item in kafka_properties:
+        config.default_consumer_properties.update(parse_properties(item))
+    if kafka_bootstrap:
+        config.default_consumer_properties["bootstrap.servers"] = kafka_bootstrap
+    config.log_level = (log_level or config.log_level).upper()
+    config.log_format = log_format or config.log_format
+    logs.configure(config.log_level, config.log_format)
+    run(config)
+
+
+@main.group()
+def supervisors() -> None:
+    """Create, inspect and change supervisors."""
+
+
+@supervisors.command("create")
+@click.option("-f", "--file", "path", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="A JSON or YAML file: {id: ..., spec: {stream_type: KAFKA, stream: ..., task_count: ...}}.")
+@click.option("--validate-only", is_flag=True, help="Check everything, create nothing.")
+@click.pass_context
+def create(ctx, path: Path, validate_only: bool) -> None:
+    """Create a supervisor from a spec file."""
+    supervisor_id, spec = load_spec_file(path)
+    with _client(ctx) as client:
+        s = _run(ctx, lambda: client.create_supervisor(supervisor_id, spec, validate_only))
+    _emit(ctx, s, _supervisor_rows([s]), "(validated only; nothing created)" if validate_only else "")
+
+
+@supervisors.command("update")
+@click.argument("supervisor_id")
+@click.option("-f", "--file", "path", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--etag", required=True, help="The etag from `supervisors get` (guards against lost updates).")
+@click.pass_context
+def update(ctx, supervisor_id: str, path: Path, etag: str) -> None:
+    """Replace a supervisor's spec."""
+    _, spec = load_spec_file(path)
+    with _client(ctx) as client:
+        s = _run(ctx, lambda: client.update_supervisor(supervisor_id, spec, etag))
+    _emit(ctx, s, _supervisor_rows([s]))
+
+
+@supervisors.command("list")
+@click.option("--state", "states", multiple=True, type=click.Choice(
+    [n for n in STATE_NAMES.values() if n != "UNSPECIFIED"], case_sensitive=False))
+@click.option("--type", "types", multiple=True, type=click.Choice(["KAFKA", "RABBITMQ_STREAM"], case_sensitive=False))
+@click.option("--page-size", default=0, help="Page size (0: server default).")
+@click.option("--page-token", default="", help="Continue from a previous page.")
+@click.option("--all", "all_pages", is_flag=True, help="Follow every page.")
+@click.pass_context
+def list_(ctx, states, types, page_size, page_token, all_pages) -> None:
+    """List supervisors."""
+    state_values = [pb.SupervisorState.Value("SUPERVISOR_STATE_" + s.upper()) for s in states]
+    type_values = [pb.StreamType.Value("STREAM_TYPE_" + t.upper()) for t in types]
+    with _client(ctx) as client:
+        if all_pages:
+            items = _run(ctx, lambda: list(client.iter_supervisors(state_values, type_values, page_size)))
+            response = svc.ListSupervisorsResponse(supervisors=items)
+        else:
+            response = _run(ctx, lambda: client.list_supervisors(page_size, page_token, state_values, type_values))
+    _emit(ctx, response, _supervisor_rows(response.supervisors),
+          f"next page: --page-token {response.next_page_token}" if response.next_page_token else "")
+
+
+@supervisors.command("get")
+@click.argument("supervisor_id")
+@click.pass_context
+def get(ctx, supervisor_id: str) -> None:
+    """Show one supervisor."""
+    with _client(ctx) as client:
+        s = _run(ctx, lambda: client.get_supervisor(supervisor_id))
+    detail = [
+        f"etag: {s.etag}",
+        f"state detail: {s.state_detail or '-'}",
+        f"partitions: {','.join(map(str, s.partitions))}",
+        f"use_earliest_offset: {s.spec.use_earliest_offset}",
+        f"context: {dict(s.spec.context)}",
+        f"consumer_properties: {dict(s.spec.consumer_properties)}",
+    ]
+    if s.spec.bounded_ranges:
+        detail.append("bounded: " + " ".join(f"{r.partition}:[{r.start_offset},{r.end_offset})"
+                                             for r in s.spec.bounded_ranges))
+    _emit(ctx, s, _supervisor_rows([s]), "\n".join(detail))
+
+
+def _transition(name: str, method: str, help_text: str):
+    @supervisors.command(name, help=help_text)
+    @click.argument("supervisor_id")
+    @click.option("--etag", default="", help="Only if the supervisor is still at this etag.")
+    @click.pass_context
+    def command(ctx, supervisor_id: str, etag: str) -> None:
+        with _client(ctx) as client:
+            s = _run(ctx, lambda: getattr(client, method)(supervisor_id, etag))
+        _emit(ctx, s, _supervisor_rows([s]))
+
+    return command
+
+
+_transition("suspend", "suspend_supervisor", "Suspend: stop leasing tasks; keep checkpoints.")
+_transition("resume", "resume_supervisor", "Resume a suspended supervisor from its checkpoints.")
+_transition("terminate", "terminate_supervisor", "Terminate for good (history and checkpoints are kept).")
+
+
+@supervisors.command("history")
+@click.argument("supervisor_id")
+@click.option("--page-size", default=0)
+@click.pass_context
+def history(ctx, supervisor_id: str, page_size: int) -> None:
+    """A supervisor's audit trail, newest first."""
+    with _client(ctx) as client:
+        events = _run(ctx, lambda: list(client.iter_history(supervisor_id, page_size)))
+    rows = [[e.id, e.create_time.ToDatetime(timezone.utc).isoformat(timespec="seconds"), e.action, e.actor,
+             f"{STATE_NAMES.get(e.state_before)}->{STATE_NAMES.get(e.state_after)}",
+             f"{e.generation_before}->{e.generation_after}",
+             " ".join(f"{c.partition}:{_fmt(_opt(c, 'before'))}->{_fmt(_opt(c, 'after'))}"
+                      for c in e.offset_changes) or "-",
+             e.details_json if e.details_json != "{}" else ""] for e in events]
+    _emit(ctx, svc.ListSupervisorHistoryResponse(events=events),
+          (["ID", "TIME", "ACTION", "ACTOR", "STATE", "GENERATION", "OFFSETS", "DETAILS"], rows))
+
+
+@main.command()
+@click.argument("supervisor_id")
+@click.pass_context
+def offsets(ctx, supervisor_id: str) -> None:
+    """Per partition: checkpoint, earliest, latest, lag."""
+    with _client(ctx) as client:
+        r = _run(ctx, lambda: client.get_offsets(supervisor_id))
+    rows = [[p.partition, _fmt(_opt(p, "checkpoint")), p.earliest, p.latest, p.lag,
+             f"[{p.bounded_range.start_offset},{p.bounded_range.end_offset})" if p.HasField("bounded_range") else "-"]
+            for p in r.partitions]
+    summary = f"total lag: {r.total_lag}"
+    if r.bounded_total:
+        summary += f"  bounded progress: {r.bounded_done}/{r.bounded_total} ({100 * r.bounded_done // r.bounded_total}%)"
+    _emit(ctx, r, (["PARTITION", "CHECKPOINT", "EARLIEST", "LATEST", "LAG", "BOUND"], rows), summary)
+
+
+def _changes_table(changes) -> tuple[list[str], list[list]]:
+    return ["PARTITION", "BEFORE", "AFTER"], [[c.partition, _fmt(_opt(c, "before")), _fmt(_opt(c, "after"))]
+                                              for c in changes]
+
+
+@main.command()
+@click.argument("supervisor_id")
+@click.option("--dry-run", is_flag=True, help="Show what would change; change nothing.")
+@click.option("--request-id", default="", help="Idempotency key: a repeat does nothing again.")
+@click.pass_context
+def reset(ctx, supervisor_id: str, dry_run: bool, request_id: str) -> None:
+    """Hard reset: clear every checkpoint (restart from earliest/latest) and fence running tasks."""
+    with _client(ctx) as client:
+        r = _run(ctx, lambda: client.reset_supervisor(supervisor_id, request_id, dry_run))
+    _emit(ctx, r, _changes_table(r.changes), f"generation: {r.generation}" + ("  (dry run)" if r.dry_run else ""))
+
+
+def _parse_target(text: str) -> svc.PartitionResetTarget:
+    """`P=OFFSET` or `P@TIMESTAMP` (ISO 8601, or milliseconds since the epoch)."""
+    if "=" in text:
+        partition, _, offset = text.partition("=")
+        return svc.PartitionResetTarget(partition=int(partition), offset=int(offset))
+    if "@" in text:
+        partition, _, when = text.partition("@")
+        target = svc.PartitionResetTarget(partition=int(partition))
+        if when.isdigit():
+            target.timestamp.FromMilliseconds(int(when))
+        else:
+            moment = datetime.fromisoformat(when.replace("Z", "+00:00"))
+            target.timestamp.FromDatetime(moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc))
+        return target
+    raise ValueError(text)
+
+
+@main.command("reset-offsets")
+@click.argument("supervisor_id")
+@click.argument("targets", nargs=-1, required=True)
+@click.option("--dry-run", is_flag=True, help="Show the before/after table; change nothing.")
+@click.option("--request-id", default="")
+@click.pass_context
+def reset_offsets(ctx, supervisor_id: str, targets, dry_run: bool, request_id: str) -> None:
+    """Set partitions' checkpoints: TARGETS are P=OFFSET or P@TIMESTAMP (e.g. 0=120 3@2026-11-24T10:00:00Z)."""
+    try:
+        parsed = [_parse_target(t) for t in targets]
+    except ValueError as e:
+        raise click.BadParameter(f"{e}: expected PARTITION=OFFSET or PARTITION@TIMESTAMP", param_hint="TARGETS")
+    with _client(ctx) as client:
+        r = _run(ctx, lambda: client.reset_offsets(supervisor_id, parsed, request_id, dry_run))
+    _emit(ctx, r, _changes_table(r.changes), f"generation: {r.generation}" + ("  (dry run)" if r.dry_run else ""))
+
+
+@main.command("reset-to-latest-and-backfill")
+@click.argument("supervisor_id")
+@click.option("--backfill-task-count", type=int, default=None, help="Tasks for the backfill (default: inherit).")
+@click.option("--dry-run", is_flag=True, help="Show the plan; change nothing.")
+@click.option("--request-id", default="")
+@click.pass_context
+def reset_to_latest_and_backfill(ctx, supervisor_id, backfill_task_count, dry_run, request_id) -> None:
+    """Jump to the latest offsets and start a bounded backfill over the skipped range."""
+    with _client(ctx) as client:
+        r = _run(ctx, lambda: client.reset_to_latest_and_backfill(supervisor_id, backfill_task_count, request_id,
+                                                                  dry_run))
+    ranges = {b.partition: b for b in r.backfill_ranges}
+    lost = {u.partition: u for u in r.unrecoverable_ranges}
+    rows = [[c.partition, _fmt(_opt(c, "before")), _fmt(_opt(c, "after")),
+             f"[{ranges[c.partition].start_offset},{ranges[c.partition].end_offset})" if c.partition in ranges else "-",
+             f"[{lost[c.partition].start_offset},{lost[c.partition].end_offset})" if c.partition in lost else "-"]
+            for c in r.changes]
+    text = (f"backfill supervisor: {r.backfill_supervisor_id or '(none: nothing was skipped)'}\n"
+            f"generation: {r.generation}" + ("  (dry run: nothing changed)" if r.dry_run else ""))
+    _emit(ctx, r, (["PARTITION", "BEFORE", "AFTER", "BACKFILL", "UNRECOVERABLE"], rows), text)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

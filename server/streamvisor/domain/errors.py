@@ -1,0 +1,75 @@
+"""Domain errors: what went wrong, in words the API can map to gRPC codes without guessing.
+
+Each error carries a stable UPPER_SNAKE `reason` (the ErrorInfo reason, see error_reason.proto),
+a human message and the dynamic values as string metadata. The category (the subclass) decides the
+gRPC status code in streamvisor.api.errors; the domain itself knows nothing of gRPC.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Mapping
+
+
+@dataclass(frozen=True)
+class FieldViolation:
+    field: str
+    description: str
+
+
+class DomainError(Exception):
+    """Base of every expected, client-visible failure."""
+
+    def __init__(self, reason: str, message: str, metadata: Mapping[str, object] | None = None):
+        super().__init__(message)
+        self.reason = reason
+        self.message = message
+        self.metadata = {k: str(v) for k, v in (metadata or {}).items()}
+
+
+class NotFound(DomainError):
+    pass
+
+
+class AlreadyExists(DomainError):
+    pass
+
+
+class InvalidArgument(DomainError):
+    def __init__(
+        self,
+        violations: list[FieldViolation],
+        reason: str = "INVALID_ARGUMENT",
+        message: str | None = None,
+        metadata: Mapping[str, object] | None = None,
+    ):
+        merged = {"fields": ",".join(v.field for v in violations)}
+        merged.update(metadata or {})
+        text = message or "; ".join(f"{v.field}: {v.description}" for v in violations)
+        super().__init__(reason, text, merged)
+        self.violations = list(violations)
+
+
+class FailedPrecondition(DomainError):
+    pass
+
+
+class Conflict(DomainError):
+    """A concurrency conflict: a stale etag, or output fenced by a newer generation (gRPC ABORTED)."""
+
+
+class Unavailable(DomainError):
+    pass
+
+
+class Violations:
+    """Collects field violations so one response names every bad field, not just the first."""
+
+    def __init__(self) -> None:
+        self.items: list[FieldViolation] = []
+
+    def add(self, field: str, description: str) -> None:
+        self.items.append(FieldViolation(field, description))
+
+    def raise_if_any(self, reason: str = "INVALID_ARGUMENT", metadata: Mapping[str, object] | None = None) -> None:
+        if self.items:
+            raise InvalidArgument(self.items, reason=reason, metadata=metadata)

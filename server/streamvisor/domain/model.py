@@ -1,0 +1,276 @@
+"""Supervisors and their specs: values and the rules of their lifecycle. Pure: no I/O."""
+from __future__ import annotations
+
+import dataclasses
+import enum
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Mapping
+
+from streamvisor.domain.errors import FailedPrecondition, Violations
+
+# Supervisor ids: what operators type into grpcurl and URLs; no spaces or slashes.
+MAX_SUPERVISOR_ID_LENGTH = 255
+SUPERVISOR_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+# More tasks than this is a typo, not a plan: it would only create idle leases.
+MAX_TASK_COUNT = 1024
+# Kafka's own limit on topic names, and its legal characters.
+MAX_STREAM_NAME_LENGTH = 249
+STREAM_NAME_PATTERN = re.compile(r"^[A-Za-z0-9._-]+$")
+BOOTSTRAP_SERVERS = "bootstrap.servers"
+# The seed's default for concurrent locks (Druid's Tasks.DEFAULT_USE_CONCURRENT_LOCKS): one named
+# constant, so a change of default reaches every code path that falls back on it.
+DEFAULT_USE_CONCURRENT_LOCKS = False
+CONTEXT_USE_CONCURRENT_LOCKS = "useConcurrentLocks"
+CONTEXT_TASK_LOCK_TYPE = "taskLockType"
+APPEND_LOCK_TYPE = "APPEND"
+
+
+class StreamType(enum.Enum):
+    KAFKA = "KAFKA"
+    RABBITMQ_STREAM = "RABBITMQ_STREAM"
+
+
+# Stream types this server can run today; the contract already names the others.
+SUPPORTED_STREAM_TYPES = frozenset({StreamType.KAFKA})
+
+
+class SupervisorState(enum.Enum):
+    PENDING = "PENDING"
+    RUNNING = "RUNNING"
+    SUSPENDED = "SUSPENDED"
+    COMPLETED = "COMPLETED"
+    TERMINATED = "TERMINATED"
+    UNHEALTHY = "UNHEALTHY"
+
+    @property
+    def is_terminal(self) -> bool:
+        return self in (SupervisorState.COMPLETED, SupervisorState.TERMINATED)
+
+
+@dataclass(frozen=True, order=True)
+class OffsetRange:
+    """Half-open [start, end) of one partition."""
+
+    partition: int
+    start: int
+    end: int
+
+    @property
+    def size(self) -> int:
+        return self.end - self.start
+
+
+def validate_supervisor_id(value: str, field_name: str, violations: Violations) -> None:
+    if not value:
+        violations.add(field_name, "must not be empty")
+    elif len(value) > MAX_SUPERVISOR_ID_LENGTH:
+        violations.add(field_name, f"must be at most {MAX_SUPERVISOR_ID_LENGTH} characters, got {len(value)}")
+    elif not SUPERVISOR_ID_PATTERN.match(value):
+        violations.add(field_name, "must be letters, digits, '.', '_' or '-', starting with a letter or digit")
+
+
+def parse_bool(value: str | None, default: bool) -> bool:
+    if value is None:
+        return default
+    return value.strip().lower() == "true"
+
+
+@dataclass(frozen=True)
+class SupervisorSpec:
+    stream_type: StreamType | None
+    stream: str
+    consumer_properties: Mapping[str, str] = field(default_factory=dict)
+    task_count: int = 1
+    use_earliest_offset: bool = False
+    context: Mapping[str, str] = field(default_factory=dict)
+    bounded_ranges: tuple[OffsetRange, ...] = ()
+
+    @property
+    def is_bounded(self) -> bool:
+        return bool(self.bounded_ranges)
+
+    @property
+    def bootstrap_servers(self) -> str:
+        return self.consumer_properties.get(BOOTSTRAP_SERVERS, "")
+
+    def bound_of(self, partition: int) -> OffsetRange | None:
+        for r in self.bounded_ranges:
+            if r.partition == partition:
+                return r
+        return None
+
+    def uses_concurrent_locks(self) -> bool:
+        """True if the context lets a backfill write beside the live supervisor.
+
+        Accepts useConcurrentLocks "true" (any case) or taskLockType "APPEND"; an absent
+        useConcurrentLocks falls back to DEFAULT_USE_CONCURRENT_LOCKS.
+        """
+        if self.context.get(CONTEXT_TASK_LOCK_TYPE, "").strip().upper() == APPEND_LOCK_TYPE:
+            return True
+        return parse_bool(self.context.get(CONTEXT_USE_CONCURRENT_LOCKS), DEFAULT_USE_CONCURRENT_LOCKS)
+
+    def with_default_properties(self, defaults: Mapping[str, str]) -> "SupervisorSpec":
+        """A copy whose consumer properties are the server defaults overlaid by the spec's own."""
+        merged = {**defaults, **self.consumer_properties}
+        return dataclasses.replace(self, consumer_properties=merged)
+
+    def bounded_copy(self, ranges: list[OffsetRange], task_count: int | None = None) -> "SupervisorSpec":
+        """The spec of a backfill: the same stream and settings, bounded to `ranges`.
+
+        Built from the typed spec (like Druid's createSuspendedSpec), never by editing serialized JSON.
+        """
+        return dataclasses.replace(
+            self,
+            bounded_ranges=tuple(sorted(ranges)),
+            task_count=self.task_count if task_count is None else task_count,
+        )
+
+    def validate(self, field_prefix: str = "spec") -> Violations:
+        v = Violations()
+        p = field_prefix
+        if self.stream_type is None:
+            v.add(f"{p}.stream_type", "must be set to a known stream type, e.g. STREAM_TYPE_KAFKA")
+        elif self.stream_type not in SUPPORTED_STREAM_TYPES:
+            v.add(f"{p}.stream_type", f"{self.stream_type.value} is not supported by this server yet")
+        if not self.stream:
+            v.add(f"{p}.stream", "must not be empty")
+        elif len(self.stream) > MAX_STREAM_NAME_LENGTH:
+            v.add(f"{p}.stream", f"must be at most {MAX_STREAM_NAME_LENGTH} characters")
+        elif not STREAM_NAME_PATTERN.match(self.stream):
+            v.add(f"{p}.stream", "must be letters, digits, '.', '_' or '-'")
+        if not self.bootstrap_servers.strip():
+            v.add(
+                f"{p}.consumer_properties",
+                f"'{BOOTSTRAP_SERVERS}' must be set (in the spec or as a server default)",
+            )
+        for key in self.consumer_properties:
+            if not key.strip():
+                v.add(f"{p}.consumer_properties", "keys must not be empty")
+        if not 1 <= self.task_count <= MAX_TASK_COUNT:
+            v.add(f"{p}.task_count", f"must be between 1 and {MAX_TASK_COUNT}, got {self.task_count}")
+        for key in self.context:
+            if not key.strip():
+                v.add(f"{p}.context", "keys must not be empty")
+        seen: set[int] = set()
+        for i, r in enumerate(self.bounded_ranges):
+            f = f"{p}.bounded_ranges[{i}]"
+            if r.partition < 0:
+                v.add(f"{f}.partition", "must be >= 0")
+            if r.partition in seen:
+                v.add(f"{f}.partition", f"partition {r.partition} appears more than once")
+            seen.add(r.partition)
+            if r.start < 0:
+                v.add(f"{f}.start_offset", "must be >= 0")
+            if r.end < r.start:
+                v.add(f"{f}.end_offset", f"must be >= start_offset ({r.start}), got {r.end}")
+        return v
+
+
+@dataclass(frozen=True)
+class Supervisor:
+    id: str
+    spec: SupervisorSpec
+    state: SupervisorState
+    generation: int
+    version: int
+    partitions: tuple[int, ...]
+    create_time: datetime
+    update_time: datetime
+    state_detail: str = ""
+    backfill_of: str | None = None
+
+    @property
+    def etag(self) -> str:
+        return format_etag(self.version)
+
+    def _require_state(self, action: str, allowed: tuple[SupervisorState, ...]) -> None:
+        if self.state not in allowed:
+            raise FailedPrecondition(
+                "INVALID_STATE",
+                f"cannot {action.lower()} supervisor {self.id!r} in state {self.state.value}",
+                {
+                    "supervisor_id": self.id,
+                    "state": self.state.value,
+                    "action": action,
+                    "allowed_states": ",".join(s.value for s in allowed),
+                },
+            )
+
+    def changed(self, now: datetime, **changes) -> "Supervisor":
+        return dataclasses.replace(self, version=self.version + 1, update_time=now, **changes)
+
+    def suspended(self, now: datetime) -> "Supervisor":
+        self._require_state(
+            "SUSPEND", (SupervisorState.PENDING, SupervisorState.RUNNING, SupervisorState.UNHEALTHY)
+        )
+        return self.changed(now, state=SupervisorState.SUSPENDED, state_detail="")
+
+    def resumed(self, now: datetime) -> "Supervisor":
+        self._require_state("RESUME", (SupervisorState.SUSPENDED,))
+        return self.changed(now, state=SupervisorState.RUNNING, state_detail="")
+
+    def terminated(self, now: datetime) -> "Supervisor":
+        self._require_state(
+            "TERMINATE",
+            (
+                SupervisorState.PENDING,
+                SupervisorState.RUNNING,
+                SupervisorState.SUSPENDED,
+                SupervisorState.UNHEALTHY,
+            ),
+        )
+        return self.changed(now, state=SupervisorState.TERMINATED, state_detail="")
+
+    def require_mutable(self, action: str) -> None:
+        """Offsets and specs of a finished supervisor stay as they were: its output is final."""
+        self._require_state(
+            action,
+            (
+                SupervisorState.PENDING,
+                SupervisorState.RUNNING,
+                SupervisorState.SUSPENDED,
+                SupervisorState.UNHEALTHY,
+            ),
+        )
+
+    def with_spec(self, spec: SupervisorSpec, now: datetime) -> "Supervisor":
+        """A spec update fences in-flight work: task groups depend on task_count."""
+        self.require_mutable("UPDATE")
+        return self.changed(now, spec=spec, generation=self.generation + 1)
+
+    def fenced(self, now: datetime) -> "Supervisor":
+        """A new generation: output leased before it can never be published."""
+        return self.changed(now, generation=self.generation + 1)
+
+
+ETAG_PATTERN = re.compile(r"^v([1-9][0-9]{0,17})$")
+
+
+def format_etag(version: int) -> str:
+    return f"v{version}"
+
+
+def parse_etag(etag: str) -> int | None:
+    """The version an etag names, or None when the string is not an etag we could have issued."""
+    m = ETAG_PATTERN.match(etag)
+    return int(m.group(1)) if m else None
+
+
+def immutable_changes(old: SupervisorSpec, new: SupervisorSpec) -> list[str]:
+    changed = []
+    if old.stream_type != new.stream_type:
+        changed.append("spec.stream_type")
+    if old.stream != new.stream:
+        changed.append("spec.stream")
+    return changed
+
+
+def require_partitions_exist(ranges: tuple[OffsetRange, ...], partitions: tuple[int, ...], violations: Violations,
+                             field_prefix: str = "spec.bounded_ranges") -> None:
+    known = set(partitions)
+    for i, r in enumerate(ranges):
+        if r.partition not in known:
+            violations.add(f"{field_prefix}[{i}].partition",
+                           f"partition {r.partition} does not exist (stream has {len(partitions)} partitions)")

@@ -1,0 +1,222 @@
+"""Offset arithmetic: lag, the three reset plans and the checkpoint compare-and-swap rule. Pure.
+
+Offsets here are always the *next* offset to read (Kafka's convention, and bytewax's snapshot rule):
+a checkpoint of 10 means offsets 0..9 are published.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Mapping
+
+from streamvisor.domain.errors import Conflict, FailedPrecondition, InvalidArgument, FieldViolation, Violations
+from streamvisor.domain.model import OffsetRange, Supervisor
+
+
+@dataclass(frozen=True)
+class OffsetChange:
+    partition: int
+    before: int | None
+    after: int | None
+
+
+@dataclass(frozen=True)
+class PartitionView:
+    partition: int
+    checkpoint: int | None
+    earliest: int
+    latest: int
+    lag: int
+    bound: OffsetRange | None
+
+
+@dataclass(frozen=True)
+class OffsetsView:
+    partitions: list[PartitionView]
+    total_lag: int
+    bounded_done: int
+    bounded_total: int
+
+
+def offsets_view(
+    supervisor: Supervisor,
+    checkpoints: Mapping[int, int],
+    earliest: Mapping[int, int],
+    latest: Mapping[int, int],
+) -> OffsetsView:
+    rows = []
+    done = total = 0
+    for p in supervisor.partitions:
+        cp = checkpoints.get(p)
+        bound = supervisor.spec.bound_of(p)
+        if bound is not None:
+            position = bound.start if cp is None else cp
+            lag = max(0, bound.end - position)
+            done += max(0, min(position, bound.end) - bound.start)
+            total += bound.size
+        else:
+            if cp is not None:
+                position = cp
+            else:
+                position = earliest[p] if supervisor.spec.use_earliest_offset else latest[p]
+            lag = max(0, latest[p] - position)
+        rows.append(PartitionView(p, cp, earliest[p], latest[p], lag, bound))
+    return OffsetsView(rows, sum(r.lag for r in rows), done, total)
+
+
+@dataclass(frozen=True)
+class ResetPlan:
+    """Checkpoints to write (None = clear) and the table an operator sees."""
+
+    new_checkpoints: dict[int, int | None]
+    changes: list[OffsetChange]
+
+
+def plan_hard_reset(supervisor: Supervisor, checkpoints: Mapping[int, int]) -> ResetPlan:
+    """Clear every checkpoint; a bounded supervisor goes back to the start of its ranges."""
+    new: dict[int, int | None] = {}
+    for p in supervisor.partitions:
+        bound = supervisor.spec.bound_of(p)
+        new[p] = bound.start if bound is not None else None
+    changes = [OffsetChange(p, checkpoints.get(p), new[p]) for p in supervisor.partitions
+               if checkpoints.get(p) != new[p] or p in checkpoints]
+    return ResetPlan(new, changes)
+
+
+def plan_offset_reset(
+    supervisor: Supervisor,
+    checkpoints: Mapping[int, int],
+    targets: Mapping[int, int],
+    earliest: Mapping[int, int],
+    latest: Mapping[int, int],
+    target_fields: Mapping[int, str],
+) -> ResetPlan:
+    """Move the targeted partitions; reject any target outside what the stream (or the bound) holds."""
+    violations = Violations()
+    meta: dict[str, object] = {}
+    for p, offset in sorted(targets.items()):
+        low, high = earliest[p], latest[p]
+        bound = supervisor.spec.bound_of(p)
+        if bound is not None:
+            low, high = max(low, bound.start), min(high, bound.end)
+        if not low <= offset <= high:
+            violations.add(
+                target_fields[p],
+                f"partition {p}: offset {offset} is outside [{low}, {high}]",
+            )
+            meta.update(partition=p, offset=offset, earliest=low, latest=high)
+    if violations.items:
+        raise InvalidArgument(violations.items, reason="OFFSET_OUT_OF_RANGE", metadata=meta)
+    new = {p: targets[p] for p in sorted(targets)}
+    return ResetPlan(dict(new), [OffsetChange(p, checkpoints.get(p), o) for p, o in new.items()])
+
+
+@dataclass(frozen=True)
+class BackfillPlan:
+    """The outcome of ResetToLatestAndBackfill, computed from checkpoints read under the row lock."""
+
+    backfill_ranges: list[OffsetRange]
+    unrecoverable_ranges: list[OffsetRange]
+    new_checkpoints: dict[int, int]
+    changes: list[OffsetChange] = field(default_factory=list)
+
+
+def plan_backfill(
+    partitions: tuple[int, ...],
+    checkpoints: Mapping[int, int],
+    earliest: Mapping[int, int],
+    latest: Mapping[int, int],
+) -> BackfillPlan:
+    """Per partition: backfill [checkpoint, latest), move the live supervisor to max(checkpoint, latest).
+
+    - A checkpoint already at or past `latest` (a commit landed after latest was read) is kept: offsets
+      never move backwards, and that partition gets no backfill range - so nothing is read twice.
+    - A checkpoint below the earliest retained offset cannot be backfilled in full: [checkpoint,
+      earliest) is reported as unrecoverable and the backfill starts at earliest - never silently.
+    - A partition with no checkpoint was never leased, so nothing was promised for it: it starts at
+      latest with no backfill.
+    """
+    ranges: list[OffsetRange] = []
+    lost: list[OffsetRange] = []
+    new: dict[int, int] = {}
+    changes: list[OffsetChange] = []
+    for p in partitions:
+        cp = checkpoints.get(p)
+        lat, ear = latest[p], earliest[p]
+        if cp is None:
+            new[p] = lat
+        elif cp >= lat:
+            new[p] = cp
+        else:
+            start = cp
+            if cp < ear:
+                lost.append(OffsetRange(p, cp, min(ear, lat)))
+                start = min(ear, lat)
+            if start < lat:
+                ranges.append(OffsetRange(p, start, lat))
+            new[p] = lat
+        changes.append(OffsetChange(p, cp, new[p]))
+    return BackfillPlan(ranges, lost, new, changes)
+
+
+def validate_commit(
+    supervisor: Supervisor,
+    task_generation: int,
+    ranges: list[OffsetRange],
+    checkpoints: Mapping[int, int],
+    task_starts: Mapping[int, int] | None = None,
+) -> dict[int, int]:
+    """The compare-and-swap rule of CommitCheckpoint; returns the checkpoints to write.
+
+    Accepts only if the task's generation is the supervisor's, every range starts exactly at the stored
+    checkpoint (or, for a partition never checkpointed, at the start the task was leased with), and a
+    bounded supervisor's ranges stay within their bound. Anything else rejects the whole commit.
+    """
+    shape = Violations()
+    if not ranges:
+        shape.add("ranges", "must not be empty")
+    seen: set[int] = set()
+    for i, r in enumerate(ranges):
+        if r.partition in seen:
+            shape.add(f"ranges[{i}].partition", f"partition {r.partition} appears more than once")
+        seen.add(r.partition)
+        if r.partition not in supervisor.partitions:
+            shape.add(f"ranges[{i}].partition", f"partition {r.partition} is not read by {supervisor.id}")
+        if r.start < 0:
+            shape.add(f"ranges[{i}].start_offset", "must be >= 0")
+        if r.end < r.start:
+            shape.add(f"ranges[{i}].end_offset", f"must be >= start_offset ({r.start})")
+    shape.raise_if_any()
+    if task_generation != supervisor.generation:
+        raise Conflict(
+            "GENERATION_MISMATCH",
+            f"task generation {task_generation} is not supervisor {supervisor.id!r}'s generation "
+            f"{supervisor.generation}: the output was fenced by a reset or update",
+            {"supervisor_id": supervisor.id, "task_generation": task_generation,
+             "supervisor_generation": supervisor.generation},
+        )
+    if supervisor.state.is_terminal:
+        raise FailedPrecondition(
+            "INVALID_STATE", f"supervisor {supervisor.id!r} is {supervisor.state.value}; nothing more is published",
+            {"supervisor_id": supervisor.id, "state": supervisor.state.value, "action": "COMMIT",
+             "allowed_states": "PENDING,RUNNING,SUSPENDED,UNHEALTHY"},
+        )
+    for i, r in enumerate(ranges):
+        bound = supervisor.spec.bound_of(r.partition)
+        if bound is not None and r.end > bound.end:
+            raise InvalidArgument(
+                [FieldViolation(f"ranges[{i}].end_offset", f"{r.end} passes the bound {bound.end}")],
+                reason="RANGE_PAST_BOUND",
+                metadata={"partition": r.partition, "end_offset": r.end, "bound": bound.end},
+            )
+    for r in ranges:
+        expected = checkpoints.get(r.partition)
+        if expected is None and task_starts is not None:
+            expected = task_starts.get(r.partition)
+        if expected != r.start:
+            raise Conflict(
+                "CHECKPOINT_MISMATCH",
+                f"partition {r.partition}: commit starts at {r.start} but the checkpoint is {expected}",
+                {"supervisor_id": supervisor.id, "partition": r.partition, "start_offset": r.start,
+                 "checkpoint": "none" if expected is None else expected},
+            )
+    return {r.partition: r.end for r in ranges}

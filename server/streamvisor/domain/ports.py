@@ -1,0 +1,136 @@
+"""Ports: what the domain and the application need from the outside, as typed interfaces.
+
+`streamvisor.store` implements MetadataStore on SQLAlchemy; `streamvisor.streams` implements
+StreamAdapter on confluent-kafka. Nothing here imports either.
+"""
+from __future__ import annotations
+
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Generic, Hashable, Mapping, Protocol, Sequence, TypeVar
+
+from streamvisor.domain.model import OffsetRange, StreamType, Supervisor, SupervisorSpec, SupervisorState
+from streamvisor.domain.offsets import OffsetChange
+
+P = TypeVar("P", bound=Hashable)  # a partition id: int for Kafka
+O = TypeVar("O")  # an offset: int for Kafka
+
+
+@dataclass(frozen=True)
+class Watermarks(Generic[P, O]):
+    """Per partition: the earliest retained offset and the latest (next to be written) offset."""
+
+    earliest: dict[P, O]
+    latest: dict[P, O]
+
+
+class StreamAdapter(Protocol[P, O]):
+    """One stream technology's view of partitions and offsets.
+
+    Implementations bound every call by a timeout and raise domain errors: FailedPrecondition
+    (STREAM_NOT_FOUND) for a missing stream, Unavailable (STREAM_UNREACHABLE) when brokers do not answer.
+    """
+
+    def partitions(self, stream: str) -> list[P]: ...
+
+    def watermarks(self, stream: str, partitions: Sequence[P]) -> Watermarks[P, O]:
+        """Earliest and latest offsets for all `partitions` in one round of broker calls."""
+        ...
+
+    def offsets_for_times(self, stream: str, timestamps_ms: Mapping[P, int]) -> dict[P, O]:
+        """Per partition, the earliest offset whose timestamp is >= the given time (latest if none)."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class StreamAdapters(Protocol):
+    """Hands out one adapter per distinct connection config, reused across calls."""
+
+    def for_spec(self, spec: SupervisorSpec) -> StreamAdapter[int, int]: ...
+
+
+@dataclass(frozen=True)
+class AuditEvent:
+    supervisor_id: str
+    action: str
+    actor: str
+    create_time: datetime
+    request_id: str = ""
+    state_before: SupervisorState | None = None
+    state_after: SupervisorState | None = None
+    generation_before: int = 0
+    generation_after: int = 0
+    offset_changes: tuple[OffsetChange, ...] = ()
+    details: Mapping[str, object] = field(default_factory=dict)
+    id: int = 0
+
+
+@dataclass(frozen=True)
+class StoredRequest:
+    """An idempotency record (AIP-155): the first response to a request_id, and what it was for."""
+
+    request_id: str
+    method: str
+    fingerprint: str
+    response: Mapping[str, object]
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A published unit of output. Only published segments count as ingested."""
+
+    supervisor_id: str
+    task_id: str
+    generation: int
+    ranges: tuple[OffsetRange, ...]
+    location: str
+    record_count: int
+    create_time: datetime
+    id: int = 0
+
+
+class Transaction(Protocol):
+    """One metadata transaction. Writes become visible together on commit, or not at all."""
+
+    def get_supervisor(self, supervisor_id: str, *, lock: bool = False) -> Supervisor | None:
+        """With lock=True, holds the supervisor's row lock until the transaction ends."""
+        ...
+
+    def insert_supervisor(self, supervisor: Supervisor) -> None: ...
+
+    def update_supervisor(self, supervisor: Supervisor) -> None: ...
+
+    def list_supervisors(
+        self, after_id: str | None, limit: int, states: frozenset[SupervisorState],
+        stream_types: frozenset[StreamType],
+    ) -> list[Supervisor]: ...
+
+    def get_checkpoints(self, supervisor_id: str) -> dict[int, int]: ...
+
+    def set_checkpoints(self, supervisor_id: str, checkpoints: Mapping[int, int | None]) -> None:
+        """Writes the given partitions' checkpoints; None deletes one. Other partitions are untouched."""
+        ...
+
+    def add_audit_event(self, event: AuditEvent) -> None: ...
+
+    def list_audit_events(self, supervisor_id: str, before_id: int | None, limit: int) -> list[AuditEvent]: ...
+
+    def get_request(self, request_id: str) -> StoredRequest | None: ...
+
+    def save_request(self, request: StoredRequest, now: datetime) -> None: ...
+
+    def insert_segment(self, segment: Segment) -> int: ...
+
+    def list_segments(self, supervisor_ids: Sequence[str]) -> list[Segment]: ...
+
+
+class MetadataStore(Protocol):
+    def transaction(self) -> AbstractContextManager[Transaction]:
+        """A read-write transaction; commits on normal exit, rolls back on an exception."""
+        ...
+
+    def read(self) -> AbstractContextManager[Transaction]:
+        """A read-only snapshot; takes no write locks."""
+        ...

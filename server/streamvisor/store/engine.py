@@ -1,0 +1,69 @@
+"""Engines for the two supported metadata databases, and schema migration on start.
+
+SQLite (embedded default): WAL so readers never block the writer, a busy timeout so writers queue
+instead of failing, and BEGIN IMMEDIATE for read-write transactions so the write lock is taken up front
+(a deferred transaction that reads, then writes, can deadlock against another and fail with
+SQLITE_BUSY). PostgreSQL: pooled connections; the row lock is SELECT ... FOR UPDATE.
+"""
+from __future__ import annotations
+
+import logging
+from importlib import resources
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+
+log = logging.getLogger(__name__)
+
+WRITE_OPTION = "streamvisor_write"
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+def create_store_engine(url: str, pool_size: int = 16) -> Engine:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database or ""
+        if database and database != ":memory:":
+            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(
+            parsed,
+            connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
+            pool_size=pool_size,
+            max_overflow=pool_size,
+        )
+        _configure_sqlite(engine)
+        return engine
+    return create_engine(parsed, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        # Let SQLAlchemy's begin event decide how each transaction starts (pysqlite would otherwise
+        # issue its own deferred BEGIN lazily, before the first write).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        write = connection.get_execution_options().get(WRITE_OPTION, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+def migrate(engine: Engine) -> None:
+    """Brings the schema to the newest Alembic revision (idempotent; runs on every server start)."""
+    config = Config()
+    config.set_main_option("script_location", str(resources.files("streamvisor.store") / "migrations"))
+    with engine.connect() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+        connection.commit()
+    log.info("metadata schema at head url=%s", engine.url.render_as_string(hide_password=True))

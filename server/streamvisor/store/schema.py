@@ -1,0 +1,106 @@
+"""The metadata schema as SQLAlchemy Core tables. Alembic migrations create it; this module is the
+single description the repositories query against (and that migrations are checked against in tests)."""
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON, BigInteger, Column, DateTime, ForeignKey, Index, Integer, MetaData, String, Table, Text,
+)
+
+metadata = MetaData()
+
+# SQLite only auto-increments an INTEGER PRIMARY KEY (the rowid); PostgreSQL gets a BIGINT identity.
+AutoId = BigInteger().with_variant(Integer(), "sqlite")
+# Backfill ids append "_backfill_<8 hex>" to ids of up to 255 characters.
+ID_LENGTH = 320
+
+supervisors = Table(
+    "supervisors", metadata,
+    Column("id", String(ID_LENGTH), primary_key=True),
+    Column("stream_type", String(32), nullable=False),
+    Column("stream", String(255), nullable=False),
+    Column("spec", JSON, nullable=False),
+    Column("state", String(32), nullable=False),
+    Column("state_detail", String(255), nullable=False, default=""),
+    Column("generation", BigInteger, nullable=False),
+    Column("version", BigInteger, nullable=False),
+    Column("partitions", JSON, nullable=False),
+    Column("backfill_of", String(ID_LENGTH), nullable=True),
+    Column("create_time", DateTime(timezone=True), nullable=False),
+    Column("update_time", DateTime(timezone=True), nullable=False),
+    Index("ix_supervisors_backfill_of", "backfill_of"),
+)
+
+checkpoints = Table(
+    "checkpoints", metadata,
+    Column("supervisor_id", String(ID_LENGTH), ForeignKey("supervisors.id"), primary_key=True),
+    Column("partition", Integer, primary_key=True),
+    # The next offset to read.
+    Column("next_offset", BigInteger, nullable=False),
+)
+
+audit_events = Table(
+    "audit_events", metadata,
+    Column("id", AutoId, primary_key=True, autoincrement=True),
+    Column("supervisor_id", String(ID_LENGTH), nullable=False),
+    Column("action", String(64), nullable=False),
+    Column("actor", String(255), nullable=False),
+    Column("request_id", String(255), nullable=False, default=""),
+    Column("create_time", DateTime(timezone=True), nullable=False),
+    # States, generations, offset changes and action details.
+    Column("payload", JSON, nullable=False),
+    Index("ix_audit_events_supervisor_id_id", "supervisor_id", "id"),
+)
+
+idempotency_keys = Table(
+    "idempotency_keys", metadata,
+    Column("request_id", String(255), primary_key=True),
+    Column("method", String(128), nullable=False),
+    Column("fingerprint", String(64), nullable=False),
+    Column("response", JSON, nullable=False),
+    Column("create_time", DateTime(timezone=True), nullable=False),
+)
+
+# One lease of a partition group at one generation (the data-plane issue fills these in).
+tasks = Table(
+    "tasks", metadata,
+    Column("id", String(64), primary_key=True),
+    Column("supervisor_id", String(ID_LENGTH), ForeignKey("supervisors.id"), nullable=False),
+    Column("task_group", Integer, nullable=False),
+    Column("generation", BigInteger, nullable=False),
+    Column("state", String(32), nullable=False),
+    Column("worker_id", String(255), nullable=True),
+    Column("lease_expires_at", DateTime(timezone=True), nullable=True),
+    Column("start_offsets", JSON, nullable=False),
+    Column("end_offsets", JSON, nullable=True),
+    Column("create_time", DateTime(timezone=True), nullable=False),
+    Column("update_time", DateTime(timezone=True), nullable=False),
+    Index("ix_tasks_supervisor_generation", "supervisor_id", "generation"),
+)
+
+segments = Table(
+    "segments", metadata,
+    Column("id", AutoId, primary_key=True, autoincrement=True),
+    Column("supervisor_id", String(ID_LENGTH), ForeignKey("supervisors.id"), nullable=False),
+    Column("task_id", String(64), nullable=False),
+    Column("generation", BigInteger, nullable=False),
+    Column("location", Text, nullable=False),
+    Column("record_count", BigInteger, nullable=False),
+    Column("create_time", DateTime(timezone=True), nullable=False),
+    Index("ix_segments_supervisor_id", "supervisor_id"),
+)
+
+segment_ranges = Table(
+    "segment_ranges", metadata,
+    Column("segment_id", BigInteger, ForeignKey("segments.id"), primary_key=True),
+    Column("partition", Integer, primary_key=True),
+    Column("start_offset", BigInteger, nullable=False),
+    Column("end_offset", BigInteger, nullable=False),
+)
+
+# Leader election among server replicas for the scheduler (a row with a holder and an expiry).
+leases = Table(
+    "leases", metadata,
+    Column("name", String(64), primary_key=True),
+    Column("holder", String(255), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+)

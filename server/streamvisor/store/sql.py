@@ -1,0 +1,247 @@
+"""The MetadataStore port on SQLAlchemy Core, for SQLite and PostgreSQL alike."""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from typing import Iterator, Mapping, Sequence
+
+from sqlalchemy import Connection, Engine, and_, delete, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+
+from streamvisor.domain.errors import AlreadyExists
+from streamvisor.domain.model import (
+    OffsetRange, StreamType, Supervisor, SupervisorSpec, SupervisorState,
+)
+from streamvisor.domain.offsets import OffsetChange
+from streamvisor.domain.ports import AuditEvent, Segment, StoredRequest
+from streamvisor.store import schema as t
+from streamvisor.store.engine import WRITE_OPTION
+
+
+def _utc(value: datetime) -> datetime:
+    # SQLite hands back naive datetimes; everything we store is UTC.
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+def spec_to_json(spec: SupervisorSpec) -> dict:
+    return {
+        "stream_type": spec.stream_type.value if spec.stream_type else None,
+        "stream": spec.stream,
+        "consumer_properties": dict(spec.consumer_properties),
+        "task_count": spec.task_count,
+        "use_earliest_offset": spec.use_earliest_offset,
+        "context": dict(spec.context),
+        "bounded_ranges": [[r.partition, r.start, r.end] for r in spec.bounded_ranges],
+    }
+
+
+def spec_from_json(data: Mapping) -> SupervisorSpec:
+    return SupervisorSpec(
+        stream_type=StreamType(data["stream_type"]) if data.get("stream_type") else None,
+        stream=data["stream"],
+        consumer_properties=dict(data.get("consumer_properties", {})),
+        task_count=int(data["task_count"]),
+        use_earliest_offset=bool(data.get("use_earliest_offset", False)),
+        context=dict(data.get("context", {})),
+        bounded_ranges=tuple(OffsetRange(int(p), int(s), int(e)) for p, s, e in data.get("bounded_ranges", [])),
+    )
+
+
+def _supervisor_row(s: Supervisor) -> dict:
+    return {
+        "id": s.id,
+        "stream_type": s.spec.stream_type.value if s.spec.stream_type else "",
+        "stream": s.spec.stream,
+        "spec": spec_to_json(s.spec),
+        "state": s.state.value,
+        "state_detail": s.state_detail,
+        "generation": s.generation,
+        "version": s.version,
+        "partitions": list(s.partitions),
+        "backfill_of": s.backfill_of,
+        "create_time": s.create_time,
+        "update_time": s.update_time,
+    }
+
+
+def _supervisor_from_row(row) -> Supervisor:
+    return Supervisor(
+        id=row.id,
+        spec=spec_from_json(row.spec),
+        state=SupervisorState(row.state),
+        generation=row.generation,
+        version=row.version,
+        partitions=tuple(row.partitions),
+        create_time=_utc(row.create_time),
+        update_time=_utc(row.update_time),
+        state_detail=row.state_detail or "",
+        backfill_of=row.backfill_of,
+    )
+
+
+def _state_name(state: SupervisorState | None) -> str | None:
+    return state.value if state else None
+
+
+class SqlTransaction:
+    """Implements domain.ports.Transaction on one connection inside one database transaction."""
+
+    def __init__(self, connection: Connection):
+        self.c = connection
+        self.dialect = connection.dialect.name
+
+    # Supervisors ---------------------------------------------------------------------------------
+    def get_supervisor(self, supervisor_id: str, *, lock: bool = False) -> Supervisor | None:
+        query = select(t.supervisors).where(t.supervisors.c.id == supervisor_id)
+        if lock:
+            # PostgreSQL: a row lock every checkpoint writer takes first. SQLite: a no-op, the whole
+            # database is already write-locked by BEGIN IMMEDIATE.
+            query = query.with_for_update()
+        row = self.c.execute(query).first()
+        return _supervisor_from_row(row) if row else None
+
+    def insert_supervisor(self, supervisor: Supervisor) -> None:
+        try:
+            with self.c.begin_nested():
+                self.c.execute(insert(t.supervisors).values(**_supervisor_row(supervisor)))
+        except IntegrityError:
+            raise AlreadyExists("SUPERVISOR_ALREADY_EXISTS", f"supervisor {supervisor.id!r} already exists",
+                                {"supervisor_id": supervisor.id})
+
+    def update_supervisor(self, supervisor: Supervisor) -> None:
+        values = _supervisor_row(supervisor)
+        values.pop("id")
+        values.pop("create_time")
+        self.c.execute(update(t.supervisors).where(t.supervisors.c.id == supervisor.id).values(**values))
+
+    def list_supervisors(self, after_id, limit, states, stream_types) -> list[Supervisor]:
+        query = select(t.supervisors).order_by(t.supervisors.c.id).limit(limit)
+        if after_id is not None:
+            query = query.where(t.supervisors.c.id > after_id)
+        if states:
+            query = query.where(t.supervisors.c.state.in_([s.value for s in states]))
+        if stream_types:
+            query = query.where(t.supervisors.c.stream_type.in_([s.value for s in stream_types]))
+        return [_supervisor_from_row(r) for r in self.c.execute(query)]
+
+    def list_backfills(self, supervisor_id: str) -> list[Supervisor]:
+        query = select(t.supervisors).where(t.supervisors.c.backfill_of == supervisor_id).order_by(
+            t.supervisors.c.create_time, t.supervisors.c.id)
+        return [_supervisor_from_row(r) for r in self.c.execute(query)]
+
+    # Checkpoints ---------------------------------------------------------------------------------
+    def get_checkpoints(self, supervisor_id: str) -> dict[int, int]:
+        rows = self.c.execute(
+            select(t.checkpoints.c.partition, t.checkpoints.c.next_offset)
+            .where(t.checkpoints.c.supervisor_id == supervisor_id))
+        return {r.partition: r.next_offset for r in rows}
+
+    def set_checkpoints(self, supervisor_id: str, checkpoints: Mapping[int, int | None]) -> None:
+        cleared = [p for p, o in checkpoints.items() if o is None]
+        written = [{"supervisor_id": supervisor_id, "partition": p, "next_offset": o}
+                   for p, o in checkpoints.items() if o is not None]
+        if cleared:
+            self.c.execute(delete(t.checkpoints).where(and_(
+                t.checkpoints.c.supervisor_id == supervisor_id, t.checkpoints.c.partition.in_(cleared))))
+        if written:
+            upsert_module = postgresql if self.dialect == "postgresql" else sqlite
+            statement = upsert_module.insert(t.checkpoints)
+            statement = statement.on_conflict_do_update(
+                index_elements=[t.checkpoints.c.supervisor_id, t.checkpoints.c.partition],
+                set_={"next_offset": statement.excluded.next_offset},
+            )
+            self.c.execute(statement, written)
+
+    # Audit -----------------------------------------------------------------------------------------
+    def add_audit_event(self, event: AuditEvent) -> None:
+        payload = {
+            "state_before": _state_name(event.state_before),
+            "state_after": _state_name(event.state_after),
+            "generation_before": event.generation_before,
+            "generation_after": event.generation_after,
+            "offset_changes": [[c.partition, c.before, c.after] for c in event.offset_changes],
+            "details": dict(event.details),
+        }
+        self.c.execute(insert(t.audit_events).values(
+            supervisor_id=event.supervisor_id, action=event.action, actor=event.actor,
+            request_id=event.request_id, create_time=event.create_time, payload=payload))
+
+    def list_audit_events(self, supervisor_id: str, before_id: int | None, limit: int) -> list[AuditEvent]:
+        query = (select(t.audit_events).where(t.audit_events.c.supervisor_id == supervisor_id)
+                 .order_by(t.audit_events.c.id.desc()).limit(limit))
+        if before_id is not None:
+            query = query.where(t.audit_events.c.id < before_id)
+        events = []
+        for r in self.c.execute(query):
+            p = r.payload
+            events.append(AuditEvent(
+                id=r.id, supervisor_id=r.supervisor_id, action=r.action, actor=r.actor,
+                request_id=r.request_id, create_time=_utc(r.create_time),
+                state_before=SupervisorState(p["state_before"]) if p.get("state_before") else None,
+                state_after=SupervisorState(p["state_after"]) if p.get("state_after") else None,
+                generation_before=p.get("generation_before", 0), generation_after=p.get("generation_after", 0),
+                offset_changes=tuple(OffsetChange(a, b, c) for a, b, c in p.get("offset_changes", [])),
+                details=p.get("details", {}),
+            ))
+        return events
+
+    # Idempotency -----------------------------------------------------------------------------------
+    def get_request(self, request_id: str) -> StoredRequest | None:
+        row = self.c.execute(select(t.idempotency_keys).where(t.idempotency_keys.c.request_id == request_id)).first()
+        if row is None:
+            return None
+        return StoredRequest(row.request_id, row.method, row.fingerprint, row.response)
+
+    def save_request(self, request: StoredRequest, now: datetime) -> None:
+        self.c.execute(insert(t.idempotency_keys).values(
+            request_id=request.request_id, method=request.method, fingerprint=request.fingerprint,
+            response=dict(request.response), create_time=now))
+
+    # Segments --------------------------------------------------------------------------------------
+    def insert_segment(self, segment: Segment) -> int:
+        result = self.c.execute(insert(t.segments).values(
+            supervisor_id=segment.supervisor_id, task_id=segment.task_id, generation=segment.generation,
+            location=segment.location, record_count=segment.record_count, create_time=segment.create_time,
+        ).returning(t.segments.c.id))
+        segment_id = result.scalar_one()
+        self.c.execute(insert(t.segment_ranges), [
+            {"segment_id": segment_id, "partition": r.partition, "start_offset": r.start, "end_offset": r.end}
+            for r in segment.ranges])
+        return segment_id
+
+    def list_segments(self, supervisor_ids: Sequence[str]) -> list[Segment]:
+        rows = self.c.execute(
+            select(t.segments, t.segment_ranges.c.partition, t.segment_ranges.c.start_offset,
+                   t.segment_ranges.c.end_offset)
+            .join(t.segment_ranges, t.segment_ranges.c.segment_id == t.segments.c.id)
+            .where(t.segments.c.supervisor_id.in_(list(supervisor_ids)))
+            .order_by(t.segments.c.id))
+        by_id: dict[int, tuple] = {}
+        for r in rows:
+            entry = by_id.setdefault(r.id, (r, []))
+            entry[1].append(OffsetRange(r.partition, r.start_offset, r.end_offset))
+        return [Segment(r.supervisor_id, r.task_id, r.generation, tuple(ranges), r.location, r.record_count,
+                        _utc(r.create_time), r.id) for r, ranges in by_id.values()]
+
+
+class SqlMetadataStore:
+    """Implements domain.ports.MetadataStore."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        self._writer = engine.execution_options(**{WRITE_OPTION: True})
+
+    @contextmanager
+    def transaction(self) -> Iterator[SqlTransaction]:
+        with self._writer.begin() as connection:
+            yield SqlTransaction(connection)
+
+    @contextmanager
+    def read(self) -> Iterator[SqlTransaction]:
+        # Autobegins on first use; closing the connection rolls back, so a read can never persist.
+        with self.engine.connect() as connection:
+            yield SqlTransaction(connection)
+
+    def dispose(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,121 @@
+"""The StreamAdapter port for Apache Kafka, on confluent-kafka (librdkafka)'s AdminClient."""
+from __future__ import annotations
+
+import logging
+from concurrent.futures import Future, wait
+from typing import Mapping, Sequence
+
+from confluent_kafka import IsolationLevel, KafkaError, KafkaException, TopicPartition
+from confluent_kafka.admin import AdminClient, OffsetSpec
+
+from streamvisor.domain.errors import FailedPrecondition, Unavailable
+from streamvisor.domain.ports import Watermarks
+
+log = logging.getLogger(__name__)
+
+# Only connection and security settings reach the AdminClient; consumer-only keys in a spec
+# (group.id, auto.offset.reset, ...) would make librdkafka warn on every client we create.
+_ADMIN_KEY_PREFIXES = ("bootstrap.servers", "security.protocol", "sasl.", "ssl.", "client.id",
+                       "socket.", "broker.address.", "client.dns.", "metadata.", "reconnect.", "retry.")
+_MISSING_TOPIC_CODES = {KafkaError.UNKNOWN_TOPIC_OR_PART, KafkaError._UNKNOWN_TOPIC, KafkaError._UNKNOWN_PARTITION}
+
+
+def admin_config(consumer_properties: Mapping[str, str], timeout_s: float) -> dict:
+    config = {k: v for k, v in consumer_properties.items() if k.startswith(_ADMIN_KEY_PREFIXES)}
+    timeout_ms = int(timeout_s * 1000)
+    # Bound every wait: an unreachable broker must surface as UNAVAILABLE, never as a hang.
+    config.setdefault("socket.timeout.ms", str(timeout_ms))
+    config.setdefault("socket.connection.setup.timeout.ms", str(timeout_ms))
+    config.setdefault("reconnect.backoff.max.ms", "1000")
+    config["logger"] = logging.getLogger("streamvisor.librdkafka")
+    return config
+
+
+def isolation_level(consumer_properties: Mapping[str, str]) -> IsolationLevel:
+    # librdkafka consumers default to read_committed; the offsets we report follow the same setting,
+    # so "latest" is the last stable offset, the one a consumer can actually read up to.
+    value = consumer_properties.get("isolation.level", "read_committed").strip().lower()
+    return IsolationLevel.READ_UNCOMMITTED if value == "read_uncommitted" else IsolationLevel.READ_COMMITTED
+
+
+class KafkaStreamAdapter:
+    """StreamAdapter[int, int]: partitions are Kafka partition ids, offsets Kafka offsets."""
+
+    def __init__(self, consumer_properties: Mapping[str, str], timeout_s: float = 5.0):
+        self.bootstrap_servers = consumer_properties.get("bootstrap.servers", "")
+        self.timeout_s = timeout_s
+        self._isolation = isolation_level(consumer_properties)
+        self._admin = AdminClient(admin_config(consumer_properties, timeout_s))
+
+    def _unreachable(self, detail: object) -> Unavailable:
+        return Unavailable(
+            "STREAM_UNREACHABLE",
+            f"Kafka at {self.bootstrap_servers} did not answer within {self.timeout_s:g}s: {detail}",
+            {"bootstrap_servers": self.bootstrap_servers, "timeout_ms": int(self.timeout_s * 1000),
+             "detail": str(detail)[:200]},
+        )
+
+    def _missing(self, stream: str) -> FailedPrecondition:
+        return FailedPrecondition(
+            "STREAM_NOT_FOUND", f"topic {stream!r} does not exist on {self.bootstrap_servers}",
+            {"stream": stream, "bootstrap_servers": self.bootstrap_servers})
+
+    def partitions(self, stream: str) -> list[int]:
+        try:
+            metadata = self._admin.list_topics(topic=stream, timeout=self.timeout_s)
+        except KafkaException as e:
+            raise self._unreachable(e.args[0] if e.args else e) from None
+        topic = metadata.topics.get(stream)
+        if topic is None or (topic.error is not None and topic.error.code() in _MISSING_TOPIC_CODES):
+            raise self._missing(stream)
+        if topic.error is not None:
+            raise self._unreachable(topic.error)
+        return sorted(topic.partitions)
+
+    def _list_offsets(self, stream: str, specs: dict[int, OffsetSpec]) -> dict[int, Future]:
+        request = {TopicPartition(stream, p): spec for p, spec in specs.items()}
+        try:
+            futures = self._admin.list_offsets(request, isolation_level=self._isolation,
+                                               request_timeout=self.timeout_s)
+        except KafkaException as e:
+            raise self._unreachable(e.args[0] if e.args else e) from None
+        return {tp.partition: f for tp, f in futures.items()}
+
+    def _results(self, stream: str, futures: dict[int, Future]) -> dict[int, int]:
+        done, pending = wait(futures.values(), timeout=self.timeout_s + 1)
+        if pending:
+            raise self._unreachable("list_offsets timed out")
+        offsets = {}
+        for partition, future in futures.items():
+            try:
+                offsets[partition] = future.result().offset
+            except KafkaException as e:
+                error = e.args[0] if e.args else None
+                if isinstance(error, KafkaError) and error.code() in _MISSING_TOPIC_CODES:
+                    raise self._missing(stream) from None
+                raise self._unreachable(error or e) from None
+        return offsets
+
+    def watermarks(self, stream: str, partitions: Sequence[int]) -> Watermarks[int, int]:
+        if not partitions:
+            return Watermarks({}, {})
+        # Both requests are in flight at once: one round trip for any number of partitions.
+        earliest = self._list_offsets(stream, {p: OffsetSpec.earliest() for p in partitions})
+        latest = self._list_offsets(stream, {p: OffsetSpec.latest() for p in partitions})
+        return Watermarks(self._results(stream, earliest), self._results(stream, latest))
+
+    def offsets_for_times(self, stream: str, timestamps_ms: Mapping[int, int]) -> dict[int, int]:
+        if not timestamps_ms:
+            return {}
+        found = self._results(stream, self._list_offsets(
+            stream, {p: OffsetSpec.for_timestamp(ms) for p, ms in timestamps_ms.items()}))
+        missing = [p for p, o in found.items() if o < 0]
+        if missing:
+            # No record at or after the time: the answer is "from now on", the latest offset.
+            latest = self._results(stream, self._list_offsets(stream, {p: OffsetSpec.latest() for p in missing}))
+            found.update(latest)
+        return found
+
+    def close(self) -> None:
+        # AdminClient has no close(); dropping the reference lets librdkafka tear it down.
+        self._admin = None
