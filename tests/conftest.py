@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import time
 import uuid
 
 import pytest
@@ -49,14 +50,28 @@ class Topics:
                                            operation_timeout=30)
         futures[name].result(timeout=60)
         self.created.append(name)
-        # Wait until the partitions' leaders answer offset requests.
-        for _ in range(100):
-            metadata = self.admin.list_topics(name, timeout=10)
-            topic = metadata.topics.get(name)
-            if topic and topic.error is None and len(topic.partitions) == partitions and all(
-                    p.leader >= 0 for p in topic.partitions.values()):
-                break
+        self.wait_ready(name, partitions)
         return name
+
+    def wait_ready(self, name: str, partitions: int, timeout_s: float = 60) -> None:
+        """Waits until every partition answers offset requests: a topic is visible in metadata some
+        time before its partition leaders serve ListOffsets (NOT_LEADER meanwhile)."""
+        from confluent_kafka import KafkaException, TopicPartition
+        from confluent_kafka.admin import OffsetSpec
+
+        deadline = time.monotonic() + timeout_s
+        last = None
+        while time.monotonic() < deadline:
+            try:
+                futures = self.admin.list_offsets(
+                    {TopicPartition(name, p): OffsetSpec.latest() for p in range(partitions)}, request_timeout=10)
+                for f in futures.values():
+                    f.result(timeout=15)
+                return
+            except KafkaException as e:
+                last = e
+                time.sleep(0.2)
+        pytest.fail(f"topic {name} not ready after {timeout_s}s: {last}")
 
     def produce(self, topic: str, per_partition: dict[int, int], value_size: int = 16) -> None:
         """Appends `count` records to each partition and waits until every one is acknowledged."""

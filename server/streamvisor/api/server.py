@@ -73,19 +73,19 @@ class StreamvisorServer:
         self.engine.dispose()
         log.info("stopped")
 
-    def wait(self) -> None:
-        self.grpc_server.wait_for_termination()
-
 
 def serve(config: ServerConfig) -> None:
     server = StreamvisorServer(config)
     server.start()
+    stop_requested = threading.Event()
 
     def _on_signal(signum, _frame):
         log.info("signal received signal=%s; shutting down gracefully (grace %.0fs)",
                  signal.Signals(signum).name, config.shutdown_grace_s)
-        threading.Thread(target=server.stop, daemon=True).start()
+        stop_requested.set()
 
     signal.signal(signal.SIGTERM, _on_signal)
     signal.signal(signal.SIGINT, _on_signal)
-    server.wait()
+    # The main thread does the stopping, so the process exits only after in-flight calls finished.
+    stop_requested.wait()
+    server.stop()

@@ -25,7 +25,9 @@ def _client(ctx: click.Context) -> StreamvisorClient:
 
 def _emit(ctx: click.Context, message, table: tuple[list[str], list[list]] | None = None, text: str = "") -> None:
     if ctx.obj["json"]:
-        click.echo(json_format.MessageToJson(message, preserving_proto_field_name=True, indent=2))
+        # Zero values (partition 0, lag 0) matter to operators: print every field.
+        click.echo(json_format.MessageToJson(message, preserving_proto_field_name=True, indent=2,
+                                             always_print_fields_with_no_presence=True))
         return
     if table is not None:
         headers, rows = table

@@ -1,0 +1,128 @@
+"""GetOffsets latency at 1,000 partitions: the server's RPC against the bare broker round trip.
+
+    python bench/bench_get_offsets.py [--partitions 1000] [--iterations 200] [--warmup 20]
+
+What is timed, per iteration, in the same process and against the same topic:
+
+  server   GetOffsets over a real gRPC channel to an in-process server (SQLite metadata in a temp dir):
+           SDK call -> servicer -> SupervisorService.get_offsets (one read transaction for the supervisor
+           and its checkpoints) -> KafkaStreamAdapter.watermarks -> lag arithmetic -> protobuf response.
+  service  SupervisorService.get_offsets called directly (no gRPC, no protobuf): splits the server's
+           overhead into "transport + conversion" and "store + adapter + arithmetic".
+  bare     The baseline: AdminClient.list_offsets for the same partitions, OffsetSpec.earliest() and
+           OffsetSpec.latest() in flight at once (as the adapter does), read_committed, waiting for every
+           future. This is the floor: the broker work no implementation of GetOffsets can avoid.
+
+The three are interleaved, with the order rotated every iteration, so broker or machine drift hits all
+of them alike. Target (from the issue): server/bare <= 1.5 at p50 and p99.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+
+from _common import (
+    DEFAULT_BOOTSTRAP, BareWatermarks, Topic, configure_logging, environment_line, kafka_spec, print_table,
+    start_server, summary,
+)
+from streamvisor.client import StreamvisorClient
+from streamvisor.domain.model import OffsetRange
+
+TARGET_RATIO = 1.5
+
+
+def parse_args() -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--bootstrap", default=DEFAULT_BOOTSTRAP, help="Kafka bootstrap servers (env KAFKA_BOOTSTRAP)")
+    p.add_argument("--partitions", type=int, default=1000)
+    p.add_argument("--iterations", type=int, default=200, help="timed calls of each kind")
+    p.add_argument("--warmup", type=int, default=20, help="untimed calls of each kind first")
+    p.add_argument("--records", type=int, default=4, help="records produced to every partition")
+    p.add_argument("--no-checkpoints", action="store_true",
+                   help="leave the supervisor without checkpoints (by default every partition gets one, "
+                        "so GetOffsets also reads 1,000 checkpoint rows, as it would in production)")
+    p.add_argument("--log-level", default="WARNING", help="server log level (the server itself runs at INFO)")
+    return p.parse_args()
+
+
+def main() -> int:
+    args = parse_args()
+    configure_logging(args.log_level)
+    print(f"bench_get_offsets: {args.partitions} partitions, {args.iterations} iterations "
+          f"(+{args.warmup} warm-up), broker {args.bootstrap}; {environment_line()}")
+
+    topic = Topic(args.bootstrap, args.partitions, "bench-offsets")
+    server = None
+    tmp = tempfile.TemporaryDirectory(prefix="bench-offsets-")
+    try:
+        ready = topic.create()
+        print(f"topic {topic.name} created; every partition answered list_offsets after {ready:.1f}s")
+        topic.produce(args.records)
+        _, latest = topic.watermarks()
+        print(f"produced {args.records} records to each partition ({sum(latest.values())} in all)")
+
+        server = start_server(f"sqlite:///{tmp.name}/streamvisor.db", args.bootstrap)
+        client = StreamvisorClient(f"127.0.0.1:{server.port}", timeout=30, retries=0)
+        supervisor_id = "bench-offsets"
+        client.create_supervisor(supervisor_id, kafka_spec(topic.name))
+        if not args.no_checkpoints and args.records > 0:
+            # Half-way checkpoints, so every partition has a checkpoint row and a non-zero lag.
+            ranges = [OffsetRange(p, 0, latest[p] // 2) for p in range(args.partitions)]
+            server.service.commit_checkpoint(supervisor_id, task_id="bench", generation=1, ranges=ranges,
+                                             location="bench", record_count=sum(r.size for r in ranges),
+                                             task_starts={p: 0 for p in range(args.partitions)})
+
+        # Sanity check before timing: the RPC answers for every partition with the broker's offsets.
+        response = client.get_offsets(supervisor_id)
+        assert len(response.partitions) == args.partitions, len(response.partitions)
+        assert all(r.latest == latest[r.partition] for r in response.partitions), "latest offsets differ"
+        print(f"supervisor {supervisor_id} created; GetOffsets total_lag={response.total_lag}, "
+              f"response {response.ByteSize()} bytes")
+
+        bare = BareWatermarks(args.bootstrap, topic.name, args.partitions)
+        kinds = {
+            "server": lambda: client.get_offsets(supervisor_id),
+            "service": lambda: server.service.get_offsets(supervisor_id),
+            "bare": bare,
+        }
+        samples: dict[str, list[float]] = {k: [] for k in kinds}
+        names = list(kinds)
+        started = time.perf_counter()
+        for i in range(args.warmup + args.iterations):
+            # Rotate the order so none of the three always runs right after another.
+            shift = i % len(names)
+            for name in names[shift:] + names[:shift]:
+                t0 = time.perf_counter()
+                kinds[name]()
+                elapsed = time.perf_counter() - t0
+                if i >= args.warmup:
+                    samples[name].append(elapsed)
+        client.close()
+        wall = time.perf_counter() - started
+
+        print_table(f"GetOffsets at {args.partitions} partitions ({wall:.1f}s of timed + warm-up calls)", [
+            ("server: GetOffsets RPC (gRPC)", samples["server"]),
+            ("service: get_offsets in-process", samples["service"]),
+            ("bare: 2x AdminClient.list_offsets", samples["bare"]),
+        ])
+        s, v, b = (summary(samples[k]) for k in ("server", "service", "bare"))
+        print("\nratios (target server/bare <= %.1f)" % TARGET_RATIO)
+        for q in ("p50", "p99", "mean"):
+            ratio = s[q] / b[q]
+            verdict = ("meets target" if ratio <= TARGET_RATIO else "MISSES target") if q != "mean" else ""
+            print(f"  server/bare  {q:<4} {ratio:5.2f}  {verdict}")
+        for q in ("p50", "p99"):
+            print(f"  service/bare {q:<4} {v[q] / b[q]:5.2f}")
+        print(f"  gRPC + protobuf share of server p50: {(s['p50'] - v['p50']) * 1000:.2f} ms")
+        return 0
+    finally:
+        if server is not None:
+            server.stop(0)
+        topic.delete()
+        tmp.cleanup()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs everything the test suite needs on a fresh machine and runs it:
+# Python deps (pip), buf (npm), Apache Kafka from Maven Central jars, PostgreSQL from Debian's packages.
+# Extra arguments go to pytest, e.g. `bash scripts/test.sh tests/unit -q`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PIP_DISABLE_PIP_VERSION_CHECK=1
+
+echo "== installing Python dependencies" >&2
+python3 -m pip install -q -e ".[test]" >&2
+echo "== installing buf (npm)" >&2
+npm ci --prefix tools --no-audit --no-fund --loglevel=error >&2
+
+# Start the real parts; stop on exit only what this run started.
+started=()
+cleanup() {
+  for service in "${started[@]}"; do bash "scripts/$service.sh" stop >&2 || true; done
+}
+trap cleanup EXIT
+for service in kafka postgres; do
+  bash "scripts/$service.sh" status >/dev/null 2>&1 || started+=("$service")
+  echo "== starting $service" >&2
+  out="$(bash "scripts/$service.sh" start)"
+  eval "$out"
+done
+export KAFKA_BOOTSTRAP STREAMVISOR_TEST_PG_URL
+
+echo "== running tests (Kafka $KAFKA_BOOTSTRAP, PostgreSQL $STREAMVISOR_TEST_PG_URL)" >&2
+python3 -m pytest -q -p no:cacheprovider "$@"

@@ -1,0 +1,76 @@
+"""The operator CLI against a live server (SQLite): tables, --json, and errors."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from streamvisor.cli.main import main
+
+
+@pytest.fixture
+def database_url(sqlite_url):
+    return sqlite_url
+
+
+@pytest.fixture
+def cli(server):
+    runner = CliRunner()
+
+    def run(*args, code: int = 0):
+        result = runner.invoke(main, ["--server", f"127.0.0.1:{server.port}", *args])
+        assert result.exit_code == code, result.output
+        return result
+
+    return run
+
+
+def test_operator_workflow(cli, server, topics, tmp_path):
+    topic = topics.create(2)
+    topics.produce(topic, {0: 20, 1: 5})
+    spec = tmp_path / "clicks.yaml"
+    spec.write_text(f"id: clicks\nspec:\n  stream_type: KAFKA\n  stream: {topic}\n  task_count: 2\n"
+                    "  context:\n    useConcurrentLocks: true\n")
+    out = cli("supervisors", "create", "-f", str(spec)).stdout
+    assert "clicks" in out and "RUNNING" in out and topic in out
+    listed = json.loads(cli("--json", "supervisors", "list").stdout)
+    assert [s["id"] for s in listed["supervisors"]] == ["clicks"]
+    assert "etag: v1" in cli("supervisors", "get", "clicks").stdout
+
+    from streamvisor.domain.model import OffsetRange
+    server.service.commit_checkpoint("clicks", "t", 1, [OffsetRange(0, 0, 8)], "mem://", 8, task_starts={0: 0})
+    offsets = cli("offsets", "clicks").stdout
+    assert "total lag: 12" in offsets
+
+    dry = cli("reset-to-latest-and-backfill", "clicks", "--dry-run").stdout
+    assert "[8,20)" in dry and "dry run" in dry
+    done = json.loads(cli("--json", "reset-to-latest-and-backfill", "clicks", "--backfill-task-count", "1").stdout)
+    assert done["backfill_ranges"] == [{"partition": 0, "start_offset": "8", "end_offset": "20"}]
+    assert done["backfill_supervisor_id"].startswith("clicks_backfill_")
+    assert "bounded progress: 0/12" in cli("offsets", done["backfill_supervisor_id"]).stdout
+
+    table = cli("reset-offsets", "clicks", "0=3", "1=5", "--dry-run").stdout
+    assert "20" in table and "3" in table and "(dry run)" in table
+    assert "generation: 3" in cli("reset", "clicks").stdout  # 1, the backfill reset made it 2, this one 3
+    assert "SUSPENDED" in cli("supervisors", "suspend", "clicks").stdout
+    assert "RUNNING" in cli("supervisors", "resume", "clicks").stdout
+    history = cli("supervisors", "history", "clicks").stdout
+    for action in ("CREATE", "RESET_TO_LATEST_AND_BACKFILL", "RESET", "SUSPEND", "RESUME"):
+        assert action in history
+    assert "TERMINATED" in cli("supervisors", "terminate", "clicks").stdout
+
+
+def test_errors_exit_non_zero_with_the_reason(cli, tmp_path):
+    result = cli("supervisors", "get", "ghost", code=1)
+    assert "NOT_FOUND SUPERVISOR_NOT_FOUND" in result.stderr and "supervisor_id=ghost" in result.stderr
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"id": "x", "spec": {"stream_type": "KAFKA", "stream": "t", "task_count": 0}}))
+    result = cli("supervisors", "create", "-f", str(bad), code=1)
+    assert "INVALID_ARGUMENT" in result.stderr and "spec.task_count" in result.stderr
+    assert "PARTITION=OFFSET" in cli("reset-offsets", "x", "zero", code=2).output
+
+
+def test_unreachable_server_is_a_clear_error(tmp_path):
+    result = CliRunner().invoke(main, ["--server", "127.0.0.1:1", "--timeout", "2", "supervisors", "list"])
+    assert result.exit_code == 1 and "UNAVAILABLE" in result.stderr
