@@ -22,7 +22,9 @@
 # Environment:
 #   KAFKA_PORT              broker port              (default 19092)
 #   KAFKA_CONTROLLER_PORT   KRaft controller port    (default 19093)
-#   STREAMVISOR_RUN_DIR     state root; Kafka uses <root>/kafka  (default <repo>/.run)
+#   STREAMVISOR_RUN_DIR     state root; Kafka uses <root>/kafka
+#                           (default ~/.local/state/streamvisor: per machine user, not per checkout,
+#                           because the ports are per machine - every checkout shares one broker)
 #   STREAMVISOR_CACHE       jar cache root           (default ~/.cache/streamvisor)
 #   KAFKA_HEAP_OPTS         JVM heap flags           (default -Xmx768m)
 #   KAFKA_START_TIMEOUT     seconds to wait for the broker to answer (default 90)
@@ -43,7 +45,7 @@ START_TIMEOUT="${KAFKA_START_TIMEOUT:-90}"
 STOP_TIMEOUT=60
 HEAP_OPTS="${KAFKA_HEAP_OPTS:--Xmx768m}"
 
-STATE_DIR="${STREAMVISOR_RUN_DIR:-$REPO_ROOT/.run}/kafka"
+STATE_DIR="${STREAMVISOR_RUN_DIR:-${XDG_STATE_HOME:-$HOME/.local/state}/streamvisor}/kafka"
 DATA_DIR="$STATE_DIR/data"
 CONFIG="$STATE_DIR/server.properties"
 PID_FILE="$STATE_DIR/kafka.pid"
