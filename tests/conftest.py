@@ -53,7 +53,7 @@ class Topics:
         self.wait_ready(name, partitions)
         return name
 
-    def wait_ready(self, name: str, partitions: int, timeout_s: float = 60) -> None:
+    def wait_ready(self, name: str, partitions: int, timeout_s: float = 120) -> None:
         """Waits until every partition answers offset requests: a topic is visible in metadata some
         time before its partition leaders serve ListOffsets (NOT_LEADER meanwhile)."""
         from confluent_kafka import KafkaException, TopicPartition

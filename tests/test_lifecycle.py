@@ -37,6 +37,34 @@ def test_validate_only_creates_nothing(client, topic):
     expect_error(lambda: client.get_supervisor("dry"), NOT_FOUND, "SUPERVISOR_NOT_FOUND")
 
 
+def test_validate_only_sees_a_taken_id(client, topic):
+    client.create_supervisor("taken", kafka_spec(topic))
+    expect_error(lambda: client.create_supervisor("taken", kafka_spec(topic), validate_only=True),
+                 grpc.StatusCode.ALREADY_EXISTS, "SUPERVISOR_ALREADY_EXISTS")
+
+
+def test_bounded_supervisor_starts_at_its_range(client, topics):
+    name = topics.create(2)
+    topics.produce(name, {0: 30, 1: 30})
+    spec = kafka_spec(name, bounded_ranges=[pb.OffsetRange(partition=1, start_offset=5, end_offset=25)])
+    s = client.create_supervisor("bounded", spec)
+    assert list(s.partitions) == [1]
+    offsets = client.get_offsets("bounded")
+    assert [(p.partition, p.checkpoint, p.lag) for p in offsets.partitions] == [(1, 5, 20)]
+    assert (offsets.bounded_done, offsets.bounded_total) == (0, 20)
+
+
+def test_bounded_start_below_retention_is_refused(client, topics):
+    name = topics.create(1)
+    topics.produce(name, {0: 30})
+    topics.delete_up_to(name, {0: 10})
+    spec = kafka_spec(name, bounded_ranges=[pb.OffsetRange(partition=0, start_offset=4, end_offset=20)])
+    error = expect_error(lambda: client.create_supervisor("gone", spec), INVALID, "OFFSET_OUT_OF_RANGE")
+    assert error.field_violations[0][0] == "spec.bounded_ranges[0].start_offset"
+    assert (error.metadata["partition"], error.metadata["earliest"]) == ("0", "10")
+    assert snapshot(client) == []
+
+
 def test_lifecycle_transitions_and_history(client, topic):
     client.create_supervisor("life", kafka_spec(topic))
     assert client.suspend_supervisor("life").state == pb.SUPERVISOR_STATE_SUSPENDED
@@ -199,6 +227,7 @@ def test_unknown_bounded_partition(client, topic):
     spec.bounded_ranges.append(pb.OffsetRange(partition=9, start_offset=0, end_offset=1))
     error = expect_error(lambda: client.create_supervisor("ub", spec), INVALID, "UNKNOWN_PARTITION")
     assert error.field_violations[0][0] == "spec.bounded_ranges[0].partition"
+    assert error.metadata["partition"] == "9"
 
 
 def test_missing_topic_is_failed_precondition(client):

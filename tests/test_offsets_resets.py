@@ -267,6 +267,43 @@ class TestResetToLatestAndBackfill:
                              INVALID, "REQUEST_ID_REUSED")
         assert error.metadata["request_id"] == "once"
 
+    def test_a_dry_run_cannot_reuse_an_applied_request_id(self, client, server, loaded):
+        self.lagging(client, server, loaded)
+        client.reset_to_latest_and_backfill("main", request_id="applied")
+        expect_error(lambda: client.reset_to_latest_and_backfill("main", request_id="applied", dry_run=True),
+                     INVALID, "REQUEST_ID_REUSED")
+
+    def test_concurrent_repeats_act_once(self, client, server, loaded):
+        """Retries racing each other (a client timing out and trying again) create one backfill."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.lagging(client, server, loaded)
+        with ThreadPoolExecutor(6) as pool:
+            responses = list(pool.map(lambda _: client.reset_to_latest_and_backfill("main", request_id="storm"),
+                                      range(6)))
+        assert all(r == responses[0] for r in responses)
+        assert len([s for s in client.iter_supervisors() if s.backfill_of == "main"]) == 1
+        assert client.get_supervisor("main").generation == 2
+
+    def test_one_request_id_raced_onto_two_supervisors(self, client, server, loaded):
+        from concurrent.futures import ThreadPoolExecutor
+
+        from streamvisor.client import StreamvisorError
+
+        self.lagging(client, server, loaded, supervisor_id="a")
+        self.lagging(client, server, loaded, supervisor_id="b")
+
+        def attempt(supervisor_id):
+            try:
+                return client.reset_to_latest_and_backfill(supervisor_id, request_id="shared").supervisor_id
+            except StreamvisorError as e:
+                return e.reason
+
+        with ThreadPoolExecutor(2) as pool:
+            outcomes = sorted(pool.map(attempt, ["a", "b"]))
+        assert outcomes in (["REQUEST_ID_REUSED", "a"], ["REQUEST_ID_REUSED", "b"])
+        assert len([s for s in client.iter_supervisors() if s.backfill_of]) == 1
+
     def test_retention_loss_is_reported_never_skipped(self, client, server, topics, loaded):
         self.lagging(client, server, loaded)
         topics.delete_up_to(loaded, {0: 60})
@@ -340,7 +377,11 @@ class TestResetToLatestAndBackfill:
             gone = dataclasses.replace(s.spec, consumer_properties={"bootstrap.servers": "127.0.0.1:1"})
             tx.update_supervisor(dataclasses.replace(s, spec=gone))
         before = snapshot(client)
-        for call in (lambda: client.reset_to_latest_and_backfill("main"), lambda: client.get_offsets("main"),
+        error = expect_error(lambda: client.reset_to_latest_and_backfill("main"), grpc.StatusCode.UNAVAILABLE,
+                             "LATEST_OFFSETS_UNAVAILABLE")
+        assert error.metadata["cause"] == "STREAM_UNREACHABLE" and error.metadata["supervisor_id"] == "main"
+        assert error.metadata["bootstrap_servers"] == "127.0.0.1:1"
+        for call in (lambda: client.get_offsets("main"),
                      lambda: client.reset_offsets("main", [svc.PartitionResetTarget(partition=0, offset=1)])):
             expect_error(call, grpc.StatusCode.UNAVAILABLE, "STREAM_UNREACHABLE")
         assert snapshot(client) == before

@@ -35,24 +35,23 @@ def stream_type_from_pb(value: int) -> StreamType | None:
     return _STREAM_TYPES.get(value)
 
 
-def stream_types_from_pb(values, field: str, violations: Violations) -> list[StreamType]:
+def _enum_list(values, mapping: dict, what: str, field: str, violations: Violations) -> list:
+    """Maps repeated enum filters; an unknown or UNSPECIFIED value is a field violation, not ignored."""
     out = []
     for i, v in enumerate(values):
-        if v not in _STREAM_TYPES:
-            violations.add(f"{field}[{i}]", f"unknown stream type {v}")
+        if v not in mapping:
+            violations.add(f"{field}[{i}]", f"unknown {what} {v}")
         else:
-            out.append(_STREAM_TYPES[v])
+            out.append(mapping[v])
     return out
+
+
+def stream_types_from_pb(values, field: str, violations: Violations) -> list[StreamType]:
+    return _enum_list(values, _STREAM_TYPES, "stream type", field, violations)
 
 
 def states_from_pb(values, field: str, violations: Violations) -> list[SupervisorState]:
-    out = []
-    for i, v in enumerate(values):
-        if v not in _STATES:
-            violations.add(f"{field}[{i}]", f"unknown state {v}")
-        else:
-            out.append(_STATES[v])
-    return out
+    return _enum_list(values, _STATES, "state", field, violations)
 
 
 def spec_from_pb(spec: pb.SupervisorSpec) -> SupervisorSpec:

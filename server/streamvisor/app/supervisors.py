@@ -12,14 +12,14 @@ from typing import Callable, Mapping, Sequence
 from streamvisor.app.results import ResetResult, changes_text, ranges_json, ranges_text
 from streamvisor.domain import pagination
 from streamvisor.domain.errors import (
-    Conflict, FailedPrecondition, FieldViolation, InvalidArgument, NotFound, Unavailable, Violations,
+    AlreadyExists, Conflict, FailedPrecondition, FieldViolation, InvalidArgument, NotFound, Unavailable, Violations,
 )
 from streamvisor.domain.model import (
     MAX_TASK_COUNT, OffsetRange, StreamType, Supervisor, SupervisorSpec, SupervisorState,
     immutable_changes, parse_etag, require_partitions_exist, validate_supervisor_id,
 )
 from streamvisor.domain.offsets import (
-    OffsetsView, offsets_view, plan_backfill, plan_hard_reset, plan_offset_reset, validate_commit,
+    OffsetsView, ResetPlan, offsets_view, plan_backfill, plan_hard_reset, plan_offset_reset, validate_commit,
 )
 from streamvisor.domain.ports import AuditEvent, MetadataStore, Segment, StoredRequest, StreamAdapters, Transaction
 
@@ -122,6 +122,23 @@ class SupervisorService:
         log.info("request replayed request_id=%s method=%s", request_id, method)
         return ResetResult.from_json(dict(stored.response))
 
+    def _remember(self, tx: Transaction, request_id: str, method: str, fingerprint: str,
+                  result: ResetResult) -> None:
+        """Stores the response in the same transaction as the change, so a repeat can never act twice."""
+        if request_id:
+            tx.save_request(StoredRequest(request_id, method, fingerprint, result.to_json()), self.clock())
+
+    def _apply_reset(self, tx: Transaction, before: Supervisor, plan: ResetPlan, action: str, actor: str,
+                     request_id: str, method: str, fingerprint: str) -> tuple[Supervisor, ResetResult]:
+        """Writes a reset plan's checkpoints and fences the supervisor, in the caller's transaction."""
+        tx.set_checkpoints(before.id, plan.new_checkpoints)
+        after = before.fenced(self.clock())
+        tx.update_supervisor(after)
+        self._audit(tx, before, after, action, actor, request_id, plan.changes)
+        result = ResetResult(before.id, plan.changes, after.generation, False)
+        self._remember(tx, request_id, method, fingerprint, result)
+        return after, result
+
     # Lifecycle -----------------------------------------------------------------------------------------
     def create(self, supervisor_id: str, spec: SupervisorSpec, validate_only: bool = False,
                actor: str = ANONYMOUS) -> Supervisor:
@@ -129,17 +146,23 @@ class SupervisorService:
         violations = spec.validate()
         validate_supervisor_id(supervisor_id, "supervisor_id", violations)
         violations.raise_if_any()
-        partitions = tuple(self.streams.for_spec(spec).partitions(spec.stream))
+        adapter = self.streams.for_spec(spec)
+        partitions = tuple(adapter.partitions(spec.stream))
         violations = Violations()
-        require_partitions_exist(spec.bounded_ranges, partitions, violations)
-        violations.raise_if_any(reason="UNKNOWN_PARTITION")
+        unknown = require_partitions_exist(spec.bounded_ranges, partitions, violations)
+        violations.raise_if_any(reason="UNKNOWN_PARTITION", metadata={"partition": unknown[0]} if unknown else None)
         if spec.is_bounded:
             partitions = tuple(sorted(r.partition for r in spec.bounded_ranges))
+            self._check_bounded_start_retained(spec, adapter.watermarks(spec.stream, partitions).earliest)
         now = self.clock()
         supervisor = Supervisor(
             id=supervisor_id, spec=spec, state=SupervisorState.RUNNING, generation=1, version=1,
             partitions=partitions, create_time=now, update_time=now)
         if validate_only:
+            with self.store.read() as tx:
+                if tx.get_supervisor(supervisor_id) is not None:
+                    raise AlreadyExists("SUPERVISOR_ALREADY_EXISTS", f"supervisor {supervisor_id!r} already exists",
+                                        {"supervisor_id": supervisor_id})
             return supervisor
         with self.store.transaction() as tx:
             tx.insert_supervisor(supervisor)
@@ -152,6 +175,19 @@ class SupervisorService:
                  supervisor_id, spec.stream, len(partitions), spec.task_count, supervisor.state.value,
                  ranges_text(list(spec.bounded_ranges)))
         return supervisor
+
+    @staticmethod
+    def _check_bounded_start_retained(spec: SupervisorSpec, earliest: Mapping[int, int]) -> None:
+        """A bounded range starting below the retained offsets could never complete: refuse it up front."""
+        violations = Violations()
+        first: dict[str, object] = {}
+        for i, r in enumerate(spec.bounded_ranges):
+            if r.start < earliest[r.partition] and r.end > r.start:
+                violations.add(f"spec.bounded_ranges[{i}].start_offset",
+                               f"partition {r.partition}: {r.start} is below the earliest retained offset "
+                               f"{earliest[r.partition]}")
+                first = first or {"partition": r.partition, "offset": r.start, "earliest": earliest[r.partition]}
+        violations.raise_if_any(reason="OFFSET_OUT_OF_RANGE", metadata=first)
 
     def get(self, supervisor_id: str) -> Supervisor:
         self._check_id(supervisor_id)
@@ -254,23 +290,19 @@ class SupervisorService:
         validate_supervisor_id(supervisor_id, "supervisor_id", v)
         _validate_request_id(request_id, v)
         v.raise_if_any()
-        method, fingerprint = "ResetSupervisor", _fingerprint("ResetSupervisor", {"id": supervisor_id})
+        method = "ResetSupervisor"
+        fingerprint = _fingerprint(method, {"id": supervisor_id, "dry_run": dry_run})
         with self.store.transaction() as tx:
+            # Under the row lock: a concurrent repeat waits here, then finds the first one's response.
+            before = self._require(tx, supervisor_id, lock=True)
             replay = self._replay(tx, request_id, method, fingerprint)
             if replay is not None:
                 return replay
-            before = self._require(tx, supervisor_id, lock=True)
             before.require_mutable("RESET")
             plan = plan_hard_reset(before, tx.get_checkpoints(supervisor_id))
             if dry_run:
                 return ResetResult(supervisor_id, plan.changes, before.generation, True)
-            tx.set_checkpoints(supervisor_id, plan.new_checkpoints)
-            after = before.fenced(self.clock())
-            tx.update_supervisor(after)
-            self._audit(tx, before, after, "RESET", actor, request_id, plan.changes)
-            result = ResetResult(supervisor_id, plan.changes, after.generation, False)
-            if request_id:
-                tx.save_request(StoredRequest(request_id, method, fingerprint, result.to_json()), self.clock())
+            after, result = self._apply_reset(tx, before, plan, "RESET", actor, request_id, method, fingerprint)
         log.info("supervisor reset supervisor_id=%s generation=%d->%d offsets=%s", supervisor_id,
                  before.generation, after.generation, changes_text(plan.changes))
         return result
@@ -294,7 +326,8 @@ class SupervisorService:
                 v.add(f"{t.field}.partition", f"partition {t.partition} appears more than once")
             seen.add(t.partition)
         v.raise_if_any()
-        args = {"id": supervisor_id, "targets": sorted([t.partition, t.offset, t.timestamp_ms] for t in targets)}
+        args = {"id": supervisor_id, "dry_run": dry_run,
+                "targets": sorted([t.partition, t.offset, t.timestamp_ms] for t in targets)}
         method, fingerprint = "ResetOffsets", _fingerprint("ResetOffsets", args)
         with self.store.read() as tx:
             replay = self._replay(tx, request_id, method, fingerprint)
@@ -317,22 +350,17 @@ class SupervisorService:
         fields = {t.partition: f"{t.field}.offset" if t.offset is not None else f"{t.field}.timestamp"
                   for t in targets}
         with self.store.transaction() as tx:
+            before = self._require(tx, supervisor_id, lock=True)
             replay = self._replay(tx, request_id, method, fingerprint)
             if replay is not None:
                 return replay
-            before = self._require(tx, supervisor_id, lock=True)
             before.require_mutable("RESET_OFFSETS")
             plan = plan_offset_reset(before, tx.get_checkpoints(supervisor_id), offsets, marks.earliest,
                                      marks.latest, fields)
             if dry_run:
                 return ResetResult(supervisor_id, plan.changes, before.generation, True)
-            tx.set_checkpoints(supervisor_id, plan.new_checkpoints)
-            after = before.fenced(self.clock())
-            tx.update_supervisor(after)
-            self._audit(tx, before, after, "RESET_OFFSETS", actor, request_id, plan.changes)
-            result = ResetResult(supervisor_id, plan.changes, after.generation, False)
-            if request_id:
-                tx.save_request(StoredRequest(request_id, method, fingerprint, result.to_json()), self.clock())
+            after, result = self._apply_reset(tx, before, plan, "RESET_OFFSETS", actor, request_id, method,
+                                              fingerprint)
         log.info("supervisor offsets reset supervisor_id=%s generation=%d->%d offsets=%s", supervisor_id,
                  before.generation, after.generation, changes_text(plan.changes))
         return result
@@ -374,7 +402,7 @@ class SupervisorService:
             v.add("backfill_task_count", f"must be between 1 and {MAX_TASK_COUNT}, got {backfill_task_count}")
         v.raise_if_any()
         method = "ResetToLatestAndBackfill"
-        fingerprint = _fingerprint(method, {"id": supervisor_id, "tasks": backfill_task_count})
+        fingerprint = _fingerprint(method, {"id": supervisor_id, "tasks": backfill_task_count, "dry_run": dry_run})
         with self.store.read() as tx:
             replay = self._replay(tx, request_id, method, fingerprint)
             if replay is not None:
@@ -385,21 +413,28 @@ class SupervisorService:
         # 1. Latest offsets from the stream, outside any lock (a broker call must not hold the row lock).
         log.info("capturing latest offsets supervisor_id=%s stream=%s partitions=%d", supervisor_id,
                  current.spec.stream, len(current.partitions))
-        marks = self.streams.for_spec(current.spec).watermarks(current.spec.stream, current.partitions)
+        unavailable = {"supervisor_id": supervisor_id, "stream": current.spec.stream}
+        try:
+            marks = self.streams.for_spec(current.spec).watermarks(current.spec.stream, current.partitions)
+        except Unavailable as e:
+            # The seed's guardrail "failed to get latest offsets": its own reason, the cause in metadata.
+            raise Unavailable("LATEST_OFFSETS_UNAVAILABLE",
+                              f"skipping reset: could not read latest offsets for {supervisor_id!r}: {e.message}",
+                              {**e.metadata, **unavailable, "cause": e.reason}) from None
         missing = [p for p in current.partitions if p not in marks.latest or marks.latest[p] < 0]
         if not marks.latest or missing:
             raise Unavailable("LATEST_OFFSETS_UNAVAILABLE",
-                              f"could not read latest offsets of {current.spec.stream!r} for {supervisor_id!r}",
-                              {"supervisor_id": supervisor_id, "stream": current.spec.stream})
+                              f"skipping reset: the stream returned no latest offset for partitions {missing}",
+                              {**unavailable, "cause": "MISSING_PARTITIONS"})
 
         # 2. One transaction under the row lock: checkpoints, backfill, move, fence, audit. A commit that
         # landed since step 1 is seen here (no reset race); in-flight tasks are fenced by the new
         # generation (no backfill overlap).
         with self.store.transaction() as tx:
+            before = self._require(tx, supervisor_id, lock=True)
             replay = self._replay(tx, request_id, method, fingerprint)
             if replay is not None:
                 return replay
-            before = self._require(tx, supervisor_id, lock=True)
             self._check_backfillable(before)
             checkpoints = tx.get_checkpoints(supervisor_id)
             if not checkpoints:
@@ -435,8 +470,7 @@ class SupervisorService:
                                  "backfill_ranges": ranges_json(plan.backfill_ranges),
                                  "unrecoverable_ranges": ranges_json(plan.unrecoverable_ranges),
                                  "latest_offsets": {str(p): o for p, o in sorted(marks.latest.items())}})
-            if request_id:
-                tx.save_request(StoredRequest(request_id, method, fingerprint, result.to_json()), now)
+            self._remember(tx, request_id, method, fingerprint, result)
         log.info("supervisor reset to latest and backfilled supervisor_id=%s backfill_supervisor_id=%s "
                  "generation=%d->%d backfill_ranges=%s unrecoverable=%s offsets=%s", supervisor_id,
                  backfill_id or "-", before.generation, after.generation, ranges_text(plan.backfill_ranges),

@@ -268,9 +268,13 @@ def immutable_changes(old: SupervisorSpec, new: SupervisorSpec) -> list[str]:
 
 
 def require_partitions_exist(ranges: tuple[OffsetRange, ...], partitions: tuple[int, ...], violations: Violations,
-                             field_prefix: str = "spec.bounded_ranges") -> None:
+                             field_prefix: str = "spec.bounded_ranges") -> list[int]:
+    """Adds a violation per range on a partition the stream lacks; returns those partitions."""
     known = set(partitions)
+    unknown = []
     for i, r in enumerate(ranges):
         if r.partition not in known:
+            unknown.append(r.partition)
             violations.add(f"{field_prefix}[{i}].partition",
                            f"partition {r.partition} does not exist (stream has {len(partitions)} partitions)")
+    return unknown

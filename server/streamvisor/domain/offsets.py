@@ -103,7 +103,7 @@ def plan_offset_reset(
                 target_fields[p],
                 f"partition {p}: offset {offset} is outside [{low}, {high}]",
             )
-            meta.update(partition=p, offset=offset, earliest=low, latest=high)
+            meta = meta or {"partition": p, "offset": offset, "earliest": low, "latest": high}
     if violations.items:
         raise InvalidArgument(violations.items, reason="OFFSET_OUT_OF_RANGE", metadata=meta)
     new = {p: targets[p] for p in sorted(targets)}

@@ -9,7 +9,7 @@ from sqlalchemy import Connection, Engine, and_, delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
-from streamvisor.domain.errors import AlreadyExists
+from streamvisor.domain.errors import AlreadyExists, FieldViolation, InvalidArgument
 from streamvisor.domain.model import (
     OffsetRange, StreamType, Supervisor, SupervisorSpec, SupervisorState,
 )
@@ -194,9 +194,15 @@ class SqlTransaction:
         return StoredRequest(row.request_id, row.method, row.fingerprint, row.response)
 
     def save_request(self, request: StoredRequest, now: datetime) -> None:
-        self.c.execute(insert(t.idempotency_keys).values(
-            request_id=request.request_id, method=request.method, fingerprint=request.fingerprint,
-            response=dict(request.response), create_time=now))
+        try:
+            with self.c.begin_nested():
+                self.c.execute(insert(t.idempotency_keys).values(
+                    request_id=request.request_id, method=request.method, fingerprint=request.fingerprint,
+                    response=dict(request.response), create_time=now))
+        except IntegrityError:
+            # Another call (on another supervisor, so not serialised by our row lock) took this id first.
+            raise InvalidArgument([FieldViolation("request_id", "was already used for a different request")],
+                                  reason="REQUEST_ID_REUSED", metadata={"request_id": request.request_id})
 
     # Segments --------------------------------------------------------------------------------------
     def insert_segment(self, segment: Segment) -> int:
