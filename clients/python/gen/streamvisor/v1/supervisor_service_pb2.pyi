@@ -253,3 +253,47 @@ class ResetToLatestAndBackfillResponse(_message.Message):
     generation: int
     dry_run: bool
     def __init__(self, supervisor_id: _Optional[str] = ..., backfill_supervisor_id: _Optional[str] = ..., backfill_ranges: _Optional[_Iterable[_Union[_supervisor_pb2.OffsetRange, _Mapping]]] = ..., changes: _Optional[_Iterable[_Union[_supervisor_pb2.OffsetChange, _Mapping]]] = ..., unrecoverable_ranges: _Optional[_Iterable[_Union[_supervisor_pb2.OffsetRange, _Mapping]]] = ..., generation: _Optional[int] = ..., dry_run: _Optional[bool] = ...) -> None: ...
+
+class GetCoverageRequest(_message.Message):
+    __slots__ = ("supervisor_id",)
+    SUPERVISOR_ID_FIELD_NUMBER: _ClassVar[int]
+    supervisor_id: str
+    def __init__(self, supervisor_id: _Optional[str] = ...) -> None: ...
+
+class CoverageOverlap(_message.Message):
+    __slots__ = ("range", "supervisor_ids")
+    RANGE_FIELD_NUMBER: _ClassVar[int]
+    SUPERVISOR_IDS_FIELD_NUMBER: _ClassVar[int]
+    range: _supervisor_pb2.OffsetRange
+    supervisor_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, range: _Optional[_Union[_supervisor_pb2.OffsetRange, _Mapping]] = ..., supervisor_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class PartitionCoverage(_message.Message):
+    __slots__ = ("partition", "published", "gaps", "overlaps", "published_offsets")
+    PARTITION_FIELD_NUMBER: _ClassVar[int]
+    PUBLISHED_FIELD_NUMBER: _ClassVar[int]
+    GAPS_FIELD_NUMBER: _ClassVar[int]
+    OVERLAPS_FIELD_NUMBER: _ClassVar[int]
+    PUBLISHED_OFFSETS_FIELD_NUMBER: _ClassVar[int]
+    partition: int
+    published: _containers.RepeatedCompositeFieldContainer[_supervisor_pb2.OffsetRange]
+    gaps: _containers.RepeatedCompositeFieldContainer[_supervisor_pb2.OffsetRange]
+    overlaps: _containers.RepeatedCompositeFieldContainer[CoverageOverlap]
+    published_offsets: int
+    def __init__(self, partition: _Optional[int] = ..., published: _Optional[_Iterable[_Union[_supervisor_pb2.OffsetRange, _Mapping]]] = ..., gaps: _Optional[_Iterable[_Union[_supervisor_pb2.OffsetRange, _Mapping]]] = ..., overlaps: _Optional[_Iterable[_Union[CoverageOverlap, _Mapping]]] = ..., published_offsets: _Optional[int] = ...) -> None: ...
+
+class GetCoverageResponse(_message.Message):
+    __slots__ = ("supervisor_id", "supervisor_ids", "partitions", "total_gaps", "total_overlaps", "unrecoverable_ranges")
+    SUPERVISOR_ID_FIELD_NUMBER: _ClassVar[int]
+    SUPERVISOR_IDS_FIELD_NUMBER: _ClassVar[int]
+    PARTITIONS_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_GAPS_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_OVERLAPS_FIELD_NUMBER: _ClassVar[int]
+    UNRECOVERABLE_RANGES_FIELD_NUMBER: _ClassVar[int]
+    supervisor_id: str
+    supervisor_ids: _containers.RepeatedScalarFieldContainer[str]
+    partitions: _containers.RepeatedCompositeFieldContainer[PartitionCoverage]
+    total_gaps: int
+    total_overlaps: int
+    unrecoverable_ranges: _containers.RepeatedCompositeFieldContainer[_supervisor_pb2.OffsetRange]
+    def __init__(self, supervisor_id: _Optional[str] = ..., supervisor_ids: _Optional[_Iterable[str]] = ..., partitions: _Optional[_Iterable[_Union[PartitionCoverage, _Mapping]]] = ..., total_gaps: _Optional[int] = ..., total_overlaps: _Optional[int] = ..., unrecoverable_ranges: _Optional[_Iterable[_Union[_supervisor_pb2.OffsetRange, _Mapping]]] = ...) -> None: ...

@@ -99,6 +99,11 @@ class SupervisorServiceStub:
                 request_serializer=streamvisor_dot_v1_dot_supervisor__service__pb2.ResetToLatestAndBackfillRequest.SerializeToString,
                 response_deserializer=streamvisor_dot_v1_dot_supervisor__service__pb2.ResetToLatestAndBackfillResponse.FromString,
                 _registered_method=True)
+        self.GetCoverage = channel.unary_unary(
+                '/streamvisor.v1.SupervisorService/GetCoverage',
+                request_serializer=streamvisor_dot_v1_dot_supervisor__service__pb2.GetCoverageRequest.SerializeToString,
+                response_deserializer=streamvisor_dot_v1_dot_supervisor__service__pb2.GetCoverageResponse.FromString,
+                _registered_method=True)
 
 
 class SupervisorServiceServicer:
@@ -194,6 +199,14 @@ class SupervisorServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetCoverage(self, request, context):
+        """Per partition, the merged published ranges of a supervisor and all its backfills, with gaps and
+        overlaps: "nothing lost, nothing twice", checkable at any time. Computed from segment records.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_SupervisorServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -256,6 +269,11 @@ def add_SupervisorServiceServicer_to_server(servicer, server):
                     servicer.ResetToLatestAndBackfill,
                     request_deserializer=streamvisor_dot_v1_dot_supervisor__service__pb2.ResetToLatestAndBackfillRequest.FromString,
                     response_serializer=streamvisor_dot_v1_dot_supervisor__service__pb2.ResetToLatestAndBackfillResponse.SerializeToString,
+            ),
+            'GetCoverage': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetCoverage,
+                    request_deserializer=streamvisor_dot_v1_dot_supervisor__service__pb2.GetCoverageRequest.FromString,
+                    response_serializer=streamvisor_dot_v1_dot_supervisor__service__pb2.GetCoverageResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -587,6 +605,33 @@ class SupervisorService:
             '/streamvisor.v1.SupervisorService/ResetToLatestAndBackfill',
             streamvisor_dot_v1_dot_supervisor__service__pb2.ResetToLatestAndBackfillRequest.SerializeToString,
             streamvisor_dot_v1_dot_supervisor__service__pb2.ResetToLatestAndBackfillResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetCoverage(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/streamvisor.v1.SupervisorService/GetCoverage',
+            streamvisor_dot_v1_dot_supervisor__service__pb2.GetCoverageRequest.SerializeToString,
+            streamvisor_dot_v1_dot_supervisor__service__pb2.GetCoverageResponse.FromString,
             options,
             channel_credentials,
             insecure,
