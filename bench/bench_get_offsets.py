@@ -24,8 +24,8 @@ import tempfile
 import time
 
 from _common import (
-    DEFAULT_BOOTSTRAP, BareWatermarks, Topic, configure_logging, environment_line, kafka_spec, print_table,
-    start_server, summary,
+    DEFAULT_BOOTSTRAP, BareWatermarks, Topic, configure_logging, environment_line, kafka_spec, load_average,
+    print_table, start_server, summary,
 )
 from streamvisor.client import StreamvisorClient
 from streamvisor.domain.model import OffsetRange
@@ -115,7 +115,8 @@ def main() -> int:
             print(f"  server/bare  {q:<4} {ratio:5.2f}  {verdict}")
         for q in ("p50", "p99"):
             print(f"  service/bare {q:<4} {v[q] / b[q]:5.2f}")
-        print(f"  gRPC + protobuf share of server p50: {(s['p50'] - v['p50']) * 1000:.2f} ms")
+        print(f"  server p50 - service p50 (gRPC + protobuf): {(s['p50'] - v['p50']) * 1000:.2f} ms")
+        print(f"\n{load_average()} at the end (2 cores: anything above ~1 means the figures shared the CPUs)")
         return 0
     finally:
         if server is not None:

@@ -32,11 +32,13 @@ import tempfile
 import time
 import uuid
 
-from sqlalchemy import BigInteger, Column, Integer, MetaData, String, Table, bindparam, create_engine, insert, text, update
+from sqlalchemy import (
+    BigInteger, Column, Integer, MetaData, String, Table, bindparam, create_engine, insert, text, update,
+)
 
 from _common import (
     DEFAULT_BOOTSTRAP, DEFAULT_PG_URL, BareWatermarks, Topic, configure_logging, environment_line, kafka_spec,
-    print_table, start_server, summary,
+    load_average, print_table, start_server, summary,
 )
 from streamvisor.client import StreamvisorClient
 from streamvisor.domain.model import OffsetRange
@@ -222,6 +224,7 @@ def main() -> int:
         verdict = "meets target" if r["p99"] < TARGET_S else "MISSES target (p99)"
         print(f"  {kind:<11} {r['p50'] * 1000:8.1f}ms {r['p99'] * 1000:8.1f}ms {r['p50'] / s['p50']:14.1f} "
               f"{r['p99'] / s['p99']:14.1f} {r['p50'] / (s['p50'] + k['p50']):22.1f}  {verdict}")
+    print(f"\n{load_average()} at the end (2 cores: anything above ~1 means the figures shared the CPUs)")
     return 0
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import functools
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -95,11 +96,13 @@ class SupervisorSpec:
     def bootstrap_servers(self) -> str:
         return self.consumer_properties.get(BOOTSTRAP_SERVERS, "")
 
+    @functools.cached_property
+    def _bounds(self) -> dict[int, OffsetRange]:
+        # Looked up once per partition on hot paths (GetOffsets, every commit): keep it O(1).
+        return {r.partition: r for r in self.bounded_ranges}
+
     def bound_of(self, partition: int) -> OffsetRange | None:
-        for r in self.bounded_ranges:
-            if r.partition == partition:
-                return r
-        return None
+        return self._bounds.get(partition)
 
     def uses_concurrent_locks(self) -> bool:
         """True if the context lets a backfill write beside the live supervisor.

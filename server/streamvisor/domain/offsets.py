@@ -172,6 +172,7 @@ def validate_commit(
     bounded supervisor's ranges stay within their bound. Anything else rejects the whole commit.
     """
     shape = Violations()
+    readable = set(supervisor.partitions)
     if not ranges:
         shape.add("ranges", "must not be empty")
     seen: set[int] = set()
@@ -179,7 +180,7 @@ def validate_commit(
         if r.partition in seen:
             shape.add(f"ranges[{i}].partition", f"partition {r.partition} appears more than once")
         seen.add(r.partition)
-        if r.partition not in supervisor.partitions:
+        if r.partition not in readable:
             shape.add(f"ranges[{i}].partition", f"partition {r.partition} is not read by {supervisor.id}")
         if r.start < 0:
             shape.add(f"ranges[{i}].start_offset", "must be >= 0")
