@@ -156,7 +156,10 @@ def database_url(request) -> str:
 def start_server(database_url: str, kafka_bootstrap: str | None, **overrides) -> StreamvisorServer:
     config = ServerConfig(listen="127.0.0.1:0", database_url=database_url,
                           default_consumer_properties={"bootstrap.servers": kafka_bootstrap} if kafka_bootstrap else {},
-                          broker_timeout_s=overrides.pop("broker_timeout_s", 5.0), shutdown_grace_s=0, **overrides)
+                          broker_timeout_s=overrides.pop("broker_timeout_s", 5.0), shutdown_grace_s=0,
+                          # Off unless a test wants the data plane: it would resolve start offsets under
+                          # tests that assert what happens before any checkpoint exists.
+                          scheduler=overrides.pop("scheduler", False), **overrides)
     server = StreamvisorServer(config)
     server.start()
     return server

@@ -45,7 +45,7 @@ def test_reflection_describes_the_service_without_proto_files(server):
 def test_serve_runs_and_stops_gracefully_on_sigterm(tmp_path, kafka_bootstrap):
     env = {**os.environ, "STREAMVISOR_DATABASE_URL": f"sqlite:///{tmp_path}/sv.db"}
     process = subprocess.Popen(
-        [sys.executable, "-m", "streamvisor.cli.main", "serve", "--listen", "127.0.0.1:0",
+        [sys.executable, "-m", "streamvisor", "serve", "--listen", "127.0.0.1:0",
          "--kafka-bootstrap", kafka_bootstrap],
         env=env, stderr=subprocess.PIPE, text=True)
     try:

@@ -21,6 +21,8 @@ from streamvisor.domain.model import (
 from streamvisor.domain.offsets import (
     OffsetsView, ResetPlan, offsets_view, plan_backfill, plan_hard_reset, plan_offset_reset, validate_commit,
 )
+from streamvisor.domain.coverage import PartitionCoverage
+from streamvisor.domain.coverage import coverage as coverage_of
 from streamvisor.domain.ports import AuditEvent, MetadataStore, Segment, StoredRequest, StreamAdapters, Transaction
 
 log = logging.getLogger("streamvisor.supervisors")
@@ -43,6 +45,19 @@ class ResetTarget:
     field: str = "targets"
 
 
+class Observer:
+    """Hooks for counters (metrics) on events the application sees; the default does nothing.
+
+    The metrics adapter subclasses it; the application never imports a metrics library.
+    """
+
+    def commit_accepted(self, supervisor_id: str) -> None: ...
+
+    def commit_rejected(self, supervisor_id: str, reason: str) -> None: ...
+
+    def lease_expired(self, supervisor_id: str, task_id: str) -> None: ...
+
+
 def _fingerprint(method: str, args: Mapping[str, object]) -> str:
     return hashlib.sha256(json.dumps({"m": method, "a": args}, sort_keys=True).encode()).hexdigest()
 
@@ -60,12 +75,14 @@ class SupervisorService:
         default_consumer_properties: Mapping[str, str] | None = None,
         clock: Callable[[], datetime] = utcnow,
         new_suffix: Callable[[], str] = lambda: secrets.token_hex(4),
+        observer: "Observer | None" = None,
     ):
         self.store = store
         self.streams = streams
         self.defaults = dict(default_consumer_properties or {})
         self.clock = clock
         self.new_suffix = new_suffix
+        self.observer = observer or Observer()
 
     # Helpers -------------------------------------------------------------------------------------------
     @staticmethod
@@ -480,31 +497,72 @@ class SupervisorService:
                         supervisor_id, ranges_text(plan.unrecoverable_ranges))
         return result
 
-    # The workers' compare-and-swap (TaskService.CommitCheckpoint builds on this) ----------------------
+    # Coverage ----------------------------------------------------------------------------------------
+    def coverage(self, supervisor_id: str) -> tuple[list[str], list[PartitionCoverage], list[OffsetRange]]:
+        """Per partition, what a supervisor and all its backfills (recursively) published - from segment
+        rows only - with gaps, overlaps, and the ranges retention deleted before a backfill could read them."""
+        self._check_id(supervisor_id)
+        with self.store.read() as tx:
+            self._require(tx, supervisor_id)
+            ids, frontier = [supervisor_id], [supervisor_id]
+            while frontier:
+                children = [b.id for parent in frontier for b in tx.list_backfills(parent)]
+                ids += children
+                frontier = children
+            segments = tx.list_segments(ids)
+            lost: list[OffsetRange] = []
+            for sid in ids:
+                before = None
+                while True:
+                    events = tx.list_audit_events(sid, before, 500)
+                    for e in events:
+                        if e.action == "RESET_TO_LATEST_AND_BACKFILL":
+                            lost += [OffsetRange(*r) for r in e.details.get("unrecoverable_ranges", [])]
+                    if len(events) < 500:
+                        break
+                    before = events[-1].id
+        published = [(r, s.supervisor_id) for s in segments for r in s.ranges]
+        return ids, coverage_of(published), sorted(lost)
+
+    # The workers' compare-and-swap (TaskService.CommitCheckpoint builds on it) ------------------------
     def commit_checkpoint(self, supervisor_id: str, task_id: str, generation: int, ranges: Sequence[OffsetRange],
                           location: str, record_count: int,
                           task_starts: Mapping[int, int] | None = None) -> int:
         """Publishes one segment and advances the checkpoints, atomically, or rejects all of it."""
         with self.store.transaction() as tx:
             supervisor = self._require(tx, supervisor_id, lock=True)
-            try:
-                new = validate_commit(supervisor, generation, list(ranges), tx.get_checkpoints(supervisor_id),
-                                      task_starts)
-            except (Conflict, InvalidArgument, FailedPrecondition) as rejected:
-                log.info("commit rejected supervisor_id=%s task_id=%s generation=%d reason=%s ranges=%s",
-                         supervisor_id, task_id, generation, rejected.reason, ranges_text(list(ranges)))
-                raise
-            tx.set_checkpoints(supervisor_id, new)
-            segment_id = tx.insert_segment(Segment(supervisor_id, task_id, generation, tuple(ranges), location,
-                                                   record_count, self.clock()))
-            if supervisor.spec.is_bounded:
-                reached = tx.get_checkpoints(supervisor_id)
-                if all(reached.get(r.partition) == r.end for r in supervisor.spec.bounded_ranges):
-                    after = supervisor.changed(self.clock(), state=SupervisorState.COMPLETED, state_detail="")
-                    tx.update_supervisor(after)
-                    self._audit(tx, supervisor, after, "COMPLETE", "system")
-                    log.info("bounded supervisor completed supervisor_id=%s ranges=%s", supervisor_id,
-                             ranges_text(list(supervisor.spec.bounded_ranges)))
-        log.info("commit accepted supervisor_id=%s task_id=%s generation=%d segment_id=%d ranges=%s records=%d",
-                 supervisor_id, task_id, generation, segment_id, ranges_text(list(ranges)), record_count)
+            segment_id, _ = self.publish(tx, supervisor, task_id, generation, ranges, location, record_count,
+                                         task_starts)
         return segment_id
+
+    def publish(self, tx: Transaction, supervisor: Supervisor, task_id: str, generation: int,
+                ranges: Sequence[OffsetRange], location: str, record_count: int,
+                task_starts: Mapping[int, int] | None = None) -> tuple[int, dict[int, int]]:
+        """The CAS inside the caller's transaction, which must hold `supervisor`'s row lock.
+
+        Returns the segment id and the checkpoints after it. A bounded supervisor whose every range is
+        now published becomes COMPLETED in the same transaction.
+        """
+        checkpoints = tx.get_checkpoints(supervisor.id)
+        try:
+            new = validate_commit(supervisor, generation, list(ranges), checkpoints, task_starts)
+        except (Conflict, InvalidArgument, FailedPrecondition) as rejected:
+            log.info("commit rejected supervisor_id=%s task_id=%s generation=%d reason=%s ranges=%s",
+                     supervisor.id, task_id, generation, rejected.reason, ranges_text(list(ranges)))
+            self.observer.commit_rejected(supervisor.id, rejected.reason)
+            raise
+        tx.set_checkpoints(supervisor.id, new)
+        segment_id = tx.insert_segment(Segment(supervisor.id, task_id, generation, tuple(ranges), location,
+                                               record_count, self.clock()))
+        checkpoints.update(new)
+        if supervisor.spec.is_bounded and all(
+                checkpoints.get(r.partition) == r.end for r in supervisor.spec.bounded_ranges):
+            after = supervisor.changed(self.clock(), state=SupervisorState.COMPLETED, state_detail="")
+            tx.update_supervisor(after)
+            self._audit(tx, supervisor, after, "COMPLETE", "system")
+            log.info("bounded supervisor completed supervisor_id=%s ranges=%s", supervisor.id,
+                     ranges_text(list(supervisor.spec.bounded_ranges)))
+        log.info("commit accepted supervisor_id=%s task_id=%s generation=%d segment_id=%d ranges=%s records=%d",
+                 supervisor.id, task_id, generation, segment_id, ranges_text(list(ranges)), record_count)
+        self.observer.commit_accepted(supervisor.id)
+        return segment_id, checkpoints

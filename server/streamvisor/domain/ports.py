@@ -12,6 +12,7 @@ from typing import Generic, Hashable, Mapping, Protocol, Sequence, TypeVar
 
 from streamvisor.domain.model import OffsetRange, StreamType, Supervisor, SupervisorSpec, SupervisorState
 from streamvisor.domain.offsets import OffsetChange
+from streamvisor.domain.tasks import TaskRecord, TaskState
 
 P = TypeVar("P", bound=Hashable)  # a partition id: int for Kafka
 O = TypeVar("O")  # an offset: int for Kafka
@@ -125,12 +126,39 @@ class Transaction(Protocol):
 
     def list_segments(self, supervisor_ids: Sequence[str]) -> list[Segment]: ...
 
+    def find_segment(self, supervisor_id: str, location: str) -> int | None:
+        """The id of the segment published at `location`, if any (commit replay)."""
+        ...
+
+
+class TaskTransaction(Transaction, Protocol):
+    """Task rows and named leases, in the same transaction as the supervisors they belong to."""
+
+    def ensure_task(self, task: TaskRecord) -> bool:
+        """Inserts unless (supervisor, generation, group) exists - the database enforces one task each."""
+        ...
+
+    def get_task(self, task_id: str, *, lock: bool = False) -> TaskRecord | None: ...
+
+    def list_tasks(self, supervisor_id: str | None = None,
+                   states: frozenset[TaskState] = frozenset()) -> list[TaskRecord]: ...
+
+    def update_task(self, task: TaskRecord) -> None: ...
+
+    def leasable_tasks(self, now: datetime, stream_types: frozenset[StreamType], limit: int) -> list[TaskRecord]: ...
+
+    def hold_lease(self, name: str, holder: str, now: datetime, expires_at: datetime) -> bool: ...
+
+    def lease_holder(self, name: str) -> tuple[str, datetime] | None: ...
+
+    def list_backfills(self, supervisor_id: str) -> list[Supervisor]: ...
+
 
 class MetadataStore(Protocol):
-    def transaction(self) -> AbstractContextManager[Transaction]:
+    def transaction(self) -> AbstractContextManager[TaskTransaction]:
         """A read-write transaction; commits on normal exit, rolls back on an exception."""
         ...
 
-    def read(self) -> AbstractContextManager[Transaction]:
+    def read(self) -> AbstractContextManager[TaskTransaction]:
         """A read-only snapshot; takes no write locks."""
         ...

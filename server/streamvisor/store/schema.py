@@ -75,6 +75,8 @@ tasks = Table(
     Column("create_time", DateTime(timezone=True), nullable=False),
     Column("update_time", DateTime(timezone=True), nullable=False),
     Index("ix_tasks_supervisor_generation", "supervisor_id", "generation"),
+    Index("ux_tasks_supervisor_generation_group", "supervisor_id", "generation", "task_group", unique=True),
+    Index("ix_tasks_state", "state"),
 )
 
 segments = Table(
@@ -87,6 +89,7 @@ segments = Table(
     Column("record_count", BigInteger, nullable=False),
     Column("create_time", DateTime(timezone=True), nullable=False),
     Index("ix_segments_supervisor_id", "supervisor_id"),
+    Index("ix_segments_supervisor_location", "supervisor_id", "location"),
 )
 
 segment_ranges = Table(

@@ -5,7 +5,7 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import Iterator, Mapping, Sequence
 
-from sqlalchemy import Connection, Engine, and_, delete, insert, select, update
+from sqlalchemy import Connection, Engine, and_, delete, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
@@ -15,6 +15,7 @@ from streamvisor.domain.model import (
 )
 from streamvisor.domain.offsets import OffsetChange
 from streamvisor.domain.ports import AuditEvent, Segment, StoredRequest
+from streamvisor.domain.tasks import TaskRecord, TaskState
 from streamvisor.store import schema as t
 from streamvisor.store.engine import WRITE_OPTION
 
@@ -84,7 +85,100 @@ def _state_name(state: SupervisorState | None) -> str | None:
     return state.value if state else None
 
 
-class SqlTransaction:
+def _offsets_json(offsets) -> dict | None:
+    return None if offsets is None else {str(p): o for p, o in offsets.items()}
+
+
+def _offsets_from_json(data) -> dict[int, int] | None:
+    return None if data is None else {int(p): int(o) for p, o in data.items()}
+
+
+def _task_from_row(row) -> TaskRecord:
+    return TaskRecord(
+        id=row.id, supervisor_id=row.supervisor_id, task_group=row.task_group, generation=row.generation,
+        state=TaskState(row.state), create_time=_utc(row.create_time), update_time=_utc(row.update_time),
+        worker_id=row.worker_id,
+        lease_expires_at=_utc(row.lease_expires_at) if row.lease_expires_at else None,
+        start_offsets=_offsets_from_json(row.start_offsets) or {},
+        end_offsets=_offsets_from_json(row.end_offsets),
+    )
+
+
+class SqlTaskStore:
+    """Task rows and the scheduler's leader lease; mixed into SqlTransaction."""
+
+    c: Connection
+    dialect: str
+
+    def ensure_task(self, task: TaskRecord) -> bool:
+        """Inserts the task unless its (supervisor, generation, group) exists; True if inserted."""
+        module = postgresql if self.dialect == "postgresql" else sqlite
+        statement = module.insert(t.tasks).values(
+            id=task.id, supervisor_id=task.supervisor_id, task_group=task.task_group, generation=task.generation,
+            state=task.state.value, worker_id=None, lease_expires_at=None, start_offsets={}, end_offsets=None,
+            create_time=task.create_time, update_time=task.update_time,
+        ).on_conflict_do_nothing(index_elements=["supervisor_id", "generation", "task_group"])
+        return self.c.execute(statement).rowcount == 1
+
+    def get_task(self, task_id: str, *, lock: bool = False) -> TaskRecord | None:
+        query = select(t.tasks).where(t.tasks.c.id == task_id)
+        if lock:
+            query = query.with_for_update()
+        row = self.c.execute(query).first()
+        return _task_from_row(row) if row else None
+
+    def list_tasks(self, supervisor_id: str | None = None,
+                   states: frozenset[TaskState] = frozenset()) -> list[TaskRecord]:
+        query = select(t.tasks).order_by(t.tasks.c.supervisor_id, t.tasks.c.generation, t.tasks.c.task_group)
+        if supervisor_id is not None:
+            query = query.where(t.tasks.c.supervisor_id == supervisor_id)
+        if states:
+            query = query.where(t.tasks.c.state.in_([s.value for s in states]))
+        return [_task_from_row(r) for r in self.c.execute(query)]
+
+    def update_task(self, task: TaskRecord) -> None:
+        self.c.execute(update(t.tasks).where(t.tasks.c.id == task.id).values(
+            state=task.state.value, worker_id=task.worker_id, lease_expires_at=task.lease_expires_at,
+            start_offsets=_offsets_json(task.start_offsets) or {}, end_offsets=_offsets_json(task.end_offsets),
+            update_time=task.update_time))
+
+    def leasable_tasks(self, now: datetime, stream_types: frozenset[StreamType], limit: int) -> list[TaskRecord]:
+        """Tasks a worker may take now: pending, or leased with an expired lease, of a RUNNING supervisor at
+        that supervisor's generation. Oldest first. On PostgreSQL rows other acquirers hold are skipped."""
+        s = t.supervisors
+        query = (
+            select(t.tasks).join(s, s.c.id == t.tasks.c.supervisor_id)
+            .where(s.c.state == SupervisorState.RUNNING.value, s.c.generation == t.tasks.c.generation)
+            .where(or_(t.tasks.c.state == TaskState.PENDING.value,
+                       and_(t.tasks.c.state == TaskState.LEASED.value, t.tasks.c.lease_expires_at <= now)))
+            .order_by(t.tasks.c.update_time, t.tasks.c.id).limit(limit)
+        )
+        if stream_types:
+            query = query.where(s.c.stream_type.in_([x.value for x in stream_types]))
+        if self.dialect == "postgresql":
+            query = query.with_for_update(of=t.tasks, skip_locked=True)
+        return [_task_from_row(r) for r in self.c.execute(query)]
+
+    def hold_lease(self, name: str, holder: str, now: datetime, expires_at: datetime) -> bool:
+        """Takes or renews a named lease (leader election); True if `holder` holds it afterwards."""
+        taken = self.c.execute(update(t.leases).where(
+            t.leases.c.name == name, or_(t.leases.c.holder == holder, t.leases.c.expires_at <= now),
+        ).values(holder=holder, expires_at=expires_at)).rowcount
+        if taken:
+            return True
+        try:
+            with self.c.begin_nested():
+                self.c.execute(insert(t.leases).values(name=name, holder=holder, expires_at=expires_at))
+            return True
+        except IntegrityError:
+            return False
+
+    def lease_holder(self, name: str) -> tuple[str, datetime] | None:
+        row = self.c.execute(select(t.leases).where(t.leases.c.name == name)).first()
+        return (row.holder, _utc(row.expires_at)) if row else None
+
+
+class SqlTransaction(SqlTaskStore):
     """Implements domain.ports.Transaction on one connection inside one database transaction."""
 
     def __init__(self, connection: Connection):
@@ -215,6 +309,11 @@ class SqlTransaction:
             {"segment_id": segment_id, "partition": r.partition, "start_offset": r.start, "end_offset": r.end}
             for r in segment.ranges])
         return segment_id
+
+    def find_segment(self, supervisor_id: str, location: str) -> int | None:
+        row = self.c.execute(select(t.segments.c.id).where(
+            t.segments.c.supervisor_id == supervisor_id, t.segments.c.location == location)).first()
+        return row.id if row else None
 
     def list_segments(self, supervisor_ids: Sequence[str]) -> list[Segment]:
         rows = self.c.execute(

@@ -1,0 +1,4 @@
+"""`python -m streamvisor` is the `streamvisor` command."""
+from streamvisor.cli.main import main
+
+main()

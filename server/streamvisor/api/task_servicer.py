@@ -1,0 +1,63 @@
+"""TaskService servicer: thin. Converts, delegates to the task use cases, converts back."""
+from __future__ import annotations
+
+from streamvisor.api import convert
+from streamvisor.api.errors import handle_errors
+from streamvisor.app.tasks import TaskService
+from streamvisor.domain.errors import Violations
+from streamvisor.domain.model import OffsetRange
+from streamvisor.v1 import task_service_pb2 as tasks
+from streamvisor.v1 import task_service_pb2_grpc as tasks_grpc
+
+
+def task_to_pb(task, supervisor) -> tasks.Task:
+    message = tasks.Task(
+        id=task.id, supervisor_id=task.supervisor_id, task_group=task.task_group, generation=task.generation,
+        stream_type=convert.spec_to_pb(supervisor.spec).stream_type, stream=supervisor.spec.stream,
+        consumer_properties=dict(supervisor.spec.consumer_properties),
+        lease_expire_time=convert.timestamp(task.lease_expires_at))
+    for p, start in sorted(task.start_offsets.items()):
+        part = message.partitions.add(partition=p, start_offset=start)
+        if task.end_offsets is not None:
+            part.end_offset = task.end_offsets[p]
+    return message
+
+
+class TaskServicer(tasks_grpc.TaskServiceServicer):
+    def __init__(self, service: TaskService):
+        self.service = service
+
+    @handle_errors
+    def AcquireTask(self, request, context):
+        v = Violations()
+        types = convert.stream_types_from_pb(request.stream_types, "stream_types", v)
+        v.raise_if_any()
+        leased = self.service.acquire(request.worker_id, request.lease_seconds, types)
+        if leased is None:
+            return tasks.AcquireTaskResponse()
+        return tasks.AcquireTaskResponse(task=task_to_pb(*leased))
+
+    @handle_errors
+    def Heartbeat(self, request, context):
+        reason, lease_end = self.service.heartbeat(request.task_id, request.worker_id, request.lease_seconds)
+        if reason:
+            return tasks.HeartbeatResponse(directive=tasks.TASK_DIRECTIVE_STOP, stop_reason=reason)
+        return tasks.HeartbeatResponse(directive=tasks.TASK_DIRECTIVE_CONTINUE,
+                                       lease_expire_time=convert.timestamp(lease_end))
+
+    @handle_errors
+    def CommitCheckpoint(self, request, context):
+        ranges = [OffsetRange(r.partition, r.start_offset, r.end_offset) for r in request.ranges]
+        segment_id, done = self.service.commit(request.task_id, request.worker_id, ranges, request.location,
+                                               request.record_count)
+        return tasks.CommitCheckpointResponse(segment_id=segment_id, task_done=done)
+
+    @handle_errors
+    def CompleteTask(self, request, context):
+        self.service.complete(request.task_id, request.worker_id)
+        return tasks.CompleteTaskResponse()
+
+    @handle_errors
+    def FailTask(self, request, context):
+        self.service.fail(request.task_id, request.worker_id, request.reason)
+        return tasks.FailTaskResponse()

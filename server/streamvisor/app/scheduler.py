@@ -1,0 +1,174 @@
+"""The scheduler: keeps one task per partition group of every RUNNING supervisor at its generation.
+
+Only one server replica schedules at a time: the holder of the "scheduler" lease row. Even so, every
+write it makes is safe to repeat - tasks are unique per (supervisor, generation, group) in the database,
+and start offsets are written only where none exist - so a lost lease can never double-schedule.
+"""
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+import socket
+import threading
+import uuid
+from datetime import datetime, timedelta
+from typing import Callable
+
+from streamvisor.app.supervisors import SupervisorService, utcnow
+from streamvisor.app.tasks import new_task_id
+from streamvisor.domain.errors import DomainError
+from streamvisor.domain.model import Supervisor, SupervisorState
+from streamvisor.domain.ports import MetadataStore, StreamAdapters
+from streamvisor.domain.tasks import TaskRecord, TaskState, task_groups
+
+log = logging.getLogger("streamvisor.scheduler")
+
+LEASE_NAME = "scheduler"
+ACTIVE = frozenset({SupervisorState.RUNNING, SupervisorState.UNHEALTHY})
+
+
+class Scheduler:
+    def __init__(self, store: MetadataStore, streams: StreamAdapters, supervisors: SupervisorService,
+                 interval_s: float = 1.0, lease_ttl_s: float = 10.0, clock: Callable[[], datetime] = utcnow):
+        self.store = store
+        self.streams = streams
+        self.supervisors = supervisors
+        self.interval_s = interval_s
+        self.lease_ttl = timedelta(seconds=lease_ttl_s)
+        self.clock = clock
+        self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.is_leader = False
+        self.passes = 0
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    # Loop ------------------------------------------------------------------------------------------
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="scheduler", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+        if self.is_leader:
+            # Hand over at once instead of making the next leader wait for the TTL.
+            now = self.clock()
+            with self.store.transaction() as tx:
+                if tx.hold_lease(LEASE_NAME, self.holder, now, now):
+                    log.info("scheduler lease released holder=%s", self.holder)
+            self.is_leader = False
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.run_once()
+            except Exception:
+                log.exception("scheduler pass failed holder=%s", self.holder)
+            self._stop.wait(self.interval_s)
+
+    # One pass --------------------------------------------------------------------------------------
+    def run_once(self) -> bool:
+        """One scheduling pass if this replica holds (or takes) the lease; returns whether it did."""
+        now = self.clock()
+        with self.store.transaction() as tx:
+            leader = tx.hold_lease(LEASE_NAME, self.holder, now, now + self.lease_ttl)
+        if leader != self.is_leader:
+            log.info("scheduler leadership %s holder=%s", "taken" if leader else "lost", self.holder)
+            self.is_leader = leader
+        if not leader:
+            return False
+        for supervisor in self._active_supervisors():
+            self._resolve_start_offsets(supervisor)
+        self._reconcile_tasks()
+        self.passes += 1
+        return True
+
+    def _active_supervisors(self) -> list[Supervisor]:
+        found, after = [], None
+        while True:
+            with self.store.read() as tx:
+                page = tx.list_supervisors(after, 500, ACTIVE, frozenset())
+            found += page
+            if len(page) < 500:
+                return found
+            after = page[-1].id
+
+    def _resolve_start_offsets(self, supervisor: Supervisor) -> None:
+        """Gives every partition without a checkpoint its start (earliest or latest), read from the stream,
+        so a lease always starts at a stored checkpoint. Marks the supervisor UNHEALTHY while the stream
+        cannot be reached, and RUNNING again when it can."""
+        with self.store.read() as tx:
+            missing = [p for p in supervisor.partitions if p not in tx.get_checkpoints(supervisor.id)]
+        marks = None
+        if missing:
+            try:
+                marks = self.streams.for_spec(supervisor.spec).watermarks(supervisor.spec.stream, missing)
+            except DomainError as e:
+                self._set_health(supervisor, healthy=False, detail=e.reason)
+                return
+        with self.store.transaction() as tx:
+            current = tx.get_supervisor(supervisor.id, lock=True)
+            if current is None or current.generation != supervisor.generation or current.state not in ACTIVE:
+                return  # changed meanwhile (reset, suspend): the next pass sees the new state
+            if marks is not None:
+                stored = tx.get_checkpoints(supervisor.id)
+                source = marks.earliest if current.spec.use_earliest_offset else marks.latest
+                starts = {p: source[p] for p in missing if p not in stored}
+                if starts:
+                    tx.set_checkpoints(supervisor.id, starts)
+                    log.info("start offsets resolved supervisor_id=%s from=%s offsets=%s", supervisor.id,
+                             "earliest" if current.spec.use_earliest_offset else "latest",
+                             ",".join(f"{p}:{o}" for p, o in sorted(starts.items())))
+            now = self.clock()
+            for group in task_groups(current):
+                if tx.ensure_task(TaskRecord(new_task_id(), current.id, group, current.generation,
+                                             TaskState.PENDING, now, now)):
+                    log.info("task scheduled supervisor_id=%s group=%d generation=%d", current.id, group,
+                             current.generation)
+        if supervisor.state is SupervisorState.UNHEALTHY:
+            self._set_health(supervisor, healthy=True, detail="")
+
+    def _set_health(self, supervisor: Supervisor, healthy: bool, detail: str) -> None:
+        with self.store.transaction() as tx:
+            current = tx.get_supervisor(supervisor.id, lock=True)
+            if current is None or current.state not in ACTIVE:
+                return
+            wanted = SupervisorState.RUNNING if healthy else SupervisorState.UNHEALTHY
+            if current.state is wanted and current.state_detail == detail:
+                return
+            after = current.changed(self.clock(), state=wanted, state_detail=detail)
+            tx.update_supervisor(after)
+            self.supervisors._audit(tx, current, after, "HEALTH", "scheduler", details={"detail": detail})
+        log.warning("supervisor health changed supervisor_id=%s state=%s->%s detail=%s", supervisor.id,
+                    current.state.value, wanted.value, detail or "-")
+
+    def _reconcile_tasks(self) -> None:
+        """Fences tasks of older generations or finished supervisors, frees leases of supervisors that are
+        not RUNNING, and returns expired leases to the pool."""
+        now = self.clock()
+        with self.store.transaction() as tx:
+            tasks = tx.list_tasks(states=frozenset({TaskState.PENDING, TaskState.LEASED}))
+            owners: dict[str, Supervisor | None] = {}
+            for task in tasks:
+                if task.supervisor_id not in owners:
+                    owners[task.supervisor_id] = tx.get_supervisor(task.supervisor_id)
+                owner = owners[task.supervisor_id]
+                change = None
+                if owner is None or owner.state.is_terminal or task.generation != owner.generation:
+                    final = TaskState.DONE if owner is not None and owner.state is SupervisorState.COMPLETED \
+                        and task.generation == owner.generation else TaskState.FENCED
+                    change = dataclasses.replace(task, state=final, worker_id=None, lease_expires_at=None)
+                elif task.state is TaskState.LEASED and owner.state is not SupervisorState.RUNNING:
+                    change = dataclasses.replace(task, state=TaskState.PENDING, worker_id=None, lease_expires_at=None)
+                elif task.state is TaskState.LEASED and task.lease_expires_at and task.lease_expires_at <= now:
+                    log.info("lease expired task_id=%s supervisor_id=%s worker_id=%s", task.id, task.supervisor_id,
+                             task.worker_id)
+                    self.supervisors.observer.lease_expired(task.supervisor_id, task.id)
+                    change = dataclasses.replace(task, state=TaskState.PENDING, worker_id=None, lease_expires_at=None)
+                if change is not None:
+                    tx.update_task(dataclasses.replace(change, update_time=now))
+                    if change.state is not task.state:
+                        log.info("task %s task_id=%s supervisor_id=%s generation=%d", change.state.value.lower(),
+                                 task.id, task.supervisor_id, task.generation)

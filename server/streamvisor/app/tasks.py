@@ -1,0 +1,197 @@
+"""Use cases of the workers' API: lease, heartbeat, commit, complete, fail."""
+from __future__ import annotations
+
+import dataclasses
+import logging
+import uuid
+from datetime import datetime, timedelta
+from typing import Callable, Sequence
+
+from streamvisor.app.results import ranges_text
+from streamvisor.app.supervisors import SupervisorService, utcnow
+from streamvisor.domain.errors import Conflict, FailedPrecondition, FieldViolation, InvalidArgument, NotFound, Violations
+from streamvisor.domain.model import OffsetRange, StreamType, Supervisor, SupervisorState
+from streamvisor.domain.ports import MetadataStore, TaskTransaction
+from streamvisor.domain.tasks import (
+    DEFAULT_LEASE_SECONDS, MAX_LEASE_SECONDS, TaskRecord, TaskState, plan_lease, stop_reason,
+)
+
+log = logging.getLogger("streamvisor.tasks")
+
+MAX_WORKER_ID_LENGTH = 255
+MAX_LOCATION_LENGTH = 4096
+
+
+def new_task_id() -> str:
+    return uuid.uuid4().hex
+
+
+def lease_length(seconds: int, violations: Violations, field: str = "lease_seconds") -> timedelta:
+    if seconds == 0:
+        return timedelta(seconds=DEFAULT_LEASE_SECONDS)
+    if not 1 <= seconds <= MAX_LEASE_SECONDS:
+        violations.add(field, f"must be between 1 and {MAX_LEASE_SECONDS} (or 0 for the default), got {seconds}")
+    return timedelta(seconds=seconds)
+
+
+def _check_worker(worker_id: str, violations: Violations) -> None:
+    if not worker_id:
+        violations.add("worker_id", "must not be empty")
+    elif len(worker_id) > MAX_WORKER_ID_LENGTH:
+        violations.add("worker_id", f"must be at most {MAX_WORKER_ID_LENGTH} characters")
+
+
+def _check_task_id(task_id: str, violations: Violations) -> None:
+    if not task_id:
+        violations.add("task_id", "must not be empty")
+    elif len(task_id) > 64:
+        violations.add("task_id", "must be at most 64 characters")
+
+
+class TaskService:
+    def __init__(self, store: MetadataStore, supervisors: SupervisorService,
+                 clock: Callable[[], datetime] = utcnow):
+        self.store = store
+        self.supervisors = supervisors
+        self.clock = clock
+
+    @staticmethod
+    def _held_task(tx: TaskTransaction, task_id: str, worker_id: str) -> TaskRecord:
+        """The task, if `worker_id` holds its lease; the errors a stale or foreign worker gets otherwise."""
+        task = tx.get_task(task_id, lock=True)
+        if task is None:
+            raise NotFound("TASK_NOT_FOUND", f"task {task_id!r} not found", {"task_id": task_id})
+        if task.state in (TaskState.DONE, TaskState.FENCED):
+            raise FailedPrecondition("TASK_ENDED", f"task {task_id!r} is {task.state.value}",
+                                     {"task_id": task_id, "state": task.state.value})
+        if not task.held_by(worker_id):
+            raise Conflict("LEASE_LOST", f"worker {worker_id!r} does not hold task {task_id!r}",
+                           {"task_id": task_id, "worker_id": worker_id, "holder": task.worker_id or "none"})
+        return task
+
+    def acquire(self, worker_id: str, lease_seconds: int = 0,
+                stream_types: Sequence[StreamType] = ()) -> tuple[TaskRecord, Supervisor] | None:
+        v = Violations()
+        _check_worker(worker_id, v)
+        lease = lease_length(lease_seconds, v)
+        v.raise_if_any()
+        now = self.clock()
+        with self.store.transaction() as tx:
+            for task in tx.leasable_tasks(now, frozenset(stream_types), limit=16):
+                supervisor = tx.get_supervisor(task.supervisor_id, lock=True)
+                if (supervisor is None or supervisor.state is not SupervisorState.RUNNING
+                        or supervisor.generation != task.generation):
+                    continue
+                plan = plan_lease(supervisor, task.task_group, tx.get_checkpoints(supervisor.id))
+                if plan is None:  # the scheduler has not resolved every start offset yet
+                    continue
+                if plan.empty:
+                    tx.update_task(dataclasses.replace(task, state=TaskState.DONE, worker_id=None,
+                                                       lease_expires_at=None, update_time=now))
+                    continue
+                if task.state is TaskState.LEASED:
+                    log.info("lease expired task_id=%s supervisor_id=%s worker_id=%s", task.id,
+                             task.supervisor_id, task.worker_id)
+                    self.supervisors.observer.lease_expired(task.supervisor_id, task.id)
+                leased = dataclasses.replace(
+                    task, state=TaskState.LEASED, worker_id=worker_id, lease_expires_at=now + lease,
+                    start_offsets=plan.start_offsets, end_offsets=plan.end_offsets, update_time=now)
+                tx.update_task(leased)
+                log.info("task leased task_id=%s supervisor_id=%s group=%d generation=%d worker_id=%s start=%s end=%s",
+                         task.id, task.supervisor_id, task.task_group, task.generation, worker_id,
+                         _offsets_text(plan.start_offsets), _offsets_text(plan.end_offsets))
+                return leased, supervisor
+        return None
+
+    def heartbeat(self, task_id: str, worker_id: str, lease_seconds: int = 0) -> tuple[str, datetime | None]:
+        """("", new lease end) to continue, or (stop reason, None)."""
+        v = Violations()
+        _check_task_id(task_id, v)
+        _check_worker(worker_id, v)
+        lease = lease_length(lease_seconds, v)
+        v.raise_if_any()
+        now = self.clock()
+        with self.store.transaction() as tx:
+            task = tx.get_task(task_id, lock=True)
+            if task is None:
+                raise NotFound("TASK_NOT_FOUND", f"task {task_id!r} not found", {"task_id": task_id})
+            reason = stop_reason(task, tx.get_supervisor(task.supervisor_id), worker_id, now)
+            if reason:
+                log.info("task told to stop task_id=%s supervisor_id=%s worker_id=%s reason=%s", task_id,
+                         task.supervisor_id, worker_id, reason)
+                return reason, None
+            renewed = dataclasses.replace(task, lease_expires_at=now + lease, update_time=now)
+            tx.update_task(renewed)
+            return "", renewed.lease_expires_at
+
+    def commit(self, task_id: str, worker_id: str, ranges: Sequence[OffsetRange], location: str,
+               record_count: int) -> tuple[int, bool]:
+        """Publishes a segment for a leased task; returns (segment id, whether the task's range is done)."""
+        v = Violations()
+        _check_task_id(task_id, v)
+        _check_worker(worker_id, v)
+        if not location:
+            v.add("location", "must not be empty")
+        elif len(location) > MAX_LOCATION_LENGTH:
+            v.add("location", f"must be at most {MAX_LOCATION_LENGTH} characters")
+        if record_count < 0:
+            v.add("record_count", f"must be >= 0, got {record_count}")
+        v.raise_if_any()
+        now = self.clock()
+        with self.store.transaction() as tx:
+            task = self._held_task(tx, task_id, worker_id)
+            foreign = [FieldViolation(f"ranges[{i}].partition", f"partition {r.partition} is not in task {task_id}")
+                       for i, r in enumerate(ranges) if r.partition not in task.start_offsets]
+            if foreign:
+                raise InvalidArgument(foreign, metadata={"task_id": task_id})
+            supervisor = self.supervisors._require(tx, task.supervisor_id, lock=True)
+            replayed = tx.find_segment(supervisor.id, location)
+            if replayed is not None:
+                # The same segment again: a retry whose first response was lost. Acknowledge, change nothing.
+                log.info("commit replayed task_id=%s supervisor_id=%s segment_id=%d", task_id, supervisor.id, replayed)
+                checkpoints = tx.get_checkpoints(supervisor.id)
+                return replayed, task.end_offsets is not None and all(
+                    checkpoints.get(p, 0) >= end for p, end in task.end_offsets.items())
+            segment_id, checkpoints = self.supervisors.publish(
+                tx, supervisor, task.id, task.generation, ranges, location, record_count)
+            done = task.end_offsets is not None and all(
+                checkpoints.get(p, 0) >= end for p, end in task.end_offsets.items())
+            # A commit is a sign of life: it renews the lease as a heartbeat would.
+            remaining = (task.lease_expires_at - task.update_time) if task.lease_expires_at else timedelta(
+                seconds=DEFAULT_LEASE_SECONDS)
+            tx.update_task(dataclasses.replace(task, lease_expires_at=now + remaining, update_time=now))
+        return segment_id, done
+
+    def complete(self, task_id: str, worker_id: str) -> None:
+        self._release(task_id, worker_id, "complete", "")
+
+    def fail(self, task_id: str, worker_id: str, reason: str = "") -> None:
+        if len(reason) > 1024:
+            raise InvalidArgument([FieldViolation("reason", "must be at most 1024 characters")])
+        self._release(task_id, worker_id, "fail", reason)
+
+    def _release(self, task_id: str, worker_id: str, how: str, reason: str) -> None:
+        """Ends the lease: DONE when a bounded task read everything, else PENDING (offered again from the
+        checkpoints)."""
+        v = Violations()
+        _check_task_id(task_id, v)
+        _check_worker(worker_id, v)
+        v.raise_if_any()
+        now = self.clock()
+        with self.store.transaction() as tx:
+            task = self._held_task(tx, task_id, worker_id)
+            checkpoints = tx.get_checkpoints(task.supervisor_id)
+            finished = task.end_offsets is not None and all(
+                checkpoints.get(p, 0) >= end for p, end in task.end_offsets.items())
+            state = TaskState.DONE if finished else TaskState.PENDING
+            tx.update_task(dataclasses.replace(task, state=state, worker_id=None, lease_expires_at=None,
+                                               update_time=now))
+        log.info("task released task_id=%s supervisor_id=%s worker_id=%s how=%s state=%s checkpoints=%s reason=%s",
+                 task_id, task.supervisor_id, worker_id, how, state.value,
+                 _offsets_text({p: checkpoints.get(p) for p in task.start_offsets}), reason or "-")
+
+
+def _offsets_text(offsets) -> str:
+    if offsets is None:
+        return "-"
+    return ",".join(f"{p}:{o}" for p, o in sorted(offsets.items())) or "-"

@@ -1,0 +1,117 @@
+"""Data-plane commands: the reference worker, coverage, and watching backfills."""
+from __future__ import annotations
+
+import signal
+import sys
+import threading
+import time
+
+import click
+
+from streamvisor.cli.main import _client, _emit, _run, main
+from streamvisor.v1 import supervisor_pb2 as pb
+from streamvisor.v1 import supervisor_service_pb2 as svc
+
+
+@main.command()
+@click.option("--output", required=True, help="Directory (or file:///dir) for JSON Lines segments.")
+@click.option("--worker-id", default=None, help="Stable worker id (default: host-pid-random).")
+@click.option("--commit-records", default=1000, show_default=True, help="Publish a segment every N records...")
+@click.option("--commit-seconds", default=1.0, show_default=True, help="...or every T seconds.")
+@click.option("--lease-seconds", default=15, show_default=True, help="Lease length; heartbeats renew it.")
+@click.option("--max-tasks", default=4, show_default=True, help="Tasks this worker runs at once.")
+@click.option("--log-level", envvar="STREAMVISOR_LOG_LEVEL", default="INFO")
+@click.option("--log-format", envvar="STREAMVISOR_LOG_FORMAT", type=click.Choice(["text", "json"]), default="text")
+@click.pass_context
+def worker(ctx, output, worker_id, commit_records, commit_seconds, lease_seconds, max_tasks, log_level,
+           log_format) -> None:
+    """Run the reference ingestion worker against --server until SIGTERM."""
+    from streamvisor import logs
+    from streamvisor.worker.runner import Worker, WorkerSettings
+    from streamvisor.worker.sink import FileSink, output_dir
+
+    logs.configure(log_level.upper(), log_format)
+    sink = FileSink(output_dir(output))
+    settings = WorkerSettings(commit_records=commit_records, commit_seconds=commit_seconds,
+                              lease_seconds=lease_seconds, max_tasks=max_tasks)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    from streamvisor.client.tasks import TaskClient
+
+    o = ctx.obj
+    client = TaskClient(o["server"], token=o.get("token"), tls=o.get("tls", False), tls_ca=o.get("tls_ca"),
+                        tls_cert=o.get("tls_cert"), tls_key=o.get("tls_key"))
+    Worker(o["server"], sink, worker_id, settings, client).run(stop)
+
+
+@main.command()
+@click.argument("supervisor_id")
+@click.pass_context
+def coverage(ctx, supervisor_id: str) -> None:
+    """What a supervisor and its backfills published, per partition, with gaps and overlaps."""
+    with _client(ctx) as client:
+        r = _run(ctx, lambda: client.get_coverage(supervisor_id))
+
+    def ranges(items) -> str:
+        return " ".join(f"[{x.start_offset},{x.end_offset})" for x in items) or "-"
+
+    rows = [[c.partition, ranges(c.published), ranges(c.gaps),
+             " ".join(f"[{o.range.start_offset},{o.range.end_offset}) by {'+'.join(o.supervisor_ids)}"
+                      for o in c.overlaps) or "-", c.published_offsets] for c in r.partitions]
+    verdict = "nothing lost, nothing twice" if not r.total_gaps and not r.total_overlaps else \
+        f"{r.total_gaps} offsets missing, {r.total_overlaps} published twice"
+    text = f"supervisors: {', '.join(r.supervisor_ids)}\n{verdict}"
+    if r.unrecoverable_ranges:
+        text += "\nunrecoverable (deleted by retention before the backfill): " + " ".join(
+            f"{u.partition}:[{u.start_offset},{u.end_offset})" for u in r.unrecoverable_ranges)
+    _emit(ctx, r, (["PARTITION", "PUBLISHED", "GAPS", "OVERLAPS", "OFFSETS"], rows), text)
+
+
+@main.group()
+def backfill() -> None:
+    """Follow backfill supervisors."""
+
+
+def _bar(done: int, total: int, width: int = 30) -> str:
+    filled = width if total == 0 else width * done // total
+    percent = 100 if total == 0 else 100 * done // total
+    return f"[{'#' * filled}{'.' * (width - filled)}] {percent:3d}% {done}/{total}"
+
+
+@backfill.command("watch")
+@click.argument("supervisor_id")
+@click.option("--interval", default=1.0, show_default=True, help="Seconds between refreshes.")
+@click.option("--timeout", "limit", default=0.0, help="Give up after this many seconds (0: never).")
+@click.pass_context
+def watch(ctx, supervisor_id: str, interval: float, limit: float) -> None:
+    """Progress bars for SUPERVISOR_ID's backfills (or SUPERVISOR_ID itself if it is one) until COMPLETED."""
+    started = time.monotonic()
+    interactive = sys.stdout.isatty()
+    with _client(ctx) as client:
+        while True:
+            target = _run(ctx, lambda: client.get_supervisor(supervisor_id))
+            backfills = [target] if target.backfill_of else [
+                s for s in _run(ctx, lambda: list(client.iter_supervisors())) if s.backfill_of == supervisor_id]
+            if not backfills:
+                click.echo(f"{supervisor_id} has no backfills")
+                return
+            lines = []
+            for b in backfills:
+                o = _run(ctx, lambda: client.get_offsets(b.id))
+                state = pb.SupervisorState.Name(b.state).removeprefix("SUPERVISOR_STATE_")
+                lines.append(f"{b.id}  {_bar(o.bounded_done, o.bounded_total)}  {state}")
+            if interactive:
+                click.echo("\x1b[2J\x1b[H" + "\n".join(lines))
+            else:
+                click.echo("\n".join(lines))
+            if all(b.state == pb.SUPERVISOR_STATE_COMPLETED for b in backfills):
+                click.echo("all backfills COMPLETED")
+                return
+            if limit and time.monotonic() - started > limit:
+                click.echo("timed out before every backfill completed", err=True)
+                ctx.exit(3)
+            time.sleep(interval)
+
+
+__all__ = ["worker", "coverage", "backfill", "svc"]

@@ -1,0 +1,68 @@
+"""The workers' side of the SDK: TaskService calls with deadlines, retrying only when the server could
+not be reached (a restart, a network blip) - every TaskService call is safe to repeat."""
+from __future__ import annotations
+
+import random
+import time
+
+import grpc
+
+from streamvisor.client import StreamvisorError, _channel_credentials
+from streamvisor.v1 import supervisor_pb2 as pb
+from streamvisor.v1 import task_service_pb2 as tasks
+from streamvisor.v1 import task_service_pb2_grpc as tasks_grpc
+
+
+class TaskClient:
+    def __init__(self, target: str, *, timeout: float = 10.0, retry_for_s: float = 60.0,
+                 channel: grpc.Channel | None = None, token: str | None = None, tls_ca=None, tls_cert=None,
+                 tls_key=None, tls: bool = False):
+        """Credentials as for StreamvisorClient: a bearer token (role `worker`), TLS and mutual TLS."""
+        self._own_channel = channel is None
+        if channel is None:
+            channel = grpc.secure_channel(target, _channel_credentials(tls_ca, tls_cert, tls_key)) \
+                if (tls or tls_ca or tls_cert or tls_key) else grpc.insecure_channel(target)
+        self.channel = channel
+        self.metadata = (("authorization", f"Bearer {token}"),) if token else ()
+        self.stub = tasks_grpc.TaskServiceStub(self.channel)
+        self.timeout = timeout
+        self.retry_for_s = retry_for_s
+
+    def close(self) -> None:
+        if self._own_channel:
+            self.channel.close()
+
+    def _call(self, method: str, request):
+        deadline = time.monotonic() + self.retry_for_s
+        attempt = 0
+        while True:
+            try:
+                return getattr(self.stub, method)(request, timeout=self.timeout, metadata=self.metadata)
+            except grpc.RpcError as e:
+                error = StreamvisorError.from_rpc_error(e)
+                transient = error.code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED) \
+                    and not error.reason
+                if not transient or time.monotonic() >= deadline:
+                    raise error from None
+                attempt += 1
+                time.sleep(min(2.0, 0.05 * 2 ** attempt) * (0.5 + random.random() / 2))
+
+    def acquire(self, worker_id: str, lease_seconds: int = 0) -> tasks.Task | None:
+        response = self._call("AcquireTask", tasks.AcquireTaskRequest(
+            worker_id=worker_id, lease_seconds=lease_seconds, stream_types=[pb.STREAM_TYPE_KAFKA]))
+        return response.task if response.HasField("task") else None
+
+    def heartbeat(self, task_id: str, worker_id: str, lease_seconds: int = 0) -> tasks.HeartbeatResponse:
+        return self._call("Heartbeat", tasks.HeartbeatRequest(task_id=task_id, worker_id=worker_id,
+                                                              lease_seconds=lease_seconds))
+
+    def commit(self, task_id: str, worker_id: str, ranges: list[pb.OffsetRange], location: str,
+               record_count: int) -> tasks.CommitCheckpointResponse:
+        return self._call("CommitCheckpoint", tasks.CommitCheckpointRequest(
+            task_id=task_id, worker_id=worker_id, ranges=ranges, location=location, record_count=record_count))
+
+    def complete(self, task_id: str, worker_id: str) -> None:
+        self._call("CompleteTask", tasks.CompleteTaskRequest(task_id=task_id, worker_id=worker_id))
+
+    def fail(self, task_id: str, worker_id: str, reason: str = "") -> None:
+        self._call("FailTask", tasks.FailTaskRequest(task_id=task_id, worker_id=worker_id, reason=reason))

@@ -1,0 +1,242 @@
+"""The reference ingestion worker: leases tasks over TaskService, reads Kafka with assign() (never
+subscribe, never a consumer-group commit: the control plane owns the offsets), writes JSON Lines
+segments and publishes each with CommitCheckpoint. A rejected commit's segment is discarded."""
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+
+import grpc
+from confluent_kafka import OFFSET_INVALID, Consumer, KafkaError, TopicPartition
+
+from streamvisor.client import StreamvisorError
+from streamvisor.client.tasks import TaskClient
+from streamvisor.v1 import supervisor_pb2 as pb
+from streamvisor.v1 import task_service_pb2 as tasks
+from streamvisor.worker.sink import FileSink, record_line
+
+log = logging.getLogger("streamvisor.worker")
+
+# librdkafka consumer settings that only make sense for the control plane's own offset tracking.
+_CONSUMER_OVERRIDES = {
+    "enable.auto.commit": False,
+    "enable.auto.offset.store": False,
+    "enable.partition.eof": False,
+    # Offsets come from the lease; an out-of-range start is an error to report, not a silent jump.
+    "auto.offset.reset": "error",
+}
+_CONSUMER_KEYS = ("bootstrap.servers", "security.protocol", "sasl.", "ssl.", "client.id", "socket.",
+                  "isolation.level", "fetch.", "max.partition.fetch.bytes", "queued.", "broker.address.")
+
+
+class TaskStopped(Exception):
+    """The control plane told us to stop (fenced, suspended, lease lost): discard unpublished output."""
+
+
+@dataclass
+class WorkerSettings:
+    commit_records: int = 1000
+    commit_seconds: float = 1.0
+    lease_seconds: int = 15
+    idle_seconds: float = 0.5
+    # Concurrent leases per worker process. Unbounded tasks never end, so a worker with one slot that
+    # holds a live supervisor's task could never pick up that supervisor's backfill.
+    max_tasks: int = 4
+
+
+class Worker:
+    def __init__(self, server: str, sink: FileSink, worker_id: str | None = None,
+                 settings: WorkerSettings | None = None, client: TaskClient | None = None):
+        self.worker_id = worker_id or f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+        self.client = client or TaskClient(server)
+        self.sink = sink
+        self.settings = settings or WorkerSettings()
+        self.records_published = 0  # across task threads; only a progress figure, races are harmless
+
+    def run(self, stop: threading.Event) -> None:
+        """Leases and runs up to max_tasks tasks at once until `stop` is set (SIGTERM)."""
+        log.info("worker started worker_id=%s max_tasks=%d", self.worker_id, self.settings.max_tasks)
+        slots = threading.BoundedSemaphore(self.settings.max_tasks)
+        running: list[threading.Thread] = []
+        while not stop.is_set():
+            if not slots.acquire(timeout=self.settings.idle_seconds):
+                continue
+            try:
+                task = self.client.acquire(self.worker_id, self.settings.lease_seconds)
+            except StreamvisorError as e:
+                slots.release()
+                log.warning("acquire failed worker_id=%s error=%s", self.worker_id, e)
+                stop.wait(self.settings.idle_seconds * 4)
+                continue
+            if task is None:
+                slots.release()
+                stop.wait(self.settings.idle_seconds)
+                continue
+            thread = threading.Thread(target=self._run_task, args=(task, stop, slots), name=f"task-{task.id[:8]}",
+                                      daemon=True)
+            thread.start()
+            running = [t for t in running if t.is_alive()] + [thread]
+        for thread in running:
+            thread.join(timeout=30)
+        log.info("worker stopped worker_id=%s records_published=%d", self.worker_id, self.records_published)
+        self.client.close()
+
+    def _run_task(self, task: tasks.Task, stop: threading.Event, slots: threading.BoundedSemaphore) -> None:
+        try:
+            TaskRun(self, task, stop).run()
+        except Exception:
+            log.exception("task failed task_id=%s supervisor_id=%s worker_id=%s", task.id, task.supervisor_id,
+                          self.worker_id)
+            self._try(lambda: self.client.fail(task.id, self.worker_id, "worker error"))
+        finally:
+            slots.release()
+
+    def _try(self, call) -> None:
+        try:
+            call()
+        except StreamvisorError as e:
+            log.info("ignored error worker_id=%s error=%s", self.worker_id, e)
+
+
+class TaskRun:
+    """One lease of one task: read from the start offsets, publish segments, stop at the end (bounded)."""
+
+    def __init__(self, worker: Worker, task: tasks.Task, stop: threading.Event):
+        self.worker, self.task, self.stop = worker, task, stop
+        self.client = worker.client
+        self.settings = worker.settings
+        self.told_to_stop = threading.Event()
+        self.stop_reason = ""
+        self.position = {p.partition: p.start_offset for p in task.partitions}
+        self.ends = {p.partition: p.end_offset for p in task.partitions if p.HasField("end_offset")}
+        self.segment_start = dict(self.position)
+        self.lines: list[str] = []
+        self.sequence = 0
+
+    def run(self) -> None:
+        t = self.task
+        log.info("task started task_id=%s supervisor_id=%s generation=%d worker_id=%s start=%s end=%s", t.id,
+                 t.supervisor_id, t.generation, self.worker.worker_id, _fmt(self.position), _fmt(self.ends) or "-")
+        heartbeat = threading.Thread(target=self._heartbeat, name=f"heartbeat-{t.id[:8]}", daemon=True)
+        heartbeat.start()
+        consumer = self._consumer()
+        try:
+            self._consume(consumer)
+        except TaskStopped:
+            log.info("task stopped task_id=%s supervisor_id=%s reason=%s discarded_records=%d", t.id, t.supervisor_id,
+                     self.stop_reason, len(self.lines))
+        finally:
+            self.told_to_stop.set()
+            consumer.close()
+            heartbeat.join(timeout=5)
+
+    def _consumer(self) -> Consumer:
+        props = {k: v for k, v in self.task.consumer_properties.items() if k.startswith(_CONSUMER_KEYS)}
+        consumer = Consumer({**props, **_CONSUMER_OVERRIDES, "group.id": f"streamvisor-{self.task.supervisor_id}",
+                             "logger": logging.getLogger("streamvisor.librdkafka")})
+        pending = [TopicPartition(self.task.stream, p, o) for p, o in self.position.items() if not self._done(p)]
+        if pending:
+            consumer.assign(pending)
+        return consumer
+
+    def _done(self, partition: int) -> bool:
+        end = self.ends.get(partition)
+        return end is not None and self.position[partition] >= end
+
+    def _consume(self, consumer: Consumer) -> None:
+        last_flush = time.monotonic()
+        bounded = bool(self.ends)
+        while True:
+            if self.told_to_stop.is_set():
+                raise TaskStopped()
+            if self.stop.is_set():  # worker shutdown: publish what we have, then hand the task back
+                self._flush()
+                self.worker._try(lambda: self.client.fail(self.task.id, self.worker.worker_id, "worker shutdown"))
+                return
+            messages = consumer.consume(num_messages=500, timeout=0.2)
+            for m in messages:
+                if m.error():
+                    if m.error().code() == KafkaError._PARTITION_EOF:
+                        continue
+                    raise RuntimeError(f"consume failed: {m.error()}")
+                p, offset = m.partition(), m.offset()
+                end = self.ends.get(p)
+                if end is not None and offset >= end:
+                    continue
+                _, timestamp = m.timestamp()
+                self.lines.append(record_line(p, offset, timestamp, m.key(), m.value()))
+                self.position[p] = offset + 1
+            if bounded and not messages:
+                self._catch_up_positions(consumer)
+            finished = bounded and all(self._done(p) for p in self.position)
+            due = self.lines and (len(self.lines) >= self.settings.commit_records
+                                  or time.monotonic() - last_flush >= self.settings.commit_seconds)
+            if due or (finished and self._has_progress()):
+                self._flush()
+                last_flush = time.monotonic()
+            if finished and not self._has_progress():
+                self.client.complete(self.task.id, self.worker.worker_id)
+                log.info("task completed task_id=%s supervisor_id=%s end=%s", self.task.id, self.task.supervisor_id,
+                         _fmt(self.position))
+                return
+
+    def _catch_up_positions(self, consumer: Consumer) -> None:
+        """Past transaction markers no record is delivered, but the consumer's position moves on: use it
+        so a bounded range that ends on a marker still completes."""
+        for tp in consumer.position([TopicPartition(self.task.stream, p) for p in self.position if not self._done(p)]):
+            if tp.offset != OFFSET_INVALID and tp.offset > self.position[tp.partition]:
+                end = self.ends.get(tp.partition)
+                self.position[tp.partition] = tp.offset if end is None else min(tp.offset, end)
+
+    def _has_progress(self) -> bool:
+        return any(self.position[p] > self.segment_start[p] for p in self.position)
+
+    def _flush(self) -> None:
+        ranges = [pb.OffsetRange(partition=p, start_offset=self.segment_start[p], end_offset=self.position[p])
+                  for p in sorted(self.position) if self.position[p] > self.segment_start[p]]
+        if not ranges:
+            return
+        self.sequence += 1
+        name = f"{self.task.id}-g{self.task.generation}-{self.sequence:06d}-{uuid.uuid4().hex[:8]}"
+        location = self.worker.sink.write(self.task.supervisor_id, name, self.lines)
+        try:
+            response = self.client.commit(self.task.id, self.worker.worker_id, ranges, location, len(self.lines))
+        except StreamvisorError as e:
+            # Rejected (fenced, lease lost, checkpoint moved): this output was never ingested.
+            self.worker.sink.discard(location)
+            self.stop_reason = f"commit rejected: {e.code.name} {e.reason}"
+            log.info("segment discarded task_id=%s supervisor_id=%s location=%s reason=%s ranges=%s", self.task.id,
+                     self.task.supervisor_id, location, e.reason or e.code.name, _ranges(ranges))
+            raise TaskStopped() from None
+        self.worker.records_published += len(self.lines)
+        log.info("segment published task_id=%s supervisor_id=%s segment_id=%d records=%d ranges=%s", self.task.id,
+                 self.task.supervisor_id, response.segment_id, len(self.lines), _ranges(ranges))
+        self.lines = []
+        self.segment_start = dict(self.position)
+
+    def _heartbeat(self) -> None:
+        interval = max(0.2, self.settings.lease_seconds / 3)
+        while not self.told_to_stop.wait(interval):
+            try:
+                response = self.client.heartbeat(self.task.id, self.worker.worker_id, self.settings.lease_seconds)
+            except StreamvisorError as e:
+                if e.code == grpc.StatusCode.NOT_FOUND:
+                    self.stop_reason = "TASK_NOT_FOUND"
+                    self.told_to_stop.set()
+                continue  # transient: the lease may still be ours; a commit will tell
+            if response.directive == tasks.TASK_DIRECTIVE_STOP:
+                self.stop_reason = response.stop_reason
+                self.told_to_stop.set()
+
+
+def _fmt(offsets: dict[int, int]) -> str:
+    return ",".join(f"{p}:{o}" for p, o in sorted(offsets.items()))
+
+
+def _ranges(ranges) -> str:
+    return " ".join(f"{r.partition}:[{r.start_offset},{r.end_offset})" for r in ranges)
