@@ -255,3 +255,36 @@ def test_two_replicas_on_one_postgresql_never_double_schedule(postgres_url, kafk
     finally:
         for s in replicas:
             s.stop(0)
+
+
+def test_an_unreachable_stream_makes_the_supervisor_unhealthy_until_it_answers(database_url, kafka_bootstrap, topics):
+    import dataclasses
+
+    name = topics.create(2)
+    server = start_server(database_url, kafka_bootstrap, broker_timeout_s=1.0)
+    try:
+        scheduler = Scheduler(server.store, server.streams, server.service)
+        with StreamvisorClient(f"127.0.0.1:{server.port}", retries=0) as c:
+            c.create_supervisor("flaky", kafka_spec(name))
+
+            def point_at(bootstrap: str) -> None:
+                with server.store.transaction() as tx:
+                    s = tx.get_supervisor("flaky", lock=True)
+                    spec = dataclasses.replace(s.spec, consumer_properties={"bootstrap.servers": bootstrap})
+                    tx.update_supervisor(dataclasses.replace(s, spec=spec))
+
+            point_at("127.0.0.1:1")  # the cluster went away
+            scheduler.run_once()
+            s = c.get_supervisor("flaky")
+            assert (s.state, s.state_detail) == (pb.SUPERVISOR_STATE_UNHEALTHY, "STREAM_UNREACHABLE")
+            point_at(kafka_bootstrap)  # and came back
+            scheduler.run_once()
+            s = c.get_supervisor("flaky")
+            assert (s.state, s.state_detail) == (pb.SUPERVISOR_STATE_RUNNING, "")
+            health = [e for e in c.iter_history("flaky") if e.action == "HEALTH"]
+            assert [(e.state_before, e.state_after) for e in health] == [
+                (pb.SUPERVISOR_STATE_UNHEALTHY, pb.SUPERVISOR_STATE_RUNNING),
+                (pb.SUPERVISOR_STATE_RUNNING, pb.SUPERVISOR_STATE_UNHEALTHY)]
+            assert all(e.actor == "scheduler" for e in health)
+    finally:
+        server.stop(0)
