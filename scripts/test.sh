@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything the test suite needs on a fresh machine and runs it:
-# Python deps (pip), buf (npm), Apache Kafka from Maven Central jars, PostgreSQL from Debian's packages.
+# Python deps (pip), buf (npm), Apache Kafka from Maven Central jars, PostgreSQL from Debian's packages,
+# and the Go/Java/TypeScript clients' plugins, grpcurl and test dependencies (install-toolchains.sh).
 # Extra arguments go to pytest, e.g. `bash scripts/test.sh tests/unit -q`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,6 +11,8 @@ echo "== installing Python dependencies" >&2
 python3 -m pip install -q -e ".[test]" >&2
 echo "== installing buf (npm)" >&2
 npm ci --prefix tools --no-audit --no-fund --loglevel=error >&2
+echo "== installing the Go, Java and TypeScript toolchains (cached in ~/go, ~/.m2, ~/.npm)" >&2
+bash scripts/install-toolchains.sh
 
 # Start the real parts; stop on exit only what this run started.
 started=()

@@ -243,10 +243,12 @@ def test_two_replicas_on_one_postgresql_never_double_schedule(postgres_url, kafk
         with StreamvisorClient(f"127.0.0.1:{follower.port}", retries=0) as c:
             c.reset_supervisor("r0")
         deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
+        while time.monotonic() < deadline:  # one pass creates generation 2's tasks, then fences generation 1's
             with follower.store.read() as tx:
-                if len([t for t in tx.list_tasks("r0") if t.generation == 2]) == 3:
-                    break
+                rows = tx.list_tasks("r0")
+            if len([t for t in rows if t.generation == 2]) == 3 and all(
+                    t.state is TaskState.FENCED for t in rows if t.generation == 1):
+                break
             time.sleep(0.05)
         with follower.store.read() as tx:
             gen2 = [t for t in tx.list_tasks("r0") if t.generation == 2]
