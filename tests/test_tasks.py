@@ -290,3 +290,47 @@ def test_an_unreachable_stream_makes_the_supervisor_unhealthy_until_it_answers(d
             assert all(e.actor == "scheduler" for e in health)
     finally:
         server.stop(0)
+
+
+def test_a_retried_commit_is_acknowledged_even_after_fencing(client, loaded, task_client, scheduler):
+    """The first attempt was published but its response lost; the task is fenced before the retry. The
+    retry must be acknowledged, or the worker would delete a published segment's file."""
+    t = task_client.acquire("w1")
+    p = t.partitions[0].partition
+    first = task_client.commit(t.id, "w1", [r(p, 0, 4)], "mem://published", 4)
+    client.reset_supervisor("s")
+    scheduler.run_once()
+    again = task_client.commit(t.id, "w1", [r(p, 0, 4)], "mem://published", 4)
+    assert again.segment_id == first.segment_id
+    error = expect_error(lambda: task_client.commit(t.id, "w1", [r(p, 0, 5)], "mem://published", 5), INVALID,
+                         "INVALID_ARGUMENT")
+    assert error.field_violations[0][0] == "location"
+
+
+def test_stop_reasons_survive_the_schedulers_release(client, loaded, task_client, scheduler):
+    t = task_client.acquire("w1")
+    client.reset_supervisor("s")
+    scheduler.run_once()  # fences the task and clears its holder
+    assert task_client.heartbeat(t.id, "w1").stop_reason == "FENCED"
+    u = task_client.acquire("w2")
+    client.suspend_supervisor("s")
+    scheduler.run_once()
+    assert task_client.heartbeat(u.id, "w2").stop_reason == "SUSPENDED"
+
+
+def test_completing_a_task_the_scheduler_already_finished_is_a_no_op(client, topics, scheduler, task_client):
+    name = topics.create(1)
+    topics.produce(name, {0: 5})
+    client.create_supervisor("b1", kafka_spec(name, task_count=1, bounded_ranges=[r(0, 0, 5)]))
+    scheduler.run_once()
+    t = task_client.acquire("w")
+    assert task_client.commit(t.id, "w", [r(0, 0, 5)], "mem://all", 5).task_done
+    scheduler.run_once()  # the supervisor COMPLETED: the task is marked DONE before the worker says so
+    task_client.complete(t.id, "w")
+    assert client.get_supervisor("b1").state == pb.SUPERVISOR_STATE_COMPLETED
+
+
+def test_range_errors_are_reported_before_lease_checks(task_client, loaded):
+    error = expect_error(lambda: task_client.commit("no-such-task", "w", [], "mem://x", 0), INVALID,
+                         "INVALID_ARGUMENT")
+    assert [f for f, _ in error.field_violations] == ["ranges"]

@@ -12,6 +12,7 @@ from streamvisor.app.supervisors import SupervisorService, utcnow
 from streamvisor.domain.errors import Conflict, FailedPrecondition, FieldViolation, InvalidArgument, NotFound, Violations
 from streamvisor.domain.model import OffsetRange, StreamType, Supervisor, SupervisorState
 from streamvisor.domain.ports import MetadataStore, TaskTransaction
+from streamvisor.domain.offsets import range_shape_violations
 from streamvisor.domain.tasks import (
     DEFAULT_LEASE_SECONDS, MAX_LEASE_SECONDS, TaskRecord, TaskState, plan_lease, stop_reason,
 )
@@ -137,21 +138,33 @@ class TaskService:
         if record_count < 0:
             v.add("record_count", f"must be >= 0, got {record_count}")
         v.raise_if_any()
+        range_shape_violations(list(ranges), v)
+        v.raise_if_any()
         now = self.clock()
         with self.store.transaction() as tx:
+            task = tx.get_task(task_id, lock=True)
+            if task is None:
+                raise NotFound("TASK_NOT_FOUND", f"task {task_id!r} not found", {"task_id": task_id})
+            supervisor = self.supervisors._require(tx, task.supervisor_id, lock=True)
+            # Replay first, before any lease or state check: a retry whose first attempt was published must
+            # be acknowledged even if the task was fenced meanwhile, or the worker would delete a
+            # published segment's file.
+            replayed = tx.find_segment(supervisor.id, location)
+            if replayed is not None:
+                if replayed.task_id != task_id or sorted(replayed.ranges) != sorted(ranges):
+                    raise InvalidArgument(
+                        [FieldViolation("location", "already holds another published segment")],
+                        metadata={"location": location[:200], "segment_id": replayed.id})
+                log.info("commit replayed task_id=%s supervisor_id=%s segment_id=%d", task_id, supervisor.id,
+                         replayed.id)
+                checkpoints = tx.get_checkpoints(supervisor.id)
+                return replayed.id, task.end_offsets is not None and all(
+                    checkpoints.get(p, 0) >= end for p, end in task.end_offsets.items())
             task = self._held_task(tx, task_id, worker_id)
             foreign = [FieldViolation(f"ranges[{i}].partition", f"partition {r.partition} is not in task {task_id}")
                        for i, r in enumerate(ranges) if r.partition not in task.start_offsets]
             if foreign:
                 raise InvalidArgument(foreign, metadata={"task_id": task_id})
-            supervisor = self.supervisors._require(tx, task.supervisor_id, lock=True)
-            replayed = tx.find_segment(supervisor.id, location)
-            if replayed is not None:
-                # The same segment again: a retry whose first response was lost. Acknowledge, change nothing.
-                log.info("commit replayed task_id=%s supervisor_id=%s segment_id=%d", task_id, supervisor.id, replayed)
-                checkpoints = tx.get_checkpoints(supervisor.id)
-                return replayed, task.end_offsets is not None and all(
-                    checkpoints.get(p, 0) >= end for p, end in task.end_offsets.items())
             segment_id, checkpoints = self.supervisors.publish(
                 tx, supervisor, task.id, task.generation, ranges, location, record_count)
             done = task.end_offsets is not None and all(
@@ -163,6 +176,13 @@ class TaskService:
         return segment_id, done
 
     def complete(self, task_id: str, worker_id: str) -> None:
+        """Ends the lease: the task is DONE if its bounded range is fully published, otherwise it is offered
+        again from the checkpoints. Completing a task that is already DONE is a no-op (the scheduler may
+        have marked it when the supervisor completed)."""
+        with self.store.read() as tx:
+            task = tx.get_task(task_id) if task_id else None
+        if task is not None and task.state is TaskState.DONE:
+            return
         self._release(task_id, worker_id, "complete", "")
 
     def fail(self, task_id: str, worker_id: str, reason: str = "") -> None:

@@ -61,6 +61,14 @@ class Unavailable(DomainError):
     pass
 
 
+class Unauthenticated(DomainError):
+    """Missing or invalid credentials (gRPC UNAUTHENTICATED)."""
+
+
+class PermissionDenied(DomainError):
+    """The authenticated caller's role may not do this (gRPC PERMISSION_DENIED)."""
+
+
 class Violations:
     """Collects field violations so one response names every bad field, not just the first."""
 

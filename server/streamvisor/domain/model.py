@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Mapping
+from urllib.parse import urlsplit
 
 from streamvisor.domain.errors import FailedPrecondition, Violations
 
@@ -20,6 +21,11 @@ MAX_TASK_COUNT = 1024
 MAX_STREAM_NAME_LENGTH = 249
 STREAM_NAME_PATTERN = re.compile(r"^[A-Za-z0-9._-]+$")
 BOOTSTRAP_SERVERS = "bootstrap.servers"
+# RabbitMQ Streams connection properties (see streamvisor.streams.rabbitmq): where, and how `stream` is read.
+RABBITMQ_URL = "rabbitmq.url"  # rabbitmq-stream://user:password@host:port/vhost
+RABBITMQ_SUPER_STREAM = "rabbitmq.super_stream"  # auto (default) | true | false
+RABBITMQ_URL_SCHEME = "rabbitmq-stream"
+RABBITMQ_SUPER_STREAM_MODES = ("auto", "true", "false")
 # The seed's default for concurrent locks (Druid's Tasks.DEFAULT_USE_CONCURRENT_LOCKS): one named
 # constant, so a change of default reaches every code path that falls back on it.
 DEFAULT_USE_CONCURRENT_LOCKS = False
@@ -34,7 +40,7 @@ class StreamType(enum.Enum):
 
 
 # Stream types this server can run today; the contract already names the others.
-SUPPORTED_STREAM_TYPES = frozenset({StreamType.KAFKA})
+SUPPORTED_STREAM_TYPES = frozenset({StreamType.KAFKA, StreamType.RABBITMQ_STREAM})
 
 
 class SupervisorState(enum.Enum):
@@ -115,7 +121,11 @@ class SupervisorSpec:
         return parse_bool(self.context.get(CONTEXT_USE_CONCURRENT_LOCKS), DEFAULT_USE_CONCURRENT_LOCKS)
 
     def with_default_properties(self, defaults: Mapping[str, str]) -> "SupervisorSpec":
-        """A copy whose consumer properties are the server defaults overlaid by the spec's own."""
+        """A copy whose consumer properties are the server defaults overlaid by the spec's own.
+
+        The server's defaults are Kafka client properties: a RabbitMQ Streams spec takes only `rabbitmq.*` ones."""
+        if self.stream_type is StreamType.RABBITMQ_STREAM:
+            defaults = {k: v for k, v in defaults.items() if k.startswith("rabbitmq.")}
         merged = {**defaults, **self.consumer_properties}
         return dataclasses.replace(self, consumer_properties=merged)
 
@@ -143,7 +153,10 @@ class SupervisorSpec:
             v.add(f"{p}.stream", f"must be at most {MAX_STREAM_NAME_LENGTH} characters")
         elif not STREAM_NAME_PATTERN.match(self.stream):
             v.add(f"{p}.stream", "must be letters, digits, '.', '_' or '-'")
-        if not self.bootstrap_servers.strip():
+        if self.stream_type is StreamType.RABBITMQ_STREAM:
+            for problem in rabbitmq_property_problems(self.consumer_properties):
+                v.add(f"{p}.consumer_properties", problem)
+        elif not self.bootstrap_servers.strip():
             v.add(
                 f"{p}.consumer_properties",
                 f"'{BOOTSTRAP_SERVERS}' must be set (in the spec or as a server default)",
@@ -169,6 +182,30 @@ class SupervisorSpec:
             if r.end < r.start:
                 v.add(f"{f}.end_offset", f"must be >= start_offset ({r.start}), got {r.end}")
         return v
+
+
+def rabbitmq_property_problems(consumer_properties: Mapping[str, str]) -> list[str]:
+    """What is wrong with a RABBITMQ_STREAM spec's connection properties (empty if nothing)."""
+    problems = []
+    url = consumer_properties.get(RABBITMQ_URL, "").strip()
+    example = f"{RABBITMQ_URL_SCHEME}://guest:guest@127.0.0.1:5552/%2f"
+    if not url:
+        problems.append(f"'{RABBITMQ_URL}' must be set, e.g. {example}")
+    else:
+        parts = urlsplit(url)
+        try:
+            parts.port
+            port_ok = True
+        except ValueError:
+            port_ok = False
+        if parts.scheme != RABBITMQ_URL_SCHEME or not parts.hostname or not port_ok:
+            problems.append(f"'{RABBITMQ_URL}' must be a {RABBITMQ_URL_SCHEME}://[user:password@]host[:port][/vhost] "
+                            f"URL (vhost URL-encoded, %2f for /), e.g. {example}")
+    mode = consumer_properties.get(RABBITMQ_SUPER_STREAM, "auto").strip().lower()
+    if mode not in RABBITMQ_SUPER_STREAM_MODES:
+        problems.append(f"'{RABBITMQ_SUPER_STREAM}' must be one of {', '.join(RABBITMQ_SUPER_STREAM_MODES)}, "
+                        f"got {mode!r}")
+    return problems
 
 
 @dataclass(frozen=True)

@@ -158,6 +158,21 @@ def plan_backfill(
     return BackfillPlan(ranges, lost, new, changes)
 
 
+def range_shape_violations(ranges: list[OffsetRange], violations: Violations) -> None:
+    """What is wrong with a commit's ranges on their own: empty, negative, reversed, repeated partitions."""
+    if not ranges:
+        violations.add("ranges", "must not be empty")
+    seen: set[int] = set()
+    for i, r in enumerate(ranges):
+        if r.partition in seen:
+            violations.add(f"ranges[{i}].partition", f"partition {r.partition} appears more than once")
+        seen.add(r.partition)
+        if r.start < 0:
+            violations.add(f"ranges[{i}].start_offset", "must be >= 0")
+        if r.end < r.start:
+            violations.add(f"ranges[{i}].end_offset", f"must be >= start_offset ({r.start})")
+
+
 def validate_commit(
     supervisor: Supervisor,
     task_generation: int,
@@ -172,20 +187,11 @@ def validate_commit(
     bounded supervisor's ranges stay within their bound. Anything else rejects the whole commit.
     """
     shape = Violations()
+    range_shape_violations(ranges, shape)
     readable = set(supervisor.partitions)
-    if not ranges:
-        shape.add("ranges", "must not be empty")
-    seen: set[int] = set()
     for i, r in enumerate(ranges):
-        if r.partition in seen:
-            shape.add(f"ranges[{i}].partition", f"partition {r.partition} appears more than once")
-        seen.add(r.partition)
         if r.partition not in readable:
             shape.add(f"ranges[{i}].partition", f"partition {r.partition} is not read by {supervisor.id}")
-        if r.start < 0:
-            shape.add(f"ranges[{i}].start_offset", "must be >= 0")
-        if r.end < r.start:
-            shape.add(f"ranges[{i}].end_offset", f"must be >= start_offset ({r.start})")
     shape.raise_if_any()
     if task_generation != supervisor.generation:
         raise Conflict(

@@ -126,8 +126,8 @@ class Transaction(Protocol):
 
     def list_segments(self, supervisor_ids: Sequence[str]) -> list[Segment]: ...
 
-    def find_segment(self, supervisor_id: str, location: str) -> int | None:
-        """The id of the segment published at `location`, if any (commit replay)."""
+    def find_segment(self, supervisor_id: str, location: str) -> Segment | None:
+        """The segment published at `location`, if any (commit replay)."""
         ...
 
 

@@ -85,18 +85,18 @@ def plan_lease(supervisor: Supervisor, group: int, checkpoints: Mapping[int, int
 
 def stop_reason(task: TaskRecord, supervisor: Supervisor | None, worker_id: str, now: datetime) -> str:
     """Why a worker must stop its task, or "" to continue (the Heartbeat decision)."""
+    # The cause comes before LEASE_LOST: the scheduler releases the holder of a fenced or suspended task
+    # within a pass, and the worker should still learn why.
     if supervisor is None or supervisor.state is SupervisorState.TERMINATED:
         return "TERMINATED"
-    if task.worker_id != worker_id or task.state is TaskState.PENDING:
-        return "LEASE_LOST"
-    if task.state is TaskState.DONE or supervisor.state is SupervisorState.COMPLETED:
-        return "COMPLETED"
     if task.state is TaskState.FENCED or task.generation != supervisor.generation:
         return "FENCED"
-    if supervisor.state is SupervisorState.SUSPENDED:
-        return "SUSPENDED"
+    if task.state is TaskState.DONE or supervisor.state is SupervisorState.COMPLETED:
+        return "COMPLETED"
     if supervisor.state is not SupervisorState.RUNNING:
-        return supervisor.state.value
+        return supervisor.state.value  # SUSPENDED, UNHEALTHY, PENDING
+    if task.worker_id != worker_id or task.state is TaskState.PENDING:
+        return "LEASE_LOST"
     if task.lease_expires_at is not None and task.lease_expires_at <= now:
         return "LEASE_LOST"
     return ""

@@ -310,10 +310,12 @@ class SqlTransaction(SqlTaskStore):
             for r in segment.ranges])
         return segment_id
 
-    def find_segment(self, supervisor_id: str, location: str) -> int | None:
+    def find_segment(self, supervisor_id: str, location: str) -> Segment | None:
         row = self.c.execute(select(t.segments.c.id).where(
             t.segments.c.supervisor_id == supervisor_id, t.segments.c.location == location)).first()
-        return row.id if row else None
+        if row is None:
+            return None
+        return next(s for s in self.list_segments([supervisor_id]) if s.id == row.id)
 
     def list_segments(self, supervisor_ids: Sequence[str]) -> list[Segment]:
         rows = self.c.execute(

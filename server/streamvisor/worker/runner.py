@@ -1,5 +1,6 @@
-"""The reference ingestion worker: leases tasks over TaskService, reads Kafka with assign() (never
-subscribe, never a consumer-group commit: the control plane owns the offsets), writes JSON Lines
+"""The reference ingestion worker: leases tasks over TaskService, reads the stream through a reader per
+stream type (worker/readers.py: Kafka with assign(), never subscribe, never a consumer-group commit;
+RabbitMQ Streams in rabbitmq_reader.py - the control plane owns the offsets), writes JSON Lines
 segments and publishes each with CommitCheckpoint. A rejected commit's segment is discarded."""
 from __future__ import annotations
 
@@ -12,26 +13,16 @@ import uuid
 from dataclasses import dataclass
 
 import grpc
-from confluent_kafka import OFFSET_INVALID, Consumer, KafkaError, TopicPartition
 
 from streamvisor.client import StreamvisorError
 from streamvisor.client.tasks import TaskClient
 from streamvisor.v1 import supervisor_pb2 as pb
 from streamvisor.v1 import task_service_pb2 as tasks
+from streamvisor.worker.readers import _CONSUMER_OVERRIDES  # noqa: F401  (moved; still importable from here)
+from streamvisor.worker.readers import TaskReader, open_reader, readable_stream_types
 from streamvisor.worker.sink import FileSink, record_line
 
 log = logging.getLogger("streamvisor.worker")
-
-# librdkafka consumer settings that only make sense for the control plane's own offset tracking.
-_CONSUMER_OVERRIDES = {
-    "enable.auto.commit": False,
-    "enable.auto.offset.store": False,
-    "enable.partition.eof": False,
-    # Offsets come from the lease; an out-of-range start is an error to report, not a silent jump.
-    "auto.offset.reset": "error",
-}
-_CONSUMER_KEYS = ("bootstrap.servers", "security.protocol", "sasl.", "ssl.", "client.id", "socket.",
-                  "isolation.level", "fetch.", "max.partition.fetch.bytes", "queued.", "broker.address.")
 
 
 class TaskStopped(Exception):
@@ -57,6 +48,7 @@ class Worker:
         self.sink = sink
         self.settings = settings or WorkerSettings()
         self.records_published = 0  # across task threads; only a progress figure, races are harmless
+        self.stream_types = readable_stream_types()  # what AcquireTask is asked for
 
     def run(self, stop: threading.Event) -> None:
         """Leases and runs up to max_tasks tasks at once until `stop` is set (SIGTERM)."""
@@ -67,7 +59,8 @@ class Worker:
             if not slots.acquire(timeout=self.settings.idle_seconds):
                 continue
             try:
-                task = self.client.acquire(self.worker_id, self.settings.lease_seconds)
+                task = self.client.acquire(self.worker_id, self.settings.lease_seconds,
+                                           stream_types=self.stream_types)
             except StreamvisorError as e:
                 slots.release()
                 log.warning("acquire failed worker_id=%s error=%s", self.worker_id, e)
@@ -124,31 +117,27 @@ class TaskRun:
                  t.supervisor_id, t.generation, self.worker.worker_id, _fmt(self.position), _fmt(self.ends) or "-")
         heartbeat = threading.Thread(target=self._heartbeat, name=f"heartbeat-{t.id[:8]}", daemon=True)
         heartbeat.start()
-        consumer = self._consumer()
+        reader = None
         try:
-            self._consume(consumer)
+            reader = self._reader()  # inside the try: a reader that cannot open must still stop the heartbeat
+            self._consume(reader)
         except TaskStopped:
             log.info("task stopped task_id=%s supervisor_id=%s reason=%s discarded_records=%d", t.id, t.supervisor_id,
                      self.stop_reason, len(self.lines))
         finally:
             self.told_to_stop.set()
-            consumer.close()
+            if reader is not None:
+                reader.close()
             heartbeat.join(timeout=5)
 
-    def _consumer(self) -> Consumer:
-        props = {k: v for k, v in self.task.consumer_properties.items() if k.startswith(_CONSUMER_KEYS)}
-        consumer = Consumer({**props, **_CONSUMER_OVERRIDES, "group.id": f"streamvisor-{self.task.supervisor_id}",
-                             "logger": logging.getLogger("streamvisor.librdkafka")})
-        pending = [TopicPartition(self.task.stream, p, o) for p, o in self.position.items() if not self._done(p)]
-        if pending:
-            consumer.assign(pending)
-        return consumer
+    def _reader(self) -> TaskReader:
+        return open_reader(self.task, {p: o for p, o in self.position.items() if not self._done(p)})
 
     def _done(self, partition: int) -> bool:
         end = self.ends.get(partition)
         return end is not None and self.position[partition] >= end
 
-    def _consume(self, consumer: Consumer) -> None:
+    def _consume(self, reader: TaskReader) -> None:
         last_flush = time.monotonic()
         bounded = bool(self.ends)
         while True:
@@ -158,21 +147,16 @@ class TaskRun:
                 self._flush()
                 self.worker._try(lambda: self.client.fail(self.task.id, self.worker.worker_id, "worker shutdown"))
                 return
-            messages = consumer.consume(num_messages=500, timeout=0.2)
-            for m in messages:
-                if m.error():
-                    if m.error().code() == KafkaError._PARTITION_EOF:
-                        continue
-                    raise RuntimeError(f"consume failed: {m.error()}")
-                p, offset = m.partition(), m.offset()
+            records = reader.poll(0.2)
+            for r in records:
+                p, offset = r.partition, r.offset
                 end = self.ends.get(p)
                 if end is not None and offset >= end:
                     continue
-                _, timestamp = m.timestamp()
-                self.lines.append(record_line(p, offset, timestamp, m.key(), m.value()))
+                self.lines.append(record_line(p, offset, r.timestamp_ms, r.key, r.value))
                 self.position[p] = offset + 1
-            if bounded and not messages:
-                self._catch_up_positions(consumer)
+            if bounded and not records:
+                self._catch_up_positions(reader)
             finished = bounded and all(self._done(p) for p in self.position)
             due = self.lines and (len(self.lines) >= self.settings.commit_records
                                   or time.monotonic() - last_flush >= self.settings.commit_seconds)
@@ -185,13 +169,13 @@ class TaskRun:
                          _fmt(self.position))
                 return
 
-    def _catch_up_positions(self, consumer: Consumer) -> None:
-        """Past transaction markers no record is delivered, but the consumer's position moves on: use it
-        so a bounded range that ends on a marker still completes."""
-        for tp in consumer.position([TopicPartition(self.task.stream, p) for p in self.position if not self._done(p)]):
-            if tp.offset != OFFSET_INVALID and tp.offset > self.position[tp.partition]:
-                end = self.ends.get(tp.partition)
-                self.position[tp.partition] = tp.offset if end is None else min(tp.offset, end)
+    def _catch_up_positions(self, reader: TaskReader) -> None:
+        """Past transaction markers (RabbitMQ: offset-tracking entries) no record is delivered, but the
+        reader's position moves on: use it so a bounded range that ends on such an entry still completes."""
+        for p, offset in reader.positions([p for p in self.position if not self._done(p)]).items():
+            if offset > self.position[p]:
+                end = self.ends.get(p)
+                self.position[p] = offset if end is None else min(offset, end)
 
     def _has_progress(self) -> bool:
         return any(self.position[p] > self.segment_start[p] for p in self.position)
@@ -207,11 +191,20 @@ class TaskRun:
         try:
             response = self.client.commit(self.task.id, self.worker.worker_id, ranges, location, len(self.lines))
         except StreamvisorError as e:
-            # Rejected (fenced, lease lost, checkpoint moved): this output was never ingested.
+            if not e.reason:
+                # No answer from the server (still unreachable after retries): the commit may or may not have
+                # been published. Keep the file - an unpublished one is never referenced, so it is inert -
+                # and stop; the lease expires and the task resumes from whatever the checkpoint says.
+                self.stop_reason = f"commit outcome unknown: {e.code.name}"
+                log.warning("segment kept, outcome unknown task_id=%s supervisor_id=%s location=%s ranges=%s",
+                            self.task.id, self.task.supervisor_id, location, _ranges(ranges))
+                raise TaskStopped() from None
+            # Rejected by the server (fenced, lease lost, checkpoint moved): never ingested, so discard it.
+            # (A retry of a published commit is always acknowledged, however the task changed since.)
             self.worker.sink.discard(location)
             self.stop_reason = f"commit rejected: {e.code.name} {e.reason}"
             log.info("segment discarded task_id=%s supervisor_id=%s location=%s reason=%s ranges=%s", self.task.id,
-                     self.task.supervisor_id, location, e.reason or e.code.name, _ranges(ranges))
+                     self.task.supervisor_id, location, e.reason, _ranges(ranges))
             raise TaskStopped() from None
         self.worker.records_published += len(self.lines)
         log.info("segment published task_id=%s supervisor_id=%s segment_id=%d records=%d ranges=%s", self.task.id,

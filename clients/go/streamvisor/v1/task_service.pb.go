@@ -436,7 +436,8 @@ type HeartbeatResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Continue or stop.
 	Directive TaskDirective `protobuf:"varint,1,opt,name=directive,proto3,enum=streamvisor.v1.TaskDirective" json:"directive,omitempty"`
-	// Why to stop, e.g. "FENCED", "SUSPENDED", "TERMINATED", "COMPLETED", "LEASE_LOST".
+	// Why to stop: "FENCED", "SUSPENDED", "UNHEALTHY", "TERMINATED", "COMPLETED" or "LEASE_LOST" (the cause
+	// is reported before LEASE_LOST).
 	StopReason string `protobuf:"bytes,2,opt,name=stop_reason,json=stopReason,proto3" json:"stop_reason,omitempty"`
 	// The renewed lease end (when continuing).
 	LeaseExpireTime *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=lease_expire_time,json=leaseExpireTime,proto3" json:"lease_expire_time,omitempty"`
@@ -505,7 +506,9 @@ type CommitCheckpointRequest struct {
 	// Required. Per partition of the task, the published range: start = the current checkpoint.
 	// A partition with nothing new may be left out. Ranges may be empty (start == end).
 	Ranges []*OffsetRange `protobuf:"bytes,3,rep,name=ranges,proto3" json:"ranges,omitempty"`
-	// Required. Where the segment was written (e.g. file:///data/out/seg-000123.jsonl).
+	// Required. Where the segment was written (e.g. file:///data/out/seg-000123.jsonl); unique per segment.
+	// A retry with the same location and ranges returns the first segment_id, even if the task was fenced
+	// since; the same location with other ranges is INVALID_ARGUMENT.
 	Location string `protobuf:"bytes,4,opt,name=location,proto3" json:"location,omitempty"`
 	// Required. Number of records in the segment (>= 0).
 	RecordCount   int64 `protobuf:"varint,5,opt,name=record_count,json=recordCount,proto3" json:"record_count,omitempty"`

@@ -43,7 +43,8 @@ type TaskServiceClient interface {
 	Heartbeat(ctx context.Context, in *HeartbeatRequest, opts ...grpc.CallOption) (*HeartbeatResponse, error)
 	// Publishes one segment and advances the checkpoints, atomically, or rejects all of it.
 	CommitCheckpoint(ctx context.Context, in *CommitCheckpointRequest, opts ...grpc.CallOption) (*CommitCheckpointResponse, error)
-	// Ends a task normally (a bounded task that reached its end offsets) and releases the lease.
+	// Releases the lease after the worker finished: the task becomes DONE if its bounded range is fully
+	// published, otherwise it is offered again from the checkpoints. A no-op on a task already DONE.
 	CompleteTask(ctx context.Context, in *CompleteTaskRequest, opts ...grpc.CallOption) (*CompleteTaskResponse, error)
 	// Ends a task abnormally and releases the lease; it is offered again from the last checkpoints.
 	FailTask(ctx context.Context, in *FailTaskRequest, opts ...grpc.CallOption) (*FailTaskResponse, error)
@@ -124,7 +125,8 @@ type TaskServiceServer interface {
 	Heartbeat(context.Context, *HeartbeatRequest) (*HeartbeatResponse, error)
 	// Publishes one segment and advances the checkpoints, atomically, or rejects all of it.
 	CommitCheckpoint(context.Context, *CommitCheckpointRequest) (*CommitCheckpointResponse, error)
-	// Ends a task normally (a bounded task that reached its end offsets) and releases the lease.
+	// Releases the lease after the worker finished: the task becomes DONE if its bounded range is fully
+	// published, otherwise it is offered again from the checkpoints. A no-op on a task already DONE.
 	CompleteTask(context.Context, *CompleteTaskRequest) (*CompleteTaskResponse, error)
 	// Ends a task abnormally and releases the lease; it is offered again from the last checkpoints.
 	FailTask(context.Context, *FailTaskRequest) (*FailTaskResponse, error)

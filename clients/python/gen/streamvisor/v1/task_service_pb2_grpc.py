@@ -96,7 +96,8 @@ class TaskServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def CompleteTask(self, request, context):
-        """Ends a task normally (a bounded task that reached its end offsets) and releases the lease.
+        """Releases the lease after the worker finished: the task becomes DONE if its bounded range is fully
+        published, otherwise it is offered again from the checkpoints. A no-op on a task already DONE.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -233,7 +233,8 @@ export type HeartbeatResponse = Message<"streamvisor.v1.HeartbeatResponse"> & {
   directive: TaskDirective;
 
   /**
-   * Why to stop, e.g. "FENCED", "SUSPENDED", "TERMINATED", "COMPLETED", "LEASE_LOST".
+   * Why to stop: "FENCED", "SUSPENDED", "UNHEALTHY", "TERMINATED", "COMPLETED" or "LEASE_LOST" (the cause
+   * is reported before LEASE_LOST).
    *
    * @generated from field: string stop_reason = 2;
    */
@@ -283,7 +284,9 @@ export type CommitCheckpointRequest = Message<"streamvisor.v1.CommitCheckpointRe
   ranges: OffsetRange[];
 
   /**
-   * Required. Where the segment was written (e.g. file:///data/out/seg-000123.jsonl).
+   * Required. Where the segment was written (e.g. file:///data/out/seg-000123.jsonl); unique per segment.
+   * A retry with the same location and ranges returns the first segment_id, even if the task was fenced
+   * since; the same location with other ranges is INVALID_ARGUMENT.
    *
    * @generated from field: string location = 4;
    */
@@ -501,7 +504,8 @@ export const TaskService: GenService<{
     output: typeof CommitCheckpointResponseSchema;
   },
   /**
-   * Ends a task normally (a bounded task that reached its end offsets) and releases the lease.
+   * Releases the lease after the worker finished: the task becomes DONE if its bounded range is fully
+   * published, otherwise it is offered again from the checkpoints. A no-op on a task already DONE.
    *
    * @generated from rpc streamvisor.v1.TaskService.CompleteTask
    */

@@ -221,7 +221,9 @@ private static final long serialVersionUID = 0L;
   private volatile java.lang.Object location_ = "";
   /**
    * <pre>
-   * Required. Where the segment was written (e.g. file:///data/out/seg-000123.jsonl).
+   * Required. Where the segment was written (e.g. file:///data/out/seg-000123.jsonl); unique per segment.
+   * A retry with the same location and ranges returns the first segment_id, even if the task was fenced
+   * since; the same location with other ranges is INVALID_ARGUMENT.
    * </pre>
    *
    * <code>string location = 4 [json_name = "location"];</code>
@@ -242,7 +244,9 @@ private static final long serialVersionUID = 0L;
   }
   /**
    * <pre>
-   * Required. Where the segment was written (e.g. file:///data/out/seg-000123.jsonl).
+   * Required. Where the segment was written (e.g. file:///data/out/seg-000123.jsonl); unique per segment.
+   * A retry with the same location and ranges returns the first segment_id, even if the task was fenced
+   * since; the same location with other ranges is INVALID_ARGUMENT.
    * </pre>
    *
    * <code>string location = 4 [json_name = "location"];</code>
@@ -1246,7 +1250,9 @@ private static final long serialVersionUID = 0L;
     private java.lang.Object location_ = "";
     /**
      * <pre>
-     * Required. Where the segment was written (e.g. file:///data/out/seg-000123.jsonl).
+     * Required. Where the segment was written (e.g. file:///data/out/seg-000123.jsonl); unique per segment.
+     * A retry with the same location and ranges returns the first segment_id, even if the task was fenced
+     * since; the same location with other ranges is INVALID_ARGUMENT.
      * </pre>
      *
      * <code>string location = 4 [json_name = "location"];</code>
@@ -1266,7 +1272,9 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Required. Where the segment was written (e.g. file:///data/out/seg-000123.jsonl).
+     * Required. Where the segment was written (e.g. file:///data/out/seg-000123.jsonl); unique per segment.
+     * A retry with the same location and ranges returns the first segment_id, even if the task was fenced
+     * since; the same location with other ranges is INVALID_ARGUMENT.
      * </pre>
      *
      * <code>string location = 4 [json_name = "location"];</code>
@@ -1287,7 +1295,9 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Required. Where the segment was written (e.g. file:///data/out/seg-000123.jsonl).
+     * Required. Where the segment was written (e.g. file:///data/out/seg-000123.jsonl); unique per segment.
+     * A retry with the same location and ranges returns the first segment_id, even if the task was fenced
+     * since; the same location with other ranges is INVALID_ARGUMENT.
      * </pre>
      *
      * <code>string location = 4 [json_name = "location"];</code>
@@ -1304,7 +1314,9 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Required. Where the segment was written (e.g. file:///data/out/seg-000123.jsonl).
+     * Required. Where the segment was written (e.g. file:///data/out/seg-000123.jsonl); unique per segment.
+     * A retry with the same location and ranges returns the first segment_id, even if the task was fenced
+     * since; the same location with other ranges is INVALID_ARGUMENT.
      * </pre>
      *
      * <code>string location = 4 [json_name = "location"];</code>
@@ -1318,7 +1330,9 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Required. Where the segment was written (e.g. file:///data/out/seg-000123.jsonl).
+     * Required. Where the segment was written (e.g. file:///data/out/seg-000123.jsonl); unique per segment.
+     * A retry with the same location and ranges returns the first segment_id, even if the task was fenced
+     * since; the same location with other ranges is INVALID_ARGUMENT.
      * </pre>
      *
      * <code>string location = 4 [json_name = "location"];</code>

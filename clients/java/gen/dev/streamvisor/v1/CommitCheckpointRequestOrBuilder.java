@@ -101,7 +101,9 @@ public interface CommitCheckpointRequestOrBuilder extends
 
   /**
    * <pre>
-   * Required. Where the segment was written (e.g. file:///data/out/seg-000123.jsonl).
+   * Required. Where the segment was written (e.g. file:///data/out/seg-000123.jsonl); unique per segment.
+   * A retry with the same location and ranges returns the first segment_id, even if the task was fenced
+   * since; the same location with other ranges is INVALID_ARGUMENT.
    * </pre>
    *
    * <code>string location = 4 [json_name = "location"];</code>
@@ -110,7 +112,9 @@ public interface CommitCheckpointRequestOrBuilder extends
   java.lang.String getLocation();
   /**
    * <pre>
-   * Required. Where the segment was written (e.g. file:///data/out/seg-000123.jsonl).
+   * Required. Where the segment was written (e.g. file:///data/out/seg-000123.jsonl); unique per segment.
+   * A retry with the same location and ranges returns the first segment_id, even if the task was fenced
+   * since; the same location with other ranges is INVALID_ARGUMENT.
    * </pre>
    *
    * <code>string location = 4 [json_name = "location"];</code>

@@ -86,7 +86,8 @@ private static final long serialVersionUID = 0L;
   private volatile java.lang.Object stopReason_ = "";
   /**
    * <pre>
-   * Why to stop, e.g. "FENCED", "SUSPENDED", "TERMINATED", "COMPLETED", "LEASE_LOST".
+   * Why to stop: "FENCED", "SUSPENDED", "UNHEALTHY", "TERMINATED", "COMPLETED" or "LEASE_LOST" (the cause
+   * is reported before LEASE_LOST).
    * </pre>
    *
    * <code>string stop_reason = 2 [json_name = "stopReason"];</code>
@@ -107,7 +108,8 @@ private static final long serialVersionUID = 0L;
   }
   /**
    * <pre>
-   * Why to stop, e.g. "FENCED", "SUSPENDED", "TERMINATED", "COMPLETED", "LEASE_LOST".
+   * Why to stop: "FENCED", "SUSPENDED", "UNHEALTHY", "TERMINATED", "COMPLETED" or "LEASE_LOST" (the cause
+   * is reported before LEASE_LOST).
    * </pre>
    *
    * <code>string stop_reason = 2 [json_name = "stopReason"];</code>
@@ -610,7 +612,8 @@ private static final long serialVersionUID = 0L;
     private java.lang.Object stopReason_ = "";
     /**
      * <pre>
-     * Why to stop, e.g. "FENCED", "SUSPENDED", "TERMINATED", "COMPLETED", "LEASE_LOST".
+     * Why to stop: "FENCED", "SUSPENDED", "UNHEALTHY", "TERMINATED", "COMPLETED" or "LEASE_LOST" (the cause
+     * is reported before LEASE_LOST).
      * </pre>
      *
      * <code>string stop_reason = 2 [json_name = "stopReason"];</code>
@@ -630,7 +633,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Why to stop, e.g. "FENCED", "SUSPENDED", "TERMINATED", "COMPLETED", "LEASE_LOST".
+     * Why to stop: "FENCED", "SUSPENDED", "UNHEALTHY", "TERMINATED", "COMPLETED" or "LEASE_LOST" (the cause
+     * is reported before LEASE_LOST).
      * </pre>
      *
      * <code>string stop_reason = 2 [json_name = "stopReason"];</code>
@@ -651,7 +655,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Why to stop, e.g. "FENCED", "SUSPENDED", "TERMINATED", "COMPLETED", "LEASE_LOST".
+     * Why to stop: "FENCED", "SUSPENDED", "UNHEALTHY", "TERMINATED", "COMPLETED" or "LEASE_LOST" (the cause
+     * is reported before LEASE_LOST).
      * </pre>
      *
      * <code>string stop_reason = 2 [json_name = "stopReason"];</code>
@@ -668,7 +673,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Why to stop, e.g. "FENCED", "SUSPENDED", "TERMINATED", "COMPLETED", "LEASE_LOST".
+     * Why to stop: "FENCED", "SUSPENDED", "UNHEALTHY", "TERMINATED", "COMPLETED" or "LEASE_LOST" (the cause
+     * is reported before LEASE_LOST).
      * </pre>
      *
      * <code>string stop_reason = 2 [json_name = "stopReason"];</code>
@@ -682,7 +688,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Why to stop, e.g. "FENCED", "SUSPENDED", "TERMINATED", "COMPLETED", "LEASE_LOST".
+     * Why to stop: "FENCED", "SUSPENDED", "UNHEALTHY", "TERMINATED", "COMPLETED" or "LEASE_LOST" (the cause
+     * is reported before LEASE_LOST).
      * </pre>
      *
      * <code>string stop_reason = 2 [json_name = "stopReason"];</code>

@@ -31,7 +31,8 @@ public interface HeartbeatResponseOrBuilder extends
 
   /**
    * <pre>
-   * Why to stop, e.g. "FENCED", "SUSPENDED", "TERMINATED", "COMPLETED", "LEASE_LOST".
+   * Why to stop: "FENCED", "SUSPENDED", "UNHEALTHY", "TERMINATED", "COMPLETED" or "LEASE_LOST" (the cause
+   * is reported before LEASE_LOST).
    * </pre>
    *
    * <code>string stop_reason = 2 [json_name = "stopReason"];</code>
@@ -40,7 +41,8 @@ public interface HeartbeatResponseOrBuilder extends
   java.lang.String getStopReason();
   /**
    * <pre>
-   * Why to stop, e.g. "FENCED", "SUSPENDED", "TERMINATED", "COMPLETED", "LEASE_LOST".
+   * Why to stop: "FENCED", "SUSPENDED", "UNHEALTHY", "TERMINATED", "COMPLETED" or "LEASE_LOST" (the cause
+   * is reported before LEASE_LOST).
    * </pre>
    *
    * <code>string stop_reason = 2 [json_name = "stopReason"];</code>

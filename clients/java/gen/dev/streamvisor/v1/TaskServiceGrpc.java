@@ -276,7 +276,8 @@ public final class TaskServiceGrpc {
 
     /**
      * <pre>
-     * Ends a task normally (a bounded task that reached its end offsets) and releases the lease.
+     * Releases the lease after the worker finished: the task becomes DONE if its bounded range is fully
+     * published, otherwise it is offered again from the checkpoints. A no-op on a task already DONE.
      * </pre>
      */
     default void completeTask(dev.streamvisor.v1.CompleteTaskRequest request,
@@ -371,7 +372,8 @@ public final class TaskServiceGrpc {
 
     /**
      * <pre>
-     * Ends a task normally (a bounded task that reached its end offsets) and releases the lease.
+     * Releases the lease after the worker finished: the task becomes DONE if its bounded range is fully
+     * published, otherwise it is offered again from the checkpoints. A no-op on a task already DONE.
      * </pre>
      */
     public void completeTask(dev.streamvisor.v1.CompleteTaskRequest request,
@@ -448,7 +450,8 @@ public final class TaskServiceGrpc {
 
     /**
      * <pre>
-     * Ends a task normally (a bounded task that reached its end offsets) and releases the lease.
+     * Releases the lease after the worker finished: the task becomes DONE if its bounded range is fully
+     * published, otherwise it is offered again from the checkpoints. A no-op on a task already DONE.
      * </pre>
      */
     public dev.streamvisor.v1.CompleteTaskResponse completeTask(dev.streamvisor.v1.CompleteTaskRequest request) throws io.grpc.StatusException {
@@ -523,7 +526,8 @@ public final class TaskServiceGrpc {
 
     /**
      * <pre>
-     * Ends a task normally (a bounded task that reached its end offsets) and releases the lease.
+     * Releases the lease after the worker finished: the task becomes DONE if its bounded range is fully
+     * published, otherwise it is offered again from the checkpoints. A no-op on a task already DONE.
      * </pre>
      */
     public dev.streamvisor.v1.CompleteTaskResponse completeTask(dev.streamvisor.v1.CompleteTaskRequest request) {
@@ -601,7 +605,8 @@ public final class TaskServiceGrpc {
 
     /**
      * <pre>
-     * Ends a task normally (a bounded task that reached its end offsets) and releases the lease.
+     * Releases the lease after the worker finished: the task becomes DONE if its bounded range is fully
+     * published, otherwise it is offered again from the checkpoints. A no-op on a task already DONE.
      * </pre>
      */
     public com.google.common.util.concurrent.ListenableFuture<dev.streamvisor.v1.CompleteTaskResponse> completeTask(
