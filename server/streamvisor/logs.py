@@ -1,10 +1,69 @@
 """Logging: one line per significant action; text for people, JSON lines for log pipelines."""
 from __future__ import annotations
 
+import contextvars
 import json
 import logging
+import re
 import sys
 import time
+
+# Per-RPC context (request id, actor, method), bound by the server's interceptor for the duration of a
+# call and added to every record logged during it, whichever logger emits it.
+_context: contextvars.ContextVar[dict[str, str]] = contextvars.ContextVar("streamvisor_log_context", default={})
+CONTEXT_KEYS = ("request_id", "actor", "method")
+# `key=value` pairs in a message (the app logs logfmt-style); a value runs until the next ` key=`.
+_FIELD = re.compile(r"(?:^|\s)([a-z_][a-z0-9_]*)=(.*?)(?=\s+[a-z_][a-z0-9_]*=|$)", re.S)
+
+
+def bind_context(**fields: str) -> contextvars.Token:
+    """Adds fields (empty ones are skipped) to the log context; `reset_context(token)` restores it."""
+    merged = dict(_context.get())
+    merged.update({k: str(v) for k, v in fields.items() if v})
+    return _context.set(merged)
+
+
+def reset_context(token: contextvars.Token) -> None:
+    _context.reset(token)
+
+
+def current_context() -> dict[str, str]:
+    return dict(_context.get())
+
+
+def _context_of(record: logging.LogRecord) -> dict[str, str]:
+    return getattr(record, "log_context", None) or _context.get()
+
+
+def message_fields(message: str) -> tuple[str, dict[str, str]]:
+    """"supervisor reset supervisor_id=a offsets=0:1->2 1:3->4" -> ("supervisor reset", {...})."""
+    first = _FIELD.search(message)
+    if first is None:
+        return message, {}
+    return message[:first.start()].strip(), {m.group(1): m.group(2).strip() for m in _FIELD.finditer(message)}
+
+
+class ContextFilter(logging.Filter):
+    """Captures the RPC context on the record at emit time (put it on handlers, not loggers)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not hasattr(record, "log_context"):
+            record.log_context = dict(_context.get())
+        return True
+
+
+class TextFormatter(logging.Formatter):
+    def __init__(self) -> None:
+        super().__init__("%(asctime)s %(levelname)s %(name)s %(message)s")
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = super().format(record)
+        context = _context_of(record)
+        extra = " ".join(f"{k}={context[k]}" for k in CONTEXT_KEYS if context.get(k) and f"{k}=" not in text)
+        if not extra:
+            return text
+        head, sep, tail = text.partition("\n")  # keep a traceback below the line
+        return f"{head} {extra}{sep}{tail}"
 
 
 class JsonFormatter(logging.Formatter):
@@ -15,6 +74,15 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
+        event, fields = message_fields(entry["message"])
+        if fields:
+            entry["event"] = event
+        context = _context_of(record)
+        for key in CONTEXT_KEYS:
+            if context.get(key):
+                entry[key] = context[key]
+        for key, value in fields.items():
+            entry.setdefault(key, value)
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
         return json.dumps(entry)
@@ -25,7 +93,8 @@ def configure(level: str = "INFO", fmt: str = "text") -> None:
     if fmt == "json":
         handler.setFormatter(JsonFormatter())
     else:
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+        handler.setFormatter(TextFormatter())
+    handler.addFilter(ContextFilter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

@@ -11,7 +11,8 @@ from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
 from streamvisor.domain.errors import (
-    AlreadyExists, Conflict, DomainError, FailedPrecondition, InvalidArgument, NotFound, Unavailable,
+    AlreadyExists, Conflict, DomainError, FailedPrecondition, InvalidArgument, NotFound, PermissionDenied,
+    Unauthenticated, Unavailable,
 )
 
 log = logging.getLogger(__name__)
@@ -25,6 +26,8 @@ _CODES: list[tuple[type[DomainError], int]] = [
     (FailedPrecondition, code_pb2.FAILED_PRECONDITION),
     (Conflict, code_pb2.ABORTED),
     (Unavailable, code_pb2.UNAVAILABLE),
+    (Unauthenticated, code_pb2.UNAUTHENTICATED),
+    (PermissionDenied, code_pb2.PERMISSION_DENIED),
 ]
 
 

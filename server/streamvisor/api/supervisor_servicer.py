@@ -5,6 +5,7 @@ import grpc
 
 from streamvisor.api import convert
 from streamvisor.api.errors import handle_errors
+from streamvisor.api.identity import actor_of
 from streamvisor.app.supervisors import ANONYMOUS, ResetTarget, SupervisorService
 from streamvisor.app.results import ResetResult
 from streamvisor.domain.errors import Violations
@@ -13,8 +14,8 @@ from streamvisor.v1 import supervisor_service_pb2_grpc as svc_grpc
 
 
 def _actor(context: grpc.ServicerContext) -> str:
-    # Authentication (and with it a real actor) arrives with the operating-safely work.
-    return ANONYMOUS
+    # The authenticated caller the interceptor established (token actor or certificate CN).
+    return actor_of(context)
 
 
 def _reset_fields(result: ResetResult) -> dict:
@@ -117,3 +118,17 @@ class SupervisorServicer(svc_grpc.SupervisorServiceServicer):
             backfill_ranges=convert.ranges_to_pb(result.backfill_ranges),
             unrecoverable_ranges=convert.ranges_to_pb(result.unrecoverable_ranges),
             **_reset_fields(result))
+
+    @handle_errors
+    def GetCoverage(self, request, context):
+        ids, partitions, lost = self.service.coverage(request.supervisor_id)
+        rows = [svc.PartitionCoverage(
+            partition=c.partition, published=convert.ranges_to_pb(c.published), gaps=convert.ranges_to_pb(c.gaps),
+            overlaps=[svc.CoverageOverlap(range=convert.ranges_to_pb([o.range])[0], supervisor_ids=o.supervisor_ids)
+                      for o in c.overlaps],
+            published_offsets=c.published_offsets) for c in partitions]
+        return svc.GetCoverageResponse(
+            supervisor_id=request.supervisor_id, supervisor_ids=ids, partitions=rows,
+            total_gaps=sum(g.size for c in partitions for g in c.gaps),
+            total_overlaps=sum(o.range.size for c in partitions for o in c.overlaps),
+            unrecoverable_ranges=convert.ranges_to_pb(lost))

@@ -20,7 +20,9 @@ TYPE_NAMES = {v: k.removeprefix("STREAM_TYPE_") for k, v in pb.StreamType.items(
 
 
 def _client(ctx: click.Context) -> StreamvisorClient:
-    return StreamvisorClient(ctx.obj["server"], timeout=ctx.obj["timeout"])
+    o = ctx.obj
+    return StreamvisorClient(o["server"], timeout=o["timeout"], token=o.get("token"), tls=o.get("tls", False),
+                             tls_ca=o.get("tls_ca"), tls_cert=o.get("tls_cert"), tls_key=o.get("tls_key"))
 
 
 def _emit(ctx: click.Context, message, table: tuple[list[str], list[list]] | None = None, text: str = "") -> None:
@@ -90,11 +92,23 @@ def load_spec_file(path: Path) -> tuple[str, pb.SupervisorSpec]:
               help="host:port of a streamvisor server (env STREAMVISOR_SERVER).")
 @click.option("--json", "as_json", is_flag=True, help="Print responses as JSON.")
 @click.option("--timeout", default=30.0, show_default=True, help="Per-call deadline in seconds.")
+@click.option("--token", envvar="STREAMVISOR_TOKEN", help="Bearer token sent with every call (env STREAMVISOR_TOKEN).")
+@click.option("--tls", is_flag=True, help="Use TLS, verifying the server against the system's CAs.")
+@click.option("--tls-ca", envvar="STREAMVISOR_CLIENT_TLS_CA", type=click.Path(exists=True, dir_okay=False),
+              help="CA bundle (PEM) that signed the server's certificate; implies TLS (env STREAMVISOR_CLIENT_TLS_CA).")
+@click.option("--tls-cert", envvar="STREAMVISOR_CLIENT_TLS_CERT", type=click.Path(exists=True, dir_okay=False),
+              help="Client certificate (PEM) for mutual TLS; implies TLS (env STREAMVISOR_CLIENT_TLS_CERT).")
+@click.option("--tls-key", envvar="STREAMVISOR_CLIENT_TLS_KEY", type=click.Path(exists=True, dir_okay=False),
+              help="The client certificate's private key (PEM) (env STREAMVISOR_CLIENT_TLS_KEY).")
 @click.pass_context
-def main(ctx: click.Context, server: str, as_json: bool, timeout: float) -> None:
+def main(ctx: click.Context, server: str, as_json: bool, timeout: float, token: str | None, tls: bool,
+         tls_ca: str | None, tls_cert: str | None, tls_key: str | None) -> None:
     """streamvisor: a control plane for streaming-ingestion supervisors."""
     ctx.ensure_object(dict)
-    ctx.obj.update(server=server, json=as_json, timeout=timeout)
+    if bool(tls_cert) != bool(tls_key):
+        raise click.UsageError("--tls-cert and --tls-key go together")
+    ctx.obj.update(server=server, json=as_json, timeout=timeout, token=token or None, tls=tls, tls_ca=tls_ca,
+                   tls_cert=tls_cert, tls_key=tls_key)
 
 
 @main.command()
@@ -107,7 +121,22 @@ def main(ctx: click.Context, server: str, as_json: bool, timeout: float) -> None
               help="Default consumer property for new specs (repeatable).")
 @click.option("--log-level", envvar="STREAMVISOR_LOG_LEVEL", help="DEBUG, INFO, WARNING, ERROR.")
 @click.option("--log-format", envvar="STREAMVISOR_LOG_FORMAT", type=click.Choice(["text", "json"]))
-def serve(listen, database_url, kafka_bootstrap, kafka_properties, log_level, log_format) -> None:
+@click.option("--tokens-file", envvar="STREAMVISOR_TOKENS_FILE", type=click.Path(exists=True, dir_okay=False),
+              help="YAML/JSON file of hashed bearer tokens and certificate subjects with roles; turns auth on.")
+@click.option("--tls-cert", "server_tls_cert", envvar="STREAMVISOR_TLS_CERT",
+              type=click.Path(exists=True, dir_okay=False), help="Server certificate chain (PEM); turns TLS on.")
+@click.option("--tls-key", "server_tls_key", envvar="STREAMVISOR_TLS_KEY",
+              type=click.Path(exists=True, dir_okay=False), help="The server certificate's private key (PEM).")
+@click.option("--tls-client-ca", envvar="STREAMVISOR_TLS_CLIENT_CA", type=click.Path(exists=True, dir_okay=False),
+              help="CA bundle (PEM) for client certificates: requires them (mutual TLS).")
+@click.option("--metrics-listen", envvar="STREAMVISOR_METRICS_LISTEN",
+              help="host:port for Prometheus /metrics over HTTP (default: off; :0 picks a free port).")
+@click.option("--embedded-workers", default=0, envvar="STREAMVISOR_EMBEDDED_WORKERS", show_default=True,
+              help="Run this many reference workers inside the server process (a complete system in one command).")
+@click.option("--output", envvar="STREAMVISOR_OUTPUT", default="data/segments", show_default=True,
+              help="Where embedded workers write segments (a directory or file:///dir).")
+def serve(listen, database_url, kafka_bootstrap, kafka_properties, log_level, log_format, tokens_file,
+          server_tls_cert, server_tls_key, tls_client_ca, metrics_listen, embedded_workers, output) -> None:
     """Run the gRPC server until SIGTERM/SIGINT."""
     from streamvisor import logs
     from streamvisor.api.server import serve as run
@@ -122,8 +151,34 @@ def serve(listen, database_url, kafka_bootstrap, kafka_properties, log_level, lo
         config.default_consumer_properties["bootstrap.servers"] = kafka_bootstrap
     config.log_level = (log_level or config.log_level).upper()
     config.log_format = log_format or config.log_format
+    config.tokens_file = tokens_file or config.tokens_file
+    config.tls_cert_file = server_tls_cert or config.tls_cert_file
+    config.tls_key_file = server_tls_key or config.tls_key_file
+    config.tls_client_ca_file = tls_client_ca or config.tls_client_ca_file
+    config.metrics_listen = metrics_listen or config.metrics_listen
+    if bool(config.tls_cert_file) != bool(config.tls_key_file):
+        raise click.UsageError("--tls-cert and --tls-key go together")
+    if config.tls_client_ca_file and not config.tls_cert_file:
+        raise click.UsageError("--tls-client-ca (mutual TLS) needs --tls-cert and --tls-key")
+    config.embedded_workers = embedded_workers
+    config.output = output
     logs.configure(config.log_level, config.log_format)
     run(config)
+
+
+@main.command("new-token")
+@click.option("--actor", required=True, help="Who holds the token: recorded in the audit trail.")
+@click.option("--role", required=True, type=click.Choice(["viewer", "operator", "worker", "admin"]))
+def new_token(actor: str, role: str) -> None:
+    """Make a random bearer token; print it, and the entry for the tokens file (which stores only its hash)."""
+    import hashlib
+    import secrets
+
+    token = secrets.token_urlsafe(32)
+    entry = yaml.safe_dump([{"actor": actor, "role": role, "sha256": hashlib.sha256(token.encode()).hexdigest()}],
+                           sort_keys=False)
+    click.echo(f"# token for {actor} (shown only now; the file stores its sha256): {token}\n"
+               f"# add under `tokens:` in the tokens file:\n{entry.rstrip()}")
 
 
 @main.group()
@@ -325,5 +380,7 @@ def reset_to_latest_and_backfill(ctx, supervisor_id, backfill_task_count, dry_ru
     _emit(ctx, r, (["PARTITION", "BEFORE", "AFTER", "BACKFILL", "UNRECOVERABLE"], rows), text)
 
 
-if __name__ == "__main__":
-    sys.exit(main())
+# Data-plane commands live in their own module; importing it registers them on `main`.
+# (Run the CLI as `streamvisor` or `python -m streamvisor`: under `python -m streamvisor.cli.main` this
+# module would be __main__ and the registration would land on another copy of it.)
+from streamvisor.cli import dataplane  # noqa: E402,F401

@@ -3,12 +3,18 @@
     from streamvisor.client import StreamvisorClient, StreamvisorError
     with StreamvisorClient("127.0.0.1:50051") as client:
         client.get_supervisor("clicks")
+
+With authentication and TLS (see the README, "Security and observability"):
+
+    StreamvisorClient("sv.example.com:50051", token=os.environ["STREAMVISOR_TOKEN"], tls_ca="ca.pem")
+    StreamvisorClient("sv.example.com:50051", tls_ca="ca.pem", tls_cert="me.pem", tls_key="me-key.pem")  # mTLS
 """
 from __future__ import annotations
 
 import random
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Iterator, Sequence
 
 import grpc
@@ -59,11 +65,38 @@ class StreamvisorError(Exception):
         return error_obj
 
 
+def _channel_credentials(ca, cert, key) -> grpc.ChannelCredentials:
+    def pem(source, what):
+        if source is None or isinstance(source, bytes):
+            return source
+        try:
+            return Path(source).read_bytes()
+        except OSError as e:
+            raise ValueError(f"cannot read {what} {source}: {e}") from None
+
+    cert, key = pem(cert, "TLS client certificate"), pem(key, "TLS client key")
+    if (cert is None) != (key is None):
+        raise ValueError("a TLS client certificate needs its key, and a key its certificate")
+    return grpc.ssl_channel_credentials(pem(ca, "TLS CA"), key, cert)
+
+
 class StreamvisorClient:
     def __init__(self, target: str = "127.0.0.1:50051", *, timeout: float = 30.0, retries: int = 3,
-                 channel: grpc.Channel | None = None):
+                 channel: grpc.Channel | None = None, token: str | None = None,
+                 tls_ca: str | Path | bytes | None = None, tls_cert: str | Path | bytes | None = None,
+                 tls_key: str | Path | bytes | None = None, tls: bool = False, tls_server_name: str | None = None):
+        """`token`: a bearer token sent with every call. TLS is on when `tls` is true or any of `tls_ca` (CA
+        bundle that signed the server's certificate; default: the system's), `tls_cert`/`tls_key` (a client
+        certificate for mutual TLS) is given, each a PEM file path or PEM bytes."""
         self._own_channel = channel is None
-        self.channel = channel or grpc.insecure_channel(target)
+        if channel is None:
+            if tls or tls_ca or tls_cert or tls_key:
+                options = [("grpc.ssl_target_name_override", tls_server_name)] if tls_server_name else []
+                channel = grpc.secure_channel(target, _channel_credentials(tls_ca, tls_cert, tls_key), options)
+            else:
+                channel = grpc.insecure_channel(target)
+        self.channel = channel
+        self.metadata: tuple[tuple[str, str], ...] = (("authorization", f"Bearer {token}"),) if token else ()
         self.stub = svc_grpc.SupervisorServiceStub(self.channel)
         self.timeout = timeout
         self.retries = retries
@@ -84,7 +117,7 @@ class StreamvisorClient:
         attempt = 0
         while True:
             try:
-                return getattr(self.stub, method)(request, timeout=self.timeout)
+                return getattr(self.stub, method)(request, timeout=self.timeout, metadata=self.metadata)
             except grpc.RpcError as e:
                 error = StreamvisorError.from_rpc_error(e)
                 if error.code != grpc.StatusCode.UNAVAILABLE or error.reason or attempt >= self.retries:
@@ -146,6 +179,9 @@ class StreamvisorClient:
                 return
 
     # Offsets and resets ----------------------------------------------------------------------------
+    def get_coverage(self, supervisor_id: str) -> svc.GetCoverageResponse:
+        return self._call("GetCoverage", svc.GetCoverageRequest(supervisor_id=supervisor_id))
+
     def get_offsets(self, supervisor_id: str) -> svc.GetOffsetsResponse:
         return self._call("GetOffsets", svc.GetOffsetsRequest(supervisor_id=supervisor_id))
 

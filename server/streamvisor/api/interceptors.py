@@ -1,0 +1,182 @@
+"""The one server interceptor every RPC passes through, in this order:
+
+1. log context: a request id (metadata `x-request-id`, else the request's `request_id` field, else a
+   new one) and the method, added to every log line emitted during the call;
+2. metrics: started / handled-by-code / latency (streamvisor.api.metrics);
+3. authentication and authorization (streamvisor.api.auth): UNAUTHENTICATED or PERMISSION_DENIED before
+   the servicer runs, so nothing about supervisors leaks to an unauthenticated caller; the identity is
+   bound for the servicer (streamvisor.api.identity.actor_of) and the logs;
+4. the concurrency limit: application calls may use at most `max_workers - reserved_workers` threads
+   of the server's pool; past that they fail RESOURCE_EXHAUSTED at once instead of queueing, so the
+   reserved threads always answer health checks, whatever floods the server.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import uuid
+from contextlib import contextmanager
+from typing import Callable, Iterator
+
+import grpc
+
+from streamvisor import logs
+from streamvisor.api import identity as ident
+from streamvisor.api.auth import HEALTH_SERVICE, AuthPolicy, service_of
+from streamvisor.api.errors import to_status
+from streamvisor.api.metrics import Metrics
+from streamvisor.domain.errors import DomainError
+
+log = logging.getLogger("streamvisor.rpc")
+
+MAX_REQUEST_ID_LENGTH = 128
+REQUEST_ID_HEADER = "x-request-id"
+
+
+class CallLimiter:
+    """At most `limit` concurrent calls; the rest are refused immediately (no queue to wait in)."""
+
+    def __init__(self, limit: int, exempt_services: frozenset[str] = frozenset({HEALTH_SERVICE})):
+        self.limit = limit
+        self.exempt_services = exempt_services
+        self._slots = threading.BoundedSemaphore(limit)
+
+    def exempt(self, method: str) -> bool:
+        return service_of(method) in self.exempt_services
+
+    def try_acquire(self) -> bool:
+        return self._slots.acquire(blocking=False)
+
+    def release(self) -> None:
+        self._slots.release()
+
+
+def _request_id(metadata: dict[str, str], request) -> str:
+    value = metadata.get(REQUEST_ID_HEADER) or getattr(request, "request_id", "") or ""
+    if not isinstance(value, str):
+        value = ""
+    return value[:MAX_REQUEST_ID_LENGTH] or uuid.uuid4().hex[:16]
+
+
+def _kind(handler: grpc.RpcMethodHandler) -> str:
+    if handler.request_streaming:
+        return "bidi_stream" if handler.response_streaming else "client_stream"
+    return "server_stream" if handler.response_streaming else "unary"
+
+
+class ServerInterceptor(grpc.ServerInterceptor):
+    def __init__(self, policy: AuthPolicy, metrics: Metrics | None = None, limiter: CallLimiter | None = None):
+        self.policy = policy
+        self.metrics = metrics
+        self.limiter = limiter
+
+    def intercept_service(self, continuation, handler_call_details):
+        handler = continuation(handler_call_details)
+        if handler is None:
+            return None
+        method = handler_call_details.method
+        kind = _kind(handler)
+
+        def unary_response(behavior: Callable):
+            def run(request, context):
+                with self._scope(method, kind, request, context):
+                    return behavior(request, context)
+            return run
+
+        def streaming_response(behavior: Callable):
+            if getattr(behavior, "experimental_non_blocking", False):
+                # e.g. health Watch: it registers a callback and returns at once instead of holding a pool
+                # thread for the life of the stream; keep it that way (gRPC checks this attribute).
+                def register(request, context, send_response_callback=None):
+                    with self._scope(method, kind, request, context):
+                        return behavior(request, context, send_response_callback=send_response_callback)
+                register.experimental_non_blocking = True
+                register.experimental_thread_pool = getattr(behavior, "experimental_thread_pool", None)
+                return register
+
+            def run(request, context) -> Iterator:
+                with self._scope(method, kind, request, context):
+                    yield from behavior(request, context)
+            return run
+
+        common = {"request_deserializer": handler.request_deserializer,
+                  "response_serializer": handler.response_serializer}
+        if handler.unary_unary:
+            return grpc.unary_unary_rpc_method_handler(unary_response(handler.unary_unary), **common)
+        if handler.unary_stream:
+            return grpc.unary_stream_rpc_method_handler(streaming_response(handler.unary_stream), **common)
+        if handler.stream_unary:
+            return grpc.stream_unary_rpc_method_handler(unary_response(handler.stream_unary), **common)
+        return grpc.stream_stream_rpc_method_handler(streaming_response(handler.stream_stream), **common)
+
+    @contextmanager
+    def _scope(self, method: str, kind: str, request, context: grpc.ServicerContext):
+        started = time.monotonic()
+        metadata = {k: v for k, v in context.invocation_metadata() if isinstance(v, str)}
+        request_id, name = _request_id(metadata, request), method.lstrip("/")
+        log_token = logs.bind_context(request_id=request_id, method=name)
+        identity_token = None
+        holds_slot = False
+        failed = False
+        if self.metrics is not None:
+            self.metrics.rpc_start(method, kind)
+        try:
+            identity = self._authenticate(method, metadata, context)
+            identity_token = ident.bind(identity)
+            logs.reset_context(log_token)
+            log_token = logs.bind_context(request_id=request_id, method=name, actor=identity.actor)
+            self._authorize(identity, method, context)
+            if self.limiter is not None and not self.limiter.exempt(method):
+                holds_slot = self.limiter.try_acquire()
+                if not holds_slot:
+                    log.warning("rpc refused reason=SERVER_BUSY limit=%d", self.limiter.limit)
+                    context.abort(grpc.StatusCode.RESOURCE_EXHAUSTED,
+                                  f"server busy: {self.limiter.limit} calls already in progress; retry with backoff")
+            yield
+        except BaseException:
+            failed = True
+            raise
+        finally:
+            if holds_slot:
+                self.limiter.release()
+            code = context.code()
+            if code is None:
+                code = grpc.StatusCode.UNKNOWN if failed else grpc.StatusCode.OK
+            code_name, seconds = getattr(code, "name", str(code)), time.monotonic() - started
+            if self.metrics is not None:
+                self.metrics.rpc_end(method, kind, code_name, seconds)
+            log.debug("rpc finished code=%s duration_ms=%.1f", code_name, seconds * 1000)
+            for reset, token in ((ident.unbind, identity_token), (logs.reset_context, log_token)):
+                if token is not None:
+                    try:
+                        reset(token)
+                    except ValueError:  # a streaming call finished in another context
+                        pass
+
+    def _refuse(self, error: DomainError, context: grpc.ServicerContext) -> None:
+        log.info("rpc refused reason=%s peer=%s%s", error.reason, context.peer(),
+                 "".join(f" {k}={v}" for k, v in error.metadata.items()))
+        context.abort_with_status(to_status(error))
+
+    def _authenticate(self, method: str, metadata: dict[str, str],
+                      context: grpc.ServicerContext) -> ident.Identity:
+        """The caller's identity; aborts UNAUTHENTICATED before anything else about the call is looked at."""
+        if self.policy.is_open(method):
+            if not self.policy.enabled:
+                return self.policy.authenticate(None, ident.certificate_common_name(context))
+            return ident.Identity(ident.ANONYMOUS, "", "none")
+        try:
+            return self.policy.authenticate(metadata.get("authorization"), ident.certificate_common_name(context))
+        except DomainError as e:
+            self._refuse(e, context)
+            raise  # pragma: no cover - abort raises
+
+    def _authorize(self, identity: ident.Identity, method: str, context: grpc.ServicerContext) -> None:
+        if self.policy.is_open(method):
+            return
+        try:
+            self.policy.authorize(identity, method)
+        except DomainError as e:
+            self._refuse(e, context)
+            raise  # pragma: no cover - abort raises
