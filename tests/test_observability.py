@@ -18,6 +18,8 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 
 import grpc
+
+from streamvisor.client import StreamvisorError
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from prometheus_client.parser import text_string_to_metric_families
@@ -184,7 +186,8 @@ def test_health_checks_answer_in_time_while_slow_calls_flood_the_server(database
                     stub.GetOffsets(svc.GetOffsetsRequest(supervisor_id="slow"), timeout=30)
                     return "OK", time.monotonic() - started
                 except grpc.RpcError as e:
-                    return e.code().name, time.monotonic() - started
+                    reason = StreamvisorError.from_rpc_error(e).reason
+                    return f"{e.code().name}:{reason}", time.monotonic() - started
 
         health_latencies = []
         with ThreadPoolExecutor(flood) as pool, grpc.insecure_channel(target) as channel:
@@ -201,9 +204,9 @@ def test_health_checks_answer_in_time_while_slow_calls_flood_the_server(database
                 time.sleep(0.05)
             results = list(results)
         codes = [code for code, _ in results]
-        assert codes.count("UNAVAILABLE") == 4, results  # STREAM_UNREACHABLE after the broker timeout
-        assert codes.count("RESOURCE_EXHAUSTED") == flood - 4, results
-        assert all(seconds < 1 for code, seconds in results if code == "RESOURCE_EXHAUSTED"), results
+        assert codes.count("UNAVAILABLE:STREAM_UNREACHABLE") == 4, results  # after the broker timeout
+        assert codes.count("RESOURCE_EXHAUSTED:SERVER_BUSY") == flood - 4, results
+        assert all(seconds < 1 for code, seconds in results if code.startswith("RESOURCE_EXHAUSTED")), results
         assert len(health_latencies) >= 10 and max(health_latencies) < 0.5, health_latencies
     finally:
         server.stop(0)

@@ -12,6 +12,7 @@ from grpc_status import rpc_status
 
 from streamvisor.domain.errors import (
     AlreadyExists, Conflict, DomainError, FailedPrecondition, InvalidArgument, NotFound, PermissionDenied,
+    ResourceExhausted,
     Unauthenticated, Unavailable,
 )
 
@@ -28,6 +29,7 @@ _CODES: list[tuple[type[DomainError], int]] = [
     (Unavailable, code_pb2.UNAVAILABLE),
     (Unauthenticated, code_pb2.UNAUTHENTICATED),
     (PermissionDenied, code_pb2.PERMISSION_DENIED),
+    (ResourceExhausted, code_pb2.RESOURCE_EXHAUSTED),
 ]
 
 

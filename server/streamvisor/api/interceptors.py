@@ -26,7 +26,7 @@ from streamvisor.api import identity as ident
 from streamvisor.api.auth import HEALTH_SERVICE, AuthPolicy, service_of
 from streamvisor.api.errors import to_status
 from streamvisor.api.metrics import Metrics
-from streamvisor.domain.errors import DomainError
+from streamvisor.domain.errors import DomainError, ResourceExhausted
 
 log = logging.getLogger("streamvisor.rpc")
 
@@ -131,8 +131,9 @@ class ServerInterceptor(grpc.ServerInterceptor):
                 holds_slot = self.limiter.try_acquire()
                 if not holds_slot:
                     log.warning("rpc refused reason=SERVER_BUSY limit=%d", self.limiter.limit)
-                    context.abort(grpc.StatusCode.RESOURCE_EXHAUSTED,
-                                  f"server busy: {self.limiter.limit} calls already in progress; retry with backoff")
+                    context.abort_with_status(to_status(ResourceExhausted(
+                        "SERVER_BUSY", f"server busy: {self.limiter.limit} calls already in progress; "
+                        "retry with backoff", {"limit": self.limiter.limit})))
             yield
         except BaseException:
             failed = True

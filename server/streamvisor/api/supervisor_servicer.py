@@ -6,7 +6,7 @@ import grpc
 from streamvisor.api import convert
 from streamvisor.api.errors import handle_errors
 from streamvisor.api.identity import actor_of
-from streamvisor.app.supervisors import ANONYMOUS, ResetTarget, SupervisorService
+from streamvisor.app.supervisors import ResetTarget, SupervisorService
 from streamvisor.app.results import ResetResult
 from streamvisor.domain.errors import Violations
 from streamvisor.v1 import supervisor_service_pb2 as svc

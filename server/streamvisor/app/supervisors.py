@@ -533,6 +533,7 @@ class SupervisorService:
             supervisor = self._require(tx, supervisor_id, lock=True)
             segment_id, _ = self.publish(tx, supervisor, task_id, generation, ranges, location, record_count,
                                          task_starts)
+        self.observer.commit_accepted(supervisor_id)
         return segment_id
 
     def publish(self, tx: Transaction, supervisor: Supervisor, task_id: str, generation: int,
@@ -564,5 +565,5 @@ class SupervisorService:
                      ranges_text(list(supervisor.spec.bounded_ranges)))
         log.info("commit accepted supervisor_id=%s task_id=%s generation=%d segment_id=%d ranges=%s records=%d",
                  supervisor.id, task_id, generation, segment_id, ranges_text(list(ranges)), record_count)
-        self.observer.commit_accepted(supervisor.id)
+        # Counted once the caller's transaction commits (see commit_checkpoint and TaskService.commit).
         return segment_id, checkpoints

@@ -173,6 +173,7 @@ class TaskService:
             remaining = (task.lease_expires_at - task.update_time) if task.lease_expires_at else timedelta(
                 seconds=DEFAULT_LEASE_SECONDS)
             tx.update_task(dataclasses.replace(task, lease_expires_at=now + remaining, update_time=now))
+        self.supervisors.observer.commit_accepted(task.supervisor_id)
         return segment_id, done
 
     def complete(self, task_id: str, worker_id: str) -> None:

@@ -80,6 +80,20 @@ def _channel_credentials(ca, cert, key) -> grpc.ChannelCredentials:
     return grpc.ssl_channel_credentials(pem(ca, "TLS CA"), key, cert)
 
 
+def open_channel(target: str, token: str | None = None, tls: bool = False, tls_ca=None, tls_cert=None,
+                 tls_key=None, tls_server_name: str | None = None) -> tuple[grpc.Channel, tuple]:
+    """A channel and the call metadata for the given credentials (shared by every client in this SDK).
+
+    TLS is on when `tls` is true or any of tls_ca/tls_cert/tls_key is given; a token is sent as
+    `authorization: Bearer <token>` with every call."""
+    if tls or tls_ca or tls_cert or tls_key:
+        options = [("grpc.ssl_target_name_override", tls_server_name)] if tls_server_name else []
+        channel = grpc.secure_channel(target, _channel_credentials(tls_ca, tls_cert, tls_key), options)
+    else:
+        channel = grpc.insecure_channel(target)
+    return channel, ((("authorization", f"Bearer {token}"),) if token else ())
+
+
 class StreamvisorClient:
     def __init__(self, target: str = "127.0.0.1:50051", *, timeout: float = 30.0, retries: int = 3,
                  channel: grpc.Channel | None = None, token: str | None = None,
@@ -89,14 +103,9 @@ class StreamvisorClient:
         bundle that signed the server's certificate; default: the system's), `tls_cert`/`tls_key` (a client
         certificate for mutual TLS) is given, each a PEM file path or PEM bytes."""
         self._own_channel = channel is None
-        if channel is None:
-            if tls or tls_ca or tls_cert or tls_key:
-                options = [("grpc.ssl_target_name_override", tls_server_name)] if tls_server_name else []
-                channel = grpc.secure_channel(target, _channel_credentials(tls_ca, tls_cert, tls_key), options)
-            else:
-                channel = grpc.insecure_channel(target)
-        self.channel = channel
-        self.metadata: tuple[tuple[str, str], ...] = (("authorization", f"Bearer {token}"),) if token else ()
+        opened, self.metadata = open_channel(target, token, tls, tls_ca, tls_cert, tls_key, tls_server_name) \
+            if channel is None else (None, ((("authorization", f"Bearer {token}"),) if token else ()))
+        self.channel = channel or opened
         self.stub = svc_grpc.SupervisorServiceStub(self.channel)
         self.timeout = timeout
         self.retries = retries

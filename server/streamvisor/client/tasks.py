@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import random
 import time
+from typing import Sequence
 
 import grpc
 
-from streamvisor.client import StreamvisorError, _channel_credentials
+from streamvisor.client import StreamvisorError, open_channel
 from streamvisor.v1 import supervisor_pb2 as pb
 from streamvisor.v1 import task_service_pb2 as tasks
 from streamvisor.v1 import task_service_pb2_grpc as tasks_grpc
@@ -19,11 +20,9 @@ class TaskClient:
                  tls_key=None, tls: bool = False):
         """Credentials as for StreamvisorClient: a bearer token (role `worker`), TLS and mutual TLS."""
         self._own_channel = channel is None
-        if channel is None:
-            channel = grpc.secure_channel(target, _channel_credentials(tls_ca, tls_cert, tls_key)) \
-                if (tls or tls_ca or tls_cert or tls_key) else grpc.insecure_channel(target)
-        self.channel = channel
-        self.metadata = (("authorization", f"Bearer {token}"),) if token else ()
+        opened, self.metadata = open_channel(target, token, tls, tls_ca, tls_cert, tls_key) \
+            if channel is None else (None, ((("authorization", f"Bearer {token}"),) if token else ()))
+        self.channel = channel or opened
         self.stub = tasks_grpc.TaskServiceStub(self.channel)
         self.timeout = timeout
         self.retry_for_s = retry_for_s
@@ -47,9 +46,11 @@ class TaskClient:
                 attempt += 1
                 time.sleep(min(2.0, 0.05 * 2 ** attempt) * (0.5 + random.random() / 2))
 
-    def acquire(self, worker_id: str, lease_seconds: int = 0) -> tasks.Task | None:
+    def acquire(self, worker_id: str, lease_seconds: int = 0,
+                stream_types: Sequence[int] = (pb.STREAM_TYPE_KAFKA,)) -> tasks.Task | None:
+        """Leases a task of one of `stream_types` (StreamType values: the ones this worker can read)."""
         response = self._call("AcquireTask", tasks.AcquireTaskRequest(
-            worker_id=worker_id, lease_seconds=lease_seconds, stream_types=[pb.STREAM_TYPE_KAFKA]))
+            worker_id=worker_id, lease_seconds=lease_seconds, stream_types=list(stream_types)))
         return response.task if response.HasField("task") else None
 
     def heartbeat(self, task_id: str, worker_id: str, lease_seconds: int = 0) -> tasks.HeartbeatResponse:

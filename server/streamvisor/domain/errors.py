@@ -65,6 +65,10 @@ class Unauthenticated(DomainError):
     """Missing or invalid credentials (gRPC UNAUTHENTICATED)."""
 
 
+class ResourceExhausted(DomainError):
+    """The server is at its concurrency limit; retry with backoff (gRPC RESOURCE_EXHAUSTED)."""
+
+
 class PermissionDenied(DomainError):
     """The authenticated caller's role may not do this (gRPC PERMISSION_DENIED)."""
 

@@ -45,10 +45,11 @@ const (
 	// FAILED_PRECONDITION: the supervisor's state does not allow the action.
 	// metadata: supervisor_id, state, action, allowed_states.
 	ErrorReason_ERROR_REASON_INVALID_STATE ErrorReason = 7
-	// FAILED_PRECONDITION: the stream (topic) does not exist. metadata: stream, bootstrap_servers.
+	// FAILED_PRECONDITION: the stream (topic) does not exist. metadata: stream, bootstrap_servers (Kafka) or
+	// url (RabbitMQ, without password); a RabbitMQ super stream with no partitions: also partitions=0.
 	ErrorReason_ERROR_REASON_STREAM_NOT_FOUND ErrorReason = 8
 	// UNAVAILABLE: the stream's brokers did not answer within the timeout.
-	// metadata: bootstrap_servers, timeout_ms, detail.
+	// metadata: bootstrap_servers (Kafka) or url (RabbitMQ), timeout_ms, detail.
 	ErrorReason_ERROR_REASON_STREAM_UNREACHABLE ErrorReason = 9
 	// INVALID_ARGUMENT: a change to an immutable spec field (stream_type, stream). metadata: field.
 	ErrorReason_ERROR_REASON_IMMUTABLE_FIELD ErrorReason = 10
@@ -95,6 +96,9 @@ const (
 	ErrorReason_ERROR_REASON_UNAUTHENTICATED ErrorReason = 26
 	// PERMISSION_DENIED: the caller's role may not call this method. metadata: method, role.
 	ErrorReason_ERROR_REASON_PERMISSION_DENIED ErrorReason = 27
+	// RESOURCE_EXHAUSTED: the server is at its concurrency limit (threads reserved for health checks are
+	// never used by other calls); retry with backoff. metadata: limit.
+	ErrorReason_ERROR_REASON_SERVER_BUSY ErrorReason = 28
 )
 
 // Enum value maps for ErrorReason.
@@ -128,6 +132,7 @@ var (
 		25: "ERROR_REASON_TASK_ENDED",
 		26: "ERROR_REASON_UNAUTHENTICATED",
 		27: "ERROR_REASON_PERMISSION_DENIED",
+		28: "ERROR_REASON_SERVER_BUSY",
 	}
 	ErrorReason_value = map[string]int32{
 		"ERROR_REASON_UNSPECIFIED":                 0,
@@ -158,6 +163,7 @@ var (
 		"ERROR_REASON_TASK_ENDED":                  25,
 		"ERROR_REASON_UNAUTHENTICATED":             26,
 		"ERROR_REASON_PERMISSION_DENIED":           27,
+		"ERROR_REASON_SERVER_BUSY":                 28,
 	}
 )
 
@@ -192,7 +198,7 @@ var File_streamvisor_v1_error_reason_proto protoreflect.FileDescriptor
 
 const file_streamvisor_v1_error_reason_proto_rawDesc = "" +
 	"\n" +
-	"!streamvisor/v1/error_reason.proto\x12\x0estreamvisor.v1*\x84\b\n" +
+	"!streamvisor/v1/error_reason.proto\x12\x0estreamvisor.v1*\xa2\b\n" +
 	"\vErrorReason\x12\x1c\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x12%\n" +
 	"!ERROR_REASON_SUPERVISOR_NOT_FOUND\x10\x01\x12*\n" +
@@ -222,7 +228,8 @@ const file_streamvisor_v1_error_reason_proto_rawDesc = "" +
 	"\x17ERROR_REASON_LEASE_LOST\x10\x18\x12\x1b\n" +
 	"\x17ERROR_REASON_TASK_ENDED\x10\x19\x12 \n" +
 	"\x1cERROR_REASON_UNAUTHENTICATED\x10\x1a\x12\"\n" +
-	"\x1eERROR_REASON_PERMISSION_DENIED\x10\x1bBt\n" +
+	"\x1eERROR_REASON_PERMISSION_DENIED\x10\x1b\x12\x1c\n" +
+	"\x18ERROR_REASON_SERVER_BUSY\x10\x1cBt\n" +
 	"\x12dev.streamvisor.v1B\x10ErrorReasonProtoP\x01ZJgithub.com/streamvisor/streamvisor/clients/go/streamvisor/v1;streamvisorv1b\x06proto3"
 
 var (

@@ -30,7 +30,12 @@ const (
 	StreamType_STREAM_TYPE_UNSPECIFIED StreamType = 0
 	// An Apache Kafka topic; partitions are the topic's partitions, offsets are Kafka offsets.
 	StreamType_STREAM_TYPE_KAFKA StreamType = 1
-	// A RabbitMQ stream or super stream (reserved for a later release; rejected today).
+	// A RabbitMQ stream or super stream (stream protocol, RabbitMQ 3.10+ with the rabbitmq_stream plugin).
+	// Partitions are a super stream's partition streams in routing order (partition i = the i-th), or a
+	// single stream as partition 0; offsets are the streams' offsets. Connection: consumer_properties
+	// "rabbitmq.url" = rabbitmq-stream://user:password@host:port/vhost (vhost URL-encoded, %2f for /), and
+	// optionally "rabbitmq.super_stream" = auto (default: a super stream of that name if one exists, else
+	// the stream) | true | false.
 	StreamType_STREAM_TYPE_RABBITMQ_STREAM StreamType = 2
 )
 
@@ -213,10 +218,12 @@ type SupervisorSpec struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Required. The stream technology.
 	StreamType StreamType `protobuf:"varint,1,opt,name=stream_type,json=streamType,proto3,enum=streamvisor.v1.StreamType" json:"stream_type,omitempty"`
-	// Required. The Kafka topic (or RabbitMQ stream) to read. Must exist when the supervisor is created.
+	// Required. The Kafka topic (or RabbitMQ stream or super stream) to read. Must exist when the supervisor
+	// is created.
 	Stream string `protobuf:"bytes,2,opt,name=stream,proto3" json:"stream,omitempty"`
 	// Optional. Client properties for the stream, e.g. "bootstrap.servers". Missing keys are filled from
-	// the server's configured defaults at creation time; "bootstrap.servers" must end up set.
+	// the server's configured defaults at creation time; for Kafka "bootstrap.servers" must end up set, for
+	// RabbitMQ Streams "rabbitmq.url" (see STREAM_TYPE_RABBITMQ_STREAM; only rabbitmq.* defaults apply).
 	ConsumerProperties map[string]string `protobuf:"bytes,3,rep,name=consumer_properties,json=consumerProperties,proto3" json:"consumer_properties,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
 	// Required. Number of tasks; partition p belongs to task group p % task_count. 1..1024.
 	TaskCount int32 `protobuf:"varint,4,opt,name=task_count,json=taskCount,proto3" json:"task_count,omitempty"`

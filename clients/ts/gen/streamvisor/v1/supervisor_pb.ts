@@ -63,7 +63,8 @@ export type SupervisorSpec = Message<"streamvisor.v1.SupervisorSpec"> & {
   streamType: StreamType;
 
   /**
-   * Required. The Kafka topic (or RabbitMQ stream) to read. Must exist when the supervisor is created.
+   * Required. The Kafka topic (or RabbitMQ stream or super stream) to read. Must exist when the supervisor
+   * is created.
    *
    * @generated from field: string stream = 2;
    */
@@ -71,7 +72,8 @@ export type SupervisorSpec = Message<"streamvisor.v1.SupervisorSpec"> & {
 
   /**
    * Optional. Client properties for the stream, e.g. "bootstrap.servers". Missing keys are filled from
-   * the server's configured defaults at creation time; "bootstrap.servers" must end up set.
+   * the server's configured defaults at creation time; for Kafka "bootstrap.servers" must end up set, for
+   * RabbitMQ Streams "rabbitmq.url" (see STREAM_TYPE_RABBITMQ_STREAM; only rabbitmq.* defaults apply).
    *
    * @generated from field: map<string, string> consumer_properties = 3;
    */
@@ -356,7 +358,12 @@ export enum StreamType {
   KAFKA = 1,
 
   /**
-   * A RabbitMQ stream or super stream (reserved for a later release; rejected today).
+   * A RabbitMQ stream or super stream (stream protocol, RabbitMQ 3.10+ with the rabbitmq_stream plugin).
+   * Partitions are a super stream's partition streams in routing order (partition i = the i-th), or a
+   * single stream as partition 0; offsets are the streams' offsets. Connection: consumer_properties
+   * "rabbitmq.url" = rabbitmq-stream://user:password@host:port/vhost (vhost URL-encoded, %2f for /), and
+   * optionally "rabbitmq.super_stream" = auto (default: a super stream of that name if one exists, else
+   * the stream) | true | false.
    *
    * @generated from enum value: STREAM_TYPE_RABBITMQ_STREAM = 2;
    */

@@ -85,7 +85,8 @@ public enum ErrorReason
   ERROR_REASON_INVALID_STATE(7),
   /**
    * <pre>
-   * FAILED_PRECONDITION: the stream (topic) does not exist. metadata: stream, bootstrap_servers.
+   * FAILED_PRECONDITION: the stream (topic) does not exist. metadata: stream, bootstrap_servers (Kafka) or
+   * url (RabbitMQ, without password); a RabbitMQ super stream with no partitions: also partitions=0.
    * </pre>
    *
    * <code>ERROR_REASON_STREAM_NOT_FOUND = 8;</code>
@@ -94,7 +95,7 @@ public enum ErrorReason
   /**
    * <pre>
    * UNAVAILABLE: the stream's brokers did not answer within the timeout.
-   * metadata: bootstrap_servers, timeout_ms, detail.
+   * metadata: bootstrap_servers (Kafka) or url (RabbitMQ), timeout_ms, detail.
    * </pre>
    *
    * <code>ERROR_REASON_STREAM_UNREACHABLE = 9;</code>
@@ -253,6 +254,15 @@ public enum ErrorReason
    * <code>ERROR_REASON_PERMISSION_DENIED = 27;</code>
    */
   ERROR_REASON_PERMISSION_DENIED(27),
+  /**
+   * <pre>
+   * RESOURCE_EXHAUSTED: the server is at its concurrency limit (threads reserved for health checks are
+   * never used by other calls); retry with backoff. metadata: limit.
+   * </pre>
+   *
+   * <code>ERROR_REASON_SERVER_BUSY = 28;</code>
+   */
+  ERROR_REASON_SERVER_BUSY(28),
   UNRECOGNIZED(-1),
   ;
 
@@ -333,7 +343,8 @@ public enum ErrorReason
   public static final int ERROR_REASON_INVALID_STATE_VALUE = 7;
   /**
    * <pre>
-   * FAILED_PRECONDITION: the stream (topic) does not exist. metadata: stream, bootstrap_servers.
+   * FAILED_PRECONDITION: the stream (topic) does not exist. metadata: stream, bootstrap_servers (Kafka) or
+   * url (RabbitMQ, without password); a RabbitMQ super stream with no partitions: also partitions=0.
    * </pre>
    *
    * <code>ERROR_REASON_STREAM_NOT_FOUND = 8;</code>
@@ -342,7 +353,7 @@ public enum ErrorReason
   /**
    * <pre>
    * UNAVAILABLE: the stream's brokers did not answer within the timeout.
-   * metadata: bootstrap_servers, timeout_ms, detail.
+   * metadata: bootstrap_servers (Kafka) or url (RabbitMQ), timeout_ms, detail.
    * </pre>
    *
    * <code>ERROR_REASON_STREAM_UNREACHABLE = 9;</code>
@@ -501,6 +512,15 @@ public enum ErrorReason
    * <code>ERROR_REASON_PERMISSION_DENIED = 27;</code>
    */
   public static final int ERROR_REASON_PERMISSION_DENIED_VALUE = 27;
+  /**
+   * <pre>
+   * RESOURCE_EXHAUSTED: the server is at its concurrency limit (threads reserved for health checks are
+   * never used by other calls); retry with backoff. metadata: limit.
+   * </pre>
+   *
+   * <code>ERROR_REASON_SERVER_BUSY = 28;</code>
+   */
+  public static final int ERROR_REASON_SERVER_BUSY_VALUE = 28;
 
 
   public final int getNumber() {
@@ -555,6 +575,7 @@ public enum ErrorReason
       case 25: return ERROR_REASON_TASK_ENDED;
       case 26: return ERROR_REASON_UNAUTHENTICATED;
       case 27: return ERROR_REASON_PERMISSION_DENIED;
+      case 28: return ERROR_REASON_SERVER_BUSY;
       default: return null;
     }
   }

@@ -33,7 +33,12 @@ public enum StreamType
   STREAM_TYPE_KAFKA(1),
   /**
    * <pre>
-   * A RabbitMQ stream or super stream (reserved for a later release; rejected today).
+   * A RabbitMQ stream or super stream (stream protocol, RabbitMQ 3.10+ with the rabbitmq_stream plugin).
+   * Partitions are a super stream's partition streams in routing order (partition i = the i-th), or a
+   * single stream as partition 0; offsets are the streams' offsets. Connection: consumer_properties
+   * "rabbitmq.url" = rabbitmq-stream://user:password&#64;host:port/vhost (vhost URL-encoded, %2f for /), and
+   * optionally "rabbitmq.super_stream" = auto (default: a super stream of that name if one exists, else
+   * the stream) | true | false.
    * </pre>
    *
    * <code>STREAM_TYPE_RABBITMQ_STREAM = 2;</code>
@@ -69,7 +74,12 @@ public enum StreamType
   public static final int STREAM_TYPE_KAFKA_VALUE = 1;
   /**
    * <pre>
-   * A RabbitMQ stream or super stream (reserved for a later release; rejected today).
+   * A RabbitMQ stream or super stream (stream protocol, RabbitMQ 3.10+ with the rabbitmq_stream plugin).
+   * Partitions are a super stream's partition streams in routing order (partition i = the i-th), or a
+   * single stream as partition 0; offsets are the streams' offsets. Connection: consumer_properties
+   * "rabbitmq.url" = rabbitmq-stream://user:password&#64;host:port/vhost (vhost URL-encoded, %2f for /), and
+   * optionally "rabbitmq.super_stream" = auto (default: a super stream of that name if one exists, else
+   * the stream) | true | false.
    * </pre>
    *
    * <code>STREAM_TYPE_RABBITMQ_STREAM = 2;</code>

@@ -100,7 +100,8 @@ private static final long serialVersionUID = 0L;
   private volatile java.lang.Object stream_ = "";
   /**
    * <pre>
-   * Required. The Kafka topic (or RabbitMQ stream) to read. Must exist when the supervisor is created.
+   * Required. The Kafka topic (or RabbitMQ stream or super stream) to read. Must exist when the supervisor
+   * is created.
    * </pre>
    *
    * <code>string stream = 2 [json_name = "stream"];</code>
@@ -121,7 +122,8 @@ private static final long serialVersionUID = 0L;
   }
   /**
    * <pre>
-   * Required. The Kafka topic (or RabbitMQ stream) to read. Must exist when the supervisor is created.
+   * Required. The Kafka topic (or RabbitMQ stream or super stream) to read. Must exist when the supervisor
+   * is created.
    * </pre>
    *
    * <code>string stream = 2 [json_name = "stream"];</code>
@@ -171,7 +173,8 @@ private static final long serialVersionUID = 0L;
   /**
    * <pre>
    * Optional. Client properties for the stream, e.g. "bootstrap.servers". Missing keys are filled from
-   * the server's configured defaults at creation time; "bootstrap.servers" must end up set.
+   * the server's configured defaults at creation time; for Kafka "bootstrap.servers" must end up set, for
+   * RabbitMQ Streams "rabbitmq.url" (see STREAM_TYPE_RABBITMQ_STREAM; only rabbitmq.* defaults apply).
    * </pre>
    *
    * <code>map&lt;string, string&gt; consumer_properties = 3 [json_name = "consumerProperties"];</code>
@@ -193,7 +196,8 @@ private static final long serialVersionUID = 0L;
   /**
    * <pre>
    * Optional. Client properties for the stream, e.g. "bootstrap.servers". Missing keys are filled from
-   * the server's configured defaults at creation time; "bootstrap.servers" must end up set.
+   * the server's configured defaults at creation time; for Kafka "bootstrap.servers" must end up set, for
+   * RabbitMQ Streams "rabbitmq.url" (see STREAM_TYPE_RABBITMQ_STREAM; only rabbitmq.* defaults apply).
    * </pre>
    *
    * <code>map&lt;string, string&gt; consumer_properties = 3 [json_name = "consumerProperties"];</code>
@@ -205,7 +209,8 @@ private static final long serialVersionUID = 0L;
   /**
    * <pre>
    * Optional. Client properties for the stream, e.g. "bootstrap.servers". Missing keys are filled from
-   * the server's configured defaults at creation time; "bootstrap.servers" must end up set.
+   * the server's configured defaults at creation time; for Kafka "bootstrap.servers" must end up set, for
+   * RabbitMQ Streams "rabbitmq.url" (see STREAM_TYPE_RABBITMQ_STREAM; only rabbitmq.* defaults apply).
    * </pre>
    *
    * <code>map&lt;string, string&gt; consumer_properties = 3 [json_name = "consumerProperties"];</code>
@@ -224,7 +229,8 @@ java.lang.String defaultValue) {
   /**
    * <pre>
    * Optional. Client properties for the stream, e.g. "bootstrap.servers". Missing keys are filled from
-   * the server's configured defaults at creation time; "bootstrap.servers" must end up set.
+   * the server's configured defaults at creation time; for Kafka "bootstrap.servers" must end up set, for
+   * RabbitMQ Streams "rabbitmq.url" (see STREAM_TYPE_RABBITMQ_STREAM; only rabbitmq.* defaults apply).
    * </pre>
    *
    * <code>map&lt;string, string&gt; consumer_properties = 3 [json_name = "consumerProperties"];</code>
@@ -1067,7 +1073,8 @@ java.lang.String defaultValue) {
     private java.lang.Object stream_ = "";
     /**
      * <pre>
-     * Required. The Kafka topic (or RabbitMQ stream) to read. Must exist when the supervisor is created.
+     * Required. The Kafka topic (or RabbitMQ stream or super stream) to read. Must exist when the supervisor
+     * is created.
      * </pre>
      *
      * <code>string stream = 2 [json_name = "stream"];</code>
@@ -1087,7 +1094,8 @@ java.lang.String defaultValue) {
     }
     /**
      * <pre>
-     * Required. The Kafka topic (or RabbitMQ stream) to read. Must exist when the supervisor is created.
+     * Required. The Kafka topic (or RabbitMQ stream or super stream) to read. Must exist when the supervisor
+     * is created.
      * </pre>
      *
      * <code>string stream = 2 [json_name = "stream"];</code>
@@ -1108,7 +1116,8 @@ java.lang.String defaultValue) {
     }
     /**
      * <pre>
-     * Required. The Kafka topic (or RabbitMQ stream) to read. Must exist when the supervisor is created.
+     * Required. The Kafka topic (or RabbitMQ stream or super stream) to read. Must exist when the supervisor
+     * is created.
      * </pre>
      *
      * <code>string stream = 2 [json_name = "stream"];</code>
@@ -1125,7 +1134,8 @@ java.lang.String defaultValue) {
     }
     /**
      * <pre>
-     * Required. The Kafka topic (or RabbitMQ stream) to read. Must exist when the supervisor is created.
+     * Required. The Kafka topic (or RabbitMQ stream or super stream) to read. Must exist when the supervisor
+     * is created.
      * </pre>
      *
      * <code>string stream = 2 [json_name = "stream"];</code>
@@ -1139,7 +1149,8 @@ java.lang.String defaultValue) {
     }
     /**
      * <pre>
-     * Required. The Kafka topic (or RabbitMQ stream) to read. Must exist when the supervisor is created.
+     * Required. The Kafka topic (or RabbitMQ stream or super stream) to read. Must exist when the supervisor
+     * is created.
      * </pre>
      *
      * <code>string stream = 2 [json_name = "stream"];</code>
@@ -1185,7 +1196,8 @@ java.lang.String defaultValue) {
     /**
      * <pre>
      * Optional. Client properties for the stream, e.g. "bootstrap.servers". Missing keys are filled from
-     * the server's configured defaults at creation time; "bootstrap.servers" must end up set.
+     * the server's configured defaults at creation time; for Kafka "bootstrap.servers" must end up set, for
+     * RabbitMQ Streams "rabbitmq.url" (see STREAM_TYPE_RABBITMQ_STREAM; only rabbitmq.* defaults apply).
      * </pre>
      *
      * <code>map&lt;string, string&gt; consumer_properties = 3 [json_name = "consumerProperties"];</code>
@@ -1207,7 +1219,8 @@ java.lang.String defaultValue) {
     /**
      * <pre>
      * Optional. Client properties for the stream, e.g. "bootstrap.servers". Missing keys are filled from
-     * the server's configured defaults at creation time; "bootstrap.servers" must end up set.
+     * the server's configured defaults at creation time; for Kafka "bootstrap.servers" must end up set, for
+     * RabbitMQ Streams "rabbitmq.url" (see STREAM_TYPE_RABBITMQ_STREAM; only rabbitmq.* defaults apply).
      * </pre>
      *
      * <code>map&lt;string, string&gt; consumer_properties = 3 [json_name = "consumerProperties"];</code>
@@ -1219,7 +1232,8 @@ java.lang.String defaultValue) {
     /**
      * <pre>
      * Optional. Client properties for the stream, e.g. "bootstrap.servers". Missing keys are filled from
-     * the server's configured defaults at creation time; "bootstrap.servers" must end up set.
+     * the server's configured defaults at creation time; for Kafka "bootstrap.servers" must end up set, for
+     * RabbitMQ Streams "rabbitmq.url" (see STREAM_TYPE_RABBITMQ_STREAM; only rabbitmq.* defaults apply).
      * </pre>
      *
      * <code>map&lt;string, string&gt; consumer_properties = 3 [json_name = "consumerProperties"];</code>
@@ -1238,7 +1252,8 @@ java.lang.String defaultValue) {
     /**
      * <pre>
      * Optional. Client properties for the stream, e.g. "bootstrap.servers". Missing keys are filled from
-     * the server's configured defaults at creation time; "bootstrap.servers" must end up set.
+     * the server's configured defaults at creation time; for Kafka "bootstrap.servers" must end up set, for
+     * RabbitMQ Streams "rabbitmq.url" (see STREAM_TYPE_RABBITMQ_STREAM; only rabbitmq.* defaults apply).
      * </pre>
      *
      * <code>map&lt;string, string&gt; consumer_properties = 3 [json_name = "consumerProperties"];</code>
@@ -1263,7 +1278,8 @@ java.lang.String defaultValue) {
     /**
      * <pre>
      * Optional. Client properties for the stream, e.g. "bootstrap.servers". Missing keys are filled from
-     * the server's configured defaults at creation time; "bootstrap.servers" must end up set.
+     * the server's configured defaults at creation time; for Kafka "bootstrap.servers" must end up set, for
+     * RabbitMQ Streams "rabbitmq.url" (see STREAM_TYPE_RABBITMQ_STREAM; only rabbitmq.* defaults apply).
      * </pre>
      *
      * <code>map&lt;string, string&gt; consumer_properties = 3 [json_name = "consumerProperties"];</code>
@@ -1287,7 +1303,8 @@ java.lang.String defaultValue) {
     /**
      * <pre>
      * Optional. Client properties for the stream, e.g. "bootstrap.servers". Missing keys are filled from
-     * the server's configured defaults at creation time; "bootstrap.servers" must end up set.
+     * the server's configured defaults at creation time; for Kafka "bootstrap.servers" must end up set, for
+     * RabbitMQ Streams "rabbitmq.url" (see STREAM_TYPE_RABBITMQ_STREAM; only rabbitmq.* defaults apply).
      * </pre>
      *
      * <code>map&lt;string, string&gt; consumer_properties = 3 [json_name = "consumerProperties"];</code>
@@ -1305,7 +1322,8 @@ java.lang.String defaultValue) {
     /**
      * <pre>
      * Optional. Client properties for the stream, e.g. "bootstrap.servers". Missing keys are filled from
-     * the server's configured defaults at creation time; "bootstrap.servers" must end up set.
+     * the server's configured defaults at creation time; for Kafka "bootstrap.servers" must end up set, for
+     * RabbitMQ Streams "rabbitmq.url" (see STREAM_TYPE_RABBITMQ_STREAM; only rabbitmq.* defaults apply).
      * </pre>
      *
      * <code>map&lt;string, string&gt; consumer_properties = 3 [json_name = "consumerProperties"];</code>

@@ -31,7 +31,8 @@ public interface SupervisorSpecOrBuilder extends
 
   /**
    * <pre>
-   * Required. The Kafka topic (or RabbitMQ stream) to read. Must exist when the supervisor is created.
+   * Required. The Kafka topic (or RabbitMQ stream or super stream) to read. Must exist when the supervisor
+   * is created.
    * </pre>
    *
    * <code>string stream = 2 [json_name = "stream"];</code>
@@ -40,7 +41,8 @@ public interface SupervisorSpecOrBuilder extends
   java.lang.String getStream();
   /**
    * <pre>
-   * Required. The Kafka topic (or RabbitMQ stream) to read. Must exist when the supervisor is created.
+   * Required. The Kafka topic (or RabbitMQ stream or super stream) to read. Must exist when the supervisor
+   * is created.
    * </pre>
    *
    * <code>string stream = 2 [json_name = "stream"];</code>
@@ -52,7 +54,8 @@ public interface SupervisorSpecOrBuilder extends
   /**
    * <pre>
    * Optional. Client properties for the stream, e.g. "bootstrap.servers". Missing keys are filled from
-   * the server's configured defaults at creation time; "bootstrap.servers" must end up set.
+   * the server's configured defaults at creation time; for Kafka "bootstrap.servers" must end up set, for
+   * RabbitMQ Streams "rabbitmq.url" (see STREAM_TYPE_RABBITMQ_STREAM; only rabbitmq.* defaults apply).
    * </pre>
    *
    * <code>map&lt;string, string&gt; consumer_properties = 3 [json_name = "consumerProperties"];</code>
@@ -61,7 +64,8 @@ public interface SupervisorSpecOrBuilder extends
   /**
    * <pre>
    * Optional. Client properties for the stream, e.g. "bootstrap.servers". Missing keys are filled from
-   * the server's configured defaults at creation time; "bootstrap.servers" must end up set.
+   * the server's configured defaults at creation time; for Kafka "bootstrap.servers" must end up set, for
+   * RabbitMQ Streams "rabbitmq.url" (see STREAM_TYPE_RABBITMQ_STREAM; only rabbitmq.* defaults apply).
    * </pre>
    *
    * <code>map&lt;string, string&gt; consumer_properties = 3 [json_name = "consumerProperties"];</code>
@@ -77,7 +81,8 @@ public interface SupervisorSpecOrBuilder extends
   /**
    * <pre>
    * Optional. Client properties for the stream, e.g. "bootstrap.servers". Missing keys are filled from
-   * the server's configured defaults at creation time; "bootstrap.servers" must end up set.
+   * the server's configured defaults at creation time; for Kafka "bootstrap.servers" must end up set, for
+   * RabbitMQ Streams "rabbitmq.url" (see STREAM_TYPE_RABBITMQ_STREAM; only rabbitmq.* defaults apply).
    * </pre>
    *
    * <code>map&lt;string, string&gt; consumer_properties = 3 [json_name = "consumerProperties"];</code>
@@ -87,7 +92,8 @@ public interface SupervisorSpecOrBuilder extends
   /**
    * <pre>
    * Optional. Client properties for the stream, e.g. "bootstrap.servers". Missing keys are filled from
-   * the server's configured defaults at creation time; "bootstrap.servers" must end up set.
+   * the server's configured defaults at creation time; for Kafka "bootstrap.servers" must end up set, for
+   * RabbitMQ Streams "rabbitmq.url" (see STREAM_TYPE_RABBITMQ_STREAM; only rabbitmq.* defaults apply).
    * </pre>
    *
    * <code>map&lt;string, string&gt; consumer_properties = 3 [json_name = "consumerProperties"];</code>
@@ -100,7 +106,8 @@ java.lang.String defaultValue);
   /**
    * <pre>
    * Optional. Client properties for the stream, e.g. "bootstrap.servers". Missing keys are filled from
-   * the server's configured defaults at creation time; "bootstrap.servers" must end up set.
+   * the server's configured defaults at creation time; for Kafka "bootstrap.servers" must end up set, for
+   * RabbitMQ Streams "rabbitmq.url" (see STREAM_TYPE_RABBITMQ_STREAM; only rabbitmq.* defaults apply).
    * </pre>
    *
    * <code>map&lt;string, string&gt; consumer_properties = 3 [json_name = "consumerProperties"];</code>
