@@ -34,7 +34,13 @@ def test_a_good_spec_has_no_violations():
 
 @pytest.mark.parametrize("overrides, field", [
     (dict(stream_type=None), "spec.stream_type"),
-    (dict(stream_type=StreamType.RABBITMQ_STREAM), "spec.stream_type"),
+    (dict(stream_type=StreamType.RABBITMQ_STREAM), "spec.consumer_properties"),  # no rabbitmq.url
+    (dict(stream_type=StreamType.RABBITMQ_STREAM, consumer_properties={"rabbitmq.url": "amqp://h:5672"}),
+     "spec.consumer_properties"),
+    (dict(stream_type=StreamType.RABBITMQ_STREAM, consumer_properties={"rabbitmq.url": "rabbitmq-stream://h:x/"}),
+     "spec.consumer_properties"),
+    (dict(stream_type=StreamType.RABBITMQ_STREAM, consumer_properties={
+        "rabbitmq.url": "rabbitmq-stream://h:5552/%2f", "rabbitmq.super_stream": "maybe"}), "spec.consumer_properties"),
     (dict(stream=""), "spec.stream"),
     (dict(stream="has space"), "spec.stream"),
     (dict(stream="x" * 250), "spec.stream"),
@@ -51,6 +57,14 @@ def test_a_good_spec_has_no_violations():
 ])
 def test_each_bad_spec_field_is_named(overrides, field):
     assert field in fields(spec(**overrides).validate())
+
+
+def test_a_rabbitmq_stream_spec_needs_its_url_not_bootstrap_servers_and_takes_only_rabbitmq_defaults():
+    rabbit = spec(stream_type=StreamType.RABBITMQ_STREAM, consumer_properties={
+        "rabbitmq.url": "rabbitmq-stream://guest:guest@127.0.0.1:5552/%2f", "rabbitmq.super_stream": "TRUE"})
+    assert fields(rabbit.validate()) == []
+    merged = rabbit.with_default_properties({"bootstrap.servers": "k:9092", "rabbitmq.url": "ignored"})
+    assert dict(merged.consumer_properties) == dict(rabbit.consumer_properties)
 
 
 def test_all_violations_are_reported_at_once():
@@ -143,3 +157,22 @@ def test_etags_round_trip_and_reject_forgeries():
     assert parse_etag(format_etag(42)) == 42
     for bad in ("", "42", "v", "v0", "v-1", "v01", "w42", "v1 ", "v" + "9" * 30):
         assert parse_etag(bad) is None, bad
+
+
+def test_the_worker_deletes_a_segment_only_on_a_verdict():
+    import grpc
+
+    from streamvisor.client import StreamvisorError
+    from streamvisor.worker.runner import _definitely_rejected
+
+    def e(code, reason="", fields=()):
+        return StreamvisorError(code=code, message="", reason=reason, field_violations=list(fields))
+
+    assert _definitely_rejected(e(grpc.StatusCode.ABORTED, "GENERATION_MISMATCH"))
+    assert _definitely_rejected(e(grpc.StatusCode.FAILED_PRECONDITION, "TASK_ENDED"))
+    assert not _definitely_rejected(e(grpc.StatusCode.UNAVAILABLE))  # no answer
+    assert not _definitely_rejected(e(grpc.StatusCode.INTERNAL, "INTERNAL"))  # may have committed
+    assert not _definitely_rejected(e(grpc.StatusCode.RESOURCE_EXHAUSTED, "SERVER_BUSY"))
+    assert not _definitely_rejected(e(grpc.StatusCode.UNAUTHENTICATED, "UNAUTHENTICATED"))
+    assert not _definitely_rejected(e(grpc.StatusCode.INVALID_ARGUMENT, "INVALID_ARGUMENT",
+                                      [("location", "already holds another published segment")]))

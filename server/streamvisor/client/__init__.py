@@ -86,11 +86,15 @@ def open_channel(target: str, token: str | None = None, tls: bool = False, tls_c
 
     TLS is on when `tls` is true or any of tls_ca/tls_cert/tls_key is given; a token is sent as
     `authorization: Bearer <token>` with every call."""
+    # gRPC's default reconnect backoff grows to minutes; after a server restart, workers and operators
+    # should be back within seconds.
+    options = [("grpc.initial_reconnect_backoff_ms", 200), ("grpc.max_reconnect_backoff_ms", 2000)]
     if tls or tls_ca or tls_cert or tls_key:
-        options = [("grpc.ssl_target_name_override", tls_server_name)] if tls_server_name else []
+        if tls_server_name:
+            options.append(("grpc.ssl_target_name_override", tls_server_name))
         channel = grpc.secure_channel(target, _channel_credentials(tls_ca, tls_cert, tls_key), options)
     else:
-        channel = grpc.insecure_channel(target)
+        channel = grpc.insecure_channel(target, options)
     return channel, ((("authorization", f"Bearer {token}"),) if token else ())
 
 

@@ -122,8 +122,8 @@ class TaskRun:
             reader = self._reader()  # inside the try: a reader that cannot open must still stop the heartbeat
             self._consume(reader)
         except TaskStopped:
-            log.info("task stopped task_id=%s supervisor_id=%s reason=%s discarded_records=%d", t.id, t.supervisor_id,
-                     self.stop_reason, len(self.lines))
+            log.info("task stopped task_id=%s supervisor_id=%s reason=%s unpublished_records=%d", t.id,
+                     t.supervisor_id, self.stop_reason, len(self.lines))
         finally:
             self.told_to_stop.set()
             if reader is not None:
@@ -191,11 +191,11 @@ class TaskRun:
         try:
             response = self.client.commit(self.task.id, self.worker.worker_id, ranges, location, len(self.lines))
         except StreamvisorError as e:
-            if not e.reason:
-                # No answer from the server (still unreachable after retries): the commit may or may not have
-                # been published. Keep the file - an unpublished one is never referenced, so it is inert -
-                # and stop; the lease expires and the task resumes from whatever the checkpoint says.
-                self.stop_reason = f"commit outcome unknown: {e.code.name}"
+            if not _definitely_rejected(e):
+                # No verdict (unreachable after retries, an internal error, busy, refused credentials): the
+                # commit may or may not have been published. Keep the file - an unpublished one is never
+                # referenced, so it is inert - and stop; the task resumes from whatever the checkpoint says.
+                self.stop_reason = f"commit outcome unknown: {e.code.name} {e.reason}".strip()
                 log.warning("segment kept, outcome unknown task_id=%s supervisor_id=%s location=%s ranges=%s",
                             self.task.id, self.task.supervisor_id, location, _ranges(ranges))
                 raise TaskStopped() from None
@@ -225,6 +225,19 @@ class TaskRun:
             if response.directive == tasks.TASK_DIRECTIVE_STOP:
                 self.stop_reason = response.stop_reason
                 self.told_to_stop.set()
+
+
+# Verdicts of the compare-and-swap on this very segment: it was not published, so its file can go.
+_REJECTIONS = {grpc.StatusCode.ABORTED, grpc.StatusCode.FAILED_PRECONDITION, grpc.StatusCode.NOT_FOUND,
+               grpc.StatusCode.INVALID_ARGUMENT}
+
+
+def _definitely_rejected(error: StreamvisorError) -> bool:
+    """True only when the server looked at this commit and refused it. A `location` complaint means the
+    location already holds a published segment: never delete that file."""
+    if error.code not in _REJECTIONS or not error.reason:
+        return False
+    return not any(field == "location" for field, _ in error.field_violations)
 
 
 def _fmt(offsets: dict[int, int]) -> str:
