@@ -71,6 +71,8 @@ class Topics:
             except KafkaException as e:
                 last = e
                 time.sleep(0.2)
+                # A long-lived admin client may cache "no leader" for minutes: ask for fresh metadata.
+                self.admin.list_topics(name, timeout=10)
         pytest.fail(f"topic {name} not ready after {timeout_s}s: {last}")
 
     def produce(self, topic: str, per_partition: dict[int, int], value_size: int = 16) -> None:

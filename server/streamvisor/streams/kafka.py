@@ -20,6 +20,13 @@ log = logging.getLogger(__name__)
 _ADMIN_KEY_PREFIXES = ("bootstrap.servers", "security.protocol", "sasl.", "ssl.", "client.id",
                        "socket.", "broker.address.", "client.dns.", "metadata.", "reconnect.", "retry.")
 _MISSING_TOPIC_CODES = {KafkaError.UNKNOWN_TOPIC_OR_PART, KafkaError._UNKNOWN_TOPIC, KafkaError._UNKNOWN_PARTITION}
+# Stale leadership in librdkafka's metadata cache: refresh it and ask again once.
+_STALE_LEADER_CODES = {KafkaError._NOENT, KafkaError.NOT_LEADER_FOR_PARTITION, KafkaError.LEADER_NOT_AVAILABLE,
+                       KafkaError.FENCED_LEADER_EPOCH, KafkaError.UNKNOWN_LEADER_EPOCH}
+
+
+class _StaleLeaders(Exception):
+    pass
 
 
 def admin_config(consumer_properties: Mapping[str, str], timeout_s: float) -> dict:
@@ -29,6 +36,9 @@ def admin_config(consumer_properties: Mapping[str, str], timeout_s: float) -> di
     config.setdefault("socket.timeout.ms", str(timeout_ms))
     config.setdefault("socket.connection.setup.timeout.ms", str(timeout_ms))
     config.setdefault("reconnect.backoff.max.ms", "1000")
+    # An admin client does not fast-refresh leaderless partitions the way consumers do, so a topic seen
+    # before its leaders were elected could stay "leaderless" in the cache for the default 5 minutes.
+    config.setdefault("topic.metadata.refresh.interval.ms", "10000")
     config["logger"] = logging.getLogger("streamvisor.librdkafka")
     return config
 
@@ -97,27 +107,45 @@ class KafkaStreamAdapter:
                 error = e.args[0] if e.args else None
                 if isinstance(error, KafkaError) and error.code() in _MISSING_TOPIC_CODES:
                     raise self._missing(stream) from None
+                if isinstance(error, KafkaError) and error.code() in _STALE_LEADER_CODES:
+                    raise _StaleLeaders(error) from None
                 raise self._unreachable(error or e) from None
         return offsets
+
+    def _query(self, stream: str, specs: dict[int, OffsetSpec]) -> dict[int, int]:
+        """One list_offsets round; after a leadership change, refresh metadata and try once more."""
+        try:
+            return self._results(stream, self._list_offsets(stream, specs))
+        except _StaleLeaders as first:
+            log.info("refreshing stale partition leaders stream=%s error=%s", stream, first)
+            self.partitions(stream)  # a metadata request for the topic updates the cache
+            try:
+                return self._results(stream, self._list_offsets(stream, specs))
+            except _StaleLeaders as again:
+                raise self._unreachable(again.args[0]) from None
 
     def watermarks(self, stream: str, partitions: Sequence[int]) -> Watermarks[int, int]:
         if not partitions:
             return Watermarks({}, {})
         # Both requests are in flight at once: one round trip for any number of partitions.
-        earliest = self._list_offsets(stream, {p: OffsetSpec.earliest() for p in partitions})
-        latest = self._list_offsets(stream, {p: OffsetSpec.latest() for p in partitions})
-        return Watermarks(self._results(stream, earliest), self._results(stream, latest))
+        try:
+            earliest = self._list_offsets(stream, {p: OffsetSpec.earliest() for p in partitions})
+            latest = self._list_offsets(stream, {p: OffsetSpec.latest() for p in partitions})
+            return Watermarks(self._results(stream, earliest), self._results(stream, latest))
+        except _StaleLeaders as first:
+            log.info("refreshing stale partition leaders stream=%s error=%s", stream, first)
+            self.partitions(stream)
+            return Watermarks(self._query(stream, {p: OffsetSpec.earliest() for p in partitions}),
+                              self._query(stream, {p: OffsetSpec.latest() for p in partitions}))
 
     def offsets_for_times(self, stream: str, timestamps_ms: Mapping[int, int]) -> dict[int, int]:
         if not timestamps_ms:
             return {}
-        found = self._results(stream, self._list_offsets(
-            stream, {p: OffsetSpec.for_timestamp(ms) for p, ms in timestamps_ms.items()}))
+        found = self._query(stream, {p: OffsetSpec.for_timestamp(ms) for p, ms in timestamps_ms.items()})
         missing = [p for p, o in found.items() if o < 0]
         if missing:
             # No record at or after the time: the answer is "from now on", the latest offset.
-            latest = self._results(stream, self._list_offsets(stream, {p: OffsetSpec.latest() for p in missing}))
-            found.update(latest)
+            found.update(self._query(stream, {p: OffsetSpec.latest() for p in missing}))
         return found
 
     def close(self) -> None:

@@ -84,7 +84,7 @@ class RabbitMQReader:
         leaders = await self.streams.leaders(sorted({names[p] for p in start}))
         for partition, offset in sorted(start.items()):
             name = names[partition]
-            connection = await self.streams.connection(*leaders[name])
+            connection = await self._exit.enter_async_context(self.streams.using(*leaders[name]))
             earliest, latest = await self.streams.bounds(connection, name)
             if offset < earliest or offset > latest or (latest == 0 and offset > 0):
                 raise OffsetOutOfRange(
