@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs streamvisor and runs it with the embedded defaults: metadata in SQLite under ./data, and a
-# local single-node Kafka (started from Maven Central jars) unless STREAMVISOR_KAFKA_BOOTSTRAP names one.
+# Installs streamvisor and runs it with the embedded defaults: metadata in SQLite under ./data, two
+# embedded reference workers writing segments to ./data/segments, and a local single-node Kafka
+# (started from Maven Central jars) unless STREAMVISOR_KAFKA_BOOTSTRAP names one.
 # Extra arguments go to `streamvisor serve`, e.g. `bash scripts/serve.sh --listen 0.0.0.0:50051`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,4 +22,6 @@ cat >&2 <<MSG
          grpcurl -plaintext $listen list
    stop: Ctrl-C (or SIGTERM)
 MSG
-exec streamvisor serve --listen "$listen" "$@"
+# Two reference workers run inside the server, so this one command is a complete working system;
+# segments land in ./data/segments. Pass --embedded-workers 0 to run workers elsewhere.
+exec streamvisor serve --listen "$listen" --embedded-workers "${STREAMVISOR_EMBEDDED_WORKERS:-2}" "$@"
