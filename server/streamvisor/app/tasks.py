@@ -57,11 +57,16 @@ class TaskService:
         self.clock = clock
 
     @staticmethod
-    def _held_task(tx: TaskTransaction, task_id: str, worker_id: str) -> TaskRecord:
-        """The task, if `worker_id` holds its lease; the errors a stale or foreign worker gets otherwise."""
+    def _require_task(tx: TaskTransaction, task_id: str) -> TaskRecord:
         task = tx.get_task(task_id, lock=True)
         if task is None:
             raise NotFound("TASK_NOT_FOUND", f"task {task_id!r} not found", {"task_id": task_id})
+        return task
+
+    @classmethod
+    def _held_task(cls, tx: TaskTransaction, task_id: str, worker_id: str) -> TaskRecord:
+        """The task, if `worker_id` holds its lease; the errors a stale or foreign worker gets otherwise."""
+        task = cls._require_task(tx, task_id)
         if task.state in (TaskState.DONE, TaskState.FENCED):
             raise FailedPrecondition("TASK_ENDED", f"task {task_id!r} is {task.state.value}",
                                      {"task_id": task_id, "state": task.state.value})
@@ -113,9 +118,7 @@ class TaskService:
         v.raise_if_any()
         now = self.clock()
         with self.store.transaction() as tx:
-            task = tx.get_task(task_id, lock=True)
-            if task is None:
-                raise NotFound("TASK_NOT_FOUND", f"task {task_id!r} not found", {"task_id": task_id})
+            task = self._require_task(tx, task_id)
             reason = stop_reason(task, tx.get_supervisor(task.supervisor_id), worker_id, now)
             if reason:
                 log.info("task told to stop task_id=%s supervisor_id=%s worker_id=%s reason=%s", task_id,
@@ -137,14 +140,11 @@ class TaskService:
             v.add("location", f"must be at most {MAX_LOCATION_LENGTH} characters")
         if record_count < 0:
             v.add("record_count", f"must be >= 0, got {record_count}")
-        v.raise_if_any()
         range_shape_violations(list(ranges), v)
-        v.raise_if_any()
+        v.raise_if_any()  # one response names every bad field
         now = self.clock()
         with self.store.transaction() as tx:
-            task = tx.get_task(task_id, lock=True)
-            if task is None:
-                raise NotFound("TASK_NOT_FOUND", f"task {task_id!r} not found", {"task_id": task_id})
+            task = self._require_task(tx, task_id)
             supervisor = self.supervisors._require(tx, task.supervisor_id, lock=True)
             # Replay first, before any lease or state check: a retry whose first attempt was published must
             # be acknowledged even if the task was fenced meanwhile, or the worker would delete a

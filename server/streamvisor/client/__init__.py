@@ -98,7 +98,30 @@ def open_channel(target: str, token: str | None = None, tls: bool = False, tls_c
     return channel, ((("authorization", f"Bearer {token}"),) if token else ())
 
 
-class StreamvisorClient:
+class GrpcClient:
+    """What every client of this SDK shares: its channel (own or borrowed), credentials, and closing."""
+
+    def __init__(self, target: str, channel: grpc.Channel | None, token: str | None, tls: bool, tls_ca, tls_cert,
+                 tls_key, tls_server_name: str | None = None):
+        self._own_channel = channel is None
+        if channel is None:
+            channel, self.metadata = open_channel(target, token, tls, tls_ca, tls_cert, tls_key, tls_server_name)
+        else:
+            self.metadata = (("authorization", f"Bearer {token}"),) if token else ()
+        self.channel = channel
+
+    def close(self) -> None:
+        if self._own_channel:
+            self.channel.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+class StreamvisorClient(GrpcClient):
     def __init__(self, target: str = "127.0.0.1:50051", *, timeout: float = 30.0, retries: int = 3,
                  channel: grpc.Channel | None = None, token: str | None = None,
                  tls_ca: str | Path | bytes | None = None, tls_cert: str | Path | bytes | None = None,
@@ -106,23 +129,10 @@ class StreamvisorClient:
         """`token`: a bearer token sent with every call. TLS is on when `tls` is true or any of `tls_ca` (CA
         bundle that signed the server's certificate; default: the system's), `tls_cert`/`tls_key` (a client
         certificate for mutual TLS) is given, each a PEM file path or PEM bytes."""
-        self._own_channel = channel is None
-        opened, self.metadata = open_channel(target, token, tls, tls_ca, tls_cert, tls_key, tls_server_name) \
-            if channel is None else (None, ((("authorization", f"Bearer {token}"),) if token else ()))
-        self.channel = channel or opened
+        super().__init__(target, channel, token, tls, tls_ca, tls_cert, tls_key, tls_server_name)
         self.stub = svc_grpc.SupervisorServiceStub(self.channel)
         self.timeout = timeout
         self.retries = retries
-
-    def close(self) -> None:
-        if self._own_channel:
-            self.channel.close()
-
-    def __enter__(self) -> "StreamvisorClient":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
 
     def _call(self, method: str, request):
         """Retries only when the server could not be reached (UNAVAILABLE with no ErrorInfo): a request that

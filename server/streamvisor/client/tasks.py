@@ -8,28 +8,21 @@ from typing import Sequence
 
 import grpc
 
-from streamvisor.client import StreamvisorError, open_channel
+from streamvisor.client import GrpcClient, StreamvisorError
 from streamvisor.v1 import supervisor_pb2 as pb
 from streamvisor.v1 import task_service_pb2 as tasks
 from streamvisor.v1 import task_service_pb2_grpc as tasks_grpc
 
 
-class TaskClient:
+class TaskClient(GrpcClient):
     def __init__(self, target: str, *, timeout: float = 10.0, retry_for_s: float = 60.0,
                  channel: grpc.Channel | None = None, token: str | None = None, tls_ca=None, tls_cert=None,
                  tls_key=None, tls: bool = False):
         """Credentials as for StreamvisorClient: a bearer token (role `worker`), TLS and mutual TLS."""
-        self._own_channel = channel is None
-        opened, self.metadata = open_channel(target, token, tls, tls_ca, tls_cert, tls_key) \
-            if channel is None else (None, ((("authorization", f"Bearer {token}"),) if token else ()))
-        self.channel = channel or opened
+        super().__init__(target, channel, token, tls, tls_ca, tls_cert, tls_key)
         self.stub = tasks_grpc.TaskServiceStub(self.channel)
         self.timeout = timeout
         self.retry_for_s = retry_for_s
-
-    def close(self) -> None:
-        if self._own_channel:
-            self.channel.close()
 
     def _call(self, method: str, request):
         deadline = time.monotonic() + self.retry_for_s
