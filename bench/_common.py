@@ -4,14 +4,19 @@ Not a benchmark itself; `python bench/bench_*.py` finds it because the script's 
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import os
 import platform
 import statistics
+import tempfile
+import threading
 import time
 import uuid
-from typing import Iterable, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Iterable, Iterator, Sequence
 
 from confluent_kafka import IsolationLevel, KafkaException, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic, OffsetSpec
@@ -69,6 +74,20 @@ def load_average() -> str:
         return "load average %.2f %.2f %.2f" % os.getloadavg()
     except OSError:
         return "load average ?"
+
+
+def code_version() -> str:
+    """The commit the server code was measured at, and whether server/ had uncommitted changes."""
+    import subprocess
+    root = Path(__file__).resolve().parent.parent
+    try:
+        head = subprocess.run(["git", "-C", str(root), "rev-parse", "--short", "HEAD"], capture_output=True,
+                              text=True, timeout=10).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--", "server"],
+                               capture_output=True, text=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "code ?"
+    return f"code {head or '?'}" + (f" + {len(dirty.splitlines())} uncommitted file(s) in server/" if dirty else "")
 
 
 def environment_line() -> str:
@@ -138,6 +157,36 @@ class Topic:
         if remaining:
             raise RuntimeError(f"{remaining} records were not acknowledged")
 
+    def produce_bulk(self, per_partition: int, value_size: int) -> float:
+        """Like produce(), for hundreds of megabytes: its own batching producer, waiting out a full local
+        queue (BufferError) instead of failing. Keys are "<partition>-<i>". Returns the seconds it took."""
+        producer = Producer({"bootstrap.servers": self.bootstrap, "linger.ms": 20, "batch.size": 1_000_000,
+                             "acks": "all", "queue.buffering.max.messages": 200_000,
+                             "queue.buffering.max.kbytes": 512 * 1024, "logger": KAFKA_LOGGER})
+        value = os.urandom(value_size)  # incompressible, though no compression is configured anyway
+        failed: list[str] = []
+
+        def delivered(err, _msg) -> None:
+            if err is not None:
+                failed.append(str(err))
+
+        started = time.perf_counter()
+        for i in range(per_partition):
+            for p in range(self.partitions):
+                while True:
+                    try:
+                        producer.produce(self.name, value=value, key=f"{p}-{i}".encode(), partition=p,
+                                         on_delivery=delivered)
+                        break
+                    except BufferError:
+                        producer.poll(0.05)
+            if i % 64 == 0:
+                producer.poll(0)
+        remaining = producer.flush(120)
+        if remaining or failed:
+            raise RuntimeError(f"{remaining} records not acknowledged, {len(failed)} failed: {failed[:3]}")
+        return time.perf_counter() - started
+
     def watermarks(self) -> tuple[dict[int, int], dict[int, int]]:
         """(earliest, latest) of every partition, read_committed, via the same two concurrent requests."""
         tps = [TopicPartition(self.name, p) for p in range(self.partitions)]
@@ -182,9 +231,12 @@ class BareWatermarks:
 
 
 # Server ----------------------------------------------------------------------------------------------
-def start_server(database_url: str, bootstrap: str) -> StreamvisorServer:
+def start_server(database_url: str, bootstrap: str, **overrides) -> StreamvisorServer:
+    """An in-process server on a free loopback port. `overrides` are ServerConfig fields (scheduler,
+    scheduler_interval_s, max_workers, ...); without them the ServerConfig defaults apply."""
     config = ServerConfig(listen="127.0.0.1:0", database_url=database_url,
-                          default_consumer_properties={"bootstrap.servers": bootstrap}, shutdown_grace_s=0)
+                          default_consumer_properties={"bootstrap.servers": bootstrap}, shutdown_grace_s=0,
+                          **overrides)
     server = StreamvisorServer(config)
     server.start()
     return server
@@ -195,3 +247,176 @@ def kafka_spec(topic: str, task_count: int = 4) -> pb.SupervisorSpec:
     return pb.SupervisorSpec(stream_type=pb.STREAM_TYPE_KAFKA, stream=topic, task_count=task_count,
                              use_earliest_offset=False, context={"useConcurrentLocks": "true"})
 
+
+
+# Databases -------------------------------------------------------------------------------------------
+class PostgresDatabase:
+    """A database created for this run on the PostgreSQL server of `base_url`, dropped afterwards."""
+
+    def __init__(self, base_url: str, prefix: str = "bench_reset"):
+        from sqlalchemy import create_engine, text
+        self._text = text
+        self.admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
+        self.name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+        self.url = base_url.rsplit("/", 1)[0] + f"/{self.name}"
+        with self.admin.connect() as c:
+            c.execute(text(f'CREATE DATABASE "{self.name}"'))
+
+    def drop(self) -> None:
+        try:
+            with self.admin.connect() as c:
+                c.execute(self._text(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)'))
+        except Exception as e:  # cleanup must not hide the figures already printed
+            print(f"warning: could not drop database {self.name}: {e}")
+        self.admin.dispose()
+
+
+@contextlib.contextmanager
+def metadata_database(kind: str, pg_url: str, prefix: str) -> Iterator[str]:
+    """Yields the URL of an empty metadata database of `kind` (sqlite: a file in a temp dir; postgresql:
+    a database created next to `pg_url`), and removes it afterwards."""
+    if kind == "sqlite":
+        with tempfile.TemporaryDirectory(prefix=f"{prefix}-") as tmp:
+            yield f"sqlite:///{tmp}/streamvisor.db"
+    elif kind == "postgresql":
+        pg = PostgresDatabase(pg_url, prefix.replace("-", "_"))
+        try:
+            yield pg.url
+        finally:
+            pg.drop()
+    else:
+        raise ValueError(f"unknown database {kind!r}: sqlite or postgresql")
+
+
+# Data plane ------------------------------------------------------------------------------------------
+def wait_completed(server: StreamvisorServer, supervisor_id: str, timeout_s: float,
+                   poll_s: float = 0.1) -> datetime:
+    """Waits until the supervisor is COMPLETED and returns when it became so: its update_time, written
+    (server clock) by the commit transaction that published its last range - so the polling interval
+    does not blur the figure."""
+    from streamvisor.domain.model import SupervisorState
+    deadline = time.monotonic() + timeout_s
+    while True:
+        supervisor = server.service.get(supervisor_id)
+        if supervisor.state is SupervisorState.COMPLETED:
+            return supervisor.update_time
+        if supervisor.state.is_terminal or time.monotonic() > deadline:
+            raise RuntimeError(f"supervisor {supervisor_id} is {supervisor.state.value} after "
+                               f"{timeout_s:.0f}s, not COMPLETED")
+        time.sleep(poll_s)
+
+
+def bounded_spec(topic: str, ends: dict[int, int], task_count: int, starts: dict[int, int] | None = None,
+                 ) -> pb.SupervisorSpec:
+    """A backfill's spec: what ResetToLatestAndBackfill creates (SupervisorSpec.bounded_copy of a live
+    spec with useConcurrentLocks=true), one bounded range [start, end) per partition."""
+    starts = starts or {p: 0 for p in ends}
+    ranges = [pb.OffsetRange(partition=p, start_offset=starts[p], end_offset=ends[p]) for p in sorted(ends)]
+    return pb.SupervisorSpec(stream_type=pb.STREAM_TYPE_KAFKA, stream=topic, task_count=task_count,
+                             use_earliest_offset=False, context={"useConcurrentLocks": "true"},
+                             bounded_ranges=ranges)
+
+
+def segment_stats(root: Path) -> tuple[int, int, int]:
+    """(segment files, lines, bytes) under `root`; also fails on a leftover temporary file."""
+    files = lines = size = 0
+    for path in root.rglob("*"):
+        if not path.is_file():
+            continue
+        if path.name.endswith(".tmp"):
+            raise AssertionError(f"temporary segment left behind: {path}")
+        files += 1
+        size += path.stat().st_size
+        with open(path, "rb") as f:
+            lines += sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(1 << 20), b""))
+    return files, lines, size
+
+
+def bare_ingest(bootstrap: str, topic: str, starts: dict[int, int], ends: dict[int, int], sink,
+                commit_records: int, commit_seconds: float, directory: str) -> tuple[float, int, int]:
+    """The data-plane baseline: what the reference worker does with the control plane taken out.
+
+    One confluent-kafka consumer built like the worker's (streamvisor/worker/readers.py KafkaReader: the
+    same overrides, assign() at the start offsets, no group commits), the same consume(500, 0.2) loop, the
+    same record_line() per record, and a segment through the same FileSink.write() (tmp file, fsync,
+    rename) every `commit_records` records or `commit_seconds` seconds. No lease, heartbeat, commit,
+    scheduler - and no reader abstraction: the worker's KafkaReader also wraps each message in a Record
+    tuple, a data-plane cost this baseline leaves out.
+    Returns (seconds from consumer creation to the last segment written, records, segments).
+    """
+    from confluent_kafka import Consumer, KafkaError
+    try:
+        from streamvisor.worker.readers import _CONSUMER_OVERRIDES
+    except ImportError:  # before the readers module existed
+        from streamvisor.worker.runner import _CONSUMER_OVERRIDES
+    from streamvisor.worker.sink import record_line
+
+    started = time.perf_counter()
+    consumer = Consumer({"bootstrap.servers": bootstrap, **_CONSUMER_OVERRIDES,
+                         "group.id": f"streamvisor-{directory}", "logger": KAFKA_LOGGER})
+    position = dict(starts)
+    consumer.assign([TopicPartition(topic, p, o) for p, o in position.items() if o < ends[p]])
+    lines: list[str] = []
+    sequence = records = 0
+    last_flush = time.monotonic()
+    try:
+        while True:
+            messages = consumer.consume(num_messages=500, timeout=0.2)
+            for m in messages:
+                if m.error():
+                    if m.error().code() == KafkaError._PARTITION_EOF:
+                        continue
+                    raise RuntimeError(f"consume failed: {m.error()}")
+                p, offset = m.partition(), m.offset()
+                if offset >= ends[p]:
+                    continue
+                _, timestamp = m.timestamp()
+                lines.append(record_line(p, offset, timestamp, m.key(), m.value()))
+                position[p] = offset + 1
+            finished = all(position[p] >= ends[p] for p in position)
+            due = lines and (len(lines) >= commit_records or time.monotonic() - last_flush >= commit_seconds)
+            if due or (finished and lines):
+                sequence += 1
+                # The worker names segments <task>-g<generation>-<seq>-<random>; the length hardly matters.
+                sink.write(directory, f"bare-g1-{sequence:06d}-{uuid.uuid4().hex[:8]}", lines)
+                records += len(lines)
+                lines = []
+                last_flush = time.monotonic()
+            if finished:
+                return time.perf_counter() - started, records, sequence
+    finally:
+        consumer.close()
+
+
+class CallTimer:
+    """Wraps the worker's TaskClient methods (on the instance, nothing else changes) to split the worker's
+    time: how long until the first task was leased, and how long the task threads spent waiting for
+    CommitCheckpoint answers (the worker commits synchronously: it reads nothing while it waits)."""
+
+    def __init__(self, client):
+        self.client = client
+        self.lock = threading.Lock()
+        for name in ("acquire", "commit", "heartbeat", "complete"):
+            setattr(client, name, self._wrap(name, getattr(client, name)))
+        self.reset(time.perf_counter())
+
+    def reset(self, started: float) -> None:
+        self.started = started
+        self.first_lease = float("nan")
+        self.seconds = {"acquire": 0.0, "commit": 0.0, "heartbeat": 0.0, "complete": 0.0}
+        self.count = dict.fromkeys(self.seconds, 0)
+        self.longest = dict.fromkeys(self.seconds, 0.0)
+
+    def _wrap(self, name, call):
+        def timed(*a, **kw):
+            t0 = time.perf_counter()
+            result = call(*a, **kw)
+            t1 = time.perf_counter()
+            with self.lock:
+                self.seconds[name] += t1 - t0
+                self.count[name] += 1
+                self.longest[name] = max(self.longest[name], t1 - t0)
+                if name == "acquire" and result is not None and self.first_lease != self.first_lease:
+                    self.first_lease = t1 - self.started
+            return result
+        return timed

@@ -32,13 +32,11 @@ import tempfile
 import time
 import uuid
 
-from sqlalchemy import (
-    BigInteger, Column, Integer, MetaData, String, Table, bindparam, create_engine, insert, text, update,
-)
+from sqlalchemy import BigInteger, Column, Integer, MetaData, String, Table, bindparam, insert, update
 
 from _common import (
-    DEFAULT_BOOTSTRAP, DEFAULT_PG_URL, BareWatermarks, Topic, configure_logging, environment_line, kafka_spec,
-    load_average, print_table, start_server, summary,
+    DEFAULT_BOOTSTRAP, DEFAULT_PG_URL, BareWatermarks, PostgresDatabase, Topic, configure_logging,
+    environment_line, kafka_spec, load_average, print_table, start_server, summary,
 )
 from streamvisor.client import StreamvisorClient
 from streamvisor.domain.model import OffsetRange
@@ -96,25 +94,6 @@ class SqlFloor:
     def close(self) -> None:
         self.table.drop(self.engine, checkfirst=True)
         self.engine.dispose()
-
-
-class PostgresDatabase:
-    """A database created for this run on the PostgreSQL server of `base_url`, dropped afterwards."""
-
-    def __init__(self, base_url: str):
-        self.admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
-        self.name = f"bench_reset_{uuid.uuid4().hex[:10]}"
-        self.url = base_url.rsplit("/", 1)[0] + f"/{self.name}"
-        with self.admin.connect() as c:
-            c.execute(text(f'CREATE DATABASE "{self.name}"'))
-
-    def drop(self) -> None:
-        try:
-            with self.admin.connect() as c:
-                c.execute(text(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)'))
-        except Exception as e:  # cleanup must not hide the figures already printed
-            print(f"warning: could not drop database {self.name}: {e}")
-        self.admin.dispose()
 
 
 def run_database(kind: str, url: str, topic: Topic, args: argparse.Namespace) -> dict[str, list[float]]:

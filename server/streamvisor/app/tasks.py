@@ -64,9 +64,11 @@ class TaskService:
         return task
 
     @classmethod
-    def _held_task(cls, tx: TaskTransaction, task_id: str, worker_id: str) -> TaskRecord:
-        """The task, if `worker_id` holds its lease; the errors a stale or foreign worker gets otherwise."""
-        task = cls._require_task(tx, task_id)
+    def _held_task(cls, tx: TaskTransaction, task_id: str, worker_id: str,
+                   task: TaskRecord | None = None) -> TaskRecord:
+        """The task (as read and locked already, or now), if `worker_id` holds its lease; the errors a stale
+        or foreign worker gets otherwise."""
+        task = task or cls._require_task(tx, task_id)
         if task.state in (TaskState.DONE, TaskState.FENCED):
             raise FailedPrecondition("TASK_ENDED", f"task {task_id!r} is {task.state.value}",
                                      {"task_id": task_id, "state": task.state.value})
@@ -160,7 +162,7 @@ class TaskService:
                 checkpoints = tx.get_checkpoints(supervisor.id)
                 return replayed.id, task.end_offsets is not None and all(
                     checkpoints.get(p, 0) >= end for p, end in task.end_offsets.items())
-            task = self._held_task(tx, task_id, worker_id)
+            task = self._held_task(tx, task_id, worker_id, task)
             foreign = [FieldViolation(f"ranges[{i}].partition", f"partition {r.partition} is not in task {task_id}")
                        for i, r in enumerate(ranges) if r.partition not in task.start_offsets]
             if foreign:
@@ -180,10 +182,6 @@ class TaskService:
         """Ends the lease: the task is DONE if its bounded range is fully published, otherwise it is offered
         again from the checkpoints. Completing a task that is already DONE is a no-op (the scheduler may
         have marked it when the supervisor completed)."""
-        with self.store.read() as tx:
-            task = tx.get_task(task_id) if task_id else None
-        if task is not None and task.state is TaskState.DONE:
-            return
         self._release(task_id, worker_id, "complete", "")
 
     def fail(self, task_id: str, worker_id: str, reason: str = "") -> None:
@@ -200,7 +198,10 @@ class TaskService:
         v.raise_if_any()
         now = self.clock()
         with self.store.transaction() as tx:
-            task = self._held_task(tx, task_id, worker_id)
+            task = self._require_task(tx, task_id)
+            if how == "complete" and task.state is TaskState.DONE:
+                return  # the scheduler finished it first (checked under the row lock: no race)
+            task = self._held_task(tx, task_id, worker_id, task)
             checkpoints = tx.get_checkpoints(task.supervisor_id)
             finished = task.end_offsets is not None and all(
                 checkpoints.get(p, 0) >= end for p, end in task.end_offsets.items())

@@ -32,8 +32,10 @@ class TaskClient(GrpcClient):
                 return getattr(self.stub, method)(request, timeout=self.timeout, metadata=self.metadata)
             except grpc.RpcError as e:
                 error = StreamvisorError.from_rpc_error(e)
-                transient = error.code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED) \
-                    and not error.reason
+                # Unreachable, or refused as busy before doing anything: both are safe to repeat (commits are
+                # recognised by location). Giving up on SERVER_BUSY would idle the task for a whole lease.
+                transient = (error.code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED)
+                             and not error.reason) or error.reason == "SERVER_BUSY"
                 if not transient or time.monotonic() >= deadline:
                     raise error from None
                 attempt += 1
