@@ -101,6 +101,12 @@ class Scheduler:
         cannot be reached, and RUNNING again when it can."""
         with self.store.read() as tx:
             missing = [p for p in supervisor.partitions if p not in tx.get_checkpoints(supervisor.id)]
+            scheduled = {t.task_group for t in tx.list_tasks(supervisor.id) if t.generation == supervisor.generation}
+        if not missing and scheduled >= set(task_groups(supervisor)):
+            # Nothing to write: do not take the row lock every commit needs, once a second per supervisor.
+            if supervisor.state is SupervisorState.UNHEALTHY:
+                self._set_health(supervisor, healthy=True, detail="")
+            return
         marks = None
         if missing:
             try:
