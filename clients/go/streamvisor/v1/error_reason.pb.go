@@ -68,9 +68,11 @@ const (
 	ErrorReason_ERROR_REASON_LATEST_OFFSETS_UNAVAILABLE ErrorReason = 15
 	// INVALID_ARGUMENT: a partition that the supervisor's stream does not have. metadata: partition.
 	ErrorReason_ERROR_REASON_UNKNOWN_PARTITION ErrorReason = 16
-	// INVALID_ARGUMENT: an offset outside [earliest, latest] (ResetOffsets), or a bounded range starting
-	// below the earliest retained offset (CreateSupervisor). metadata, of the first bad one: partition,
-	// offset, earliest, latest (ResetOffsets only).
+	// OUT_OF_RANGE when an offset is beyond the latest offset (ResetOffsets: the same request succeeds once
+	// the stream holds that offset); INVALID_ARGUMENT when it is below the earliest retained offset
+	// (ResetOffsets), or a bounded range starts below it (CreateSupervisor): waiting cannot fix that.
+	// A google.rpc.BadRequest lists the fields. metadata, of the first bad one: partition, offset,
+	// earliest, latest (ResetOffsets only).
 	ErrorReason_ERROR_REASON_OFFSET_OUT_OF_RANGE ErrorReason = 17
 	// INVALID_ARGUMENT: a request_id reused with a different request body. metadata: request_id.
 	ErrorReason_ERROR_REASON_REQUEST_ID_REUSED ErrorReason = 18
@@ -99,6 +101,17 @@ const (
 	// RESOURCE_EXHAUSTED: the server is at its concurrency limit (threads reserved for health checks are
 	// never used by other calls); retry with backoff. metadata: limit.
 	ErrorReason_ERROR_REASON_SERVER_BUSY ErrorReason = 28
+	// INVALID_ARGUMENT: the request body is not a valid message of the method's request type (it does not
+	// parse: truncated, invalid UTF-8 in a string field, random bytes). Checked after authentication.
+	// metadata: method.
+	ErrorReason_ERROR_REASON_MALFORMED_REQUEST ErrorReason = 29
+	// FAILED_PRECONDITION: a partition's checkpoint is beyond the stream's latest offset - the topic was
+	// deleted and recreated, or truncated - so reading on would silently skip the new records. Nothing
+	// was changed. Remedy: ResetOffsets the named partitions (or ResetSupervisor) after deciding what the
+	// new records mean; docs/api.md, "Checkpoint beyond the stream". Also the state_detail of an
+	// UNHEALTHY supervisor. metadata: supervisor_id, partitions (comma-separated), and of the first one:
+	// partition, checkpoint, latest.
+	ErrorReason_ERROR_REASON_CHECKPOINT_BEYOND_LATEST ErrorReason = 30
 )
 
 // Enum value maps for ErrorReason.
@@ -133,6 +146,8 @@ var (
 		26: "ERROR_REASON_UNAUTHENTICATED",
 		27: "ERROR_REASON_PERMISSION_DENIED",
 		28: "ERROR_REASON_SERVER_BUSY",
+		29: "ERROR_REASON_MALFORMED_REQUEST",
+		30: "ERROR_REASON_CHECKPOINT_BEYOND_LATEST",
 	}
 	ErrorReason_value = map[string]int32{
 		"ERROR_REASON_UNSPECIFIED":                 0,
@@ -164,6 +179,8 @@ var (
 		"ERROR_REASON_UNAUTHENTICATED":             26,
 		"ERROR_REASON_PERMISSION_DENIED":           27,
 		"ERROR_REASON_SERVER_BUSY":                 28,
+		"ERROR_REASON_MALFORMED_REQUEST":           29,
+		"ERROR_REASON_CHECKPOINT_BEYOND_LATEST":    30,
 	}
 )
 
@@ -198,7 +215,7 @@ var File_streamvisor_v1_error_reason_proto protoreflect.FileDescriptor
 
 const file_streamvisor_v1_error_reason_proto_rawDesc = "" +
 	"\n" +
-	"!streamvisor/v1/error_reason.proto\x12\x0estreamvisor.v1*\xa2\b\n" +
+	"!streamvisor/v1/error_reason.proto\x12\x0estreamvisor.v1*\xf1\b\n" +
 	"\vErrorReason\x12\x1c\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x12%\n" +
 	"!ERROR_REASON_SUPERVISOR_NOT_FOUND\x10\x01\x12*\n" +
@@ -229,7 +246,9 @@ const file_streamvisor_v1_error_reason_proto_rawDesc = "" +
 	"\x17ERROR_REASON_TASK_ENDED\x10\x19\x12 \n" +
 	"\x1cERROR_REASON_UNAUTHENTICATED\x10\x1a\x12\"\n" +
 	"\x1eERROR_REASON_PERMISSION_DENIED\x10\x1b\x12\x1c\n" +
-	"\x18ERROR_REASON_SERVER_BUSY\x10\x1cBt\n" +
+	"\x18ERROR_REASON_SERVER_BUSY\x10\x1c\x12\"\n" +
+	"\x1eERROR_REASON_MALFORMED_REQUEST\x10\x1d\x12)\n" +
+	"%ERROR_REASON_CHECKPOINT_BEYOND_LATEST\x10\x1eBt\n" +
 	"\x12dev.streamvisor.v1B\x10ErrorReasonProtoP\x01ZJgithub.com/streamvisor/streamvisor/clients/go/streamvisor/v1;streamvisorv1b\x06proto3"
 
 var (

@@ -947,9 +947,13 @@ type PartitionOffsets struct {
 	// never negative. For a bounded supervisor: end - checkpoint.
 	Lag int64 `protobuf:"varint,5,opt,name=lag,proto3" json:"lag,omitempty"`
 	// For a bounded supervisor: the range to read. Absent otherwise.
-	BoundedRange  *OffsetRange `protobuf:"bytes,6,opt,name=bounded_range,json=boundedRange,proto3,oneof" json:"bounded_range,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	BoundedRange *OffsetRange `protobuf:"bytes,6,opt,name=bounded_range,json=boundedRange,proto3,oneof" json:"bounded_range,omitempty"`
+	// True when the checkpoint is beyond `latest`: the topic was recreated or truncated under the
+	// supervisor. A fault, never a lag of 0 (lag is then 0 only because nothing readable is ahead);
+	// the supervisor is UNHEALTHY with state_detail CHECKPOINT_BEYOND_LATEST until the partition is reset.
+	CheckpointBeyondLatest bool `protobuf:"varint,7,opt,name=checkpoint_beyond_latest,json=checkpointBeyondLatest,proto3" json:"checkpoint_beyond_latest,omitempty"`
+	unknownFields          protoimpl.UnknownFields
+	sizeCache              protoimpl.SizeCache
 }
 
 func (x *PartitionOffsets) Reset() {
@@ -1022,6 +1026,13 @@ func (x *PartitionOffsets) GetBoundedRange() *OffsetRange {
 		return x.BoundedRange
 	}
 	return nil
+}
+
+func (x *PartitionOffsets) GetCheckpointBeyondLatest() bool {
+	if x != nil {
+		return x.CheckpointBeyondLatest
+	}
+	return false
 }
 
 // Response for GetOffsets.
@@ -1995,7 +2006,7 @@ const file_streamvisor_v1_supervisor_service_proto_rawDesc = "" +
 	"\x06events\x18\x01 \x03(\v2\x1a.streamvisor.v1.AuditEventR\x06events\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"8\n" +
 	"\x11GetOffsetsRequest\x12#\n" +
-	"\rsupervisor_id\x18\x01 \x01(\tR\fsupervisorId\"\x83\x02\n" +
+	"\rsupervisor_id\x18\x01 \x01(\tR\fsupervisorId\"\xbd\x02\n" +
 	"\x10PartitionOffsets\x12\x1c\n" +
 	"\tpartition\x18\x01 \x01(\x05R\tpartition\x12#\n" +
 	"\n" +
@@ -2004,7 +2015,8 @@ const file_streamvisor_v1_supervisor_service_proto_rawDesc = "" +
 	"\bearliest\x18\x03 \x01(\x03R\bearliest\x12\x16\n" +
 	"\x06latest\x18\x04 \x01(\x03R\x06latest\x12\x10\n" +
 	"\x03lag\x18\x05 \x01(\x03R\x03lag\x12E\n" +
-	"\rbounded_range\x18\x06 \x01(\v2\x1b.streamvisor.v1.OffsetRangeH\x01R\fboundedRange\x88\x01\x01B\r\n" +
+	"\rbounded_range\x18\x06 \x01(\v2\x1b.streamvisor.v1.OffsetRangeH\x01R\fboundedRange\x88\x01\x01\x128\n" +
+	"\x18checkpoint_beyond_latest\x18\a \x01(\bR\x16checkpointBeyondLatestB\r\n" +
 	"\v_checkpointB\x10\n" +
 	"\x0e_bounded_range\"\x99\x02\n" +
 	"\x12GetOffsetsResponse\x12#\n" +

@@ -141,20 +141,22 @@ class GetOffsetsRequest(_message.Message):
     def __init__(self, supervisor_id: _Optional[str] = ...) -> None: ...
 
 class PartitionOffsets(_message.Message):
-    __slots__ = ("partition", "checkpoint", "earliest", "latest", "lag", "bounded_range")
+    __slots__ = ("partition", "checkpoint", "earliest", "latest", "lag", "bounded_range", "checkpoint_beyond_latest")
     PARTITION_FIELD_NUMBER: _ClassVar[int]
     CHECKPOINT_FIELD_NUMBER: _ClassVar[int]
     EARLIEST_FIELD_NUMBER: _ClassVar[int]
     LATEST_FIELD_NUMBER: _ClassVar[int]
     LAG_FIELD_NUMBER: _ClassVar[int]
     BOUNDED_RANGE_FIELD_NUMBER: _ClassVar[int]
+    CHECKPOINT_BEYOND_LATEST_FIELD_NUMBER: _ClassVar[int]
     partition: int
     checkpoint: int
     earliest: int
     latest: int
     lag: int
     bounded_range: _supervisor_pb2.OffsetRange
-    def __init__(self, partition: _Optional[int] = ..., checkpoint: _Optional[int] = ..., earliest: _Optional[int] = ..., latest: _Optional[int] = ..., lag: _Optional[int] = ..., bounded_range: _Optional[_Union[_supervisor_pb2.OffsetRange, _Mapping]] = ...) -> None: ...
+    checkpoint_beyond_latest: bool
+    def __init__(self, partition: _Optional[int] = ..., checkpoint: _Optional[int] = ..., earliest: _Optional[int] = ..., latest: _Optional[int] = ..., lag: _Optional[int] = ..., bounded_range: _Optional[_Union[_supervisor_pb2.OffsetRange, _Mapping]] = ..., checkpoint_beyond_latest: _Optional[bool] = ...) -> None: ...
 
 class GetOffsetsResponse(_message.Message):
     __slots__ = ("supervisor_id", "partitions", "total_lag", "bounded_done", "bounded_total", "read_time")

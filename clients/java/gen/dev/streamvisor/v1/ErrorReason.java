@@ -162,9 +162,11 @@ public enum ErrorReason
   ERROR_REASON_UNKNOWN_PARTITION(16),
   /**
    * <pre>
-   * INVALID_ARGUMENT: an offset outside [earliest, latest] (ResetOffsets), or a bounded range starting
-   * below the earliest retained offset (CreateSupervisor). metadata, of the first bad one: partition,
-   * offset, earliest, latest (ResetOffsets only).
+   * OUT_OF_RANGE when an offset is beyond the latest offset (ResetOffsets: the same request succeeds once
+   * the stream holds that offset); INVALID_ARGUMENT when it is below the earliest retained offset
+   * (ResetOffsets), or a bounded range starts below it (CreateSupervisor): waiting cannot fix that.
+   * A google.rpc.BadRequest lists the fields. metadata, of the first bad one: partition, offset,
+   * earliest, latest (ResetOffsets only).
    * </pre>
    *
    * <code>ERROR_REASON_OFFSET_OUT_OF_RANGE = 17;</code>
@@ -263,6 +265,29 @@ public enum ErrorReason
    * <code>ERROR_REASON_SERVER_BUSY = 28;</code>
    */
   ERROR_REASON_SERVER_BUSY(28),
+  /**
+   * <pre>
+   * INVALID_ARGUMENT: the request body is not a valid message of the method's request type (it does not
+   * parse: truncated, invalid UTF-8 in a string field, random bytes). Checked after authentication.
+   * metadata: method.
+   * </pre>
+   *
+   * <code>ERROR_REASON_MALFORMED_REQUEST = 29;</code>
+   */
+  ERROR_REASON_MALFORMED_REQUEST(29),
+  /**
+   * <pre>
+   * FAILED_PRECONDITION: a partition's checkpoint is beyond the stream's latest offset - the topic was
+   * deleted and recreated, or truncated - so reading on would silently skip the new records. Nothing
+   * was changed. Remedy: ResetOffsets the named partitions (or ResetSupervisor) after deciding what the
+   * new records mean; docs/api.md, "Checkpoint beyond the stream". Also the state_detail of an
+   * UNHEALTHY supervisor. metadata: supervisor_id, partitions (comma-separated), and of the first one:
+   * partition, checkpoint, latest.
+   * </pre>
+   *
+   * <code>ERROR_REASON_CHECKPOINT_BEYOND_LATEST = 30;</code>
+   */
+  ERROR_REASON_CHECKPOINT_BEYOND_LATEST(30),
   UNRECOGNIZED(-1),
   ;
 
@@ -420,9 +445,11 @@ public enum ErrorReason
   public static final int ERROR_REASON_UNKNOWN_PARTITION_VALUE = 16;
   /**
    * <pre>
-   * INVALID_ARGUMENT: an offset outside [earliest, latest] (ResetOffsets), or a bounded range starting
-   * below the earliest retained offset (CreateSupervisor). metadata, of the first bad one: partition,
-   * offset, earliest, latest (ResetOffsets only).
+   * OUT_OF_RANGE when an offset is beyond the latest offset (ResetOffsets: the same request succeeds once
+   * the stream holds that offset); INVALID_ARGUMENT when it is below the earliest retained offset
+   * (ResetOffsets), or a bounded range starts below it (CreateSupervisor): waiting cannot fix that.
+   * A google.rpc.BadRequest lists the fields. metadata, of the first bad one: partition, offset,
+   * earliest, latest (ResetOffsets only).
    * </pre>
    *
    * <code>ERROR_REASON_OFFSET_OUT_OF_RANGE = 17;</code>
@@ -521,6 +548,29 @@ public enum ErrorReason
    * <code>ERROR_REASON_SERVER_BUSY = 28;</code>
    */
   public static final int ERROR_REASON_SERVER_BUSY_VALUE = 28;
+  /**
+   * <pre>
+   * INVALID_ARGUMENT: the request body is not a valid message of the method's request type (it does not
+   * parse: truncated, invalid UTF-8 in a string field, random bytes). Checked after authentication.
+   * metadata: method.
+   * </pre>
+   *
+   * <code>ERROR_REASON_MALFORMED_REQUEST = 29;</code>
+   */
+  public static final int ERROR_REASON_MALFORMED_REQUEST_VALUE = 29;
+  /**
+   * <pre>
+   * FAILED_PRECONDITION: a partition's checkpoint is beyond the stream's latest offset - the topic was
+   * deleted and recreated, or truncated - so reading on would silently skip the new records. Nothing
+   * was changed. Remedy: ResetOffsets the named partitions (or ResetSupervisor) after deciding what the
+   * new records mean; docs/api.md, "Checkpoint beyond the stream". Also the state_detail of an
+   * UNHEALTHY supervisor. metadata: supervisor_id, partitions (comma-separated), and of the first one:
+   * partition, checkpoint, latest.
+   * </pre>
+   *
+   * <code>ERROR_REASON_CHECKPOINT_BEYOND_LATEST = 30;</code>
+   */
+  public static final int ERROR_REASON_CHECKPOINT_BEYOND_LATEST_VALUE = 30;
 
 
   public final int getNumber() {
@@ -576,6 +626,8 @@ public enum ErrorReason
       case 26: return ERROR_REASON_UNAUTHENTICATED;
       case 27: return ERROR_REASON_PERMISSION_DENIED;
       case 28: return ERROR_REASON_SERVER_BUSY;
+      case 29: return ERROR_REASON_MALFORMED_REQUEST;
+      case 30: return ERROR_REASON_CHECKPOINT_BEYOND_LATEST;
       default: return null;
     }
   }

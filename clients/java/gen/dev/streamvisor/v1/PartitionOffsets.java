@@ -179,6 +179,23 @@ private static final long serialVersionUID = 0L;
     return boundedRange_ == null ? dev.streamvisor.v1.OffsetRange.getDefaultInstance() : boundedRange_;
   }
 
+  public static final int CHECKPOINT_BEYOND_LATEST_FIELD_NUMBER = 7;
+  private boolean checkpointBeyondLatest_ = false;
+  /**
+   * <pre>
+   * True when the checkpoint is beyond `latest`: the topic was recreated or truncated under the
+   * supervisor. A fault, never a lag of 0 (lag is then 0 only because nothing readable is ahead);
+   * the supervisor is UNHEALTHY with state_detail CHECKPOINT_BEYOND_LATEST until the partition is reset.
+   * </pre>
+   *
+   * <code>bool checkpoint_beyond_latest = 7 [json_name = "checkpointBeyondLatest"];</code>
+   * @return The checkpointBeyondLatest.
+   */
+  @java.lang.Override
+  public boolean getCheckpointBeyondLatest() {
+    return checkpointBeyondLatest_;
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -211,6 +228,9 @@ private static final long serialVersionUID = 0L;
     if (((bitField0_ & 0x00000002) != 0)) {
       output.writeMessage(6, getBoundedRange());
     }
+    if (checkpointBeyondLatest_ != false) {
+      output.writeBool(7, checkpointBeyondLatest_);
+    }
     getUnknownFields().writeTo(output);
   }
   private int computeSerializedSize_0() {
@@ -238,6 +258,10 @@ private static final long serialVersionUID = 0L;
     if (((bitField0_ & 0x00000002) != 0)) {
       size += com.google.protobuf.CodedOutputStream
         .computeMessageSize(6, getBoundedRange());
+    }
+    if (checkpointBeyondLatest_ != false) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeBoolSize(7, checkpointBeyondLatest_);
     }
     return size;
   }
@@ -281,6 +305,8 @@ private static final long serialVersionUID = 0L;
       if (!getBoundedRange()
           .equals(other.getBoundedRange())) return false;
     }
+    if (getCheckpointBeyondLatest()
+        != other.getCheckpointBeyondLatest()) return false;
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -312,6 +338,9 @@ private static final long serialVersionUID = 0L;
       hash = (37 * hash) + BOUNDED_RANGE_FIELD_NUMBER;
       hash = (53 * hash) + getBoundedRange().hashCode();
     }
+    hash = (37 * hash) + CHECKPOINT_BEYOND_LATEST_FIELD_NUMBER;
+    hash = (53 * hash) + com.google.protobuf.Internal.hashBoolean(
+        getCheckpointBeyondLatest());
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -463,6 +492,7 @@ private static final long serialVersionUID = 0L;
         boundedRangeBuilder_.dispose();
         boundedRangeBuilder_ = null;
       }
+      checkpointBeyondLatest_ = false;
       return this;
     }
 
@@ -519,6 +549,9 @@ private static final long serialVersionUID = 0L;
             : boundedRangeBuilder_.build();
         to_bitField0_ |= 0x00000002;
       }
+      if (((from_bitField0_ & 0x00000040) != 0)) {
+        result.checkpointBeyondLatest_ = checkpointBeyondLatest_;
+      }
       result.bitField0_ |= to_bitField0_;
     }
 
@@ -551,6 +584,9 @@ private static final long serialVersionUID = 0L;
       }
       if (other.hasBoundedRange()) {
         mergeBoundedRange(other.getBoundedRange());
+      }
+      if (other.getCheckpointBeyondLatest() != false) {
+        setCheckpointBeyondLatest(other.getCheckpointBeyondLatest());
       }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
@@ -610,6 +646,11 @@ private static final long serialVersionUID = 0L;
               bitField0_ |= 0x00000020;
               break;
             } // case 50
+            case 56: {
+              checkpointBeyondLatest_ = input.readBool();
+              bitField0_ |= 0x00000040;
+              break;
+            } // case 56
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -1017,6 +1058,56 @@ private static final long serialVersionUID = 0L;
         boundedRange_ = null;
       }
       return boundedRangeBuilder_;
+    }
+
+    private boolean checkpointBeyondLatest_ ;
+    /**
+     * <pre>
+     * True when the checkpoint is beyond `latest`: the topic was recreated or truncated under the
+     * supervisor. A fault, never a lag of 0 (lag is then 0 only because nothing readable is ahead);
+     * the supervisor is UNHEALTHY with state_detail CHECKPOINT_BEYOND_LATEST until the partition is reset.
+     * </pre>
+     *
+     * <code>bool checkpoint_beyond_latest = 7 [json_name = "checkpointBeyondLatest"];</code>
+     * @return The checkpointBeyondLatest.
+     */
+    @java.lang.Override
+    public boolean getCheckpointBeyondLatest() {
+      return checkpointBeyondLatest_;
+    }
+    /**
+     * <pre>
+     * True when the checkpoint is beyond `latest`: the topic was recreated or truncated under the
+     * supervisor. A fault, never a lag of 0 (lag is then 0 only because nothing readable is ahead);
+     * the supervisor is UNHEALTHY with state_detail CHECKPOINT_BEYOND_LATEST until the partition is reset.
+     * </pre>
+     *
+     * <code>bool checkpoint_beyond_latest = 7 [json_name = "checkpointBeyondLatest"];</code>
+     * @param value The checkpointBeyondLatest to set.
+     * @return This builder for chaining.
+     */
+    public Builder setCheckpointBeyondLatest(boolean value) {
+
+      checkpointBeyondLatest_ = value;
+      bitField0_ |= 0x00000040;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * True when the checkpoint is beyond `latest`: the topic was recreated or truncated under the
+     * supervisor. A fault, never a lag of 0 (lag is then 0 only because nothing readable is ahead);
+     * the supervisor is UNHEALTHY with state_detail CHECKPOINT_BEYOND_LATEST until the partition is reset.
+     * </pre>
+     *
+     * <code>bool checkpoint_beyond_latest = 7 [json_name = "checkpointBeyondLatest"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearCheckpointBeyondLatest() {
+      bitField0_ = (bitField0_ & ~0x00000040);
+      checkpointBeyondLatest_ = false;
+      onChanged();
+      return this;
     }
 
     // @@protoc_insertion_point(builder_scope:streamvisor.v1.PartitionOffsets)

@@ -96,4 +96,16 @@ public interface PartitionOffsetsOrBuilder extends
    * <code>optional .streamvisor.v1.OffsetRange bounded_range = 6 [json_name = "boundedRange"];</code>
    */
   dev.streamvisor.v1.OffsetRangeOrBuilder getBoundedRangeOrBuilder();
+
+  /**
+   * <pre>
+   * True when the checkpoint is beyond `latest`: the topic was recreated or truncated under the
+   * supervisor. A fault, never a lag of 0 (lag is then 0 only because nothing readable is ahead);
+   * the supervisor is UNHEALTHY with state_detail CHECKPOINT_BEYOND_LATEST until the partition is reset.
+   * </pre>
+   *
+   * <code>bool checkpoint_beyond_latest = 7 [json_name = "checkpointBeyondLatest"];</code>
+   * @return The checkpointBeyondLatest.
+   */
+  boolean getCheckpointBeyondLatest();
 }

@@ -232,110 +232,111 @@ public final class SupervisorServiceProto extends com.google.protobuf.GeneratedF
       "\n\006events\030\001 \003(\0132\032.streamvisor.v1.AuditEve" +
       "ntR\006events\022&\n\017next_page_token\030\002 \001(\tR\rnex" +
       "tPageToken\"8\n\021GetOffsetsRequest\022#\n\rsuper" +
-      "visor_id\030\001 \001(\tR\014supervisorId\"\203\002\n\020Partiti" +
+      "visor_id\030\001 \001(\tR\014supervisorId\"\275\002\n\020Partiti" +
       "onOffsets\022\034\n\tpartition\030\001 \001(\005R\tpartition\022" +
       "#\n\ncheckpoint\030\002 \001(\003H\000R\ncheckpoint\210\001\001\022\032\n\010" +
       "earliest\030\003 \001(\003R\010earliest\022\026\n\006latest\030\004 \001(\003" +
       "R\006latest\022\020\n\003lag\030\005 \001(\003R\003lag\022E\n\rbounded_ra" +
       "nge\030\006 \001(\0132\033.streamvisor.v1.OffsetRangeH\001" +
-      "R\014boundedRange\210\001\001B\r\n\013_checkpointB\020\n\016_bou" +
-      "nded_range\"\231\002\n\022GetOffsetsResponse\022#\n\rsup" +
-      "ervisor_id\030\001 \001(\tR\014supervisorId\022@\n\npartit" +
-      "ions\030\002 \003(\0132 .streamvisor.v1.PartitionOff" +
-      "setsR\npartitions\022\033\n\ttotal_lag\030\003 \001(\003R\010tot" +
-      "alLag\022!\n\014bounded_done\030\004 \001(\003R\013boundedDone" +
-      "\022#\n\rbounded_total\030\005 \001(\003R\014boundedTotal\0227\n" +
-      "\tread_time\030\006 \001(\0132\032.google.protobuf.Times" +
-      "tampR\010readTime\"u\n\026ResetSupervisorRequest" +
-      "\022#\n\rsupervisor_id\030\001 \001(\tR\014supervisorId\022\035\n" +
-      "\nrequest_id\030\002 \001(\tR\trequestId\022\027\n\007dry_run\030" +
-      "\003 \001(\010R\006dryRun\"\212\001\n\027ResetSupervisorRespons" +
-      "e\0226\n\007changes\030\001 \003(\0132\034.streamvisor.v1.Offs" +
-      "etChangeR\007changes\022\036\n\ngeneration\030\002 \001(\003R\ng" +
-      "eneration\022\027\n\007dry_run\030\003 \001(\010R\006dryRun\"\224\001\n\024P" +
-      "artitionResetTarget\022\034\n\tpartition\030\001 \001(\005R\t" +
-      "partition\022\030\n\006offset\030\002 \001(\003H\000R\006offset\022:\n\tt" +
-      "imestamp\030\003 \001(\0132\032.google.protobuf.Timesta" +
-      "mpH\000R\ttimestampB\010\n\006target\"\262\001\n\023ResetOffse" +
-      "tsRequest\022#\n\rsupervisor_id\030\001 \001(\tR\014superv" +
-      "isorId\022>\n\007targets\030\002 \003(\0132$.streamvisor.v1" +
-      ".PartitionResetTargetR\007targets\022\035\n\nreques" +
-      "t_id\030\003 \001(\tR\trequestId\022\027\n\007dry_run\030\004 \001(\010R\006" +
-      "dryRun\"\207\001\n\024ResetOffsetsResponse\0226\n\007chang" +
-      "es\030\001 \003(\0132\034.streamvisor.v1.OffsetChangeR\007" +
-      "changes\022\036\n\ngeneration\030\002 \001(\003R\ngeneration\022" +
-      "\027\n\007dry_run\030\003 \001(\010R\006dryRun\"\313\001\n\037ResetToLate" +
-      "stAndBackfillRequest\022#\n\rsupervisor_id\030\001 " +
-      "\001(\tR\014supervisorId\0223\n\023backfill_task_count" +
-      "\030\002 \001(\005H\000R\021backfillTaskCount\210\001\001\022\035\n\nreques" +
-      "t_id\030\003 \001(\tR\trequestId\022\027\n\007dry_run\030\004 \001(\010R\006" +
-      "dryRunB\026\n\024_backfill_task_count\"\204\003\n Reset" +
-      "ToLatestAndBackfillResponse\022#\n\rsuperviso" +
-      "r_id\030\001 \001(\tR\014supervisorId\0224\n\026backfill_sup" +
-      "ervisor_id\030\002 \001(\tR\024backfillSupervisorId\022D" +
-      "\n\017backfill_ranges\030\003 \003(\0132\033.streamvisor.v1" +
-      ".OffsetRangeR\016backfillRanges\0226\n\007changes\030" +
-      "\004 \003(\0132\034.streamvisor.v1.OffsetChangeR\007cha" +
-      "nges\022N\n\024unrecoverable_ranges\030\005 \003(\0132\033.str" +
-      "eamvisor.v1.OffsetRangeR\023unrecoverableRa" +
-      "nges\022\036\n\ngeneration\030\006 \001(\003R\ngeneration\022\027\n\007" +
-      "dry_run\030\007 \001(\010R\006dryRun\"9\n\022GetCoverageRequ" +
-      "est\022#\n\rsupervisor_id\030\001 \001(\tR\014supervisorId" +
-      "\"k\n\017CoverageOverlap\0221\n\005range\030\001 \001(\0132\033.str" +
-      "eamvisor.v1.OffsetRangeR\005range\022%\n\016superv" +
-      "isor_ids\030\002 \003(\tR\rsupervisorIds\"\207\002\n\021Partit" +
-      "ionCoverage\022\034\n\tpartition\030\001 \001(\005R\tpartitio" +
-      "n\0229\n\tpublished\030\002 \003(\0132\033.streamvisor.v1.Of" +
-      "fsetRangeR\tpublished\022/\n\004gaps\030\003 \003(\0132\033.str" +
-      "eamvisor.v1.OffsetRangeR\004gaps\022;\n\010overlap" +
-      "s\030\004 \003(\0132\037.streamvisor.v1.CoverageOverlap" +
-      "R\010overlaps\022+\n\021published_offsets\030\005 \001(\003R\020p" +
-      "ublishedOffsets\"\272\002\n\023GetCoverageResponse\022" +
-      "#\n\rsupervisor_id\030\001 \001(\tR\014supervisorId\022%\n\016" +
-      "supervisor_ids\030\002 \003(\tR\rsupervisorIds\022A\n\np" +
-      "artitions\030\003 \003(\0132!.streamvisor.v1.Partiti" +
-      "onCoverageR\npartitions\022\035\n\ntotal_gaps\030\004 \001" +
-      "(\003R\ttotalGaps\022%\n\016total_overlaps\030\005 \001(\003R\rt" +
-      "otalOverlaps\022N\n\024unrecoverable_ranges\030\006 \003" +
-      "(\0132\033.streamvisor.v1.OffsetRangeR\023unrecov" +
-      "erableRanges2\305\n\n\021SupervisorService\022e\n\020Cr" +
-      "eateSupervisor\022\'.streamvisor.v1.CreateSu" +
-      "pervisorRequest\032(.streamvisor.v1.CreateS" +
-      "upervisorResponse\022\\\n\rGetSupervisor\022$.str" +
-      "eamvisor.v1.GetSupervisorRequest\032%.strea" +
-      "mvisor.v1.GetSupervisorResponse\022b\n\017ListS" +
-      "upervisors\022&.streamvisor.v1.ListSupervis" +
-      "orsRequest\032\'.streamvisor.v1.ListSupervis" +
-      "orsResponse\022e\n\020UpdateSupervisor\022\'.stream" +
-      "visor.v1.UpdateSupervisorRequest\032(.strea" +
-      "mvisor.v1.UpdateSupervisorResponse\022h\n\021Su" +
-      "spendSupervisor\022(.streamvisor.v1.Suspend" +
-      "SupervisorRequest\032).streamvisor.v1.Suspe" +
-      "ndSupervisorResponse\022e\n\020ResumeSupervisor" +
-      "\022\'.streamvisor.v1.ResumeSupervisorReques" +
-      "t\032(.streamvisor.v1.ResumeSupervisorRespo" +
-      "nse\022n\n\023TerminateSupervisor\022*.streamvisor" +
-      ".v1.TerminateSupervisorRequest\032+.streamv" +
-      "isor.v1.TerminateSupervisorResponse\022t\n\025L" +
-      "istSupervisorHistory\022,.streamvisor.v1.Li" +
-      "stSupervisorHistoryRequest\032-.streamvisor" +
-      ".v1.ListSupervisorHistoryResponse\022S\n\nGet" +
-      "Offsets\022!.streamvisor.v1.GetOffsetsReque" +
-      "st\032\".streamvisor.v1.GetOffsetsResponse\022b" +
-      "\n\017ResetSupervisor\022&.streamvisor.v1.Reset" +
-      "SupervisorRequest\032\'.streamvisor.v1.Reset" +
-      "SupervisorResponse\022Y\n\014ResetOffsets\022#.str" +
-      "eamvisor.v1.ResetOffsetsRequest\032$.stream" +
-      "visor.v1.ResetOffsetsResponse\022}\n\030ResetTo" +
-      "LatestAndBackfill\022/.streamvisor.v1.Reset" +
-      "ToLatestAndBackfillRequest\0320.streamvisor" +
-      ".v1.ResetToLatestAndBackfillResponse\022V\n\013" +
-      "GetCoverage\022\".streamvisor.v1.GetCoverage" +
-      "Request\032#.streamvisor.v1.GetCoverageResp" +
-      "onseBz\n\022dev.streamvisor.v1B\026SupervisorSe" +
-      "rviceProtoP\001ZJgithub.com/streamvisor/str" +
-      "eamvisor/clients/go/streamvisor/v1;strea" +
-      "mvisorv1b\006proto3"
+      "R\014boundedRange\210\001\001\0228\n\030checkpoint_beyond_l" +
+      "atest\030\007 \001(\010R\026checkpointBeyondLatestB\r\n\013_" +
+      "checkpointB\020\n\016_bounded_range\"\231\002\n\022GetOffs" +
+      "etsResponse\022#\n\rsupervisor_id\030\001 \001(\tR\014supe" +
+      "rvisorId\022@\n\npartitions\030\002 \003(\0132 .streamvis" +
+      "or.v1.PartitionOffsetsR\npartitions\022\033\n\tto" +
+      "tal_lag\030\003 \001(\003R\010totalLag\022!\n\014bounded_done\030" +
+      "\004 \001(\003R\013boundedDone\022#\n\rbounded_total\030\005 \001(" +
+      "\003R\014boundedTotal\0227\n\tread_time\030\006 \001(\0132\032.goo" +
+      "gle.protobuf.TimestampR\010readTime\"u\n\026Rese" +
+      "tSupervisorRequest\022#\n\rsupervisor_id\030\001 \001(" +
+      "\tR\014supervisorId\022\035\n\nrequest_id\030\002 \001(\tR\treq" +
+      "uestId\022\027\n\007dry_run\030\003 \001(\010R\006dryRun\"\212\001\n\027Rese" +
+      "tSupervisorResponse\0226\n\007changes\030\001 \003(\0132\034.s" +
+      "treamvisor.v1.OffsetChangeR\007changes\022\036\n\ng" +
+      "eneration\030\002 \001(\003R\ngeneration\022\027\n\007dry_run\030\003" +
+      " \001(\010R\006dryRun\"\224\001\n\024PartitionResetTarget\022\034\n" +
+      "\tpartition\030\001 \001(\005R\tpartition\022\030\n\006offset\030\002 " +
+      "\001(\003H\000R\006offset\022:\n\ttimestamp\030\003 \001(\0132\032.googl" +
+      "e.protobuf.TimestampH\000R\ttimestampB\010\n\006tar" +
+      "get\"\262\001\n\023ResetOffsetsRequest\022#\n\rsuperviso" +
+      "r_id\030\001 \001(\tR\014supervisorId\022>\n\007targets\030\002 \003(" +
+      "\0132$.streamvisor.v1.PartitionResetTargetR" +
+      "\007targets\022\035\n\nrequest_id\030\003 \001(\tR\trequestId\022" +
+      "\027\n\007dry_run\030\004 \001(\010R\006dryRun\"\207\001\n\024ResetOffset" +
+      "sResponse\0226\n\007changes\030\001 \003(\0132\034.streamvisor" +
+      ".v1.OffsetChangeR\007changes\022\036\n\ngeneration\030" +
+      "\002 \001(\003R\ngeneration\022\027\n\007dry_run\030\003 \001(\010R\006dryR" +
+      "un\"\313\001\n\037ResetToLatestAndBackfillRequest\022#" +
+      "\n\rsupervisor_id\030\001 \001(\tR\014supervisorId\0223\n\023b" +
+      "ackfill_task_count\030\002 \001(\005H\000R\021backfillTask" +
+      "Count\210\001\001\022\035\n\nrequest_id\030\003 \001(\tR\trequestId\022" +
+      "\027\n\007dry_run\030\004 \001(\010R\006dryRunB\026\n\024_backfill_ta" +
+      "sk_count\"\204\003\n ResetToLatestAndBackfillRes" +
+      "ponse\022#\n\rsupervisor_id\030\001 \001(\tR\014supervisor" +
+      "Id\0224\n\026backfill_supervisor_id\030\002 \001(\tR\024back" +
+      "fillSupervisorId\022D\n\017backfill_ranges\030\003 \003(" +
+      "\0132\033.streamvisor.v1.OffsetRangeR\016backfill" +
+      "Ranges\0226\n\007changes\030\004 \003(\0132\034.streamvisor.v1" +
+      ".OffsetChangeR\007changes\022N\n\024unrecoverable_" +
+      "ranges\030\005 \003(\0132\033.streamvisor.v1.OffsetRang" +
+      "eR\023unrecoverableRanges\022\036\n\ngeneration\030\006 \001" +
+      "(\003R\ngeneration\022\027\n\007dry_run\030\007 \001(\010R\006dryRun\"" +
+      "9\n\022GetCoverageRequest\022#\n\rsupervisor_id\030\001" +
+      " \001(\tR\014supervisorId\"k\n\017CoverageOverlap\0221\n" +
+      "\005range\030\001 \001(\0132\033.streamvisor.v1.OffsetRang" +
+      "eR\005range\022%\n\016supervisor_ids\030\002 \003(\tR\rsuperv" +
+      "isorIds\"\207\002\n\021PartitionCoverage\022\034\n\tpartiti" +
+      "on\030\001 \001(\005R\tpartition\0229\n\tpublished\030\002 \003(\0132\033" +
+      ".streamvisor.v1.OffsetRangeR\tpublished\022/" +
+      "\n\004gaps\030\003 \003(\0132\033.streamvisor.v1.OffsetRang" +
+      "eR\004gaps\022;\n\010overlaps\030\004 \003(\0132\037.streamvisor." +
+      "v1.CoverageOverlapR\010overlaps\022+\n\021publishe" +
+      "d_offsets\030\005 \001(\003R\020publishedOffsets\"\272\002\n\023Ge" +
+      "tCoverageResponse\022#\n\rsupervisor_id\030\001 \001(\t" +
+      "R\014supervisorId\022%\n\016supervisor_ids\030\002 \003(\tR\r" +
+      "supervisorIds\022A\n\npartitions\030\003 \003(\0132!.stre" +
+      "amvisor.v1.PartitionCoverageR\npartitions" +
+      "\022\035\n\ntotal_gaps\030\004 \001(\003R\ttotalGaps\022%\n\016total" +
+      "_overlaps\030\005 \001(\003R\rtotalOverlaps\022N\n\024unreco" +
+      "verable_ranges\030\006 \003(\0132\033.streamvisor.v1.Of" +
+      "fsetRangeR\023unrecoverableRanges2\305\n\n\021Super" +
+      "visorService\022e\n\020CreateSupervisor\022\'.strea" +
+      "mvisor.v1.CreateSupervisorRequest\032(.stre" +
+      "amvisor.v1.CreateSupervisorResponse\022\\\n\rG" +
+      "etSupervisor\022$.streamvisor.v1.GetSupervi" +
+      "sorRequest\032%.streamvisor.v1.GetSuperviso" +
+      "rResponse\022b\n\017ListSupervisors\022&.streamvis" +
+      "or.v1.ListSupervisorsRequest\032\'.streamvis" +
+      "or.v1.ListSupervisorsResponse\022e\n\020UpdateS" +
+      "upervisor\022\'.streamvisor.v1.UpdateSupervi" +
+      "sorRequest\032(.streamvisor.v1.UpdateSuperv" +
+      "isorResponse\022h\n\021SuspendSupervisor\022(.stre" +
+      "amvisor.v1.SuspendSupervisorRequest\032).st" +
+      "reamvisor.v1.SuspendSupervisorResponse\022e" +
+      "\n\020ResumeSupervisor\022\'.streamvisor.v1.Resu" +
+      "meSupervisorRequest\032(.streamvisor.v1.Res" +
+      "umeSupervisorResponse\022n\n\023TerminateSuperv" +
+      "isor\022*.streamvisor.v1.TerminateSuperviso" +
+      "rRequest\032+.streamvisor.v1.TerminateSuper" +
+      "visorResponse\022t\n\025ListSupervisorHistory\022," +
+      ".streamvisor.v1.ListSupervisorHistoryReq" +
+      "uest\032-.streamvisor.v1.ListSupervisorHist" +
+      "oryResponse\022S\n\nGetOffsets\022!.streamvisor." +
+      "v1.GetOffsetsRequest\032\".streamvisor.v1.Ge" +
+      "tOffsetsResponse\022b\n\017ResetSupervisor\022&.st" +
+      "reamvisor.v1.ResetSupervisorRequest\032\'.st" +
+      "reamvisor.v1.ResetSupervisorResponse\022Y\n\014" +
+      "ResetOffsets\022#.streamvisor.v1.ResetOffse" +
+      "tsRequest\032$.streamvisor.v1.ResetOffsetsR" +
+      "esponse\022}\n\030ResetToLatestAndBackfill\022/.st" +
+      "reamvisor.v1.ResetToLatestAndBackfillReq" +
+      "uest\0320.streamvisor.v1.ResetToLatestAndBa" +
+      "ckfillResponse\022V\n\013GetCoverage\022\".streamvi" +
+      "sor.v1.GetCoverageRequest\032#.streamvisor." +
+      "v1.GetCoverageResponseBz\n\022dev.streamviso" +
+      "r.v1B\026SupervisorServiceProtoP\001ZJgithub.c" +
+      "om/streamvisor/streamvisor/clients/go/st" +
+      "reamvisor/v1;streamvisorv1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -450,7 +451,7 @@ public final class SupervisorServiceProto extends com.google.protobuf.GeneratedF
     internal_static_streamvisor_v1_PartitionOffsets_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_streamvisor_v1_PartitionOffsets_descriptor,
-        new java.lang.String[] { "Partition", "Checkpoint", "Earliest", "Latest", "Lag", "BoundedRange", });
+        new java.lang.String[] { "Partition", "Checkpoint", "Earliest", "Latest", "Lag", "BoundedRange", "CheckpointBeyondLatest", });
     internal_static_streamvisor_v1_GetOffsetsResponse_descriptor =
       getDescriptor().getMessageType(18);
     internal_static_streamvisor_v1_GetOffsetsResponse_fieldAccessorTable = new
