@@ -14,6 +14,7 @@ from streamvisor.v1 import supervisor_pb2 as pb
 from streamvisor.v1 import supervisor_service_pb2 as svc
 
 INVALID, PRECONDITION = grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.FAILED_PRECONDITION
+OUT_OF_RANGE = grpc.StatusCode.OUT_OF_RANGE
 
 
 def commit(server, supervisor_id: str, partition: int, start: int, end: int, first: bool = False) -> int:
@@ -144,22 +145,24 @@ class TestResetOffsets:
         assert r.dry_run and changes(r) == {0: (40, 10)} and r.generation == 1
         assert snapshot(client) == before
 
-    @pytest.mark.parametrize("targets, reason, field", [
-        ([], "INVALID_ARGUMENT", "targets"),
-        ([svc.PartitionResetTarget(partition=7, offset=1)], "UNKNOWN_PARTITION", "targets[0].partition"),
-        ([svc.PartitionResetTarget(partition=-1, offset=1)], "UNKNOWN_PARTITION", "targets[0].partition"),
-        ([svc.PartitionResetTarget(partition=0, offset=101)], "OFFSET_OUT_OF_RANGE", "targets[0].offset"),
+    @pytest.mark.parametrize("targets, code, reason, field", [
+        ([], INVALID, "INVALID_ARGUMENT", "targets"),
+        ([svc.PartitionResetTarget(partition=7, offset=1)], INVALID, "UNKNOWN_PARTITION", "targets[0].partition"),
+        ([svc.PartitionResetTarget(partition=-1, offset=1)], INVALID, "UNKNOWN_PARTITION", "targets[0].partition"),
+        # Past latest: the same request succeeds once the data arrives, so OUT_OF_RANGE (AIP-193).
+        ([svc.PartitionResetTarget(partition=0, offset=101)], OUT_OF_RANGE, "OFFSET_OUT_OF_RANGE",
+         "targets[0].offset"),
         ([svc.PartitionResetTarget(partition=1, offset=0), svc.PartitionResetTarget(partition=2, offset=11)],
-         "OFFSET_OUT_OF_RANGE", "targets[1].offset"),
-        ([svc.PartitionResetTarget(partition=0, offset=-5)], "INVALID_ARGUMENT", "targets[0].offset"),
-        ([svc.PartitionResetTarget(partition=0)], "INVALID_ARGUMENT", "targets[0]"),
+         OUT_OF_RANGE, "OFFSET_OUT_OF_RANGE", "targets[1].offset"),
+        ([svc.PartitionResetTarget(partition=0, offset=-5)], INVALID, "INVALID_ARGUMENT", "targets[0].offset"),
+        ([svc.PartitionResetTarget(partition=0)], INVALID, "INVALID_ARGUMENT", "targets[0]"),
         ([svc.PartitionResetTarget(partition=0, offset=1), svc.PartitionResetTarget(partition=0, offset=2)],
-         "INVALID_ARGUMENT", "targets[1].partition"),
+         INVALID, "INVALID_ARGUMENT", "targets[1].partition"),
     ])
-    def test_bad_targets_are_rejected_and_change_nothing(self, client, loaded, targets, reason, field):
+    def test_bad_targets_are_rejected_and_change_nothing(self, client, loaded, targets, code, reason, field):
         client.create_supervisor("bad", kafka_spec(loaded))
         before = snapshot(client)
-        error = expect_error(lambda: client.reset_offsets("bad", targets), INVALID, reason)
+        error = expect_error(lambda: client.reset_offsets("bad", targets), code, reason)
         assert field in [f for f, _ in error.field_violations]
         assert snapshot(client) == before
 

@@ -151,3 +151,78 @@ def test_bounded_progress():
     bounded = make(bounded=[OffsetRange(0, 10, 20), OffsetRange(1, 0, 5)], partitions=(0, 1))
     view = offsets_view(bounded, {0: 15, 1: 0}, {0: 0, 1: 0}, {0: 99, 1: 99})
     assert (view.bounded_done, view.bounded_total, view.total_lag) == (5, 15, 10)
+
+
+class TestCheckpointFaults:
+    """A checkpoint beyond latest (topic recreated or truncated) is a fault, never lag 0."""
+
+    def test_only_checkpoints_past_latest_are_faults(self):
+        from streamvisor.domain.offsets import CheckpointFault, checkpoint_faults
+
+        faults = checkpoint_faults((0, 1, 2, 3), {0: 10, 1: 5, 2: 6}, {0: 3, 1: 5, 2: 9, 3: 0})
+        assert faults == [CheckpointFault(0, 10, 3)]  # at latest is caught up; no checkpoint is no fault
+
+    def test_offsets_view_flags_the_partition_and_counts_no_lag_for_it(self):
+        view = offsets_view(make(), {0: 10, 1: 2}, {0: 0, 1: 0, 2: 0}, {0: 3, 1: 8, 2: 4})
+        assert [(r.partition, r.lag, r.beyond_latest) for r in view.partitions] == [
+            (0, 0, True), (1, 6, False), (2, 0, False)]
+        assert [(f.partition, f.checkpoint, f.latest) for f in view.faults] == [(0, 10, 3)]
+
+    def test_a_bounded_supervisor_past_latest_is_flagged_too(self):
+        view = offsets_view(make(bounded=(OffsetRange(0, 0, 20),), partitions=(0,)), {0: 12}, {0: 0}, {0: 2})
+        assert view.partitions[0].beyond_latest and view.faults
+
+    def test_the_detail_names_the_partitions_and_stays_short(self):
+        from streamvisor.domain.offsets import CheckpointFault, fault_detail
+
+        detail = fault_detail([CheckpointFault(p, 100 + p, 0) for p in range(40)])
+        assert detail.startswith("CHECKPOINT_BEYOND_LATEST: partition 0 checkpoint 100 > latest 0")
+        assert detail.endswith("and 35 more") and len(detail) < 255  # state_detail is a VARCHAR(255)
+
+    def test_the_error_carries_its_reason_and_the_first_partition(self):
+        from streamvisor.domain.offsets import CheckpointFault, checkpoint_beyond_latest_error
+
+        error = checkpoint_beyond_latest_error("s", [CheckpointFault(3, 9, 1), CheckpointFault(1, 7, 0)])
+        assert isinstance(error, FailedPrecondition) and error.reason == "CHECKPOINT_BEYOND_LATEST"
+        assert error.metadata == {"supervisor_id": "s", "partitions": "1,3", "partition": "1", "checkpoint": "7",
+                                  "latest": "0"}
+
+
+class TestOffsetResetCodes:
+    """AIP-193: OUT_OF_RANGE when waiting can fix the request, INVALID_ARGUMENT when it cannot."""
+
+    def test_past_latest_is_out_of_range(self):
+        from streamvisor.domain.errors import OutOfRange
+
+        with pytest.raises(OutOfRange) as info:
+            plan_offset_reset(make(), {}, {0: 11}, {0: 0}, {0: 10}, {0: "targets[0].offset"})
+        assert info.value.reason == "OFFSET_OUT_OF_RANGE"
+
+    def test_below_earliest_is_invalid(self):
+        from streamvisor.domain.errors import OutOfRange
+
+        with pytest.raises(InvalidArgument) as info:
+            plan_offset_reset(make(), {}, {0: 2, 1: 20}, {0: 5, 1: 0}, {0: 10, 1: 10},
+                              {0: "targets[0].offset", 1: "targets[1].offset"})
+        assert not isinstance(info.value, OutOfRange)  # one target waiting cannot fix: the whole is invalid
+
+    def test_past_a_bound_is_invalid_even_when_past_latest(self):
+        from streamvisor.domain.errors import OutOfRange
+
+        with pytest.raises(InvalidArgument) as info:
+            plan_offset_reset(make(bounded=(OffsetRange(0, 0, 5),), partitions=(0,)), {}, {0: 8}, {0: 0}, {0: 3},
+                              {0: "targets[0].offset"})
+        assert not isinstance(info.value, OutOfRange)
+
+
+class TestBoundedCompletion:
+    def test_all_empty_ranges_are_complete_at_their_starts(self):
+        spec = make(bounded=(OffsetRange(0, 4, 4), OffsetRange(1, 0, 0))).spec
+        assert spec.is_complete({0: 4, 1: 0})
+
+    def test_a_range_left_to_read_is_not_complete(self):
+        spec = make(bounded=(OffsetRange(0, 4, 4), OffsetRange(1, 0, 1))).spec
+        assert not spec.is_complete({0: 4, 1: 0}) and spec.is_complete({0: 4, 1: 1})
+
+    def test_an_unbounded_spec_is_never_complete(self):
+        assert not make().spec.is_complete({})

@@ -11,16 +11,17 @@ from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
 from streamvisor.domain.errors import (
-    AlreadyExists, Conflict, DomainError, FailedPrecondition, InvalidArgument, NotFound, PermissionDenied,
-    ResourceExhausted,
-    Unauthenticated, Unavailable,
+    AlreadyExists, Conflict, DomainError, FailedPrecondition, InvalidArgument, NotFound, OutOfRange,
+    PermissionDenied, ResourceExhausted, Unauthenticated, Unavailable,
 )
 
 log = logging.getLogger(__name__)
 
 DOMAIN = "streamvisor"
 
+# First match wins: OutOfRange is an InvalidArgument (it names fields) with its own code.
 _CODES: list[tuple[type[DomainError], int]] = [
+    (OutOfRange, code_pb2.OUT_OF_RANGE),
     (NotFound, code_pb2.NOT_FOUND),
     (AlreadyExists, code_pb2.ALREADY_EXISTS),
     (InvalidArgument, code_pb2.INVALID_ARGUMENT),

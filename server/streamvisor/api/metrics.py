@@ -214,6 +214,10 @@ class SupervisorCollector(Collector):
         ratio = GaugeMetricFamily("streamvisor_backfill_progress_ratio",
                                   "Live bounded (backfill) supervisors: done / total.",
                                   labels=["supervisor_id", "backfill_of"])
+        beyond = GaugeMetricFamily("streamvisor_checkpoint_beyond_latest_partitions",
+                                   "Live unbounded supervisors: partitions whose checkpoint is beyond the stream's "
+                                   "latest offset (topic recreated or truncated) - a fault, not lag; alert on > 0.",
+                                   labels=["supervisor_id"])
         live = [s for s in supervisors if s.state in _LIVE_STATES]
         marks = self._latest_offsets([s for s in live if not s.spec.is_bounded])
         for s in live:
@@ -244,7 +248,8 @@ class SupervisorCollector(Collector):
             up.add_metric([s.id], 0 if view is None else 1)
             if view is not None:
                 lag.add_metric([s.id], view.total_lag)
+                beyond.add_metric([s.id], len(view.faults))
         took = GaugeMetricFamily("streamvisor_metrics_refresh_seconds",
                                  "How long the last refresh of the supervisor metrics took.")
         took.add_metric([], time.monotonic() - started)
-        return [by_state, lag, up, done, total, ratio, took]
+        return [by_state, lag, up, beyond, done, total, ratio, took]

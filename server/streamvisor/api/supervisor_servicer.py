@@ -76,10 +76,11 @@ class SupervisorServicer(svc_grpc.SupervisorServiceServicer):
 
     @handle_errors
     def GetOffsets(self, request, context):
-        supervisor, view, read_time = self.service.get_offsets(request.supervisor_id)
+        supervisor, view, read_time = self.service.get_offsets(request.supervisor_id, _actor(context))
         rows = []
         for r in view.partitions:
-            row = svc.PartitionOffsets(partition=r.partition, earliest=r.earliest, latest=r.latest, lag=r.lag)
+            row = svc.PartitionOffsets(partition=r.partition, earliest=r.earliest, latest=r.latest, lag=r.lag,
+                                       checkpoint_beyond_latest=r.beyond_latest)
             if r.checkpoint is not None:
                 row.checkpoint = r.checkpoint
             if r.bound is not None:

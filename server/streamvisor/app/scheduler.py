@@ -15,17 +15,18 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Callable
 
-from streamvisor.app.supervisors import SupervisorService, utcnow
+from streamvisor.app.supervisors import ACTIVE_STATES, SupervisorService, utcnow
 from streamvisor.app.tasks import new_task_id
 from streamvisor.domain.errors import DomainError
 from streamvisor.domain.model import Supervisor, SupervisorState
+from streamvisor.domain.offsets import CHECKPOINT_BEYOND_LATEST
 from streamvisor.domain.ports import MetadataStore, StreamAdapters
 from streamvisor.domain.tasks import TaskRecord, TaskState, task_groups
 
 log = logging.getLogger("streamvisor.scheduler")
 
 LEASE_NAME = "scheduler"
-ACTIVE = frozenset({SupervisorState.RUNNING, SupervisorState.UNHEALTHY})
+ACTIVE = ACTIVE_STATES
 
 
 class Scheduler:
@@ -80,6 +81,11 @@ class Scheduler:
         if not leader:
             return False
         for supervisor in self._active_supervisors():
+            if supervisor.state is SupervisorState.UNHEALTHY and supervisor.state_detail.startswith(
+                    CHECKPOINT_BEYOND_LATEST):
+                supervisor = self._recheck_checkpoints(supervisor)
+                if supervisor is None:
+                    continue
             self._resolve_start_offsets(supervisor)
         self._reconcile_tasks()
         self.passes += 1
@@ -94,6 +100,19 @@ class Scheduler:
             if len(page) < 500:
                 return found
             after = page[-1].id
+
+    def _recheck_checkpoints(self, supervisor: Supervisor) -> Supervisor | None:
+        """An UNHEALTHY supervisor whose checkpoint was beyond the stream stays so until an operator resets
+        the partition (or the stream grows past it); then it is RUNNING again. Returns the supervisor to
+        schedule, or None while it is still at fault. Only such supervisors cost a broker call per pass."""
+        try:
+            if self.supervisors.check_checkpoints(supervisor.id):
+                return None
+        except DomainError as e:
+            log.info("checkpoint recheck failed supervisor_id=%s reason=%s", supervisor.id, e.reason)
+            return None
+        with self.store.read() as tx:
+            return tx.get_supervisor(supervisor.id)
 
     def _resolve_start_offsets(self, supervisor: Supervisor) -> None:
         """Gives every partition without a checkpoint its start (earliest or latest), read from the stream,
@@ -137,18 +156,9 @@ class Scheduler:
             self._set_health(supervisor, healthy=True, detail="")
 
     def _set_health(self, supervisor: Supervisor, healthy: bool, detail: str) -> None:
-        with self.store.transaction() as tx:
-            current = tx.get_supervisor(supervisor.id, lock=True)
-            if current is None or current.state not in ACTIVE:
-                return
-            wanted = SupervisorState.RUNNING if healthy else SupervisorState.UNHEALTHY
-            if current.state is wanted and current.state_detail == detail:
-                return
-            after = current.changed(self.clock(), state=wanted, state_detail=detail)
-            tx.update_supervisor(after)
-            self.supervisors._audit(tx, current, after, "HEALTH", "scheduler", details={"detail": detail})
-        log.warning("supervisor health changed supervisor_id=%s state=%s->%s detail=%s", supervisor.id,
-                    current.state.value, wanted.value, detail or "-")
+        if supervisor.state_detail.startswith(CHECKPOINT_BEYOND_LATEST) and healthy:
+            return  # only _recheck_checkpoints may clear that fault: reaching the stream does not mend it
+        self.supervisors.set_health(supervisor.id, healthy, detail)
 
     def _reconcile_tasks(self) -> None:
         """Fences tasks of older generations or finished supervisors, frees leases of supervisors that are

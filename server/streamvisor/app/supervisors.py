@@ -19,7 +19,9 @@ from streamvisor.domain.model import (
     immutable_changes, parse_etag, require_partitions_exist, validate_supervisor_id,
 )
 from streamvisor.domain.offsets import (
-    OffsetsView, ResetPlan, offsets_view, plan_backfill, plan_hard_reset, plan_offset_reset, validate_commit,
+    CHECKPOINT_BEYOND_LATEST, CheckpointFault, OffsetsView, ResetPlan, checkpoint_beyond_latest_error,
+    checkpoint_faults, fault_detail, offsets_view, plan_backfill, plan_hard_reset, plan_offset_reset,
+    validate_commit,
 )
 from streamvisor.domain.coverage import PartitionCoverage
 from streamvisor.domain.coverage import coverage as coverage_of
@@ -28,6 +30,8 @@ from streamvisor.domain.ports import AuditEvent, MetadataStore, Segment, StoredR
 log = logging.getLogger("streamvisor.supervisors")
 
 ANONYMOUS = "anonymous"
+# States whose health the server watches (and may flip between them).
+ACTIVE_STATES = frozenset({SupervisorState.RUNNING, SupervisorState.UNHEALTHY})
 MAX_REQUEST_ID_LENGTH = 255
 
 
@@ -172,9 +176,11 @@ class SupervisorService:
             partitions = tuple(sorted(r.partition for r in spec.bounded_ranges))
             self._check_bounded_start_retained(spec, adapter.watermarks(spec.stream, partitions).earliest)
         now = self.clock()
+        starts = {r.partition: r.start for r in spec.bounded_ranges}
         supervisor = Supervisor(
-            id=supervisor_id, spec=spec, state=SupervisorState.RUNNING, generation=1, version=1,
-            partitions=partitions, create_time=now, update_time=now)
+            id=supervisor_id, spec=spec,
+            state=SupervisorState.COMPLETED if spec.is_complete(starts) else SupervisorState.RUNNING,
+            generation=1, version=1, partitions=partitions, create_time=now, update_time=now)
         if validate_only:
             with self.store.read() as tx:
                 if tx.get_supervisor(supervisor_id) is not None:
@@ -184,7 +190,7 @@ class SupervisorService:
         with self.store.transaction() as tx:
             tx.insert_supervisor(supervisor)
             if spec.is_bounded:
-                tx.set_checkpoints(supervisor_id, {r.partition: r.start for r in spec.bounded_ranges})
+                tx.set_checkpoints(supervisor_id, starts)
             self._audit(tx, None, supervisor, "CREATE", actor,
                         details={"stream": spec.stream, "partitions": len(partitions),
                                  "bounded_ranges": ranges_json(list(spec.bounded_ranges))})
@@ -291,15 +297,60 @@ class SupervisorService:
         page, more = events[:size], len(events) > size
         return page, pagination.encode_token(page[-1].id, query) if more else ""
 
-    # Offsets -------------------------------------------------------------------------------------------
-    def get_offsets(self, supervisor_id: str) -> tuple[Supervisor, OffsetsView, datetime]:
-        self._check_id(supervisor_id)
+    # Health ------------------------------------------------------------------------------------------
+    def set_health(self, supervisor_id: str, healthy: bool, detail: str, actor: str = "scheduler") -> Supervisor | None:
+        """RUNNING <-> UNHEALTHY(detail), with an audit event, for a supervisor that is still active.
+        Returns the supervisor after the change, or None when there was nothing to change."""
+        with self.store.transaction() as tx:
+            current = tx.get_supervisor(supervisor_id, lock=True)
+            if current is None or current.state not in ACTIVE_STATES:
+                return None
+            wanted = SupervisorState.RUNNING if healthy else SupervisorState.UNHEALTHY
+            if current.state is wanted and current.state_detail == detail:
+                return None
+            after = current.changed(self.clock(), state=wanted, state_detail=detail)
+            tx.update_supervisor(after)
+            self._audit(tx, current, after, "HEALTH", actor, details={"detail": detail})
+        log.warning("supervisor health changed supervisor_id=%s state=%s->%s detail=%s", supervisor_id,
+                    current.state.value, wanted.value, detail or "-")
+        return after
+
+    def _report_faults(self, supervisor: Supervisor, faults: list[CheckpointFault], actor: str) -> None:
+        """A checkpoint beyond the stream makes an active supervisor UNHEALTHY (its tasks stop being
+        leased, so nothing is skipped); once no partition is beyond, that detail is cleared again."""
+        if faults:
+            log.warning("checkpoint beyond the stream's latest offset supervisor_id=%s stream=%s faults=%s",
+                        supervisor.id, supervisor.spec.stream,
+                        ",".join(f"{f.partition}:{f.checkpoint}>{f.latest}" for f in faults))
+            self.set_health(supervisor.id, healthy=False, detail=fault_detail(faults), actor=actor)
+        elif supervisor.state is SupervisorState.UNHEALTHY and supervisor.state_detail.startswith(
+                CHECKPOINT_BEYOND_LATEST):
+            self.set_health(supervisor.id, healthy=True, detail="", actor=actor)
+
+    def check_checkpoints(self, supervisor_id: str, actor: str = "scheduler") -> list[CheckpointFault]:
+        """Compares the checkpoints with the stream's latest offsets and updates the supervisor's health.
+        Checkpoints are read first: a commit landing in between can then only make latest larger."""
         with self.store.read() as tx:
             supervisor = self._require(tx, supervisor_id)
             checkpoints = tx.get_checkpoints(supervisor_id)
         marks = self.streams.for_spec(supervisor.spec).watermarks(supervisor.spec.stream, supervisor.partitions)
+        faults = checkpoint_faults(supervisor.partitions, checkpoints, marks.latest)
+        self._report_faults(supervisor, faults, actor)
+        return faults
+
+    # Offsets -------------------------------------------------------------------------------------------
+    def get_offsets(self, supervisor_id: str, actor: str = ANONYMOUS) -> tuple[Supervisor, OffsetsView, datetime]:
+        self._check_id(supervisor_id)
+        with self.store.read() as tx:
+            supervisor = self._require(tx, supervisor_id)
+            checkpoints = tx.get_checkpoints(supervisor_id)
+        # Checkpoints before watermarks: see CheckpointFault.
+        marks = self.streams.for_spec(supervisor.spec).watermarks(supervisor.spec.stream, supervisor.partitions)
         read_time = self.clock()
-        return supervisor, offsets_view(supervisor, checkpoints, marks.earliest, marks.latest), read_time
+        view = offsets_view(supervisor, checkpoints, marks.earliest, marks.latest)
+        if view.faults and supervisor.state in ACTIVE_STATES:
+            self._report_faults(supervisor, view.faults, actor)
+        return supervisor, view, read_time
 
     def reset(self, supervisor_id: str, request_id: str = "", dry_run: bool = False,
               actor: str = ANONYMOUS) -> ResetResult:
@@ -425,7 +476,14 @@ class SupervisorService:
             if replay is not None:
                 return replay
             current = self._require(tx, supervisor_id)
-        self._check_backfillable(current)
+            # Read before the latest offsets, so that a checkpoint beyond them is a fault, not a race.
+            checkpoints_before = tx.get_checkpoints(supervisor_id)
+        # UNHEALTHY for a checkpoint beyond the stream: answer with that fault (or, if it was mended
+        # meanwhile, heal and go on) rather than with the state it caused.
+        beyond = current.state is SupervisorState.UNHEALTHY and current.state_detail.startswith(
+            CHECKPOINT_BEYOND_LATEST)
+        if not beyond:
+            self._check_backfillable(current)
 
         # 1. Latest offsets from the stream, outside any lock (a broker call must not hold the row lock).
         log.info("capturing latest offsets supervisor_id=%s stream=%s partitions=%d", supervisor_id,
@@ -443,6 +501,12 @@ class SupervisorService:
             raise Unavailable("LATEST_OFFSETS_UNAVAILABLE",
                               f"skipping reset: the stream returned no latest offset for partitions {missing}",
                               {**unavailable, "cause": "MISSING_PARTITIONS"})
+        # A checkpoint beyond the stream (topic recreated or truncated) means the skipped range is not
+        # [checkpoint, latest) of this stream at all: refuse rather than guess, and say why.
+        faults = checkpoint_faults(current.partitions, checkpoints_before, marks.latest)
+        self._report_faults(current, faults, actor)
+        if faults:
+            raise checkpoint_beyond_latest_error(supervisor_id, faults)
 
         # 2. One transaction under the row lock: checkpoints, backfill, move, fence, audit. A commit that
         # landed since step 1 is seen here (no reset race); in-flight tasks are fenced by the new
@@ -556,8 +620,7 @@ class SupervisorService:
         segment_id = tx.insert_segment(Segment(supervisor.id, task_id, generation, tuple(ranges), location,
                                                record_count, self.clock()))
         checkpoints.update(new)
-        if supervisor.spec.is_bounded and all(
-                checkpoints.get(r.partition) == r.end for r in supervisor.spec.bounded_ranges):
+        if supervisor.spec.is_complete(checkpoints):
             after = supervisor.changed(self.clock(), state=SupervisorState.COMPLETED, state_detail="")
             tx.update_supervisor(after)
             self._audit(tx, supervisor, after, "COMPLETE", "system")

@@ -9,10 +9,12 @@ from typing import Callable, Sequence
 
 from streamvisor.app.results import ranges_text
 from streamvisor.app.supervisors import SupervisorService, utcnow
-from streamvisor.domain.errors import Conflict, FailedPrecondition, FieldViolation, InvalidArgument, NotFound, Violations
+from streamvisor.domain.errors import (
+    Conflict, DomainError, FailedPrecondition, FieldViolation, InvalidArgument, NotFound, Violations,
+)
 from streamvisor.domain.model import OffsetRange, StreamType, Supervisor, SupervisorState
 from streamvisor.domain.ports import MetadataStore, TaskTransaction
-from streamvisor.domain.offsets import range_shape_violations
+from streamvisor.domain.offsets import CHECKPOINT_BEYOND_LATEST, range_shape_violations
 from streamvisor.domain.tasks import (
     DEFAULT_LEASE_SECONDS, MAX_LEASE_SECONDS, TaskRecord, TaskState, plan_lease, stop_reason,
 )
@@ -187,9 +189,17 @@ class TaskService:
     def fail(self, task_id: str, worker_id: str, reason: str = "") -> None:
         if len(reason) > 1024:
             raise InvalidArgument([FieldViolation("reason", "must be at most 1024 characters")])
-        self._release(task_id, worker_id, "fail", reason)
+        task = self._release(task_id, worker_id, "fail", reason)
+        if task is not None and reason.startswith(CHECKPOINT_BEYOND_LATEST):
+            # The worker found its start beyond the stream. Trust the stream, not the worker: check it,
+            # and if so the supervisor turns UNHEALTHY and its tasks are not offered again (no loop).
+            try:
+                self.supervisors.check_checkpoints(task.supervisor_id, actor=f"worker:{worker_id}")
+            except DomainError as e:
+                log.warning("checkpoint check after a failed task did not run supervisor_id=%s reason=%s",
+                            task.supervisor_id, e.reason)
 
-    def _release(self, task_id: str, worker_id: str, how: str, reason: str) -> None:
+    def _release(self, task_id: str, worker_id: str, how: str, reason: str) -> TaskRecord | None:
         """Ends the lease: DONE when a bounded task read everything, else PENDING (offered again from the
         checkpoints)."""
         v = Violations()
@@ -200,7 +210,7 @@ class TaskService:
         with self.store.transaction() as tx:
             task = self._require_task(tx, task_id)
             if how == "complete" and task.state is TaskState.DONE:
-                return  # the scheduler finished it first (checked under the row lock: no race)
+                return None  # the scheduler finished it first (checked under the row lock: no race)
             task = self._held_task(tx, task_id, worker_id, task)
             checkpoints = tx.get_checkpoints(task.supervisor_id)
             finished = task.end_offsets is not None and all(
@@ -211,6 +221,7 @@ class TaskService:
         log.info("task released task_id=%s supervisor_id=%s worker_id=%s how=%s state=%s checkpoints=%s reason=%s",
                  task_id, task.supervisor_id, worker_id, how, state.value,
                  _offsets_text({p: checkpoints.get(p) for p in task.start_offsets}), reason or "-")
+        return task
 
 
 def _offsets_text(offsets) -> str:

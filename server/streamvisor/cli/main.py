@@ -299,12 +299,17 @@ def offsets(ctx, supervisor_id: str) -> None:
     with _client(ctx) as client:
         r = _run(ctx, lambda: client.get_offsets(supervisor_id))
     rows = [[p.partition, _fmt(_opt(p, "checkpoint")), p.earliest, p.latest, p.lag,
-             f"[{p.bounded_range.start_offset},{p.bounded_range.end_offset})" if p.HasField("bounded_range") else "-"]
+             f"[{p.bounded_range.start_offset},{p.bounded_range.end_offset})" if p.HasField("bounded_range") else "-",
+             "CHECKPOINT_BEYOND_LATEST" if p.checkpoint_beyond_latest else "-"]
             for p in r.partitions]
     summary = f"total lag: {r.total_lag}"
     if r.bounded_total:
         summary += f"  bounded progress: {r.bounded_done}/{r.bounded_total} ({100 * r.bounded_done // r.bounded_total}%)"
-    _emit(ctx, r, (["PARTITION", "CHECKPOINT", "EARLIEST", "LATEST", "LAG", "BOUND"], rows), summary)
+    beyond = [str(p.partition) for p in r.partitions if p.checkpoint_beyond_latest]
+    if beyond:
+        summary += (f"\nFAULT: the checkpoint of partition(s) {','.join(beyond)} is beyond the stream's latest offset "
+                    "(topic recreated or truncated); see docs/api.md, 'Checkpoint beyond the stream'")
+    _emit(ctx, r, (["PARTITION", "CHECKPOINT", "EARLIEST", "LATEST", "LAG", "BOUND", "FAULT"], rows), summary)
 
 
 def _changes_table(changes) -> tuple[list[str], list[list]]:

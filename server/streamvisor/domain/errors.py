@@ -49,6 +49,11 @@ class InvalidArgument(DomainError):
         self.violations = list(violations)
 
 
+class OutOfRange(InvalidArgument):
+    """Past the valid range in a way that waiting can fix, e.g. an offset the stream does not hold yet
+    (gRPC OUT_OF_RANGE, AIP-193). It names its fields like InvalidArgument does."""
+
+
 class FailedPrecondition(DomainError):
     pass
 

@@ -110,6 +110,11 @@ class SupervisorSpec:
     def bound_of(self, partition: int) -> OffsetRange | None:
         return self._bounds.get(partition)
 
+    def is_complete(self, checkpoints: Mapping[int, int]) -> bool:
+        """A bounded spec is complete when every range's checkpoint is at its end - at once, for ranges
+        that are all empty, so such a supervisor is COMPLETED instead of RUNNING forever with nothing to do."""
+        return self.is_bounded and all(checkpoints.get(r.partition) == r.end for r in self.bounded_ranges)
+
     def uses_concurrent_locks(self) -> bool:
         """True if the context lets a backfill write beside the live supervisor.
 

@@ -8,7 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Mapping
 
-from streamvisor.domain.errors import Conflict, FailedPrecondition, InvalidArgument, FieldViolation, Violations
+from streamvisor.domain.errors import (
+    Conflict, FailedPrecondition, FieldViolation, InvalidArgument, OutOfRange, Violations,
+)
 from streamvisor.domain.model import OffsetRange, Supervisor
 
 
@@ -27,6 +29,8 @@ class PartitionView:
     latest: int
     lag: int
     bound: OffsetRange | None
+    # The checkpoint is past what the stream holds: the topic was recreated or truncated. A fault, not lag.
+    beyond_latest: bool = False
 
 
 @dataclass(frozen=True)
@@ -35,6 +39,55 @@ class OffsetsView:
     total_lag: int
     bounded_done: int
     bounded_total: int
+
+    @property
+    def faults(self) -> list["CheckpointFault"]:
+        return [CheckpointFault(r.partition, r.checkpoint, r.latest) for r in self.partitions
+                if r.beyond_latest and r.checkpoint is not None]
+
+
+@dataclass(frozen=True, order=True)
+class CheckpointFault:
+    """A partition whose checkpoint is beyond the stream's latest offset.
+
+    A checkpoint is the next offset after records that were published, so a stream that still holds them
+    has latest >= checkpoint - provided the checkpoint was read *before* latest (a commit landing between
+    the two reads could otherwise pass a latest read earlier). Anything else means the stream under the
+    supervisor is not the one it ingested: deleted and recreated, or truncated. Reading on from the
+    checkpoint would silently skip the new records below it; calling it lag 0 would hide that.
+    """
+
+    partition: int
+    checkpoint: int
+    latest: int
+
+
+def checkpoint_faults(partitions, checkpoints: Mapping[int, int], latest: Mapping[int, int]) -> list[CheckpointFault]:
+    """The partitions whose checkpoint (read before `latest`) is beyond `latest`."""
+    return [CheckpointFault(p, checkpoints[p], latest[p]) for p in partitions
+            if p in checkpoints and p in latest and checkpoints[p] > latest[p]]
+
+
+CHECKPOINT_BEYOND_LATEST = "CHECKPOINT_BEYOND_LATEST"
+
+
+def fault_detail(faults: list[CheckpointFault], limit: int = 5) -> str:
+    """The UNHEALTHY state_detail: the reason first (machines match on it), then the partitions."""
+    shown = ", ".join(f"partition {f.partition} checkpoint {f.checkpoint} > latest {f.latest}"
+                      for f in sorted(faults)[:limit])
+    more = f" and {len(faults) - limit} more" if len(faults) > limit else ""
+    return f"{CHECKPOINT_BEYOND_LATEST}: {shown}{more}"
+
+
+def checkpoint_beyond_latest_error(supervisor_id: str, faults: list[CheckpointFault]) -> FailedPrecondition:
+    first = min(faults)
+    return FailedPrecondition(
+        CHECKPOINT_BEYOND_LATEST,
+        f"supervisor {supervisor_id!r}: {fault_detail(faults)[len(CHECKPOINT_BEYOND_LATEST) + 2:]}; the stream "
+        "was recreated or truncated under it. Nothing was changed: reset the named partitions with "
+        "ResetOffsets (or ResetSupervisor) once you have decided where to read from",
+        {"supervisor_id": supervisor_id, "partitions": ",".join(str(f.partition) for f in sorted(faults)[:100]),
+         "partition": first.partition, "checkpoint": first.checkpoint, "latest": first.latest})
 
 
 def offsets_view(
@@ -47,6 +100,7 @@ def offsets_view(
     done = total = 0
     for p in supervisor.partitions:
         cp = checkpoints.get(p)
+        beyond = cp is not None and cp > latest[p]
         bound = supervisor.spec.bound_of(p)
         if bound is not None:
             position = bound.start if cp is None else cp
@@ -59,7 +113,7 @@ def offsets_view(
             else:
                 position = earliest[p] if supervisor.spec.use_earliest_offset else latest[p]
             lag = max(0, latest[p] - position)
-        rows.append(PartitionView(p, cp, earliest[p], latest[p], lag, bound))
+        rows.append(PartitionView(p, cp, earliest[p], latest[p], lag, bound, beyond))
     return OffsetsView(rows, sum(r.lag for r in rows), done, total)
 
 
@@ -93,6 +147,7 @@ def plan_offset_reset(
     """Move the targeted partitions; reject any target outside what the stream (or the bound) holds."""
     violations = Violations()
     meta: dict[str, object] = {}
+    only_ahead = True  # every bad target is past what the stream holds yet: waiting can fix the request
     for p, offset in sorted(targets.items()):
         low, high = earliest[p], latest[p]
         bound = supervisor.spec.bound_of(p)
@@ -104,8 +159,10 @@ def plan_offset_reset(
                 f"partition {p}: offset {offset} is outside [{low}, {high}]",
             )
             meta = meta or {"partition": p, "offset": offset, "earliest": low, "latest": high}
+            only_ahead = only_ahead and offset > latest[p] and (bound is None or offset <= bound.end)
     if violations.items:
-        raise InvalidArgument(violations.items, reason="OFFSET_OUT_OF_RANGE", metadata=meta)
+        error = OutOfRange if only_ahead else InvalidArgument
+        raise error(violations.items, reason="OFFSET_OUT_OF_RANGE", metadata=meta)
     new = {p: targets[p] for p in sorted(targets)}
     return ResetPlan(dict(new), [OffsetChange(p, checkpoints.get(p), o) for p, o in new.items()])
 
