@@ -1,0 +1,207 @@
+"""In-memory implementations of the ports (domain/ports.py), so the use cases can be unit-tested in
+milliseconds. Integration tests stay on the real parts (SQLite, PostgreSQL, Kafka, RabbitMQ); these fakes
+exist only for tests of application logic, as cosmicpython's FakeUnitOfWork does.
+
+Transactions are serialised by one lock and work on a copy of the state, which replaces the state on a
+normal exit and is dropped on an exception: the same all-or-nothing a database transaction gives.
+"""
+from __future__ import annotations
+
+import copy
+import dataclasses
+import itertools
+import threading
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Iterator, Mapping, Sequence
+
+from streamvisor.domain.errors import AlreadyExists, FailedPrecondition, FieldViolation, InvalidArgument
+from streamvisor.domain.model import StreamType, Supervisor, SupervisorSpec, SupervisorState
+from streamvisor.domain.ports import AuditEvent, Segment, StoredRequest, Watermarks
+from streamvisor.domain.tasks import TaskRecord, TaskState
+
+
+@dataclasses.dataclass
+class _State:
+    supervisors: dict[str, Supervisor] = dataclasses.field(default_factory=dict)
+    checkpoints: dict[str, dict[int, int]] = dataclasses.field(default_factory=dict)
+    audit: list[AuditEvent] = dataclasses.field(default_factory=list)
+    requests: dict[str, StoredRequest] = dataclasses.field(default_factory=dict)
+    segments: list[Segment] = dataclasses.field(default_factory=list)
+    tasks: dict[str, TaskRecord] = dataclasses.field(default_factory=dict)
+    leases: dict[str, tuple[str, datetime]] = dataclasses.field(default_factory=dict)
+
+
+class MemoryTransaction:
+    """Implements domain.ports.TaskTransaction over a _State."""
+
+    def __init__(self, state: _State, ids: Iterator[int]):
+        self.s = state
+        self._ids = ids
+
+    # Supervisors -------------------------------------------------------------------------------
+    def get_supervisor(self, supervisor_id: str, *, lock: bool = False) -> Supervisor | None:
+        return self.s.supervisors.get(supervisor_id)
+
+    def insert_supervisor(self, supervisor: Supervisor) -> None:
+        if supervisor.id in self.s.supervisors:
+            raise AlreadyExists("SUPERVISOR_ALREADY_EXISTS", f"supervisor {supervisor.id!r} already exists",
+                                {"supervisor_id": supervisor.id})
+        self.s.supervisors[supervisor.id] = supervisor
+
+    def update_supervisor(self, supervisor: Supervisor) -> None:
+        self.s.supervisors[supervisor.id] = supervisor
+
+    def list_supervisors(self, after_id, limit, states, stream_types) -> list[Supervisor]:
+        rows = [s for i, s in sorted(self.s.supervisors.items()) if after_id is None or i > after_id]
+        rows = [s for s in rows if (not states or s.state in states)
+                and (not stream_types or s.spec.stream_type in stream_types)]
+        return rows[:limit]
+
+    def list_backfills(self, supervisor_id: str) -> list[Supervisor]:
+        return sorted((s for s in self.s.supervisors.values() if s.backfill_of == supervisor_id),
+                      key=lambda s: (s.create_time, s.id))
+
+    # Checkpoints ---------------------------------------------------------------------------------
+    def get_checkpoints(self, supervisor_id: str) -> dict[int, int]:
+        return dict(self.s.checkpoints.get(supervisor_id, {}))
+
+    def set_checkpoints(self, supervisor_id: str, checkpoints: Mapping[int, int | None]) -> None:
+        stored = self.s.checkpoints.setdefault(supervisor_id, {})
+        for partition, offset in checkpoints.items():
+            if offset is None:
+                stored.pop(partition, None)
+            else:
+                stored[partition] = offset
+
+    # Audit, idempotency, segments ----------------------------------------------------------------
+    def add_audit_event(self, event: AuditEvent) -> None:
+        self.s.audit.append(dataclasses.replace(event, id=next(self._ids)))
+
+    def list_audit_events(self, supervisor_id: str, before_id: int | None, limit: int) -> list[AuditEvent]:
+        rows = [e for e in reversed(self.s.audit) if e.supervisor_id == supervisor_id
+                and (before_id is None or e.id < before_id)]
+        return rows[:limit]
+
+    def get_request(self, request_id: str) -> StoredRequest | None:
+        return self.s.requests.get(request_id)
+
+    def save_request(self, request: StoredRequest, now: datetime) -> None:
+        if request.request_id in self.s.requests:
+            raise InvalidArgument([FieldViolation("request_id", "was already used for a different request")],
+                                  reason="REQUEST_ID_REUSED", metadata={"request_id": request.request_id})
+        self.s.requests[request.request_id] = request
+
+    def insert_segment(self, segment: Segment) -> int:
+        segment_id = next(self._ids)
+        self.s.segments.append(dataclasses.replace(segment, id=segment_id))
+        return segment_id
+
+    def list_segments(self, supervisor_ids: Sequence[str]) -> list[Segment]:
+        return [s for s in self.s.segments if s.supervisor_id in supervisor_ids]
+
+    def find_segment(self, supervisor_id: str, location: str) -> Segment | None:
+        return next((s for s in self.s.segments if s.supervisor_id == supervisor_id and s.location == location),
+                    None)
+
+    # Tasks and leases ----------------------------------------------------------------------------
+    def ensure_task(self, task: TaskRecord) -> bool:
+        if any((t.supervisor_id, t.generation, t.task_group) == (task.supervisor_id, task.generation, task.task_group)
+               for t in self.s.tasks.values()):
+            return False
+        self.s.tasks[task.id] = task
+        return True
+
+    def get_task(self, task_id: str, *, lock: bool = False) -> TaskRecord | None:
+        return self.s.tasks.get(task_id)
+
+    def list_tasks(self, supervisor_id: str | None = None,
+                   states: frozenset[TaskState] = frozenset()) -> list[TaskRecord]:
+        rows = [t for t in self.s.tasks.values() if (supervisor_id is None or t.supervisor_id == supervisor_id)
+                and (not states or t.state in states)]
+        return sorted(rows, key=lambda t: (t.supervisor_id, t.generation, t.task_group))
+
+    def update_task(self, task: TaskRecord) -> None:
+        self.s.tasks[task.id] = task
+
+    def leasable_tasks(self, now: datetime, stream_types: frozenset[StreamType], limit: int) -> list[TaskRecord]:
+        def leasable(t: TaskRecord) -> bool:
+            owner = self.s.supervisors.get(t.supervisor_id)
+            return (owner is not None and owner.state is SupervisorState.RUNNING and owner.generation == t.generation
+                    and (not stream_types or owner.spec.stream_type in stream_types)
+                    and (t.state is TaskState.PENDING
+                         or (t.state is TaskState.LEASED and t.lease_expires_at is not None
+                             and t.lease_expires_at <= now)))
+        return sorted(filter(leasable, self.s.tasks.values()), key=lambda t: (t.update_time, t.id))[:limit]
+
+    def hold_lease(self, name: str, holder: str, now: datetime, expires_at: datetime) -> bool:
+        current = self.s.leases.get(name)
+        if current is None or current[0] == holder or current[1] <= now:
+            self.s.leases[name] = (holder, expires_at)
+            return True
+        return False
+
+    def lease_holder(self, name: str) -> tuple[str, datetime] | None:
+        return self.s.leases.get(name)
+
+
+class MemoryMetadataStore:
+    """Implements domain.ports.MetadataStore in memory."""
+
+    def __init__(self) -> None:
+        self._state = _State()
+        self._lock = threading.RLock()
+        self._ids = itertools.count(1)
+
+    @contextmanager
+    def transaction(self) -> Iterator[MemoryTransaction]:
+        with self._lock:
+            working = copy.deepcopy(self._state)
+            yield MemoryTransaction(working, self._ids)
+            self._state = working  # reached only without an exception: all or nothing
+
+    @contextmanager
+    def read(self) -> Iterator[MemoryTransaction]:
+        with self._lock:
+            # A copy, so that a read can never persist anything, as with the SQL store.
+            yield MemoryTransaction(copy.deepcopy(self._state), self._ids)
+
+
+class FakeStream:
+    """A StreamAdapter over offsets a test sets: partitions, earliest, latest, and per-time answers."""
+
+    def __init__(self, partitions: int = 3, latest: int = 100) -> None:
+        self.exists = True
+        self.earliest = {p: 0 for p in range(partitions)}
+        self.latest = {p: latest for p in range(partitions)}
+        self.calls = 0
+
+    def _check(self, stream: str) -> None:
+        self.calls += 1
+        if not self.exists:
+            raise FailedPrecondition("STREAM_NOT_FOUND", f"topic {stream!r} does not exist", {"stream": stream})
+
+    def partitions(self, stream: str) -> list[int]:
+        self._check(stream)
+        return sorted(self.latest)
+
+    def watermarks(self, stream: str, partitions) -> Watermarks[int, int]:
+        self._check(stream)
+        return Watermarks({p: self.earliest[p] for p in partitions}, {p: self.latest[p] for p in partitions})
+
+    def offsets_for_times(self, stream: str, timestamps_ms: Mapping[int, int]) -> dict[int, int]:
+        self._check(stream)
+        return {p: self.latest[p] for p in timestamps_ms}
+
+    def close(self) -> None:
+        pass
+
+
+class FakeStreams:
+    """StreamAdapters handing out one FakeStream for every spec."""
+
+    def __init__(self, stream: FakeStream) -> None:
+        self.stream = stream
+
+    def for_spec(self, spec: SupervisorSpec) -> FakeStream:
+        return self.stream

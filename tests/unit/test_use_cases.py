@@ -1,0 +1,151 @@
+"""The use cases over in-memory ports (tests/memory.py): the application's logic in milliseconds, without
+a database or a broker. What they cannot show - locks, SQL, real offsets - the integration tests do."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from memory import FakeStream, FakeStreams, MemoryMetadataStore  # tests/memory.py (tests/ is on the path)
+from streamvisor.app.scheduler import Scheduler
+from streamvisor.app.supervisors import ResetTarget, SupervisorService
+from streamvisor.app.tasks import TaskService
+from streamvisor.domain.errors import Conflict, FailedPrecondition, NotFound
+from streamvisor.domain.model import OffsetRange, StreamType, SupervisorSpec, SupervisorState
+
+T0 = datetime(2026, 12, 1, tzinfo=timezone.utc)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = T0
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def stream() -> FakeStream:
+    return FakeStream(partitions=2, latest=100)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def app(stream, clock):
+    store = MemoryMetadataStore()
+    service = SupervisorService(store, FakeStreams(stream), clock=clock, new_suffix=lambda: "x1")
+    tasks = TaskService(store, service, clock=clock)
+    scheduler = Scheduler(store, FakeStreams(stream), service, clock=clock)
+    return service, tasks, scheduler
+
+
+def spec(**fields) -> SupervisorSpec:
+    values = {"stream_type": StreamType.KAFKA, "stream": "clicks", "consumer_properties": {"bootstrap.servers": "b"},
+              "task_count": 1, "context": {"useConcurrentLocks": "true"}}
+    values.update(fields)
+    return SupervisorSpec(**values)
+
+
+def commit(service: SupervisorService, supervisor_id: str, partition: int, start: int, end: int) -> int:
+    generation = service.get(supervisor_id).generation
+    return service.commit_checkpoint(supervisor_id, "task", generation, [OffsetRange(partition, start, end)],
+                                     f"mem://{supervisor_id}/{partition}/{start}", end - start,
+                                     task_starts={partition: start})
+
+
+def test_reset_to_latest_and_backfill_plans_moves_fences_and_audits_in_one_step(app, stream):
+    service, _, _ = app
+    service.create("main", spec())
+    commit(service, "main", 0, 0, 40)
+    commit(service, "main", 1, 0, 90)
+    result = service.reset_to_latest_and_backfill("main", request_id="r1")
+    assert result.backfill_supervisor_id == "main_backfill_x1"
+    assert result.backfill_ranges == [OffsetRange(0, 40, 100), OffsetRange(1, 90, 100)]
+    assert service.get("main").generation == 2
+    backfill = service.get("main_backfill_x1")
+    assert backfill.backfill_of == "main" and backfill.spec.bounded_ranges == tuple(result.backfill_ranges)
+    # The retry acts once: same answer, no second backfill, no second generation bump.
+    again = service.reset_to_latest_and_backfill("main", request_id="r1")
+    assert again.backfill_supervisor_id == "main_backfill_x1" and service.get("main").generation == 2
+    actions = [e.action for e in service.history("main", 50, "")[0]]
+    assert actions.count("RESET_TO_LATEST_AND_BACKFILL") == 1
+
+
+def test_a_fenced_commit_is_rejected_and_changes_nothing(app):
+    service, _, _ = app
+    service.create("main", spec())
+    commit(service, "main", 0, 0, 10)
+    service.reset("main")
+    with pytest.raises(Conflict) as info:
+        service.commit_checkpoint("main", "task", 1, [OffsetRange(0, 10, 20)], "mem://late", 10)
+    assert info.value.reason == "GENERATION_MISMATCH"
+
+
+def test_a_checkpoint_beyond_the_stream_is_a_fault_until_it_is_reset(app, stream):
+    service, _, scheduler = app
+    service.create("main", spec())
+    commit(service, "main", 0, 0, 40)
+    stream.latest = {0: 3, 1: 100}  # the topic was recreated
+    _, view, _ = service.get_offsets("main")
+    assert [(r.partition, r.beyond_latest, r.lag) for r in view.partitions] == [(0, True, 0), (1, False, 0)]
+    assert service.get("main").state is SupervisorState.UNHEALTHY
+    with pytest.raises(FailedPrecondition) as info:
+        service.reset_to_latest_and_backfill("main")
+    assert info.value.reason == "CHECKPOINT_BEYOND_LATEST" and service.get("main").generation == 1
+    assert scheduler.run_once() and service.get("main").state is SupervisorState.UNHEALTHY
+    service.reset_offsets("main", [ResetTarget(0, offset=0)])
+    assert scheduler.run_once()
+    assert (service.get("main").state, service.get("main").state_detail) == (SupervisorState.RUNNING, "")
+
+
+def test_the_stream_growing_past_the_checkpoint_heals_it_too(app, stream):
+    service, _, scheduler = app
+    service.create("main", spec())
+    commit(service, "main", 0, 0, 40)
+    stream.latest = {0: 3, 1: 100}
+    service.get_offsets("main")
+    stream.latest = {0: 41, 1: 100}
+    assert scheduler.run_once() and service.get("main").state is SupervisorState.RUNNING
+
+
+def test_the_scheduler_leases_no_task_of_an_unhealthy_supervisor(app, stream):
+    service, tasks, scheduler = app
+    service.create("main", spec())
+    assert scheduler.run_once()
+    commit(service, "main", 0, 100, 100)  # a no-op range: checkpoints are already resolved
+    stream.latest = {0: 3, 1: 100}
+    service.get_offsets("main")
+    assert scheduler.run_once()
+    assert tasks.acquire("w1") is None
+
+
+def test_a_bounded_supervisor_of_empty_ranges_is_completed_at_creation(app):
+    service, _, _ = app
+    s = service.create("empty", spec(bounded_ranges=(OffsetRange(0, 7, 7),)))
+    assert s.state is SupervisorState.COMPLETED and service.get("empty").state is SupervisorState.COMPLETED
+
+
+def test_lease_expiry_returns_the_task_to_the_pool(app, clock):
+    service, tasks, scheduler = app
+    service.create("main", spec())
+    assert scheduler.run_once()
+    leased = tasks.acquire("w1", lease_seconds=5)
+    assert leased is not None
+    assert tasks.acquire("w2", lease_seconds=5) is None
+    clock.now += timedelta(seconds=6)
+    assert tasks.acquire("w2", lease_seconds=5)[0].worker_id == "w2"
+
+
+def test_a_failed_transaction_leaves_nothing_behind(app):
+    service, _, _ = app
+    service.create("main", spec())
+    with pytest.raises(NotFound):
+        with service.store.transaction() as tx:
+            tx.set_checkpoints("main", {0: 99})
+            service._require(tx, "nope")
+    with service.store.read() as tx:
+        assert tx.get_checkpoints("main") == {}
