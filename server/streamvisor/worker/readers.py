@@ -41,7 +41,8 @@ class CheckpointOutOfRange(RuntimeError):
         self.reason = reason
 
     @classmethod
-    def check(cls, stream: str, partition: int, offset: int, earliest: int, latest: int) -> "CheckpointOutOfRange | None":
+    def check(cls, stream: str, partition: int, offset: int, earliest: int,
+              latest: int) -> CheckpointOutOfRange | None:
         """The error for reading `partition` from `offset` when it holds [earliest, latest), or None."""
         if offset > latest:
             return cls(f"CHECKPOINT_BEYOND_LATEST partition={partition} checkpoint={offset} latest={latest} "

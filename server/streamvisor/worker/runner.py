@@ -84,9 +84,10 @@ class Worker:
             TaskRun(self, task, stop).run()
         except CheckpointOutOfRange as e:
             # Expected, not a crash: the reason (its first word a token) goes to the control plane.
+            reason = e.reason[:1024]
             log.warning("task failed task_id=%s supervisor_id=%s worker_id=%s reason=%s", task.id,
-                        task.supervisor_id, self.worker_id, e.reason)
-            self._try(lambda: self.client.fail(task.id, self.worker_id, e.reason[:1024]))
+                        task.supervisor_id, self.worker_id, reason)
+            self._try(lambda: self.client.fail(task.id, self.worker_id, reason))
         except Exception:
             log.exception("task failed task_id=%s supervisor_id=%s worker_id=%s", task.id, task.supervisor_id,
                           self.worker_id)
