@@ -235,10 +235,11 @@ offsets.topic.num.partitions=1
 transaction.state.log.num.partitions=1
 share.coordinator.state.topic.num.partitions=1
 
-# Test behaviour: explicit topics only, no join delay for the first consumer.
-num.partitions=1
-auto.create.topics.enable=false
-delete.topic.enable=true
+# Everything else is Kafka's default, as users run it - topic auto-creation included
+# (auto.create.topics.enable=true, num.partitions=1, delete.topic.enable=true): streamvisor must
+# never create a topic, and on a broker that auto-creates a careless metadata lookup would.
+# tests/test_broker_untouched.py checks that this broker really auto-creates.
+# The one test-only change: no join delay for the first consumer group.
 group.initial.rebalance.delay.ms=0
 
 # Keep a 1000-partition topic cheap. Every partition has an open .log file

@@ -33,7 +33,9 @@ def kafka_bootstrap() -> str:
 
 @pytest.fixture(scope="session")
 def kafka_admin(kafka_bootstrap: str) -> AdminClient:
-    return AdminClient({"bootstrap.servers": kafka_bootstrap})
+    # Never creates a topic by looking it up (an AdminClient otherwise asks for auto-creation, and the
+    # broker, configured as Kafka's defaults, would honour it): tests create their topics explicitly.
+    return AdminClient({"bootstrap.servers": kafka_bootstrap, "allow.auto.create.topics": False})
 
 
 class Topics:
@@ -42,7 +44,9 @@ class Topics:
     def __init__(self, admin: AdminClient, bootstrap: str):
         self.admin, self.bootstrap = admin, bootstrap
         self.created: list[str] = []
-        self.producer = Producer({"bootstrap.servers": bootstrap, "linger.ms": 5})
+        # A producer asks for auto-creation by default too, also in its periodic metadata refresh of every
+        # topic it wrote to: a topic a test deleted would come back.
+        self.producer = Producer({"bootstrap.servers": bootstrap, "linger.ms": 5, "allow.auto.create.topics": False})
 
     def create(self, partitions: int, prefix: str = "t") -> str:
         name = f"{prefix}-{uuid.uuid4().hex[:10]}"
@@ -56,7 +60,7 @@ class Topics:
     def wait_ready(self, name: str, partitions: int, timeout_s: float = 120) -> None:
         """Waits until every partition answers offset requests: a topic is visible in metadata some
         time before its partition leaders serve ListOffsets (NOT_LEADER meanwhile)."""
-        from confluent_kafka import KafkaException, TopicPartition
+        from confluent_kafka import KafkaException, TopicCollection, TopicPartition
         from confluent_kafka.admin import OffsetSpec
 
         deadline = time.monotonic() + timeout_s
@@ -72,7 +76,9 @@ class Topics:
                 last = e
                 time.sleep(0.2)
                 # A long-lived admin client may cache "no leader" for minutes: ask for fresh metadata.
-                self.admin.list_topics(name, timeout=10)
+                # describe_topics, not list_topics(name): that one creates the topic on a broker with
+                # Kafka's default auto.create.topics.enable=true had it been deleted meanwhile.
+                self.admin.describe_topics(TopicCollection([name]), request_timeout=10)[name].exception(timeout=15)
         pytest.fail(f"topic {name} not ready after {timeout_s}s: {last}")
 
     def produce(self, topic: str, per_partition: dict[int, int], value_size: int = 16) -> None:

@@ -113,7 +113,9 @@ class ContinuousProducer(threading.Thread):
     def __init__(self, bootstrap: str, topic: str, rate_per_s: int = 1500):
         super().__init__(daemon=True)
         self.topic, self.rate = topic, rate_per_s
-        self.producer = Producer({"bootstrap.servers": bootstrap, "linger.ms": 10, "enable.idempotence": True})
+        # No auto-creation: the broker has Kafka's defaults, and the topic is deleted after the test.
+        self.producer = Producer({"bootstrap.servers": bootstrap, "linger.ms": 10, "enable.idempotence": True,
+                                  "allow.auto.create.topics": False})
         self.sent = [0] * PARTITIONS
         self.failed: list[str] = []
         self.halt = threading.Event()

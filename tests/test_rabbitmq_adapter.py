@@ -23,7 +23,8 @@ from streamvisor.domain.errors import FailedPrecondition, Unavailable
 from streamvisor.streams.rabbitmq import RECYCLE_AFTER_SUBSCRIPTIONS, RabbitMQStreamAdapter
 from streamvisor.v1 import supervisor_pb2 as pb
 from streamvisor.v1 import task_service_pb2 as tasks
-from streamvisor.worker.rabbitmq_reader import OffsetOutOfRange, RabbitMQReader
+from streamvisor.worker.rabbitmq_reader import RabbitMQReader
+from streamvisor.worker.readers import CheckpointOutOfRange
 
 pytestmark = pytest.mark.rabbitmq
 
@@ -173,8 +174,10 @@ def test_earliest_follows_retention_and_a_start_below_it_is_refused(adapter, rab
     records = read_all(rabbitmq_url, stream, earliest, total)
     assert records[0].offset == earliest  # the first retained message is exactly `earliest`
     assert [r.value for r in records] == values(earliest, total - earliest)
-    with pytest.raises(OffsetOutOfRange):  # what retention deleted is reported, never skipped
+    with pytest.raises(CheckpointOutOfRange) as refused:  # what retention deleted is reported, never skipped
         read_all(rabbitmq_url, stream, earliest - 1, total)
+    assert refused.value.reason.startswith(
+        f"CHECKPOINT_BELOW_EARLIEST partition=0 checkpoint={earliest - 1} earliest={earliest} ")
 
 
 # Timestamps -----------------------------------------------------------------------------------------------

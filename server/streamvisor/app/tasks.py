@@ -218,9 +218,12 @@ class TaskService:
             state = TaskState.DONE if finished else TaskState.PENDING
             tx.update_task(dataclasses.replace(task, state=state, worker_id=None, lease_expires_at=None,
                                                update_time=now))
-        log.info("task released task_id=%s supervisor_id=%s worker_id=%s how=%s state=%s checkpoints=%s reason=%s",
-                 task_id, task.supervisor_id, worker_id, how, state.value,
-                 _offsets_text({p: checkpoints.get(p) for p in task.start_offsets}), reason or "-")
+        # The task row keeps no reason: a failure's reason (e.g. "CHECKPOINT_BEYOND_LATEST partition=0 ...")
+        # lives in this line, at WARNING so that it is seen.
+        log.log(logging.WARNING if how == "fail" else logging.INFO,
+                "task released task_id=%s supervisor_id=%s worker_id=%s how=%s state=%s checkpoints=%s reason=%s",
+                task_id, task.supervisor_id, worker_id, how, state.value,
+                _offsets_text({p: checkpoints.get(p) for p in task.start_offsets}), reason or "-")
         return task
 
 

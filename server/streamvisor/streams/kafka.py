@@ -7,7 +7,7 @@ from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Mapping, Sequence
 
-from confluent_kafka import IsolationLevel, KafkaError, KafkaException, TopicPartition
+from confluent_kafka import IsolationLevel, KafkaError, KafkaException, TopicCollection, TopicPartition
 from confluent_kafka.admin import AdminClient, OffsetSpec
 
 from streamvisor.domain.errors import FailedPrecondition, Unavailable
@@ -39,6 +39,13 @@ def admin_config(consumer_properties: Mapping[str, str], timeout_s: float) -> di
     # An admin client does not fast-refresh leaderless partitions the way consumers do, so a topic seen
     # before its leaders were elected could stay "leaderless" in the cache for the default 5 minutes.
     config.setdefault("topic.metadata.refresh.interval.ms", "10000")
+    # streamvisor never creates a topic. On a broker with Kafka's default auto.create.topics.enable=true,
+    # any metadata request naming a topic with auto-creation allowed creates it - and an AdminClient
+    # allows it by default (it is a producer-type handle). Measured on librdkafka 2.16: list_topics(topic)
+    # creates the topic, and so does the periodic refresh (the interval above) of every topic it ever
+    # looked up, which brought deleted topics back within 10 s with nobody calling. The adapter itself
+    # uses describe_topics, which never asks for creation; this setting covers whatever else asks.
+    config["allow.auto.create.topics"] = "false"
     config["logger"] = logging.getLogger("streamvisor.librdkafka")
     return config
 
@@ -73,16 +80,21 @@ class KafkaStreamAdapter:
             {"stream": stream, "bootstrap_servers": self.bootstrap_servers})
 
     def partitions(self, stream: str) -> list[int]:
+        # DescribeTopics: one metadata request for this topic only, sent with auto-creation off whatever
+        # the client's settings (list_topics(topic) would create a missing topic on a default broker),
+        # and it refreshes the client's metadata cache, so it also serves the stale-leader refresh below.
         try:
-            metadata = self._admin.list_topics(topic=stream, timeout=self.timeout_s)
+            future = self._admin.describe_topics(TopicCollection([stream]),
+                                                 request_timeout=self.timeout_s)[stream]
+            description = future.result(timeout=self.timeout_s + 1)
+        except FutureTimeout:
+            raise self._unreachable("describe_topics timed out") from None
         except KafkaException as e:
-            raise self._unreachable(e.args[0] if e.args else e) from None
-        topic = metadata.topics.get(stream)
-        if topic is None or (topic.error is not None and topic.error.code() in _MISSING_TOPIC_CODES):
-            raise self._missing(stream)
-        if topic.error is not None:
-            raise self._unreachable(topic.error)
-        return sorted(topic.partitions)
+            error = e.args[0] if e.args else None
+            if isinstance(error, KafkaError) and error.code() in _MISSING_TOPIC_CODES:
+                raise self._missing(stream) from None
+            raise self._unreachable(error or e) from None
+        return sorted(p.id for p in description.partitions)
 
     def _list_offsets(self, stream: str, specs: dict[int, OffsetSpec]) -> dict[int, Future]:
         request = {TopicPartition(stream, p): spec for p, spec in specs.items()}
@@ -118,7 +130,9 @@ class KafkaStreamAdapter:
             return self._results(stream, self._list_offsets(stream, specs))
         except _StaleLeaders as first:
             log.info("refreshing stale partition leaders stream=%s error=%s", stream, first)
-            self.partitions(stream)  # a metadata request for the topic updates the cache
+            # A metadata request for the topic updates the cache (and tells a deleted topic from a stale
+            # leader: list_offsets says _NOENT "no leaders found" for both).
+            self.partitions(stream)
             try:
                 return self._results(stream, self._list_offsets(stream, specs))
             except _StaleLeaders as again:

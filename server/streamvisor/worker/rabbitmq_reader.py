@@ -24,7 +24,7 @@ from rstream import constants
 from streamvisor.domain.model import RABBITMQ_SUPER_STREAM, RABBITMQ_URL
 from streamvisor.streams.rabbitmq import Endpoint, EventLoopThread, RabbitMQStreams, StreamConnection, _quietly
 from streamvisor.v1 import task_service_pb2 as tasks
-from streamvisor.worker.readers import Record
+from streamvisor.worker.readers import CheckpointOutOfRange, Record
 
 log = logging.getLogger("streamvisor.worker.rabbitmq")
 
@@ -85,12 +85,13 @@ class RabbitMQReader:
         for partition, offset in sorted(start.items()):
             name = names[partition]
             connection = await self._exit.enter_async_context(self.streams.using(*leaders[name]))
+            # Checked here, because the node would not complain: a subscription at an offset past the end
+            # waits there, and once the recreated stream reaches it, reads on - its first messages skipped.
             earliest, latest = await self.streams.bounds(connection, name)
-            if offset < earliest or offset > latest or (latest == 0 and offset > 0):
-                raise OffsetOutOfRange(
-                    f"partition {partition} ({name!r}): start offset {offset} is outside the stream's messages "
-                    f"[{earliest}, {latest}): retention deleted what the checkpoint points at, or the stream was "
-                    "recreated; reset the supervisor's offsets to go on")
+            out_of_range = CheckpointOutOfRange.check(name, partition, offset, earliest, latest)
+            if out_of_range is not None:
+                log.warning("rabbitmq reader refuses start stream=%s %s", stream, out_of_range.reason)
+                raise out_of_range
             subscription = _Subscription(self.chunks, partition, name)
             (sid,) = await self._exit.enter_async_context(connection.subscriptions(1, [subscription]))
             subscription.sid, subscription.connection = sid, connection

@@ -22,9 +22,35 @@ _CONSUMER_OVERRIDES = {
     "enable.partition.eof": False,
     # Offsets come from the lease; an out-of-range start is an error to report, not a silent jump.
     "auto.offset.reset": "error",
+    # Never create the topic: librdkafka's consumer default is false today, but on a broker with Kafka's
+    # default auto.create.topics.enable=true a true here would bring a deleted topic back, empty.
+    "allow.auto.create.topics": False,
 }
 _CONSUMER_KEYS = ("bootstrap.servers", "security.protocol", "sasl.", "ssl.", "client.id", "socket.",
                   "isolation.level", "fetch.", "max.partition.fetch.bytes", "queued.", "broker.address.")
+
+
+class CheckpointOutOfRange(RuntimeError):
+    """A start offset the stream does not hold. The task must fail with `reason` (FailTask), never skip:
+    above the latest offset the stream was recreated or truncated, and reading on from there would
+    silently skip the new stream's first records; below the earliest, retention deleted them. The reason
+    starts with a token the control plane recognises: CHECKPOINT_BEYOND_LATEST or CHECKPOINT_BELOW_EARLIEST."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+    @classmethod
+    def check(cls, stream: str, partition: int, offset: int, earliest: int,
+              latest: int) -> CheckpointOutOfRange | None:
+        """The error for reading `partition` from `offset` when it holds [earliest, latest), or None."""
+        if offset > latest:
+            return cls(f"CHECKPOINT_BEYOND_LATEST partition={partition} checkpoint={offset} latest={latest} "
+                       f"stream={stream}")
+        if offset < earliest:
+            return cls(f"CHECKPOINT_BELOW_EARLIEST partition={partition} checkpoint={offset} earliest={earliest} "
+                       f"stream={stream}")
+        return None
 
 
 class Record(NamedTuple):
@@ -65,10 +91,26 @@ class KafkaReader:
             if m.error():
                 if m.error().code() == KafkaError._PARTITION_EOF:
                     continue
+                if m.error().code() == KafkaError._AUTO_OFFSET_RESET:
+                    # auto.offset.reset=error: the broker said OFFSET_OUT_OF_RANGE for the offset in `m`.
+                    raise self._out_of_range(m.partition(), m.offset(), m.error())
                 raise RuntimeError(f"consume failed: {m.error()}")
             _, timestamp = m.timestamp()
             records.append(Record(m.partition(), m.offset(), timestamp, m.key(), m.value()))
         return records
+
+    def _out_of_range(self, partition: int, offset: int, error: KafkaError) -> RuntimeError:
+        # Only now (an error, so rare) one more broker round, to tell which side of the stream the offset
+        # is on - the token in the reason depends on it.
+        try:
+            earliest, latest = self.consumer.get_watermark_offsets(TopicPartition(self.stream, partition),
+                                                                   timeout=10, cached=False)
+        except Exception as e:  # noqa: BLE001  (the task fails either way; say what we know)
+            return RuntimeError(f"consume failed: {error}; watermarks unknown: {e}")
+        return (CheckpointOutOfRange.check(self.stream, partition, offset, earliest, latest)
+                # In range by now (records arrived since the fetch): still fail, the lease starts over.
+                or RuntimeError(f"consume failed: {error} (partition {partition} offset {offset}, now in "
+                                f"[{earliest}, {latest}))"))
 
     def positions(self, partitions: list[int]) -> dict[int, int]:
         # Past transaction markers no record is delivered, but the consumer's position moves on.

@@ -19,7 +19,7 @@ from streamvisor.client.tasks import TaskClient
 from streamvisor.v1 import supervisor_pb2 as pb
 from streamvisor.v1 import task_service_pb2 as tasks
 from streamvisor.worker.readers import _CONSUMER_OVERRIDES  # noqa: F401  (moved; still importable from here)
-from streamvisor.worker.readers import TaskReader, open_reader, readable_stream_types
+from streamvisor.worker.readers import CheckpointOutOfRange, TaskReader, open_reader, readable_stream_types
 from streamvisor.worker.sink import FileSink, record_line
 
 log = logging.getLogger("streamvisor.worker")
@@ -82,6 +82,12 @@ class Worker:
     def _run_task(self, task: tasks.Task, stop: threading.Event, slots: threading.BoundedSemaphore) -> None:
         try:
             TaskRun(self, task, stop).run()
+        except CheckpointOutOfRange as e:
+            # Expected, not a crash: the reason (its first word a token) goes to the control plane.
+            reason = e.reason[:1024]
+            log.warning("task failed task_id=%s supervisor_id=%s worker_id=%s reason=%s", task.id,
+                        task.supervisor_id, self.worker_id, reason)
+            self._try(lambda: self.client.fail(task.id, self.worker_id, reason))
         except Exception:
             log.exception("task failed task_id=%s supervisor_id=%s worker_id=%s", task.id, task.supervisor_id,
                           self.worker_id)
