@@ -179,3 +179,28 @@ def test_context_lock_settings_must_be_spelled_as_documented(sv, topics, context
                              grpc.StatusCode.INVALID_ARGUMENT, "INVALID_ARGUMENT")
         assert [f for f, _ in error.field_violations] == [field]
         assert snapshot(client) == before
+
+
+def test_bounded_ranges_covering_more_than_int64_offsets_are_refused(sv, topics):
+    """Two ranges of 2^63-1 offsets were accepted, and GetOffsets then failed INTERNAL (its totals are int64)."""
+    from streamvisor.v1 import supervisor_pb2 as pb
+
+    topic = topics.create(2)
+    huge = [pb.OffsetRange(partition=p, start_offset=0, end_offset=2 ** 63 - 1) for p in (0, 1)]
+    with StreamvisorClient(f"127.0.0.1:{sv.port}", retries=0) as client:
+        error = expect_error(lambda: client.create_supervisor("huge", kafka_spec(topic, bounded_ranges=huge)),
+                             grpc.StatusCode.INVALID_ARGUMENT, "INVALID_ARGUMENT")
+        assert [f for f, _ in error.field_violations] == ["spec.bounded_ranges"]
+        assert snapshot(client) == []
+        client.create_supervisor("one-huge", kafka_spec(topic, bounded_ranges=huge[:1]))
+        assert client.get_offsets("one-huge").bounded_total == 2 ** 63 - 1
+
+
+def test_health_list_answers_every_service(sv):
+    from grpc_health.v1 import health_pb2_grpc
+
+    with grpc.insecure_channel(f"127.0.0.1:{sv.port}") as channel:
+        statuses = health_pb2_grpc.HealthStub(channel).List(health_pb2.HealthListRequest(), timeout=10).statuses
+    assert {name: s.status for name, s in statuses.items()} == {
+        name: health_pb2.HealthCheckResponse.SERVING
+        for name in ("", "streamvisor.v1.SupervisorService", "streamvisor.v1.TaskService")}

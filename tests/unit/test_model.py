@@ -195,3 +195,12 @@ def test_the_worker_deletes_a_segment_only_on_a_verdict():
     assert not _definitely_rejected(e(grpc.StatusCode.UNAUTHENTICATED, "UNAUTHENTICATED"))
     assert not _definitely_rejected(e(grpc.StatusCode.INVALID_ARGUMENT, "INVALID_ARGUMENT",
                                       [("location", "already holds another published segment")]))
+
+
+def test_bounded_ranges_may_cover_at_most_int64_offsets_in_total():
+    """GetOffsets sums the range sizes into one int64 (found by tests/test_fuzz.py: INTERNAL before)."""
+    from streamvisor.domain.model import MAX_OFFSET, OffsetRange as R
+
+    assert spec(bounded_ranges=(R(0, 0, MAX_OFFSET),)).validate().items == []
+    problems = spec(bounded_ranges=(R(0, 0, MAX_OFFSET), R(1, 0, 1))).validate().items
+    assert [p.field for p in problems] == ["spec.bounded_ranges"]

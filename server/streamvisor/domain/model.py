@@ -15,6 +15,9 @@ from streamvisor.domain.errors import FailedPrecondition, Violations
 # Supervisor ids: what operators type into grpcurl and URLs; no spaces or slashes.
 MAX_SUPERVISOR_ID_LENGTH = 255
 SUPERVISOR_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+# Offsets are int64 on the wire. GetOffsets reports the sum of a bounded supervisor's range sizes (and of
+# its lags) in one int64, so the ranges of one spec may cover at most this many offsets in total.
+MAX_OFFSET = 2 ** 63 - 1
 # More tasks than this is a typo, not a plan: it would only create idle leases.
 MAX_TASK_COUNT = 1024
 # Kafka's own limit on topic names, and its legal characters.
@@ -195,6 +198,10 @@ class SupervisorSpec:
                 v.add(f"{f}.start_offset", "must be >= 0")
             if r.end < r.start:
                 v.add(f"{f}.end_offset", f"must be >= start_offset ({r.start}), got {r.end}")
+        covered = sum(max(0, r.size) for r in self.bounded_ranges)
+        if covered > MAX_OFFSET:
+            v.add(f"{p}.bounded_ranges", f"the ranges cover {covered} offsets in total; at most {MAX_OFFSET} "
+                                        "(int64) are allowed")
         return v
 
 
