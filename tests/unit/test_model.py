@@ -89,13 +89,32 @@ def test_supervisor_ids(value, ok):
     ({"useConcurrentLocks": "false"}, False),
     ({"useConcurrentLocks": "yes"}, False),
     ({"taskLockType": "APPEND"}, True),
-    ({"taskLockType": "append"}, True),
+    ({"taskLockType": "append"}, False),  # not a lock type: validate() refuses it (see below)
     ({"taskLockType": "REPLACE"}, False),
     ({"taskLockType": "REPLACE", "useConcurrentLocks": "true"}, True),
     ({}, DEFAULT_USE_CONCURRENT_LOCKS),
 ])
 def test_concurrent_locks_accepts_the_seeds_spellings(context, expected):
     assert spec(context=context).uses_concurrent_locks() is expected
+
+
+@pytest.mark.parametrize("context, field", [
+    ({"taskLockType": "append"}, "spec.context.taskLockType"),
+    ({"taskLockType": " APPEND"}, "spec.context.taskLockType"),
+    ({"taskLockType": ""}, "spec.context.taskLockType"),
+    ({"taskLockType": "CONCURRENT"}, "spec.context.taskLockType"),
+    ({"useConcurrentLocks": "yes"}, "spec.context.useConcurrentLocks"),
+    ({"useConcurrentLocks": ""}, "spec.context.useConcurrentLocks"),
+])
+def test_context_lock_settings_are_validated_strictly(context, field):
+    assert [v.field for v in spec(context=context).validate().items] == [field]
+
+
+@pytest.mark.parametrize("context", [
+    {"taskLockType": t} for t in ("APPEND", "REPLACE", "EXCLUSIVE", "SHARED")] + [
+    {"useConcurrentLocks": b} for b in ("true", "false", "TRUE", "False")] + [{}])
+def test_the_documented_context_lock_settings_are_accepted(context):
+    assert spec(context=context).validate().items == []
 
 
 def test_absent_concurrent_locks_falls_back_to_the_named_default(monkeypatch):
@@ -176,3 +195,12 @@ def test_the_worker_deletes_a_segment_only_on_a_verdict():
     assert not _definitely_rejected(e(grpc.StatusCode.UNAUTHENTICATED, "UNAUTHENTICATED"))
     assert not _definitely_rejected(e(grpc.StatusCode.INVALID_ARGUMENT, "INVALID_ARGUMENT",
                                       [("location", "already holds another published segment")]))
+
+
+def test_bounded_ranges_may_cover_at_most_int64_offsets_in_total():
+    """GetOffsets sums the range sizes into one int64 (found by tests/test_fuzz.py: INTERNAL before)."""
+    from streamvisor.domain.model import MAX_OFFSET, OffsetRange as R
+
+    assert spec(bounded_ranges=(R(0, 0, MAX_OFFSET),)).validate().items == []
+    problems = spec(bounded_ranges=(R(0, 0, MAX_OFFSET), R(1, 0, 1))).validate().items
+    assert [p.field for p in problems] == ["spec.bounded_ranges"]

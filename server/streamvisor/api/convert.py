@@ -31,6 +31,26 @@ def timestamp(value: datetime) -> Timestamp:
     return ts
 
 
+# google.protobuf.Timestamp's valid range: 0001-01-01T00:00:00Z to 9999-12-31T23:59:59.999999999Z.
+# Outside it the message still parses (seconds is an int64, nanos an int32), but it names no instant and
+# protobuf's own conversions raise ValueError: check here, so it is a field violation, not INTERNAL.
+MIN_TIMESTAMP_SECONDS = -62_135_596_800
+MAX_TIMESTAMP_SECONDS = 253_402_300_799
+MAX_NANOS = 999_999_999
+
+
+def timestamp_ms_from_pb(value: Timestamp, field: str, violations: Violations) -> int | None:
+    """Milliseconds since the epoch, or None (and a violation) for a Timestamp outside protobuf's valid range."""
+    if not MIN_TIMESTAMP_SECONDS <= value.seconds <= MAX_TIMESTAMP_SECONDS:
+        violations.add(f"{field}.seconds", f"must be between {MIN_TIMESTAMP_SECONDS} and {MAX_TIMESTAMP_SECONDS} "
+                                           f"(years 0001 to 9999), got {value.seconds}")
+        return None
+    if not 0 <= value.nanos <= MAX_NANOS:
+        violations.add(f"{field}.nanos", f"must be between 0 and {MAX_NANOS}, got {value.nanos}")
+        return None
+    return value.seconds * 1000 + value.nanos // 1_000_000
+
+
 def stream_type_from_pb(value: int) -> StreamType | None:
     return _STREAM_TYPES.get(value)
 

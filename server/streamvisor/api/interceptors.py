@@ -6,7 +6,13 @@
 3. authentication and authorization (streamvisor.api.auth): UNAUTHENTICATED or PERMISSION_DENIED before
    the servicer runs, so nothing about supervisors leaks to an unauthenticated caller; the identity is
    bound for the servicer (streamvisor.api.identity.actor_of) and the logs;
-4. the concurrency limit: application calls may use at most `max_workers - reserved_workers` threads
+4. a request body that does not parse: INVALID_ARGUMENT / MALFORMED_REQUEST. grpcio deserializes the
+   body before any handler code runs and answers a parse failure itself with a bare INTERNAL
+   ("Exception deserializing request!"), before authentication. So every handler's deserializer is
+   wrapped (_tolerant) to return a MalformedRequest placeholder instead, and the check happens here,
+   after the caller was authenticated and authorized: garbage without credentials is UNAUTHENTICATED,
+   like any other call;
+5. the concurrency limit: application calls may use at most `max_workers - reserved_workers` threads
    of the server's pool; past that they fail RESOURCE_EXHAUSTED at once instead of queueing, so the
    reserved threads always answer health checks, whatever floods the server.
 """
@@ -26,7 +32,7 @@ from streamvisor.api import identity as ident
 from streamvisor.api.auth import HEALTH_SERVICE, AuthPolicy, service_of
 from streamvisor.api.errors import to_status
 from streamvisor.api.metrics import Metrics
-from streamvisor.domain.errors import DomainError, ResourceExhausted
+from streamvisor.domain.errors import DomainError, InvalidArgument, ResourceExhausted
 
 log = logging.getLogger("streamvisor.rpc")
 
@@ -59,6 +65,49 @@ def _request_id(metadata: dict[str, str], request) -> str:
     return value[:MAX_REQUEST_ID_LENGTH] or uuid.uuid4().hex[:16]
 
 
+class MalformedRequest:
+    """What a request body that does not parse as the method's request type deserializes to.
+
+    Never reaches a servicer: the interceptor's scope aborts with MALFORMED_REQUEST first."""
+
+    __slots__ = ("size", "problem")
+
+    def __init__(self, size: int, problem: str):
+        self.size, self.problem = size, problem
+
+
+def _tolerant(deserializer: Callable | None) -> Callable | None:
+    """`deserializer` that returns a MalformedRequest where it would raise (grpcio would answer INTERNAL)."""
+    if deserializer is None:
+        return None
+
+    def deserialize(raw: bytes):
+        try:
+            return deserializer(raw)
+        except Exception as e:  # DecodeError for protobuf; anything a custom deserializer raises is the same
+            return MalformedRequest(len(raw), str(e) or type(e).__name__)
+
+    return deserialize
+
+
+def malformed_request_error(method: str, request: MalformedRequest) -> InvalidArgument:
+    name = method.lstrip("/")
+    return InvalidArgument(
+        [], reason="MALFORMED_REQUEST",
+        message=f"the request body ({request.size} bytes) is not a valid request message of {name}: "
+                f"{request.problem}", metadata={"method": name})
+
+
+def _checked_stream(requests: Iterator, method: str, context: grpc.ServicerContext) -> Iterator:
+    """A streamed request (e.g. reflection's) fails MALFORMED_REQUEST at the first message that did not parse."""
+    for request in requests:
+        if isinstance(request, MalformedRequest):
+            error = malformed_request_error(method, request)
+            log.info("rpc refused reason=%s method=%s bytes=%d", error.reason, method.lstrip("/"), request.size)
+            context.abort_with_status(to_status(error))
+        yield request
+
+
 def _kind(handler: grpc.RpcMethodHandler) -> str:
     if handler.request_streaming:
         return "bidi_stream" if handler.response_streaming else "client_stream"
@@ -78,10 +127,15 @@ class ServerInterceptor(grpc.ServerInterceptor):
         method = handler_call_details.method
         kind = _kind(handler)
 
+        streamed_requests = handler.request_streaming
+
+        def arguments(request, context):
+            return _checked_stream(request, method, context) if streamed_requests else request
+
         def unary_response(behavior: Callable):
             def run(request, context):
                 with self._scope(method, kind, request, context):
-                    return behavior(request, context)
+                    return behavior(arguments(request, context), context)
             return run
 
         def streaming_response(behavior: Callable):
@@ -90,17 +144,18 @@ class ServerInterceptor(grpc.ServerInterceptor):
                 # thread for the life of the stream; keep it that way (gRPC checks this attribute).
                 def register(request, context, send_response_callback=None):
                     with self._scope(method, kind, request, context):
-                        return behavior(request, context, send_response_callback=send_response_callback)
+                        return behavior(arguments(request, context), context,
+                                        send_response_callback=send_response_callback)
                 register.experimental_non_blocking = True
                 register.experimental_thread_pool = getattr(behavior, "experimental_thread_pool", None)
                 return register
 
             def run(request, context) -> Iterator:
                 with self._scope(method, kind, request, context):
-                    yield from behavior(request, context)
+                    yield from behavior(arguments(request, context), context)
             return run
 
-        common = {"request_deserializer": handler.request_deserializer,
+        common = {"request_deserializer": _tolerant(handler.request_deserializer),
                   "response_serializer": handler.response_serializer}
         if handler.unary_unary:
             return grpc.unary_unary_rpc_method_handler(unary_response(handler.unary_unary), **common)
@@ -127,6 +182,9 @@ class ServerInterceptor(grpc.ServerInterceptor):
             logs.reset_context(log_token)
             log_token = logs.bind_context(request_id=request_id, method=name, actor=identity.actor)
             self._authorize(identity, method, context)
+            if isinstance(request, MalformedRequest):
+                # After authentication: an unauthenticated caller learns nothing, not even that its bytes were bad.
+                self._refuse(malformed_request_error(method, request), context)
             if self.limiter is not None and not self.limiter.exempt(method):
                 holds_slot = self.limiter.try_acquire()
                 if not holds_slot:

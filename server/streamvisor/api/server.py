@@ -35,6 +35,20 @@ SERVICE_NAMES = (
 )
 
 
+class HealthServicer(health.HealthServicer):
+    """grpcio-health-checking's servicer, plus List.
+
+    health.proto gained List after Check and Watch; the package (1.85) registers the method from the proto but
+    its servicer does not implement it, so without this a List call fails UNKNOWN "Method not implemented!"
+    (found by tests/test_fuzz.py). The statuses are the ones Check answers from (the base class's table)."""
+
+    def List(self, request, context):
+        with self._lock:
+            statuses = dict(self._server_status)
+        return health_pb2.HealthListResponse(
+            statuses={name: health_pb2.HealthCheckResponse(status=status) for name, status in statuses.items()})
+
+
 class StreamvisorServer:
     def __init__(self, config: ServerConfig):
         self.config = config
@@ -63,7 +77,7 @@ class StreamvisorServer:
         supervisor_service_pb2_grpc.add_SupervisorServiceServicer_to_server(SupervisorServicer(self.service),
                                                                            self.grpc_server)
         task_service_pb2_grpc.add_TaskServiceServicer_to_server(TaskServicer(self.tasks), self.grpc_server)
-        self.health = health.HealthServicer(experimental_non_blocking=True)
+        self.health = HealthServicer(experimental_non_blocking=True)
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.grpc_server)
         reflection.enable_server_reflection(
             SERVICE_NAMES + (health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME),

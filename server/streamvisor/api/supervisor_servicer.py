@@ -97,16 +97,20 @@ class SupervisorServicer(svc_grpc.SupervisorServiceServicer):
 
     @handle_errors
     def ResetOffsets(self, request, context):
+        v = Violations()  # conversion problems, reported together with the service's own checks
         targets = []
         for i, t in enumerate(request.targets):
-            which = t.WhichOneof("target")
+            which, field = t.WhichOneof("target"), f"targets[{i}]"
+            timestamp_ms = convert.timestamp_ms_from_pb(t.timestamp, f"{field}.timestamp", v) \
+                if which == "timestamp" else None
             targets.append(ResetTarget(
                 partition=t.partition,
                 offset=t.offset if which == "offset" else None,
-                timestamp_ms=t.timestamp.ToMilliseconds() if which == "timestamp" else None,
-                field=f"targets[{i}]"))
+                timestamp_ms=timestamp_ms,
+                field=field,
+                invalid=which == "timestamp" and timestamp_ms is None))
         result = self.service.reset_offsets(request.supervisor_id, targets, request.request_id, request.dry_run,
-                                            _actor(context))
+                                            _actor(context), violations=v)
         return svc.ResetOffsetsResponse(**_reset_fields(result))
 
     @handle_errors

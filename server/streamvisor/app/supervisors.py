@@ -47,6 +47,9 @@ class ResetTarget:
     offset: int | None = None
     timestamp_ms: int | None = None
     field: str = "targets"
+    # Set when the API layer could not convert the target (its violation is already recorded): the
+    # "exactly one of offset and timestamp" rule must not blame it a second time.
+    invalid: bool = False
 
 
 class Observer:
@@ -376,15 +379,17 @@ class SupervisorService:
         return result
 
     def reset_offsets(self, supervisor_id: str, targets: Sequence[ResetTarget], request_id: str = "",
-                      dry_run: bool = False, actor: str = ANONYMOUS) -> ResetResult:
-        v = Violations()
+                      dry_run: bool = False, actor: str = ANONYMOUS,
+                      violations: Violations | None = None) -> ResetResult:
+        """`violations`: what the caller already found converting the request, so one answer names every bad field."""
+        v = violations if violations is not None else Violations()
         validate_supervisor_id(supervisor_id, "supervisor_id", v)
         _validate_request_id(request_id, v)
         if not targets:
             v.add("targets", "must name at least one partition")
         seen: set[int] = set()
         for t in targets:
-            if (t.offset is None) == (t.timestamp_ms is None):
+            if (t.offset is None) == (t.timestamp_ms is None) and not t.invalid:
                 v.add(t.field, "must set exactly one of offset and timestamp")
             if t.offset is not None and t.offset < 0:
                 v.add(f"{t.field}.offset", f"must be >= 0, got {t.offset}")

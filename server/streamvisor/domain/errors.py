@@ -42,7 +42,8 @@ class InvalidArgument(DomainError):
         message: str | None = None,
         metadata: Mapping[str, object] | None = None,
     ):
-        merged = {"fields": ",".join(v.field for v in violations)}
+        # `fields` names the offending fields; a body that did not parse (MALFORMED_REQUEST) has none to name.
+        merged = {"fields": ",".join(v.field for v in violations)} if violations else {}
         merged.update(metadata or {})
         text = message or "; ".join(f"{v.field}: {v.description}" for v in violations)
         super().__init__(reason, text, merged)

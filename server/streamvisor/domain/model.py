@@ -15,6 +15,9 @@ from streamvisor.domain.errors import FailedPrecondition, Violations
 # Supervisor ids: what operators type into grpcurl and URLs; no spaces or slashes.
 MAX_SUPERVISOR_ID_LENGTH = 255
 SUPERVISOR_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+# Offsets are int64 on the wire. GetOffsets reports the sum of a bounded supervisor's range sizes (and of
+# its lags) in one int64, so the ranges of one spec may cover at most this many offsets in total.
+MAX_OFFSET = 2 ** 63 - 1
 # More tasks than this is a typo, not a plan: it would only create idle leases.
 MAX_TASK_COUNT = 1024
 # Kafka's own limit on topic names, and its legal characters.
@@ -32,6 +35,13 @@ DEFAULT_USE_CONCURRENT_LOCKS = False
 CONTEXT_USE_CONCURRENT_LOCKS = "useConcurrentLocks"
 CONTEXT_TASK_LOCK_TYPE = "taskLockType"
 APPEND_LOCK_TYPE = "APPEND"
+# Druid's TaskLockType names, exactly as Druid spells them. Only APPEND lets a backfill write beside the
+# live supervisor; the others are accepted so a spec copied from Druid keeps its meaning (no concurrent
+# appends). Anything else - "append" included - is refused at create/update: a misspelling must not
+# silently decide whether ResetToLatestAndBackfill works months later.
+TASK_LOCK_TYPES = ("APPEND", "REPLACE", "EXCLUSIVE", "SHARED")
+# useConcurrentLocks is a boolean in a string map: "true" or "false", in any case (YAML's True/TRUE).
+BOOLEAN_STRINGS = ("true", "false")
 
 
 class StreamType(enum.Enum):
@@ -118,10 +128,10 @@ class SupervisorSpec:
     def uses_concurrent_locks(self) -> bool:
         """True if the context lets a backfill write beside the live supervisor.
 
-        Accepts useConcurrentLocks "true" (any case) or taskLockType "APPEND"; an absent
-        useConcurrentLocks falls back to DEFAULT_USE_CONCURRENT_LOCKS.
+        useConcurrentLocks "true" (any case) or taskLockType exactly "APPEND" (validate() refuses other
+        spellings); an absent useConcurrentLocks falls back to DEFAULT_USE_CONCURRENT_LOCKS.
         """
-        if self.context.get(CONTEXT_TASK_LOCK_TYPE, "").strip().upper() == APPEND_LOCK_TYPE:
+        if self.context.get(CONTEXT_TASK_LOCK_TYPE) == APPEND_LOCK_TYPE:
             return True
         return parse_bool(self.context.get(CONTEXT_USE_CONCURRENT_LOCKS), DEFAULT_USE_CONCURRENT_LOCKS)
 
@@ -174,6 +184,13 @@ class SupervisorSpec:
         for key in self.context:
             if not key.strip():
                 v.add(f"{p}.context", "keys must not be empty")
+        lock_type = self.context.get(CONTEXT_TASK_LOCK_TYPE)
+        if lock_type is not None and lock_type not in TASK_LOCK_TYPES:
+            v.add(f"{p}.context.{CONTEXT_TASK_LOCK_TYPE}",
+                  f"must be one of {', '.join(TASK_LOCK_TYPES)} (exactly, upper case), got {lock_type!r}")
+        concurrent = self.context.get(CONTEXT_USE_CONCURRENT_LOCKS)
+        if concurrent is not None and concurrent.lower() not in BOOLEAN_STRINGS:
+            v.add(f"{p}.context.{CONTEXT_USE_CONCURRENT_LOCKS}", f"must be \"true\" or \"false\", got {concurrent!r}")
         seen: set[int] = set()
         for i, r in enumerate(self.bounded_ranges):
             f = f"{p}.bounded_ranges[{i}]"
@@ -186,6 +203,10 @@ class SupervisorSpec:
                 v.add(f"{f}.start_offset", "must be >= 0")
             if r.end < r.start:
                 v.add(f"{f}.end_offset", f"must be >= start_offset ({r.start}), got {r.end}")
+        covered = sum(max(0, r.size) for r in self.bounded_ranges)
+        if covered > MAX_OFFSET:
+            v.add(f"{p}.bounded_ranges", f"the ranges cover {covered} offsets in total; at most {MAX_OFFSET} "
+                                        "(int64) are allowed")
         return v
 
 
