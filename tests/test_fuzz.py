@@ -22,6 +22,7 @@ time in about 40 s.
 from __future__ import annotations
 
 import collections
+import os
 
 import grpc
 import pytest
@@ -32,7 +33,7 @@ from grpc_health.v1 import health_pb2
 from grpc_reflection.v1alpha import reflection_pb2
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import select
+from sqlalchemy import create_engine, select, text
 
 from conftest import Topics, start_server
 from helpers import CONCURRENT, kafka_spec, snapshot
@@ -81,13 +82,28 @@ class World:
 WORLD = World()
 
 
-@pytest.fixture(scope="module")
-def fuzz_server(tmp_path_factory, kafka_admin, kafka_bootstrap):
+def _fuzz_database(request, tmp_path_factory) -> str:
+    """A fresh database for the module: SQLite, or a copy of the migrated PostgreSQL template - the
+    production database, whose text type refuses what SQLite's accepts (U+0000)."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path_factory.mktemp('fuzz')}/fuzz.db"
+    template = request.getfixturevalue("pg_template")
+    base = os.environ["STREAMVISOR_TEST_PG_URL"]
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    name = f"sv_fuzz_{os.getpid()}"
+    with admin.connect() as c:
+        c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        c.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+    admin.dispose()
+    return base.rsplit("/", 1)[0] + f"/{name}"
+
+
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def fuzz_server(request, tmp_path_factory, kafka_admin, kafka_bootstrap):
     topics = Topics(kafka_admin, kafka_bootstrap)
     before_topics = set(kafka_admin.list_topics(timeout=10).topics)
     # A short broker timeout: fuzzed consumer properties name brokers that do not exist.
-    server = start_server(f"sqlite:///{tmp_path_factory.mktemp('fuzz')}/fuzz.db", kafka_bootstrap,
-                          broker_timeout_s=1.0)
+    server = start_server(_fuzz_database(request, tmp_path_factory), kafka_bootstrap, broker_timeout_s=1.0)
     try:
         live, small = topics.create(3, "fz"), topics.create(1, "fz")
         topics.produce(live, {0: 30, 1: 20, 2: 5})

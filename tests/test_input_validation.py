@@ -204,3 +204,39 @@ def test_health_list_answers_every_service(sv):
     assert {name: s.status for name, s in statuses.items()} == {
         name: health_pb2.HealthCheckResponse.SERVING
         for name in ("", "streamvisor.v1.SupervisorService", "streamvisor.v1.TaskService")}
+
+
+@pytest.mark.parametrize("database", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def test_a_nul_character_in_any_string_is_invalid_argument_on_both_databases(database, request, kafka_bootstrap,
+                                                                             topics):
+    """PostgreSQL's text cannot hold U+0000 (psycopg raises, which was INTERNAL) and librdkafka's C strings
+    end at it: refused up front, naming the field, whatever the database."""
+    url = request.getfixturevalue("sqlite_url" if database == "sqlite" else "postgres_url")
+    server = start_server(url, kafka_bootstrap)
+    try:
+        with StreamvisorClient(f"127.0.0.1:{server.port}", timeout=30, retries=0) as client:
+            topic = topics.create(1)
+            client.create_supervisor("ok", kafka_spec(topic))
+            before = snapshot(client)
+            cases = [
+                (lambda: client.create_supervisor("nul\x00id", kafka_spec(topic)), "supervisor_id"),
+                (lambda: client.create_supervisor("ctx", kafka_spec(topic, context={"useConcurrentLocks": "true",
+                                                                                    "note": "a\x00b"})),
+                 "spec.context['note']"),
+                (lambda: client.create_supervisor("props", kafka_spec(
+                    topic, consumer_properties={"client.id": "x\x00"})), "spec.consumer_properties['client.id']"),
+                (lambda: client.reset_offsets("ok", [svc.PartitionResetTarget(partition=0, offset=0)],
+                                              request_id="r\x00"), "request_id"),
+            ]
+            for call, field in cases:
+                error = expect_error(call, grpc.StatusCode.INVALID_ARGUMENT, "INVALID_ARGUMENT")
+                assert [f for f, _ in error.field_violations] == [field]
+            assert snapshot(client) == before
+            from streamvisor.client.tasks import TaskClient
+
+            with TaskClient(f"127.0.0.1:{server.port}", timeout=10, retry_for_s=0) as tasks:
+                with pytest.raises(Exception) as info:
+                    tasks.acquire("worker\x00", 10)
+                assert getattr(info.value, "reason", None) == "INVALID_ARGUMENT"
+    finally:
+        server.stop(0)

@@ -32,7 +32,7 @@ from streamvisor.api import identity as ident
 from streamvisor.api.auth import HEALTH_SERVICE, AuthPolicy, service_of
 from streamvisor.api.errors import to_status
 from streamvisor.api.metrics import Metrics
-from streamvisor.domain.errors import DomainError, InvalidArgument, ResourceExhausted
+from streamvisor.domain.errors import DomainError, FieldViolation, InvalidArgument, ResourceExhausted
 
 log = logging.getLogger("streamvisor.rpc")
 
@@ -76,16 +76,52 @@ class MalformedRequest:
         self.size, self.problem = size, problem
 
 
+class InvalidRequest:
+    """A request that parsed but can never be stored or passed on (a U+0000 in a string: PostgreSQL's text
+    cannot hold it, librdkafka's C strings end at it). Like MalformedRequest, refused after authentication."""
+
+    __slots__ = ("error",)
+
+    def __init__(self, error: InvalidArgument):
+        self.error = error
+
+
+def nul_fields(message, prefix: str = "") -> list[str]:
+    """Paths of the string fields (nested, repeated and map entries included) that contain U+0000."""
+    found = []
+    for field, value in message.ListFields():
+        path = f"{prefix}{field.name}"
+        if field.message_type is not None and field.message_type.GetOptions().map_entry:
+            found += [f"{path}[{k!r}]" for k, v in value.items()
+                      if any(isinstance(x, str) and "\x00" in x for x in (k, v))]
+        elif field.message_type is not None:
+            items = value if field.is_repeated else [value]
+            for i, item in enumerate(items):
+                found += nul_fields(item, f"{path}[{i}]." if field.is_repeated else f"{path}.")
+        elif field.type == field.TYPE_STRING:
+            items = value if field.is_repeated else [value]
+            found += [f"{path}[{i}]" if field.is_repeated else path
+                      for i, item in enumerate(items) if "\x00" in item]
+    return found
+
+
 def _tolerant(deserializer: Callable | None) -> Callable | None:
-    """`deserializer` that returns a MalformedRequest where it would raise (grpcio would answer INTERNAL)."""
+    """`deserializer` that returns a MalformedRequest where it would raise (grpcio would answer INTERNAL),
+    and an InvalidRequest for a string holding U+0000."""
     if deserializer is None:
         return None
 
     def deserialize(raw: bytes):
         try:
-            return deserializer(raw)
+            request = deserializer(raw)
         except Exception as e:  # DecodeError for protobuf; anything a custom deserializer raises is the same
             return MalformedRequest(len(raw), str(e) or type(e).__name__)
+        if b"\x00" in raw and hasattr(request, "ListFields"):  # a NUL byte can only come from the bytes on the wire
+            bad = nul_fields(request)
+            if bad:
+                return InvalidRequest(InvalidArgument(
+                    [FieldViolation(path, "must not contain the character U+0000") for path in bad]))
+        return request
 
     return deserialize
 
@@ -101,8 +137,8 @@ def malformed_request_error(method: str, request: MalformedRequest) -> InvalidAr
 def _checked_stream(requests: Iterator, method: str, context: grpc.ServicerContext) -> Iterator:
     """A streamed request (e.g. reflection's) fails MALFORMED_REQUEST at the first message that did not parse."""
     for request in requests:
-        if isinstance(request, MalformedRequest):
-            error = malformed_request_error(method, request)
+        if isinstance(request, (MalformedRequest, InvalidRequest)):
+            error = malformed_request_error(method, request) if isinstance(request, MalformedRequest) else request.error
             log.info("rpc refused reason=%s method=%s bytes=%d", error.reason, method.lstrip("/"), request.size)
             context.abort_with_status(to_status(error))
         yield request
@@ -185,6 +221,8 @@ class ServerInterceptor(grpc.ServerInterceptor):
             if isinstance(request, MalformedRequest):
                 # After authentication: an unauthenticated caller learns nothing, not even that its bytes were bad.
                 self._refuse(malformed_request_error(method, request), context)
+            if isinstance(request, InvalidRequest):
+                self._refuse(request.error, context)
             if self.limiter is not None and not self.limiter.exempt(method):
                 holds_slot = self.limiter.try_acquire()
                 if not holds_slot:
