@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Single-node Apache Kafka (KRaft, combined broker+controller) for tests.
 #
-# Usage: scripts/kafka.sh start | stop [--wipe] | status | env
+# Usage: scripts/kafka.sh start | stop [--wipe] | status | env | libs
+#   (libs: fetch the jars if needed and print their directory; scripts/kafka-cluster.sh uses it)
 #
 #   eval "$(scripts/kafka.sh start)"   # exports KAFKA_BOOTSTRAP=127.0.0.1:<port>
 #
@@ -393,7 +394,7 @@ cmd_status() {
 }
 
 usage() {
-  echo "usage: $0 start | stop [--wipe] | status | env" >&2
+  echo "usage: $0 start | stop [--wipe] | status | env | libs" >&2
   exit 2
 }
 
@@ -402,5 +403,6 @@ case "${1:-}" in
   stop)   shift; cmd_stop "$@" ;;
   status) shift; cmd_status "$@" ;;
   env)    print_env ;;
+  libs)   ensure_libs; printf '%s\n' "$LIBS" ;;
   *)      usage ;;
 esac

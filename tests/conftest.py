@@ -41,8 +41,8 @@ def kafka_admin(kafka_bootstrap: str) -> AdminClient:
 class Topics:
     """Creates uniquely named topics on the real broker and produces keyed records into them."""
 
-    def __init__(self, admin: AdminClient, bootstrap: str):
-        self.admin, self.bootstrap = admin, bootstrap
+    def __init__(self, admin: AdminClient, bootstrap: str, replication_factor: int = 1):
+        self.admin, self.bootstrap, self.replication_factor = admin, bootstrap, replication_factor
         self.created: list[str] = []
         # A producer asks for auto-creation by default too, also in its periodic metadata refresh of every
         # topic it wrote to: a topic a test deleted would come back.
@@ -50,7 +50,7 @@ class Topics:
 
     def create(self, partitions: int, prefix: str = "t") -> str:
         name = f"{prefix}-{uuid.uuid4().hex[:10]}"
-        futures = self.admin.create_topics([NewTopic(name, num_partitions=partitions, replication_factor=1)],
+        futures = self.admin.create_topics([NewTopic(name, num_partitions=partitions, replication_factor=self.replication_factor)],
                                            operation_timeout=30)
         futures[name].result(timeout=60)
         self.created.append(name)

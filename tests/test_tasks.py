@@ -334,3 +334,27 @@ def test_range_errors_are_reported_before_lease_checks(task_client, loaded):
     error = expect_error(lambda: task_client.commit("no-such-task", "w", [], "mem://x", 0), INVALID,
                          "INVALID_ARGUMENT")
     assert [f for f, _ in error.field_violations] == ["ranges"]
+
+
+def test_a_worker_backs_off_from_a_task_it_cannot_run(client, topics, server, scheduler, tmp_path):
+    """A reader that cannot open (here librdkafka refuses the consumer config) fails the task; the worker must
+    not take it straight back, dozens of times a second (found building the broker-outage end-to-end test:
+    ~50 leases/s per worker, for as long as the cause lasted)."""
+    import threading
+
+    from streamvisor.worker.runner import Worker, WorkerSettings
+    from streamvisor.worker.sink import FileSink
+
+    name = topics.create(1)
+    client.create_supervisor("s", kafka_spec(name, task_count=1, use_earliest_offset=True,
+                                             consumer_properties={"fetch.max.bytes": "1000"}))  # < message.max.bytes
+    assert scheduler.run_once()
+    worker = Worker(f"127.0.0.1:{server.port}", FileSink(tmp_path), settings=WorkerSettings(idle_seconds=0.05))
+    stop = threading.Event()
+    thread = threading.Thread(target=worker.run, args=(stop,))
+    thread.start()
+    time.sleep(4)
+    stop.set()
+    thread.join(timeout=30)
+    # Leases at 0, 0.5, 1.5, 3.5 s (backoff 0.5 s doubling): about 4, never hundreds.
+    assert 2 <= worker.failures_in_a_row <= 5

@@ -6,6 +6,7 @@ import json
 import logging
 import re
 import sys
+import threading
 import time
 
 # Per-RPC context (request id, actor, method), bound by the server's interceptor for the duration of a
@@ -88,6 +89,38 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry)
 
 
+class RepeatFilter(logging.Filter):
+    """Lets a message through once per `window_s`, counting the lines like it (digits aside) in between.
+
+    librdkafka logs every failed reconnect: while a broker is away, each consumer of a worker printed a
+    "Connect to ... failed: Connection refused" line every ~50 ms (1,000+ lines per outage and worker in
+    tests/test_end_to_end.py). One line per window, with a count, says the same."""
+
+    _DIGITS = re.compile(r"\d+")
+
+    def __init__(self, window_s: float = 30.0, clock=time.monotonic) -> None:
+        super().__init__()
+        self.window_s, self.clock = window_s, clock
+        self._seen: dict[str, list] = {}  # shape -> [window start, suppressed since]
+        self._lock = threading.Lock()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        shape = f"{record.levelno}:{self._DIGITS.sub('N', record.getMessage())}"
+        now = self.clock()
+        with self._lock:
+            seen = self._seen.get(shape)
+            if seen is not None and now - seen[0] < self.window_s:
+                seen[1] += 1
+                return False
+            suppressed = seen[1] if seen is not None else 0
+            if len(self._seen) > 1000:  # many distinct messages: forget the old ones
+                self._seen = {k: v for k, v in self._seen.items() if now - v[0] < self.window_s}
+            self._seen[shape] = [now, 0]
+        if suppressed:
+            record.msg, record.args = f"{record.getMessage()} ({suppressed} similar lines not shown)", None
+        return True
+
+
 def configure(level: str = "INFO", fmt: str = "text") -> None:
     handler = logging.StreamHandler(sys.stderr)
     if fmt == "json":
@@ -99,5 +132,8 @@ def configure(level: str = "INFO", fmt: str = "text") -> None:
     root.handlers[:] = [handler]
     root.setLevel(level)
     # librdkafka reports every reconnect attempt; the adapters already turn failures into errors.
-    logging.getLogger("streamvisor.librdkafka").setLevel(logging.ERROR)
+    librdkafka = logging.getLogger("streamvisor.librdkafka")
+    librdkafka.setLevel(logging.ERROR)
+    if not any(isinstance(f, RepeatFilter) for f in librdkafka.filters):
+        librdkafka.addFilter(RepeatFilter())
     logging.getLogger("alembic").setLevel(logging.WARNING)

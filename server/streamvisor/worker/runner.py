@@ -38,6 +38,11 @@ class WorkerSettings:
     # Concurrent leases per worker process. Unbounded tasks never end, so a worker with one slot that
     # holds a live supervisor's task could never pick up that supervisor's backfill.
     max_tasks: int = 4
+    # After a task fails (its reader cannot open, say), wait this long before leasing again, doubling per
+    # failure in a row up to failure_backoff_max_s: otherwise the worker takes the same task straight back
+    # and fails it again, dozens of times a second, for as long as the cause lasts.
+    failure_backoff_s: float = 0.5
+    failure_backoff_max_s: float = 15.0
 
 
 class Worker:
@@ -49,6 +54,8 @@ class Worker:
         self.settings = settings or WorkerSettings()
         self.records_published = 0  # across task threads; only a progress figure, races are harmless
         self.stream_types = readable_stream_types()  # what AcquireTask is asked for
+        self.failures_in_a_row = 0
+        self._backoff_until = 0.0
 
     def run(self, stop: threading.Event) -> None:
         """Leases and runs up to max_tasks tasks at once until `stop` is set (SIGTERM)."""
@@ -56,6 +63,10 @@ class Worker:
         slots = threading.BoundedSemaphore(self.settings.max_tasks)
         running: list[threading.Thread] = []
         while not stop.is_set():
+            pause = self._backoff_until - time.monotonic()
+            if pause > 0:
+                stop.wait(pause)
+                continue
             if not slots.acquire(timeout=self.settings.idle_seconds):
                 continue
             try:
@@ -79,18 +90,32 @@ class Worker:
         log.info("worker stopped worker_id=%s records_published=%d", self.worker_id, self.records_published)
         self.client.close()
 
+    def _back_off(self) -> float:
+        """After a failed task, wait before leasing again: 0.5 s, doubling per failure in a row, at most
+        failure_backoff_max_s - or a task that fails at once would be leased back ~50 times a second."""
+        self.failures_in_a_row += 1
+        delay = min(self.settings.failure_backoff_max_s,
+                    self.settings.failure_backoff_s * 2 ** (self.failures_in_a_row - 1))
+        self._backoff_until = time.monotonic() + delay
+        return delay
+
     def _run_task(self, task: tasks.Task, stop: threading.Event, slots: threading.BoundedSemaphore) -> None:
         try:
             TaskRun(self, task, stop).run()
+            self.failures_in_a_row = 0
         except CheckpointOutOfRange as e:
-            # Expected, not a crash: the reason (its first word a token) goes to the control plane.
+            # Expected, not a crash: the reason (its first word a token) goes to the control plane, which
+            # checks the stream itself and stops offering the task; backing off covers the meantime.
             reason = e.reason[:1024]
-            log.warning("task failed task_id=%s supervisor_id=%s worker_id=%s reason=%s", task.id,
-                        task.supervisor_id, self.worker_id, reason)
+            delay = self._back_off()
+            log.warning("task failed task_id=%s supervisor_id=%s worker_id=%s reason=%s next_lease_in_s=%.1f",
+                        task.id, task.supervisor_id, self.worker_id, reason, delay)
             self._try(lambda: self.client.fail(task.id, self.worker_id, reason))
         except Exception:
-            log.exception("task failed task_id=%s supervisor_id=%s worker_id=%s", task.id, task.supervisor_id,
-                          self.worker_id)
+            delay = self._back_off()
+            log.exception("task failed task_id=%s supervisor_id=%s worker_id=%s failures_in_a_row=%d "
+                          "next_lease_in_s=%.1f", task.id, task.supervisor_id, self.worker_id,
+                          self.failures_in_a_row, delay)
             self._try(lambda: self.client.fail(task.id, self.worker_id, "worker error"))
         finally:
             slots.release()
