@@ -17,6 +17,35 @@ CONTEXT_KEYS = ("request_id", "actor", "method")
 _FIELD = re.compile(r"(?:^|\s)([a-z_][a-z0-9_]*)=(.*?)(?=\s+[a-z_][a-z0-9_]*=|$)", re.S)
 
 
+def event(logger: logging.Logger, level: int, name: str, **fields: object) -> None:
+    """Logs one significant action: `name` says what happened, `fields` the values (supervisor_id,
+    offsets, ...). The fields travel on the record, so the JSON formatter writes them as keys and the
+    text formatter as `key=value` after the name - no parsing of the message back.
+
+        logs.event(log, logging.INFO, "supervisor reset", supervisor_id=sid, offsets=changes_text(changes))
+    """
+    if logger.isEnabledFor(level):
+        logger.log(level, name, extra={"fields": fields}, stacklevel=2)
+
+
+def info(logger: logging.Logger, name: str, **fields: object) -> None:
+    if logger.isEnabledFor(logging.INFO):
+        logger.log(logging.INFO, name, extra={"fields": fields}, stacklevel=2)
+
+
+def warning(logger: logging.Logger, name: str, **fields: object) -> None:
+    if logger.isEnabledFor(logging.WARNING):
+        logger.log(logging.WARNING, name, extra={"fields": fields}, stacklevel=2)
+
+
+def _fields_of(record: logging.LogRecord) -> dict[str, object] | None:
+    return getattr(record, "fields", None)
+
+
+def _text(value: object) -> str:
+    return "-" if value is None or value == "" else str(value)
+
+
 def bind_context(**fields: str) -> contextvars.Token:
     """Adds fields (empty ones are skipped) to the log context; `reset_context(token)` restores it."""
     merged = dict(_context.get())
@@ -59,6 +88,10 @@ class TextFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         text = super().format(record)
+        fields = _fields_of(record)
+        if fields:
+            head, sep, tail = text.partition("\n")
+            text = head + "".join(f" {k}={_text(v)}" for k, v in fields.items()) + sep + tail
         context = _context_of(record)
         extra = " ".join(f"{k}={context[k]}" for k in CONTEXT_KEYS if context.get(k) and f"{k}=" not in text)
         if not extra:
@@ -75,8 +108,13 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
-        event, fields = message_fields(entry["message"])
-        if fields:
+        structured = _fields_of(record)
+        if structured is not None:
+            event, fields = entry["message"], {k: v if isinstance(v, (int, float, bool)) or v is None else str(v)
+                                               for k, v in structured.items()}
+        else:  # a plain message (libraries, or a line not yet written with logs.event)
+            event, fields = message_fields(entry["message"])
+        if fields or structured is not None:
             entry["event"] = event
         context = _context_of(record)
         for key in CONTEXT_KEYS:
