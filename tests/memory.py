@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Iterator, Mapping, Sequence
 
 from streamvisor.domain.errors import AlreadyExists, FailedPrecondition, FieldViolation, InvalidArgument
-from streamvisor.domain.model import StreamType, Supervisor, SupervisorSpec, SupervisorState
+from streamvisor.domain.model import OffsetRange, StreamType, Supervisor, SupervisorSpec, SupervisorState
 from streamvisor.domain.ports import AuditEvent, Segment, StoredRequest, Watermarks
 from streamvisor.domain.tasks import TaskRecord, TaskState
 
@@ -28,6 +28,7 @@ class _State:
     audit: list[AuditEvent] = dataclasses.field(default_factory=list)
     requests: dict[str, StoredRequest] = dataclasses.field(default_factory=dict)
     segments: list[Segment] = dataclasses.field(default_factory=list)
+    unrecoverable: list[tuple[str, OffsetRange]] = dataclasses.field(default_factory=list)
     tasks: dict[str, TaskRecord] = dataclasses.field(default_factory=dict)
     leases: dict[str, tuple[str, datetime]] = dataclasses.field(default_factory=dict)
 
@@ -103,6 +104,12 @@ class MemoryTransaction:
     def find_segment(self, supervisor_id: str, location: str) -> Segment | None:
         return next((s for s in self.s.segments if s.supervisor_id == supervisor_id and s.location == location),
                     None)
+
+    def add_unrecoverable_ranges(self, supervisor_id: str, ranges: Sequence[OffsetRange], now: datetime) -> None:
+        self.s.unrecoverable += [(supervisor_id, r) for r in ranges]
+
+    def list_unrecoverable_ranges(self, supervisor_ids: Sequence[str]) -> list[OffsetRange]:
+        return [r for sid, r in self.s.unrecoverable if sid in supervisor_ids]
 
     # Tasks and leases ----------------------------------------------------------------------------
     def ensure_task(self, task: TaskRecord) -> bool:

@@ -29,3 +29,53 @@ def test_migrated_database_matches_the_schema(backend, request):
 def _is_alembic_bookkeeping(diff) -> bool:
     # Alembic's own version table is in the database but, rightly, not in the application's schema.
     return isinstance(diff, tuple) and diff[0] == "remove_table" and diff[1].name == "alembic_version"
+
+
+@pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def test_0003_moves_unrecoverable_ranges_out_of_the_audit_trail(backend, request):
+    """Ranges recorded before 0003 lived only in RESET_TO_LATEST_AND_BACKFILL audit details; the migration
+    copies them into their own rows, which coverage reads from then on."""
+    from datetime import datetime, timezone
+    from importlib import resources
+
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import insert, select
+
+    from streamvisor.store import schema
+
+    url = request.getfixturevalue("sqlite_url" if backend == "sqlite" else "postgres_url")
+    engine = create_store_engine(url)
+    config = Config()
+    config.set_main_option("script_location", str(resources.files("streamvisor.store") / "migrations"))
+    try:
+        with engine.connect() as connection:
+            if backend == "postgresql":  # the template database is migrated to head already: start over
+                config.attributes["connection"] = connection
+                command.downgrade(config, "0002")
+                connection.commit()
+            else:
+                config.attributes["connection"] = connection
+                command.upgrade(config, "0002")
+                connection.commit()
+            now = datetime(2026, 11, 30, tzinfo=timezone.utc)
+            connection.execute(insert(schema.supervisors).values(
+                id="main", stream_type="KAFKA", stream="t", spec={}, state="RUNNING", state_detail="",
+                generation=2, version=2, partitions=[0, 1], backfill_of=None, create_time=now, update_time=now))
+            connection.execute(insert(schema.audit_events).values(
+                supervisor_id="main", action="RESET_TO_LATEST_AND_BACKFILL", actor="alice", request_id="",
+                create_time=now, payload={"details": {"unrecoverable_ranges": [[0, 10, 40], [1, 0, 5]]}}))
+            connection.execute(insert(schema.audit_events).values(
+                supervisor_id="main", action="RESET_TO_LATEST_AND_BACKFILL", actor="alice", request_id="",
+                create_time=now, payload={"details": {"unrecoverable_ranges": []}}))
+            connection.commit()
+        migrate(engine)
+        with engine.connect() as connection:
+            rows = connection.execute(select(schema.unrecoverable_ranges.c.supervisor_id,
+                                             schema.unrecoverable_ranges.c.partition,
+                                             schema.unrecoverable_ranges.c.start_offset,
+                                             schema.unrecoverable_ranges.c.end_offset)
+                                      .order_by(schema.unrecoverable_ranges.c.id)).all()
+        assert [tuple(r) for r in rows] == [("main", 0, 10, 40), ("main", 1, 0, 5)]
+    finally:
+        engine.dispose()

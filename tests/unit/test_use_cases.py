@@ -146,6 +146,22 @@ def test_a_failed_transaction_leaves_nothing_behind(app):
     with pytest.raises(NotFound):
         with service.store.transaction() as tx:
             tx.set_checkpoints("main", {0: 99})
-            service._require(tx, "nope")
+            service.core.require(tx, "nope")
     with service.store.read() as tx:
         assert tx.get_checkpoints("main") == {}
+
+
+def test_coverage_reports_what_retention_took_from_its_own_rows(app, stream):
+    service, _, _ = app
+    service.create("main", spec())
+    commit(service, "main", 0, 0, 10)
+    commit(service, "main", 1, 0, 50)
+    stream.earliest = {0: 30, 1: 0}
+    result = service.reset_to_latest_and_backfill("main")
+    assert result.unrecoverable_ranges == [OffsetRange(0, 10, 30)]
+    ids, partitions, lost = service.coverage("main")
+    assert ids == ["main", "main_backfill_x1"] and lost == [OffsetRange(0, 10, 30)]
+    # The audit trail is for people: what coverage reports does not depend on it.
+    with service.store.transaction() as tx:
+        tx.s.audit.clear()
+    assert service.coverage("main")[2] == [OffsetRange(0, 10, 30)]

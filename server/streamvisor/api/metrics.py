@@ -26,9 +26,9 @@ from prometheus_client.platform_collector import PlatformCollector
 from prometheus_client.process_collector import ProcessCollector
 from prometheus_client.registry import Collector
 
-from streamvisor.app.supervisors import Observer
+from streamvisor.app.core import Observer
 from streamvisor.domain.model import Supervisor, SupervisorState
-from streamvisor.domain.offsets import offsets_view
+from streamvisor.domain.offsets import bounded_progress, offsets_view
 from streamvisor.domain.ports import MetadataStore, StreamAdapters
 
 log = logging.getLogger("streamvisor.metrics")
@@ -223,9 +223,7 @@ class SupervisorCollector(Collector):
         for s in live:
             if not s.spec.is_bounded:
                 continue
-            cps = checkpoints.get(s.id, {})
-            d = sum(max(0, min(cps.get(r.partition, r.start), r.end) - r.start) for r in s.spec.bounded_ranges)
-            t = sum(r.size for r in s.spec.bounded_ranges)
+            d, t = bounded_progress(s.spec, checkpoints.get(s.id, {}))
             labels = [s.id, s.backfill_of or ""]
             done.add_metric(labels, d)
             total.add_metric(labels, t)

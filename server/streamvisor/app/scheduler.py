@@ -15,11 +15,12 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Callable
 
-from streamvisor.app.supervisors import ACTIVE_STATES, SupervisorService, utcnow
+from streamvisor.app.core import ACTIVE_STATES, utcnow
+from streamvisor.app.supervisors import SupervisorService
 from streamvisor.app.tasks import new_task_id
 from streamvisor.domain.errors import DomainError
 from streamvisor.domain.model import Supervisor, SupervisorState
-from streamvisor.domain.offsets import CHECKPOINT_BEYOND_LATEST
+from streamvisor.domain.offsets import faulted_for_checkpoints
 from streamvisor.domain.ports import MetadataStore, StreamAdapters
 from streamvisor.domain.tasks import TaskRecord, TaskState, task_groups
 
@@ -81,8 +82,7 @@ class Scheduler:
         if not leader:
             return False
         for supervisor in self._active_supervisors():
-            if supervisor.state is SupervisorState.UNHEALTHY and supervisor.state_detail.startswith(
-                    CHECKPOINT_BEYOND_LATEST):
+            if faulted_for_checkpoints(supervisor):
                 supervisor = self._recheck_checkpoints(supervisor)
                 if supervisor is None:
                     continue
@@ -156,7 +156,7 @@ class Scheduler:
             self._set_health(supervisor, healthy=True, detail="")
 
     def _set_health(self, supervisor: Supervisor, healthy: bool, detail: str) -> None:
-        if supervisor.state_detail.startswith(CHECKPOINT_BEYOND_LATEST) and healthy:
+        if faulted_for_checkpoints(supervisor) and healthy:
             return  # only _recheck_checkpoints may clear that fault: reaching the stream does not mend it
         self.supervisors.set_health(supervisor.id, healthy, detail)
 

@@ -1,23 +1,29 @@
-"""Use cases of the workers' API: lease, heartbeat, commit, complete, fail."""
+"""Use cases of the workers' API: lease, heartbeat, commit (the compare-and-swap that publishes a
+segment), complete, fail."""
 from __future__ import annotations
 
 import dataclasses
 import logging
 import uuid
 from datetime import datetime, timedelta
-from typing import Callable, Sequence
+from typing import TYPE_CHECKING, Callable, Mapping, Sequence
 
+from streamvisor import logs
+from streamvisor.app.core import Core, utcnow
+from streamvisor.app.offsets import Offsets
 from streamvisor.app.results import ranges_text
-from streamvisor.app.supervisors import SupervisorService, utcnow
 from streamvisor.domain.errors import (
     Conflict, DomainError, FailedPrecondition, FieldViolation, InvalidArgument, NotFound, Violations,
 )
 from streamvisor.domain.model import OffsetRange, StreamType, Supervisor, SupervisorState
-from streamvisor.domain.ports import MetadataStore, TaskTransaction
-from streamvisor.domain.offsets import CHECKPOINT_BEYOND_LATEST, range_shape_violations
+from streamvisor.domain.offsets import CHECKPOINT_BEYOND_LATEST, range_shape_violations, validate_commit
+from streamvisor.domain.ports import MetadataStore, Segment, Transaction, TaskTransaction
 from streamvisor.domain.tasks import (
-    DEFAULT_LEASE_SECONDS, MAX_LEASE_SECONDS, TaskRecord, TaskState, plan_lease, stop_reason,
+    DEFAULT_LEASE_SECONDS, MAX_LEASE_SECONDS, TaskRecord, TaskState, plan_lease, range_finished, stop_reason,
 )
+
+if TYPE_CHECKING:
+    from streamvisor.app.supervisors import SupervisorService
 
 log = logging.getLogger("streamvisor.tasks")
 
@@ -51,11 +57,64 @@ def _check_task_id(task_id: str, violations: Violations) -> None:
         violations.add("task_id", "must be at most 64 characters")
 
 
+class Commits:
+    """The exactly-once protocol's compare-and-swap: one segment published and the checkpoints advanced,
+    atomically, or nothing. Used by TaskService.CommitCheckpoint and by tests and benchmarks directly."""
+
+    def __init__(self, core: Core):
+        self.core = core
+
+    def commit_checkpoint(self, supervisor_id: str, task_id: str, generation: int, ranges: Sequence[OffsetRange],
+                          location: str, record_count: int,
+                          task_starts: Mapping[int, int] | None = None) -> int:
+        core = self.core
+        with core.store.transaction() as tx:
+            supervisor = core.require(tx, supervisor_id, lock=True)
+            segment_id, _ = self.publish(tx, supervisor, task_id, generation, ranges, location, record_count,
+                                         task_starts)
+        core.observer.commit_accepted(supervisor_id)
+        return segment_id
+
+    def publish(self, tx: Transaction, supervisor: Supervisor, task_id: str, generation: int,
+                ranges: Sequence[OffsetRange], location: str, record_count: int,
+                task_starts: Mapping[int, int] | None = None) -> tuple[int, dict[int, int]]:
+        """The CAS inside the caller's transaction, which must hold `supervisor`'s row lock.
+
+        Returns the segment id and the checkpoints after it. A bounded supervisor whose every range is
+        now published becomes COMPLETED in the same transaction. Accepted commits are counted by the caller
+        once its transaction committed.
+        """
+        core = self.core
+        checkpoints = tx.get_checkpoints(supervisor.id)
+        try:
+            new = validate_commit(supervisor, generation, list(ranges), checkpoints, task_starts)
+        except (Conflict, InvalidArgument, FailedPrecondition) as rejected:
+            logs.info(log, "commit rejected", supervisor_id=supervisor.id, task_id=task_id, generation=generation,
+                      reason=rejected.reason, ranges=ranges_text(list(ranges)))
+            core.observer.commit_rejected(supervisor.id, rejected.reason)
+            raise
+        tx.set_checkpoints(supervisor.id, new)
+        segment_id = tx.insert_segment(Segment(supervisor.id, task_id, generation, tuple(ranges), location,
+                                               record_count, core.clock()))
+        checkpoints.update(new)
+        if supervisor.spec.is_complete(checkpoints):
+            after = supervisor.changed(core.clock(), state=SupervisorState.COMPLETED, state_detail="")
+            tx.update_supervisor(after)
+            core.audit(tx, supervisor, after, "COMPLETE", "system")
+            logs.info(log, "bounded supervisor completed", supervisor_id=supervisor.id,
+                      ranges=ranges_text(list(supervisor.spec.bounded_ranges)))
+        logs.info(log, "commit accepted", supervisor_id=supervisor.id, task_id=task_id, generation=generation,
+                  segment_id=segment_id, ranges=ranges_text(list(ranges)), records=record_count)
+        return segment_id, checkpoints
+
+
 class TaskService:
-    def __init__(self, store: MetadataStore, supervisors: SupervisorService,
+    def __init__(self, store: MetadataStore, supervisors: "SupervisorService",
                  clock: Callable[[], datetime] = utcnow):
         self.store = store
-        self.supervisors = supervisors
+        self.core: Core = supervisors.core
+        self.commits: Commits = supervisors.commits
+        self.offsets: Offsets = supervisors.offsets
         self.clock = clock
 
     @staticmethod
@@ -102,7 +161,7 @@ class TaskService:
                 if task.state is TaskState.LEASED:
                     log.info("lease expired task_id=%s supervisor_id=%s worker_id=%s", task.id,
                              task.supervisor_id, task.worker_id)
-                    self.supervisors.observer.lease_expired(task.supervisor_id, task.id)
+                    self.core.observer.lease_expired(task.supervisor_id, task.id)
                 leased = dataclasses.replace(
                     task, state=TaskState.LEASED, worker_id=worker_id, lease_expires_at=now + lease,
                     start_offsets=plan.start_offsets, end_offsets=plan.end_offsets, update_time=now)
@@ -149,7 +208,7 @@ class TaskService:
         now = self.clock()
         with self.store.transaction() as tx:
             task = self._require_task(tx, task_id)
-            supervisor = self.supervisors._require(tx, task.supervisor_id, lock=True)
+            supervisor = self.core.require(tx, task.supervisor_id, lock=True)
             # Replay first, before any lease or state check: a retry whose first attempt was published must
             # be acknowledged even if the task was fenced meanwhile, or the worker would delete a
             # published segment's file.
@@ -162,22 +221,20 @@ class TaskService:
                 log.info("commit replayed task_id=%s supervisor_id=%s segment_id=%d", task_id, supervisor.id,
                          replayed.id)
                 checkpoints = tx.get_checkpoints(supervisor.id)
-                return replayed.id, task.end_offsets is not None and all(
-                    checkpoints.get(p, 0) >= end for p, end in task.end_offsets.items())
+                return replayed.id, range_finished(task.end_offsets, checkpoints)
             task = self._held_task(tx, task_id, worker_id, task)
             foreign = [FieldViolation(f"ranges[{i}].partition", f"partition {r.partition} is not in task {task_id}")
                        for i, r in enumerate(ranges) if r.partition not in task.start_offsets]
             if foreign:
                 raise InvalidArgument(foreign, metadata={"task_id": task_id})
-            segment_id, checkpoints = self.supervisors.publish(
+            segment_id, checkpoints = self.commits.publish(
                 tx, supervisor, task.id, task.generation, ranges, location, record_count)
-            done = task.end_offsets is not None and all(
-                checkpoints.get(p, 0) >= end for p, end in task.end_offsets.items())
+            done = range_finished(task.end_offsets, checkpoints)
             # A commit is a sign of life: it renews the lease as a heartbeat would.
             remaining = (task.lease_expires_at - task.update_time) if task.lease_expires_at else timedelta(
                 seconds=DEFAULT_LEASE_SECONDS)
             tx.update_task(dataclasses.replace(task, lease_expires_at=now + remaining, update_time=now))
-        self.supervisors.observer.commit_accepted(task.supervisor_id)
+        self.core.observer.commit_accepted(task.supervisor_id)
         return segment_id, done
 
     def complete(self, task_id: str, worker_id: str) -> None:
@@ -194,7 +251,7 @@ class TaskService:
             # The worker found its start beyond the stream. Trust the stream, not the worker: check it,
             # and if so the supervisor turns UNHEALTHY and its tasks are not offered again (no loop).
             try:
-                self.supervisors.check_checkpoints(task.supervisor_id, actor=f"worker:{worker_id}")
+                self.offsets.check_checkpoints(task.supervisor_id, actor=f"worker:{worker_id}")
             except DomainError as e:
                 log.warning("checkpoint check after a failed task did not run supervisor_id=%s reason=%s",
                             task.supervisor_id, e.reason)
@@ -213,9 +270,7 @@ class TaskService:
                 return None  # the scheduler finished it first (checked under the row lock: no race)
             task = self._held_task(tx, task_id, worker_id, task)
             checkpoints = tx.get_checkpoints(task.supervisor_id)
-            finished = task.end_offsets is not None and all(
-                checkpoints.get(p, 0) >= end for p, end in task.end_offsets.items())
-            state = TaskState.DONE if finished else TaskState.PENDING
+            state = TaskState.DONE if range_finished(task.end_offsets, checkpoints) else TaskState.PENDING
             tx.update_task(dataclasses.replace(task, state=state, worker_id=None, lease_expires_at=None,
                                                update_time=now))
         # The task row keeps no reason: a failure's reason (e.g. "CHECKPOINT_BEYOND_LATEST partition=0 ...")

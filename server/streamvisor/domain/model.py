@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Mapping
 from urllib.parse import urlsplit
 
-from streamvisor.domain.errors import FailedPrecondition, Violations
+from streamvisor.domain.errors import Conflict, FailedPrecondition, FieldViolation, InvalidArgument, Violations
 
 # Supervisor ids: what operators type into grpcurl and URLs; no spaces or slashes.
 MAX_SUPERVISOR_ID_LENGTH = 255
@@ -344,3 +344,44 @@ def require_partitions_exist(ranges: tuple[OffsetRange, ...], partitions: tuple[
             violations.add(f"{field_prefix}[{i}].partition",
                            f"partition {r.partition} does not exist (stream has {len(partitions)} partitions)")
     return unknown
+
+
+# Idempotency keys (AIP-155): long enough for a UUID or an incident name, short enough to index.
+MAX_REQUEST_ID_LENGTH = 255
+
+
+def validate_request_id(request_id: str, violations: Violations) -> None:
+    if len(request_id) > MAX_REQUEST_ID_LENGTH:
+        violations.add("request_id", f"must be at most {MAX_REQUEST_ID_LENGTH} characters")
+
+
+def require_valid_id(supervisor_id: str, field_name: str = "supervisor_id") -> None:
+    v = Violations()
+    validate_supervisor_id(supervisor_id, field_name, v)
+    v.raise_if_any()
+
+
+def check_etag(supervisor: Supervisor, etag: str, required: bool) -> None:
+    """AIP-154: an etag the caller read must still be the supervisor's; `required` for spec updates."""
+    if not etag:
+        if required:
+            raise InvalidArgument([FieldViolation("etag", "is required; read the supervisor first")],
+                                  reason="INVALID_ETAG", metadata={"etag": ""})
+        return
+    if parse_etag(etag) is None:
+        raise InvalidArgument([FieldViolation("etag", "is not an etag this server issued")],
+                              reason="INVALID_ETAG", metadata={"etag": etag[:64]})
+    if etag != supervisor.etag:
+        raise Conflict("ETAG_MISMATCH",
+                       f"supervisor {supervisor.id!r} changed since etag {etag} was read (now {supervisor.etag})",
+                       {"supervisor_id": supervisor.id, "etag": etag, "current_etag": supervisor.etag})
+
+
+def check_immutable(old: SupervisorSpec, new: SupervisorSpec) -> None:
+    """The stream a supervisor reads, and a bounded supervisor's ranges, are fixed at creation."""
+    fields = immutable_changes(old, new)
+    if old.bounded_ranges != new.bounded_ranges:
+        fields.append("spec.bounded_ranges")
+    if fields:
+        raise InvalidArgument([FieldViolation(f, "cannot be changed after creation") for f in fields],
+                              reason="IMMUTABLE_FIELD", metadata={"field": ",".join(fields)})

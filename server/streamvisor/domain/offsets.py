@@ -11,7 +11,7 @@ from typing import Mapping
 from streamvisor.domain.errors import (
     Conflict, FailedPrecondition, FieldViolation, InvalidArgument, OutOfRange, Violations,
 )
-from streamvisor.domain.model import OffsetRange, Supervisor
+from streamvisor.domain.model import OffsetRange, Supervisor, SupervisorSpec, SupervisorState
 
 
 @dataclass(frozen=True)
@@ -284,3 +284,95 @@ def validate_commit(
                  "checkpoint": "none" if expected is None else expected},
             )
     return {r.partition: r.end for r in ranges}
+
+
+@dataclass(frozen=True)
+class ResetTarget:
+    """One partition of a ResetOffsets request: exactly one of offset and timestamp_ms is set."""
+
+    partition: int
+    offset: int | None = None
+    timestamp_ms: int | None = None
+    field: str = "targets"
+    # Set when the API layer could not convert the target (its violation is already recorded): the
+    # "exactly one of offset and timestamp" rule must not blame it a second time.
+    invalid: bool = False
+
+
+def validate_reset_targets(targets: list[ResetTarget], violations: Violations) -> None:
+    """The shape of ResetOffsets targets, before anything is read: each names one partition once, by
+    exactly one of an offset (>= 0) and a time (not before 1970)."""
+    if not targets:
+        violations.add("targets", "must name at least one partition")
+    seen: set[int] = set()
+    for t in targets:
+        if (t.offset is None) == (t.timestamp_ms is None) and not t.invalid:
+            violations.add(t.field, "must set exactly one of offset and timestamp")
+        if t.offset is not None and t.offset < 0:
+            violations.add(f"{t.field}.offset", f"must be >= 0, got {t.offset}")
+        if t.timestamp_ms is not None and t.timestamp_ms < 0:
+            violations.add(f"{t.field}.timestamp", "must not be before 1970")
+        if t.partition in seen:
+            violations.add(f"{t.field}.partition", f"partition {t.partition} appears more than once")
+        seen.add(t.partition)
+
+
+def check_targets_known(supervisor: Supervisor, targets: list[ResetTarget]) -> None:
+    unknown = [t for t in targets if t.partition not in supervisor.partitions]
+    if unknown:
+        raise InvalidArgument(
+            [FieldViolation(f"{t.field}.partition", f"partition {t.partition} is not read by {supervisor.id}")
+             for t in unknown],
+            reason="UNKNOWN_PARTITION", metadata={"partition": unknown[0].partition})
+
+
+def check_bounded_start_retained(spec: SupervisorSpec, earliest: Mapping[int, int]) -> None:
+    """A bounded range starting below the retained offsets could never complete: refuse it up front."""
+    violations = Violations()
+    first: dict[str, object] = {}
+    for i, r in enumerate(spec.bounded_ranges):
+        if r.start < earliest[r.partition] and r.end > r.start:
+            violations.add(f"spec.bounded_ranges[{i}].start_offset",
+                           f"partition {r.partition}: {r.start} is below the earliest retained offset "
+                           f"{earliest[r.partition]}")
+            first = first or {"partition": r.partition, "offset": r.start, "earliest": earliest[r.partition]}
+    violations.raise_if_any(reason="OFFSET_OUT_OF_RANGE", metadata=first)
+
+
+def check_backfillable(supervisor: Supervisor) -> None:
+    """ResetToLatestAndBackfill's guardrails, in the seed's order."""
+    sid = {"supervisor_id": supervisor.id}
+    if supervisor.spec.is_bounded:
+        raise FailedPrecondition(
+            "NOT_STREAMING_SUPERVISOR",
+            f"supervisor {supervisor.id!r} is bounded, not a streaming supervisor; only a streaming "
+            "supervisor can be reset to latest and backfilled", sid)
+    if supervisor.spec.use_earliest_offset:
+        raise FailedPrecondition(
+            "USE_EARLIEST_OFFSET_ENABLED",
+            "reset with skipped offsets is not supported when use_earliest_offset is true", sid)
+    if not supervisor.spec.uses_concurrent_locks():
+        raise FailedPrecondition(
+            "CONCURRENT_LOCKS_DISABLED",
+            "backfill tasks require context useConcurrentLocks=true (or taskLockType=APPEND) to write "
+            "concurrently with the supervisor's own tasks",
+            {**sid, "useConcurrentLocks": supervisor.spec.context.get("useConcurrentLocks", "(absent)"),
+             "taskLockType": supervisor.spec.context.get("taskLockType", "(absent)")})
+    if supervisor.state is not SupervisorState.RUNNING:
+        raise FailedPrecondition(
+            "INVALID_STATE",
+            f"supervisor {supervisor.id!r} must be RUNNING to reset and backfill, is {supervisor.state.value}",
+            {**sid, "state": supervisor.state.value, "action": "RESET_TO_LATEST_AND_BACKFILL",
+             "allowed_states": "RUNNING"})
+
+
+def faulted_for_checkpoints(supervisor: Supervisor) -> bool:
+    """UNHEALTHY because a checkpoint was found beyond the stream (only a re-check may clear it)."""
+    return supervisor.state is SupervisorState.UNHEALTHY and supervisor.state_detail.startswith(
+        CHECKPOINT_BEYOND_LATEST)
+
+
+def bounded_progress(spec: SupervisorSpec, checkpoints: Mapping[int, int]) -> tuple[int, int]:
+    """(offsets of the ranges read up to the checkpoints, total size of the ranges) of a bounded spec."""
+    done = sum(max(0, min(checkpoints.get(r.partition, r.start), r.end) - r.start) for r in spec.bounded_ranges)
+    return done, sum(r.size for r in spec.bounded_ranges)

@@ -130,6 +130,12 @@ class Transaction(Protocol):
         """The segment published at `location`, if any (commit replay)."""
         ...
 
+    def add_unrecoverable_ranges(self, supervisor_id: str, ranges: Sequence[OffsetRange], now: datetime) -> None:
+        """Records ranges retention deleted before a backfill of `supervisor_id` could read them."""
+        ...
+
+    def list_unrecoverable_ranges(self, supervisor_ids: Sequence[str]) -> list[OffsetRange]: ...
+
 
 class TaskTransaction(Transaction, Protocol):
     """Task rows and named leases, in the same transaction as the supervisors they belong to."""

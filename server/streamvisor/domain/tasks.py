@@ -41,6 +41,12 @@ class TaskRecord:
             self.state is TaskState.LEASED and self.lease_expires_at is not None and self.lease_expires_at <= now)
 
 
+def range_finished(end_offsets: Mapping[int, int] | None, checkpoints: Mapping[int, int]) -> bool:
+    """A bounded task is finished when every partition's checkpoint reached its end; an unbounded task
+    (no end offsets) never is."""
+    return end_offsets is not None and all(checkpoints.get(p, 0) >= end for p, end in end_offsets.items())
+
+
 def group_partitions(supervisor: Supervisor, group: int) -> list[int]:
     """The partitions of one task group: partition % task_count == group."""
     return [p for p in supervisor.partitions if p % supervisor.spec.task_count == group]

@@ -100,6 +100,19 @@ segment_ranges = Table(
     Column("end_offset", BigInteger, nullable=False),
 )
 
+# Ranges retention deleted before a backfill could read them, recorded by ResetToLatestAndBackfill in its
+# own transaction: coverage reads these rows (never the audit trail's details, which are for people).
+unrecoverable_ranges = Table(
+    "unrecoverable_ranges", metadata,
+    Column("id", AutoId, primary_key=True, autoincrement=True),
+    Column("supervisor_id", String(ID_LENGTH), ForeignKey("supervisors.id"), nullable=False),
+    Column("partition", Integer, nullable=False),
+    Column("start_offset", BigInteger, nullable=False),
+    Column("end_offset", BigInteger, nullable=False),
+    Column("create_time", DateTime(timezone=True), nullable=False),
+    Index("ix_unrecoverable_ranges_supervisor_id", "supervisor_id"),
+)
+
 # Leader election among server replicas for the scheduler (a row with a holder and an expiry).
 leases = Table(
     "leases", metadata,

@@ -332,6 +332,21 @@ class SqlTransaction(SqlTaskStore):
                         _utc(r.create_time), r.id) for r, ranges in by_id.values()]
 
 
+    # Unrecoverable ranges ------------------------------------------------------------------------
+    def add_unrecoverable_ranges(self, supervisor_id: str, ranges: Sequence[OffsetRange], now: datetime) -> None:
+        self.c.execute(insert(t.unrecoverable_ranges), [
+            {"supervisor_id": supervisor_id, "partition": r.partition, "start_offset": r.start,
+             "end_offset": r.end, "create_time": now} for r in ranges])
+
+    def list_unrecoverable_ranges(self, supervisor_ids: Sequence[str]) -> list[OffsetRange]:
+        rows = self.c.execute(
+            select(t.unrecoverable_ranges.c.partition, t.unrecoverable_ranges.c.start_offset,
+                   t.unrecoverable_ranges.c.end_offset)
+            .where(t.unrecoverable_ranges.c.supervisor_id.in_(list(supervisor_ids)))
+            .order_by(t.unrecoverable_ranges.c.id))
+        return [OffsetRange(r.partition, r.start_offset, r.end_offset) for r in rows]
+
+
 class SqlMetadataStore:
     """Implements domain.ports.MetadataStore."""
 

@@ -1,0 +1,143 @@
+"""Lifecycle use cases: create, read, list, update, suspend, resume, terminate, history."""
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Callable, Sequence
+
+from streamvisor import logs
+from streamvisor.app.core import ANONYMOUS, Core
+from streamvisor.app.results import ranges_json, ranges_text
+from streamvisor.domain import pagination
+from streamvisor.domain.errors import AlreadyExists, FieldViolation, InvalidArgument, Violations
+from streamvisor.domain.model import (
+    StreamType, Supervisor, SupervisorSpec, SupervisorState, check_etag, check_immutable,
+    require_partitions_exist, require_valid_id, validate_supervisor_id,
+)
+from streamvisor.domain.offsets import check_bounded_start_retained
+from streamvisor.domain.ports import AuditEvent
+
+log = logging.getLogger("streamvisor.supervisors")
+
+
+class Lifecycle:
+    def __init__(self, core: Core):
+        self.core = core
+
+    def create(self, supervisor_id: str, spec: SupervisorSpec, validate_only: bool = False,
+               actor: str = ANONYMOUS) -> Supervisor:
+        core = self.core
+        spec = spec.with_default_properties(core.defaults)
+        violations = spec.validate()
+        validate_supervisor_id(supervisor_id, "supervisor_id", violations)
+        violations.raise_if_any()
+        adapter = core.streams.for_spec(spec)
+        partitions = tuple(adapter.partitions(spec.stream))
+        violations = Violations()
+        unknown = require_partitions_exist(spec.bounded_ranges, partitions, violations)
+        violations.raise_if_any(reason="UNKNOWN_PARTITION", metadata={"partition": unknown[0]} if unknown else None)
+        if spec.is_bounded:
+            partitions = tuple(sorted(r.partition for r in spec.bounded_ranges))
+            check_bounded_start_retained(spec, adapter.watermarks(spec.stream, partitions).earliest)
+        now = core.clock()
+        starts = {r.partition: r.start for r in spec.bounded_ranges}
+        supervisor = Supervisor(
+            id=supervisor_id, spec=spec,
+            state=SupervisorState.COMPLETED if spec.is_complete(starts) else SupervisorState.RUNNING,
+            generation=1, version=1, partitions=partitions, create_time=now, update_time=now)
+        if validate_only:
+            with core.store.read() as tx:
+                if tx.get_supervisor(supervisor_id) is not None:
+                    raise AlreadyExists("SUPERVISOR_ALREADY_EXISTS", f"supervisor {supervisor_id!r} already exists",
+                                        {"supervisor_id": supervisor_id})
+            return supervisor
+        with core.store.transaction() as tx:
+            tx.insert_supervisor(supervisor)
+            if spec.is_bounded:
+                tx.set_checkpoints(supervisor_id, starts)
+            core.audit(tx, None, supervisor, "CREATE", actor,
+                       details={"stream": spec.stream, "partitions": len(partitions),
+                                "bounded_ranges": ranges_json(list(spec.bounded_ranges))})
+        logs.info(log, "supervisor created", supervisor_id=supervisor_id, stream=spec.stream,
+                  partitions=len(partitions), task_count=spec.task_count, state=supervisor.state.value,
+                  bounded=ranges_text(list(spec.bounded_ranges)))
+        return supervisor
+
+    def get(self, supervisor_id: str) -> Supervisor:
+        require_valid_id(supervisor_id)
+        with self.core.store.read() as tx:
+            return self.core.require(tx, supervisor_id)
+
+    def list(self, page_size: int, page_token: str, states: Sequence[SupervisorState],
+             stream_types: Sequence[StreamType]) -> tuple[list[Supervisor], str]:
+        size = pagination.page_size(page_size)
+        query = {"states": sorted(s.value for s in states), "types": sorted(s.value for s in stream_types)}
+        after = pagination.decode_token(page_token, query)
+        if after is not None and not isinstance(after, str):
+            raise InvalidArgument([FieldViolation("page_token", "is not a token this server issued")],
+                                  reason="INVALID_PAGE_TOKEN", metadata={"page_token": page_token[:64]})
+        with self.core.store.read() as tx:
+            rows = tx.list_supervisors(after, size + 1, frozenset(states), frozenset(stream_types))
+        page, more = rows[:size], len(rows) > size
+        return page, pagination.encode_token(page[-1].id, query) if more else ""
+
+    def update(self, supervisor_id: str, spec: SupervisorSpec, etag: str, actor: str = ANONYMOUS) -> Supervisor:
+        core = self.core
+        require_valid_id(supervisor_id)
+        spec = spec.with_default_properties(core.defaults)
+        spec.validate().raise_if_any()
+        with core.store.read() as tx:
+            current = core.require(tx, supervisor_id)
+        check_etag(current, etag, required=True)
+        check_immutable(current.spec, spec)
+        current.require_mutable("UPDATE")
+        # A new connection config must reach the stream before it replaces a working one.
+        core.streams.for_spec(spec).partitions(spec.stream)
+        with core.store.transaction() as tx:
+            before = core.require(tx, supervisor_id, lock=True)
+            check_etag(before, etag, required=True)
+            after = before.with_spec(spec, core.clock())
+            tx.update_supervisor(after)
+            core.audit(tx, before, after, "UPDATE", actor,
+                       details={"task_count_before": before.spec.task_count, "task_count_after": spec.task_count})
+        logs.info(log, "supervisor updated", supervisor_id=supervisor_id,
+                  generation=f"{before.generation}->{after.generation}",
+                  task_count=f"{before.spec.task_count}->{spec.task_count}")
+        return after
+
+    def _transition(self, supervisor_id: str, etag: str, action: str, actor: str,
+                    apply: Callable[[Supervisor, datetime], Supervisor]) -> Supervisor:
+        core = self.core
+        require_valid_id(supervisor_id)
+        with core.store.transaction() as tx:
+            before = core.require(tx, supervisor_id, lock=True)
+            check_etag(before, etag, required=False)
+            after = apply(before, core.clock())
+            tx.update_supervisor(after)
+            core.audit(tx, before, after, action, actor)
+        logs.info(log, "supervisor state changed", supervisor_id=supervisor_id, action=action,
+                  state=f"{before.state.value}->{after.state.value}", generation=after.generation)
+        return after
+
+    def suspend(self, supervisor_id: str, etag: str = "", actor: str = ANONYMOUS) -> Supervisor:
+        return self._transition(supervisor_id, etag, "SUSPEND", actor, Supervisor.suspended)
+
+    def resume(self, supervisor_id: str, etag: str = "", actor: str = ANONYMOUS) -> Supervisor:
+        return self._transition(supervisor_id, etag, "RESUME", actor, Supervisor.resumed)
+
+    def terminate(self, supervisor_id: str, etag: str = "", actor: str = ANONYMOUS) -> Supervisor:
+        return self._transition(supervisor_id, etag, "TERMINATE", actor, Supervisor.terminated)
+
+    def history(self, supervisor_id: str, page_size: int, page_token: str) -> tuple[list[AuditEvent], str]:
+        require_valid_id(supervisor_id)
+        size = pagination.page_size(page_size)
+        query = {"history": supervisor_id}
+        before = pagination.decode_token(page_token, query)
+        if before is not None and not isinstance(before, int):
+            raise InvalidArgument([FieldViolation("page_token", "is not a token this server issued")],
+                                  reason="INVALID_PAGE_TOKEN", metadata={"page_token": page_token[:64]})
+        with self.core.store.read() as tx:
+            self.core.require(tx, supervisor_id)
+            events = tx.list_audit_events(supervisor_id, before, size + 1)
+        page, more = events[:size], len(events) > size
+        return page, pagination.encode_token(page[-1].id, query) if more else ""

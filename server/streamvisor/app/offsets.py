@@ -1,0 +1,75 @@
+"""Offsets and health: what GetOffsets shows, and the RUNNING <-> UNHEALTHY changes the server makes
+when it finds a supervisor's stream unreachable or a checkpoint beyond the stream."""
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from streamvisor import logs
+from streamvisor.app.core import ACTIVE_STATES, ANONYMOUS, Core
+from streamvisor.domain.model import Supervisor, SupervisorState, require_valid_id
+from streamvisor.domain.offsets import (
+    CheckpointFault, OffsetsView, checkpoint_faults, fault_detail, faulted_for_checkpoints, offsets_view,
+)
+
+log = logging.getLogger("streamvisor.supervisors")
+
+
+class Offsets:
+    def __init__(self, core: Core):
+        self.core = core
+
+    def get_offsets(self, supervisor_id: str, actor: str = ANONYMOUS) -> tuple[Supervisor, OffsetsView, datetime]:
+        core = self.core
+        require_valid_id(supervisor_id)
+        with core.store.read() as tx:
+            supervisor = core.require(tx, supervisor_id)
+            checkpoints = tx.get_checkpoints(supervisor_id)
+        # Checkpoints before watermarks: see CheckpointFault.
+        marks = core.streams.for_spec(supervisor.spec).watermarks(supervisor.spec.stream, supervisor.partitions)
+        read_time = core.clock()
+        view = offsets_view(supervisor, checkpoints, marks.earliest, marks.latest)
+        if view.faults and supervisor.state in ACTIVE_STATES:
+            self.report_faults(supervisor, view.faults, actor)
+        return supervisor, view, read_time
+
+    def set_health(self, supervisor_id: str, healthy: bool, detail: str, actor: str = "scheduler") -> Supervisor | None:
+        """RUNNING <-> UNHEALTHY(detail), with an audit event, for a supervisor that is still active.
+        Returns the supervisor after the change, or None when there was nothing to change."""
+        core = self.core
+        with core.store.transaction() as tx:
+            current = tx.get_supervisor(supervisor_id, lock=True)
+            if current is None or current.state not in ACTIVE_STATES:
+                return None
+            wanted = SupervisorState.RUNNING if healthy else SupervisorState.UNHEALTHY
+            if current.state is wanted and current.state_detail == detail:
+                return None
+            after = current.changed(core.clock(), state=wanted, state_detail=detail)
+            tx.update_supervisor(after)
+            core.audit(tx, current, after, "HEALTH", actor, details={"detail": detail})
+        logs.warning(log, "supervisor health changed", supervisor_id=supervisor_id,
+                     state=f"{current.state.value}->{wanted.value}", detail=detail or "-")
+        return after
+
+    def report_faults(self, supervisor: Supervisor, faults: list[CheckpointFault], actor: str) -> None:
+        """A checkpoint beyond the stream makes an active supervisor UNHEALTHY (its tasks stop being
+        leased, so nothing is skipped); once no partition is beyond, that detail is cleared again."""
+        if faults:
+            logs.warning(log, "checkpoint beyond the stream's latest offset", supervisor_id=supervisor.id,
+                         stream=supervisor.spec.stream,
+                         faults=",".join(f"{f.partition}:{f.checkpoint}>{f.latest}" for f in faults))
+            self.set_health(supervisor.id, healthy=False, detail=fault_detail(faults), actor=actor)
+        elif faulted_for_checkpoints(supervisor):
+            self.set_health(supervisor.id, healthy=True, detail="", actor=actor)
+
+    def check_checkpoints(self, supervisor_id: str, actor: str = "scheduler") -> list[CheckpointFault]:
+        """Compares the checkpoints with the stream's latest offsets and updates the supervisor's health.
+        Checkpoints are read first: a commit landing in between can then only make latest larger."""
+        core = self.core
+        with core.store.read() as tx:
+            supervisor = core.require(tx, supervisor_id)
+            checkpoints = tx.get_checkpoints(supervisor_id)
+        marks = core.streams.for_spec(supervisor.spec).watermarks(supervisor.spec.stream, supervisor.partitions)
+        faults = checkpoint_faults(supervisor.partitions, checkpoints, marks.latest)
+        self.report_faults(supervisor, faults, actor)
+        return faults

@@ -1,0 +1,217 @@
+"""The reset family: ResetSupervisor (hard), ResetOffsets (to offsets or times), ResetToLatestAndBackfill.
+
+Each is idempotent by request_id and fences in-flight work: the new checkpoints and the new generation are
+written in one transaction under the supervisor's row lock. The plans themselves are pure (domain.offsets).
+"""
+from __future__ import annotations
+
+import logging
+from typing import Sequence
+
+from streamvisor import logs
+from streamvisor.app.core import ANONYMOUS, Core, fingerprint
+from streamvisor.app.offsets import Offsets
+from streamvisor.app.results import ResetResult, changes_text, ranges_json, ranges_text
+from streamvisor.domain.errors import FailedPrecondition, Unavailable, Violations
+from streamvisor.domain.model import (
+    MAX_TASK_COUNT, Supervisor, SupervisorState, validate_request_id, validate_supervisor_id,
+)
+from streamvisor.domain.offsets import (
+    ResetPlan, ResetTarget, check_backfillable, check_targets_known, checkpoint_beyond_latest_error,
+    checkpoint_faults, faulted_for_checkpoints, plan_backfill, plan_hard_reset, plan_offset_reset,
+    validate_reset_targets,
+)
+from streamvisor.domain.ports import Transaction
+
+log = logging.getLogger("streamvisor.supervisors")
+
+
+class Resets:
+    def __init__(self, core: Core, offsets: Offsets):
+        self.core = core
+        self.offsets = offsets
+
+    def _apply(self, tx: Transaction, before: Supervisor, plan: ResetPlan, action: str, actor: str,
+               request_id: str, method: str, request_fingerprint: str) -> tuple[Supervisor, ResetResult]:
+        """Writes a reset plan's checkpoints and fences the supervisor, in the caller's transaction."""
+        core = self.core
+        tx.set_checkpoints(before.id, plan.new_checkpoints)
+        after = before.fenced(core.clock())
+        tx.update_supervisor(after)
+        core.audit(tx, before, after, action, actor, request_id, plan.changes)
+        result = ResetResult(before.id, plan.changes, after.generation, False)
+        core.remember(tx, request_id, method, request_fingerprint, result)
+        return after, result
+
+    def reset(self, supervisor_id: str, request_id: str = "", dry_run: bool = False,
+              actor: str = ANONYMOUS) -> ResetResult:
+        core = self.core
+        v = Violations()
+        validate_supervisor_id(supervisor_id, "supervisor_id", v)
+        validate_request_id(request_id, v)
+        v.raise_if_any()
+        method = "ResetSupervisor"
+        request_fingerprint = fingerprint(method, {"id": supervisor_id, "dry_run": dry_run})
+        with core.store.transaction() as tx:
+            # Under the row lock: a concurrent repeat waits here, then finds the first one's response.
+            before = core.require(tx, supervisor_id, lock=True)
+            replay = core.replay(tx, request_id, method, request_fingerprint)
+            if replay is not None:
+                return replay
+            before.require_mutable("RESET")
+            plan = plan_hard_reset(before, tx.get_checkpoints(supervisor_id))
+            if dry_run:
+                return ResetResult(supervisor_id, plan.changes, before.generation, True)
+            after, result = self._apply(tx, before, plan, "RESET", actor, request_id, method, request_fingerprint)
+        logs.info(log, "supervisor reset", supervisor_id=supervisor_id,
+                  generation=f"{before.generation}->{after.generation}", offsets=changes_text(plan.changes))
+        return result
+
+    def reset_offsets(self, supervisor_id: str, targets: Sequence[ResetTarget], request_id: str = "",
+                      dry_run: bool = False, actor: str = ANONYMOUS,
+                      violations: Violations | None = None) -> ResetResult:
+        """`violations`: what the caller already found converting the request, so one answer names every bad field."""
+        core = self.core
+        targets = list(targets)
+        v = violations if violations is not None else Violations()
+        validate_supervisor_id(supervisor_id, "supervisor_id", v)
+        validate_request_id(request_id, v)
+        validate_reset_targets(targets, v)
+        v.raise_if_any()
+        args = {"id": supervisor_id, "dry_run": dry_run,
+                "targets": sorted([t.partition, t.offset, t.timestamp_ms] for t in targets)}
+        method = "ResetOffsets"
+        request_fingerprint = fingerprint(method, args)
+        with core.store.read() as tx:
+            replay = core.replay(tx, request_id, method, request_fingerprint)
+            if replay is not None:
+                return replay
+            current = core.require(tx, supervisor_id)
+        current.require_mutable("RESET_OFFSETS")
+        check_targets_known(current, targets)
+        adapter = core.streams.for_spec(current.spec)
+        marks = adapter.watermarks(current.spec.stream, sorted(t.partition for t in targets))
+        resolved = adapter.offsets_for_times(
+            current.spec.stream, {t.partition: t.timestamp_ms for t in targets if t.timestamp_ms is not None})
+        offsets = {t.partition: t.offset if t.offset is not None else resolved[t.partition] for t in targets}
+        fields = {t.partition: f"{t.field}.offset" if t.offset is not None else f"{t.field}.timestamp"
+                  for t in targets}
+        with core.store.transaction() as tx:
+            before = core.require(tx, supervisor_id, lock=True)
+            replay = core.replay(tx, request_id, method, request_fingerprint)
+            if replay is not None:
+                return replay
+            before.require_mutable("RESET_OFFSETS")
+            plan = plan_offset_reset(before, tx.get_checkpoints(supervisor_id), offsets, marks.earliest,
+                                     marks.latest, fields)
+            if dry_run:
+                return ResetResult(supervisor_id, plan.changes, before.generation, True)
+            after, result = self._apply(tx, before, plan, "RESET_OFFSETS", actor, request_id, method,
+                                        request_fingerprint)
+        logs.info(log, "supervisor offsets reset", supervisor_id=supervisor_id,
+                  generation=f"{before.generation}->{after.generation}", offsets=changes_text(plan.changes))
+        return result
+
+    def reset_to_latest_and_backfill(self, supervisor_id: str, backfill_task_count: int | None = None,
+                                     request_id: str = "", dry_run: bool = False,
+                                     actor: str = ANONYMOUS) -> ResetResult:
+        core = self.core
+        v = Violations()
+        validate_supervisor_id(supervisor_id, "supervisor_id", v)
+        validate_request_id(request_id, v)
+        if backfill_task_count is not None and not 1 <= backfill_task_count <= MAX_TASK_COUNT:
+            v.add("backfill_task_count", f"must be between 1 and {MAX_TASK_COUNT}, got {backfill_task_count}")
+        v.raise_if_any()
+        method = "ResetToLatestAndBackfill"
+        request_fingerprint = fingerprint(method, {"id": supervisor_id, "tasks": backfill_task_count,
+                                                   "dry_run": dry_run})
+        with core.store.read() as tx:
+            replay = core.replay(tx, request_id, method, request_fingerprint)
+            if replay is not None:
+                return replay
+            current = core.require(tx, supervisor_id)
+            # Read before the latest offsets, so that a checkpoint beyond them is a fault, not a race.
+            checkpoints_before = tx.get_checkpoints(supervisor_id)
+        # UNHEALTHY for a checkpoint beyond the stream: answer with that fault (or, if it was mended
+        # meanwhile, heal and go on) rather than with the state it caused.
+        if not faulted_for_checkpoints(current):
+            check_backfillable(current)
+
+        # 1. Latest offsets from the stream, outside any lock (a broker call must not hold the row lock).
+        logs.info(log, "capturing latest offsets", supervisor_id=supervisor_id, stream=current.spec.stream,
+                  partitions=len(current.partitions))
+        unavailable = {"supervisor_id": supervisor_id, "stream": current.spec.stream}
+        try:
+            marks = core.streams.for_spec(current.spec).watermarks(current.spec.stream, current.partitions)
+        except Unavailable as e:
+            # The seed's guardrail "failed to get latest offsets": its own reason, the cause in metadata.
+            raise Unavailable("LATEST_OFFSETS_UNAVAILABLE",
+                              f"skipping reset: could not read latest offsets for {supervisor_id!r}: {e.message}",
+                              {**e.metadata, **unavailable, "cause": e.reason}) from None
+        missing = [p for p in current.partitions if p not in marks.latest or marks.latest[p] < 0]
+        if not marks.latest or missing:
+            raise Unavailable("LATEST_OFFSETS_UNAVAILABLE",
+                              f"skipping reset: the stream returned no latest offset for partitions {missing}",
+                              {**unavailable, "cause": "MISSING_PARTITIONS"})
+        # A checkpoint beyond the stream (topic recreated or truncated) means the skipped range is not
+        # [checkpoint, latest) of this stream at all: refuse rather than guess, and say why.
+        faults = checkpoint_faults(current.partitions, checkpoints_before, marks.latest)
+        self.offsets.report_faults(current, faults, actor)
+        if faults:
+            raise checkpoint_beyond_latest_error(supervisor_id, faults)
+
+        # 2. One transaction under the row lock: checkpoints, backfill, move, fence, audit. A commit that
+        # landed since step 1 is seen here (no reset race); in-flight tasks are fenced by the new
+        # generation (no backfill overlap).
+        with core.store.transaction() as tx:
+            before = core.require(tx, supervisor_id, lock=True)
+            replay = core.replay(tx, request_id, method, request_fingerprint)
+            if replay is not None:
+                return replay
+            check_backfillable(before)
+            checkpoints = tx.get_checkpoints(supervisor_id)
+            if not checkpoints:
+                raise FailedPrecondition(
+                    "NO_CHECKPOINTED_OFFSETS",
+                    f"supervisor {supervisor_id!r} has no checkpointed offsets: nothing to backfill from",
+                    {"supervisor_id": supervisor_id})
+            plan = plan_backfill(before.partitions, checkpoints, marks.earliest, marks.latest)
+            if dry_run:
+                return ResetResult(supervisor_id, plan.changes, before.generation, True, "",
+                                   plan.backfill_ranges, plan.unrecoverable_ranges)
+            now = core.clock()
+            backfill_id = ""
+            if plan.backfill_ranges:
+                backfill_id = f"{supervisor_id}_backfill_{core.new_suffix()}"
+                backfill = Supervisor(
+                    id=backfill_id, spec=before.spec.bounded_copy(plan.backfill_ranges, backfill_task_count),
+                    state=SupervisorState.RUNNING, generation=1, version=1,
+                    partitions=tuple(r.partition for r in plan.backfill_ranges),
+                    create_time=now, update_time=now, backfill_of=supervisor_id)
+                tx.insert_supervisor(backfill)
+                tx.set_checkpoints(backfill_id, {r.partition: r.start for r in plan.backfill_ranges})
+                core.audit(tx, None, backfill, "CREATE_BACKFILL", actor, request_id,
+                           details={"backfill_of": supervisor_id,
+                                    "bounded_ranges": ranges_json(plan.backfill_ranges)})
+            tx.set_checkpoints(supervisor_id, plan.new_checkpoints)
+            if plan.unrecoverable_ranges:
+                # Rows of their own, in the reset's transaction: coverage reads them, not the audit trail.
+                tx.add_unrecoverable_ranges(supervisor_id, plan.unrecoverable_ranges, now)
+            after = before.fenced(now)
+            tx.update_supervisor(after)
+            result = ResetResult(supervisor_id, plan.changes, after.generation, False, backfill_id,
+                                 plan.backfill_ranges, plan.unrecoverable_ranges)
+            core.audit(tx, before, after, "RESET_TO_LATEST_AND_BACKFILL", actor, request_id, plan.changes,
+                       details={"backfill_supervisor_id": backfill_id,
+                                "backfill_ranges": ranges_json(plan.backfill_ranges),
+                                "unrecoverable_ranges": ranges_json(plan.unrecoverable_ranges),
+                                "latest_offsets": {str(p): o for p, o in sorted(marks.latest.items())}})
+            core.remember(tx, request_id, method, request_fingerprint, result)
+        logs.info(log, "supervisor reset to latest and backfilled", supervisor_id=supervisor_id,
+                  backfill_supervisor_id=backfill_id or "-", generation=f"{before.generation}->{after.generation}",
+                  backfill_ranges=ranges_text(plan.backfill_ranges),
+                  unrecoverable=ranges_text(plan.unrecoverable_ranges), offsets=changes_text(plan.changes))
+        if plan.unrecoverable_ranges:
+            logs.warning(log, "retention already deleted part of the skipped range", supervisor_id=supervisor_id,
+                         unrecoverable=ranges_text(plan.unrecoverable_ranges))
+        return result
