@@ -241,7 +241,9 @@ def run_scenario(cluster: Cluster, rabbit: RabbitStreams, url: str, chaos: bool)
         wait_for(lambda: client.get_offsets("main").total_lag == 0, 120, "the live supervisor to catch up", cluster)
         offsets = client.get_offsets("main")
         assert [p.checkpoint for p in offsets.partitions] == produced == [p.latest for p in offsets.partitions]
-        summary = verify_nothing_lost_nothing_twice(client, cluster.database_url, produced)
+        # Every confirmed message, by partition and value (RabbitMQ messages carry no key).
+        expected = {(p, None, f"p{p}-n{n}") for p in range(PARTITIONS) for n in range(produced[p])}
+        summary = verify_nothing_lost_nothing_twice(client, cluster.database_url, produced, expected)
         report = subprocess.run(CLI + ["--server", cluster.address, "coverage", "main"], capture_output=True,
                                 text=True, timeout=60)
         assert "nothing lost, nothing twice" in report.stdout, report.stdout + report.stderr
