@@ -15,6 +15,7 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Callable
 
+from streamvisor import logs
 from streamvisor.app.core import ACTIVE_STATES, utcnow
 from streamvisor.app.supervisors import SupervisorService
 from streamvisor.app.tasks import new_task_id
@@ -59,7 +60,7 @@ class Scheduler:
             now = self.clock()
             with self.store.transaction() as tx:
                 if tx.hold_lease(LEASE_NAME, self.holder, now, now):
-                    log.info("scheduler lease released holder=%s", self.holder)
+                    logs.info(log, "scheduler lease released", holder=self.holder)
             self.is_leader = False
 
     def _run(self) -> None:
@@ -67,7 +68,7 @@ class Scheduler:
             try:
                 self.run_once()
             except Exception:
-                log.exception("scheduler pass failed holder=%s", self.holder)
+                log.exception("scheduler pass failed", extra={"fields": {"holder": self.holder}})
             self._stop.wait(self.interval_s)
 
     # One pass --------------------------------------------------------------------------------------
@@ -77,7 +78,7 @@ class Scheduler:
         with self.store.transaction() as tx:
             leader = tx.hold_lease(LEASE_NAME, self.holder, now, now + self.lease_ttl)
         if leader != self.is_leader:
-            log.info("scheduler leadership %s holder=%s", "taken" if leader else "lost", self.holder)
+            logs.info(log, f"scheduler leadership {'taken' if leader else 'lost'}", holder=self.holder)
             self.is_leader = leader
         if not leader:
             return False
@@ -109,7 +110,7 @@ class Scheduler:
             if self.supervisors.check_checkpoints(supervisor.id):
                 return None
         except DomainError as e:
-            log.info("checkpoint recheck failed supervisor_id=%s reason=%s", supervisor.id, e.reason)
+            logs.info(log, "checkpoint recheck failed", supervisor_id=supervisor.id, reason=e.reason)
             return None
         with self.store.read() as tx:
             return tx.get_supervisor(supervisor.id)
@@ -143,15 +144,15 @@ class Scheduler:
                 starts = {p: source[p] for p in missing if p not in stored}
                 if starts:
                     tx.set_checkpoints(supervisor.id, starts)
-                    log.info("start offsets resolved supervisor_id=%s from=%s offsets=%s", supervisor.id,
-                             "earliest" if current.spec.use_earliest_offset else "latest",
-                             ",".join(f"{p}:{o}" for p, o in sorted(starts.items())))
+                    logs.info(log, "start offsets resolved", supervisor_id=supervisor.id,
+                              source="earliest" if current.spec.use_earliest_offset else "latest",
+                              offsets=",".join(f"{p}:{o}" for p, o in sorted(starts.items())))
             now = self.clock()
             for group in task_groups(current):
                 if tx.ensure_task(TaskRecord(new_task_id(), current.id, group, current.generation,
                                              TaskState.PENDING, now, now)):
-                    log.info("task scheduled supervisor_id=%s group=%d generation=%d", current.id, group,
-                             current.generation)
+                    logs.info(log, "task scheduled", supervisor_id=current.id, group=group,
+                              generation=current.generation)
         if supervisor.state is SupervisorState.UNHEALTHY:
             self._set_health(supervisor, healthy=True, detail="")
 
@@ -179,12 +180,12 @@ class Scheduler:
                 elif task.state is TaskState.LEASED and owner.state is not SupervisorState.RUNNING:
                     change = dataclasses.replace(task, state=TaskState.PENDING, worker_id=None, lease_expires_at=None)
                 elif task.state is TaskState.LEASED and task.lease_expires_at and task.lease_expires_at <= now:
-                    log.info("lease expired task_id=%s supervisor_id=%s worker_id=%s", task.id, task.supervisor_id,
-                             task.worker_id)
+                    logs.info(log, "lease expired", task_id=task.id, supervisor_id=task.supervisor_id,
+                              worker_id=task.worker_id)
                     self.supervisors.observer.lease_expired(task.supervisor_id, task.id)
                     change = dataclasses.replace(task, state=TaskState.PENDING, worker_id=None, lease_expires_at=None)
                 if change is not None:
                     tx.update_task(dataclasses.replace(change, update_time=now))
                     if change.state is not task.state:
-                        log.info("task %s task_id=%s supervisor_id=%s generation=%d", change.state.value.lower(),
-                                 task.id, task.supervisor_id, task.generation)
+                        logs.info(log, f"task {change.state.value.lower()}", task_id=task.id,
+                                  supervisor_id=task.supervisor_id, generation=task.generation)

@@ -159,16 +159,16 @@ class TaskService:
                                                        lease_expires_at=None, update_time=now))
                     continue
                 if task.state is TaskState.LEASED:
-                    log.info("lease expired task_id=%s supervisor_id=%s worker_id=%s", task.id,
-                             task.supervisor_id, task.worker_id)
+                    logs.info(log, "lease expired", task_id=task.id, supervisor_id=task.supervisor_id,
+                              worker_id=task.worker_id)
                     self.core.observer.lease_expired(task.supervisor_id, task.id)
                 leased = dataclasses.replace(
                     task, state=TaskState.LEASED, worker_id=worker_id, lease_expires_at=now + lease,
                     start_offsets=plan.start_offsets, end_offsets=plan.end_offsets, update_time=now)
                 tx.update_task(leased)
-                log.info("task leased task_id=%s supervisor_id=%s group=%d generation=%d worker_id=%s start=%s end=%s",
-                         task.id, task.supervisor_id, task.task_group, task.generation, worker_id,
-                         _offsets_text(plan.start_offsets), _offsets_text(plan.end_offsets))
+                logs.info(log, "task leased", task_id=task.id, supervisor_id=task.supervisor_id, group=task.task_group,
+                          generation=task.generation, worker_id=worker_id, start=_offsets_text(plan.start_offsets),
+                          end=_offsets_text(plan.end_offsets))
                 return leased, supervisor
         return None
 
@@ -184,8 +184,8 @@ class TaskService:
             task = self._require_task(tx, task_id)
             reason = stop_reason(task, tx.get_supervisor(task.supervisor_id), worker_id, now)
             if reason:
-                log.info("task told to stop task_id=%s supervisor_id=%s worker_id=%s reason=%s", task_id,
-                         task.supervisor_id, worker_id, reason)
+                logs.info(log, "task told to stop", task_id=task_id, supervisor_id=task.supervisor_id,
+                          worker_id=worker_id, reason=reason)
                 return reason, None
             renewed = dataclasses.replace(task, lease_expires_at=now + lease, update_time=now)
             tx.update_task(renewed)
@@ -218,8 +218,8 @@ class TaskService:
                     raise InvalidArgument(
                         [FieldViolation("location", "already holds another published segment")],
                         metadata={"location": location[:200], "segment_id": replayed.id})
-                log.info("commit replayed task_id=%s supervisor_id=%s segment_id=%d", task_id, supervisor.id,
-                         replayed.id)
+                logs.info(log, "commit replayed", task_id=task_id, supervisor_id=supervisor.id,
+                          segment_id=replayed.id)
                 checkpoints = tx.get_checkpoints(supervisor.id)
                 return replayed.id, range_finished(task.end_offsets, checkpoints)
             task = self._held_task(tx, task_id, worker_id, task)
@@ -253,8 +253,8 @@ class TaskService:
             try:
                 self.offsets.check_checkpoints(task.supervisor_id, actor=f"worker:{worker_id}")
             except DomainError as e:
-                log.warning("checkpoint check after a failed task did not run supervisor_id=%s reason=%s",
-                            task.supervisor_id, e.reason)
+                logs.warning(log, "checkpoint check after a failed task did not run",
+                             supervisor_id=task.supervisor_id, reason=e.reason)
 
     def _release(self, task_id: str, worker_id: str, how: str, reason: str) -> TaskRecord | None:
         """Ends the lease: DONE when a bounded task read everything, else PENDING (offered again from the
@@ -275,10 +275,9 @@ class TaskService:
                                                update_time=now))
         # The task row keeps no reason: a failure's reason (e.g. "CHECKPOINT_BEYOND_LATEST partition=0 ...")
         # lives in this line, at WARNING so that it is seen.
-        log.log(logging.WARNING if how == "fail" else logging.INFO,
-                "task released task_id=%s supervisor_id=%s worker_id=%s how=%s state=%s checkpoints=%s reason=%s",
-                task_id, task.supervisor_id, worker_id, how, state.value,
-                _offsets_text({p: checkpoints.get(p) for p in task.start_offsets}), reason or "-")
+        logs.event(log, logging.WARNING if how == "fail" else logging.INFO, "task released", task_id=task_id,
+                   supervisor_id=task.supervisor_id, worker_id=worker_id, how=how, state=state.value,
+                   checkpoints=_offsets_text({p: checkpoints.get(p) for p in task.start_offsets}), reason=reason or "-")
         return task
 
 
