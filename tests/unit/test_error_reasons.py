@@ -48,6 +48,8 @@ def emitted() -> set[tuple[str, str | None]]:
     def literal(node) -> str | None:
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
             return node.value
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "Reason":
+            return node.attr  # Reason.SUPERVISOR_NOT_FOUND
         if isinstance(node, ast.Name) and node.id in constants:
             return constants[node.id]
         return None
@@ -116,3 +118,18 @@ def test_the_catalogue_names_the_code_each_reason_is_sent_with():
 def test_every_enum_value_is_emitted_somewhere():
     never = sorted(ENUM - {r for r, _ in emitted()})
     assert not never, f"enum values the server never sends (dead contract, or a scan gap): {never}"
+
+
+def test_the_domain_reasons_mirror_the_generated_enum_exactly():
+    from streamvisor.domain.reasons import Reason
+
+    assert [r.value for r in Reason] == [n.removeprefix("ERROR_REASON_") for n in error_reason_pb2.ErrorReason.keys()
+                                         if n != "ERROR_REASON_UNSPECIFIED"]
+    assert all(r.name == r.value for r in Reason)
+
+
+def test_a_reason_outside_the_enum_cannot_be_raised():
+    import pytest
+
+    with pytest.raises(ValueError):
+        domain_errors.NotFound("SUPERVISOR_MISSING", "a misspelt reason")

@@ -29,9 +29,17 @@ class Offsets:
         marks = core.streams.for_spec(supervisor.spec).watermarks(supervisor.spec.stream, supervisor.partitions)
         read_time = core.clock()
         view = offsets_view(supervisor, checkpoints, marks.earliest, marks.latest)
-        if view.faults and supervisor.state in ACTIVE_STATES:
-            self.report_faults(supervisor, view.faults, actor)
+        if view.faults:
+            self.confirm_stream_exists(supervisor)
+            if supervisor.state in ACTIVE_STATES:
+                self.report_faults(supervisor, view.faults, actor)
         return supervisor, view, read_time
+
+    def confirm_stream_exists(self, supervisor: Supervisor) -> None:
+        """Raises STREAM_NOT_FOUND if the stream is gone. Right after a topic is deleted its partitions may
+        still answer earliest = latest = 0 for a moment: that is a missing stream, not a checkpoint beyond
+        a recreated one. Asked only when a fault was seen, so it costs nothing otherwise."""
+        self.core.streams.for_spec(supervisor.spec).partitions(supervisor.spec.stream)
 
     def set_health(self, supervisor_id: str, healthy: bool, detail: str, actor: str = "scheduler") -> Supervisor | None:
         """RUNNING <-> UNHEALTHY(detail), with an audit event, for a supervisor that is still active.
@@ -71,5 +79,7 @@ class Offsets:
             checkpoints = tx.get_checkpoints(supervisor_id)
         marks = core.streams.for_spec(supervisor.spec).watermarks(supervisor.spec.stream, supervisor.partitions)
         faults = checkpoint_faults(supervisor.partitions, checkpoints, marks.latest)
+        if faults:
+            self.confirm_stream_exists(supervisor)
         self.report_faults(supervisor, faults, actor)
         return faults

@@ -156,6 +156,8 @@ class Resets:
         # A checkpoint beyond the stream (topic recreated or truncated) means the skipped range is not
         # [checkpoint, latest) of this stream at all: refuse rather than guess, and say why.
         faults = checkpoint_faults(current.partitions, checkpoints_before, marks.latest)
+        if faults:
+            self.offsets.confirm_stream_exists(current)
         self.offsets.report_faults(current, faults, actor)
         if faults:
             raise checkpoint_beyond_latest_error(supervisor_id, faults)

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Mapping
 
+from streamvisor.domain.reasons import Reason
+
 
 @dataclass(frozen=True)
 class FieldViolation:
@@ -21,7 +23,9 @@ class DomainError(Exception):
 
     def __init__(self, reason: str, message: str, metadata: Mapping[str, object] | None = None):
         super().__init__(message)
-        self.reason = reason
+        # Only reasons of the contract's ErrorReason enum: a misspelt one fails here, in every test that
+        # reaches it, instead of reaching a client as a reason no client knows.
+        self.reason = Reason(reason)
         self.message = message
         self.metadata = {k: str(v) for k, v in (metadata or {}).items()}
 
