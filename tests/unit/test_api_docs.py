@@ -194,3 +194,21 @@ def test_every_message_table_documents_a_message_an_rpc_uses():
     for _, method in METHODS:
         walk(method.input_type), walk(method.output_type)
     assert sorted(set(DOCUMENTED_TYPES) - used) == [], "`Field of` tables of messages no RPC uses"
+
+
+def test_every_sample_is_recorded_by_the_script_or_labelled_an_illustration():
+    """A block showing a `$ ` command is either between transcript markers (docs/transcripts.py writes it,
+    tests/test_docs_transcripts.py checks it) or directly follows an `<!-- illustration -->` label."""
+    unlabelled, inside, lines = [], False, TEXT.splitlines()
+    i = 0
+    while i < len(lines):
+        inside = inside or lines[i].startswith("<!-- transcript:")
+        inside = inside and not lines[i].startswith("<!-- /transcript")
+        if lines[i].startswith("```"):
+            end = next(j for j in range(i + 1, len(lines)) if lines[j].startswith("```"))
+            labelled = any(lines[k] == "<!-- illustration -->" for k in range(max(0, i - 3), i))
+            if any(line.startswith("$ ") for line in lines[i + 1:end]) and not inside and not labelled:
+                unlabelled.append(f"line {i + 1}: {lines[i + 1][:80]}")
+            i = end
+        i += 1
+    assert not unlabelled, "samples neither recorded nor labelled:\n" + "\n".join(unlabelled)
