@@ -178,7 +178,7 @@ def story(t: Recorder, kafka: Kafka, server) -> None:
     from streamvisor.domain.model import OffsetRange
 
     suffixes = iter(SUFFIXES)
-    server.service.new_suffix = lambda: next(suffixes)
+    server.service.core.new_suffix = lambda: next(suffixes)
     A = DOC_ADDRESS
     call = lambda block, body, method, flags="": t.run(block, f"grpcurl -plaintext {flags}-d {body} {A} {method}")
 
