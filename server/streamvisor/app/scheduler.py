@@ -120,7 +120,9 @@ class Scheduler:
         so a lease always starts at a stored checkpoint. Marks the supervisor UNHEALTHY while the stream
         cannot be reached, and RUNNING again when it can."""
         with self.store.read() as tx:
-            missing = [p for p in supervisor.partitions if p not in tx.get_checkpoints(supervisor.id)]
+            # One read of the checkpoints, not one per partition (that was partitions² per pass).
+            stored = tx.get_checkpoints(supervisor.id)
+            missing = [p for p in supervisor.partitions if p not in stored]
             scheduled = {t.task_group for t in tx.list_tasks(supervisor.id) if t.generation == supervisor.generation}
         if not missing and scheduled >= set(task_groups(supervisor)):
             # Nothing to write: do not take the row lock every commit needs, once a second per supervisor.
