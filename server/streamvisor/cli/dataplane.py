@@ -9,6 +9,7 @@ import time
 import click
 
 from streamvisor.cli.main import _client, _emit, _run, main
+from streamvisor.domain.formatting import ranges_text, spans_text
 from streamvisor.v1 import supervisor_pb2 as pb
 from streamvisor.v1 import supervisor_service_pb2 as svc
 
@@ -52,19 +53,14 @@ def coverage(ctx, supervisor_id: str) -> None:
     """What a supervisor and its backfills published, per partition, with gaps and overlaps."""
     with _client(ctx) as client:
         r = _run(ctx, lambda: client.get_coverage(supervisor_id))
-
-    def ranges(items) -> str:
-        return " ".join(f"[{x.start_offset},{x.end_offset})" for x in items) or "-"
-
-    rows = [[c.partition, ranges(c.published), ranges(c.gaps),
-             " ".join(f"[{o.range.start_offset},{o.range.end_offset}) by {'+'.join(o.supervisor_ids)}"
-                      for o in c.overlaps) or "-", c.published_offsets] for c in r.partitions]
+    rows = [[c.partition, spans_text(c.published), spans_text(c.gaps),
+             " ".join(f"{spans_text([o.range])} by {'+'.join(o.supervisor_ids)}" for o in c.overlaps) or "-",
+             c.published_offsets] for c in r.partitions]
     verdict = "nothing lost, nothing twice" if not r.total_gaps and not r.total_overlaps else \
         f"{r.total_gaps} offsets missing, {r.total_overlaps} published twice"
     text = f"supervisors: {', '.join(r.supervisor_ids)}\n{verdict}"
     if r.unrecoverable_ranges:
-        text += "\nunrecoverable (deleted by retention before the backfill): " + " ".join(
-            f"{u.partition}:[{u.start_offset},{u.end_offset})" for u in r.unrecoverable_ranges)
+        text += "\nunrecoverable (deleted by retention before the backfill): " + ranges_text(r.unrecoverable_ranges)
     _emit(ctx, r, (["PARTITION", "PUBLISHED", "GAPS", "OVERLAPS", "OFFSETS"], rows), text)
 
 

@@ -12,6 +12,7 @@ from google.protobuf import json_format
 from tabulate import tabulate
 
 from streamvisor.client import StreamvisorClient, StreamvisorError
+from streamvisor.domain.formatting import changes_text, offset_text, ranges_text, spans_text
 from streamvisor.v1 import supervisor_pb2 as pb
 from streamvisor.v1 import supervisor_service_pb2 as svc
 
@@ -46,10 +47,6 @@ def _run(ctx: click.Context, call):
         if e.metadata:
             click.echo("  " + " ".join(f"{k}={v}" for k, v in sorted(e.metadata.items())), err=True)
         ctx.exit(1)
-
-
-def _fmt(value) -> str:
-    return "-" if value is None else str(value)
 
 
 def _opt(message, field: str):
@@ -250,8 +247,7 @@ def get(ctx, supervisor_id: str) -> None:
         f"consumer_properties: {dict(s.spec.consumer_properties)}",
     ]
     if s.spec.bounded_ranges:
-        detail.append("bounded: " + " ".join(f"{r.partition}:[{r.start_offset},{r.end_offset})"
-                                             for r in s.spec.bounded_ranges))
+        detail.append("bounded: " + ranges_text(s.spec.bounded_ranges))
     _emit(ctx, s, _supervisor_rows([s]), "\n".join(detail))
 
 
@@ -284,8 +280,7 @@ def history(ctx, supervisor_id: str, page_size: int) -> None:
     rows = [[e.id, e.create_time.ToDatetime(timezone.utc).isoformat(timespec="seconds"), e.action, e.actor,
              f"{STATE_NAMES.get(e.state_before)}->{STATE_NAMES.get(e.state_after)}",
              f"{e.generation_before}->{e.generation_after}",
-             " ".join(f"{c.partition}:{_fmt(_opt(c, 'before'))}->{_fmt(_opt(c, 'after'))}"
-                      for c in e.offset_changes) or "-",
+             changes_text(e.offset_changes),
              e.details_json if e.details_json != "{}" else ""] for e in events]
     _emit(ctx, svc.ListSupervisorHistoryResponse(events=events),
           (["ID", "TIME", "ACTION", "ACTOR", "STATE", "GENERATION", "OFFSETS", "DETAILS"], rows))
@@ -298,8 +293,8 @@ def offsets(ctx, supervisor_id: str) -> None:
     """Per partition: checkpoint, earliest, latest, lag."""
     with _client(ctx) as client:
         r = _run(ctx, lambda: client.get_offsets(supervisor_id))
-    rows = [[p.partition, _fmt(_opt(p, "checkpoint")), p.earliest, p.latest, p.lag,
-             f"[{p.bounded_range.start_offset},{p.bounded_range.end_offset})" if p.HasField("bounded_range") else "-",
+    rows = [[p.partition, offset_text(_opt(p, "checkpoint")), p.earliest, p.latest, p.lag,
+             spans_text([p.bounded_range]) if p.HasField("bounded_range") else "-",
              "CHECKPOINT_BEYOND_LATEST" if p.checkpoint_beyond_latest else "-"]
             for p in r.partitions]
     summary = f"total lag: {r.total_lag}"
@@ -313,8 +308,8 @@ def offsets(ctx, supervisor_id: str) -> None:
 
 
 def _changes_table(changes) -> tuple[list[str], list[list]]:
-    return ["PARTITION", "BEFORE", "AFTER"], [[c.partition, _fmt(_opt(c, "before")), _fmt(_opt(c, "after"))]
-                                              for c in changes]
+    return ["PARTITION", "BEFORE", "AFTER"], [[c.partition, offset_text(_opt(c, "before")),
+                                               offset_text(_opt(c, "after"))] for c in changes]
 
 
 @main.command()
@@ -376,9 +371,9 @@ def reset_to_latest_and_backfill(ctx, supervisor_id, backfill_task_count, dry_ru
                                                                   dry_run))
     ranges = {b.partition: b for b in r.backfill_ranges}
     lost = {u.partition: u for u in r.unrecoverable_ranges}
-    rows = [[c.partition, _fmt(_opt(c, "before")), _fmt(_opt(c, "after")),
-             f"[{ranges[c.partition].start_offset},{ranges[c.partition].end_offset})" if c.partition in ranges else "-",
-             f"[{lost[c.partition].start_offset},{lost[c.partition].end_offset})" if c.partition in lost else "-"]
+    rows = [[c.partition, offset_text(_opt(c, "before")), offset_text(_opt(c, "after")),
+             spans_text([ranges[c.partition]]) if c.partition in ranges else "-",
+             spans_text([lost[c.partition]]) if c.partition in lost else "-"]
             for c in r.changes]
     text = (f"backfill supervisor: {r.backfill_supervisor_id or '(none: nothing was skipped)'}\n"
             f"generation: {r.generation}" + ("  (dry run: nothing changed)" if r.dry_run else ""))

@@ -16,6 +16,7 @@ import grpc
 
 from streamvisor.client import StreamvisorError
 from streamvisor.client.tasks import TaskClient
+from streamvisor.domain.formatting import offsets_text, ranges_text
 from streamvisor.v1 import supervisor_pb2 as pb
 from streamvisor.v1 import task_service_pb2 as tasks
 from streamvisor.worker.readers import _CONSUMER_OVERRIDES  # noqa: F401  (moved; still importable from here)
@@ -145,7 +146,7 @@ class TaskRun:
     def run(self) -> None:
         t = self.task
         log.info("task started task_id=%s supervisor_id=%s generation=%d worker_id=%s start=%s end=%s", t.id,
-                 t.supervisor_id, t.generation, self.worker.worker_id, _fmt(self.position), _fmt(self.ends) or "-")
+                 t.supervisor_id, t.generation, self.worker.worker_id, offsets_text(self.position), offsets_text(self.ends))
         heartbeat = threading.Thread(target=self._heartbeat, name=f"heartbeat-{t.id[:8]}", daemon=True)
         heartbeat.start()
         reader = None
@@ -197,7 +198,7 @@ class TaskRun:
             if finished and not self._has_progress():
                 self.client.complete(self.task.id, self.worker.worker_id)
                 log.info("task completed task_id=%s supervisor_id=%s end=%s", self.task.id, self.task.supervisor_id,
-                         _fmt(self.position))
+                         offsets_text(self.position))
                 return
 
     def _catch_up_positions(self, reader: TaskReader) -> None:
@@ -228,18 +229,18 @@ class TaskRun:
                 # referenced, so it is inert - and stop; the task resumes from whatever the checkpoint says.
                 self.stop_reason = f"commit outcome unknown: {e.code.name} {e.reason}".strip()
                 log.warning("segment kept, outcome unknown task_id=%s supervisor_id=%s location=%s ranges=%s",
-                            self.task.id, self.task.supervisor_id, location, _ranges(ranges))
+                            self.task.id, self.task.supervisor_id, location, ranges_text(ranges))
                 raise TaskStopped() from None
             # Rejected by the server (fenced, lease lost, checkpoint moved): never ingested, so discard it.
             # (A retry of a published commit is always acknowledged, however the task changed since.)
             self.worker.sink.discard(location)
             self.stop_reason = f"commit rejected: {e.code.name} {e.reason}"
             log.info("segment discarded task_id=%s supervisor_id=%s location=%s reason=%s ranges=%s", self.task.id,
-                     self.task.supervisor_id, location, e.reason, _ranges(ranges))
+                     self.task.supervisor_id, location, e.reason, ranges_text(ranges))
             raise TaskStopped() from None
         self.worker.records_published += len(self.lines)
         log.info("segment published task_id=%s supervisor_id=%s segment_id=%d records=%d ranges=%s", self.task.id,
-                 self.task.supervisor_id, response.segment_id, len(self.lines), _ranges(ranges))
+                 self.task.supervisor_id, response.segment_id, len(self.lines), ranges_text(ranges))
         self.lines = []
         self.segment_start = dict(self.position)
 
@@ -269,11 +270,3 @@ def _definitely_rejected(error: StreamvisorError) -> bool:
     if error.code not in _REJECTIONS or not error.reason:
         return False
     return not any(field == "location" for field, _ in error.field_violations)
-
-
-def _fmt(offsets: dict[int, int]) -> str:
-    return ",".join(f"{p}:{o}" for p, o in sorted(offsets.items()))
-
-
-def _ranges(ranges) -> str:
-    return " ".join(f"{r.partition}:[{r.start_offset},{r.end_offset})" for r in ranges)
