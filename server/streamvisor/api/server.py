@@ -12,6 +12,7 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
+from streamvisor import logs
 from streamvisor.api import tls
 from streamvisor.api.auth import AuthPolicy
 from streamvisor.api.interceptors import CallLimiter, ServerInterceptor
@@ -96,20 +97,20 @@ class StreamvisorServer:
             raise RuntimeError(f"could not listen on {self.config.listen}")
         if c.metrics_listen:
             self.metrics.start_http(c.metrics_listen)
-            log.info("metrics endpoint url=http://%s:%d/metrics", c.metrics_listen.rsplit(":", 1)[0] or "0.0.0.0",
-                     self.metrics.port)
+            logs.info(log, "metrics endpoint",
+                      url=f"http://{c.metrics_listen.rsplit(':', 1)[0] or '0.0.0.0'}:{self.metrics.port}/metrics")
         self.grpc_server.start()
         for name in ("",) + SERVICE_NAMES:
             self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
         if self.scheduler is not None:
             self.scheduler.start()
         host = self.config.listen.rsplit(":", 1)[0]
-        log.info("security transport=%s client_certificates=%s authentication=%s", "tls" if c.tls_cert_file
-                 else "plaintext", "required" if c.tls_client_ca_file else "-",
-                 f"tokens_file={c.tokens_file}" if self.auth.enabled else "off (every caller is admin)")
-        log.info("serving address=%s:%d database=%s default_bootstrap=%s", host, self.port,
-                 self.engine.url.render_as_string(hide_password=True),
-                 self.config.default_consumer_properties.get("bootstrap.servers", "-"))
+        logs.info(log, "security", transport="tls" if c.tls_cert_file else "plaintext",
+                  client_certificates="required" if c.tls_client_ca_file else "-",
+                  authentication=f"tokens_file={c.tokens_file}" if self.auth.enabled else "off (every caller is admin)")
+        logs.info(log, "serving", address=f"{host}:{self.port}",
+                  database=self.engine.url.render_as_string(hide_password=True),
+                  default_bootstrap=self.config.default_consumer_properties.get("bootstrap.servers", "-"))
         return self.port
 
     def stop(self, grace: float | None = None) -> None:
@@ -123,7 +124,7 @@ class StreamvisorServer:
         self.metrics.stop()
         self.streams.close()
         self.engine.dispose()
-        log.info("stopped")
+        logs.info(log, "stopped")
 
 
 def start_embedded_workers(config: ServerConfig, port: int, stop: threading.Event) -> list[threading.Thread]:
@@ -145,7 +146,7 @@ def start_embedded_workers(config: ServerConfig, port: int, stop: threading.Even
         thread = threading.Thread(target=worker.run, args=(stop,), name=f"worker-{i}", daemon=True)
         thread.start()
         threads.append(thread)
-    log.info("embedded workers started count=%d output=%s", len(threads), config.output)
+    logs.info(log, "embedded workers started", count=len(threads), output=config.output)
     return threads
 
 
@@ -157,8 +158,8 @@ def serve(config: ServerConfig) -> None:
     workers = start_embedded_workers(config, server.port, workers_stop)
 
     def _on_signal(signum, _frame):
-        log.info("signal received signal=%s; shutting down gracefully (grace %.0fs)",
-                 signal.Signals(signum).name, config.shutdown_grace_s)
+        # Shutting down gracefully: in-flight calls get grace_s to finish.
+        logs.info(log, "signal received", signal=signal.Signals(signum).name, grace_s=config.shutdown_grace_s)
         stop_requested.set()
 
     signal.signal(signal.SIGTERM, _on_signal)
