@@ -8,7 +8,7 @@ import time
 
 import click
 
-from streamvisor.cli.main import _client, _emit, _run, main
+from streamvisor.cli.main import _client, _emit, _run, main, resolve_config, setting_options
 from streamvisor.domain.formatting import ranges_text, spans_text
 from streamvisor.v1 import supervisor_pb2 as pb
 from streamvisor.v1 import supervisor_service_pb2 as svc
@@ -21,8 +21,7 @@ from streamvisor.v1 import supervisor_service_pb2 as svc
 @click.option("--commit-seconds", default=1.0, show_default=True, help="...or every T seconds.")
 @click.option("--lease-seconds", default=15, show_default=True, help="Lease length; heartbeats renew it.")
 @click.option("--max-tasks", default=4, show_default=True, help="Tasks this worker runs at once.")
-@click.option("--log-level", envvar="STREAMVISOR_LOG_LEVEL", default="INFO")
-@click.option("--log-format", envvar="STREAMVISOR_LOG_FORMAT", type=click.Choice(["text", "json"]), default="text")
+@setting_options("log_level", "log_format")  # the server's: same flags, env vars and defaults
 @click.pass_context
 def worker(ctx, output, worker_id, commit_records, commit_seconds, lease_seconds, max_tasks, log_level,
            log_format) -> None:
@@ -31,7 +30,8 @@ def worker(ctx, output, worker_id, commit_records, commit_seconds, lease_seconds
     from streamvisor.worker.runner import Worker, WorkerSettings
     from streamvisor.worker.sink import FileSink, output_dir
 
-    logs.configure(log_level.upper(), log_format)
+    config = resolve_config({"log_level": log_level, "log_format": log_format}, only=("log_level", "log_format"))
+    logs.configure(config.log_level, config.log_format)
     sink = FileSink(output_dir(output))
     settings = WorkerSettings(commit_records=commit_records, commit_seconds=commit_seconds,
                               lease_seconds=lease_seconds, max_tasks=max_tasks)

@@ -12,6 +12,7 @@ from google.protobuf import json_format
 from tabulate import tabulate
 
 from streamvisor.client import StreamvisorClient, StreamvisorError
+from streamvisor.config import SETTINGS, SETTINGS_BY_NAME, ServerConfig, Setting
 from streamvisor.domain.formatting import changes_text, offset_text, ranges_text, spans_text
 from streamvisor.v1 import supervisor_pb2 as pb
 from streamvisor.v1 import supervisor_service_pb2 as svc
@@ -108,57 +109,56 @@ def main(ctx: click.Context, server: str, as_json: bool, timeout: float, token: 
                    tls_cert=tls_cert, tls_key=tls_key)
 
 
+def _setting_option(setting: Setting):
+    """The click option of a setting of config.SETTINGS: its flag, env var, type and help from there; no
+    click default (None), so ServerConfig.resolve applies flag > env > default in one place."""
+    if setting.choices:
+        kind = click.Choice(list(setting.choices))
+    elif setting.existing_file:
+        kind = click.Path(exists=True, dir_okay=False)
+    else:
+        kind = setting.type
+    # click reads the env var too (so it checks files and choices from the environment as from flags);
+    # a repeatable flag's env var is `k=v,k=v`, which only ServerConfig.resolve reads.
+    return click.option(setting.flag, setting.name, envvar=None if setting.repeatable else setting.env,
+                        multiple=setting.repeatable, type=kind, default=None,
+                        show_default=str(setting.default) if setting.default not in (None, "") else False,
+                        show_envvar=not setting.repeatable, metavar="KEY=VALUE" if setting.repeatable else None,
+                        help=setting.help + (f"  [env var: {setting.env}, as k=v,k=v; the flags add to it]"
+                                             if setting.repeatable else ""))
+
+
+def setting_options(*names: str):
+    """Decorator: the click options of these settings (every setting that has a flag, when none is named)."""
+    chosen = [SETTINGS_BY_NAME[n] for n in names] if names else [s for s in SETTINGS if s.flag]
+
+    def decorate(command):
+        for setting in reversed(chosen):  # the first declared is the first in --help
+            command = _setting_option(setting)(command)
+        return command
+
+    return decorate
+
+
+def resolve_config(flags: dict, only: tuple[str, ...] | None = None) -> ServerConfig:
+    try:
+        return ServerConfig.resolve(flags, only=only)
+    except ValueError as e:  # an environment variable that does not parse
+        raise click.UsageError(str(e)) from None
+
+
 @main.command()
-@click.option("--listen", envvar="STREAMVISOR_LISTEN", help="host:port to listen on (default 127.0.0.1:50051).")
-@click.option("--database-url", envvar="STREAMVISOR_DATABASE_URL",
-              help="SQLAlchemy URL (default sqlite:///data/streamvisor.db; postgresql+psycopg://... for production).")
-@click.option("--kafka-bootstrap", envvar="STREAMVISOR_KAFKA_BOOTSTRAP",
-              help="Default bootstrap.servers for specs that do not set it.")
-@click.option("--kafka-property", "kafka_properties", multiple=True, metavar="KEY=VALUE",
-              help="Default consumer property for new specs (repeatable).")
-@click.option("--log-level", envvar="STREAMVISOR_LOG_LEVEL", help="DEBUG, INFO, WARNING, ERROR.")
-@click.option("--log-format", envvar="STREAMVISOR_LOG_FORMAT", type=click.Choice(["text", "json"]))
-@click.option("--tokens-file", envvar="STREAMVISOR_TOKENS_FILE", type=click.Path(exists=True, dir_okay=False),
-              help="YAML/JSON file of hashed bearer tokens and certificate subjects with roles; turns auth on.")
-@click.option("--tls-cert", "server_tls_cert", envvar="STREAMVISOR_TLS_CERT",
-              type=click.Path(exists=True, dir_okay=False), help="Server certificate chain (PEM); turns TLS on.")
-@click.option("--tls-key", "server_tls_key", envvar="STREAMVISOR_TLS_KEY",
-              type=click.Path(exists=True, dir_okay=False), help="The server certificate's private key (PEM).")
-@click.option("--tls-client-ca", envvar="STREAMVISOR_TLS_CLIENT_CA", type=click.Path(exists=True, dir_okay=False),
-              help="CA bundle (PEM) for client certificates: requires them (mutual TLS).")
-@click.option("--metrics-listen", envvar="STREAMVISOR_METRICS_LISTEN",
-              help="host:port for Prometheus /metrics over HTTP (default: off; :0 picks a free port).")
-@click.option("--embedded-workers", default=0, envvar="STREAMVISOR_EMBEDDED_WORKERS", show_default=True,
-              help="Run this many reference workers inside the server process (a complete system in one command).")
-@click.option("--output", envvar="STREAMVISOR_OUTPUT", default="data/segments", show_default=True,
-              help="Where embedded workers write segments (a directory or file:///dir).")
-def serve(listen, database_url, kafka_bootstrap, kafka_properties, log_level, log_format, tokens_file,
-          server_tls_cert, server_tls_key, tls_client_ca, metrics_listen, embedded_workers, output) -> None:
+@setting_options()
+def serve(**flags) -> None:
     """Run the gRPC server until SIGTERM/SIGINT."""
     from streamvisor import logs
     from streamvisor.api.server import serve as run
-    from streamvisor.config import ServerConfig, parse_properties
 
-    config = ServerConfig.from_env()
-    config.listen = listen or config.listen
-    config.database_url = database_url or config.database_url
-    for item in kafka_properties:
-        config.default_consumer_properties.update(parse_properties(item))
-    if kafka_bootstrap:
-        config.default_consumer_properties["bootstrap.servers"] = kafka_bootstrap
-    config.log_level = (log_level or config.log_level).upper()
-    config.log_format = log_format or config.log_format
-    config.tokens_file = tokens_file or config.tokens_file
-    config.tls_cert_file = server_tls_cert or config.tls_cert_file
-    config.tls_key_file = server_tls_key or config.tls_key_file
-    config.tls_client_ca_file = tls_client_ca or config.tls_client_ca_file
-    config.metrics_listen = metrics_listen or config.metrics_listen
+    config = resolve_config(flags)
     if bool(config.tls_cert_file) != bool(config.tls_key_file):
         raise click.UsageError("--tls-cert and --tls-key go together")
     if config.tls_client_ca_file and not config.tls_cert_file:
         raise click.UsageError("--tls-client-ca (mutual TLS) needs --tls-cert and --tls-key")
-    config.embedded_workers = embedded_workers
-    config.output = output
     logs.configure(config.log_level, config.log_format)
     run(config)
 
