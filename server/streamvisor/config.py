@@ -58,6 +58,8 @@ class ServerConfig:
     # Reference workers run inside the server process (0: none; run `streamvisor worker` elsewhere).
     embedded_workers: int = 0
     output: str = "data/segments"
+    # Bearer token the embedded workers send (a `worker` role's) when the server has a tokens file.
+    worker_token: str = field(default="", repr=False)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "ServerConfig":
@@ -193,5 +195,6 @@ SETTINGS: tuple[Setting, ...] = (
             "Run this many reference workers inside the server process (a complete system in one command)."),
     Setting("output", "STREAMVISOR_OUTPUT", "--output", "Where embedded workers write segments (a directory or "
             "file:///dir)."),
+    Setting("worker_token", "STREAMVISOR_WORKER_TOKEN", help="Bearer token of the embedded workers."),
 )
 SETTINGS_BY_NAME = {s.name: s for s in SETTINGS}
