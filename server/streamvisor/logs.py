@@ -8,10 +8,13 @@ import re
 import sys
 import threading
 import time
+from collections.abc import Mapping
+from types import MappingProxyType
 
 # Per-RPC context (request id, actor, method), bound by the server's interceptor for the duration of a
 # call and added to every record logged during it, whichever logger emits it.
-_context: contextvars.ContextVar[dict[str, str]] = contextvars.ContextVar("streamvisor_log_context", default={})
+_context: contextvars.ContextVar[Mapping[str, str]] = contextvars.ContextVar("streamvisor_log_context",
+                                                                             default=MappingProxyType({}))
 CONTEXT_KEYS = ("request_id", "actor", "method")
 # `key=value` pairs in a message written logfmt-style (lines not yet on logs.event); a value runs until
 # the next ` key=`. Goes with message_fields.
@@ -83,7 +86,7 @@ def current_context() -> dict[str, str]:
     return dict(_context.get())
 
 
-def _context_of(record: logging.LogRecord) -> dict[str, str]:
+def _context_of(record: logging.LogRecord) -> Mapping[str, str]:
     return getattr(record, "log_context", None) or _context.get()
 
 

@@ -1,6 +1,7 @@
 """Data-plane commands: the reference worker, coverage, and watching backfills."""
 from __future__ import annotations
 
+import functools
 import signal
 import sys
 import threading
@@ -94,7 +95,7 @@ def watch(ctx, supervisor_id: str, interval: float, limit: float) -> None:
                 return
             lines = []
             for b in backfills:
-                o = _run(ctx, lambda: client.get_offsets(b.id))
+                o = _run(ctx, functools.partial(client.get_offsets, b.id))
                 state = pb.SupervisorState.Name(b.state).removeprefix("SUPERVISOR_STATE_")
                 lines.append(f"{b.id}  {_bar(o.bounded_done, o.bounded_total)}  {state}")
             if interactive:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -81,7 +80,7 @@ def load_spec_file(path: Path) -> tuple[str, pb.SupervisorSpec]:
     try:
         spec = json_format.ParseDict(_normalise_spec(data["spec"]), pb.SupervisorSpec())
     except json_format.ParseError as e:
-        raise click.BadParameter(f"invalid spec: {e}", param_hint="-f")
+        raise click.BadParameter(f"invalid spec: {e}", param_hint="-f") from None
     return supervisor_id, spec
 
 
@@ -299,7 +298,8 @@ def offsets(ctx, supervisor_id: str) -> None:
             for p in r.partitions]
     summary = f"total lag: {r.total_lag}"
     if r.bounded_total:
-        summary += f"  bounded progress: {r.bounded_done}/{r.bounded_total} ({100 * r.bounded_done // r.bounded_total}%)"
+        percent = 100 * r.bounded_done // r.bounded_total
+        summary += f"  bounded progress: {r.bounded_done}/{r.bounded_total} ({percent}%)"
     beyond = [str(p.partition) for p in r.partitions if p.checkpoint_beyond_latest]
     if beyond:
         summary += (f"\nFAULT: the checkpoint of partition(s) {','.join(beyond)} is beyond the stream's latest offset "
@@ -352,7 +352,8 @@ def reset_offsets(ctx, supervisor_id: str, targets, dry_run: bool, request_id: s
     try:
         parsed = [_parse_target(t) for t in targets]
     except ValueError as e:
-        raise click.BadParameter(f"{e}: expected PARTITION=OFFSET or PARTITION@TIMESTAMP", param_hint="TARGETS")
+        raise click.BadParameter(f"{e}: expected PARTITION=OFFSET or PARTITION@TIMESTAMP",
+                                 param_hint="TARGETS") from None
     with _client(ctx) as client:
         r = _run(ctx, lambda: client.reset_offsets(supervisor_id, parsed, request_id, dry_run))
     _emit(ctx, r, _changes_table(r.changes), f"generation: {r.generation}" + ("  (dry run)" if r.dry_run else ""))
