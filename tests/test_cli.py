@@ -49,6 +49,9 @@ def test_operator_workflow(cli, server, topics, tmp_path):
     assert done["backfill_ranges"] == [{"partition": 0, "start_offset": "8", "end_offset": "20"}]
     assert done["backfill_supervisor_id"].startswith("clicks_backfill_")
     assert "bounded progress: 0/12" in cli("offsets", done["backfill_supervisor_id"]).stdout
+    assert "bounded: 0:[8,20)" in cli("supervisors", "get", done["backfill_supervisor_id"]).stdout
+    coverage = cli("coverage", "clicks").stdout
+    assert "  0  [0,8)        -       -  " in coverage  # partition 0: [0,8) published, no gaps, no overlaps
 
     table = cli("reset-offsets", "clicks", "0=3", "1=5", "--dry-run").stdout
     assert "20" in table and "3" in table and "(dry run)" in table
@@ -58,6 +61,7 @@ def test_operator_workflow(cli, server, topics, tmp_path):
     history = cli("supervisors", "history", "clicks").stdout
     for action in ("CREATE", "RESET_TO_LATEST_AND_BACKFILL", "RESET", "SUSPEND", "RESUME"):
         assert action in history
+    assert "0:8->20 1:-->5" in history  # partition:before->after, '-' for no checkpoint
     assert "TERMINATED" in cli("supervisors", "terminate", "clicks").stdout
 
 

@@ -1,7 +1,12 @@
-"""Server configuration: flags override environment variables, which override defaults."""
+"""Server configuration: flags override environment variables, which override defaults.
+
+ServerConfig's fields are the settings with their types and defaults; SETTINGS says, once, which
+environment variable and `streamvisor serve` flag set each of them. Both ServerConfig.from_env and the
+CLI's options are derived from it."""
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 DEFAULT_LISTEN = "127.0.0.1:50051"
@@ -53,27 +58,143 @@ class ServerConfig:
     # Reference workers run inside the server process (0: none; run `streamvisor worker` elsewhere).
     embedded_workers: int = 0
     output: str = "data/segments"
+    # Bearer token the embedded workers send (a `worker` role's) when the server has a tokens file.
+    worker_token: str = field(default="", repr=False)
 
     @classmethod
-    def from_env(cls, env: dict[str, str] | None = None) -> "ServerConfig":
-        env = dict(os.environ if env is None else env)
+    def from_env(cls, env: Mapping[str, str] | None = None) -> "ServerConfig":
+        """Environment over defaults (no flags): what `streamvisor serve` does when given no flags."""
+        return cls.resolve(env=env)
+
+    @classmethod
+    def resolve(cls, flags: Mapping[str, object] | None = None, env: Mapping[str, str] | None = None,
+                only: Iterable[str] | None = None) -> "ServerConfig":
+        """Every setting of SETTINGS: its flag's value if given, else its environment variable, else the
+        default (the field's). `flags` maps setting names to values (None or "": not given), as click
+        passes them; `only` limits the settings read (`streamvisor worker` reads only the log ones)."""
+        env = os.environ if env is None else env
+        flags = flags or {}
+        names = None if only is None else set(only)
         config = cls()
-        config.listen = env.get("STREAMVISOR_LISTEN", config.listen)
-        config.database_url = env.get("STREAMVISOR_DATABASE_URL", config.database_url)
-        props = parse_properties(env.get("STREAMVISOR_KAFKA_PROPERTIES", ""))
-        if env.get("STREAMVISOR_KAFKA_BOOTSTRAP"):
-            props["bootstrap.servers"] = env["STREAMVISOR_KAFKA_BOOTSTRAP"]
-        config.default_consumer_properties = props
-        config.log_level = env.get("STREAMVISOR_LOG_LEVEL", config.log_level).upper()
-        config.log_format = env.get("STREAMVISOR_LOG_FORMAT", config.log_format)
-        config.max_message_bytes = int(env.get("STREAMVISOR_MAX_MESSAGE_BYTES", config.max_message_bytes))
-        config.max_workers = int(env.get("STREAMVISOR_MAX_WORKERS", config.max_workers))
-        config.broker_timeout_s = float(env.get("STREAMVISOR_BROKER_TIMEOUT_S", config.broker_timeout_s))
-        config.reserved_workers = int(env.get("STREAMVISOR_RESERVED_WORKERS", config.reserved_workers))
-        config.tokens_file = env.get("STREAMVISOR_TOKENS_FILE", config.tokens_file)
-        config.tls_cert_file = env.get("STREAMVISOR_TLS_CERT", config.tls_cert_file)
-        config.tls_key_file = env.get("STREAMVISOR_TLS_KEY", config.tls_key_file)
-        config.tls_client_ca_file = env.get("STREAMVISOR_TLS_CLIENT_CA", config.tls_client_ca_file)
-        config.metrics_listen = env.get("STREAMVISOR_METRICS_LISTEN", config.metrics_listen)
-        config.scheduler_interval_s = float(env.get("STREAMVISOR_SCHEDULER_INTERVAL_S", config.scheduler_interval_s))
+        for setting in SETTINGS:
+            if names is None or setting.name in names:
+                setting.resolve_into(config, flags.get(setting.name), env.get(setting.env) if setting.env else None)
         return config
+
+
+def _set_field(config: ServerConfig, name: str, value: object) -> None:
+    setattr(config, name, value)
+
+
+def _add_properties(config: ServerConfig, _name: str, value: object) -> None:
+    config.default_consumer_properties.update(value)
+
+
+def _set_bootstrap(config: ServerConfig, _name: str, value: object) -> None:
+    config.default_consumer_properties["bootstrap.servers"] = value
+
+
+_DEFAULTS = ServerConfig()
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One setting, declared once: the environment variable and `streamvisor serve` flag that set it, its
+    help, and how text is read. Its default and type are the ServerConfig field's of the same name; a
+    setting that is not a field (kafka_bootstrap, kafka_properties) says where it goes with `apply`.
+    The click options of `serve` (and the log options of `worker`) are generated from these
+    (cli/main.py), so a setting's env var and default exist here only."""
+
+    name: str
+    env: str
+    flag: str | None = None  # None: environment only
+    help: str = ""
+    choices: tuple[str, ...] = ()
+    existing_file: bool = False  # the CLI checks that the file exists
+    # The flag may repeat (each `k=v[,k=v]`); the environment variable holds `k=v,k=v`; flag items are
+    # added to the environment's, not instead of them.
+    repeatable: bool = False
+    normalize: Callable[[object], object] | None = None
+    apply: Callable[[ServerConfig, str, object], None] = _set_field
+
+    @property
+    def default(self) -> object:
+        """The ServerConfig field's default; None for a setting that is not a field (nothing is set)."""
+        return getattr(_DEFAULTS, self.name) if self.apply is _set_field else None
+
+    @property
+    def type(self) -> type:
+        """int, float or str (the default's): what flag and environment text is converted to."""
+        return str if self.default is None or self.repeatable else type(self.default)
+
+    def parse(self, text: str) -> object:
+        """Environment (or flag) text -> value; ValueError names the environment variable."""
+        try:
+            return parse_properties(text) if self.repeatable else self.type(text)
+        except ValueError as e:
+            raise ValueError(f"{self.env}={text!r}: {e}") from None
+
+    def value(self, flag: object, env_text: str | None) -> object:
+        """flag > environment > None (keep the default). Empty counts as not given, as click has it."""
+        if self.repeatable:
+            merged: dict[str, str] = {}
+            if env_text:
+                merged.update(self.parse(env_text))
+            for item in flag or ():
+                merged.update(parse_properties(item))
+            return merged or None
+        if flag is not None and flag != "":
+            value = self.parse(flag) if isinstance(flag, str) and self.type is not str else flag
+        elif env_text:
+            value = self.parse(env_text)
+        else:
+            return None
+        return self.normalize(value) if self.normalize else value
+
+    def resolve_into(self, config: ServerConfig, flag: object, env_text: str | None) -> None:
+        value = self.value(flag, env_text)
+        if value is not None:
+            self.apply(config, self.name, value)
+
+
+def _upper(value: object) -> object:
+    return str(value).upper()
+
+
+# Every server setting that can be set from outside. Order matters once: kafka_properties before
+# kafka_bootstrap, so --kafka-bootstrap (or its env var) wins over a bootstrap.servers among the properties.
+SETTINGS: tuple[Setting, ...] = (
+    Setting("listen", "STREAMVISOR_LISTEN", "--listen", "host:port to listen on (:0 picks a free port)."),
+    Setting("database_url", "STREAMVISOR_DATABASE_URL", "--database-url",
+            "SQLAlchemy URL (postgresql+psycopg://... for production)."),
+    Setting("kafka_properties", "STREAMVISOR_KAFKA_PROPERTIES", "--kafka-property",
+            "Default consumer property for new specs (repeatable).", repeatable=True,
+            apply=_add_properties),
+    Setting("kafka_bootstrap", "STREAMVISOR_KAFKA_BOOTSTRAP", "--kafka-bootstrap",
+            "Default bootstrap.servers for specs that do not set it.", apply=_set_bootstrap),
+    Setting("log_level", "STREAMVISOR_LOG_LEVEL", "--log-level", "DEBUG, INFO, WARNING, ERROR.", normalize=_upper),
+    Setting("log_format", "STREAMVISOR_LOG_FORMAT", "--log-format", "text, or json: one JSON object per line.",
+            choices=("text", "json")),
+    Setting("max_message_bytes", "STREAMVISOR_MAX_MESSAGE_BYTES", help="Larger requests fail RESOURCE_EXHAUSTED."),
+    Setting("max_workers", "STREAMVISOR_MAX_WORKERS", help="Bounded RPC thread pool (and DB pool size)."),
+    Setting("broker_timeout_s", "STREAMVISOR_BROKER_TIMEOUT_S", help="Bound on every broker call."),
+    Setting("reserved_workers", "STREAMVISOR_RESERVED_WORKERS", help="Threads of the pool kept for health checks."),
+    Setting("tokens_file", "STREAMVISOR_TOKENS_FILE", "--tokens-file",
+            "YAML/JSON file of hashed bearer tokens and certificate subjects with roles; turns auth on.",
+            existing_file=True),
+    Setting("tls_cert_file", "STREAMVISOR_TLS_CERT", "--tls-cert", "Server certificate chain (PEM); turns TLS on.",
+            existing_file=True),
+    Setting("tls_key_file", "STREAMVISOR_TLS_KEY", "--tls-key", "The server certificate's private key (PEM).",
+            existing_file=True),
+    Setting("tls_client_ca_file", "STREAMVISOR_TLS_CLIENT_CA", "--tls-client-ca",
+            "CA bundle (PEM) for client certificates: requires them (mutual TLS).", existing_file=True),
+    Setting("metrics_listen", "STREAMVISOR_METRICS_LISTEN", "--metrics-listen",
+            "host:port for Prometheus /metrics over HTTP (default: off; :0 picks a free port)."),
+    Setting("scheduler_interval_s", "STREAMVISOR_SCHEDULER_INTERVAL_S", help="Seconds between scheduler passes."),
+    Setting("embedded_workers", "STREAMVISOR_EMBEDDED_WORKERS", "--embedded-workers",
+            "Run this many reference workers inside the server process (a complete system in one command)."),
+    Setting("output", "STREAMVISOR_OUTPUT", "--output", "Where embedded workers write segments (a directory or "
+            "file:///dir)."),
+    Setting("worker_token", "STREAMVISOR_WORKER_TOKEN", help="Bearer token of the embedded workers."),
+)
+SETTINGS_BY_NAME = {s.name: s for s in SETTINGS}

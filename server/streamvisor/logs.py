@@ -8,34 +8,59 @@ import re
 import sys
 import threading
 import time
+from collections.abc import Mapping
+from types import MappingProxyType
 
 # Per-RPC context (request id, actor, method), bound by the server's interceptor for the duration of a
 # call and added to every record logged during it, whichever logger emits it.
-_context: contextvars.ContextVar[dict[str, str]] = contextvars.ContextVar("streamvisor_log_context", default={})
+_context: contextvars.ContextVar[Mapping[str, str]] = contextvars.ContextVar("streamvisor_log_context",
+                                                                             default=MappingProxyType({}))
 CONTEXT_KEYS = ("request_id", "actor", "method")
-# `key=value` pairs in a message (the app logs logfmt-style); a value runs until the next ` key=`.
+# `key=value` pairs in a message written logfmt-style (lines not yet on logs.event); a value runs until
+# the next ` key=`. Goes with message_fields.
 _FIELD = re.compile(r"(?:^|\s)([a-z_][a-z0-9_]*)=(.*?)(?=\s+[a-z_][a-z0-9_]*=|$)", re.S)
 
 
-def event(logger: logging.Logger, level: int, name: str, **fields: object) -> None:
+def event(logger: logging.Logger, level: int, name: str, /, *, exc_info: bool = False, **fields: object) -> None:
     """Logs one significant action: `name` says what happened, `fields` the values (supervisor_id,
     offsets, ...). The fields travel on the record, so the JSON formatter writes them as keys and the
-    text formatter as `key=value` after the name - no parsing of the message back.
+    text formatter as `key=value` after the name - no parsing of the message back. (The first three
+    parameters are positional-only, so a field may be called `name` or `level`.)
 
         logs.event(log, logging.INFO, "supervisor reset", supervisor_id=sid, offsets=changes_text(changes))
+
+    Values are written as given: round floats at the call (`duration_ms=round(ms, 1)`); None and "" are
+    written `-` in text. `exc_info=True` adds the traceback of the exception being handled.
     """
     if logger.isEnabledFor(level):
-        logger.log(level, name, extra={"fields": fields}, stacklevel=2)
+        logger.log(level, name, exc_info=exc_info, extra={"fields": fields}, stacklevel=2)
 
 
-def info(logger: logging.Logger, name: str, **fields: object) -> None:
+def debug(logger: logging.Logger, name: str, /, **fields: object) -> None:
+    if logger.isEnabledFor(logging.DEBUG):
+        logger.log(logging.DEBUG, name, extra={"fields": fields}, stacklevel=2)
+
+
+def info(logger: logging.Logger, name: str, /, **fields: object) -> None:
     if logger.isEnabledFor(logging.INFO):
         logger.log(logging.INFO, name, extra={"fields": fields}, stacklevel=2)
 
 
-def warning(logger: logging.Logger, name: str, **fields: object) -> None:
+def warning(logger: logging.Logger, name: str, /, **fields: object) -> None:
     if logger.isEnabledFor(logging.WARNING):
         logger.log(logging.WARNING, name, extra={"fields": fields}, stacklevel=2)
+
+
+def exception(logger: logging.Logger, name: str, /, **fields: object) -> None:
+    """ERROR with the traceback of the exception being handled (call it in an `except` block), like
+    `Logger.exception`."""
+    if logger.isEnabledFor(logging.ERROR):
+        logger.log(logging.ERROR, name, exc_info=True, extra={"fields": fields}, stacklevel=2)
+
+
+def with_metadata(fields: dict[str, object], metadata: dict[str, object]) -> dict[str, object]:
+    """`fields`, then an error's metadata (its dynamic values) - a metadata key never replaces a field."""
+    return {**fields, **{k: v for k, v in metadata.items() if k not in fields}}
 
 
 def _fields_of(record: logging.LogRecord) -> dict[str, object] | None:
@@ -61,10 +86,13 @@ def current_context() -> dict[str, str]:
     return dict(_context.get())
 
 
-def _context_of(record: logging.LogRecord) -> dict[str, str]:
+def _context_of(record: logging.LogRecord) -> Mapping[str, str]:
     return getattr(record, "log_context", None) or _context.get()
 
 
+# TODO(issue 12): message_fields and _FIELD go when their last caller does - the JSON formatter's fallback
+# for lines still written as "name key=value" (the app/ modules, until they move to logs.event, and
+# libraries' lines that happen to contain key=value).
 def message_fields(message: str) -> tuple[str, dict[str, str]]:
     """"supervisor reset supervisor_id=a offsets=0:1->2 1:3->4" -> ("supervisor reset", {...})."""
     first = _FIELD.search(message)

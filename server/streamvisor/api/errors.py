@@ -10,6 +10,7 @@ from google.protobuf import any_pb2
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
+from streamvisor import logs
 from streamvisor.domain.errors import (
     AlreadyExists, Conflict, DomainError, FailedPrecondition, InvalidArgument, NotFound, OutOfRange,
     PermissionDenied, ResourceExhausted, Unauthenticated, Unavailable,
@@ -122,13 +123,13 @@ def handle_errors(method: Callable) -> Callable:
         try:
             return method(self, request, context)
         except DomainError as e:
-            log.info("rpc rejected method=%s reason=%s %s", method.__name__, e.reason,
-                     " ".join(f"{k}={v}" for k, v in e.metadata.items()))
+            logs.info(log, "rpc rejected", **logs.with_metadata({"method": method.__name__, "reason": e.reason},
+                                                                e.metadata))
             context.abort_with_status(to_status(e))
         except Exception:
             if context.code() is not None:  # already aborted by gRPC itself
                 raise
-            log.exception("rpc failed method=%s", method.__name__)
+            logs.exception(log, "rpc failed", method=method.__name__)
             context.abort_with_status(internal_status())
 
     return wrapper

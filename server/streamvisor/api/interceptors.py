@@ -139,7 +139,7 @@ def _checked_stream(requests: Iterator, method: str, context: grpc.ServicerConte
     for request in requests:
         if isinstance(request, (MalformedRequest, InvalidRequest)):
             error = malformed_request_error(method, request) if isinstance(request, MalformedRequest) else request.error
-            log.info("rpc refused reason=%s method=%s bytes=%d", error.reason, method.lstrip("/"), request.size)
+            logs.info(log, "rpc refused", reason=error.reason, method=method.lstrip("/"), bytes=request.size)
             context.abort_with_status(to_status(error))
         yield request
 
@@ -226,7 +226,7 @@ class ServerInterceptor(grpc.ServerInterceptor):
             if self.limiter is not None and not self.limiter.exempt(method):
                 holds_slot = self.limiter.try_acquire()
                 if not holds_slot:
-                    log.warning("rpc refused reason=SERVER_BUSY limit=%d", self.limiter.limit)
+                    logs.warning(log, "rpc refused", reason="SERVER_BUSY", limit=self.limiter.limit)
                     context.abort_with_status(to_status(ResourceExhausted(
                         "SERVER_BUSY", f"server busy: {self.limiter.limit} calls already in progress; "
                         "retry with backoff", {"limit": self.limiter.limit})))
@@ -243,7 +243,7 @@ class ServerInterceptor(grpc.ServerInterceptor):
             code_name, seconds = getattr(code, "name", str(code)), time.monotonic() - started
             if self.metrics is not None:
                 self.metrics.rpc_end(method, kind, code_name, seconds)
-            log.debug("rpc finished code=%s duration_ms=%.1f", code_name, seconds * 1000)
+            logs.debug(log, "rpc finished", code=code_name, duration_ms=round(seconds * 1000, 1))
             for reset, token in ((ident.unbind, identity_token), (logs.reset_context, log_token)):
                 if token is not None:
                     try:
@@ -252,8 +252,8 @@ class ServerInterceptor(grpc.ServerInterceptor):
                         pass
 
     def _refuse(self, error: DomainError, context: grpc.ServicerContext) -> None:
-        log.info("rpc refused reason=%s peer=%s%s", error.reason, context.peer(),
-                 "".join(f" {k}={v}" for k, v in error.metadata.items()))
+        logs.info(log, "rpc refused", **logs.with_metadata({"reason": error.reason, "peer": context.peer()},
+                                                           error.metadata))
         context.abort_with_status(to_status(error))
 
     def _authenticate(self, method: str, metadata: dict[str, str],

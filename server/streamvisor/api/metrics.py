@@ -26,6 +26,7 @@ from prometheus_client.platform_collector import PlatformCollector
 from prometheus_client.process_collector import ProcessCollector
 from prometheus_client.registry import Collector
 
+from streamvisor import logs
 from streamvisor.app.core import Observer
 from streamvisor.domain.model import Supervisor, SupervisorState
 from streamvisor.domain.offsets import bounded_progress, offsets_view
@@ -140,7 +141,7 @@ class SupervisorCollector(Collector):
                 try:
                     self._cached = self._compute()
                 except Exception:
-                    log.exception("metrics: reading supervisors failed; serving the previous values")
+                    logs.exception(log, "metrics: reading supervisors failed; serving the previous values")
                 self._cached_at = time.monotonic()
             return list(self._cached)
 

@@ -1,9 +1,10 @@
-"""Assembles the server: store, stream adapters, application service, servicers, health, reflection."""
+"""The gRPC server over an Application (see bootstrap.py, which wires the store, stream adapters and
+services): interceptors, servicers, health, reflection, TLS; and `serve`, the process's main loop.
+
+`start_embedded_workers` is importable from here as before; it lives in bootstrap.py."""
 from __future__ import annotations
 
 import logging
-import os
-import socket
 import signal
 import threading
 from concurrent import futures
@@ -12,22 +13,19 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
+from streamvisor import logs
 from streamvisor.api import tls
 from streamvisor.api.auth import AuthPolicy
 from streamvisor.api.interceptors import CallLimiter, ServerInterceptor
-from streamvisor.api.metrics import Metrics
 from streamvisor.api.supervisor_servicer import SupervisorServicer
 from streamvisor.api.task_servicer import TaskServicer
-from streamvisor.app.scheduler import Scheduler
-from streamvisor.app.supervisors import SupervisorService
-from streamvisor.app.tasks import TaskService
+from streamvisor.bootstrap import Application, build_application, start_embedded_workers
 from streamvisor.config import ServerConfig
-from streamvisor.store.engine import create_store_engine, migrate
-from streamvisor.store.sql import SqlMetadataStore
-from streamvisor.streams.registry import StreamAdapterRegistry
 from streamvisor.v1 import supervisor_service_pb2, supervisor_service_pb2_grpc, task_service_pb2, task_service_pb2_grpc
 
 log = logging.getLogger("streamvisor.server")
+
+__all__ = ["HealthServicer", "StreamvisorServer", "serve", "start_embedded_workers"]
 
 SERVICE_NAMES = (
     supervisor_service_pb2.DESCRIPTOR.services_by_name["SupervisorService"].full_name,
@@ -50,19 +48,24 @@ class HealthServicer(health.HealthServicer):
 
 
 class StreamvisorServer:
-    def __init__(self, config: ServerConfig):
+    """The gRPC server in front of an Application (bootstrap.py): interceptors (auth, metrics, call
+    limit), servicers, health, reflection, TLS. Given only a config it builds the application itself;
+    either way stop() closes it. The application's parts are readable here (server.service,
+    server.store, ...) for tests and benchmarks."""
+
+    def __init__(self, config: ServerConfig, application: Application | None = None):
         self.config = config
-        self.engine = create_store_engine(config.database_url, pool_size=config.max_workers)
-        migrate(self.engine)
-        self.store = SqlMetadataStore(self.engine)
-        self.streams = StreamAdapterRegistry(timeout_s=config.broker_timeout_s)
-        # Metrics are always collected (cheap); only --metrics-listen serves them over HTTP.
-        self.metrics = Metrics(self.store, self.streams)
-        self.service = SupervisorService(self.store, self.streams, config.default_consumer_properties,
-                                         observer=self.metrics)
-        self.tasks = TaskService(self.store, self.service)
-        self.scheduler = Scheduler(self.store, self.streams, self.service, interval_s=config.scheduler_interval_s,
-                                   lease_ttl_s=config.scheduler_lease_ttl_s) if config.scheduler else None
+        self.application = application if application is not None else build_application(config)
+        try:
+            self._build_grpc(config)
+        except BaseException:
+            self.application.close()
+            raise
+        self.port = 0
+        self._stopped = threading.Event()
+
+    def _build_grpc(self, config: ServerConfig) -> None:
+        app = self.application
         options = [
             ("grpc.max_receive_message_length", config.max_message_bytes),
             ("grpc.max_send_message_length", config.max_message_bytes),
@@ -73,17 +76,24 @@ class StreamvisorServer:
         self.limiter = CallLimiter(max(1, config.max_workers - config.reserved_workers))
         self.grpc_server = grpc.server(futures.ThreadPoolExecutor(max_workers=config.max_workers,
                                                                   thread_name_prefix="rpc"), options=options,
-                                       interceptors=[ServerInterceptor(self.auth, self.metrics, self.limiter)])
-        supervisor_service_pb2_grpc.add_SupervisorServiceServicer_to_server(SupervisorServicer(self.service),
+                                       interceptors=[ServerInterceptor(self.auth, app.metrics, self.limiter)])
+        supervisor_service_pb2_grpc.add_SupervisorServiceServicer_to_server(SupervisorServicer(app.service),
                                                                            self.grpc_server)
-        task_service_pb2_grpc.add_TaskServiceServicer_to_server(TaskServicer(self.tasks), self.grpc_server)
+        task_service_pb2_grpc.add_TaskServiceServicer_to_server(TaskServicer(app.tasks), self.grpc_server)
         self.health = HealthServicer(experimental_non_blocking=True)
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.grpc_server)
         reflection.enable_server_reflection(
             SERVICE_NAMES + (health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME),
             self.grpc_server)
-        self.port = 0
-        self._stopped = threading.Event()
+
+    # The application's parts, as tests and benchmarks reach them.
+    engine = property(lambda self: self.application.engine)
+    store = property(lambda self: self.application.store)
+    streams = property(lambda self: self.application.streams)
+    metrics = property(lambda self: self.application.metrics)
+    service = property(lambda self: self.application.service)
+    tasks = property(lambda self: self.application.tasks)
+    scheduler = property(lambda self: self.application.scheduler)
 
     def start(self) -> int:
         c = self.config
@@ -96,20 +106,19 @@ class StreamvisorServer:
             raise RuntimeError(f"could not listen on {self.config.listen}")
         if c.metrics_listen:
             self.metrics.start_http(c.metrics_listen)
-            log.info("metrics endpoint url=http://%s:%d/metrics", c.metrics_listen.rsplit(":", 1)[0] or "0.0.0.0",
-                     self.metrics.port)
+            logs.info(log, "metrics endpoint",
+                      url=f"http://{c.metrics_listen.rsplit(':', 1)[0] or '0.0.0.0'}:{self.metrics.port}/metrics")
         self.grpc_server.start()
         for name in ("",) + SERVICE_NAMES:
             self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
-        if self.scheduler is not None:
-            self.scheduler.start()
+        self.application.start_background()
         host = self.config.listen.rsplit(":", 1)[0]
-        log.info("security transport=%s client_certificates=%s authentication=%s", "tls" if c.tls_cert_file
-                 else "plaintext", "required" if c.tls_client_ca_file else "-",
-                 f"tokens_file={c.tokens_file}" if self.auth.enabled else "off (every caller is admin)")
-        log.info("serving address=%s:%d database=%s default_bootstrap=%s", host, self.port,
-                 self.engine.url.render_as_string(hide_password=True),
-                 self.config.default_consumer_properties.get("bootstrap.servers", "-"))
+        logs.info(log, "security", transport="tls" if c.tls_cert_file else "plaintext",
+                  client_certificates="required" if c.tls_client_ca_file else "-",
+                  authentication=f"tokens_file={c.tokens_file}" if self.auth.enabled else "off (every caller is admin)")
+        logs.info(log, "serving", address=f"{host}:{self.port}",
+                  database=self.engine.url.render_as_string(hide_password=True),
+                  default_bootstrap=self.config.default_consumer_properties.get("bootstrap.servers", "-"))
         return self.port
 
     def stop(self, grace: float | None = None) -> None:
@@ -117,36 +126,10 @@ class StreamvisorServer:
             return
         self._stopped.set()
         self.health.enter_graceful_shutdown()
-        if self.scheduler is not None:
-            self.scheduler.stop()
+        self.application.stop_background()
         self.grpc_server.stop(self.config.shutdown_grace_s if grace is None else grace).wait()
-        self.metrics.stop()
-        self.streams.close()
-        self.engine.dispose()
-        log.info("stopped")
-
-
-def start_embedded_workers(config: ServerConfig, port: int, stop: threading.Event) -> list[threading.Thread]:
-    """Reference workers inside the server process, talking to it over loopback like any other worker."""
-    if config.embedded_workers <= 0:
-        return []
-    if config.tls_cert_file:
-        raise SystemExit("--embedded-workers needs a plaintext listener; run `streamvisor worker` with TLS instead")
-    from streamvisor.client.tasks import TaskClient
-    from streamvisor.worker.runner import Worker
-    from streamvisor.worker.sink import FileSink, output_dir
-
-    sink = FileSink(output_dir(config.output))
-    threads = []
-    for i in range(config.embedded_workers):
-        client = TaskClient(f"127.0.0.1:{port}", token=os.environ.get("STREAMVISOR_WORKER_TOKEN"))
-        worker = Worker(f"127.0.0.1:{port}", sink, f"{socket.gethostname()}-{os.getpid()}-embedded-{i}",
-                        client=client)
-        thread = threading.Thread(target=worker.run, args=(stop,), name=f"worker-{i}", daemon=True)
-        thread.start()
-        threads.append(thread)
-    log.info("embedded workers started count=%d output=%s", len(threads), config.output)
-    return threads
+        self.application.close()
+        logs.info(log, "stopped")
 
 
 def serve(config: ServerConfig) -> None:
@@ -157,8 +140,8 @@ def serve(config: ServerConfig) -> None:
     workers = start_embedded_workers(config, server.port, workers_stop)
 
     def _on_signal(signum, _frame):
-        log.info("signal received signal=%s; shutting down gracefully (grace %.0fs)",
-                 signal.Signals(signum).name, config.shutdown_grace_s)
+        # Shutting down gracefully: in-flight calls get grace_s to finish.
+        logs.info(log, "signal received", signal=signal.Signals(signum).name, grace_s=config.shutdown_grace_s)
         stop_requested.set()
 
     signal.signal(signal.SIGTERM, _on_signal)

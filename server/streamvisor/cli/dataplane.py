@@ -1,6 +1,7 @@
 """Data-plane commands: the reference worker, coverage, and watching backfills."""
 from __future__ import annotations
 
+import functools
 import signal
 import sys
 import threading
@@ -8,7 +9,8 @@ import time
 
 import click
 
-from streamvisor.cli.main import _client, _emit, _run, main
+from streamvisor.cli.main import _client, _emit, _run, main, resolve_config, setting_options
+from streamvisor.domain.formatting import ranges_text, spans_text
 from streamvisor.v1 import supervisor_pb2 as pb
 from streamvisor.v1 import supervisor_service_pb2 as svc
 
@@ -20,8 +22,7 @@ from streamvisor.v1 import supervisor_service_pb2 as svc
 @click.option("--commit-seconds", default=1.0, show_default=True, help="...or every T seconds.")
 @click.option("--lease-seconds", default=15, show_default=True, help="Lease length; heartbeats renew it.")
 @click.option("--max-tasks", default=4, show_default=True, help="Tasks this worker runs at once.")
-@click.option("--log-level", envvar="STREAMVISOR_LOG_LEVEL", default="INFO")
-@click.option("--log-format", envvar="STREAMVISOR_LOG_FORMAT", type=click.Choice(["text", "json"]), default="text")
+@setting_options("log_level", "log_format")  # the server's: same flags, env vars and defaults
 @click.pass_context
 def worker(ctx, output, worker_id, commit_records, commit_seconds, lease_seconds, max_tasks, log_level,
            log_format) -> None:
@@ -30,7 +31,8 @@ def worker(ctx, output, worker_id, commit_records, commit_seconds, lease_seconds
     from streamvisor.worker.runner import Worker, WorkerSettings
     from streamvisor.worker.sink import FileSink, output_dir
 
-    logs.configure(log_level.upper(), log_format)
+    config = resolve_config({"log_level": log_level, "log_format": log_format}, only=("log_level", "log_format"))
+    logs.configure(config.log_level, config.log_format)
     sink = FileSink(output_dir(output))
     settings = WorkerSettings(commit_records=commit_records, commit_seconds=commit_seconds,
                               lease_seconds=lease_seconds, max_tasks=max_tasks)
@@ -52,19 +54,14 @@ def coverage(ctx, supervisor_id: str) -> None:
     """What a supervisor and its backfills published, per partition, with gaps and overlaps."""
     with _client(ctx) as client:
         r = _run(ctx, lambda: client.get_coverage(supervisor_id))
-
-    def ranges(items) -> str:
-        return " ".join(f"[{x.start_offset},{x.end_offset})" for x in items) or "-"
-
-    rows = [[c.partition, ranges(c.published), ranges(c.gaps),
-             " ".join(f"[{o.range.start_offset},{o.range.end_offset}) by {'+'.join(o.supervisor_ids)}"
-                      for o in c.overlaps) or "-", c.published_offsets] for c in r.partitions]
+    rows = [[c.partition, spans_text(c.published), spans_text(c.gaps),
+             " ".join(f"{spans_text([o.range])} by {'+'.join(o.supervisor_ids)}" for o in c.overlaps) or "-",
+             c.published_offsets] for c in r.partitions]
     verdict = "nothing lost, nothing twice" if not r.total_gaps and not r.total_overlaps else \
         f"{r.total_gaps} offsets missing, {r.total_overlaps} published twice"
     text = f"supervisors: {', '.join(r.supervisor_ids)}\n{verdict}"
     if r.unrecoverable_ranges:
-        text += "\nunrecoverable (deleted by retention before the backfill): " + " ".join(
-            f"{u.partition}:[{u.start_offset},{u.end_offset})" for u in r.unrecoverable_ranges)
+        text += "\nunrecoverable (deleted by retention before the backfill): " + ranges_text(r.unrecoverable_ranges)
     _emit(ctx, r, (["PARTITION", "PUBLISHED", "GAPS", "OVERLAPS", "OFFSETS"], rows), text)
 
 
@@ -98,7 +95,7 @@ def watch(ctx, supervisor_id: str, interval: float, limit: float) -> None:
                 return
             lines = []
             for b in backfills:
-                o = _run(ctx, lambda: client.get_offsets(b.id))
+                o = _run(ctx, functools.partial(client.get_offsets, b.id))
                 state = pb.SupervisorState.Name(b.state).removeprefix("SUPERVISOR_STATE_")
                 lines.append(f"{b.id}  {_bar(o.bounded_done, o.bounded_total)}  {state}")
             if interactive:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -12,6 +11,8 @@ from google.protobuf import json_format
 from tabulate import tabulate
 
 from streamvisor.client import StreamvisorClient, StreamvisorError
+from streamvisor.config import SETTINGS, SETTINGS_BY_NAME, ServerConfig, Setting
+from streamvisor.domain.formatting import changes_text, offset_text, ranges_text, spans_text
 from streamvisor.v1 import supervisor_pb2 as pb
 from streamvisor.v1 import supervisor_service_pb2 as svc
 
@@ -48,10 +49,6 @@ def _run(ctx: click.Context, call):
         ctx.exit(1)
 
 
-def _fmt(value) -> str:
-    return "-" if value is None else str(value)
-
-
 def _opt(message, field: str):
     return getattr(message, field) if message.HasField(field) else None
 
@@ -83,7 +80,7 @@ def load_spec_file(path: Path) -> tuple[str, pb.SupervisorSpec]:
     try:
         spec = json_format.ParseDict(_normalise_spec(data["spec"]), pb.SupervisorSpec())
     except json_format.ParseError as e:
-        raise click.BadParameter(f"invalid spec: {e}", param_hint="-f")
+        raise click.BadParameter(f"invalid spec: {e}", param_hint="-f") from None
     return supervisor_id, spec
 
 
@@ -111,57 +108,56 @@ def main(ctx: click.Context, server: str, as_json: bool, timeout: float, token: 
                    tls_cert=tls_cert, tls_key=tls_key)
 
 
+def _setting_option(setting: Setting):
+    """The click option of a setting of config.SETTINGS: its flag, env var, type and help from there; no
+    click default (None), so ServerConfig.resolve applies flag > env > default in one place."""
+    if setting.choices:
+        kind = click.Choice(list(setting.choices))
+    elif setting.existing_file:
+        kind = click.Path(exists=True, dir_okay=False)
+    else:
+        kind = setting.type
+    # click reads the env var too (so it checks files and choices from the environment as from flags);
+    # a repeatable flag's env var is `k=v,k=v`, which only ServerConfig.resolve reads.
+    return click.option(setting.flag, setting.name, envvar=None if setting.repeatable else setting.env,
+                        multiple=setting.repeatable, type=kind, default=None,
+                        show_default=str(setting.default) if setting.default not in (None, "") else False,
+                        show_envvar=not setting.repeatable, metavar="KEY=VALUE" if setting.repeatable else None,
+                        help=setting.help + (f"  [env var: {setting.env}, as k=v,k=v; the flags add to it]"
+                                             if setting.repeatable else ""))
+
+
+def setting_options(*names: str):
+    """Decorator: the click options of these settings (every setting that has a flag, when none is named)."""
+    chosen = [SETTINGS_BY_NAME[n] for n in names] if names else [s for s in SETTINGS if s.flag]
+
+    def decorate(command):
+        for setting in reversed(chosen):  # the first declared is the first in --help
+            command = _setting_option(setting)(command)
+        return command
+
+    return decorate
+
+
+def resolve_config(flags: dict, only: tuple[str, ...] | None = None) -> ServerConfig:
+    try:
+        return ServerConfig.resolve(flags, only=only)
+    except ValueError as e:  # an environment variable that does not parse
+        raise click.UsageError(str(e)) from None
+
+
 @main.command()
-@click.option("--listen", envvar="STREAMVISOR_LISTEN", help="host:port to listen on (default 127.0.0.1:50051).")
-@click.option("--database-url", envvar="STREAMVISOR_DATABASE_URL",
-              help="SQLAlchemy URL (default sqlite:///data/streamvisor.db; postgresql+psycopg://... for production).")
-@click.option("--kafka-bootstrap", envvar="STREAMVISOR_KAFKA_BOOTSTRAP",
-              help="Default bootstrap.servers for specs that do not set it.")
-@click.option("--kafka-property", "kafka_properties", multiple=True, metavar="KEY=VALUE",
-              help="Default consumer property for new specs (repeatable).")
-@click.option("--log-level", envvar="STREAMVISOR_LOG_LEVEL", help="DEBUG, INFO, WARNING, ERROR.")
-@click.option("--log-format", envvar="STREAMVISOR_LOG_FORMAT", type=click.Choice(["text", "json"]))
-@click.option("--tokens-file", envvar="STREAMVISOR_TOKENS_FILE", type=click.Path(exists=True, dir_okay=False),
-              help="YAML/JSON file of hashed bearer tokens and certificate subjects with roles; turns auth on.")
-@click.option("--tls-cert", "server_tls_cert", envvar="STREAMVISOR_TLS_CERT",
-              type=click.Path(exists=True, dir_okay=False), help="Server certificate chain (PEM); turns TLS on.")
-@click.option("--tls-key", "server_tls_key", envvar="STREAMVISOR_TLS_KEY",
-              type=click.Path(exists=True, dir_okay=False), help="The server certificate's private key (PEM).")
-@click.option("--tls-client-ca", envvar="STREAMVISOR_TLS_CLIENT_CA", type=click.Path(exists=True, dir_okay=False),
-              help="CA bundle (PEM) for client certificates: requires them (mutual TLS).")
-@click.option("--metrics-listen", envvar="STREAMVISOR_METRICS_LISTEN",
-              help="host:port for Prometheus /metrics over HTTP (default: off; :0 picks a free port).")
-@click.option("--embedded-workers", default=0, envvar="STREAMVISOR_EMBEDDED_WORKERS", show_default=True,
-              help="Run this many reference workers inside the server process (a complete system in one command).")
-@click.option("--output", envvar="STREAMVISOR_OUTPUT", default="data/segments", show_default=True,
-              help="Where embedded workers write segments (a directory or file:///dir).")
-def serve(listen, database_url, kafka_bootstrap, kafka_properties, log_level, log_format, tokens_file,
-          server_tls_cert, server_tls_key, tls_client_ca, metrics_listen, embedded_workers, output) -> None:
+@setting_options()
+def serve(**flags) -> None:
     """Run the gRPC server until SIGTERM/SIGINT."""
     from streamvisor import logs
     from streamvisor.api.server import serve as run
-    from streamvisor.config import ServerConfig, parse_properties
 
-    config = ServerConfig.from_env()
-    config.listen = listen or config.listen
-    config.database_url = database_url or config.database_url
-    for item in kafka_properties:
-        config.default_consumer_properties.update(parse_properties(item))
-    if kafka_bootstrap:
-        config.default_consumer_properties["bootstrap.servers"] = kafka_bootstrap
-    config.log_level = (log_level or config.log_level).upper()
-    config.log_format = log_format or config.log_format
-    config.tokens_file = tokens_file or config.tokens_file
-    config.tls_cert_file = server_tls_cert or config.tls_cert_file
-    config.tls_key_file = server_tls_key or config.tls_key_file
-    config.tls_client_ca_file = tls_client_ca or config.tls_client_ca_file
-    config.metrics_listen = metrics_listen or config.metrics_listen
+    config = resolve_config(flags)
     if bool(config.tls_cert_file) != bool(config.tls_key_file):
         raise click.UsageError("--tls-cert and --tls-key go together")
     if config.tls_client_ca_file and not config.tls_cert_file:
         raise click.UsageError("--tls-client-ca (mutual TLS) needs --tls-cert and --tls-key")
-    config.embedded_workers = embedded_workers
-    config.output = output
     logs.configure(config.log_level, config.log_format)
     run(config)
 
@@ -250,8 +246,7 @@ def get(ctx, supervisor_id: str) -> None:
         f"consumer_properties: {dict(s.spec.consumer_properties)}",
     ]
     if s.spec.bounded_ranges:
-        detail.append("bounded: " + " ".join(f"{r.partition}:[{r.start_offset},{r.end_offset})"
-                                             for r in s.spec.bounded_ranges))
+        detail.append("bounded: " + ranges_text(s.spec.bounded_ranges))
     _emit(ctx, s, _supervisor_rows([s]), "\n".join(detail))
 
 
@@ -284,8 +279,7 @@ def history(ctx, supervisor_id: str, page_size: int) -> None:
     rows = [[e.id, e.create_time.ToDatetime(timezone.utc).isoformat(timespec="seconds"), e.action, e.actor,
              f"{STATE_NAMES.get(e.state_before)}->{STATE_NAMES.get(e.state_after)}",
              f"{e.generation_before}->{e.generation_after}",
-             " ".join(f"{c.partition}:{_fmt(_opt(c, 'before'))}->{_fmt(_opt(c, 'after'))}"
-                      for c in e.offset_changes) or "-",
+             changes_text(e.offset_changes),
              e.details_json if e.details_json != "{}" else ""] for e in events]
     _emit(ctx, svc.ListSupervisorHistoryResponse(events=events),
           (["ID", "TIME", "ACTION", "ACTOR", "STATE", "GENERATION", "OFFSETS", "DETAILS"], rows))
@@ -298,13 +292,14 @@ def offsets(ctx, supervisor_id: str) -> None:
     """Per partition: checkpoint, earliest, latest, lag."""
     with _client(ctx) as client:
         r = _run(ctx, lambda: client.get_offsets(supervisor_id))
-    rows = [[p.partition, _fmt(_opt(p, "checkpoint")), p.earliest, p.latest, p.lag,
-             f"[{p.bounded_range.start_offset},{p.bounded_range.end_offset})" if p.HasField("bounded_range") else "-",
+    rows = [[p.partition, offset_text(_opt(p, "checkpoint")), p.earliest, p.latest, p.lag,
+             spans_text([p.bounded_range]) if p.HasField("bounded_range") else "-",
              "CHECKPOINT_BEYOND_LATEST" if p.checkpoint_beyond_latest else "-"]
             for p in r.partitions]
     summary = f"total lag: {r.total_lag}"
     if r.bounded_total:
-        summary += f"  bounded progress: {r.bounded_done}/{r.bounded_total} ({100 * r.bounded_done // r.bounded_total}%)"
+        percent = 100 * r.bounded_done // r.bounded_total
+        summary += f"  bounded progress: {r.bounded_done}/{r.bounded_total} ({percent}%)"
     beyond = [str(p.partition) for p in r.partitions if p.checkpoint_beyond_latest]
     if beyond:
         summary += (f"\nFAULT: the checkpoint of partition(s) {','.join(beyond)} is beyond the stream's latest offset "
@@ -313,8 +308,8 @@ def offsets(ctx, supervisor_id: str) -> None:
 
 
 def _changes_table(changes) -> tuple[list[str], list[list]]:
-    return ["PARTITION", "BEFORE", "AFTER"], [[c.partition, _fmt(_opt(c, "before")), _fmt(_opt(c, "after"))]
-                                              for c in changes]
+    return ["PARTITION", "BEFORE", "AFTER"], [[c.partition, offset_text(_opt(c, "before")),
+                                               offset_text(_opt(c, "after"))] for c in changes]
 
 
 @main.command()
@@ -357,7 +352,8 @@ def reset_offsets(ctx, supervisor_id: str, targets, dry_run: bool, request_id: s
     try:
         parsed = [_parse_target(t) for t in targets]
     except ValueError as e:
-        raise click.BadParameter(f"{e}: expected PARTITION=OFFSET or PARTITION@TIMESTAMP", param_hint="TARGETS")
+        raise click.BadParameter(f"{e}: expected PARTITION=OFFSET or PARTITION@TIMESTAMP",
+                                 param_hint="TARGETS") from None
     with _client(ctx) as client:
         r = _run(ctx, lambda: client.reset_offsets(supervisor_id, parsed, request_id, dry_run))
     _emit(ctx, r, _changes_table(r.changes), f"generation: {r.generation}" + ("  (dry run)" if r.dry_run else ""))
@@ -376,9 +372,9 @@ def reset_to_latest_and_backfill(ctx, supervisor_id, backfill_task_count, dry_ru
                                                                   dry_run))
     ranges = {b.partition: b for b in r.backfill_ranges}
     lost = {u.partition: u for u in r.unrecoverable_ranges}
-    rows = [[c.partition, _fmt(_opt(c, "before")), _fmt(_opt(c, "after")),
-             f"[{ranges[c.partition].start_offset},{ranges[c.partition].end_offset})" if c.partition in ranges else "-",
-             f"[{lost[c.partition].start_offset},{lost[c.partition].end_offset})" if c.partition in lost else "-"]
+    rows = [[c.partition, offset_text(_opt(c, "before")), offset_text(_opt(c, "after")),
+             spans_text([ranges[c.partition]]) if c.partition in ranges else "-",
+             spans_text([lost[c.partition]]) if c.partition in lost else "-"]
             for c in r.changes]
     text = (f"backfill supervisor: {r.backfill_supervisor_id or '(none: nothing was skipped)'}\n"
             f"generation: {r.generation}" + ("  (dry run: nothing changed)" if r.dry_run else ""))

@@ -16,6 +16,7 @@ from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
+from streamvisor import logs
 log = logging.getLogger(__name__)
 
 WRITE_OPTION = "streamvisor_write"
@@ -66,4 +67,4 @@ def migrate(engine: Engine) -> None:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
         connection.commit()
-    log.info("metadata schema at head url=%s", engine.url.render_as_string(hide_password=True))
+    logs.info(log, "metadata schema at head", url=engine.url.render_as_string(hide_password=True))

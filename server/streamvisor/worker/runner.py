@@ -14,8 +14,10 @@ from dataclasses import dataclass
 
 import grpc
 
+from streamvisor import logs
 from streamvisor.client import StreamvisorError
 from streamvisor.client.tasks import TaskClient
+from streamvisor.domain.formatting import offsets_text, ranges_text
 from streamvisor.v1 import supervisor_pb2 as pb
 from streamvisor.v1 import task_service_pb2 as tasks
 from streamvisor.worker.readers import _CONSUMER_OVERRIDES  # noqa: F401  (moved; still importable from here)
@@ -59,7 +61,7 @@ class Worker:
 
     def run(self, stop: threading.Event) -> None:
         """Leases and runs up to max_tasks tasks at once until `stop` is set (SIGTERM)."""
-        log.info("worker started worker_id=%s max_tasks=%d", self.worker_id, self.settings.max_tasks)
+        logs.info(log, "worker started", worker_id=self.worker_id, max_tasks=self.settings.max_tasks)
         slots = threading.BoundedSemaphore(self.settings.max_tasks)
         running: list[threading.Thread] = []
         while not stop.is_set():
@@ -74,7 +76,7 @@ class Worker:
                                            stream_types=self.stream_types)
             except StreamvisorError as e:
                 slots.release()
-                log.warning("acquire failed worker_id=%s error=%s", self.worker_id, e)
+                logs.warning(log, "acquire failed", worker_id=self.worker_id, error=e)
                 stop.wait(self.settings.idle_seconds * 4)
                 continue
             if task is None:
@@ -87,7 +89,7 @@ class Worker:
             running = [t for t in running if t.is_alive()] + [thread]
         for thread in running:
             thread.join(timeout=30)
-        log.info("worker stopped worker_id=%s records_published=%d", self.worker_id, self.records_published)
+        logs.info(log, "worker stopped", worker_id=self.worker_id, records_published=self.records_published)
         self.client.close()
 
     def _back_off(self) -> float:
@@ -108,14 +110,14 @@ class Worker:
             # checks the stream itself and stops offering the task; backing off covers the meantime.
             reason = e.reason[:1024]
             delay = self._back_off()
-            log.warning("task failed task_id=%s supervisor_id=%s worker_id=%s reason=%s next_lease_in_s=%.1f",
-                        task.id, task.supervisor_id, self.worker_id, reason, delay)
+            logs.warning(log, "task failed", task_id=task.id, supervisor_id=task.supervisor_id,
+                         worker_id=self.worker_id, reason=reason, next_lease_in_s=round(delay, 1))
             self._try(lambda: self.client.fail(task.id, self.worker_id, reason))
         except Exception:
             delay = self._back_off()
-            log.exception("task failed task_id=%s supervisor_id=%s worker_id=%s failures_in_a_row=%d "
-                          "next_lease_in_s=%.1f", task.id, task.supervisor_id, self.worker_id,
-                          self.failures_in_a_row, delay)
+            logs.exception(log, "task failed", task_id=task.id, supervisor_id=task.supervisor_id,
+                           worker_id=self.worker_id, failures_in_a_row=self.failures_in_a_row,
+                           next_lease_in_s=round(delay, 1))
             self._try(lambda: self.client.fail(task.id, self.worker_id, "worker error"))
         finally:
             slots.release()
@@ -124,7 +126,7 @@ class Worker:
         try:
             call()
         except StreamvisorError as e:
-            log.info("ignored error worker_id=%s error=%s", self.worker_id, e)
+            logs.info(log, "ignored error", worker_id=self.worker_id, error=e)
 
 
 class TaskRun:
@@ -144,8 +146,8 @@ class TaskRun:
 
     def run(self) -> None:
         t = self.task
-        log.info("task started task_id=%s supervisor_id=%s generation=%d worker_id=%s start=%s end=%s", t.id,
-                 t.supervisor_id, t.generation, self.worker.worker_id, _fmt(self.position), _fmt(self.ends) or "-")
+        logs.info(log, "task started", task_id=t.id, supervisor_id=t.supervisor_id, generation=t.generation,
+                  worker_id=self.worker.worker_id, start=offsets_text(self.position), end=offsets_text(self.ends))
         heartbeat = threading.Thread(target=self._heartbeat, name=f"heartbeat-{t.id[:8]}", daemon=True)
         heartbeat.start()
         reader = None
@@ -153,8 +155,8 @@ class TaskRun:
             reader = self._reader()  # inside the try: a reader that cannot open must still stop the heartbeat
             self._consume(reader)
         except TaskStopped:
-            log.info("task stopped task_id=%s supervisor_id=%s reason=%s unpublished_records=%d", t.id,
-                     t.supervisor_id, self.stop_reason, len(self.lines))
+            logs.info(log, "task stopped", task_id=t.id, supervisor_id=t.supervisor_id, reason=self.stop_reason,
+                      unpublished_records=len(self.lines))
         finally:
             self.told_to_stop.set()
             if reader is not None:
@@ -196,8 +198,8 @@ class TaskRun:
                 last_flush = time.monotonic()
             if finished and not self._has_progress():
                 self.client.complete(self.task.id, self.worker.worker_id)
-                log.info("task completed task_id=%s supervisor_id=%s end=%s", self.task.id, self.task.supervisor_id,
-                         _fmt(self.position))
+                logs.info(log, "task completed", task_id=self.task.id, supervisor_id=self.task.supervisor_id,
+                          end=offsets_text(self.position))
                 return
 
     def _catch_up_positions(self, reader: TaskReader) -> None:
@@ -227,19 +229,19 @@ class TaskRun:
                 # commit may or may not have been published. Keep the file - an unpublished one is never
                 # referenced, so it is inert - and stop; the task resumes from whatever the checkpoint says.
                 self.stop_reason = f"commit outcome unknown: {e.code.name} {e.reason}".strip()
-                log.warning("segment kept, outcome unknown task_id=%s supervisor_id=%s location=%s ranges=%s",
-                            self.task.id, self.task.supervisor_id, location, _ranges(ranges))
+                logs.warning(log, "segment kept, outcome unknown", task_id=self.task.id,
+                             supervisor_id=self.task.supervisor_id, location=location, ranges=ranges_text(ranges))
                 raise TaskStopped() from None
             # Rejected by the server (fenced, lease lost, checkpoint moved): never ingested, so discard it.
             # (A retry of a published commit is always acknowledged, however the task changed since.)
             self.worker.sink.discard(location)
             self.stop_reason = f"commit rejected: {e.code.name} {e.reason}"
-            log.info("segment discarded task_id=%s supervisor_id=%s location=%s reason=%s ranges=%s", self.task.id,
-                     self.task.supervisor_id, location, e.reason, _ranges(ranges))
+            logs.info(log, "segment discarded", task_id=self.task.id, supervisor_id=self.task.supervisor_id,
+                      location=location, reason=e.reason, ranges=ranges_text(ranges))
             raise TaskStopped() from None
         self.worker.records_published += len(self.lines)
-        log.info("segment published task_id=%s supervisor_id=%s segment_id=%d records=%d ranges=%s", self.task.id,
-                 self.task.supervisor_id, response.segment_id, len(self.lines), _ranges(ranges))
+        logs.info(log, "segment published", task_id=self.task.id, supervisor_id=self.task.supervisor_id,
+                  segment_id=response.segment_id, records=len(self.lines), ranges=ranges_text(ranges))
         self.lines = []
         self.segment_start = dict(self.position)
 
@@ -269,11 +271,3 @@ def _definitely_rejected(error: StreamvisorError) -> bool:
     if error.code not in _REJECTIONS or not error.reason:
         return False
     return not any(field == "location" for field, _ in error.field_violations)
-
-
-def _fmt(offsets: dict[int, int]) -> str:
-    return ",".join(f"{p}:{o}" for p, o in sorted(offsets.items()))
-
-
-def _ranges(ranges) -> str:
-    return " ".join(f"{r.partition}:[{r.start_offset},{r.end_offset})" for r in ranges)
