@@ -78,10 +78,10 @@ def fail_reasons(caplog, supervisor_id: str) -> list[str]:
     """The reasons of the FailTask calls for the supervisor, from the server's one line per release."""
     out = []
     for record in caplog.records:
-        message = record.getMessage()
-        if (record.name == "streamvisor.tasks" and record.levelno == logging.WARNING and "how=fail" in message
-                and f"supervisor_id={supervisor_id} " in message):
-            out.append(message.split(" reason=", 1)[1])
+        fields = getattr(record, "fields", None) or {}  # logs.event puts them on the record
+        if (record.name == "streamvisor.tasks" and record.levelno == logging.WARNING and fields.get("how") == "fail"
+                and fields.get("supervisor_id") == supervisor_id):
+            out.append(str(fields["reason"]))
     return out
 
 

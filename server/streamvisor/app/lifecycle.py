@@ -7,7 +7,8 @@ from typing import Callable, Sequence
 
 from streamvisor import logs
 from streamvisor.app.core import ANONYMOUS, Core
-from streamvisor.app.results import ranges_json, ranges_text
+from streamvisor.app.results import ranges_json
+from streamvisor.domain.formatting import ranges_text
 from streamvisor.domain import pagination
 from streamvisor.domain.errors import AlreadyExists, FieldViolation, InvalidArgument, Violations
 from streamvisor.domain.model import (

@@ -11,7 +11,8 @@ from typing import Sequence
 from streamvisor import logs
 from streamvisor.app.core import ANONYMOUS, Core, fingerprint
 from streamvisor.app.offsets import Offsets
-from streamvisor.app.results import ResetResult, changes_text, ranges_json, ranges_text
+from streamvisor.app.results import ResetResult, ranges_json
+from streamvisor.domain.formatting import changes_text, ranges_text
 from streamvisor.domain.errors import FailedPrecondition, Unavailable, Violations
 from streamvisor.domain.model import (
     MAX_TASK_COUNT, Supervisor, SupervisorState, validate_request_id, validate_supervisor_id,

@@ -43,13 +43,3 @@ class ResetResult:
 
 def ranges_json(ranges: list[OffsetRange]) -> list[list[int]]:
     return [[r.partition, r.start, r.end] for r in ranges]
-
-
-def ranges_text(ranges: list[OffsetRange]) -> str:
-    """Operator-readable: `0:[10,20) 3:[5,9)`."""
-    return " ".join(f"{r.partition}:[{r.start},{r.end})" for r in ranges) or "-"
-
-
-def changes_text(changes: list[OffsetChange]) -> str:
-    return " ".join(f"{c.partition}:{'-' if c.before is None else c.before}->{'-' if c.after is None else c.after}"
-                    for c in changes) or "-"

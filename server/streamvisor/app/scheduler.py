@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from typing import Callable
 
 from streamvisor import logs
+from streamvisor.domain.formatting import offsets_text
 from streamvisor.app.core import ACTIVE_STATES, utcnow
 from streamvisor.app.supervisors import SupervisorService
 from streamvisor.app.tasks import new_task_id
@@ -148,7 +149,7 @@ class Scheduler:
                     tx.set_checkpoints(supervisor.id, starts)
                     logs.info(log, "start offsets resolved", supervisor_id=supervisor.id,
                               source="earliest" if current.spec.use_earliest_offset else "latest",
-                              offsets=",".join(f"{p}:{o}" for p, o in sorted(starts.items())))
+                              offsets=offsets_text(starts))
             now = self.clock()
             for group in task_groups(current):
                 if tx.ensure_task(TaskRecord(new_task_id(), current.id, group, current.generation,

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Callable, Mapping, Sequence
 from streamvisor import logs
 from streamvisor.app.core import Core, utcnow
 from streamvisor.app.offsets import Offsets
-from streamvisor.app.results import ranges_text
+from streamvisor.domain.formatting import offsets_text, ranges_text
 from streamvisor.domain.errors import (
     Conflict, DomainError, FailedPrecondition, FieldViolation, InvalidArgument, NotFound, Violations,
 )
@@ -167,8 +167,8 @@ class TaskService:
                     start_offsets=plan.start_offsets, end_offsets=plan.end_offsets, update_time=now)
                 tx.update_task(leased)
                 logs.info(log, "task leased", task_id=task.id, supervisor_id=task.supervisor_id, group=task.task_group,
-                          generation=task.generation, worker_id=worker_id, start=_offsets_text(plan.start_offsets),
-                          end=_offsets_text(plan.end_offsets))
+                          generation=task.generation, worker_id=worker_id, start=offsets_text(plan.start_offsets),
+                          end=offsets_text(plan.end_offsets))
                 return leased, supervisor
         return None
 
@@ -277,11 +277,5 @@ class TaskService:
         # lives in this line, at WARNING so that it is seen.
         logs.event(log, logging.WARNING if how == "fail" else logging.INFO, "task released", task_id=task_id,
                    supervisor_id=task.supervisor_id, worker_id=worker_id, how=how, state=state.value,
-                   checkpoints=_offsets_text({p: checkpoints.get(p) for p in task.start_offsets}), reason=reason or "-")
+                   checkpoints=offsets_text({p: checkpoints.get(p) for p in task.start_offsets}), reason=reason or "-")
         return task
-
-
-def _offsets_text(offsets) -> str:
-    if offsets is None:
-        return "-"
-    return ",".join(f"{p}:{o}" for p, o in sorted(offsets.items())) or "-"
