@@ -214,7 +214,7 @@ class BareOffsets:
 
 def bench_offsets(args, node: Node) -> dict:
     name = node.super_stream(args.partitions, "bench-rmq-offsets")
-    for batch in range(10):
+    for _ in range(10):
         node.publish({f"{name}-{p}": [os.urandom(args.value_bytes) for _ in range(100)]
                       for p in range(args.partitions)})
     bare = BareOffsets(node.endpoint, name)

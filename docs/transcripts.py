@@ -157,7 +157,8 @@ class Recorder:
     def rendered(self) -> dict[str, str]:
         """Each block's text; timestamps numbered in time order (not the order the page shows them)."""
         seen = {m for parts in self.blocks.values() for _, out in parts for m in TIMESTAMP.findall(out)}
-        parse = lambda ts: dt.datetime.fromisoformat(ts.replace("Z", "+00:00"))
+        def parse(ts: str) -> dt.datetime:
+            return dt.datetime.fromisoformat(ts.replace("Z", "+00:00"))
         base = dt.datetime(2026, 1, 1, 12, 0, 0, tzinfo=dt.timezone.utc)
         shown = {ts: (base + dt.timedelta(seconds=i)).strftime("%Y-%m-%dT%H:%M:%SZ")
                  for i, ts in enumerate(sorted(seen, key=parse))}
@@ -180,7 +181,8 @@ def story(t: Recorder, kafka: Kafka, server) -> None:
     suffixes = iter(SUFFIXES)
     server.service.core.new_suffix = lambda: next(suffixes)
     A = DOC_ADDRESS
-    call = lambda block, body, method, flags="": t.run(block, f"grpcurl -plaintext {flags}-d {body} {A} {method}")
+    def call(block, body, method, flags=""):
+        return t.run(block, f"grpcurl -plaintext {flags}-d {body} {A} {method}")
 
     def commit(supervisor_id: str, task: str, *ranges: tuple[int, int, int]):
         generation = server.service.get(supervisor_id).generation
@@ -212,7 +214,8 @@ def story(t: Recorder, kafka: Kafka, server) -> None:
         "stream_type": "STREAM_TYPE_KAFKA", "stream": "docs-clicks", "task_count": 1, "bounded_ranges": [
             {"partition": 0, "start_offset": 0, "end_offset": 50}, {"partition": 1, "start_offset": 20, "end_offset": 40}]}}),
          f"{SVC}/CreateSupervisor")
-    kafka_spec = lambda stream, **kw: {"stream_type": "STREAM_TYPE_KAFKA", "stream": stream, **kw}
+    def kafka_spec(stream, **kw):
+        return {"stream_type": "STREAM_TYPE_KAFKA", "stream": stream, **kw}
     call("create-supervisor-errors", d({"supervisor_id": "clicks", "spec": kafka_spec("docs-clicks", task_count=2)}),
          f"{SVC}/CreateSupervisor")
     call("create-supervisor-errors", d({"supervisor_id": "orders", "spec": kafka_spec("docs-orders", task_count=1)}),
@@ -303,7 +306,8 @@ def story(t: Recorder, kafka: Kafka, server) -> None:
   ],
   "dry_run": true
 }}' {A} {SVC}/ResetOffsets""")
-    reset = lambda offset: f"""'{{
+    def reset(offset) -> str:
+        return f"""'{{
   "supervisor_id": "clicks-nolocks",
   "targets": [{{"partition": 0, "offset": {offset}}}],
   "request_id": "8d5a3c1e-0b7f-4c55-9a57-2f3e1d6c0a11"

@@ -50,7 +50,8 @@ class Topics:
 
     def create(self, partitions: int, prefix: str = "t") -> str:
         name = f"{prefix}-{uuid.uuid4().hex[:10]}"
-        futures = self.admin.create_topics([NewTopic(name, num_partitions=partitions, replication_factor=self.replication_factor)],
+        topic = NewTopic(name, num_partitions=partitions, replication_factor=self.replication_factor)
+        futures = self.admin.create_topics([topic],
                                            operation_timeout=30)
         futures[name].result(timeout=60)
         self.created.append(name)

@@ -129,7 +129,8 @@ def _run(client: StreamvisorClient, server, kafka_admin: AdminClient, topics, pr
 
     # CreateSupervisor, with and without validate_only.
     for validate_only in (True, False):
-        error = expect_error(lambda v=validate_only: client.create_supervisor("new", kafka_spec(missing), validate_only=v),
+        error = expect_error(lambda v=validate_only: client.create_supervisor("new", kafka_spec(missing),
+                                                                              validate_only=v),
                              PRECONDITION, "STREAM_NOT_FOUND")
         assert error.metadata["stream"] == missing
     # A bounded supervisor is checked against the stream's earliest offsets as well.

@@ -14,7 +14,6 @@ from collections import defaultdict
 from helpers import kafka_spec
 from streamvisor.domain.errors import DomainError
 from streamvisor.domain.model import OffsetRange
-from streamvisor.domain.offsets import OffsetChange
 
 PARTITIONS = 4
 RECORDS = 5_000

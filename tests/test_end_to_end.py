@@ -298,7 +298,8 @@ def run_scenario(cluster: Cluster, topics: Topics, fault: Fault | None = None, b
         produced = producer.finish()
         note(f"producer stopped and flushed records={sum(produced)}")
         wait_for(lambda: client.get_offsets("main").total_lag == 0, 180, "the live supervisor to catch up", cluster)
-        note("the live supervisor caught up supervisor_id=main offsets=" + ",".join(f"{p}:{o}" for p, o in enumerate(produced)))
+        note("the live supervisor caught up supervisor_id=main offsets="
+             + ",".join(f"{p}:{o}" for p, o in enumerate(produced)))
         assert [p.checkpoint for p in client.get_offsets("main").partitions] == produced
         assert client.get_supervisor("main").state == pb.SUPERVISOR_STATE_RUNNING
         watched = subprocess.run(CLI + ["--server", cluster.address, "backfill", "watch", "main", "--timeout", "10"],
@@ -460,9 +461,11 @@ def partition_leader_loss(kafka: KafkaCluster, admin: AdminClient, partition: in
         wait_for(lambda: total_checkpointed_store(cluster, backfill) > before
                  or client.get_supervisor(backfill).state == pb.SUPERVISOR_STATE_COMPLETED,
                  120, f"{backfill} to make progress without node {leader}", cluster, interval=0.1)
-        new_leader = wait_for(lambda: next((m.leader for m in [admin.list_topics(topic, timeout=10).topics[topic]
-                                                                 .partitions[partition]] if m.leader not in (-1, leader)),
-                                           None), 60, "a new leader", cluster)
+        def new_leader_of_partition():
+            m = admin.list_topics(topic, timeout=10).topics[topic].partitions[partition]
+            return m.leader if m.leader not in (-1, leader) else None
+
+        new_leader = wait_for(new_leader_of_partition, 60, "a new leader", cluster)
         note(f"node {leader} down: supervisor_id={backfill} published again after {time.monotonic() - killed:.1f}s, "
              f"partition {partition} now led by node {new_leader}")
         return 1

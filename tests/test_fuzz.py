@@ -36,7 +36,7 @@ from hypothesis import strategies as st
 from sqlalchemy import create_engine, select, text
 
 from conftest import Topics, start_server
-from helpers import CONCURRENT, kafka_spec, snapshot
+from helpers import kafka_spec, snapshot
 from streamvisor.api.auth import _is_read_only
 from streamvisor.app.scheduler import Scheduler
 from streamvisor.client import StreamvisorClient, StreamvisorError
@@ -241,8 +241,9 @@ def messages(descriptor, depth: int = 0) -> st.SearchStrategy:
     fields = {}
     for field in descriptor.fields:
         if field.message_type is not None and field.message_type.GetOptions().map_entry:
-            key_field, value_field = field.message_type.fields_by_name["key"], field.message_type.fields_by_name["value"]
-            value = (messages(value_field.message_type, depth + 1) if value_field.message_type else _scalar(value_field))
+            entry = field.message_type.fields_by_name
+            key_field, value_field = entry["key"], entry["value"]
+            value = messages(value_field.message_type, depth + 1) if value_field.message_type else _scalar(value_field)
             few = st.dictionaries(_scalar(key_field), value, max_size=4)
             many = st.tuples(value, st.sampled_from([50, 120])).map(lambda vn: {f"k{i}": vn[0] for i in range(vn[1])})
             strategy = st.one_of(few, many)

@@ -98,7 +98,8 @@ def test_readme_grpcurl_command(command, clicks):
         assert result.returncode == 0, err
         shown = json_format.Parse(out, svc.GetOffsetsResponse())
         assert shown.supervisor_id == "clicks" and shown.total_lag == 35
-        assert [(p.partition, p.checkpoint, p.latest, p.lag) for p in shown.partitions] == [(0, 10, 30, 20), (1, 5, 20, 15)]
+        assert [(p.partition, p.checkpoint, p.latest, p.lag) for p in shown.partitions] == [
+            (0, 10, 30, 20), (1, 5, 20, 15)]
         expected = client.get_offsets("clicks")
         shown.ClearField("read_time"), expected.ClearField("read_time")
         assert shown == expected

@@ -146,7 +146,8 @@ def test_list_supervisors_with_100_unknown_stream_types_fits_the_default_metadat
 
 def test_huge_user_input_echoed_in_an_error_is_clipped(sv):
     """A 1 MB value is echoed in a violation's description (e.g. a RabbitMQ mode): trailers stay small."""
-    spec = kafka_spec("t", consumer_properties={"rabbitmq.url": "x" * 1_000_000, "rabbitmq.super_stream": "é" * 500_000})
+    spec = kafka_spec("t", consumer_properties={"rabbitmq.url": "x" * 1_000_000,
+                                                "rabbitmq.super_stream": "é" * 500_000})
     spec.stream_type = 2  # STREAM_TYPE_RABBITMQ_STREAM: both properties are checked and echoed
     with grpc.insecure_channel(f"127.0.0.1:{sv.port}") as channel:
         stub = channel.unary_unary("/streamvisor.v1.SupervisorService/CreateSupervisor",

@@ -8,7 +8,6 @@ import pytest
 
 from helpers import CONCURRENT, expect_error, kafka_spec, snapshot
 from streamvisor.v1 import supervisor_pb2 as pb
-from streamvisor.v1 import supervisor_service_pb2 as svc
 
 INVALID, NOT_FOUND = grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.NOT_FOUND
 PRECONDITION, ABORTED = grpc.StatusCode.FAILED_PRECONDITION, grpc.StatusCode.ABORTED

@@ -231,7 +231,8 @@ def test_two_replicas_on_one_postgresql_never_double_schedule(postgres_url, kafk
             time.sleep(0.05)
         with replicas[1].store.read() as tx:
             rows = tx.list_tasks()
-        assert sorted((t.supervisor_id, t.task_group) for t in rows) == [(f"r{i}", g) for i in range(5) for g in range(3)]
+        expected = [(f"r{i}", g) for i in range(5) for g in range(3)]
+        assert sorted((t.supervisor_id, t.task_group) for t in rows) == expected
         leader = next(i for i in leaders_seen if i is not None)
         assert replicas[leader].scheduler.passes > 0 and replicas[1 - leader].scheduler.passes == 0
         replicas[leader].stop(0)

@@ -75,7 +75,7 @@ def emitted() -> set[tuple[str, str | None]]:
                 reason = literal(keyword) if keyword is not None else "INVALID_ARGUMENT"
                 if reason is not None:
                     found.add((reason, "INVALID_ARGUMENT"))
-            elif keyword is not None and literal(keyword) is not None and re.fullmatch(r"[A-Z][A-Z_]+", literal(keyword)):
+            elif keyword is not None and re.fullmatch(r"[A-Z][A-Z_]+", literal(keyword) or ""):
                 found.add((literal(keyword), None))  # e.g. ErrorInfo(reason=...), or a class chosen at run time
     return found
 

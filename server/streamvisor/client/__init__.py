@@ -57,7 +57,8 @@ class StreamvisorError(Exception):
                 if detail.Is(error_details_pb2.ErrorInfo.DESCRIPTOR):
                     info = error_details_pb2.ErrorInfo()
                     detail.Unpack(info)
-                    error_obj.reason, error_obj.domain, error_obj.metadata = info.reason, info.domain, dict(info.metadata)
+                    error_obj.reason, error_obj.domain = info.reason, info.domain
+                    error_obj.metadata = dict(info.metadata)
                 elif detail.Is(error_details_pb2.BadRequest.DESCRIPTOR):
                     bad = error_details_pb2.BadRequest()
                     detail.Unpack(bad)
@@ -149,7 +150,8 @@ class StreamvisorClient(GrpcClient):
                 time.sleep(min(2.0, 0.1 * 2 ** attempt) * (0.5 + random.random() / 2))
 
     # Lifecycle -------------------------------------------------------------------------------------
-    def create_supervisor(self, supervisor_id: str, spec: pb.SupervisorSpec, validate_only: bool = False) -> pb.Supervisor:
+    def create_supervisor(self, supervisor_id: str, spec: pb.SupervisorSpec,
+                          validate_only: bool = False) -> pb.Supervisor:
         return self._call("CreateSupervisor", svc.CreateSupervisorRequest(
             supervisor_id=supervisor_id, spec=spec, validate_only=validate_only)).supervisor
 

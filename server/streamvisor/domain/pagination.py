@@ -37,7 +37,7 @@ def decode_token(token: str, query: object) -> object | None:
         after, issued_for = payload["a"], payload["q"]
     except (binascii.Error, ValueError, KeyError, TypeError, UnicodeDecodeError):
         raise InvalidArgument([FieldViolation("page_token", "is not a token this server issued")],
-                              reason="INVALID_PAGE_TOKEN", metadata={"page_token": token[:64]})
+                              reason="INVALID_PAGE_TOKEN", metadata={"page_token": token[:64]}) from None
     if issued_for != _query_hash(query):
         raise InvalidArgument(
             [FieldViolation("page_token", "was issued for a different query; start again without it")],

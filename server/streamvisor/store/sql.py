@@ -201,7 +201,7 @@ class SqlTransaction(SqlTaskStore):
                 self.c.execute(insert(t.supervisors).values(**_supervisor_row(supervisor)))
         except IntegrityError:
             raise AlreadyExists("SUPERVISOR_ALREADY_EXISTS", f"supervisor {supervisor.id!r} already exists",
-                                {"supervisor_id": supervisor.id})
+                                {"supervisor_id": supervisor.id}) from None
 
     def update_supervisor(self, supervisor: Supervisor) -> None:
         values = _supervisor_row(supervisor)
@@ -296,7 +296,7 @@ class SqlTransaction(SqlTaskStore):
         except IntegrityError:
             # Another call (on another supervisor, so not serialised by our row lock) took this id first.
             raise InvalidArgument([FieldViolation("request_id", "was already used for a different request")],
-                                  reason="REQUEST_ID_REUSED", metadata={"request_id": request.request_id})
+                                  reason="REQUEST_ID_REUSED", metadata={"request_id": request.request_id}) from None
 
     # Segments --------------------------------------------------------------------------------------
     def insert_segment(self, segment: Segment) -> int:
