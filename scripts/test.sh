@@ -10,6 +10,8 @@ export PIP_DISABLE_PIP_VERSION_CHECK=1
 
 echo "== installing Python dependencies" >&2
 python3 -m pip install -q -e ".[test]" >&2
+echo "== ruff (lint, configured in pyproject.toml)" >&2
+python3 -m ruff check --quiet .
 echo "== installing buf (npm)" >&2
 npm ci --prefix tools --no-audit --no-fund --loglevel=error >&2
 echo "== installing the Go, Java and TypeScript toolchains (cached in ~/go, ~/.m2, ~/.npm)" >&2
