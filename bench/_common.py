@@ -209,7 +209,7 @@ class Topic:
 
 
 class BareWatermarks:
-    """The baseline: exactly the adapter's broker work (streams/kafka.py KafkaStreamAdapter.watermarks),
+    """The baseline: exactly the adapter's broker work (streams/kafka/adapter.py KafkaStreamAdapter.watermarks),
     with nothing around it - one AdminClient, earliest and latest list_offsets in flight at once,
     read_committed, then wait for every future."""
 
@@ -336,7 +336,7 @@ def bare_ingest(bootstrap: str, topic: str, starts: dict[int, int], ends: dict[i
                 commit_records: int, commit_seconds: float, directory: str) -> tuple[float, int, int]:
     """The data-plane baseline: what the reference worker does with the control plane taken out.
 
-    One confluent-kafka consumer built like the worker's (streamvisor/worker/readers.py KafkaReader: the
+    One confluent-kafka consumer built like the worker's (streamvisor/streams/kafka/reader.py KafkaReader: the
     same overrides, assign() at the start offsets, no group commits), the same consume(500, 0.2) loop, the
     same record_line() per record, and a segment through the same FileSink.write() (tmp file, fsync,
     rename) every `commit_records` records or `commit_seconds` seconds. No lease, heartbeat, commit,
@@ -346,13 +346,16 @@ def bare_ingest(bootstrap: str, topic: str, starts: dict[int, int], ends: dict[i
     """
     from confluent_kafka import Consumer, KafkaError
     try:
-        from streamvisor.worker.readers import _CONSUMER_OVERRIDES
-    except ImportError:  # before the readers module existed
-        from streamvisor.worker.runner import _CONSUMER_OVERRIDES
+        from streamvisor.streams.kafka.settings import CONSUMER_OVERRIDES
+    except ImportError:  # a checkout from before the stream kinds were packages
+        try:
+            from streamvisor.worker.readers import _CONSUMER_OVERRIDES as CONSUMER_OVERRIDES
+        except ImportError:  # before the readers module existed
+            from streamvisor.worker.runner import _CONSUMER_OVERRIDES as CONSUMER_OVERRIDES
     from streamvisor.worker.sink import record_line
 
     started = time.perf_counter()
-    consumer = Consumer({"bootstrap.servers": bootstrap, **_CONSUMER_OVERRIDES,
+    consumer = Consumer({"bootstrap.servers": bootstrap, **CONSUMER_OVERRIDES,
                          "group.id": f"streamvisor-{directory}", "logger": KAFKA_LOGGER})
     position = dict(starts)
     consumer.assign([TopicPartition(topic, p, o) for p, o in position.items() if o < ends[p]])

@@ -60,7 +60,8 @@ from _common import (
 )
 from streamvisor.client import StreamvisorClient
 from streamvisor.domain.model import OffsetRange
-from streamvisor.streams.rabbitmq import RECYCLE_AFTER_SUBSCRIPTIONS, Endpoint
+from streamvisor.streams.rabbitmq.client import RECYCLE_AFTER_SUBSCRIPTIONS
+from streamvisor.streams.rabbitmq.settings import Endpoint
 from streamvisor.v1 import supervisor_pb2 as pb
 from streamvisor.worker.runner import Worker, WorkerSettings
 from streamvisor.worker.sink import FileSink, record_line

@@ -18,6 +18,7 @@ from typing import Iterator, Mapping, Sequence
 from streamvisor.domain.errors import AlreadyExists, FailedPrecondition, FieldViolation, InvalidArgument
 from streamvisor.domain.model import OffsetRange, StreamType, Supervisor, SupervisorSpec, SupervisorState
 from streamvisor.domain.ports import AuditEvent, Segment, StoredRequest, Watermarks
+from streamvisor.streams.registry import StreamAdapterRegistry
 from streamvisor.domain.tasks import TaskRecord, TaskState
 
 
@@ -200,14 +201,18 @@ class FakeStream:
         self._check(stream)
         return {p: self.latest[p] for p in timestamps_ms}
 
+    def parents(self, stream: str, partitions) -> dict[int, tuple[int, ...]]:
+        return {}
+
     def close(self) -> None:
         pass
 
 
-class FakeStreams:
-    """StreamAdapters handing out one FakeStream for every spec."""
+class FakeStreams(StreamAdapterRegistry):
+    """StreamKinds with the real kinds' spec rules (pure), handing out one FakeStream for every spec."""
 
     def __init__(self, stream: FakeStream) -> None:
+        super().__init__()
         self.stream = stream
 
     def for_spec(self, spec: SupervisorSpec) -> FakeStream:

@@ -13,7 +13,8 @@ import pika
 import pytest
 from rstream import Producer
 
-from streamvisor.streams.rabbitmq import Endpoint, EventLoopThread
+from streamvisor.streams.rabbitmq.client import EventLoopThread
+from streamvisor.streams.rabbitmq.settings import Endpoint
 from streamvisor.v1 import supervisor_pb2 as pb
 
 CONCURRENT = {"useConcurrentLocks": "true"}

@@ -20,11 +20,12 @@ from rabbitmq_support import (  # noqa: F401  (fixtures)
     SilentServer, closed_port, rabbit, rabbitmq_amqp_url, rabbitmq_url, url_with_port,
 )
 from streamvisor.domain.errors import FailedPrecondition, Unavailable
-from streamvisor.streams.rabbitmq import RECYCLE_AFTER_SUBSCRIPTIONS, RabbitMQStreamAdapter
+from streamvisor.domain.ports import CheckpointOutOfRange
+from streamvisor.streams.rabbitmq.adapter import RabbitMQStreamAdapter
+from streamvisor.streams.rabbitmq.client import RECYCLE_AFTER_SUBSCRIPTIONS
+from streamvisor.streams.rabbitmq.reader import RabbitMQReader
 from streamvisor.v1 import supervisor_pb2 as pb
 from streamvisor.v1 import task_service_pb2 as tasks
-from streamvisor.worker.rabbitmq_reader import RabbitMQReader
-from streamvisor.worker.readers import CheckpointOutOfRange
 
 pytestmark = pytest.mark.rabbitmq
 

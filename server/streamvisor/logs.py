@@ -16,9 +16,6 @@ from types import MappingProxyType
 _context: contextvars.ContextVar[Mapping[str, str]] = contextvars.ContextVar("streamvisor_log_context",
                                                                              default=MappingProxyType({}))
 CONTEXT_KEYS = ("request_id", "actor", "method")
-# `key=value` pairs in a message written logfmt-style (lines not yet on logs.event); a value runs until
-# the next ` key=`. Goes with message_fields.
-_FIELD = re.compile(r"(?:^|\s)([a-z_][a-z0-9_]*)=(.*?)(?=\s+[a-z_][a-z0-9_]*=|$)", re.S)
 
 
 def event(logger: logging.Logger, level: int, name: str, /, *, exc_info: bool = False, **fields: object) -> None:
@@ -90,17 +87,6 @@ def _context_of(record: logging.LogRecord) -> Mapping[str, str]:
     return getattr(record, "log_context", None) or _context.get()
 
 
-# TODO(issue 12): message_fields and _FIELD go when their last caller does - the JSON formatter's fallback
-# for lines still written as "name key=value" (the app/ modules, until they move to logs.event, and
-# libraries' lines that happen to contain key=value).
-def message_fields(message: str) -> tuple[str, dict[str, str]]:
-    """"supervisor reset supervisor_id=a offsets=0:1->2 1:3->4" -> ("supervisor reset", {...})."""
-    first = _FIELD.search(message)
-    if first is None:
-        return message, {}
-    return message[:first.start()].strip(), {m.group(1): m.group(2).strip() for m in _FIELD.finditer(message)}
-
-
 class ContextFilter(logging.Filter):
     """Captures the RPC context on the record at emit time (put it on handlers, not loggers)."""
 
@@ -136,14 +122,10 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
-        structured = _fields_of(record)
-        if structured is not None:
-            event, fields = entry["message"], {k: v if isinstance(v, (int, float, bool)) or v is None else str(v)
-                                               for k, v in structured.items()}
-        else:  # a plain message (libraries, or a line not yet written with logs.event)
-            event, fields = message_fields(entry["message"])
-        if fields or structured is not None:
-            entry["event"] = event
+        # Fields ride on the record (logs.event); a plain line - a library's - is its message alone.
+        structured = _fields_of(record) or {}
+        fields = {k: v if isinstance(v, (int, float, bool)) or v is None else str(v) for k, v in structured.items()}
+        entry["event"] = entry["message"]
         context = _context_of(record)
         for key in CONTEXT_KEYS:
             if context.get(key):

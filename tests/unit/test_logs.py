@@ -132,11 +132,11 @@ def test_metadata_never_replaces_a_field():
         "reason": "A", "method": "M", "supervisor_id": "s"}
 
 
-def test_unconverted_lines_still_get_their_fields_parsed_for_json(capture):
-    """message_fields (the regex) stays until the last `log.info("name key=%s")` line is converted."""
+def test_a_plain_line_is_its_message_alone_no_parsing(capture):
+    """Fields come from the record only: a library's line that happens to contain key=value is not parsed."""
     logger, attach = capture
     out = attach(logs.JsonFormatter())
-    logger.info("supervisor created supervisor_id=%s stream=%s", "s", "t")
+    logger.info("connected host=%s", "b:9092")
     entry = json.loads(out.lines[-1])
-    assert (entry["event"], entry["supervisor_id"], entry["stream"]) == ("supervisor created", "s", "t")
-    assert logs.message_fields("plain") == ("plain", {})
+    assert (entry["event"], entry["message"]) == ("connected host=b:9092", "connected host=b:9092")
+    assert "host" not in entry

@@ -8,6 +8,10 @@ from streamvisor.domain.model import (
     DEFAULT_USE_CONCURRENT_LOCKS, MAX_TASK_COUNT, OffsetRange, StreamType, Supervisor, SupervisorSpec,
     SupervisorState, format_etag, parse_etag, validate_supervisor_id,
 )
+from streamvisor.streams.registry import StreamAdapterRegistry
+
+# The spec rules of every stream kind: SupervisorSpec.validate()'s generic ones plus the kind's own.
+KINDS = StreamAdapterRegistry()
 
 NOW = datetime(2026, 11, 24, tzinfo=timezone.utc)
 
@@ -56,19 +60,19 @@ def test_a_good_spec_has_no_violations():
     (dict(bounded_ranges=(OffsetRange(0, 0, 4), OffsetRange(0, 4, 8))), "spec.bounded_ranges[1].partition"),
 ])
 def test_each_bad_spec_field_is_named(overrides, field):
-    assert field in fields(spec(**overrides).validate())
+    assert field in fields(KINDS.validate(spec(**overrides)))
 
 
 def test_a_rabbitmq_stream_spec_needs_its_url_not_bootstrap_servers_and_takes_only_rabbitmq_defaults():
     rabbit = spec(stream_type=StreamType.RABBITMQ_STREAM, consumer_properties={
         "rabbitmq.url": "rabbitmq-stream://guest:guest@127.0.0.1:5552/%2f", "rabbitmq.super_stream": "TRUE"})
-    assert fields(rabbit.validate()) == []
-    merged = rabbit.with_default_properties({"bootstrap.servers": "k:9092", "rabbitmq.url": "ignored"})
+    assert fields(KINDS.validate(rabbit)) == []
+    merged = KINDS.with_defaults(rabbit, {"bootstrap.servers": "k:9092", "rabbitmq.url": "ignored"})
     assert dict(merged.consumer_properties) == dict(rabbit.consumer_properties)
 
 
 def test_all_violations_are_reported_at_once():
-    found = fields(spec(stream="", task_count=0, consumer_properties={}).validate())
+    found = fields(KINDS.validate(spec(stream="", task_count=0, consumer_properties={})))
     assert found == ["spec.stream", "spec.consumer_properties", "spec.task_count"]
 
 

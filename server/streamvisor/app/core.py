@@ -15,7 +15,7 @@ from streamvisor import logs
 from streamvisor.app.results import ResetResult
 from streamvisor.domain.errors import FieldViolation, InvalidArgument, NotFound
 from streamvisor.domain.model import Supervisor, SupervisorState
-from streamvisor.domain.ports import AuditEvent, MetadataStore, StoredRequest, StreamAdapters, Transaction
+from streamvisor.domain.ports import AuditEvent, MetadataStore, StoredRequest, StreamKinds, Transaction
 
 log = logging.getLogger("streamvisor.supervisors")
 
@@ -50,7 +50,7 @@ class Core:
     def __init__(
         self,
         store: MetadataStore,
-        streams: StreamAdapters,
+        streams: StreamKinds,
         default_consumer_properties: Mapping[str, str] | None = None,
         clock: Callable[[], datetime] = utcnow,
         new_suffix: Callable[[], str] = lambda: secrets.token_hex(4),

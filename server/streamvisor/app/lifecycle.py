@@ -28,8 +28,9 @@ class Lifecycle:
     def create(self, supervisor_id: str, spec: SupervisorSpec, validate_only: bool = False,
                actor: str = ANONYMOUS) -> Supervisor:
         core = self.core
-        spec = spec.with_default_properties(core.defaults)
-        violations = spec.validate()
+        # The kind decides which server defaults apply and adds its own rules to the generic ones.
+        spec = core.streams.with_defaults(spec, core.defaults)
+        violations = core.streams.validate(spec)
         validate_supervisor_id(supervisor_id, "supervisor_id", violations)
         violations.raise_if_any()
         adapter = core.streams.for_spec(spec)
@@ -85,8 +86,8 @@ class Lifecycle:
     def update(self, supervisor_id: str, spec: SupervisorSpec, etag: str, actor: str = ANONYMOUS) -> Supervisor:
         core = self.core
         require_valid_id(supervisor_id)
-        spec = spec.with_default_properties(core.defaults)
-        spec.validate().raise_if_any()
+        spec = core.streams.with_defaults(spec, core.defaults)
+        core.streams.validate(spec).raise_if_any()
         with core.store.read() as tx:
             current = core.require(tx, supervisor_id)
         check_etag(current, etag, required=True)

@@ -22,7 +22,7 @@ from streamvisor.app.offsets import Offsets
 from streamvisor.app.resets import Resets
 from streamvisor.app.tasks import Commits
 from streamvisor.domain.offsets import ResetTarget
-from streamvisor.domain.ports import MetadataStore, StreamAdapters
+from streamvisor.domain.ports import MetadataStore, StreamKinds
 
 __all__ = ["ACTIVE_STATES", "ANONYMOUS", "Observer", "ResetTarget", "SupervisorService", "utcnow"]
 
@@ -31,7 +31,7 @@ class SupervisorService:
     def __init__(
         self,
         store: MetadataStore,
-        streams: StreamAdapters,
+        streams: StreamKinds,
         default_consumer_properties: Mapping[str, str] | None = None,
         clock: Callable[[], datetime] = utcnow,
         new_suffix: Callable[[], str] = lambda: secrets.token_hex(4),
@@ -66,7 +66,7 @@ class SupervisorService:
         return self.core.store
 
     @property
-    def streams(self) -> StreamAdapters:
+    def streams(self) -> StreamKinds:
         return self.core.streams
 
     @property

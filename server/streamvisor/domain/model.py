@@ -7,8 +7,7 @@ import functools
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Mapping
-from urllib.parse import urlsplit
+from typing import Callable, Mapping
 
 from streamvisor.domain.errors import Conflict, FailedPrecondition, FieldViolation, InvalidArgument, Violations
 
@@ -20,15 +19,9 @@ SUPERVISOR_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 MAX_OFFSET = 2 ** 63 - 1
 # More tasks than this is a typo, not a plan: it would only create idle leases.
 MAX_TASK_COUNT = 1024
-# Kafka's own limit on topic names, and its legal characters.
+# Kafka's own limit on topic names, and its legal characters: the rule for every kind's stream names.
 MAX_STREAM_NAME_LENGTH = 249
 STREAM_NAME_PATTERN = re.compile(r"^[A-Za-z0-9._-]+$")
-BOOTSTRAP_SERVERS = "bootstrap.servers"
-# RabbitMQ Streams connection properties (see streamvisor.streams.rabbitmq): where, and how `stream` is read.
-RABBITMQ_URL = "rabbitmq.url"  # rabbitmq-stream://user:password@host:port/vhost
-RABBITMQ_SUPER_STREAM = "rabbitmq.super_stream"  # auto (default) | true | false
-RABBITMQ_URL_SCHEME = "rabbitmq-stream"
-RABBITMQ_SUPER_STREAM_MODES = ("auto", "true", "false")
 # The seed's default for concurrent locks (Druid's Tasks.DEFAULT_USE_CONCURRENT_LOCKS): one named
 # constant, so a change of default reaches every code path that falls back on it.
 DEFAULT_USE_CONCURRENT_LOCKS = False
@@ -45,12 +38,15 @@ BOOLEAN_STRINGS = ("true", "false")
 
 
 class StreamType(enum.Enum):
+    """The stream types the contract names. Which of them this server runs, and their rules, are the
+    stream kinds registered in streamvisor.streams.registry (domain.ports.StreamKinds)."""
+
     KAFKA = "KAFKA"
     RABBITMQ_STREAM = "RABBITMQ_STREAM"
 
 
-# Stream types this server can run today; the contract already names the others.
-SUPPORTED_STREAM_TYPES = frozenset({StreamType.KAFKA, StreamType.RABBITMQ_STREAM})
+# A stream kind's own rules for a spec (domain.ports.StreamKind.validate_spec): (spec, violations, prefix).
+KindRules = Callable[["SupervisorSpec", Violations, str], None]
 
 
 class SupervisorState(enum.Enum):
@@ -108,10 +104,6 @@ class SupervisorSpec:
     def is_bounded(self) -> bool:
         return bool(self.bounded_ranges)
 
-    @property
-    def bootstrap_servers(self) -> str:
-        return self.consumer_properties.get(BOOTSTRAP_SERVERS, "")
-
     @functools.cached_property
     def _bounds(self) -> dict[int, OffsetRange]:
         # Looked up once per partition on hot paths (GetOffsets, every commit): keep it O(1).
@@ -136,11 +128,10 @@ class SupervisorSpec:
         return parse_bool(self.context.get(CONTEXT_USE_CONCURRENT_LOCKS), DEFAULT_USE_CONCURRENT_LOCKS)
 
     def with_default_properties(self, defaults: Mapping[str, str]) -> "SupervisorSpec":
-        """A copy whose consumer properties are the server defaults overlaid by the spec's own.
+        """A copy whose consumer properties are `defaults` overlaid by the spec's own.
 
-        The server's defaults are Kafka client properties: a RabbitMQ Streams spec takes only `rabbitmq.*` ones."""
-        if self.stream_type is StreamType.RABBITMQ_STREAM:
-            defaults = {k: v for k, v in defaults.items() if k.startswith("rabbitmq.")}
+        Which server defaults apply to a spec is its kind's business (StreamKind.applicable_defaults):
+        StreamKinds.with_defaults(spec, server_defaults) picks them and calls this."""
         merged = {**defaults, **self.consumer_properties}
         return dataclasses.replace(self, consumer_properties=merged)
 
@@ -155,27 +146,22 @@ class SupervisorSpec:
             task_count=self.task_count if task_count is None else task_count,
         )
 
-    def validate(self, field_prefix: str = "spec") -> Violations:
+    def validate(self, field_prefix: str = "spec", kind_rules: KindRules | None = None) -> Violations:
+        """The rules of every spec, whatever its stream; `kind_rules` (its stream kind's, passed by
+        StreamKinds.validate) add theirs where the connection properties are checked, so one response
+        lists the violations in field order."""
         v = Violations()
         p = field_prefix
         if self.stream_type is None:
             v.add(f"{p}.stream_type", "must be set to a known stream type, e.g. STREAM_TYPE_KAFKA")
-        elif self.stream_type not in SUPPORTED_STREAM_TYPES:
-            v.add(f"{p}.stream_type", f"{self.stream_type.value} is not supported by this server yet")
         if not self.stream:
             v.add(f"{p}.stream", "must not be empty")
         elif len(self.stream) > MAX_STREAM_NAME_LENGTH:
             v.add(f"{p}.stream", f"must be at most {MAX_STREAM_NAME_LENGTH} characters")
         elif not STREAM_NAME_PATTERN.match(self.stream):
             v.add(f"{p}.stream", "must be letters, digits, '.', '_' or '-'")
-        if self.stream_type is StreamType.RABBITMQ_STREAM:
-            for problem in rabbitmq_property_problems(self.consumer_properties):
-                v.add(f"{p}.consumer_properties", problem)
-        elif not self.bootstrap_servers.strip():
-            v.add(
-                f"{p}.consumer_properties",
-                f"'{BOOTSTRAP_SERVERS}' must be set (in the spec or as a server default)",
-            )
+        if kind_rules is not None:
+            kind_rules(self, v, p)
         for key in self.consumer_properties:
             if not key.strip():
                 v.add(f"{p}.consumer_properties", "keys must not be empty")
@@ -208,30 +194,6 @@ class SupervisorSpec:
             v.add(f"{p}.bounded_ranges", f"the ranges cover {covered} offsets in total; at most {MAX_OFFSET} "
                                         "(int64) are allowed")
         return v
-
-
-def rabbitmq_property_problems(consumer_properties: Mapping[str, str]) -> list[str]:
-    """What is wrong with a RABBITMQ_STREAM spec's connection properties (empty if nothing)."""
-    problems = []
-    url = consumer_properties.get(RABBITMQ_URL, "").strip()
-    example = f"{RABBITMQ_URL_SCHEME}://guest:guest@127.0.0.1:5552/%2f"
-    if not url:
-        problems.append(f"'{RABBITMQ_URL}' must be set, e.g. {example}")
-    else:
-        parts = urlsplit(url)
-        try:
-            parts.port
-            port_ok = True
-        except ValueError:
-            port_ok = False
-        if parts.scheme != RABBITMQ_URL_SCHEME or not parts.hostname or not port_ok:
-            problems.append(f"'{RABBITMQ_URL}' must be a {RABBITMQ_URL_SCHEME}://[user:password@]host[:port][/vhost] "
-                            f"URL (vhost URL-encoded, %2f for /), e.g. {example}")
-    mode = consumer_properties.get(RABBITMQ_SUPER_STREAM, "auto").strip().lower()
-    if mode not in RABBITMQ_SUPER_STREAM_MODES:
-        problems.append(f"'{RABBITMQ_SUPER_STREAM}' must be one of {', '.join(RABBITMQ_SUPER_STREAM_MODES)}, "
-                        f"got {mode!r}")
-    return problems
 
 
 @dataclass(frozen=True)

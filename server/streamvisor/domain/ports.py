@@ -1,33 +1,42 @@
 """Ports: what the domain and the application need from the outside, as typed interfaces.
 
 `streamvisor.store` implements MetadataStore on SQLAlchemy; `streamvisor.streams` implements
-StreamAdapter on confluent-kafka. Nothing here imports either.
+StreamKinds (one StreamKind per package under streams/, registered in streams/registry.py).
+Nothing here imports either: the domain imports only the standard library.
 """
 from __future__ import annotations
 
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Generic, Hashable, Mapping, Protocol, Sequence, TypeVar
+from typing import Generic, Hashable, Mapping, NamedTuple, Protocol, Sequence, TypeVar
 
+from streamvisor.domain.errors import Violations
 from streamvisor.domain.model import OffsetRange, StreamType, Supervisor, SupervisorSpec, SupervisorState
-from streamvisor.domain.offsets import OffsetChange
+from streamvisor.domain.offsets import CHECKPOINT_BEYOND_LATEST, OffsetChange
 from streamvisor.domain.tasks import TaskRecord, TaskState
 
-P = TypeVar("P", bound=Hashable)  # a partition id: int for Kafka
-O = TypeVar("O")  # an offset: int for Kafka
+# A partition id: an int for Kafka and RabbitMQ Streams (a super stream's i-th partition), a string for
+# streams that name their partitions (Kinesis: "shardId-000000000001").
+Partition = int | str
+# An offset is a Python int, unbounded: Kafka's and RabbitMQ's fit in 64 bits, Kinesis' sequence numbers
+# (up to 128 bits) do not, and ints hold both with the same arithmetic and ordering.
+Offset = int
+
+P = TypeVar("P", bound=Hashable)  # a partition id (see Partition)
+OffsetT = TypeVar("OffsetT")  # an offset (see Offset)
 
 
 @dataclass(frozen=True)
-class Watermarks(Generic[P, O]):
+class Watermarks(Generic[P, OffsetT]):
     """Per partition: the earliest retained offset and the latest (next to be written) offset."""
 
-    earliest: dict[P, O]
-    latest: dict[P, O]
+    earliest: dict[P, OffsetT]
+    latest: dict[P, OffsetT]
 
 
-class StreamAdapter(Protocol[P, O]):
-    """One stream technology's view of partitions and offsets.
+class StreamAdapter(Protocol[P, OffsetT]):
+    """One stream technology's control-plane view of partitions and offsets.
 
     Implementations bound every call by a timeout and raise domain errors: FailedPrecondition
     (STREAM_NOT_FOUND) for a missing stream, Unavailable (STREAM_UNREACHABLE) when brokers do not answer.
@@ -35,12 +44,18 @@ class StreamAdapter(Protocol[P, O]):
 
     def partitions(self, stream: str) -> list[P]: ...
 
-    def watermarks(self, stream: str, partitions: Sequence[P]) -> Watermarks[P, O]:
+    def watermarks(self, stream: str, partitions: Sequence[P]) -> Watermarks[P, OffsetT]:
         """Earliest and latest offsets for all `partitions` in one round of broker calls."""
         ...
 
-    def offsets_for_times(self, stream: str, timestamps_ms: Mapping[P, int]) -> dict[P, O]:
+    def offsets_for_times(self, stream: str, timestamps_ms: Mapping[P, int]) -> dict[P, OffsetT]:
         """Per partition, the earliest offset whose timestamp is >= the given time (latest if none)."""
+        ...
+
+    def parents(self, stream: str, partitions: Sequence[P]) -> dict[P, tuple[P, ...]]:
+        """The lineage hook: per partition that has any, the partitions that must be read to their ends
+        before it may be read (a Kinesis child shard's parents after a split or merge). Streams whose
+        partitions are all independent (Kafka, RabbitMQ) answer {}: no call, every partition readable."""
         ...
 
     def close(self) -> None: ...
@@ -50,6 +65,175 @@ class StreamAdapters(Protocol):
     """Hands out one adapter per distinct connection config, reused across calls."""
 
     def for_spec(self, spec: SupervisorSpec) -> StreamAdapter[int, int]: ...
+
+
+class Record(NamedTuple):
+    """One record a reader hands out: its partition, its offset, and what it carries."""
+
+    partition: Partition
+    offset: Offset
+    timestamp_ms: int | None
+    key: bytes | None
+    value: bytes | None
+
+
+class TaskReader(Protocol):
+    """The worker's reader of one task's partitions, opened at the task's start offsets. It hands back
+    records in offset order per partition and never commits anything anywhere: the control plane owns the
+    offsets (the worker publishes them with CommitCheckpoint)."""
+
+    def poll(self, timeout_s: float) -> list[Record]:
+        """The next records (possibly none after `timeout_s`); raises when reading failed."""
+        ...
+
+    def positions(self, partitions: list[Partition]) -> dict[Partition, Offset]:
+        """Per partition (where known), an offset below which nothing more will be delivered, also past
+        entries that are not records (Kafka transaction markers, RabbitMQ offset-tracking entries)."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class ReaderTask(Protocol):
+    """What a reader needs to know of its task (the TaskService `Task` message has these fields)."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def supervisor_id(self) -> str: ...
+
+    @property
+    def stream(self) -> str: ...
+
+    @property
+    def consumer_properties(self) -> Mapping[str, str]: ...
+
+
+CHECKPOINT_BELOW_EARLIEST = "CHECKPOINT_BELOW_EARLIEST"
+
+
+class CheckpointOutOfRange(RuntimeError):
+    """A start offset the stream does not hold, raised by a reader. The task must fail with `reason`
+    (FailTask), never skip: above the latest offset the stream was recreated or truncated, and reading on
+    from there would silently skip the new stream's first records; below the earliest, retention deleted
+    them. The reason starts with a token the control plane recognises: CHECKPOINT_BEYOND_LATEST or
+    CHECKPOINT_BELOW_EARLIEST."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+    @classmethod
+    def check(cls, stream: str, partition: Partition, offset: Offset, earliest: Offset,
+              latest: Offset) -> CheckpointOutOfRange | None:
+        """The error for reading `partition` from `offset` when it holds [earliest, latest), or None."""
+        if offset > latest:
+            return cls(f"{CHECKPOINT_BEYOND_LATEST} partition={partition} checkpoint={offset} latest={latest} "
+                       f"stream={stream}")
+        if offset < earliest:
+            return cls(f"{CHECKPOINT_BELOW_EARLIEST} partition={partition} checkpoint={offset} "
+                       f"earliest={earliest} stream={stream}")
+        return None
+
+
+def modulo_task_group(partition: int, task_count: int) -> int:
+    """Kafka's and RabbitMQ's task-group assignment, `partition % task_count` (domain.tasks computes the
+    same): tasks already stored depend on it, so these kinds keep it for as long as they exist."""
+    return partition % task_count
+
+
+class StreamKind(Protocol):
+    """Everything one kind of stream (Kafka, RabbitMQ Streams, later Kinesis) brings to streamvisor, in
+    one package under streamvisor/streams/<kind>/ and registered once in streams/registry.py. Modelled
+    on bytewax's partitioned sources: one type both lists the partitions (`adapter`) and reads them
+    (`open_reader`), with the snapshot being the *next* offset to read.
+
+    Why it has this shape - so that a third kind, Kinesis, fits without another rebuild:
+
+    * Partitions are `Partition` (int | str). Kafka and RabbitMQ number theirs (a super stream's i-th
+      partition stream is partition i); Kinesis names shards ("shardId-000000000001"), and a shard id
+      is not an index: shards come and go, so it cannot be renumbered without changing meaning.
+    * Offsets are Python ints, unbounded. Kinesis sequence numbers are decimal strings of up to 128
+      bits; as ints they compare and subtract like Kafka offsets, so "[checkpoint, latest)" and "the
+      next offset to read" keep their meaning. (The wire and the store carry int64 today: a kind whose
+      offsets exceed it needs the contract to carry them first - the kind interface does not.)
+    * Lineage is a hook on the adapter, `StreamAdapter.parents`: Kinesis resharding closes a parent
+      shard and opens children, and a child may be read only after its parents are read to their ends,
+      or per-key order breaks. Kinds without lineage answer {}, so nothing changes for them.
+    * The task-group assignment belongs to the kind (`task_group`), and must be stable: the same
+      partition lands in the same group on every replica and after every restart, or two tasks of one
+      generation would read one partition. Kafka and RabbitMQ keep exactly `partition % task_count`
+      (modulo_task_group) - existing tasks depend on it. A string-named kind needs a hash that is not
+      salted per process (e.g. CRC-32 of the shard id, not Python's hash()), and may want a child shard
+      in its parent's group so one task sees a key's records in order.
+    * Kind rules stay out of the domain model: `validate_spec` adds the kind's violations (its
+      connection properties) to the generic ones of SupervisorSpec.validate(); `applicable_defaults`
+      picks which server-wide default consumer properties apply to this kind (the server's defaults
+      are Kafka client properties today: a RabbitMQ spec takes only `rabbitmq.*` ones).
+    * `connection_key` says which properties identify one reusable adapter (one client per distinct
+      connection, not per call), so the registry can share adapters without knowing any property name.
+    * Optional dependencies stay lazy: constructing the kind and calling its pure methods imports no
+      client library; `adapter` and `open_reader` import theirs on first use, and `reader_available`
+      says whether `open_reader` can work here without importing anything.
+    """
+
+    stream_type: StreamType
+
+    def validate_spec(self, spec: SupervisorSpec, violations: Violations, field_prefix: str = "spec") -> None:
+        """Adds this kind's violations of `spec` (after defaults were applied) to `violations`."""
+        ...
+
+    def applicable_defaults(self, server_defaults: Mapping[str, str]) -> dict[str, str]:
+        """The server-wide default consumer properties that apply to specs of this kind."""
+        ...
+
+    def connection_key(self, properties: Mapping[str, str]) -> Hashable:
+        """What identifies one reusable adapter: equal keys may share one connection."""
+        ...
+
+    def adapter(self, properties: Mapping[str, str], timeout_s: float) -> StreamAdapter:
+        """A new control-plane adapter for these connection properties (the registry reuses it)."""
+        ...
+
+    def task_group(self, partition: Partition, task_count: int) -> int:
+        """The task group (0 <= group < task_count) that reads `partition`; stable forever for a kind."""
+        ...
+
+    def reader_available(self) -> bool:
+        """Whether this process can open readers of this kind (its client library is installed)."""
+        ...
+
+    def open_reader(self, task: ReaderTask, start: Mapping[Partition, Offset]) -> TaskReader:
+        """The worker's reader of `task`'s stream at `start` (partition -> next offset to read)."""
+        ...
+
+
+class StreamKinds(StreamAdapters, Protocol):
+    """The registry of stream kinds: StreamAdapters, plus the kind rules the app applies to a spec."""
+
+    def kind(self, stream_type: StreamType) -> StreamKind:
+        """The registered kind; ValueError for a type this server does not support."""
+        ...
+
+    def supports(self, stream_type: StreamType | None) -> bool: ...
+
+    def validate(self, spec: SupervisorSpec, field_prefix: str = "spec") -> Violations:
+        """Every violation of `spec`: the generic rules (SupervisorSpec.validate) and its kind's."""
+        ...
+
+    def with_defaults(self, spec: SupervisorSpec, server_defaults: Mapping[str, str]) -> SupervisorSpec:
+        """`spec` with the server defaults that apply to its kind, under the spec's own properties."""
+        ...
+
+    def readable_stream_types(self) -> list[StreamType]:
+        """The kinds whose readers this process can open (what a worker asks AcquireTask for)."""
+        ...
+
+    def open_reader(self, stream_type: StreamType, task: ReaderTask,
+                    start: Mapping[Partition, Offset]) -> TaskReader: ...
+
+    def close(self) -> None: ...
 
 
 @dataclass(frozen=True)

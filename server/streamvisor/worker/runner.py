@@ -1,6 +1,6 @@
-"""The reference ingestion worker: leases tasks over TaskService, reads the stream through a reader per
-stream type (worker/readers.py: Kafka with assign(), never subscribe, never a consumer-group commit;
-RabbitMQ Streams in rabbitmq_reader.py - the control plane owns the offsets), writes JSON Lines
+"""The reference ingestion worker: leases tasks over TaskService, reads the stream through its stream
+kind's reader (streams/<kind>/reader.py, opened by the registry: Kafka with assign(), never subscribe,
+never a consumer-group commit; RabbitMQ Streams - the control plane owns the offsets), writes JSON Lines
 segments and publishes each with CommitCheckpoint. A rejected commit's segment is discarded."""
 from __future__ import annotations
 
@@ -18,13 +18,26 @@ from streamvisor import logs
 from streamvisor.client import StreamvisorError
 from streamvisor.client.tasks import TaskClient
 from streamvisor.domain.formatting import offsets_text, ranges_text
+from streamvisor.domain.model import StreamType
+from streamvisor.domain.ports import CheckpointOutOfRange, StreamKinds, TaskReader
+from streamvisor.streams.registry import StreamAdapterRegistry
 from streamvisor.v1 import supervisor_pb2 as pb
 from streamvisor.v1 import task_service_pb2 as tasks
-from streamvisor.worker.readers import _CONSUMER_OVERRIDES  # noqa: F401  (moved; still importable from here)
-from streamvisor.worker.readers import CheckpointOutOfRange, TaskReader, open_reader, readable_stream_types
 from streamvisor.worker.sink import FileSink, record_line
 
 log = logging.getLogger("streamvisor.worker")
+
+
+def stream_type_to_pb(stream_type: StreamType) -> int:
+    return pb.StreamType.Value(f"STREAM_TYPE_{stream_type.value}")
+
+
+def stream_type_from_pb(value: int) -> StreamType | None:
+    """The task's stream type; a task without one (from a server before RabbitMQ) is Kafka's."""
+    if value == pb.STREAM_TYPE_UNSPECIFIED:
+        return StreamType.KAFKA
+    name = pb.StreamType.Name(value).removeprefix("STREAM_TYPE_") if value in pb.StreamType.values() else ""
+    return StreamType.__members__.get(name)
 
 
 class TaskStopped(Exception):
@@ -49,13 +62,15 @@ class WorkerSettings:
 
 class Worker:
     def __init__(self, server: str, sink: FileSink, worker_id: str | None = None,
-                 settings: WorkerSettings | None = None, client: TaskClient | None = None):
+                 settings: WorkerSettings | None = None, client: TaskClient | None = None,
+                 kinds: StreamKinds | None = None):
         self.worker_id = worker_id or f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
         self.client = client or TaskClient(server)
         self.sink = sink
         self.settings = settings or WorkerSettings()
         self.records_published = 0  # across task threads; only a progress figure, races are harmless
-        self.stream_types = readable_stream_types()  # what AcquireTask is asked for
+        self.kinds = kinds or StreamAdapterRegistry()  # only readers: it opens no adapters here
+        self.stream_types = [stream_type_to_pb(t) for t in self.kinds.readable_stream_types()]  # for AcquireTask
         self.failures_in_a_row = 0
         self._backoff_until = 0.0
 
@@ -164,7 +179,11 @@ class TaskRun:
             heartbeat.join(timeout=5)
 
     def _reader(self) -> TaskReader:
-        return open_reader(self.task, {p: o for p, o in self.position.items() if not self._done(p)})
+        stream_type = stream_type_from_pb(self.task.stream_type)
+        if stream_type is None:
+            raise RuntimeError(f"this worker cannot read stream type {self.task.stream_type}")
+        return self.worker.kinds.open_reader(stream_type, self.task,
+                                             {p: o for p, o in self.position.items() if not self._done(p)})
 
     def _done(self, partition: int) -> bool:
         end = self.ends.get(partition)

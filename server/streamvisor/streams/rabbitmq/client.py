@@ -1,10 +1,11 @@
-"""The StreamAdapter port for RabbitMQ Streams, on rstream (the RabbitMQ team's Python stream client).
+"""RabbitMQ Streams' protocol logic on rstream (the RabbitMQ team's Python stream client), shared by the
+control plane's adapter (adapter.py) and the worker's reader (reader.py).
 
 Partitions and offsets
 ----------------------
 A supervisor's `stream` names either a super stream or a single stream (consumer property
-`rabbitmq.super_stream`: `auto`, the default, reads a super stream of that name if one exists and
-the single stream otherwise; `true` or `false` insist). Partition i of a super stream is the i-th
+`rabbitmq.super_stream`, see settings.py: `auto`, the default, reads a super stream of that name if
+one exists and the single stream otherwise; `true` or `false` insist). Partition i of a super stream is the i-th
 partition stream in the super stream's routing order (the order SuperStreamPartitions returns, which
 is the `x-stream-partition-order` of its bindings); a single stream is partition 0. Offsets are the
 stream's own offsets. Partitions can be added to a super stream later (like Kafka partitions);
@@ -64,23 +65,16 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
-import logging
 import threading
 from dataclasses import dataclass
-from typing import Any, Awaitable, Mapping, Sequence, TypeVar
-from urllib.parse import unquote, urlsplit
+from typing import Any, Awaitable, Sequence, TypeVar
 
 from rstream import constants, exceptions, schema
 from rstream.client import Client
 
 from streamvisor.domain.errors import FailedPrecondition, Unavailable
-from streamvisor.domain.model import RABBITMQ_SUPER_STREAM, RABBITMQ_URL, RABBITMQ_URL_SCHEME
-from streamvisor.domain.ports import Watermarks
+from streamvisor.streams.rabbitmq.settings import Endpoint
 
-log = logging.getLogger(__name__)
-
-DEFAULT_PORT = 5552
-SCHEME = RABBITMQ_URL_SCHEME
 # Subscription ids are one byte per connection; rstream's own consumer stays below 200 too.
 MAX_SUBSCRIPTIONS = 200
 # RabbitMQ 3.10 keeps a file descriptor open for every Subscribe, Unsubscribe or not, until the connection
@@ -103,40 +97,6 @@ def _accept_flagless_responses() -> None:
 
 
 _accept_flagless_responses()
-
-
-@dataclass(frozen=True)
-class Endpoint:
-    """Where and as whom to connect: `rabbitmq-stream://user:password@host:port/vhost` (vhost URL-encoded,
-    `%2f` for "/"; defaults guest:guest, port 5552, vhost "/")."""
-
-    host: str
-    port: int
-    vhost: str
-    username: str
-    password: str
-
-    @classmethod
-    def parse(cls, url: str) -> "Endpoint":
-        parts = urlsplit(url.strip())
-        if parts.scheme != SCHEME:
-            raise ValueError(f"must be a {SCHEME}://[user:password@]host[:port][/vhost] URL")
-        try:
-            port = parts.port or DEFAULT_PORT
-        except ValueError:
-            raise ValueError("has an invalid port") from None
-        if not parts.hostname:
-            raise ValueError("must name a host")
-        path = parts.path[1:] if parts.path.startswith("/") else parts.path
-        vhost = unquote(path) if path else "/"
-        return cls(parts.hostname, port, vhost, unquote(parts.username or "guest"),
-                   unquote(parts.password or "guest"))
-
-    @property
-    def redacted(self) -> str:
-        """The URL without the password, for messages and error metadata."""
-        vhost = "%2f" if self.vhost == "/" else self.vhost
-        return f"{SCHEME}://{self.username}@{self.host}:{self.port}/{vhost}"
 
 
 @dataclass(frozen=True)
@@ -229,7 +189,7 @@ class StreamConnection:
             await client.authenticate(self.endpoint.vhost, self.endpoint.username, self.endpoint.password)
         except BaseException:
             # In the background: when the call was cancelled (its time is up) it must end now, not in 2 s.
-            asyncio.ensure_future(_quietly(client.close(), 2))
+            asyncio.ensure_future(quietly(client.close(), 2))
             raise
         # rstream puts every Deliver frame into the queue of each registered Deliver handler's name and
         # runs one task per queue: one handler, "0", and we dispatch by subscription id ourselves.
@@ -334,7 +294,7 @@ def _chunk_or_none(queue: asyncio.Queue) -> schema.Deliver | None:
     return None if queue.empty() else queue.get_nowait()
 
 
-async def _quietly(awaitable: Awaitable[Any], timeout_s: float = 1.0) -> None:
+async def quietly(awaitable: Awaitable[Any], timeout_s: float = 1.0) -> None:
     """Best-effort cleanup (an Unsubscribe), bounded: it also runs while a timed-out call is cancelled."""
     with contextlib.suppress(BaseException):
         await asyncio.wait_for(awaitable, timeout_s)
@@ -465,7 +425,7 @@ class RabbitMQStreams:
                                                          last.chunk_first_offset + last.num_records)
                 finally:
                     if subscribed_last:
-                        await _quietly(connection.unsubscribe(last_sid))
+                        await quietly(connection.unsubscribe(last_sid))
 
     async def offset_for_time(self, connection: StreamConnection, stream: str, timestamp_ms: int) -> int:
         """The first offset of the first chunk whose timestamp is >= timestamp_ms, or latest if none."""
@@ -498,80 +458,9 @@ class RabbitMQStreams:
                         return latest
                     await connection.client.credit(sid, 1)
             finally:
-                await _quietly(connection.unsubscribe(sid))
+                await quietly(connection.unsubscribe(sid))
 
     async def close(self) -> None:
         connections, self._connections = list(self._connections.values()), {}
         for connection in connections:
             await connection.close()
-
-
-class RabbitMQStreamAdapter:
-    """StreamAdapter[int, int] for RabbitMQ Streams: partitions are a super stream's partitions in routing
-    order (or a single stream as partition 0), offsets the streams' offsets. Every call is bounded by
-    `timeout_s`; an unreachable node raises Unavailable (STREAM_UNREACHABLE)."""
-
-    def __init__(self, consumer_properties: Mapping[str, str], timeout_s: float = 5.0):
-        self.endpoint = Endpoint.parse(consumer_properties.get(RABBITMQ_URL, ""))
-        self.timeout_s = timeout_s
-        mode = consumer_properties.get(RABBITMQ_SUPER_STREAM, "auto").strip().lower()
-        self._streams = RabbitMQStreams(self.endpoint, mode, name="streamvisor-adapter")
-        self._loop = EventLoopThread(f"rabbitmq-{self.endpoint.host}:{self.endpoint.port}")
-
-    def _unreachable(self, detail: object) -> Unavailable:
-        return Unavailable(
-            "STREAM_UNREACHABLE",
-            f"RabbitMQ at {self.endpoint.redacted} did not answer within {self.timeout_s:g}s: {detail}",
-            {"url": self.endpoint.redacted, "timeout_ms": int(self.timeout_s * 1000), "detail": str(detail)[:200]})
-
-    def _call(self, coroutine: Awaitable[T]) -> T:
-        try:
-            return self._loop.run(coroutine, self.timeout_s)
-        except (FailedPrecondition, Unavailable):
-            raise
-        except exceptions.StreamDoesNotExist as e:
-            raise FailedPrecondition("STREAM_NOT_FOUND", f"a stream does not exist on {self.endpoint.redacted}: {e}",
-                                     {"url": self.endpoint.redacted}) from None
-        except (TimeoutError, asyncio.TimeoutError, OSError, exceptions.ServerError, exceptions.ClientError,
-                ConnectionError) as e:
-            # A timed-out or failed connection may be half-dead (rstream's reader task can die on a frame it
-            # cannot decode): start over with fresh connections next time.
-            self._loop.submit(self._streams.discard())
-            raise self._unreachable(f"{type(e).__name__}: {e}" if str(e) else type(e).__name__) from None
-
-    def partitions(self, stream: str) -> list[int]:
-        return list(range(len(self._call(self._streams.partition_streams(stream)))))
-
-    async def _per_partition(self, stream: str, partitions: Sequence[int], work) -> dict[int, Any]:
-        names = await self._streams.partition_streams(stream)
-        unknown = [p for p in partitions if not 0 <= p < len(names)]
-        if unknown:
-            raise FailedPrecondition(
-                "STREAM_NOT_FOUND", f"stream {stream!r} has no partition {unknown[0]} (it has {len(names)})",
-                {"stream": stream, "url": self.endpoint.redacted, "partition": unknown[0]})
-        wanted = [names[p] for p in partitions]
-        leaders = await self._streams.leaders(sorted(set(wanted)))
-        async with contextlib.AsyncExitStack() as stack:
-            connections = {address: await stack.enter_async_context(self._streams.using(*address))
-                           for address in set(leaders.values())}
-            results = await asyncio.gather(*(work(connections[leaders[names[p]]], names[p], p) for p in partitions))
-        return dict(zip(partitions, results))
-
-    def watermarks(self, stream: str, partitions: Sequence[int]) -> Watermarks[int, int]:
-        if not partitions:
-            return Watermarks({}, {})
-        bounds = self._call(self._per_partition(
-            stream, partitions, lambda connection, name, _p: self._streams.bounds(connection, name)))
-        return Watermarks({p: b[0] for p, b in bounds.items()}, {p: b[1] for p, b in bounds.items()})
-
-    def offsets_for_times(self, stream: str, timestamps_ms: Mapping[int, int]) -> dict[int, int]:
-        if not timestamps_ms:
-            return {}
-        return self._call(self._per_partition(
-            stream, list(timestamps_ms),
-            lambda connection, name, p: self._streams.offset_for_time(connection, name, timestamps_ms[p])))
-
-    def close(self) -> None:
-        with contextlib.suppress(Exception):
-            self._loop.run(self._streams.close(), 5)
-        self._loop.stop()

@@ -21,10 +21,10 @@ from typing import Any, Mapping
 
 from rstream import constants
 
-from streamvisor.domain.model import RABBITMQ_SUPER_STREAM, RABBITMQ_URL
-from streamvisor.streams.rabbitmq import Endpoint, EventLoopThread, RabbitMQStreams, StreamConnection, _quietly
-from streamvisor.v1 import task_service_pb2 as tasks
-from streamvisor.worker.readers import CheckpointOutOfRange, Record
+from streamvisor import logs
+from streamvisor.domain.ports import CheckpointOutOfRange, ReaderTask, Record, TaskReader
+from streamvisor.streams.rabbitmq.client import EventLoopThread, RabbitMQStreams, StreamConnection, quietly
+from streamvisor.streams.rabbitmq.settings import Endpoint, super_stream_mode
 
 log = logging.getLogger("streamvisor.worker.rabbitmq")
 
@@ -55,12 +55,12 @@ class _Subscription:
         self.out.put((self, frame))
 
 
-class RabbitMQReader:
-    def __init__(self, task: tasks.Task, start: Mapping[int, int]):
+class RabbitMQReader(TaskReader):
+    def __init__(self, task: ReaderTask, start: Mapping[int, int]):
         props = task.consumer_properties
-        self.endpoint = Endpoint.parse(props.get(RABBITMQ_URL, ""))
-        mode = props.get(RABBITMQ_SUPER_STREAM, "auto").strip().lower()
-        self.streams = RabbitMQStreams(self.endpoint, mode, name=f"streamvisor-worker-{task.supervisor_id}")
+        self.endpoint = Endpoint.of(props)
+        self.streams = RabbitMQStreams(self.endpoint, super_stream_mode(props),
+                                       name=f"streamvisor-worker-{task.supervisor_id}")
         self.loop = EventLoopThread(f"rabbitmq-reader-{task.id[:8]}")
         self.chunks: queue.SimpleQueue = queue.SimpleQueue()
         self.next_offset = dict(start)  # per partition: records below it were handed out or precede the start
@@ -90,16 +90,16 @@ class RabbitMQReader:
             earliest, latest = await self.streams.bounds(connection, name)
             out_of_range = CheckpointOutOfRange.check(name, partition, offset, earliest, latest)
             if out_of_range is not None:
-                log.warning("rabbitmq reader refuses start stream=%s %s", stream, out_of_range.reason)
+                logs.warning(log, "rabbitmq reader refuses start", stream=stream, reason=out_of_range.reason)
                 raise out_of_range
             subscription = _Subscription(self.chunks, partition, name)
             (sid,) = await self._exit.enter_async_context(connection.subscriptions(1, [subscription]))
             subscription.sid, subscription.connection = sid, connection
             await connection.subscribe(name, sid, constants.OffsetType.OFFSET, offset, credit=INITIAL_CREDIT)
             self.subscriptions[partition] = subscription
-        log.info("rabbitmq reader open stream=%s partitions=%s url=%s", stream,
-                 ",".join(f"{p}:{self.subscriptions[p].stream}@{o}" for p, o in sorted(start.items())),
-                 self.endpoint.redacted)
+        logs.info(log, "rabbitmq reader open", stream=stream,
+                  partitions=",".join(f"{p}:{self.subscriptions[p].stream}@{o}" for p, o in sorted(start.items())),
+                  url=self.endpoint.redacted)
 
     def poll(self, timeout_s: float) -> list[Record]:
         records: list[Record] = []
@@ -122,7 +122,7 @@ class RabbitMQReader:
         self._last_chunk = time.monotonic()
         partition = subscription.partition
         # One more chunk for this subscription: flow control follows what the worker has taken.
-        asyncio.run_coroutine_threadsafe(_quietly(subscription.connection.client.credit(subscription.sid, 1), 5),
+        asyncio.run_coroutine_threadsafe(quietly(subscription.connection.client.credit(subscription.sid, 1), 5),
                                          self.loop.loop)
         messages = frame.get_messages()
         if len(messages) != frame.num_records:
@@ -158,7 +158,7 @@ class RabbitMQReader:
 
     async def _close(self) -> None:
         for s in self.subscriptions.values():
-            await _quietly(s.connection.unsubscribe(s.sid))
-        await _quietly(self._exit.aclose())
+            await quietly(s.connection.unsubscribe(s.sid))
+        await quietly(self._exit.aclose())
         await self.streams.close()
 

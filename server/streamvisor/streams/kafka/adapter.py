@@ -1,4 +1,4 @@
-"""The StreamAdapter port for Apache Kafka, on confluent-kafka (librdkafka)'s AdminClient."""
+"""The control plane's StreamAdapter[int, int] for Apache Kafka, on confluent-kafka (librdkafka)'s AdminClient."""
 from __future__ import annotations
 
 import logging
@@ -10,15 +10,13 @@ from typing import Mapping, Sequence
 from confluent_kafka import IsolationLevel, KafkaError, KafkaException, TopicCollection, TopicPartition
 from confluent_kafka.admin import AdminClient, OffsetSpec
 
+from streamvisor import logs
 from streamvisor.domain.errors import FailedPrecondition, Unavailable
-from streamvisor.domain.ports import Watermarks
+from streamvisor.domain.ports import StreamAdapter, Watermarks
+from streamvisor.streams.kafka.settings import BOOTSTRAP_SERVERS, admin_config, reads_uncommitted
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("streamvisor.streams.kafka")  # its name before the package existed
 
-# Only connection and security settings reach the AdminClient; consumer-only keys in a spec
-# (group.id, auto.offset.reset, ...) would make librdkafka warn on every client we create.
-_ADMIN_KEY_PREFIXES = ("bootstrap.servers", "security.protocol", "sasl.", "ssl.", "client.id",
-                       "socket.", "broker.address.", "client.dns.", "metadata.", "reconnect.", "retry.")
 _MISSING_TOPIC_CODES = {KafkaError.UNKNOWN_TOPIC_OR_PART, KafkaError._UNKNOWN_TOPIC, KafkaError._UNKNOWN_PARTITION}
 # Stale leadership in librdkafka's metadata cache: refresh it and ask again once.
 _STALE_LEADER_CODES = {KafkaError._NOENT, KafkaError.NOT_LEADER_FOR_PARTITION, KafkaError.LEADER_NOT_AVAILABLE,
@@ -29,41 +27,14 @@ class _StaleLeaders(Exception):
     pass
 
 
-def admin_config(consumer_properties: Mapping[str, str], timeout_s: float) -> dict:
-    config = {k: v for k, v in consumer_properties.items() if k.startswith(_ADMIN_KEY_PREFIXES)}
-    timeout_ms = int(timeout_s * 1000)
-    # Bound every wait: an unreachable broker must surface as UNAVAILABLE, never as a hang.
-    config.setdefault("socket.timeout.ms", str(timeout_ms))
-    config.setdefault("socket.connection.setup.timeout.ms", str(timeout_ms))
-    config.setdefault("reconnect.backoff.max.ms", "1000")
-    # An admin client does not fast-refresh leaderless partitions the way consumers do, so a topic seen
-    # before its leaders were elected could stay "leaderless" in the cache for the default 5 minutes.
-    config.setdefault("topic.metadata.refresh.interval.ms", "10000")
-    # streamvisor never creates a topic. On a broker with Kafka's default auto.create.topics.enable=true,
-    # any metadata request naming a topic with auto-creation allowed creates it - and an AdminClient
-    # allows it by default (it is a producer-type handle). Measured on librdkafka 2.16: list_topics(topic)
-    # creates the topic, and so does the periodic refresh (the interval above) of every topic it ever
-    # looked up, which brought deleted topics back within 10 s with nobody calling. The adapter itself
-    # uses describe_topics, which never asks for creation; this setting covers whatever else asks.
-    config["allow.auto.create.topics"] = "false"
-    config["logger"] = logging.getLogger("streamvisor.librdkafka")
-    return config
-
-
-def isolation_level(consumer_properties: Mapping[str, str]) -> IsolationLevel:
-    # librdkafka consumers default to read_committed; the offsets we report follow the same setting,
-    # so "latest" is the last stable offset, the one a consumer can actually read up to.
-    value = consumer_properties.get("isolation.level", "read_committed").strip().lower()
-    return IsolationLevel.READ_UNCOMMITTED if value == "read_uncommitted" else IsolationLevel.READ_COMMITTED
-
-
-class KafkaStreamAdapter:
-    """StreamAdapter[int, int]: partitions are Kafka partition ids, offsets Kafka offsets."""
+class KafkaStreamAdapter(StreamAdapter[int, int]):
+    """Partitions are Kafka partition ids, offsets Kafka offsets."""
 
     def __init__(self, consumer_properties: Mapping[str, str], timeout_s: float = 5.0):
-        self.bootstrap_servers = consumer_properties.get("bootstrap.servers", "")
+        self.bootstrap_servers = consumer_properties.get(BOOTSTRAP_SERVERS, "")
         self.timeout_s = timeout_s
-        self._isolation = isolation_level(consumer_properties)
+        self._isolation = (IsolationLevel.READ_UNCOMMITTED if reads_uncommitted(consumer_properties)
+                           else IsolationLevel.READ_COMMITTED)
         self._admin = AdminClient(admin_config(consumer_properties, timeout_s))
 
     def _unreachable(self, detail: object) -> Unavailable:
@@ -129,7 +100,7 @@ class KafkaStreamAdapter:
         try:
             return self._results(stream, self._list_offsets(stream, specs))
         except _StaleLeaders as first:
-            log.info("refreshing stale partition leaders stream=%s error=%s", stream, first)
+            logs.info(log, "refreshing stale partition leaders", stream=stream, error=first)
             # A metadata request for the topic updates the cache (and tells a deleted topic from a stale
             # leader: list_offsets says _NOENT "no leaders found" for both).
             self.partitions(stream)
@@ -147,7 +118,7 @@ class KafkaStreamAdapter:
             latest = self._list_offsets(stream, {p: OffsetSpec.latest() for p in partitions})
             return Watermarks(self._results(stream, earliest), self._results(stream, latest))
         except _StaleLeaders as first:
-            log.info("refreshing stale partition leaders stream=%s error=%s", stream, first)
+            logs.info(log, "refreshing stale partition leaders", stream=stream, error=first)
             self.partitions(stream)
             return Watermarks(self._query(stream, {p: OffsetSpec.earliest() for p in partitions}),
                               self._query(stream, {p: OffsetSpec.latest() for p in partitions}))
@@ -161,6 +132,9 @@ class KafkaStreamAdapter:
             # No record at or after the time: the answer is "from now on", the latest offset.
             found.update(self._query(stream, {p: OffsetSpec.latest() for p in missing}))
         return found
+
+    def parents(self, stream: str, partitions: Sequence[int]) -> dict[int, tuple[int, ...]]:
+        return {}  # Kafka partitions have no lineage: every one is readable from the start
 
     def close(self) -> None:
         # AdminClient has no close(); dropping the reference lets librdkafka tear it down.
