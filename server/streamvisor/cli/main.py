@@ -86,7 +86,8 @@ def load_spec_file(path: Path) -> tuple[str, pb.SupervisorSpec]:
 
 @click.group()
 @click.option("--server", envvar="STREAMVISOR_SERVER", default="127.0.0.1:50051", show_default=True,
-              help="host:port of a streamvisor server (env STREAMVISOR_SERVER).")
+              help="host:port of a streamvisor server, or several comma-separated (replicas: calls spread "
+                   "round-robin, skipping any that is down) (env STREAMVISOR_SERVER).")
 @click.option("--json", "as_json", is_flag=True, help="Print responses as JSON.")
 @click.option("--timeout", default=30.0, show_default=True, help="Per-call deadline in seconds.")
 @click.option("--token", envvar="STREAMVISOR_TOKEN", help="Bearer token sent with every call (env STREAMVISOR_TOKEN).")
