@@ -159,6 +159,16 @@ def serve(**flags) -> None:
         raise click.UsageError("--tls-cert and --tls-key go together")
     if config.tls_client_ca_file and not config.tls_cert_file:
         raise click.UsageError("--tls-client-ca (mutual TLS) needs --tls-cert and --tls-key")
+    if config.scheduler_lease_ttl_s <= config.scheduler_interval_s:
+        raise click.UsageError(f"STREAMVISOR_SCHEDULER_LEASE_TTL_S ({config.scheduler_lease_ttl_s:g}) must be longer "
+                               f"than STREAMVISOR_SCHEDULER_INTERVAL_S ({config.scheduler_interval_s:g}): the leader "
+                               "renews its lease once per pass")
+    from streamvisor.api.processes import ProcessesError, check_processes
+
+    try:
+        check_processes(config)
+    except ProcessesError as e:
+        raise click.UsageError(str(e)) from None
     logs.configure(config.log_level, config.log_format)
     run(config)
 
