@@ -10,7 +10,7 @@ client threads spread over --client-processes spawned processes (one channel, so
 thread: the kernel spreads connections over the N processes):
 
   commit      CommitCheckpoint of consecutive [n, n+100) ranges, every one accepted (bench_commit.py's
-              GrpcCommitter and run_processes).
+              GrpcCommitter; the client processes start together once all have imported and connected).
   get         GetSupervisor of one of the 16 supervisors, round-robin.
   echo        Baseline: a bare grpcio unary echo (200-byte payload, generic handler, no protobuf) run as N
               processes on one port with SO_REUSEPORT, like the servers: what Python gRPC alone can do.
@@ -35,7 +35,7 @@ from sqlalchemy import BigInteger, Column, Integer, MetaData, Table, insert
 
 from _common import DEFAULT_BOOTSTRAP, DEFAULT_PG_URL, PostgresDatabase, Topic, code_version, environment_line, \
     kafka_spec, load_average, percentile
-from bench_commit import Lease, Outcome, SqlTransaction, _cpu_ticks, _loop, run_processes, run_threads, summarise
+from bench_commit import GrpcCommitter, Lease, Outcome, SqlTransaction, _cpu_ticks, _loop, run_threads, summarise
 from streamvisor.api.processes import _hold_port
 from streamvisor.client import StreamvisorClient, StreamvisorError
 from streamvisor.client.tasks import TaskClient
@@ -58,7 +58,7 @@ def parse_args() -> argparse.Namespace:
 
 
 # The bare echo server ------------------------------------------------------------------------------------
-def _echo_server(listen: str) -> None:
+def _echo_server(listen: str, ready) -> None:
     from concurrent import futures
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=16), options=[("grpc.so_reuseport", 1)])
     handler = grpc.method_handlers_generic_handler("bench.Echo", {"Echo": grpc.unary_unary_rpc_method_handler(
@@ -66,6 +66,7 @@ def _echo_server(listen: str) -> None:
     server.add_generic_rpc_handlers((handler,))
     server.add_insecure_port(listen)
     server.start()
+    ready.put(os.getpid())
     server.wait_for_termination()
 
 
@@ -102,9 +103,16 @@ class GetCall:
         self.client.close()
 
 
-def _calls_main(kind: str, address: str, threads: int, ids: list[str], start: float, stop_at: float,
-                results) -> None:
-    calls = [EchoCall(address) if kind == "echo" else GetCall(address, ids, i) for i in range(threads)]
+def _calls_main(kind: str, address: str, items: list, ids: list[str], ready, go, start_at, results) -> None:
+    """A client process: its calls as threads, started together once every client process is ready (on a
+    loaded machine a spawned interpreter may take seconds to import grpc: a fixed delay misses the window)."""
+    if kind == "commit":
+        calls = [GrpcCommitter(address, lease) for lease in items]
+    else:
+        calls = [EchoCall(address) if kind == "echo" else GetCall(address, ids, i) for i in items]
+    ready.put(os.getpid())
+    go.wait()
+    start, stop_at = start_at[0], start_at[1]
     outcomes = [Outcome() for _ in calls]
     workers = [threading.Thread(target=_loop, args=(c, o, start, stop_at)) for c, o in zip(calls, outcomes)]
     for t in workers:
@@ -116,16 +124,22 @@ def _calls_main(kind: str, address: str, threads: int, ids: list[str], start: fl
     results.put(outcomes)
 
 
-def run_calls(kind: str, address: str, ids: list[str], args):
+def run_calls(kind: str, address: str, items: list, ids: list[str], args):
+    """`items`: the leases (commit) or thread numbers (get, echo), spread over --client-processes."""
     ctx = mp.get_context("spawn")
-    results = ctx.Queue()
-    start = time.perf_counter() + 4.0  # spawned interpreters import grpc and the SDK first
-    lo, hi = start + args.warmup, start + args.warmup + args.duration
-    shares = [len(range(i, args.clients, args.client_processes)) for i in range(args.client_processes)]
-    children = [ctx.Process(target=_calls_main, args=(kind, address, n, ids, start, hi, results), daemon=True)
-                for n in shares if n]
+    results, ready, go = ctx.Queue(), ctx.Queue(), ctx.Event()
+    start_at = ctx.Array("d", 2)
+    shares = [items[i::args.client_processes] for i in range(args.client_processes)]
+    children = [ctx.Process(target=_calls_main, args=(kind, address, share, ids, ready, go, start_at, results),
+                            daemon=True) for share in shares if share]
     for c in children:
         c.start()
+    for _ in children:
+        ready.get(timeout=120)
+    start = time.perf_counter() + 0.3  # CLOCK_MONOTONIC: the same clock in every process
+    lo, hi = start + args.warmup, start + args.warmup + args.duration
+    start_at[0], start_at[1] = start, hi
+    go.set()
     time.sleep(max(0.0, lo - time.perf_counter()))
     cpu0, (busy0, total0) = time.process_time(), _cpu_ticks()
     time.sleep(max(0.0, hi - time.perf_counter()))
@@ -151,7 +165,12 @@ def start_serve(db_url: str, bootstrap: str, processes: int) -> tuple[subprocess
         try:
             with StreamvisorClient(listen, retries=0, timeout=2) as c:
                 list(c.iter_supervisors())
-            time.sleep(1.0)  # the other processes bind a moment later
+            port = listen.rsplit(":", 1)[1]
+            while len(subprocess.run(["ss", "-Hltn", f"sport = :{port}"], capture_output=True,
+                                     text=True).stdout.splitlines()) < processes:  # every process listens
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"fewer than {processes} processes listen on {listen}")
+                time.sleep(0.2)
             return process, listen
         except Exception:
             if process.poll() is not None or time.monotonic() > deadline:
@@ -214,20 +233,22 @@ def main() -> int:
             server, address = start_serve(db.url, args.bootstrap, n)
             try:
                 leases, ids = lease_tasks(address, topic.name, args.clients)
-                row["commit"] = run_processes("commit", address, leases, args.client_processes, args)
-                row["get"] = run_calls("get", address, ids, args)
+                row["commit"] = run_calls("commit", address, leases, ids, args)
+                row["get"] = run_calls("get", address, list(range(args.clients)), ids, args)
             finally:
                 server.terminate()
                 server.wait(timeout=60)
                 db.drop()
             holder, listen = _hold_port("127.0.0.1:0")
             ctx = mp.get_context("spawn")
-            echoes = [ctx.Process(target=_echo_server, args=(listen,), daemon=True) for _ in range(n)]
+            ready = ctx.Queue()
+            echoes = [ctx.Process(target=_echo_server, args=(listen, ready), daemon=True) for _ in range(n)]
             for e in echoes:
                 e.start()
-            time.sleep(2.0)
+            for _ in echoes:
+                ready.get(timeout=120)
             try:
-                row["echo"] = run_calls("echo", listen, [], args)
+                row["echo"] = run_calls("echo", listen, list(range(args.clients)), [], args)
             finally:
                 for e in echoes:
                     e.terminate()

@@ -160,6 +160,8 @@ def test_a_comma_list_of_addresses_is_one_round_robin_target():
     target, options = channel_target("127.0.0.1:1, localhost:2")
     assert target == "ipv4:127.0.0.1:1,127.0.0.1:2"
     assert ("grpc.lb_policy_name", "round_robin") in options
+    assert channel_target("dns:///sv.internal:50051") == ("dns:///sv.internal:50051",
+                                                          [("grpc.lb_policy_name", "round_robin")])
     assert channel_target("[::1]:5,[::1]:6")[0] == "ipv6:[::1]:5,[::1]:6"
     with pytest.raises(ValueError, match="host:port"):
         channel_target("a,b")

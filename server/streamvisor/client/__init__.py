@@ -100,7 +100,10 @@ def channel_target(target: str) -> tuple[str, list[tuple[str, object]]]:
     as given; a comma-separated list `a:p,b:p,c:p` becomes one `ipv4:` (or `ipv6:`) target over every
     address with round_robin load balancing - calls spread over the replicas, and a replica that is down
     is skipped until it answers again. Host names in a list are resolved once, here; a fleet whose
-    addresses change should sit behind one name (a load balancer, or `dns:///name:port`) instead."""
+    addresses change should sit behind one name (a load balancer, or `dns:///name:port`, which gRPC
+    re-resolves and, given here, also balances round-robin) instead."""
+    if target.startswith("dns:"):  # a name for every replica (a headless Service): balance over its addresses
+        return target, [("grpc.lb_policy_name", "round_robin")]
     addresses = [a.strip() for a in target.split(",") if a.strip()]
     if "," not in target or len(addresses) < 2:
         return (addresses[0] if addresses else target), []
