@@ -10,6 +10,9 @@ Each variant is the same scenario with one more fault injected right after the f
   shared broker other tests use is never touched). The producer keeps writing across each outage (idempotent,
   retrying), and the supervisors must come back by themselves: UNHEALTHY while the broker is away is fine,
   but then RUNNING, the backfills COMPLETED, no operator action;
+- three replicas (`serve` processes on one PostgreSQL), the workers and the test's clients given all three
+  addresses, and the replica holding the scheduler lease SIGKILLed mid-backfill: another takes the lease
+  within 5 s and the workers carry on through the other two;
 - opt-in (STREAMVISOR_SLOW=1, marker `slow`): a three-broker cluster (replication factor 3, min.insync.replicas
   2) loses the leader of a partition mid-backfill (SIGKILL).
 
@@ -20,6 +23,7 @@ from __future__ import annotations
 
 import base64
 import collections
+import datetime
 import json
 import logging
 import os
@@ -117,6 +121,60 @@ class Cluster:
 
     def tail(self) -> str:
         return "\n".join(f"== {p.name}\n" + p.read_text()[-3000:] for p in sorted(self.logs.iterdir()))
+
+
+class Replicas(Cluster):
+    """Several `serve` processes on one PostgreSQL, each on its own port; `address` lists them all, so the
+    workers, the CLI and the test's clients spread their calls over every replica (round_robin)."""
+
+    def __init__(self, tmp: Path, database_url: str, bootstrap: str, count: int = 3):
+        super().__init__(tmp, database_url, bootstrap)
+        self.replica_addresses = [self.address] + [f"127.0.0.1:{free_port()}" for _ in range(count - 1)]
+        self.address = ",".join(self.replica_addresses)
+        self.servers: dict[str, subprocess.Popen] = {}
+
+    def start_server(self) -> None:
+        for address in self.replica_addresses:
+            if address not in self.servers or self.servers[address].poll() is not None:
+                self.servers[address] = self._spawn(["serve", "--listen", address, "--database-url",
+                                                     self.database_url, "--kafka-bootstrap", self.bootstrap],
+                                                    f"replica-{address.rsplit(':', 1)[1]}")
+        for address, process in self.servers.items():
+            self.server = process
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    with StreamvisorClient(address, retries=0, timeout=2) as c:
+                        list(c.iter_supervisors())
+                    break
+                except Exception:
+                    assert process.poll() is None and time.monotonic() < deadline, self.tail()
+                    time.sleep(0.2)
+
+    def lease(self) -> tuple[str, datetime.datetime] | None:
+        store = SqlMetadataStore(create_store_engine(self.database_url))
+        try:
+            with store.read() as tx:
+                return tx.lease_holder("scheduler")
+        finally:
+            store.dispose()
+
+    def leader(self) -> str:
+        """The address of the replica holding the scheduler lease (Scheduler.holder is host:pid:random)."""
+        pid = int(self.lease()[0].split(":")[1])
+        return next(a for a, p in self.servers.items() if p.pid == pid)
+
+    def stop(self) -> None:
+        self.server = None
+        super().stop()
+        for process in self.servers.values():
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for process in self.servers.values():
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
 
 
 class ContinuousProducer(threading.Thread):
@@ -342,6 +400,49 @@ def test_the_same_with_killed_workers_resets_in_flight_and_a_server_restart(clus
     assert summary["records"] == summary["produced"] > 5000
     logs = "".join(p.read_text() for p in cluster.logs.iterdir())
     assert "segment discarded" in logs  # fenced output really was thrown away, not published
+
+
+# Replicas -------------------------------------------------------------------------------------------------
+
+def kill_the_scheduler_leader(cluster: Replicas, client: StreamvisorClient, producer, backfill: str) -> int:
+    """SIGKILLs the replica holding the scheduler lease in the middle of the backfill (the workers frozen
+    meanwhile, so it lands mid-way); another replica must hold the lease within 5 s."""
+    done, total = wait_mid_backfill(cluster, client, backfill)
+    leader = cluster.leader()
+    dead_holder = cluster.lease()[0]
+    cluster.signal_workers(signal.SIGSTOP)
+    note(f"killing the scheduler leader address={leader} holder={dead_holder} supervisor_id={backfill} "
+         f"published={done}/{total}")
+    cluster.servers[leader].kill()
+    killed = time.monotonic()
+    cluster.servers[leader].wait()
+    cluster.signal_workers(signal.SIGCONT)
+
+    def taken_over():
+        holder, expires = cluster.lease()
+        return holder if holder != dead_holder and expires > datetime.datetime.now(datetime.timezone.utc) else None
+
+    holder = wait_for(taken_over, 5, "another replica to take the scheduler lease", cluster, interval=0.05)
+    note(f"scheduler lease taken over after {time.monotonic() - killed:.1f}s holder={holder}")
+    before = total_checkpointed_store(cluster, backfill)
+    wait_for(lambda: total_checkpointed_store(cluster, backfill) > before
+             or client.get_supervisor(backfill).state == pb.SUPERVISOR_STATE_COMPLETED,
+             30, f"{backfill} to make progress without {leader}", cluster, interval=0.1)
+    note(f"supervisor_id={backfill} published again {time.monotonic() - killed:.1f}s after the kill")
+    return 1
+
+
+def test_the_same_on_three_replicas_with_the_scheduler_leader_killed(tmp_path, postgres_url, kafka_bootstrap, topics):
+    cluster = Replicas(tmp_path, postgres_url, kafka_bootstrap)
+    cluster.start_server()
+    try:
+        summary = run_scenario(cluster, topics, kill_the_scheduler_leader)
+    finally:
+        cluster.stop()
+    assert summary["records"] == summary["produced"] > 5000
+    assert sum(p.poll() is None or p.returncode == 0 for p in cluster.servers.values()) == 2  # one was SIGKILLed
+    logs = "".join(p.read_text() for p in cluster.logs.iterdir())
+    assert logs.count("scheduler leadership taken") >= 2  # the first leader, and the one after it
 
 
 # Broker faults --------------------------------------------------------------------------------------------

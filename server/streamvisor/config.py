@@ -51,10 +51,18 @@ class ServerConfig:
     broker_timeout_s: float = 5.0
     # SIGTERM: stop accepting calls, let in-flight ones finish for this long.
     shutdown_grace_s: float = 10.0
-    # The scheduler runs in every replica; one at a time holds its lease and schedules.
+    # The scheduler runs in every replica; one at a time holds its lease and schedules. The leader renews
+    # the lease once per pass, the others try to take it once per interval: when the leader dies, another
+    # holds the lease within lease_ttl_s + interval_s (4 s; README, "Running replicas"). A leader whose pass
+    # plus interval outlasts the TTL loses the lease to another replica (harmless: every scheduling write is
+    # safe to repeat), so passes must stay under lease_ttl_s - interval_s (2 s).
     scheduler: bool = True
     scheduler_interval_s: float = 1.0
-    scheduler_lease_ttl_s: float = 10.0
+    scheduler_lease_ttl_s: float = 3.0
+    # Server processes on one port (SO_REUSEPORT), each a full replica: PostgreSQL only.
+    processes: int = 1
+    # Set in each process of a --processes group (not a setting): bind the port shared with the others.
+    reuse_port: bool = False
     # Reference workers run inside the server process (0: none; run `streamvisor worker` elsewhere).
     embedded_workers: int = 0
     output: str = "data/segments"
@@ -191,6 +199,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("metrics_listen", "STREAMVISOR_METRICS_LISTEN", "--metrics-listen",
             "host:port for Prometheus /metrics over HTTP (default: off; :0 picks a free port)."),
     Setting("scheduler_interval_s", "STREAMVISOR_SCHEDULER_INTERVAL_S", help="Seconds between scheduler passes."),
+    Setting("scheduler_lease_ttl_s", "STREAMVISOR_SCHEDULER_LEASE_TTL_S",
+            help="Scheduler lease length: a dead leader is replaced within this plus the interval."),
+    Setting("processes", "STREAMVISOR_PROCESSES", "--processes",
+            "Server processes sharing --listen (SO_REUSEPORT), one per core; PostgreSQL only."),
     Setting("embedded_workers", "STREAMVISOR_EMBEDDED_WORKERS", "--embedded-workers",
             "Run this many reference workers inside the server process (a complete system in one command)."),
     Setting("output", "STREAMVISOR_OUTPUT", "--output", "Where embedded workers write segments (a directory or "

@@ -69,7 +69,9 @@ class StreamvisorServer:
         options = [
             ("grpc.max_receive_message_length", config.max_message_bytes),
             ("grpc.max_send_message_length", config.max_message_bytes),
-            ("grpc.so_reuseport", 0),
+            # Off for a lone server: a second one started on its port by mistake must fail, not share it.
+            # On in each process of a `serve --processes N` group (api/processes.py), which share the port.
+            ("grpc.so_reuseport", 1 if config.reuse_port else 0),
         ]
         self.auth = AuthPolicy.from_file(config.tokens_file) if config.tokens_file else AuthPolicy.disabled()
         # Application calls never take the last reserved_workers threads: those answer health checks.
@@ -133,6 +135,10 @@ class StreamvisorServer:
 
 
 def serve(config: ServerConfig) -> None:
+    if config.processes > 1:
+        from streamvisor.api.processes import serve_processes
+
+        raise SystemExit(serve_processes(config))
     server = StreamvisorServer(config)
     server.start()
     stop_requested = threading.Event()

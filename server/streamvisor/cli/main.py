@@ -86,7 +86,8 @@ def load_spec_file(path: Path) -> tuple[str, pb.SupervisorSpec]:
 
 @click.group()
 @click.option("--server", envvar="STREAMVISOR_SERVER", default="127.0.0.1:50051", show_default=True,
-              help="host:port of a streamvisor server (env STREAMVISOR_SERVER).")
+              help="host:port of a streamvisor server, or several comma-separated (replicas: calls spread "
+                   "round-robin, skipping any that is down) (env STREAMVISOR_SERVER).")
 @click.option("--json", "as_json", is_flag=True, help="Print responses as JSON.")
 @click.option("--timeout", default=30.0, show_default=True, help="Per-call deadline in seconds.")
 @click.option("--token", envvar="STREAMVISOR_TOKEN", help="Bearer token sent with every call (env STREAMVISOR_TOKEN).")
@@ -158,6 +159,16 @@ def serve(**flags) -> None:
         raise click.UsageError("--tls-cert and --tls-key go together")
     if config.tls_client_ca_file and not config.tls_cert_file:
         raise click.UsageError("--tls-client-ca (mutual TLS) needs --tls-cert and --tls-key")
+    if config.scheduler_lease_ttl_s <= config.scheduler_interval_s:
+        raise click.UsageError(f"STREAMVISOR_SCHEDULER_LEASE_TTL_S ({config.scheduler_lease_ttl_s:g}) must be longer "
+                               f"than STREAMVISOR_SCHEDULER_INTERVAL_S ({config.scheduler_interval_s:g}): the leader "
+                               "renews its lease once per pass")
+    from streamvisor.api.processes import ProcessesError, check_processes
+
+    try:
+        check_processes(config)
+    except ProcessesError as e:
+        raise click.UsageError(str(e)) from None
     logs.configure(config.log_level, config.log_format)
     run(config)
 

@@ -4,6 +4,11 @@
     with StreamvisorClient("127.0.0.1:50051") as client:
         client.get_supervisor("clicks")
 
+Several replicas (README, "Running replicas"): a comma-separated list, one channel that spreads calls
+over them round-robin and skips the ones that are down (a call that fails on a dying one is retried):
+
+    StreamvisorClient("10.0.0.1:50051,10.0.0.2:50051,10.0.0.3:50051")
+
 With authentication and TLS (see the README, "Security and observability"):
 
     StreamvisorClient("sv.example.com:50051", token=os.environ["STREAMVISOR_TOKEN"], tls_ca="ca.pem")
@@ -11,7 +16,9 @@ With authentication and TLS (see the README, "Security and observability"):
 """
 from __future__ import annotations
 
+import ipaddress
 import random
+import socket
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -81,15 +88,64 @@ def _channel_credentials(ca, cert, key) -> grpc.ChannelCredentials:
     return grpc.ssl_channel_credentials(pem(ca, "TLS CA"), key, cert)
 
 
+def _split_host_port(address: str) -> tuple[str, int]:
+    host, sep, port = address.rpartition(":")
+    if not sep or not host or not port.isdigit():
+        raise ValueError(f"expected host:port in a list of server addresses, got {address!r}")
+    return host.strip("[]"), int(port)
+
+
+def channel_target(target: str) -> tuple[str, list[tuple[str, object]]]:
+    """The gRPC target and channel options for `target`: one address (or any gRPC target, `dns:///...`)
+    as given; a comma-separated list `a:p,b:p,c:p` becomes one `ipv4:` (or `ipv6:`) target over every
+    address with round_robin load balancing - calls spread over the replicas, and a replica that is down
+    is skipped until it answers again. Host names in a list are resolved once, here; a fleet whose
+    addresses change should sit behind one name (a load balancer, or `dns:///name:port`, which gRPC
+    re-resolves and, given here, also balances round-robin) instead."""
+    if target.startswith("dns:"):  # a name for every replica (a headless Service): balance over its addresses
+        return target, [("grpc.lb_policy_name", "round_robin")]
+    addresses = [a.strip() for a in target.split(",") if a.strip()]
+    if "," not in target or len(addresses) < 2:
+        return (addresses[0] if addresses else target), []
+    per_family: dict[int, list[str]] = {socket.AF_INET: [], socket.AF_INET6: []}
+    for address in addresses:
+        host, port = _split_host_port(address)
+        try:
+            found = {info[0]: info[4][0] for info in reversed(socket.getaddrinfo(host, port, type=socket.SOCK_STREAM))
+                     if info[0] in per_family}
+        except socket.gaierror as e:
+            raise ValueError(f"cannot resolve server address {address!r}: {e}") from None
+        for family in per_family:
+            if family in found:
+                per_family[family].append(f"{found[family]}:{port}" if family == socket.AF_INET
+                                          else f"[{found[family]}]:{port}")
+    if len(per_family[socket.AF_INET]) == len(addresses):
+        resolved = "ipv4:" + ",".join(per_family[socket.AF_INET])
+    elif len(per_family[socket.AF_INET6]) == len(addresses):
+        resolved = "ipv6:" + ",".join(per_family[socket.AF_INET6])
+    else:
+        raise ValueError(f"server addresses {target!r} mix IPv4-only and IPv6-only hosts; gRPC balances over "
+                         "one address family")
+    first_host = _split_host_port(addresses[0])[0]
+    try:
+        ipaddress.ip_address(first_host)
+        authority = []
+    except ValueError:  # a name: the one TLS checks the certificates against (unless tls_server_name says)
+        authority = [("grpc.default_authority", addresses[0])]
+    return resolved, [("grpc.lb_policy_name", "round_robin"), *authority]
+
+
 def open_channel(target: str, token: str | None = None, tls: bool = False, tls_ca=None, tls_cert=None,
                  tls_key=None, tls_server_name: str | None = None) -> tuple[grpc.Channel, tuple]:
     """A channel and the call metadata for the given credentials (shared by every client in this SDK).
+    `target` may list several servers, comma-separated (see channel_target).
 
     TLS is on when `tls` is true or any of tls_ca/tls_cert/tls_key is given; a token is sent as
     `authorization: Bearer <token>` with every call."""
     # gRPC's default reconnect backoff grows to minutes; after a server restart, workers and operators
     # should be back within seconds.
-    options = [("grpc.initial_reconnect_backoff_ms", 200), ("grpc.max_reconnect_backoff_ms", 2000)]
+    target, balancing = channel_target(target)
+    options = [("grpc.initial_reconnect_backoff_ms", 200), ("grpc.max_reconnect_backoff_ms", 2000), *balancing]
     if tls or tls_ca or tls_cert or tls_key:
         if tls_server_name:
             options.append(("grpc.ssl_target_name_override", tls_server_name))

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 
 from streamvisor import logs
@@ -21,6 +21,8 @@ log = logging.getLogger(__name__)
 
 WRITE_OPTION = "streamvisor_write"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+# PostgreSQL advisory lock key held while migrating: replicas starting together upgrade one at a time.
+MIGRATION_LOCK_KEY = 0x5354_5256  # "STRV"
 
 
 def create_store_engine(url: str, pool_size: int = 16) -> Engine:
@@ -60,10 +62,15 @@ def _configure_sqlite(engine: Engine) -> None:
 
 
 def migrate(engine: Engine) -> None:
-    """Brings the schema to the newest Alembic revision (idempotent; runs on every server start)."""
+    """Brings the schema to the newest Alembic revision (idempotent; runs on every server start).
+
+    On PostgreSQL under a transaction-scoped advisory lock: replicas started at once on a fresh database
+    would otherwise all run CREATE TABLE, and all but one fail. The next one in sees the schema at head."""
     config = Config()
     config.set_main_option("script_location", str(resources.files("streamvisor.store") / "migrations"))
     with engine.connect() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
         connection.commit()
