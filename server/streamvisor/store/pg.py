@@ -29,6 +29,11 @@ GET_TASK = f"SELECT {_TASK_COLUMNS} FROM tasks WHERE id = %s"
 LOCK_TASK = GET_TASK + " FOR UPDATE"
 GET_SUPERVISOR = f"SELECT {_SUPERVISOR_COLUMNS} FROM supervisors WHERE id = %s"
 LOCK_SUPERVISOR = GET_SUPERVISOR + " FOR UPDATE"
+_TASK_WIDTH = _TASK_COLUMNS.count(",") + 1
+LOCK_TASK_AND_SUPERVISOR = (
+    "SELECT " + ", ".join(f"t.{c.strip()}" for c in _TASK_COLUMNS.split(",")) + ", "
+    + ", ".join(f"s.{c.strip()}" for c in _SUPERVISOR_COLUMNS.split(","))
+    + " FROM tasks t JOIN supervisors s ON s.id = t.supervisor_id WHERE t.id = %s FOR UPDATE")
 GET_CHECKPOINTS = "SELECT partition, next_offset FROM checkpoints WHERE supervisor_id = %s"
 # One statement for any number of partitions.
 UPSERT_CHECKPOINTS = (
@@ -66,8 +71,10 @@ def _utc(value: datetime) -> datetime:
 def get_task(cursor, task_id: str, lock: bool) -> TaskRecord | None:
     cursor.execute(LOCK_TASK if lock else GET_TASK, (task_id,))
     row = cursor.fetchone()
-    if row is None:
-        return None
+    return None if row is None else _task(row)
+
+
+def _task(row) -> TaskRecord:
     (id_, supervisor_id, group, generation, state, worker_id, expires, starts, ends, created, updated) = row
     return TaskRecord(
         id=id_, supervisor_id=supervisor_id, task_group=group, generation=generation, state=TaskState(state),
@@ -79,13 +86,26 @@ def get_task(cursor, task_id: str, lock: bool) -> TaskRecord | None:
 def get_supervisor(cursor, supervisor_id: str, lock: bool, spec_from_json) -> Supervisor | None:
     cursor.execute(LOCK_SUPERVISOR if lock else GET_SUPERVISOR, (supervisor_id,))
     row = cursor.fetchone()
-    if row is None:
-        return None
+    return None if row is None else _supervisor(row, spec_from_json)
+
+
+def _supervisor(row, spec_from_json) -> Supervisor:
     id_, spec, state, generation, version, partitions, created, updated, detail, backfill_of = row
     return Supervisor(
         id=id_, spec=spec_from_json(spec), state=SupervisorState(state), generation=generation, version=version,
         partitions=tuple(partitions), create_time=_utc(created), update_time=_utc(updated),
         state_detail=detail or "", backfill_of=backfill_of)
+
+
+def lock_task_and_supervisor(cursor, task_id: str, spec_from_json) -> tuple[TaskRecord | None, Supervisor | None]:
+    """One round trip instead of two. FOR UPDATE without OF locks the row of each table the join returns,
+    the task's first (range-table order), so the lock order is the two-statement one. Under READ COMMITTED a
+    locked row is re-read at its newest version after any wait, so both come back as committed now."""
+    cursor.execute(LOCK_TASK_AND_SUPERVISOR, (task_id,))
+    row = cursor.fetchone()
+    if row is None:
+        return None, None
+    return _task(row[:_TASK_WIDTH]), _supervisor(row[_TASK_WIDTH:], spec_from_json)
 
 
 def get_checkpoints(cursor, supervisor_id: str) -> dict[int, int]:

@@ -139,6 +139,13 @@ class SqlTaskStore:
         row = self.c.execute(query).first()
         return _task_from_row(row) if row else None
 
+    def lock_task_and_supervisor(self, task_id: str) -> tuple[TaskRecord | None, Supervisor | None]:
+        cursor = self._pg()
+        if cursor is not None:
+            return pg.lock_task_and_supervisor(cursor, task_id, spec_from_json)
+        task = self.get_task(task_id, lock=True)
+        return (None, None) if task is None else (task, self.get_supervisor(task.supervisor_id, lock=True))
+
     def list_tasks(self, supervisor_id: str | None = None,
                    states: frozenset[TaskState] = frozenset()) -> list[TaskRecord]:
         query = select(t.tasks).order_by(t.tasks.c.supervisor_id, t.tasks.c.generation, t.tasks.c.task_group)
