@@ -438,7 +438,7 @@ def profile_commits(server, lease: Lease, commits: int, top: int) -> str:
 def main() -> int:
     args = parse_args()
     configure_logging(args.log_level)
-    # Each refused call (SERVER_BUSY) logs a WARNING; the table counts them instead.
+    # The server logs refusals (SERVER_BUSY) once per 10 s with a count; the table counts every one.
     logging.getLogger("streamvisor.rpc").setLevel(logging.ERROR)
     layouts = [x.strip() for x in args.layouts.split(",") if x.strip()]
     if set(layouts) - {"supervisors", "groups"}:

@@ -140,3 +140,15 @@ def test_unconverted_lines_still_get_their_fields_parsed_for_json(capture):
     entry = json.loads(out.lines[-1])
     assert (entry["event"], entry["supervisor_id"], entry["stream"]) == ("supervisor created", "s", "t")
     assert logs.message_fields("plain") == ("plain", {})
+
+
+def test_call_limiter_counts_every_refusal_and_reports_once_per_window():
+    from streamvisor.api.interceptors import CallLimiter
+
+    now = [100.0]
+    limiter = CallLimiter(1, log_window_s=10.0, clock=lambda: now[0])
+    assert limiter.note_refusal() == 1  # the first refusal is reported at once
+    assert [limiter.note_refusal() for _ in range(5)] == [0] * 5  # then counted, not reported
+    now[0] += 10.0
+    assert limiter.note_refusal() == 6  # the next line carries the 5 held back and this one
+    assert limiter.refused == 7
