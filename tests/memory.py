@@ -123,6 +123,10 @@ class MemoryTransaction:
     def get_task(self, task_id: str, *, lock: bool = False) -> TaskRecord | None:
         return self.s.tasks.get(task_id)
 
+    def lock_task_and_supervisor(self, task_id: str):
+        task = self.s.tasks.get(task_id)
+        return (None, None) if task is None else (task, self.s.supervisors.get(task.supervisor_id))
+
     def list_tasks(self, supervisor_id: str | None = None,
                    states: frozenset[TaskState] = frozenset()) -> list[TaskRecord]:
         rows = [t for t in self.s.tasks.values() if (supervisor_id is None or t.supervisor_id == supervisor_id)

@@ -206,6 +206,9 @@ def test_health_checks_answer_in_time_while_slow_calls_flood_the_server(database
         codes = [code for code, _ in results]
         assert codes.count("UNAVAILABLE:STREAM_UNREACHABLE") == 4, results  # after the broker timeout
         assert codes.count("RESOURCE_EXHAUSTED:SERVER_BUSY") == flood - 4, results
+        # Counted, not logged one WARNING each (the log gets one line per window, with the count).
+        assert server.limiter.refused == flood - 4
+        assert server.metrics.refused.labels(SUPERVISORS, "GetOffsets", "SERVER_BUSY")._value.get() == flood - 4
         assert all(seconds < 1 for code, seconds in results if code.startswith("RESOURCE_EXHAUSTED")), results
         assert len(health_latencies) >= 10 and max(health_latencies) < 0.5, health_latencies
     finally:

@@ -140,3 +140,15 @@ def test_a_plain_line_is_its_message_alone_no_parsing(capture):
     entry = json.loads(out.lines[-1])
     assert (entry["event"], entry["message"]) == ("connected host=b:9092", "connected host=b:9092")
     assert "host" not in entry
+
+
+def test_call_limiter_counts_every_refusal_and_reports_once_per_window():
+    from streamvisor.api.interceptors import CallLimiter
+
+    now = [100.0]
+    limiter = CallLimiter(1, log_window_s=10.0, clock=lambda: now[0])
+    assert limiter.note_refusal() == 1  # the first refusal is reported at once
+    assert [limiter.note_refusal() for _ in range(5)] == [0] * 5  # then counted, not reported
+    now[0] += 10.0
+    assert limiter.note_refusal() == 6  # the next line carries the 5 held back and this one
+    assert limiter.refused == 7

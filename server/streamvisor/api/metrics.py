@@ -1,7 +1,8 @@
 """Prometheus metrics, served over HTTP on their own port (`--metrics-listen` / STREAMVISOR_METRICS_LISTEN).
 
 - Per RPC (the interceptor): grpc_server_started_total, grpc_server_handled_total{grpc_code} (errors by
-  code), grpc_server_handling_seconds (latency histogram), streamvisor_rpc_in_flight. The names and
+  code), grpc_server_handling_seconds (latency histogram), streamvisor_rpc_in_flight,
+  streamvisor_rpc_refused_total{reason} (calls refused at the call limit, SERVER_BUSY). The names and
   labels are those of go-grpc-prometheus, so the usual gRPC dashboards work unchanged.
 - Application events (the Observer hooks the application calls): commits accepted, commits rejected by
   reason, lease expiries - per supervisor.
@@ -60,6 +61,9 @@ class Metrics(Observer):
         self.rpc_latency = Histogram("grpc_server_handling_seconds",
                                      "Time from the start of an RPC to its end, in seconds.", rpc_labels,
                                      buckets=LATENCY_BUCKETS, registry=r)
+        self.refused = Counter("streamvisor_rpc_refused",
+                               "RPCs refused before the servicer ran because the server was at its call limit.",
+                               rpc_labels[:2] + ["reason"], registry=r)
         self.in_flight = Gauge("streamvisor_rpc_in_flight", "RPCs running right now.", registry=r)
         self.commits_accepted = Counter("streamvisor_commits_accepted",
                                         "CommitCheckpoint calls that published a segment.", ["supervisor_id"],
@@ -83,6 +87,10 @@ class Metrics(Observer):
         service, name = split_method(method)
         self.rpc_started.labels(service, name, kind).inc()
         self.in_flight.inc()
+
+    def rpc_refused(self, method: str, reason: str) -> None:
+        service, name = split_method(method)
+        self.refused.labels(service, name, reason).inc()
 
     def rpc_end(self, method: str, kind: str, code: str, seconds: float) -> None:
         service, name = split_method(method)

@@ -207,8 +207,11 @@ class TaskService:
         v.raise_if_any()  # one response names every bad field
         now = self.clock()
         with self.store.transaction() as tx:
-            task = self._require_task(tx, task_id)
-            supervisor = self.core.require(tx, task.supervisor_id, lock=True)
+            task, supervisor = tx.lock_task_and_supervisor(task_id)  # task first, then supervisor, as everywhere
+            if task is None:
+                self._require_task(tx, task_id)  # raises TASK_NOT_FOUND
+            if supervisor is None:
+                supervisor = self.core.require(tx, task.supervisor_id, lock=True)  # raises SUPERVISOR_NOT_FOUND
             # Replay first, before any lease or state check: a retry whose first attempt was published must
             # be acknowledged even if the task was fenced meanwhile, or the worker would delete a
             # published segment's file.

@@ -330,6 +330,12 @@ class TaskTransaction(Transaction, Protocol):
 
     def get_task(self, task_id: str, *, lock: bool = False) -> TaskRecord | None: ...
 
+    def lock_task_and_supervisor(self, task_id: str) -> tuple[TaskRecord | None, Supervisor | None]:
+        """The task and its supervisor, both row-locked (task first, as get_task(lock=True) then
+        get_supervisor(lock=True) would): one statement where the database allows. (None, None) without
+        the task."""
+        ...
+
     def list_tasks(self, supervisor_id: str | None = None,
                    states: frozenset[TaskState] = frozenset()) -> list[TaskRecord]: ...
 

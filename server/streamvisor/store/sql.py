@@ -5,7 +5,7 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import Iterator, Mapping, Sequence
 
-from sqlalchemy import Connection, Engine, and_, delete, insert, or_, select, update
+from sqlalchemy import Connection, Engine, and_, delete, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
@@ -16,6 +16,7 @@ from streamvisor.domain.model import (
 from streamvisor.domain.offsets import OffsetChange
 from streamvisor.domain.ports import AuditEvent, Segment, StoredRequest
 from streamvisor.domain.tasks import TaskRecord, TaskState
+from streamvisor.store import pg
 from streamvisor.store import schema as t
 from streamvisor.store.engine import WRITE_OPTION
 
@@ -110,6 +111,14 @@ class SqlTaskStore:
     c: Connection
     dialect: str
 
+    def _pg(self):
+        """A psycopg cursor on this transaction's connection when on PostgreSQL (store/pg.py's hot path), else
+        None (SQLite keeps the Core statements)."""
+        cursor = self._cursor
+        if cursor is None and self.dialect == "postgresql":
+            cursor = self._cursor = self.c.connection.driver_connection.cursor()
+        return cursor
+
     def ensure_task(self, task: TaskRecord) -> bool:
         """Inserts the task unless its (supervisor, generation, group) exists; True if inserted."""
         module = postgresql if self.dialect == "postgresql" else sqlite
@@ -121,11 +130,21 @@ class SqlTaskStore:
         return self.c.execute(statement).rowcount == 1
 
     def get_task(self, task_id: str, *, lock: bool = False) -> TaskRecord | None:
+        cursor = self._pg()
+        if cursor is not None:
+            return pg.get_task(cursor, task_id, lock)
         query = select(t.tasks).where(t.tasks.c.id == task_id)
         if lock:
             query = query.with_for_update()
         row = self.c.execute(query).first()
         return _task_from_row(row) if row else None
+
+    def lock_task_and_supervisor(self, task_id: str) -> tuple[TaskRecord | None, Supervisor | None]:
+        cursor = self._pg()
+        if cursor is not None:
+            return pg.lock_task_and_supervisor(cursor, task_id, spec_from_json)
+        task = self.get_task(task_id, lock=True)
+        return (None, None) if task is None else (task, self.get_supervisor(task.supervisor_id, lock=True))
 
     def list_tasks(self, supervisor_id: str | None = None,
                    states: frozenset[TaskState] = frozenset()) -> list[TaskRecord]:
@@ -137,6 +156,9 @@ class SqlTaskStore:
         return [_task_from_row(r) for r in self.c.execute(query)]
 
     def update_task(self, task: TaskRecord) -> None:
+        cursor = self._pg()
+        if cursor is not None:
+            return pg.update_task(cursor, task)
         self.c.execute(update(t.tasks).where(t.tasks.c.id == task.id).values(
             state=task.state.value, worker_id=task.worker_id, lease_expires_at=task.lease_expires_at,
             start_offsets=_offsets_json(task.start_offsets) or {}, end_offsets=_offsets_json(task.end_offsets),
@@ -184,9 +206,13 @@ class SqlTransaction(SqlTaskStore):
     def __init__(self, connection: Connection):
         self.c = connection
         self.dialect = connection.dialect.name
+        self._cursor = None
 
     # Supervisors ---------------------------------------------------------------------------------
     def get_supervisor(self, supervisor_id: str, *, lock: bool = False) -> Supervisor | None:
+        cursor = self._pg()
+        if cursor is not None:
+            return pg.get_supervisor(cursor, supervisor_id, lock, spec_from_json)
         query = select(t.supervisors).where(t.supervisors.c.id == supervisor_id)
         if lock:
             # PostgreSQL: a row lock every checkpoint writer takes first. SQLite: a no-op, the whole
@@ -226,6 +252,9 @@ class SqlTransaction(SqlTaskStore):
 
     # Checkpoints ---------------------------------------------------------------------------------
     def get_checkpoints(self, supervisor_id: str) -> dict[int, int]:
+        cursor = self._pg()
+        if cursor is not None:
+            return pg.get_checkpoints(cursor, supervisor_id)
         rows = self.c.execute(
             select(t.checkpoints.c.partition, t.checkpoints.c.next_offset)
             .where(t.checkpoints.c.supervisor_id == supervisor_id))
@@ -238,7 +267,10 @@ class SqlTransaction(SqlTaskStore):
         if cleared:
             self.c.execute(delete(t.checkpoints).where(and_(
                 t.checkpoints.c.supervisor_id == supervisor_id, t.checkpoints.c.partition.in_(cleared))))
-        if written:
+        cursor = self._pg()
+        if written and cursor is not None:
+            pg.upsert_checkpoints(cursor, supervisor_id, {p: o for p, o in checkpoints.items() if o is not None})
+        elif written:
             upsert_module = postgresql if self.dialect == "postgresql" else sqlite
             statement = upsert_module.insert(t.checkpoints)
             statement = statement.on_conflict_do_update(
@@ -300,6 +332,9 @@ class SqlTransaction(SqlTaskStore):
 
     # Segments --------------------------------------------------------------------------------------
     def insert_segment(self, segment: Segment) -> int:
+        cursor = self._pg()
+        if cursor is not None:
+            return pg.insert_segment(cursor, segment)
         result = self.c.execute(insert(t.segments).values(
             supervisor_id=segment.supervisor_id, task_id=segment.task_id, generation=segment.generation,
             location=segment.location, record_count=segment.record_count, create_time=segment.create_time,
@@ -311,11 +346,22 @@ class SqlTransaction(SqlTaskStore):
         return segment_id
 
     def find_segment(self, supervisor_id: str, location: str) -> Segment | None:
-        row = self.c.execute(select(t.segments.c.id).where(
-            t.segments.c.supervisor_id == supervisor_id, t.segments.c.location == location)).first()
-        if row is None:
+        cursor = self._pg()
+        if cursor is not None:
+            return pg.find_segment(cursor, supervisor_id, location)
+        first = (select(func.min(t.segments.c.id)).where(t.segments.c.supervisor_id == supervisor_id,
+                                                        t.segments.c.location == location).scalar_subquery())
+        rows = self.c.execute(
+            select(t.segments, t.segment_ranges.c.partition, t.segment_ranges.c.start_offset,
+                   t.segment_ranges.c.end_offset)
+            .join(t.segment_ranges, t.segment_ranges.c.segment_id == t.segments.c.id)
+            .where(t.segments.c.id == first)).all()
+        if not rows:
             return None
-        return next(s for s in self.list_segments([supervisor_id]) if s.id == row.id)
+        r = rows[0]
+        return Segment(r.supervisor_id, r.task_id, r.generation,
+                       tuple(OffsetRange(x.partition, x.start_offset, x.end_offset) for x in rows), r.location,
+                       r.record_count, _utc(r.create_time), r.id)
 
     def list_segments(self, supervisor_ids: Sequence[str]) -> list[Segment]:
         rows = self.c.execute(
@@ -353,6 +399,11 @@ class SqlMetadataStore:
     def __init__(self, engine: Engine):
         self.engine = engine
         self._writer = engine.execution_options(**{WRITE_OPTION: True})
+        # PostgreSQL reads run in autocommit: at READ COMMITTED every statement takes its own snapshot anyway,
+        # so a read transaction added nothing but a BEGIN and a ROLLBACK round trip (a third of a
+        # GetSupervisor's server CPU). SQLite keeps a read transaction: there it is one snapshot (WAL).
+        self._reader = (engine.execution_options(isolation_level="AUTOCOMMIT")
+                        if engine.dialect.name == "postgresql" else engine)
 
     @contextmanager
     def transaction(self) -> Iterator[SqlTransaction]:
@@ -362,7 +413,7 @@ class SqlMetadataStore:
     @contextmanager
     def read(self) -> Iterator[SqlTransaction]:
         # Autobegins on first use; closing the connection rolls back, so a read can never persist.
-        with self.engine.connect() as connection:
+        with self._reader.connect() as connection:
             yield SqlTransaction(connection)
 
     def dispose(self) -> None:
