@@ -10,6 +10,9 @@ after; SQLite: a temp file), migrated to head. One supervisor "main" (4 partitio
 in-process, GetOffsets over a stub stream adapter that returns fixed watermarks (the broker round is the
 same whatever the history; bench_get_offsets.py measures it).
 
+Each call and its baseline run in turn (order swapped every iteration), so drift in the load of this
+shared machine moves both alike; the ratio is the figure to compare across levels.
+
 History is inserted with bulk SQL, not through commits (a million commits would take an hour here):
 segment n (0-based) is one range [100*(n//4), 100*(n//4)+100) of partition n % 4, with its segment and
 segment_range rows; the maintained published_ranges rows are then set to what those commits would have
@@ -152,6 +155,25 @@ def timed(fn: Callable[[], object], iterations: int, warmup: int) -> tuple[list[
     return samples, (time.process_time() - cpu0) / iterations
 
 
+def timed_pair(fn: Callable[[], object], bare: Callable[[], object], iterations: int,
+               warmup: int) -> tuple[tuple[list[float], float], tuple[list[float], float]]:
+    """Both calls in turn, the order swapped every iteration, so that drift in the machine's load (2 shared
+    cores) moves both alike: (wall samples, CPU per call) of each."""
+    for _ in range(warmup):
+        fn()
+        bare()
+    wall: dict[int, list[float]] = {0: [], 1: []}
+    cpu = {0: 0.0, 1: 0.0}
+    calls = (fn, bare)
+    for i in range(iterations):
+        for which in ((0, 1) if i % 2 == 0 else (1, 0)):
+            c0, t0 = time.process_time(), time.perf_counter()
+            calls[which]()
+            wall[which].append(time.perf_counter() - t0)
+            cpu[which] += time.process_time() - c0
+    return (wall[0], cpu[0] / iterations), (wall[1], cpu[1] / iterations)
+
+
 def run_database(kind: str, args: argparse.Namespace, levels: list[int]) -> list[tuple]:
     results: list[tuple] = []
     with metadata_database(kind, args.pg_url, "bench-coverage") as url:
@@ -244,8 +266,7 @@ def measure_level(kind, level, engine, store, service, stream, args) -> list[tup
             ("offsets", lambda: service.get_offsets("main"), "offsets-bare", offsets_bare),
             ("commit", commit, "commit-bare", commit_bare),
             ("replay", replay, "replay-bare", replay_bare)):
-        s, s_cpu = timed(fn, args.iterations, args.warmup)
-        b, b_cpu = timed(bare, args.iterations, args.warmup)
+        (s, s_cpu), (b, b_cpu) = timed_pair(fn, bare, args.iterations, args.warmup)
         ratio = percentile(s, 50) / percentile(b, 50)
         line(name, s, s_cpu, f"{ratio:.2f}")
         line(bare_name, b, b_cpu)
