@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Iterator, Mapping, Sequence
 
+from streamvisor.domain.coverage import absorb_into
 from streamvisor.domain.errors import AlreadyExists, FailedPrecondition, FieldViolation, InvalidArgument
 from streamvisor.domain.model import OffsetRange, StreamType, Supervisor, SupervisorSpec, SupervisorState
 from streamvisor.domain.ports import AuditEvent, Segment, StoredRequest, Watermarks
@@ -30,6 +31,7 @@ class _State:
     requests: dict[str, StoredRequest] = dataclasses.field(default_factory=dict)
     segments: list[Segment] = dataclasses.field(default_factory=list)
     unrecoverable: list[tuple[str, OffsetRange]] = dataclasses.field(default_factory=list)
+    published: dict[tuple[str, int], list[OffsetRange]] = dataclasses.field(default_factory=dict)
     tasks: dict[str, TaskRecord] = dataclasses.field(default_factory=dict)
     leases: dict[str, tuple[str, datetime]] = dataclasses.field(default_factory=dict)
 
@@ -105,6 +107,14 @@ class MemoryTransaction:
     def find_segment(self, supervisor_id: str, location: str) -> Segment | None:
         return next((s for s in self.s.segments if s.supervisor_id == supervisor_id and s.location == location),
                     None)
+
+    def add_published_ranges(self, supervisor_id: str, ranges: Sequence[OffsetRange]) -> None:
+        for r in ranges:
+            key = (supervisor_id, r.partition)
+            self.s.published[key] = absorb_into(self.s.published.get(key, []), r)
+
+    def list_published_ranges(self, supervisor_ids: Sequence[str]) -> list[tuple[OffsetRange, str]]:
+        return [(r, sid) for (sid, _), rows in self.s.published.items() if sid in supervisor_ids for r in rows]
 
     def add_unrecoverable_ranges(self, supervisor_id: str, ranges: Sequence[OffsetRange], now: datetime) -> None:
         self.s.unrecoverable += [(supervisor_id, r) for r in ranges]

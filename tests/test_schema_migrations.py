@@ -79,3 +79,72 @@ def test_0003_moves_unrecoverable_ranges_out_of_the_audit_trail(backend, request
         assert [tuple(r) for r in rows] == [("main", 0, 10, 40), ("main", 1, 0, 5)]
     finally:
         engine.dispose()
+
+
+@pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def test_0004_builds_the_maintained_coverage_from_the_segments(backend, request):
+    """Segments published before 0004 are folded into published_ranges: coverage over those rows is the
+    coverage over every segment (abutting runs merged, an overlap kept, an empty-only partition listed)."""
+    from datetime import datetime, timezone
+    from importlib import resources
+
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import insert
+
+    from streamvisor.domain.coverage import coverage
+    from streamvisor.domain.model import OffsetRange
+    from streamvisor.store import schema
+    from streamvisor.store.sql import SqlMetadataStore
+
+    url = request.getfixturevalue("sqlite_url" if backend == "sqlite" else "postgres_url")
+    engine = create_store_engine(url)
+    config = Config()
+    config.set_main_option("script_location", str(resources.files("streamvisor.store") / "migrations"))
+    # main: [0,10) [10,20) [30,40), reset back: [15,25); partition 1 only ever empty. A backfill: [20,30).
+    published = [("main", [(0, 0, 10), (1, 3, 3)]), ("main", [(0, 10, 20)]), ("main", [(0, 30, 40)]),
+                 ("main", [(0, 15, 25)]), ("main_backfill_a", [(0, 20, 30)])]
+    try:
+        with engine.connect() as connection:
+            config.attributes["connection"] = connection
+            if backend == "postgresql":
+                command.downgrade(config, "0003")
+            else:
+                command.upgrade(config, "0003")
+            connection.commit()
+            now = datetime(2026, 12, 1, tzinfo=timezone.utc)
+            for sid, parent in (("main", None), ("main_backfill_a", "main")):
+                connection.execute(insert(schema.supervisors).values(
+                    id=sid, stream_type="KAFKA", stream="t", spec={}, state="RUNNING", state_detail="",
+                    generation=1, version=1, partitions=[0, 1], backfill_of=parent, create_time=now,
+                    update_time=now))
+            for n, (sid, ranges) in enumerate(published):
+                segment_id = connection.execute(insert(schema.segments).values(
+                    supervisor_id=sid, task_id="t", generation=1, location=f"file:///{n}", record_count=0,
+                    create_time=now).returning(schema.segments.c.id)).scalar_one()
+                connection.execute(insert(schema.segment_ranges), [
+                    {"segment_id": segment_id, "partition": p, "start_offset": s, "end_offset": e}
+                    for p, s, e in ranges])
+            connection.commit()
+        migrate(engine)
+        store = SqlMetadataStore(engine)
+        with store.read() as tx:
+            rows = tx.list_published_ranges(["main", "main_backfill_a"])
+            batch = coverage([(r, s.supervisor_id) for s in tx.list_segments(["main", "main_backfill_a"])
+                              for r in s.ranges])
+        assert sorted((sid, r.partition, r.start, r.end) for r, sid in rows) == [
+            ("main", 0, 0, 20), ("main", 0, 15, 25), ("main", 0, 30, 40), ("main", 1, 3, 3),
+            ("main_backfill_a", 0, 20, 30)]
+        kept = coverage(rows)
+        assert [(c.partition, c.published, c.gaps, c.published_offsets) for c in kept] == [
+            (c.partition, c.published, c.gaps, c.published_offsets) for c in batch]
+        assert kept[0].published == [OffsetRange(0, 0, 40)] and kept[1].published == []
+        assert sum(o.range.size for o in kept[0].overlaps) == sum(o.range.size for o in batch[0].overlaps) == 10
+        # From here on the commits maintain the rows: the next one extends main's last run.
+        with store.transaction() as tx:
+            tx.add_published_ranges("main", [OffsetRange(0, 40, 50), OffsetRange(1, 3, 7)])
+        with store.read() as tx:
+            assert sorted((sid, r.partition, r.start, r.end) for r, sid in tx.list_published_ranges(["main"])) == [
+                ("main", 0, 0, 20), ("main", 0, 15, 25), ("main", 0, 30, 50), ("main", 1, 3, 7)]
+    finally:
+        engine.dispose()

@@ -13,8 +13,8 @@ class Coverage:
         self.core = core
 
     def coverage(self, supervisor_id: str) -> tuple[list[str], list[PartitionCoverage], list[OffsetRange]]:
-        """From segment rows and unrecoverable-range rows only: never from a worker's word, never from the
-        audit trail (whose details are for people)."""
+        """From the published-range rows every commit maintains and unrecoverable-range rows only: never
+        from a worker's word, never from the audit trail (whose details are for people)."""
         require_valid_id(supervisor_id)
         with self.core.store.read() as tx:
             self.core.require(tx, supervisor_id)
@@ -23,7 +23,8 @@ class Coverage:
                 children = [b.id for parent in frontier for b in tx.list_backfills(parent)]
                 ids += children
                 frontier = children
-            segments = tx.list_segments(ids)
+            # The rows commits maintain (DESIGN.md, "Cost"): as many as the family has runs of published
+            # offsets, not as many as it has segments.
+            published = tx.list_published_ranges(ids)
             lost = tx.list_unrecoverable_ranges(ids)
-        published = [(r, s.supervisor_id) for s in segments for r in s.ranges]
         return ids, coverage_of(published), sorted(lost)

@@ -96,6 +96,7 @@ class Commits:
         tx.set_checkpoints(supervisor.id, new)
         segment_id = tx.insert_segment(Segment(supervisor.id, task_id, generation, tuple(ranges), location,
                                                record_count, core.clock()))
+        tx.add_published_ranges(supervisor.id, ranges)  # coverage, maintained in the same transaction
         checkpoints.update(new)
         if supervisor.spec.is_complete(checkpoints):
             after = supervisor.changed(core.clock(), state=SupervisorState.COMPLETED, state_detail="")

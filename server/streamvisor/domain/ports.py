@@ -314,6 +314,16 @@ class Transaction(Protocol):
         """The segment published at `location`, if any (commit replay)."""
         ...
 
+    def add_published_ranges(self, supervisor_id: str, ranges: Sequence[OffsetRange]) -> None:
+        """Merges a just-published segment's ranges into the supervisor's maintained coverage rows
+        (domain.coverage.absorb). Called in the commit's transaction, under the supervisor's row lock; reads
+        only the rows the ranges abut."""
+        ...
+
+    def list_published_ranges(self, supervisor_ids: Sequence[str]) -> list[tuple[OffsetRange, str]]:
+        """The maintained coverage rows of these supervisors, as (range, supervisor id), in row order."""
+        ...
+
     def add_unrecoverable_ranges(self, supervisor_id: str, ranges: Sequence[OffsetRange], now: datetime) -> None:
         """Records ranges retention deleted before a backfill of `supervisor_id` could read them."""
         ...

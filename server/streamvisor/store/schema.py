@@ -88,7 +88,9 @@ segments = Table(
     Column("location", Text, nullable=False),
     Column("record_count", BigInteger, nullable=False),
     Column("create_time", DateTime(timezone=True), nullable=False),
-    Index("ix_segments_supervisor_id", "supervisor_id"),
+    # (supervisor, id): a supervisor's segments in commit order, so a page of a segment listing is one
+    # index range scan whatever the history (SQLite's rowid made the old (supervisor_id) index do that).
+    Index("ix_segments_supervisor_id_id", "supervisor_id", "id"),
     Index("ix_segments_supervisor_location", "supervisor_id", "location"),
 )
 
@@ -98,6 +100,24 @@ segment_ranges = Table(
     Column("partition", Integer, primary_key=True),
     Column("start_offset", BigInteger, nullable=False),
     Column("end_offset", BigInteger, nullable=False),
+    # A partition's ranges by offset (a listing filtered by partition and offset range seeks here).
+    Index("ix_segment_ranges_partition_start", "partition", "start_offset"),
+)
+
+# What coverage needs, maintained by every commit in its transaction (under the committing supervisor's row
+# lock): per supervisor and partition, its published ranges with abutting ones merged (domain.coverage
+# .absorb). A supervisor's rows are written only under its own lock, so a supervisor and its backfills
+# committing at once never write the same row; GetCoverage reads the rows of the whole family.
+published_ranges = Table(
+    "published_ranges", metadata,
+    Column("id", AutoId, primary_key=True, autoincrement=True),
+    Column("supervisor_id", String(ID_LENGTH), ForeignKey("supervisors.id"), nullable=False),
+    Column("partition", Integer, nullable=False),
+    Column("start_offset", BigInteger, nullable=False),
+    Column("end_offset", BigInteger, nullable=False),
+    # A commit's neighbour lookup: rows ending where its range starts, rows starting where it ends.
+    Index("ix_published_ranges_end", "supervisor_id", "partition", "end_offset"),
+    Index("ix_published_ranges_start", "supervisor_id", "partition", "start_offset"),
 )
 
 # Ranges retention deleted before a backfill could read them, recorded by ResetToLatestAndBackfill in its

@@ -5,10 +5,11 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import Iterator, Mapping, Sequence
 
-from sqlalchemy import Connection, Engine, and_, delete, func, insert, or_, select, update
+from sqlalchemy import Connection, Engine, and_, bindparam, delete, func, insert, or_, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
+from streamvisor.domain.coverage import absorb
 from streamvisor.domain.errors import AlreadyExists, FieldViolation, InvalidArgument
 from streamvisor.domain.model import (
     OffsetRange, StreamType, Supervisor, SupervisorSpec, SupervisorState,
@@ -377,6 +378,39 @@ class SqlTransaction(SqlTaskStore):
         return [Segment(r.supervisor_id, r.task_id, r.generation, tuple(ranges), r.location, r.record_count,
                         _utc(r.create_time), r.id) for r, ranges in by_id.values()]
 
+    # Published ranges (maintained coverage) ----------------------------------------------------------
+    def add_published_ranges(self, supervisor_id: str, ranges: Sequence[OffsetRange]) -> None:
+        pr = t.published_ranges
+        # Only the rows the new ranges abut are read: two index seeks per range, whatever was published.
+        rows = self.c.execute(_NEIGHBOURS, {
+            "supervisor_id": supervisor_id,
+            "ends": [(r.partition, r.start) for r in ranges], "starts": [(r.partition, r.end) for r in ranges],
+        }).all()
+        neighbours = [(row.id, OffsetRange(row.partition, row.start_offset, row.end_offset)) for row in rows]
+        updates, inserts, deletes = [], [], []
+        for r in ranges:
+            change = absorb(neighbours, r)
+            if change.update is not None:
+                row_id, merged = change.update
+                updates.append({"row_id": row_id, "start": merged.start, "end": merged.end})
+            if change.delete is not None:
+                deletes.append(change.delete)
+            if change.insert is not None:
+                inserts.append({"supervisor_id": supervisor_id, "partition": change.insert.partition,
+                                "start_offset": change.insert.start, "end_offset": change.insert.end})
+        if updates:
+            self.c.execute(_EXTEND, updates)
+        if deletes:
+            self.c.execute(delete(pr).where(pr.c.id.in_(deletes)))
+        if inserts:
+            self.c.execute(insert(pr), inserts)
+
+    def list_published_ranges(self, supervisor_ids: Sequence[str]) -> list[tuple[OffsetRange, str]]:
+        pr = t.published_ranges
+        rows = self.c.execute(
+            select(pr.c.supervisor_id, pr.c.partition, pr.c.start_offset, pr.c.end_offset)
+            .where(pr.c.supervisor_id.in_(list(supervisor_ids))).order_by(pr.c.id))
+        return [(OffsetRange(r.partition, r.start_offset, r.end_offset), r.supervisor_id) for r in rows]
 
     # Unrecoverable ranges ------------------------------------------------------------------------
     def add_unrecoverable_ranges(self, supervisor_id: str, ranges: Sequence[OffsetRange], now: datetime) -> None:
@@ -391,6 +425,18 @@ class SqlTransaction(SqlTaskStore):
             .where(t.unrecoverable_ranges.c.supervisor_id.in_(list(supervisor_ids)))
             .order_by(t.unrecoverable_ranges.c.id))
         return [OffsetRange(r.partition, r.start_offset, r.end_offset) for r in rows]
+
+
+_published = t.published_ranges
+# Built once: the commit path runs them on every commit.
+_NEIGHBOURS = select(_published.c.id, _published.c.partition, _published.c.start_offset,
+                     _published.c.end_offset).where(
+    _published.c.supervisor_id == bindparam("supervisor_id"),
+    or_(tuple_(_published.c.partition, _published.c.end_offset).in_(bindparam("ends", expanding=True)),
+        tuple_(_published.c.partition, _published.c.start_offset).in_(bindparam("starts", expanding=True))),
+).order_by(_published.c.id)
+_EXTEND = update(_published).where(_published.c.id == bindparam("row_id")).values(
+    start_offset=bindparam("start"), end_offset=bindparam("end"))
 
 
 class SqlMetadataStore:
