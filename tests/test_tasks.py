@@ -186,12 +186,26 @@ class TestBadInputs:
         assert [p.checkpoint for p in client.get_offsets("s").partitions] == before
 
     @pytest.mark.parametrize("location, count, field", [("", 1, "location"), ("mem://x", -1, "record_count"),
-                                                        ("x" * 5000, 1, "location")])
+                                                        ("x" * 5000, 1, "location"),
+                                                        # 2,049 bytes in 684 characters: the limit is bytes
+                                                        ("mem://" + "é" * 1021 + "abc", 1, "location")])
     def test_bad_segment_fields(self, task_client, leased, location, count, field):
         p = leased.partitions[0].partition
         error = expect_error(lambda: task_client.commit(leased.id, "w1", [r(p, 0, 1)], location, count), INVALID,
                              "INVALID_ARGUMENT")
         assert error.field_violations[0][0] == field
+
+    def test_the_longest_location_commits_on_both_databases(self, client, task_client, leased):
+        """2,048 bytes of incompressible text: the index entry PostgreSQL must hold (it refuses ~2.7 KB+)."""
+        import random
+
+        rng = random.Random(7)
+        location = "mem://" + "".join(rng.choice("abcdefghijklmnopqrstuvwxyz0123456789") for _ in range(2042))
+        assert len(location.encode()) == 2048
+        p = leased.partitions[0].partition
+        start = leased.partitions[0].start_offset
+        task_client.commit(leased.id, "w1", [r(p, start, start + 1)], location, 1)
+        assert {x.partition: x.checkpoint for x in client.get_offsets("s").partitions}[p] == start + 1
 
     @pytest.mark.parametrize("worker_id, lease, field", [("", 0, "worker_id"), ("w" * 256, 0, "worker_id"),
                                                          ("w", -1, "lease_seconds"), ("w", 601, "lease_seconds")])

@@ -28,7 +28,9 @@ if TYPE_CHECKING:
 log = logging.getLogger("streamvisor.tasks")
 
 MAX_WORKER_ID_LENGTH = 255
-MAX_LOCATION_LENGTH = 4096
+# In UTF-8 bytes: a location is a key of the (supervisor_id, location) index, and PostgreSQL's B-tree
+# refuses entries past about 2,700 bytes (a third of a page) - a longer one failed the commit INTERNAL.
+MAX_LOCATION_BYTES = 2048
 
 
 def new_task_id() -> str:
@@ -200,8 +202,8 @@ class TaskService:
         _check_worker(worker_id, v)
         if not location:
             v.add("location", "must not be empty")
-        elif len(location) > MAX_LOCATION_LENGTH:
-            v.add("location", f"must be at most {MAX_LOCATION_LENGTH} characters")
+        elif len(location.encode()) > MAX_LOCATION_BYTES:
+            v.add("location", f"must be at most {MAX_LOCATION_BYTES} bytes in UTF-8, got {len(location.encode())}")
         if record_count < 0:
             v.add("record_count", f"must be >= 0, got {record_count}")
         range_shape_violations(list(ranges), v)
