@@ -53,8 +53,14 @@ class ServerConfig:
     shutdown_grace_s: float = 10.0
     # The scheduler runs in every replica; one at a time holds its lease and schedules.
     scheduler: bool = True
-    scheduler_interval_s: float = 1.0
+    # A pass settles only what changed (scheduling marks, expired leases), so it can run often: this is
+    # how soon a new or changed supervisor gets its tasks. UNHEALTHY supervisors are re-checked against the
+    # stream every scheduler_recheck_interval_s; every scheduler_sweep_interval_s a full sweep runs as a
+    # safety net.
+    scheduler_interval_s: float = 0.2
     scheduler_lease_ttl_s: float = 10.0
+    scheduler_recheck_interval_s: float = 1.0
+    scheduler_sweep_interval_s: float = 60.0
     # Reference workers run inside the server process (0: none; run `streamvisor worker` elsewhere).
     embedded_workers: int = 0
     output: str = "data/segments"
@@ -191,6 +197,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("metrics_listen", "STREAMVISOR_METRICS_LISTEN", "--metrics-listen",
             "host:port for Prometheus /metrics over HTTP (default: off; :0 picks a free port)."),
     Setting("scheduler_interval_s", "STREAMVISOR_SCHEDULER_INTERVAL_S", help="Seconds between scheduler passes."),
+    Setting("scheduler_recheck_interval_s", "STREAMVISOR_SCHEDULER_RECHECK_INTERVAL_S",
+            help="Seconds between re-checks of UNHEALTHY supervisors against their stream."),
+    Setting("scheduler_sweep_interval_s", "STREAMVISOR_SCHEDULER_SWEEP_INTERVAL_S",
+            help="Seconds between the scheduler's full sweeps (a safety net; passes settle what changed)."),
     Setting("embedded_workers", "STREAMVISOR_EMBEDDED_WORKERS", "--embedded-workers",
             "Run this many reference workers inside the server process (a complete system in one command)."),
     Setting("output", "STREAMVISOR_OUTPUT", "--output", "Where embedded workers write segments (a directory or "
