@@ -153,6 +153,22 @@ class MemoryTransaction:
                 and t.lease_expires_at <= now]
         return sorted(rows, key=lambda t: (t.lease_expires_at, t.id))[:limit]
 
+    def stale_tasks(self, now: datetime, limit: int) -> list[TaskRecord]:
+        def stale(t: TaskRecord) -> bool:
+            owner = self.s.supervisors.get(t.supervisor_id)
+            if t.state not in (TaskState.PENDING, TaskState.LEASED):
+                return False
+            if owner is None or owner.state.is_terminal or owner.generation != t.generation:
+                return True
+            return t.state is TaskState.LEASED and (owner.state is not SupervisorState.RUNNING or (
+                t.lease_expires_at is not None and t.lease_expires_at <= now))
+        return sorted(filter(stale, self.s.tasks.values()), key=lambda t: t.id)[:limit]
+
+    def scheduling_summary(self, states: frozenset[SupervisorState]) -> list[tuple[Supervisor, int, int]]:
+        return [(s, len(self.s.checkpoints.get(i, {})),
+                 sum(1 for t in self.s.tasks.values() if t.supervisor_id == i and t.generation == s.generation))
+                for i, s in sorted(self.s.supervisors.items()) if s.state in states]
+
     def list_scheduling_marks(self, limit: int) -> list[tuple[str, str]]:
         ordered = sorted(self.s.marks.items(), key=lambda item: (item[1][1], item[0]))
         return [(sid, token) for sid, (token, _) in ordered[:limit]]

@@ -139,22 +139,22 @@ class Scheduler:
             marks = tx.list_scheduling_marks(BATCH)
             expired = tx.expired_leases(now, BATCH)
         self._more = len(marks) == BATCH or len(expired) == BATCH
-        settled = set()
+        settled = []
         for supervisor_id, token in marks:
             try:
                 self._settle(supervisor_id)
             except Exception:  # keep the mark: the next pass tries again
                 logs.exception(log, "supervisor not settled", supervisor_id=supervisor_id)
                 continue
-            settled.add(supervisor_id)
-            with self.store.transaction() as tx:
-                tx.clear_scheduling_mark(supervisor_id, token)
+            settled.append((supervisor_id, token))
+        self._clear_marks(settled)
         if expired:
             self._reconcile_expired([t.id for t in expired])
         if time.monotonic() >= self._next_recheck:
             self._next_recheck = time.monotonic() + self.recheck_interval_s
+            done = {supervisor_id for supervisor_id, _ in settled}
             for supervisor in self._supervisors(frozenset({SupervisorState.UNHEALTHY})):
-                if supervisor.id not in settled:
+                if supervisor.id not in done:
                     self._schedule(supervisor)
 
     def _settle(self, supervisor_id: str) -> None:
@@ -166,23 +166,35 @@ class Scheduler:
         self._reconcile_tasks(lambda tx: tx.list_tasks(supervisor_id, states=OPEN))
 
     def _sweep(self) -> None:
-        """The full pass over every active supervisor and every open task: on taking the lead, then rarely.
-        Marks read before it are settled by it."""
+        """The safety net over every active supervisor and every open task: on taking the lead, then rarely.
+        Set-based: one query finds the supervisors short of a checkpoint or a task at their generation (and
+        the UNHEALTHY ones), one the open tasks that need a change; only those are settled. Marks read
+        before it are settled by it."""
         cpu, wall = time.thread_time(), time.monotonic()
+        now = self.clock()
         with self.store.read() as tx:
             marks = tx.list_scheduling_marks(10 * BATCH)
-        active = self._supervisors(ACTIVE)
-        for supervisor in active:
+            summary = tx.scheduling_summary(ACTIVE)
+            stale = tx.stale_tasks(now, 10 * BATCH)
+        unsettled = [s for s, checkpoints, tasks in summary if s.state is not SupervisorState.RUNNING
+                     or checkpoints < len(s.partitions) or tasks < len(task_groups(s))]
+        for supervisor in unsettled:
             self._schedule(supervisor)
-        self._reconcile_tasks(lambda tx: tx.list_tasks(states=OPEN))
-        for supervisor_id, token in marks:
-            with self.store.transaction() as tx:
-                tx.clear_scheduling_mark(supervisor_id, token)
-        self._more = len(marks) == 10 * BATCH
+        if stale:  # covers the marked supervisors' tasks too
+            self._reconcile_expired([t.id for t in stale])
+        self._clear_marks(marks)
+        self._more = len(marks) == 10 * BATCH or len(stale) == 10 * BATCH
         self.sweeps += 1
         self.last_sweep_cpu_s = time.thread_time() - cpu
-        logs.info(log, "scheduler sweep finished", holder=self.holder, supervisors=len(active), marks=len(marks),
+        logs.info(log, "scheduler sweep finished", holder=self.holder, supervisors=len(summary),
+                  unsettled=len(unsettled), stale_tasks=len(stale), marks=len(marks),
                   cpu_ms=round(1000 * self.last_sweep_cpu_s, 1), wall_ms=round(1000 * (time.monotonic() - wall), 1))
+
+    def _clear_marks(self, marks: list[tuple[str, str]]) -> None:
+        if marks:
+            with self.store.transaction() as tx:
+                for supervisor_id, token in marks:
+                    tx.clear_scheduling_mark(supervisor_id, token)
 
     def _schedule(self, supervisor: Supervisor) -> None:
         if faulted_for_checkpoints(supervisor):

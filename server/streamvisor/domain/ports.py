@@ -161,6 +161,16 @@ class TaskTransaction(Transaction, Protocol):
         """LEASED tasks with lease_expires_at <= now, oldest expiry first; index-backed."""
         ...
 
+    def stale_tasks(self, now: datetime, limit: int) -> list[TaskRecord]:
+        """PENDING/LEASED tasks the scheduler must change (owner missing or finished, older generation,
+        leased while the owner is not RUNNING, lease expired), in one query."""
+        ...
+
+    def scheduling_summary(self, states: frozenset[SupervisorState]) -> list[tuple[Supervisor, int, int]]:
+        """Each supervisor in `states`, its number of checkpoint rows, and its number of tasks at its
+        current generation."""
+        ...
+
     def list_scheduling_marks(self, limit: int) -> list[tuple[str, str]]:
         """(supervisor id, token) of supervisors written since the scheduler last settled them, oldest first.
         Every insert_supervisor/update_supervisor writes one, in its own transaction: the marks are the
