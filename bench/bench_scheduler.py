@@ -73,14 +73,22 @@ def idle_cpu(kind: str, args, label: str, count: int, partitions: int, task_coun
             time.sleep(args.idle_seconds)
             cpu, wall, passes = time.process_time() - cpu0, time.monotonic() - wall0, scheduler.passes - passes0
             sweep = getattr(scheduler, "last_sweep_cpu_s", None)
+            if sweep is not None:
+                # The first sweep also cleared the marks the seeding left; time a steady-state one too.
+                sweeps, scheduler._next_sweep = scheduler.sweeps, 0.0
+                deadline = time.monotonic() + 60
+                while scheduler.sweeps == sweeps and time.monotonic() < deadline:
+                    time.sleep(0.05)
+                steady = scheduler.last_sweep_cpu_s
         finally:
             server.stop(0)
     row = {"label": label, "cores": cpu / wall, "cpu_s": cpu, "wall_s": wall, "passes": passes,
            "ms_per_pass": 1000 * cpu / passes if passes else float("nan"), "sweep_ms": None if sweep is None
-           else 1000 * sweep}
+           else 1000 * sweep, "steady_sweep_ms": None if sweep is None else 1000 * steady}
     print(f"  {kind:10} {label:28} {row['cores'] * 100:7.2f}% of a core  ({cpu:.2f} CPU s in {wall:.1f} s, "
           f"{passes} passes, {row['ms_per_pass']:.2f} CPU ms/pass"
-          + (f", last full sweep {row['sweep_ms']:.0f} ms thread CPU" if sweep is not None else "") + ")",
+          + (f"; full sweep thread CPU: first {row['sweep_ms']:.0f} ms, steady {row['steady_sweep_ms']:.0f} ms"
+             if sweep is not None else "") + ")",
           flush=True)
     return row
 
