@@ -8,7 +8,7 @@ No marks are written for existing supervisors: a scheduler's first pass as leade
 
 Revision ID: 0004
 Revises: 0003
-Create Date: 2026-12-02
+Create Date: 2026-12-01
 """
 import sqlalchemy as sa
 from alembic import op
