@@ -11,6 +11,7 @@ import copy
 import dataclasses
 import itertools
 import threading
+import uuid
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Iterator, Mapping, Sequence
@@ -34,6 +35,7 @@ class _State:
     published: dict[tuple[str, int], list[OffsetRange]] = dataclasses.field(default_factory=dict)
     tasks: dict[str, TaskRecord] = dataclasses.field(default_factory=dict)
     leases: dict[str, tuple[str, datetime]] = dataclasses.field(default_factory=dict)
+    marks: dict[str, tuple[str, datetime]] = dataclasses.field(default_factory=dict)
 
 
 class MemoryTransaction:
@@ -52,9 +54,14 @@ class MemoryTransaction:
             raise AlreadyExists("SUPERVISOR_ALREADY_EXISTS", f"supervisor {supervisor.id!r} already exists",
                                 {"supervisor_id": supervisor.id})
         self.s.supervisors[supervisor.id] = supervisor
+        self._mark(supervisor)
 
     def update_supervisor(self, supervisor: Supervisor) -> None:
         self.s.supervisors[supervisor.id] = supervisor
+        self._mark(supervisor)
+
+    def _mark(self, supervisor: Supervisor) -> None:
+        self.s.marks[supervisor.id] = (uuid.uuid4().hex, supervisor.update_time)
 
     def list_supervisors(self, after_id, limit, states, stream_types) -> list[Supervisor]:
         rows = [s for i, s in sorted(self.s.supervisors.items()) if after_id is None or i > after_id]
@@ -155,6 +162,37 @@ class MemoryTransaction:
                          or (t.state is TaskState.LEASED and t.lease_expires_at is not None
                              and t.lease_expires_at <= now)))
         return sorted(filter(leasable, self.s.tasks.values()), key=lambda t: (t.update_time, t.id))[:limit]
+
+    def expired_leases(self, now: datetime, limit: int) -> list[TaskRecord]:
+        rows = [t for t in self.s.tasks.values() if t.state is TaskState.LEASED and t.lease_expires_at is not None
+                and t.lease_expires_at <= now]
+        return sorted(rows, key=lambda t: (t.lease_expires_at, t.id))[:limit]
+
+    def stale_tasks(self, now: datetime, limit: int) -> list[TaskRecord]:
+        def stale(t: TaskRecord) -> bool:
+            owner = self.s.supervisors.get(t.supervisor_id)
+            if t.state not in (TaskState.PENDING, TaskState.LEASED):
+                return False
+            if owner is None or owner.state.is_terminal or owner.generation != t.generation:
+                return True
+            return t.state is TaskState.LEASED and (owner.state is not SupervisorState.RUNNING or (
+                t.lease_expires_at is not None and t.lease_expires_at <= now))
+        return sorted(filter(stale, self.s.tasks.values()), key=lambda t: t.id)[:limit]
+
+    def scheduling_summary(self, states: frozenset[SupervisorState]) -> list[tuple[Supervisor, int, int]]:
+        return [(s, len(self.s.checkpoints.get(i, {})),
+                 sum(1 for t in self.s.tasks.values() if t.supervisor_id == i and t.generation == s.generation))
+                for i, s in sorted(self.s.supervisors.items()) if s.state in states]
+
+    def list_scheduling_marks(self, limit: int) -> list[tuple[str, str]]:
+        ordered = sorted(self.s.marks.items(), key=lambda item: (item[1][1], item[0]))
+        return [(sid, token) for sid, (token, _) in ordered[:limit]]
+
+    def clear_scheduling_mark(self, supervisor_id: str, token: str) -> bool:
+        if self.s.marks.get(supervisor_id, (None,))[0] != token:
+            return False
+        del self.s.marks[supervisor_id]
+        return True
 
     def hold_lease(self, name: str, holder: str, now: datetime, expires_at: datetime) -> bool:
         current = self.s.leases.get(name)

@@ -66,7 +66,9 @@ def build_services(config: ServerConfig, store: SqlMetadataStore, streams: Strea
     service = SupervisorService(store, streams, config.default_consumer_properties, observer=observer)
     tasks = TaskService(store, service)
     scheduler = Scheduler(store, streams, service, interval_s=config.scheduler_interval_s,
-                          lease_ttl_s=config.scheduler_lease_ttl_s) if config.scheduler else None
+                          lease_ttl_s=config.scheduler_lease_ttl_s,
+                          sweep_interval_s=config.scheduler_sweep_interval_s,
+                          recheck_interval_s=config.scheduler_recheck_interval_s) if config.scheduler else None
     return service, tasks, scheduler
 
 

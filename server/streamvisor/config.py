@@ -57,8 +57,14 @@ class ServerConfig:
     # plus interval outlasts the TTL loses the lease to another replica (harmless: every scheduling write is
     # safe to repeat), so passes must stay under lease_ttl_s - interval_s (2 s).
     scheduler: bool = True
-    scheduler_interval_s: float = 1.0
+    # A pass settles only what changed (scheduling marks, expired leases), so it can run often: this is
+    # how soon a new or changed supervisor gets its tasks. UNHEALTHY supervisors are re-checked against the
+    # stream every scheduler_recheck_interval_s; every scheduler_sweep_interval_s a full sweep runs as a
+    # safety net. The lease is short so a dead leader is replaced within TTL + interval (README, replicas).
+    scheduler_interval_s: float = 0.2
     scheduler_lease_ttl_s: float = 3.0
+    scheduler_recheck_interval_s: float = 1.0
+    scheduler_sweep_interval_s: float = 60.0
     # Server processes on one port (SO_REUSEPORT), each a full replica: PostgreSQL only.
     processes: int = 1
     # Set in each process of a --processes group (not a setting): bind the port shared with the others.
@@ -203,6 +209,10 @@ SETTINGS: tuple[Setting, ...] = (
             help="Scheduler lease length: a dead leader is replaced within this plus the interval."),
     Setting("processes", "STREAMVISOR_PROCESSES", "--processes",
             "Server processes sharing --listen (SO_REUSEPORT), one per core; PostgreSQL only."),
+    Setting("scheduler_recheck_interval_s", "STREAMVISOR_SCHEDULER_RECHECK_INTERVAL_S",
+            help="Seconds between re-checks of UNHEALTHY supervisors against their stream."),
+    Setting("scheduler_sweep_interval_s", "STREAMVISOR_SCHEDULER_SWEEP_INTERVAL_S",
+            help="Seconds between the scheduler's full sweeps (a safety net; passes settle what changed)."),
     Setting("embedded_workers", "STREAMVISOR_EMBEDDED_WORKERS", "--embedded-workers",
             "Run this many reference workers inside the server process (a complete system in one command)."),
     Setting("output", "STREAMVISOR_OUTPUT", "--output", "Where embedded workers write segments (a directory or "

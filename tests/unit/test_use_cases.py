@@ -165,3 +165,103 @@ def test_coverage_reports_what_retention_took_from_its_own_rows(app, stream):
     with service.store.transaction() as tx:
         tx.s.audit.clear()
     assert service.coverage("main")[2] == [OffsetRange(0, 10, 30)]
+
+
+class CountingStore:
+    """The memory store, counting the per-supervisor reads a pass makes (what must not grow at rest)."""
+
+    def __init__(self, store: MemoryMetadataStore) -> None:
+        self.store, self.reads = store, 0
+
+    def _counted(self, manager):
+        import contextlib
+
+        @contextlib.contextmanager
+        def counted():
+            with manager as tx:
+                outer = self
+
+                class Tx:
+                    def __getattr__(self, name):
+                        if name in ("get_checkpoints", "list_tasks"):
+                            outer.reads += 1
+                        return getattr(tx, name)
+                yield Tx()
+        return counted()
+
+    def transaction(self):
+        return self._counted(self.store.transaction())
+
+    def read(self):
+        return self._counted(self.store.read())
+
+
+@pytest.fixture
+def counted(stream, clock):
+    store = CountingStore(MemoryMetadataStore())
+    service = SupervisorService(store, FakeStreams(stream), clock=clock, new_suffix=lambda: "x1")
+    tasks = TaskService(store, service, clock=clock)
+    return store, service, tasks, Scheduler(store, FakeStreams(stream), service, clock=clock)
+
+
+def test_a_pass_reads_nothing_of_supervisors_at_rest(counted):
+    store, service, tasks, scheduler = counted
+    for i in range(20):
+        service.create(f"s{i}", spec(task_count=2))
+    assert scheduler.run_once()  # the first pass as leader: a full sweep
+    assert scheduler.run_once()  # settles the marks its own writes left (none: tasks and checkpoints do not mark)
+    tasks.acquire("w1")
+    store.reads = 0
+    for _ in range(5):
+        assert scheduler.run_once()
+    assert store.reads == 0 and scheduler.sweeps == 1
+
+
+def test_a_change_is_settled_by_the_next_pass_without_a_sweep(counted):
+    store, service, tasks, scheduler = counted
+    service.create("old", spec())
+    assert scheduler.run_once() and scheduler.sweeps == 1
+    service.create("new", spec(task_count=2))
+    store.reads = 0
+    assert scheduler.run_once() and scheduler.sweeps == 1
+    with store.read() as tx:
+        assert sorted(t.task_group for t in tx.list_tasks("new")) == [0, 1]
+        assert tx.list_scheduling_marks(10) == []
+    assert store.reads <= 6  # the new supervisor's checkpoints and tasks, not the old one's
+    service.reset("new")
+    assert scheduler.run_once() and scheduler.sweeps == 1
+    with store.read() as tx:
+        rows = tx.list_tasks("new")
+    assert sorted((t.generation, t.state.value) for t in rows) == [
+        (1, "FENCED"), (1, "FENCED"), (2, "PENDING"), (2, "PENDING")]
+
+
+def test_a_mark_rewritten_while_settling_survives(counted):
+    store, service, _, scheduler = counted
+    service.create("s", spec())
+    with store.read() as tx:
+        [(sid, token)] = tx.list_scheduling_marks(10)
+    service.suspend("s")  # a newer write: a new token
+    with store.transaction() as tx:
+        assert not tx.clear_scheduling_mark(sid, token)
+        assert tx.list_scheduling_marks(10)[0][1] != token
+
+
+def test_an_expired_lease_is_found_without_a_sweep(counted, clock):
+    store, service, tasks, scheduler = counted
+    service.create("s", spec())
+    assert scheduler.run_once()
+    leased = tasks.acquire("w1", lease_seconds=5)[0]
+    clock.now += timedelta(seconds=6)
+    assert scheduler.run_once() and scheduler.sweeps == 1
+    with store.read() as tx:
+        task = tx.get_task(leased.id)
+    assert task.state.value == "PENDING" and task.worker_id is None
+
+
+def test_a_new_leader_sweeps_and_then_every_sweep_interval(counted):
+    _, service, _, scheduler = counted
+    scheduler.sweep_interval_s = 0.0
+    service.create("s", spec())
+    assert scheduler.run_once() and scheduler.run_once()
+    assert scheduler.sweeps == 2

@@ -283,9 +283,13 @@ class Transaction(Protocol):
         """With lock=True, holds the supervisor's row lock until the transaction ends."""
         ...
 
-    def insert_supervisor(self, supervisor: Supervisor) -> None: ...
+    def insert_supervisor(self, supervisor: Supervisor) -> None:
+        """Also marks the supervisor for the scheduler (see TaskTransaction.list_scheduling_marks)."""
+        ...
 
-    def update_supervisor(self, supervisor: Supervisor) -> None: ...
+    def update_supervisor(self, supervisor: Supervisor) -> None:
+        """Also marks the supervisor for the scheduler, in this transaction, with a fresh token."""
+        ...
 
     def list_supervisors(
         self, after_id: str | None, limit: int, states: frozenset[SupervisorState],
@@ -352,6 +356,30 @@ class TaskTransaction(Transaction, Protocol):
     def update_task(self, task: TaskRecord) -> None: ...
 
     def leasable_tasks(self, now: datetime, stream_types: frozenset[StreamType], limit: int) -> list[TaskRecord]: ...
+
+    def expired_leases(self, now: datetime, limit: int) -> list[TaskRecord]:
+        """LEASED tasks with lease_expires_at <= now, oldest expiry first; index-backed."""
+        ...
+
+    def stale_tasks(self, now: datetime, limit: int) -> list[TaskRecord]:
+        """PENDING/LEASED tasks the scheduler must change (owner missing or finished, older generation,
+        leased while the owner is not RUNNING, lease expired), in one query."""
+        ...
+
+    def scheduling_summary(self, states: frozenset[SupervisorState]) -> list[tuple[Supervisor, int, int]]:
+        """Each supervisor in `states`, its number of checkpoint rows, and its number of tasks at its
+        current generation."""
+        ...
+
+    def list_scheduling_marks(self, limit: int) -> list[tuple[str, str]]:
+        """(supervisor id, token) of supervisors written since the scheduler last settled them, oldest first.
+        Every insert_supervisor/update_supervisor writes one, in its own transaction: the marks are the
+        scheduler's change feed, and they live in the database, so any replica may act on them."""
+        ...
+
+    def clear_scheduling_mark(self, supervisor_id: str, token: str) -> bool:
+        """Deletes the mark only if its token is still `token` (no newer write happened); True if deleted."""
+        ...
 
     def hold_lease(self, name: str, holder: str, now: datetime, expires_at: datetime) -> bool: ...
 

@@ -28,6 +28,8 @@ supervisors = Table(
     Column("create_time", DateTime(timezone=True), nullable=False),
     Column("update_time", DateTime(timezone=True), nullable=False),
     Index("ix_supervisors_backfill_of", "backfill_of"),
+    # The scheduler re-checks UNHEALTHY supervisors on time without scanning the others.
+    Index("ix_supervisors_state", "state"),
 )
 
 checkpoints = Table(
@@ -77,6 +79,8 @@ tasks = Table(
     Index("ix_tasks_supervisor_generation", "supervisor_id", "generation"),
     Index("ux_tasks_supervisor_generation_group", "supervisor_id", "generation", "task_group", unique=True),
     Index("ix_tasks_state", "state"),
+    # Expired leases (state = LEASED and lease_expires_at <= now), found by the scheduler every pass.
+    Index("ix_tasks_state_lease_expires_at", "state", "lease_expires_at"),
 )
 
 segments = Table(
@@ -131,6 +135,17 @@ unrecoverable_ranges = Table(
     Column("end_offset", BigInteger, nullable=False),
     Column("create_time", DateTime(timezone=True), nullable=False),
     Index("ix_unrecoverable_ranges_supervisor_id", "supervisor_id"),
+)
+
+# "This supervisor changed: schedule it." Every write of a supervisor row upserts its mark in the same
+# transaction (create, update, suspend, resume, reset, health, completion, terminate), with a fresh token.
+# The scheduler reads the marks - a small table, empty at rest - settles each supervisor, and deletes a
+# mark only if its token is still the one it read, so a change that lands meanwhile is never lost.
+scheduling_marks = Table(
+    "scheduling_marks", metadata,
+    Column("supervisor_id", String(ID_LENGTH), primary_key=True),
+    Column("token", String(32), nullable=False),
+    Column("marked_at", DateTime(timezone=True), nullable=False),
 )
 
 # Leader election among server replicas for the scheduler (a row with a holder and an expiry).

@@ -1,6 +1,7 @@
 """The MetadataStore port on SQLAlchemy Core, for SQLite and PostgreSQL alike."""
 from __future__ import annotations
 
+import uuid
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import Iterator, Mapping, Sequence
@@ -182,6 +183,62 @@ class SqlTaskStore:
             query = query.with_for_update(of=t.tasks, skip_locked=True)
         return [_task_from_row(r) for r in self.c.execute(query)]
 
+    def expired_leases(self, now: datetime, limit: int) -> list[TaskRecord]:
+        """LEASED tasks whose lease ran out, oldest expiry first (ix_tasks_state_lease_expires_at)."""
+        query = (select(t.tasks).where(t.tasks.c.state == TaskState.LEASED.value, t.tasks.c.lease_expires_at <= now)
+                 .order_by(t.tasks.c.lease_expires_at, t.tasks.c.id).limit(limit))
+        return [_task_from_row(r) for r in self.c.execute(query)]
+
+    def stale_tasks(self, now: datetime, limit: int) -> list[TaskRecord]:
+        """Open (PENDING/LEASED) tasks the scheduler must change: of a missing or finished supervisor or an
+        older generation, leased while the supervisor is not RUNNING, or with an expired lease. One join,
+        for the sweep; nothing is returned at rest."""
+        s, k = t.supervisors, t.tasks
+        terminal = [x.value for x in SupervisorState if x.is_terminal]
+        query = (
+            select(k).outerjoin(s, s.c.id == k.c.supervisor_id)
+            .where(k.c.state.in_([TaskState.PENDING.value, TaskState.LEASED.value]))
+            .where(or_(s.c.id.is_(None), s.c.state.in_(terminal), k.c.generation != s.c.generation,
+                       and_(k.c.state == TaskState.LEASED.value,
+                            or_(s.c.state != SupervisorState.RUNNING.value, k.c.lease_expires_at <= now))))
+            .order_by(k.c.id).limit(limit))
+        return [_task_from_row(r) for r in self.c.execute(query)]
+
+    def scheduling_summary(self, states: frozenset[SupervisorState]) -> list[tuple[Supervisor, int, int]]:
+        """Every supervisor in `states` with its number of checkpoints and of tasks at its generation: the
+        sweep settles only those short of either, in one query instead of two per supervisor."""
+        s = t.supervisors
+        checkpoints = (select(t.checkpoints.c.supervisor_id.label("sid"), func.count().label("n"))
+                       .group_by(t.checkpoints.c.supervisor_id).subquery())
+        tasks = (select(t.tasks.c.supervisor_id.label("sid"), func.count().label("n"))
+                 .join(s, and_(s.c.id == t.tasks.c.supervisor_id, s.c.generation == t.tasks.c.generation))
+                 .group_by(t.tasks.c.supervisor_id).subquery())
+        query = (select(s, func.coalesce(checkpoints.c.n, 0).label("checkpoint_count"),
+                        func.coalesce(tasks.c.n, 0).label("task_count"))
+                 .outerjoin(checkpoints, checkpoints.c.sid == s.c.id).outerjoin(tasks, tasks.c.sid == s.c.id)
+                 .where(s.c.state.in_([x.value for x in states])).order_by(s.c.id))
+        return [(_supervisor_from_row(r), r.checkpoint_count, r.task_count) for r in self.c.execute(query)]
+
+    # Scheduling marks ------------------------------------------------------------------------------
+    def _mark(self, supervisor_id: str, now: datetime) -> None:
+        """Marks the supervisor for the scheduler, in the caller's transaction, with a fresh token."""
+        module = postgresql if self.dialect == "postgresql" else sqlite
+        statement = module.insert(t.scheduling_marks).values(
+            supervisor_id=supervisor_id, token=uuid.uuid4().hex, marked_at=now)
+        self.c.execute(statement.on_conflict_do_update(
+            index_elements=[t.scheduling_marks.c.supervisor_id],
+            set_={"token": statement.excluded.token, "marked_at": statement.excluded.marked_at}))
+
+    def list_scheduling_marks(self, limit: int) -> list[tuple[str, str]]:
+        rows = self.c.execute(select(t.scheduling_marks.c.supervisor_id, t.scheduling_marks.c.token)
+                              .order_by(t.scheduling_marks.c.marked_at, t.scheduling_marks.c.supervisor_id)
+                              .limit(limit))
+        return [(r.supervisor_id, r.token) for r in rows]
+
+    def clear_scheduling_mark(self, supervisor_id: str, token: str) -> bool:
+        return self.c.execute(delete(t.scheduling_marks).where(
+            t.scheduling_marks.c.supervisor_id == supervisor_id, t.scheduling_marks.c.token == token)).rowcount == 1
+
     def hold_lease(self, name: str, holder: str, now: datetime, expires_at: datetime) -> bool:
         """Takes or renews a named lease (leader election); True if `holder` holds it afterwards."""
         taken = self.c.execute(update(t.leases).where(
@@ -229,12 +286,14 @@ class SqlTransaction(SqlTaskStore):
         except IntegrityError:
             raise AlreadyExists("SUPERVISOR_ALREADY_EXISTS", f"supervisor {supervisor.id!r} already exists",
                                 {"supervisor_id": supervisor.id}) from None
+        self._mark(supervisor.id, supervisor.update_time)
 
     def update_supervisor(self, supervisor: Supervisor) -> None:
         values = _supervisor_row(supervisor)
         values.pop("id")
         values.pop("create_time")
         self.c.execute(update(t.supervisors).where(t.supervisors.c.id == supervisor.id).values(**values))
+        self._mark(supervisor.id, supervisor.update_time)
 
     def list_supervisors(self, after_id, limit, states, stream_types) -> list[Supervisor]:
         query = select(t.supervisors).order_by(t.supervisors.c.id).limit(limit)
