@@ -282,6 +282,10 @@ def test_json_logs_carry_actor_request_id_and_supervisor(database_url, kafka_boo
             svc_grpc.SupervisorServiceStub(channel).CreateSupervisor(
                 svc.CreateSupervisorRequest(supervisor_id="logged", spec=kafka_spec(topic)), timeout=30,
                 metadata=(("authorization", f"Bearer {token}"), ("x-request-id", "req-create-1")))
+        # The serve's scheduler stores the start offset (latest, 5) within a pass: wait for it, so that the
+        # reset below always moves a stored checkpoint (5 -> 2), whatever the scheduler's speed.
+        started = wait_for(lambda e: e.get("event") == "start offsets resolved" and e.get("supervisor_id") == "logged")
+        assert started["offsets"] == "0:5"
         with StreamvisorClient(f"127.0.0.1:{port}", token=token, retries=0) as c:
             c.reset_offsets("logged", [svc.PartitionResetTarget(partition=0, offset=2)], request_id="incident-42")
         with StreamvisorClient(f"127.0.0.1:{port}", retries=0) as c:
@@ -294,7 +298,7 @@ def test_json_logs_carry_actor_request_id_and_supervisor(database_url, kafka_boo
         assert created["method"] == f"{SUPERVISORS}/CreateSupervisor" and created["stream"] == topic
         reset = wait_for(lambda e: e.get("event") == "supervisor offsets reset")
         assert (reset["actor"], reset["request_id"], reset["supervisor_id"]) == ("alice", "incident-42", "logged")
-        assert (reset["offsets"], reset["generation"]) == ("0:-->2", "1->2")  # partition:before->after
+        assert (reset["offsets"], reset["generation"]) == ("0:5->2", "1->2")  # partition:before->after
         refused = wait_for(lambda e: e.get("event") == "rpc refused")
         assert refused["reason"] == "UNAUTHENTICATED" and "actor" not in refused
         assert re.fullmatch(r"[0-9a-f]{16}", refused["request_id"])  # a fresh one when the caller sent none
