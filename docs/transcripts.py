@@ -137,6 +137,9 @@ class Recorder:
 
     def normalise(self, text: str) -> str:
         """Real names -> documented ones. Timestamps are replaced in rendered(), once all are known."""
+        # A deadline reached by grpcurl's own timer reads "context deadline exceeded"; reached first by the
+        # server (grpc-timeout header) it reads "Deadline Exceeded". Which one wins is a race, not a change.
+        text = text.replace("Message: Deadline Exceeded", "Message: context deadline exceeded")
         return self._swap(text, self.to_doc)
 
     def run(self, block: str | None, command: str) -> tuple[int, str]:
