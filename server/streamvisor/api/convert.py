@@ -6,11 +6,13 @@ from datetime import datetime
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
+from streamvisor.domain.bulk import BulkOutcome, SupervisorFilter
 from streamvisor.domain.errors import Violations
 from streamvisor.domain.model import OffsetRange, StreamType, Supervisor, SupervisorSpec, SupervisorState
 from streamvisor.domain.offsets import OffsetChange
 from streamvisor.domain.ports import AuditEvent
 from streamvisor.v1 import supervisor_pb2 as pb
+from streamvisor.v1 import supervisor_service_pb2 as svc
 
 _STREAM_TYPES = {pb.STREAM_TYPE_KAFKA: StreamType.KAFKA, pb.STREAM_TYPE_RABBITMQ_STREAM: StreamType.RABBITMQ_STREAM}
 _STREAM_TYPES_PB = {v: k for k, v in _STREAM_TYPES.items()}
@@ -129,3 +131,20 @@ def audit_event_to_pb(e: AuditEvent) -> pb.AuditEvent:
         offset_changes=[change_to_pb(c) for c in e.offset_changes],
         details_json=json.dumps(dict(e.details), sort_keys=True),
     )
+
+
+def filter_from_pb(f, field: str, violations: Violations) -> SupervisorFilter:
+    return SupervisorFilter(
+        states=frozenset(states_from_pb(f.states, f"{field}.states", violations)),
+        stream_types=frozenset(stream_types_from_pb(f.stream_types, f"{field}.stream_types", violations)),
+        supervisor_ids=frozenset(f.supervisor_ids), id_prefix=f.id_prefix, match_all=f.match_all)
+
+
+def bulk_outcome_to_pb(o: BulkOutcome) -> svc.BatchSupervisorOutcome:
+    return svc.BatchSupervisorOutcome(
+        supervisor_id=o.supervisor_id, state_before=_STATES_PB[o.state_before], state_after=_STATES_PB[o.state_after],
+        changed=o.changed, skip_reason=o.skip_reason, message=o.message)
+
+
+def state_to_pb(state: SupervisorState) -> int:
+    return _STATES_PB[state]

@@ -61,6 +61,21 @@ class SupervisorState(enum.Enum):
     def is_terminal(self) -> bool:
         return self in (SupervisorState.COMPLETED, SupervisorState.TERMINATED)
 
+    @property
+    def is_healthy(self) -> bool:
+        """What a probe of one supervisor answers. SUSPENDED is healthy (an operator's choice, as in
+        Druid); COMPLETED is healthy (its work is done); TERMINATED is not serving anything."""
+        return self not in (SupervisorState.UNHEALTHY, SupervisorState.TERMINATED)
+
+
+# The states each state change starts from; one table for the single and the bulk actions.
+TRANSITIONS_FROM: dict[str, tuple[SupervisorState, ...]] = {
+    "SUSPEND": (SupervisorState.PENDING, SupervisorState.RUNNING, SupervisorState.UNHEALTHY),
+    "RESUME": (SupervisorState.SUSPENDED,),
+    "TERMINATE": (SupervisorState.PENDING, SupervisorState.RUNNING, SupervisorState.SUSPENDED,
+                  SupervisorState.UNHEALTHY),
+}
+
 
 @dataclass(frozen=True, order=True)
 class OffsetRange:
@@ -230,25 +245,15 @@ class Supervisor:
         return dataclasses.replace(self, version=self.version + 1, update_time=now, **changes)
 
     def suspended(self, now: datetime) -> "Supervisor":
-        self._require_state(
-            "SUSPEND", (SupervisorState.PENDING, SupervisorState.RUNNING, SupervisorState.UNHEALTHY)
-        )
+        self._require_state("SUSPEND", TRANSITIONS_FROM["SUSPEND"])
         return self.changed(now, state=SupervisorState.SUSPENDED, state_detail="")
 
     def resumed(self, now: datetime) -> "Supervisor":
-        self._require_state("RESUME", (SupervisorState.SUSPENDED,))
+        self._require_state("RESUME", TRANSITIONS_FROM["RESUME"])
         return self.changed(now, state=SupervisorState.RUNNING, state_detail="")
 
     def terminated(self, now: datetime) -> "Supervisor":
-        self._require_state(
-            "TERMINATE",
-            (
-                SupervisorState.PENDING,
-                SupervisorState.RUNNING,
-                SupervisorState.SUSPENDED,
-                SupervisorState.UNHEALTHY,
-            ),
-        )
+        self._require_state("TERMINATE", TRANSITIONS_FROM["TERMINATE"])
         return self.changed(now, state=SupervisorState.TERMINATED, state_detail="")
 
     def require_mutable(self, action: str) -> None:

@@ -299,3 +299,107 @@ class GetCoverageResponse(_message.Message):
     total_overlaps: int
     unrecoverable_ranges: _containers.RepeatedCompositeFieldContainer[_supervisor_pb2.OffsetRange]
     def __init__(self, supervisor_id: _Optional[str] = ..., supervisor_ids: _Optional[_Iterable[str]] = ..., partitions: _Optional[_Iterable[_Union[PartitionCoverage, _Mapping]]] = ..., total_gaps: _Optional[int] = ..., total_overlaps: _Optional[int] = ..., unrecoverable_ranges: _Optional[_Iterable[_Union[_supervisor_pb2.OffsetRange, _Mapping]]] = ...) -> None: ...
+
+class GetSupervisorHealthRequest(_message.Message):
+    __slots__ = ("supervisor_id",)
+    SUPERVISOR_ID_FIELD_NUMBER: _ClassVar[int]
+    supervisor_id: str
+    def __init__(self, supervisor_id: _Optional[str] = ...) -> None: ...
+
+class GetSupervisorHealthResponse(_message.Message):
+    __slots__ = ("supervisor_id", "healthy", "state", "state_detail", "health_service")
+    SUPERVISOR_ID_FIELD_NUMBER: _ClassVar[int]
+    HEALTHY_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    STATE_DETAIL_FIELD_NUMBER: _ClassVar[int]
+    HEALTH_SERVICE_FIELD_NUMBER: _ClassVar[int]
+    supervisor_id: str
+    healthy: bool
+    state: _supervisor_pb2.SupervisorState
+    state_detail: str
+    health_service: str
+    def __init__(self, supervisor_id: _Optional[str] = ..., healthy: _Optional[bool] = ..., state: _Optional[_Union[_supervisor_pb2.SupervisorState, str]] = ..., state_detail: _Optional[str] = ..., health_service: _Optional[str] = ...) -> None: ...
+
+class SupervisorFilter(_message.Message):
+    __slots__ = ("states", "stream_types", "supervisor_ids", "id_prefix", "match_all")
+    STATES_FIELD_NUMBER: _ClassVar[int]
+    STREAM_TYPES_FIELD_NUMBER: _ClassVar[int]
+    SUPERVISOR_IDS_FIELD_NUMBER: _ClassVar[int]
+    ID_PREFIX_FIELD_NUMBER: _ClassVar[int]
+    MATCH_ALL_FIELD_NUMBER: _ClassVar[int]
+    states: _containers.RepeatedScalarFieldContainer[_supervisor_pb2.SupervisorState]
+    stream_types: _containers.RepeatedScalarFieldContainer[_supervisor_pb2.StreamType]
+    supervisor_ids: _containers.RepeatedScalarFieldContainer[str]
+    id_prefix: str
+    match_all: bool
+    def __init__(self, states: _Optional[_Iterable[_Union[_supervisor_pb2.SupervisorState, str]]] = ..., stream_types: _Optional[_Iterable[_Union[_supervisor_pb2.StreamType, str]]] = ..., supervisor_ids: _Optional[_Iterable[str]] = ..., id_prefix: _Optional[str] = ..., match_all: _Optional[bool] = ...) -> None: ...
+
+class BatchSupervisorOutcome(_message.Message):
+    __slots__ = ("supervisor_id", "state_before", "state_after", "changed", "skip_reason", "message")
+    SUPERVISOR_ID_FIELD_NUMBER: _ClassVar[int]
+    STATE_BEFORE_FIELD_NUMBER: _ClassVar[int]
+    STATE_AFTER_FIELD_NUMBER: _ClassVar[int]
+    CHANGED_FIELD_NUMBER: _ClassVar[int]
+    SKIP_REASON_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    supervisor_id: str
+    state_before: _supervisor_pb2.SupervisorState
+    state_after: _supervisor_pb2.SupervisorState
+    changed: bool
+    skip_reason: str
+    message: str
+    def __init__(self, supervisor_id: _Optional[str] = ..., state_before: _Optional[_Union[_supervisor_pb2.SupervisorState, str]] = ..., state_after: _Optional[_Union[_supervisor_pb2.SupervisorState, str]] = ..., changed: _Optional[bool] = ..., skip_reason: _Optional[str] = ..., message: _Optional[str] = ...) -> None: ...
+
+class BatchSuspendSupervisorsRequest(_message.Message):
+    __slots__ = ("filter", "dry_run")
+    FILTER_FIELD_NUMBER: _ClassVar[int]
+    DRY_RUN_FIELD_NUMBER: _ClassVar[int]
+    filter: SupervisorFilter
+    dry_run: bool
+    def __init__(self, filter: _Optional[_Union[SupervisorFilter, _Mapping]] = ..., dry_run: _Optional[bool] = ...) -> None: ...
+
+class BatchSuspendSupervisorsResponse(_message.Message):
+    __slots__ = ("outcomes", "changed_count", "dry_run")
+    OUTCOMES_FIELD_NUMBER: _ClassVar[int]
+    CHANGED_COUNT_FIELD_NUMBER: _ClassVar[int]
+    DRY_RUN_FIELD_NUMBER: _ClassVar[int]
+    outcomes: _containers.RepeatedCompositeFieldContainer[BatchSupervisorOutcome]
+    changed_count: int
+    dry_run: bool
+    def __init__(self, outcomes: _Optional[_Iterable[_Union[BatchSupervisorOutcome, _Mapping]]] = ..., changed_count: _Optional[int] = ..., dry_run: _Optional[bool] = ...) -> None: ...
+
+class BatchResumeSupervisorsRequest(_message.Message):
+    __slots__ = ("filter", "dry_run")
+    FILTER_FIELD_NUMBER: _ClassVar[int]
+    DRY_RUN_FIELD_NUMBER: _ClassVar[int]
+    filter: SupervisorFilter
+    dry_run: bool
+    def __init__(self, filter: _Optional[_Union[SupervisorFilter, _Mapping]] = ..., dry_run: _Optional[bool] = ...) -> None: ...
+
+class BatchResumeSupervisorsResponse(_message.Message):
+    __slots__ = ("outcomes", "changed_count", "dry_run")
+    OUTCOMES_FIELD_NUMBER: _ClassVar[int]
+    CHANGED_COUNT_FIELD_NUMBER: _ClassVar[int]
+    DRY_RUN_FIELD_NUMBER: _ClassVar[int]
+    outcomes: _containers.RepeatedCompositeFieldContainer[BatchSupervisorOutcome]
+    changed_count: int
+    dry_run: bool
+    def __init__(self, outcomes: _Optional[_Iterable[_Union[BatchSupervisorOutcome, _Mapping]]] = ..., changed_count: _Optional[int] = ..., dry_run: _Optional[bool] = ...) -> None: ...
+
+class BatchTerminateSupervisorsRequest(_message.Message):
+    __slots__ = ("filter", "dry_run")
+    FILTER_FIELD_NUMBER: _ClassVar[int]
+    DRY_RUN_FIELD_NUMBER: _ClassVar[int]
+    filter: SupervisorFilter
+    dry_run: bool
+    def __init__(self, filter: _Optional[_Union[SupervisorFilter, _Mapping]] = ..., dry_run: _Optional[bool] = ...) -> None: ...
+
+class BatchTerminateSupervisorsResponse(_message.Message):
+    __slots__ = ("outcomes", "changed_count", "dry_run")
+    OUTCOMES_FIELD_NUMBER: _ClassVar[int]
+    CHANGED_COUNT_FIELD_NUMBER: _ClassVar[int]
+    DRY_RUN_FIELD_NUMBER: _ClassVar[int]
+    outcomes: _containers.RepeatedCompositeFieldContainer[BatchSupervisorOutcome]
+    changed_count: int
+    dry_run: bool
+    def __init__(self, outcomes: _Optional[_Iterable[_Union[BatchSupervisorOutcome, _Mapping]]] = ..., changed_count: _Optional[int] = ..., dry_run: _Optional[bool] = ...) -> None: ...

@@ -176,6 +176,56 @@ public final class SupervisorServiceProto extends com.google.protobuf.GeneratedF
   static final 
     com.google.protobuf.GeneratedMessage.FieldAccessorTable
       internal_static_streamvisor_v1_GetCoverageResponse_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_streamvisor_v1_GetSupervisorHealthRequest_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_streamvisor_v1_GetSupervisorHealthRequest_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_streamvisor_v1_GetSupervisorHealthResponse_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_streamvisor_v1_GetSupervisorHealthResponse_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_streamvisor_v1_SupervisorFilter_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_streamvisor_v1_SupervisorFilter_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_streamvisor_v1_BatchSupervisorOutcome_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_streamvisor_v1_BatchSupervisorOutcome_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_streamvisor_v1_BatchSuspendSupervisorsRequest_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_streamvisor_v1_BatchSuspendSupervisorsRequest_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_streamvisor_v1_BatchSuspendSupervisorsResponse_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_streamvisor_v1_BatchSuspendSupervisorsResponse_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_streamvisor_v1_BatchResumeSupervisorsRequest_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_streamvisor_v1_BatchResumeSupervisorsRequest_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_streamvisor_v1_BatchResumeSupervisorsResponse_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_streamvisor_v1_BatchResumeSupervisorsResponse_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_streamvisor_v1_BatchTerminateSupervisorsRequest_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_streamvisor_v1_BatchTerminateSupervisorsRequest_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_streamvisor_v1_BatchTerminateSupervisorsResponse_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_streamvisor_v1_BatchTerminateSupervisorsResponse_fieldAccessorTable;
 
   public static com.google.protobuf.Descriptors.FileDescriptor
       getDescriptor() {
@@ -299,44 +349,98 @@ public final class SupervisorServiceProto extends com.google.protobuf.GeneratedF
       "\022\035\n\ntotal_gaps\030\004 \001(\003R\ttotalGaps\022%\n\016total" +
       "_overlaps\030\005 \001(\003R\rtotalOverlaps\022N\n\024unreco" +
       "verable_ranges\030\006 \003(\0132\033.streamvisor.v1.Of" +
-      "fsetRangeR\023unrecoverableRanges2\305\n\n\021Super" +
-      "visorService\022e\n\020CreateSupervisor\022\'.strea" +
-      "mvisor.v1.CreateSupervisorRequest\032(.stre" +
-      "amvisor.v1.CreateSupervisorResponse\022\\\n\rG" +
-      "etSupervisor\022$.streamvisor.v1.GetSupervi" +
-      "sorRequest\032%.streamvisor.v1.GetSuperviso" +
-      "rResponse\022b\n\017ListSupervisors\022&.streamvis" +
-      "or.v1.ListSupervisorsRequest\032\'.streamvis" +
-      "or.v1.ListSupervisorsResponse\022e\n\020UpdateS" +
-      "upervisor\022\'.streamvisor.v1.UpdateSupervi" +
-      "sorRequest\032(.streamvisor.v1.UpdateSuperv" +
-      "isorResponse\022h\n\021SuspendSupervisor\022(.stre" +
-      "amvisor.v1.SuspendSupervisorRequest\032).st" +
-      "reamvisor.v1.SuspendSupervisorResponse\022e" +
-      "\n\020ResumeSupervisor\022\'.streamvisor.v1.Resu" +
-      "meSupervisorRequest\032(.streamvisor.v1.Res" +
-      "umeSupervisorResponse\022n\n\023TerminateSuperv" +
-      "isor\022*.streamvisor.v1.TerminateSuperviso" +
-      "rRequest\032+.streamvisor.v1.TerminateSuper" +
-      "visorResponse\022t\n\025ListSupervisorHistory\022," +
-      ".streamvisor.v1.ListSupervisorHistoryReq" +
-      "uest\032-.streamvisor.v1.ListSupervisorHist" +
-      "oryResponse\022S\n\nGetOffsets\022!.streamvisor." +
-      "v1.GetOffsetsRequest\032\".streamvisor.v1.Ge" +
-      "tOffsetsResponse\022b\n\017ResetSupervisor\022&.st" +
-      "reamvisor.v1.ResetSupervisorRequest\032\'.st" +
-      "reamvisor.v1.ResetSupervisorResponse\022Y\n\014" +
-      "ResetOffsets\022#.streamvisor.v1.ResetOffse" +
-      "tsRequest\032$.streamvisor.v1.ResetOffsetsR" +
-      "esponse\022}\n\030ResetToLatestAndBackfill\022/.st" +
-      "reamvisor.v1.ResetToLatestAndBackfillReq" +
-      "uest\0320.streamvisor.v1.ResetToLatestAndBa" +
-      "ckfillResponse\022V\n\013GetCoverage\022\".streamvi" +
-      "sor.v1.GetCoverageRequest\032#.streamvisor." +
-      "v1.GetCoverageResponseBz\n\022dev.streamviso" +
-      "r.v1B\026SupervisorServiceProtoP\001ZJgithub.c" +
-      "om/streamvisor/streamvisor/clients/go/st" +
-      "reamvisor/v1;streamvisorv1b\006proto3"
+      "fsetRangeR\023unrecoverableRanges\"A\n\032GetSup" +
+      "ervisorHealthRequest\022#\n\rsupervisor_id\030\001 " +
+      "\001(\tR\014supervisorId\"\335\001\n\033GetSupervisorHealt" +
+      "hResponse\022#\n\rsupervisor_id\030\001 \001(\tR\014superv" +
+      "isorId\022\030\n\007healthy\030\002 \001(\010R\007healthy\0225\n\005stat" +
+      "e\030\003 \001(\0162\037.streamvisor.v1.SupervisorState" +
+      "R\005state\022!\n\014state_detail\030\004 \001(\tR\013stateDeta" +
+      "il\022%\n\016health_service\030\005 \001(\tR\rhealthServic" +
+      "e\"\353\001\n\020SupervisorFilter\0227\n\006states\030\001 \003(\0162\037" +
+      ".streamvisor.v1.SupervisorStateR\006states\022" +
+      "=\n\014stream_types\030\002 \003(\0162\032.streamvisor.v1.S" +
+      "treamTypeR\013streamTypes\022%\n\016supervisor_ids" +
+      "\030\003 \003(\tR\rsupervisorIds\022\033\n\tid_prefix\030\004 \001(\t" +
+      "R\010idPrefix\022\033\n\tmatch_all\030\005 \001(\010R\010matchAll\"" +
+      "\230\002\n\026BatchSupervisorOutcome\022#\n\rsupervisor" +
+      "_id\030\001 \001(\tR\014supervisorId\022B\n\014state_before\030" +
+      "\002 \001(\0162\037.streamvisor.v1.SupervisorStateR\013" +
+      "stateBefore\022@\n\013state_after\030\003 \001(\0162\037.strea" +
+      "mvisor.v1.SupervisorStateR\nstateAfter\022\030\n" +
+      "\007changed\030\004 \001(\010R\007changed\022\037\n\013skip_reason\030\005" +
+      " \001(\tR\nskipReason\022\030\n\007message\030\006 \001(\tR\007messa" +
+      "ge\"s\n\036BatchSuspendSupervisorsRequest\0228\n\006" +
+      "filter\030\001 \001(\0132 .streamvisor.v1.Supervisor" +
+      "FilterR\006filter\022\027\n\007dry_run\030\002 \001(\010R\006dryRun\"" +
+      "\243\001\n\037BatchSuspendSupervisorsResponse\022B\n\010o" +
+      "utcomes\030\001 \003(\0132&.streamvisor.v1.BatchSupe" +
+      "rvisorOutcomeR\010outcomes\022#\n\rchanged_count" +
+      "\030\002 \001(\005R\014changedCount\022\027\n\007dry_run\030\003 \001(\010R\006d" +
+      "ryRun\"r\n\035BatchResumeSupervisorsRequest\0228" +
+      "\n\006filter\030\001 \001(\0132 .streamvisor.v1.Supervis" +
+      "orFilterR\006filter\022\027\n\007dry_run\030\002 \001(\010R\006dryRu" +
+      "n\"\242\001\n\036BatchResumeSupervisorsResponse\022B\n\010" +
+      "outcomes\030\001 \003(\0132&.streamvisor.v1.BatchSup" +
+      "ervisorOutcomeR\010outcomes\022#\n\rchanged_coun" +
+      "t\030\002 \001(\005R\014changedCount\022\027\n\007dry_run\030\003 \001(\010R\006" +
+      "dryRun\"u\n BatchTerminateSupervisorsReque" +
+      "st\0228\n\006filter\030\001 \001(\0132 .streamvisor.v1.Supe" +
+      "rvisorFilterR\006filter\022\027\n\007dry_run\030\002 \001(\010R\006d" +
+      "ryRun\"\245\001\n!BatchTerminateSupervisorsRespo" +
+      "nse\022B\n\010outcomes\030\001 \003(\0132&.streamvisor.v1.B" +
+      "atchSupervisorOutcomeR\010outcomes\022#\n\rchang" +
+      "ed_count\030\002 \001(\005R\014changedCount\022\027\n\007dry_run\030" +
+      "\003 \001(\010R\006dryRun2\255\016\n\021SupervisorService\022e\n\020C" +
+      "reateSupervisor\022\'.streamvisor.v1.CreateS" +
+      "upervisorRequest\032(.streamvisor.v1.Create" +
+      "SupervisorResponse\022\\\n\rGetSupervisor\022$.st" +
+      "reamvisor.v1.GetSupervisorRequest\032%.stre" +
+      "amvisor.v1.GetSupervisorResponse\022b\n\017List" +
+      "Supervisors\022&.streamvisor.v1.ListSupervi" +
+      "sorsRequest\032\'.streamvisor.v1.ListSupervi" +
+      "sorsResponse\022e\n\020UpdateSupervisor\022\'.strea" +
+      "mvisor.v1.UpdateSupervisorRequest\032(.stre" +
+      "amvisor.v1.UpdateSupervisorResponse\022h\n\021S" +
+      "uspendSupervisor\022(.streamvisor.v1.Suspen" +
+      "dSupervisorRequest\032).streamvisor.v1.Susp" +
+      "endSupervisorResponse\022e\n\020ResumeSuperviso" +
+      "r\022\'.streamvisor.v1.ResumeSupervisorReque" +
+      "st\032(.streamvisor.v1.ResumeSupervisorResp" +
+      "onse\022n\n\023TerminateSupervisor\022*.streamviso" +
+      "r.v1.TerminateSupervisorRequest\032+.stream" +
+      "visor.v1.TerminateSupervisorResponse\022t\n\025" +
+      "ListSupervisorHistory\022,.streamvisor.v1.L" +
+      "istSupervisorHistoryRequest\032-.streamviso" +
+      "r.v1.ListSupervisorHistoryResponse\022S\n\nGe" +
+      "tOffsets\022!.streamvisor.v1.GetOffsetsRequ" +
+      "est\032\".streamvisor.v1.GetOffsetsResponse\022" +
+      "b\n\017ResetSupervisor\022&.streamvisor.v1.Rese" +
+      "tSupervisorRequest\032\'.streamvisor.v1.Rese" +
+      "tSupervisorResponse\022Y\n\014ResetOffsets\022#.st" +
+      "reamvisor.v1.ResetOffsetsRequest\032$.strea" +
+      "mvisor.v1.ResetOffsetsResponse\022}\n\030ResetT" +
+      "oLatestAndBackfill\022/.streamvisor.v1.Rese" +
+      "tToLatestAndBackfillRequest\0320.streamviso" +
+      "r.v1.ResetToLatestAndBackfillResponse\022V\n" +
+      "\013GetCoverage\022\".streamvisor.v1.GetCoverag" +
+      "eRequest\032#.streamvisor.v1.GetCoverageRes" +
+      "ponse\022n\n\023GetSupervisorHealth\022*.streamvis" +
+      "or.v1.GetSupervisorHealthRequest\032+.strea" +
+      "mvisor.v1.GetSupervisorHealthResponse\022z\n" +
+      "\027BatchSuspendSupervisors\022..streamvisor.v" +
+      "1.BatchSuspendSupervisorsRequest\032/.strea" +
+      "mvisor.v1.BatchSuspendSupervisorsRespons" +
+      "e\022w\n\026BatchResumeSupervisors\022-.streamviso" +
+      "r.v1.BatchResumeSupervisorsRequest\032..str" +
+      "eamvisor.v1.BatchResumeSupervisorsRespon" +
+      "se\022\200\001\n\031BatchTerminateSupervisors\0220.strea" +
+      "mvisor.v1.BatchTerminateSupervisorsReque" +
+      "st\0321.streamvisor.v1.BatchTerminateSuperv" +
+      "isorsResponseBz\n\022dev.streamvisor.v1B\026Sup" +
+      "ervisorServiceProtoP\001ZJgithub.com/stream" +
+      "visor/streamvisor/clients/go/streamvisor" +
+      "/v1;streamvisorv1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -524,6 +628,66 @@ public final class SupervisorServiceProto extends com.google.protobuf.GeneratedF
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_streamvisor_v1_GetCoverageResponse_descriptor,
         new java.lang.String[] { "SupervisorId", "SupervisorIds", "Partitions", "TotalGaps", "TotalOverlaps", "UnrecoverableRanges", });
+    internal_static_streamvisor_v1_GetSupervisorHealthRequest_descriptor =
+      getDescriptor().getMessageType(30);
+    internal_static_streamvisor_v1_GetSupervisorHealthRequest_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_streamvisor_v1_GetSupervisorHealthRequest_descriptor,
+        new java.lang.String[] { "SupervisorId", });
+    internal_static_streamvisor_v1_GetSupervisorHealthResponse_descriptor =
+      getDescriptor().getMessageType(31);
+    internal_static_streamvisor_v1_GetSupervisorHealthResponse_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_streamvisor_v1_GetSupervisorHealthResponse_descriptor,
+        new java.lang.String[] { "SupervisorId", "Healthy", "State", "StateDetail", "HealthService", });
+    internal_static_streamvisor_v1_SupervisorFilter_descriptor =
+      getDescriptor().getMessageType(32);
+    internal_static_streamvisor_v1_SupervisorFilter_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_streamvisor_v1_SupervisorFilter_descriptor,
+        new java.lang.String[] { "States", "StreamTypes", "SupervisorIds", "IdPrefix", "MatchAll", });
+    internal_static_streamvisor_v1_BatchSupervisorOutcome_descriptor =
+      getDescriptor().getMessageType(33);
+    internal_static_streamvisor_v1_BatchSupervisorOutcome_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_streamvisor_v1_BatchSupervisorOutcome_descriptor,
+        new java.lang.String[] { "SupervisorId", "StateBefore", "StateAfter", "Changed", "SkipReason", "Message", });
+    internal_static_streamvisor_v1_BatchSuspendSupervisorsRequest_descriptor =
+      getDescriptor().getMessageType(34);
+    internal_static_streamvisor_v1_BatchSuspendSupervisorsRequest_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_streamvisor_v1_BatchSuspendSupervisorsRequest_descriptor,
+        new java.lang.String[] { "Filter", "DryRun", });
+    internal_static_streamvisor_v1_BatchSuspendSupervisorsResponse_descriptor =
+      getDescriptor().getMessageType(35);
+    internal_static_streamvisor_v1_BatchSuspendSupervisorsResponse_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_streamvisor_v1_BatchSuspendSupervisorsResponse_descriptor,
+        new java.lang.String[] { "Outcomes", "ChangedCount", "DryRun", });
+    internal_static_streamvisor_v1_BatchResumeSupervisorsRequest_descriptor =
+      getDescriptor().getMessageType(36);
+    internal_static_streamvisor_v1_BatchResumeSupervisorsRequest_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_streamvisor_v1_BatchResumeSupervisorsRequest_descriptor,
+        new java.lang.String[] { "Filter", "DryRun", });
+    internal_static_streamvisor_v1_BatchResumeSupervisorsResponse_descriptor =
+      getDescriptor().getMessageType(37);
+    internal_static_streamvisor_v1_BatchResumeSupervisorsResponse_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_streamvisor_v1_BatchResumeSupervisorsResponse_descriptor,
+        new java.lang.String[] { "Outcomes", "ChangedCount", "DryRun", });
+    internal_static_streamvisor_v1_BatchTerminateSupervisorsRequest_descriptor =
+      getDescriptor().getMessageType(38);
+    internal_static_streamvisor_v1_BatchTerminateSupervisorsRequest_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_streamvisor_v1_BatchTerminateSupervisorsRequest_descriptor,
+        new java.lang.String[] { "Filter", "DryRun", });
+    internal_static_streamvisor_v1_BatchTerminateSupervisorsResponse_descriptor =
+      getDescriptor().getMessageType(39);
+    internal_static_streamvisor_v1_BatchTerminateSupervisorsResponse_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_streamvisor_v1_BatchTerminateSupervisorsResponse_descriptor,
+        new java.lang.String[] { "Outcomes", "ChangedCount", "DryRun", });
     descriptor.resolveAllFeaturesImmutable();
     com.google.protobuf.TimestampProto.getDescriptor();
     dev.streamvisor.v1.SupervisorProto.getDescriptor();
