@@ -6,6 +6,7 @@ from datetime import datetime
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
+from streamvisor.domain.autoscaler import AutoscalerConfig
 from streamvisor.domain.bulk import BulkOutcome, SupervisorFilter
 from streamvisor.domain.errors import Violations
 from streamvisor.domain.model import OffsetRange, StreamType, Supervisor, SupervisorSpec, SupervisorState
@@ -85,7 +86,27 @@ def spec_from_pb(spec: pb.SupervisorSpec) -> SupervisorSpec:
         use_earliest_offset=spec.use_earliest_offset,
         context=dict(spec.context),
         bounded_ranges=tuple(OffsetRange(r.partition, r.start_offset, r.end_offset) for r in spec.bounded_ranges),
+        autoscaler=autoscaler_from_pb(spec.autoscaler) if spec.HasField("autoscaler") else AutoscalerConfig(),
     )
+
+
+# AutoscalerConfig fields whose proto name differs from the domain's, and the `optional` ones (unset: default).
+_AUTOSCALER_OPTIONAL = {"scale_out_fraction": "scale_out_fraction", "scale_in_fraction": "scale_in_fraction",
+                        "sample_interval_seconds": "sample_interval_s", "window_seconds": "window_s",
+                        "scale_out_step": "scale_out_step", "scale_in_step": "scale_in_step",
+                        "cooldown_seconds": "cooldown_s"}
+
+
+def autoscaler_from_pb(a: pb.AutoscalerConfig) -> AutoscalerConfig:
+    optional = {domain: getattr(a, proto) for proto, domain in _AUTOSCALER_OPTIONAL.items() if a.HasField(proto)}
+    return AutoscalerConfig(enabled=a.enabled, task_count_min=a.task_count_min, task_count_max=a.task_count_max,
+                            scale_out_lag=a.scale_out_lag, scale_in_lag=a.scale_in_lag, **optional)
+
+
+def autoscaler_to_pb(a: AutoscalerConfig) -> pb.AutoscalerConfig:
+    return pb.AutoscalerConfig(enabled=a.enabled, task_count_min=a.task_count_min, task_count_max=a.task_count_max,
+                               scale_out_lag=a.scale_out_lag, scale_in_lag=a.scale_in_lag,
+                               **{proto: getattr(a, domain) for proto, domain in _AUTOSCALER_OPTIONAL.items()})
 
 
 def spec_to_pb(spec: SupervisorSpec) -> pb.SupervisorSpec:
@@ -97,6 +118,7 @@ def spec_to_pb(spec: SupervisorSpec) -> pb.SupervisorSpec:
         use_earliest_offset=spec.use_earliest_offset,
         context=dict(spec.context),
         bounded_ranges=ranges_to_pb(spec.bounded_ranges),
+        autoscaler=autoscaler_to_pb(spec.autoscaler) if spec.autoscaler.enabled else None,
     )
 
 

@@ -33,6 +33,7 @@ from typing import Callable, Iterable
 
 from streamvisor import logs
 from streamvisor.domain.formatting import offsets_text
+from streamvisor.app.autoscaler import Autoscaling
 from streamvisor.app.core import ACTIVE_STATES, utcnow
 from streamvisor.app.supervisors import SupervisorService
 from streamvisor.app.tasks import new_task_id
@@ -54,8 +55,11 @@ BATCH = 500
 class Scheduler:
     def __init__(self, store: MetadataStore, streams: StreamAdapters, supervisors: SupervisorService,
                  interval_s: float = 1.0, lease_ttl_s: float = 10.0, clock: Callable[[], datetime] = utcnow,
-                 sweep_interval_s: float = 60.0, recheck_interval_s: float = 0.0):
+                 sweep_interval_s: float = 60.0, recheck_interval_s: float = 0.0,
+                 autoscaler: Autoscaling | None = None):
         self.store = store
+        # The lag-based autoscaler runs where scheduling runs: on the leader, after each pass.
+        self.autoscaler = autoscaler if autoscaler is not None else Autoscaling(supervisors.core)
         self.streams = streams
         self.supervisors = supervisors
         self.interval_s = interval_s
@@ -111,6 +115,7 @@ class Scheduler:
             logs.info(log, f"scheduler leadership {'taken' if leader else 'lost'}", holder=self.holder)
             self.is_leader = leader
             self._next_sweep = None  # a new leader trusts nothing it saw before: sweep first
+            self.autoscaler.forget()
         if not leader:
             return False
         if self._next_sweep is None or time.monotonic() >= self._next_sweep:
@@ -118,6 +123,10 @@ class Scheduler:
             self._next_sweep = time.monotonic() + self.sweep_interval_s
         else:
             self._settle_changes()
+        try:
+            self.autoscaler.run_once()
+        except Exception:  # never let the autoscaler stop scheduling
+            logs.exception(log, "autoscaler pass failed", holder=self.holder)
         self.passes += 1
         return True
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Callable, Mapping
 
+from streamvisor.domain.autoscaler import AutoscalerConfig
 from streamvisor.domain.errors import Conflict, FailedPrecondition, FieldViolation, InvalidArgument, Violations
 
 # Supervisor ids: what operators type into grpcurl and URLs; no spaces or slashes.
@@ -114,6 +115,8 @@ class SupervisorSpec:
     use_earliest_offset: bool = False
     context: Mapping[str, str] = field(default_factory=dict)
     bounded_ranges: tuple[OffsetRange, ...] = ()
+    # Druid's autoScalerConfig (lag-based); disabled by default. See domain/autoscaler.py.
+    autoscaler: AutoscalerConfig = AutoscalerConfig()
 
     @property
     def is_bounded(self) -> bool:
@@ -155,11 +158,14 @@ class SupervisorSpec:
 
         Built from the typed spec (like Druid's createSuspendedSpec), never by editing serialized JSON.
         """
-        return dataclasses.replace(
-            self,
-            bounded_ranges=tuple(sorted(ranges)),
-            task_count=self.task_count if task_count is None else task_count,
-        )
+        count = self.task_count if task_count is None else task_count
+        autoscaler = self.autoscaler
+        if autoscaler.enabled and not autoscaler.task_count_min <= count <= autoscaler.task_count_max:
+            # The operator chose the backfill's task count: the inherited autoscaler's range stretches to it.
+            autoscaler = dataclasses.replace(autoscaler, task_count_min=min(autoscaler.task_count_min, count),
+                                             task_count_max=max(autoscaler.task_count_max, count))
+        return dataclasses.replace(self, bounded_ranges=tuple(sorted(ranges)), task_count=count,
+                                   autoscaler=autoscaler)
 
     def validate(self, field_prefix: str = "spec", kind_rules: KindRules | None = None) -> Violations:
         """The rules of every spec, whatever its stream; `kind_rules` (its stream kind's, passed by
@@ -182,6 +188,7 @@ class SupervisorSpec:
                 v.add(f"{p}.consumer_properties", "keys must not be empty")
         if not 1 <= self.task_count <= MAX_TASK_COUNT:
             v.add(f"{p}.task_count", f"must be between 1 and {MAX_TASK_COUNT}, got {self.task_count}")
+        self.autoscaler.validate(self.task_count, MAX_TASK_COUNT, v, f"{p}.autoscaler")
         for key in self.context:
             if not key.strip():
                 v.add(f"{p}.context", "keys must not be empty")

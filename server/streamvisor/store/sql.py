@@ -1,6 +1,7 @@
 """The MetadataStore port on SQLAlchemy Core, for SQLite and PostgreSQL alike."""
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -10,6 +11,7 @@ from sqlalchemy import Connection, Engine, and_, bindparam, delete, func, insert
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
+from streamvisor.domain.autoscaler import AutoscalerConfig
 from streamvisor.domain.coverage import absorb
 from streamvisor.domain.errors import AlreadyExists, FieldViolation, InvalidArgument
 from streamvisor.domain.model import (
@@ -37,6 +39,8 @@ def spec_to_json(spec: SupervisorSpec) -> dict:
         "use_earliest_offset": spec.use_earliest_offset,
         "context": dict(spec.context),
         "bounded_ranges": [[r.partition, r.start, r.end] for r in spec.bounded_ranges],
+        # Only when set: specs written before the autoscaler existed read back the same.
+        **({"autoscaler": dataclasses.asdict(spec.autoscaler)} if spec.autoscaler.enabled else {}),
     }
 
 
@@ -49,6 +53,7 @@ def spec_from_json(data: Mapping) -> SupervisorSpec:
         use_earliest_offset=bool(data.get("use_earliest_offset", False)),
         context=dict(data.get("context", {})),
         bounded_ranges=tuple(OffsetRange(int(p), int(s), int(e)) for p, s, e in data.get("bounded_ranges", [])),
+        autoscaler=AutoscalerConfig(**data["autoscaler"]) if data.get("autoscaler") else AutoscalerConfig(),
     )
 
 

@@ -236,6 +236,8 @@ type SupervisorSpec struct {
 	// Optional. When set the supervisor is bounded: it reads exactly these ranges and completes.
 	// At most one range per partition.
 	BoundedRanges []*OffsetRange `protobuf:"bytes,7,rep,name=bounded_ranges,json=boundedRanges,proto3" json:"bounded_ranges,omitempty"`
+	// Optional. A lag-based autoscaler of task_count (Druid's autoScalerConfig). A backfill inherits it.
+	Autoscaler    *AutoscalerConfig `protobuf:"bytes,8,opt,name=autoscaler,proto3" json:"autoscaler,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -319,6 +321,162 @@ func (x *SupervisorSpec) GetBoundedRanges() []*OffsetRange {
 	return nil
 }
 
+func (x *SupervisorSpec) GetAutoscaler() *AutoscalerConfig {
+	if x != nil {
+		return x.Autoscaler
+	}
+	return nil
+}
+
+// A lag-based autoscaler: the scheduler samples the supervisor's total lag every sample_interval_seconds;
+// when enough samples of the last window_seconds are above scale_out_lag (or below scale_in_lag) it changes
+// task_count by a step, within [task_count_min, task_count_max], at most once per cooldown_seconds. Each
+// change re-plans the tasks at a new generation (nothing lost, nothing twice) and is an AUTOSCALE audit
+// event with the lag it saw. Every reset starts the window afresh.
+type AutoscalerConfig struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Required to use it: off unless true.
+	Enabled bool `protobuf:"varint,1,opt,name=enabled,proto3" json:"enabled,omitempty"`
+	// Required. Least task count, 1..1024; the spec's task_count must be within [min, max].
+	TaskCountMin int32 `protobuf:"varint,2,opt,name=task_count_min,json=taskCountMin,proto3" json:"task_count_min,omitempty"`
+	// Required. Greatest task count, >= task_count_min, <= 1024.
+	TaskCountMax int32 `protobuf:"varint,3,opt,name=task_count_max,json=taskCountMax,proto3" json:"task_count_max,omitempty"`
+	// Required. Total lag (records) above which a sample counts toward scaling out; > scale_in_lag.
+	ScaleOutLag int64 `protobuf:"varint,4,opt,name=scale_out_lag,json=scaleOutLag,proto3" json:"scale_out_lag,omitempty"`
+	// Optional. Total lag below which a sample counts toward scaling in; >= 0. Default 0 (never, unless set).
+	ScaleInLag int64 `protobuf:"varint,5,opt,name=scale_in_lag,json=scaleInLag,proto3" json:"scale_in_lag,omitempty"`
+	// Optional. Fraction of the window's samples above scale_out_lag that scales out, (0, 1]. Default 0.3.
+	ScaleOutFraction *float64 `protobuf:"fixed64,6,opt,name=scale_out_fraction,json=scaleOutFraction,proto3,oneof" json:"scale_out_fraction,omitempty"`
+	// Optional. Fraction of the window's samples below scale_in_lag that scales in, (0, 1]. Default 0.9.
+	ScaleInFraction *float64 `protobuf:"fixed64,7,opt,name=scale_in_fraction,json=scaleInFraction,proto3,oneof" json:"scale_in_fraction,omitempty"`
+	// Optional. Seconds between lag samples, 1..3600. Default 30.
+	SampleIntervalSeconds *int32 `protobuf:"varint,8,opt,name=sample_interval_seconds,json=sampleIntervalSeconds,proto3,oneof" json:"sample_interval_seconds,omitempty"`
+	// Optional. Seconds of samples a decision looks at, sample_interval_seconds..86400. Default 600.
+	WindowSeconds *int32 `protobuf:"varint,9,opt,name=window_seconds,json=windowSeconds,proto3,oneof" json:"window_seconds,omitempty"`
+	// Optional. Tasks added when scaling out, >= 1. Default 2.
+	ScaleOutStep *int32 `protobuf:"varint,10,opt,name=scale_out_step,json=scaleOutStep,proto3,oneof" json:"scale_out_step,omitempty"`
+	// Optional. Tasks removed when scaling in, >= 1. Default 1.
+	ScaleInStep *int32 `protobuf:"varint,11,opt,name=scale_in_step,json=scaleInStep,proto3,oneof" json:"scale_in_step,omitempty"`
+	// Optional. Least seconds between two changes, 0..86400. Default 600.
+	CooldownSeconds *int32 `protobuf:"varint,12,opt,name=cooldown_seconds,json=cooldownSeconds,proto3,oneof" json:"cooldown_seconds,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *AutoscalerConfig) Reset() {
+	*x = AutoscalerConfig{}
+	mi := &file_streamvisor_v1_supervisor_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AutoscalerConfig) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AutoscalerConfig) ProtoMessage() {}
+
+func (x *AutoscalerConfig) ProtoReflect() protoreflect.Message {
+	mi := &file_streamvisor_v1_supervisor_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AutoscalerConfig.ProtoReflect.Descriptor instead.
+func (*AutoscalerConfig) Descriptor() ([]byte, []int) {
+	return file_streamvisor_v1_supervisor_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *AutoscalerConfig) GetEnabled() bool {
+	if x != nil {
+		return x.Enabled
+	}
+	return false
+}
+
+func (x *AutoscalerConfig) GetTaskCountMin() int32 {
+	if x != nil {
+		return x.TaskCountMin
+	}
+	return 0
+}
+
+func (x *AutoscalerConfig) GetTaskCountMax() int32 {
+	if x != nil {
+		return x.TaskCountMax
+	}
+	return 0
+}
+
+func (x *AutoscalerConfig) GetScaleOutLag() int64 {
+	if x != nil {
+		return x.ScaleOutLag
+	}
+	return 0
+}
+
+func (x *AutoscalerConfig) GetScaleInLag() int64 {
+	if x != nil {
+		return x.ScaleInLag
+	}
+	return 0
+}
+
+func (x *AutoscalerConfig) GetScaleOutFraction() float64 {
+	if x != nil && x.ScaleOutFraction != nil {
+		return *x.ScaleOutFraction
+	}
+	return 0
+}
+
+func (x *AutoscalerConfig) GetScaleInFraction() float64 {
+	if x != nil && x.ScaleInFraction != nil {
+		return *x.ScaleInFraction
+	}
+	return 0
+}
+
+func (x *AutoscalerConfig) GetSampleIntervalSeconds() int32 {
+	if x != nil && x.SampleIntervalSeconds != nil {
+		return *x.SampleIntervalSeconds
+	}
+	return 0
+}
+
+func (x *AutoscalerConfig) GetWindowSeconds() int32 {
+	if x != nil && x.WindowSeconds != nil {
+		return *x.WindowSeconds
+	}
+	return 0
+}
+
+func (x *AutoscalerConfig) GetScaleOutStep() int32 {
+	if x != nil && x.ScaleOutStep != nil {
+		return *x.ScaleOutStep
+	}
+	return 0
+}
+
+func (x *AutoscalerConfig) GetScaleInStep() int32 {
+	if x != nil && x.ScaleInStep != nil {
+		return *x.ScaleInStep
+	}
+	return 0
+}
+
+func (x *AutoscalerConfig) GetCooldownSeconds() int32 {
+	if x != nil && x.CooldownSeconds != nil {
+		return *x.CooldownSeconds
+	}
+	return 0
+}
+
 // A supervisor: a long-running (or bounded) ingestion job over one stream.
 type Supervisor struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -350,7 +508,7 @@ type Supervisor struct {
 
 func (x *Supervisor) Reset() {
 	*x = Supervisor{}
-	mi := &file_streamvisor_v1_supervisor_proto_msgTypes[2]
+	mi := &file_streamvisor_v1_supervisor_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -362,7 +520,7 @@ func (x *Supervisor) String() string {
 func (*Supervisor) ProtoMessage() {}
 
 func (x *Supervisor) ProtoReflect() protoreflect.Message {
-	mi := &file_streamvisor_v1_supervisor_proto_msgTypes[2]
+	mi := &file_streamvisor_v1_supervisor_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -375,7 +533,7 @@ func (x *Supervisor) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Supervisor.ProtoReflect.Descriptor instead.
 func (*Supervisor) Descriptor() ([]byte, []int) {
-	return file_streamvisor_v1_supervisor_proto_rawDescGZIP(), []int{2}
+	return file_streamvisor_v1_supervisor_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *Supervisor) GetId() string {
@@ -463,7 +621,7 @@ type OffsetChange struct {
 
 func (x *OffsetChange) Reset() {
 	*x = OffsetChange{}
-	mi := &file_streamvisor_v1_supervisor_proto_msgTypes[3]
+	mi := &file_streamvisor_v1_supervisor_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -475,7 +633,7 @@ func (x *OffsetChange) String() string {
 func (*OffsetChange) ProtoMessage() {}
 
 func (x *OffsetChange) ProtoReflect() protoreflect.Message {
-	mi := &file_streamvisor_v1_supervisor_proto_msgTypes[3]
+	mi := &file_streamvisor_v1_supervisor_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -488,7 +646,7 @@ func (x *OffsetChange) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OffsetChange.ProtoReflect.Descriptor instead.
 func (*OffsetChange) Descriptor() ([]byte, []int) {
-	return file_streamvisor_v1_supervisor_proto_rawDescGZIP(), []int{3}
+	return file_streamvisor_v1_supervisor_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *OffsetChange) GetPartition() int32 {
@@ -545,7 +703,7 @@ type AuditEvent struct {
 
 func (x *AuditEvent) Reset() {
 	*x = AuditEvent{}
-	mi := &file_streamvisor_v1_supervisor_proto_msgTypes[4]
+	mi := &file_streamvisor_v1_supervisor_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -557,7 +715,7 @@ func (x *AuditEvent) String() string {
 func (*AuditEvent) ProtoMessage() {}
 
 func (x *AuditEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_streamvisor_v1_supervisor_proto_msgTypes[4]
+	mi := &file_streamvisor_v1_supervisor_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -570,7 +728,7 @@ func (x *AuditEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AuditEvent.ProtoReflect.Descriptor instead.
 func (*AuditEvent) Descriptor() ([]byte, []int) {
-	return file_streamvisor_v1_supervisor_proto_rawDescGZIP(), []int{4}
+	return file_streamvisor_v1_supervisor_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *AuditEvent) GetId() int64 {
@@ -666,7 +824,7 @@ const file_streamvisor_v1_supervisor_proto_rawDesc = "" +
 	"\tpartition\x18\x01 \x01(\x05R\tpartition\x12!\n" +
 	"\fstart_offset\x18\x02 \x01(\x03R\vstartOffset\x12\x1d\n" +
 	"\n" +
-	"end_offset\x18\x03 \x01(\x03R\tendOffset\"\xab\x04\n" +
+	"end_offset\x18\x03 \x01(\x03R\tendOffset\"\xed\x04\n" +
 	"\x0eSupervisorSpec\x12;\n" +
 	"\vstream_type\x18\x01 \x01(\x0e2\x1a.streamvisor.v1.StreamTypeR\n" +
 	"streamType\x12\x16\n" +
@@ -676,13 +834,38 @@ const file_streamvisor_v1_supervisor_proto_rawDesc = "" +
 	"task_count\x18\x04 \x01(\x05R\ttaskCount\x12.\n" +
 	"\x13use_earliest_offset\x18\x05 \x01(\bR\x11useEarliestOffset\x12E\n" +
 	"\acontext\x18\x06 \x03(\v2+.streamvisor.v1.SupervisorSpec.ContextEntryR\acontext\x12B\n" +
-	"\x0ebounded_ranges\x18\a \x03(\v2\x1b.streamvisor.v1.OffsetRangeR\rboundedRanges\x1aE\n" +
+	"\x0ebounded_ranges\x18\a \x03(\v2\x1b.streamvisor.v1.OffsetRangeR\rboundedRanges\x12@\n" +
+	"\n" +
+	"autoscaler\x18\b \x01(\v2 .streamvisor.v1.AutoscalerConfigR\n" +
+	"autoscaler\x1aE\n" +
 	"\x17ConsumerPropertiesEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\x1a:\n" +
 	"\fContextEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x99\x03\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xa5\x05\n" +
+	"\x10AutoscalerConfig\x12\x18\n" +
+	"\aenabled\x18\x01 \x01(\bR\aenabled\x12$\n" +
+	"\x0etask_count_min\x18\x02 \x01(\x05R\ftaskCountMin\x12$\n" +
+	"\x0etask_count_max\x18\x03 \x01(\x05R\ftaskCountMax\x12\"\n" +
+	"\rscale_out_lag\x18\x04 \x01(\x03R\vscaleOutLag\x12 \n" +
+	"\fscale_in_lag\x18\x05 \x01(\x03R\n" +
+	"scaleInLag\x121\n" +
+	"\x12scale_out_fraction\x18\x06 \x01(\x01H\x00R\x10scaleOutFraction\x88\x01\x01\x12/\n" +
+	"\x11scale_in_fraction\x18\a \x01(\x01H\x01R\x0fscaleInFraction\x88\x01\x01\x12;\n" +
+	"\x17sample_interval_seconds\x18\b \x01(\x05H\x02R\x15sampleIntervalSeconds\x88\x01\x01\x12*\n" +
+	"\x0ewindow_seconds\x18\t \x01(\x05H\x03R\rwindowSeconds\x88\x01\x01\x12)\n" +
+	"\x0escale_out_step\x18\n" +
+	" \x01(\x05H\x04R\fscaleOutStep\x88\x01\x01\x12'\n" +
+	"\rscale_in_step\x18\v \x01(\x05H\x05R\vscaleInStep\x88\x01\x01\x12.\n" +
+	"\x10cooldown_seconds\x18\f \x01(\x05H\x06R\x0fcooldownSeconds\x88\x01\x01B\x15\n" +
+	"\x13_scale_out_fractionB\x14\n" +
+	"\x12_scale_in_fractionB\x1a\n" +
+	"\x18_sample_interval_secondsB\x11\n" +
+	"\x0f_window_secondsB\x11\n" +
+	"\x0f_scale_out_stepB\x10\n" +
+	"\x0e_scale_in_stepB\x13\n" +
+	"\x11_cooldown_seconds\"\x99\x03\n" +
 	"\n" +
 	"Supervisor\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x122\n" +
@@ -755,37 +938,39 @@ func file_streamvisor_v1_supervisor_proto_rawDescGZIP() []byte {
 }
 
 var file_streamvisor_v1_supervisor_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_streamvisor_v1_supervisor_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
+var file_streamvisor_v1_supervisor_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
 var file_streamvisor_v1_supervisor_proto_goTypes = []any{
 	(StreamType)(0),               // 0: streamvisor.v1.StreamType
 	(SupervisorState)(0),          // 1: streamvisor.v1.SupervisorState
 	(*OffsetRange)(nil),           // 2: streamvisor.v1.OffsetRange
 	(*SupervisorSpec)(nil),        // 3: streamvisor.v1.SupervisorSpec
-	(*Supervisor)(nil),            // 4: streamvisor.v1.Supervisor
-	(*OffsetChange)(nil),          // 5: streamvisor.v1.OffsetChange
-	(*AuditEvent)(nil),            // 6: streamvisor.v1.AuditEvent
-	nil,                           // 7: streamvisor.v1.SupervisorSpec.ConsumerPropertiesEntry
-	nil,                           // 8: streamvisor.v1.SupervisorSpec.ContextEntry
-	(*timestamppb.Timestamp)(nil), // 9: google.protobuf.Timestamp
+	(*AutoscalerConfig)(nil),      // 4: streamvisor.v1.AutoscalerConfig
+	(*Supervisor)(nil),            // 5: streamvisor.v1.Supervisor
+	(*OffsetChange)(nil),          // 6: streamvisor.v1.OffsetChange
+	(*AuditEvent)(nil),            // 7: streamvisor.v1.AuditEvent
+	nil,                           // 8: streamvisor.v1.SupervisorSpec.ConsumerPropertiesEntry
+	nil,                           // 9: streamvisor.v1.SupervisorSpec.ContextEntry
+	(*timestamppb.Timestamp)(nil), // 10: google.protobuf.Timestamp
 }
 var file_streamvisor_v1_supervisor_proto_depIdxs = []int32{
 	0,  // 0: streamvisor.v1.SupervisorSpec.stream_type:type_name -> streamvisor.v1.StreamType
-	7,  // 1: streamvisor.v1.SupervisorSpec.consumer_properties:type_name -> streamvisor.v1.SupervisorSpec.ConsumerPropertiesEntry
-	8,  // 2: streamvisor.v1.SupervisorSpec.context:type_name -> streamvisor.v1.SupervisorSpec.ContextEntry
+	8,  // 1: streamvisor.v1.SupervisorSpec.consumer_properties:type_name -> streamvisor.v1.SupervisorSpec.ConsumerPropertiesEntry
+	9,  // 2: streamvisor.v1.SupervisorSpec.context:type_name -> streamvisor.v1.SupervisorSpec.ContextEntry
 	2,  // 3: streamvisor.v1.SupervisorSpec.bounded_ranges:type_name -> streamvisor.v1.OffsetRange
-	3,  // 4: streamvisor.v1.Supervisor.spec:type_name -> streamvisor.v1.SupervisorSpec
-	1,  // 5: streamvisor.v1.Supervisor.state:type_name -> streamvisor.v1.SupervisorState
-	9,  // 6: streamvisor.v1.Supervisor.create_time:type_name -> google.protobuf.Timestamp
-	9,  // 7: streamvisor.v1.Supervisor.update_time:type_name -> google.protobuf.Timestamp
-	9,  // 8: streamvisor.v1.AuditEvent.create_time:type_name -> google.protobuf.Timestamp
-	1,  // 9: streamvisor.v1.AuditEvent.state_before:type_name -> streamvisor.v1.SupervisorState
-	1,  // 10: streamvisor.v1.AuditEvent.state_after:type_name -> streamvisor.v1.SupervisorState
-	5,  // 11: streamvisor.v1.AuditEvent.offset_changes:type_name -> streamvisor.v1.OffsetChange
-	12, // [12:12] is the sub-list for method output_type
-	12, // [12:12] is the sub-list for method input_type
-	12, // [12:12] is the sub-list for extension type_name
-	12, // [12:12] is the sub-list for extension extendee
-	0,  // [0:12] is the sub-list for field type_name
+	4,  // 4: streamvisor.v1.SupervisorSpec.autoscaler:type_name -> streamvisor.v1.AutoscalerConfig
+	3,  // 5: streamvisor.v1.Supervisor.spec:type_name -> streamvisor.v1.SupervisorSpec
+	1,  // 6: streamvisor.v1.Supervisor.state:type_name -> streamvisor.v1.SupervisorState
+	10, // 7: streamvisor.v1.Supervisor.create_time:type_name -> google.protobuf.Timestamp
+	10, // 8: streamvisor.v1.Supervisor.update_time:type_name -> google.protobuf.Timestamp
+	10, // 9: streamvisor.v1.AuditEvent.create_time:type_name -> google.protobuf.Timestamp
+	1,  // 10: streamvisor.v1.AuditEvent.state_before:type_name -> streamvisor.v1.SupervisorState
+	1,  // 11: streamvisor.v1.AuditEvent.state_after:type_name -> streamvisor.v1.SupervisorState
+	6,  // 12: streamvisor.v1.AuditEvent.offset_changes:type_name -> streamvisor.v1.OffsetChange
+	13, // [13:13] is the sub-list for method output_type
+	13, // [13:13] is the sub-list for method input_type
+	13, // [13:13] is the sub-list for extension type_name
+	13, // [13:13] is the sub-list for extension extendee
+	0,  // [0:13] is the sub-list for field type_name
 }
 
 func init() { file_streamvisor_v1_supervisor_proto_init() }
@@ -793,14 +978,15 @@ func file_streamvisor_v1_supervisor_proto_init() {
 	if File_streamvisor_v1_supervisor_proto != nil {
 		return
 	}
-	file_streamvisor_v1_supervisor_proto_msgTypes[3].OneofWrappers = []any{}
+	file_streamvisor_v1_supervisor_proto_msgTypes[2].OneofWrappers = []any{}
+	file_streamvisor_v1_supervisor_proto_msgTypes[4].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_streamvisor_v1_supervisor_proto_rawDesc), len(file_streamvisor_v1_supervisor_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   7,
+			NumMessages:   8,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -47,7 +47,7 @@ class OffsetRange(_message.Message):
     def __init__(self, partition: _Optional[int] = ..., start_offset: _Optional[int] = ..., end_offset: _Optional[int] = ...) -> None: ...
 
 class SupervisorSpec(_message.Message):
-    __slots__ = ("stream_type", "stream", "consumer_properties", "task_count", "use_earliest_offset", "context", "bounded_ranges")
+    __slots__ = ("stream_type", "stream", "consumer_properties", "task_count", "use_earliest_offset", "context", "bounded_ranges", "autoscaler")
     class ConsumerPropertiesEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -69,6 +69,7 @@ class SupervisorSpec(_message.Message):
     USE_EARLIEST_OFFSET_FIELD_NUMBER: _ClassVar[int]
     CONTEXT_FIELD_NUMBER: _ClassVar[int]
     BOUNDED_RANGES_FIELD_NUMBER: _ClassVar[int]
+    AUTOSCALER_FIELD_NUMBER: _ClassVar[int]
     stream_type: StreamType
     stream: str
     consumer_properties: _containers.ScalarMap[str, str]
@@ -76,7 +77,36 @@ class SupervisorSpec(_message.Message):
     use_earliest_offset: bool
     context: _containers.ScalarMap[str, str]
     bounded_ranges: _containers.RepeatedCompositeFieldContainer[OffsetRange]
-    def __init__(self, stream_type: _Optional[_Union[StreamType, str]] = ..., stream: _Optional[str] = ..., consumer_properties: _Optional[_Mapping[str, str]] = ..., task_count: _Optional[int] = ..., use_earliest_offset: _Optional[bool] = ..., context: _Optional[_Mapping[str, str]] = ..., bounded_ranges: _Optional[_Iterable[_Union[OffsetRange, _Mapping]]] = ...) -> None: ...
+    autoscaler: AutoscalerConfig
+    def __init__(self, stream_type: _Optional[_Union[StreamType, str]] = ..., stream: _Optional[str] = ..., consumer_properties: _Optional[_Mapping[str, str]] = ..., task_count: _Optional[int] = ..., use_earliest_offset: _Optional[bool] = ..., context: _Optional[_Mapping[str, str]] = ..., bounded_ranges: _Optional[_Iterable[_Union[OffsetRange, _Mapping]]] = ..., autoscaler: _Optional[_Union[AutoscalerConfig, _Mapping]] = ...) -> None: ...
+
+class AutoscalerConfig(_message.Message):
+    __slots__ = ("enabled", "task_count_min", "task_count_max", "scale_out_lag", "scale_in_lag", "scale_out_fraction", "scale_in_fraction", "sample_interval_seconds", "window_seconds", "scale_out_step", "scale_in_step", "cooldown_seconds")
+    ENABLED_FIELD_NUMBER: _ClassVar[int]
+    TASK_COUNT_MIN_FIELD_NUMBER: _ClassVar[int]
+    TASK_COUNT_MAX_FIELD_NUMBER: _ClassVar[int]
+    SCALE_OUT_LAG_FIELD_NUMBER: _ClassVar[int]
+    SCALE_IN_LAG_FIELD_NUMBER: _ClassVar[int]
+    SCALE_OUT_FRACTION_FIELD_NUMBER: _ClassVar[int]
+    SCALE_IN_FRACTION_FIELD_NUMBER: _ClassVar[int]
+    SAMPLE_INTERVAL_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    WINDOW_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    SCALE_OUT_STEP_FIELD_NUMBER: _ClassVar[int]
+    SCALE_IN_STEP_FIELD_NUMBER: _ClassVar[int]
+    COOLDOWN_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    enabled: bool
+    task_count_min: int
+    task_count_max: int
+    scale_out_lag: int
+    scale_in_lag: int
+    scale_out_fraction: float
+    scale_in_fraction: float
+    sample_interval_seconds: int
+    window_seconds: int
+    scale_out_step: int
+    scale_in_step: int
+    cooldown_seconds: int
+    def __init__(self, enabled: _Optional[bool] = ..., task_count_min: _Optional[int] = ..., task_count_max: _Optional[int] = ..., scale_out_lag: _Optional[int] = ..., scale_in_lag: _Optional[int] = ..., scale_out_fraction: _Optional[float] = ..., scale_in_fraction: _Optional[float] = ..., sample_interval_seconds: _Optional[int] = ..., window_seconds: _Optional[int] = ..., scale_out_step: _Optional[int] = ..., scale_in_step: _Optional[int] = ..., cooldown_seconds: _Optional[int] = ...) -> None: ...
 
 class Supervisor(_message.Message):
     __slots__ = ("id", "spec", "state", "state_detail", "generation", "etag", "partitions", "create_time", "update_time", "backfill_of")

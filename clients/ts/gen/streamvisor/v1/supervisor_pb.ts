@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file streamvisor/v1/supervisor.proto.
  */
 export const file_streamvisor_v1_supervisor: GenFile = /*@__PURE__*/
-  fileDesc("Ch9zdHJlYW12aXNvci92MS9zdXBlcnZpc29yLnByb3RvEg5zdHJlYW12aXNvci52MSJKCgtPZmZzZXRSYW5nZRIRCglwYXJ0aXRpb24YASABKAUSFAoMc3RhcnRfb2Zmc2V0GAIgASgDEhIKCmVuZF9vZmZzZXQYAyABKAMitQMKDlN1cGVydmlzb3JTcGVjEi8KC3N0cmVhbV90eXBlGAEgASgOMhouc3RyZWFtdmlzb3IudjEuU3RyZWFtVHlwZRIOCgZzdHJlYW0YAiABKAkSUwoTY29uc3VtZXJfcHJvcGVydGllcxgDIAMoCzI2LnN0cmVhbXZpc29yLnYxLlN1cGVydmlzb3JTcGVjLkNvbnN1bWVyUHJvcGVydGllc0VudHJ5EhIKCnRhc2tfY291bnQYBCABKAUSGwoTdXNlX2VhcmxpZXN0X29mZnNldBgFIAEoCBI8Cgdjb250ZXh0GAYgAygLMisuc3RyZWFtdmlzb3IudjEuU3VwZXJ2aXNvclNwZWMuQ29udGV4dEVudHJ5EjMKDmJvdW5kZWRfcmFuZ2VzGAcgAygLMhsuc3RyZWFtdmlzb3IudjEuT2Zmc2V0UmFuZ2UaOQoXQ29uc3VtZXJQcm9wZXJ0aWVzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ARouCgxDb250ZXh0RW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASK5AgoKU3VwZXJ2aXNvchIKCgJpZBgBIAEoCRIsCgRzcGVjGAIgASgLMh4uc3RyZWFtdmlzb3IudjEuU3VwZXJ2aXNvclNwZWMSLgoFc3RhdGUYAyABKA4yHy5zdHJlYW12aXNvci52MS5TdXBlcnZpc29yU3RhdGUSFAoMc3RhdGVfZGV0YWlsGAQgASgJEhIKCmdlbmVyYXRpb24YBSABKAMSDAoEZXRhZxgGIAEoCRISCgpwYXJ0aXRpb25zGAcgAygFEi8KC2NyZWF0ZV90aW1lGAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgt1cGRhdGVfdGltZRgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEwoLYmFja2ZpbGxfb2YYCiABKAkiXwoMT2Zmc2V0Q2hhbmdlEhEKCXBhcnRpdGlvbhgBIAEoBRITCgZiZWZvcmUYAiABKANIAIgBARISCgVhZnRlchgDIAEoA0gBiAEBQgkKB19iZWZvcmVCCAoGX2FmdGVyIoEDCgpBdWRpdEV2ZW50EgoKAmlkGAEgASgDEhUKDXN1cGVydmlzb3JfaWQYAiABKAkSDgoGYWN0aW9uGAMgASgJEg0KBWFjdG9yGAQgASgJEi8KC2NyZWF0ZV90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBISCgpyZXF1ZXN0X2lkGAYgASgJEjUKDHN0YXRlX2JlZm9yZRgHIAEoDjIfLnN0cmVhbXZpc29yLnYxLlN1cGVydmlzb3JTdGF0ZRI0CgtzdGF0ZV9hZnRlchgIIAEoDjIfLnN0cmVhbXZpc29yLnYxLlN1cGVydmlzb3JTdGF0ZRIZChFnZW5lcmF0aW9uX2JlZm9yZRgJIAEoAxIYChBnZW5lcmF0aW9uX2FmdGVyGAogASgDEjQKDm9mZnNldF9jaGFuZ2VzGAsgAygLMhwuc3RyZWFtdmlzb3IudjEuT2Zmc2V0Q2hhbmdlEhQKDGRldGFpbHNfanNvbhgMIAEoCSphCgpTdHJlYW1UeXBlEhsKF1NUUkVBTV9UWVBFX1VOU1BFQ0lGSUVEEAASFQoRU1RSRUFNX1RZUEVfS0FGS0EQARIfChtTVFJFQU1fVFlQRV9SQUJCSVRNUV9TVFJFQU0QAirwAQoPU3VwZXJ2aXNvclN0YXRlEiAKHFNVUEVSVklTT1JfU1RBVEVfVU5TUEVDSUZJRUQQABIcChhTVVBFUlZJU09SX1NUQVRFX1BFTkRJTkcQARIcChhTVVBFUlZJU09SX1NUQVRFX1JVTk5JTkcQAhIeChpTVVBFUlZJU09SX1NUQVRFX1NVU1BFTkRFRBADEh4KGlNVUEVSVklTT1JfU1RBVEVfQ09NUExFVEVEEAQSHwobU1VQRVJWSVNPUl9TVEFURV9URVJNSU5BVEVEEAUSHgoaU1VQRVJWSVNPUl9TVEFURV9VTkhFQUxUSFkQBkJzChJkZXYuc3RyZWFtdmlzb3IudjFCD1N1cGVydmlzb3JQcm90b1ABWkpnaXRodWIuY29tL3N0cmVhbXZpc29yL3N0cmVhbXZpc29yL2NsaWVudHMvZ28vc3RyZWFtdmlzb3IvdjE7c3RyZWFtdmlzb3J2MWIGcHJvdG8z", [file_google_protobuf_timestamp]);
+  fileDesc("Ch9zdHJlYW12aXNvci92MS9zdXBlcnZpc29yLnByb3RvEg5zdHJlYW12aXNvci52MSJKCgtPZmZzZXRSYW5nZRIRCglwYXJ0aXRpb24YASABKAUSFAoMc3RhcnRfb2Zmc2V0GAIgASgDEhIKCmVuZF9vZmZzZXQYAyABKAMi6wMKDlN1cGVydmlzb3JTcGVjEi8KC3N0cmVhbV90eXBlGAEgASgOMhouc3RyZWFtdmlzb3IudjEuU3RyZWFtVHlwZRIOCgZzdHJlYW0YAiABKAkSUwoTY29uc3VtZXJfcHJvcGVydGllcxgDIAMoCzI2LnN0cmVhbXZpc29yLnYxLlN1cGVydmlzb3JTcGVjLkNvbnN1bWVyUHJvcGVydGllc0VudHJ5EhIKCnRhc2tfY291bnQYBCABKAUSGwoTdXNlX2VhcmxpZXN0X29mZnNldBgFIAEoCBI8Cgdjb250ZXh0GAYgAygLMisuc3RyZWFtdmlzb3IudjEuU3VwZXJ2aXNvclNwZWMuQ29udGV4dEVudHJ5EjMKDmJvdW5kZWRfcmFuZ2VzGAcgAygLMhsuc3RyZWFtdmlzb3IudjEuT2Zmc2V0UmFuZ2USNAoKYXV0b3NjYWxlchgIIAEoCzIgLnN0cmVhbXZpc29yLnYxLkF1dG9zY2FsZXJDb25maWcaOQoXQ29uc3VtZXJQcm9wZXJ0aWVzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ARouCgxDb250ZXh0RW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASLyAwoQQXV0b3NjYWxlckNvbmZpZxIPCgdlbmFibGVkGAEgASgIEhYKDnRhc2tfY291bnRfbWluGAIgASgFEhYKDnRhc2tfY291bnRfbWF4GAMgASgFEhUKDXNjYWxlX291dF9sYWcYBCABKAMSFAoMc2NhbGVfaW5fbGFnGAUgASgDEh8KEnNjYWxlX291dF9mcmFjdGlvbhgGIAEoAUgAiAEBEh4KEXNjYWxlX2luX2ZyYWN0aW9uGAcgASgBSAGIAQESJAoXc2FtcGxlX2ludGVydmFsX3NlY29uZHMYCCABKAVIAogBARIbCg53aW5kb3dfc2Vjb25kcxgJIAEoBUgDiAEBEhsKDnNjYWxlX291dF9zdGVwGAogASgFSASIAQESGgoNc2NhbGVfaW5fc3RlcBgLIAEoBUgFiAEBEh0KEGNvb2xkb3duX3NlY29uZHMYDCABKAVIBogBAUIVChNfc2NhbGVfb3V0X2ZyYWN0aW9uQhQKEl9zY2FsZV9pbl9mcmFjdGlvbkIaChhfc2FtcGxlX2ludGVydmFsX3NlY29uZHNCEQoPX3dpbmRvd19zZWNvbmRzQhEKD19zY2FsZV9vdXRfc3RlcEIQCg5fc2NhbGVfaW5fc3RlcEITChFfY29vbGRvd25fc2Vjb25kcyK5AgoKU3VwZXJ2aXNvchIKCgJpZBgBIAEoCRIsCgRzcGVjGAIgASgLMh4uc3RyZWFtdmlzb3IudjEuU3VwZXJ2aXNvclNwZWMSLgoFc3RhdGUYAyABKA4yHy5zdHJlYW12aXNvci52MS5TdXBlcnZpc29yU3RhdGUSFAoMc3RhdGVfZGV0YWlsGAQgASgJEhIKCmdlbmVyYXRpb24YBSABKAMSDAoEZXRhZxgGIAEoCRISCgpwYXJ0aXRpb25zGAcgAygFEi8KC2NyZWF0ZV90aW1lGAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgt1cGRhdGVfdGltZRgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEwoLYmFja2ZpbGxfb2YYCiABKAkiXwoMT2Zmc2V0Q2hhbmdlEhEKCXBhcnRpdGlvbhgBIAEoBRITCgZiZWZvcmUYAiABKANIAIgBARISCgVhZnRlchgDIAEoA0gBiAEBQgkKB19iZWZvcmVCCAoGX2FmdGVyIoEDCgpBdWRpdEV2ZW50EgoKAmlkGAEgASgDEhUKDXN1cGVydmlzb3JfaWQYAiABKAkSDgoGYWN0aW9uGAMgASgJEg0KBWFjdG9yGAQgASgJEi8KC2NyZWF0ZV90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBISCgpyZXF1ZXN0X2lkGAYgASgJEjUKDHN0YXRlX2JlZm9yZRgHIAEoDjIfLnN0cmVhbXZpc29yLnYxLlN1cGVydmlzb3JTdGF0ZRI0CgtzdGF0ZV9hZnRlchgIIAEoDjIfLnN0cmVhbXZpc29yLnYxLlN1cGVydmlzb3JTdGF0ZRIZChFnZW5lcmF0aW9uX2JlZm9yZRgJIAEoAxIYChBnZW5lcmF0aW9uX2FmdGVyGAogASgDEjQKDm9mZnNldF9jaGFuZ2VzGAsgAygLMhwuc3RyZWFtdmlzb3IudjEuT2Zmc2V0Q2hhbmdlEhQKDGRldGFpbHNfanNvbhgMIAEoCSphCgpTdHJlYW1UeXBlEhsKF1NUUkVBTV9UWVBFX1VOU1BFQ0lGSUVEEAASFQoRU1RSRUFNX1RZUEVfS0FGS0EQARIfChtTVFJFQU1fVFlQRV9SQUJCSVRNUV9TVFJFQU0QAirwAQoPU3VwZXJ2aXNvclN0YXRlEiAKHFNVUEVSVklTT1JfU1RBVEVfVU5TUEVDSUZJRUQQABIcChhTVVBFUlZJU09SX1NUQVRFX1BFTkRJTkcQARIcChhTVVBFUlZJU09SX1NUQVRFX1JVTk5JTkcQAhIeChpTVVBFUlZJU09SX1NUQVRFX1NVU1BFTkRFRBADEh4KGlNVUEVSVklTT1JfU1RBVEVfQ09NUExFVEVEEAQSHwobU1VQRVJWSVNPUl9TVEFURV9URVJNSU5BVEVEEAUSHgoaU1VQRVJWSVNPUl9TVEFURV9VTkhFQUxUSFkQBkJzChJkZXYuc3RyZWFtdmlzb3IudjFCD1N1cGVydmlzb3JQcm90b1ABWkpnaXRodWIuY29tL3N0cmVhbXZpc29yL3N0cmVhbXZpc29yL2NsaWVudHMvZ28vc3RyZWFtdmlzb3IvdjE7c3RyZWFtdmlzb3J2MWIGcHJvdG8z", [file_google_protobuf_timestamp]);
 
 /**
  * A half-open offset range [start_offset, end_offset) of one partition.
@@ -109,6 +109,13 @@ export type SupervisorSpec = Message<"streamvisor.v1.SupervisorSpec"> & {
    * @generated from field: repeated streamvisor.v1.OffsetRange bounded_ranges = 7;
    */
   boundedRanges: OffsetRange[];
+
+  /**
+   * Optional. A lag-based autoscaler of task_count (Druid's autoScalerConfig). A backfill inherits it.
+   *
+   * @generated from field: streamvisor.v1.AutoscalerConfig autoscaler = 8;
+   */
+  autoscaler?: AutoscalerConfig | undefined;
 };
 
 /**
@@ -117,6 +124,108 @@ export type SupervisorSpec = Message<"streamvisor.v1.SupervisorSpec"> & {
  */
 export const SupervisorSpecSchema: GenMessage<SupervisorSpec> = /*@__PURE__*/
   messageDesc(file_streamvisor_v1_supervisor, 1);
+
+/**
+ * A lag-based autoscaler: the scheduler samples the supervisor's total lag every sample_interval_seconds;
+ * when enough samples of the last window_seconds are above scale_out_lag (or below scale_in_lag) it changes
+ * task_count by a step, within [task_count_min, task_count_max], at most once per cooldown_seconds. Each
+ * change re-plans the tasks at a new generation (nothing lost, nothing twice) and is an AUTOSCALE audit
+ * event with the lag it saw. Every reset starts the window afresh.
+ *
+ * @generated from message streamvisor.v1.AutoscalerConfig
+ */
+export type AutoscalerConfig = Message<"streamvisor.v1.AutoscalerConfig"> & {
+  /**
+   * Required to use it: off unless true.
+   *
+   * @generated from field: bool enabled = 1;
+   */
+  enabled: boolean;
+
+  /**
+   * Required. Least task count, 1..1024; the spec's task_count must be within [min, max].
+   *
+   * @generated from field: int32 task_count_min = 2;
+   */
+  taskCountMin: number;
+
+  /**
+   * Required. Greatest task count, >= task_count_min, <= 1024.
+   *
+   * @generated from field: int32 task_count_max = 3;
+   */
+  taskCountMax: number;
+
+  /**
+   * Required. Total lag (records) above which a sample counts toward scaling out; > scale_in_lag.
+   *
+   * @generated from field: int64 scale_out_lag = 4;
+   */
+  scaleOutLag: bigint;
+
+  /**
+   * Optional. Total lag below which a sample counts toward scaling in; >= 0. Default 0 (never, unless set).
+   *
+   * @generated from field: int64 scale_in_lag = 5;
+   */
+  scaleInLag: bigint;
+
+  /**
+   * Optional. Fraction of the window's samples above scale_out_lag that scales out, (0, 1]. Default 0.3.
+   *
+   * @generated from field: optional double scale_out_fraction = 6;
+   */
+  scaleOutFraction?: number | undefined;
+
+  /**
+   * Optional. Fraction of the window's samples below scale_in_lag that scales in, (0, 1]. Default 0.9.
+   *
+   * @generated from field: optional double scale_in_fraction = 7;
+   */
+  scaleInFraction?: number | undefined;
+
+  /**
+   * Optional. Seconds between lag samples, 1..3600. Default 30.
+   *
+   * @generated from field: optional int32 sample_interval_seconds = 8;
+   */
+  sampleIntervalSeconds?: number | undefined;
+
+  /**
+   * Optional. Seconds of samples a decision looks at, sample_interval_seconds..86400. Default 600.
+   *
+   * @generated from field: optional int32 window_seconds = 9;
+   */
+  windowSeconds?: number | undefined;
+
+  /**
+   * Optional. Tasks added when scaling out, >= 1. Default 2.
+   *
+   * @generated from field: optional int32 scale_out_step = 10;
+   */
+  scaleOutStep?: number | undefined;
+
+  /**
+   * Optional. Tasks removed when scaling in, >= 1. Default 1.
+   *
+   * @generated from field: optional int32 scale_in_step = 11;
+   */
+  scaleInStep?: number | undefined;
+
+  /**
+   * Optional. Least seconds between two changes, 0..86400. Default 600.
+   *
+   * @generated from field: optional int32 cooldown_seconds = 12;
+   */
+  cooldownSeconds?: number | undefined;
+};
+
+/**
+ * Describes the message streamvisor.v1.AutoscalerConfig.
+ * Use `create(AutoscalerConfigSchema)` to create a new message.
+ */
+export const AutoscalerConfigSchema: GenMessage<AutoscalerConfig> = /*@__PURE__*/
+  messageDesc(file_streamvisor_v1_supervisor, 2);
 
 /**
  * A supervisor: a long-running (or bounded) ingestion job over one stream.
@@ -202,7 +311,7 @@ export type Supervisor = Message<"streamvisor.v1.Supervisor"> & {
  * Use `create(SupervisorSchema)` to create a new message.
  */
 export const SupervisorSchema: GenMessage<Supervisor> = /*@__PURE__*/
-  messageDesc(file_streamvisor_v1_supervisor, 2);
+  messageDesc(file_streamvisor_v1_supervisor, 3);
 
 /**
  * Offsets of one partition before and after an action.
@@ -237,7 +346,7 @@ export type OffsetChange = Message<"streamvisor.v1.OffsetChange"> & {
  * Use `create(OffsetChangeSchema)` to create a new message.
  */
 export const OffsetChangeSchema: GenMessage<OffsetChange> = /*@__PURE__*/
-  messageDesc(file_streamvisor_v1_supervisor, 3);
+  messageDesc(file_streamvisor_v1_supervisor, 4);
 
 /**
  * One entry of a supervisor's audit trail.
@@ -335,7 +444,7 @@ export type AuditEvent = Message<"streamvisor.v1.AuditEvent"> & {
  * Use `create(AuditEventSchema)` to create a new message.
  */
 export const AuditEventSchema: GenMessage<AuditEvent> = /*@__PURE__*/
-  messageDesc(file_streamvisor_v1_supervisor, 4);
+  messageDesc(file_streamvisor_v1_supervisor, 5);
 
 /**
  * The kind of stream a supervisor reads.

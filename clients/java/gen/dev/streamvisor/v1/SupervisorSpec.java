@@ -69,6 +69,7 @@ private static final long serialVersionUID = 0L;
             dev.streamvisor.v1.SupervisorSpec.class, dev.streamvisor.v1.SupervisorSpec.Builder.class);
   }
 
+  private int bitField0_;
   public static final int STREAM_TYPE_FIELD_NUMBER = 1;
   private int streamType_ = 0;
   /**
@@ -446,6 +447,44 @@ java.lang.String defaultValue) {
     return boundedRanges_.get(index);
   }
 
+  public static final int AUTOSCALER_FIELD_NUMBER = 8;
+  private dev.streamvisor.v1.AutoscalerConfig autoscaler_;
+  /**
+   * <pre>
+   * Optional. A lag-based autoscaler of task_count (Druid's autoScalerConfig). A backfill inherits it.
+   * </pre>
+   *
+   * <code>.streamvisor.v1.AutoscalerConfig autoscaler = 8 [json_name = "autoscaler"];</code>
+   * @return Whether the autoscaler field is set.
+   */
+  @java.lang.Override
+  public boolean hasAutoscaler() {
+    return ((bitField0_ & 0x00000001) != 0);
+  }
+  /**
+   * <pre>
+   * Optional. A lag-based autoscaler of task_count (Druid's autoScalerConfig). A backfill inherits it.
+   * </pre>
+   *
+   * <code>.streamvisor.v1.AutoscalerConfig autoscaler = 8 [json_name = "autoscaler"];</code>
+   * @return The autoscaler.
+   */
+  @java.lang.Override
+  public dev.streamvisor.v1.AutoscalerConfig getAutoscaler() {
+    return autoscaler_ == null ? dev.streamvisor.v1.AutoscalerConfig.getDefaultInstance() : autoscaler_;
+  }
+  /**
+   * <pre>
+   * Optional. A lag-based autoscaler of task_count (Druid's autoScalerConfig). A backfill inherits it.
+   * </pre>
+   *
+   * <code>.streamvisor.v1.AutoscalerConfig autoscaler = 8 [json_name = "autoscaler"];</code>
+   */
+  @java.lang.Override
+  public dev.streamvisor.v1.AutoscalerConfigOrBuilder getAutoscalerOrBuilder() {
+    return autoscaler_ == null ? dev.streamvisor.v1.AutoscalerConfig.getDefaultInstance() : autoscaler_;
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -486,6 +525,9 @@ java.lang.String defaultValue) {
         6);
     for (int i = 0; i < boundedRanges_.size(); i++) {
       output.writeMessage(7, boundedRanges_.get(i));
+    }
+    if (((bitField0_ & 0x00000001) != 0)) {
+      output.writeMessage(8, getAutoscaler());
     }
     getUnknownFields().writeTo(output);
   }
@@ -535,6 +577,10 @@ java.lang.String defaultValue) {
           }
           size += 1 * count;
         }
+    if (((bitField0_ & 0x00000001) != 0)) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeMessageSize(8, getAutoscaler());
+    }
     return size;
   }
   @java.lang.Override
@@ -572,6 +618,11 @@ java.lang.String defaultValue) {
         other.internalGetContext())) return false;
     if (!getBoundedRangesList()
         .equals(other.getBoundedRangesList())) return false;
+    if (hasAutoscaler() != other.hasAutoscaler()) return false;
+    if (hasAutoscaler()) {
+      if (!getAutoscaler()
+          .equals(other.getAutoscaler())) return false;
+    }
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -603,6 +654,10 @@ java.lang.String defaultValue) {
     if (getBoundedRangesCount() > 0) {
       hash = (37 * hash) + BOUNDED_RANGES_FIELD_NUMBER;
       hash = (53 * hash) + getBoundedRangesList().hashCode();
+    }
+    if (hasAutoscaler()) {
+      hash = (37 * hash) + AUTOSCALER_FIELD_NUMBER;
+      hash = (53 * hash) + getAutoscaler().hashCode();
     }
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
@@ -753,13 +808,20 @@ java.lang.String defaultValue) {
 
     // Construct using dev.streamvisor.v1.SupervisorSpec.newBuilder()
     private Builder() {
-
+      maybeForceBuilderInitialization();
     }
 
     private Builder(
         com.google.protobuf.GeneratedMessage.BuilderParent parent) {
       super(parent);
-
+      maybeForceBuilderInitialization();
+    }
+    private void maybeForceBuilderInitialization() {
+      if (com.google.protobuf.GeneratedMessage
+              .alwaysUseFieldBuilders) {
+        internalGetBoundedRangesFieldBuilder();
+        internalGetAutoscalerFieldBuilder();
+      }
     }
     @java.lang.Override
     public Builder clear() {
@@ -778,6 +840,11 @@ java.lang.String defaultValue) {
         boundedRangesBuilder_.clear();
       }
       bitField0_ = (bitField0_ & ~0x00000040);
+      autoscaler_ = null;
+      if (autoscalerBuilder_ != null) {
+        autoscalerBuilder_.dispose();
+        autoscalerBuilder_ = null;
+      }
       return this;
     }
 
@@ -844,6 +911,14 @@ java.lang.String defaultValue) {
         result.context_ = internalGetContext();
         result.context_.makeImmutable();
       }
+      int to_bitField0_ = 0;
+      if (((from_bitField0_ & 0x00000080) != 0)) {
+        result.autoscaler_ = autoscalerBuilder_ == null
+            ? autoscaler_
+            : autoscalerBuilder_.build();
+        to_bitField0_ |= 0x00000001;
+      }
+      result.bitField0_ |= to_bitField0_;
     }
 
     @java.lang.Override
@@ -903,6 +978,9 @@ java.lang.String defaultValue) {
             boundedRangesBuilder_.addAllMessages(other.boundedRanges_);
           }
         }
+      }
+      if (other.hasAutoscaler()) {
+        mergeAutoscaler(other.getAutoscaler());
       }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
@@ -981,6 +1059,13 @@ java.lang.String defaultValue) {
               }
               break;
             } // case 58
+            case 66: {
+              input.readMessage(
+                  internalGetAutoscalerFieldBuilder().getBuilder(),
+                  extensionRegistry);
+              bitField0_ |= 0x00000080;
+              break;
+            } // case 66
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -1921,6 +2006,163 @@ java.lang.String defaultValue) {
         boundedRanges_ = null;
       }
       return boundedRangesBuilder_;
+    }
+
+    private dev.streamvisor.v1.AutoscalerConfig autoscaler_;
+    private com.google.protobuf.SingleFieldBuilder<
+        dev.streamvisor.v1.AutoscalerConfig, dev.streamvisor.v1.AutoscalerConfig.Builder, dev.streamvisor.v1.AutoscalerConfigOrBuilder> autoscalerBuilder_;
+    /**
+     * <pre>
+     * Optional. A lag-based autoscaler of task_count (Druid's autoScalerConfig). A backfill inherits it.
+     * </pre>
+     *
+     * <code>.streamvisor.v1.AutoscalerConfig autoscaler = 8 [json_name = "autoscaler"];</code>
+     * @return Whether the autoscaler field is set.
+     */
+    public boolean hasAutoscaler() {
+      return ((bitField0_ & 0x00000080) != 0);
+    }
+    /**
+     * <pre>
+     * Optional. A lag-based autoscaler of task_count (Druid's autoScalerConfig). A backfill inherits it.
+     * </pre>
+     *
+     * <code>.streamvisor.v1.AutoscalerConfig autoscaler = 8 [json_name = "autoscaler"];</code>
+     * @return The autoscaler.
+     */
+    public dev.streamvisor.v1.AutoscalerConfig getAutoscaler() {
+      if (autoscalerBuilder_ == null) {
+        return autoscaler_ == null ? dev.streamvisor.v1.AutoscalerConfig.getDefaultInstance() : autoscaler_;
+      } else {
+        return autoscalerBuilder_.getMessage();
+      }
+    }
+    /**
+     * <pre>
+     * Optional. A lag-based autoscaler of task_count (Druid's autoScalerConfig). A backfill inherits it.
+     * </pre>
+     *
+     * <code>.streamvisor.v1.AutoscalerConfig autoscaler = 8 [json_name = "autoscaler"];</code>
+     */
+    public Builder setAutoscaler(dev.streamvisor.v1.AutoscalerConfig value) {
+      if (autoscalerBuilder_ == null) {
+        if (value == null) {
+          throw new NullPointerException();
+        }
+        autoscaler_ = value;
+      } else {
+        autoscalerBuilder_.setMessage(value);
+      }
+      bitField0_ |= 0x00000080;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Optional. A lag-based autoscaler of task_count (Druid's autoScalerConfig). A backfill inherits it.
+     * </pre>
+     *
+     * <code>.streamvisor.v1.AutoscalerConfig autoscaler = 8 [json_name = "autoscaler"];</code>
+     */
+    public Builder setAutoscaler(
+        dev.streamvisor.v1.AutoscalerConfig.Builder builderForValue) {
+      if (autoscalerBuilder_ == null) {
+        autoscaler_ = builderForValue.build();
+      } else {
+        autoscalerBuilder_.setMessage(builderForValue.build());
+      }
+      bitField0_ |= 0x00000080;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Optional. A lag-based autoscaler of task_count (Druid's autoScalerConfig). A backfill inherits it.
+     * </pre>
+     *
+     * <code>.streamvisor.v1.AutoscalerConfig autoscaler = 8 [json_name = "autoscaler"];</code>
+     */
+    public Builder mergeAutoscaler(dev.streamvisor.v1.AutoscalerConfig value) {
+      if (autoscalerBuilder_ == null) {
+        if (((bitField0_ & 0x00000080) != 0) &&
+          autoscaler_ != null &&
+          autoscaler_ != dev.streamvisor.v1.AutoscalerConfig.getDefaultInstance()) {
+          getAutoscalerBuilder().mergeFrom(value);
+        } else {
+          autoscaler_ = value;
+        }
+      } else {
+        autoscalerBuilder_.mergeFrom(value);
+      }
+      if (autoscaler_ != null) {
+        bitField0_ |= 0x00000080;
+        onChanged();
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * Optional. A lag-based autoscaler of task_count (Druid's autoScalerConfig). A backfill inherits it.
+     * </pre>
+     *
+     * <code>.streamvisor.v1.AutoscalerConfig autoscaler = 8 [json_name = "autoscaler"];</code>
+     */
+    public Builder clearAutoscaler() {
+      bitField0_ = (bitField0_ & ~0x00000080);
+      autoscaler_ = null;
+      if (autoscalerBuilder_ != null) {
+        autoscalerBuilder_.dispose();
+        autoscalerBuilder_ = null;
+      }
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Optional. A lag-based autoscaler of task_count (Druid's autoScalerConfig). A backfill inherits it.
+     * </pre>
+     *
+     * <code>.streamvisor.v1.AutoscalerConfig autoscaler = 8 [json_name = "autoscaler"];</code>
+     */
+    public dev.streamvisor.v1.AutoscalerConfig.Builder getAutoscalerBuilder() {
+      bitField0_ |= 0x00000080;
+      onChanged();
+      return internalGetAutoscalerFieldBuilder().getBuilder();
+    }
+    /**
+     * <pre>
+     * Optional. A lag-based autoscaler of task_count (Druid's autoScalerConfig). A backfill inherits it.
+     * </pre>
+     *
+     * <code>.streamvisor.v1.AutoscalerConfig autoscaler = 8 [json_name = "autoscaler"];</code>
+     */
+    public dev.streamvisor.v1.AutoscalerConfigOrBuilder getAutoscalerOrBuilder() {
+      if (autoscalerBuilder_ != null) {
+        return autoscalerBuilder_.getMessageOrBuilder();
+      } else {
+        return autoscaler_ == null ?
+            dev.streamvisor.v1.AutoscalerConfig.getDefaultInstance() : autoscaler_;
+      }
+    }
+    /**
+     * <pre>
+     * Optional. A lag-based autoscaler of task_count (Druid's autoScalerConfig). A backfill inherits it.
+     * </pre>
+     *
+     * <code>.streamvisor.v1.AutoscalerConfig autoscaler = 8 [json_name = "autoscaler"];</code>
+     */
+    private com.google.protobuf.SingleFieldBuilder<
+        dev.streamvisor.v1.AutoscalerConfig, dev.streamvisor.v1.AutoscalerConfig.Builder, dev.streamvisor.v1.AutoscalerConfigOrBuilder> 
+        internalGetAutoscalerFieldBuilder() {
+      if (autoscalerBuilder_ == null) {
+        autoscalerBuilder_ = new com.google.protobuf.SingleFieldBuilder<
+            dev.streamvisor.v1.AutoscalerConfig, dev.streamvisor.v1.AutoscalerConfig.Builder, dev.streamvisor.v1.AutoscalerConfigOrBuilder>(
+                getAutoscaler(),
+                getParentForChildren(),
+                isClean());
+        autoscaler_ = null;
+      }
+      return autoscalerBuilder_;
     }
 
     // @@protoc_insertion_point(builder_scope:streamvisor.v1.SupervisorSpec)

@@ -247,4 +247,31 @@ java.lang.String defaultValue);
    */
   dev.streamvisor.v1.OffsetRangeOrBuilder getBoundedRangesOrBuilder(
       int index);
+
+  /**
+   * <pre>
+   * Optional. A lag-based autoscaler of task_count (Druid's autoScalerConfig). A backfill inherits it.
+   * </pre>
+   *
+   * <code>.streamvisor.v1.AutoscalerConfig autoscaler = 8 [json_name = "autoscaler"];</code>
+   * @return Whether the autoscaler field is set.
+   */
+  boolean hasAutoscaler();
+  /**
+   * <pre>
+   * Optional. A lag-based autoscaler of task_count (Druid's autoScalerConfig). A backfill inherits it.
+   * </pre>
+   *
+   * <code>.streamvisor.v1.AutoscalerConfig autoscaler = 8 [json_name = "autoscaler"];</code>
+   * @return The autoscaler.
+   */
+  dev.streamvisor.v1.AutoscalerConfig getAutoscaler();
+  /**
+   * <pre>
+   * Optional. A lag-based autoscaler of task_count (Druid's autoScalerConfig). A backfill inherits it.
+   * </pre>
+   *
+   * <code>.streamvisor.v1.AutoscalerConfig autoscaler = 8 [json_name = "autoscaler"];</code>
+   */
+  dev.streamvisor.v1.AutoscalerConfigOrBuilder getAutoscalerOrBuilder();
 }
