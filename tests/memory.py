@@ -36,6 +36,7 @@ class _State:
     tasks: dict[str, TaskRecord] = dataclasses.field(default_factory=dict)
     leases: dict[str, tuple[str, datetime]] = dataclasses.field(default_factory=dict)
     marks: dict[str, tuple[str, datetime]] = dataclasses.field(default_factory=dict)
+    task_stats: dict = dataclasses.field(default_factory=dict)
 
 
 class MemoryTransaction:
@@ -152,6 +153,15 @@ class MemoryTransaction:
 
     def update_task(self, task: TaskRecord) -> None:
         self.s.tasks[task.id] = task
+
+    def get_task_stats(self, task_id: str):
+        return self.s.task_stats.get(task_id)
+
+    def put_task_stats(self, task_id: str, supervisor_id: str, stats, now) -> None:
+        self.s.task_stats[task_id] = stats
+
+    def list_task_stats(self, task_ids):
+        return {i: self.s.task_stats[i] for i in task_ids if i in self.s.task_stats}
 
     def leasable_tasks(self, now: datetime, stream_types: frozenset[StreamType], limit: int) -> list[TaskRecord]:
         def leasable(t: TaskRecord) -> bool:

@@ -170,3 +170,38 @@ def bulk_outcome_to_pb(o: BulkOutcome) -> svc.BatchSupervisorOutcome:
 
 def state_to_pb(state: SupervisorState) -> int:
     return _STATES_PB[state]
+
+
+_PHASES = {pb.TASK_PHASE_UNSPECIFIED: "", pb.TASK_PHASE_READING: "READING", pb.TASK_PHASE_PUBLISHING: "PUBLISHING"}
+_PHASES_PB = {v: k for k, v in _PHASES.items()}
+
+
+def phase_from_pb(value: int) -> str | None:
+    """The phase's name ("" when not reported), or None for a value this server does not know."""
+    return _PHASES.get(value)
+
+
+def counters_to_pb(c) -> pb.IngestionCounters:
+    return pb.IngestionCounters(processed=c.processed, processed_bytes=c.processed_bytes, unparseable=c.unparseable,
+                                thrown_away=c.thrown_away)
+
+
+def averages_to_pb(averages: dict) -> pb.MovingAverages:
+    def rates(window: str) -> pb.IngestionRates:
+        return pb.IngestionRates(**averages.get(window, {}))
+    return pb.MovingAverages(one_minute=rates("1m"), five_minutes=rates("5m"), fifteen_minutes=rates("15m"))
+
+
+def task_status_to_pb(task, stats) -> svc.TaskStatus:
+    status = svc.TaskStatus(task_id=task.id, task_group=task.task_group, generation=task.generation,
+                            state=task.state.value, worker_id=task.worker_id or "")
+    if task.lease_expires_at is not None and task.worker_id:
+        status.lease_expire_time.CopyFrom(timestamp(task.lease_expires_at))
+    if stats is not None:
+        status.phase = _PHASES_PB.get(stats.phase, pb.TASK_PHASE_UNSPECIFIED)
+        status.totals.CopyFrom(counters_to_pb(stats.totals))
+        status.moving_averages.CopyFrom(averages_to_pb(stats.averages))
+        if stats.report_time is not None:
+            status.last_report_time.CopyFrom(timestamp(stats.report_time))
+        status.recent_errors.extend(svc.TaskError(time=timestamp(t), message=m) for t, m in stats.recent_errors)
+    return status

@@ -73,6 +73,14 @@ class Metrics(Observer):
                                         ["supervisor_id", "reason"], registry=r)
         self.lease_expiries = Counter("streamvisor_lease_expiries",
                                       "Task leases that ran out without a heartbeat.", ["supervisor_id"], registry=r)
+        # What workers report in their heartbeats (GetSupervisorStats keeps the moving averages; Prometheus
+        # computes rates from these with rate()). Counted by the replica that took the heartbeat: sum them.
+        self.ingested = {c: Counter(f"streamvisor_records_{c}", f"Records {c.replace('_', ' ')}, as workers report "
+                                    "them in heartbeats.", ["supervisor_id"], registry=r)
+                         for c in ("processed", "unparseable", "thrown_away")}
+        self.ingested["processed_bytes"] = Counter("streamvisor_processed_bytes",
+                                                   "Bytes processed, as workers report them in heartbeats.",
+                                                   ["supervisor_id"], registry=r)
         ProcessCollector(registry=r)
         PlatformCollector(registry=r)
         self.supervisors: SupervisorCollector | None = None
@@ -107,6 +115,12 @@ class Metrics(Observer):
 
     def lease_expired(self, supervisor_id: str, *_args, **_kwargs) -> None:
         self.lease_expiries.labels(supervisor_id).inc()
+
+    def task_reported(self, supervisor_id: str, delta, *_args, **_kwargs) -> None:
+        for name, counter in self.ingested.items():
+            amount = getattr(delta, name)
+            if amount:
+                counter.labels(supervisor_id).inc(amount)
 
     # The HTTP endpoint -----------------------------------------------------------------------------
     def start_http(self, listen: str) -> int:

@@ -164,3 +164,11 @@ class SupervisorServicer(svc_grpc.SupervisorServiceServicer):
     @handle_errors
     def BatchTerminateSupervisors(self, request, context):
         return self._bulk("TERMINATE", request, context, svc.BatchTerminateSupervisorsResponse)
+
+    @handle_errors
+    def GetSupervisorStats(self, request, context):
+        supervisor, rows, totals, averages = self.service.stats(request.supervisor_id)
+        return svc.GetSupervisorStatsResponse(
+            supervisor_id=supervisor.id, generation=supervisor.generation,
+            tasks=[convert.task_status_to_pb(task, stats) for task, stats in rows],
+            totals=convert.counters_to_pb(totals), moving_averages=convert.averages_to_pb(averages))

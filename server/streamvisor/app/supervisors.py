@@ -6,6 +6,7 @@
 - coverage.Coverage     GetCoverage
 - bulk.BulkActions      suspend, resume, terminate every supervisor a filter selects
 - health.Health         one supervisor's health, for probes
+- stats.Stats           GetSupervisorStats: tasks and what their workers reported
 - tasks.Commits         the commit compare-and-swap (TaskService and the scheduler live in tasks / scheduler)
 
 SupervisorService only wires them and forwards: the servicer (and tests) have one object to call, and each
@@ -24,6 +25,7 @@ from streamvisor.app.health import Health
 from streamvisor.app.lifecycle import Lifecycle
 from streamvisor.app.offsets import Offsets
 from streamvisor.app.resets import Resets
+from streamvisor.app.stats import Stats
 from streamvisor.app.tasks import Commits
 from streamvisor.domain.offsets import ResetTarget
 from streamvisor.domain.ports import MetadataStore, StreamKinds
@@ -49,6 +51,7 @@ class SupervisorService:
         self.commits = Commits(self.core)
         self.bulk = BulkActions(self.core, self.lifecycle)
         self.healths = Health(self.core)
+        self.statistics = Stats(self.core)
         # Forwarded as they are: one name per RPC for the servicer.
         self.create = self.lifecycle.create
         self.get = self.lifecycle.get
@@ -68,6 +71,7 @@ class SupervisorService:
         self.commit_checkpoint = self.commits.commit_checkpoint
         self.bulk_action = self.bulk.apply
         self.health = self.healths.health
+        self.stats = self.statistics.stats
 
     @property
     def store(self) -> MetadataStore:

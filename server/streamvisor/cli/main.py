@@ -326,6 +326,27 @@ def health(ctx, supervisor_id: str) -> None:
         ctx.exit(1)
 
 
+@supervisors.command("stats")
+@click.argument("supervisor_id")
+@click.pass_context
+def stats(ctx, supervisor_id: str) -> None:
+    """Per task: state, worker, phase, records processed (total and per second over 1/5/15 minutes), errors."""
+    with _client(ctx) as client:
+        r = _run(ctx, lambda: client.get_supervisor_stats(supervisor_id))
+    phases = {0: "-", 1: "READING", 2: "PUBLISHING"}
+
+    def rates(m) -> str:
+        return f"{m.one_minute.processed:.1f}/{m.five_minutes.processed:.1f}/{m.fifteen_minutes.processed:.1f}"
+
+    rows = [[t.task_id[:12], t.task_group, t.state, t.worker_id or "-", phases.get(t.phase, "?"), t.totals.processed,
+             rates(t.moving_averages), t.totals.unparseable, t.totals.thrown_away,
+             t.recent_errors[-1].message[:60] if t.recent_errors else ""] for t in r.tasks]
+    _emit(ctx, r, (["TASK", "GROUP", "STATE", "WORKER", "PHASE", "PROCESSED", "PER SECOND 1m/5m/15m",
+                    "UNPARSEABLE", "THROWN AWAY", "LAST ERROR"], rows),
+          f"generation {r.generation}: {r.totals.processed} records processed, "
+          f"{rates(r.moving_averages)} per second (1m/5m/15m)")
+
+
 @supervisors.command("history")
 @click.argument("supervisor_id")
 @click.option("--page-size", default=0)

@@ -248,6 +248,9 @@ class StreamvisorClient(GrpcClient):
     def get_supervisor_health(self, supervisor_id: str) -> svc.GetSupervisorHealthResponse:
         return self._call("GetSupervisorHealth", svc.GetSupervisorHealthRequest(supervisor_id=supervisor_id))
 
+    def get_supervisor_stats(self, supervisor_id: str) -> svc.GetSupervisorStatsResponse:
+        return self._call("GetSupervisorStats", svc.GetSupervisorStatsRequest(supervisor_id=supervisor_id))
+
     def batch_change_state(self, action: str, selection: svc.SupervisorFilter, dry_run: bool = False):
         """action: "suspend", "resume" or "terminate" every supervisor `selection` selects (Druid's
         suspendAll / resumeAll / terminateAll). Returns the Batch*SupervisorsResponse."""

@@ -14,6 +14,7 @@ from typing import Generic, Hashable, Mapping, NamedTuple, Protocol, Sequence, T
 from streamvisor.domain.errors import Violations
 from streamvisor.domain.model import OffsetRange, StreamType, Supervisor, SupervisorSpec, SupervisorState
 from streamvisor.domain.offsets import CHECKPOINT_BEYOND_LATEST, OffsetChange
+from streamvisor.domain.stats import TaskStats
 from streamvisor.domain.tasks import TaskRecord, TaskState
 
 # A partition id: an int for Kafka and RabbitMQ Streams (a super stream's i-th partition), a string for
@@ -354,6 +355,12 @@ class TaskTransaction(Transaction, Protocol):
                    states: frozenset[TaskState] = frozenset()) -> list[TaskRecord]: ...
 
     def update_task(self, task: TaskRecord) -> None: ...
+
+    def get_task_stats(self, task_id: str) -> TaskStats | None: ...
+
+    def put_task_stats(self, task_id: str, supervisor_id: str, stats: TaskStats, now: datetime) -> None: ...
+
+    def list_task_stats(self, task_ids: Sequence[str]) -> dict[str, TaskStats]: ...
 
     def leasable_tasks(self, now: datetime, stream_types: frozenset[StreamType], limit: int) -> list[TaskRecord]: ...
 

@@ -19,6 +19,9 @@ from streamvisor.domain.model import (
 )
 from streamvisor.domain.offsets import OffsetChange
 from streamvisor.domain.ports import AuditEvent, Segment, StoredRequest
+from streamvisor.domain.stats import TaskStats
+from streamvisor.domain.stats import from_json as stats_from_json
+from streamvisor.domain.stats import to_json as stats_to_json
 from streamvisor.domain.tasks import TaskRecord, TaskState
 from streamvisor.store import pg
 from streamvisor.store import schema as t
@@ -161,6 +164,25 @@ class SqlTaskStore:
         if states:
             query = query.where(t.tasks.c.state.in_([s.value for s in states]))
         return [_task_from_row(r) for r in self.c.execute(query)]
+
+    def get_task_stats(self, task_id: str) -> TaskStats | None:
+        row = self.c.execute(select(t.task_stats.c.payload).where(t.task_stats.c.task_id == task_id)).first()
+        return None if row is None else stats_from_json(row.payload)
+
+    def put_task_stats(self, task_id: str, supervisor_id: str, stats: TaskStats, now: datetime) -> None:
+        module = postgresql if self.dialect == "postgresql" else sqlite
+        statement = module.insert(t.task_stats).values(task_id=task_id, supervisor_id=supervisor_id,
+                                                       payload=stats_to_json(stats), update_time=now)
+        self.c.execute(statement.on_conflict_do_update(
+            index_elements=[t.task_stats.c.task_id],
+            set_={"payload": statement.excluded.payload, "update_time": statement.excluded.update_time}))
+
+    def list_task_stats(self, task_ids: Sequence[str]) -> dict[str, TaskStats]:
+        if not task_ids:
+            return {}
+        rows = self.c.execute(select(t.task_stats.c.task_id, t.task_stats.c.payload)
+                              .where(t.task_stats.c.task_id.in_(list(task_ids))))
+        return {r.task_id: stats_from_json(r.payload) for r in rows}
 
     def update_task(self, task: TaskRecord) -> None:
         cursor = self._pg()

@@ -149,6 +149,59 @@ func (SupervisorState) EnumDescriptor() ([]byte, []int) {
 	return file_streamvisor_v1_supervisor_proto_rawDescGZIP(), []int{1}
 }
 
+// What a task is doing, as its worker last reported.
+type TaskPhase int32
+
+const (
+	// Not reported.
+	TaskPhase_TASK_PHASE_UNSPECIFIED TaskPhase = 0
+	// Reading records into the next segment.
+	TaskPhase_TASK_PHASE_READING TaskPhase = 1
+	// Writing and committing a segment.
+	TaskPhase_TASK_PHASE_PUBLISHING TaskPhase = 2
+)
+
+// Enum value maps for TaskPhase.
+var (
+	TaskPhase_name = map[int32]string{
+		0: "TASK_PHASE_UNSPECIFIED",
+		1: "TASK_PHASE_READING",
+		2: "TASK_PHASE_PUBLISHING",
+	}
+	TaskPhase_value = map[string]int32{
+		"TASK_PHASE_UNSPECIFIED": 0,
+		"TASK_PHASE_READING":     1,
+		"TASK_PHASE_PUBLISHING":  2,
+	}
+)
+
+func (x TaskPhase) Enum() *TaskPhase {
+	p := new(TaskPhase)
+	*p = x
+	return p
+}
+
+func (x TaskPhase) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (TaskPhase) Descriptor() protoreflect.EnumDescriptor {
+	return file_streamvisor_v1_supervisor_proto_enumTypes[2].Descriptor()
+}
+
+func (TaskPhase) Type() protoreflect.EnumType {
+	return &file_streamvisor_v1_supervisor_proto_enumTypes[2]
+}
+
+func (x TaskPhase) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use TaskPhase.Descriptor instead.
+func (TaskPhase) EnumDescriptor() ([]byte, []int) {
+	return file_streamvisor_v1_supervisor_proto_rawDescGZIP(), []int{2}
+}
+
 // A half-open offset range [start_offset, end_offset) of one partition.
 type OffsetRange struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -815,6 +868,216 @@ func (x *AuditEvent) GetDetailsJson() string {
 	return ""
 }
 
+// Ingestion counters (Druid's processed / processedBytes / unparseable / thrownAway).
+type IngestionCounters struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Records read and written into segments.
+	Processed int64 `protobuf:"varint,1,opt,name=processed,proto3" json:"processed,omitempty"`
+	// Bytes of those records (key + value).
+	ProcessedBytes int64 `protobuf:"varint,2,opt,name=processed_bytes,json=processedBytes,proto3" json:"processed_bytes,omitempty"`
+	// Records the worker could not parse.
+	Unparseable int64 `protobuf:"varint,3,opt,name=unparseable,proto3" json:"unparseable,omitempty"`
+	// Records the worker dropped on purpose (e.g. filtered out).
+	ThrownAway    int64 `protobuf:"varint,4,opt,name=thrown_away,json=thrownAway,proto3" json:"thrown_away,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *IngestionCounters) Reset() {
+	*x = IngestionCounters{}
+	mi := &file_streamvisor_v1_supervisor_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *IngestionCounters) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*IngestionCounters) ProtoMessage() {}
+
+func (x *IngestionCounters) ProtoReflect() protoreflect.Message {
+	mi := &file_streamvisor_v1_supervisor_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use IngestionCounters.ProtoReflect.Descriptor instead.
+func (*IngestionCounters) Descriptor() ([]byte, []int) {
+	return file_streamvisor_v1_supervisor_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *IngestionCounters) GetProcessed() int64 {
+	if x != nil {
+		return x.Processed
+	}
+	return 0
+}
+
+func (x *IngestionCounters) GetProcessedBytes() int64 {
+	if x != nil {
+		return x.ProcessedBytes
+	}
+	return 0
+}
+
+func (x *IngestionCounters) GetUnparseable() int64 {
+	if x != nil {
+		return x.Unparseable
+	}
+	return 0
+}
+
+func (x *IngestionCounters) GetThrownAway() int64 {
+	if x != nil {
+		return x.ThrownAway
+	}
+	return 0
+}
+
+// The same counters as rates: per second.
+type IngestionRates struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Records per second.
+	Processed float64 `protobuf:"fixed64,1,opt,name=processed,proto3" json:"processed,omitempty"`
+	// Bytes per second.
+	ProcessedBytes float64 `protobuf:"fixed64,2,opt,name=processed_bytes,json=processedBytes,proto3" json:"processed_bytes,omitempty"`
+	// Unparseable records per second.
+	Unparseable float64 `protobuf:"fixed64,3,opt,name=unparseable,proto3" json:"unparseable,omitempty"`
+	// Thrown-away records per second.
+	ThrownAway    float64 `protobuf:"fixed64,4,opt,name=thrown_away,json=thrownAway,proto3" json:"thrown_away,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *IngestionRates) Reset() {
+	*x = IngestionRates{}
+	mi := &file_streamvisor_v1_supervisor_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *IngestionRates) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*IngestionRates) ProtoMessage() {}
+
+func (x *IngestionRates) ProtoReflect() protoreflect.Message {
+	mi := &file_streamvisor_v1_supervisor_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use IngestionRates.ProtoReflect.Descriptor instead.
+func (*IngestionRates) Descriptor() ([]byte, []int) {
+	return file_streamvisor_v1_supervisor_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *IngestionRates) GetProcessed() float64 {
+	if x != nil {
+		return x.Processed
+	}
+	return 0
+}
+
+func (x *IngestionRates) GetProcessedBytes() float64 {
+	if x != nil {
+		return x.ProcessedBytes
+	}
+	return 0
+}
+
+func (x *IngestionRates) GetUnparseable() float64 {
+	if x != nil {
+		return x.Unparseable
+	}
+	return 0
+}
+
+func (x *IngestionRates) GetThrownAway() float64 {
+	if x != nil {
+		return x.ThrownAway
+	}
+	return 0
+}
+
+// Exponentially weighted moving averages of the rates, as a load average moves.
+type MovingAverages struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Over about a minute.
+	OneMinute *IngestionRates `protobuf:"bytes,1,opt,name=one_minute,json=oneMinute,proto3" json:"one_minute,omitempty"`
+	// Over about five minutes.
+	FiveMinutes *IngestionRates `protobuf:"bytes,2,opt,name=five_minutes,json=fiveMinutes,proto3" json:"five_minutes,omitempty"`
+	// Over about fifteen minutes.
+	FifteenMinutes *IngestionRates `protobuf:"bytes,3,opt,name=fifteen_minutes,json=fifteenMinutes,proto3" json:"fifteen_minutes,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *MovingAverages) Reset() {
+	*x = MovingAverages{}
+	mi := &file_streamvisor_v1_supervisor_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MovingAverages) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MovingAverages) ProtoMessage() {}
+
+func (x *MovingAverages) ProtoReflect() protoreflect.Message {
+	mi := &file_streamvisor_v1_supervisor_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MovingAverages.ProtoReflect.Descriptor instead.
+func (*MovingAverages) Descriptor() ([]byte, []int) {
+	return file_streamvisor_v1_supervisor_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *MovingAverages) GetOneMinute() *IngestionRates {
+	if x != nil {
+		return x.OneMinute
+	}
+	return nil
+}
+
+func (x *MovingAverages) GetFiveMinutes() *IngestionRates {
+	if x != nil {
+		return x.FiveMinutes
+	}
+	return nil
+}
+
+func (x *MovingAverages) GetFifteenMinutes() *IngestionRates {
+	if x != nil {
+		return x.FifteenMinutes
+	}
+	return nil
+}
+
 var File_streamvisor_v1_supervisor_proto protoreflect.FileDescriptor
 
 const file_streamvisor_v1_supervisor_proto_rawDesc = "" +
@@ -909,7 +1172,24 @@ const file_streamvisor_v1_supervisor_proto_rawDesc = "" +
 	"\x10generation_after\x18\n" +
 	" \x01(\x03R\x0fgenerationAfter\x12C\n" +
 	"\x0eoffset_changes\x18\v \x03(\v2\x1c.streamvisor.v1.OffsetChangeR\roffsetChanges\x12!\n" +
-	"\fdetails_json\x18\f \x01(\tR\vdetailsJson*a\n" +
+	"\fdetails_json\x18\f \x01(\tR\vdetailsJson\"\x9d\x01\n" +
+	"\x11IngestionCounters\x12\x1c\n" +
+	"\tprocessed\x18\x01 \x01(\x03R\tprocessed\x12'\n" +
+	"\x0fprocessed_bytes\x18\x02 \x01(\x03R\x0eprocessedBytes\x12 \n" +
+	"\vunparseable\x18\x03 \x01(\x03R\vunparseable\x12\x1f\n" +
+	"\vthrown_away\x18\x04 \x01(\x03R\n" +
+	"thrownAway\"\x9a\x01\n" +
+	"\x0eIngestionRates\x12\x1c\n" +
+	"\tprocessed\x18\x01 \x01(\x01R\tprocessed\x12'\n" +
+	"\x0fprocessed_bytes\x18\x02 \x01(\x01R\x0eprocessedBytes\x12 \n" +
+	"\vunparseable\x18\x03 \x01(\x01R\vunparseable\x12\x1f\n" +
+	"\vthrown_away\x18\x04 \x01(\x01R\n" +
+	"thrownAway\"\xdb\x01\n" +
+	"\x0eMovingAverages\x12=\n" +
+	"\n" +
+	"one_minute\x18\x01 \x01(\v2\x1e.streamvisor.v1.IngestionRatesR\toneMinute\x12A\n" +
+	"\ffive_minutes\x18\x02 \x01(\v2\x1e.streamvisor.v1.IngestionRatesR\vfiveMinutes\x12G\n" +
+	"\x0ffifteen_minutes\x18\x03 \x01(\v2\x1e.streamvisor.v1.IngestionRatesR\x0efifteenMinutes*a\n" +
 	"\n" +
 	"StreamType\x12\x1b\n" +
 	"\x17STREAM_TYPE_UNSPECIFIED\x10\x00\x12\x15\n" +
@@ -922,7 +1202,11 @@ const file_streamvisor_v1_supervisor_proto_rawDesc = "" +
 	"\x1aSUPERVISOR_STATE_SUSPENDED\x10\x03\x12\x1e\n" +
 	"\x1aSUPERVISOR_STATE_COMPLETED\x10\x04\x12\x1f\n" +
 	"\x1bSUPERVISOR_STATE_TERMINATED\x10\x05\x12\x1e\n" +
-	"\x1aSUPERVISOR_STATE_UNHEALTHY\x10\x06Bs\n" +
+	"\x1aSUPERVISOR_STATE_UNHEALTHY\x10\x06*Z\n" +
+	"\tTaskPhase\x12\x1a\n" +
+	"\x16TASK_PHASE_UNSPECIFIED\x10\x00\x12\x16\n" +
+	"\x12TASK_PHASE_READING\x10\x01\x12\x19\n" +
+	"\x15TASK_PHASE_PUBLISHING\x10\x02Bs\n" +
 	"\x12dev.streamvisor.v1B\x0fSupervisorProtoP\x01ZJgithub.com/streamvisor/streamvisor/clients/go/streamvisor/v1;streamvisorv1b\x06proto3"
 
 var (
@@ -937,40 +1221,47 @@ func file_streamvisor_v1_supervisor_proto_rawDescGZIP() []byte {
 	return file_streamvisor_v1_supervisor_proto_rawDescData
 }
 
-var file_streamvisor_v1_supervisor_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_streamvisor_v1_supervisor_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
+var file_streamvisor_v1_supervisor_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
+var file_streamvisor_v1_supervisor_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
 var file_streamvisor_v1_supervisor_proto_goTypes = []any{
 	(StreamType)(0),               // 0: streamvisor.v1.StreamType
 	(SupervisorState)(0),          // 1: streamvisor.v1.SupervisorState
-	(*OffsetRange)(nil),           // 2: streamvisor.v1.OffsetRange
-	(*SupervisorSpec)(nil),        // 3: streamvisor.v1.SupervisorSpec
-	(*AutoscalerConfig)(nil),      // 4: streamvisor.v1.AutoscalerConfig
-	(*Supervisor)(nil),            // 5: streamvisor.v1.Supervisor
-	(*OffsetChange)(nil),          // 6: streamvisor.v1.OffsetChange
-	(*AuditEvent)(nil),            // 7: streamvisor.v1.AuditEvent
-	nil,                           // 8: streamvisor.v1.SupervisorSpec.ConsumerPropertiesEntry
-	nil,                           // 9: streamvisor.v1.SupervisorSpec.ContextEntry
-	(*timestamppb.Timestamp)(nil), // 10: google.protobuf.Timestamp
+	(TaskPhase)(0),                // 2: streamvisor.v1.TaskPhase
+	(*OffsetRange)(nil),           // 3: streamvisor.v1.OffsetRange
+	(*SupervisorSpec)(nil),        // 4: streamvisor.v1.SupervisorSpec
+	(*AutoscalerConfig)(nil),      // 5: streamvisor.v1.AutoscalerConfig
+	(*Supervisor)(nil),            // 6: streamvisor.v1.Supervisor
+	(*OffsetChange)(nil),          // 7: streamvisor.v1.OffsetChange
+	(*AuditEvent)(nil),            // 8: streamvisor.v1.AuditEvent
+	(*IngestionCounters)(nil),     // 9: streamvisor.v1.IngestionCounters
+	(*IngestionRates)(nil),        // 10: streamvisor.v1.IngestionRates
+	(*MovingAverages)(nil),        // 11: streamvisor.v1.MovingAverages
+	nil,                           // 12: streamvisor.v1.SupervisorSpec.ConsumerPropertiesEntry
+	nil,                           // 13: streamvisor.v1.SupervisorSpec.ContextEntry
+	(*timestamppb.Timestamp)(nil), // 14: google.protobuf.Timestamp
 }
 var file_streamvisor_v1_supervisor_proto_depIdxs = []int32{
 	0,  // 0: streamvisor.v1.SupervisorSpec.stream_type:type_name -> streamvisor.v1.StreamType
-	8,  // 1: streamvisor.v1.SupervisorSpec.consumer_properties:type_name -> streamvisor.v1.SupervisorSpec.ConsumerPropertiesEntry
-	9,  // 2: streamvisor.v1.SupervisorSpec.context:type_name -> streamvisor.v1.SupervisorSpec.ContextEntry
-	2,  // 3: streamvisor.v1.SupervisorSpec.bounded_ranges:type_name -> streamvisor.v1.OffsetRange
-	4,  // 4: streamvisor.v1.SupervisorSpec.autoscaler:type_name -> streamvisor.v1.AutoscalerConfig
-	3,  // 5: streamvisor.v1.Supervisor.spec:type_name -> streamvisor.v1.SupervisorSpec
+	12, // 1: streamvisor.v1.SupervisorSpec.consumer_properties:type_name -> streamvisor.v1.SupervisorSpec.ConsumerPropertiesEntry
+	13, // 2: streamvisor.v1.SupervisorSpec.context:type_name -> streamvisor.v1.SupervisorSpec.ContextEntry
+	3,  // 3: streamvisor.v1.SupervisorSpec.bounded_ranges:type_name -> streamvisor.v1.OffsetRange
+	5,  // 4: streamvisor.v1.SupervisorSpec.autoscaler:type_name -> streamvisor.v1.AutoscalerConfig
+	4,  // 5: streamvisor.v1.Supervisor.spec:type_name -> streamvisor.v1.SupervisorSpec
 	1,  // 6: streamvisor.v1.Supervisor.state:type_name -> streamvisor.v1.SupervisorState
-	10, // 7: streamvisor.v1.Supervisor.create_time:type_name -> google.protobuf.Timestamp
-	10, // 8: streamvisor.v1.Supervisor.update_time:type_name -> google.protobuf.Timestamp
-	10, // 9: streamvisor.v1.AuditEvent.create_time:type_name -> google.protobuf.Timestamp
+	14, // 7: streamvisor.v1.Supervisor.create_time:type_name -> google.protobuf.Timestamp
+	14, // 8: streamvisor.v1.Supervisor.update_time:type_name -> google.protobuf.Timestamp
+	14, // 9: streamvisor.v1.AuditEvent.create_time:type_name -> google.protobuf.Timestamp
 	1,  // 10: streamvisor.v1.AuditEvent.state_before:type_name -> streamvisor.v1.SupervisorState
 	1,  // 11: streamvisor.v1.AuditEvent.state_after:type_name -> streamvisor.v1.SupervisorState
-	6,  // 12: streamvisor.v1.AuditEvent.offset_changes:type_name -> streamvisor.v1.OffsetChange
-	13, // [13:13] is the sub-list for method output_type
-	13, // [13:13] is the sub-list for method input_type
-	13, // [13:13] is the sub-list for extension type_name
-	13, // [13:13] is the sub-list for extension extendee
-	0,  // [0:13] is the sub-list for field type_name
+	7,  // 12: streamvisor.v1.AuditEvent.offset_changes:type_name -> streamvisor.v1.OffsetChange
+	10, // 13: streamvisor.v1.MovingAverages.one_minute:type_name -> streamvisor.v1.IngestionRates
+	10, // 14: streamvisor.v1.MovingAverages.five_minutes:type_name -> streamvisor.v1.IngestionRates
+	10, // 15: streamvisor.v1.MovingAverages.fifteen_minutes:type_name -> streamvisor.v1.IngestionRates
+	16, // [16:16] is the sub-list for method output_type
+	16, // [16:16] is the sub-list for method input_type
+	16, // [16:16] is the sub-list for extension type_name
+	16, // [16:16] is the sub-list for extension extendee
+	0,  // [0:16] is the sub-list for field type_name
 }
 
 func init() { file_streamvisor_v1_supervisor_proto_init() }
@@ -985,8 +1276,8 @@ func file_streamvisor_v1_supervisor_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_streamvisor_v1_supervisor_proto_rawDesc), len(file_streamvisor_v1_supervisor_proto_rawDesc)),
-			NumEnums:      2,
-			NumMessages:   8,
+			NumEnums:      3,
+			NumMessages:   11,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -2601,6 +2601,325 @@ func (x *BatchTerminateSupervisorsResponse) GetDryRun() bool {
 	return false
 }
 
+// Request for GetSupervisorStats.
+type GetSupervisorStatsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Required.
+	SupervisorId  string `protobuf:"bytes,1,opt,name=supervisor_id,json=supervisorId,proto3" json:"supervisor_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetSupervisorStatsRequest) Reset() {
+	*x = GetSupervisorStatsRequest{}
+	mi := &file_streamvisor_v1_supervisor_service_proto_msgTypes[40]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetSupervisorStatsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetSupervisorStatsRequest) ProtoMessage() {}
+
+func (x *GetSupervisorStatsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_streamvisor_v1_supervisor_service_proto_msgTypes[40]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetSupervisorStatsRequest.ProtoReflect.Descriptor instead.
+func (*GetSupervisorStatsRequest) Descriptor() ([]byte, []int) {
+	return file_streamvisor_v1_supervisor_service_proto_rawDescGZIP(), []int{40}
+}
+
+func (x *GetSupervisorStatsRequest) GetSupervisorId() string {
+	if x != nil {
+		return x.SupervisorId
+	}
+	return ""
+}
+
+// A task's recent error (a FailTask reason).
+type TaskError struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// When it was reported.
+	Time *timestamppb.Timestamp `protobuf:"bytes,1,opt,name=time,proto3" json:"time,omitempty"`
+	// What the worker said.
+	Message       string `protobuf:"bytes,2,opt,name=message,proto3" json:"message,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TaskError) Reset() {
+	*x = TaskError{}
+	mi := &file_streamvisor_v1_supervisor_service_proto_msgTypes[41]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TaskError) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TaskError) ProtoMessage() {}
+
+func (x *TaskError) ProtoReflect() protoreflect.Message {
+	mi := &file_streamvisor_v1_supervisor_service_proto_msgTypes[41]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TaskError.ProtoReflect.Descriptor instead.
+func (*TaskError) Descriptor() ([]byte, []int) {
+	return file_streamvisor_v1_supervisor_service_proto_rawDescGZIP(), []int{41}
+}
+
+func (x *TaskError) GetTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.Time
+	}
+	return nil
+}
+
+func (x *TaskError) GetMessage() string {
+	if x != nil {
+		return x.Message
+	}
+	return ""
+}
+
+// One task of the supervisor's current generation.
+type TaskStatus struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The task.
+	TaskId string `protobuf:"bytes,1,opt,name=task_id,json=taskId,proto3" json:"task_id,omitempty"`
+	// Its partition group.
+	TaskGroup int32 `protobuf:"varint,2,opt,name=task_group,json=taskGroup,proto3" json:"task_group,omitempty"`
+	// Its generation (the supervisor's current one).
+	Generation int64 `protobuf:"varint,3,opt,name=generation,proto3" json:"generation,omitempty"`
+	// PENDING (waiting for a worker), LEASED, DONE (bounded, read to its end) or FENCED.
+	State string `protobuf:"bytes,4,opt,name=state,proto3" json:"state,omitempty"`
+	// The lease holder, when LEASED.
+	WorkerId string `protobuf:"bytes,5,opt,name=worker_id,json=workerId,proto3" json:"worker_id,omitempty"`
+	// When the lease ends unless renewed, when LEASED.
+	LeaseExpireTime *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=lease_expire_time,json=leaseExpireTime,proto3" json:"lease_expire_time,omitempty"`
+	// What its worker last said it was doing.
+	Phase TaskPhase `protobuf:"varint,7,opt,name=phase,proto3,enum=streamvisor.v1.TaskPhase" json:"phase,omitempty"`
+	// Everything its workers reported, over all its leases.
+	Totals *IngestionCounters `protobuf:"bytes,8,opt,name=totals,proto3" json:"totals,omitempty"`
+	// Rates, per second.
+	MovingAverages *MovingAverages `protobuf:"bytes,9,opt,name=moving_averages,json=movingAverages,proto3" json:"moving_averages,omitempty"`
+	// The last report; absent if none yet.
+	LastReportTime *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=last_report_time,json=lastReportTime,proto3" json:"last_report_time,omitempty"`
+	// The last five FailTask reasons, oldest first.
+	RecentErrors  []*TaskError `protobuf:"bytes,11,rep,name=recent_errors,json=recentErrors,proto3" json:"recent_errors,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TaskStatus) Reset() {
+	*x = TaskStatus{}
+	mi := &file_streamvisor_v1_supervisor_service_proto_msgTypes[42]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TaskStatus) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TaskStatus) ProtoMessage() {}
+
+func (x *TaskStatus) ProtoReflect() protoreflect.Message {
+	mi := &file_streamvisor_v1_supervisor_service_proto_msgTypes[42]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TaskStatus.ProtoReflect.Descriptor instead.
+func (*TaskStatus) Descriptor() ([]byte, []int) {
+	return file_streamvisor_v1_supervisor_service_proto_rawDescGZIP(), []int{42}
+}
+
+func (x *TaskStatus) GetTaskId() string {
+	if x != nil {
+		return x.TaskId
+	}
+	return ""
+}
+
+func (x *TaskStatus) GetTaskGroup() int32 {
+	if x != nil {
+		return x.TaskGroup
+	}
+	return 0
+}
+
+func (x *TaskStatus) GetGeneration() int64 {
+	if x != nil {
+		return x.Generation
+	}
+	return 0
+}
+
+func (x *TaskStatus) GetState() string {
+	if x != nil {
+		return x.State
+	}
+	return ""
+}
+
+func (x *TaskStatus) GetWorkerId() string {
+	if x != nil {
+		return x.WorkerId
+	}
+	return ""
+}
+
+func (x *TaskStatus) GetLeaseExpireTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.LeaseExpireTime
+	}
+	return nil
+}
+
+func (x *TaskStatus) GetPhase() TaskPhase {
+	if x != nil {
+		return x.Phase
+	}
+	return TaskPhase_TASK_PHASE_UNSPECIFIED
+}
+
+func (x *TaskStatus) GetTotals() *IngestionCounters {
+	if x != nil {
+		return x.Totals
+	}
+	return nil
+}
+
+func (x *TaskStatus) GetMovingAverages() *MovingAverages {
+	if x != nil {
+		return x.MovingAverages
+	}
+	return nil
+}
+
+func (x *TaskStatus) GetLastReportTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.LastReportTime
+	}
+	return nil
+}
+
+func (x *TaskStatus) GetRecentErrors() []*TaskError {
+	if x != nil {
+		return x.RecentErrors
+	}
+	return nil
+}
+
+// Response for GetSupervisorStats.
+type GetSupervisorStatsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The supervisor.
+	SupervisorId string `protobuf:"bytes,1,opt,name=supervisor_id,json=supervisorId,proto3" json:"supervisor_id,omitempty"`
+	// Its generation.
+	Generation int64 `protobuf:"varint,2,opt,name=generation,proto3" json:"generation,omitempty"`
+	// Its tasks at that generation, by task group.
+	Tasks []*TaskStatus `protobuf:"bytes,3,rep,name=tasks,proto3" json:"tasks,omitempty"`
+	// Sums over the tasks.
+	Totals *IngestionCounters `protobuf:"bytes,4,opt,name=totals,proto3" json:"totals,omitempty"`
+	// Sums over the tasks, per second.
+	MovingAverages *MovingAverages `protobuf:"bytes,5,opt,name=moving_averages,json=movingAverages,proto3" json:"moving_averages,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *GetSupervisorStatsResponse) Reset() {
+	*x = GetSupervisorStatsResponse{}
+	mi := &file_streamvisor_v1_supervisor_service_proto_msgTypes[43]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetSupervisorStatsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetSupervisorStatsResponse) ProtoMessage() {}
+
+func (x *GetSupervisorStatsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_streamvisor_v1_supervisor_service_proto_msgTypes[43]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetSupervisorStatsResponse.ProtoReflect.Descriptor instead.
+func (*GetSupervisorStatsResponse) Descriptor() ([]byte, []int) {
+	return file_streamvisor_v1_supervisor_service_proto_rawDescGZIP(), []int{43}
+}
+
+func (x *GetSupervisorStatsResponse) GetSupervisorId() string {
+	if x != nil {
+		return x.SupervisorId
+	}
+	return ""
+}
+
+func (x *GetSupervisorStatsResponse) GetGeneration() int64 {
+	if x != nil {
+		return x.Generation
+	}
+	return 0
+}
+
+func (x *GetSupervisorStatsResponse) GetTasks() []*TaskStatus {
+	if x != nil {
+		return x.Tasks
+	}
+	return nil
+}
+
+func (x *GetSupervisorStatsResponse) GetTotals() *IngestionCounters {
+	if x != nil {
+		return x.Totals
+	}
+	return nil
+}
+
+func (x *GetSupervisorStatsResponse) GetMovingAverages() *MovingAverages {
+	if x != nil {
+		return x.MovingAverages
+	}
+	return nil
+}
+
 var File_streamvisor_v1_supervisor_service_proto protoreflect.FileDescriptor
 
 const file_streamvisor_v1_supervisor_service_proto_rawDesc = "" +
@@ -2798,7 +3117,37 @@ const file_streamvisor_v1_supervisor_service_proto_rawDesc = "" +
 	"!BatchTerminateSupervisorsResponse\x12B\n" +
 	"\boutcomes\x18\x01 \x03(\v2&.streamvisor.v1.BatchSupervisorOutcomeR\boutcomes\x12#\n" +
 	"\rchanged_count\x18\x02 \x01(\x05R\fchangedCount\x12\x17\n" +
-	"\adry_run\x18\x03 \x01(\bR\x06dryRun2\xad\x0e\n" +
+	"\adry_run\x18\x03 \x01(\bR\x06dryRun\"@\n" +
+	"\x19GetSupervisorStatsRequest\x12#\n" +
+	"\rsupervisor_id\x18\x01 \x01(\tR\fsupervisorId\"U\n" +
+	"\tTaskError\x12.\n" +
+	"\x04time\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\x04time\x12\x18\n" +
+	"\amessage\x18\x02 \x01(\tR\amessage\"\x9a\x04\n" +
+	"\n" +
+	"TaskStatus\x12\x17\n" +
+	"\atask_id\x18\x01 \x01(\tR\x06taskId\x12\x1d\n" +
+	"\n" +
+	"task_group\x18\x02 \x01(\x05R\ttaskGroup\x12\x1e\n" +
+	"\n" +
+	"generation\x18\x03 \x01(\x03R\n" +
+	"generation\x12\x14\n" +
+	"\x05state\x18\x04 \x01(\tR\x05state\x12\x1b\n" +
+	"\tworker_id\x18\x05 \x01(\tR\bworkerId\x12F\n" +
+	"\x11lease_expire_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\x0fleaseExpireTime\x12/\n" +
+	"\x05phase\x18\a \x01(\x0e2\x19.streamvisor.v1.TaskPhaseR\x05phase\x129\n" +
+	"\x06totals\x18\b \x01(\v2!.streamvisor.v1.IngestionCountersR\x06totals\x12G\n" +
+	"\x0fmoving_averages\x18\t \x01(\v2\x1e.streamvisor.v1.MovingAveragesR\x0emovingAverages\x12D\n" +
+	"\x10last_report_time\x18\n" +
+	" \x01(\v2\x1a.google.protobuf.TimestampR\x0elastReportTime\x12>\n" +
+	"\rrecent_errors\x18\v \x03(\v2\x19.streamvisor.v1.TaskErrorR\frecentErrors\"\x97\x02\n" +
+	"\x1aGetSupervisorStatsResponse\x12#\n" +
+	"\rsupervisor_id\x18\x01 \x01(\tR\fsupervisorId\x12\x1e\n" +
+	"\n" +
+	"generation\x18\x02 \x01(\x03R\n" +
+	"generation\x120\n" +
+	"\x05tasks\x18\x03 \x03(\v2\x1a.streamvisor.v1.TaskStatusR\x05tasks\x129\n" +
+	"\x06totals\x18\x04 \x01(\v2!.streamvisor.v1.IngestionCountersR\x06totals\x12G\n" +
+	"\x0fmoving_averages\x18\x05 \x01(\v2\x1e.streamvisor.v1.MovingAveragesR\x0emovingAverages2\x9a\x0f\n" +
 	"\x11SupervisorService\x12e\n" +
 	"\x10CreateSupervisor\x12'.streamvisor.v1.CreateSupervisorRequest\x1a(.streamvisor.v1.CreateSupervisorResponse\x12\\\n" +
 	"\rGetSupervisor\x12$.streamvisor.v1.GetSupervisorRequest\x1a%.streamvisor.v1.GetSupervisorResponse\x12b\n" +
@@ -2817,7 +3166,8 @@ const file_streamvisor_v1_supervisor_service_proto_rawDesc = "" +
 	"\x13GetSupervisorHealth\x12*.streamvisor.v1.GetSupervisorHealthRequest\x1a+.streamvisor.v1.GetSupervisorHealthResponse\x12z\n" +
 	"\x17BatchSuspendSupervisors\x12..streamvisor.v1.BatchSuspendSupervisorsRequest\x1a/.streamvisor.v1.BatchSuspendSupervisorsResponse\x12w\n" +
 	"\x16BatchResumeSupervisors\x12-.streamvisor.v1.BatchResumeSupervisorsRequest\x1a..streamvisor.v1.BatchResumeSupervisorsResponse\x12\x80\x01\n" +
-	"\x19BatchTerminateSupervisors\x120.streamvisor.v1.BatchTerminateSupervisorsRequest\x1a1.streamvisor.v1.BatchTerminateSupervisorsResponseBz\n" +
+	"\x19BatchTerminateSupervisors\x120.streamvisor.v1.BatchTerminateSupervisorsRequest\x1a1.streamvisor.v1.BatchTerminateSupervisorsResponse\x12k\n" +
+	"\x12GetSupervisorStats\x12).streamvisor.v1.GetSupervisorStatsRequest\x1a*.streamvisor.v1.GetSupervisorStatsResponseBz\n" +
 	"\x12dev.streamvisor.v1B\x16SupervisorServiceProtoP\x01ZJgithub.com/streamvisor/streamvisor/clients/go/streamvisor/v1;streamvisorv1b\x06proto3"
 
 var (
@@ -2832,7 +3182,7 @@ func file_streamvisor_v1_supervisor_service_proto_rawDescGZIP() []byte {
 	return file_streamvisor_v1_supervisor_service_proto_rawDescData
 }
 
-var file_streamvisor_v1_supervisor_service_proto_msgTypes = make([]protoimpl.MessageInfo, 40)
+var file_streamvisor_v1_supervisor_service_proto_msgTypes = make([]protoimpl.MessageInfo, 44)
 var file_streamvisor_v1_supervisor_service_proto_goTypes = []any{
 	(*CreateSupervisorRequest)(nil),           // 0: streamvisor.v1.CreateSupervisorRequest
 	(*CreateSupervisorResponse)(nil),          // 1: streamvisor.v1.CreateSupervisorResponse
@@ -2874,94 +3224,113 @@ var file_streamvisor_v1_supervisor_service_proto_goTypes = []any{
 	(*BatchResumeSupervisorsResponse)(nil),    // 37: streamvisor.v1.BatchResumeSupervisorsResponse
 	(*BatchTerminateSupervisorsRequest)(nil),  // 38: streamvisor.v1.BatchTerminateSupervisorsRequest
 	(*BatchTerminateSupervisorsResponse)(nil), // 39: streamvisor.v1.BatchTerminateSupervisorsResponse
-	(*SupervisorSpec)(nil),                    // 40: streamvisor.v1.SupervisorSpec
-	(*Supervisor)(nil),                        // 41: streamvisor.v1.Supervisor
-	(SupervisorState)(0),                      // 42: streamvisor.v1.SupervisorState
-	(StreamType)(0),                           // 43: streamvisor.v1.StreamType
-	(*AuditEvent)(nil),                        // 44: streamvisor.v1.AuditEvent
-	(*OffsetRange)(nil),                       // 45: streamvisor.v1.OffsetRange
-	(*timestamppb.Timestamp)(nil),             // 46: google.protobuf.Timestamp
-	(*OffsetChange)(nil),                      // 47: streamvisor.v1.OffsetChange
+	(*GetSupervisorStatsRequest)(nil),         // 40: streamvisor.v1.GetSupervisorStatsRequest
+	(*TaskError)(nil),                         // 41: streamvisor.v1.TaskError
+	(*TaskStatus)(nil),                        // 42: streamvisor.v1.TaskStatus
+	(*GetSupervisorStatsResponse)(nil),        // 43: streamvisor.v1.GetSupervisorStatsResponse
+	(*SupervisorSpec)(nil),                    // 44: streamvisor.v1.SupervisorSpec
+	(*Supervisor)(nil),                        // 45: streamvisor.v1.Supervisor
+	(SupervisorState)(0),                      // 46: streamvisor.v1.SupervisorState
+	(StreamType)(0),                           // 47: streamvisor.v1.StreamType
+	(*AuditEvent)(nil),                        // 48: streamvisor.v1.AuditEvent
+	(*OffsetRange)(nil),                       // 49: streamvisor.v1.OffsetRange
+	(*timestamppb.Timestamp)(nil),             // 50: google.protobuf.Timestamp
+	(*OffsetChange)(nil),                      // 51: streamvisor.v1.OffsetChange
+	(TaskPhase)(0),                            // 52: streamvisor.v1.TaskPhase
+	(*IngestionCounters)(nil),                 // 53: streamvisor.v1.IngestionCounters
+	(*MovingAverages)(nil),                    // 54: streamvisor.v1.MovingAverages
 }
 var file_streamvisor_v1_supervisor_service_proto_depIdxs = []int32{
-	40, // 0: streamvisor.v1.CreateSupervisorRequest.spec:type_name -> streamvisor.v1.SupervisorSpec
-	41, // 1: streamvisor.v1.CreateSupervisorResponse.supervisor:type_name -> streamvisor.v1.Supervisor
-	41, // 2: streamvisor.v1.GetSupervisorResponse.supervisor:type_name -> streamvisor.v1.Supervisor
-	42, // 3: streamvisor.v1.ListSupervisorsRequest.states:type_name -> streamvisor.v1.SupervisorState
-	43, // 4: streamvisor.v1.ListSupervisorsRequest.stream_types:type_name -> streamvisor.v1.StreamType
-	41, // 5: streamvisor.v1.ListSupervisorsResponse.supervisors:type_name -> streamvisor.v1.Supervisor
-	40, // 6: streamvisor.v1.UpdateSupervisorRequest.spec:type_name -> streamvisor.v1.SupervisorSpec
-	41, // 7: streamvisor.v1.UpdateSupervisorResponse.supervisor:type_name -> streamvisor.v1.Supervisor
-	41, // 8: streamvisor.v1.SuspendSupervisorResponse.supervisor:type_name -> streamvisor.v1.Supervisor
-	41, // 9: streamvisor.v1.ResumeSupervisorResponse.supervisor:type_name -> streamvisor.v1.Supervisor
-	41, // 10: streamvisor.v1.TerminateSupervisorResponse.supervisor:type_name -> streamvisor.v1.Supervisor
-	44, // 11: streamvisor.v1.ListSupervisorHistoryResponse.events:type_name -> streamvisor.v1.AuditEvent
-	45, // 12: streamvisor.v1.PartitionOffsets.bounded_range:type_name -> streamvisor.v1.OffsetRange
+	44, // 0: streamvisor.v1.CreateSupervisorRequest.spec:type_name -> streamvisor.v1.SupervisorSpec
+	45, // 1: streamvisor.v1.CreateSupervisorResponse.supervisor:type_name -> streamvisor.v1.Supervisor
+	45, // 2: streamvisor.v1.GetSupervisorResponse.supervisor:type_name -> streamvisor.v1.Supervisor
+	46, // 3: streamvisor.v1.ListSupervisorsRequest.states:type_name -> streamvisor.v1.SupervisorState
+	47, // 4: streamvisor.v1.ListSupervisorsRequest.stream_types:type_name -> streamvisor.v1.StreamType
+	45, // 5: streamvisor.v1.ListSupervisorsResponse.supervisors:type_name -> streamvisor.v1.Supervisor
+	44, // 6: streamvisor.v1.UpdateSupervisorRequest.spec:type_name -> streamvisor.v1.SupervisorSpec
+	45, // 7: streamvisor.v1.UpdateSupervisorResponse.supervisor:type_name -> streamvisor.v1.Supervisor
+	45, // 8: streamvisor.v1.SuspendSupervisorResponse.supervisor:type_name -> streamvisor.v1.Supervisor
+	45, // 9: streamvisor.v1.ResumeSupervisorResponse.supervisor:type_name -> streamvisor.v1.Supervisor
+	45, // 10: streamvisor.v1.TerminateSupervisorResponse.supervisor:type_name -> streamvisor.v1.Supervisor
+	48, // 11: streamvisor.v1.ListSupervisorHistoryResponse.events:type_name -> streamvisor.v1.AuditEvent
+	49, // 12: streamvisor.v1.PartitionOffsets.bounded_range:type_name -> streamvisor.v1.OffsetRange
 	17, // 13: streamvisor.v1.GetOffsetsResponse.partitions:type_name -> streamvisor.v1.PartitionOffsets
-	46, // 14: streamvisor.v1.GetOffsetsResponse.read_time:type_name -> google.protobuf.Timestamp
-	47, // 15: streamvisor.v1.ResetSupervisorResponse.changes:type_name -> streamvisor.v1.OffsetChange
-	46, // 16: streamvisor.v1.PartitionResetTarget.timestamp:type_name -> google.protobuf.Timestamp
+	50, // 14: streamvisor.v1.GetOffsetsResponse.read_time:type_name -> google.protobuf.Timestamp
+	51, // 15: streamvisor.v1.ResetSupervisorResponse.changes:type_name -> streamvisor.v1.OffsetChange
+	50, // 16: streamvisor.v1.PartitionResetTarget.timestamp:type_name -> google.protobuf.Timestamp
 	21, // 17: streamvisor.v1.ResetOffsetsRequest.targets:type_name -> streamvisor.v1.PartitionResetTarget
-	47, // 18: streamvisor.v1.ResetOffsetsResponse.changes:type_name -> streamvisor.v1.OffsetChange
-	45, // 19: streamvisor.v1.ResetToLatestAndBackfillResponse.backfill_ranges:type_name -> streamvisor.v1.OffsetRange
-	47, // 20: streamvisor.v1.ResetToLatestAndBackfillResponse.changes:type_name -> streamvisor.v1.OffsetChange
-	45, // 21: streamvisor.v1.ResetToLatestAndBackfillResponse.unrecoverable_ranges:type_name -> streamvisor.v1.OffsetRange
-	45, // 22: streamvisor.v1.CoverageOverlap.range:type_name -> streamvisor.v1.OffsetRange
-	45, // 23: streamvisor.v1.PartitionCoverage.published:type_name -> streamvisor.v1.OffsetRange
-	45, // 24: streamvisor.v1.PartitionCoverage.gaps:type_name -> streamvisor.v1.OffsetRange
+	51, // 18: streamvisor.v1.ResetOffsetsResponse.changes:type_name -> streamvisor.v1.OffsetChange
+	49, // 19: streamvisor.v1.ResetToLatestAndBackfillResponse.backfill_ranges:type_name -> streamvisor.v1.OffsetRange
+	51, // 20: streamvisor.v1.ResetToLatestAndBackfillResponse.changes:type_name -> streamvisor.v1.OffsetChange
+	49, // 21: streamvisor.v1.ResetToLatestAndBackfillResponse.unrecoverable_ranges:type_name -> streamvisor.v1.OffsetRange
+	49, // 22: streamvisor.v1.CoverageOverlap.range:type_name -> streamvisor.v1.OffsetRange
+	49, // 23: streamvisor.v1.PartitionCoverage.published:type_name -> streamvisor.v1.OffsetRange
+	49, // 24: streamvisor.v1.PartitionCoverage.gaps:type_name -> streamvisor.v1.OffsetRange
 	27, // 25: streamvisor.v1.PartitionCoverage.overlaps:type_name -> streamvisor.v1.CoverageOverlap
 	28, // 26: streamvisor.v1.GetCoverageResponse.partitions:type_name -> streamvisor.v1.PartitionCoverage
-	45, // 27: streamvisor.v1.GetCoverageResponse.unrecoverable_ranges:type_name -> streamvisor.v1.OffsetRange
-	42, // 28: streamvisor.v1.GetSupervisorHealthResponse.state:type_name -> streamvisor.v1.SupervisorState
-	42, // 29: streamvisor.v1.SupervisorFilter.states:type_name -> streamvisor.v1.SupervisorState
-	43, // 30: streamvisor.v1.SupervisorFilter.stream_types:type_name -> streamvisor.v1.StreamType
-	42, // 31: streamvisor.v1.BatchSupervisorOutcome.state_before:type_name -> streamvisor.v1.SupervisorState
-	42, // 32: streamvisor.v1.BatchSupervisorOutcome.state_after:type_name -> streamvisor.v1.SupervisorState
+	49, // 27: streamvisor.v1.GetCoverageResponse.unrecoverable_ranges:type_name -> streamvisor.v1.OffsetRange
+	46, // 28: streamvisor.v1.GetSupervisorHealthResponse.state:type_name -> streamvisor.v1.SupervisorState
+	46, // 29: streamvisor.v1.SupervisorFilter.states:type_name -> streamvisor.v1.SupervisorState
+	47, // 30: streamvisor.v1.SupervisorFilter.stream_types:type_name -> streamvisor.v1.StreamType
+	46, // 31: streamvisor.v1.BatchSupervisorOutcome.state_before:type_name -> streamvisor.v1.SupervisorState
+	46, // 32: streamvisor.v1.BatchSupervisorOutcome.state_after:type_name -> streamvisor.v1.SupervisorState
 	32, // 33: streamvisor.v1.BatchSuspendSupervisorsRequest.filter:type_name -> streamvisor.v1.SupervisorFilter
 	33, // 34: streamvisor.v1.BatchSuspendSupervisorsResponse.outcomes:type_name -> streamvisor.v1.BatchSupervisorOutcome
 	32, // 35: streamvisor.v1.BatchResumeSupervisorsRequest.filter:type_name -> streamvisor.v1.SupervisorFilter
 	33, // 36: streamvisor.v1.BatchResumeSupervisorsResponse.outcomes:type_name -> streamvisor.v1.BatchSupervisorOutcome
 	32, // 37: streamvisor.v1.BatchTerminateSupervisorsRequest.filter:type_name -> streamvisor.v1.SupervisorFilter
 	33, // 38: streamvisor.v1.BatchTerminateSupervisorsResponse.outcomes:type_name -> streamvisor.v1.BatchSupervisorOutcome
-	0,  // 39: streamvisor.v1.SupervisorService.CreateSupervisor:input_type -> streamvisor.v1.CreateSupervisorRequest
-	2,  // 40: streamvisor.v1.SupervisorService.GetSupervisor:input_type -> streamvisor.v1.GetSupervisorRequest
-	4,  // 41: streamvisor.v1.SupervisorService.ListSupervisors:input_type -> streamvisor.v1.ListSupervisorsRequest
-	6,  // 42: streamvisor.v1.SupervisorService.UpdateSupervisor:input_type -> streamvisor.v1.UpdateSupervisorRequest
-	8,  // 43: streamvisor.v1.SupervisorService.SuspendSupervisor:input_type -> streamvisor.v1.SuspendSupervisorRequest
-	10, // 44: streamvisor.v1.SupervisorService.ResumeSupervisor:input_type -> streamvisor.v1.ResumeSupervisorRequest
-	12, // 45: streamvisor.v1.SupervisorService.TerminateSupervisor:input_type -> streamvisor.v1.TerminateSupervisorRequest
-	14, // 46: streamvisor.v1.SupervisorService.ListSupervisorHistory:input_type -> streamvisor.v1.ListSupervisorHistoryRequest
-	16, // 47: streamvisor.v1.SupervisorService.GetOffsets:input_type -> streamvisor.v1.GetOffsetsRequest
-	19, // 48: streamvisor.v1.SupervisorService.ResetSupervisor:input_type -> streamvisor.v1.ResetSupervisorRequest
-	22, // 49: streamvisor.v1.SupervisorService.ResetOffsets:input_type -> streamvisor.v1.ResetOffsetsRequest
-	24, // 50: streamvisor.v1.SupervisorService.ResetToLatestAndBackfill:input_type -> streamvisor.v1.ResetToLatestAndBackfillRequest
-	26, // 51: streamvisor.v1.SupervisorService.GetCoverage:input_type -> streamvisor.v1.GetCoverageRequest
-	30, // 52: streamvisor.v1.SupervisorService.GetSupervisorHealth:input_type -> streamvisor.v1.GetSupervisorHealthRequest
-	34, // 53: streamvisor.v1.SupervisorService.BatchSuspendSupervisors:input_type -> streamvisor.v1.BatchSuspendSupervisorsRequest
-	36, // 54: streamvisor.v1.SupervisorService.BatchResumeSupervisors:input_type -> streamvisor.v1.BatchResumeSupervisorsRequest
-	38, // 55: streamvisor.v1.SupervisorService.BatchTerminateSupervisors:input_type -> streamvisor.v1.BatchTerminateSupervisorsRequest
-	1,  // 56: streamvisor.v1.SupervisorService.CreateSupervisor:output_type -> streamvisor.v1.CreateSupervisorResponse
-	3,  // 57: streamvisor.v1.SupervisorService.GetSupervisor:output_type -> streamvisor.v1.GetSupervisorResponse
-	5,  // 58: streamvisor.v1.SupervisorService.ListSupervisors:output_type -> streamvisor.v1.ListSupervisorsResponse
-	7,  // 59: streamvisor.v1.SupervisorService.UpdateSupervisor:output_type -> streamvisor.v1.UpdateSupervisorResponse
-	9,  // 60: streamvisor.v1.SupervisorService.SuspendSupervisor:output_type -> streamvisor.v1.SuspendSupervisorResponse
-	11, // 61: streamvisor.v1.SupervisorService.ResumeSupervisor:output_type -> streamvisor.v1.ResumeSupervisorResponse
-	13, // 62: streamvisor.v1.SupervisorService.TerminateSupervisor:output_type -> streamvisor.v1.TerminateSupervisorResponse
-	15, // 63: streamvisor.v1.SupervisorService.ListSupervisorHistory:output_type -> streamvisor.v1.ListSupervisorHistoryResponse
-	18, // 64: streamvisor.v1.SupervisorService.GetOffsets:output_type -> streamvisor.v1.GetOffsetsResponse
-	20, // 65: streamvisor.v1.SupervisorService.ResetSupervisor:output_type -> streamvisor.v1.ResetSupervisorResponse
-	23, // 66: streamvisor.v1.SupervisorService.ResetOffsets:output_type -> streamvisor.v1.ResetOffsetsResponse
-	25, // 67: streamvisor.v1.SupervisorService.ResetToLatestAndBackfill:output_type -> streamvisor.v1.ResetToLatestAndBackfillResponse
-	29, // 68: streamvisor.v1.SupervisorService.GetCoverage:output_type -> streamvisor.v1.GetCoverageResponse
-	31, // 69: streamvisor.v1.SupervisorService.GetSupervisorHealth:output_type -> streamvisor.v1.GetSupervisorHealthResponse
-	35, // 70: streamvisor.v1.SupervisorService.BatchSuspendSupervisors:output_type -> streamvisor.v1.BatchSuspendSupervisorsResponse
-	37, // 71: streamvisor.v1.SupervisorService.BatchResumeSupervisors:output_type -> streamvisor.v1.BatchResumeSupervisorsResponse
-	39, // 72: streamvisor.v1.SupervisorService.BatchTerminateSupervisors:output_type -> streamvisor.v1.BatchTerminateSupervisorsResponse
-	56, // [56:73] is the sub-list for method output_type
-	39, // [39:56] is the sub-list for method input_type
-	39, // [39:39] is the sub-list for extension type_name
-	39, // [39:39] is the sub-list for extension extendee
-	0,  // [0:39] is the sub-list for field type_name
+	50, // 39: streamvisor.v1.TaskError.time:type_name -> google.protobuf.Timestamp
+	50, // 40: streamvisor.v1.TaskStatus.lease_expire_time:type_name -> google.protobuf.Timestamp
+	52, // 41: streamvisor.v1.TaskStatus.phase:type_name -> streamvisor.v1.TaskPhase
+	53, // 42: streamvisor.v1.TaskStatus.totals:type_name -> streamvisor.v1.IngestionCounters
+	54, // 43: streamvisor.v1.TaskStatus.moving_averages:type_name -> streamvisor.v1.MovingAverages
+	50, // 44: streamvisor.v1.TaskStatus.last_report_time:type_name -> google.protobuf.Timestamp
+	41, // 45: streamvisor.v1.TaskStatus.recent_errors:type_name -> streamvisor.v1.TaskError
+	42, // 46: streamvisor.v1.GetSupervisorStatsResponse.tasks:type_name -> streamvisor.v1.TaskStatus
+	53, // 47: streamvisor.v1.GetSupervisorStatsResponse.totals:type_name -> streamvisor.v1.IngestionCounters
+	54, // 48: streamvisor.v1.GetSupervisorStatsResponse.moving_averages:type_name -> streamvisor.v1.MovingAverages
+	0,  // 49: streamvisor.v1.SupervisorService.CreateSupervisor:input_type -> streamvisor.v1.CreateSupervisorRequest
+	2,  // 50: streamvisor.v1.SupervisorService.GetSupervisor:input_type -> streamvisor.v1.GetSupervisorRequest
+	4,  // 51: streamvisor.v1.SupervisorService.ListSupervisors:input_type -> streamvisor.v1.ListSupervisorsRequest
+	6,  // 52: streamvisor.v1.SupervisorService.UpdateSupervisor:input_type -> streamvisor.v1.UpdateSupervisorRequest
+	8,  // 53: streamvisor.v1.SupervisorService.SuspendSupervisor:input_type -> streamvisor.v1.SuspendSupervisorRequest
+	10, // 54: streamvisor.v1.SupervisorService.ResumeSupervisor:input_type -> streamvisor.v1.ResumeSupervisorRequest
+	12, // 55: streamvisor.v1.SupervisorService.TerminateSupervisor:input_type -> streamvisor.v1.TerminateSupervisorRequest
+	14, // 56: streamvisor.v1.SupervisorService.ListSupervisorHistory:input_type -> streamvisor.v1.ListSupervisorHistoryRequest
+	16, // 57: streamvisor.v1.SupervisorService.GetOffsets:input_type -> streamvisor.v1.GetOffsetsRequest
+	19, // 58: streamvisor.v1.SupervisorService.ResetSupervisor:input_type -> streamvisor.v1.ResetSupervisorRequest
+	22, // 59: streamvisor.v1.SupervisorService.ResetOffsets:input_type -> streamvisor.v1.ResetOffsetsRequest
+	24, // 60: streamvisor.v1.SupervisorService.ResetToLatestAndBackfill:input_type -> streamvisor.v1.ResetToLatestAndBackfillRequest
+	26, // 61: streamvisor.v1.SupervisorService.GetCoverage:input_type -> streamvisor.v1.GetCoverageRequest
+	30, // 62: streamvisor.v1.SupervisorService.GetSupervisorHealth:input_type -> streamvisor.v1.GetSupervisorHealthRequest
+	34, // 63: streamvisor.v1.SupervisorService.BatchSuspendSupervisors:input_type -> streamvisor.v1.BatchSuspendSupervisorsRequest
+	36, // 64: streamvisor.v1.SupervisorService.BatchResumeSupervisors:input_type -> streamvisor.v1.BatchResumeSupervisorsRequest
+	38, // 65: streamvisor.v1.SupervisorService.BatchTerminateSupervisors:input_type -> streamvisor.v1.BatchTerminateSupervisorsRequest
+	40, // 66: streamvisor.v1.SupervisorService.GetSupervisorStats:input_type -> streamvisor.v1.GetSupervisorStatsRequest
+	1,  // 67: streamvisor.v1.SupervisorService.CreateSupervisor:output_type -> streamvisor.v1.CreateSupervisorResponse
+	3,  // 68: streamvisor.v1.SupervisorService.GetSupervisor:output_type -> streamvisor.v1.GetSupervisorResponse
+	5,  // 69: streamvisor.v1.SupervisorService.ListSupervisors:output_type -> streamvisor.v1.ListSupervisorsResponse
+	7,  // 70: streamvisor.v1.SupervisorService.UpdateSupervisor:output_type -> streamvisor.v1.UpdateSupervisorResponse
+	9,  // 71: streamvisor.v1.SupervisorService.SuspendSupervisor:output_type -> streamvisor.v1.SuspendSupervisorResponse
+	11, // 72: streamvisor.v1.SupervisorService.ResumeSupervisor:output_type -> streamvisor.v1.ResumeSupervisorResponse
+	13, // 73: streamvisor.v1.SupervisorService.TerminateSupervisor:output_type -> streamvisor.v1.TerminateSupervisorResponse
+	15, // 74: streamvisor.v1.SupervisorService.ListSupervisorHistory:output_type -> streamvisor.v1.ListSupervisorHistoryResponse
+	18, // 75: streamvisor.v1.SupervisorService.GetOffsets:output_type -> streamvisor.v1.GetOffsetsResponse
+	20, // 76: streamvisor.v1.SupervisorService.ResetSupervisor:output_type -> streamvisor.v1.ResetSupervisorResponse
+	23, // 77: streamvisor.v1.SupervisorService.ResetOffsets:output_type -> streamvisor.v1.ResetOffsetsResponse
+	25, // 78: streamvisor.v1.SupervisorService.ResetToLatestAndBackfill:output_type -> streamvisor.v1.ResetToLatestAndBackfillResponse
+	29, // 79: streamvisor.v1.SupervisorService.GetCoverage:output_type -> streamvisor.v1.GetCoverageResponse
+	31, // 80: streamvisor.v1.SupervisorService.GetSupervisorHealth:output_type -> streamvisor.v1.GetSupervisorHealthResponse
+	35, // 81: streamvisor.v1.SupervisorService.BatchSuspendSupervisors:output_type -> streamvisor.v1.BatchSuspendSupervisorsResponse
+	37, // 82: streamvisor.v1.SupervisorService.BatchResumeSupervisors:output_type -> streamvisor.v1.BatchResumeSupervisorsResponse
+	39, // 83: streamvisor.v1.SupervisorService.BatchTerminateSupervisors:output_type -> streamvisor.v1.BatchTerminateSupervisorsResponse
+	43, // 84: streamvisor.v1.SupervisorService.GetSupervisorStats:output_type -> streamvisor.v1.GetSupervisorStatsResponse
+	67, // [67:85] is the sub-list for method output_type
+	49, // [49:67] is the sub-list for method input_type
+	49, // [49:49] is the sub-list for extension type_name
+	49, // [49:49] is the sub-list for extension extendee
+	0,  // [0:49] is the sub-list for field type_name
 }
 
 func init() { file_streamvisor_v1_supervisor_service_proto_init() }
@@ -2982,7 +3351,7 @@ func file_streamvisor_v1_supervisor_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_streamvisor_v1_supervisor_service_proto_rawDesc), len(file_streamvisor_v1_supervisor_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   40,
+			NumMessages:   44,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

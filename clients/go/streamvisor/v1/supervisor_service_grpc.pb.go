@@ -36,6 +36,7 @@ const (
 	SupervisorService_BatchSuspendSupervisors_FullMethodName   = "/streamvisor.v1.SupervisorService/BatchSuspendSupervisors"
 	SupervisorService_BatchResumeSupervisors_FullMethodName    = "/streamvisor.v1.SupervisorService/BatchResumeSupervisors"
 	SupervisorService_BatchTerminateSupervisors_FullMethodName = "/streamvisor.v1.SupervisorService/BatchTerminateSupervisors"
+	SupervisorService_GetSupervisorStats_FullMethodName        = "/streamvisor.v1.SupervisorService/GetSupervisorStats"
 )
 
 // SupervisorServiceClient is the client API for SupervisorService service.
@@ -86,6 +87,10 @@ type SupervisorServiceClient interface {
 	BatchResumeSupervisors(ctx context.Context, in *BatchResumeSupervisorsRequest, opts ...grpc.CallOption) (*BatchResumeSupervisorsResponse, error)
 	// Terminates every non-terminal supervisor the filter selects; as BatchSuspendSupervisors.
 	BatchTerminateSupervisors(ctx context.Context, in *BatchTerminateSupervisorsRequest, opts ...grpc.CallOption) (*BatchTerminateSupervisorsResponse, error)
+	// Per task of the current generation: state, lease, phase, what its workers reported (totals and
+	// 1/5/15-minute moving averages) and its recent errors; and the supervisor's sums (Druid's
+	// /supervisor/{id}/stats and the task detail of /status).
+	GetSupervisorStats(ctx context.Context, in *GetSupervisorStatsRequest, opts ...grpc.CallOption) (*GetSupervisorStatsResponse, error)
 }
 
 type supervisorServiceClient struct {
@@ -266,6 +271,16 @@ func (c *supervisorServiceClient) BatchTerminateSupervisors(ctx context.Context,
 	return out, nil
 }
 
+func (c *supervisorServiceClient) GetSupervisorStats(ctx context.Context, in *GetSupervisorStatsRequest, opts ...grpc.CallOption) (*GetSupervisorStatsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetSupervisorStatsResponse)
+	err := c.cc.Invoke(ctx, SupervisorService_GetSupervisorStats_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // SupervisorServiceServer is the server API for SupervisorService service.
 // All implementations must embed UnimplementedSupervisorServiceServer
 // for forward compatibility.
@@ -314,6 +329,10 @@ type SupervisorServiceServer interface {
 	BatchResumeSupervisors(context.Context, *BatchResumeSupervisorsRequest) (*BatchResumeSupervisorsResponse, error)
 	// Terminates every non-terminal supervisor the filter selects; as BatchSuspendSupervisors.
 	BatchTerminateSupervisors(context.Context, *BatchTerminateSupervisorsRequest) (*BatchTerminateSupervisorsResponse, error)
+	// Per task of the current generation: state, lease, phase, what its workers reported (totals and
+	// 1/5/15-minute moving averages) and its recent errors; and the supervisor's sums (Druid's
+	// /supervisor/{id}/stats and the task detail of /status).
+	GetSupervisorStats(context.Context, *GetSupervisorStatsRequest) (*GetSupervisorStatsResponse, error)
 	mustEmbedUnimplementedSupervisorServiceServer()
 }
 
@@ -374,6 +393,9 @@ func (UnimplementedSupervisorServiceServer) BatchResumeSupervisors(context.Conte
 }
 func (UnimplementedSupervisorServiceServer) BatchTerminateSupervisors(context.Context, *BatchTerminateSupervisorsRequest) (*BatchTerminateSupervisorsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method BatchTerminateSupervisors not implemented")
+}
+func (UnimplementedSupervisorServiceServer) GetSupervisorStats(context.Context, *GetSupervisorStatsRequest) (*GetSupervisorStatsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetSupervisorStats not implemented")
 }
 func (UnimplementedSupervisorServiceServer) mustEmbedUnimplementedSupervisorServiceServer() {}
 func (UnimplementedSupervisorServiceServer) testEmbeddedByValue()                           {}
@@ -702,6 +724,24 @@ func _SupervisorService_BatchTerminateSupervisors_Handler(srv interface{}, ctx c
 	return interceptor(ctx, in, info, handler)
 }
 
+func _SupervisorService_GetSupervisorStats_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetSupervisorStatsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(SupervisorServiceServer).GetSupervisorStats(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: SupervisorService_GetSupervisorStats_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(SupervisorServiceServer).GetSupervisorStats(ctx, req.(*GetSupervisorStatsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // SupervisorService_ServiceDesc is the grpc.ServiceDesc for SupervisorService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -776,6 +816,10 @@ var SupervisorService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "BatchTerminateSupervisors",
 			Handler:    _SupervisorService_BatchTerminateSupervisors_Handler,
+		},
+		{
+			MethodName: "GetSupervisorStats",
+			Handler:    _SupervisorService_GetSupervisorStats_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

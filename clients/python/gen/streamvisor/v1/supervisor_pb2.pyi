@@ -25,6 +25,12 @@ class SupervisorState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     SUPERVISOR_STATE_COMPLETED: _ClassVar[SupervisorState]
     SUPERVISOR_STATE_TERMINATED: _ClassVar[SupervisorState]
     SUPERVISOR_STATE_UNHEALTHY: _ClassVar[SupervisorState]
+
+class TaskPhase(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    TASK_PHASE_UNSPECIFIED: _ClassVar[TaskPhase]
+    TASK_PHASE_READING: _ClassVar[TaskPhase]
+    TASK_PHASE_PUBLISHING: _ClassVar[TaskPhase]
 STREAM_TYPE_UNSPECIFIED: StreamType
 STREAM_TYPE_KAFKA: StreamType
 STREAM_TYPE_RABBITMQ_STREAM: StreamType
@@ -35,6 +41,9 @@ SUPERVISOR_STATE_SUSPENDED: SupervisorState
 SUPERVISOR_STATE_COMPLETED: SupervisorState
 SUPERVISOR_STATE_TERMINATED: SupervisorState
 SUPERVISOR_STATE_UNHEALTHY: SupervisorState
+TASK_PHASE_UNSPECIFIED: TaskPhase
+TASK_PHASE_READING: TaskPhase
+TASK_PHASE_PUBLISHING: TaskPhase
 
 class OffsetRange(_message.Message):
     __slots__ = ("partition", "start_offset", "end_offset")
@@ -169,3 +178,37 @@ class AuditEvent(_message.Message):
     offset_changes: _containers.RepeatedCompositeFieldContainer[OffsetChange]
     details_json: str
     def __init__(self, id: _Optional[int] = ..., supervisor_id: _Optional[str] = ..., action: _Optional[str] = ..., actor: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., request_id: _Optional[str] = ..., state_before: _Optional[_Union[SupervisorState, str]] = ..., state_after: _Optional[_Union[SupervisorState, str]] = ..., generation_before: _Optional[int] = ..., generation_after: _Optional[int] = ..., offset_changes: _Optional[_Iterable[_Union[OffsetChange, _Mapping]]] = ..., details_json: _Optional[str] = ...) -> None: ...
+
+class IngestionCounters(_message.Message):
+    __slots__ = ("processed", "processed_bytes", "unparseable", "thrown_away")
+    PROCESSED_FIELD_NUMBER: _ClassVar[int]
+    PROCESSED_BYTES_FIELD_NUMBER: _ClassVar[int]
+    UNPARSEABLE_FIELD_NUMBER: _ClassVar[int]
+    THROWN_AWAY_FIELD_NUMBER: _ClassVar[int]
+    processed: int
+    processed_bytes: int
+    unparseable: int
+    thrown_away: int
+    def __init__(self, processed: _Optional[int] = ..., processed_bytes: _Optional[int] = ..., unparseable: _Optional[int] = ..., thrown_away: _Optional[int] = ...) -> None: ...
+
+class IngestionRates(_message.Message):
+    __slots__ = ("processed", "processed_bytes", "unparseable", "thrown_away")
+    PROCESSED_FIELD_NUMBER: _ClassVar[int]
+    PROCESSED_BYTES_FIELD_NUMBER: _ClassVar[int]
+    UNPARSEABLE_FIELD_NUMBER: _ClassVar[int]
+    THROWN_AWAY_FIELD_NUMBER: _ClassVar[int]
+    processed: float
+    processed_bytes: float
+    unparseable: float
+    thrown_away: float
+    def __init__(self, processed: _Optional[float] = ..., processed_bytes: _Optional[float] = ..., unparseable: _Optional[float] = ..., thrown_away: _Optional[float] = ...) -> None: ...
+
+class MovingAverages(_message.Message):
+    __slots__ = ("one_minute", "five_minutes", "fifteen_minutes")
+    ONE_MINUTE_FIELD_NUMBER: _ClassVar[int]
+    FIVE_MINUTES_FIELD_NUMBER: _ClassVar[int]
+    FIFTEEN_MINUTES_FIELD_NUMBER: _ClassVar[int]
+    one_minute: IngestionRates
+    five_minutes: IngestionRates
+    fifteen_minutes: IngestionRates
+    def __init__(self, one_minute: _Optional[_Union[IngestionRates, _Mapping]] = ..., five_minutes: _Optional[_Union[IngestionRates, _Mapping]] = ..., fifteen_minutes: _Optional[_Union[IngestionRates, _Mapping]] = ...) -> None: ...

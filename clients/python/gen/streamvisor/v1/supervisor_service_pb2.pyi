@@ -403,3 +403,57 @@ class BatchTerminateSupervisorsResponse(_message.Message):
     changed_count: int
     dry_run: bool
     def __init__(self, outcomes: _Optional[_Iterable[_Union[BatchSupervisorOutcome, _Mapping]]] = ..., changed_count: _Optional[int] = ..., dry_run: _Optional[bool] = ...) -> None: ...
+
+class GetSupervisorStatsRequest(_message.Message):
+    __slots__ = ("supervisor_id",)
+    SUPERVISOR_ID_FIELD_NUMBER: _ClassVar[int]
+    supervisor_id: str
+    def __init__(self, supervisor_id: _Optional[str] = ...) -> None: ...
+
+class TaskError(_message.Message):
+    __slots__ = ("time", "message")
+    TIME_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    time: _timestamp_pb2.Timestamp
+    message: str
+    def __init__(self, time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., message: _Optional[str] = ...) -> None: ...
+
+class TaskStatus(_message.Message):
+    __slots__ = ("task_id", "task_group", "generation", "state", "worker_id", "lease_expire_time", "phase", "totals", "moving_averages", "last_report_time", "recent_errors")
+    TASK_ID_FIELD_NUMBER: _ClassVar[int]
+    TASK_GROUP_FIELD_NUMBER: _ClassVar[int]
+    GENERATION_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    WORKER_ID_FIELD_NUMBER: _ClassVar[int]
+    LEASE_EXPIRE_TIME_FIELD_NUMBER: _ClassVar[int]
+    PHASE_FIELD_NUMBER: _ClassVar[int]
+    TOTALS_FIELD_NUMBER: _ClassVar[int]
+    MOVING_AVERAGES_FIELD_NUMBER: _ClassVar[int]
+    LAST_REPORT_TIME_FIELD_NUMBER: _ClassVar[int]
+    RECENT_ERRORS_FIELD_NUMBER: _ClassVar[int]
+    task_id: str
+    task_group: int
+    generation: int
+    state: str
+    worker_id: str
+    lease_expire_time: _timestamp_pb2.Timestamp
+    phase: _supervisor_pb2.TaskPhase
+    totals: _supervisor_pb2.IngestionCounters
+    moving_averages: _supervisor_pb2.MovingAverages
+    last_report_time: _timestamp_pb2.Timestamp
+    recent_errors: _containers.RepeatedCompositeFieldContainer[TaskError]
+    def __init__(self, task_id: _Optional[str] = ..., task_group: _Optional[int] = ..., generation: _Optional[int] = ..., state: _Optional[str] = ..., worker_id: _Optional[str] = ..., lease_expire_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., phase: _Optional[_Union[_supervisor_pb2.TaskPhase, str]] = ..., totals: _Optional[_Union[_supervisor_pb2.IngestionCounters, _Mapping]] = ..., moving_averages: _Optional[_Union[_supervisor_pb2.MovingAverages, _Mapping]] = ..., last_report_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., recent_errors: _Optional[_Iterable[_Union[TaskError, _Mapping]]] = ...) -> None: ...
+
+class GetSupervisorStatsResponse(_message.Message):
+    __slots__ = ("supervisor_id", "generation", "tasks", "totals", "moving_averages")
+    SUPERVISOR_ID_FIELD_NUMBER: _ClassVar[int]
+    GENERATION_FIELD_NUMBER: _ClassVar[int]
+    TASKS_FIELD_NUMBER: _ClassVar[int]
+    TOTALS_FIELD_NUMBER: _ClassVar[int]
+    MOVING_AVERAGES_FIELD_NUMBER: _ClassVar[int]
+    supervisor_id: str
+    generation: int
+    tasks: _containers.RepeatedCompositeFieldContainer[TaskStatus]
+    totals: _supervisor_pb2.IngestionCounters
+    moving_averages: _supervisor_pb2.MovingAverages
+    def __init__(self, supervisor_id: _Optional[str] = ..., generation: _Optional[int] = ..., tasks: _Optional[_Iterable[_Union[TaskStatus, _Mapping]]] = ..., totals: _Optional[_Union[_supervisor_pb2.IngestionCounters, _Mapping]] = ..., moving_averages: _Optional[_Union[_supervisor_pb2.MovingAverages, _Mapping]] = ...) -> None: ...

@@ -124,6 +124,11 @@ class SupervisorServiceStub:
                 request_serializer=streamvisor_dot_v1_dot_supervisor__service__pb2.BatchTerminateSupervisorsRequest.SerializeToString,
                 response_deserializer=streamvisor_dot_v1_dot_supervisor__service__pb2.BatchTerminateSupervisorsResponse.FromString,
                 _registered_method=True)
+        self.GetSupervisorStats = channel.unary_unary(
+                '/streamvisor.v1.SupervisorService/GetSupervisorStats',
+                request_serializer=streamvisor_dot_v1_dot_supervisor__service__pb2.GetSupervisorStatsRequest.SerializeToString,
+                response_deserializer=streamvisor_dot_v1_dot_supervisor__service__pb2.GetSupervisorStatsResponse.FromString,
+                _registered_method=True)
 
 
 class SupervisorServiceServicer:
@@ -257,6 +262,15 @@ class SupervisorServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetSupervisorStats(self, request, context):
+        """Per task of the current generation: state, lease, phase, what its workers reported (totals and
+        1/5/15-minute moving averages) and its recent errors; and the supervisor's sums (Druid's
+        /supervisor/{id}/stats and the task detail of /status).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_SupervisorServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -344,6 +358,11 @@ def add_SupervisorServiceServicer_to_server(servicer, server):
                     servicer.BatchTerminateSupervisors,
                     request_deserializer=streamvisor_dot_v1_dot_supervisor__service__pb2.BatchTerminateSupervisorsRequest.FromString,
                     response_serializer=streamvisor_dot_v1_dot_supervisor__service__pb2.BatchTerminateSupervisorsResponse.SerializeToString,
+            ),
+            'GetSupervisorStats': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetSupervisorStats,
+                    request_deserializer=streamvisor_dot_v1_dot_supervisor__service__pb2.GetSupervisorStatsRequest.FromString,
+                    response_serializer=streamvisor_dot_v1_dot_supervisor__service__pb2.GetSupervisorStatsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -810,6 +829,33 @@ class SupervisorService:
             '/streamvisor.v1.SupervisorService/BatchTerminateSupervisors',
             streamvisor_dot_v1_dot_supervisor__service__pb2.BatchTerminateSupervisorsRequest.SerializeToString,
             streamvisor_dot_v1_dot_supervisor__service__pb2.BatchTerminateSupervisorsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetSupervisorStats(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/streamvisor.v1.SupervisorService/GetSupervisorStats',
+            streamvisor_dot_v1_dot_supervisor__service__pb2.GetSupervisorStatsRequest.SerializeToString,
+            streamvisor_dot_v1_dot_supervisor__service__pb2.GetSupervisorStatsResponse.FromString,
             options,
             channel_credentials,
             insecure,

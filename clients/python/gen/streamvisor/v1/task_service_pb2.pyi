@@ -76,14 +76,24 @@ class AcquireTaskResponse(_message.Message):
     def __init__(self, task: _Optional[_Union[Task, _Mapping]] = ...) -> None: ...
 
 class HeartbeatRequest(_message.Message):
-    __slots__ = ("task_id", "worker_id", "lease_seconds")
+    __slots__ = ("task_id", "worker_id", "lease_seconds", "report")
     TASK_ID_FIELD_NUMBER: _ClassVar[int]
     WORKER_ID_FIELD_NUMBER: _ClassVar[int]
     LEASE_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    REPORT_FIELD_NUMBER: _ClassVar[int]
     task_id: str
     worker_id: str
     lease_seconds: int
-    def __init__(self, task_id: _Optional[str] = ..., worker_id: _Optional[str] = ..., lease_seconds: _Optional[int] = ...) -> None: ...
+    report: TaskReport
+    def __init__(self, task_id: _Optional[str] = ..., worker_id: _Optional[str] = ..., lease_seconds: _Optional[int] = ..., report: _Optional[_Union[TaskReport, _Mapping]] = ...) -> None: ...
+
+class TaskReport(_message.Message):
+    __slots__ = ("counters", "phase")
+    COUNTERS_FIELD_NUMBER: _ClassVar[int]
+    PHASE_FIELD_NUMBER: _ClassVar[int]
+    counters: _supervisor_pb2.IngestionCounters
+    phase: _supervisor_pb2.TaskPhase
+    def __init__(self, counters: _Optional[_Union[_supervisor_pb2.IngestionCounters, _Mapping]] = ..., phase: _Optional[_Union[_supervisor_pb2.TaskPhase, str]] = ...) -> None: ...
 
 class HeartbeatResponse(_message.Message):
     __slots__ = ("directive", "stop_reason", "lease_expire_time")

@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file streamvisor/v1/supervisor.proto.
  */
 export const file_streamvisor_v1_supervisor: GenFile = /*@__PURE__*/
-  fileDesc("Ch9zdHJlYW12aXNvci92MS9zdXBlcnZpc29yLnByb3RvEg5zdHJlYW12aXNvci52MSJKCgtPZmZzZXRSYW5nZRIRCglwYXJ0aXRpb24YASABKAUSFAoMc3RhcnRfb2Zmc2V0GAIgASgDEhIKCmVuZF9vZmZzZXQYAyABKAMi6wMKDlN1cGVydmlzb3JTcGVjEi8KC3N0cmVhbV90eXBlGAEgASgOMhouc3RyZWFtdmlzb3IudjEuU3RyZWFtVHlwZRIOCgZzdHJlYW0YAiABKAkSUwoTY29uc3VtZXJfcHJvcGVydGllcxgDIAMoCzI2LnN0cmVhbXZpc29yLnYxLlN1cGVydmlzb3JTcGVjLkNvbnN1bWVyUHJvcGVydGllc0VudHJ5EhIKCnRhc2tfY291bnQYBCABKAUSGwoTdXNlX2VhcmxpZXN0X29mZnNldBgFIAEoCBI8Cgdjb250ZXh0GAYgAygLMisuc3RyZWFtdmlzb3IudjEuU3VwZXJ2aXNvclNwZWMuQ29udGV4dEVudHJ5EjMKDmJvdW5kZWRfcmFuZ2VzGAcgAygLMhsuc3RyZWFtdmlzb3IudjEuT2Zmc2V0UmFuZ2USNAoKYXV0b3NjYWxlchgIIAEoCzIgLnN0cmVhbXZpc29yLnYxLkF1dG9zY2FsZXJDb25maWcaOQoXQ29uc3VtZXJQcm9wZXJ0aWVzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ARouCgxDb250ZXh0RW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASLyAwoQQXV0b3NjYWxlckNvbmZpZxIPCgdlbmFibGVkGAEgASgIEhYKDnRhc2tfY291bnRfbWluGAIgASgFEhYKDnRhc2tfY291bnRfbWF4GAMgASgFEhUKDXNjYWxlX291dF9sYWcYBCABKAMSFAoMc2NhbGVfaW5fbGFnGAUgASgDEh8KEnNjYWxlX291dF9mcmFjdGlvbhgGIAEoAUgAiAEBEh4KEXNjYWxlX2luX2ZyYWN0aW9uGAcgASgBSAGIAQESJAoXc2FtcGxlX2ludGVydmFsX3NlY29uZHMYCCABKAVIAogBARIbCg53aW5kb3dfc2Vjb25kcxgJIAEoBUgDiAEBEhsKDnNjYWxlX291dF9zdGVwGAogASgFSASIAQESGgoNc2NhbGVfaW5fc3RlcBgLIAEoBUgFiAEBEh0KEGNvb2xkb3duX3NlY29uZHMYDCABKAVIBogBAUIVChNfc2NhbGVfb3V0X2ZyYWN0aW9uQhQKEl9zY2FsZV9pbl9mcmFjdGlvbkIaChhfc2FtcGxlX2ludGVydmFsX3NlY29uZHNCEQoPX3dpbmRvd19zZWNvbmRzQhEKD19zY2FsZV9vdXRfc3RlcEIQCg5fc2NhbGVfaW5fc3RlcEITChFfY29vbGRvd25fc2Vjb25kcyK5AgoKU3VwZXJ2aXNvchIKCgJpZBgBIAEoCRIsCgRzcGVjGAIgASgLMh4uc3RyZWFtdmlzb3IudjEuU3VwZXJ2aXNvclNwZWMSLgoFc3RhdGUYAyABKA4yHy5zdHJlYW12aXNvci52MS5TdXBlcnZpc29yU3RhdGUSFAoMc3RhdGVfZGV0YWlsGAQgASgJEhIKCmdlbmVyYXRpb24YBSABKAMSDAoEZXRhZxgGIAEoCRISCgpwYXJ0aXRpb25zGAcgAygFEi8KC2NyZWF0ZV90aW1lGAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgt1cGRhdGVfdGltZRgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEwoLYmFja2ZpbGxfb2YYCiABKAkiXwoMT2Zmc2V0Q2hhbmdlEhEKCXBhcnRpdGlvbhgBIAEoBRITCgZiZWZvcmUYAiABKANIAIgBARISCgVhZnRlchgDIAEoA0gBiAEBQgkKB19iZWZvcmVCCAoGX2FmdGVyIoEDCgpBdWRpdEV2ZW50EgoKAmlkGAEgASgDEhUKDXN1cGVydmlzb3JfaWQYAiABKAkSDgoGYWN0aW9uGAMgASgJEg0KBWFjdG9yGAQgASgJEi8KC2NyZWF0ZV90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBISCgpyZXF1ZXN0X2lkGAYgASgJEjUKDHN0YXRlX2JlZm9yZRgHIAEoDjIfLnN0cmVhbXZpc29yLnYxLlN1cGVydmlzb3JTdGF0ZRI0CgtzdGF0ZV9hZnRlchgIIAEoDjIfLnN0cmVhbXZpc29yLnYxLlN1cGVydmlzb3JTdGF0ZRIZChFnZW5lcmF0aW9uX2JlZm9yZRgJIAEoAxIYChBnZW5lcmF0aW9uX2FmdGVyGAogASgDEjQKDm9mZnNldF9jaGFuZ2VzGAsgAygLMhwuc3RyZWFtdmlzb3IudjEuT2Zmc2V0Q2hhbmdlEhQKDGRldGFpbHNfanNvbhgMIAEoCSphCgpTdHJlYW1UeXBlEhsKF1NUUkVBTV9UWVBFX1VOU1BFQ0lGSUVEEAASFQoRU1RSRUFNX1RZUEVfS0FGS0EQARIfChtTVFJFQU1fVFlQRV9SQUJCSVRNUV9TVFJFQU0QAirwAQoPU3VwZXJ2aXNvclN0YXRlEiAKHFNVUEVSVklTT1JfU1RBVEVfVU5TUEVDSUZJRUQQABIcChhTVVBFUlZJU09SX1NUQVRFX1BFTkRJTkcQARIcChhTVVBFUlZJU09SX1NUQVRFX1JVTk5JTkcQAhIeChpTVVBFUlZJU09SX1NUQVRFX1NVU1BFTkRFRBADEh4KGlNVUEVSVklTT1JfU1RBVEVfQ09NUExFVEVEEAQSHwobU1VQRVJWSVNPUl9TVEFURV9URVJNSU5BVEVEEAUSHgoaU1VQRVJWSVNPUl9TVEFURV9VTkhFQUxUSFkQBkJzChJkZXYuc3RyZWFtdmlzb3IudjFCD1N1cGVydmlzb3JQcm90b1ABWkpnaXRodWIuY29tL3N0cmVhbXZpc29yL3N0cmVhbXZpc29yL2NsaWVudHMvZ28vc3RyZWFtdmlzb3IvdjE7c3RyZWFtdmlzb3J2MWIGcHJvdG8z", [file_google_protobuf_timestamp]);
+  fileDesc("Ch9zdHJlYW12aXNvci92MS9zdXBlcnZpc29yLnByb3RvEg5zdHJlYW12aXNvci52MSJKCgtPZmZzZXRSYW5nZRIRCglwYXJ0aXRpb24YASABKAUSFAoMc3RhcnRfb2Zmc2V0GAIgASgDEhIKCmVuZF9vZmZzZXQYAyABKAMi6wMKDlN1cGVydmlzb3JTcGVjEi8KC3N0cmVhbV90eXBlGAEgASgOMhouc3RyZWFtdmlzb3IudjEuU3RyZWFtVHlwZRIOCgZzdHJlYW0YAiABKAkSUwoTY29uc3VtZXJfcHJvcGVydGllcxgDIAMoCzI2LnN0cmVhbXZpc29yLnYxLlN1cGVydmlzb3JTcGVjLkNvbnN1bWVyUHJvcGVydGllc0VudHJ5EhIKCnRhc2tfY291bnQYBCABKAUSGwoTdXNlX2VhcmxpZXN0X29mZnNldBgFIAEoCBI8Cgdjb250ZXh0GAYgAygLMisuc3RyZWFtdmlzb3IudjEuU3VwZXJ2aXNvclNwZWMuQ29udGV4dEVudHJ5EjMKDmJvdW5kZWRfcmFuZ2VzGAcgAygLMhsuc3RyZWFtdmlzb3IudjEuT2Zmc2V0UmFuZ2USNAoKYXV0b3NjYWxlchgIIAEoCzIgLnN0cmVhbXZpc29yLnYxLkF1dG9zY2FsZXJDb25maWcaOQoXQ29uc3VtZXJQcm9wZXJ0aWVzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ARouCgxDb250ZXh0RW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASLyAwoQQXV0b3NjYWxlckNvbmZpZxIPCgdlbmFibGVkGAEgASgIEhYKDnRhc2tfY291bnRfbWluGAIgASgFEhYKDnRhc2tfY291bnRfbWF4GAMgASgFEhUKDXNjYWxlX291dF9sYWcYBCABKAMSFAoMc2NhbGVfaW5fbGFnGAUgASgDEh8KEnNjYWxlX291dF9mcmFjdGlvbhgGIAEoAUgAiAEBEh4KEXNjYWxlX2luX2ZyYWN0aW9uGAcgASgBSAGIAQESJAoXc2FtcGxlX2ludGVydmFsX3NlY29uZHMYCCABKAVIAogBARIbCg53aW5kb3dfc2Vjb25kcxgJIAEoBUgDiAEBEhsKDnNjYWxlX291dF9zdGVwGAogASgFSASIAQESGgoNc2NhbGVfaW5fc3RlcBgLIAEoBUgFiAEBEh0KEGNvb2xkb3duX3NlY29uZHMYDCABKAVIBogBAUIVChNfc2NhbGVfb3V0X2ZyYWN0aW9uQhQKEl9zY2FsZV9pbl9mcmFjdGlvbkIaChhfc2FtcGxlX2ludGVydmFsX3NlY29uZHNCEQoPX3dpbmRvd19zZWNvbmRzQhEKD19zY2FsZV9vdXRfc3RlcEIQCg5fc2NhbGVfaW5fc3RlcEITChFfY29vbGRvd25fc2Vjb25kcyK5AgoKU3VwZXJ2aXNvchIKCgJpZBgBIAEoCRIsCgRzcGVjGAIgASgLMh4uc3RyZWFtdmlzb3IudjEuU3VwZXJ2aXNvclNwZWMSLgoFc3RhdGUYAyABKA4yHy5zdHJlYW12aXNvci52MS5TdXBlcnZpc29yU3RhdGUSFAoMc3RhdGVfZGV0YWlsGAQgASgJEhIKCmdlbmVyYXRpb24YBSABKAMSDAoEZXRhZxgGIAEoCRISCgpwYXJ0aXRpb25zGAcgAygFEi8KC2NyZWF0ZV90aW1lGAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgt1cGRhdGVfdGltZRgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEwoLYmFja2ZpbGxfb2YYCiABKAkiXwoMT2Zmc2V0Q2hhbmdlEhEKCXBhcnRpdGlvbhgBIAEoBRITCgZiZWZvcmUYAiABKANIAIgBARISCgVhZnRlchgDIAEoA0gBiAEBQgkKB19iZWZvcmVCCAoGX2FmdGVyIoEDCgpBdWRpdEV2ZW50EgoKAmlkGAEgASgDEhUKDXN1cGVydmlzb3JfaWQYAiABKAkSDgoGYWN0aW9uGAMgASgJEg0KBWFjdG9yGAQgASgJEi8KC2NyZWF0ZV90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBISCgpyZXF1ZXN0X2lkGAYgASgJEjUKDHN0YXRlX2JlZm9yZRgHIAEoDjIfLnN0cmVhbXZpc29yLnYxLlN1cGVydmlzb3JTdGF0ZRI0CgtzdGF0ZV9hZnRlchgIIAEoDjIfLnN0cmVhbXZpc29yLnYxLlN1cGVydmlzb3JTdGF0ZRIZChFnZW5lcmF0aW9uX2JlZm9yZRgJIAEoAxIYChBnZW5lcmF0aW9uX2FmdGVyGAogASgDEjQKDm9mZnNldF9jaGFuZ2VzGAsgAygLMhwuc3RyZWFtdmlzb3IudjEuT2Zmc2V0Q2hhbmdlEhQKDGRldGFpbHNfanNvbhgMIAEoCSJpChFJbmdlc3Rpb25Db3VudGVycxIRCglwcm9jZXNzZWQYASABKAMSFwoPcHJvY2Vzc2VkX2J5dGVzGAIgASgDEhMKC3VucGFyc2VhYmxlGAMgASgDEhMKC3Rocm93bl9hd2F5GAQgASgDImYKDkluZ2VzdGlvblJhdGVzEhEKCXByb2Nlc3NlZBgBIAEoARIXCg9wcm9jZXNzZWRfYnl0ZXMYAiABKAESEwoLdW5wYXJzZWFibGUYAyABKAESEwoLdGhyb3duX2F3YXkYBCABKAEiswEKDk1vdmluZ0F2ZXJhZ2VzEjIKCm9uZV9taW51dGUYASABKAsyHi5zdHJlYW12aXNvci52MS5Jbmdlc3Rpb25SYXRlcxI0CgxmaXZlX21pbnV0ZXMYAiABKAsyHi5zdHJlYW12aXNvci52MS5Jbmdlc3Rpb25SYXRlcxI3Cg9maWZ0ZWVuX21pbnV0ZXMYAyABKAsyHi5zdHJlYW12aXNvci52MS5Jbmdlc3Rpb25SYXRlcyphCgpTdHJlYW1UeXBlEhsKF1NUUkVBTV9UWVBFX1VOU1BFQ0lGSUVEEAASFQoRU1RSRUFNX1RZUEVfS0FGS0EQARIfChtTVFJFQU1fVFlQRV9SQUJCSVRNUV9TVFJFQU0QAirwAQoPU3VwZXJ2aXNvclN0YXRlEiAKHFNVUEVSVklTT1JfU1RBVEVfVU5TUEVDSUZJRUQQABIcChhTVVBFUlZJU09SX1NUQVRFX1BFTkRJTkcQARIcChhTVVBFUlZJU09SX1NUQVRFX1JVTk5JTkcQAhIeChpTVVBFUlZJU09SX1NUQVRFX1NVU1BFTkRFRBADEh4KGlNVUEVSVklTT1JfU1RBVEVfQ09NUExFVEVEEAQSHwobU1VQRVJWSVNPUl9TVEFURV9URVJNSU5BVEVEEAUSHgoaU1VQRVJWSVNPUl9TVEFURV9VTkhFQUxUSFkQBipaCglUYXNrUGhhc2USGgoWVEFTS19QSEFTRV9VTlNQRUNJRklFRBAAEhYKElRBU0tfUEhBU0VfUkVBRElORxABEhkKFVRBU0tfUEhBU0VfUFVCTElTSElORxACQnMKEmRldi5zdHJlYW12aXNvci52MUIPU3VwZXJ2aXNvclByb3RvUAFaSmdpdGh1Yi5jb20vc3RyZWFtdmlzb3Ivc3RyZWFtdmlzb3IvY2xpZW50cy9nby9zdHJlYW12aXNvci92MTtzdHJlYW12aXNvcnYxYgZwcm90bzM", [file_google_protobuf_timestamp]);
 
 /**
  * A half-open offset range [start_offset, end_offset) of one partition.
@@ -447,6 +447,125 @@ export const AuditEventSchema: GenMessage<AuditEvent> = /*@__PURE__*/
   messageDesc(file_streamvisor_v1_supervisor, 5);
 
 /**
+ * Ingestion counters (Druid's processed / processedBytes / unparseable / thrownAway).
+ *
+ * @generated from message streamvisor.v1.IngestionCounters
+ */
+export type IngestionCounters = Message<"streamvisor.v1.IngestionCounters"> & {
+  /**
+   * Records read and written into segments.
+   *
+   * @generated from field: int64 processed = 1;
+   */
+  processed: bigint;
+
+  /**
+   * Bytes of those records (key + value).
+   *
+   * @generated from field: int64 processed_bytes = 2;
+   */
+  processedBytes: bigint;
+
+  /**
+   * Records the worker could not parse.
+   *
+   * @generated from field: int64 unparseable = 3;
+   */
+  unparseable: bigint;
+
+  /**
+   * Records the worker dropped on purpose (e.g. filtered out).
+   *
+   * @generated from field: int64 thrown_away = 4;
+   */
+  thrownAway: bigint;
+};
+
+/**
+ * Describes the message streamvisor.v1.IngestionCounters.
+ * Use `create(IngestionCountersSchema)` to create a new message.
+ */
+export const IngestionCountersSchema: GenMessage<IngestionCounters> = /*@__PURE__*/
+  messageDesc(file_streamvisor_v1_supervisor, 6);
+
+/**
+ * The same counters as rates: per second.
+ *
+ * @generated from message streamvisor.v1.IngestionRates
+ */
+export type IngestionRates = Message<"streamvisor.v1.IngestionRates"> & {
+  /**
+   * Records per second.
+   *
+   * @generated from field: double processed = 1;
+   */
+  processed: number;
+
+  /**
+   * Bytes per second.
+   *
+   * @generated from field: double processed_bytes = 2;
+   */
+  processedBytes: number;
+
+  /**
+   * Unparseable records per second.
+   *
+   * @generated from field: double unparseable = 3;
+   */
+  unparseable: number;
+
+  /**
+   * Thrown-away records per second.
+   *
+   * @generated from field: double thrown_away = 4;
+   */
+  thrownAway: number;
+};
+
+/**
+ * Describes the message streamvisor.v1.IngestionRates.
+ * Use `create(IngestionRatesSchema)` to create a new message.
+ */
+export const IngestionRatesSchema: GenMessage<IngestionRates> = /*@__PURE__*/
+  messageDesc(file_streamvisor_v1_supervisor, 7);
+
+/**
+ * Exponentially weighted moving averages of the rates, as a load average moves.
+ *
+ * @generated from message streamvisor.v1.MovingAverages
+ */
+export type MovingAverages = Message<"streamvisor.v1.MovingAverages"> & {
+  /**
+   * Over about a minute.
+   *
+   * @generated from field: streamvisor.v1.IngestionRates one_minute = 1;
+   */
+  oneMinute?: IngestionRates | undefined;
+
+  /**
+   * Over about five minutes.
+   *
+   * @generated from field: streamvisor.v1.IngestionRates five_minutes = 2;
+   */
+  fiveMinutes?: IngestionRates | undefined;
+
+  /**
+   * Over about fifteen minutes.
+   *
+   * @generated from field: streamvisor.v1.IngestionRates fifteen_minutes = 3;
+   */
+  fifteenMinutes?: IngestionRates | undefined;
+};
+
+/**
+ * Describes the message streamvisor.v1.MovingAverages.
+ * Use `create(MovingAveragesSchema)` to create a new message.
+ */
+export const MovingAveragesSchema: GenMessage<MovingAverages> = /*@__PURE__*/
+  messageDesc(file_streamvisor_v1_supervisor, 8);
+
+/**
  * The kind of stream a supervisor reads.
  *
  * @generated from enum streamvisor.v1.StreamType
@@ -546,4 +665,38 @@ export enum SupervisorState {
  */
 export const SupervisorStateSchema: GenEnum<SupervisorState> = /*@__PURE__*/
   enumDesc(file_streamvisor_v1_supervisor, 1);
+
+/**
+ * What a task is doing, as its worker last reported.
+ *
+ * @generated from enum streamvisor.v1.TaskPhase
+ */
+export enum TaskPhase {
+  /**
+   * Not reported.
+   *
+   * @generated from enum value: TASK_PHASE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Reading records into the next segment.
+   *
+   * @generated from enum value: TASK_PHASE_READING = 1;
+   */
+  READING = 1,
+
+  /**
+   * Writing and committing a segment.
+   *
+   * @generated from enum value: TASK_PHASE_PUBLISHING = 2;
+   */
+  PUBLISHING = 2,
+}
+
+/**
+ * Describes the enum streamvisor.v1.TaskPhase.
+ */
+export const TaskPhaseSchema: GenEnum<TaskPhase> = /*@__PURE__*/
+  enumDesc(file_streamvisor_v1_supervisor, 2);
 

@@ -66,6 +66,21 @@ public final class SupervisorProto extends com.google.protobuf.GeneratedFile {
   static final 
     com.google.protobuf.GeneratedMessage.FieldAccessorTable
       internal_static_streamvisor_v1_AuditEvent_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_streamvisor_v1_IngestionCounters_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_streamvisor_v1_IngestionCounters_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_streamvisor_v1_IngestionRates_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_streamvisor_v1_IngestionRates_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_streamvisor_v1_MovingAverages_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_streamvisor_v1_MovingAverages_fieldAccessorTable;
 
   public static com.google.protobuf.Descriptors.FileDescriptor
       getDescriptor() {
@@ -139,18 +154,34 @@ public final class SupervisorProto extends com.google.protobuf.GeneratedFile {
       "\001(\003R\017generationAfter\022C\n\016offset_changes\030\013" +
       " \003(\0132\034.streamvisor.v1.OffsetChangeR\roffs" +
       "etChanges\022!\n\014details_json\030\014 \001(\tR\013details" +
-      "Json*a\n\nStreamType\022\033\n\027STREAM_TYPE_UNSPEC" +
-      "IFIED\020\000\022\025\n\021STREAM_TYPE_KAFKA\020\001\022\037\n\033STREAM" +
-      "_TYPE_RABBITMQ_STREAM\020\002*\360\001\n\017SupervisorSt" +
-      "ate\022 \n\034SUPERVISOR_STATE_UNSPECIFIED\020\000\022\034\n" +
-      "\030SUPERVISOR_STATE_PENDING\020\001\022\034\n\030SUPERVISO" +
-      "R_STATE_RUNNING\020\002\022\036\n\032SUPERVISOR_STATE_SU" +
-      "SPENDED\020\003\022\036\n\032SUPERVISOR_STATE_COMPLETED\020" +
-      "\004\022\037\n\033SUPERVISOR_STATE_TERMINATED\020\005\022\036\n\032SU" +
-      "PERVISOR_STATE_UNHEALTHY\020\006Bs\n\022dev.stream" +
-      "visor.v1B\017SupervisorProtoP\001ZJgithub.com/" +
-      "streamvisor/streamvisor/clients/go/strea" +
-      "mvisor/v1;streamvisorv1b\006proto3"
+      "Json\"\235\001\n\021IngestionCounters\022\034\n\tprocessed\030" +
+      "\001 \001(\003R\tprocessed\022\'\n\017processed_bytes\030\002 \001(" +
+      "\003R\016processedBytes\022 \n\013unparseable\030\003 \001(\003R\013" +
+      "unparseable\022\037\n\013thrown_away\030\004 \001(\003R\nthrown" +
+      "Away\"\232\001\n\016IngestionRates\022\034\n\tprocessed\030\001 \001" +
+      "(\001R\tprocessed\022\'\n\017processed_bytes\030\002 \001(\001R\016" +
+      "processedBytes\022 \n\013unparseable\030\003 \001(\001R\013unp" +
+      "arseable\022\037\n\013thrown_away\030\004 \001(\001R\nthrownAwa" +
+      "y\"\333\001\n\016MovingAverages\022=\n\none_minute\030\001 \001(\013" +
+      "2\036.streamvisor.v1.IngestionRatesR\toneMin" +
+      "ute\022A\n\014five_minutes\030\002 \001(\0132\036.streamvisor." +
+      "v1.IngestionRatesR\013fiveMinutes\022G\n\017fiftee" +
+      "n_minutes\030\003 \001(\0132\036.streamvisor.v1.Ingesti" +
+      "onRatesR\016fifteenMinutes*a\n\nStreamType\022\033\n" +
+      "\027STREAM_TYPE_UNSPECIFIED\020\000\022\025\n\021STREAM_TYP" +
+      "E_KAFKA\020\001\022\037\n\033STREAM_TYPE_RABBITMQ_STREAM" +
+      "\020\002*\360\001\n\017SupervisorState\022 \n\034SUPERVISOR_STA" +
+      "TE_UNSPECIFIED\020\000\022\034\n\030SUPERVISOR_STATE_PEN" +
+      "DING\020\001\022\034\n\030SUPERVISOR_STATE_RUNNING\020\002\022\036\n\032" +
+      "SUPERVISOR_STATE_SUSPENDED\020\003\022\036\n\032SUPERVIS" +
+      "OR_STATE_COMPLETED\020\004\022\037\n\033SUPERVISOR_STATE" +
+      "_TERMINATED\020\005\022\036\n\032SUPERVISOR_STATE_UNHEAL" +
+      "THY\020\006*Z\n\tTaskPhase\022\032\n\026TASK_PHASE_UNSPECI" +
+      "FIED\020\000\022\026\n\022TASK_PHASE_READING\020\001\022\031\n\025TASK_P" +
+      "HASE_PUBLISHING\020\002Bs\n\022dev.streamvisor.v1B" +
+      "\017SupervisorProtoP\001ZJgithub.com/streamvis" +
+      "or/streamvisor/clients/go/streamvisor/v1" +
+      ";streamvisorv1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -205,6 +236,24 @@ public final class SupervisorProto extends com.google.protobuf.GeneratedFile {
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_streamvisor_v1_AuditEvent_descriptor,
         new java.lang.String[] { "Id", "SupervisorId", "Action", "Actor", "CreateTime", "RequestId", "StateBefore", "StateAfter", "GenerationBefore", "GenerationAfter", "OffsetChanges", "DetailsJson", });
+    internal_static_streamvisor_v1_IngestionCounters_descriptor =
+      getDescriptor().getMessageType(6);
+    internal_static_streamvisor_v1_IngestionCounters_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_streamvisor_v1_IngestionCounters_descriptor,
+        new java.lang.String[] { "Processed", "ProcessedBytes", "Unparseable", "ThrownAway", });
+    internal_static_streamvisor_v1_IngestionRates_descriptor =
+      getDescriptor().getMessageType(7);
+    internal_static_streamvisor_v1_IngestionRates_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_streamvisor_v1_IngestionRates_descriptor,
+        new java.lang.String[] { "Processed", "ProcessedBytes", "Unparseable", "ThrownAway", });
+    internal_static_streamvisor_v1_MovingAverages_descriptor =
+      getDescriptor().getMessageType(8);
+    internal_static_streamvisor_v1_MovingAverages_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_streamvisor_v1_MovingAverages_descriptor,
+        new java.lang.String[] { "OneMinute", "FiveMinutes", "FifteenMinutes", });
     descriptor.resolveAllFeaturesImmutable();
     com.google.protobuf.TimestampProto.getDescriptor();
   }

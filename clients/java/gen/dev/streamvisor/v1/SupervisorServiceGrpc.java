@@ -545,6 +545,37 @@ public final class SupervisorServiceGrpc {
     return getBatchTerminateSupervisorsMethod;
   }
 
+  private static volatile io.grpc.MethodDescriptor<dev.streamvisor.v1.GetSupervisorStatsRequest,
+      dev.streamvisor.v1.GetSupervisorStatsResponse> getGetSupervisorStatsMethod;
+
+  @io.grpc.stub.annotations.RpcMethod(
+      fullMethodName = SERVICE_NAME + '/' + "GetSupervisorStats",
+      requestType = dev.streamvisor.v1.GetSupervisorStatsRequest.class,
+      responseType = dev.streamvisor.v1.GetSupervisorStatsResponse.class,
+      methodType = io.grpc.MethodDescriptor.MethodType.UNARY)
+  public static io.grpc.MethodDescriptor<dev.streamvisor.v1.GetSupervisorStatsRequest,
+      dev.streamvisor.v1.GetSupervisorStatsResponse> getGetSupervisorStatsMethod() {
+    io.grpc.MethodDescriptor<dev.streamvisor.v1.GetSupervisorStatsRequest, dev.streamvisor.v1.GetSupervisorStatsResponse> getGetSupervisorStatsMethod;
+    if ((getGetSupervisorStatsMethod = SupervisorServiceGrpc.getGetSupervisorStatsMethod) == null) {
+      synchronized (SupervisorServiceGrpc.class) {
+        if ((getGetSupervisorStatsMethod = SupervisorServiceGrpc.getGetSupervisorStatsMethod) == null) {
+          SupervisorServiceGrpc.getGetSupervisorStatsMethod = getGetSupervisorStatsMethod =
+              io.grpc.MethodDescriptor.<dev.streamvisor.v1.GetSupervisorStatsRequest, dev.streamvisor.v1.GetSupervisorStatsResponse>newBuilder()
+              .setType(io.grpc.MethodDescriptor.MethodType.UNARY)
+              .setFullMethodName(generateFullMethodName(SERVICE_NAME, "GetSupervisorStats"))
+              .setSampledToLocalTracing(true)
+              .setRequestMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  dev.streamvisor.v1.GetSupervisorStatsRequest.getDefaultInstance()))
+              .setResponseMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  dev.streamvisor.v1.GetSupervisorStatsResponse.getDefaultInstance()))
+              .setSchemaDescriptor(new SupervisorServiceMethodDescriptorSupplier("GetSupervisorStats"))
+              .build();
+        }
+      }
+    }
+    return getGetSupervisorStatsMethod;
+  }
+
   /**
    * Creates a new async stub that supports all call types for the service
    */
@@ -787,6 +818,18 @@ public final class SupervisorServiceGrpc {
         io.grpc.stub.StreamObserver<dev.streamvisor.v1.BatchTerminateSupervisorsResponse> responseObserver) {
       io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getBatchTerminateSupervisorsMethod(), responseObserver);
     }
+
+    /**
+     * <pre>
+     * Per task of the current generation: state, lease, phase, what its workers reported (totals and
+     * 1/5/15-minute moving averages) and its recent errors; and the supervisor's sums (Druid's
+     * /supervisor/{id}/stats and the task detail of /status).
+     * </pre>
+     */
+    default void getSupervisorStats(dev.streamvisor.v1.GetSupervisorStatsRequest request,
+        io.grpc.stub.StreamObserver<dev.streamvisor.v1.GetSupervisorStatsResponse> responseObserver) {
+      io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getGetSupervisorStatsMethod(), responseObserver);
+    }
   }
 
   /**
@@ -1018,6 +1061,19 @@ public final class SupervisorServiceGrpc {
       io.grpc.stub.ClientCalls.asyncUnaryCall(
           getChannel().newCall(getBatchTerminateSupervisorsMethod(), getCallOptions()), request, responseObserver);
     }
+
+    /**
+     * <pre>
+     * Per task of the current generation: state, lease, phase, what its workers reported (totals and
+     * 1/5/15-minute moving averages) and its recent errors; and the supervisor's sums (Druid's
+     * /supervisor/{id}/stats and the task detail of /status).
+     * </pre>
+     */
+    public void getSupervisorStats(dev.streamvisor.v1.GetSupervisorStatsRequest request,
+        io.grpc.stub.StreamObserver<dev.streamvisor.v1.GetSupervisorStatsResponse> responseObserver) {
+      io.grpc.stub.ClientCalls.asyncUnaryCall(
+          getChannel().newCall(getGetSupervisorStatsMethod(), getCallOptions()), request, responseObserver);
+    }
   }
 
   /**
@@ -1215,6 +1271,18 @@ public final class SupervisorServiceGrpc {
       return io.grpc.stub.ClientCalls.blockingV2UnaryCall(
           getChannel(), getBatchTerminateSupervisorsMethod(), getCallOptions(), request);
     }
+
+    /**
+     * <pre>
+     * Per task of the current generation: state, lease, phase, what its workers reported (totals and
+     * 1/5/15-minute moving averages) and its recent errors; and the supervisor's sums (Druid's
+     * /supervisor/{id}/stats and the task detail of /status).
+     * </pre>
+     */
+    public dev.streamvisor.v1.GetSupervisorStatsResponse getSupervisorStats(dev.streamvisor.v1.GetSupervisorStatsRequest request) throws io.grpc.StatusException {
+      return io.grpc.stub.ClientCalls.blockingV2UnaryCall(
+          getChannel(), getGetSupervisorStatsMethod(), getCallOptions(), request);
+    }
   }
 
   /**
@@ -1411,6 +1479,18 @@ public final class SupervisorServiceGrpc {
     public dev.streamvisor.v1.BatchTerminateSupervisorsResponse batchTerminateSupervisors(dev.streamvisor.v1.BatchTerminateSupervisorsRequest request) {
       return io.grpc.stub.ClientCalls.blockingUnaryCall(
           getChannel(), getBatchTerminateSupervisorsMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * Per task of the current generation: state, lease, phase, what its workers reported (totals and
+     * 1/5/15-minute moving averages) and its recent errors; and the supervisor's sums (Druid's
+     * /supervisor/{id}/stats and the task detail of /status).
+     * </pre>
+     */
+    public dev.streamvisor.v1.GetSupervisorStatsResponse getSupervisorStats(dev.streamvisor.v1.GetSupervisorStatsRequest request) {
+      return io.grpc.stub.ClientCalls.blockingUnaryCall(
+          getChannel(), getGetSupervisorStatsMethod(), getCallOptions(), request);
     }
   }
 
@@ -1626,6 +1706,19 @@ public final class SupervisorServiceGrpc {
       return io.grpc.stub.ClientCalls.futureUnaryCall(
           getChannel().newCall(getBatchTerminateSupervisorsMethod(), getCallOptions()), request);
     }
+
+    /**
+     * <pre>
+     * Per task of the current generation: state, lease, phase, what its workers reported (totals and
+     * 1/5/15-minute moving averages) and its recent errors; and the supervisor's sums (Druid's
+     * /supervisor/{id}/stats and the task detail of /status).
+     * </pre>
+     */
+    public com.google.common.util.concurrent.ListenableFuture<dev.streamvisor.v1.GetSupervisorStatsResponse> getSupervisorStats(
+        dev.streamvisor.v1.GetSupervisorStatsRequest request) {
+      return io.grpc.stub.ClientCalls.futureUnaryCall(
+          getChannel().newCall(getGetSupervisorStatsMethod(), getCallOptions()), request);
+    }
   }
 
   private static final int METHODID_CREATE_SUPERVISOR = 0;
@@ -1645,6 +1738,7 @@ public final class SupervisorServiceGrpc {
   private static final int METHODID_BATCH_SUSPEND_SUPERVISORS = 14;
   private static final int METHODID_BATCH_RESUME_SUPERVISORS = 15;
   private static final int METHODID_BATCH_TERMINATE_SUPERVISORS = 16;
+  private static final int METHODID_GET_SUPERVISOR_STATS = 17;
 
   private static final class MethodHandlers<Req, Resp> implements
       io.grpc.stub.ServerCalls.UnaryMethod<Req, Resp>,
@@ -1730,6 +1824,10 @@ public final class SupervisorServiceGrpc {
         case METHODID_BATCH_TERMINATE_SUPERVISORS:
           serviceImpl.batchTerminateSupervisors((dev.streamvisor.v1.BatchTerminateSupervisorsRequest) request,
               (io.grpc.stub.StreamObserver<dev.streamvisor.v1.BatchTerminateSupervisorsResponse>) responseObserver);
+          break;
+        case METHODID_GET_SUPERVISOR_STATS:
+          serviceImpl.getSupervisorStats((dev.streamvisor.v1.GetSupervisorStatsRequest) request,
+              (io.grpc.stub.StreamObserver<dev.streamvisor.v1.GetSupervisorStatsResponse>) responseObserver);
           break;
         default:
           throw new AssertionError();
@@ -1868,6 +1966,13 @@ public final class SupervisorServiceGrpc {
               dev.streamvisor.v1.BatchTerminateSupervisorsRequest,
               dev.streamvisor.v1.BatchTerminateSupervisorsResponse>(
                 service, METHODID_BATCH_TERMINATE_SUPERVISORS)))
+        .addMethod(
+          getGetSupervisorStatsMethod(),
+          io.grpc.stub.ServerCalls.asyncUnaryCall(
+            new MethodHandlers<
+              dev.streamvisor.v1.GetSupervisorStatsRequest,
+              dev.streamvisor.v1.GetSupervisorStatsResponse>(
+                service, METHODID_GET_SUPERVISOR_STATS)))
         .build();
   }
 
@@ -1933,6 +2038,7 @@ public final class SupervisorServiceGrpc {
               .addMethod(getBatchSuspendSupervisorsMethod())
               .addMethod(getBatchResumeSupervisorsMethod())
               .addMethod(getBatchTerminateSupervisorsMethod())
+              .addMethod(getGetSupervisorStatsMethod())
               .build();
         }
       }

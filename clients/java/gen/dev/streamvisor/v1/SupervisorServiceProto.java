@@ -226,6 +226,26 @@ public final class SupervisorServiceProto extends com.google.protobuf.GeneratedF
   static final 
     com.google.protobuf.GeneratedMessage.FieldAccessorTable
       internal_static_streamvisor_v1_BatchTerminateSupervisorsResponse_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_streamvisor_v1_GetSupervisorStatsRequest_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_streamvisor_v1_GetSupervisorStatsRequest_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_streamvisor_v1_TaskError_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_streamvisor_v1_TaskError_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_streamvisor_v1_TaskStatus_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_streamvisor_v1_TaskStatus_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_streamvisor_v1_GetSupervisorStatsResponse_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_streamvisor_v1_GetSupervisorStatsResponse_fieldAccessorTable;
 
   public static com.google.protobuf.Descriptors.FileDescriptor
       getDescriptor() {
@@ -391,56 +411,83 @@ public final class SupervisorServiceProto extends com.google.protobuf.GeneratedF
       "nse\022B\n\010outcomes\030\001 \003(\0132&.streamvisor.v1.B" +
       "atchSupervisorOutcomeR\010outcomes\022#\n\rchang" +
       "ed_count\030\002 \001(\005R\014changedCount\022\027\n\007dry_run\030" +
-      "\003 \001(\010R\006dryRun2\255\016\n\021SupervisorService\022e\n\020C" +
-      "reateSupervisor\022\'.streamvisor.v1.CreateS" +
-      "upervisorRequest\032(.streamvisor.v1.Create" +
-      "SupervisorResponse\022\\\n\rGetSupervisor\022$.st" +
-      "reamvisor.v1.GetSupervisorRequest\032%.stre" +
-      "amvisor.v1.GetSupervisorResponse\022b\n\017List" +
-      "Supervisors\022&.streamvisor.v1.ListSupervi" +
-      "sorsRequest\032\'.streamvisor.v1.ListSupervi" +
-      "sorsResponse\022e\n\020UpdateSupervisor\022\'.strea" +
-      "mvisor.v1.UpdateSupervisorRequest\032(.stre" +
-      "amvisor.v1.UpdateSupervisorResponse\022h\n\021S" +
-      "uspendSupervisor\022(.streamvisor.v1.Suspen" +
-      "dSupervisorRequest\032).streamvisor.v1.Susp" +
-      "endSupervisorResponse\022e\n\020ResumeSuperviso" +
-      "r\022\'.streamvisor.v1.ResumeSupervisorReque" +
-      "st\032(.streamvisor.v1.ResumeSupervisorResp" +
-      "onse\022n\n\023TerminateSupervisor\022*.streamviso" +
-      "r.v1.TerminateSupervisorRequest\032+.stream" +
-      "visor.v1.TerminateSupervisorResponse\022t\n\025" +
-      "ListSupervisorHistory\022,.streamvisor.v1.L" +
-      "istSupervisorHistoryRequest\032-.streamviso" +
-      "r.v1.ListSupervisorHistoryResponse\022S\n\nGe" +
-      "tOffsets\022!.streamvisor.v1.GetOffsetsRequ" +
-      "est\032\".streamvisor.v1.GetOffsetsResponse\022" +
-      "b\n\017ResetSupervisor\022&.streamvisor.v1.Rese" +
-      "tSupervisorRequest\032\'.streamvisor.v1.Rese" +
-      "tSupervisorResponse\022Y\n\014ResetOffsets\022#.st" +
-      "reamvisor.v1.ResetOffsetsRequest\032$.strea" +
-      "mvisor.v1.ResetOffsetsResponse\022}\n\030ResetT" +
-      "oLatestAndBackfill\022/.streamvisor.v1.Rese" +
-      "tToLatestAndBackfillRequest\0320.streamviso" +
-      "r.v1.ResetToLatestAndBackfillResponse\022V\n" +
-      "\013GetCoverage\022\".streamvisor.v1.GetCoverag" +
-      "eRequest\032#.streamvisor.v1.GetCoverageRes" +
-      "ponse\022n\n\023GetSupervisorHealth\022*.streamvis" +
-      "or.v1.GetSupervisorHealthRequest\032+.strea" +
-      "mvisor.v1.GetSupervisorHealthResponse\022z\n" +
-      "\027BatchSuspendSupervisors\022..streamvisor.v" +
-      "1.BatchSuspendSupervisorsRequest\032/.strea" +
-      "mvisor.v1.BatchSuspendSupervisorsRespons" +
-      "e\022w\n\026BatchResumeSupervisors\022-.streamviso" +
-      "r.v1.BatchResumeSupervisorsRequest\032..str" +
-      "eamvisor.v1.BatchResumeSupervisorsRespon" +
-      "se\022\200\001\n\031BatchTerminateSupervisors\0220.strea" +
-      "mvisor.v1.BatchTerminateSupervisorsReque" +
-      "st\0321.streamvisor.v1.BatchTerminateSuperv" +
-      "isorsResponseBz\n\022dev.streamvisor.v1B\026Sup" +
-      "ervisorServiceProtoP\001ZJgithub.com/stream" +
-      "visor/streamvisor/clients/go/streamvisor" +
-      "/v1;streamvisorv1b\006proto3"
+      "\003 \001(\010R\006dryRun\"@\n\031GetSupervisorStatsReque" +
+      "st\022#\n\rsupervisor_id\030\001 \001(\tR\014supervisorId\"" +
+      "U\n\tTaskError\022.\n\004time\030\001 \001(\0132\032.google.prot" +
+      "obuf.TimestampR\004time\022\030\n\007message\030\002 \001(\tR\007m" +
+      "essage\"\232\004\n\nTaskStatus\022\027\n\007task_id\030\001 \001(\tR\006" +
+      "taskId\022\035\n\ntask_group\030\002 \001(\005R\ttaskGroup\022\036\n" +
+      "\ngeneration\030\003 \001(\003R\ngeneration\022\024\n\005state\030\004" +
+      " \001(\tR\005state\022\033\n\tworker_id\030\005 \001(\tR\010workerId" +
+      "\022F\n\021lease_expire_time\030\006 \001(\0132\032.google.pro" +
+      "tobuf.TimestampR\017leaseExpireTime\022/\n\005phas" +
+      "e\030\007 \001(\0162\031.streamvisor.v1.TaskPhaseR\005phas" +
+      "e\0229\n\006totals\030\010 \001(\0132!.streamvisor.v1.Inges" +
+      "tionCountersR\006totals\022G\n\017moving_averages\030" +
+      "\t \001(\0132\036.streamvisor.v1.MovingAveragesR\016m" +
+      "ovingAverages\022D\n\020last_report_time\030\n \001(\0132" +
+      "\032.google.protobuf.TimestampR\016lastReportT" +
+      "ime\022>\n\rrecent_errors\030\013 \003(\0132\031.streamvisor" +
+      ".v1.TaskErrorR\014recentErrors\"\227\002\n\032GetSuper" +
+      "visorStatsResponse\022#\n\rsupervisor_id\030\001 \001(" +
+      "\tR\014supervisorId\022\036\n\ngeneration\030\002 \001(\003R\ngen" +
+      "eration\0220\n\005tasks\030\003 \003(\0132\032.streamvisor.v1." +
+      "TaskStatusR\005tasks\0229\n\006totals\030\004 \001(\0132!.stre" +
+      "amvisor.v1.IngestionCountersR\006totals\022G\n\017" +
+      "moving_averages\030\005 \001(\0132\036.streamvisor.v1.M" +
+      "ovingAveragesR\016movingAverages2\232\017\n\021Superv" +
+      "isorService\022e\n\020CreateSupervisor\022\'.stream" +
+      "visor.v1.CreateSupervisorRequest\032(.strea" +
+      "mvisor.v1.CreateSupervisorResponse\022\\\n\rGe" +
+      "tSupervisor\022$.streamvisor.v1.GetSupervis" +
+      "orRequest\032%.streamvisor.v1.GetSupervisor" +
+      "Response\022b\n\017ListSupervisors\022&.streamviso" +
+      "r.v1.ListSupervisorsRequest\032\'.streamviso" +
+      "r.v1.ListSupervisorsResponse\022e\n\020UpdateSu" +
+      "pervisor\022\'.streamvisor.v1.UpdateSupervis" +
+      "orRequest\032(.streamvisor.v1.UpdateSupervi" +
+      "sorResponse\022h\n\021SuspendSupervisor\022(.strea" +
+      "mvisor.v1.SuspendSupervisorRequest\032).str" +
+      "eamvisor.v1.SuspendSupervisorResponse\022e\n" +
+      "\020ResumeSupervisor\022\'.streamvisor.v1.Resum" +
+      "eSupervisorRequest\032(.streamvisor.v1.Resu" +
+      "meSupervisorResponse\022n\n\023TerminateSupervi" +
+      "sor\022*.streamvisor.v1.TerminateSupervisor" +
+      "Request\032+.streamvisor.v1.TerminateSuperv" +
+      "isorResponse\022t\n\025ListSupervisorHistory\022,." +
+      "streamvisor.v1.ListSupervisorHistoryRequ" +
+      "est\032-.streamvisor.v1.ListSupervisorHisto" +
+      "ryResponse\022S\n\nGetOffsets\022!.streamvisor.v" +
+      "1.GetOffsetsRequest\032\".streamvisor.v1.Get" +
+      "OffsetsResponse\022b\n\017ResetSupervisor\022&.str" +
+      "eamvisor.v1.ResetSupervisorRequest\032\'.str" +
+      "eamvisor.v1.ResetSupervisorResponse\022Y\n\014R" +
+      "esetOffsets\022#.streamvisor.v1.ResetOffset" +
+      "sRequest\032$.streamvisor.v1.ResetOffsetsRe" +
+      "sponse\022}\n\030ResetToLatestAndBackfill\022/.str" +
+      "eamvisor.v1.ResetToLatestAndBackfillRequ" +
+      "est\0320.streamvisor.v1.ResetToLatestAndBac" +
+      "kfillResponse\022V\n\013GetCoverage\022\".streamvis" +
+      "or.v1.GetCoverageRequest\032#.streamvisor.v" +
+      "1.GetCoverageResponse\022n\n\023GetSupervisorHe" +
+      "alth\022*.streamvisor.v1.GetSupervisorHealt" +
+      "hRequest\032+.streamvisor.v1.GetSupervisorH" +
+      "ealthResponse\022z\n\027BatchSuspendSupervisors" +
+      "\022..streamvisor.v1.BatchSuspendSupervisor" +
+      "sRequest\032/.streamvisor.v1.BatchSuspendSu" +
+      "pervisorsResponse\022w\n\026BatchResumeSupervis" +
+      "ors\022-.streamvisor.v1.BatchResumeSupervis" +
+      "orsRequest\032..streamvisor.v1.BatchResumeS" +
+      "upervisorsResponse\022\200\001\n\031BatchTerminateSup" +
+      "ervisors\0220.streamvisor.v1.BatchTerminate" +
+      "SupervisorsRequest\0321.streamvisor.v1.Batc" +
+      "hTerminateSupervisorsResponse\022k\n\022GetSupe" +
+      "rvisorStats\022).streamvisor.v1.GetSupervis" +
+      "orStatsRequest\032*.streamvisor.v1.GetSuper" +
+      "visorStatsResponseBz\n\022dev.streamvisor.v1" +
+      "B\026SupervisorServiceProtoP\001ZJgithub.com/s" +
+      "treamvisor/streamvisor/clients/go/stream" +
+      "visor/v1;streamvisorv1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -688,6 +735,30 @@ public final class SupervisorServiceProto extends com.google.protobuf.GeneratedF
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_streamvisor_v1_BatchTerminateSupervisorsResponse_descriptor,
         new java.lang.String[] { "Outcomes", "ChangedCount", "DryRun", });
+    internal_static_streamvisor_v1_GetSupervisorStatsRequest_descriptor =
+      getDescriptor().getMessageType(40);
+    internal_static_streamvisor_v1_GetSupervisorStatsRequest_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_streamvisor_v1_GetSupervisorStatsRequest_descriptor,
+        new java.lang.String[] { "SupervisorId", });
+    internal_static_streamvisor_v1_TaskError_descriptor =
+      getDescriptor().getMessageType(41);
+    internal_static_streamvisor_v1_TaskError_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_streamvisor_v1_TaskError_descriptor,
+        new java.lang.String[] { "Time", "Message", });
+    internal_static_streamvisor_v1_TaskStatus_descriptor =
+      getDescriptor().getMessageType(42);
+    internal_static_streamvisor_v1_TaskStatus_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_streamvisor_v1_TaskStatus_descriptor,
+        new java.lang.String[] { "TaskId", "TaskGroup", "Generation", "State", "WorkerId", "LeaseExpireTime", "Phase", "Totals", "MovingAverages", "LastReportTime", "RecentErrors", });
+    internal_static_streamvisor_v1_GetSupervisorStatsResponse_descriptor =
+      getDescriptor().getMessageType(43);
+    internal_static_streamvisor_v1_GetSupervisorStatsResponse_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_streamvisor_v1_GetSupervisorStatsResponse_descriptor,
+        new java.lang.String[] { "SupervisorId", "Generation", "Tasks", "Totals", "MovingAverages", });
     descriptor.resolveAllFeaturesImmutable();
     com.google.protobuf.TimestampProto.getDescriptor();
     dev.streamvisor.v1.SupervisorProto.getDescriptor();

@@ -1,0 +1,32 @@
+"""Task stats: what workers report in their heartbeats (counters, phase) and tasks' recent errors, for
+GetSupervisorStats. A table of its own, so the lease and commit paths never read or write it.
+
+Revision ID: 0009
+Revises: 0005
+Create Date: 2026-12-02
+"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0009"
+down_revision = "0005"
+branch_labels = None
+depends_on = None
+
+ID = 320
+
+
+def upgrade() -> None:
+    op.create_table(
+        "task_stats",
+        sa.Column("task_id", sa.String(64), primary_key=True),
+        sa.Column("supervisor_id", sa.String(ID), nullable=False),
+        sa.Column("payload", sa.JSON, nullable=False),
+        sa.Column("update_time", sa.DateTime(timezone=True), nullable=False),
+    )
+    op.create_index("ix_task_stats_supervisor_id", "task_stats", ["supervisor_id"])
+
+
+def downgrade() -> None:
+    op.drop_index("ix_task_stats_supervisor_id", "task_stats")
+    op.drop_table("task_stats")
