@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 from streamvisor import logs
 from streamvisor.api.metrics import Metrics
 from streamvisor.app.autoscaler import Autoscaling
+from streamvisor.app.idle import Idleness
 from streamvisor.app.scheduler import Scheduler
 from streamvisor.app.supervisors import SupervisorService
 from streamvisor.app.tasks import TaskService
@@ -71,6 +72,8 @@ def build_services(config: ServerConfig, store: SqlMetadataStore, streams: Strea
                           sweep_interval_s=config.scheduler_sweep_interval_s,
                           recheck_interval_s=config.scheduler_recheck_interval_s,
                           autoscaler=Autoscaling(service.core, refresh_s=config.autoscaler_refresh_s),
+                          idleness=Idleness(service.core, refresh_s=config.autoscaler_refresh_s,
+                                            check_s=config.idle_check_s),
                           ) if config.scheduler else None
     return service, tasks, scheduler
 

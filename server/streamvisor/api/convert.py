@@ -9,7 +9,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from streamvisor.domain.autoscaler import AutoscalerConfig
 from streamvisor.domain.bulk import BulkOutcome, SupervisorFilter
 from streamvisor.domain.errors import Violations
-from streamvisor.domain.model import OffsetRange, StreamType, Supervisor, SupervisorSpec, SupervisorState
+from streamvisor.domain.model import IdleConfig, OffsetRange, StreamType, Supervisor, SupervisorSpec, SupervisorState
 from streamvisor.domain.offsets import OffsetChange
 from streamvisor.domain.ports import AuditEvent
 from streamvisor.v1 import supervisor_pb2 as pb
@@ -24,6 +24,7 @@ _STATES = {
     pb.SUPERVISOR_STATE_COMPLETED: SupervisorState.COMPLETED,
     pb.SUPERVISOR_STATE_TERMINATED: SupervisorState.TERMINATED,
     pb.SUPERVISOR_STATE_UNHEALTHY: SupervisorState.UNHEALTHY,
+    pb.SUPERVISOR_STATE_IDLE: SupervisorState.IDLE,
 }
 _STATES_PB = {v: k for k, v in _STATES.items()}
 
@@ -87,6 +88,8 @@ def spec_from_pb(spec: pb.SupervisorSpec) -> SupervisorSpec:
         context=dict(spec.context),
         bounded_ranges=tuple(OffsetRange(r.partition, r.start_offset, r.end_offset) for r in spec.bounded_ranges),
         autoscaler=autoscaler_from_pb(spec.autoscaler) if spec.HasField("autoscaler") else AutoscalerConfig(),
+        idle=IdleConfig(enabled=spec.idle.enabled, **({"inactive_after_s": spec.idle.inactive_after_seconds}
+                                                       if spec.idle.HasField("inactive_after_seconds") else {})),
     )
 
 
@@ -119,6 +122,8 @@ def spec_to_pb(spec: SupervisorSpec) -> pb.SupervisorSpec:
         context=dict(spec.context),
         bounded_ranges=ranges_to_pb(spec.bounded_ranges),
         autoscaler=autoscaler_to_pb(spec.autoscaler) if spec.autoscaler.enabled else None,
+        idle=pb.IdleConfig(enabled=True, inactive_after_seconds=spec.idle.inactive_after_s) if spec.idle.enabled
+        else None,
     )
 
 

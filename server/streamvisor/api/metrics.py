@@ -38,7 +38,7 @@ log = logging.getLogger("streamvisor.metrics")
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 # States in which lag means something (the supervisor still ingests, or will again).
 _LIVE_STATES = frozenset({SupervisorState.PENDING, SupervisorState.RUNNING, SupervisorState.SUSPENDED,
-                          SupervisorState.UNHEALTHY})
+                          SupervisorState.UNHEALTHY, SupervisorState.IDLE})
 
 
 def split_method(method: str) -> tuple[str, str]:

@@ -57,6 +57,7 @@ class SupervisorState(enum.Enum):
     COMPLETED = "COMPLETED"
     TERMINATED = "TERMINATED"
     UNHEALTHY = "UNHEALTHY"
+    IDLE = "IDLE"  # no new data for a while (spec.idle); the scheduler wakes it when data arrives
 
     @property
     def is_terminal(self) -> bool:
@@ -69,12 +70,27 @@ class SupervisorState(enum.Enum):
         return self not in (SupervisorState.UNHEALTHY, SupervisorState.TERMINATED)
 
 
+@dataclass(frozen=True)
+class IdleConfig:
+    """Druid's idleConfig: IDLE after `inactive_after_s` without new data (domain/idle.py)."""
+    enabled: bool = False
+    inactive_after_s: int = 600
+
+    def validate(self, bounded: bool, v: Violations, p: str) -> None:
+        if not self.enabled:
+            return
+        if bounded:
+            v.add(f"{p}.enabled", "a bounded supervisor completes instead of going idle")
+        if not 1 <= self.inactive_after_s <= 604800:
+            v.add(f"{p}.inactive_after_seconds", f"must be between 1 and 604800, got {self.inactive_after_s}")
+
+
 # The states each state change starts from; one table for the single and the bulk actions.
 TRANSITIONS_FROM: dict[str, tuple[SupervisorState, ...]] = {
-    "SUSPEND": (SupervisorState.PENDING, SupervisorState.RUNNING, SupervisorState.UNHEALTHY),
+    "SUSPEND": (SupervisorState.PENDING, SupervisorState.RUNNING, SupervisorState.UNHEALTHY, SupervisorState.IDLE),
     "RESUME": (SupervisorState.SUSPENDED,),
     "TERMINATE": (SupervisorState.PENDING, SupervisorState.RUNNING, SupervisorState.SUSPENDED,
-                  SupervisorState.UNHEALTHY),
+                  SupervisorState.UNHEALTHY, SupervisorState.IDLE),
 }
 
 
@@ -117,6 +133,8 @@ class SupervisorSpec:
     bounded_ranges: tuple[OffsetRange, ...] = ()
     # Druid's autoScalerConfig (lag-based); disabled by default. See domain/autoscaler.py.
     autoscaler: AutoscalerConfig = AutoscalerConfig()
+    # Druid's idleConfig; disabled by default. See domain/idle.py.
+    idle: IdleConfig = IdleConfig()
 
     @property
     def is_bounded(self) -> bool:
@@ -165,7 +183,7 @@ class SupervisorSpec:
             autoscaler = dataclasses.replace(autoscaler, task_count_min=min(autoscaler.task_count_min, count),
                                              task_count_max=max(autoscaler.task_count_max, count))
         return dataclasses.replace(self, bounded_ranges=tuple(sorted(ranges)), task_count=count,
-                                   autoscaler=autoscaler)
+                                   autoscaler=autoscaler, idle=IdleConfig())
 
     def validate(self, field_prefix: str = "spec", kind_rules: KindRules | None = None) -> Violations:
         """The rules of every spec, whatever its stream; `kind_rules` (its stream kind's, passed by
@@ -189,6 +207,7 @@ class SupervisorSpec:
         if not 1 <= self.task_count <= MAX_TASK_COUNT:
             v.add(f"{p}.task_count", f"must be between 1 and {MAX_TASK_COUNT}, got {self.task_count}")
         self.autoscaler.validate(self.task_count, MAX_TASK_COUNT, v, f"{p}.autoscaler")
+        self.idle.validate(self.is_bounded, v, f"{p}.idle")
         for key in self.context:
             if not key.strip():
                 v.add(f"{p}.context", "keys must not be empty")
@@ -272,8 +291,19 @@ class Supervisor:
                 SupervisorState.RUNNING,
                 SupervisorState.SUSPENDED,
                 SupervisorState.UNHEALTHY,
+                SupervisorState.IDLE,
             ),
         )
+
+    def idled(self, now: datetime, detail: str) -> "Supervisor":
+        """RUNNING -> IDLE: the stream had no new data for spec.idle.inactive_after_s (the scheduler)."""
+        self._require_state("IDLE", (SupervisorState.RUNNING,))
+        return self.changed(now, state=SupervisorState.IDLE, state_detail=detail)
+
+    def woken(self, now: datetime) -> "Supervisor":
+        """IDLE -> RUNNING: new data arrived (the scheduler)."""
+        self._require_state("WAKE", (SupervisorState.IDLE,))
+        return self.changed(now, state=SupervisorState.RUNNING, state_detail="")
 
     def with_spec(self, spec: SupervisorSpec, now: datetime) -> "Supervisor":
         """A spec update fences in-flight work: task groups depend on task_count."""

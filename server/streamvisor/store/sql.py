@@ -15,7 +15,7 @@ from streamvisor.domain.autoscaler import AutoscalerConfig
 from streamvisor.domain.coverage import absorb
 from streamvisor.domain.errors import AlreadyExists, FieldViolation, InvalidArgument
 from streamvisor.domain.model import (
-    OffsetRange, StreamType, Supervisor, SupervisorSpec, SupervisorState,
+    IdleConfig, OffsetRange, StreamType, Supervisor, SupervisorSpec, SupervisorState,
 )
 from streamvisor.domain.offsets import OffsetChange
 from streamvisor.domain.ports import AuditEvent, Segment, StoredRequest
@@ -44,6 +44,7 @@ def spec_to_json(spec: SupervisorSpec) -> dict:
         "bounded_ranges": [[r.partition, r.start, r.end] for r in spec.bounded_ranges],
         # Only when set: specs written before the autoscaler existed read back the same.
         **({"autoscaler": dataclasses.asdict(spec.autoscaler)} if spec.autoscaler.enabled else {}),
+        **({"idle": dataclasses.asdict(spec.idle)} if spec.idle.enabled else {}),
     }
 
 
@@ -57,6 +58,7 @@ def spec_from_json(data: Mapping) -> SupervisorSpec:
         context=dict(data.get("context", {})),
         bounded_ranges=tuple(OffsetRange(int(p), int(s), int(e)) for p, s, e in data.get("bounded_ranges", [])),
         autoscaler=AutoscalerConfig(**data["autoscaler"]) if data.get("autoscaler") else AutoscalerConfig(),
+        idle=IdleConfig(**data["idle"]) if data.get("idle") else IdleConfig(),
     )
 
 

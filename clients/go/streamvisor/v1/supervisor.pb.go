@@ -98,6 +98,9 @@ const (
 	SupervisorState_SUPERVISOR_STATE_TERMINATED SupervisorState = 5
 	// Running but impaired; see Supervisor.state_detail (e.g. STREAM_UNREACHABLE).
 	SupervisorState_SUPERVISOR_STATE_UNHEALTHY SupervisorState = 6
+	// The stream had no new data for spec.idle.inactive_after_seconds: no tasks are leased, and the
+	// supervisor returns to RUNNING by itself when new data arrives (Druid's IDLE). Set by the scheduler.
+	SupervisorState_SUPERVISOR_STATE_IDLE SupervisorState = 7
 )
 
 // Enum value maps for SupervisorState.
@@ -110,6 +113,7 @@ var (
 		4: "SUPERVISOR_STATE_COMPLETED",
 		5: "SUPERVISOR_STATE_TERMINATED",
 		6: "SUPERVISOR_STATE_UNHEALTHY",
+		7: "SUPERVISOR_STATE_IDLE",
 	}
 	SupervisorState_value = map[string]int32{
 		"SUPERVISOR_STATE_UNSPECIFIED": 0,
@@ -119,6 +123,7 @@ var (
 		"SUPERVISOR_STATE_COMPLETED":   4,
 		"SUPERVISOR_STATE_TERMINATED":  5,
 		"SUPERVISOR_STATE_UNHEALTHY":   6,
+		"SUPERVISOR_STATE_IDLE":        7,
 	}
 )
 
@@ -290,7 +295,10 @@ type SupervisorSpec struct {
 	// At most one range per partition.
 	BoundedRanges []*OffsetRange `protobuf:"bytes,7,rep,name=bounded_ranges,json=boundedRanges,proto3" json:"bounded_ranges,omitempty"`
 	// Optional. A lag-based autoscaler of task_count (Druid's autoScalerConfig). A backfill inherits it.
-	Autoscaler    *AutoscalerConfig `protobuf:"bytes,8,opt,name=autoscaler,proto3" json:"autoscaler,omitempty"`
+	Autoscaler *AutoscalerConfig `protobuf:"bytes,8,opt,name=autoscaler,proto3" json:"autoscaler,omitempty"`
+	// Optional. Let the supervisor go IDLE when its stream has no new data (Druid's idleConfig). Not for
+	// bounded supervisors (a backfill completes instead); a backfill does not inherit it.
+	Idle          *IdleConfig `protobuf:"bytes,9,opt,name=idle,proto3" json:"idle,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -381,6 +389,69 @@ func (x *SupervisorSpec) GetAutoscaler() *AutoscalerConfig {
 	return nil
 }
 
+func (x *SupervisorSpec) GetIdle() *IdleConfig {
+	if x != nil {
+		return x.Idle
+	}
+	return nil
+}
+
+// When a supervisor goes IDLE: its lag has been 0 and its stream's latest offsets unchanged for
+// inactive_after_seconds. It wakes (RUNNING) as soon as the scheduler sees new data.
+type IdleConfig struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Off unless true.
+	Enabled bool `protobuf:"varint,1,opt,name=enabled,proto3" json:"enabled,omitempty"`
+	// Optional. Seconds without new data before IDLE, 1..604800. Default 600.
+	InactiveAfterSeconds *int32 `protobuf:"varint,2,opt,name=inactive_after_seconds,json=inactiveAfterSeconds,proto3,oneof" json:"inactive_after_seconds,omitempty"`
+	unknownFields        protoimpl.UnknownFields
+	sizeCache            protoimpl.SizeCache
+}
+
+func (x *IdleConfig) Reset() {
+	*x = IdleConfig{}
+	mi := &file_streamvisor_v1_supervisor_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *IdleConfig) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*IdleConfig) ProtoMessage() {}
+
+func (x *IdleConfig) ProtoReflect() protoreflect.Message {
+	mi := &file_streamvisor_v1_supervisor_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use IdleConfig.ProtoReflect.Descriptor instead.
+func (*IdleConfig) Descriptor() ([]byte, []int) {
+	return file_streamvisor_v1_supervisor_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *IdleConfig) GetEnabled() bool {
+	if x != nil {
+		return x.Enabled
+	}
+	return false
+}
+
+func (x *IdleConfig) GetInactiveAfterSeconds() int32 {
+	if x != nil && x.InactiveAfterSeconds != nil {
+		return *x.InactiveAfterSeconds
+	}
+	return 0
+}
+
 // A lag-based autoscaler: the scheduler samples the supervisor's total lag every sample_interval_seconds;
 // when enough samples of the last window_seconds are above scale_out_lag (or below scale_in_lag) it changes
 // task_count by a step, within [task_count_min, task_count_max], at most once per cooldown_seconds. Each
@@ -418,7 +489,7 @@ type AutoscalerConfig struct {
 
 func (x *AutoscalerConfig) Reset() {
 	*x = AutoscalerConfig{}
-	mi := &file_streamvisor_v1_supervisor_proto_msgTypes[2]
+	mi := &file_streamvisor_v1_supervisor_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -430,7 +501,7 @@ func (x *AutoscalerConfig) String() string {
 func (*AutoscalerConfig) ProtoMessage() {}
 
 func (x *AutoscalerConfig) ProtoReflect() protoreflect.Message {
-	mi := &file_streamvisor_v1_supervisor_proto_msgTypes[2]
+	mi := &file_streamvisor_v1_supervisor_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -443,7 +514,7 @@ func (x *AutoscalerConfig) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AutoscalerConfig.ProtoReflect.Descriptor instead.
 func (*AutoscalerConfig) Descriptor() ([]byte, []int) {
-	return file_streamvisor_v1_supervisor_proto_rawDescGZIP(), []int{2}
+	return file_streamvisor_v1_supervisor_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *AutoscalerConfig) GetEnabled() bool {
@@ -561,7 +632,7 @@ type Supervisor struct {
 
 func (x *Supervisor) Reset() {
 	*x = Supervisor{}
-	mi := &file_streamvisor_v1_supervisor_proto_msgTypes[3]
+	mi := &file_streamvisor_v1_supervisor_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -573,7 +644,7 @@ func (x *Supervisor) String() string {
 func (*Supervisor) ProtoMessage() {}
 
 func (x *Supervisor) ProtoReflect() protoreflect.Message {
-	mi := &file_streamvisor_v1_supervisor_proto_msgTypes[3]
+	mi := &file_streamvisor_v1_supervisor_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -586,7 +657,7 @@ func (x *Supervisor) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Supervisor.ProtoReflect.Descriptor instead.
 func (*Supervisor) Descriptor() ([]byte, []int) {
-	return file_streamvisor_v1_supervisor_proto_rawDescGZIP(), []int{3}
+	return file_streamvisor_v1_supervisor_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *Supervisor) GetId() string {
@@ -674,7 +745,7 @@ type OffsetChange struct {
 
 func (x *OffsetChange) Reset() {
 	*x = OffsetChange{}
-	mi := &file_streamvisor_v1_supervisor_proto_msgTypes[4]
+	mi := &file_streamvisor_v1_supervisor_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -686,7 +757,7 @@ func (x *OffsetChange) String() string {
 func (*OffsetChange) ProtoMessage() {}
 
 func (x *OffsetChange) ProtoReflect() protoreflect.Message {
-	mi := &file_streamvisor_v1_supervisor_proto_msgTypes[4]
+	mi := &file_streamvisor_v1_supervisor_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -699,7 +770,7 @@ func (x *OffsetChange) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OffsetChange.ProtoReflect.Descriptor instead.
 func (*OffsetChange) Descriptor() ([]byte, []int) {
-	return file_streamvisor_v1_supervisor_proto_rawDescGZIP(), []int{4}
+	return file_streamvisor_v1_supervisor_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *OffsetChange) GetPartition() int32 {
@@ -756,7 +827,7 @@ type AuditEvent struct {
 
 func (x *AuditEvent) Reset() {
 	*x = AuditEvent{}
-	mi := &file_streamvisor_v1_supervisor_proto_msgTypes[5]
+	mi := &file_streamvisor_v1_supervisor_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -768,7 +839,7 @@ func (x *AuditEvent) String() string {
 func (*AuditEvent) ProtoMessage() {}
 
 func (x *AuditEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_streamvisor_v1_supervisor_proto_msgTypes[5]
+	mi := &file_streamvisor_v1_supervisor_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -781,7 +852,7 @@ func (x *AuditEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AuditEvent.ProtoReflect.Descriptor instead.
 func (*AuditEvent) Descriptor() ([]byte, []int) {
-	return file_streamvisor_v1_supervisor_proto_rawDescGZIP(), []int{5}
+	return file_streamvisor_v1_supervisor_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *AuditEvent) GetId() int64 {
@@ -885,7 +956,7 @@ type IngestionCounters struct {
 
 func (x *IngestionCounters) Reset() {
 	*x = IngestionCounters{}
-	mi := &file_streamvisor_v1_supervisor_proto_msgTypes[6]
+	mi := &file_streamvisor_v1_supervisor_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -897,7 +968,7 @@ func (x *IngestionCounters) String() string {
 func (*IngestionCounters) ProtoMessage() {}
 
 func (x *IngestionCounters) ProtoReflect() protoreflect.Message {
-	mi := &file_streamvisor_v1_supervisor_proto_msgTypes[6]
+	mi := &file_streamvisor_v1_supervisor_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -910,7 +981,7 @@ func (x *IngestionCounters) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use IngestionCounters.ProtoReflect.Descriptor instead.
 func (*IngestionCounters) Descriptor() ([]byte, []int) {
-	return file_streamvisor_v1_supervisor_proto_rawDescGZIP(), []int{6}
+	return file_streamvisor_v1_supervisor_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *IngestionCounters) GetProcessed() int64 {
@@ -958,7 +1029,7 @@ type IngestionRates struct {
 
 func (x *IngestionRates) Reset() {
 	*x = IngestionRates{}
-	mi := &file_streamvisor_v1_supervisor_proto_msgTypes[7]
+	mi := &file_streamvisor_v1_supervisor_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -970,7 +1041,7 @@ func (x *IngestionRates) String() string {
 func (*IngestionRates) ProtoMessage() {}
 
 func (x *IngestionRates) ProtoReflect() protoreflect.Message {
-	mi := &file_streamvisor_v1_supervisor_proto_msgTypes[7]
+	mi := &file_streamvisor_v1_supervisor_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -983,7 +1054,7 @@ func (x *IngestionRates) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use IngestionRates.ProtoReflect.Descriptor instead.
 func (*IngestionRates) Descriptor() ([]byte, []int) {
-	return file_streamvisor_v1_supervisor_proto_rawDescGZIP(), []int{7}
+	return file_streamvisor_v1_supervisor_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *IngestionRates) GetProcessed() float64 {
@@ -1029,7 +1100,7 @@ type MovingAverages struct {
 
 func (x *MovingAverages) Reset() {
 	*x = MovingAverages{}
-	mi := &file_streamvisor_v1_supervisor_proto_msgTypes[8]
+	mi := &file_streamvisor_v1_supervisor_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1041,7 +1112,7 @@ func (x *MovingAverages) String() string {
 func (*MovingAverages) ProtoMessage() {}
 
 func (x *MovingAverages) ProtoReflect() protoreflect.Message {
-	mi := &file_streamvisor_v1_supervisor_proto_msgTypes[8]
+	mi := &file_streamvisor_v1_supervisor_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1054,7 +1125,7 @@ func (x *MovingAverages) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MovingAverages.ProtoReflect.Descriptor instead.
 func (*MovingAverages) Descriptor() ([]byte, []int) {
-	return file_streamvisor_v1_supervisor_proto_rawDescGZIP(), []int{8}
+	return file_streamvisor_v1_supervisor_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *MovingAverages) GetOneMinute() *IngestionRates {
@@ -1087,7 +1158,7 @@ const file_streamvisor_v1_supervisor_proto_rawDesc = "" +
 	"\tpartition\x18\x01 \x01(\x05R\tpartition\x12!\n" +
 	"\fstart_offset\x18\x02 \x01(\x03R\vstartOffset\x12\x1d\n" +
 	"\n" +
-	"end_offset\x18\x03 \x01(\x03R\tendOffset\"\xed\x04\n" +
+	"end_offset\x18\x03 \x01(\x03R\tendOffset\"\x9d\x05\n" +
 	"\x0eSupervisorSpec\x12;\n" +
 	"\vstream_type\x18\x01 \x01(\x0e2\x1a.streamvisor.v1.StreamTypeR\n" +
 	"streamType\x12\x16\n" +
@@ -1100,13 +1171,19 @@ const file_streamvisor_v1_supervisor_proto_rawDesc = "" +
 	"\x0ebounded_ranges\x18\a \x03(\v2\x1b.streamvisor.v1.OffsetRangeR\rboundedRanges\x12@\n" +
 	"\n" +
 	"autoscaler\x18\b \x01(\v2 .streamvisor.v1.AutoscalerConfigR\n" +
-	"autoscaler\x1aE\n" +
+	"autoscaler\x12.\n" +
+	"\x04idle\x18\t \x01(\v2\x1a.streamvisor.v1.IdleConfigR\x04idle\x1aE\n" +
 	"\x17ConsumerPropertiesEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\x1a:\n" +
 	"\fContextEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xa5\x05\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"|\n" +
+	"\n" +
+	"IdleConfig\x12\x18\n" +
+	"\aenabled\x18\x01 \x01(\bR\aenabled\x129\n" +
+	"\x16inactive_after_seconds\x18\x02 \x01(\x05H\x00R\x14inactiveAfterSeconds\x88\x01\x01B\x19\n" +
+	"\x17_inactive_after_seconds\"\xa5\x05\n" +
 	"\x10AutoscalerConfig\x12\x18\n" +
 	"\aenabled\x18\x01 \x01(\bR\aenabled\x12$\n" +
 	"\x0etask_count_min\x18\x02 \x01(\x05R\ftaskCountMin\x12$\n" +
@@ -1194,7 +1271,7 @@ const file_streamvisor_v1_supervisor_proto_rawDesc = "" +
 	"StreamType\x12\x1b\n" +
 	"\x17STREAM_TYPE_UNSPECIFIED\x10\x00\x12\x15\n" +
 	"\x11STREAM_TYPE_KAFKA\x10\x01\x12\x1f\n" +
-	"\x1bSTREAM_TYPE_RABBITMQ_STREAM\x10\x02*\xf0\x01\n" +
+	"\x1bSTREAM_TYPE_RABBITMQ_STREAM\x10\x02*\x8b\x02\n" +
 	"\x0fSupervisorState\x12 \n" +
 	"\x1cSUPERVISOR_STATE_UNSPECIFIED\x10\x00\x12\x1c\n" +
 	"\x18SUPERVISOR_STATE_PENDING\x10\x01\x12\x1c\n" +
@@ -1202,7 +1279,8 @@ const file_streamvisor_v1_supervisor_proto_rawDesc = "" +
 	"\x1aSUPERVISOR_STATE_SUSPENDED\x10\x03\x12\x1e\n" +
 	"\x1aSUPERVISOR_STATE_COMPLETED\x10\x04\x12\x1f\n" +
 	"\x1bSUPERVISOR_STATE_TERMINATED\x10\x05\x12\x1e\n" +
-	"\x1aSUPERVISOR_STATE_UNHEALTHY\x10\x06*Z\n" +
+	"\x1aSUPERVISOR_STATE_UNHEALTHY\x10\x06\x12\x19\n" +
+	"\x15SUPERVISOR_STATE_IDLE\x10\a*Z\n" +
 	"\tTaskPhase\x12\x1a\n" +
 	"\x16TASK_PHASE_UNSPECIFIED\x10\x00\x12\x16\n" +
 	"\x12TASK_PHASE_READING\x10\x01\x12\x19\n" +
@@ -1222,46 +1300,48 @@ func file_streamvisor_v1_supervisor_proto_rawDescGZIP() []byte {
 }
 
 var file_streamvisor_v1_supervisor_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_streamvisor_v1_supervisor_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
+var file_streamvisor_v1_supervisor_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
 var file_streamvisor_v1_supervisor_proto_goTypes = []any{
 	(StreamType)(0),               // 0: streamvisor.v1.StreamType
 	(SupervisorState)(0),          // 1: streamvisor.v1.SupervisorState
 	(TaskPhase)(0),                // 2: streamvisor.v1.TaskPhase
 	(*OffsetRange)(nil),           // 3: streamvisor.v1.OffsetRange
 	(*SupervisorSpec)(nil),        // 4: streamvisor.v1.SupervisorSpec
-	(*AutoscalerConfig)(nil),      // 5: streamvisor.v1.AutoscalerConfig
-	(*Supervisor)(nil),            // 6: streamvisor.v1.Supervisor
-	(*OffsetChange)(nil),          // 7: streamvisor.v1.OffsetChange
-	(*AuditEvent)(nil),            // 8: streamvisor.v1.AuditEvent
-	(*IngestionCounters)(nil),     // 9: streamvisor.v1.IngestionCounters
-	(*IngestionRates)(nil),        // 10: streamvisor.v1.IngestionRates
-	(*MovingAverages)(nil),        // 11: streamvisor.v1.MovingAverages
-	nil,                           // 12: streamvisor.v1.SupervisorSpec.ConsumerPropertiesEntry
-	nil,                           // 13: streamvisor.v1.SupervisorSpec.ContextEntry
-	(*timestamppb.Timestamp)(nil), // 14: google.protobuf.Timestamp
+	(*IdleConfig)(nil),            // 5: streamvisor.v1.IdleConfig
+	(*AutoscalerConfig)(nil),      // 6: streamvisor.v1.AutoscalerConfig
+	(*Supervisor)(nil),            // 7: streamvisor.v1.Supervisor
+	(*OffsetChange)(nil),          // 8: streamvisor.v1.OffsetChange
+	(*AuditEvent)(nil),            // 9: streamvisor.v1.AuditEvent
+	(*IngestionCounters)(nil),     // 10: streamvisor.v1.IngestionCounters
+	(*IngestionRates)(nil),        // 11: streamvisor.v1.IngestionRates
+	(*MovingAverages)(nil),        // 12: streamvisor.v1.MovingAverages
+	nil,                           // 13: streamvisor.v1.SupervisorSpec.ConsumerPropertiesEntry
+	nil,                           // 14: streamvisor.v1.SupervisorSpec.ContextEntry
+	(*timestamppb.Timestamp)(nil), // 15: google.protobuf.Timestamp
 }
 var file_streamvisor_v1_supervisor_proto_depIdxs = []int32{
 	0,  // 0: streamvisor.v1.SupervisorSpec.stream_type:type_name -> streamvisor.v1.StreamType
-	12, // 1: streamvisor.v1.SupervisorSpec.consumer_properties:type_name -> streamvisor.v1.SupervisorSpec.ConsumerPropertiesEntry
-	13, // 2: streamvisor.v1.SupervisorSpec.context:type_name -> streamvisor.v1.SupervisorSpec.ContextEntry
+	13, // 1: streamvisor.v1.SupervisorSpec.consumer_properties:type_name -> streamvisor.v1.SupervisorSpec.ConsumerPropertiesEntry
+	14, // 2: streamvisor.v1.SupervisorSpec.context:type_name -> streamvisor.v1.SupervisorSpec.ContextEntry
 	3,  // 3: streamvisor.v1.SupervisorSpec.bounded_ranges:type_name -> streamvisor.v1.OffsetRange
-	5,  // 4: streamvisor.v1.SupervisorSpec.autoscaler:type_name -> streamvisor.v1.AutoscalerConfig
-	4,  // 5: streamvisor.v1.Supervisor.spec:type_name -> streamvisor.v1.SupervisorSpec
-	1,  // 6: streamvisor.v1.Supervisor.state:type_name -> streamvisor.v1.SupervisorState
-	14, // 7: streamvisor.v1.Supervisor.create_time:type_name -> google.protobuf.Timestamp
-	14, // 8: streamvisor.v1.Supervisor.update_time:type_name -> google.protobuf.Timestamp
-	14, // 9: streamvisor.v1.AuditEvent.create_time:type_name -> google.protobuf.Timestamp
-	1,  // 10: streamvisor.v1.AuditEvent.state_before:type_name -> streamvisor.v1.SupervisorState
-	1,  // 11: streamvisor.v1.AuditEvent.state_after:type_name -> streamvisor.v1.SupervisorState
-	7,  // 12: streamvisor.v1.AuditEvent.offset_changes:type_name -> streamvisor.v1.OffsetChange
-	10, // 13: streamvisor.v1.MovingAverages.one_minute:type_name -> streamvisor.v1.IngestionRates
-	10, // 14: streamvisor.v1.MovingAverages.five_minutes:type_name -> streamvisor.v1.IngestionRates
-	10, // 15: streamvisor.v1.MovingAverages.fifteen_minutes:type_name -> streamvisor.v1.IngestionRates
-	16, // [16:16] is the sub-list for method output_type
-	16, // [16:16] is the sub-list for method input_type
-	16, // [16:16] is the sub-list for extension type_name
-	16, // [16:16] is the sub-list for extension extendee
-	0,  // [0:16] is the sub-list for field type_name
+	6,  // 4: streamvisor.v1.SupervisorSpec.autoscaler:type_name -> streamvisor.v1.AutoscalerConfig
+	5,  // 5: streamvisor.v1.SupervisorSpec.idle:type_name -> streamvisor.v1.IdleConfig
+	4,  // 6: streamvisor.v1.Supervisor.spec:type_name -> streamvisor.v1.SupervisorSpec
+	1,  // 7: streamvisor.v1.Supervisor.state:type_name -> streamvisor.v1.SupervisorState
+	15, // 8: streamvisor.v1.Supervisor.create_time:type_name -> google.protobuf.Timestamp
+	15, // 9: streamvisor.v1.Supervisor.update_time:type_name -> google.protobuf.Timestamp
+	15, // 10: streamvisor.v1.AuditEvent.create_time:type_name -> google.protobuf.Timestamp
+	1,  // 11: streamvisor.v1.AuditEvent.state_before:type_name -> streamvisor.v1.SupervisorState
+	1,  // 12: streamvisor.v1.AuditEvent.state_after:type_name -> streamvisor.v1.SupervisorState
+	8,  // 13: streamvisor.v1.AuditEvent.offset_changes:type_name -> streamvisor.v1.OffsetChange
+	11, // 14: streamvisor.v1.MovingAverages.one_minute:type_name -> streamvisor.v1.IngestionRates
+	11, // 15: streamvisor.v1.MovingAverages.five_minutes:type_name -> streamvisor.v1.IngestionRates
+	11, // 16: streamvisor.v1.MovingAverages.fifteen_minutes:type_name -> streamvisor.v1.IngestionRates
+	17, // [17:17] is the sub-list for method output_type
+	17, // [17:17] is the sub-list for method input_type
+	17, // [17:17] is the sub-list for extension type_name
+	17, // [17:17] is the sub-list for extension extendee
+	0,  // [0:17] is the sub-list for field type_name
 }
 
 func init() { file_streamvisor_v1_supervisor_proto_init() }
@@ -1270,14 +1350,15 @@ func file_streamvisor_v1_supervisor_proto_init() {
 		return
 	}
 	file_streamvisor_v1_supervisor_proto_msgTypes[2].OneofWrappers = []any{}
-	file_streamvisor_v1_supervisor_proto_msgTypes[4].OneofWrappers = []any{}
+	file_streamvisor_v1_supervisor_proto_msgTypes[3].OneofWrappers = []any{}
+	file_streamvisor_v1_supervisor_proto_msgTypes[5].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_streamvisor_v1_supervisor_proto_rawDesc), len(file_streamvisor_v1_supervisor_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   11,
+			NumMessages:   12,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

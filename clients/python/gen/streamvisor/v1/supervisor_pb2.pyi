@@ -25,6 +25,7 @@ class SupervisorState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     SUPERVISOR_STATE_COMPLETED: _ClassVar[SupervisorState]
     SUPERVISOR_STATE_TERMINATED: _ClassVar[SupervisorState]
     SUPERVISOR_STATE_UNHEALTHY: _ClassVar[SupervisorState]
+    SUPERVISOR_STATE_IDLE: _ClassVar[SupervisorState]
 
 class TaskPhase(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -41,6 +42,7 @@ SUPERVISOR_STATE_SUSPENDED: SupervisorState
 SUPERVISOR_STATE_COMPLETED: SupervisorState
 SUPERVISOR_STATE_TERMINATED: SupervisorState
 SUPERVISOR_STATE_UNHEALTHY: SupervisorState
+SUPERVISOR_STATE_IDLE: SupervisorState
 TASK_PHASE_UNSPECIFIED: TaskPhase
 TASK_PHASE_READING: TaskPhase
 TASK_PHASE_PUBLISHING: TaskPhase
@@ -56,7 +58,7 @@ class OffsetRange(_message.Message):
     def __init__(self, partition: _Optional[int] = ..., start_offset: _Optional[int] = ..., end_offset: _Optional[int] = ...) -> None: ...
 
 class SupervisorSpec(_message.Message):
-    __slots__ = ("stream_type", "stream", "consumer_properties", "task_count", "use_earliest_offset", "context", "bounded_ranges", "autoscaler")
+    __slots__ = ("stream_type", "stream", "consumer_properties", "task_count", "use_earliest_offset", "context", "bounded_ranges", "autoscaler", "idle")
     class ConsumerPropertiesEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -79,6 +81,7 @@ class SupervisorSpec(_message.Message):
     CONTEXT_FIELD_NUMBER: _ClassVar[int]
     BOUNDED_RANGES_FIELD_NUMBER: _ClassVar[int]
     AUTOSCALER_FIELD_NUMBER: _ClassVar[int]
+    IDLE_FIELD_NUMBER: _ClassVar[int]
     stream_type: StreamType
     stream: str
     consumer_properties: _containers.ScalarMap[str, str]
@@ -87,7 +90,16 @@ class SupervisorSpec(_message.Message):
     context: _containers.ScalarMap[str, str]
     bounded_ranges: _containers.RepeatedCompositeFieldContainer[OffsetRange]
     autoscaler: AutoscalerConfig
-    def __init__(self, stream_type: _Optional[_Union[StreamType, str]] = ..., stream: _Optional[str] = ..., consumer_properties: _Optional[_Mapping[str, str]] = ..., task_count: _Optional[int] = ..., use_earliest_offset: _Optional[bool] = ..., context: _Optional[_Mapping[str, str]] = ..., bounded_ranges: _Optional[_Iterable[_Union[OffsetRange, _Mapping]]] = ..., autoscaler: _Optional[_Union[AutoscalerConfig, _Mapping]] = ...) -> None: ...
+    idle: IdleConfig
+    def __init__(self, stream_type: _Optional[_Union[StreamType, str]] = ..., stream: _Optional[str] = ..., consumer_properties: _Optional[_Mapping[str, str]] = ..., task_count: _Optional[int] = ..., use_earliest_offset: _Optional[bool] = ..., context: _Optional[_Mapping[str, str]] = ..., bounded_ranges: _Optional[_Iterable[_Union[OffsetRange, _Mapping]]] = ..., autoscaler: _Optional[_Union[AutoscalerConfig, _Mapping]] = ..., idle: _Optional[_Union[IdleConfig, _Mapping]] = ...) -> None: ...
+
+class IdleConfig(_message.Message):
+    __slots__ = ("enabled", "inactive_after_seconds")
+    ENABLED_FIELD_NUMBER: _ClassVar[int]
+    INACTIVE_AFTER_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    enabled: bool
+    inactive_after_seconds: int
+    def __init__(self, enabled: _Optional[bool] = ..., inactive_after_seconds: _Optional[int] = ...) -> None: ...
 
 class AutoscalerConfig(_message.Message):
     __slots__ = ("enabled", "task_count_min", "task_count_max", "scale_out_lag", "scale_in_lag", "scale_out_fraction", "scale_in_fraction", "sample_interval_seconds", "window_seconds", "scale_out_step", "scale_in_step", "cooldown_seconds")

@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file streamvisor/v1/supervisor.proto.
  */
 export const file_streamvisor_v1_supervisor: GenFile = /*@__PURE__*/
-  fileDesc("Ch9zdHJlYW12aXNvci92MS9zdXBlcnZpc29yLnByb3RvEg5zdHJlYW12aXNvci52MSJKCgtPZmZzZXRSYW5nZRIRCglwYXJ0aXRpb24YASABKAUSFAoMc3RhcnRfb2Zmc2V0GAIgASgDEhIKCmVuZF9vZmZzZXQYAyABKAMi6wMKDlN1cGVydmlzb3JTcGVjEi8KC3N0cmVhbV90eXBlGAEgASgOMhouc3RyZWFtdmlzb3IudjEuU3RyZWFtVHlwZRIOCgZzdHJlYW0YAiABKAkSUwoTY29uc3VtZXJfcHJvcGVydGllcxgDIAMoCzI2LnN0cmVhbXZpc29yLnYxLlN1cGVydmlzb3JTcGVjLkNvbnN1bWVyUHJvcGVydGllc0VudHJ5EhIKCnRhc2tfY291bnQYBCABKAUSGwoTdXNlX2VhcmxpZXN0X29mZnNldBgFIAEoCBI8Cgdjb250ZXh0GAYgAygLMisuc3RyZWFtdmlzb3IudjEuU3VwZXJ2aXNvclNwZWMuQ29udGV4dEVudHJ5EjMKDmJvdW5kZWRfcmFuZ2VzGAcgAygLMhsuc3RyZWFtdmlzb3IudjEuT2Zmc2V0UmFuZ2USNAoKYXV0b3NjYWxlchgIIAEoCzIgLnN0cmVhbXZpc29yLnYxLkF1dG9zY2FsZXJDb25maWcaOQoXQ29uc3VtZXJQcm9wZXJ0aWVzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ARouCgxDb250ZXh0RW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASLyAwoQQXV0b3NjYWxlckNvbmZpZxIPCgdlbmFibGVkGAEgASgIEhYKDnRhc2tfY291bnRfbWluGAIgASgFEhYKDnRhc2tfY291bnRfbWF4GAMgASgFEhUKDXNjYWxlX291dF9sYWcYBCABKAMSFAoMc2NhbGVfaW5fbGFnGAUgASgDEh8KEnNjYWxlX291dF9mcmFjdGlvbhgGIAEoAUgAiAEBEh4KEXNjYWxlX2luX2ZyYWN0aW9uGAcgASgBSAGIAQESJAoXc2FtcGxlX2ludGVydmFsX3NlY29uZHMYCCABKAVIAogBARIbCg53aW5kb3dfc2Vjb25kcxgJIAEoBUgDiAEBEhsKDnNjYWxlX291dF9zdGVwGAogASgFSASIAQESGgoNc2NhbGVfaW5fc3RlcBgLIAEoBUgFiAEBEh0KEGNvb2xkb3duX3NlY29uZHMYDCABKAVIBogBAUIVChNfc2NhbGVfb3V0X2ZyYWN0aW9uQhQKEl9zY2FsZV9pbl9mcmFjdGlvbkIaChhfc2FtcGxlX2ludGVydmFsX3NlY29uZHNCEQoPX3dpbmRvd19zZWNvbmRzQhEKD19zY2FsZV9vdXRfc3RlcEIQCg5fc2NhbGVfaW5fc3RlcEITChFfY29vbGRvd25fc2Vjb25kcyK5AgoKU3VwZXJ2aXNvchIKCgJpZBgBIAEoCRIsCgRzcGVjGAIgASgLMh4uc3RyZWFtdmlzb3IudjEuU3VwZXJ2aXNvclNwZWMSLgoFc3RhdGUYAyABKA4yHy5zdHJlYW12aXNvci52MS5TdXBlcnZpc29yU3RhdGUSFAoMc3RhdGVfZGV0YWlsGAQgASgJEhIKCmdlbmVyYXRpb24YBSABKAMSDAoEZXRhZxgGIAEoCRISCgpwYXJ0aXRpb25zGAcgAygFEi8KC2NyZWF0ZV90aW1lGAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgt1cGRhdGVfdGltZRgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEwoLYmFja2ZpbGxfb2YYCiABKAkiXwoMT2Zmc2V0Q2hhbmdlEhEKCXBhcnRpdGlvbhgBIAEoBRITCgZiZWZvcmUYAiABKANIAIgBARISCgVhZnRlchgDIAEoA0gBiAEBQgkKB19iZWZvcmVCCAoGX2FmdGVyIoEDCgpBdWRpdEV2ZW50EgoKAmlkGAEgASgDEhUKDXN1cGVydmlzb3JfaWQYAiABKAkSDgoGYWN0aW9uGAMgASgJEg0KBWFjdG9yGAQgASgJEi8KC2NyZWF0ZV90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBISCgpyZXF1ZXN0X2lkGAYgASgJEjUKDHN0YXRlX2JlZm9yZRgHIAEoDjIfLnN0cmVhbXZpc29yLnYxLlN1cGVydmlzb3JTdGF0ZRI0CgtzdGF0ZV9hZnRlchgIIAEoDjIfLnN0cmVhbXZpc29yLnYxLlN1cGVydmlzb3JTdGF0ZRIZChFnZW5lcmF0aW9uX2JlZm9yZRgJIAEoAxIYChBnZW5lcmF0aW9uX2FmdGVyGAogASgDEjQKDm9mZnNldF9jaGFuZ2VzGAsgAygLMhwuc3RyZWFtdmlzb3IudjEuT2Zmc2V0Q2hhbmdlEhQKDGRldGFpbHNfanNvbhgMIAEoCSJpChFJbmdlc3Rpb25Db3VudGVycxIRCglwcm9jZXNzZWQYASABKAMSFwoPcHJvY2Vzc2VkX2J5dGVzGAIgASgDEhMKC3VucGFyc2VhYmxlGAMgASgDEhMKC3Rocm93bl9hd2F5GAQgASgDImYKDkluZ2VzdGlvblJhdGVzEhEKCXByb2Nlc3NlZBgBIAEoARIXCg9wcm9jZXNzZWRfYnl0ZXMYAiABKAESEwoLdW5wYXJzZWFibGUYAyABKAESEwoLdGhyb3duX2F3YXkYBCABKAEiswEKDk1vdmluZ0F2ZXJhZ2VzEjIKCm9uZV9taW51dGUYASABKAsyHi5zdHJlYW12aXNvci52MS5Jbmdlc3Rpb25SYXRlcxI0CgxmaXZlX21pbnV0ZXMYAiABKAsyHi5zdHJlYW12aXNvci52MS5Jbmdlc3Rpb25SYXRlcxI3Cg9maWZ0ZWVuX21pbnV0ZXMYAyABKAsyHi5zdHJlYW12aXNvci52MS5Jbmdlc3Rpb25SYXRlcyphCgpTdHJlYW1UeXBlEhsKF1NUUkVBTV9UWVBFX1VOU1BFQ0lGSUVEEAASFQoRU1RSRUFNX1RZUEVfS0FGS0EQARIfChtTVFJFQU1fVFlQRV9SQUJCSVRNUV9TVFJFQU0QAirwAQoPU3VwZXJ2aXNvclN0YXRlEiAKHFNVUEVSVklTT1JfU1RBVEVfVU5TUEVDSUZJRUQQABIcChhTVVBFUlZJU09SX1NUQVRFX1BFTkRJTkcQARIcChhTVVBFUlZJU09SX1NUQVRFX1JVTk5JTkcQAhIeChpTVVBFUlZJU09SX1NUQVRFX1NVU1BFTkRFRBADEh4KGlNVUEVSVklTT1JfU1RBVEVfQ09NUExFVEVEEAQSHwobU1VQRVJWSVNPUl9TVEFURV9URVJNSU5BVEVEEAUSHgoaU1VQRVJWSVNPUl9TVEFURV9VTkhFQUxUSFkQBipaCglUYXNrUGhhc2USGgoWVEFTS19QSEFTRV9VTlNQRUNJRklFRBAAEhYKElRBU0tfUEhBU0VfUkVBRElORxABEhkKFVRBU0tfUEhBU0VfUFVCTElTSElORxACQnMKEmRldi5zdHJlYW12aXNvci52MUIPU3VwZXJ2aXNvclByb3RvUAFaSmdpdGh1Yi5jb20vc3RyZWFtdmlzb3Ivc3RyZWFtdmlzb3IvY2xpZW50cy9nby9zdHJlYW12aXNvci92MTtzdHJlYW12aXNvcnYxYgZwcm90bzM", [file_google_protobuf_timestamp]);
+  fileDesc("Ch9zdHJlYW12aXNvci92MS9zdXBlcnZpc29yLnByb3RvEg5zdHJlYW12aXNvci52MSJKCgtPZmZzZXRSYW5nZRIRCglwYXJ0aXRpb24YASABKAUSFAoMc3RhcnRfb2Zmc2V0GAIgASgDEhIKCmVuZF9vZmZzZXQYAyABKAMilQQKDlN1cGVydmlzb3JTcGVjEi8KC3N0cmVhbV90eXBlGAEgASgOMhouc3RyZWFtdmlzb3IudjEuU3RyZWFtVHlwZRIOCgZzdHJlYW0YAiABKAkSUwoTY29uc3VtZXJfcHJvcGVydGllcxgDIAMoCzI2LnN0cmVhbXZpc29yLnYxLlN1cGVydmlzb3JTcGVjLkNvbnN1bWVyUHJvcGVydGllc0VudHJ5EhIKCnRhc2tfY291bnQYBCABKAUSGwoTdXNlX2VhcmxpZXN0X29mZnNldBgFIAEoCBI8Cgdjb250ZXh0GAYgAygLMisuc3RyZWFtdmlzb3IudjEuU3VwZXJ2aXNvclNwZWMuQ29udGV4dEVudHJ5EjMKDmJvdW5kZWRfcmFuZ2VzGAcgAygLMhsuc3RyZWFtdmlzb3IudjEuT2Zmc2V0UmFuZ2USNAoKYXV0b3NjYWxlchgIIAEoCzIgLnN0cmVhbXZpc29yLnYxLkF1dG9zY2FsZXJDb25maWcSKAoEaWRsZRgJIAEoCzIaLnN0cmVhbXZpc29yLnYxLklkbGVDb25maWcaOQoXQ29uc3VtZXJQcm9wZXJ0aWVzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ARouCgxDb250ZXh0RW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASJdCgpJZGxlQ29uZmlnEg8KB2VuYWJsZWQYASABKAgSIwoWaW5hY3RpdmVfYWZ0ZXJfc2Vjb25kcxgCIAEoBUgAiAEBQhkKF19pbmFjdGl2ZV9hZnRlcl9zZWNvbmRzIvIDChBBdXRvc2NhbGVyQ29uZmlnEg8KB2VuYWJsZWQYASABKAgSFgoOdGFza19jb3VudF9taW4YAiABKAUSFgoOdGFza19jb3VudF9tYXgYAyABKAUSFQoNc2NhbGVfb3V0X2xhZxgEIAEoAxIUCgxzY2FsZV9pbl9sYWcYBSABKAMSHwoSc2NhbGVfb3V0X2ZyYWN0aW9uGAYgASgBSACIAQESHgoRc2NhbGVfaW5fZnJhY3Rpb24YByABKAFIAYgBARIkChdzYW1wbGVfaW50ZXJ2YWxfc2Vjb25kcxgIIAEoBUgCiAEBEhsKDndpbmRvd19zZWNvbmRzGAkgASgFSAOIAQESGwoOc2NhbGVfb3V0X3N0ZXAYCiABKAVIBIgBARIaCg1zY2FsZV9pbl9zdGVwGAsgASgFSAWIAQESHQoQY29vbGRvd25fc2Vjb25kcxgMIAEoBUgGiAEBQhUKE19zY2FsZV9vdXRfZnJhY3Rpb25CFAoSX3NjYWxlX2luX2ZyYWN0aW9uQhoKGF9zYW1wbGVfaW50ZXJ2YWxfc2Vjb25kc0IRCg9fd2luZG93X3NlY29uZHNCEQoPX3NjYWxlX291dF9zdGVwQhAKDl9zY2FsZV9pbl9zdGVwQhMKEV9jb29sZG93bl9zZWNvbmRzIrkCCgpTdXBlcnZpc29yEgoKAmlkGAEgASgJEiwKBHNwZWMYAiABKAsyHi5zdHJlYW12aXNvci52MS5TdXBlcnZpc29yU3BlYxIuCgVzdGF0ZRgDIAEoDjIfLnN0cmVhbXZpc29yLnYxLlN1cGVydmlzb3JTdGF0ZRIUCgxzdGF0ZV9kZXRhaWwYBCABKAkSEgoKZ2VuZXJhdGlvbhgFIAEoAxIMCgRldGFnGAYgASgJEhIKCnBhcnRpdGlvbnMYByADKAUSLwoLY3JlYXRlX3RpbWUYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3VwZGF0ZV90aW1lGAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBITCgtiYWNrZmlsbF9vZhgKIAEoCSJfCgxPZmZzZXRDaGFuZ2USEQoJcGFydGl0aW9uGAEgASgFEhMKBmJlZm9yZRgCIAEoA0gAiAEBEhIKBWFmdGVyGAMgASgDSAGIAQFCCQoHX2JlZm9yZUIICgZfYWZ0ZXIigQMKCkF1ZGl0RXZlbnQSCgoCaWQYASABKAMSFQoNc3VwZXJ2aXNvcl9pZBgCIAEoCRIOCgZhY3Rpb24YAyABKAkSDQoFYWN0b3IYBCABKAkSLwoLY3JlYXRlX3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhIKCnJlcXVlc3RfaWQYBiABKAkSNQoMc3RhdGVfYmVmb3JlGAcgASgOMh8uc3RyZWFtdmlzb3IudjEuU3VwZXJ2aXNvclN0YXRlEjQKC3N0YXRlX2FmdGVyGAggASgOMh8uc3RyZWFtdmlzb3IudjEuU3VwZXJ2aXNvclN0YXRlEhkKEWdlbmVyYXRpb25fYmVmb3JlGAkgASgDEhgKEGdlbmVyYXRpb25fYWZ0ZXIYCiABKAMSNAoOb2Zmc2V0X2NoYW5nZXMYCyADKAsyHC5zdHJlYW12aXNvci52MS5PZmZzZXRDaGFuZ2USFAoMZGV0YWlsc19qc29uGAwgASgJImkKEUluZ2VzdGlvbkNvdW50ZXJzEhEKCXByb2Nlc3NlZBgBIAEoAxIXCg9wcm9jZXNzZWRfYnl0ZXMYAiABKAMSEwoLdW5wYXJzZWFibGUYAyABKAMSEwoLdGhyb3duX2F3YXkYBCABKAMiZgoOSW5nZXN0aW9uUmF0ZXMSEQoJcHJvY2Vzc2VkGAEgASgBEhcKD3Byb2Nlc3NlZF9ieXRlcxgCIAEoARITCgt1bnBhcnNlYWJsZRgDIAEoARITCgt0aHJvd25fYXdheRgEIAEoASKzAQoOTW92aW5nQXZlcmFnZXMSMgoKb25lX21pbnV0ZRgBIAEoCzIeLnN0cmVhbXZpc29yLnYxLkluZ2VzdGlvblJhdGVzEjQKDGZpdmVfbWludXRlcxgCIAEoCzIeLnN0cmVhbXZpc29yLnYxLkluZ2VzdGlvblJhdGVzEjcKD2ZpZnRlZW5fbWludXRlcxgDIAEoCzIeLnN0cmVhbXZpc29yLnYxLkluZ2VzdGlvblJhdGVzKmEKClN0cmVhbVR5cGUSGwoXU1RSRUFNX1RZUEVfVU5TUEVDSUZJRUQQABIVChFTVFJFQU1fVFlQRV9LQUZLQRABEh8KG1NUUkVBTV9UWVBFX1JBQkJJVE1RX1NUUkVBTRACKosCCg9TdXBlcnZpc29yU3RhdGUSIAocU1VQRVJWSVNPUl9TVEFURV9VTlNQRUNJRklFRBAAEhwKGFNVUEVSVklTT1JfU1RBVEVfUEVORElORxABEhwKGFNVUEVSVklTT1JfU1RBVEVfUlVOTklORxACEh4KGlNVUEVSVklTT1JfU1RBVEVfU1VTUEVOREVEEAMSHgoaU1VQRVJWSVNPUl9TVEFURV9DT01QTEVURUQQBBIfChtTVVBFUlZJU09SX1NUQVRFX1RFUk1JTkFURUQQBRIeChpTVVBFUlZJU09SX1NUQVRFX1VOSEVBTFRIWRAGEhkKFVNVUEVSVklTT1JfU1RBVEVfSURMRRAHKloKCVRhc2tQaGFzZRIaChZUQVNLX1BIQVNFX1VOU1BFQ0lGSUVEEAASFgoSVEFTS19QSEFTRV9SRUFESU5HEAESGQoVVEFTS19QSEFTRV9QVUJMSVNISU5HEAJCcwoSZGV2LnN0cmVhbXZpc29yLnYxQg9TdXBlcnZpc29yUHJvdG9QAVpKZ2l0aHViLmNvbS9zdHJlYW12aXNvci9zdHJlYW12aXNvci9jbGllbnRzL2dvL3N0cmVhbXZpc29yL3YxO3N0cmVhbXZpc29ydjFiBnByb3RvMw", [file_google_protobuf_timestamp]);
 
 /**
  * A half-open offset range [start_offset, end_offset) of one partition.
@@ -116,6 +116,14 @@ export type SupervisorSpec = Message<"streamvisor.v1.SupervisorSpec"> & {
    * @generated from field: streamvisor.v1.AutoscalerConfig autoscaler = 8;
    */
   autoscaler?: AutoscalerConfig | undefined;
+
+  /**
+   * Optional. Let the supervisor go IDLE when its stream has no new data (Druid's idleConfig). Not for
+   * bounded supervisors (a backfill completes instead); a backfill does not inherit it.
+   *
+   * @generated from field: streamvisor.v1.IdleConfig idle = 9;
+   */
+  idle?: IdleConfig | undefined;
 };
 
 /**
@@ -124,6 +132,35 @@ export type SupervisorSpec = Message<"streamvisor.v1.SupervisorSpec"> & {
  */
 export const SupervisorSpecSchema: GenMessage<SupervisorSpec> = /*@__PURE__*/
   messageDesc(file_streamvisor_v1_supervisor, 1);
+
+/**
+ * When a supervisor goes IDLE: its lag has been 0 and its stream's latest offsets unchanged for
+ * inactive_after_seconds. It wakes (RUNNING) as soon as the scheduler sees new data.
+ *
+ * @generated from message streamvisor.v1.IdleConfig
+ */
+export type IdleConfig = Message<"streamvisor.v1.IdleConfig"> & {
+  /**
+   * Off unless true.
+   *
+   * @generated from field: bool enabled = 1;
+   */
+  enabled: boolean;
+
+  /**
+   * Optional. Seconds without new data before IDLE, 1..604800. Default 600.
+   *
+   * @generated from field: optional int32 inactive_after_seconds = 2;
+   */
+  inactiveAfterSeconds?: number | undefined;
+};
+
+/**
+ * Describes the message streamvisor.v1.IdleConfig.
+ * Use `create(IdleConfigSchema)` to create a new message.
+ */
+export const IdleConfigSchema: GenMessage<IdleConfig> = /*@__PURE__*/
+  messageDesc(file_streamvisor_v1_supervisor, 2);
 
 /**
  * A lag-based autoscaler: the scheduler samples the supervisor's total lag every sample_interval_seconds;
@@ -225,7 +262,7 @@ export type AutoscalerConfig = Message<"streamvisor.v1.AutoscalerConfig"> & {
  * Use `create(AutoscalerConfigSchema)` to create a new message.
  */
 export const AutoscalerConfigSchema: GenMessage<AutoscalerConfig> = /*@__PURE__*/
-  messageDesc(file_streamvisor_v1_supervisor, 2);
+  messageDesc(file_streamvisor_v1_supervisor, 3);
 
 /**
  * A supervisor: a long-running (or bounded) ingestion job over one stream.
@@ -311,7 +348,7 @@ export type Supervisor = Message<"streamvisor.v1.Supervisor"> & {
  * Use `create(SupervisorSchema)` to create a new message.
  */
 export const SupervisorSchema: GenMessage<Supervisor> = /*@__PURE__*/
-  messageDesc(file_streamvisor_v1_supervisor, 3);
+  messageDesc(file_streamvisor_v1_supervisor, 4);
 
 /**
  * Offsets of one partition before and after an action.
@@ -346,7 +383,7 @@ export type OffsetChange = Message<"streamvisor.v1.OffsetChange"> & {
  * Use `create(OffsetChangeSchema)` to create a new message.
  */
 export const OffsetChangeSchema: GenMessage<OffsetChange> = /*@__PURE__*/
-  messageDesc(file_streamvisor_v1_supervisor, 4);
+  messageDesc(file_streamvisor_v1_supervisor, 5);
 
 /**
  * One entry of a supervisor's audit trail.
@@ -444,7 +481,7 @@ export type AuditEvent = Message<"streamvisor.v1.AuditEvent"> & {
  * Use `create(AuditEventSchema)` to create a new message.
  */
 export const AuditEventSchema: GenMessage<AuditEvent> = /*@__PURE__*/
-  messageDesc(file_streamvisor_v1_supervisor, 5);
+  messageDesc(file_streamvisor_v1_supervisor, 6);
 
 /**
  * Ingestion counters (Druid's processed / processedBytes / unparseable / thrownAway).
@@ -486,7 +523,7 @@ export type IngestionCounters = Message<"streamvisor.v1.IngestionCounters"> & {
  * Use `create(IngestionCountersSchema)` to create a new message.
  */
 export const IngestionCountersSchema: GenMessage<IngestionCounters> = /*@__PURE__*/
-  messageDesc(file_streamvisor_v1_supervisor, 6);
+  messageDesc(file_streamvisor_v1_supervisor, 7);
 
 /**
  * The same counters as rates: per second.
@@ -528,7 +565,7 @@ export type IngestionRates = Message<"streamvisor.v1.IngestionRates"> & {
  * Use `create(IngestionRatesSchema)` to create a new message.
  */
 export const IngestionRatesSchema: GenMessage<IngestionRates> = /*@__PURE__*/
-  messageDesc(file_streamvisor_v1_supervisor, 7);
+  messageDesc(file_streamvisor_v1_supervisor, 8);
 
 /**
  * Exponentially weighted moving averages of the rates, as a load average moves.
@@ -563,7 +600,7 @@ export type MovingAverages = Message<"streamvisor.v1.MovingAverages"> & {
  * Use `create(MovingAveragesSchema)` to create a new message.
  */
 export const MovingAveragesSchema: GenMessage<MovingAverages> = /*@__PURE__*/
-  messageDesc(file_streamvisor_v1_supervisor, 8);
+  messageDesc(file_streamvisor_v1_supervisor, 9);
 
 /**
  * The kind of stream a supervisor reads.
@@ -658,6 +695,14 @@ export enum SupervisorState {
    * @generated from enum value: SUPERVISOR_STATE_UNHEALTHY = 6;
    */
   UNHEALTHY = 6,
+
+  /**
+   * The stream had no new data for spec.idle.inactive_after_seconds: no tasks are leased, and the
+   * supervisor returns to RUNNING by itself when new data arrives (Druid's IDLE). Set by the scheduler.
+   *
+   * @generated from enum value: SUPERVISOR_STATE_IDLE = 7;
+   */
+  IDLE = 7,
 }
 
 /**

@@ -485,6 +485,47 @@ java.lang.String defaultValue) {
     return autoscaler_ == null ? dev.streamvisor.v1.AutoscalerConfig.getDefaultInstance() : autoscaler_;
   }
 
+  public static final int IDLE_FIELD_NUMBER = 9;
+  private dev.streamvisor.v1.IdleConfig idle_;
+  /**
+   * <pre>
+   * Optional. Let the supervisor go IDLE when its stream has no new data (Druid's idleConfig). Not for
+   * bounded supervisors (a backfill completes instead); a backfill does not inherit it.
+   * </pre>
+   *
+   * <code>.streamvisor.v1.IdleConfig idle = 9 [json_name = "idle"];</code>
+   * @return Whether the idle field is set.
+   */
+  @java.lang.Override
+  public boolean hasIdle() {
+    return ((bitField0_ & 0x00000002) != 0);
+  }
+  /**
+   * <pre>
+   * Optional. Let the supervisor go IDLE when its stream has no new data (Druid's idleConfig). Not for
+   * bounded supervisors (a backfill completes instead); a backfill does not inherit it.
+   * </pre>
+   *
+   * <code>.streamvisor.v1.IdleConfig idle = 9 [json_name = "idle"];</code>
+   * @return The idle.
+   */
+  @java.lang.Override
+  public dev.streamvisor.v1.IdleConfig getIdle() {
+    return idle_ == null ? dev.streamvisor.v1.IdleConfig.getDefaultInstance() : idle_;
+  }
+  /**
+   * <pre>
+   * Optional. Let the supervisor go IDLE when its stream has no new data (Druid's idleConfig). Not for
+   * bounded supervisors (a backfill completes instead); a backfill does not inherit it.
+   * </pre>
+   *
+   * <code>.streamvisor.v1.IdleConfig idle = 9 [json_name = "idle"];</code>
+   */
+  @java.lang.Override
+  public dev.streamvisor.v1.IdleConfigOrBuilder getIdleOrBuilder() {
+    return idle_ == null ? dev.streamvisor.v1.IdleConfig.getDefaultInstance() : idle_;
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -528,6 +569,9 @@ java.lang.String defaultValue) {
     }
     if (((bitField0_ & 0x00000001) != 0)) {
       output.writeMessage(8, getAutoscaler());
+    }
+    if (((bitField0_ & 0x00000002) != 0)) {
+      output.writeMessage(9, getIdle());
     }
     getUnknownFields().writeTo(output);
   }
@@ -581,6 +625,10 @@ java.lang.String defaultValue) {
       size += com.google.protobuf.CodedOutputStream
         .computeMessageSize(8, getAutoscaler());
     }
+    if (((bitField0_ & 0x00000002) != 0)) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeMessageSize(9, getIdle());
+    }
     return size;
   }
   @java.lang.Override
@@ -623,6 +671,11 @@ java.lang.String defaultValue) {
       if (!getAutoscaler()
           .equals(other.getAutoscaler())) return false;
     }
+    if (hasIdle() != other.hasIdle()) return false;
+    if (hasIdle()) {
+      if (!getIdle()
+          .equals(other.getIdle())) return false;
+    }
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -658,6 +711,10 @@ java.lang.String defaultValue) {
     if (hasAutoscaler()) {
       hash = (37 * hash) + AUTOSCALER_FIELD_NUMBER;
       hash = (53 * hash) + getAutoscaler().hashCode();
+    }
+    if (hasIdle()) {
+      hash = (37 * hash) + IDLE_FIELD_NUMBER;
+      hash = (53 * hash) + getIdle().hashCode();
     }
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
@@ -821,6 +878,7 @@ java.lang.String defaultValue) {
               .alwaysUseFieldBuilders) {
         internalGetBoundedRangesFieldBuilder();
         internalGetAutoscalerFieldBuilder();
+        internalGetIdleFieldBuilder();
       }
     }
     @java.lang.Override
@@ -844,6 +902,11 @@ java.lang.String defaultValue) {
       if (autoscalerBuilder_ != null) {
         autoscalerBuilder_.dispose();
         autoscalerBuilder_ = null;
+      }
+      idle_ = null;
+      if (idleBuilder_ != null) {
+        idleBuilder_.dispose();
+        idleBuilder_ = null;
       }
       return this;
     }
@@ -918,6 +981,12 @@ java.lang.String defaultValue) {
             : autoscalerBuilder_.build();
         to_bitField0_ |= 0x00000001;
       }
+      if (((from_bitField0_ & 0x00000100) != 0)) {
+        result.idle_ = idleBuilder_ == null
+            ? idle_
+            : idleBuilder_.build();
+        to_bitField0_ |= 0x00000002;
+      }
       result.bitField0_ |= to_bitField0_;
     }
 
@@ -981,6 +1050,9 @@ java.lang.String defaultValue) {
       }
       if (other.hasAutoscaler()) {
         mergeAutoscaler(other.getAutoscaler());
+      }
+      if (other.hasIdle()) {
+        mergeIdle(other.getIdle());
       }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
@@ -1066,6 +1138,13 @@ java.lang.String defaultValue) {
               bitField0_ |= 0x00000080;
               break;
             } // case 66
+            case 74: {
+              input.readMessage(
+                  internalGetIdleFieldBuilder().getBuilder(),
+                  extensionRegistry);
+              bitField0_ |= 0x00000100;
+              break;
+            } // case 74
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -2163,6 +2242,172 @@ java.lang.String defaultValue) {
         autoscaler_ = null;
       }
       return autoscalerBuilder_;
+    }
+
+    private dev.streamvisor.v1.IdleConfig idle_;
+    private com.google.protobuf.SingleFieldBuilder<
+        dev.streamvisor.v1.IdleConfig, dev.streamvisor.v1.IdleConfig.Builder, dev.streamvisor.v1.IdleConfigOrBuilder> idleBuilder_;
+    /**
+     * <pre>
+     * Optional. Let the supervisor go IDLE when its stream has no new data (Druid's idleConfig). Not for
+     * bounded supervisors (a backfill completes instead); a backfill does not inherit it.
+     * </pre>
+     *
+     * <code>.streamvisor.v1.IdleConfig idle = 9 [json_name = "idle"];</code>
+     * @return Whether the idle field is set.
+     */
+    public boolean hasIdle() {
+      return ((bitField0_ & 0x00000100) != 0);
+    }
+    /**
+     * <pre>
+     * Optional. Let the supervisor go IDLE when its stream has no new data (Druid's idleConfig). Not for
+     * bounded supervisors (a backfill completes instead); a backfill does not inherit it.
+     * </pre>
+     *
+     * <code>.streamvisor.v1.IdleConfig idle = 9 [json_name = "idle"];</code>
+     * @return The idle.
+     */
+    public dev.streamvisor.v1.IdleConfig getIdle() {
+      if (idleBuilder_ == null) {
+        return idle_ == null ? dev.streamvisor.v1.IdleConfig.getDefaultInstance() : idle_;
+      } else {
+        return idleBuilder_.getMessage();
+      }
+    }
+    /**
+     * <pre>
+     * Optional. Let the supervisor go IDLE when its stream has no new data (Druid's idleConfig). Not for
+     * bounded supervisors (a backfill completes instead); a backfill does not inherit it.
+     * </pre>
+     *
+     * <code>.streamvisor.v1.IdleConfig idle = 9 [json_name = "idle"];</code>
+     */
+    public Builder setIdle(dev.streamvisor.v1.IdleConfig value) {
+      if (idleBuilder_ == null) {
+        if (value == null) {
+          throw new NullPointerException();
+        }
+        idle_ = value;
+      } else {
+        idleBuilder_.setMessage(value);
+      }
+      bitField0_ |= 0x00000100;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Optional. Let the supervisor go IDLE when its stream has no new data (Druid's idleConfig). Not for
+     * bounded supervisors (a backfill completes instead); a backfill does not inherit it.
+     * </pre>
+     *
+     * <code>.streamvisor.v1.IdleConfig idle = 9 [json_name = "idle"];</code>
+     */
+    public Builder setIdle(
+        dev.streamvisor.v1.IdleConfig.Builder builderForValue) {
+      if (idleBuilder_ == null) {
+        idle_ = builderForValue.build();
+      } else {
+        idleBuilder_.setMessage(builderForValue.build());
+      }
+      bitField0_ |= 0x00000100;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Optional. Let the supervisor go IDLE when its stream has no new data (Druid's idleConfig). Not for
+     * bounded supervisors (a backfill completes instead); a backfill does not inherit it.
+     * </pre>
+     *
+     * <code>.streamvisor.v1.IdleConfig idle = 9 [json_name = "idle"];</code>
+     */
+    public Builder mergeIdle(dev.streamvisor.v1.IdleConfig value) {
+      if (idleBuilder_ == null) {
+        if (((bitField0_ & 0x00000100) != 0) &&
+          idle_ != null &&
+          idle_ != dev.streamvisor.v1.IdleConfig.getDefaultInstance()) {
+          getIdleBuilder().mergeFrom(value);
+        } else {
+          idle_ = value;
+        }
+      } else {
+        idleBuilder_.mergeFrom(value);
+      }
+      if (idle_ != null) {
+        bitField0_ |= 0x00000100;
+        onChanged();
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * Optional. Let the supervisor go IDLE when its stream has no new data (Druid's idleConfig). Not for
+     * bounded supervisors (a backfill completes instead); a backfill does not inherit it.
+     * </pre>
+     *
+     * <code>.streamvisor.v1.IdleConfig idle = 9 [json_name = "idle"];</code>
+     */
+    public Builder clearIdle() {
+      bitField0_ = (bitField0_ & ~0x00000100);
+      idle_ = null;
+      if (idleBuilder_ != null) {
+        idleBuilder_.dispose();
+        idleBuilder_ = null;
+      }
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Optional. Let the supervisor go IDLE when its stream has no new data (Druid's idleConfig). Not for
+     * bounded supervisors (a backfill completes instead); a backfill does not inherit it.
+     * </pre>
+     *
+     * <code>.streamvisor.v1.IdleConfig idle = 9 [json_name = "idle"];</code>
+     */
+    public dev.streamvisor.v1.IdleConfig.Builder getIdleBuilder() {
+      bitField0_ |= 0x00000100;
+      onChanged();
+      return internalGetIdleFieldBuilder().getBuilder();
+    }
+    /**
+     * <pre>
+     * Optional. Let the supervisor go IDLE when its stream has no new data (Druid's idleConfig). Not for
+     * bounded supervisors (a backfill completes instead); a backfill does not inherit it.
+     * </pre>
+     *
+     * <code>.streamvisor.v1.IdleConfig idle = 9 [json_name = "idle"];</code>
+     */
+    public dev.streamvisor.v1.IdleConfigOrBuilder getIdleOrBuilder() {
+      if (idleBuilder_ != null) {
+        return idleBuilder_.getMessageOrBuilder();
+      } else {
+        return idle_ == null ?
+            dev.streamvisor.v1.IdleConfig.getDefaultInstance() : idle_;
+      }
+    }
+    /**
+     * <pre>
+     * Optional. Let the supervisor go IDLE when its stream has no new data (Druid's idleConfig). Not for
+     * bounded supervisors (a backfill completes instead); a backfill does not inherit it.
+     * </pre>
+     *
+     * <code>.streamvisor.v1.IdleConfig idle = 9 [json_name = "idle"];</code>
+     */
+    private com.google.protobuf.SingleFieldBuilder<
+        dev.streamvisor.v1.IdleConfig, dev.streamvisor.v1.IdleConfig.Builder, dev.streamvisor.v1.IdleConfigOrBuilder> 
+        internalGetIdleFieldBuilder() {
+      if (idleBuilder_ == null) {
+        idleBuilder_ = new com.google.protobuf.SingleFieldBuilder<
+            dev.streamvisor.v1.IdleConfig, dev.streamvisor.v1.IdleConfig.Builder, dev.streamvisor.v1.IdleConfigOrBuilder>(
+                getIdle(),
+                getParentForChildren(),
+                isClean());
+        idle_ = null;
+      }
+      return idleBuilder_;
     }
 
     // @@protoc_insertion_point(builder_scope:streamvisor.v1.SupervisorSpec)
