@@ -37,6 +37,7 @@ class _State:
     leases: dict[str, tuple[str, datetime]] = dataclasses.field(default_factory=dict)
     marks: dict[str, tuple[str, datetime]] = dataclasses.field(default_factory=dict)
     task_stats: dict = dataclasses.field(default_factory=dict)
+    handoffs: set = dataclasses.field(default_factory=set)
 
 
 class MemoryTransaction:
@@ -159,6 +160,15 @@ class MemoryTransaction:
 
     def put_task_stats(self, task_id: str, supervisor_id: str, stats, now) -> None:
         self.s.task_stats[task_id] = stats
+
+    def request_handoff(self, task_id: str, supervisor_id: str, now) -> None:
+        self.s.handoffs.add(task_id)
+
+    def handoff_requested(self, task_id: str) -> bool:
+        return task_id in self.s.handoffs
+
+    def clear_handoff(self, task_id: str) -> None:
+        self.s.handoffs.discard(task_id)
 
     def list_task_stats(self, task_ids):
         return {i: self.s.task_stats[i] for i in task_ids if i in self.s.task_stats}

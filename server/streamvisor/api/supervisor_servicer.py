@@ -172,3 +172,10 @@ class SupervisorServicer(svc_grpc.SupervisorServiceServicer):
             supervisor_id=supervisor.id, generation=supervisor.generation,
             tasks=[convert.task_status_to_pb(task, stats) for task, stats in rows],
             totals=convert.counters_to_pb(totals), moving_averages=convert.averages_to_pb(averages))
+
+    @handle_errors
+    def HandoffTaskGroups(self, request, context):
+        outcome = self.service.handoff(request.supervisor_id, list(request.task_groups), _actor(context))
+        return svc.HandoffTaskGroupsResponse(handoffs=[
+            svc.TaskGroupHandoff(task_group=group, task_id=task_id, requested=requested)
+            for group, task_id, requested in outcome])

@@ -47,11 +47,12 @@ class TaskServicer(tasks_grpc.TaskServiceServicer):
             if phase is None:
                 raise InvalidArgument([FieldViolation("report.phase", f"unknown phase {request.report.phase}")])
             report = (Counters(c.processed, c.processed_bytes, c.unparseable, c.thrown_away), phase)
-        reason, lease_end = self.service.heartbeat(request.task_id, request.worker_id, request.lease_seconds, report)
+        reason, lease_end, publish_now = self.service.heartbeat(request.task_id, request.worker_id,
+                                                                request.lease_seconds, report)
         if reason:
             return tasks.HeartbeatResponse(directive=tasks.TASK_DIRECTIVE_STOP, stop_reason=reason)
         return tasks.HeartbeatResponse(directive=tasks.TASK_DIRECTIVE_CONTINUE,
-                                       lease_expire_time=convert.timestamp(lease_end))
+                                       lease_expire_time=convert.timestamp(lease_end), publish_now=publish_now)
 
     @handle_errors
     def CommitCheckpoint(self, request, context):

@@ -7,6 +7,7 @@
 - bulk.BulkActions      suspend, resume, terminate every supervisor a filter selects
 - health.Health         one supervisor's health, for probes
 - stats.Stats           GetSupervisorStats: tasks and what their workers reported
+- handoff.Handoffs      HandoffTaskGroups: early publishing
 - tasks.Commits         the commit compare-and-swap (TaskService and the scheduler live in tasks / scheduler)
 
 SupervisorService only wires them and forwards: the servicer (and tests) have one object to call, and each
@@ -21,6 +22,7 @@ from typing import Callable, Mapping
 from streamvisor.app.core import ACTIVE_STATES, ANONYMOUS, Core, Observer, utcnow
 from streamvisor.app.bulk import BulkActions
 from streamvisor.app.coverage import Coverage
+from streamvisor.app.handoff import Handoffs
 from streamvisor.app.health import Health
 from streamvisor.app.lifecycle import Lifecycle
 from streamvisor.app.offsets import Offsets
@@ -52,6 +54,7 @@ class SupervisorService:
         self.bulk = BulkActions(self.core, self.lifecycle)
         self.healths = Health(self.core)
         self.statistics = Stats(self.core)
+        self.handoffs = Handoffs(self.core)
         # Forwarded as they are: one name per RPC for the servicer.
         self.create = self.lifecycle.create
         self.get = self.lifecycle.get
@@ -72,6 +75,7 @@ class SupervisorService:
         self.bulk_action = self.bulk.apply
         self.health = self.healths.health
         self.stats = self.statistics.stats
+        self.handoff = self.handoffs.handoff
 
     @property
     def store(self) -> MetadataStore:

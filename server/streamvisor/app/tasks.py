@@ -177,9 +177,10 @@ class TaskService:
         return None
 
     def heartbeat(self, task_id: str, worker_id: str, lease_seconds: int = 0,
-                  report: tuple[Counters, str] | None = None) -> tuple[str, datetime | None]:
-        """("", new lease end) to continue, or (stop reason, None). `report`: the worker's (cumulative
-        counters, phase) for GetSupervisorStats, kept only while the worker holds the lease."""
+                  report: tuple[Counters, str] | None = None) -> tuple[str, datetime | None, bool]:
+        """("", new lease end, publish now?) to continue, or (stop reason, None, False). `report`: the
+        worker's (cumulative counters, phase) for GetSupervisorStats, kept only while it holds the lease.
+        "Publish now" is an operator's early handoff (HandoffTaskGroups)."""
         v = Violations()
         _check_task_id(task_id, v)
         _check_worker(worker_id, v)
@@ -194,7 +195,7 @@ class TaskService:
             if reason:
                 logs.info(log, "task told to stop", task_id=task_id, supervisor_id=task.supervisor_id,
                           worker_id=worker_id, reason=reason)
-                return reason, None
+                return reason, None, False
             renewed = dataclasses.replace(task, lease_expires_at=now + lease, update_time=now)
             tx.update_task(renewed)
             delta = None
@@ -203,9 +204,10 @@ class TaskService:
                 stats = advance(previous, worker_id, report[0], report[1], now)
                 tx.put_task_stats(task_id, task.supervisor_id, stats, now)
                 delta = stats.totals.since(previous.totals if previous else Counters())
+            publish_now = tx.handoff_requested(task_id)
         if delta is not None:
             self.core.observer.task_reported(task.supervisor_id, delta)
-        return "", renewed.lease_expires_at
+        return "", renewed.lease_expires_at, publish_now
 
     def commit(self, task_id: str, worker_id: str, ranges: Sequence[OffsetRange], location: str,
                record_count: int) -> tuple[int, bool]:
@@ -297,6 +299,7 @@ class TaskService:
             state = TaskState.DONE if range_finished(task.end_offsets, checkpoints) else TaskState.PENDING
             tx.update_task(dataclasses.replace(task, state=state, worker_id=None, lease_expires_at=None,
                                                update_time=now))
+            tx.clear_handoff(task_id)  # an early handoff ends with the lease, however it ends
         # The task row keeps no reason: a failure's reason (e.g. "CHECKPOINT_BEYOND_LATEST partition=0 ...")
         # lives in this line, at WARNING so that it is seen.
         logs.event(log, logging.WARNING if how == "fail" else logging.INFO, "task released", task_id=task_id,

@@ -251,6 +251,10 @@ class StreamvisorClient(GrpcClient):
     def get_supervisor_stats(self, supervisor_id: str) -> svc.GetSupervisorStatsResponse:
         return self._call("GetSupervisorStats", svc.GetSupervisorStatsRequest(supervisor_id=supervisor_id))
 
+    def handoff_task_groups(self, supervisor_id: str, task_groups: Sequence[int]) -> svc.HandoffTaskGroupsResponse:
+        return self._call("HandoffTaskGroups", svc.HandoffTaskGroupsRequest(supervisor_id=supervisor_id,
+                                                                            task_groups=list(task_groups)))
+
     def batch_change_state(self, action: str, selection: svc.SupervisorFilter, dry_run: bool = False):
         """action: "suspend", "resume" or "terminate" every supervisor `selection` selects (Druid's
         suspendAll / resumeAll / terminateAll). Returns the Batch*SupervisorsResponse."""

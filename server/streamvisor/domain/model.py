@@ -267,6 +267,10 @@ class Supervisor:
                 },
             )
 
+    def require_state_for(self, action: str, allowed: tuple[SupervisorState, ...]) -> None:
+        """INVALID_STATE unless the supervisor is in one of `allowed` (for actions that change no state)."""
+        self._require_state(action, allowed)
+
     def changed(self, now: datetime, **changes) -> "Supervisor":
         return dataclasses.replace(self, version=self.version + 1, update_time=now, **changes)
 

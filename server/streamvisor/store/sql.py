@@ -186,6 +186,18 @@ class SqlTaskStore:
                               .where(t.task_stats.c.task_id.in_(list(task_ids))))
         return {r.task_id: stats_from_json(r.payload) for r in rows}
 
+    def request_handoff(self, task_id: str, supervisor_id: str, now: datetime) -> None:
+        module = postgresql if self.dialect == "postgresql" else sqlite
+        self.c.execute(module.insert(t.handoff_requests).values(
+            task_id=task_id, supervisor_id=supervisor_id, requested_at=now).on_conflict_do_nothing())
+
+    def handoff_requested(self, task_id: str) -> bool:
+        return self.c.execute(select(t.handoff_requests.c.task_id)
+                              .where(t.handoff_requests.c.task_id == task_id)).first() is not None
+
+    def clear_handoff(self, task_id: str) -> None:
+        self.c.execute(delete(t.handoff_requests).where(t.handoff_requests.c.task_id == task_id))
+
     def update_task(self, task: TaskRecord) -> None:
         cursor = self._pg()
         if cursor is not None:

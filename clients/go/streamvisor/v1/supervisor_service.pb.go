@@ -2920,6 +2920,172 @@ func (x *GetSupervisorStatsResponse) GetMovingAverages() *MovingAverages {
 	return nil
 }
 
+// Request for HandoffTaskGroups.
+type HandoffTaskGroupsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Required. A RUNNING supervisor.
+	SupervisorId string `protobuf:"bytes,1,opt,name=supervisor_id,json=supervisorId,proto3" json:"supervisor_id,omitempty"`
+	// Required. Distinct task groups, each in [0, task_count).
+	TaskGroups    []int32 `protobuf:"varint,2,rep,packed,name=task_groups,json=taskGroups,proto3" json:"task_groups,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *HandoffTaskGroupsRequest) Reset() {
+	*x = HandoffTaskGroupsRequest{}
+	mi := &file_streamvisor_v1_supervisor_service_proto_msgTypes[44]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *HandoffTaskGroupsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*HandoffTaskGroupsRequest) ProtoMessage() {}
+
+func (x *HandoffTaskGroupsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_streamvisor_v1_supervisor_service_proto_msgTypes[44]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use HandoffTaskGroupsRequest.ProtoReflect.Descriptor instead.
+func (*HandoffTaskGroupsRequest) Descriptor() ([]byte, []int) {
+	return file_streamvisor_v1_supervisor_service_proto_rawDescGZIP(), []int{44}
+}
+
+func (x *HandoffTaskGroupsRequest) GetSupervisorId() string {
+	if x != nil {
+		return x.SupervisorId
+	}
+	return ""
+}
+
+func (x *HandoffTaskGroupsRequest) GetTaskGroups() []int32 {
+	if x != nil {
+		return x.TaskGroups
+	}
+	return nil
+}
+
+// One task group's handoff.
+type TaskGroupHandoff struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The group.
+	TaskGroup int32 `protobuf:"varint,1,opt,name=task_group,json=taskGroup,proto3" json:"task_group,omitempty"`
+	// Its task at the current generation.
+	TaskId string `protobuf:"bytes,2,opt,name=task_id,json=taskId,proto3" json:"task_id,omitempty"`
+	// True when its worker will be told at its next heartbeat. False: the task is not leased right now
+	// (nothing to hand off).
+	Requested     bool `protobuf:"varint,3,opt,name=requested,proto3" json:"requested,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TaskGroupHandoff) Reset() {
+	*x = TaskGroupHandoff{}
+	mi := &file_streamvisor_v1_supervisor_service_proto_msgTypes[45]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TaskGroupHandoff) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TaskGroupHandoff) ProtoMessage() {}
+
+func (x *TaskGroupHandoff) ProtoReflect() protoreflect.Message {
+	mi := &file_streamvisor_v1_supervisor_service_proto_msgTypes[45]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TaskGroupHandoff.ProtoReflect.Descriptor instead.
+func (*TaskGroupHandoff) Descriptor() ([]byte, []int) {
+	return file_streamvisor_v1_supervisor_service_proto_rawDescGZIP(), []int{45}
+}
+
+func (x *TaskGroupHandoff) GetTaskGroup() int32 {
+	if x != nil {
+		return x.TaskGroup
+	}
+	return 0
+}
+
+func (x *TaskGroupHandoff) GetTaskId() string {
+	if x != nil {
+		return x.TaskId
+	}
+	return ""
+}
+
+func (x *TaskGroupHandoff) GetRequested() bool {
+	if x != nil {
+		return x.Requested
+	}
+	return false
+}
+
+// Response for HandoffTaskGroups.
+type HandoffTaskGroupsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// One per requested group, in request order.
+	Handoffs      []*TaskGroupHandoff `protobuf:"bytes,1,rep,name=handoffs,proto3" json:"handoffs,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *HandoffTaskGroupsResponse) Reset() {
+	*x = HandoffTaskGroupsResponse{}
+	mi := &file_streamvisor_v1_supervisor_service_proto_msgTypes[46]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *HandoffTaskGroupsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*HandoffTaskGroupsResponse) ProtoMessage() {}
+
+func (x *HandoffTaskGroupsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_streamvisor_v1_supervisor_service_proto_msgTypes[46]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use HandoffTaskGroupsResponse.ProtoReflect.Descriptor instead.
+func (*HandoffTaskGroupsResponse) Descriptor() ([]byte, []int) {
+	return file_streamvisor_v1_supervisor_service_proto_rawDescGZIP(), []int{46}
+}
+
+func (x *HandoffTaskGroupsResponse) GetHandoffs() []*TaskGroupHandoff {
+	if x != nil {
+		return x.Handoffs
+	}
+	return nil
+}
+
 var File_streamvisor_v1_supervisor_service_proto protoreflect.FileDescriptor
 
 const file_streamvisor_v1_supervisor_service_proto_rawDesc = "" +
@@ -3147,7 +3313,18 @@ const file_streamvisor_v1_supervisor_service_proto_rawDesc = "" +
 	"generation\x120\n" +
 	"\x05tasks\x18\x03 \x03(\v2\x1a.streamvisor.v1.TaskStatusR\x05tasks\x129\n" +
 	"\x06totals\x18\x04 \x01(\v2!.streamvisor.v1.IngestionCountersR\x06totals\x12G\n" +
-	"\x0fmoving_averages\x18\x05 \x01(\v2\x1e.streamvisor.v1.MovingAveragesR\x0emovingAverages2\x9a\x0f\n" +
+	"\x0fmoving_averages\x18\x05 \x01(\v2\x1e.streamvisor.v1.MovingAveragesR\x0emovingAverages\"`\n" +
+	"\x18HandoffTaskGroupsRequest\x12#\n" +
+	"\rsupervisor_id\x18\x01 \x01(\tR\fsupervisorId\x12\x1f\n" +
+	"\vtask_groups\x18\x02 \x03(\x05R\n" +
+	"taskGroups\"h\n" +
+	"\x10TaskGroupHandoff\x12\x1d\n" +
+	"\n" +
+	"task_group\x18\x01 \x01(\x05R\ttaskGroup\x12\x17\n" +
+	"\atask_id\x18\x02 \x01(\tR\x06taskId\x12\x1c\n" +
+	"\trequested\x18\x03 \x01(\bR\trequested\"Y\n" +
+	"\x19HandoffTaskGroupsResponse\x12<\n" +
+	"\bhandoffs\x18\x01 \x03(\v2 .streamvisor.v1.TaskGroupHandoffR\bhandoffs2\x84\x10\n" +
 	"\x11SupervisorService\x12e\n" +
 	"\x10CreateSupervisor\x12'.streamvisor.v1.CreateSupervisorRequest\x1a(.streamvisor.v1.CreateSupervisorResponse\x12\\\n" +
 	"\rGetSupervisor\x12$.streamvisor.v1.GetSupervisorRequest\x1a%.streamvisor.v1.GetSupervisorResponse\x12b\n" +
@@ -3167,7 +3344,8 @@ const file_streamvisor_v1_supervisor_service_proto_rawDesc = "" +
 	"\x17BatchSuspendSupervisors\x12..streamvisor.v1.BatchSuspendSupervisorsRequest\x1a/.streamvisor.v1.BatchSuspendSupervisorsResponse\x12w\n" +
 	"\x16BatchResumeSupervisors\x12-.streamvisor.v1.BatchResumeSupervisorsRequest\x1a..streamvisor.v1.BatchResumeSupervisorsResponse\x12\x80\x01\n" +
 	"\x19BatchTerminateSupervisors\x120.streamvisor.v1.BatchTerminateSupervisorsRequest\x1a1.streamvisor.v1.BatchTerminateSupervisorsResponse\x12k\n" +
-	"\x12GetSupervisorStats\x12).streamvisor.v1.GetSupervisorStatsRequest\x1a*.streamvisor.v1.GetSupervisorStatsResponseBz\n" +
+	"\x12GetSupervisorStats\x12).streamvisor.v1.GetSupervisorStatsRequest\x1a*.streamvisor.v1.GetSupervisorStatsResponse\x12h\n" +
+	"\x11HandoffTaskGroups\x12(.streamvisor.v1.HandoffTaskGroupsRequest\x1a).streamvisor.v1.HandoffTaskGroupsResponseBz\n" +
 	"\x12dev.streamvisor.v1B\x16SupervisorServiceProtoP\x01ZJgithub.com/streamvisor/streamvisor/clients/go/streamvisor/v1;streamvisorv1b\x06proto3"
 
 var (
@@ -3182,7 +3360,7 @@ func file_streamvisor_v1_supervisor_service_proto_rawDescGZIP() []byte {
 	return file_streamvisor_v1_supervisor_service_proto_rawDescData
 }
 
-var file_streamvisor_v1_supervisor_service_proto_msgTypes = make([]protoimpl.MessageInfo, 44)
+var file_streamvisor_v1_supervisor_service_proto_msgTypes = make([]protoimpl.MessageInfo, 47)
 var file_streamvisor_v1_supervisor_service_proto_goTypes = []any{
 	(*CreateSupervisorRequest)(nil),           // 0: streamvisor.v1.CreateSupervisorRequest
 	(*CreateSupervisorResponse)(nil),          // 1: streamvisor.v1.CreateSupervisorResponse
@@ -3228,109 +3406,115 @@ var file_streamvisor_v1_supervisor_service_proto_goTypes = []any{
 	(*TaskError)(nil),                         // 41: streamvisor.v1.TaskError
 	(*TaskStatus)(nil),                        // 42: streamvisor.v1.TaskStatus
 	(*GetSupervisorStatsResponse)(nil),        // 43: streamvisor.v1.GetSupervisorStatsResponse
-	(*SupervisorSpec)(nil),                    // 44: streamvisor.v1.SupervisorSpec
-	(*Supervisor)(nil),                        // 45: streamvisor.v1.Supervisor
-	(SupervisorState)(0),                      // 46: streamvisor.v1.SupervisorState
-	(StreamType)(0),                           // 47: streamvisor.v1.StreamType
-	(*AuditEvent)(nil),                        // 48: streamvisor.v1.AuditEvent
-	(*OffsetRange)(nil),                       // 49: streamvisor.v1.OffsetRange
-	(*timestamppb.Timestamp)(nil),             // 50: google.protobuf.Timestamp
-	(*OffsetChange)(nil),                      // 51: streamvisor.v1.OffsetChange
-	(TaskPhase)(0),                            // 52: streamvisor.v1.TaskPhase
-	(*IngestionCounters)(nil),                 // 53: streamvisor.v1.IngestionCounters
-	(*MovingAverages)(nil),                    // 54: streamvisor.v1.MovingAverages
+	(*HandoffTaskGroupsRequest)(nil),          // 44: streamvisor.v1.HandoffTaskGroupsRequest
+	(*TaskGroupHandoff)(nil),                  // 45: streamvisor.v1.TaskGroupHandoff
+	(*HandoffTaskGroupsResponse)(nil),         // 46: streamvisor.v1.HandoffTaskGroupsResponse
+	(*SupervisorSpec)(nil),                    // 47: streamvisor.v1.SupervisorSpec
+	(*Supervisor)(nil),                        // 48: streamvisor.v1.Supervisor
+	(SupervisorState)(0),                      // 49: streamvisor.v1.SupervisorState
+	(StreamType)(0),                           // 50: streamvisor.v1.StreamType
+	(*AuditEvent)(nil),                        // 51: streamvisor.v1.AuditEvent
+	(*OffsetRange)(nil),                       // 52: streamvisor.v1.OffsetRange
+	(*timestamppb.Timestamp)(nil),             // 53: google.protobuf.Timestamp
+	(*OffsetChange)(nil),                      // 54: streamvisor.v1.OffsetChange
+	(TaskPhase)(0),                            // 55: streamvisor.v1.TaskPhase
+	(*IngestionCounters)(nil),                 // 56: streamvisor.v1.IngestionCounters
+	(*MovingAverages)(nil),                    // 57: streamvisor.v1.MovingAverages
 }
 var file_streamvisor_v1_supervisor_service_proto_depIdxs = []int32{
-	44, // 0: streamvisor.v1.CreateSupervisorRequest.spec:type_name -> streamvisor.v1.SupervisorSpec
-	45, // 1: streamvisor.v1.CreateSupervisorResponse.supervisor:type_name -> streamvisor.v1.Supervisor
-	45, // 2: streamvisor.v1.GetSupervisorResponse.supervisor:type_name -> streamvisor.v1.Supervisor
-	46, // 3: streamvisor.v1.ListSupervisorsRequest.states:type_name -> streamvisor.v1.SupervisorState
-	47, // 4: streamvisor.v1.ListSupervisorsRequest.stream_types:type_name -> streamvisor.v1.StreamType
-	45, // 5: streamvisor.v1.ListSupervisorsResponse.supervisors:type_name -> streamvisor.v1.Supervisor
-	44, // 6: streamvisor.v1.UpdateSupervisorRequest.spec:type_name -> streamvisor.v1.SupervisorSpec
-	45, // 7: streamvisor.v1.UpdateSupervisorResponse.supervisor:type_name -> streamvisor.v1.Supervisor
-	45, // 8: streamvisor.v1.SuspendSupervisorResponse.supervisor:type_name -> streamvisor.v1.Supervisor
-	45, // 9: streamvisor.v1.ResumeSupervisorResponse.supervisor:type_name -> streamvisor.v1.Supervisor
-	45, // 10: streamvisor.v1.TerminateSupervisorResponse.supervisor:type_name -> streamvisor.v1.Supervisor
-	48, // 11: streamvisor.v1.ListSupervisorHistoryResponse.events:type_name -> streamvisor.v1.AuditEvent
-	49, // 12: streamvisor.v1.PartitionOffsets.bounded_range:type_name -> streamvisor.v1.OffsetRange
+	47, // 0: streamvisor.v1.CreateSupervisorRequest.spec:type_name -> streamvisor.v1.SupervisorSpec
+	48, // 1: streamvisor.v1.CreateSupervisorResponse.supervisor:type_name -> streamvisor.v1.Supervisor
+	48, // 2: streamvisor.v1.GetSupervisorResponse.supervisor:type_name -> streamvisor.v1.Supervisor
+	49, // 3: streamvisor.v1.ListSupervisorsRequest.states:type_name -> streamvisor.v1.SupervisorState
+	50, // 4: streamvisor.v1.ListSupervisorsRequest.stream_types:type_name -> streamvisor.v1.StreamType
+	48, // 5: streamvisor.v1.ListSupervisorsResponse.supervisors:type_name -> streamvisor.v1.Supervisor
+	47, // 6: streamvisor.v1.UpdateSupervisorRequest.spec:type_name -> streamvisor.v1.SupervisorSpec
+	48, // 7: streamvisor.v1.UpdateSupervisorResponse.supervisor:type_name -> streamvisor.v1.Supervisor
+	48, // 8: streamvisor.v1.SuspendSupervisorResponse.supervisor:type_name -> streamvisor.v1.Supervisor
+	48, // 9: streamvisor.v1.ResumeSupervisorResponse.supervisor:type_name -> streamvisor.v1.Supervisor
+	48, // 10: streamvisor.v1.TerminateSupervisorResponse.supervisor:type_name -> streamvisor.v1.Supervisor
+	51, // 11: streamvisor.v1.ListSupervisorHistoryResponse.events:type_name -> streamvisor.v1.AuditEvent
+	52, // 12: streamvisor.v1.PartitionOffsets.bounded_range:type_name -> streamvisor.v1.OffsetRange
 	17, // 13: streamvisor.v1.GetOffsetsResponse.partitions:type_name -> streamvisor.v1.PartitionOffsets
-	50, // 14: streamvisor.v1.GetOffsetsResponse.read_time:type_name -> google.protobuf.Timestamp
-	51, // 15: streamvisor.v1.ResetSupervisorResponse.changes:type_name -> streamvisor.v1.OffsetChange
-	50, // 16: streamvisor.v1.PartitionResetTarget.timestamp:type_name -> google.protobuf.Timestamp
+	53, // 14: streamvisor.v1.GetOffsetsResponse.read_time:type_name -> google.protobuf.Timestamp
+	54, // 15: streamvisor.v1.ResetSupervisorResponse.changes:type_name -> streamvisor.v1.OffsetChange
+	53, // 16: streamvisor.v1.PartitionResetTarget.timestamp:type_name -> google.protobuf.Timestamp
 	21, // 17: streamvisor.v1.ResetOffsetsRequest.targets:type_name -> streamvisor.v1.PartitionResetTarget
-	51, // 18: streamvisor.v1.ResetOffsetsResponse.changes:type_name -> streamvisor.v1.OffsetChange
-	49, // 19: streamvisor.v1.ResetToLatestAndBackfillResponse.backfill_ranges:type_name -> streamvisor.v1.OffsetRange
-	51, // 20: streamvisor.v1.ResetToLatestAndBackfillResponse.changes:type_name -> streamvisor.v1.OffsetChange
-	49, // 21: streamvisor.v1.ResetToLatestAndBackfillResponse.unrecoverable_ranges:type_name -> streamvisor.v1.OffsetRange
-	49, // 22: streamvisor.v1.CoverageOverlap.range:type_name -> streamvisor.v1.OffsetRange
-	49, // 23: streamvisor.v1.PartitionCoverage.published:type_name -> streamvisor.v1.OffsetRange
-	49, // 24: streamvisor.v1.PartitionCoverage.gaps:type_name -> streamvisor.v1.OffsetRange
+	54, // 18: streamvisor.v1.ResetOffsetsResponse.changes:type_name -> streamvisor.v1.OffsetChange
+	52, // 19: streamvisor.v1.ResetToLatestAndBackfillResponse.backfill_ranges:type_name -> streamvisor.v1.OffsetRange
+	54, // 20: streamvisor.v1.ResetToLatestAndBackfillResponse.changes:type_name -> streamvisor.v1.OffsetChange
+	52, // 21: streamvisor.v1.ResetToLatestAndBackfillResponse.unrecoverable_ranges:type_name -> streamvisor.v1.OffsetRange
+	52, // 22: streamvisor.v1.CoverageOverlap.range:type_name -> streamvisor.v1.OffsetRange
+	52, // 23: streamvisor.v1.PartitionCoverage.published:type_name -> streamvisor.v1.OffsetRange
+	52, // 24: streamvisor.v1.PartitionCoverage.gaps:type_name -> streamvisor.v1.OffsetRange
 	27, // 25: streamvisor.v1.PartitionCoverage.overlaps:type_name -> streamvisor.v1.CoverageOverlap
 	28, // 26: streamvisor.v1.GetCoverageResponse.partitions:type_name -> streamvisor.v1.PartitionCoverage
-	49, // 27: streamvisor.v1.GetCoverageResponse.unrecoverable_ranges:type_name -> streamvisor.v1.OffsetRange
-	46, // 28: streamvisor.v1.GetSupervisorHealthResponse.state:type_name -> streamvisor.v1.SupervisorState
-	46, // 29: streamvisor.v1.SupervisorFilter.states:type_name -> streamvisor.v1.SupervisorState
-	47, // 30: streamvisor.v1.SupervisorFilter.stream_types:type_name -> streamvisor.v1.StreamType
-	46, // 31: streamvisor.v1.BatchSupervisorOutcome.state_before:type_name -> streamvisor.v1.SupervisorState
-	46, // 32: streamvisor.v1.BatchSupervisorOutcome.state_after:type_name -> streamvisor.v1.SupervisorState
+	52, // 27: streamvisor.v1.GetCoverageResponse.unrecoverable_ranges:type_name -> streamvisor.v1.OffsetRange
+	49, // 28: streamvisor.v1.GetSupervisorHealthResponse.state:type_name -> streamvisor.v1.SupervisorState
+	49, // 29: streamvisor.v1.SupervisorFilter.states:type_name -> streamvisor.v1.SupervisorState
+	50, // 30: streamvisor.v1.SupervisorFilter.stream_types:type_name -> streamvisor.v1.StreamType
+	49, // 31: streamvisor.v1.BatchSupervisorOutcome.state_before:type_name -> streamvisor.v1.SupervisorState
+	49, // 32: streamvisor.v1.BatchSupervisorOutcome.state_after:type_name -> streamvisor.v1.SupervisorState
 	32, // 33: streamvisor.v1.BatchSuspendSupervisorsRequest.filter:type_name -> streamvisor.v1.SupervisorFilter
 	33, // 34: streamvisor.v1.BatchSuspendSupervisorsResponse.outcomes:type_name -> streamvisor.v1.BatchSupervisorOutcome
 	32, // 35: streamvisor.v1.BatchResumeSupervisorsRequest.filter:type_name -> streamvisor.v1.SupervisorFilter
 	33, // 36: streamvisor.v1.BatchResumeSupervisorsResponse.outcomes:type_name -> streamvisor.v1.BatchSupervisorOutcome
 	32, // 37: streamvisor.v1.BatchTerminateSupervisorsRequest.filter:type_name -> streamvisor.v1.SupervisorFilter
 	33, // 38: streamvisor.v1.BatchTerminateSupervisorsResponse.outcomes:type_name -> streamvisor.v1.BatchSupervisorOutcome
-	50, // 39: streamvisor.v1.TaskError.time:type_name -> google.protobuf.Timestamp
-	50, // 40: streamvisor.v1.TaskStatus.lease_expire_time:type_name -> google.protobuf.Timestamp
-	52, // 41: streamvisor.v1.TaskStatus.phase:type_name -> streamvisor.v1.TaskPhase
-	53, // 42: streamvisor.v1.TaskStatus.totals:type_name -> streamvisor.v1.IngestionCounters
-	54, // 43: streamvisor.v1.TaskStatus.moving_averages:type_name -> streamvisor.v1.MovingAverages
-	50, // 44: streamvisor.v1.TaskStatus.last_report_time:type_name -> google.protobuf.Timestamp
+	53, // 39: streamvisor.v1.TaskError.time:type_name -> google.protobuf.Timestamp
+	53, // 40: streamvisor.v1.TaskStatus.lease_expire_time:type_name -> google.protobuf.Timestamp
+	55, // 41: streamvisor.v1.TaskStatus.phase:type_name -> streamvisor.v1.TaskPhase
+	56, // 42: streamvisor.v1.TaskStatus.totals:type_name -> streamvisor.v1.IngestionCounters
+	57, // 43: streamvisor.v1.TaskStatus.moving_averages:type_name -> streamvisor.v1.MovingAverages
+	53, // 44: streamvisor.v1.TaskStatus.last_report_time:type_name -> google.protobuf.Timestamp
 	41, // 45: streamvisor.v1.TaskStatus.recent_errors:type_name -> streamvisor.v1.TaskError
 	42, // 46: streamvisor.v1.GetSupervisorStatsResponse.tasks:type_name -> streamvisor.v1.TaskStatus
-	53, // 47: streamvisor.v1.GetSupervisorStatsResponse.totals:type_name -> streamvisor.v1.IngestionCounters
-	54, // 48: streamvisor.v1.GetSupervisorStatsResponse.moving_averages:type_name -> streamvisor.v1.MovingAverages
-	0,  // 49: streamvisor.v1.SupervisorService.CreateSupervisor:input_type -> streamvisor.v1.CreateSupervisorRequest
-	2,  // 50: streamvisor.v1.SupervisorService.GetSupervisor:input_type -> streamvisor.v1.GetSupervisorRequest
-	4,  // 51: streamvisor.v1.SupervisorService.ListSupervisors:input_type -> streamvisor.v1.ListSupervisorsRequest
-	6,  // 52: streamvisor.v1.SupervisorService.UpdateSupervisor:input_type -> streamvisor.v1.UpdateSupervisorRequest
-	8,  // 53: streamvisor.v1.SupervisorService.SuspendSupervisor:input_type -> streamvisor.v1.SuspendSupervisorRequest
-	10, // 54: streamvisor.v1.SupervisorService.ResumeSupervisor:input_type -> streamvisor.v1.ResumeSupervisorRequest
-	12, // 55: streamvisor.v1.SupervisorService.TerminateSupervisor:input_type -> streamvisor.v1.TerminateSupervisorRequest
-	14, // 56: streamvisor.v1.SupervisorService.ListSupervisorHistory:input_type -> streamvisor.v1.ListSupervisorHistoryRequest
-	16, // 57: streamvisor.v1.SupervisorService.GetOffsets:input_type -> streamvisor.v1.GetOffsetsRequest
-	19, // 58: streamvisor.v1.SupervisorService.ResetSupervisor:input_type -> streamvisor.v1.ResetSupervisorRequest
-	22, // 59: streamvisor.v1.SupervisorService.ResetOffsets:input_type -> streamvisor.v1.ResetOffsetsRequest
-	24, // 60: streamvisor.v1.SupervisorService.ResetToLatestAndBackfill:input_type -> streamvisor.v1.ResetToLatestAndBackfillRequest
-	26, // 61: streamvisor.v1.SupervisorService.GetCoverage:input_type -> streamvisor.v1.GetCoverageRequest
-	30, // 62: streamvisor.v1.SupervisorService.GetSupervisorHealth:input_type -> streamvisor.v1.GetSupervisorHealthRequest
-	34, // 63: streamvisor.v1.SupervisorService.BatchSuspendSupervisors:input_type -> streamvisor.v1.BatchSuspendSupervisorsRequest
-	36, // 64: streamvisor.v1.SupervisorService.BatchResumeSupervisors:input_type -> streamvisor.v1.BatchResumeSupervisorsRequest
-	38, // 65: streamvisor.v1.SupervisorService.BatchTerminateSupervisors:input_type -> streamvisor.v1.BatchTerminateSupervisorsRequest
-	40, // 66: streamvisor.v1.SupervisorService.GetSupervisorStats:input_type -> streamvisor.v1.GetSupervisorStatsRequest
-	1,  // 67: streamvisor.v1.SupervisorService.CreateSupervisor:output_type -> streamvisor.v1.CreateSupervisorResponse
-	3,  // 68: streamvisor.v1.SupervisorService.GetSupervisor:output_type -> streamvisor.v1.GetSupervisorResponse
-	5,  // 69: streamvisor.v1.SupervisorService.ListSupervisors:output_type -> streamvisor.v1.ListSupervisorsResponse
-	7,  // 70: streamvisor.v1.SupervisorService.UpdateSupervisor:output_type -> streamvisor.v1.UpdateSupervisorResponse
-	9,  // 71: streamvisor.v1.SupervisorService.SuspendSupervisor:output_type -> streamvisor.v1.SuspendSupervisorResponse
-	11, // 72: streamvisor.v1.SupervisorService.ResumeSupervisor:output_type -> streamvisor.v1.ResumeSupervisorResponse
-	13, // 73: streamvisor.v1.SupervisorService.TerminateSupervisor:output_type -> streamvisor.v1.TerminateSupervisorResponse
-	15, // 74: streamvisor.v1.SupervisorService.ListSupervisorHistory:output_type -> streamvisor.v1.ListSupervisorHistoryResponse
-	18, // 75: streamvisor.v1.SupervisorService.GetOffsets:output_type -> streamvisor.v1.GetOffsetsResponse
-	20, // 76: streamvisor.v1.SupervisorService.ResetSupervisor:output_type -> streamvisor.v1.ResetSupervisorResponse
-	23, // 77: streamvisor.v1.SupervisorService.ResetOffsets:output_type -> streamvisor.v1.ResetOffsetsResponse
-	25, // 78: streamvisor.v1.SupervisorService.ResetToLatestAndBackfill:output_type -> streamvisor.v1.ResetToLatestAndBackfillResponse
-	29, // 79: streamvisor.v1.SupervisorService.GetCoverage:output_type -> streamvisor.v1.GetCoverageResponse
-	31, // 80: streamvisor.v1.SupervisorService.GetSupervisorHealth:output_type -> streamvisor.v1.GetSupervisorHealthResponse
-	35, // 81: streamvisor.v1.SupervisorService.BatchSuspendSupervisors:output_type -> streamvisor.v1.BatchSuspendSupervisorsResponse
-	37, // 82: streamvisor.v1.SupervisorService.BatchResumeSupervisors:output_type -> streamvisor.v1.BatchResumeSupervisorsResponse
-	39, // 83: streamvisor.v1.SupervisorService.BatchTerminateSupervisors:output_type -> streamvisor.v1.BatchTerminateSupervisorsResponse
-	43, // 84: streamvisor.v1.SupervisorService.GetSupervisorStats:output_type -> streamvisor.v1.GetSupervisorStatsResponse
-	67, // [67:85] is the sub-list for method output_type
-	49, // [49:67] is the sub-list for method input_type
-	49, // [49:49] is the sub-list for extension type_name
-	49, // [49:49] is the sub-list for extension extendee
-	0,  // [0:49] is the sub-list for field type_name
+	56, // 47: streamvisor.v1.GetSupervisorStatsResponse.totals:type_name -> streamvisor.v1.IngestionCounters
+	57, // 48: streamvisor.v1.GetSupervisorStatsResponse.moving_averages:type_name -> streamvisor.v1.MovingAverages
+	45, // 49: streamvisor.v1.HandoffTaskGroupsResponse.handoffs:type_name -> streamvisor.v1.TaskGroupHandoff
+	0,  // 50: streamvisor.v1.SupervisorService.CreateSupervisor:input_type -> streamvisor.v1.CreateSupervisorRequest
+	2,  // 51: streamvisor.v1.SupervisorService.GetSupervisor:input_type -> streamvisor.v1.GetSupervisorRequest
+	4,  // 52: streamvisor.v1.SupervisorService.ListSupervisors:input_type -> streamvisor.v1.ListSupervisorsRequest
+	6,  // 53: streamvisor.v1.SupervisorService.UpdateSupervisor:input_type -> streamvisor.v1.UpdateSupervisorRequest
+	8,  // 54: streamvisor.v1.SupervisorService.SuspendSupervisor:input_type -> streamvisor.v1.SuspendSupervisorRequest
+	10, // 55: streamvisor.v1.SupervisorService.ResumeSupervisor:input_type -> streamvisor.v1.ResumeSupervisorRequest
+	12, // 56: streamvisor.v1.SupervisorService.TerminateSupervisor:input_type -> streamvisor.v1.TerminateSupervisorRequest
+	14, // 57: streamvisor.v1.SupervisorService.ListSupervisorHistory:input_type -> streamvisor.v1.ListSupervisorHistoryRequest
+	16, // 58: streamvisor.v1.SupervisorService.GetOffsets:input_type -> streamvisor.v1.GetOffsetsRequest
+	19, // 59: streamvisor.v1.SupervisorService.ResetSupervisor:input_type -> streamvisor.v1.ResetSupervisorRequest
+	22, // 60: streamvisor.v1.SupervisorService.ResetOffsets:input_type -> streamvisor.v1.ResetOffsetsRequest
+	24, // 61: streamvisor.v1.SupervisorService.ResetToLatestAndBackfill:input_type -> streamvisor.v1.ResetToLatestAndBackfillRequest
+	26, // 62: streamvisor.v1.SupervisorService.GetCoverage:input_type -> streamvisor.v1.GetCoverageRequest
+	30, // 63: streamvisor.v1.SupervisorService.GetSupervisorHealth:input_type -> streamvisor.v1.GetSupervisorHealthRequest
+	34, // 64: streamvisor.v1.SupervisorService.BatchSuspendSupervisors:input_type -> streamvisor.v1.BatchSuspendSupervisorsRequest
+	36, // 65: streamvisor.v1.SupervisorService.BatchResumeSupervisors:input_type -> streamvisor.v1.BatchResumeSupervisorsRequest
+	38, // 66: streamvisor.v1.SupervisorService.BatchTerminateSupervisors:input_type -> streamvisor.v1.BatchTerminateSupervisorsRequest
+	40, // 67: streamvisor.v1.SupervisorService.GetSupervisorStats:input_type -> streamvisor.v1.GetSupervisorStatsRequest
+	44, // 68: streamvisor.v1.SupervisorService.HandoffTaskGroups:input_type -> streamvisor.v1.HandoffTaskGroupsRequest
+	1,  // 69: streamvisor.v1.SupervisorService.CreateSupervisor:output_type -> streamvisor.v1.CreateSupervisorResponse
+	3,  // 70: streamvisor.v1.SupervisorService.GetSupervisor:output_type -> streamvisor.v1.GetSupervisorResponse
+	5,  // 71: streamvisor.v1.SupervisorService.ListSupervisors:output_type -> streamvisor.v1.ListSupervisorsResponse
+	7,  // 72: streamvisor.v1.SupervisorService.UpdateSupervisor:output_type -> streamvisor.v1.UpdateSupervisorResponse
+	9,  // 73: streamvisor.v1.SupervisorService.SuspendSupervisor:output_type -> streamvisor.v1.SuspendSupervisorResponse
+	11, // 74: streamvisor.v1.SupervisorService.ResumeSupervisor:output_type -> streamvisor.v1.ResumeSupervisorResponse
+	13, // 75: streamvisor.v1.SupervisorService.TerminateSupervisor:output_type -> streamvisor.v1.TerminateSupervisorResponse
+	15, // 76: streamvisor.v1.SupervisorService.ListSupervisorHistory:output_type -> streamvisor.v1.ListSupervisorHistoryResponse
+	18, // 77: streamvisor.v1.SupervisorService.GetOffsets:output_type -> streamvisor.v1.GetOffsetsResponse
+	20, // 78: streamvisor.v1.SupervisorService.ResetSupervisor:output_type -> streamvisor.v1.ResetSupervisorResponse
+	23, // 79: streamvisor.v1.SupervisorService.ResetOffsets:output_type -> streamvisor.v1.ResetOffsetsResponse
+	25, // 80: streamvisor.v1.SupervisorService.ResetToLatestAndBackfill:output_type -> streamvisor.v1.ResetToLatestAndBackfillResponse
+	29, // 81: streamvisor.v1.SupervisorService.GetCoverage:output_type -> streamvisor.v1.GetCoverageResponse
+	31, // 82: streamvisor.v1.SupervisorService.GetSupervisorHealth:output_type -> streamvisor.v1.GetSupervisorHealthResponse
+	35, // 83: streamvisor.v1.SupervisorService.BatchSuspendSupervisors:output_type -> streamvisor.v1.BatchSuspendSupervisorsResponse
+	37, // 84: streamvisor.v1.SupervisorService.BatchResumeSupervisors:output_type -> streamvisor.v1.BatchResumeSupervisorsResponse
+	39, // 85: streamvisor.v1.SupervisorService.BatchTerminateSupervisors:output_type -> streamvisor.v1.BatchTerminateSupervisorsResponse
+	43, // 86: streamvisor.v1.SupervisorService.GetSupervisorStats:output_type -> streamvisor.v1.GetSupervisorStatsResponse
+	46, // 87: streamvisor.v1.SupervisorService.HandoffTaskGroups:output_type -> streamvisor.v1.HandoffTaskGroupsResponse
+	69, // [69:88] is the sub-list for method output_type
+	50, // [50:69] is the sub-list for method input_type
+	50, // [50:50] is the sub-list for extension type_name
+	50, // [50:50] is the sub-list for extension extendee
+	0,  // [0:50] is the sub-list for field type_name
 }
 
 func init() { file_streamvisor_v1_supervisor_service_proto_init() }
@@ -3351,7 +3535,7 @@ func file_streamvisor_v1_supervisor_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_streamvisor_v1_supervisor_service_proto_rawDesc), len(file_streamvisor_v1_supervisor_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   44,
+			NumMessages:   47,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -37,6 +37,7 @@ const (
 	SupervisorService_BatchResumeSupervisors_FullMethodName    = "/streamvisor.v1.SupervisorService/BatchResumeSupervisors"
 	SupervisorService_BatchTerminateSupervisors_FullMethodName = "/streamvisor.v1.SupervisorService/BatchTerminateSupervisors"
 	SupervisorService_GetSupervisorStats_FullMethodName        = "/streamvisor.v1.SupervisorService/GetSupervisorStats"
+	SupervisorService_HandoffTaskGroups_FullMethodName         = "/streamvisor.v1.SupervisorService/HandoffTaskGroups"
 )
 
 // SupervisorServiceClient is the client API for SupervisorService service.
@@ -91,6 +92,9 @@ type SupervisorServiceClient interface {
 	// 1/5/15-minute moving averages) and its recent errors; and the supervisor's sums (Druid's
 	// /supervisor/{id}/stats and the task detail of /status).
 	GetSupervisorStats(ctx context.Context, in *GetSupervisorStatsRequest, opts ...grpc.CallOption) (*GetSupervisorStatsResponse, error)
+	// Asks the workers of some task groups to publish what they hold now and hand their tasks back, which
+	// are then offered again from the new checkpoints (Druid's taskGroups/handoff). Nothing is fenced.
+	HandoffTaskGroups(ctx context.Context, in *HandoffTaskGroupsRequest, opts ...grpc.CallOption) (*HandoffTaskGroupsResponse, error)
 }
 
 type supervisorServiceClient struct {
@@ -281,6 +285,16 @@ func (c *supervisorServiceClient) GetSupervisorStats(ctx context.Context, in *Ge
 	return out, nil
 }
 
+func (c *supervisorServiceClient) HandoffTaskGroups(ctx context.Context, in *HandoffTaskGroupsRequest, opts ...grpc.CallOption) (*HandoffTaskGroupsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(HandoffTaskGroupsResponse)
+	err := c.cc.Invoke(ctx, SupervisorService_HandoffTaskGroups_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // SupervisorServiceServer is the server API for SupervisorService service.
 // All implementations must embed UnimplementedSupervisorServiceServer
 // for forward compatibility.
@@ -333,6 +347,9 @@ type SupervisorServiceServer interface {
 	// 1/5/15-minute moving averages) and its recent errors; and the supervisor's sums (Druid's
 	// /supervisor/{id}/stats and the task detail of /status).
 	GetSupervisorStats(context.Context, *GetSupervisorStatsRequest) (*GetSupervisorStatsResponse, error)
+	// Asks the workers of some task groups to publish what they hold now and hand their tasks back, which
+	// are then offered again from the new checkpoints (Druid's taskGroups/handoff). Nothing is fenced.
+	HandoffTaskGroups(context.Context, *HandoffTaskGroupsRequest) (*HandoffTaskGroupsResponse, error)
 	mustEmbedUnimplementedSupervisorServiceServer()
 }
 
@@ -396,6 +413,9 @@ func (UnimplementedSupervisorServiceServer) BatchTerminateSupervisors(context.Co
 }
 func (UnimplementedSupervisorServiceServer) GetSupervisorStats(context.Context, *GetSupervisorStatsRequest) (*GetSupervisorStatsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetSupervisorStats not implemented")
+}
+func (UnimplementedSupervisorServiceServer) HandoffTaskGroups(context.Context, *HandoffTaskGroupsRequest) (*HandoffTaskGroupsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method HandoffTaskGroups not implemented")
 }
 func (UnimplementedSupervisorServiceServer) mustEmbedUnimplementedSupervisorServiceServer() {}
 func (UnimplementedSupervisorServiceServer) testEmbeddedByValue()                           {}
@@ -742,6 +762,24 @@ func _SupervisorService_GetSupervisorStats_Handler(srv interface{}, ctx context.
 	return interceptor(ctx, in, info, handler)
 }
 
+func _SupervisorService_HandoffTaskGroups_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(HandoffTaskGroupsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(SupervisorServiceServer).HandoffTaskGroups(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: SupervisorService_HandoffTaskGroups_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(SupervisorServiceServer).HandoffTaskGroups(ctx, req.(*HandoffTaskGroupsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // SupervisorService_ServiceDesc is the grpc.ServiceDesc for SupervisorService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -820,6 +858,10 @@ var SupervisorService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "GetSupervisorStats",
 			Handler:    _SupervisorService_GetSupervisorStats_Handler,
+		},
+		{
+			MethodName: "HandoffTaskGroups",
+			Handler:    _SupervisorService_HandoffTaskGroups_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -506,8 +506,12 @@ type HeartbeatResponse struct {
 	StopReason string `protobuf:"bytes,2,opt,name=stop_reason,json=stopReason,proto3" json:"stop_reason,omitempty"`
 	// The renewed lease end (when continuing).
 	LeaseExpireTime *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=lease_expire_time,json=leaseExpireTime,proto3" json:"lease_expire_time,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// True when an operator asked for an early handoff (HandoffTaskGroups): publish what you hold now
+	// (CommitCheckpoint), then CompleteTask; the task is offered again from the new checkpoint. A worker
+	// that ignores it keeps going, and nothing is lost either way.
+	PublishNow    bool `protobuf:"varint,4,opt,name=publish_now,json=publishNow,proto3" json:"publish_now,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *HeartbeatResponse) Reset() {
@@ -559,6 +563,13 @@ func (x *HeartbeatResponse) GetLeaseExpireTime() *timestamppb.Timestamp {
 		return x.LeaseExpireTime
 	}
 	return nil
+}
+
+func (x *HeartbeatResponse) GetPublishNow() bool {
+	if x != nil {
+		return x.PublishNow
+	}
+	return false
 }
 
 // Request for CommitCheckpoint.
@@ -939,12 +950,14 @@ const file_streamvisor_v1_task_service_proto_rawDesc = "" +
 	"\n" +
 	"TaskReport\x12=\n" +
 	"\bcounters\x18\x01 \x01(\v2!.streamvisor.v1.IngestionCountersR\bcounters\x12/\n" +
-	"\x05phase\x18\x02 \x01(\x0e2\x19.streamvisor.v1.TaskPhaseR\x05phase\"\xb9\x01\n" +
+	"\x05phase\x18\x02 \x01(\x0e2\x19.streamvisor.v1.TaskPhaseR\x05phase\"\xda\x01\n" +
 	"\x11HeartbeatResponse\x12;\n" +
 	"\tdirective\x18\x01 \x01(\x0e2\x1d.streamvisor.v1.TaskDirectiveR\tdirective\x12\x1f\n" +
 	"\vstop_reason\x18\x02 \x01(\tR\n" +
 	"stopReason\x12F\n" +
-	"\x11lease_expire_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\x0fleaseExpireTime\"\xc3\x01\n" +
+	"\x11lease_expire_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\x0fleaseExpireTime\x12\x1f\n" +
+	"\vpublish_now\x18\x04 \x01(\bR\n" +
+	"publishNow\"\xc3\x01\n" +
 	"\x17CommitCheckpointRequest\x12\x17\n" +
 	"\atask_id\x18\x01 \x01(\tR\x06taskId\x12\x1b\n" +
 	"\tworker_id\x18\x02 \x01(\tR\bworkerId\x123\n" +

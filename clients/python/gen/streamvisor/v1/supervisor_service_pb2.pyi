@@ -457,3 +457,27 @@ class GetSupervisorStatsResponse(_message.Message):
     totals: _supervisor_pb2.IngestionCounters
     moving_averages: _supervisor_pb2.MovingAverages
     def __init__(self, supervisor_id: _Optional[str] = ..., generation: _Optional[int] = ..., tasks: _Optional[_Iterable[_Union[TaskStatus, _Mapping]]] = ..., totals: _Optional[_Union[_supervisor_pb2.IngestionCounters, _Mapping]] = ..., moving_averages: _Optional[_Union[_supervisor_pb2.MovingAverages, _Mapping]] = ...) -> None: ...
+
+class HandoffTaskGroupsRequest(_message.Message):
+    __slots__ = ("supervisor_id", "task_groups")
+    SUPERVISOR_ID_FIELD_NUMBER: _ClassVar[int]
+    TASK_GROUPS_FIELD_NUMBER: _ClassVar[int]
+    supervisor_id: str
+    task_groups: _containers.RepeatedScalarFieldContainer[int]
+    def __init__(self, supervisor_id: _Optional[str] = ..., task_groups: _Optional[_Iterable[int]] = ...) -> None: ...
+
+class TaskGroupHandoff(_message.Message):
+    __slots__ = ("task_group", "task_id", "requested")
+    TASK_GROUP_FIELD_NUMBER: _ClassVar[int]
+    TASK_ID_FIELD_NUMBER: _ClassVar[int]
+    REQUESTED_FIELD_NUMBER: _ClassVar[int]
+    task_group: int
+    task_id: str
+    requested: bool
+    def __init__(self, task_group: _Optional[int] = ..., task_id: _Optional[str] = ..., requested: _Optional[bool] = ...) -> None: ...
+
+class HandoffTaskGroupsResponse(_message.Message):
+    __slots__ = ("handoffs",)
+    HANDOFFS_FIELD_NUMBER: _ClassVar[int]
+    handoffs: _containers.RepeatedCompositeFieldContainer[TaskGroupHandoff]
+    def __init__(self, handoffs: _Optional[_Iterable[_Union[TaskGroupHandoff, _Mapping]]] = ...) -> None: ...

@@ -129,6 +129,11 @@ class SupervisorServiceStub:
                 request_serializer=streamvisor_dot_v1_dot_supervisor__service__pb2.GetSupervisorStatsRequest.SerializeToString,
                 response_deserializer=streamvisor_dot_v1_dot_supervisor__service__pb2.GetSupervisorStatsResponse.FromString,
                 _registered_method=True)
+        self.HandoffTaskGroups = channel.unary_unary(
+                '/streamvisor.v1.SupervisorService/HandoffTaskGroups',
+                request_serializer=streamvisor_dot_v1_dot_supervisor__service__pb2.HandoffTaskGroupsRequest.SerializeToString,
+                response_deserializer=streamvisor_dot_v1_dot_supervisor__service__pb2.HandoffTaskGroupsResponse.FromString,
+                _registered_method=True)
 
 
 class SupervisorServiceServicer:
@@ -271,6 +276,14 @@ class SupervisorServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def HandoffTaskGroups(self, request, context):
+        """Asks the workers of some task groups to publish what they hold now and hand their tasks back, which
+        are then offered again from the new checkpoints (Druid's taskGroups/handoff). Nothing is fenced.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_SupervisorServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -363,6 +376,11 @@ def add_SupervisorServiceServicer_to_server(servicer, server):
                     servicer.GetSupervisorStats,
                     request_deserializer=streamvisor_dot_v1_dot_supervisor__service__pb2.GetSupervisorStatsRequest.FromString,
                     response_serializer=streamvisor_dot_v1_dot_supervisor__service__pb2.GetSupervisorStatsResponse.SerializeToString,
+            ),
+            'HandoffTaskGroups': grpc.unary_unary_rpc_method_handler(
+                    servicer.HandoffTaskGroups,
+                    request_deserializer=streamvisor_dot_v1_dot_supervisor__service__pb2.HandoffTaskGroupsRequest.FromString,
+                    response_serializer=streamvisor_dot_v1_dot_supervisor__service__pb2.HandoffTaskGroupsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -856,6 +874,33 @@ class SupervisorService:
             '/streamvisor.v1.SupervisorService/GetSupervisorStats',
             streamvisor_dot_v1_dot_supervisor__service__pb2.GetSupervisorStatsRequest.SerializeToString,
             streamvisor_dot_v1_dot_supervisor__service__pb2.GetSupervisorStatsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def HandoffTaskGroups(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/streamvisor.v1.SupervisorService/HandoffTaskGroups',
+            streamvisor_dot_v1_dot_supervisor__service__pb2.HandoffTaskGroupsRequest.SerializeToString,
+            streamvisor_dot_v1_dot_supervisor__service__pb2.HandoffTaskGroupsResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -576,6 +576,37 @@ public final class SupervisorServiceGrpc {
     return getGetSupervisorStatsMethod;
   }
 
+  private static volatile io.grpc.MethodDescriptor<dev.streamvisor.v1.HandoffTaskGroupsRequest,
+      dev.streamvisor.v1.HandoffTaskGroupsResponse> getHandoffTaskGroupsMethod;
+
+  @io.grpc.stub.annotations.RpcMethod(
+      fullMethodName = SERVICE_NAME + '/' + "HandoffTaskGroups",
+      requestType = dev.streamvisor.v1.HandoffTaskGroupsRequest.class,
+      responseType = dev.streamvisor.v1.HandoffTaskGroupsResponse.class,
+      methodType = io.grpc.MethodDescriptor.MethodType.UNARY)
+  public static io.grpc.MethodDescriptor<dev.streamvisor.v1.HandoffTaskGroupsRequest,
+      dev.streamvisor.v1.HandoffTaskGroupsResponse> getHandoffTaskGroupsMethod() {
+    io.grpc.MethodDescriptor<dev.streamvisor.v1.HandoffTaskGroupsRequest, dev.streamvisor.v1.HandoffTaskGroupsResponse> getHandoffTaskGroupsMethod;
+    if ((getHandoffTaskGroupsMethod = SupervisorServiceGrpc.getHandoffTaskGroupsMethod) == null) {
+      synchronized (SupervisorServiceGrpc.class) {
+        if ((getHandoffTaskGroupsMethod = SupervisorServiceGrpc.getHandoffTaskGroupsMethod) == null) {
+          SupervisorServiceGrpc.getHandoffTaskGroupsMethod = getHandoffTaskGroupsMethod =
+              io.grpc.MethodDescriptor.<dev.streamvisor.v1.HandoffTaskGroupsRequest, dev.streamvisor.v1.HandoffTaskGroupsResponse>newBuilder()
+              .setType(io.grpc.MethodDescriptor.MethodType.UNARY)
+              .setFullMethodName(generateFullMethodName(SERVICE_NAME, "HandoffTaskGroups"))
+              .setSampledToLocalTracing(true)
+              .setRequestMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  dev.streamvisor.v1.HandoffTaskGroupsRequest.getDefaultInstance()))
+              .setResponseMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  dev.streamvisor.v1.HandoffTaskGroupsResponse.getDefaultInstance()))
+              .setSchemaDescriptor(new SupervisorServiceMethodDescriptorSupplier("HandoffTaskGroups"))
+              .build();
+        }
+      }
+    }
+    return getHandoffTaskGroupsMethod;
+  }
+
   /**
    * Creates a new async stub that supports all call types for the service
    */
@@ -830,6 +861,17 @@ public final class SupervisorServiceGrpc {
         io.grpc.stub.StreamObserver<dev.streamvisor.v1.GetSupervisorStatsResponse> responseObserver) {
       io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getGetSupervisorStatsMethod(), responseObserver);
     }
+
+    /**
+     * <pre>
+     * Asks the workers of some task groups to publish what they hold now and hand their tasks back, which
+     * are then offered again from the new checkpoints (Druid's taskGroups/handoff). Nothing is fenced.
+     * </pre>
+     */
+    default void handoffTaskGroups(dev.streamvisor.v1.HandoffTaskGroupsRequest request,
+        io.grpc.stub.StreamObserver<dev.streamvisor.v1.HandoffTaskGroupsResponse> responseObserver) {
+      io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getHandoffTaskGroupsMethod(), responseObserver);
+    }
   }
 
   /**
@@ -1074,6 +1116,18 @@ public final class SupervisorServiceGrpc {
       io.grpc.stub.ClientCalls.asyncUnaryCall(
           getChannel().newCall(getGetSupervisorStatsMethod(), getCallOptions()), request, responseObserver);
     }
+
+    /**
+     * <pre>
+     * Asks the workers of some task groups to publish what they hold now and hand their tasks back, which
+     * are then offered again from the new checkpoints (Druid's taskGroups/handoff). Nothing is fenced.
+     * </pre>
+     */
+    public void handoffTaskGroups(dev.streamvisor.v1.HandoffTaskGroupsRequest request,
+        io.grpc.stub.StreamObserver<dev.streamvisor.v1.HandoffTaskGroupsResponse> responseObserver) {
+      io.grpc.stub.ClientCalls.asyncUnaryCall(
+          getChannel().newCall(getHandoffTaskGroupsMethod(), getCallOptions()), request, responseObserver);
+    }
   }
 
   /**
@@ -1283,6 +1337,17 @@ public final class SupervisorServiceGrpc {
       return io.grpc.stub.ClientCalls.blockingV2UnaryCall(
           getChannel(), getGetSupervisorStatsMethod(), getCallOptions(), request);
     }
+
+    /**
+     * <pre>
+     * Asks the workers of some task groups to publish what they hold now and hand their tasks back, which
+     * are then offered again from the new checkpoints (Druid's taskGroups/handoff). Nothing is fenced.
+     * </pre>
+     */
+    public dev.streamvisor.v1.HandoffTaskGroupsResponse handoffTaskGroups(dev.streamvisor.v1.HandoffTaskGroupsRequest request) throws io.grpc.StatusException {
+      return io.grpc.stub.ClientCalls.blockingV2UnaryCall(
+          getChannel(), getHandoffTaskGroupsMethod(), getCallOptions(), request);
+    }
   }
 
   /**
@@ -1491,6 +1556,17 @@ public final class SupervisorServiceGrpc {
     public dev.streamvisor.v1.GetSupervisorStatsResponse getSupervisorStats(dev.streamvisor.v1.GetSupervisorStatsRequest request) {
       return io.grpc.stub.ClientCalls.blockingUnaryCall(
           getChannel(), getGetSupervisorStatsMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * Asks the workers of some task groups to publish what they hold now and hand their tasks back, which
+     * are then offered again from the new checkpoints (Druid's taskGroups/handoff). Nothing is fenced.
+     * </pre>
+     */
+    public dev.streamvisor.v1.HandoffTaskGroupsResponse handoffTaskGroups(dev.streamvisor.v1.HandoffTaskGroupsRequest request) {
+      return io.grpc.stub.ClientCalls.blockingUnaryCall(
+          getChannel(), getHandoffTaskGroupsMethod(), getCallOptions(), request);
     }
   }
 
@@ -1719,6 +1795,18 @@ public final class SupervisorServiceGrpc {
       return io.grpc.stub.ClientCalls.futureUnaryCall(
           getChannel().newCall(getGetSupervisorStatsMethod(), getCallOptions()), request);
     }
+
+    /**
+     * <pre>
+     * Asks the workers of some task groups to publish what they hold now and hand their tasks back, which
+     * are then offered again from the new checkpoints (Druid's taskGroups/handoff). Nothing is fenced.
+     * </pre>
+     */
+    public com.google.common.util.concurrent.ListenableFuture<dev.streamvisor.v1.HandoffTaskGroupsResponse> handoffTaskGroups(
+        dev.streamvisor.v1.HandoffTaskGroupsRequest request) {
+      return io.grpc.stub.ClientCalls.futureUnaryCall(
+          getChannel().newCall(getHandoffTaskGroupsMethod(), getCallOptions()), request);
+    }
   }
 
   private static final int METHODID_CREATE_SUPERVISOR = 0;
@@ -1739,6 +1827,7 @@ public final class SupervisorServiceGrpc {
   private static final int METHODID_BATCH_RESUME_SUPERVISORS = 15;
   private static final int METHODID_BATCH_TERMINATE_SUPERVISORS = 16;
   private static final int METHODID_GET_SUPERVISOR_STATS = 17;
+  private static final int METHODID_HANDOFF_TASK_GROUPS = 18;
 
   private static final class MethodHandlers<Req, Resp> implements
       io.grpc.stub.ServerCalls.UnaryMethod<Req, Resp>,
@@ -1828,6 +1917,10 @@ public final class SupervisorServiceGrpc {
         case METHODID_GET_SUPERVISOR_STATS:
           serviceImpl.getSupervisorStats((dev.streamvisor.v1.GetSupervisorStatsRequest) request,
               (io.grpc.stub.StreamObserver<dev.streamvisor.v1.GetSupervisorStatsResponse>) responseObserver);
+          break;
+        case METHODID_HANDOFF_TASK_GROUPS:
+          serviceImpl.handoffTaskGroups((dev.streamvisor.v1.HandoffTaskGroupsRequest) request,
+              (io.grpc.stub.StreamObserver<dev.streamvisor.v1.HandoffTaskGroupsResponse>) responseObserver);
           break;
         default:
           throw new AssertionError();
@@ -1973,6 +2066,13 @@ public final class SupervisorServiceGrpc {
               dev.streamvisor.v1.GetSupervisorStatsRequest,
               dev.streamvisor.v1.GetSupervisorStatsResponse>(
                 service, METHODID_GET_SUPERVISOR_STATS)))
+        .addMethod(
+          getHandoffTaskGroupsMethod(),
+          io.grpc.stub.ServerCalls.asyncUnaryCall(
+            new MethodHandlers<
+              dev.streamvisor.v1.HandoffTaskGroupsRequest,
+              dev.streamvisor.v1.HandoffTaskGroupsResponse>(
+                service, METHODID_HANDOFF_TASK_GROUPS)))
         .build();
   }
 
@@ -2039,6 +2139,7 @@ public final class SupervisorServiceGrpc {
               .addMethod(getBatchResumeSupervisorsMethod())
               .addMethod(getBatchTerminateSupervisorsMethod())
               .addMethod(getGetSupervisorStatsMethod())
+              .addMethod(getHandoffTaskGroupsMethod())
               .build();
         }
       }

@@ -246,6 +246,21 @@ public final class SupervisorServiceProto extends com.google.protobuf.GeneratedF
   static final 
     com.google.protobuf.GeneratedMessage.FieldAccessorTable
       internal_static_streamvisor_v1_GetSupervisorStatsResponse_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_streamvisor_v1_HandoffTaskGroupsRequest_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_streamvisor_v1_HandoffTaskGroupsRequest_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_streamvisor_v1_TaskGroupHandoff_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_streamvisor_v1_TaskGroupHandoff_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_streamvisor_v1_HandoffTaskGroupsResponse_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_streamvisor_v1_HandoffTaskGroupsResponse_fieldAccessorTable;
 
   public static com.google.protobuf.Descriptors.FileDescriptor
       getDescriptor() {
@@ -435,59 +450,69 @@ public final class SupervisorServiceProto extends com.google.protobuf.GeneratedF
       "TaskStatusR\005tasks\0229\n\006totals\030\004 \001(\0132!.stre" +
       "amvisor.v1.IngestionCountersR\006totals\022G\n\017" +
       "moving_averages\030\005 \001(\0132\036.streamvisor.v1.M" +
-      "ovingAveragesR\016movingAverages2\232\017\n\021Superv" +
-      "isorService\022e\n\020CreateSupervisor\022\'.stream" +
-      "visor.v1.CreateSupervisorRequest\032(.strea" +
-      "mvisor.v1.CreateSupervisorResponse\022\\\n\rGe" +
-      "tSupervisor\022$.streamvisor.v1.GetSupervis" +
-      "orRequest\032%.streamvisor.v1.GetSupervisor" +
-      "Response\022b\n\017ListSupervisors\022&.streamviso" +
-      "r.v1.ListSupervisorsRequest\032\'.streamviso" +
-      "r.v1.ListSupervisorsResponse\022e\n\020UpdateSu" +
-      "pervisor\022\'.streamvisor.v1.UpdateSupervis" +
-      "orRequest\032(.streamvisor.v1.UpdateSupervi" +
-      "sorResponse\022h\n\021SuspendSupervisor\022(.strea" +
-      "mvisor.v1.SuspendSupervisorRequest\032).str" +
-      "eamvisor.v1.SuspendSupervisorResponse\022e\n" +
-      "\020ResumeSupervisor\022\'.streamvisor.v1.Resum" +
-      "eSupervisorRequest\032(.streamvisor.v1.Resu" +
-      "meSupervisorResponse\022n\n\023TerminateSupervi" +
-      "sor\022*.streamvisor.v1.TerminateSupervisor" +
-      "Request\032+.streamvisor.v1.TerminateSuperv" +
-      "isorResponse\022t\n\025ListSupervisorHistory\022,." +
-      "streamvisor.v1.ListSupervisorHistoryRequ" +
-      "est\032-.streamvisor.v1.ListSupervisorHisto" +
-      "ryResponse\022S\n\nGetOffsets\022!.streamvisor.v" +
-      "1.GetOffsetsRequest\032\".streamvisor.v1.Get" +
-      "OffsetsResponse\022b\n\017ResetSupervisor\022&.str" +
-      "eamvisor.v1.ResetSupervisorRequest\032\'.str" +
-      "eamvisor.v1.ResetSupervisorResponse\022Y\n\014R" +
-      "esetOffsets\022#.streamvisor.v1.ResetOffset" +
-      "sRequest\032$.streamvisor.v1.ResetOffsetsRe" +
-      "sponse\022}\n\030ResetToLatestAndBackfill\022/.str" +
-      "eamvisor.v1.ResetToLatestAndBackfillRequ" +
-      "est\0320.streamvisor.v1.ResetToLatestAndBac" +
-      "kfillResponse\022V\n\013GetCoverage\022\".streamvis" +
-      "or.v1.GetCoverageRequest\032#.streamvisor.v" +
-      "1.GetCoverageResponse\022n\n\023GetSupervisorHe" +
-      "alth\022*.streamvisor.v1.GetSupervisorHealt" +
-      "hRequest\032+.streamvisor.v1.GetSupervisorH" +
-      "ealthResponse\022z\n\027BatchSuspendSupervisors" +
-      "\022..streamvisor.v1.BatchSuspendSupervisor" +
-      "sRequest\032/.streamvisor.v1.BatchSuspendSu" +
-      "pervisorsResponse\022w\n\026BatchResumeSupervis" +
-      "ors\022-.streamvisor.v1.BatchResumeSupervis" +
-      "orsRequest\032..streamvisor.v1.BatchResumeS" +
-      "upervisorsResponse\022\200\001\n\031BatchTerminateSup" +
-      "ervisors\0220.streamvisor.v1.BatchTerminate" +
-      "SupervisorsRequest\0321.streamvisor.v1.Batc" +
-      "hTerminateSupervisorsResponse\022k\n\022GetSupe" +
-      "rvisorStats\022).streamvisor.v1.GetSupervis" +
-      "orStatsRequest\032*.streamvisor.v1.GetSuper" +
-      "visorStatsResponseBz\n\022dev.streamvisor.v1" +
-      "B\026SupervisorServiceProtoP\001ZJgithub.com/s" +
-      "treamvisor/streamvisor/clients/go/stream" +
-      "visor/v1;streamvisorv1b\006proto3"
+      "ovingAveragesR\016movingAverages\"`\n\030Handoff" +
+      "TaskGroupsRequest\022#\n\rsupervisor_id\030\001 \001(\t" +
+      "R\014supervisorId\022\037\n\013task_groups\030\002 \003(\005R\ntas" +
+      "kGroups\"h\n\020TaskGroupHandoff\022\035\n\ntask_grou" +
+      "p\030\001 \001(\005R\ttaskGroup\022\027\n\007task_id\030\002 \001(\tR\006tas" +
+      "kId\022\034\n\trequested\030\003 \001(\010R\trequested\"Y\n\031Han" +
+      "doffTaskGroupsResponse\022<\n\010handoffs\030\001 \003(\013" +
+      "2 .streamvisor.v1.TaskGroupHandoffR\010hand" +
+      "offs2\204\020\n\021SupervisorService\022e\n\020CreateSupe" +
+      "rvisor\022\'.streamvisor.v1.CreateSupervisor" +
+      "Request\032(.streamvisor.v1.CreateSuperviso" +
+      "rResponse\022\\\n\rGetSupervisor\022$.streamvisor" +
+      ".v1.GetSupervisorRequest\032%.streamvisor.v" +
+      "1.GetSupervisorResponse\022b\n\017ListSuperviso" +
+      "rs\022&.streamvisor.v1.ListSupervisorsReque" +
+      "st\032\'.streamvisor.v1.ListSupervisorsRespo" +
+      "nse\022e\n\020UpdateSupervisor\022\'.streamvisor.v1" +
+      ".UpdateSupervisorRequest\032(.streamvisor.v" +
+      "1.UpdateSupervisorResponse\022h\n\021SuspendSup" +
+      "ervisor\022(.streamvisor.v1.SuspendSupervis" +
+      "orRequest\032).streamvisor.v1.SuspendSuperv" +
+      "isorResponse\022e\n\020ResumeSupervisor\022\'.strea" +
+      "mvisor.v1.ResumeSupervisorRequest\032(.stre" +
+      "amvisor.v1.ResumeSupervisorResponse\022n\n\023T" +
+      "erminateSupervisor\022*.streamvisor.v1.Term" +
+      "inateSupervisorRequest\032+.streamvisor.v1." +
+      "TerminateSupervisorResponse\022t\n\025ListSuper" +
+      "visorHistory\022,.streamvisor.v1.ListSuperv" +
+      "isorHistoryRequest\032-.streamvisor.v1.List" +
+      "SupervisorHistoryResponse\022S\n\nGetOffsets\022" +
+      "!.streamvisor.v1.GetOffsetsRequest\032\".str" +
+      "eamvisor.v1.GetOffsetsResponse\022b\n\017ResetS" +
+      "upervisor\022&.streamvisor.v1.ResetSupervis" +
+      "orRequest\032\'.streamvisor.v1.ResetSupervis" +
+      "orResponse\022Y\n\014ResetOffsets\022#.streamvisor" +
+      ".v1.ResetOffsetsRequest\032$.streamvisor.v1" +
+      ".ResetOffsetsResponse\022}\n\030ResetToLatestAn" +
+      "dBackfill\022/.streamvisor.v1.ResetToLatest" +
+      "AndBackfillRequest\0320.streamvisor.v1.Rese" +
+      "tToLatestAndBackfillResponse\022V\n\013GetCover" +
+      "age\022\".streamvisor.v1.GetCoverageRequest\032" +
+      "#.streamvisor.v1.GetCoverageResponse\022n\n\023" +
+      "GetSupervisorHealth\022*.streamvisor.v1.Get" +
+      "SupervisorHealthRequest\032+.streamvisor.v1" +
+      ".GetSupervisorHealthResponse\022z\n\027BatchSus" +
+      "pendSupervisors\022..streamvisor.v1.BatchSu" +
+      "spendSupervisorsRequest\032/.streamvisor.v1" +
+      ".BatchSuspendSupervisorsResponse\022w\n\026Batc" +
+      "hResumeSupervisors\022-.streamvisor.v1.Batc" +
+      "hResumeSupervisorsRequest\032..streamvisor." +
+      "v1.BatchResumeSupervisorsResponse\022\200\001\n\031Ba" +
+      "tchTerminateSupervisors\0220.streamvisor.v1" +
+      ".BatchTerminateSupervisorsRequest\0321.stre" +
+      "amvisor.v1.BatchTerminateSupervisorsResp" +
+      "onse\022k\n\022GetSupervisorStats\022).streamvisor" +
+      ".v1.GetSupervisorStatsRequest\032*.streamvi" +
+      "sor.v1.GetSupervisorStatsResponse\022h\n\021Han" +
+      "doffTaskGroups\022(.streamvisor.v1.HandoffT" +
+      "askGroupsRequest\032).streamvisor.v1.Handof" +
+      "fTaskGroupsResponseBz\n\022dev.streamvisor.v" +
+      "1B\026SupervisorServiceProtoP\001ZJgithub.com/" +
+      "streamvisor/streamvisor/clients/go/strea" +
+      "mvisor/v1;streamvisorv1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -759,6 +784,24 @@ public final class SupervisorServiceProto extends com.google.protobuf.GeneratedF
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_streamvisor_v1_GetSupervisorStatsResponse_descriptor,
         new java.lang.String[] { "SupervisorId", "Generation", "Tasks", "Totals", "MovingAverages", });
+    internal_static_streamvisor_v1_HandoffTaskGroupsRequest_descriptor =
+      getDescriptor().getMessageType(44);
+    internal_static_streamvisor_v1_HandoffTaskGroupsRequest_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_streamvisor_v1_HandoffTaskGroupsRequest_descriptor,
+        new java.lang.String[] { "SupervisorId", "TaskGroups", });
+    internal_static_streamvisor_v1_TaskGroupHandoff_descriptor =
+      getDescriptor().getMessageType(45);
+    internal_static_streamvisor_v1_TaskGroupHandoff_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_streamvisor_v1_TaskGroupHandoff_descriptor,
+        new java.lang.String[] { "TaskGroup", "TaskId", "Requested", });
+    internal_static_streamvisor_v1_HandoffTaskGroupsResponse_descriptor =
+      getDescriptor().getMessageType(46);
+    internal_static_streamvisor_v1_HandoffTaskGroupsResponse_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_streamvisor_v1_HandoffTaskGroupsResponse_descriptor,
+        new java.lang.String[] { "Handoffs", });
     descriptor.resolveAllFeaturesImmutable();
     com.google.protobuf.TimestampProto.getDescriptor();
     dev.streamvisor.v1.SupervisorProto.getDescriptor();

@@ -137,41 +137,42 @@ public final class TaskServiceProto extends com.google.protobuf.GeneratedFile {
       "\nTaskReport\022=\n\010counters\030\001 \001(\0132!.streamvi" +
       "sor.v1.IngestionCountersR\010counters\022/\n\005ph" +
       "ase\030\002 \001(\0162\031.streamvisor.v1.TaskPhaseR\005ph" +
-      "ase\"\271\001\n\021HeartbeatResponse\022;\n\tdirective\030\001" +
+      "ase\"\332\001\n\021HeartbeatResponse\022;\n\tdirective\030\001" +
       " \001(\0162\035.streamvisor.v1.TaskDirectiveR\tdir" +
       "ective\022\037\n\013stop_reason\030\002 \001(\tR\nstopReason\022" +
       "F\n\021lease_expire_time\030\003 \001(\0132\032.google.prot" +
-      "obuf.TimestampR\017leaseExpireTime\"\303\001\n\027Comm" +
-      "itCheckpointRequest\022\027\n\007task_id\030\001 \001(\tR\006ta" +
-      "skId\022\033\n\tworker_id\030\002 \001(\tR\010workerId\0223\n\006ran" +
-      "ges\030\003 \003(\0132\033.streamvisor.v1.OffsetRangeR\006" +
-      "ranges\022\032\n\010location\030\004 \001(\tR\010location\022!\n\014re" +
-      "cord_count\030\005 \001(\003R\013recordCount\"V\n\030CommitC" +
-      "heckpointResponse\022\035\n\nsegment_id\030\001 \001(\003R\ts" +
-      "egmentId\022\033\n\ttask_done\030\002 \001(\010R\010taskDone\"K\n" +
-      "\023CompleteTaskRequest\022\027\n\007task_id\030\001 \001(\tR\006t" +
-      "askId\022\033\n\tworker_id\030\002 \001(\tR\010workerId\"\026\n\024Co" +
-      "mpleteTaskResponse\"_\n\017FailTaskRequest\022\027\n" +
-      "\007task_id\030\001 \001(\tR\006taskId\022\033\n\tworker_id\030\002 \001(" +
-      "\tR\010workerId\022\026\n\006reason\030\003 \001(\tR\006reason\"\022\n\020F" +
-      "ailTaskResponse*e\n\rTaskDirective\022\036\n\032TASK" +
-      "_DIRECTIVE_UNSPECIFIED\020\000\022\033\n\027TASK_DIRECTI" +
-      "VE_CONTINUE\020\001\022\027\n\023TASK_DIRECTIVE_STOP\020\0022\310" +
-      "\003\n\013TaskService\022V\n\013AcquireTask\022\".streamvi" +
-      "sor.v1.AcquireTaskRequest\032#.streamvisor." +
-      "v1.AcquireTaskResponse\022P\n\tHeartbeat\022 .st" +
-      "reamvisor.v1.HeartbeatRequest\032!.streamvi" +
-      "sor.v1.HeartbeatResponse\022e\n\020CommitCheckp" +
-      "oint\022\'.streamvisor.v1.CommitCheckpointRe" +
-      "quest\032(.streamvisor.v1.CommitCheckpointR" +
-      "esponse\022Y\n\014CompleteTask\022#.streamvisor.v1" +
-      ".CompleteTaskRequest\032$.streamvisor.v1.Co" +
-      "mpleteTaskResponse\022M\n\010FailTask\022\037.streamv" +
-      "isor.v1.FailTaskRequest\032 .streamvisor.v1" +
-      ".FailTaskResponseBt\n\022dev.streamvisor.v1B" +
-      "\020TaskServiceProtoP\001ZJgithub.com/streamvi" +
-      "sor/streamvisor/clients/go/streamvisor/v" +
-      "1;streamvisorv1b\006proto3"
+      "obuf.TimestampR\017leaseExpireTime\022\037\n\013publi" +
+      "sh_now\030\004 \001(\010R\npublishNow\"\303\001\n\027CommitCheck" +
+      "pointRequest\022\027\n\007task_id\030\001 \001(\tR\006taskId\022\033\n" +
+      "\tworker_id\030\002 \001(\tR\010workerId\0223\n\006ranges\030\003 \003" +
+      "(\0132\033.streamvisor.v1.OffsetRangeR\006ranges\022" +
+      "\032\n\010location\030\004 \001(\tR\010location\022!\n\014record_co" +
+      "unt\030\005 \001(\003R\013recordCount\"V\n\030CommitCheckpoi" +
+      "ntResponse\022\035\n\nsegment_id\030\001 \001(\003R\tsegmentI" +
+      "d\022\033\n\ttask_done\030\002 \001(\010R\010taskDone\"K\n\023Comple" +
+      "teTaskRequest\022\027\n\007task_id\030\001 \001(\tR\006taskId\022\033" +
+      "\n\tworker_id\030\002 \001(\tR\010workerId\"\026\n\024CompleteT" +
+      "askResponse\"_\n\017FailTaskRequest\022\027\n\007task_i" +
+      "d\030\001 \001(\tR\006taskId\022\033\n\tworker_id\030\002 \001(\tR\010work" +
+      "erId\022\026\n\006reason\030\003 \001(\tR\006reason\"\022\n\020FailTask" +
+      "Response*e\n\rTaskDirective\022\036\n\032TASK_DIRECT" +
+      "IVE_UNSPECIFIED\020\000\022\033\n\027TASK_DIRECTIVE_CONT" +
+      "INUE\020\001\022\027\n\023TASK_DIRECTIVE_STOP\020\0022\310\003\n\013Task" +
+      "Service\022V\n\013AcquireTask\022\".streamvisor.v1." +
+      "AcquireTaskRequest\032#.streamvisor.v1.Acqu" +
+      "ireTaskResponse\022P\n\tHeartbeat\022 .streamvis" +
+      "or.v1.HeartbeatRequest\032!.streamvisor.v1." +
+      "HeartbeatResponse\022e\n\020CommitCheckpoint\022\'." +
+      "streamvisor.v1.CommitCheckpointRequest\032(" +
+      ".streamvisor.v1.CommitCheckpointResponse" +
+      "\022Y\n\014CompleteTask\022#.streamvisor.v1.Comple" +
+      "teTaskRequest\032$.streamvisor.v1.CompleteT" +
+      "askResponse\022M\n\010FailTask\022\037.streamvisor.v1" +
+      ".FailTaskRequest\032 .streamvisor.v1.FailTa" +
+      "skResponseBt\n\022dev.streamvisor.v1B\020TaskSe" +
+      "rviceProtoP\001ZJgithub.com/streamvisor/str" +
+      "eamvisor/clients/go/streamvisor/v1;strea" +
+      "mvisorv1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -226,7 +227,7 @@ public final class TaskServiceProto extends com.google.protobuf.GeneratedFile {
     internal_static_streamvisor_v1_HeartbeatResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_streamvisor_v1_HeartbeatResponse_descriptor,
-        new java.lang.String[] { "Directive", "StopReason", "LeaseExpireTime", });
+        new java.lang.String[] { "Directive", "StopReason", "LeaseExpireTime", "PublishNow", });
     internal_static_streamvisor_v1_CommitCheckpointRequest_descriptor =
       getDescriptor().getMessageType(7);
     internal_static_streamvisor_v1_CommitCheckpointRequest_fieldAccessorTable = new
