@@ -393,6 +393,19 @@ def story(t: Recorder, kafka: Kafka, server) -> None:
     call("heartbeat-errors", d({"task_id": "0000000000000000000000000000dead", "worker_id": "worker-a"}), f"{TASKS}/Heartbeat")
     call("heartbeat-errors", d({"task_id": "", "worker_id": "worker-a", "lease_seconds": -1}), f"{TASKS}/Heartbeat")
 
+    # Supervisor health; batch actions (on supervisors of their own, so nothing above changes)
+    call("supervisor-health", d({"supervisor_id": "clicks"}), f"{SVC}/GetSupervisorHealth")
+    call("supervisor-health", d({"supervisor_id": "clicks-archive"}), f"{SVC}/GetSupervisorHealth")
+    t.run("supervisor-health", f"grpcurl -plaintext -d {d({'service': 'streamvisor.supervisor/clicks'})} {A} "
+                               "grpc.health.v1.Health/Check")
+    for name in ("orders-eu", "orders-us", "orders-apac"):
+        call(None, d({"supervisor_id": name, "spec": kafka_spec("docs-clicks", task_count=1)}), f"{SVC}/CreateSupervisor")
+    call(None, d({"supervisor_id": "orders-apac"}), f"{SVC}/SuspendSupervisor")
+    batch = f"{SVC}/BatchSuspendSupervisors"
+    call("batch-suspend", d({"filter": {"id_prefix": "orders-"}, "dry_run": True}), batch)
+    call("batch-suspend", d({"filter": {"id_prefix": "orders-"}}), batch)
+    call("batch-suspend-errors", d({"filter": {}}), batch)
+
     # Health and reflection
     health = "grpc.health.v1.Health"
     t.run("health", f"grpcurl -plaintext {A} {health}/Check")

@@ -36,6 +36,8 @@ class _State:
     tasks: dict[str, TaskRecord] = dataclasses.field(default_factory=dict)
     leases: dict[str, tuple[str, datetime]] = dataclasses.field(default_factory=dict)
     marks: dict[str, tuple[str, datetime]] = dataclasses.field(default_factory=dict)
+    task_stats: dict = dataclasses.field(default_factory=dict)
+    handoffs: set = dataclasses.field(default_factory=set)
 
 
 class MemoryTransaction:
@@ -152,6 +154,24 @@ class MemoryTransaction:
 
     def update_task(self, task: TaskRecord) -> None:
         self.s.tasks[task.id] = task
+
+    def get_task_stats(self, task_id: str):
+        return self.s.task_stats.get(task_id)
+
+    def put_task_stats(self, task_id: str, supervisor_id: str, stats, now) -> None:
+        self.s.task_stats[task_id] = stats
+
+    def request_handoff(self, task_id: str, supervisor_id: str, now) -> None:
+        self.s.handoffs.add(task_id)
+
+    def handoff_requested(self, task_id: str) -> bool:
+        return task_id in self.s.handoffs
+
+    def clear_handoff(self, task_id: str) -> None:
+        self.s.handoffs.discard(task_id)
+
+    def list_task_stats(self, task_ids):
+        return {i: self.s.task_stats[i] for i in task_ids if i in self.s.task_stats}
 
     def leasable_tasks(self, now: datetime, stream_types: frozenset[StreamType], limit: int) -> list[TaskRecord]:
         def leasable(t: TaskRecord) -> bool:

@@ -72,7 +72,7 @@ class Cluster:
     def _spawn(self, args: list[str], name: str) -> subprocess.Popen:
         self._n += 1
         log = open(self.logs / f"{self._n:02d}-{name}.log", "w")
-        env = {**os.environ, "STREAMVISOR_SCHEDULER_INTERVAL_S": "0.2"}
+        env = {**os.environ, "STREAMVISOR_SCHEDULER_INTERVAL_S": "0.2", "STREAMVISOR_AUTOSCALER_REFRESH_S": "1"}
         return subprocess.Popen(CLI + args, stdout=log, stderr=subprocess.STDOUT, env=env)
 
     def start_server(self) -> None:
@@ -321,14 +321,15 @@ Fault = Callable[[Cluster, StreamvisorClient, "ContinuousProducer", str], int]
 
 
 def run_scenario(cluster: Cluster, topics: Topics, fault: Fault | None = None, burst: int = 0,
-                 consumer_properties: dict | None = None) -> dict:
+                 consumer_properties: dict | None = None, autoscaler: pb.AutoscalerConfig | None = None) -> dict:
     started = time.monotonic()
     topic = topics.create(PARTITIONS, prefix="e2e")
     producer = ContinuousProducer(cluster.bootstrap, topic)
     with StreamvisorClient(cluster.address, retries=5, timeout=20) as client:
         # Reading from latest (ResetToLatestAndBackfill requires it) on an empty topic: every offset
         # from 0 on is promised once the scheduler has resolved the start offsets.
-        client.create_supervisor("main", kafka_spec(topic, task_count=2, consumer_properties=consumer_properties))
+        client.create_supervisor("main", kafka_spec(topic, task_count=2, consumer_properties=consumer_properties,
+                                                    autoscaler=autoscaler))
         wait_for(lambda: all(p.HasField("checkpoint") for p in client.get_offsets("main").partitions), 30,
                  "start offsets resolved", cluster)
         producer.start()
@@ -403,6 +404,41 @@ def test_the_same_with_killed_workers_resets_in_flight_and_a_server_restart(clus
 
 
 # Replicas -------------------------------------------------------------------------------------------------
+
+def autoscaling_both_ways(cluster: Cluster, client: StreamvisorClient, producer, backfill: str) -> int:
+    """While the backfill runs, the autoscaler must change task counts both ways - the backfill scales out
+    on the skipped range, and the live supervisor scales out on a burst and back in once it has caught up -
+    each change a new generation under the workers' feet."""
+    since = datetime.datetime.now(datetime.timezone.utc)  # just after the reset (one machine, one clock)
+
+    def events():  # the changes made since the reset
+        found = []
+        for supervisor_id in ("main", backfill):
+            for e in client.iter_history(supervisor_id):
+                if e.action == "AUTOSCALE" and e.create_time.ToDatetime(datetime.timezone.utc) > since:
+                    found.append((supervisor_id, json.loads(e.details_json)["direction"]))
+        return found
+
+    wait_for(lambda: (backfill, "OUT") in events(), 60, "the backfill to scale out", cluster)
+    producer.burst(40_000)
+    wait_for(lambda: ("main", "OUT") in events(), 60, "the live supervisor to scale out on the burst", cluster)
+    wait_for(lambda: ("main", "IN") in events(), 120, "the live supervisor to scale back in", cluster)
+    note(f"autoscaled {sorted(set(events()))}")
+    return 1
+
+
+# Under the producer's steady 1,500 records/s the live supervisor's lag is a few hundred: below scale_in_lag.
+AUTOSCALER = pb.AutoscalerConfig(enabled=True, task_count_min=1, task_count_max=4, scale_out_lag=3000,
+                                 scale_in_lag=1000, scale_out_fraction=0.5, scale_in_fraction=1.0,
+                                 sample_interval_seconds=1, window_seconds=1, scale_out_step=2, scale_in_step=1,
+                                 cooldown_seconds=1)
+
+
+def test_the_same_with_the_autoscaler_scaling_out_and_in_during_the_backfill(cluster, topics):
+    # The burst while the workers are frozen makes a backfill long enough to be sampled and scaled.
+    summary = run_scenario(cluster, topics, autoscaling_both_ways, burst=100_000, autoscaler=AUTOSCALER)
+    assert summary["records"] == summary["produced"] > 5000
+
 
 def kill_the_scheduler_leader(cluster: Replicas, client: StreamvisorClient, producer, backfill: str) -> int:
     """SIGKILLs the replica holding the scheduler lease in the middle of the backfill (the workers frozen

@@ -15,6 +15,8 @@ from sqlalchemy import Engine
 
 from streamvisor import logs
 from streamvisor.api.metrics import Metrics
+from streamvisor.app.autoscaler import Autoscaling
+from streamvisor.app.idle import Idleness
 from streamvisor.app.scheduler import Scheduler
 from streamvisor.app.supervisors import SupervisorService
 from streamvisor.app.tasks import TaskService
@@ -68,7 +70,11 @@ def build_services(config: ServerConfig, store: SqlMetadataStore, streams: Strea
     scheduler = Scheduler(store, streams, service, interval_s=config.scheduler_interval_s,
                           lease_ttl_s=config.scheduler_lease_ttl_s,
                           sweep_interval_s=config.scheduler_sweep_interval_s,
-                          recheck_interval_s=config.scheduler_recheck_interval_s) if config.scheduler else None
+                          recheck_interval_s=config.scheduler_recheck_interval_s,
+                          autoscaler=Autoscaling(service.core, refresh_s=config.autoscaler_refresh_s),
+                          idleness=Idleness(service.core, refresh_s=config.autoscaler_refresh_s,
+                                            check_s=config.idle_check_s),
+                          ) if config.scheduler else None
     return service, tasks, scheduler
 
 

@@ -65,6 +65,11 @@ class ServerConfig:
     scheduler_lease_ttl_s: float = 3.0
     scheduler_recheck_interval_s: float = 1.0
     scheduler_sweep_interval_s: float = 60.0
+    # How often the scheduler's leader looks for supervisors whose spec enables the autoscaler (one listing
+    # of RUNNING supervisors); their lag is sampled at each one's own sample_interval_seconds.
+    autoscaler_refresh_s: float = 30.0
+    # How often an idle-enabled supervisor's stream is checked (for going IDLE, and for waking).
+    idle_check_s: float = 5.0
     # Server processes on one port (SO_REUSEPORT), each a full replica: PostgreSQL only.
     processes: int = 1
     # Set in each process of a --processes group (not a setting): bind the port shared with the others.
@@ -213,6 +218,10 @@ SETTINGS: tuple[Setting, ...] = (
             help="Seconds between re-checks of UNHEALTHY supervisors against their stream."),
     Setting("scheduler_sweep_interval_s", "STREAMVISOR_SCHEDULER_SWEEP_INTERVAL_S",
             help="Seconds between the scheduler's full sweeps (a safety net; passes settle what changed)."),
+    Setting("autoscaler_refresh_s", "STREAMVISOR_AUTOSCALER_REFRESH_S",
+            help="Seconds between the autoscaler's looks for supervisors that enable it."),
+    Setting("idle_check_s", "STREAMVISOR_IDLE_CHECK_S",
+            help="Seconds between checks of an idle-enabled supervisor's stream (to go IDLE, and to wake)."),
     Setting("embedded_workers", "STREAMVISOR_EMBEDDED_WORKERS", "--embedded-workers",
             "Run this many reference workers inside the server process (a complete system in one command)."),
     Setting("output", "STREAMVISOR_OUTPUT", "--output", "Where embedded workers write segments (a directory or "

@@ -6,11 +6,14 @@ from datetime import datetime
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
+from streamvisor.domain.autoscaler import AutoscalerConfig
+from streamvisor.domain.bulk import BulkOutcome, SupervisorFilter
 from streamvisor.domain.errors import Violations
-from streamvisor.domain.model import OffsetRange, StreamType, Supervisor, SupervisorSpec, SupervisorState
+from streamvisor.domain.model import IdleConfig, OffsetRange, StreamType, Supervisor, SupervisorSpec, SupervisorState
 from streamvisor.domain.offsets import OffsetChange
 from streamvisor.domain.ports import AuditEvent
 from streamvisor.v1 import supervisor_pb2 as pb
+from streamvisor.v1 import supervisor_service_pb2 as svc
 
 _STREAM_TYPES = {pb.STREAM_TYPE_KAFKA: StreamType.KAFKA, pb.STREAM_TYPE_RABBITMQ_STREAM: StreamType.RABBITMQ_STREAM}
 _STREAM_TYPES_PB = {v: k for k, v in _STREAM_TYPES.items()}
@@ -21,6 +24,7 @@ _STATES = {
     pb.SUPERVISOR_STATE_COMPLETED: SupervisorState.COMPLETED,
     pb.SUPERVISOR_STATE_TERMINATED: SupervisorState.TERMINATED,
     pb.SUPERVISOR_STATE_UNHEALTHY: SupervisorState.UNHEALTHY,
+    pb.SUPERVISOR_STATE_IDLE: SupervisorState.IDLE,
 }
 _STATES_PB = {v: k for k, v in _STATES.items()}
 
@@ -83,7 +87,29 @@ def spec_from_pb(spec: pb.SupervisorSpec) -> SupervisorSpec:
         use_earliest_offset=spec.use_earliest_offset,
         context=dict(spec.context),
         bounded_ranges=tuple(OffsetRange(r.partition, r.start_offset, r.end_offset) for r in spec.bounded_ranges),
+        autoscaler=autoscaler_from_pb(spec.autoscaler) if spec.HasField("autoscaler") else AutoscalerConfig(),
+        idle=IdleConfig(enabled=spec.idle.enabled, **({"inactive_after_s": spec.idle.inactive_after_seconds}
+                                                       if spec.idle.HasField("inactive_after_seconds") else {})),
     )
+
+
+# AutoscalerConfig fields whose proto name differs from the domain's, and the `optional` ones (unset: default).
+_AUTOSCALER_OPTIONAL = {"scale_out_fraction": "scale_out_fraction", "scale_in_fraction": "scale_in_fraction",
+                        "sample_interval_seconds": "sample_interval_s", "window_seconds": "window_s",
+                        "scale_out_step": "scale_out_step", "scale_in_step": "scale_in_step",
+                        "cooldown_seconds": "cooldown_s"}
+
+
+def autoscaler_from_pb(a: pb.AutoscalerConfig) -> AutoscalerConfig:
+    optional = {domain: getattr(a, proto) for proto, domain in _AUTOSCALER_OPTIONAL.items() if a.HasField(proto)}
+    return AutoscalerConfig(enabled=a.enabled, task_count_min=a.task_count_min, task_count_max=a.task_count_max,
+                            scale_out_lag=a.scale_out_lag, scale_in_lag=a.scale_in_lag, **optional)
+
+
+def autoscaler_to_pb(a: AutoscalerConfig) -> pb.AutoscalerConfig:
+    return pb.AutoscalerConfig(enabled=a.enabled, task_count_min=a.task_count_min, task_count_max=a.task_count_max,
+                               scale_out_lag=a.scale_out_lag, scale_in_lag=a.scale_in_lag,
+                               **{proto: getattr(a, domain) for proto, domain in _AUTOSCALER_OPTIONAL.items()})
 
 
 def spec_to_pb(spec: SupervisorSpec) -> pb.SupervisorSpec:
@@ -95,6 +121,9 @@ def spec_to_pb(spec: SupervisorSpec) -> pb.SupervisorSpec:
         use_earliest_offset=spec.use_earliest_offset,
         context=dict(spec.context),
         bounded_ranges=ranges_to_pb(spec.bounded_ranges),
+        autoscaler=autoscaler_to_pb(spec.autoscaler) if spec.autoscaler.enabled else None,
+        idle=pb.IdleConfig(enabled=True, inactive_after_seconds=spec.idle.inactive_after_s) if spec.idle.enabled
+        else None,
     )
 
 
@@ -129,3 +158,55 @@ def audit_event_to_pb(e: AuditEvent) -> pb.AuditEvent:
         offset_changes=[change_to_pb(c) for c in e.offset_changes],
         details_json=json.dumps(dict(e.details), sort_keys=True),
     )
+
+
+def filter_from_pb(f, field: str, violations: Violations) -> SupervisorFilter:
+    return SupervisorFilter(
+        states=frozenset(states_from_pb(f.states, f"{field}.states", violations)),
+        stream_types=frozenset(stream_types_from_pb(f.stream_types, f"{field}.stream_types", violations)),
+        supervisor_ids=frozenset(f.supervisor_ids), id_prefix=f.id_prefix, match_all=f.match_all)
+
+
+def bulk_outcome_to_pb(o: BulkOutcome) -> svc.BatchSupervisorOutcome:
+    return svc.BatchSupervisorOutcome(
+        supervisor_id=o.supervisor_id, state_before=_STATES_PB[o.state_before], state_after=_STATES_PB[o.state_after],
+        changed=o.changed, skip_reason=o.skip_reason, message=o.message)
+
+
+def state_to_pb(state: SupervisorState) -> int:
+    return _STATES_PB[state]
+
+
+_PHASES = {pb.TASK_PHASE_UNSPECIFIED: "", pb.TASK_PHASE_READING: "READING", pb.TASK_PHASE_PUBLISHING: "PUBLISHING"}
+_PHASES_PB = {v: k for k, v in _PHASES.items()}
+
+
+def phase_from_pb(value: int) -> str | None:
+    """The phase's name ("" when not reported), or None for a value this server does not know."""
+    return _PHASES.get(value)
+
+
+def counters_to_pb(c) -> pb.IngestionCounters:
+    return pb.IngestionCounters(processed=c.processed, processed_bytes=c.processed_bytes, unparseable=c.unparseable,
+                                thrown_away=c.thrown_away)
+
+
+def averages_to_pb(averages: dict) -> pb.MovingAverages:
+    def rates(window: str) -> pb.IngestionRates:
+        return pb.IngestionRates(**averages.get(window, {}))
+    return pb.MovingAverages(one_minute=rates("1m"), five_minutes=rates("5m"), fifteen_minutes=rates("15m"))
+
+
+def task_status_to_pb(task, stats) -> svc.TaskStatus:
+    status = svc.TaskStatus(task_id=task.id, task_group=task.task_group, generation=task.generation,
+                            state=task.state.value, worker_id=task.worker_id or "")
+    if task.lease_expires_at is not None and task.worker_id:
+        status.lease_expire_time.CopyFrom(timestamp(task.lease_expires_at))
+    if stats is not None:
+        status.phase = _PHASES_PB.get(stats.phase, pb.TASK_PHASE_UNSPECIFIED)
+        status.totals.CopyFrom(counters_to_pb(stats.totals))
+        status.moving_averages.CopyFrom(averages_to_pb(stats.averages))
+        if stats.report_time is not None:
+            status.last_report_time.CopyFrom(timestamp(stats.report_time))
+        status.recent_errors.extend(svc.TaskError(time=timestamp(t), message=m) for t, m in stats.recent_errors)
+    return status

@@ -38,7 +38,7 @@ log = logging.getLogger("streamvisor.metrics")
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 # States in which lag means something (the supervisor still ingests, or will again).
 _LIVE_STATES = frozenset({SupervisorState.PENDING, SupervisorState.RUNNING, SupervisorState.SUSPENDED,
-                          SupervisorState.UNHEALTHY})
+                          SupervisorState.UNHEALTHY, SupervisorState.IDLE})
 
 
 def split_method(method: str) -> tuple[str, str]:
@@ -73,6 +73,14 @@ class Metrics(Observer):
                                         ["supervisor_id", "reason"], registry=r)
         self.lease_expiries = Counter("streamvisor_lease_expiries",
                                       "Task leases that ran out without a heartbeat.", ["supervisor_id"], registry=r)
+        # What workers report in their heartbeats (GetSupervisorStats keeps the moving averages; Prometheus
+        # computes rates from these with rate()). Counted by the replica that took the heartbeat: sum them.
+        self.ingested = {c: Counter(f"streamvisor_records_{c}", f"Records {c.replace('_', ' ')}, as workers report "
+                                    "them in heartbeats.", ["supervisor_id"], registry=r)
+                         for c in ("processed", "unparseable", "thrown_away")}
+        self.ingested["processed_bytes"] = Counter("streamvisor_processed_bytes",
+                                                   "Bytes processed, as workers report them in heartbeats.",
+                                                   ["supervisor_id"], registry=r)
         ProcessCollector(registry=r)
         PlatformCollector(registry=r)
         self.supervisors: SupervisorCollector | None = None
@@ -107,6 +115,12 @@ class Metrics(Observer):
 
     def lease_expired(self, supervisor_id: str, *_args, **_kwargs) -> None:
         self.lease_expiries.labels(supervisor_id).inc()
+
+    def task_reported(self, supervisor_id: str, delta, *_args, **_kwargs) -> None:
+        for name, counter in self.ingested.items():
+            amount = getattr(delta, name)
+            if amount:
+                counter.labels(supervisor_id).inc(amount)
 
     # The HTTP endpoint -----------------------------------------------------------------------------
     def start_http(self, listen: str) -> int:

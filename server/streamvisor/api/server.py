@@ -8,6 +8,7 @@ import logging
 import signal
 import threading
 from concurrent import futures
+from typing import Callable
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
@@ -19,6 +20,9 @@ from streamvisor.api.auth import AuthPolicy
 from streamvisor.api.interceptors import CallLimiter, ServerInterceptor
 from streamvisor.api.supervisor_servicer import SupervisorServicer
 from streamvisor.api.task_servicer import TaskServicer
+from streamvisor.app.health import HEALTH_SERVICE_PREFIX
+from streamvisor.app.supervisors import SupervisorService
+from streamvisor.domain.errors import InvalidArgument, NotFound
 from streamvisor.bootstrap import Application, build_application, start_embedded_workers
 from streamvisor.config import ServerConfig
 from streamvisor.v1 import supervisor_service_pb2, supervisor_service_pb2_grpc, task_service_pb2, task_service_pb2_grpc
@@ -34,17 +38,101 @@ SERVICE_NAMES = (
 
 
 class HealthServicer(health.HealthServicer):
-    """grpcio-health-checking's servicer, plus List.
+    """grpcio-health-checking's servicer, plus List, plus one service per supervisor.
 
     health.proto gained List after Check and Watch; the package (1.85) registers the method from the proto but
     its servicer does not implement it, so without this a List call fails UNKNOWN "Method not implemented!"
-    (found by tests/test_fuzz.py). The statuses are the ones Check answers from (the base class's table)."""
+    (found by tests/test_fuzz.py). The statuses are the ones Check answers from (the base class's table).
+
+    `streamvisor.supervisor/<id>` answers for one supervisor (SERVING unless it is UNHEALTHY or TERMINATED,
+    NOT_FOUND / SERVICE_UNKNOWN for no such supervisor), so a standard gRPC probe can watch one pipeline.
+    Check reads the store each time. Watch uses the base class's non-blocking watchers (no thread per
+    watcher); a poller refreshes only the supervisors someone watches, and tells them only of changes,
+    so the cost is proportional to what is watched, not to how many supervisors exist."""
+
+    def __init__(self, supervisor_healthy: Callable[[str], bool | None] | None = None, poll_s: float = 1.0,
+                 **kwargs):
+        super().__init__(**kwargs)
+        self._supervisor_healthy = supervisor_healthy
+        self._poll_s = poll_s
+        self._stop = threading.Event()
+        self._poller: threading.Thread | None = None
+
+    def _supervisor_status(self, service: str):
+        """The status of a supervisor service, or None when there is no such supervisor."""
+        healthy = self._supervisor_healthy(service[len(HEALTH_SERVICE_PREFIX):])
+        if healthy is None:
+            return None
+        return health_pb2.HealthCheckResponse.SERVING if healthy else health_pb2.HealthCheckResponse.NOT_SERVING
+
+    def _is_supervisor(self, service: str) -> bool:
+        return self._supervisor_healthy is not None and service.startswith(HEALTH_SERVICE_PREFIX)
+
+    def Check(self, request, context):
+        if not self._is_supervisor(request.service):
+            return super().Check(request, context)
+        try:
+            status = self._supervisor_status(request.service)
+        except Exception as e:  # the store is down: say so, not "unhealthy"
+            logs.warning(log, "supervisor health unknown", service=request.service, error=type(e).__name__)
+            context.abort(grpc.StatusCode.UNAVAILABLE, "the metadata store cannot be reached")
+        if status is None:
+            context.abort(grpc.StatusCode.NOT_FOUND, f"no supervisor for health service {request.service!r}")
+        return health_pb2.HealthCheckResponse(status=status)
+
+    def Watch(self, request, context, send_response_callback=None):
+        if self._is_supervisor(request.service):
+            self._refresh(request.service)
+        return super().Watch(request, context, send_response_callback)
 
     def List(self, request, context):
         with self._lock:
-            statuses = dict(self._server_status)
+            statuses = {name: status for name, status in self._server_status.items()
+                        if not name.startswith(HEALTH_SERVICE_PREFIX)}
         return health_pb2.HealthListResponse(
             statuses={name: health_pb2.HealthCheckResponse(status=status) for name, status in statuses.items()})
+
+    def _refresh(self, service: str) -> None:
+        try:
+            status = self._supervisor_status(service)
+        except Exception:  # keep the last known status; the next poll tries again
+            return
+        if status is None:
+            status = health_pb2.HealthCheckResponse.SERVICE_UNKNOWN
+        with self._lock:
+            changed = self._server_status.get(service) != status
+        if changed:
+            self.set(service, status)
+
+    def _poll(self) -> None:
+        while not self._stop.wait(self._poll_s):
+            with self._lock:
+                watched = [name for name, callbacks in self._send_response_callbacks.items()
+                           if callbacks and name.startswith(HEALTH_SERVICE_PREFIX)]
+                for name in [n for n in self._server_status if n.startswith(HEALTH_SERVICE_PREFIX)]:
+                    if name not in watched:  # nobody watches it any more: forget it
+                        del self._server_status[name]
+            for name in watched:
+                self._refresh(name)
+
+    def start_polling(self) -> None:
+        if self._supervisor_healthy is not None and self._poller is None:
+            self._poller = threading.Thread(target=self._poll, name="supervisor-health", daemon=True)
+            self._poller.start()
+
+    def stop_polling(self) -> None:
+        self._stop.set()
+        if self._poller is not None:
+            self._poller.join(timeout=5)
+
+
+def _supervisor_healthy(service: SupervisorService) -> Callable[[str], bool | None]:
+    def healthy(supervisor_id: str) -> bool | None:
+        try:
+            return service.health(supervisor_id).healthy
+        except (NotFound, InvalidArgument):
+            return None
+    return healthy
 
 
 class StreamvisorServer:
@@ -82,7 +170,7 @@ class StreamvisorServer:
         supervisor_service_pb2_grpc.add_SupervisorServiceServicer_to_server(SupervisorServicer(app.service),
                                                                            self.grpc_server)
         task_service_pb2_grpc.add_TaskServiceServicer_to_server(TaskServicer(app.tasks), self.grpc_server)
-        self.health = HealthServicer(experimental_non_blocking=True)
+        self.health = HealthServicer(_supervisor_healthy(app.service), experimental_non_blocking=True)
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.grpc_server)
         reflection.enable_server_reflection(
             SERVICE_NAMES + (health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME),
@@ -113,6 +201,7 @@ class StreamvisorServer:
         self.grpc_server.start()
         for name in ("",) + SERVICE_NAMES:
             self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
+        self.health.start_polling()
         self.application.start_background()
         host = self.config.listen.rsplit(":", 1)[0]
         logs.info(log, "security", transport="tls" if c.tls_cert_file else "plaintext",
@@ -128,6 +217,7 @@ class StreamvisorServer:
             return
         self._stopped.set()
         self.health.enter_graceful_shutdown()
+        self.health.stop_polling()
         self.application.stop_background()
         self.grpc_server.stop(self.config.shutdown_grace_s if grace is None else grace).wait()
         self.application.close()

@@ -137,3 +137,45 @@ class SupervisorServicer(svc_grpc.SupervisorServiceServicer):
             total_gaps=sum(g.size for c in partitions for g in c.gaps),
             total_overlaps=sum(o.range.size for c in partitions for o in c.overlaps),
             unrecoverable_ranges=convert.ranges_to_pb(lost))
+
+    @handle_errors
+    def GetSupervisorHealth(self, request, context):
+        h = self.service.health(request.supervisor_id)
+        return svc.GetSupervisorHealthResponse(supervisor_id=h.supervisor_id, healthy=h.healthy,
+                                               state=convert.state_to_pb(h.state), state_detail=h.state_detail,
+                                               health_service=h.health_service)
+
+    def _bulk(self, action: str, request, context, response_type):
+        v = Violations()
+        selection = convert.filter_from_pb(request.filter, "filter", v)
+        v.raise_if_any()
+        outcomes = self.service.bulk_action(action, selection, request.dry_run, _actor(context))
+        return response_type(outcomes=[convert.bulk_outcome_to_pb(o) for o in outcomes],
+                             changed_count=sum(1 for o in outcomes if o.changed), dry_run=request.dry_run)
+
+    @handle_errors
+    def BatchSuspendSupervisors(self, request, context):
+        return self._bulk("SUSPEND", request, context, svc.BatchSuspendSupervisorsResponse)
+
+    @handle_errors
+    def BatchResumeSupervisors(self, request, context):
+        return self._bulk("RESUME", request, context, svc.BatchResumeSupervisorsResponse)
+
+    @handle_errors
+    def BatchTerminateSupervisors(self, request, context):
+        return self._bulk("TERMINATE", request, context, svc.BatchTerminateSupervisorsResponse)
+
+    @handle_errors
+    def GetSupervisorStats(self, request, context):
+        supervisor, rows, totals, averages = self.service.stats(request.supervisor_id)
+        return svc.GetSupervisorStatsResponse(
+            supervisor_id=supervisor.id, generation=supervisor.generation,
+            tasks=[convert.task_status_to_pb(task, stats) for task, stats in rows],
+            totals=convert.counters_to_pb(totals), moving_averages=convert.averages_to_pb(averages))
+
+    @handle_errors
+    def HandoffTaskGroups(self, request, context):
+        outcome = self.service.handoff(request.supervisor_id, list(request.task_groups), _actor(context))
+        return svc.HandoffTaskGroupsResponse(handoffs=[
+            svc.TaskGroupHandoff(task_group=group, task_id=task_id, requested=requested)
+            for group, task_id, requested in outcome])

@@ -4,8 +4,9 @@ from __future__ import annotations
 from streamvisor.api import convert
 from streamvisor.api.errors import handle_errors
 from streamvisor.app.tasks import TaskService
-from streamvisor.domain.errors import Violations
+from streamvisor.domain.errors import FieldViolation, InvalidArgument, Violations
 from streamvisor.domain.model import OffsetRange
+from streamvisor.domain.stats import Counters
 from streamvisor.v1 import task_service_pb2 as tasks
 from streamvisor.v1 import task_service_pb2_grpc as tasks_grpc
 
@@ -39,11 +40,19 @@ class TaskServicer(tasks_grpc.TaskServiceServicer):
 
     @handle_errors
     def Heartbeat(self, request, context):
-        reason, lease_end = self.service.heartbeat(request.task_id, request.worker_id, request.lease_seconds)
+        report = None
+        if request.HasField("report"):
+            c = request.report.counters
+            phase = convert.phase_from_pb(request.report.phase)
+            if phase is None:
+                raise InvalidArgument([FieldViolation("report.phase", f"unknown phase {request.report.phase}")])
+            report = (Counters(c.processed, c.processed_bytes, c.unparseable, c.thrown_away), phase)
+        reason, lease_end, publish_now = self.service.heartbeat(request.task_id, request.worker_id,
+                                                                request.lease_seconds, report)
         if reason:
             return tasks.HeartbeatResponse(directive=tasks.TASK_DIRECTIVE_STOP, stop_reason=reason)
         return tasks.HeartbeatResponse(directive=tasks.TASK_DIRECTIVE_CONTINUE,
-                                       lease_expire_time=convert.timestamp(lease_end))
+                                       lease_expire_time=convert.timestamp(lease_end), publish_now=publish_now)
 
     @handle_errors
     def CommitCheckpoint(self, request, context):

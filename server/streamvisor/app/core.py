@@ -40,6 +40,9 @@ class Observer:
 
     def lease_expired(self, supervisor_id: str, task_id: str) -> None: ...
 
+    def task_reported(self, supervisor_id: str, delta) -> None:
+        """A heartbeat's report added `delta` (domain.stats.Counters) to the task's totals."""
+
 
 def fingerprint(method: str, args: Mapping[str, object]) -> str:
     """What a request_id is bound to: the method and its (canonical) arguments."""

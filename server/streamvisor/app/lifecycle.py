@@ -107,28 +107,34 @@ class Lifecycle:
                   task_count=f"{before.spec.task_count}->{spec.task_count}")
         return after
 
-    def _transition(self, supervisor_id: str, etag: str, action: str, actor: str,
-                    apply: Callable[[Supervisor, datetime], Supervisor]) -> Supervisor:
+    _APPLY: dict[str, Callable[[Supervisor, datetime], Supervisor]] = {
+        "SUSPEND": Supervisor.suspended, "RESUME": Supervisor.resumed, "TERMINATE": Supervisor.terminated}
+
+    def transition(self, supervisor_id: str, action: str, actor: str = ANONYMOUS, etag: str = "",
+                   details: dict | None = None) -> Supervisor:
+        """SUSPEND, RESUME or TERMINATE one supervisor in its own transaction, under its row lock, with
+        its audit event (the bulk actions call this once per supervisor)."""
         core = self.core
         require_valid_id(supervisor_id)
         with core.store.transaction() as tx:
             before = core.require(tx, supervisor_id, lock=True)
             check_etag(before, etag, required=False)
-            after = apply(before, core.clock())
+            after = self._APPLY[action](before, core.clock())
             tx.update_supervisor(after)
-            core.audit(tx, before, after, action, actor)
+            core.audit(tx, before, after, action, actor, details=details)
         logs.info(log, "supervisor state changed", supervisor_id=supervisor_id, action=action,
-                  state=f"{before.state.value}->{after.state.value}", generation=after.generation)
+                  state=f"{before.state.value}->{after.state.value}", generation=after.generation,
+                  **({"bulk": True} if details and details.get("bulk") else {}))
         return after
 
     def suspend(self, supervisor_id: str, etag: str = "", actor: str = ANONYMOUS) -> Supervisor:
-        return self._transition(supervisor_id, etag, "SUSPEND", actor, Supervisor.suspended)
+        return self.transition(supervisor_id, "SUSPEND", actor, etag)
 
     def resume(self, supervisor_id: str, etag: str = "", actor: str = ANONYMOUS) -> Supervisor:
-        return self._transition(supervisor_id, etag, "RESUME", actor, Supervisor.resumed)
+        return self.transition(supervisor_id, "RESUME", actor, etag)
 
     def terminate(self, supervisor_id: str, etag: str = "", actor: str = ANONYMOUS) -> Supervisor:
-        return self._transition(supervisor_id, etag, "TERMINATE", actor, Supervisor.terminated)
+        return self.transition(supervisor_id, "TERMINATE", actor, etag)
 
     def history(self, supervisor_id: str, page_size: int, page_token: str) -> tuple[list[AuditEvent], str]:
         require_valid_id(supervisor_id)

@@ -33,7 +33,9 @@ from typing import Callable, Iterable
 
 from streamvisor import logs
 from streamvisor.domain.formatting import offsets_text
+from streamvisor.app.autoscaler import Autoscaling
 from streamvisor.app.core import ACTIVE_STATES, utcnow
+from streamvisor.app.idle import Idleness
 from streamvisor.app.supervisors import SupervisorService
 from streamvisor.app.tasks import new_task_id
 from streamvisor.domain.errors import DomainError
@@ -54,8 +56,12 @@ BATCH = 500
 class Scheduler:
     def __init__(self, store: MetadataStore, streams: StreamAdapters, supervisors: SupervisorService,
                  interval_s: float = 1.0, lease_ttl_s: float = 10.0, clock: Callable[[], datetime] = utcnow,
-                 sweep_interval_s: float = 60.0, recheck_interval_s: float = 0.0):
+                 sweep_interval_s: float = 60.0, recheck_interval_s: float = 0.0,
+                 autoscaler: Autoscaling | None = None, idleness: Idleness | None = None):
         self.store = store
+        # The lag-based autoscaler and idling run where scheduling runs: on the leader, after each pass.
+        self.autoscaler = autoscaler if autoscaler is not None else Autoscaling(supervisors.core)
+        self.idleness = idleness if idleness is not None else Idleness(supervisors.core)
         self.streams = streams
         self.supervisors = supervisors
         self.interval_s = interval_s
@@ -111,6 +117,8 @@ class Scheduler:
             logs.info(log, f"scheduler leadership {'taken' if leader else 'lost'}", holder=self.holder)
             self.is_leader = leader
             self._next_sweep = None  # a new leader trusts nothing it saw before: sweep first
+            self.autoscaler.forget()
+            self.idleness.forget()
         if not leader:
             return False
         if self._next_sweep is None or time.monotonic() >= self._next_sweep:
@@ -118,6 +126,11 @@ class Scheduler:
             self._next_sweep = time.monotonic() + self.sweep_interval_s
         else:
             self._settle_changes()
+        for name, part in (("autoscaler", self.autoscaler), ("idleness", self.idleness)):
+            try:
+                part.run_once()
+            except Exception:  # never let them stop scheduling
+                logs.exception(log, f"{name} pass failed", holder=self.holder)
         self.passes += 1
         return True
 

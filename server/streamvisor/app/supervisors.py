@@ -4,6 +4,10 @@
 - offsets.Offsets       GetOffsets, and the health changes the server makes itself
 - resets.Resets         ResetSupervisor, ResetOffsets, ResetToLatestAndBackfill
 - coverage.Coverage     GetCoverage
+- bulk.BulkActions      suspend, resume, terminate every supervisor a filter selects
+- health.Health         one supervisor's health, for probes
+- stats.Stats           GetSupervisorStats: tasks and what their workers reported
+- handoff.Handoffs      HandoffTaskGroups: early publishing
 - tasks.Commits         the commit compare-and-swap (TaskService and the scheduler live in tasks / scheduler)
 
 SupervisorService only wires them and forwards: the servicer (and tests) have one object to call, and each
@@ -16,10 +20,14 @@ from datetime import datetime
 from typing import Callable, Mapping
 
 from streamvisor.app.core import ACTIVE_STATES, ANONYMOUS, Core, Observer, utcnow
+from streamvisor.app.bulk import BulkActions
 from streamvisor.app.coverage import Coverage
+from streamvisor.app.handoff import Handoffs
+from streamvisor.app.health import Health
 from streamvisor.app.lifecycle import Lifecycle
 from streamvisor.app.offsets import Offsets
 from streamvisor.app.resets import Resets
+from streamvisor.app.stats import Stats
 from streamvisor.app.tasks import Commits
 from streamvisor.domain.offsets import ResetTarget
 from streamvisor.domain.ports import MetadataStore, StreamKinds
@@ -43,6 +51,10 @@ class SupervisorService:
         self.resets = Resets(self.core, self.offsets)
         self.coverages = Coverage(self.core)
         self.commits = Commits(self.core)
+        self.bulk = BulkActions(self.core, self.lifecycle)
+        self.healths = Health(self.core)
+        self.statistics = Stats(self.core)
+        self.handoffs = Handoffs(self.core)
         # Forwarded as they are: one name per RPC for the servicer.
         self.create = self.lifecycle.create
         self.get = self.lifecycle.get
@@ -60,6 +72,10 @@ class SupervisorService:
         self.reset_to_latest_and_backfill = self.resets.reset_to_latest_and_backfill
         self.coverage = self.coverages.coverage
         self.commit_checkpoint = self.commits.commit_checkpoint
+        self.bulk_action = self.bulk.apply
+        self.health = self.healths.health
+        self.stats = self.statistics.stats
+        self.handoff = self.handoffs.handoff
 
     @property
     def store(self) -> MetadataStore:

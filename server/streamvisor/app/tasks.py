@@ -18,6 +18,7 @@ from streamvisor.domain.errors import (
 from streamvisor.domain.model import OffsetRange, StreamType, Supervisor, SupervisorState
 from streamvisor.domain.offsets import CHECKPOINT_BEYOND_LATEST, range_shape_violations, validate_commit
 from streamvisor.domain.ports import MetadataStore, Segment, Transaction, TaskTransaction
+from streamvisor.domain.stats import Counters, advance, validate_counters, with_error
 from streamvisor.domain.tasks import (
     DEFAULT_LEASE_SECONDS, MAX_LEASE_SECONDS, TaskRecord, TaskState, plan_lease, range_finished, stop_reason,
 )
@@ -175,12 +176,17 @@ class TaskService:
                 return leased, supervisor
         return None
 
-    def heartbeat(self, task_id: str, worker_id: str, lease_seconds: int = 0) -> tuple[str, datetime | None]:
-        """("", new lease end) to continue, or (stop reason, None)."""
+    def heartbeat(self, task_id: str, worker_id: str, lease_seconds: int = 0,
+                  report: tuple[Counters, str] | None = None) -> tuple[str, datetime | None, bool]:
+        """("", new lease end, publish now?) to continue, or (stop reason, None, False). `report`: the
+        worker's (cumulative counters, phase) for GetSupervisorStats, kept only while it holds the lease.
+        "Publish now" is an operator's early handoff (HandoffTaskGroups)."""
         v = Violations()
         _check_task_id(task_id, v)
         _check_worker(worker_id, v)
         lease = lease_length(lease_seconds, v)
+        if report is not None:
+            validate_counters(report[0], "report.counters", v)
         v.raise_if_any()
         now = self.clock()
         with self.store.transaction() as tx:
@@ -189,10 +195,19 @@ class TaskService:
             if reason:
                 logs.info(log, "task told to stop", task_id=task_id, supervisor_id=task.supervisor_id,
                           worker_id=worker_id, reason=reason)
-                return reason, None
+                return reason, None, False
             renewed = dataclasses.replace(task, lease_expires_at=now + lease, update_time=now)
             tx.update_task(renewed)
-            return "", renewed.lease_expires_at
+            delta = None
+            if report is not None:
+                previous = tx.get_task_stats(task_id)
+                stats = advance(previous, worker_id, report[0], report[1], now)
+                tx.put_task_stats(task_id, task.supervisor_id, stats, now)
+                delta = stats.totals.since(previous.totals if previous else Counters())
+            publish_now = tx.handoff_requested(task_id)
+        if delta is not None:
+            self.core.observer.task_reported(task.supervisor_id, delta)
+        return "", renewed.lease_expires_at, publish_now
 
     def commit(self, task_id: str, worker_id: str, ranges: Sequence[OffsetRange], location: str,
                record_count: int) -> tuple[int, bool]:
@@ -253,6 +268,11 @@ class TaskService:
         if len(reason) > 1024:
             raise InvalidArgument([FieldViolation("reason", "must be at most 1024 characters")])
         task = self._release(task_id, worker_id, "fail", reason)
+        if task is not None:  # one of the task's recent errors, for GetSupervisorStats
+            now = self.clock()
+            with self.store.transaction() as tx:
+                tx.put_task_stats(task_id, task.supervisor_id,
+                                  with_error(tx.get_task_stats(task_id), reason or "(no reason given)", now), now)
         if task is not None and reason.startswith(CHECKPOINT_BEYOND_LATEST):
             # The worker found its start beyond the stream. Trust the stream, not the worker: check it,
             # and if so the supervisor turns UNHEALTHY and its tasks are not offered again (no loop).
@@ -279,6 +299,7 @@ class TaskService:
             state = TaskState.DONE if range_finished(task.end_offsets, checkpoints) else TaskState.PENDING
             tx.update_task(dataclasses.replace(task, state=state, worker_id=None, lease_expires_at=None,
                                                update_time=now))
+            tx.clear_handoff(task_id)  # an early handoff ends with the lease, however it ends
         # The task row keeps no reason: a failure's reason (e.g. "CHECKPOINT_BEYOND_LATEST partition=0 ...")
         # lives in this line, at WARNING so that it is seen.
         logs.event(log, logging.WARNING if how == "fail" else logging.INFO, "task released", task_id=task_id,

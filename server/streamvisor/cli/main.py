@@ -279,6 +279,74 @@ _transition("resume", "resume_supervisor", "Resume a suspended supervisor from i
 _transition("terminate", "terminate_supervisor", "Terminate for good (history and checkpoints are kept).")
 
 
+def _batch(name: str, action: str, help_text: str):
+    @supervisors.command(name, help=help_text)
+    @click.option("--state", "states", multiple=True, type=click.Choice(
+        [n for n in STATE_NAMES.values() if n != "UNSPECIFIED"], case_sensitive=False), help="Only in these states.")
+    @click.option("--type", "types", multiple=True, type=click.Choice(["KAFKA", "RABBITMQ_STREAM"],
+                                                                      case_sensitive=False), help="Only these types.")
+    @click.option("--id", "ids", multiple=True, help="Only these supervisors (repeatable).")
+    @click.option("--prefix", default="", help="Only ids starting with this.")
+    @click.option("--all", "match_all", is_flag=True, help="No filter: every supervisor (must be said).")
+    @click.option("--dry-run", is_flag=True, help="Show what would change; change nothing.")
+    @click.pass_context
+    def command(ctx, states, types, ids, prefix, match_all, dry_run) -> None:
+        selection = svc.SupervisorFilter(
+            states=[pb.SupervisorState.Value("SUPERVISOR_STATE_" + s.upper()) for s in states],
+            stream_types=[pb.StreamType.Value("STREAM_TYPE_" + t.upper()) for t in types],
+            supervisor_ids=list(ids), id_prefix=prefix, match_all=match_all)
+        with _client(ctx) as client:
+            response = _run(ctx, lambda: client.batch_change_state(action, selection, dry_run))
+        rows = [[o.supervisor_id, STATE_NAMES.get(o.state_before), STATE_NAMES.get(o.state_after),
+                 ("would change" if dry_run else "changed") if o.changed else f"skipped: {o.skip_reason}"]
+                for o in response.outcomes]
+        verb = "would change" if dry_run else "changed"
+        _emit(ctx, response, (["SUPERVISOR", "BEFORE", "AFTER", "OUTCOME"], rows),
+              f"{response.changed_count} of {len(response.outcomes)} selected {verb}")
+
+    return command
+
+
+_batch("suspend-all", "suspend", "Suspend every supervisor the filter selects (each audited on its own).")
+_batch("resume-all", "resume", "Resume every suspended supervisor the filter selects.")
+_batch("terminate-all", "terminate", "Terminate every supervisor the filter selects. Try --dry-run first.")
+
+
+@supervisors.command("health")
+@click.argument("supervisor_id")
+@click.pass_context
+def health(ctx, supervisor_id: str) -> None:
+    """Whether one supervisor is healthy; exits 1 when it is not (for scripts and probes)."""
+    with _client(ctx) as client:
+        h = _run(ctx, lambda: client.get_supervisor_health(supervisor_id))
+    _emit(ctx, h, (["SUPERVISOR", "HEALTHY", "STATE", "DETAIL"],
+                   [[h.supervisor_id, "yes" if h.healthy else "no", STATE_NAMES.get(h.state), h.state_detail or "-"]]),
+          f"grpc.health.v1 service: {h.health_service}")
+    if not h.healthy:
+        ctx.exit(1)
+
+
+@supervisors.command("stats")
+@click.argument("supervisor_id")
+@click.pass_context
+def stats(ctx, supervisor_id: str) -> None:
+    """Per task: state, worker, phase, records processed (total and per second over 1/5/15 minutes), errors."""
+    with _client(ctx) as client:
+        r = _run(ctx, lambda: client.get_supervisor_stats(supervisor_id))
+    phases = {0: "-", 1: "READING", 2: "PUBLISHING"}
+
+    def rates(m) -> str:
+        return f"{m.one_minute.processed:.1f}/{m.five_minutes.processed:.1f}/{m.fifteen_minutes.processed:.1f}"
+
+    rows = [[t.task_id[:12], t.task_group, t.state, t.worker_id or "-", phases.get(t.phase, "?"), t.totals.processed,
+             rates(t.moving_averages), t.totals.unparseable, t.totals.thrown_away,
+             t.recent_errors[-1].message[:60] if t.recent_errors else ""] for t in r.tasks]
+    _emit(ctx, r, (["TASK", "GROUP", "STATE", "WORKER", "PHASE", "PROCESSED", "PER SECOND 1m/5m/15m",
+                    "UNPARSEABLE", "THROWN AWAY", "LAST ERROR"], rows),
+          f"generation {r.generation}: {r.totals.processed} records processed, "
+          f"{rates(r.moving_averages)} per second (1m/5m/15m)")
+
+
 @supervisors.command("history")
 @click.argument("supervisor_id")
 @click.option("--page-size", default=0)

@@ -245,6 +245,23 @@ class StreamvisorClient(GrpcClient):
         return self._call("TerminateSupervisor", svc.TerminateSupervisorRequest(
             supervisor_id=supervisor_id, etag=etag)).supervisor
 
+    def get_supervisor_health(self, supervisor_id: str) -> svc.GetSupervisorHealthResponse:
+        return self._call("GetSupervisorHealth", svc.GetSupervisorHealthRequest(supervisor_id=supervisor_id))
+
+    def get_supervisor_stats(self, supervisor_id: str) -> svc.GetSupervisorStatsResponse:
+        return self._call("GetSupervisorStats", svc.GetSupervisorStatsRequest(supervisor_id=supervisor_id))
+
+    def handoff_task_groups(self, supervisor_id: str, task_groups: Sequence[int]) -> svc.HandoffTaskGroupsResponse:
+        return self._call("HandoffTaskGroups", svc.HandoffTaskGroupsRequest(supervisor_id=supervisor_id,
+                                                                            task_groups=list(task_groups)))
+
+    def batch_change_state(self, action: str, selection: svc.SupervisorFilter, dry_run: bool = False):
+        """action: "suspend", "resume" or "terminate" every supervisor `selection` selects (Druid's
+        suspendAll / resumeAll / terminateAll). Returns the Batch*SupervisorsResponse."""
+        name = {"suspend": "Suspend", "resume": "Resume", "terminate": "Terminate"}[action]
+        request = getattr(svc, f"Batch{name}SupervisorsRequest")(filter=selection, dry_run=dry_run)
+        return self._call(f"Batch{name}Supervisors", request)
+
     def list_history(self, supervisor_id: str, page_size: int = 0,
                      page_token: str = "") -> svc.ListSupervisorHistoryResponse:
         return self._call("ListSupervisorHistory", svc.ListSupervisorHistoryRequest(

@@ -48,9 +48,10 @@ class TaskClient(GrpcClient):
             worker_id=worker_id, lease_seconds=lease_seconds, stream_types=list(stream_types)))
         return response.task if response.HasField("task") else None
 
-    def heartbeat(self, task_id: str, worker_id: str, lease_seconds: int = 0) -> tasks.HeartbeatResponse:
+    def heartbeat(self, task_id: str, worker_id: str, lease_seconds: int = 0,
+                  report: tasks.TaskReport | None = None) -> tasks.HeartbeatResponse:
         return self._call("Heartbeat", tasks.HeartbeatRequest(task_id=task_id, worker_id=worker_id,
-                                                              lease_seconds=lease_seconds))
+                                                              lease_seconds=lease_seconds, report=report))
 
     def commit(self, task_id: str, worker_id: str, ranges: list[pb.OffsetRange], location: str,
                record_count: int) -> tasks.CommitCheckpointResponse:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Callable, Mapping
 
+from streamvisor.domain.autoscaler import AutoscalerConfig
 from streamvisor.domain.errors import Conflict, FailedPrecondition, FieldViolation, InvalidArgument, Violations
 
 # Supervisor ids: what operators type into grpcurl and URLs; no spaces or slashes.
@@ -56,10 +57,41 @@ class SupervisorState(enum.Enum):
     COMPLETED = "COMPLETED"
     TERMINATED = "TERMINATED"
     UNHEALTHY = "UNHEALTHY"
+    IDLE = "IDLE"  # no new data for a while (spec.idle); the scheduler wakes it when data arrives
 
     @property
     def is_terminal(self) -> bool:
         return self in (SupervisorState.COMPLETED, SupervisorState.TERMINATED)
+
+    @property
+    def is_healthy(self) -> bool:
+        """What a probe of one supervisor answers. SUSPENDED is healthy (an operator's choice, as in
+        Druid); COMPLETED is healthy (its work is done); TERMINATED is not serving anything."""
+        return self not in (SupervisorState.UNHEALTHY, SupervisorState.TERMINATED)
+
+
+@dataclass(frozen=True)
+class IdleConfig:
+    """Druid's idleConfig: IDLE after `inactive_after_s` without new data (domain/idle.py)."""
+    enabled: bool = False
+    inactive_after_s: int = 600
+
+    def validate(self, bounded: bool, v: Violations, p: str) -> None:
+        if not self.enabled:
+            return
+        if bounded:
+            v.add(f"{p}.enabled", "a bounded supervisor completes instead of going idle")
+        if not 1 <= self.inactive_after_s <= 604800:
+            v.add(f"{p}.inactive_after_seconds", f"must be between 1 and 604800, got {self.inactive_after_s}")
+
+
+# The states each state change starts from; one table for the single and the bulk actions.
+TRANSITIONS_FROM: dict[str, tuple[SupervisorState, ...]] = {
+    "SUSPEND": (SupervisorState.PENDING, SupervisorState.RUNNING, SupervisorState.UNHEALTHY, SupervisorState.IDLE),
+    "RESUME": (SupervisorState.SUSPENDED,),
+    "TERMINATE": (SupervisorState.PENDING, SupervisorState.RUNNING, SupervisorState.SUSPENDED,
+                  SupervisorState.UNHEALTHY, SupervisorState.IDLE),
+}
 
 
 @dataclass(frozen=True, order=True)
@@ -99,6 +131,10 @@ class SupervisorSpec:
     use_earliest_offset: bool = False
     context: Mapping[str, str] = field(default_factory=dict)
     bounded_ranges: tuple[OffsetRange, ...] = ()
+    # Druid's autoScalerConfig (lag-based); disabled by default. See domain/autoscaler.py.
+    autoscaler: AutoscalerConfig = AutoscalerConfig()
+    # Druid's idleConfig; disabled by default. See domain/idle.py.
+    idle: IdleConfig = IdleConfig()
 
     @property
     def is_bounded(self) -> bool:
@@ -140,11 +176,14 @@ class SupervisorSpec:
 
         Built from the typed spec (like Druid's createSuspendedSpec), never by editing serialized JSON.
         """
-        return dataclasses.replace(
-            self,
-            bounded_ranges=tuple(sorted(ranges)),
-            task_count=self.task_count if task_count is None else task_count,
-        )
+        count = self.task_count if task_count is None else task_count
+        autoscaler = self.autoscaler
+        if autoscaler.enabled and not autoscaler.task_count_min <= count <= autoscaler.task_count_max:
+            # The operator chose the backfill's task count: the inherited autoscaler's range stretches to it.
+            autoscaler = dataclasses.replace(autoscaler, task_count_min=min(autoscaler.task_count_min, count),
+                                             task_count_max=max(autoscaler.task_count_max, count))
+        return dataclasses.replace(self, bounded_ranges=tuple(sorted(ranges)), task_count=count,
+                                   autoscaler=autoscaler, idle=IdleConfig())
 
     def validate(self, field_prefix: str = "spec", kind_rules: KindRules | None = None) -> Violations:
         """The rules of every spec, whatever its stream; `kind_rules` (its stream kind's, passed by
@@ -167,6 +206,8 @@ class SupervisorSpec:
                 v.add(f"{p}.consumer_properties", "keys must not be empty")
         if not 1 <= self.task_count <= MAX_TASK_COUNT:
             v.add(f"{p}.task_count", f"must be between 1 and {MAX_TASK_COUNT}, got {self.task_count}")
+        self.autoscaler.validate(self.task_count, MAX_TASK_COUNT, v, f"{p}.autoscaler")
+        self.idle.validate(self.is_bounded, v, f"{p}.idle")
         for key in self.context:
             if not key.strip():
                 v.add(f"{p}.context", "keys must not be empty")
@@ -226,29 +267,23 @@ class Supervisor:
                 },
             )
 
+    def require_state_for(self, action: str, allowed: tuple[SupervisorState, ...]) -> None:
+        """INVALID_STATE unless the supervisor is in one of `allowed` (for actions that change no state)."""
+        self._require_state(action, allowed)
+
     def changed(self, now: datetime, **changes) -> "Supervisor":
         return dataclasses.replace(self, version=self.version + 1, update_time=now, **changes)
 
     def suspended(self, now: datetime) -> "Supervisor":
-        self._require_state(
-            "SUSPEND", (SupervisorState.PENDING, SupervisorState.RUNNING, SupervisorState.UNHEALTHY)
-        )
+        self._require_state("SUSPEND", TRANSITIONS_FROM["SUSPEND"])
         return self.changed(now, state=SupervisorState.SUSPENDED, state_detail="")
 
     def resumed(self, now: datetime) -> "Supervisor":
-        self._require_state("RESUME", (SupervisorState.SUSPENDED,))
+        self._require_state("RESUME", TRANSITIONS_FROM["RESUME"])
         return self.changed(now, state=SupervisorState.RUNNING, state_detail="")
 
     def terminated(self, now: datetime) -> "Supervisor":
-        self._require_state(
-            "TERMINATE",
-            (
-                SupervisorState.PENDING,
-                SupervisorState.RUNNING,
-                SupervisorState.SUSPENDED,
-                SupervisorState.UNHEALTHY,
-            ),
-        )
+        self._require_state("TERMINATE", TRANSITIONS_FROM["TERMINATE"])
         return self.changed(now, state=SupervisorState.TERMINATED, state_detail="")
 
     def require_mutable(self, action: str) -> None:
@@ -260,8 +295,19 @@ class Supervisor:
                 SupervisorState.RUNNING,
                 SupervisorState.SUSPENDED,
                 SupervisorState.UNHEALTHY,
+                SupervisorState.IDLE,
             ),
         )
+
+    def idled(self, now: datetime, detail: str) -> "Supervisor":
+        """RUNNING -> IDLE: the stream had no new data for spec.idle.inactive_after_s (the scheduler)."""
+        self._require_state("IDLE", (SupervisorState.RUNNING,))
+        return self.changed(now, state=SupervisorState.IDLE, state_detail=detail)
+
+    def woken(self, now: datetime) -> "Supervisor":
+        """IDLE -> RUNNING: new data arrived (the scheduler)."""
+        self._require_state("WAKE", (SupervisorState.IDLE,))
+        return self.changed(now, state=SupervisorState.RUNNING, state_detail="")
 
     def with_spec(self, spec: SupervisorSpec, now: datetime) -> "Supervisor":
         """A spec update fences in-flight work: task groups depend on task_count."""

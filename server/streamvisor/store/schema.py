@@ -148,6 +148,26 @@ scheduling_marks = Table(
     Column("marked_at", DateTime(timezone=True), nullable=False),
 )
 
+# What workers report about their tasks (Heartbeat) and the tasks' recent errors (FailTask), for
+# GetSupervisorStats: apart from `tasks`, so the lease and commit paths never read or write it.
+task_stats = Table(
+    "task_stats", metadata,
+    Column("task_id", String(64), primary_key=True),
+    Column("supervisor_id", String(ID_LENGTH), nullable=False),
+    Column("payload", JSON, nullable=False),
+    Column("update_time", DateTime(timezone=True), nullable=False),
+    Index("ix_task_stats_supervisor_id", "supervisor_id"),
+)
+
+# Early handoffs an operator asked for (HandoffTaskGroups): the task's next heartbeat says publish_now;
+# the row goes when the lease ends.
+handoff_requests = Table(
+    "handoff_requests", metadata,
+    Column("task_id", String(64), primary_key=True),
+    Column("supervisor_id", String(ID_LENGTH), nullable=False),
+    Column("requested_at", DateTime(timezone=True), nullable=False),
+)
+
 # Leader election among server replicas for the scheduler (a row with a holder and an expiry).
 leases = Table(
     "leases", metadata,

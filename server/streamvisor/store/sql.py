@@ -1,6 +1,7 @@
 """The MetadataStore port on SQLAlchemy Core, for SQLite and PostgreSQL alike."""
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -10,13 +11,17 @@ from sqlalchemy import Connection, Engine, and_, bindparam, delete, func, insert
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
+from streamvisor.domain.autoscaler import AutoscalerConfig
 from streamvisor.domain.coverage import absorb
 from streamvisor.domain.errors import AlreadyExists, FieldViolation, InvalidArgument
 from streamvisor.domain.model import (
-    OffsetRange, StreamType, Supervisor, SupervisorSpec, SupervisorState,
+    IdleConfig, OffsetRange, StreamType, Supervisor, SupervisorSpec, SupervisorState,
 )
 from streamvisor.domain.offsets import OffsetChange
 from streamvisor.domain.ports import AuditEvent, Segment, StoredRequest
+from streamvisor.domain.stats import TaskStats
+from streamvisor.domain.stats import from_json as stats_from_json
+from streamvisor.domain.stats import to_json as stats_to_json
 from streamvisor.domain.tasks import TaskRecord, TaskState
 from streamvisor.store import pg
 from streamvisor.store import schema as t
@@ -37,6 +42,9 @@ def spec_to_json(spec: SupervisorSpec) -> dict:
         "use_earliest_offset": spec.use_earliest_offset,
         "context": dict(spec.context),
         "bounded_ranges": [[r.partition, r.start, r.end] for r in spec.bounded_ranges],
+        # Only when set: specs written before the autoscaler existed read back the same.
+        **({"autoscaler": dataclasses.asdict(spec.autoscaler)} if spec.autoscaler.enabled else {}),
+        **({"idle": dataclasses.asdict(spec.idle)} if spec.idle.enabled else {}),
     }
 
 
@@ -49,6 +57,8 @@ def spec_from_json(data: Mapping) -> SupervisorSpec:
         use_earliest_offset=bool(data.get("use_earliest_offset", False)),
         context=dict(data.get("context", {})),
         bounded_ranges=tuple(OffsetRange(int(p), int(s), int(e)) for p, s, e in data.get("bounded_ranges", [])),
+        autoscaler=AutoscalerConfig(**data["autoscaler"]) if data.get("autoscaler") else AutoscalerConfig(),
+        idle=IdleConfig(**data["idle"]) if data.get("idle") else IdleConfig(),
     )
 
 
@@ -156,6 +166,37 @@ class SqlTaskStore:
         if states:
             query = query.where(t.tasks.c.state.in_([s.value for s in states]))
         return [_task_from_row(r) for r in self.c.execute(query)]
+
+    def get_task_stats(self, task_id: str) -> TaskStats | None:
+        row = self.c.execute(select(t.task_stats.c.payload).where(t.task_stats.c.task_id == task_id)).first()
+        return None if row is None else stats_from_json(row.payload)
+
+    def put_task_stats(self, task_id: str, supervisor_id: str, stats: TaskStats, now: datetime) -> None:
+        module = postgresql if self.dialect == "postgresql" else sqlite
+        statement = module.insert(t.task_stats).values(task_id=task_id, supervisor_id=supervisor_id,
+                                                       payload=stats_to_json(stats), update_time=now)
+        self.c.execute(statement.on_conflict_do_update(
+            index_elements=[t.task_stats.c.task_id],
+            set_={"payload": statement.excluded.payload, "update_time": statement.excluded.update_time}))
+
+    def list_task_stats(self, task_ids: Sequence[str]) -> dict[str, TaskStats]:
+        if not task_ids:
+            return {}
+        rows = self.c.execute(select(t.task_stats.c.task_id, t.task_stats.c.payload)
+                              .where(t.task_stats.c.task_id.in_(list(task_ids))))
+        return {r.task_id: stats_from_json(r.payload) for r in rows}
+
+    def request_handoff(self, task_id: str, supervisor_id: str, now: datetime) -> None:
+        module = postgresql if self.dialect == "postgresql" else sqlite
+        self.c.execute(module.insert(t.handoff_requests).values(
+            task_id=task_id, supervisor_id=supervisor_id, requested_at=now).on_conflict_do_nothing())
+
+    def handoff_requested(self, task_id: str) -> bool:
+        return self.c.execute(select(t.handoff_requests.c.task_id)
+                              .where(t.handoff_requests.c.task_id == task_id)).first() is not None
+
+    def clear_handoff(self, task_id: str) -> None:
+        self.c.execute(delete(t.handoff_requests).where(t.handoff_requests.c.task_id == task_id))
 
     def update_task(self, task: TaskRecord) -> None:
         cursor = self._pg()

@@ -112,6 +112,9 @@ const (
 	// UNHEALTHY supervisor. metadata: supervisor_id, partitions (comma-separated), and of the first one:
 	// partition, checkpoint, latest.
 	ErrorReason_ERROR_REASON_CHECKPOINT_BEYOND_LATEST ErrorReason = 30
+	// INVALID_ARGUMENT: a batch action's filter has no criterion, so it would select every supervisor; set
+	// filter.match_all to mean that. metadata: none.
+	ErrorReason_ERROR_REASON_FILTER_REQUIRED ErrorReason = 42
 )
 
 // Enum value maps for ErrorReason.
@@ -148,6 +151,7 @@ var (
 		28: "ERROR_REASON_SERVER_BUSY",
 		29: "ERROR_REASON_MALFORMED_REQUEST",
 		30: "ERROR_REASON_CHECKPOINT_BEYOND_LATEST",
+		42: "ERROR_REASON_FILTER_REQUIRED",
 	}
 	ErrorReason_value = map[string]int32{
 		"ERROR_REASON_UNSPECIFIED":                 0,
@@ -181,6 +185,7 @@ var (
 		"ERROR_REASON_SERVER_BUSY":                 28,
 		"ERROR_REASON_MALFORMED_REQUEST":           29,
 		"ERROR_REASON_CHECKPOINT_BEYOND_LATEST":    30,
+		"ERROR_REASON_FILTER_REQUIRED":             42,
 	}
 )
 
@@ -215,7 +220,7 @@ var File_streamvisor_v1_error_reason_proto protoreflect.FileDescriptor
 
 const file_streamvisor_v1_error_reason_proto_rawDesc = "" +
 	"\n" +
-	"!streamvisor/v1/error_reason.proto\x12\x0estreamvisor.v1*\xf1\b\n" +
+	"!streamvisor/v1/error_reason.proto\x12\x0estreamvisor.v1*\x93\t\n" +
 	"\vErrorReason\x12\x1c\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x12%\n" +
 	"!ERROR_REASON_SUPERVISOR_NOT_FOUND\x10\x01\x12*\n" +
@@ -248,7 +253,8 @@ const file_streamvisor_v1_error_reason_proto_rawDesc = "" +
 	"\x1eERROR_REASON_PERMISSION_DENIED\x10\x1b\x12\x1c\n" +
 	"\x18ERROR_REASON_SERVER_BUSY\x10\x1c\x12\"\n" +
 	"\x1eERROR_REASON_MALFORMED_REQUEST\x10\x1d\x12)\n" +
-	"%ERROR_REASON_CHECKPOINT_BEYOND_LATEST\x10\x1eBt\n" +
+	"%ERROR_REASON_CHECKPOINT_BEYOND_LATEST\x10\x1e\x12 \n" +
+	"\x1cERROR_REASON_FILTER_REQUIRED\x10*Bt\n" +
 	"\x12dev.streamvisor.v1B\x10ErrorReasonProtoP\x01ZJgithub.com/streamvisor/streamvisor/clients/go/streamvisor/v1;streamvisorv1b\x06proto3"
 
 var (

@@ -98,6 +98,9 @@ const (
 	SupervisorState_SUPERVISOR_STATE_TERMINATED SupervisorState = 5
 	// Running but impaired; see Supervisor.state_detail (e.g. STREAM_UNREACHABLE).
 	SupervisorState_SUPERVISOR_STATE_UNHEALTHY SupervisorState = 6
+	// The stream had no new data for spec.idle.inactive_after_seconds: no tasks are leased, and the
+	// supervisor returns to RUNNING by itself when new data arrives (Druid's IDLE). Set by the scheduler.
+	SupervisorState_SUPERVISOR_STATE_IDLE SupervisorState = 7
 )
 
 // Enum value maps for SupervisorState.
@@ -110,6 +113,7 @@ var (
 		4: "SUPERVISOR_STATE_COMPLETED",
 		5: "SUPERVISOR_STATE_TERMINATED",
 		6: "SUPERVISOR_STATE_UNHEALTHY",
+		7: "SUPERVISOR_STATE_IDLE",
 	}
 	SupervisorState_value = map[string]int32{
 		"SUPERVISOR_STATE_UNSPECIFIED": 0,
@@ -119,6 +123,7 @@ var (
 		"SUPERVISOR_STATE_COMPLETED":   4,
 		"SUPERVISOR_STATE_TERMINATED":  5,
 		"SUPERVISOR_STATE_UNHEALTHY":   6,
+		"SUPERVISOR_STATE_IDLE":        7,
 	}
 )
 
@@ -147,6 +152,59 @@ func (x SupervisorState) Number() protoreflect.EnumNumber {
 // Deprecated: Use SupervisorState.Descriptor instead.
 func (SupervisorState) EnumDescriptor() ([]byte, []int) {
 	return file_streamvisor_v1_supervisor_proto_rawDescGZIP(), []int{1}
+}
+
+// What a task is doing, as its worker last reported.
+type TaskPhase int32
+
+const (
+	// Not reported.
+	TaskPhase_TASK_PHASE_UNSPECIFIED TaskPhase = 0
+	// Reading records into the next segment.
+	TaskPhase_TASK_PHASE_READING TaskPhase = 1
+	// Writing and committing a segment.
+	TaskPhase_TASK_PHASE_PUBLISHING TaskPhase = 2
+)
+
+// Enum value maps for TaskPhase.
+var (
+	TaskPhase_name = map[int32]string{
+		0: "TASK_PHASE_UNSPECIFIED",
+		1: "TASK_PHASE_READING",
+		2: "TASK_PHASE_PUBLISHING",
+	}
+	TaskPhase_value = map[string]int32{
+		"TASK_PHASE_UNSPECIFIED": 0,
+		"TASK_PHASE_READING":     1,
+		"TASK_PHASE_PUBLISHING":  2,
+	}
+)
+
+func (x TaskPhase) Enum() *TaskPhase {
+	p := new(TaskPhase)
+	*p = x
+	return p
+}
+
+func (x TaskPhase) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (TaskPhase) Descriptor() protoreflect.EnumDescriptor {
+	return file_streamvisor_v1_supervisor_proto_enumTypes[2].Descriptor()
+}
+
+func (TaskPhase) Type() protoreflect.EnumType {
+	return &file_streamvisor_v1_supervisor_proto_enumTypes[2]
+}
+
+func (x TaskPhase) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use TaskPhase.Descriptor instead.
+func (TaskPhase) EnumDescriptor() ([]byte, []int) {
+	return file_streamvisor_v1_supervisor_proto_rawDescGZIP(), []int{2}
 }
 
 // A half-open offset range [start_offset, end_offset) of one partition.
@@ -236,6 +294,11 @@ type SupervisorSpec struct {
 	// Optional. When set the supervisor is bounded: it reads exactly these ranges and completes.
 	// At most one range per partition.
 	BoundedRanges []*OffsetRange `protobuf:"bytes,7,rep,name=bounded_ranges,json=boundedRanges,proto3" json:"bounded_ranges,omitempty"`
+	// Optional. A lag-based autoscaler of task_count (Druid's autoScalerConfig). A backfill inherits it.
+	Autoscaler *AutoscalerConfig `protobuf:"bytes,8,opt,name=autoscaler,proto3" json:"autoscaler,omitempty"`
+	// Optional. Let the supervisor go IDLE when its stream has no new data (Druid's idleConfig). Not for
+	// bounded supervisors (a backfill completes instead); a backfill does not inherit it.
+	Idle          *IdleConfig `protobuf:"bytes,9,opt,name=idle,proto3" json:"idle,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -319,6 +382,225 @@ func (x *SupervisorSpec) GetBoundedRanges() []*OffsetRange {
 	return nil
 }
 
+func (x *SupervisorSpec) GetAutoscaler() *AutoscalerConfig {
+	if x != nil {
+		return x.Autoscaler
+	}
+	return nil
+}
+
+func (x *SupervisorSpec) GetIdle() *IdleConfig {
+	if x != nil {
+		return x.Idle
+	}
+	return nil
+}
+
+// When a supervisor goes IDLE: its lag has been 0 and its stream's latest offsets unchanged for
+// inactive_after_seconds. It wakes (RUNNING) as soon as the scheduler sees new data.
+type IdleConfig struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Off unless true.
+	Enabled bool `protobuf:"varint,1,opt,name=enabled,proto3" json:"enabled,omitempty"`
+	// Optional. Seconds without new data before IDLE, 1..604800. Default 600.
+	InactiveAfterSeconds *int32 `protobuf:"varint,2,opt,name=inactive_after_seconds,json=inactiveAfterSeconds,proto3,oneof" json:"inactive_after_seconds,omitempty"`
+	unknownFields        protoimpl.UnknownFields
+	sizeCache            protoimpl.SizeCache
+}
+
+func (x *IdleConfig) Reset() {
+	*x = IdleConfig{}
+	mi := &file_streamvisor_v1_supervisor_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *IdleConfig) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*IdleConfig) ProtoMessage() {}
+
+func (x *IdleConfig) ProtoReflect() protoreflect.Message {
+	mi := &file_streamvisor_v1_supervisor_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use IdleConfig.ProtoReflect.Descriptor instead.
+func (*IdleConfig) Descriptor() ([]byte, []int) {
+	return file_streamvisor_v1_supervisor_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *IdleConfig) GetEnabled() bool {
+	if x != nil {
+		return x.Enabled
+	}
+	return false
+}
+
+func (x *IdleConfig) GetInactiveAfterSeconds() int32 {
+	if x != nil && x.InactiveAfterSeconds != nil {
+		return *x.InactiveAfterSeconds
+	}
+	return 0
+}
+
+// A lag-based autoscaler: the scheduler samples the supervisor's total lag every sample_interval_seconds;
+// when enough samples of the last window_seconds are above scale_out_lag (or below scale_in_lag) it changes
+// task_count by a step, within [task_count_min, task_count_max], at most once per cooldown_seconds. Each
+// change re-plans the tasks at a new generation (nothing lost, nothing twice) and is an AUTOSCALE audit
+// event with the lag it saw. Every reset starts the window afresh.
+type AutoscalerConfig struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Required to use it: off unless true.
+	Enabled bool `protobuf:"varint,1,opt,name=enabled,proto3" json:"enabled,omitempty"`
+	// Required. Least task count, 1..1024; the spec's task_count must be within [min, max].
+	TaskCountMin int32 `protobuf:"varint,2,opt,name=task_count_min,json=taskCountMin,proto3" json:"task_count_min,omitempty"`
+	// Required. Greatest task count, >= task_count_min, <= 1024.
+	TaskCountMax int32 `protobuf:"varint,3,opt,name=task_count_max,json=taskCountMax,proto3" json:"task_count_max,omitempty"`
+	// Required. Total lag (records) above which a sample counts toward scaling out; > scale_in_lag.
+	ScaleOutLag int64 `protobuf:"varint,4,opt,name=scale_out_lag,json=scaleOutLag,proto3" json:"scale_out_lag,omitempty"`
+	// Optional. Total lag below which a sample counts toward scaling in; >= 0. Default 0 (never, unless set).
+	ScaleInLag int64 `protobuf:"varint,5,opt,name=scale_in_lag,json=scaleInLag,proto3" json:"scale_in_lag,omitempty"`
+	// Optional. Fraction of the window's samples above scale_out_lag that scales out, (0, 1]. Default 0.3.
+	ScaleOutFraction *float64 `protobuf:"fixed64,6,opt,name=scale_out_fraction,json=scaleOutFraction,proto3,oneof" json:"scale_out_fraction,omitempty"`
+	// Optional. Fraction of the window's samples below scale_in_lag that scales in, (0, 1]. Default 0.9.
+	ScaleInFraction *float64 `protobuf:"fixed64,7,opt,name=scale_in_fraction,json=scaleInFraction,proto3,oneof" json:"scale_in_fraction,omitempty"`
+	// Optional. Seconds between lag samples, 1..3600. Default 30.
+	SampleIntervalSeconds *int32 `protobuf:"varint,8,opt,name=sample_interval_seconds,json=sampleIntervalSeconds,proto3,oneof" json:"sample_interval_seconds,omitempty"`
+	// Optional. Seconds of samples a decision looks at, sample_interval_seconds..86400. Default 600.
+	WindowSeconds *int32 `protobuf:"varint,9,opt,name=window_seconds,json=windowSeconds,proto3,oneof" json:"window_seconds,omitempty"`
+	// Optional. Tasks added when scaling out, >= 1. Default 2.
+	ScaleOutStep *int32 `protobuf:"varint,10,opt,name=scale_out_step,json=scaleOutStep,proto3,oneof" json:"scale_out_step,omitempty"`
+	// Optional. Tasks removed when scaling in, >= 1. Default 1.
+	ScaleInStep *int32 `protobuf:"varint,11,opt,name=scale_in_step,json=scaleInStep,proto3,oneof" json:"scale_in_step,omitempty"`
+	// Optional. Least seconds between two changes, 0..86400. Default 600.
+	CooldownSeconds *int32 `protobuf:"varint,12,opt,name=cooldown_seconds,json=cooldownSeconds,proto3,oneof" json:"cooldown_seconds,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *AutoscalerConfig) Reset() {
+	*x = AutoscalerConfig{}
+	mi := &file_streamvisor_v1_supervisor_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AutoscalerConfig) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AutoscalerConfig) ProtoMessage() {}
+
+func (x *AutoscalerConfig) ProtoReflect() protoreflect.Message {
+	mi := &file_streamvisor_v1_supervisor_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AutoscalerConfig.ProtoReflect.Descriptor instead.
+func (*AutoscalerConfig) Descriptor() ([]byte, []int) {
+	return file_streamvisor_v1_supervisor_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *AutoscalerConfig) GetEnabled() bool {
+	if x != nil {
+		return x.Enabled
+	}
+	return false
+}
+
+func (x *AutoscalerConfig) GetTaskCountMin() int32 {
+	if x != nil {
+		return x.TaskCountMin
+	}
+	return 0
+}
+
+func (x *AutoscalerConfig) GetTaskCountMax() int32 {
+	if x != nil {
+		return x.TaskCountMax
+	}
+	return 0
+}
+
+func (x *AutoscalerConfig) GetScaleOutLag() int64 {
+	if x != nil {
+		return x.ScaleOutLag
+	}
+	return 0
+}
+
+func (x *AutoscalerConfig) GetScaleInLag() int64 {
+	if x != nil {
+		return x.ScaleInLag
+	}
+	return 0
+}
+
+func (x *AutoscalerConfig) GetScaleOutFraction() float64 {
+	if x != nil && x.ScaleOutFraction != nil {
+		return *x.ScaleOutFraction
+	}
+	return 0
+}
+
+func (x *AutoscalerConfig) GetScaleInFraction() float64 {
+	if x != nil && x.ScaleInFraction != nil {
+		return *x.ScaleInFraction
+	}
+	return 0
+}
+
+func (x *AutoscalerConfig) GetSampleIntervalSeconds() int32 {
+	if x != nil && x.SampleIntervalSeconds != nil {
+		return *x.SampleIntervalSeconds
+	}
+	return 0
+}
+
+func (x *AutoscalerConfig) GetWindowSeconds() int32 {
+	if x != nil && x.WindowSeconds != nil {
+		return *x.WindowSeconds
+	}
+	return 0
+}
+
+func (x *AutoscalerConfig) GetScaleOutStep() int32 {
+	if x != nil && x.ScaleOutStep != nil {
+		return *x.ScaleOutStep
+	}
+	return 0
+}
+
+func (x *AutoscalerConfig) GetScaleInStep() int32 {
+	if x != nil && x.ScaleInStep != nil {
+		return *x.ScaleInStep
+	}
+	return 0
+}
+
+func (x *AutoscalerConfig) GetCooldownSeconds() int32 {
+	if x != nil && x.CooldownSeconds != nil {
+		return *x.CooldownSeconds
+	}
+	return 0
+}
+
 // A supervisor: a long-running (or bounded) ingestion job over one stream.
 type Supervisor struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -350,7 +632,7 @@ type Supervisor struct {
 
 func (x *Supervisor) Reset() {
 	*x = Supervisor{}
-	mi := &file_streamvisor_v1_supervisor_proto_msgTypes[2]
+	mi := &file_streamvisor_v1_supervisor_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -362,7 +644,7 @@ func (x *Supervisor) String() string {
 func (*Supervisor) ProtoMessage() {}
 
 func (x *Supervisor) ProtoReflect() protoreflect.Message {
-	mi := &file_streamvisor_v1_supervisor_proto_msgTypes[2]
+	mi := &file_streamvisor_v1_supervisor_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -375,7 +657,7 @@ func (x *Supervisor) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Supervisor.ProtoReflect.Descriptor instead.
 func (*Supervisor) Descriptor() ([]byte, []int) {
-	return file_streamvisor_v1_supervisor_proto_rawDescGZIP(), []int{2}
+	return file_streamvisor_v1_supervisor_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *Supervisor) GetId() string {
@@ -463,7 +745,7 @@ type OffsetChange struct {
 
 func (x *OffsetChange) Reset() {
 	*x = OffsetChange{}
-	mi := &file_streamvisor_v1_supervisor_proto_msgTypes[3]
+	mi := &file_streamvisor_v1_supervisor_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -475,7 +757,7 @@ func (x *OffsetChange) String() string {
 func (*OffsetChange) ProtoMessage() {}
 
 func (x *OffsetChange) ProtoReflect() protoreflect.Message {
-	mi := &file_streamvisor_v1_supervisor_proto_msgTypes[3]
+	mi := &file_streamvisor_v1_supervisor_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -488,7 +770,7 @@ func (x *OffsetChange) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OffsetChange.ProtoReflect.Descriptor instead.
 func (*OffsetChange) Descriptor() ([]byte, []int) {
-	return file_streamvisor_v1_supervisor_proto_rawDescGZIP(), []int{3}
+	return file_streamvisor_v1_supervisor_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *OffsetChange) GetPartition() int32 {
@@ -545,7 +827,7 @@ type AuditEvent struct {
 
 func (x *AuditEvent) Reset() {
 	*x = AuditEvent{}
-	mi := &file_streamvisor_v1_supervisor_proto_msgTypes[4]
+	mi := &file_streamvisor_v1_supervisor_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -557,7 +839,7 @@ func (x *AuditEvent) String() string {
 func (*AuditEvent) ProtoMessage() {}
 
 func (x *AuditEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_streamvisor_v1_supervisor_proto_msgTypes[4]
+	mi := &file_streamvisor_v1_supervisor_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -570,7 +852,7 @@ func (x *AuditEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AuditEvent.ProtoReflect.Descriptor instead.
 func (*AuditEvent) Descriptor() ([]byte, []int) {
-	return file_streamvisor_v1_supervisor_proto_rawDescGZIP(), []int{4}
+	return file_streamvisor_v1_supervisor_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *AuditEvent) GetId() int64 {
@@ -657,6 +939,216 @@ func (x *AuditEvent) GetDetailsJson() string {
 	return ""
 }
 
+// Ingestion counters (Druid's processed / processedBytes / unparseable / thrownAway).
+type IngestionCounters struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Records read and written into segments.
+	Processed int64 `protobuf:"varint,1,opt,name=processed,proto3" json:"processed,omitempty"`
+	// Bytes of those records (key + value).
+	ProcessedBytes int64 `protobuf:"varint,2,opt,name=processed_bytes,json=processedBytes,proto3" json:"processed_bytes,omitempty"`
+	// Records the worker could not parse.
+	Unparseable int64 `protobuf:"varint,3,opt,name=unparseable,proto3" json:"unparseable,omitempty"`
+	// Records the worker dropped on purpose (e.g. filtered out).
+	ThrownAway    int64 `protobuf:"varint,4,opt,name=thrown_away,json=thrownAway,proto3" json:"thrown_away,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *IngestionCounters) Reset() {
+	*x = IngestionCounters{}
+	mi := &file_streamvisor_v1_supervisor_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *IngestionCounters) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*IngestionCounters) ProtoMessage() {}
+
+func (x *IngestionCounters) ProtoReflect() protoreflect.Message {
+	mi := &file_streamvisor_v1_supervisor_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use IngestionCounters.ProtoReflect.Descriptor instead.
+func (*IngestionCounters) Descriptor() ([]byte, []int) {
+	return file_streamvisor_v1_supervisor_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *IngestionCounters) GetProcessed() int64 {
+	if x != nil {
+		return x.Processed
+	}
+	return 0
+}
+
+func (x *IngestionCounters) GetProcessedBytes() int64 {
+	if x != nil {
+		return x.ProcessedBytes
+	}
+	return 0
+}
+
+func (x *IngestionCounters) GetUnparseable() int64 {
+	if x != nil {
+		return x.Unparseable
+	}
+	return 0
+}
+
+func (x *IngestionCounters) GetThrownAway() int64 {
+	if x != nil {
+		return x.ThrownAway
+	}
+	return 0
+}
+
+// The same counters as rates: per second.
+type IngestionRates struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Records per second.
+	Processed float64 `protobuf:"fixed64,1,opt,name=processed,proto3" json:"processed,omitempty"`
+	// Bytes per second.
+	ProcessedBytes float64 `protobuf:"fixed64,2,opt,name=processed_bytes,json=processedBytes,proto3" json:"processed_bytes,omitempty"`
+	// Unparseable records per second.
+	Unparseable float64 `protobuf:"fixed64,3,opt,name=unparseable,proto3" json:"unparseable,omitempty"`
+	// Thrown-away records per second.
+	ThrownAway    float64 `protobuf:"fixed64,4,opt,name=thrown_away,json=thrownAway,proto3" json:"thrown_away,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *IngestionRates) Reset() {
+	*x = IngestionRates{}
+	mi := &file_streamvisor_v1_supervisor_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *IngestionRates) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*IngestionRates) ProtoMessage() {}
+
+func (x *IngestionRates) ProtoReflect() protoreflect.Message {
+	mi := &file_streamvisor_v1_supervisor_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use IngestionRates.ProtoReflect.Descriptor instead.
+func (*IngestionRates) Descriptor() ([]byte, []int) {
+	return file_streamvisor_v1_supervisor_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *IngestionRates) GetProcessed() float64 {
+	if x != nil {
+		return x.Processed
+	}
+	return 0
+}
+
+func (x *IngestionRates) GetProcessedBytes() float64 {
+	if x != nil {
+		return x.ProcessedBytes
+	}
+	return 0
+}
+
+func (x *IngestionRates) GetUnparseable() float64 {
+	if x != nil {
+		return x.Unparseable
+	}
+	return 0
+}
+
+func (x *IngestionRates) GetThrownAway() float64 {
+	if x != nil {
+		return x.ThrownAway
+	}
+	return 0
+}
+
+// Exponentially weighted moving averages of the rates, as a load average moves.
+type MovingAverages struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Over about a minute.
+	OneMinute *IngestionRates `protobuf:"bytes,1,opt,name=one_minute,json=oneMinute,proto3" json:"one_minute,omitempty"`
+	// Over about five minutes.
+	FiveMinutes *IngestionRates `protobuf:"bytes,2,opt,name=five_minutes,json=fiveMinutes,proto3" json:"five_minutes,omitempty"`
+	// Over about fifteen minutes.
+	FifteenMinutes *IngestionRates `protobuf:"bytes,3,opt,name=fifteen_minutes,json=fifteenMinutes,proto3" json:"fifteen_minutes,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *MovingAverages) Reset() {
+	*x = MovingAverages{}
+	mi := &file_streamvisor_v1_supervisor_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MovingAverages) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MovingAverages) ProtoMessage() {}
+
+func (x *MovingAverages) ProtoReflect() protoreflect.Message {
+	mi := &file_streamvisor_v1_supervisor_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MovingAverages.ProtoReflect.Descriptor instead.
+func (*MovingAverages) Descriptor() ([]byte, []int) {
+	return file_streamvisor_v1_supervisor_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *MovingAverages) GetOneMinute() *IngestionRates {
+	if x != nil {
+		return x.OneMinute
+	}
+	return nil
+}
+
+func (x *MovingAverages) GetFiveMinutes() *IngestionRates {
+	if x != nil {
+		return x.FiveMinutes
+	}
+	return nil
+}
+
+func (x *MovingAverages) GetFifteenMinutes() *IngestionRates {
+	if x != nil {
+		return x.FifteenMinutes
+	}
+	return nil
+}
+
 var File_streamvisor_v1_supervisor_proto protoreflect.FileDescriptor
 
 const file_streamvisor_v1_supervisor_proto_rawDesc = "" +
@@ -666,7 +1158,7 @@ const file_streamvisor_v1_supervisor_proto_rawDesc = "" +
 	"\tpartition\x18\x01 \x01(\x05R\tpartition\x12!\n" +
 	"\fstart_offset\x18\x02 \x01(\x03R\vstartOffset\x12\x1d\n" +
 	"\n" +
-	"end_offset\x18\x03 \x01(\x03R\tendOffset\"\xab\x04\n" +
+	"end_offset\x18\x03 \x01(\x03R\tendOffset\"\x9d\x05\n" +
 	"\x0eSupervisorSpec\x12;\n" +
 	"\vstream_type\x18\x01 \x01(\x0e2\x1a.streamvisor.v1.StreamTypeR\n" +
 	"streamType\x12\x16\n" +
@@ -676,13 +1168,44 @@ const file_streamvisor_v1_supervisor_proto_rawDesc = "" +
 	"task_count\x18\x04 \x01(\x05R\ttaskCount\x12.\n" +
 	"\x13use_earliest_offset\x18\x05 \x01(\bR\x11useEarliestOffset\x12E\n" +
 	"\acontext\x18\x06 \x03(\v2+.streamvisor.v1.SupervisorSpec.ContextEntryR\acontext\x12B\n" +
-	"\x0ebounded_ranges\x18\a \x03(\v2\x1b.streamvisor.v1.OffsetRangeR\rboundedRanges\x1aE\n" +
+	"\x0ebounded_ranges\x18\a \x03(\v2\x1b.streamvisor.v1.OffsetRangeR\rboundedRanges\x12@\n" +
+	"\n" +
+	"autoscaler\x18\b \x01(\v2 .streamvisor.v1.AutoscalerConfigR\n" +
+	"autoscaler\x12.\n" +
+	"\x04idle\x18\t \x01(\v2\x1a.streamvisor.v1.IdleConfigR\x04idle\x1aE\n" +
 	"\x17ConsumerPropertiesEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\x1a:\n" +
 	"\fContextEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x99\x03\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"|\n" +
+	"\n" +
+	"IdleConfig\x12\x18\n" +
+	"\aenabled\x18\x01 \x01(\bR\aenabled\x129\n" +
+	"\x16inactive_after_seconds\x18\x02 \x01(\x05H\x00R\x14inactiveAfterSeconds\x88\x01\x01B\x19\n" +
+	"\x17_inactive_after_seconds\"\xa5\x05\n" +
+	"\x10AutoscalerConfig\x12\x18\n" +
+	"\aenabled\x18\x01 \x01(\bR\aenabled\x12$\n" +
+	"\x0etask_count_min\x18\x02 \x01(\x05R\ftaskCountMin\x12$\n" +
+	"\x0etask_count_max\x18\x03 \x01(\x05R\ftaskCountMax\x12\"\n" +
+	"\rscale_out_lag\x18\x04 \x01(\x03R\vscaleOutLag\x12 \n" +
+	"\fscale_in_lag\x18\x05 \x01(\x03R\n" +
+	"scaleInLag\x121\n" +
+	"\x12scale_out_fraction\x18\x06 \x01(\x01H\x00R\x10scaleOutFraction\x88\x01\x01\x12/\n" +
+	"\x11scale_in_fraction\x18\a \x01(\x01H\x01R\x0fscaleInFraction\x88\x01\x01\x12;\n" +
+	"\x17sample_interval_seconds\x18\b \x01(\x05H\x02R\x15sampleIntervalSeconds\x88\x01\x01\x12*\n" +
+	"\x0ewindow_seconds\x18\t \x01(\x05H\x03R\rwindowSeconds\x88\x01\x01\x12)\n" +
+	"\x0escale_out_step\x18\n" +
+	" \x01(\x05H\x04R\fscaleOutStep\x88\x01\x01\x12'\n" +
+	"\rscale_in_step\x18\v \x01(\x05H\x05R\vscaleInStep\x88\x01\x01\x12.\n" +
+	"\x10cooldown_seconds\x18\f \x01(\x05H\x06R\x0fcooldownSeconds\x88\x01\x01B\x15\n" +
+	"\x13_scale_out_fractionB\x14\n" +
+	"\x12_scale_in_fractionB\x1a\n" +
+	"\x18_sample_interval_secondsB\x11\n" +
+	"\x0f_window_secondsB\x11\n" +
+	"\x0f_scale_out_stepB\x10\n" +
+	"\x0e_scale_in_stepB\x13\n" +
+	"\x11_cooldown_seconds\"\x99\x03\n" +
 	"\n" +
 	"Supervisor\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x122\n" +
@@ -726,12 +1249,29 @@ const file_streamvisor_v1_supervisor_proto_rawDesc = "" +
 	"\x10generation_after\x18\n" +
 	" \x01(\x03R\x0fgenerationAfter\x12C\n" +
 	"\x0eoffset_changes\x18\v \x03(\v2\x1c.streamvisor.v1.OffsetChangeR\roffsetChanges\x12!\n" +
-	"\fdetails_json\x18\f \x01(\tR\vdetailsJson*a\n" +
+	"\fdetails_json\x18\f \x01(\tR\vdetailsJson\"\x9d\x01\n" +
+	"\x11IngestionCounters\x12\x1c\n" +
+	"\tprocessed\x18\x01 \x01(\x03R\tprocessed\x12'\n" +
+	"\x0fprocessed_bytes\x18\x02 \x01(\x03R\x0eprocessedBytes\x12 \n" +
+	"\vunparseable\x18\x03 \x01(\x03R\vunparseable\x12\x1f\n" +
+	"\vthrown_away\x18\x04 \x01(\x03R\n" +
+	"thrownAway\"\x9a\x01\n" +
+	"\x0eIngestionRates\x12\x1c\n" +
+	"\tprocessed\x18\x01 \x01(\x01R\tprocessed\x12'\n" +
+	"\x0fprocessed_bytes\x18\x02 \x01(\x01R\x0eprocessedBytes\x12 \n" +
+	"\vunparseable\x18\x03 \x01(\x01R\vunparseable\x12\x1f\n" +
+	"\vthrown_away\x18\x04 \x01(\x01R\n" +
+	"thrownAway\"\xdb\x01\n" +
+	"\x0eMovingAverages\x12=\n" +
+	"\n" +
+	"one_minute\x18\x01 \x01(\v2\x1e.streamvisor.v1.IngestionRatesR\toneMinute\x12A\n" +
+	"\ffive_minutes\x18\x02 \x01(\v2\x1e.streamvisor.v1.IngestionRatesR\vfiveMinutes\x12G\n" +
+	"\x0ffifteen_minutes\x18\x03 \x01(\v2\x1e.streamvisor.v1.IngestionRatesR\x0efifteenMinutes*a\n" +
 	"\n" +
 	"StreamType\x12\x1b\n" +
 	"\x17STREAM_TYPE_UNSPECIFIED\x10\x00\x12\x15\n" +
 	"\x11STREAM_TYPE_KAFKA\x10\x01\x12\x1f\n" +
-	"\x1bSTREAM_TYPE_RABBITMQ_STREAM\x10\x02*\xf0\x01\n" +
+	"\x1bSTREAM_TYPE_RABBITMQ_STREAM\x10\x02*\x8b\x02\n" +
 	"\x0fSupervisorState\x12 \n" +
 	"\x1cSUPERVISOR_STATE_UNSPECIFIED\x10\x00\x12\x1c\n" +
 	"\x18SUPERVISOR_STATE_PENDING\x10\x01\x12\x1c\n" +
@@ -739,7 +1279,12 @@ const file_streamvisor_v1_supervisor_proto_rawDesc = "" +
 	"\x1aSUPERVISOR_STATE_SUSPENDED\x10\x03\x12\x1e\n" +
 	"\x1aSUPERVISOR_STATE_COMPLETED\x10\x04\x12\x1f\n" +
 	"\x1bSUPERVISOR_STATE_TERMINATED\x10\x05\x12\x1e\n" +
-	"\x1aSUPERVISOR_STATE_UNHEALTHY\x10\x06Bs\n" +
+	"\x1aSUPERVISOR_STATE_UNHEALTHY\x10\x06\x12\x19\n" +
+	"\x15SUPERVISOR_STATE_IDLE\x10\a*Z\n" +
+	"\tTaskPhase\x12\x1a\n" +
+	"\x16TASK_PHASE_UNSPECIFIED\x10\x00\x12\x16\n" +
+	"\x12TASK_PHASE_READING\x10\x01\x12\x19\n" +
+	"\x15TASK_PHASE_PUBLISHING\x10\x02Bs\n" +
 	"\x12dev.streamvisor.v1B\x0fSupervisorProtoP\x01ZJgithub.com/streamvisor/streamvisor/clients/go/streamvisor/v1;streamvisorv1b\x06proto3"
 
 var (
@@ -754,38 +1299,49 @@ func file_streamvisor_v1_supervisor_proto_rawDescGZIP() []byte {
 	return file_streamvisor_v1_supervisor_proto_rawDescData
 }
 
-var file_streamvisor_v1_supervisor_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_streamvisor_v1_supervisor_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
+var file_streamvisor_v1_supervisor_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
+var file_streamvisor_v1_supervisor_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
 var file_streamvisor_v1_supervisor_proto_goTypes = []any{
 	(StreamType)(0),               // 0: streamvisor.v1.StreamType
 	(SupervisorState)(0),          // 1: streamvisor.v1.SupervisorState
-	(*OffsetRange)(nil),           // 2: streamvisor.v1.OffsetRange
-	(*SupervisorSpec)(nil),        // 3: streamvisor.v1.SupervisorSpec
-	(*Supervisor)(nil),            // 4: streamvisor.v1.Supervisor
-	(*OffsetChange)(nil),          // 5: streamvisor.v1.OffsetChange
-	(*AuditEvent)(nil),            // 6: streamvisor.v1.AuditEvent
-	nil,                           // 7: streamvisor.v1.SupervisorSpec.ConsumerPropertiesEntry
-	nil,                           // 8: streamvisor.v1.SupervisorSpec.ContextEntry
-	(*timestamppb.Timestamp)(nil), // 9: google.protobuf.Timestamp
+	(TaskPhase)(0),                // 2: streamvisor.v1.TaskPhase
+	(*OffsetRange)(nil),           // 3: streamvisor.v1.OffsetRange
+	(*SupervisorSpec)(nil),        // 4: streamvisor.v1.SupervisorSpec
+	(*IdleConfig)(nil),            // 5: streamvisor.v1.IdleConfig
+	(*AutoscalerConfig)(nil),      // 6: streamvisor.v1.AutoscalerConfig
+	(*Supervisor)(nil),            // 7: streamvisor.v1.Supervisor
+	(*OffsetChange)(nil),          // 8: streamvisor.v1.OffsetChange
+	(*AuditEvent)(nil),            // 9: streamvisor.v1.AuditEvent
+	(*IngestionCounters)(nil),     // 10: streamvisor.v1.IngestionCounters
+	(*IngestionRates)(nil),        // 11: streamvisor.v1.IngestionRates
+	(*MovingAverages)(nil),        // 12: streamvisor.v1.MovingAverages
+	nil,                           // 13: streamvisor.v1.SupervisorSpec.ConsumerPropertiesEntry
+	nil,                           // 14: streamvisor.v1.SupervisorSpec.ContextEntry
+	(*timestamppb.Timestamp)(nil), // 15: google.protobuf.Timestamp
 }
 var file_streamvisor_v1_supervisor_proto_depIdxs = []int32{
 	0,  // 0: streamvisor.v1.SupervisorSpec.stream_type:type_name -> streamvisor.v1.StreamType
-	7,  // 1: streamvisor.v1.SupervisorSpec.consumer_properties:type_name -> streamvisor.v1.SupervisorSpec.ConsumerPropertiesEntry
-	8,  // 2: streamvisor.v1.SupervisorSpec.context:type_name -> streamvisor.v1.SupervisorSpec.ContextEntry
-	2,  // 3: streamvisor.v1.SupervisorSpec.bounded_ranges:type_name -> streamvisor.v1.OffsetRange
-	3,  // 4: streamvisor.v1.Supervisor.spec:type_name -> streamvisor.v1.SupervisorSpec
-	1,  // 5: streamvisor.v1.Supervisor.state:type_name -> streamvisor.v1.SupervisorState
-	9,  // 6: streamvisor.v1.Supervisor.create_time:type_name -> google.protobuf.Timestamp
-	9,  // 7: streamvisor.v1.Supervisor.update_time:type_name -> google.protobuf.Timestamp
-	9,  // 8: streamvisor.v1.AuditEvent.create_time:type_name -> google.protobuf.Timestamp
-	1,  // 9: streamvisor.v1.AuditEvent.state_before:type_name -> streamvisor.v1.SupervisorState
-	1,  // 10: streamvisor.v1.AuditEvent.state_after:type_name -> streamvisor.v1.SupervisorState
-	5,  // 11: streamvisor.v1.AuditEvent.offset_changes:type_name -> streamvisor.v1.OffsetChange
-	12, // [12:12] is the sub-list for method output_type
-	12, // [12:12] is the sub-list for method input_type
-	12, // [12:12] is the sub-list for extension type_name
-	12, // [12:12] is the sub-list for extension extendee
-	0,  // [0:12] is the sub-list for field type_name
+	13, // 1: streamvisor.v1.SupervisorSpec.consumer_properties:type_name -> streamvisor.v1.SupervisorSpec.ConsumerPropertiesEntry
+	14, // 2: streamvisor.v1.SupervisorSpec.context:type_name -> streamvisor.v1.SupervisorSpec.ContextEntry
+	3,  // 3: streamvisor.v1.SupervisorSpec.bounded_ranges:type_name -> streamvisor.v1.OffsetRange
+	6,  // 4: streamvisor.v1.SupervisorSpec.autoscaler:type_name -> streamvisor.v1.AutoscalerConfig
+	5,  // 5: streamvisor.v1.SupervisorSpec.idle:type_name -> streamvisor.v1.IdleConfig
+	4,  // 6: streamvisor.v1.Supervisor.spec:type_name -> streamvisor.v1.SupervisorSpec
+	1,  // 7: streamvisor.v1.Supervisor.state:type_name -> streamvisor.v1.SupervisorState
+	15, // 8: streamvisor.v1.Supervisor.create_time:type_name -> google.protobuf.Timestamp
+	15, // 9: streamvisor.v1.Supervisor.update_time:type_name -> google.protobuf.Timestamp
+	15, // 10: streamvisor.v1.AuditEvent.create_time:type_name -> google.protobuf.Timestamp
+	1,  // 11: streamvisor.v1.AuditEvent.state_before:type_name -> streamvisor.v1.SupervisorState
+	1,  // 12: streamvisor.v1.AuditEvent.state_after:type_name -> streamvisor.v1.SupervisorState
+	8,  // 13: streamvisor.v1.AuditEvent.offset_changes:type_name -> streamvisor.v1.OffsetChange
+	11, // 14: streamvisor.v1.MovingAverages.one_minute:type_name -> streamvisor.v1.IngestionRates
+	11, // 15: streamvisor.v1.MovingAverages.five_minutes:type_name -> streamvisor.v1.IngestionRates
+	11, // 16: streamvisor.v1.MovingAverages.fifteen_minutes:type_name -> streamvisor.v1.IngestionRates
+	17, // [17:17] is the sub-list for method output_type
+	17, // [17:17] is the sub-list for method input_type
+	17, // [17:17] is the sub-list for extension type_name
+	17, // [17:17] is the sub-list for extension extendee
+	0,  // [0:17] is the sub-list for field type_name
 }
 
 func init() { file_streamvisor_v1_supervisor_proto_init() }
@@ -793,14 +1349,16 @@ func file_streamvisor_v1_supervisor_proto_init() {
 	if File_streamvisor_v1_supervisor_proto != nil {
 		return
 	}
+	file_streamvisor_v1_supervisor_proto_msgTypes[2].OneofWrappers = []any{}
 	file_streamvisor_v1_supervisor_proto_msgTypes[3].OneofWrappers = []any{}
+	file_streamvisor_v1_supervisor_proto_msgTypes[5].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_streamvisor_v1_supervisor_proto_rawDesc), len(file_streamvisor_v1_supervisor_proto_rawDesc)),
-			NumEnums:      2,
-			NumMessages:   7,
+			NumEnums:      3,
+			NumMessages:   12,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -1940,6 +1940,1152 @@ func (x *GetCoverageResponse) GetUnrecoverableRanges() []*OffsetRange {
 	return nil
 }
 
+// Request for GetSupervisorHealth.
+type GetSupervisorHealthRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Required.
+	SupervisorId  string `protobuf:"bytes,1,opt,name=supervisor_id,json=supervisorId,proto3" json:"supervisor_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetSupervisorHealthRequest) Reset() {
+	*x = GetSupervisorHealthRequest{}
+	mi := &file_streamvisor_v1_supervisor_service_proto_msgTypes[30]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetSupervisorHealthRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetSupervisorHealthRequest) ProtoMessage() {}
+
+func (x *GetSupervisorHealthRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_streamvisor_v1_supervisor_service_proto_msgTypes[30]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetSupervisorHealthRequest.ProtoReflect.Descriptor instead.
+func (*GetSupervisorHealthRequest) Descriptor() ([]byte, []int) {
+	return file_streamvisor_v1_supervisor_service_proto_rawDescGZIP(), []int{30}
+}
+
+func (x *GetSupervisorHealthRequest) GetSupervisorId() string {
+	if x != nil {
+		return x.SupervisorId
+	}
+	return ""
+}
+
+// Response for GetSupervisorHealth.
+type GetSupervisorHealthResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The supervisor.
+	SupervisorId string `protobuf:"bytes,1,opt,name=supervisor_id,json=supervisorId,proto3" json:"supervisor_id,omitempty"`
+	// False when the supervisor is UNHEALTHY (state_detail says why) or TERMINATED. SUSPENDED and
+	// COMPLETED supervisors are healthy: nothing is wrong with them.
+	Healthy bool `protobuf:"varint,2,opt,name=healthy,proto3" json:"healthy,omitempty"`
+	// Its state.
+	State SupervisorState `protobuf:"varint,3,opt,name=state,proto3,enum=streamvisor.v1.SupervisorState" json:"state,omitempty"`
+	// Why, when UNHEALTHY (e.g. "STREAM_UNREACHABLE: ...", "CHECKPOINT_BEYOND_LATEST: ...").
+	StateDetail string `protobuf:"bytes,4,opt,name=state_detail,json=stateDetail,proto3" json:"state_detail,omitempty"`
+	// The grpc.health.v1 service name answering the same: "streamvisor.supervisor/<id>".
+	HealthService string `protobuf:"bytes,5,opt,name=health_service,json=healthService,proto3" json:"health_service,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetSupervisorHealthResponse) Reset() {
+	*x = GetSupervisorHealthResponse{}
+	mi := &file_streamvisor_v1_supervisor_service_proto_msgTypes[31]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetSupervisorHealthResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetSupervisorHealthResponse) ProtoMessage() {}
+
+func (x *GetSupervisorHealthResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_streamvisor_v1_supervisor_service_proto_msgTypes[31]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetSupervisorHealthResponse.ProtoReflect.Descriptor instead.
+func (*GetSupervisorHealthResponse) Descriptor() ([]byte, []int) {
+	return file_streamvisor_v1_supervisor_service_proto_rawDescGZIP(), []int{31}
+}
+
+func (x *GetSupervisorHealthResponse) GetSupervisorId() string {
+	if x != nil {
+		return x.SupervisorId
+	}
+	return ""
+}
+
+func (x *GetSupervisorHealthResponse) GetHealthy() bool {
+	if x != nil {
+		return x.Healthy
+	}
+	return false
+}
+
+func (x *GetSupervisorHealthResponse) GetState() SupervisorState {
+	if x != nil {
+		return x.State
+	}
+	return SupervisorState_SUPERVISOR_STATE_UNSPECIFIED
+}
+
+func (x *GetSupervisorHealthResponse) GetStateDetail() string {
+	if x != nil {
+		return x.StateDetail
+	}
+	return ""
+}
+
+func (x *GetSupervisorHealthResponse) GetHealthService() string {
+	if x != nil {
+		return x.HealthService
+	}
+	return ""
+}
+
+// Which supervisors a batch action applies to. Criteria are ANDed; within one list any value matches.
+type SupervisorFilter struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Optional. Only supervisors in one of these states.
+	States []SupervisorState `protobuf:"varint,1,rep,packed,name=states,proto3,enum=streamvisor.v1.SupervisorState" json:"states,omitempty"`
+	// Optional. Only supervisors of one of these stream types.
+	StreamTypes []StreamType `protobuf:"varint,2,rep,packed,name=stream_types,json=streamTypes,proto3,enum=streamvisor.v1.StreamType" json:"stream_types,omitempty"`
+	// Optional. Only these supervisors (at most 1000 ids). Unknown ids select nothing.
+	SupervisorIds []string `protobuf:"bytes,3,rep,name=supervisor_ids,json=supervisorIds,proto3" json:"supervisor_ids,omitempty"`
+	// Optional. Only supervisors whose id starts with this.
+	IdPrefix string `protobuf:"bytes,4,opt,name=id_prefix,json=idPrefix,proto3" json:"id_prefix,omitempty"`
+	// Must be true when no criterion is given: an empty filter selects every supervisor, and a forgotten
+	// filter must not act on all of them (INVALID_ARGUMENT, FILTER_REQUIRED).
+	MatchAll      bool `protobuf:"varint,5,opt,name=match_all,json=matchAll,proto3" json:"match_all,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SupervisorFilter) Reset() {
+	*x = SupervisorFilter{}
+	mi := &file_streamvisor_v1_supervisor_service_proto_msgTypes[32]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SupervisorFilter) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SupervisorFilter) ProtoMessage() {}
+
+func (x *SupervisorFilter) ProtoReflect() protoreflect.Message {
+	mi := &file_streamvisor_v1_supervisor_service_proto_msgTypes[32]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SupervisorFilter.ProtoReflect.Descriptor instead.
+func (*SupervisorFilter) Descriptor() ([]byte, []int) {
+	return file_streamvisor_v1_supervisor_service_proto_rawDescGZIP(), []int{32}
+}
+
+func (x *SupervisorFilter) GetStates() []SupervisorState {
+	if x != nil {
+		return x.States
+	}
+	return nil
+}
+
+func (x *SupervisorFilter) GetStreamTypes() []StreamType {
+	if x != nil {
+		return x.StreamTypes
+	}
+	return nil
+}
+
+func (x *SupervisorFilter) GetSupervisorIds() []string {
+	if x != nil {
+		return x.SupervisorIds
+	}
+	return nil
+}
+
+func (x *SupervisorFilter) GetIdPrefix() string {
+	if x != nil {
+		return x.IdPrefix
+	}
+	return ""
+}
+
+func (x *SupervisorFilter) GetMatchAll() bool {
+	if x != nil {
+		return x.MatchAll
+	}
+	return false
+}
+
+// What a batch action did (or, with dry_run, would do) to one supervisor.
+type BatchSupervisorOutcome struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The supervisor.
+	SupervisorId string `protobuf:"bytes,1,opt,name=supervisor_id,json=supervisorId,proto3" json:"supervisor_id,omitempty"`
+	// Its state before.
+	StateBefore SupervisorState `protobuf:"varint,2,opt,name=state_before,json=stateBefore,proto3,enum=streamvisor.v1.SupervisorState" json:"state_before,omitempty"`
+	// Its state after (with dry_run: what it would be).
+	StateAfter SupervisorState `protobuf:"varint,3,opt,name=state_after,json=stateAfter,proto3,enum=streamvisor.v1.SupervisorState" json:"state_after,omitempty"`
+	// True when it changed (or would). False: skipped.
+	Changed bool `protobuf:"varint,4,opt,name=changed,proto3" json:"changed,omitempty"`
+	// Why it was skipped: an ErrorReason name without its prefix (INVALID_STATE when the action does not
+	// apply to its state; SUPERVISOR_NOT_FOUND when it went away meanwhile). Empty when changed.
+	SkipReason string `protobuf:"bytes,5,opt,name=skip_reason,json=skipReason,proto3" json:"skip_reason,omitempty"`
+	// The skip, in words.
+	Message       string `protobuf:"bytes,6,opt,name=message,proto3" json:"message,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BatchSupervisorOutcome) Reset() {
+	*x = BatchSupervisorOutcome{}
+	mi := &file_streamvisor_v1_supervisor_service_proto_msgTypes[33]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BatchSupervisorOutcome) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BatchSupervisorOutcome) ProtoMessage() {}
+
+func (x *BatchSupervisorOutcome) ProtoReflect() protoreflect.Message {
+	mi := &file_streamvisor_v1_supervisor_service_proto_msgTypes[33]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BatchSupervisorOutcome.ProtoReflect.Descriptor instead.
+func (*BatchSupervisorOutcome) Descriptor() ([]byte, []int) {
+	return file_streamvisor_v1_supervisor_service_proto_rawDescGZIP(), []int{33}
+}
+
+func (x *BatchSupervisorOutcome) GetSupervisorId() string {
+	if x != nil {
+		return x.SupervisorId
+	}
+	return ""
+}
+
+func (x *BatchSupervisorOutcome) GetStateBefore() SupervisorState {
+	if x != nil {
+		return x.StateBefore
+	}
+	return SupervisorState_SUPERVISOR_STATE_UNSPECIFIED
+}
+
+func (x *BatchSupervisorOutcome) GetStateAfter() SupervisorState {
+	if x != nil {
+		return x.StateAfter
+	}
+	return SupervisorState_SUPERVISOR_STATE_UNSPECIFIED
+}
+
+func (x *BatchSupervisorOutcome) GetChanged() bool {
+	if x != nil {
+		return x.Changed
+	}
+	return false
+}
+
+func (x *BatchSupervisorOutcome) GetSkipReason() string {
+	if x != nil {
+		return x.SkipReason
+	}
+	return ""
+}
+
+func (x *BatchSupervisorOutcome) GetMessage() string {
+	if x != nil {
+		return x.Message
+	}
+	return ""
+}
+
+// Request for BatchSuspendSupervisors.
+type BatchSuspendSupervisorsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Required. Which supervisors.
+	Filter *SupervisorFilter `protobuf:"bytes,1,opt,name=filter,proto3" json:"filter,omitempty"`
+	// Optional. Only report what would change.
+	DryRun        bool `protobuf:"varint,2,opt,name=dry_run,json=dryRun,proto3" json:"dry_run,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BatchSuspendSupervisorsRequest) Reset() {
+	*x = BatchSuspendSupervisorsRequest{}
+	mi := &file_streamvisor_v1_supervisor_service_proto_msgTypes[34]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BatchSuspendSupervisorsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BatchSuspendSupervisorsRequest) ProtoMessage() {}
+
+func (x *BatchSuspendSupervisorsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_streamvisor_v1_supervisor_service_proto_msgTypes[34]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BatchSuspendSupervisorsRequest.ProtoReflect.Descriptor instead.
+func (*BatchSuspendSupervisorsRequest) Descriptor() ([]byte, []int) {
+	return file_streamvisor_v1_supervisor_service_proto_rawDescGZIP(), []int{34}
+}
+
+func (x *BatchSuspendSupervisorsRequest) GetFilter() *SupervisorFilter {
+	if x != nil {
+		return x.Filter
+	}
+	return nil
+}
+
+func (x *BatchSuspendSupervisorsRequest) GetDryRun() bool {
+	if x != nil {
+		return x.DryRun
+	}
+	return false
+}
+
+// Response for BatchSuspendSupervisors.
+type BatchSuspendSupervisorsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// One per selected supervisor, ordered by id.
+	Outcomes []*BatchSupervisorOutcome `protobuf:"bytes,1,rep,name=outcomes,proto3" json:"outcomes,omitempty"`
+	// How many changed (or would).
+	ChangedCount int32 `protobuf:"varint,2,opt,name=changed_count,json=changedCount,proto3" json:"changed_count,omitempty"`
+	// Echo of the request's dry_run.
+	DryRun        bool `protobuf:"varint,3,opt,name=dry_run,json=dryRun,proto3" json:"dry_run,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BatchSuspendSupervisorsResponse) Reset() {
+	*x = BatchSuspendSupervisorsResponse{}
+	mi := &file_streamvisor_v1_supervisor_service_proto_msgTypes[35]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BatchSuspendSupervisorsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BatchSuspendSupervisorsResponse) ProtoMessage() {}
+
+func (x *BatchSuspendSupervisorsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_streamvisor_v1_supervisor_service_proto_msgTypes[35]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BatchSuspendSupervisorsResponse.ProtoReflect.Descriptor instead.
+func (*BatchSuspendSupervisorsResponse) Descriptor() ([]byte, []int) {
+	return file_streamvisor_v1_supervisor_service_proto_rawDescGZIP(), []int{35}
+}
+
+func (x *BatchSuspendSupervisorsResponse) GetOutcomes() []*BatchSupervisorOutcome {
+	if x != nil {
+		return x.Outcomes
+	}
+	return nil
+}
+
+func (x *BatchSuspendSupervisorsResponse) GetChangedCount() int32 {
+	if x != nil {
+		return x.ChangedCount
+	}
+	return 0
+}
+
+func (x *BatchSuspendSupervisorsResponse) GetDryRun() bool {
+	if x != nil {
+		return x.DryRun
+	}
+	return false
+}
+
+// Request for BatchResumeSupervisors.
+type BatchResumeSupervisorsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Required. Which supervisors.
+	Filter *SupervisorFilter `protobuf:"bytes,1,opt,name=filter,proto3" json:"filter,omitempty"`
+	// Optional. Only report what would change.
+	DryRun        bool `protobuf:"varint,2,opt,name=dry_run,json=dryRun,proto3" json:"dry_run,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BatchResumeSupervisorsRequest) Reset() {
+	*x = BatchResumeSupervisorsRequest{}
+	mi := &file_streamvisor_v1_supervisor_service_proto_msgTypes[36]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BatchResumeSupervisorsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BatchResumeSupervisorsRequest) ProtoMessage() {}
+
+func (x *BatchResumeSupervisorsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_streamvisor_v1_supervisor_service_proto_msgTypes[36]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BatchResumeSupervisorsRequest.ProtoReflect.Descriptor instead.
+func (*BatchResumeSupervisorsRequest) Descriptor() ([]byte, []int) {
+	return file_streamvisor_v1_supervisor_service_proto_rawDescGZIP(), []int{36}
+}
+
+func (x *BatchResumeSupervisorsRequest) GetFilter() *SupervisorFilter {
+	if x != nil {
+		return x.Filter
+	}
+	return nil
+}
+
+func (x *BatchResumeSupervisorsRequest) GetDryRun() bool {
+	if x != nil {
+		return x.DryRun
+	}
+	return false
+}
+
+// Response for BatchResumeSupervisors.
+type BatchResumeSupervisorsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// One per selected supervisor, ordered by id.
+	Outcomes []*BatchSupervisorOutcome `protobuf:"bytes,1,rep,name=outcomes,proto3" json:"outcomes,omitempty"`
+	// How many changed (or would).
+	ChangedCount int32 `protobuf:"varint,2,opt,name=changed_count,json=changedCount,proto3" json:"changed_count,omitempty"`
+	// Echo of the request's dry_run.
+	DryRun        bool `protobuf:"varint,3,opt,name=dry_run,json=dryRun,proto3" json:"dry_run,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BatchResumeSupervisorsResponse) Reset() {
+	*x = BatchResumeSupervisorsResponse{}
+	mi := &file_streamvisor_v1_supervisor_service_proto_msgTypes[37]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BatchResumeSupervisorsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BatchResumeSupervisorsResponse) ProtoMessage() {}
+
+func (x *BatchResumeSupervisorsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_streamvisor_v1_supervisor_service_proto_msgTypes[37]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BatchResumeSupervisorsResponse.ProtoReflect.Descriptor instead.
+func (*BatchResumeSupervisorsResponse) Descriptor() ([]byte, []int) {
+	return file_streamvisor_v1_supervisor_service_proto_rawDescGZIP(), []int{37}
+}
+
+func (x *BatchResumeSupervisorsResponse) GetOutcomes() []*BatchSupervisorOutcome {
+	if x != nil {
+		return x.Outcomes
+	}
+	return nil
+}
+
+func (x *BatchResumeSupervisorsResponse) GetChangedCount() int32 {
+	if x != nil {
+		return x.ChangedCount
+	}
+	return 0
+}
+
+func (x *BatchResumeSupervisorsResponse) GetDryRun() bool {
+	if x != nil {
+		return x.DryRun
+	}
+	return false
+}
+
+// Request for BatchTerminateSupervisors.
+type BatchTerminateSupervisorsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Required. Which supervisors.
+	Filter *SupervisorFilter `protobuf:"bytes,1,opt,name=filter,proto3" json:"filter,omitempty"`
+	// Optional. Only report what would change.
+	DryRun        bool `protobuf:"varint,2,opt,name=dry_run,json=dryRun,proto3" json:"dry_run,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BatchTerminateSupervisorsRequest) Reset() {
+	*x = BatchTerminateSupervisorsRequest{}
+	mi := &file_streamvisor_v1_supervisor_service_proto_msgTypes[38]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BatchTerminateSupervisorsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BatchTerminateSupervisorsRequest) ProtoMessage() {}
+
+func (x *BatchTerminateSupervisorsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_streamvisor_v1_supervisor_service_proto_msgTypes[38]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BatchTerminateSupervisorsRequest.ProtoReflect.Descriptor instead.
+func (*BatchTerminateSupervisorsRequest) Descriptor() ([]byte, []int) {
+	return file_streamvisor_v1_supervisor_service_proto_rawDescGZIP(), []int{38}
+}
+
+func (x *BatchTerminateSupervisorsRequest) GetFilter() *SupervisorFilter {
+	if x != nil {
+		return x.Filter
+	}
+	return nil
+}
+
+func (x *BatchTerminateSupervisorsRequest) GetDryRun() bool {
+	if x != nil {
+		return x.DryRun
+	}
+	return false
+}
+
+// Response for BatchTerminateSupervisors.
+type BatchTerminateSupervisorsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// One per selected supervisor, ordered by id.
+	Outcomes []*BatchSupervisorOutcome `protobuf:"bytes,1,rep,name=outcomes,proto3" json:"outcomes,omitempty"`
+	// How many changed (or would).
+	ChangedCount int32 `protobuf:"varint,2,opt,name=changed_count,json=changedCount,proto3" json:"changed_count,omitempty"`
+	// Echo of the request's dry_run.
+	DryRun        bool `protobuf:"varint,3,opt,name=dry_run,json=dryRun,proto3" json:"dry_run,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BatchTerminateSupervisorsResponse) Reset() {
+	*x = BatchTerminateSupervisorsResponse{}
+	mi := &file_streamvisor_v1_supervisor_service_proto_msgTypes[39]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BatchTerminateSupervisorsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BatchTerminateSupervisorsResponse) ProtoMessage() {}
+
+func (x *BatchTerminateSupervisorsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_streamvisor_v1_supervisor_service_proto_msgTypes[39]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BatchTerminateSupervisorsResponse.ProtoReflect.Descriptor instead.
+func (*BatchTerminateSupervisorsResponse) Descriptor() ([]byte, []int) {
+	return file_streamvisor_v1_supervisor_service_proto_rawDescGZIP(), []int{39}
+}
+
+func (x *BatchTerminateSupervisorsResponse) GetOutcomes() []*BatchSupervisorOutcome {
+	if x != nil {
+		return x.Outcomes
+	}
+	return nil
+}
+
+func (x *BatchTerminateSupervisorsResponse) GetChangedCount() int32 {
+	if x != nil {
+		return x.ChangedCount
+	}
+	return 0
+}
+
+func (x *BatchTerminateSupervisorsResponse) GetDryRun() bool {
+	if x != nil {
+		return x.DryRun
+	}
+	return false
+}
+
+// Request for GetSupervisorStats.
+type GetSupervisorStatsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Required.
+	SupervisorId  string `protobuf:"bytes,1,opt,name=supervisor_id,json=supervisorId,proto3" json:"supervisor_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetSupervisorStatsRequest) Reset() {
+	*x = GetSupervisorStatsRequest{}
+	mi := &file_streamvisor_v1_supervisor_service_proto_msgTypes[40]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetSupervisorStatsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetSupervisorStatsRequest) ProtoMessage() {}
+
+func (x *GetSupervisorStatsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_streamvisor_v1_supervisor_service_proto_msgTypes[40]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetSupervisorStatsRequest.ProtoReflect.Descriptor instead.
+func (*GetSupervisorStatsRequest) Descriptor() ([]byte, []int) {
+	return file_streamvisor_v1_supervisor_service_proto_rawDescGZIP(), []int{40}
+}
+
+func (x *GetSupervisorStatsRequest) GetSupervisorId() string {
+	if x != nil {
+		return x.SupervisorId
+	}
+	return ""
+}
+
+// A task's recent error (a FailTask reason).
+type TaskError struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// When it was reported.
+	Time *timestamppb.Timestamp `protobuf:"bytes,1,opt,name=time,proto3" json:"time,omitempty"`
+	// What the worker said.
+	Message       string `protobuf:"bytes,2,opt,name=message,proto3" json:"message,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TaskError) Reset() {
+	*x = TaskError{}
+	mi := &file_streamvisor_v1_supervisor_service_proto_msgTypes[41]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TaskError) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TaskError) ProtoMessage() {}
+
+func (x *TaskError) ProtoReflect() protoreflect.Message {
+	mi := &file_streamvisor_v1_supervisor_service_proto_msgTypes[41]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TaskError.ProtoReflect.Descriptor instead.
+func (*TaskError) Descriptor() ([]byte, []int) {
+	return file_streamvisor_v1_supervisor_service_proto_rawDescGZIP(), []int{41}
+}
+
+func (x *TaskError) GetTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.Time
+	}
+	return nil
+}
+
+func (x *TaskError) GetMessage() string {
+	if x != nil {
+		return x.Message
+	}
+	return ""
+}
+
+// One task of the supervisor's current generation.
+type TaskStatus struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The task.
+	TaskId string `protobuf:"bytes,1,opt,name=task_id,json=taskId,proto3" json:"task_id,omitempty"`
+	// Its partition group.
+	TaskGroup int32 `protobuf:"varint,2,opt,name=task_group,json=taskGroup,proto3" json:"task_group,omitempty"`
+	// Its generation (the supervisor's current one).
+	Generation int64 `protobuf:"varint,3,opt,name=generation,proto3" json:"generation,omitempty"`
+	// PENDING (waiting for a worker), LEASED, DONE (bounded, read to its end) or FENCED.
+	State string `protobuf:"bytes,4,opt,name=state,proto3" json:"state,omitempty"`
+	// The lease holder, when LEASED.
+	WorkerId string `protobuf:"bytes,5,opt,name=worker_id,json=workerId,proto3" json:"worker_id,omitempty"`
+	// When the lease ends unless renewed, when LEASED.
+	LeaseExpireTime *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=lease_expire_time,json=leaseExpireTime,proto3" json:"lease_expire_time,omitempty"`
+	// What its worker last said it was doing.
+	Phase TaskPhase `protobuf:"varint,7,opt,name=phase,proto3,enum=streamvisor.v1.TaskPhase" json:"phase,omitempty"`
+	// Everything its workers reported, over all its leases.
+	Totals *IngestionCounters `protobuf:"bytes,8,opt,name=totals,proto3" json:"totals,omitempty"`
+	// Rates, per second.
+	MovingAverages *MovingAverages `protobuf:"bytes,9,opt,name=moving_averages,json=movingAverages,proto3" json:"moving_averages,omitempty"`
+	// The last report; absent if none yet.
+	LastReportTime *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=last_report_time,json=lastReportTime,proto3" json:"last_report_time,omitempty"`
+	// The last five FailTask reasons, oldest first.
+	RecentErrors  []*TaskError `protobuf:"bytes,11,rep,name=recent_errors,json=recentErrors,proto3" json:"recent_errors,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TaskStatus) Reset() {
+	*x = TaskStatus{}
+	mi := &file_streamvisor_v1_supervisor_service_proto_msgTypes[42]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TaskStatus) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TaskStatus) ProtoMessage() {}
+
+func (x *TaskStatus) ProtoReflect() protoreflect.Message {
+	mi := &file_streamvisor_v1_supervisor_service_proto_msgTypes[42]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TaskStatus.ProtoReflect.Descriptor instead.
+func (*TaskStatus) Descriptor() ([]byte, []int) {
+	return file_streamvisor_v1_supervisor_service_proto_rawDescGZIP(), []int{42}
+}
+
+func (x *TaskStatus) GetTaskId() string {
+	if x != nil {
+		return x.TaskId
+	}
+	return ""
+}
+
+func (x *TaskStatus) GetTaskGroup() int32 {
+	if x != nil {
+		return x.TaskGroup
+	}
+	return 0
+}
+
+func (x *TaskStatus) GetGeneration() int64 {
+	if x != nil {
+		return x.Generation
+	}
+	return 0
+}
+
+func (x *TaskStatus) GetState() string {
+	if x != nil {
+		return x.State
+	}
+	return ""
+}
+
+func (x *TaskStatus) GetWorkerId() string {
+	if x != nil {
+		return x.WorkerId
+	}
+	return ""
+}
+
+func (x *TaskStatus) GetLeaseExpireTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.LeaseExpireTime
+	}
+	return nil
+}
+
+func (x *TaskStatus) GetPhase() TaskPhase {
+	if x != nil {
+		return x.Phase
+	}
+	return TaskPhase_TASK_PHASE_UNSPECIFIED
+}
+
+func (x *TaskStatus) GetTotals() *IngestionCounters {
+	if x != nil {
+		return x.Totals
+	}
+	return nil
+}
+
+func (x *TaskStatus) GetMovingAverages() *MovingAverages {
+	if x != nil {
+		return x.MovingAverages
+	}
+	return nil
+}
+
+func (x *TaskStatus) GetLastReportTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.LastReportTime
+	}
+	return nil
+}
+
+func (x *TaskStatus) GetRecentErrors() []*TaskError {
+	if x != nil {
+		return x.RecentErrors
+	}
+	return nil
+}
+
+// Response for GetSupervisorStats.
+type GetSupervisorStatsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The supervisor.
+	SupervisorId string `protobuf:"bytes,1,opt,name=supervisor_id,json=supervisorId,proto3" json:"supervisor_id,omitempty"`
+	// Its generation.
+	Generation int64 `protobuf:"varint,2,opt,name=generation,proto3" json:"generation,omitempty"`
+	// Its tasks at that generation, by task group.
+	Tasks []*TaskStatus `protobuf:"bytes,3,rep,name=tasks,proto3" json:"tasks,omitempty"`
+	// Sums over the tasks.
+	Totals *IngestionCounters `protobuf:"bytes,4,opt,name=totals,proto3" json:"totals,omitempty"`
+	// Sums over the tasks, per second.
+	MovingAverages *MovingAverages `protobuf:"bytes,5,opt,name=moving_averages,json=movingAverages,proto3" json:"moving_averages,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *GetSupervisorStatsResponse) Reset() {
+	*x = GetSupervisorStatsResponse{}
+	mi := &file_streamvisor_v1_supervisor_service_proto_msgTypes[43]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetSupervisorStatsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetSupervisorStatsResponse) ProtoMessage() {}
+
+func (x *GetSupervisorStatsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_streamvisor_v1_supervisor_service_proto_msgTypes[43]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetSupervisorStatsResponse.ProtoReflect.Descriptor instead.
+func (*GetSupervisorStatsResponse) Descriptor() ([]byte, []int) {
+	return file_streamvisor_v1_supervisor_service_proto_rawDescGZIP(), []int{43}
+}
+
+func (x *GetSupervisorStatsResponse) GetSupervisorId() string {
+	if x != nil {
+		return x.SupervisorId
+	}
+	return ""
+}
+
+func (x *GetSupervisorStatsResponse) GetGeneration() int64 {
+	if x != nil {
+		return x.Generation
+	}
+	return 0
+}
+
+func (x *GetSupervisorStatsResponse) GetTasks() []*TaskStatus {
+	if x != nil {
+		return x.Tasks
+	}
+	return nil
+}
+
+func (x *GetSupervisorStatsResponse) GetTotals() *IngestionCounters {
+	if x != nil {
+		return x.Totals
+	}
+	return nil
+}
+
+func (x *GetSupervisorStatsResponse) GetMovingAverages() *MovingAverages {
+	if x != nil {
+		return x.MovingAverages
+	}
+	return nil
+}
+
+// Request for HandoffTaskGroups.
+type HandoffTaskGroupsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Required. A RUNNING supervisor.
+	SupervisorId string `protobuf:"bytes,1,opt,name=supervisor_id,json=supervisorId,proto3" json:"supervisor_id,omitempty"`
+	// Required. Distinct task groups, each in [0, task_count).
+	TaskGroups    []int32 `protobuf:"varint,2,rep,packed,name=task_groups,json=taskGroups,proto3" json:"task_groups,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *HandoffTaskGroupsRequest) Reset() {
+	*x = HandoffTaskGroupsRequest{}
+	mi := &file_streamvisor_v1_supervisor_service_proto_msgTypes[44]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *HandoffTaskGroupsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*HandoffTaskGroupsRequest) ProtoMessage() {}
+
+func (x *HandoffTaskGroupsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_streamvisor_v1_supervisor_service_proto_msgTypes[44]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use HandoffTaskGroupsRequest.ProtoReflect.Descriptor instead.
+func (*HandoffTaskGroupsRequest) Descriptor() ([]byte, []int) {
+	return file_streamvisor_v1_supervisor_service_proto_rawDescGZIP(), []int{44}
+}
+
+func (x *HandoffTaskGroupsRequest) GetSupervisorId() string {
+	if x != nil {
+		return x.SupervisorId
+	}
+	return ""
+}
+
+func (x *HandoffTaskGroupsRequest) GetTaskGroups() []int32 {
+	if x != nil {
+		return x.TaskGroups
+	}
+	return nil
+}
+
+// One task group's handoff.
+type TaskGroupHandoff struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The group.
+	TaskGroup int32 `protobuf:"varint,1,opt,name=task_group,json=taskGroup,proto3" json:"task_group,omitempty"`
+	// Its task at the current generation.
+	TaskId string `protobuf:"bytes,2,opt,name=task_id,json=taskId,proto3" json:"task_id,omitempty"`
+	// True when its worker will be told at its next heartbeat. False: the task is not leased right now
+	// (nothing to hand off).
+	Requested     bool `protobuf:"varint,3,opt,name=requested,proto3" json:"requested,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TaskGroupHandoff) Reset() {
+	*x = TaskGroupHandoff{}
+	mi := &file_streamvisor_v1_supervisor_service_proto_msgTypes[45]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TaskGroupHandoff) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TaskGroupHandoff) ProtoMessage() {}
+
+func (x *TaskGroupHandoff) ProtoReflect() protoreflect.Message {
+	mi := &file_streamvisor_v1_supervisor_service_proto_msgTypes[45]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TaskGroupHandoff.ProtoReflect.Descriptor instead.
+func (*TaskGroupHandoff) Descriptor() ([]byte, []int) {
+	return file_streamvisor_v1_supervisor_service_proto_rawDescGZIP(), []int{45}
+}
+
+func (x *TaskGroupHandoff) GetTaskGroup() int32 {
+	if x != nil {
+		return x.TaskGroup
+	}
+	return 0
+}
+
+func (x *TaskGroupHandoff) GetTaskId() string {
+	if x != nil {
+		return x.TaskId
+	}
+	return ""
+}
+
+func (x *TaskGroupHandoff) GetRequested() bool {
+	if x != nil {
+		return x.Requested
+	}
+	return false
+}
+
+// Response for HandoffTaskGroups.
+type HandoffTaskGroupsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// One per requested group, in request order.
+	Handoffs      []*TaskGroupHandoff `protobuf:"bytes,1,rep,name=handoffs,proto3" json:"handoffs,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *HandoffTaskGroupsResponse) Reset() {
+	*x = HandoffTaskGroupsResponse{}
+	mi := &file_streamvisor_v1_supervisor_service_proto_msgTypes[46]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *HandoffTaskGroupsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*HandoffTaskGroupsResponse) ProtoMessage() {}
+
+func (x *HandoffTaskGroupsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_streamvisor_v1_supervisor_service_proto_msgTypes[46]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use HandoffTaskGroupsResponse.ProtoReflect.Descriptor instead.
+func (*HandoffTaskGroupsResponse) Descriptor() ([]byte, []int) {
+	return file_streamvisor_v1_supervisor_service_proto_rawDescGZIP(), []int{46}
+}
+
+func (x *HandoffTaskGroupsResponse) GetHandoffs() []*TaskGroupHandoff {
+	if x != nil {
+		return x.Handoffs
+	}
+	return nil
+}
+
 var File_streamvisor_v1_supervisor_service_proto protoreflect.FileDescriptor
 
 const file_streamvisor_v1_supervisor_service_proto_rawDesc = "" +
@@ -2093,8 +3239,92 @@ const file_streamvisor_v1_supervisor_service_proto_rawDesc = "" +
 	"\n" +
 	"total_gaps\x18\x04 \x01(\x03R\ttotalGaps\x12%\n" +
 	"\x0etotal_overlaps\x18\x05 \x01(\x03R\rtotalOverlaps\x12N\n" +
-	"\x14unrecoverable_ranges\x18\x06 \x03(\v2\x1b.streamvisor.v1.OffsetRangeR\x13unrecoverableRanges2\xc5\n" +
+	"\x14unrecoverable_ranges\x18\x06 \x03(\v2\x1b.streamvisor.v1.OffsetRangeR\x13unrecoverableRanges\"A\n" +
+	"\x1aGetSupervisorHealthRequest\x12#\n" +
+	"\rsupervisor_id\x18\x01 \x01(\tR\fsupervisorId\"\xdd\x01\n" +
+	"\x1bGetSupervisorHealthResponse\x12#\n" +
+	"\rsupervisor_id\x18\x01 \x01(\tR\fsupervisorId\x12\x18\n" +
+	"\ahealthy\x18\x02 \x01(\bR\ahealthy\x125\n" +
+	"\x05state\x18\x03 \x01(\x0e2\x1f.streamvisor.v1.SupervisorStateR\x05state\x12!\n" +
+	"\fstate_detail\x18\x04 \x01(\tR\vstateDetail\x12%\n" +
+	"\x0ehealth_service\x18\x05 \x01(\tR\rhealthService\"\xeb\x01\n" +
+	"\x10SupervisorFilter\x127\n" +
+	"\x06states\x18\x01 \x03(\x0e2\x1f.streamvisor.v1.SupervisorStateR\x06states\x12=\n" +
+	"\fstream_types\x18\x02 \x03(\x0e2\x1a.streamvisor.v1.StreamTypeR\vstreamTypes\x12%\n" +
+	"\x0esupervisor_ids\x18\x03 \x03(\tR\rsupervisorIds\x12\x1b\n" +
+	"\tid_prefix\x18\x04 \x01(\tR\bidPrefix\x12\x1b\n" +
+	"\tmatch_all\x18\x05 \x01(\bR\bmatchAll\"\x98\x02\n" +
+	"\x16BatchSupervisorOutcome\x12#\n" +
+	"\rsupervisor_id\x18\x01 \x01(\tR\fsupervisorId\x12B\n" +
+	"\fstate_before\x18\x02 \x01(\x0e2\x1f.streamvisor.v1.SupervisorStateR\vstateBefore\x12@\n" +
+	"\vstate_after\x18\x03 \x01(\x0e2\x1f.streamvisor.v1.SupervisorStateR\n" +
+	"stateAfter\x12\x18\n" +
+	"\achanged\x18\x04 \x01(\bR\achanged\x12\x1f\n" +
+	"\vskip_reason\x18\x05 \x01(\tR\n" +
+	"skipReason\x12\x18\n" +
+	"\amessage\x18\x06 \x01(\tR\amessage\"s\n" +
+	"\x1eBatchSuspendSupervisorsRequest\x128\n" +
+	"\x06filter\x18\x01 \x01(\v2 .streamvisor.v1.SupervisorFilterR\x06filter\x12\x17\n" +
+	"\adry_run\x18\x02 \x01(\bR\x06dryRun\"\xa3\x01\n" +
+	"\x1fBatchSuspendSupervisorsResponse\x12B\n" +
+	"\boutcomes\x18\x01 \x03(\v2&.streamvisor.v1.BatchSupervisorOutcomeR\boutcomes\x12#\n" +
+	"\rchanged_count\x18\x02 \x01(\x05R\fchangedCount\x12\x17\n" +
+	"\adry_run\x18\x03 \x01(\bR\x06dryRun\"r\n" +
+	"\x1dBatchResumeSupervisorsRequest\x128\n" +
+	"\x06filter\x18\x01 \x01(\v2 .streamvisor.v1.SupervisorFilterR\x06filter\x12\x17\n" +
+	"\adry_run\x18\x02 \x01(\bR\x06dryRun\"\xa2\x01\n" +
+	"\x1eBatchResumeSupervisorsResponse\x12B\n" +
+	"\boutcomes\x18\x01 \x03(\v2&.streamvisor.v1.BatchSupervisorOutcomeR\boutcomes\x12#\n" +
+	"\rchanged_count\x18\x02 \x01(\x05R\fchangedCount\x12\x17\n" +
+	"\adry_run\x18\x03 \x01(\bR\x06dryRun\"u\n" +
+	" BatchTerminateSupervisorsRequest\x128\n" +
+	"\x06filter\x18\x01 \x01(\v2 .streamvisor.v1.SupervisorFilterR\x06filter\x12\x17\n" +
+	"\adry_run\x18\x02 \x01(\bR\x06dryRun\"\xa5\x01\n" +
+	"!BatchTerminateSupervisorsResponse\x12B\n" +
+	"\boutcomes\x18\x01 \x03(\v2&.streamvisor.v1.BatchSupervisorOutcomeR\boutcomes\x12#\n" +
+	"\rchanged_count\x18\x02 \x01(\x05R\fchangedCount\x12\x17\n" +
+	"\adry_run\x18\x03 \x01(\bR\x06dryRun\"@\n" +
+	"\x19GetSupervisorStatsRequest\x12#\n" +
+	"\rsupervisor_id\x18\x01 \x01(\tR\fsupervisorId\"U\n" +
+	"\tTaskError\x12.\n" +
+	"\x04time\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\x04time\x12\x18\n" +
+	"\amessage\x18\x02 \x01(\tR\amessage\"\x9a\x04\n" +
 	"\n" +
+	"TaskStatus\x12\x17\n" +
+	"\atask_id\x18\x01 \x01(\tR\x06taskId\x12\x1d\n" +
+	"\n" +
+	"task_group\x18\x02 \x01(\x05R\ttaskGroup\x12\x1e\n" +
+	"\n" +
+	"generation\x18\x03 \x01(\x03R\n" +
+	"generation\x12\x14\n" +
+	"\x05state\x18\x04 \x01(\tR\x05state\x12\x1b\n" +
+	"\tworker_id\x18\x05 \x01(\tR\bworkerId\x12F\n" +
+	"\x11lease_expire_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\x0fleaseExpireTime\x12/\n" +
+	"\x05phase\x18\a \x01(\x0e2\x19.streamvisor.v1.TaskPhaseR\x05phase\x129\n" +
+	"\x06totals\x18\b \x01(\v2!.streamvisor.v1.IngestionCountersR\x06totals\x12G\n" +
+	"\x0fmoving_averages\x18\t \x01(\v2\x1e.streamvisor.v1.MovingAveragesR\x0emovingAverages\x12D\n" +
+	"\x10last_report_time\x18\n" +
+	" \x01(\v2\x1a.google.protobuf.TimestampR\x0elastReportTime\x12>\n" +
+	"\rrecent_errors\x18\v \x03(\v2\x19.streamvisor.v1.TaskErrorR\frecentErrors\"\x97\x02\n" +
+	"\x1aGetSupervisorStatsResponse\x12#\n" +
+	"\rsupervisor_id\x18\x01 \x01(\tR\fsupervisorId\x12\x1e\n" +
+	"\n" +
+	"generation\x18\x02 \x01(\x03R\n" +
+	"generation\x120\n" +
+	"\x05tasks\x18\x03 \x03(\v2\x1a.streamvisor.v1.TaskStatusR\x05tasks\x129\n" +
+	"\x06totals\x18\x04 \x01(\v2!.streamvisor.v1.IngestionCountersR\x06totals\x12G\n" +
+	"\x0fmoving_averages\x18\x05 \x01(\v2\x1e.streamvisor.v1.MovingAveragesR\x0emovingAverages\"`\n" +
+	"\x18HandoffTaskGroupsRequest\x12#\n" +
+	"\rsupervisor_id\x18\x01 \x01(\tR\fsupervisorId\x12\x1f\n" +
+	"\vtask_groups\x18\x02 \x03(\x05R\n" +
+	"taskGroups\"h\n" +
+	"\x10TaskGroupHandoff\x12\x1d\n" +
+	"\n" +
+	"task_group\x18\x01 \x01(\x05R\ttaskGroup\x12\x17\n" +
+	"\atask_id\x18\x02 \x01(\tR\x06taskId\x12\x1c\n" +
+	"\trequested\x18\x03 \x01(\bR\trequested\"Y\n" +
+	"\x19HandoffTaskGroupsResponse\x12<\n" +
+	"\bhandoffs\x18\x01 \x03(\v2 .streamvisor.v1.TaskGroupHandoffR\bhandoffs2\x84\x10\n" +
 	"\x11SupervisorService\x12e\n" +
 	"\x10CreateSupervisor\x12'.streamvisor.v1.CreateSupervisorRequest\x1a(.streamvisor.v1.CreateSupervisorResponse\x12\\\n" +
 	"\rGetSupervisor\x12$.streamvisor.v1.GetSupervisorRequest\x1a%.streamvisor.v1.GetSupervisorResponse\x12b\n" +
@@ -2109,7 +3339,13 @@ const file_streamvisor_v1_supervisor_service_proto_rawDesc = "" +
 	"\x0fResetSupervisor\x12&.streamvisor.v1.ResetSupervisorRequest\x1a'.streamvisor.v1.ResetSupervisorResponse\x12Y\n" +
 	"\fResetOffsets\x12#.streamvisor.v1.ResetOffsetsRequest\x1a$.streamvisor.v1.ResetOffsetsResponse\x12}\n" +
 	"\x18ResetToLatestAndBackfill\x12/.streamvisor.v1.ResetToLatestAndBackfillRequest\x1a0.streamvisor.v1.ResetToLatestAndBackfillResponse\x12V\n" +
-	"\vGetCoverage\x12\".streamvisor.v1.GetCoverageRequest\x1a#.streamvisor.v1.GetCoverageResponseBz\n" +
+	"\vGetCoverage\x12\".streamvisor.v1.GetCoverageRequest\x1a#.streamvisor.v1.GetCoverageResponse\x12n\n" +
+	"\x13GetSupervisorHealth\x12*.streamvisor.v1.GetSupervisorHealthRequest\x1a+.streamvisor.v1.GetSupervisorHealthResponse\x12z\n" +
+	"\x17BatchSuspendSupervisors\x12..streamvisor.v1.BatchSuspendSupervisorsRequest\x1a/.streamvisor.v1.BatchSuspendSupervisorsResponse\x12w\n" +
+	"\x16BatchResumeSupervisors\x12-.streamvisor.v1.BatchResumeSupervisorsRequest\x1a..streamvisor.v1.BatchResumeSupervisorsResponse\x12\x80\x01\n" +
+	"\x19BatchTerminateSupervisors\x120.streamvisor.v1.BatchTerminateSupervisorsRequest\x1a1.streamvisor.v1.BatchTerminateSupervisorsResponse\x12k\n" +
+	"\x12GetSupervisorStats\x12).streamvisor.v1.GetSupervisorStatsRequest\x1a*.streamvisor.v1.GetSupervisorStatsResponse\x12h\n" +
+	"\x11HandoffTaskGroups\x12(.streamvisor.v1.HandoffTaskGroupsRequest\x1a).streamvisor.v1.HandoffTaskGroupsResponseBz\n" +
 	"\x12dev.streamvisor.v1B\x16SupervisorServiceProtoP\x01ZJgithub.com/streamvisor/streamvisor/clients/go/streamvisor/v1;streamvisorv1b\x06proto3"
 
 var (
@@ -2124,107 +3360,161 @@ func file_streamvisor_v1_supervisor_service_proto_rawDescGZIP() []byte {
 	return file_streamvisor_v1_supervisor_service_proto_rawDescData
 }
 
-var file_streamvisor_v1_supervisor_service_proto_msgTypes = make([]protoimpl.MessageInfo, 30)
+var file_streamvisor_v1_supervisor_service_proto_msgTypes = make([]protoimpl.MessageInfo, 47)
 var file_streamvisor_v1_supervisor_service_proto_goTypes = []any{
-	(*CreateSupervisorRequest)(nil),          // 0: streamvisor.v1.CreateSupervisorRequest
-	(*CreateSupervisorResponse)(nil),         // 1: streamvisor.v1.CreateSupervisorResponse
-	(*GetSupervisorRequest)(nil),             // 2: streamvisor.v1.GetSupervisorRequest
-	(*GetSupervisorResponse)(nil),            // 3: streamvisor.v1.GetSupervisorResponse
-	(*ListSupervisorsRequest)(nil),           // 4: streamvisor.v1.ListSupervisorsRequest
-	(*ListSupervisorsResponse)(nil),          // 5: streamvisor.v1.ListSupervisorsResponse
-	(*UpdateSupervisorRequest)(nil),          // 6: streamvisor.v1.UpdateSupervisorRequest
-	(*UpdateSupervisorResponse)(nil),         // 7: streamvisor.v1.UpdateSupervisorResponse
-	(*SuspendSupervisorRequest)(nil),         // 8: streamvisor.v1.SuspendSupervisorRequest
-	(*SuspendSupervisorResponse)(nil),        // 9: streamvisor.v1.SuspendSupervisorResponse
-	(*ResumeSupervisorRequest)(nil),          // 10: streamvisor.v1.ResumeSupervisorRequest
-	(*ResumeSupervisorResponse)(nil),         // 11: streamvisor.v1.ResumeSupervisorResponse
-	(*TerminateSupervisorRequest)(nil),       // 12: streamvisor.v1.TerminateSupervisorRequest
-	(*TerminateSupervisorResponse)(nil),      // 13: streamvisor.v1.TerminateSupervisorResponse
-	(*ListSupervisorHistoryRequest)(nil),     // 14: streamvisor.v1.ListSupervisorHistoryRequest
-	(*ListSupervisorHistoryResponse)(nil),    // 15: streamvisor.v1.ListSupervisorHistoryResponse
-	(*GetOffsetsRequest)(nil),                // 16: streamvisor.v1.GetOffsetsRequest
-	(*PartitionOffsets)(nil),                 // 17: streamvisor.v1.PartitionOffsets
-	(*GetOffsetsResponse)(nil),               // 18: streamvisor.v1.GetOffsetsResponse
-	(*ResetSupervisorRequest)(nil),           // 19: streamvisor.v1.ResetSupervisorRequest
-	(*ResetSupervisorResponse)(nil),          // 20: streamvisor.v1.ResetSupervisorResponse
-	(*PartitionResetTarget)(nil),             // 21: streamvisor.v1.PartitionResetTarget
-	(*ResetOffsetsRequest)(nil),              // 22: streamvisor.v1.ResetOffsetsRequest
-	(*ResetOffsetsResponse)(nil),             // 23: streamvisor.v1.ResetOffsetsResponse
-	(*ResetToLatestAndBackfillRequest)(nil),  // 24: streamvisor.v1.ResetToLatestAndBackfillRequest
-	(*ResetToLatestAndBackfillResponse)(nil), // 25: streamvisor.v1.ResetToLatestAndBackfillResponse
-	(*GetCoverageRequest)(nil),               // 26: streamvisor.v1.GetCoverageRequest
-	(*CoverageOverlap)(nil),                  // 27: streamvisor.v1.CoverageOverlap
-	(*PartitionCoverage)(nil),                // 28: streamvisor.v1.PartitionCoverage
-	(*GetCoverageResponse)(nil),              // 29: streamvisor.v1.GetCoverageResponse
-	(*SupervisorSpec)(nil),                   // 30: streamvisor.v1.SupervisorSpec
-	(*Supervisor)(nil),                       // 31: streamvisor.v1.Supervisor
-	(SupervisorState)(0),                     // 32: streamvisor.v1.SupervisorState
-	(StreamType)(0),                          // 33: streamvisor.v1.StreamType
-	(*AuditEvent)(nil),                       // 34: streamvisor.v1.AuditEvent
-	(*OffsetRange)(nil),                      // 35: streamvisor.v1.OffsetRange
-	(*timestamppb.Timestamp)(nil),            // 36: google.protobuf.Timestamp
-	(*OffsetChange)(nil),                     // 37: streamvisor.v1.OffsetChange
+	(*CreateSupervisorRequest)(nil),           // 0: streamvisor.v1.CreateSupervisorRequest
+	(*CreateSupervisorResponse)(nil),          // 1: streamvisor.v1.CreateSupervisorResponse
+	(*GetSupervisorRequest)(nil),              // 2: streamvisor.v1.GetSupervisorRequest
+	(*GetSupervisorResponse)(nil),             // 3: streamvisor.v1.GetSupervisorResponse
+	(*ListSupervisorsRequest)(nil),            // 4: streamvisor.v1.ListSupervisorsRequest
+	(*ListSupervisorsResponse)(nil),           // 5: streamvisor.v1.ListSupervisorsResponse
+	(*UpdateSupervisorRequest)(nil),           // 6: streamvisor.v1.UpdateSupervisorRequest
+	(*UpdateSupervisorResponse)(nil),          // 7: streamvisor.v1.UpdateSupervisorResponse
+	(*SuspendSupervisorRequest)(nil),          // 8: streamvisor.v1.SuspendSupervisorRequest
+	(*SuspendSupervisorResponse)(nil),         // 9: streamvisor.v1.SuspendSupervisorResponse
+	(*ResumeSupervisorRequest)(nil),           // 10: streamvisor.v1.ResumeSupervisorRequest
+	(*ResumeSupervisorResponse)(nil),          // 11: streamvisor.v1.ResumeSupervisorResponse
+	(*TerminateSupervisorRequest)(nil),        // 12: streamvisor.v1.TerminateSupervisorRequest
+	(*TerminateSupervisorResponse)(nil),       // 13: streamvisor.v1.TerminateSupervisorResponse
+	(*ListSupervisorHistoryRequest)(nil),      // 14: streamvisor.v1.ListSupervisorHistoryRequest
+	(*ListSupervisorHistoryResponse)(nil),     // 15: streamvisor.v1.ListSupervisorHistoryResponse
+	(*GetOffsetsRequest)(nil),                 // 16: streamvisor.v1.GetOffsetsRequest
+	(*PartitionOffsets)(nil),                  // 17: streamvisor.v1.PartitionOffsets
+	(*GetOffsetsResponse)(nil),                // 18: streamvisor.v1.GetOffsetsResponse
+	(*ResetSupervisorRequest)(nil),            // 19: streamvisor.v1.ResetSupervisorRequest
+	(*ResetSupervisorResponse)(nil),           // 20: streamvisor.v1.ResetSupervisorResponse
+	(*PartitionResetTarget)(nil),              // 21: streamvisor.v1.PartitionResetTarget
+	(*ResetOffsetsRequest)(nil),               // 22: streamvisor.v1.ResetOffsetsRequest
+	(*ResetOffsetsResponse)(nil),              // 23: streamvisor.v1.ResetOffsetsResponse
+	(*ResetToLatestAndBackfillRequest)(nil),   // 24: streamvisor.v1.ResetToLatestAndBackfillRequest
+	(*ResetToLatestAndBackfillResponse)(nil),  // 25: streamvisor.v1.ResetToLatestAndBackfillResponse
+	(*GetCoverageRequest)(nil),                // 26: streamvisor.v1.GetCoverageRequest
+	(*CoverageOverlap)(nil),                   // 27: streamvisor.v1.CoverageOverlap
+	(*PartitionCoverage)(nil),                 // 28: streamvisor.v1.PartitionCoverage
+	(*GetCoverageResponse)(nil),               // 29: streamvisor.v1.GetCoverageResponse
+	(*GetSupervisorHealthRequest)(nil),        // 30: streamvisor.v1.GetSupervisorHealthRequest
+	(*GetSupervisorHealthResponse)(nil),       // 31: streamvisor.v1.GetSupervisorHealthResponse
+	(*SupervisorFilter)(nil),                  // 32: streamvisor.v1.SupervisorFilter
+	(*BatchSupervisorOutcome)(nil),            // 33: streamvisor.v1.BatchSupervisorOutcome
+	(*BatchSuspendSupervisorsRequest)(nil),    // 34: streamvisor.v1.BatchSuspendSupervisorsRequest
+	(*BatchSuspendSupervisorsResponse)(nil),   // 35: streamvisor.v1.BatchSuspendSupervisorsResponse
+	(*BatchResumeSupervisorsRequest)(nil),     // 36: streamvisor.v1.BatchResumeSupervisorsRequest
+	(*BatchResumeSupervisorsResponse)(nil),    // 37: streamvisor.v1.BatchResumeSupervisorsResponse
+	(*BatchTerminateSupervisorsRequest)(nil),  // 38: streamvisor.v1.BatchTerminateSupervisorsRequest
+	(*BatchTerminateSupervisorsResponse)(nil), // 39: streamvisor.v1.BatchTerminateSupervisorsResponse
+	(*GetSupervisorStatsRequest)(nil),         // 40: streamvisor.v1.GetSupervisorStatsRequest
+	(*TaskError)(nil),                         // 41: streamvisor.v1.TaskError
+	(*TaskStatus)(nil),                        // 42: streamvisor.v1.TaskStatus
+	(*GetSupervisorStatsResponse)(nil),        // 43: streamvisor.v1.GetSupervisorStatsResponse
+	(*HandoffTaskGroupsRequest)(nil),          // 44: streamvisor.v1.HandoffTaskGroupsRequest
+	(*TaskGroupHandoff)(nil),                  // 45: streamvisor.v1.TaskGroupHandoff
+	(*HandoffTaskGroupsResponse)(nil),         // 46: streamvisor.v1.HandoffTaskGroupsResponse
+	(*SupervisorSpec)(nil),                    // 47: streamvisor.v1.SupervisorSpec
+	(*Supervisor)(nil),                        // 48: streamvisor.v1.Supervisor
+	(SupervisorState)(0),                      // 49: streamvisor.v1.SupervisorState
+	(StreamType)(0),                           // 50: streamvisor.v1.StreamType
+	(*AuditEvent)(nil),                        // 51: streamvisor.v1.AuditEvent
+	(*OffsetRange)(nil),                       // 52: streamvisor.v1.OffsetRange
+	(*timestamppb.Timestamp)(nil),             // 53: google.protobuf.Timestamp
+	(*OffsetChange)(nil),                      // 54: streamvisor.v1.OffsetChange
+	(TaskPhase)(0),                            // 55: streamvisor.v1.TaskPhase
+	(*IngestionCounters)(nil),                 // 56: streamvisor.v1.IngestionCounters
+	(*MovingAverages)(nil),                    // 57: streamvisor.v1.MovingAverages
 }
 var file_streamvisor_v1_supervisor_service_proto_depIdxs = []int32{
-	30, // 0: streamvisor.v1.CreateSupervisorRequest.spec:type_name -> streamvisor.v1.SupervisorSpec
-	31, // 1: streamvisor.v1.CreateSupervisorResponse.supervisor:type_name -> streamvisor.v1.Supervisor
-	31, // 2: streamvisor.v1.GetSupervisorResponse.supervisor:type_name -> streamvisor.v1.Supervisor
-	32, // 3: streamvisor.v1.ListSupervisorsRequest.states:type_name -> streamvisor.v1.SupervisorState
-	33, // 4: streamvisor.v1.ListSupervisorsRequest.stream_types:type_name -> streamvisor.v1.StreamType
-	31, // 5: streamvisor.v1.ListSupervisorsResponse.supervisors:type_name -> streamvisor.v1.Supervisor
-	30, // 6: streamvisor.v1.UpdateSupervisorRequest.spec:type_name -> streamvisor.v1.SupervisorSpec
-	31, // 7: streamvisor.v1.UpdateSupervisorResponse.supervisor:type_name -> streamvisor.v1.Supervisor
-	31, // 8: streamvisor.v1.SuspendSupervisorResponse.supervisor:type_name -> streamvisor.v1.Supervisor
-	31, // 9: streamvisor.v1.ResumeSupervisorResponse.supervisor:type_name -> streamvisor.v1.Supervisor
-	31, // 10: streamvisor.v1.TerminateSupervisorResponse.supervisor:type_name -> streamvisor.v1.Supervisor
-	34, // 11: streamvisor.v1.ListSupervisorHistoryResponse.events:type_name -> streamvisor.v1.AuditEvent
-	35, // 12: streamvisor.v1.PartitionOffsets.bounded_range:type_name -> streamvisor.v1.OffsetRange
+	47, // 0: streamvisor.v1.CreateSupervisorRequest.spec:type_name -> streamvisor.v1.SupervisorSpec
+	48, // 1: streamvisor.v1.CreateSupervisorResponse.supervisor:type_name -> streamvisor.v1.Supervisor
+	48, // 2: streamvisor.v1.GetSupervisorResponse.supervisor:type_name -> streamvisor.v1.Supervisor
+	49, // 3: streamvisor.v1.ListSupervisorsRequest.states:type_name -> streamvisor.v1.SupervisorState
+	50, // 4: streamvisor.v1.ListSupervisorsRequest.stream_types:type_name -> streamvisor.v1.StreamType
+	48, // 5: streamvisor.v1.ListSupervisorsResponse.supervisors:type_name -> streamvisor.v1.Supervisor
+	47, // 6: streamvisor.v1.UpdateSupervisorRequest.spec:type_name -> streamvisor.v1.SupervisorSpec
+	48, // 7: streamvisor.v1.UpdateSupervisorResponse.supervisor:type_name -> streamvisor.v1.Supervisor
+	48, // 8: streamvisor.v1.SuspendSupervisorResponse.supervisor:type_name -> streamvisor.v1.Supervisor
+	48, // 9: streamvisor.v1.ResumeSupervisorResponse.supervisor:type_name -> streamvisor.v1.Supervisor
+	48, // 10: streamvisor.v1.TerminateSupervisorResponse.supervisor:type_name -> streamvisor.v1.Supervisor
+	51, // 11: streamvisor.v1.ListSupervisorHistoryResponse.events:type_name -> streamvisor.v1.AuditEvent
+	52, // 12: streamvisor.v1.PartitionOffsets.bounded_range:type_name -> streamvisor.v1.OffsetRange
 	17, // 13: streamvisor.v1.GetOffsetsResponse.partitions:type_name -> streamvisor.v1.PartitionOffsets
-	36, // 14: streamvisor.v1.GetOffsetsResponse.read_time:type_name -> google.protobuf.Timestamp
-	37, // 15: streamvisor.v1.ResetSupervisorResponse.changes:type_name -> streamvisor.v1.OffsetChange
-	36, // 16: streamvisor.v1.PartitionResetTarget.timestamp:type_name -> google.protobuf.Timestamp
+	53, // 14: streamvisor.v1.GetOffsetsResponse.read_time:type_name -> google.protobuf.Timestamp
+	54, // 15: streamvisor.v1.ResetSupervisorResponse.changes:type_name -> streamvisor.v1.OffsetChange
+	53, // 16: streamvisor.v1.PartitionResetTarget.timestamp:type_name -> google.protobuf.Timestamp
 	21, // 17: streamvisor.v1.ResetOffsetsRequest.targets:type_name -> streamvisor.v1.PartitionResetTarget
-	37, // 18: streamvisor.v1.ResetOffsetsResponse.changes:type_name -> streamvisor.v1.OffsetChange
-	35, // 19: streamvisor.v1.ResetToLatestAndBackfillResponse.backfill_ranges:type_name -> streamvisor.v1.OffsetRange
-	37, // 20: streamvisor.v1.ResetToLatestAndBackfillResponse.changes:type_name -> streamvisor.v1.OffsetChange
-	35, // 21: streamvisor.v1.ResetToLatestAndBackfillResponse.unrecoverable_ranges:type_name -> streamvisor.v1.OffsetRange
-	35, // 22: streamvisor.v1.CoverageOverlap.range:type_name -> streamvisor.v1.OffsetRange
-	35, // 23: streamvisor.v1.PartitionCoverage.published:type_name -> streamvisor.v1.OffsetRange
-	35, // 24: streamvisor.v1.PartitionCoverage.gaps:type_name -> streamvisor.v1.OffsetRange
+	54, // 18: streamvisor.v1.ResetOffsetsResponse.changes:type_name -> streamvisor.v1.OffsetChange
+	52, // 19: streamvisor.v1.ResetToLatestAndBackfillResponse.backfill_ranges:type_name -> streamvisor.v1.OffsetRange
+	54, // 20: streamvisor.v1.ResetToLatestAndBackfillResponse.changes:type_name -> streamvisor.v1.OffsetChange
+	52, // 21: streamvisor.v1.ResetToLatestAndBackfillResponse.unrecoverable_ranges:type_name -> streamvisor.v1.OffsetRange
+	52, // 22: streamvisor.v1.CoverageOverlap.range:type_name -> streamvisor.v1.OffsetRange
+	52, // 23: streamvisor.v1.PartitionCoverage.published:type_name -> streamvisor.v1.OffsetRange
+	52, // 24: streamvisor.v1.PartitionCoverage.gaps:type_name -> streamvisor.v1.OffsetRange
 	27, // 25: streamvisor.v1.PartitionCoverage.overlaps:type_name -> streamvisor.v1.CoverageOverlap
 	28, // 26: streamvisor.v1.GetCoverageResponse.partitions:type_name -> streamvisor.v1.PartitionCoverage
-	35, // 27: streamvisor.v1.GetCoverageResponse.unrecoverable_ranges:type_name -> streamvisor.v1.OffsetRange
-	0,  // 28: streamvisor.v1.SupervisorService.CreateSupervisor:input_type -> streamvisor.v1.CreateSupervisorRequest
-	2,  // 29: streamvisor.v1.SupervisorService.GetSupervisor:input_type -> streamvisor.v1.GetSupervisorRequest
-	4,  // 30: streamvisor.v1.SupervisorService.ListSupervisors:input_type -> streamvisor.v1.ListSupervisorsRequest
-	6,  // 31: streamvisor.v1.SupervisorService.UpdateSupervisor:input_type -> streamvisor.v1.UpdateSupervisorRequest
-	8,  // 32: streamvisor.v1.SupervisorService.SuspendSupervisor:input_type -> streamvisor.v1.SuspendSupervisorRequest
-	10, // 33: streamvisor.v1.SupervisorService.ResumeSupervisor:input_type -> streamvisor.v1.ResumeSupervisorRequest
-	12, // 34: streamvisor.v1.SupervisorService.TerminateSupervisor:input_type -> streamvisor.v1.TerminateSupervisorRequest
-	14, // 35: streamvisor.v1.SupervisorService.ListSupervisorHistory:input_type -> streamvisor.v1.ListSupervisorHistoryRequest
-	16, // 36: streamvisor.v1.SupervisorService.GetOffsets:input_type -> streamvisor.v1.GetOffsetsRequest
-	19, // 37: streamvisor.v1.SupervisorService.ResetSupervisor:input_type -> streamvisor.v1.ResetSupervisorRequest
-	22, // 38: streamvisor.v1.SupervisorService.ResetOffsets:input_type -> streamvisor.v1.ResetOffsetsRequest
-	24, // 39: streamvisor.v1.SupervisorService.ResetToLatestAndBackfill:input_type -> streamvisor.v1.ResetToLatestAndBackfillRequest
-	26, // 40: streamvisor.v1.SupervisorService.GetCoverage:input_type -> streamvisor.v1.GetCoverageRequest
-	1,  // 41: streamvisor.v1.SupervisorService.CreateSupervisor:output_type -> streamvisor.v1.CreateSupervisorResponse
-	3,  // 42: streamvisor.v1.SupervisorService.GetSupervisor:output_type -> streamvisor.v1.GetSupervisorResponse
-	5,  // 43: streamvisor.v1.SupervisorService.ListSupervisors:output_type -> streamvisor.v1.ListSupervisorsResponse
-	7,  // 44: streamvisor.v1.SupervisorService.UpdateSupervisor:output_type -> streamvisor.v1.UpdateSupervisorResponse
-	9,  // 45: streamvisor.v1.SupervisorService.SuspendSupervisor:output_type -> streamvisor.v1.SuspendSupervisorResponse
-	11, // 46: streamvisor.v1.SupervisorService.ResumeSupervisor:output_type -> streamvisor.v1.ResumeSupervisorResponse
-	13, // 47: streamvisor.v1.SupervisorService.TerminateSupervisor:output_type -> streamvisor.v1.TerminateSupervisorResponse
-	15, // 48: streamvisor.v1.SupervisorService.ListSupervisorHistory:output_type -> streamvisor.v1.ListSupervisorHistoryResponse
-	18, // 49: streamvisor.v1.SupervisorService.GetOffsets:output_type -> streamvisor.v1.GetOffsetsResponse
-	20, // 50: streamvisor.v1.SupervisorService.ResetSupervisor:output_type -> streamvisor.v1.ResetSupervisorResponse
-	23, // 51: streamvisor.v1.SupervisorService.ResetOffsets:output_type -> streamvisor.v1.ResetOffsetsResponse
-	25, // 52: streamvisor.v1.SupervisorService.ResetToLatestAndBackfill:output_type -> streamvisor.v1.ResetToLatestAndBackfillResponse
-	29, // 53: streamvisor.v1.SupervisorService.GetCoverage:output_type -> streamvisor.v1.GetCoverageResponse
-	41, // [41:54] is the sub-list for method output_type
-	28, // [28:41] is the sub-list for method input_type
-	28, // [28:28] is the sub-list for extension type_name
-	28, // [28:28] is the sub-list for extension extendee
-	0,  // [0:28] is the sub-list for field type_name
+	52, // 27: streamvisor.v1.GetCoverageResponse.unrecoverable_ranges:type_name -> streamvisor.v1.OffsetRange
+	49, // 28: streamvisor.v1.GetSupervisorHealthResponse.state:type_name -> streamvisor.v1.SupervisorState
+	49, // 29: streamvisor.v1.SupervisorFilter.states:type_name -> streamvisor.v1.SupervisorState
+	50, // 30: streamvisor.v1.SupervisorFilter.stream_types:type_name -> streamvisor.v1.StreamType
+	49, // 31: streamvisor.v1.BatchSupervisorOutcome.state_before:type_name -> streamvisor.v1.SupervisorState
+	49, // 32: streamvisor.v1.BatchSupervisorOutcome.state_after:type_name -> streamvisor.v1.SupervisorState
+	32, // 33: streamvisor.v1.BatchSuspendSupervisorsRequest.filter:type_name -> streamvisor.v1.SupervisorFilter
+	33, // 34: streamvisor.v1.BatchSuspendSupervisorsResponse.outcomes:type_name -> streamvisor.v1.BatchSupervisorOutcome
+	32, // 35: streamvisor.v1.BatchResumeSupervisorsRequest.filter:type_name -> streamvisor.v1.SupervisorFilter
+	33, // 36: streamvisor.v1.BatchResumeSupervisorsResponse.outcomes:type_name -> streamvisor.v1.BatchSupervisorOutcome
+	32, // 37: streamvisor.v1.BatchTerminateSupervisorsRequest.filter:type_name -> streamvisor.v1.SupervisorFilter
+	33, // 38: streamvisor.v1.BatchTerminateSupervisorsResponse.outcomes:type_name -> streamvisor.v1.BatchSupervisorOutcome
+	53, // 39: streamvisor.v1.TaskError.time:type_name -> google.protobuf.Timestamp
+	53, // 40: streamvisor.v1.TaskStatus.lease_expire_time:type_name -> google.protobuf.Timestamp
+	55, // 41: streamvisor.v1.TaskStatus.phase:type_name -> streamvisor.v1.TaskPhase
+	56, // 42: streamvisor.v1.TaskStatus.totals:type_name -> streamvisor.v1.IngestionCounters
+	57, // 43: streamvisor.v1.TaskStatus.moving_averages:type_name -> streamvisor.v1.MovingAverages
+	53, // 44: streamvisor.v1.TaskStatus.last_report_time:type_name -> google.protobuf.Timestamp
+	41, // 45: streamvisor.v1.TaskStatus.recent_errors:type_name -> streamvisor.v1.TaskError
+	42, // 46: streamvisor.v1.GetSupervisorStatsResponse.tasks:type_name -> streamvisor.v1.TaskStatus
+	56, // 47: streamvisor.v1.GetSupervisorStatsResponse.totals:type_name -> streamvisor.v1.IngestionCounters
+	57, // 48: streamvisor.v1.GetSupervisorStatsResponse.moving_averages:type_name -> streamvisor.v1.MovingAverages
+	45, // 49: streamvisor.v1.HandoffTaskGroupsResponse.handoffs:type_name -> streamvisor.v1.TaskGroupHandoff
+	0,  // 50: streamvisor.v1.SupervisorService.CreateSupervisor:input_type -> streamvisor.v1.CreateSupervisorRequest
+	2,  // 51: streamvisor.v1.SupervisorService.GetSupervisor:input_type -> streamvisor.v1.GetSupervisorRequest
+	4,  // 52: streamvisor.v1.SupervisorService.ListSupervisors:input_type -> streamvisor.v1.ListSupervisorsRequest
+	6,  // 53: streamvisor.v1.SupervisorService.UpdateSupervisor:input_type -> streamvisor.v1.UpdateSupervisorRequest
+	8,  // 54: streamvisor.v1.SupervisorService.SuspendSupervisor:input_type -> streamvisor.v1.SuspendSupervisorRequest
+	10, // 55: streamvisor.v1.SupervisorService.ResumeSupervisor:input_type -> streamvisor.v1.ResumeSupervisorRequest
+	12, // 56: streamvisor.v1.SupervisorService.TerminateSupervisor:input_type -> streamvisor.v1.TerminateSupervisorRequest
+	14, // 57: streamvisor.v1.SupervisorService.ListSupervisorHistory:input_type -> streamvisor.v1.ListSupervisorHistoryRequest
+	16, // 58: streamvisor.v1.SupervisorService.GetOffsets:input_type -> streamvisor.v1.GetOffsetsRequest
+	19, // 59: streamvisor.v1.SupervisorService.ResetSupervisor:input_type -> streamvisor.v1.ResetSupervisorRequest
+	22, // 60: streamvisor.v1.SupervisorService.ResetOffsets:input_type -> streamvisor.v1.ResetOffsetsRequest
+	24, // 61: streamvisor.v1.SupervisorService.ResetToLatestAndBackfill:input_type -> streamvisor.v1.ResetToLatestAndBackfillRequest
+	26, // 62: streamvisor.v1.SupervisorService.GetCoverage:input_type -> streamvisor.v1.GetCoverageRequest
+	30, // 63: streamvisor.v1.SupervisorService.GetSupervisorHealth:input_type -> streamvisor.v1.GetSupervisorHealthRequest
+	34, // 64: streamvisor.v1.SupervisorService.BatchSuspendSupervisors:input_type -> streamvisor.v1.BatchSuspendSupervisorsRequest
+	36, // 65: streamvisor.v1.SupervisorService.BatchResumeSupervisors:input_type -> streamvisor.v1.BatchResumeSupervisorsRequest
+	38, // 66: streamvisor.v1.SupervisorService.BatchTerminateSupervisors:input_type -> streamvisor.v1.BatchTerminateSupervisorsRequest
+	40, // 67: streamvisor.v1.SupervisorService.GetSupervisorStats:input_type -> streamvisor.v1.GetSupervisorStatsRequest
+	44, // 68: streamvisor.v1.SupervisorService.HandoffTaskGroups:input_type -> streamvisor.v1.HandoffTaskGroupsRequest
+	1,  // 69: streamvisor.v1.SupervisorService.CreateSupervisor:output_type -> streamvisor.v1.CreateSupervisorResponse
+	3,  // 70: streamvisor.v1.SupervisorService.GetSupervisor:output_type -> streamvisor.v1.GetSupervisorResponse
+	5,  // 71: streamvisor.v1.SupervisorService.ListSupervisors:output_type -> streamvisor.v1.ListSupervisorsResponse
+	7,  // 72: streamvisor.v1.SupervisorService.UpdateSupervisor:output_type -> streamvisor.v1.UpdateSupervisorResponse
+	9,  // 73: streamvisor.v1.SupervisorService.SuspendSupervisor:output_type -> streamvisor.v1.SuspendSupervisorResponse
+	11, // 74: streamvisor.v1.SupervisorService.ResumeSupervisor:output_type -> streamvisor.v1.ResumeSupervisorResponse
+	13, // 75: streamvisor.v1.SupervisorService.TerminateSupervisor:output_type -> streamvisor.v1.TerminateSupervisorResponse
+	15, // 76: streamvisor.v1.SupervisorService.ListSupervisorHistory:output_type -> streamvisor.v1.ListSupervisorHistoryResponse
+	18, // 77: streamvisor.v1.SupervisorService.GetOffsets:output_type -> streamvisor.v1.GetOffsetsResponse
+	20, // 78: streamvisor.v1.SupervisorService.ResetSupervisor:output_type -> streamvisor.v1.ResetSupervisorResponse
+	23, // 79: streamvisor.v1.SupervisorService.ResetOffsets:output_type -> streamvisor.v1.ResetOffsetsResponse
+	25, // 80: streamvisor.v1.SupervisorService.ResetToLatestAndBackfill:output_type -> streamvisor.v1.ResetToLatestAndBackfillResponse
+	29, // 81: streamvisor.v1.SupervisorService.GetCoverage:output_type -> streamvisor.v1.GetCoverageResponse
+	31, // 82: streamvisor.v1.SupervisorService.GetSupervisorHealth:output_type -> streamvisor.v1.GetSupervisorHealthResponse
+	35, // 83: streamvisor.v1.SupervisorService.BatchSuspendSupervisors:output_type -> streamvisor.v1.BatchSuspendSupervisorsResponse
+	37, // 84: streamvisor.v1.SupervisorService.BatchResumeSupervisors:output_type -> streamvisor.v1.BatchResumeSupervisorsResponse
+	39, // 85: streamvisor.v1.SupervisorService.BatchTerminateSupervisors:output_type -> streamvisor.v1.BatchTerminateSupervisorsResponse
+	43, // 86: streamvisor.v1.SupervisorService.GetSupervisorStats:output_type -> streamvisor.v1.GetSupervisorStatsResponse
+	46, // 87: streamvisor.v1.SupervisorService.HandoffTaskGroups:output_type -> streamvisor.v1.HandoffTaskGroupsResponse
+	69, // [69:88] is the sub-list for method output_type
+	50, // [50:69] is the sub-list for method input_type
+	50, // [50:50] is the sub-list for extension type_name
+	50, // [50:50] is the sub-list for extension extendee
+	0,  // [0:50] is the sub-list for field type_name
 }
 
 func init() { file_streamvisor_v1_supervisor_service_proto_init() }
@@ -2245,7 +3535,7 @@ func file_streamvisor_v1_supervisor_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_streamvisor_v1_supervisor_service_proto_rawDesc), len(file_streamvisor_v1_supervisor_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   30,
+			NumMessages:   47,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

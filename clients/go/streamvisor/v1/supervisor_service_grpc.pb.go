@@ -19,19 +19,25 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	SupervisorService_CreateSupervisor_FullMethodName         = "/streamvisor.v1.SupervisorService/CreateSupervisor"
-	SupervisorService_GetSupervisor_FullMethodName            = "/streamvisor.v1.SupervisorService/GetSupervisor"
-	SupervisorService_ListSupervisors_FullMethodName          = "/streamvisor.v1.SupervisorService/ListSupervisors"
-	SupervisorService_UpdateSupervisor_FullMethodName         = "/streamvisor.v1.SupervisorService/UpdateSupervisor"
-	SupervisorService_SuspendSupervisor_FullMethodName        = "/streamvisor.v1.SupervisorService/SuspendSupervisor"
-	SupervisorService_ResumeSupervisor_FullMethodName         = "/streamvisor.v1.SupervisorService/ResumeSupervisor"
-	SupervisorService_TerminateSupervisor_FullMethodName      = "/streamvisor.v1.SupervisorService/TerminateSupervisor"
-	SupervisorService_ListSupervisorHistory_FullMethodName    = "/streamvisor.v1.SupervisorService/ListSupervisorHistory"
-	SupervisorService_GetOffsets_FullMethodName               = "/streamvisor.v1.SupervisorService/GetOffsets"
-	SupervisorService_ResetSupervisor_FullMethodName          = "/streamvisor.v1.SupervisorService/ResetSupervisor"
-	SupervisorService_ResetOffsets_FullMethodName             = "/streamvisor.v1.SupervisorService/ResetOffsets"
-	SupervisorService_ResetToLatestAndBackfill_FullMethodName = "/streamvisor.v1.SupervisorService/ResetToLatestAndBackfill"
-	SupervisorService_GetCoverage_FullMethodName              = "/streamvisor.v1.SupervisorService/GetCoverage"
+	SupervisorService_CreateSupervisor_FullMethodName          = "/streamvisor.v1.SupervisorService/CreateSupervisor"
+	SupervisorService_GetSupervisor_FullMethodName             = "/streamvisor.v1.SupervisorService/GetSupervisor"
+	SupervisorService_ListSupervisors_FullMethodName           = "/streamvisor.v1.SupervisorService/ListSupervisors"
+	SupervisorService_UpdateSupervisor_FullMethodName          = "/streamvisor.v1.SupervisorService/UpdateSupervisor"
+	SupervisorService_SuspendSupervisor_FullMethodName         = "/streamvisor.v1.SupervisorService/SuspendSupervisor"
+	SupervisorService_ResumeSupervisor_FullMethodName          = "/streamvisor.v1.SupervisorService/ResumeSupervisor"
+	SupervisorService_TerminateSupervisor_FullMethodName       = "/streamvisor.v1.SupervisorService/TerminateSupervisor"
+	SupervisorService_ListSupervisorHistory_FullMethodName     = "/streamvisor.v1.SupervisorService/ListSupervisorHistory"
+	SupervisorService_GetOffsets_FullMethodName                = "/streamvisor.v1.SupervisorService/GetOffsets"
+	SupervisorService_ResetSupervisor_FullMethodName           = "/streamvisor.v1.SupervisorService/ResetSupervisor"
+	SupervisorService_ResetOffsets_FullMethodName              = "/streamvisor.v1.SupervisorService/ResetOffsets"
+	SupervisorService_ResetToLatestAndBackfill_FullMethodName  = "/streamvisor.v1.SupervisorService/ResetToLatestAndBackfill"
+	SupervisorService_GetCoverage_FullMethodName               = "/streamvisor.v1.SupervisorService/GetCoverage"
+	SupervisorService_GetSupervisorHealth_FullMethodName       = "/streamvisor.v1.SupervisorService/GetSupervisorHealth"
+	SupervisorService_BatchSuspendSupervisors_FullMethodName   = "/streamvisor.v1.SupervisorService/BatchSuspendSupervisors"
+	SupervisorService_BatchResumeSupervisors_FullMethodName    = "/streamvisor.v1.SupervisorService/BatchResumeSupervisors"
+	SupervisorService_BatchTerminateSupervisors_FullMethodName = "/streamvisor.v1.SupervisorService/BatchTerminateSupervisors"
+	SupervisorService_GetSupervisorStats_FullMethodName        = "/streamvisor.v1.SupervisorService/GetSupervisorStats"
+	SupervisorService_HandoffTaskGroups_FullMethodName         = "/streamvisor.v1.SupervisorService/HandoffTaskGroups"
 )
 
 // SupervisorServiceClient is the client API for SupervisorService service.
@@ -72,6 +78,23 @@ type SupervisorServiceClient interface {
 	// Per partition, the merged published ranges of a supervisor and all its backfills, with gaps and
 	// overlaps: "nothing lost, nothing twice", checkable at any time. Computed from segment records.
 	GetCoverage(ctx context.Context, in *GetCoverageRequest, opts ...grpc.CallOption) (*GetCoverageResponse, error)
+	// Whether one supervisor is healthy, for probes: healthy unless UNHEALTHY or TERMINATED. The same
+	// answer is the grpc.health.v1 service "streamvisor.supervisor/<id>" (Check and Watch).
+	GetSupervisorHealth(ctx context.Context, in *GetSupervisorHealthRequest, opts ...grpc.CallOption) (*GetSupervisorHealthResponse, error)
+	// Suspends every supervisor the filter selects (each in its own transaction, with its own audit event);
+	// those it does not apply to are skipped, listed with the reason. dry_run previews.
+	BatchSuspendSupervisors(ctx context.Context, in *BatchSuspendSupervisorsRequest, opts ...grpc.CallOption) (*BatchSuspendSupervisorsResponse, error)
+	// Resumes every SUSPENDED supervisor the filter selects; as BatchSuspendSupervisors.
+	BatchResumeSupervisors(ctx context.Context, in *BatchResumeSupervisorsRequest, opts ...grpc.CallOption) (*BatchResumeSupervisorsResponse, error)
+	// Terminates every non-terminal supervisor the filter selects; as BatchSuspendSupervisors.
+	BatchTerminateSupervisors(ctx context.Context, in *BatchTerminateSupervisorsRequest, opts ...grpc.CallOption) (*BatchTerminateSupervisorsResponse, error)
+	// Per task of the current generation: state, lease, phase, what its workers reported (totals and
+	// 1/5/15-minute moving averages) and its recent errors; and the supervisor's sums (Druid's
+	// /supervisor/{id}/stats and the task detail of /status).
+	GetSupervisorStats(ctx context.Context, in *GetSupervisorStatsRequest, opts ...grpc.CallOption) (*GetSupervisorStatsResponse, error)
+	// Asks the workers of some task groups to publish what they hold now and hand their tasks back, which
+	// are then offered again from the new checkpoints (Druid's taskGroups/handoff). Nothing is fenced.
+	HandoffTaskGroups(ctx context.Context, in *HandoffTaskGroupsRequest, opts ...grpc.CallOption) (*HandoffTaskGroupsResponse, error)
 }
 
 type supervisorServiceClient struct {
@@ -212,6 +235,66 @@ func (c *supervisorServiceClient) GetCoverage(ctx context.Context, in *GetCovera
 	return out, nil
 }
 
+func (c *supervisorServiceClient) GetSupervisorHealth(ctx context.Context, in *GetSupervisorHealthRequest, opts ...grpc.CallOption) (*GetSupervisorHealthResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetSupervisorHealthResponse)
+	err := c.cc.Invoke(ctx, SupervisorService_GetSupervisorHealth_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *supervisorServiceClient) BatchSuspendSupervisors(ctx context.Context, in *BatchSuspendSupervisorsRequest, opts ...grpc.CallOption) (*BatchSuspendSupervisorsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(BatchSuspendSupervisorsResponse)
+	err := c.cc.Invoke(ctx, SupervisorService_BatchSuspendSupervisors_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *supervisorServiceClient) BatchResumeSupervisors(ctx context.Context, in *BatchResumeSupervisorsRequest, opts ...grpc.CallOption) (*BatchResumeSupervisorsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(BatchResumeSupervisorsResponse)
+	err := c.cc.Invoke(ctx, SupervisorService_BatchResumeSupervisors_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *supervisorServiceClient) BatchTerminateSupervisors(ctx context.Context, in *BatchTerminateSupervisorsRequest, opts ...grpc.CallOption) (*BatchTerminateSupervisorsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(BatchTerminateSupervisorsResponse)
+	err := c.cc.Invoke(ctx, SupervisorService_BatchTerminateSupervisors_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *supervisorServiceClient) GetSupervisorStats(ctx context.Context, in *GetSupervisorStatsRequest, opts ...grpc.CallOption) (*GetSupervisorStatsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetSupervisorStatsResponse)
+	err := c.cc.Invoke(ctx, SupervisorService_GetSupervisorStats_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *supervisorServiceClient) HandoffTaskGroups(ctx context.Context, in *HandoffTaskGroupsRequest, opts ...grpc.CallOption) (*HandoffTaskGroupsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(HandoffTaskGroupsResponse)
+	err := c.cc.Invoke(ctx, SupervisorService_HandoffTaskGroups_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // SupervisorServiceServer is the server API for SupervisorService service.
 // All implementations must embed UnimplementedSupervisorServiceServer
 // for forward compatibility.
@@ -250,6 +333,23 @@ type SupervisorServiceServer interface {
 	// Per partition, the merged published ranges of a supervisor and all its backfills, with gaps and
 	// overlaps: "nothing lost, nothing twice", checkable at any time. Computed from segment records.
 	GetCoverage(context.Context, *GetCoverageRequest) (*GetCoverageResponse, error)
+	// Whether one supervisor is healthy, for probes: healthy unless UNHEALTHY or TERMINATED. The same
+	// answer is the grpc.health.v1 service "streamvisor.supervisor/<id>" (Check and Watch).
+	GetSupervisorHealth(context.Context, *GetSupervisorHealthRequest) (*GetSupervisorHealthResponse, error)
+	// Suspends every supervisor the filter selects (each in its own transaction, with its own audit event);
+	// those it does not apply to are skipped, listed with the reason. dry_run previews.
+	BatchSuspendSupervisors(context.Context, *BatchSuspendSupervisorsRequest) (*BatchSuspendSupervisorsResponse, error)
+	// Resumes every SUSPENDED supervisor the filter selects; as BatchSuspendSupervisors.
+	BatchResumeSupervisors(context.Context, *BatchResumeSupervisorsRequest) (*BatchResumeSupervisorsResponse, error)
+	// Terminates every non-terminal supervisor the filter selects; as BatchSuspendSupervisors.
+	BatchTerminateSupervisors(context.Context, *BatchTerminateSupervisorsRequest) (*BatchTerminateSupervisorsResponse, error)
+	// Per task of the current generation: state, lease, phase, what its workers reported (totals and
+	// 1/5/15-minute moving averages) and its recent errors; and the supervisor's sums (Druid's
+	// /supervisor/{id}/stats and the task detail of /status).
+	GetSupervisorStats(context.Context, *GetSupervisorStatsRequest) (*GetSupervisorStatsResponse, error)
+	// Asks the workers of some task groups to publish what they hold now and hand their tasks back, which
+	// are then offered again from the new checkpoints (Druid's taskGroups/handoff). Nothing is fenced.
+	HandoffTaskGroups(context.Context, *HandoffTaskGroupsRequest) (*HandoffTaskGroupsResponse, error)
 	mustEmbedUnimplementedSupervisorServiceServer()
 }
 
@@ -298,6 +398,24 @@ func (UnimplementedSupervisorServiceServer) ResetToLatestAndBackfill(context.Con
 }
 func (UnimplementedSupervisorServiceServer) GetCoverage(context.Context, *GetCoverageRequest) (*GetCoverageResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetCoverage not implemented")
+}
+func (UnimplementedSupervisorServiceServer) GetSupervisorHealth(context.Context, *GetSupervisorHealthRequest) (*GetSupervisorHealthResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetSupervisorHealth not implemented")
+}
+func (UnimplementedSupervisorServiceServer) BatchSuspendSupervisors(context.Context, *BatchSuspendSupervisorsRequest) (*BatchSuspendSupervisorsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method BatchSuspendSupervisors not implemented")
+}
+func (UnimplementedSupervisorServiceServer) BatchResumeSupervisors(context.Context, *BatchResumeSupervisorsRequest) (*BatchResumeSupervisorsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method BatchResumeSupervisors not implemented")
+}
+func (UnimplementedSupervisorServiceServer) BatchTerminateSupervisors(context.Context, *BatchTerminateSupervisorsRequest) (*BatchTerminateSupervisorsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method BatchTerminateSupervisors not implemented")
+}
+func (UnimplementedSupervisorServiceServer) GetSupervisorStats(context.Context, *GetSupervisorStatsRequest) (*GetSupervisorStatsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetSupervisorStats not implemented")
+}
+func (UnimplementedSupervisorServiceServer) HandoffTaskGroups(context.Context, *HandoffTaskGroupsRequest) (*HandoffTaskGroupsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method HandoffTaskGroups not implemented")
 }
 func (UnimplementedSupervisorServiceServer) mustEmbedUnimplementedSupervisorServiceServer() {}
 func (UnimplementedSupervisorServiceServer) testEmbeddedByValue()                           {}
@@ -554,6 +672,114 @@ func _SupervisorService_GetCoverage_Handler(srv interface{}, ctx context.Context
 	return interceptor(ctx, in, info, handler)
 }
 
+func _SupervisorService_GetSupervisorHealth_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetSupervisorHealthRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(SupervisorServiceServer).GetSupervisorHealth(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: SupervisorService_GetSupervisorHealth_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(SupervisorServiceServer).GetSupervisorHealth(ctx, req.(*GetSupervisorHealthRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _SupervisorService_BatchSuspendSupervisors_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(BatchSuspendSupervisorsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(SupervisorServiceServer).BatchSuspendSupervisors(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: SupervisorService_BatchSuspendSupervisors_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(SupervisorServiceServer).BatchSuspendSupervisors(ctx, req.(*BatchSuspendSupervisorsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _SupervisorService_BatchResumeSupervisors_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(BatchResumeSupervisorsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(SupervisorServiceServer).BatchResumeSupervisors(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: SupervisorService_BatchResumeSupervisors_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(SupervisorServiceServer).BatchResumeSupervisors(ctx, req.(*BatchResumeSupervisorsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _SupervisorService_BatchTerminateSupervisors_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(BatchTerminateSupervisorsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(SupervisorServiceServer).BatchTerminateSupervisors(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: SupervisorService_BatchTerminateSupervisors_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(SupervisorServiceServer).BatchTerminateSupervisors(ctx, req.(*BatchTerminateSupervisorsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _SupervisorService_GetSupervisorStats_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetSupervisorStatsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(SupervisorServiceServer).GetSupervisorStats(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: SupervisorService_GetSupervisorStats_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(SupervisorServiceServer).GetSupervisorStats(ctx, req.(*GetSupervisorStatsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _SupervisorService_HandoffTaskGroups_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(HandoffTaskGroupsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(SupervisorServiceServer).HandoffTaskGroups(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: SupervisorService_HandoffTaskGroups_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(SupervisorServiceServer).HandoffTaskGroups(ctx, req.(*HandoffTaskGroupsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // SupervisorService_ServiceDesc is the grpc.ServiceDesc for SupervisorService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -612,6 +838,30 @@ var SupervisorService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "GetCoverage",
 			Handler:    _SupervisorService_GetCoverage_Handler,
+		},
+		{
+			MethodName: "GetSupervisorHealth",
+			Handler:    _SupervisorService_GetSupervisorHealth_Handler,
+		},
+		{
+			MethodName: "BatchSuspendSupervisors",
+			Handler:    _SupervisorService_BatchSuspendSupervisors_Handler,
+		},
+		{
+			MethodName: "BatchResumeSupervisors",
+			Handler:    _SupervisorService_BatchResumeSupervisors_Handler,
+		},
+		{
+			MethodName: "BatchTerminateSupervisors",
+			Handler:    _SupervisorService_BatchTerminateSupervisors_Handler,
+		},
+		{
+			MethodName: "GetSupervisorStats",
+			Handler:    _SupervisorService_GetSupervisorStats_Handler,
+		},
+		{
+			MethodName: "HandoffTaskGroups",
+			Handler:    _SupervisorService_HandoffTaskGroups_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

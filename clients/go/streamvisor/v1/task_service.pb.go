@@ -375,7 +375,10 @@ type HeartbeatRequest struct {
 	// Required. Must be the lease holder.
 	WorkerId string `protobuf:"bytes,2,opt,name=worker_id,json=workerId,proto3" json:"worker_id,omitempty"`
 	// Optional. New lease length in seconds: 0 means the server default (30); 1..600.
-	LeaseSeconds  int32 `protobuf:"varint,3,opt,name=lease_seconds,json=leaseSeconds,proto3" json:"lease_seconds,omitempty"`
+	LeaseSeconds int32 `protobuf:"varint,3,opt,name=lease_seconds,json=leaseSeconds,proto3" json:"lease_seconds,omitempty"`
+	// Optional. What the worker has done under this lease, for GetSupervisorStats: counters cumulative
+	// since it acquired the task (a new lease holder starts again from zero), and its phase.
+	Report        *TaskReport `protobuf:"bytes,4,opt,name=report,proto3" json:"report,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -431,6 +434,68 @@ func (x *HeartbeatRequest) GetLeaseSeconds() int32 {
 	return 0
 }
 
+func (x *HeartbeatRequest) GetReport() *TaskReport {
+	if x != nil {
+		return x.Report
+	}
+	return nil
+}
+
+// A worker's report on its task.
+type TaskReport struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Cumulative since the worker acquired the task; every counter >= 0.
+	Counters *IngestionCounters `protobuf:"bytes,1,opt,name=counters,proto3" json:"counters,omitempty"`
+	// What it is doing now.
+	Phase         TaskPhase `protobuf:"varint,2,opt,name=phase,proto3,enum=streamvisor.v1.TaskPhase" json:"phase,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TaskReport) Reset() {
+	*x = TaskReport{}
+	mi := &file_streamvisor_v1_task_service_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TaskReport) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TaskReport) ProtoMessage() {}
+
+func (x *TaskReport) ProtoReflect() protoreflect.Message {
+	mi := &file_streamvisor_v1_task_service_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TaskReport.ProtoReflect.Descriptor instead.
+func (*TaskReport) Descriptor() ([]byte, []int) {
+	return file_streamvisor_v1_task_service_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *TaskReport) GetCounters() *IngestionCounters {
+	if x != nil {
+		return x.Counters
+	}
+	return nil
+}
+
+func (x *TaskReport) GetPhase() TaskPhase {
+	if x != nil {
+		return x.Phase
+	}
+	return TaskPhase_TASK_PHASE_UNSPECIFIED
+}
+
 // Response for Heartbeat.
 type HeartbeatResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -441,13 +506,17 @@ type HeartbeatResponse struct {
 	StopReason string `protobuf:"bytes,2,opt,name=stop_reason,json=stopReason,proto3" json:"stop_reason,omitempty"`
 	// The renewed lease end (when continuing).
 	LeaseExpireTime *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=lease_expire_time,json=leaseExpireTime,proto3" json:"lease_expire_time,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// True when an operator asked for an early handoff (HandoffTaskGroups): publish what you hold now
+	// (CommitCheckpoint), then CompleteTask; the task is offered again from the new checkpoint. A worker
+	// that ignores it keeps going, and nothing is lost either way.
+	PublishNow    bool `protobuf:"varint,4,opt,name=publish_now,json=publishNow,proto3" json:"publish_now,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *HeartbeatResponse) Reset() {
 	*x = HeartbeatResponse{}
-	mi := &file_streamvisor_v1_task_service_proto_msgTypes[5]
+	mi := &file_streamvisor_v1_task_service_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -459,7 +528,7 @@ func (x *HeartbeatResponse) String() string {
 func (*HeartbeatResponse) ProtoMessage() {}
 
 func (x *HeartbeatResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_streamvisor_v1_task_service_proto_msgTypes[5]
+	mi := &file_streamvisor_v1_task_service_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -472,7 +541,7 @@ func (x *HeartbeatResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HeartbeatResponse.ProtoReflect.Descriptor instead.
 func (*HeartbeatResponse) Descriptor() ([]byte, []int) {
-	return file_streamvisor_v1_task_service_proto_rawDescGZIP(), []int{5}
+	return file_streamvisor_v1_task_service_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *HeartbeatResponse) GetDirective() TaskDirective {
@@ -494,6 +563,13 @@ func (x *HeartbeatResponse) GetLeaseExpireTime() *timestamppb.Timestamp {
 		return x.LeaseExpireTime
 	}
 	return nil
+}
+
+func (x *HeartbeatResponse) GetPublishNow() bool {
+	if x != nil {
+		return x.PublishNow
+	}
+	return false
 }
 
 // Request for CommitCheckpoint.
@@ -518,7 +594,7 @@ type CommitCheckpointRequest struct {
 
 func (x *CommitCheckpointRequest) Reset() {
 	*x = CommitCheckpointRequest{}
-	mi := &file_streamvisor_v1_task_service_proto_msgTypes[6]
+	mi := &file_streamvisor_v1_task_service_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -530,7 +606,7 @@ func (x *CommitCheckpointRequest) String() string {
 func (*CommitCheckpointRequest) ProtoMessage() {}
 
 func (x *CommitCheckpointRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_streamvisor_v1_task_service_proto_msgTypes[6]
+	mi := &file_streamvisor_v1_task_service_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -543,7 +619,7 @@ func (x *CommitCheckpointRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CommitCheckpointRequest.ProtoReflect.Descriptor instead.
 func (*CommitCheckpointRequest) Descriptor() ([]byte, []int) {
-	return file_streamvisor_v1_task_service_proto_rawDescGZIP(), []int{6}
+	return file_streamvisor_v1_task_service_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *CommitCheckpointRequest) GetTaskId() string {
@@ -594,7 +670,7 @@ type CommitCheckpointResponse struct {
 
 func (x *CommitCheckpointResponse) Reset() {
 	*x = CommitCheckpointResponse{}
-	mi := &file_streamvisor_v1_task_service_proto_msgTypes[7]
+	mi := &file_streamvisor_v1_task_service_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -606,7 +682,7 @@ func (x *CommitCheckpointResponse) String() string {
 func (*CommitCheckpointResponse) ProtoMessage() {}
 
 func (x *CommitCheckpointResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_streamvisor_v1_task_service_proto_msgTypes[7]
+	mi := &file_streamvisor_v1_task_service_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -619,7 +695,7 @@ func (x *CommitCheckpointResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CommitCheckpointResponse.ProtoReflect.Descriptor instead.
 func (*CommitCheckpointResponse) Descriptor() ([]byte, []int) {
-	return file_streamvisor_v1_task_service_proto_rawDescGZIP(), []int{7}
+	return file_streamvisor_v1_task_service_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *CommitCheckpointResponse) GetSegmentId() int64 {
@@ -649,7 +725,7 @@ type CompleteTaskRequest struct {
 
 func (x *CompleteTaskRequest) Reset() {
 	*x = CompleteTaskRequest{}
-	mi := &file_streamvisor_v1_task_service_proto_msgTypes[8]
+	mi := &file_streamvisor_v1_task_service_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -661,7 +737,7 @@ func (x *CompleteTaskRequest) String() string {
 func (*CompleteTaskRequest) ProtoMessage() {}
 
 func (x *CompleteTaskRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_streamvisor_v1_task_service_proto_msgTypes[8]
+	mi := &file_streamvisor_v1_task_service_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -674,7 +750,7 @@ func (x *CompleteTaskRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CompleteTaskRequest.ProtoReflect.Descriptor instead.
 func (*CompleteTaskRequest) Descriptor() ([]byte, []int) {
-	return file_streamvisor_v1_task_service_proto_rawDescGZIP(), []int{8}
+	return file_streamvisor_v1_task_service_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *CompleteTaskRequest) GetTaskId() string {
@@ -700,7 +776,7 @@ type CompleteTaskResponse struct {
 
 func (x *CompleteTaskResponse) Reset() {
 	*x = CompleteTaskResponse{}
-	mi := &file_streamvisor_v1_task_service_proto_msgTypes[9]
+	mi := &file_streamvisor_v1_task_service_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -712,7 +788,7 @@ func (x *CompleteTaskResponse) String() string {
 func (*CompleteTaskResponse) ProtoMessage() {}
 
 func (x *CompleteTaskResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_streamvisor_v1_task_service_proto_msgTypes[9]
+	mi := &file_streamvisor_v1_task_service_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -725,7 +801,7 @@ func (x *CompleteTaskResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CompleteTaskResponse.ProtoReflect.Descriptor instead.
 func (*CompleteTaskResponse) Descriptor() ([]byte, []int) {
-	return file_streamvisor_v1_task_service_proto_rawDescGZIP(), []int{9}
+	return file_streamvisor_v1_task_service_proto_rawDescGZIP(), []int{10}
 }
 
 // Request for FailTask.
@@ -743,7 +819,7 @@ type FailTaskRequest struct {
 
 func (x *FailTaskRequest) Reset() {
 	*x = FailTaskRequest{}
-	mi := &file_streamvisor_v1_task_service_proto_msgTypes[10]
+	mi := &file_streamvisor_v1_task_service_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -755,7 +831,7 @@ func (x *FailTaskRequest) String() string {
 func (*FailTaskRequest) ProtoMessage() {}
 
 func (x *FailTaskRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_streamvisor_v1_task_service_proto_msgTypes[10]
+	mi := &file_streamvisor_v1_task_service_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -768,7 +844,7 @@ func (x *FailTaskRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FailTaskRequest.ProtoReflect.Descriptor instead.
 func (*FailTaskRequest) Descriptor() ([]byte, []int) {
-	return file_streamvisor_v1_task_service_proto_rawDescGZIP(), []int{10}
+	return file_streamvisor_v1_task_service_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *FailTaskRequest) GetTaskId() string {
@@ -801,7 +877,7 @@ type FailTaskResponse struct {
 
 func (x *FailTaskResponse) Reset() {
 	*x = FailTaskResponse{}
-	mi := &file_streamvisor_v1_task_service_proto_msgTypes[11]
+	mi := &file_streamvisor_v1_task_service_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -813,7 +889,7 @@ func (x *FailTaskResponse) String() string {
 func (*FailTaskResponse) ProtoMessage() {}
 
 func (x *FailTaskResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_streamvisor_v1_task_service_proto_msgTypes[11]
+	mi := &file_streamvisor_v1_task_service_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -826,7 +902,7 @@ func (x *FailTaskResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FailTaskResponse.ProtoReflect.Descriptor instead.
 func (*FailTaskResponse) Descriptor() ([]byte, []int) {
-	return file_streamvisor_v1_task_service_proto_rawDescGZIP(), []int{11}
+	return file_streamvisor_v1_task_service_proto_rawDescGZIP(), []int{12}
 }
 
 var File_streamvisor_v1_task_service_proto protoreflect.FileDescriptor
@@ -865,16 +941,23 @@ const file_streamvisor_v1_task_service_proto_rawDesc = "" +
 	"\fstream_types\x18\x03 \x03(\x0e2\x1a.streamvisor.v1.StreamTypeR\vstreamTypes\"M\n" +
 	"\x13AcquireTaskResponse\x12-\n" +
 	"\x04task\x18\x01 \x01(\v2\x14.streamvisor.v1.TaskH\x00R\x04task\x88\x01\x01B\a\n" +
-	"\x05_task\"m\n" +
+	"\x05_task\"\xa1\x01\n" +
 	"\x10HeartbeatRequest\x12\x17\n" +
 	"\atask_id\x18\x01 \x01(\tR\x06taskId\x12\x1b\n" +
 	"\tworker_id\x18\x02 \x01(\tR\bworkerId\x12#\n" +
-	"\rlease_seconds\x18\x03 \x01(\x05R\fleaseSeconds\"\xb9\x01\n" +
+	"\rlease_seconds\x18\x03 \x01(\x05R\fleaseSeconds\x122\n" +
+	"\x06report\x18\x04 \x01(\v2\x1a.streamvisor.v1.TaskReportR\x06report\"|\n" +
+	"\n" +
+	"TaskReport\x12=\n" +
+	"\bcounters\x18\x01 \x01(\v2!.streamvisor.v1.IngestionCountersR\bcounters\x12/\n" +
+	"\x05phase\x18\x02 \x01(\x0e2\x19.streamvisor.v1.TaskPhaseR\x05phase\"\xda\x01\n" +
 	"\x11HeartbeatResponse\x12;\n" +
 	"\tdirective\x18\x01 \x01(\x0e2\x1d.streamvisor.v1.TaskDirectiveR\tdirective\x12\x1f\n" +
 	"\vstop_reason\x18\x02 \x01(\tR\n" +
 	"stopReason\x12F\n" +
-	"\x11lease_expire_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\x0fleaseExpireTime\"\xc3\x01\n" +
+	"\x11lease_expire_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\x0fleaseExpireTime\x12\x1f\n" +
+	"\vpublish_now\x18\x04 \x01(\bR\n" +
+	"publishNow\"\xc3\x01\n" +
 	"\x17CommitCheckpointRequest\x12\x17\n" +
 	"\atask_id\x18\x01 \x01(\tR\x06taskId\x12\x1b\n" +
 	"\tworker_id\x18\x02 \x01(\tR\bworkerId\x123\n" +
@@ -919,7 +1002,7 @@ func file_streamvisor_v1_task_service_proto_rawDescGZIP() []byte {
 }
 
 var file_streamvisor_v1_task_service_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_streamvisor_v1_task_service_proto_msgTypes = make([]protoimpl.MessageInfo, 13)
+var file_streamvisor_v1_task_service_proto_msgTypes = make([]protoimpl.MessageInfo, 14)
 var file_streamvisor_v1_task_service_proto_goTypes = []any{
 	(TaskDirective)(0),               // 0: streamvisor.v1.TaskDirective
 	(*TaskPartition)(nil),            // 1: streamvisor.v1.TaskPartition
@@ -927,43 +1010,49 @@ var file_streamvisor_v1_task_service_proto_goTypes = []any{
 	(*AcquireTaskRequest)(nil),       // 3: streamvisor.v1.AcquireTaskRequest
 	(*AcquireTaskResponse)(nil),      // 4: streamvisor.v1.AcquireTaskResponse
 	(*HeartbeatRequest)(nil),         // 5: streamvisor.v1.HeartbeatRequest
-	(*HeartbeatResponse)(nil),        // 6: streamvisor.v1.HeartbeatResponse
-	(*CommitCheckpointRequest)(nil),  // 7: streamvisor.v1.CommitCheckpointRequest
-	(*CommitCheckpointResponse)(nil), // 8: streamvisor.v1.CommitCheckpointResponse
-	(*CompleteTaskRequest)(nil),      // 9: streamvisor.v1.CompleteTaskRequest
-	(*CompleteTaskResponse)(nil),     // 10: streamvisor.v1.CompleteTaskResponse
-	(*FailTaskRequest)(nil),          // 11: streamvisor.v1.FailTaskRequest
-	(*FailTaskResponse)(nil),         // 12: streamvisor.v1.FailTaskResponse
-	nil,                              // 13: streamvisor.v1.Task.ConsumerPropertiesEntry
-	(StreamType)(0),                  // 14: streamvisor.v1.StreamType
-	(*timestamppb.Timestamp)(nil),    // 15: google.protobuf.Timestamp
-	(*OffsetRange)(nil),              // 16: streamvisor.v1.OffsetRange
+	(*TaskReport)(nil),               // 6: streamvisor.v1.TaskReport
+	(*HeartbeatResponse)(nil),        // 7: streamvisor.v1.HeartbeatResponse
+	(*CommitCheckpointRequest)(nil),  // 8: streamvisor.v1.CommitCheckpointRequest
+	(*CommitCheckpointResponse)(nil), // 9: streamvisor.v1.CommitCheckpointResponse
+	(*CompleteTaskRequest)(nil),      // 10: streamvisor.v1.CompleteTaskRequest
+	(*CompleteTaskResponse)(nil),     // 11: streamvisor.v1.CompleteTaskResponse
+	(*FailTaskRequest)(nil),          // 12: streamvisor.v1.FailTaskRequest
+	(*FailTaskResponse)(nil),         // 13: streamvisor.v1.FailTaskResponse
+	nil,                              // 14: streamvisor.v1.Task.ConsumerPropertiesEntry
+	(StreamType)(0),                  // 15: streamvisor.v1.StreamType
+	(*timestamppb.Timestamp)(nil),    // 16: google.protobuf.Timestamp
+	(*IngestionCounters)(nil),        // 17: streamvisor.v1.IngestionCounters
+	(TaskPhase)(0),                   // 18: streamvisor.v1.TaskPhase
+	(*OffsetRange)(nil),              // 19: streamvisor.v1.OffsetRange
 }
 var file_streamvisor_v1_task_service_proto_depIdxs = []int32{
-	14, // 0: streamvisor.v1.Task.stream_type:type_name -> streamvisor.v1.StreamType
-	13, // 1: streamvisor.v1.Task.consumer_properties:type_name -> streamvisor.v1.Task.ConsumerPropertiesEntry
+	15, // 0: streamvisor.v1.Task.stream_type:type_name -> streamvisor.v1.StreamType
+	14, // 1: streamvisor.v1.Task.consumer_properties:type_name -> streamvisor.v1.Task.ConsumerPropertiesEntry
 	1,  // 2: streamvisor.v1.Task.partitions:type_name -> streamvisor.v1.TaskPartition
-	15, // 3: streamvisor.v1.Task.lease_expire_time:type_name -> google.protobuf.Timestamp
-	14, // 4: streamvisor.v1.AcquireTaskRequest.stream_types:type_name -> streamvisor.v1.StreamType
+	16, // 3: streamvisor.v1.Task.lease_expire_time:type_name -> google.protobuf.Timestamp
+	15, // 4: streamvisor.v1.AcquireTaskRequest.stream_types:type_name -> streamvisor.v1.StreamType
 	2,  // 5: streamvisor.v1.AcquireTaskResponse.task:type_name -> streamvisor.v1.Task
-	0,  // 6: streamvisor.v1.HeartbeatResponse.directive:type_name -> streamvisor.v1.TaskDirective
-	15, // 7: streamvisor.v1.HeartbeatResponse.lease_expire_time:type_name -> google.protobuf.Timestamp
-	16, // 8: streamvisor.v1.CommitCheckpointRequest.ranges:type_name -> streamvisor.v1.OffsetRange
-	3,  // 9: streamvisor.v1.TaskService.AcquireTask:input_type -> streamvisor.v1.AcquireTaskRequest
-	5,  // 10: streamvisor.v1.TaskService.Heartbeat:input_type -> streamvisor.v1.HeartbeatRequest
-	7,  // 11: streamvisor.v1.TaskService.CommitCheckpoint:input_type -> streamvisor.v1.CommitCheckpointRequest
-	9,  // 12: streamvisor.v1.TaskService.CompleteTask:input_type -> streamvisor.v1.CompleteTaskRequest
-	11, // 13: streamvisor.v1.TaskService.FailTask:input_type -> streamvisor.v1.FailTaskRequest
-	4,  // 14: streamvisor.v1.TaskService.AcquireTask:output_type -> streamvisor.v1.AcquireTaskResponse
-	6,  // 15: streamvisor.v1.TaskService.Heartbeat:output_type -> streamvisor.v1.HeartbeatResponse
-	8,  // 16: streamvisor.v1.TaskService.CommitCheckpoint:output_type -> streamvisor.v1.CommitCheckpointResponse
-	10, // 17: streamvisor.v1.TaskService.CompleteTask:output_type -> streamvisor.v1.CompleteTaskResponse
-	12, // 18: streamvisor.v1.TaskService.FailTask:output_type -> streamvisor.v1.FailTaskResponse
-	14, // [14:19] is the sub-list for method output_type
-	9,  // [9:14] is the sub-list for method input_type
-	9,  // [9:9] is the sub-list for extension type_name
-	9,  // [9:9] is the sub-list for extension extendee
-	0,  // [0:9] is the sub-list for field type_name
+	6,  // 6: streamvisor.v1.HeartbeatRequest.report:type_name -> streamvisor.v1.TaskReport
+	17, // 7: streamvisor.v1.TaskReport.counters:type_name -> streamvisor.v1.IngestionCounters
+	18, // 8: streamvisor.v1.TaskReport.phase:type_name -> streamvisor.v1.TaskPhase
+	0,  // 9: streamvisor.v1.HeartbeatResponse.directive:type_name -> streamvisor.v1.TaskDirective
+	16, // 10: streamvisor.v1.HeartbeatResponse.lease_expire_time:type_name -> google.protobuf.Timestamp
+	19, // 11: streamvisor.v1.CommitCheckpointRequest.ranges:type_name -> streamvisor.v1.OffsetRange
+	3,  // 12: streamvisor.v1.TaskService.AcquireTask:input_type -> streamvisor.v1.AcquireTaskRequest
+	5,  // 13: streamvisor.v1.TaskService.Heartbeat:input_type -> streamvisor.v1.HeartbeatRequest
+	8,  // 14: streamvisor.v1.TaskService.CommitCheckpoint:input_type -> streamvisor.v1.CommitCheckpointRequest
+	10, // 15: streamvisor.v1.TaskService.CompleteTask:input_type -> streamvisor.v1.CompleteTaskRequest
+	12, // 16: streamvisor.v1.TaskService.FailTask:input_type -> streamvisor.v1.FailTaskRequest
+	4,  // 17: streamvisor.v1.TaskService.AcquireTask:output_type -> streamvisor.v1.AcquireTaskResponse
+	7,  // 18: streamvisor.v1.TaskService.Heartbeat:output_type -> streamvisor.v1.HeartbeatResponse
+	9,  // 19: streamvisor.v1.TaskService.CommitCheckpoint:output_type -> streamvisor.v1.CommitCheckpointResponse
+	11, // 20: streamvisor.v1.TaskService.CompleteTask:output_type -> streamvisor.v1.CompleteTaskResponse
+	13, // 21: streamvisor.v1.TaskService.FailTask:output_type -> streamvisor.v1.FailTaskResponse
+	17, // [17:22] is the sub-list for method output_type
+	12, // [12:17] is the sub-list for method input_type
+	12, // [12:12] is the sub-list for extension type_name
+	12, // [12:12] is the sub-list for extension extendee
+	0,  // [0:12] is the sub-list for field type_name
 }
 
 func init() { file_streamvisor_v1_task_service_proto_init() }
@@ -980,7 +1069,7 @@ func file_streamvisor_v1_task_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_streamvisor_v1_task_service_proto_rawDesc), len(file_streamvisor_v1_task_service_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   13,
+			NumMessages:   14,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -25,6 +25,13 @@ class SupervisorState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     SUPERVISOR_STATE_COMPLETED: _ClassVar[SupervisorState]
     SUPERVISOR_STATE_TERMINATED: _ClassVar[SupervisorState]
     SUPERVISOR_STATE_UNHEALTHY: _ClassVar[SupervisorState]
+    SUPERVISOR_STATE_IDLE: _ClassVar[SupervisorState]
+
+class TaskPhase(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    TASK_PHASE_UNSPECIFIED: _ClassVar[TaskPhase]
+    TASK_PHASE_READING: _ClassVar[TaskPhase]
+    TASK_PHASE_PUBLISHING: _ClassVar[TaskPhase]
 STREAM_TYPE_UNSPECIFIED: StreamType
 STREAM_TYPE_KAFKA: StreamType
 STREAM_TYPE_RABBITMQ_STREAM: StreamType
@@ -35,6 +42,10 @@ SUPERVISOR_STATE_SUSPENDED: SupervisorState
 SUPERVISOR_STATE_COMPLETED: SupervisorState
 SUPERVISOR_STATE_TERMINATED: SupervisorState
 SUPERVISOR_STATE_UNHEALTHY: SupervisorState
+SUPERVISOR_STATE_IDLE: SupervisorState
+TASK_PHASE_UNSPECIFIED: TaskPhase
+TASK_PHASE_READING: TaskPhase
+TASK_PHASE_PUBLISHING: TaskPhase
 
 class OffsetRange(_message.Message):
     __slots__ = ("partition", "start_offset", "end_offset")
@@ -47,7 +58,7 @@ class OffsetRange(_message.Message):
     def __init__(self, partition: _Optional[int] = ..., start_offset: _Optional[int] = ..., end_offset: _Optional[int] = ...) -> None: ...
 
 class SupervisorSpec(_message.Message):
-    __slots__ = ("stream_type", "stream", "consumer_properties", "task_count", "use_earliest_offset", "context", "bounded_ranges")
+    __slots__ = ("stream_type", "stream", "consumer_properties", "task_count", "use_earliest_offset", "context", "bounded_ranges", "autoscaler", "idle")
     class ConsumerPropertiesEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -69,6 +80,8 @@ class SupervisorSpec(_message.Message):
     USE_EARLIEST_OFFSET_FIELD_NUMBER: _ClassVar[int]
     CONTEXT_FIELD_NUMBER: _ClassVar[int]
     BOUNDED_RANGES_FIELD_NUMBER: _ClassVar[int]
+    AUTOSCALER_FIELD_NUMBER: _ClassVar[int]
+    IDLE_FIELD_NUMBER: _ClassVar[int]
     stream_type: StreamType
     stream: str
     consumer_properties: _containers.ScalarMap[str, str]
@@ -76,7 +89,45 @@ class SupervisorSpec(_message.Message):
     use_earliest_offset: bool
     context: _containers.ScalarMap[str, str]
     bounded_ranges: _containers.RepeatedCompositeFieldContainer[OffsetRange]
-    def __init__(self, stream_type: _Optional[_Union[StreamType, str]] = ..., stream: _Optional[str] = ..., consumer_properties: _Optional[_Mapping[str, str]] = ..., task_count: _Optional[int] = ..., use_earliest_offset: _Optional[bool] = ..., context: _Optional[_Mapping[str, str]] = ..., bounded_ranges: _Optional[_Iterable[_Union[OffsetRange, _Mapping]]] = ...) -> None: ...
+    autoscaler: AutoscalerConfig
+    idle: IdleConfig
+    def __init__(self, stream_type: _Optional[_Union[StreamType, str]] = ..., stream: _Optional[str] = ..., consumer_properties: _Optional[_Mapping[str, str]] = ..., task_count: _Optional[int] = ..., use_earliest_offset: _Optional[bool] = ..., context: _Optional[_Mapping[str, str]] = ..., bounded_ranges: _Optional[_Iterable[_Union[OffsetRange, _Mapping]]] = ..., autoscaler: _Optional[_Union[AutoscalerConfig, _Mapping]] = ..., idle: _Optional[_Union[IdleConfig, _Mapping]] = ...) -> None: ...
+
+class IdleConfig(_message.Message):
+    __slots__ = ("enabled", "inactive_after_seconds")
+    ENABLED_FIELD_NUMBER: _ClassVar[int]
+    INACTIVE_AFTER_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    enabled: bool
+    inactive_after_seconds: int
+    def __init__(self, enabled: _Optional[bool] = ..., inactive_after_seconds: _Optional[int] = ...) -> None: ...
+
+class AutoscalerConfig(_message.Message):
+    __slots__ = ("enabled", "task_count_min", "task_count_max", "scale_out_lag", "scale_in_lag", "scale_out_fraction", "scale_in_fraction", "sample_interval_seconds", "window_seconds", "scale_out_step", "scale_in_step", "cooldown_seconds")
+    ENABLED_FIELD_NUMBER: _ClassVar[int]
+    TASK_COUNT_MIN_FIELD_NUMBER: _ClassVar[int]
+    TASK_COUNT_MAX_FIELD_NUMBER: _ClassVar[int]
+    SCALE_OUT_LAG_FIELD_NUMBER: _ClassVar[int]
+    SCALE_IN_LAG_FIELD_NUMBER: _ClassVar[int]
+    SCALE_OUT_FRACTION_FIELD_NUMBER: _ClassVar[int]
+    SCALE_IN_FRACTION_FIELD_NUMBER: _ClassVar[int]
+    SAMPLE_INTERVAL_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    WINDOW_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    SCALE_OUT_STEP_FIELD_NUMBER: _ClassVar[int]
+    SCALE_IN_STEP_FIELD_NUMBER: _ClassVar[int]
+    COOLDOWN_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    enabled: bool
+    task_count_min: int
+    task_count_max: int
+    scale_out_lag: int
+    scale_in_lag: int
+    scale_out_fraction: float
+    scale_in_fraction: float
+    sample_interval_seconds: int
+    window_seconds: int
+    scale_out_step: int
+    scale_in_step: int
+    cooldown_seconds: int
+    def __init__(self, enabled: _Optional[bool] = ..., task_count_min: _Optional[int] = ..., task_count_max: _Optional[int] = ..., scale_out_lag: _Optional[int] = ..., scale_in_lag: _Optional[int] = ..., scale_out_fraction: _Optional[float] = ..., scale_in_fraction: _Optional[float] = ..., sample_interval_seconds: _Optional[int] = ..., window_seconds: _Optional[int] = ..., scale_out_step: _Optional[int] = ..., scale_in_step: _Optional[int] = ..., cooldown_seconds: _Optional[int] = ...) -> None: ...
 
 class Supervisor(_message.Message):
     __slots__ = ("id", "spec", "state", "state_detail", "generation", "etag", "partitions", "create_time", "update_time", "backfill_of")
@@ -139,3 +190,37 @@ class AuditEvent(_message.Message):
     offset_changes: _containers.RepeatedCompositeFieldContainer[OffsetChange]
     details_json: str
     def __init__(self, id: _Optional[int] = ..., supervisor_id: _Optional[str] = ..., action: _Optional[str] = ..., actor: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., request_id: _Optional[str] = ..., state_before: _Optional[_Union[SupervisorState, str]] = ..., state_after: _Optional[_Union[SupervisorState, str]] = ..., generation_before: _Optional[int] = ..., generation_after: _Optional[int] = ..., offset_changes: _Optional[_Iterable[_Union[OffsetChange, _Mapping]]] = ..., details_json: _Optional[str] = ...) -> None: ...
+
+class IngestionCounters(_message.Message):
+    __slots__ = ("processed", "processed_bytes", "unparseable", "thrown_away")
+    PROCESSED_FIELD_NUMBER: _ClassVar[int]
+    PROCESSED_BYTES_FIELD_NUMBER: _ClassVar[int]
+    UNPARSEABLE_FIELD_NUMBER: _ClassVar[int]
+    THROWN_AWAY_FIELD_NUMBER: _ClassVar[int]
+    processed: int
+    processed_bytes: int
+    unparseable: int
+    thrown_away: int
+    def __init__(self, processed: _Optional[int] = ..., processed_bytes: _Optional[int] = ..., unparseable: _Optional[int] = ..., thrown_away: _Optional[int] = ...) -> None: ...
+
+class IngestionRates(_message.Message):
+    __slots__ = ("processed", "processed_bytes", "unparseable", "thrown_away")
+    PROCESSED_FIELD_NUMBER: _ClassVar[int]
+    PROCESSED_BYTES_FIELD_NUMBER: _ClassVar[int]
+    UNPARSEABLE_FIELD_NUMBER: _ClassVar[int]
+    THROWN_AWAY_FIELD_NUMBER: _ClassVar[int]
+    processed: float
+    processed_bytes: float
+    unparseable: float
+    thrown_away: float
+    def __init__(self, processed: _Optional[float] = ..., processed_bytes: _Optional[float] = ..., unparseable: _Optional[float] = ..., thrown_away: _Optional[float] = ...) -> None: ...
+
+class MovingAverages(_message.Message):
+    __slots__ = ("one_minute", "five_minutes", "fifteen_minutes")
+    ONE_MINUTE_FIELD_NUMBER: _ClassVar[int]
+    FIVE_MINUTES_FIELD_NUMBER: _ClassVar[int]
+    FIFTEEN_MINUTES_FIELD_NUMBER: _ClassVar[int]
+    one_minute: IngestionRates
+    five_minutes: IngestionRates
+    fifteen_minutes: IngestionRates
+    def __init__(self, one_minute: _Optional[_Union[IngestionRates, _Mapping]] = ..., five_minutes: _Optional[_Union[IngestionRates, _Mapping]] = ..., fifteen_minutes: _Optional[_Union[IngestionRates, _Mapping]] = ...) -> None: ...

@@ -299,3 +299,185 @@ class GetCoverageResponse(_message.Message):
     total_overlaps: int
     unrecoverable_ranges: _containers.RepeatedCompositeFieldContainer[_supervisor_pb2.OffsetRange]
     def __init__(self, supervisor_id: _Optional[str] = ..., supervisor_ids: _Optional[_Iterable[str]] = ..., partitions: _Optional[_Iterable[_Union[PartitionCoverage, _Mapping]]] = ..., total_gaps: _Optional[int] = ..., total_overlaps: _Optional[int] = ..., unrecoverable_ranges: _Optional[_Iterable[_Union[_supervisor_pb2.OffsetRange, _Mapping]]] = ...) -> None: ...
+
+class GetSupervisorHealthRequest(_message.Message):
+    __slots__ = ("supervisor_id",)
+    SUPERVISOR_ID_FIELD_NUMBER: _ClassVar[int]
+    supervisor_id: str
+    def __init__(self, supervisor_id: _Optional[str] = ...) -> None: ...
+
+class GetSupervisorHealthResponse(_message.Message):
+    __slots__ = ("supervisor_id", "healthy", "state", "state_detail", "health_service")
+    SUPERVISOR_ID_FIELD_NUMBER: _ClassVar[int]
+    HEALTHY_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    STATE_DETAIL_FIELD_NUMBER: _ClassVar[int]
+    HEALTH_SERVICE_FIELD_NUMBER: _ClassVar[int]
+    supervisor_id: str
+    healthy: bool
+    state: _supervisor_pb2.SupervisorState
+    state_detail: str
+    health_service: str
+    def __init__(self, supervisor_id: _Optional[str] = ..., healthy: _Optional[bool] = ..., state: _Optional[_Union[_supervisor_pb2.SupervisorState, str]] = ..., state_detail: _Optional[str] = ..., health_service: _Optional[str] = ...) -> None: ...
+
+class SupervisorFilter(_message.Message):
+    __slots__ = ("states", "stream_types", "supervisor_ids", "id_prefix", "match_all")
+    STATES_FIELD_NUMBER: _ClassVar[int]
+    STREAM_TYPES_FIELD_NUMBER: _ClassVar[int]
+    SUPERVISOR_IDS_FIELD_NUMBER: _ClassVar[int]
+    ID_PREFIX_FIELD_NUMBER: _ClassVar[int]
+    MATCH_ALL_FIELD_NUMBER: _ClassVar[int]
+    states: _containers.RepeatedScalarFieldContainer[_supervisor_pb2.SupervisorState]
+    stream_types: _containers.RepeatedScalarFieldContainer[_supervisor_pb2.StreamType]
+    supervisor_ids: _containers.RepeatedScalarFieldContainer[str]
+    id_prefix: str
+    match_all: bool
+    def __init__(self, states: _Optional[_Iterable[_Union[_supervisor_pb2.SupervisorState, str]]] = ..., stream_types: _Optional[_Iterable[_Union[_supervisor_pb2.StreamType, str]]] = ..., supervisor_ids: _Optional[_Iterable[str]] = ..., id_prefix: _Optional[str] = ..., match_all: _Optional[bool] = ...) -> None: ...
+
+class BatchSupervisorOutcome(_message.Message):
+    __slots__ = ("supervisor_id", "state_before", "state_after", "changed", "skip_reason", "message")
+    SUPERVISOR_ID_FIELD_NUMBER: _ClassVar[int]
+    STATE_BEFORE_FIELD_NUMBER: _ClassVar[int]
+    STATE_AFTER_FIELD_NUMBER: _ClassVar[int]
+    CHANGED_FIELD_NUMBER: _ClassVar[int]
+    SKIP_REASON_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    supervisor_id: str
+    state_before: _supervisor_pb2.SupervisorState
+    state_after: _supervisor_pb2.SupervisorState
+    changed: bool
+    skip_reason: str
+    message: str
+    def __init__(self, supervisor_id: _Optional[str] = ..., state_before: _Optional[_Union[_supervisor_pb2.SupervisorState, str]] = ..., state_after: _Optional[_Union[_supervisor_pb2.SupervisorState, str]] = ..., changed: _Optional[bool] = ..., skip_reason: _Optional[str] = ..., message: _Optional[str] = ...) -> None: ...
+
+class BatchSuspendSupervisorsRequest(_message.Message):
+    __slots__ = ("filter", "dry_run")
+    FILTER_FIELD_NUMBER: _ClassVar[int]
+    DRY_RUN_FIELD_NUMBER: _ClassVar[int]
+    filter: SupervisorFilter
+    dry_run: bool
+    def __init__(self, filter: _Optional[_Union[SupervisorFilter, _Mapping]] = ..., dry_run: _Optional[bool] = ...) -> None: ...
+
+class BatchSuspendSupervisorsResponse(_message.Message):
+    __slots__ = ("outcomes", "changed_count", "dry_run")
+    OUTCOMES_FIELD_NUMBER: _ClassVar[int]
+    CHANGED_COUNT_FIELD_NUMBER: _ClassVar[int]
+    DRY_RUN_FIELD_NUMBER: _ClassVar[int]
+    outcomes: _containers.RepeatedCompositeFieldContainer[BatchSupervisorOutcome]
+    changed_count: int
+    dry_run: bool
+    def __init__(self, outcomes: _Optional[_Iterable[_Union[BatchSupervisorOutcome, _Mapping]]] = ..., changed_count: _Optional[int] = ..., dry_run: _Optional[bool] = ...) -> None: ...
+
+class BatchResumeSupervisorsRequest(_message.Message):
+    __slots__ = ("filter", "dry_run")
+    FILTER_FIELD_NUMBER: _ClassVar[int]
+    DRY_RUN_FIELD_NUMBER: _ClassVar[int]
+    filter: SupervisorFilter
+    dry_run: bool
+    def __init__(self, filter: _Optional[_Union[SupervisorFilter, _Mapping]] = ..., dry_run: _Optional[bool] = ...) -> None: ...
+
+class BatchResumeSupervisorsResponse(_message.Message):
+    __slots__ = ("outcomes", "changed_count", "dry_run")
+    OUTCOMES_FIELD_NUMBER: _ClassVar[int]
+    CHANGED_COUNT_FIELD_NUMBER: _ClassVar[int]
+    DRY_RUN_FIELD_NUMBER: _ClassVar[int]
+    outcomes: _containers.RepeatedCompositeFieldContainer[BatchSupervisorOutcome]
+    changed_count: int
+    dry_run: bool
+    def __init__(self, outcomes: _Optional[_Iterable[_Union[BatchSupervisorOutcome, _Mapping]]] = ..., changed_count: _Optional[int] = ..., dry_run: _Optional[bool] = ...) -> None: ...
+
+class BatchTerminateSupervisorsRequest(_message.Message):
+    __slots__ = ("filter", "dry_run")
+    FILTER_FIELD_NUMBER: _ClassVar[int]
+    DRY_RUN_FIELD_NUMBER: _ClassVar[int]
+    filter: SupervisorFilter
+    dry_run: bool
+    def __init__(self, filter: _Optional[_Union[SupervisorFilter, _Mapping]] = ..., dry_run: _Optional[bool] = ...) -> None: ...
+
+class BatchTerminateSupervisorsResponse(_message.Message):
+    __slots__ = ("outcomes", "changed_count", "dry_run")
+    OUTCOMES_FIELD_NUMBER: _ClassVar[int]
+    CHANGED_COUNT_FIELD_NUMBER: _ClassVar[int]
+    DRY_RUN_FIELD_NUMBER: _ClassVar[int]
+    outcomes: _containers.RepeatedCompositeFieldContainer[BatchSupervisorOutcome]
+    changed_count: int
+    dry_run: bool
+    def __init__(self, outcomes: _Optional[_Iterable[_Union[BatchSupervisorOutcome, _Mapping]]] = ..., changed_count: _Optional[int] = ..., dry_run: _Optional[bool] = ...) -> None: ...
+
+class GetSupervisorStatsRequest(_message.Message):
+    __slots__ = ("supervisor_id",)
+    SUPERVISOR_ID_FIELD_NUMBER: _ClassVar[int]
+    supervisor_id: str
+    def __init__(self, supervisor_id: _Optional[str] = ...) -> None: ...
+
+class TaskError(_message.Message):
+    __slots__ = ("time", "message")
+    TIME_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    time: _timestamp_pb2.Timestamp
+    message: str
+    def __init__(self, time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., message: _Optional[str] = ...) -> None: ...
+
+class TaskStatus(_message.Message):
+    __slots__ = ("task_id", "task_group", "generation", "state", "worker_id", "lease_expire_time", "phase", "totals", "moving_averages", "last_report_time", "recent_errors")
+    TASK_ID_FIELD_NUMBER: _ClassVar[int]
+    TASK_GROUP_FIELD_NUMBER: _ClassVar[int]
+    GENERATION_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    WORKER_ID_FIELD_NUMBER: _ClassVar[int]
+    LEASE_EXPIRE_TIME_FIELD_NUMBER: _ClassVar[int]
+    PHASE_FIELD_NUMBER: _ClassVar[int]
+    TOTALS_FIELD_NUMBER: _ClassVar[int]
+    MOVING_AVERAGES_FIELD_NUMBER: _ClassVar[int]
+    LAST_REPORT_TIME_FIELD_NUMBER: _ClassVar[int]
+    RECENT_ERRORS_FIELD_NUMBER: _ClassVar[int]
+    task_id: str
+    task_group: int
+    generation: int
+    state: str
+    worker_id: str
+    lease_expire_time: _timestamp_pb2.Timestamp
+    phase: _supervisor_pb2.TaskPhase
+    totals: _supervisor_pb2.IngestionCounters
+    moving_averages: _supervisor_pb2.MovingAverages
+    last_report_time: _timestamp_pb2.Timestamp
+    recent_errors: _containers.RepeatedCompositeFieldContainer[TaskError]
+    def __init__(self, task_id: _Optional[str] = ..., task_group: _Optional[int] = ..., generation: _Optional[int] = ..., state: _Optional[str] = ..., worker_id: _Optional[str] = ..., lease_expire_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., phase: _Optional[_Union[_supervisor_pb2.TaskPhase, str]] = ..., totals: _Optional[_Union[_supervisor_pb2.IngestionCounters, _Mapping]] = ..., moving_averages: _Optional[_Union[_supervisor_pb2.MovingAverages, _Mapping]] = ..., last_report_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., recent_errors: _Optional[_Iterable[_Union[TaskError, _Mapping]]] = ...) -> None: ...
+
+class GetSupervisorStatsResponse(_message.Message):
+    __slots__ = ("supervisor_id", "generation", "tasks", "totals", "moving_averages")
+    SUPERVISOR_ID_FIELD_NUMBER: _ClassVar[int]
+    GENERATION_FIELD_NUMBER: _ClassVar[int]
+    TASKS_FIELD_NUMBER: _ClassVar[int]
+    TOTALS_FIELD_NUMBER: _ClassVar[int]
+    MOVING_AVERAGES_FIELD_NUMBER: _ClassVar[int]
+    supervisor_id: str
+    generation: int
+    tasks: _containers.RepeatedCompositeFieldContainer[TaskStatus]
+    totals: _supervisor_pb2.IngestionCounters
+    moving_averages: _supervisor_pb2.MovingAverages
+    def __init__(self, supervisor_id: _Optional[str] = ..., generation: _Optional[int] = ..., tasks: _Optional[_Iterable[_Union[TaskStatus, _Mapping]]] = ..., totals: _Optional[_Union[_supervisor_pb2.IngestionCounters, _Mapping]] = ..., moving_averages: _Optional[_Union[_supervisor_pb2.MovingAverages, _Mapping]] = ...) -> None: ...
+
+class HandoffTaskGroupsRequest(_message.Message):
+    __slots__ = ("supervisor_id", "task_groups")
+    SUPERVISOR_ID_FIELD_NUMBER: _ClassVar[int]
+    TASK_GROUPS_FIELD_NUMBER: _ClassVar[int]
+    supervisor_id: str
+    task_groups: _containers.RepeatedScalarFieldContainer[int]
+    def __init__(self, supervisor_id: _Optional[str] = ..., task_groups: _Optional[_Iterable[int]] = ...) -> None: ...
+
+class TaskGroupHandoff(_message.Message):
+    __slots__ = ("task_group", "task_id", "requested")
+    TASK_GROUP_FIELD_NUMBER: _ClassVar[int]
+    TASK_ID_FIELD_NUMBER: _ClassVar[int]
+    REQUESTED_FIELD_NUMBER: _ClassVar[int]
+    task_group: int
+    task_id: str
+    requested: bool
+    def __init__(self, task_group: _Optional[int] = ..., task_id: _Optional[str] = ..., requested: _Optional[bool] = ...) -> None: ...
+
+class HandoffTaskGroupsResponse(_message.Message):
+    __slots__ = ("handoffs",)
+    HANDOFFS_FIELD_NUMBER: _ClassVar[int]
+    handoffs: _containers.RepeatedCompositeFieldContainer[TaskGroupHandoff]
+    def __init__(self, handoffs: _Optional[_Iterable[_Union[TaskGroupHandoff, _Mapping]]] = ...) -> None: ...

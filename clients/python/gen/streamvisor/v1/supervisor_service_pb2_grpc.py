@@ -104,6 +104,36 @@ class SupervisorServiceStub:
                 request_serializer=streamvisor_dot_v1_dot_supervisor__service__pb2.GetCoverageRequest.SerializeToString,
                 response_deserializer=streamvisor_dot_v1_dot_supervisor__service__pb2.GetCoverageResponse.FromString,
                 _registered_method=True)
+        self.GetSupervisorHealth = channel.unary_unary(
+                '/streamvisor.v1.SupervisorService/GetSupervisorHealth',
+                request_serializer=streamvisor_dot_v1_dot_supervisor__service__pb2.GetSupervisorHealthRequest.SerializeToString,
+                response_deserializer=streamvisor_dot_v1_dot_supervisor__service__pb2.GetSupervisorHealthResponse.FromString,
+                _registered_method=True)
+        self.BatchSuspendSupervisors = channel.unary_unary(
+                '/streamvisor.v1.SupervisorService/BatchSuspendSupervisors',
+                request_serializer=streamvisor_dot_v1_dot_supervisor__service__pb2.BatchSuspendSupervisorsRequest.SerializeToString,
+                response_deserializer=streamvisor_dot_v1_dot_supervisor__service__pb2.BatchSuspendSupervisorsResponse.FromString,
+                _registered_method=True)
+        self.BatchResumeSupervisors = channel.unary_unary(
+                '/streamvisor.v1.SupervisorService/BatchResumeSupervisors',
+                request_serializer=streamvisor_dot_v1_dot_supervisor__service__pb2.BatchResumeSupervisorsRequest.SerializeToString,
+                response_deserializer=streamvisor_dot_v1_dot_supervisor__service__pb2.BatchResumeSupervisorsResponse.FromString,
+                _registered_method=True)
+        self.BatchTerminateSupervisors = channel.unary_unary(
+                '/streamvisor.v1.SupervisorService/BatchTerminateSupervisors',
+                request_serializer=streamvisor_dot_v1_dot_supervisor__service__pb2.BatchTerminateSupervisorsRequest.SerializeToString,
+                response_deserializer=streamvisor_dot_v1_dot_supervisor__service__pb2.BatchTerminateSupervisorsResponse.FromString,
+                _registered_method=True)
+        self.GetSupervisorStats = channel.unary_unary(
+                '/streamvisor.v1.SupervisorService/GetSupervisorStats',
+                request_serializer=streamvisor_dot_v1_dot_supervisor__service__pb2.GetSupervisorStatsRequest.SerializeToString,
+                response_deserializer=streamvisor_dot_v1_dot_supervisor__service__pb2.GetSupervisorStatsResponse.FromString,
+                _registered_method=True)
+        self.HandoffTaskGroups = channel.unary_unary(
+                '/streamvisor.v1.SupervisorService/HandoffTaskGroups',
+                request_serializer=streamvisor_dot_v1_dot_supervisor__service__pb2.HandoffTaskGroupsRequest.SerializeToString,
+                response_deserializer=streamvisor_dot_v1_dot_supervisor__service__pb2.HandoffTaskGroupsResponse.FromString,
+                _registered_method=True)
 
 
 class SupervisorServiceServicer:
@@ -207,6 +237,53 @@ class SupervisorServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetSupervisorHealth(self, request, context):
+        """Whether one supervisor is healthy, for probes: healthy unless UNHEALTHY or TERMINATED. The same
+        answer is the grpc.health.v1 service "streamvisor.supervisor/<id>" (Check and Watch).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def BatchSuspendSupervisors(self, request, context):
+        """Suspends every supervisor the filter selects (each in its own transaction, with its own audit event);
+        those it does not apply to are skipped, listed with the reason. dry_run previews.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def BatchResumeSupervisors(self, request, context):
+        """Resumes every SUSPENDED supervisor the filter selects; as BatchSuspendSupervisors.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def BatchTerminateSupervisors(self, request, context):
+        """Terminates every non-terminal supervisor the filter selects; as BatchSuspendSupervisors.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetSupervisorStats(self, request, context):
+        """Per task of the current generation: state, lease, phase, what its workers reported (totals and
+        1/5/15-minute moving averages) and its recent errors; and the supervisor's sums (Druid's
+        /supervisor/{id}/stats and the task detail of /status).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def HandoffTaskGroups(self, request, context):
+        """Asks the workers of some task groups to publish what they hold now and hand their tasks back, which
+        are then offered again from the new checkpoints (Druid's taskGroups/handoff). Nothing is fenced.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_SupervisorServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -274,6 +351,36 @@ def add_SupervisorServiceServicer_to_server(servicer, server):
                     servicer.GetCoverage,
                     request_deserializer=streamvisor_dot_v1_dot_supervisor__service__pb2.GetCoverageRequest.FromString,
                     response_serializer=streamvisor_dot_v1_dot_supervisor__service__pb2.GetCoverageResponse.SerializeToString,
+            ),
+            'GetSupervisorHealth': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetSupervisorHealth,
+                    request_deserializer=streamvisor_dot_v1_dot_supervisor__service__pb2.GetSupervisorHealthRequest.FromString,
+                    response_serializer=streamvisor_dot_v1_dot_supervisor__service__pb2.GetSupervisorHealthResponse.SerializeToString,
+            ),
+            'BatchSuspendSupervisors': grpc.unary_unary_rpc_method_handler(
+                    servicer.BatchSuspendSupervisors,
+                    request_deserializer=streamvisor_dot_v1_dot_supervisor__service__pb2.BatchSuspendSupervisorsRequest.FromString,
+                    response_serializer=streamvisor_dot_v1_dot_supervisor__service__pb2.BatchSuspendSupervisorsResponse.SerializeToString,
+            ),
+            'BatchResumeSupervisors': grpc.unary_unary_rpc_method_handler(
+                    servicer.BatchResumeSupervisors,
+                    request_deserializer=streamvisor_dot_v1_dot_supervisor__service__pb2.BatchResumeSupervisorsRequest.FromString,
+                    response_serializer=streamvisor_dot_v1_dot_supervisor__service__pb2.BatchResumeSupervisorsResponse.SerializeToString,
+            ),
+            'BatchTerminateSupervisors': grpc.unary_unary_rpc_method_handler(
+                    servicer.BatchTerminateSupervisors,
+                    request_deserializer=streamvisor_dot_v1_dot_supervisor__service__pb2.BatchTerminateSupervisorsRequest.FromString,
+                    response_serializer=streamvisor_dot_v1_dot_supervisor__service__pb2.BatchTerminateSupervisorsResponse.SerializeToString,
+            ),
+            'GetSupervisorStats': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetSupervisorStats,
+                    request_deserializer=streamvisor_dot_v1_dot_supervisor__service__pb2.GetSupervisorStatsRequest.FromString,
+                    response_serializer=streamvisor_dot_v1_dot_supervisor__service__pb2.GetSupervisorStatsResponse.SerializeToString,
+            ),
+            'HandoffTaskGroups': grpc.unary_unary_rpc_method_handler(
+                    servicer.HandoffTaskGroups,
+                    request_deserializer=streamvisor_dot_v1_dot_supervisor__service__pb2.HandoffTaskGroupsRequest.FromString,
+                    response_serializer=streamvisor_dot_v1_dot_supervisor__service__pb2.HandoffTaskGroupsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -632,6 +739,168 @@ class SupervisorService:
             '/streamvisor.v1.SupervisorService/GetCoverage',
             streamvisor_dot_v1_dot_supervisor__service__pb2.GetCoverageRequest.SerializeToString,
             streamvisor_dot_v1_dot_supervisor__service__pb2.GetCoverageResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetSupervisorHealth(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/streamvisor.v1.SupervisorService/GetSupervisorHealth',
+            streamvisor_dot_v1_dot_supervisor__service__pb2.GetSupervisorHealthRequest.SerializeToString,
+            streamvisor_dot_v1_dot_supervisor__service__pb2.GetSupervisorHealthResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def BatchSuspendSupervisors(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/streamvisor.v1.SupervisorService/BatchSuspendSupervisors',
+            streamvisor_dot_v1_dot_supervisor__service__pb2.BatchSuspendSupervisorsRequest.SerializeToString,
+            streamvisor_dot_v1_dot_supervisor__service__pb2.BatchSuspendSupervisorsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def BatchResumeSupervisors(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/streamvisor.v1.SupervisorService/BatchResumeSupervisors',
+            streamvisor_dot_v1_dot_supervisor__service__pb2.BatchResumeSupervisorsRequest.SerializeToString,
+            streamvisor_dot_v1_dot_supervisor__service__pb2.BatchResumeSupervisorsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def BatchTerminateSupervisors(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/streamvisor.v1.SupervisorService/BatchTerminateSupervisors',
+            streamvisor_dot_v1_dot_supervisor__service__pb2.BatchTerminateSupervisorsRequest.SerializeToString,
+            streamvisor_dot_v1_dot_supervisor__service__pb2.BatchTerminateSupervisorsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetSupervisorStats(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/streamvisor.v1.SupervisorService/GetSupervisorStats',
+            streamvisor_dot_v1_dot_supervisor__service__pb2.GetSupervisorStatsRequest.SerializeToString,
+            streamvisor_dot_v1_dot_supervisor__service__pb2.GetSupervisorStatsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def HandoffTaskGroups(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/streamvisor.v1.SupervisorService/HandoffTaskGroups',
+            streamvisor_dot_v1_dot_supervisor__service__pb2.HandoffTaskGroupsRequest.SerializeToString,
+            streamvisor_dot_v1_dot_supervisor__service__pb2.HandoffTaskGroupsResponse.FromString,
             options,
             channel_credentials,
             insecure,

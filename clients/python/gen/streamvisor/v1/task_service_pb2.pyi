@@ -76,24 +76,36 @@ class AcquireTaskResponse(_message.Message):
     def __init__(self, task: _Optional[_Union[Task, _Mapping]] = ...) -> None: ...
 
 class HeartbeatRequest(_message.Message):
-    __slots__ = ("task_id", "worker_id", "lease_seconds")
+    __slots__ = ("task_id", "worker_id", "lease_seconds", "report")
     TASK_ID_FIELD_NUMBER: _ClassVar[int]
     WORKER_ID_FIELD_NUMBER: _ClassVar[int]
     LEASE_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    REPORT_FIELD_NUMBER: _ClassVar[int]
     task_id: str
     worker_id: str
     lease_seconds: int
-    def __init__(self, task_id: _Optional[str] = ..., worker_id: _Optional[str] = ..., lease_seconds: _Optional[int] = ...) -> None: ...
+    report: TaskReport
+    def __init__(self, task_id: _Optional[str] = ..., worker_id: _Optional[str] = ..., lease_seconds: _Optional[int] = ..., report: _Optional[_Union[TaskReport, _Mapping]] = ...) -> None: ...
+
+class TaskReport(_message.Message):
+    __slots__ = ("counters", "phase")
+    COUNTERS_FIELD_NUMBER: _ClassVar[int]
+    PHASE_FIELD_NUMBER: _ClassVar[int]
+    counters: _supervisor_pb2.IngestionCounters
+    phase: _supervisor_pb2.TaskPhase
+    def __init__(self, counters: _Optional[_Union[_supervisor_pb2.IngestionCounters, _Mapping]] = ..., phase: _Optional[_Union[_supervisor_pb2.TaskPhase, str]] = ...) -> None: ...
 
 class HeartbeatResponse(_message.Message):
-    __slots__ = ("directive", "stop_reason", "lease_expire_time")
+    __slots__ = ("directive", "stop_reason", "lease_expire_time", "publish_now")
     DIRECTIVE_FIELD_NUMBER: _ClassVar[int]
     STOP_REASON_FIELD_NUMBER: _ClassVar[int]
     LEASE_EXPIRE_TIME_FIELD_NUMBER: _ClassVar[int]
+    PUBLISH_NOW_FIELD_NUMBER: _ClassVar[int]
     directive: TaskDirective
     stop_reason: str
     lease_expire_time: _timestamp_pb2.Timestamp
-    def __init__(self, directive: _Optional[_Union[TaskDirective, str]] = ..., stop_reason: _Optional[str] = ..., lease_expire_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    publish_now: bool
+    def __init__(self, directive: _Optional[_Union[TaskDirective, str]] = ..., stop_reason: _Optional[str] = ..., lease_expire_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., publish_now: _Optional[bool] = ...) -> None: ...
 
 class CommitCheckpointRequest(_message.Message):
     __slots__ = ("task_id", "worker_id", "ranges", "location", "record_count")

@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file streamvisor/v1/supervisor.proto.
  */
 export const file_streamvisor_v1_supervisor: GenFile = /*@__PURE__*/
-  fileDesc("Ch9zdHJlYW12aXNvci92MS9zdXBlcnZpc29yLnByb3RvEg5zdHJlYW12aXNvci52MSJKCgtPZmZzZXRSYW5nZRIRCglwYXJ0aXRpb24YASABKAUSFAoMc3RhcnRfb2Zmc2V0GAIgASgDEhIKCmVuZF9vZmZzZXQYAyABKAMitQMKDlN1cGVydmlzb3JTcGVjEi8KC3N0cmVhbV90eXBlGAEgASgOMhouc3RyZWFtdmlzb3IudjEuU3RyZWFtVHlwZRIOCgZzdHJlYW0YAiABKAkSUwoTY29uc3VtZXJfcHJvcGVydGllcxgDIAMoCzI2LnN0cmVhbXZpc29yLnYxLlN1cGVydmlzb3JTcGVjLkNvbnN1bWVyUHJvcGVydGllc0VudHJ5EhIKCnRhc2tfY291bnQYBCABKAUSGwoTdXNlX2VhcmxpZXN0X29mZnNldBgFIAEoCBI8Cgdjb250ZXh0GAYgAygLMisuc3RyZWFtdmlzb3IudjEuU3VwZXJ2aXNvclNwZWMuQ29udGV4dEVudHJ5EjMKDmJvdW5kZWRfcmFuZ2VzGAcgAygLMhsuc3RyZWFtdmlzb3IudjEuT2Zmc2V0UmFuZ2UaOQoXQ29uc3VtZXJQcm9wZXJ0aWVzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ARouCgxDb250ZXh0RW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASK5AgoKU3VwZXJ2aXNvchIKCgJpZBgBIAEoCRIsCgRzcGVjGAIgASgLMh4uc3RyZWFtdmlzb3IudjEuU3VwZXJ2aXNvclNwZWMSLgoFc3RhdGUYAyABKA4yHy5zdHJlYW12aXNvci52MS5TdXBlcnZpc29yU3RhdGUSFAoMc3RhdGVfZGV0YWlsGAQgASgJEhIKCmdlbmVyYXRpb24YBSABKAMSDAoEZXRhZxgGIAEoCRISCgpwYXJ0aXRpb25zGAcgAygFEi8KC2NyZWF0ZV90aW1lGAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgt1cGRhdGVfdGltZRgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEwoLYmFja2ZpbGxfb2YYCiABKAkiXwoMT2Zmc2V0Q2hhbmdlEhEKCXBhcnRpdGlvbhgBIAEoBRITCgZiZWZvcmUYAiABKANIAIgBARISCgVhZnRlchgDIAEoA0gBiAEBQgkKB19iZWZvcmVCCAoGX2FmdGVyIoEDCgpBdWRpdEV2ZW50EgoKAmlkGAEgASgDEhUKDXN1cGVydmlzb3JfaWQYAiABKAkSDgoGYWN0aW9uGAMgASgJEg0KBWFjdG9yGAQgASgJEi8KC2NyZWF0ZV90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBISCgpyZXF1ZXN0X2lkGAYgASgJEjUKDHN0YXRlX2JlZm9yZRgHIAEoDjIfLnN0cmVhbXZpc29yLnYxLlN1cGVydmlzb3JTdGF0ZRI0CgtzdGF0ZV9hZnRlchgIIAEoDjIfLnN0cmVhbXZpc29yLnYxLlN1cGVydmlzb3JTdGF0ZRIZChFnZW5lcmF0aW9uX2JlZm9yZRgJIAEoAxIYChBnZW5lcmF0aW9uX2FmdGVyGAogASgDEjQKDm9mZnNldF9jaGFuZ2VzGAsgAygLMhwuc3RyZWFtdmlzb3IudjEuT2Zmc2V0Q2hhbmdlEhQKDGRldGFpbHNfanNvbhgMIAEoCSphCgpTdHJlYW1UeXBlEhsKF1NUUkVBTV9UWVBFX1VOU1BFQ0lGSUVEEAASFQoRU1RSRUFNX1RZUEVfS0FGS0EQARIfChtTVFJFQU1fVFlQRV9SQUJCSVRNUV9TVFJFQU0QAirwAQoPU3VwZXJ2aXNvclN0YXRlEiAKHFNVUEVSVklTT1JfU1RBVEVfVU5TUEVDSUZJRUQQABIcChhTVVBFUlZJU09SX1NUQVRFX1BFTkRJTkcQARIcChhTVVBFUlZJU09SX1NUQVRFX1JVTk5JTkcQAhIeChpTVVBFUlZJU09SX1NUQVRFX1NVU1BFTkRFRBADEh4KGlNVUEVSVklTT1JfU1RBVEVfQ09NUExFVEVEEAQSHwobU1VQRVJWSVNPUl9TVEFURV9URVJNSU5BVEVEEAUSHgoaU1VQRVJWSVNPUl9TVEFURV9VTkhFQUxUSFkQBkJzChJkZXYuc3RyZWFtdmlzb3IudjFCD1N1cGVydmlzb3JQcm90b1ABWkpnaXRodWIuY29tL3N0cmVhbXZpc29yL3N0cmVhbXZpc29yL2NsaWVudHMvZ28vc3RyZWFtdmlzb3IvdjE7c3RyZWFtdmlzb3J2MWIGcHJvdG8z", [file_google_protobuf_timestamp]);
+  fileDesc("Ch9zdHJlYW12aXNvci92MS9zdXBlcnZpc29yLnByb3RvEg5zdHJlYW12aXNvci52MSJKCgtPZmZzZXRSYW5nZRIRCglwYXJ0aXRpb24YASABKAUSFAoMc3RhcnRfb2Zmc2V0GAIgASgDEhIKCmVuZF9vZmZzZXQYAyABKAMilQQKDlN1cGVydmlzb3JTcGVjEi8KC3N0cmVhbV90eXBlGAEgASgOMhouc3RyZWFtdmlzb3IudjEuU3RyZWFtVHlwZRIOCgZzdHJlYW0YAiABKAkSUwoTY29uc3VtZXJfcHJvcGVydGllcxgDIAMoCzI2LnN0cmVhbXZpc29yLnYxLlN1cGVydmlzb3JTcGVjLkNvbnN1bWVyUHJvcGVydGllc0VudHJ5EhIKCnRhc2tfY291bnQYBCABKAUSGwoTdXNlX2VhcmxpZXN0X29mZnNldBgFIAEoCBI8Cgdjb250ZXh0GAYgAygLMisuc3RyZWFtdmlzb3IudjEuU3VwZXJ2aXNvclNwZWMuQ29udGV4dEVudHJ5EjMKDmJvdW5kZWRfcmFuZ2VzGAcgAygLMhsuc3RyZWFtdmlzb3IudjEuT2Zmc2V0UmFuZ2USNAoKYXV0b3NjYWxlchgIIAEoCzIgLnN0cmVhbXZpc29yLnYxLkF1dG9zY2FsZXJDb25maWcSKAoEaWRsZRgJIAEoCzIaLnN0cmVhbXZpc29yLnYxLklkbGVDb25maWcaOQoXQ29uc3VtZXJQcm9wZXJ0aWVzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ARouCgxDb250ZXh0RW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASJdCgpJZGxlQ29uZmlnEg8KB2VuYWJsZWQYASABKAgSIwoWaW5hY3RpdmVfYWZ0ZXJfc2Vjb25kcxgCIAEoBUgAiAEBQhkKF19pbmFjdGl2ZV9hZnRlcl9zZWNvbmRzIvIDChBBdXRvc2NhbGVyQ29uZmlnEg8KB2VuYWJsZWQYASABKAgSFgoOdGFza19jb3VudF9taW4YAiABKAUSFgoOdGFza19jb3VudF9tYXgYAyABKAUSFQoNc2NhbGVfb3V0X2xhZxgEIAEoAxIUCgxzY2FsZV9pbl9sYWcYBSABKAMSHwoSc2NhbGVfb3V0X2ZyYWN0aW9uGAYgASgBSACIAQESHgoRc2NhbGVfaW5fZnJhY3Rpb24YByABKAFIAYgBARIkChdzYW1wbGVfaW50ZXJ2YWxfc2Vjb25kcxgIIAEoBUgCiAEBEhsKDndpbmRvd19zZWNvbmRzGAkgASgFSAOIAQESGwoOc2NhbGVfb3V0X3N0ZXAYCiABKAVIBIgBARIaCg1zY2FsZV9pbl9zdGVwGAsgASgFSAWIAQESHQoQY29vbGRvd25fc2Vjb25kcxgMIAEoBUgGiAEBQhUKE19zY2FsZV9vdXRfZnJhY3Rpb25CFAoSX3NjYWxlX2luX2ZyYWN0aW9uQhoKGF9zYW1wbGVfaW50ZXJ2YWxfc2Vjb25kc0IRCg9fd2luZG93X3NlY29uZHNCEQoPX3NjYWxlX291dF9zdGVwQhAKDl9zY2FsZV9pbl9zdGVwQhMKEV9jb29sZG93bl9zZWNvbmRzIrkCCgpTdXBlcnZpc29yEgoKAmlkGAEgASgJEiwKBHNwZWMYAiABKAsyHi5zdHJlYW12aXNvci52MS5TdXBlcnZpc29yU3BlYxIuCgVzdGF0ZRgDIAEoDjIfLnN0cmVhbXZpc29yLnYxLlN1cGVydmlzb3JTdGF0ZRIUCgxzdGF0ZV9kZXRhaWwYBCABKAkSEgoKZ2VuZXJhdGlvbhgFIAEoAxIMCgRldGFnGAYgASgJEhIKCnBhcnRpdGlvbnMYByADKAUSLwoLY3JlYXRlX3RpbWUYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3VwZGF0ZV90aW1lGAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBITCgtiYWNrZmlsbF9vZhgKIAEoCSJfCgxPZmZzZXRDaGFuZ2USEQoJcGFydGl0aW9uGAEgASgFEhMKBmJlZm9yZRgCIAEoA0gAiAEBEhIKBWFmdGVyGAMgASgDSAGIAQFCCQoHX2JlZm9yZUIICgZfYWZ0ZXIigQMKCkF1ZGl0RXZlbnQSCgoCaWQYASABKAMSFQoNc3VwZXJ2aXNvcl9pZBgCIAEoCRIOCgZhY3Rpb24YAyABKAkSDQoFYWN0b3IYBCABKAkSLwoLY3JlYXRlX3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhIKCnJlcXVlc3RfaWQYBiABKAkSNQoMc3RhdGVfYmVmb3JlGAcgASgOMh8uc3RyZWFtdmlzb3IudjEuU3VwZXJ2aXNvclN0YXRlEjQKC3N0YXRlX2FmdGVyGAggASgOMh8uc3RyZWFtdmlzb3IudjEuU3VwZXJ2aXNvclN0YXRlEhkKEWdlbmVyYXRpb25fYmVmb3JlGAkgASgDEhgKEGdlbmVyYXRpb25fYWZ0ZXIYCiABKAMSNAoOb2Zmc2V0X2NoYW5nZXMYCyADKAsyHC5zdHJlYW12aXNvci52MS5PZmZzZXRDaGFuZ2USFAoMZGV0YWlsc19qc29uGAwgASgJImkKEUluZ2VzdGlvbkNvdW50ZXJzEhEKCXByb2Nlc3NlZBgBIAEoAxIXCg9wcm9jZXNzZWRfYnl0ZXMYAiABKAMSEwoLdW5wYXJzZWFibGUYAyABKAMSEwoLdGhyb3duX2F3YXkYBCABKAMiZgoOSW5nZXN0aW9uUmF0ZXMSEQoJcHJvY2Vzc2VkGAEgASgBEhcKD3Byb2Nlc3NlZF9ieXRlcxgCIAEoARITCgt1bnBhcnNlYWJsZRgDIAEoARITCgt0aHJvd25fYXdheRgEIAEoASKzAQoOTW92aW5nQXZlcmFnZXMSMgoKb25lX21pbnV0ZRgBIAEoCzIeLnN0cmVhbXZpc29yLnYxLkluZ2VzdGlvblJhdGVzEjQKDGZpdmVfbWludXRlcxgCIAEoCzIeLnN0cmVhbXZpc29yLnYxLkluZ2VzdGlvblJhdGVzEjcKD2ZpZnRlZW5fbWludXRlcxgDIAEoCzIeLnN0cmVhbXZpc29yLnYxLkluZ2VzdGlvblJhdGVzKmEKClN0cmVhbVR5cGUSGwoXU1RSRUFNX1RZUEVfVU5TUEVDSUZJRUQQABIVChFTVFJFQU1fVFlQRV9LQUZLQRABEh8KG1NUUkVBTV9UWVBFX1JBQkJJVE1RX1NUUkVBTRACKosCCg9TdXBlcnZpc29yU3RhdGUSIAocU1VQRVJWSVNPUl9TVEFURV9VTlNQRUNJRklFRBAAEhwKGFNVUEVSVklTT1JfU1RBVEVfUEVORElORxABEhwKGFNVUEVSVklTT1JfU1RBVEVfUlVOTklORxACEh4KGlNVUEVSVklTT1JfU1RBVEVfU1VTUEVOREVEEAMSHgoaU1VQRVJWSVNPUl9TVEFURV9DT01QTEVURUQQBBIfChtTVVBFUlZJU09SX1NUQVRFX1RFUk1JTkFURUQQBRIeChpTVVBFUlZJU09SX1NUQVRFX1VOSEVBTFRIWRAGEhkKFVNVUEVSVklTT1JfU1RBVEVfSURMRRAHKloKCVRhc2tQaGFzZRIaChZUQVNLX1BIQVNFX1VOU1BFQ0lGSUVEEAASFgoSVEFTS19QSEFTRV9SRUFESU5HEAESGQoVVEFTS19QSEFTRV9QVUJMSVNISU5HEAJCcwoSZGV2LnN0cmVhbXZpc29yLnYxQg9TdXBlcnZpc29yUHJvdG9QAVpKZ2l0aHViLmNvbS9zdHJlYW12aXNvci9zdHJlYW12aXNvci9jbGllbnRzL2dvL3N0cmVhbXZpc29yL3YxO3N0cmVhbXZpc29ydjFiBnByb3RvMw", [file_google_protobuf_timestamp]);
 
 /**
  * A half-open offset range [start_offset, end_offset) of one partition.
@@ -109,6 +109,21 @@ export type SupervisorSpec = Message<"streamvisor.v1.SupervisorSpec"> & {
    * @generated from field: repeated streamvisor.v1.OffsetRange bounded_ranges = 7;
    */
   boundedRanges: OffsetRange[];
+
+  /**
+   * Optional. A lag-based autoscaler of task_count (Druid's autoScalerConfig). A backfill inherits it.
+   *
+   * @generated from field: streamvisor.v1.AutoscalerConfig autoscaler = 8;
+   */
+  autoscaler?: AutoscalerConfig | undefined;
+
+  /**
+   * Optional. Let the supervisor go IDLE when its stream has no new data (Druid's idleConfig). Not for
+   * bounded supervisors (a backfill completes instead); a backfill does not inherit it.
+   *
+   * @generated from field: streamvisor.v1.IdleConfig idle = 9;
+   */
+  idle?: IdleConfig | undefined;
 };
 
 /**
@@ -117,6 +132,137 @@ export type SupervisorSpec = Message<"streamvisor.v1.SupervisorSpec"> & {
  */
 export const SupervisorSpecSchema: GenMessage<SupervisorSpec> = /*@__PURE__*/
   messageDesc(file_streamvisor_v1_supervisor, 1);
+
+/**
+ * When a supervisor goes IDLE: its lag has been 0 and its stream's latest offsets unchanged for
+ * inactive_after_seconds. It wakes (RUNNING) as soon as the scheduler sees new data.
+ *
+ * @generated from message streamvisor.v1.IdleConfig
+ */
+export type IdleConfig = Message<"streamvisor.v1.IdleConfig"> & {
+  /**
+   * Off unless true.
+   *
+   * @generated from field: bool enabled = 1;
+   */
+  enabled: boolean;
+
+  /**
+   * Optional. Seconds without new data before IDLE, 1..604800. Default 600.
+   *
+   * @generated from field: optional int32 inactive_after_seconds = 2;
+   */
+  inactiveAfterSeconds?: number | undefined;
+};
+
+/**
+ * Describes the message streamvisor.v1.IdleConfig.
+ * Use `create(IdleConfigSchema)` to create a new message.
+ */
+export const IdleConfigSchema: GenMessage<IdleConfig> = /*@__PURE__*/
+  messageDesc(file_streamvisor_v1_supervisor, 2);
+
+/**
+ * A lag-based autoscaler: the scheduler samples the supervisor's total lag every sample_interval_seconds;
+ * when enough samples of the last window_seconds are above scale_out_lag (or below scale_in_lag) it changes
+ * task_count by a step, within [task_count_min, task_count_max], at most once per cooldown_seconds. Each
+ * change re-plans the tasks at a new generation (nothing lost, nothing twice) and is an AUTOSCALE audit
+ * event with the lag it saw. Every reset starts the window afresh.
+ *
+ * @generated from message streamvisor.v1.AutoscalerConfig
+ */
+export type AutoscalerConfig = Message<"streamvisor.v1.AutoscalerConfig"> & {
+  /**
+   * Required to use it: off unless true.
+   *
+   * @generated from field: bool enabled = 1;
+   */
+  enabled: boolean;
+
+  /**
+   * Required. Least task count, 1..1024; the spec's task_count must be within [min, max].
+   *
+   * @generated from field: int32 task_count_min = 2;
+   */
+  taskCountMin: number;
+
+  /**
+   * Required. Greatest task count, >= task_count_min, <= 1024.
+   *
+   * @generated from field: int32 task_count_max = 3;
+   */
+  taskCountMax: number;
+
+  /**
+   * Required. Total lag (records) above which a sample counts toward scaling out; > scale_in_lag.
+   *
+   * @generated from field: int64 scale_out_lag = 4;
+   */
+  scaleOutLag: bigint;
+
+  /**
+   * Optional. Total lag below which a sample counts toward scaling in; >= 0. Default 0 (never, unless set).
+   *
+   * @generated from field: int64 scale_in_lag = 5;
+   */
+  scaleInLag: bigint;
+
+  /**
+   * Optional. Fraction of the window's samples above scale_out_lag that scales out, (0, 1]. Default 0.3.
+   *
+   * @generated from field: optional double scale_out_fraction = 6;
+   */
+  scaleOutFraction?: number | undefined;
+
+  /**
+   * Optional. Fraction of the window's samples below scale_in_lag that scales in, (0, 1]. Default 0.9.
+   *
+   * @generated from field: optional double scale_in_fraction = 7;
+   */
+  scaleInFraction?: number | undefined;
+
+  /**
+   * Optional. Seconds between lag samples, 1..3600. Default 30.
+   *
+   * @generated from field: optional int32 sample_interval_seconds = 8;
+   */
+  sampleIntervalSeconds?: number | undefined;
+
+  /**
+   * Optional. Seconds of samples a decision looks at, sample_interval_seconds..86400. Default 600.
+   *
+   * @generated from field: optional int32 window_seconds = 9;
+   */
+  windowSeconds?: number | undefined;
+
+  /**
+   * Optional. Tasks added when scaling out, >= 1. Default 2.
+   *
+   * @generated from field: optional int32 scale_out_step = 10;
+   */
+  scaleOutStep?: number | undefined;
+
+  /**
+   * Optional. Tasks removed when scaling in, >= 1. Default 1.
+   *
+   * @generated from field: optional int32 scale_in_step = 11;
+   */
+  scaleInStep?: number | undefined;
+
+  /**
+   * Optional. Least seconds between two changes, 0..86400. Default 600.
+   *
+   * @generated from field: optional int32 cooldown_seconds = 12;
+   */
+  cooldownSeconds?: number | undefined;
+};
+
+/**
+ * Describes the message streamvisor.v1.AutoscalerConfig.
+ * Use `create(AutoscalerConfigSchema)` to create a new message.
+ */
+export const AutoscalerConfigSchema: GenMessage<AutoscalerConfig> = /*@__PURE__*/
+  messageDesc(file_streamvisor_v1_supervisor, 3);
 
 /**
  * A supervisor: a long-running (or bounded) ingestion job over one stream.
@@ -202,7 +348,7 @@ export type Supervisor = Message<"streamvisor.v1.Supervisor"> & {
  * Use `create(SupervisorSchema)` to create a new message.
  */
 export const SupervisorSchema: GenMessage<Supervisor> = /*@__PURE__*/
-  messageDesc(file_streamvisor_v1_supervisor, 2);
+  messageDesc(file_streamvisor_v1_supervisor, 4);
 
 /**
  * Offsets of one partition before and after an action.
@@ -237,7 +383,7 @@ export type OffsetChange = Message<"streamvisor.v1.OffsetChange"> & {
  * Use `create(OffsetChangeSchema)` to create a new message.
  */
 export const OffsetChangeSchema: GenMessage<OffsetChange> = /*@__PURE__*/
-  messageDesc(file_streamvisor_v1_supervisor, 3);
+  messageDesc(file_streamvisor_v1_supervisor, 5);
 
 /**
  * One entry of a supervisor's audit trail.
@@ -335,7 +481,126 @@ export type AuditEvent = Message<"streamvisor.v1.AuditEvent"> & {
  * Use `create(AuditEventSchema)` to create a new message.
  */
 export const AuditEventSchema: GenMessage<AuditEvent> = /*@__PURE__*/
-  messageDesc(file_streamvisor_v1_supervisor, 4);
+  messageDesc(file_streamvisor_v1_supervisor, 6);
+
+/**
+ * Ingestion counters (Druid's processed / processedBytes / unparseable / thrownAway).
+ *
+ * @generated from message streamvisor.v1.IngestionCounters
+ */
+export type IngestionCounters = Message<"streamvisor.v1.IngestionCounters"> & {
+  /**
+   * Records read and written into segments.
+   *
+   * @generated from field: int64 processed = 1;
+   */
+  processed: bigint;
+
+  /**
+   * Bytes of those records (key + value).
+   *
+   * @generated from field: int64 processed_bytes = 2;
+   */
+  processedBytes: bigint;
+
+  /**
+   * Records the worker could not parse.
+   *
+   * @generated from field: int64 unparseable = 3;
+   */
+  unparseable: bigint;
+
+  /**
+   * Records the worker dropped on purpose (e.g. filtered out).
+   *
+   * @generated from field: int64 thrown_away = 4;
+   */
+  thrownAway: bigint;
+};
+
+/**
+ * Describes the message streamvisor.v1.IngestionCounters.
+ * Use `create(IngestionCountersSchema)` to create a new message.
+ */
+export const IngestionCountersSchema: GenMessage<IngestionCounters> = /*@__PURE__*/
+  messageDesc(file_streamvisor_v1_supervisor, 7);
+
+/**
+ * The same counters as rates: per second.
+ *
+ * @generated from message streamvisor.v1.IngestionRates
+ */
+export type IngestionRates = Message<"streamvisor.v1.IngestionRates"> & {
+  /**
+   * Records per second.
+   *
+   * @generated from field: double processed = 1;
+   */
+  processed: number;
+
+  /**
+   * Bytes per second.
+   *
+   * @generated from field: double processed_bytes = 2;
+   */
+  processedBytes: number;
+
+  /**
+   * Unparseable records per second.
+   *
+   * @generated from field: double unparseable = 3;
+   */
+  unparseable: number;
+
+  /**
+   * Thrown-away records per second.
+   *
+   * @generated from field: double thrown_away = 4;
+   */
+  thrownAway: number;
+};
+
+/**
+ * Describes the message streamvisor.v1.IngestionRates.
+ * Use `create(IngestionRatesSchema)` to create a new message.
+ */
+export const IngestionRatesSchema: GenMessage<IngestionRates> = /*@__PURE__*/
+  messageDesc(file_streamvisor_v1_supervisor, 8);
+
+/**
+ * Exponentially weighted moving averages of the rates, as a load average moves.
+ *
+ * @generated from message streamvisor.v1.MovingAverages
+ */
+export type MovingAverages = Message<"streamvisor.v1.MovingAverages"> & {
+  /**
+   * Over about a minute.
+   *
+   * @generated from field: streamvisor.v1.IngestionRates one_minute = 1;
+   */
+  oneMinute?: IngestionRates | undefined;
+
+  /**
+   * Over about five minutes.
+   *
+   * @generated from field: streamvisor.v1.IngestionRates five_minutes = 2;
+   */
+  fiveMinutes?: IngestionRates | undefined;
+
+  /**
+   * Over about fifteen minutes.
+   *
+   * @generated from field: streamvisor.v1.IngestionRates fifteen_minutes = 3;
+   */
+  fifteenMinutes?: IngestionRates | undefined;
+};
+
+/**
+ * Describes the message streamvisor.v1.MovingAverages.
+ * Use `create(MovingAveragesSchema)` to create a new message.
+ */
+export const MovingAveragesSchema: GenMessage<MovingAverages> = /*@__PURE__*/
+  messageDesc(file_streamvisor_v1_supervisor, 9);
 
 /**
  * The kind of stream a supervisor reads.
@@ -430,6 +695,14 @@ export enum SupervisorState {
    * @generated from enum value: SUPERVISOR_STATE_UNHEALTHY = 6;
    */
   UNHEALTHY = 6,
+
+  /**
+   * The stream had no new data for spec.idle.inactive_after_seconds: no tasks are leased, and the
+   * supervisor returns to RUNNING by itself when new data arrives (Druid's IDLE). Set by the scheduler.
+   *
+   * @generated from enum value: SUPERVISOR_STATE_IDLE = 7;
+   */
+  IDLE = 7,
 }
 
 /**
@@ -437,4 +710,38 @@ export enum SupervisorState {
  */
 export const SupervisorStateSchema: GenEnum<SupervisorState> = /*@__PURE__*/
   enumDesc(file_streamvisor_v1_supervisor, 1);
+
+/**
+ * What a task is doing, as its worker last reported.
+ *
+ * @generated from enum streamvisor.v1.TaskPhase
+ */
+export enum TaskPhase {
+  /**
+   * Not reported.
+   *
+   * @generated from enum value: TASK_PHASE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Reading records into the next segment.
+   *
+   * @generated from enum value: TASK_PHASE_READING = 1;
+   */
+  READING = 1,
+
+  /**
+   * Writing and committing a segment.
+   *
+   * @generated from enum value: TASK_PHASE_PUBLISHING = 2;
+   */
+  PUBLISHING = 2,
+}
+
+/**
+ * Describes the enum streamvisor.v1.TaskPhase.
+ */
+export const TaskPhaseSchema: GenEnum<TaskPhase> = /*@__PURE__*/
+  enumDesc(file_streamvisor_v1_supervisor, 2);
 

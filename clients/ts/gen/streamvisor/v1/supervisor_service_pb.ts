@@ -6,7 +6,7 @@ import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegen
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
-import type { AuditEvent, OffsetChange, OffsetRange, StreamType, Supervisor, SupervisorSpec, SupervisorState } from "./supervisor_pb.js";
+import type { AuditEvent, IngestionCounters, MovingAverages, OffsetChange, OffsetRange, StreamType, Supervisor, SupervisorSpec, SupervisorState, TaskPhase } from "./supervisor_pb.js";
 import { file_streamvisor_v1_supervisor } from "./supervisor_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file streamvisor/v1/supervisor_service.proto.
  */
 export const file_streamvisor_v1_supervisor_service: GenFile = /*@__PURE__*/
-  fileDesc("CidzdHJlYW12aXNvci92MS9zdXBlcnZpc29yX3NlcnZpY2UucHJvdG8SDnN0cmVhbXZpc29yLnYxInUKF0NyZWF0ZVN1cGVydmlzb3JSZXF1ZXN0EhUKDXN1cGVydmlzb3JfaWQYASABKAkSLAoEc3BlYxgCIAEoCzIeLnN0cmVhbXZpc29yLnYxLlN1cGVydmlzb3JTcGVjEhUKDXZhbGlkYXRlX29ubHkYAyABKAgiSgoYQ3JlYXRlU3VwZXJ2aXNvclJlc3BvbnNlEi4KCnN1cGVydmlzb3IYASABKAsyGi5zdHJlYW12aXNvci52MS5TdXBlcnZpc29yIi0KFEdldFN1cGVydmlzb3JSZXF1ZXN0EhUKDXN1cGVydmlzb3JfaWQYASABKAkiRwoVR2V0U3VwZXJ2aXNvclJlc3BvbnNlEi4KCnN1cGVydmlzb3IYASABKAsyGi5zdHJlYW12aXNvci52MS5TdXBlcnZpc29yIqIBChZMaXN0U3VwZXJ2aXNvcnNSZXF1ZXN0EhEKCXBhZ2Vfc2l6ZRgBIAEoBRISCgpwYWdlX3Rva2VuGAIgASgJEi8KBnN0YXRlcxgDIAMoDjIfLnN0cmVhbXZpc29yLnYxLlN1cGVydmlzb3JTdGF0ZRIwCgxzdHJlYW1fdHlwZXMYBCADKA4yGi5zdHJlYW12aXNvci52MS5TdHJlYW1UeXBlImMKF0xpc3RTdXBlcnZpc29yc1Jlc3BvbnNlEi8KC3N1cGVydmlzb3JzGAEgAygLMhouc3RyZWFtdmlzb3IudjEuU3VwZXJ2aXNvchIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkibAoXVXBkYXRlU3VwZXJ2aXNvclJlcXVlc3QSFQoNc3VwZXJ2aXNvcl9pZBgBIAEoCRIsCgRzcGVjGAIgASgLMh4uc3RyZWFtdmlzb3IudjEuU3VwZXJ2aXNvclNwZWMSDAoEZXRhZxgDIAEoCSJKChhVcGRhdGVTdXBlcnZpc29yUmVzcG9uc2USLgoKc3VwZXJ2aXNvchgBIAEoCzIaLnN0cmVhbXZpc29yLnYxLlN1cGVydmlzb3IiPwoYU3VzcGVuZFN1cGVydmlzb3JSZXF1ZXN0EhUKDXN1cGVydmlzb3JfaWQYASABKAkSDAoEZXRhZxgCIAEoCSJLChlTdXNwZW5kU3VwZXJ2aXNvclJlc3BvbnNlEi4KCnN1cGVydmlzb3IYASABKAsyGi5zdHJlYW12aXNvci52MS5TdXBlcnZpc29yIj4KF1Jlc3VtZVN1cGVydmlzb3JSZXF1ZXN0EhUKDXN1cGVydmlzb3JfaWQYASABKAkSDAoEZXRhZxgCIAEoCSJKChhSZXN1bWVTdXBlcnZpc29yUmVzcG9uc2USLgoKc3VwZXJ2aXNvchgBIAEoCzIaLnN0cmVhbXZpc29yLnYxLlN1cGVydmlzb3IiQQoaVGVybWluYXRlU3VwZXJ2aXNvclJlcXVlc3QSFQoNc3VwZXJ2aXNvcl9pZBgBIAEoCRIMCgRldGFnGAIgASgJIk0KG1Rlcm1pbmF0ZVN1cGVydmlzb3JSZXNwb25zZRIuCgpzdXBlcnZpc29yGAEgASgLMhouc3RyZWFtdmlzb3IudjEuU3VwZXJ2aXNvciJcChxMaXN0U3VwZXJ2aXNvckhpc3RvcnlSZXF1ZXN0EhUKDXN1cGVydmlzb3JfaWQYASABKAkSEQoJcGFnZV9zaXplGAIgASgFEhIKCnBhZ2VfdG9rZW4YAyABKAkiZAodTGlzdFN1cGVydmlzb3JIaXN0b3J5UmVzcG9uc2USKgoGZXZlbnRzGAEgAygLMhouc3RyZWFtdmlzb3IudjEuQXVkaXRFdmVudBIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiKgoRR2V0T2Zmc2V0c1JlcXVlc3QSFQoNc3VwZXJ2aXNvcl9pZBgBIAEoCSLpAQoQUGFydGl0aW9uT2Zmc2V0cxIRCglwYXJ0aXRpb24YASABKAUSFwoKY2hlY2twb2ludBgCIAEoA0gAiAEBEhAKCGVhcmxpZXN0GAMgASgDEg4KBmxhdGVzdBgEIAEoAxILCgNsYWcYBSABKAMSNwoNYm91bmRlZF9yYW5nZRgGIAEoCzIbLnN0cmVhbXZpc29yLnYxLk9mZnNldFJhbmdlSAGIAQESIAoYY2hlY2twb2ludF9iZXlvbmRfbGF0ZXN0GAcgASgIQg0KC19jaGVja3BvaW50QhAKDl9ib3VuZGVkX3JhbmdlItABChJHZXRPZmZzZXRzUmVzcG9uc2USFQoNc3VwZXJ2aXNvcl9pZBgBIAEoCRI0CgpwYXJ0aXRpb25zGAIgAygLMiAuc3RyZWFtdmlzb3IudjEuUGFydGl0aW9uT2Zmc2V0cxIRCgl0b3RhbF9sYWcYAyABKAMSFAoMYm91bmRlZF9kb25lGAQgASgDEhUKDWJvdW5kZWRfdG90YWwYBSABKAMSLQoJcmVhZF90aW1lGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJUChZSZXNldFN1cGVydmlzb3JSZXF1ZXN0EhUKDXN1cGVydmlzb3JfaWQYASABKAkSEgoKcmVxdWVzdF9pZBgCIAEoCRIPCgdkcnlfcnVuGAMgASgIIm0KF1Jlc2V0U3VwZXJ2aXNvclJlc3BvbnNlEi0KB2NoYW5nZXMYASADKAsyHC5zdHJlYW12aXNvci52MS5PZmZzZXRDaGFuZ2USEgoKZ2VuZXJhdGlvbhgCIAEoAxIPCgdkcnlfcnVuGAMgASgIInYKFFBhcnRpdGlvblJlc2V0VGFyZ2V0EhEKCXBhcnRpdGlvbhgBIAEoBRIQCgZvZmZzZXQYAiABKANIABIvCgl0aW1lc3RhbXAYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wSABCCAoGdGFyZ2V0IogBChNSZXNldE9mZnNldHNSZXF1ZXN0EhUKDXN1cGVydmlzb3JfaWQYASABKAkSNQoHdGFyZ2V0cxgCIAMoCzIkLnN0cmVhbXZpc29yLnYxLlBhcnRpdGlvblJlc2V0VGFyZ2V0EhIKCnJlcXVlc3RfaWQYAyABKAkSDwoHZHJ5X3J1bhgEIAEoCCJqChRSZXNldE9mZnNldHNSZXNwb25zZRItCgdjaGFuZ2VzGAEgAygLMhwuc3RyZWFtdmlzb3IudjEuT2Zmc2V0Q2hhbmdlEhIKCmdlbmVyYXRpb24YAiABKAMSDwoHZHJ5X3J1bhgDIAEoCCKXAQofUmVzZXRUb0xhdGVzdEFuZEJhY2tmaWxsUmVxdWVzdBIVCg1zdXBlcnZpc29yX2lkGAEgASgJEiAKE2JhY2tmaWxsX3Rhc2tfY291bnQYAiABKAVIAIgBARISCgpyZXF1ZXN0X2lkGAMgASgJEg8KB2RyeV9ydW4YBCABKAhCFgoUX2JhY2tmaWxsX3Rhc2tfY291bnQingIKIFJlc2V0VG9MYXRlc3RBbmRCYWNrZmlsbFJlc3BvbnNlEhUKDXN1cGVydmlzb3JfaWQYASABKAkSHgoWYmFja2ZpbGxfc3VwZXJ2aXNvcl9pZBgCIAEoCRI0Cg9iYWNrZmlsbF9yYW5nZXMYAyADKAsyGy5zdHJlYW12aXNvci52MS5PZmZzZXRSYW5nZRItCgdjaGFuZ2VzGAQgAygLMhwuc3RyZWFtdmlzb3IudjEuT2Zmc2V0Q2hhbmdlEjkKFHVucmVjb3ZlcmFibGVfcmFuZ2VzGAUgAygLMhsuc3RyZWFtdmlzb3IudjEuT2Zmc2V0UmFuZ2USEgoKZ2VuZXJhdGlvbhgGIAEoAxIPCgdkcnlfcnVuGAcgASgIIisKEkdldENvdmVyYWdlUmVxdWVzdBIVCg1zdXBlcnZpc29yX2lkGAEgASgJIlUKD0NvdmVyYWdlT3ZlcmxhcBIqCgVyYW5nZRgBIAEoCzIbLnN0cmVhbXZpc29yLnYxLk9mZnNldFJhbmdlEhYKDnN1cGVydmlzb3JfaWRzGAIgAygJIs8BChFQYXJ0aXRpb25Db3ZlcmFnZRIRCglwYXJ0aXRpb24YASABKAUSLgoJcHVibGlzaGVkGAIgAygLMhsuc3RyZWFtdmlzb3IudjEuT2Zmc2V0UmFuZ2USKQoEZ2FwcxgDIAMoCzIbLnN0cmVhbXZpc29yLnYxLk9mZnNldFJhbmdlEjEKCG92ZXJsYXBzGAQgAygLMh8uc3RyZWFtdmlzb3IudjEuQ292ZXJhZ2VPdmVybGFwEhkKEXB1Ymxpc2hlZF9vZmZzZXRzGAUgASgDIuIBChNHZXRDb3ZlcmFnZVJlc3BvbnNlEhUKDXN1cGVydmlzb3JfaWQYASABKAkSFgoOc3VwZXJ2aXNvcl9pZHMYAiADKAkSNQoKcGFydGl0aW9ucxgDIAMoCzIhLnN0cmVhbXZpc29yLnYxLlBhcnRpdGlvbkNvdmVyYWdlEhIKCnRvdGFsX2dhcHMYBCABKAMSFgoOdG90YWxfb3ZlcmxhcHMYBSABKAMSOQoUdW5yZWNvdmVyYWJsZV9yYW5nZXMYBiADKAsyGy5zdHJlYW12aXNvci52MS5PZmZzZXRSYW5nZTLFCgoRU3VwZXJ2aXNvclNlcnZpY2USZQoQQ3JlYXRlU3VwZXJ2aXNvchInLnN0cmVhbXZpc29yLnYxLkNyZWF0ZVN1cGVydmlzb3JSZXF1ZXN0Giguc3RyZWFtdmlzb3IudjEuQ3JlYXRlU3VwZXJ2aXNvclJlc3BvbnNlElwKDUdldFN1cGVydmlzb3ISJC5zdHJlYW12aXNvci52MS5HZXRTdXBlcnZpc29yUmVxdWVzdBolLnN0cmVhbXZpc29yLnYxLkdldFN1cGVydmlzb3JSZXNwb25zZRJiCg9MaXN0U3VwZXJ2aXNvcnMSJi5zdHJlYW12aXNvci52MS5MaXN0U3VwZXJ2aXNvcnNSZXF1ZXN0Gicuc3RyZWFtdmlzb3IudjEuTGlzdFN1cGVydmlzb3JzUmVzcG9uc2USZQoQVXBkYXRlU3VwZXJ2aXNvchInLnN0cmVhbXZpc29yLnYxLlVwZGF0ZVN1cGVydmlzb3JSZXF1ZXN0Giguc3RyZWFtdmlzb3IudjEuVXBkYXRlU3VwZXJ2aXNvclJlc3BvbnNlEmgKEVN1c3BlbmRTdXBlcnZpc29yEiguc3RyZWFtdmlzb3IudjEuU3VzcGVuZFN1cGVydmlzb3JSZXF1ZXN0Gikuc3RyZWFtdmlzb3IudjEuU3VzcGVuZFN1cGVydmlzb3JSZXNwb25zZRJlChBSZXN1bWVTdXBlcnZpc29yEicuc3RyZWFtdmlzb3IudjEuUmVzdW1lU3VwZXJ2aXNvclJlcXVlc3QaKC5zdHJlYW12aXNvci52MS5SZXN1bWVTdXBlcnZpc29yUmVzcG9uc2USbgoTVGVybWluYXRlU3VwZXJ2aXNvchIqLnN0cmVhbXZpc29yLnYxLlRlcm1pbmF0ZVN1cGVydmlzb3JSZXF1ZXN0Gisuc3RyZWFtdmlzb3IudjEuVGVybWluYXRlU3VwZXJ2aXNvclJlc3BvbnNlEnQKFUxpc3RTdXBlcnZpc29ySGlzdG9yeRIsLnN0cmVhbXZpc29yLnYxLkxpc3RTdXBlcnZpc29ySGlzdG9yeVJlcXVlc3QaLS5zdHJlYW12aXNvci52MS5MaXN0U3VwZXJ2aXNvckhpc3RvcnlSZXNwb25zZRJTCgpHZXRPZmZzZXRzEiEuc3RyZWFtdmlzb3IudjEuR2V0T2Zmc2V0c1JlcXVlc3QaIi5zdHJlYW12aXNvci52MS5HZXRPZmZzZXRzUmVzcG9uc2USYgoPUmVzZXRTdXBlcnZpc29yEiYuc3RyZWFtdmlzb3IudjEuUmVzZXRTdXBlcnZpc29yUmVxdWVzdBonLnN0cmVhbXZpc29yLnYxLlJlc2V0U3VwZXJ2aXNvclJlc3BvbnNlElkKDFJlc2V0T2Zmc2V0cxIjLnN0cmVhbXZpc29yLnYxLlJlc2V0T2Zmc2V0c1JlcXVlc3QaJC5zdHJlYW12aXNvci52MS5SZXNldE9mZnNldHNSZXNwb25zZRJ9ChhSZXNldFRvTGF0ZXN0QW5kQmFja2ZpbGwSLy5zdHJlYW12aXNvci52MS5SZXNldFRvTGF0ZXN0QW5kQmFja2ZpbGxSZXF1ZXN0GjAuc3RyZWFtdmlzb3IudjEuUmVzZXRUb0xhdGVzdEFuZEJhY2tmaWxsUmVzcG9uc2USVgoLR2V0Q292ZXJhZ2USIi5zdHJlYW12aXNvci52MS5HZXRDb3ZlcmFnZVJlcXVlc3QaIy5zdHJlYW12aXNvci52MS5HZXRDb3ZlcmFnZVJlc3BvbnNlQnoKEmRldi5zdHJlYW12aXNvci52MUIWU3VwZXJ2aXNvclNlcnZpY2VQcm90b1ABWkpnaXRodWIuY29tL3N0cmVhbXZpc29yL3N0cmVhbXZpc29yL2NsaWVudHMvZ28vc3RyZWFtdmlzb3IvdjE7c3RyZWFtdmlzb3J2MWIGcHJvdG8z", [file_google_protobuf_timestamp, file_streamvisor_v1_supervisor]);
+  fileDesc("CidzdHJlYW12aXNvci92MS9zdXBlcnZpc29yX3NlcnZpY2UucHJvdG8SDnN0cmVhbXZpc29yLnYxInUKF0NyZWF0ZVN1cGVydmlzb3JSZXF1ZXN0EhUKDXN1cGVydmlzb3JfaWQYASABKAkSLAoEc3BlYxgCIAEoCzIeLnN0cmVhbXZpc29yLnYxLlN1cGVydmlzb3JTcGVjEhUKDXZhbGlkYXRlX29ubHkYAyABKAgiSgoYQ3JlYXRlU3VwZXJ2aXNvclJlc3BvbnNlEi4KCnN1cGVydmlzb3IYASABKAsyGi5zdHJlYW12aXNvci52MS5TdXBlcnZpc29yIi0KFEdldFN1cGVydmlzb3JSZXF1ZXN0EhUKDXN1cGVydmlzb3JfaWQYASABKAkiRwoVR2V0U3VwZXJ2aXNvclJlc3BvbnNlEi4KCnN1cGVydmlzb3IYASABKAsyGi5zdHJlYW12aXNvci52MS5TdXBlcnZpc29yIqIBChZMaXN0U3VwZXJ2aXNvcnNSZXF1ZXN0EhEKCXBhZ2Vfc2l6ZRgBIAEoBRISCgpwYWdlX3Rva2VuGAIgASgJEi8KBnN0YXRlcxgDIAMoDjIfLnN0cmVhbXZpc29yLnYxLlN1cGVydmlzb3JTdGF0ZRIwCgxzdHJlYW1fdHlwZXMYBCADKA4yGi5zdHJlYW12aXNvci52MS5TdHJlYW1UeXBlImMKF0xpc3RTdXBlcnZpc29yc1Jlc3BvbnNlEi8KC3N1cGVydmlzb3JzGAEgAygLMhouc3RyZWFtdmlzb3IudjEuU3VwZXJ2aXNvchIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkibAoXVXBkYXRlU3VwZXJ2aXNvclJlcXVlc3QSFQoNc3VwZXJ2aXNvcl9pZBgBIAEoCRIsCgRzcGVjGAIgASgLMh4uc3RyZWFtdmlzb3IudjEuU3VwZXJ2aXNvclNwZWMSDAoEZXRhZxgDIAEoCSJKChhVcGRhdGVTdXBlcnZpc29yUmVzcG9uc2USLgoKc3VwZXJ2aXNvchgBIAEoCzIaLnN0cmVhbXZpc29yLnYxLlN1cGVydmlzb3IiPwoYU3VzcGVuZFN1cGVydmlzb3JSZXF1ZXN0EhUKDXN1cGVydmlzb3JfaWQYASABKAkSDAoEZXRhZxgCIAEoCSJLChlTdXNwZW5kU3VwZXJ2aXNvclJlc3BvbnNlEi4KCnN1cGVydmlzb3IYASABKAsyGi5zdHJlYW12aXNvci52MS5TdXBlcnZpc29yIj4KF1Jlc3VtZVN1cGVydmlzb3JSZXF1ZXN0EhUKDXN1cGVydmlzb3JfaWQYASABKAkSDAoEZXRhZxgCIAEoCSJKChhSZXN1bWVTdXBlcnZpc29yUmVzcG9uc2USLgoKc3VwZXJ2aXNvchgBIAEoCzIaLnN0cmVhbXZpc29yLnYxLlN1cGVydmlzb3IiQQoaVGVybWluYXRlU3VwZXJ2aXNvclJlcXVlc3QSFQoNc3VwZXJ2aXNvcl9pZBgBIAEoCRIMCgRldGFnGAIgASgJIk0KG1Rlcm1pbmF0ZVN1cGVydmlzb3JSZXNwb25zZRIuCgpzdXBlcnZpc29yGAEgASgLMhouc3RyZWFtdmlzb3IudjEuU3VwZXJ2aXNvciJcChxMaXN0U3VwZXJ2aXNvckhpc3RvcnlSZXF1ZXN0EhUKDXN1cGVydmlzb3JfaWQYASABKAkSEQoJcGFnZV9zaXplGAIgASgFEhIKCnBhZ2VfdG9rZW4YAyABKAkiZAodTGlzdFN1cGVydmlzb3JIaXN0b3J5UmVzcG9uc2USKgoGZXZlbnRzGAEgAygLMhouc3RyZWFtdmlzb3IudjEuQXVkaXRFdmVudBIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiKgoRR2V0T2Zmc2V0c1JlcXVlc3QSFQoNc3VwZXJ2aXNvcl9pZBgBIAEoCSLpAQoQUGFydGl0aW9uT2Zmc2V0cxIRCglwYXJ0aXRpb24YASABKAUSFwoKY2hlY2twb2ludBgCIAEoA0gAiAEBEhAKCGVhcmxpZXN0GAMgASgDEg4KBmxhdGVzdBgEIAEoAxILCgNsYWcYBSABKAMSNwoNYm91bmRlZF9yYW5nZRgGIAEoCzIbLnN0cmVhbXZpc29yLnYxLk9mZnNldFJhbmdlSAGIAQESIAoYY2hlY2twb2ludF9iZXlvbmRfbGF0ZXN0GAcgASgIQg0KC19jaGVja3BvaW50QhAKDl9ib3VuZGVkX3JhbmdlItABChJHZXRPZmZzZXRzUmVzcG9uc2USFQoNc3VwZXJ2aXNvcl9pZBgBIAEoCRI0CgpwYXJ0aXRpb25zGAIgAygLMiAuc3RyZWFtdmlzb3IudjEuUGFydGl0aW9uT2Zmc2V0cxIRCgl0b3RhbF9sYWcYAyABKAMSFAoMYm91bmRlZF9kb25lGAQgASgDEhUKDWJvdW5kZWRfdG90YWwYBSABKAMSLQoJcmVhZF90aW1lGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJUChZSZXNldFN1cGVydmlzb3JSZXF1ZXN0EhUKDXN1cGVydmlzb3JfaWQYASABKAkSEgoKcmVxdWVzdF9pZBgCIAEoCRIPCgdkcnlfcnVuGAMgASgIIm0KF1Jlc2V0U3VwZXJ2aXNvclJlc3BvbnNlEi0KB2NoYW5nZXMYASADKAsyHC5zdHJlYW12aXNvci52MS5PZmZzZXRDaGFuZ2USEgoKZ2VuZXJhdGlvbhgCIAEoAxIPCgdkcnlfcnVuGAMgASgIInYKFFBhcnRpdGlvblJlc2V0VGFyZ2V0EhEKCXBhcnRpdGlvbhgBIAEoBRIQCgZvZmZzZXQYAiABKANIABIvCgl0aW1lc3RhbXAYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wSABCCAoGdGFyZ2V0IogBChNSZXNldE9mZnNldHNSZXF1ZXN0EhUKDXN1cGVydmlzb3JfaWQYASABKAkSNQoHdGFyZ2V0cxgCIAMoCzIkLnN0cmVhbXZpc29yLnYxLlBhcnRpdGlvblJlc2V0VGFyZ2V0EhIKCnJlcXVlc3RfaWQYAyABKAkSDwoHZHJ5X3J1bhgEIAEoCCJqChRSZXNldE9mZnNldHNSZXNwb25zZRItCgdjaGFuZ2VzGAEgAygLMhwuc3RyZWFtdmlzb3IudjEuT2Zmc2V0Q2hhbmdlEhIKCmdlbmVyYXRpb24YAiABKAMSDwoHZHJ5X3J1bhgDIAEoCCKXAQofUmVzZXRUb0xhdGVzdEFuZEJhY2tmaWxsUmVxdWVzdBIVCg1zdXBlcnZpc29yX2lkGAEgASgJEiAKE2JhY2tmaWxsX3Rhc2tfY291bnQYAiABKAVIAIgBARISCgpyZXF1ZXN0X2lkGAMgASgJEg8KB2RyeV9ydW4YBCABKAhCFgoUX2JhY2tmaWxsX3Rhc2tfY291bnQingIKIFJlc2V0VG9MYXRlc3RBbmRCYWNrZmlsbFJlc3BvbnNlEhUKDXN1cGVydmlzb3JfaWQYASABKAkSHgoWYmFja2ZpbGxfc3VwZXJ2aXNvcl9pZBgCIAEoCRI0Cg9iYWNrZmlsbF9yYW5nZXMYAyADKAsyGy5zdHJlYW12aXNvci52MS5PZmZzZXRSYW5nZRItCgdjaGFuZ2VzGAQgAygLMhwuc3RyZWFtdmlzb3IudjEuT2Zmc2V0Q2hhbmdlEjkKFHVucmVjb3ZlcmFibGVfcmFuZ2VzGAUgAygLMhsuc3RyZWFtdmlzb3IudjEuT2Zmc2V0UmFuZ2USEgoKZ2VuZXJhdGlvbhgGIAEoAxIPCgdkcnlfcnVuGAcgASgIIisKEkdldENvdmVyYWdlUmVxdWVzdBIVCg1zdXBlcnZpc29yX2lkGAEgASgJIlUKD0NvdmVyYWdlT3ZlcmxhcBIqCgVyYW5nZRgBIAEoCzIbLnN0cmVhbXZpc29yLnYxLk9mZnNldFJhbmdlEhYKDnN1cGVydmlzb3JfaWRzGAIgAygJIs8BChFQYXJ0aXRpb25Db3ZlcmFnZRIRCglwYXJ0aXRpb24YASABKAUSLgoJcHVibGlzaGVkGAIgAygLMhsuc3RyZWFtdmlzb3IudjEuT2Zmc2V0UmFuZ2USKQoEZ2FwcxgDIAMoCzIbLnN0cmVhbXZpc29yLnYxLk9mZnNldFJhbmdlEjEKCG92ZXJsYXBzGAQgAygLMh8uc3RyZWFtdmlzb3IudjEuQ292ZXJhZ2VPdmVybGFwEhkKEXB1Ymxpc2hlZF9vZmZzZXRzGAUgASgDIuIBChNHZXRDb3ZlcmFnZVJlc3BvbnNlEhUKDXN1cGVydmlzb3JfaWQYASABKAkSFgoOc3VwZXJ2aXNvcl9pZHMYAiADKAkSNQoKcGFydGl0aW9ucxgDIAMoCzIhLnN0cmVhbXZpc29yLnYxLlBhcnRpdGlvbkNvdmVyYWdlEhIKCnRvdGFsX2dhcHMYBCABKAMSFgoOdG90YWxfb3ZlcmxhcHMYBSABKAMSOQoUdW5yZWNvdmVyYWJsZV9yYW5nZXMYBiADKAsyGy5zdHJlYW12aXNvci52MS5PZmZzZXRSYW5nZSIzChpHZXRTdXBlcnZpc29ySGVhbHRoUmVxdWVzdBIVCg1zdXBlcnZpc29yX2lkGAEgASgJIqMBChtHZXRTdXBlcnZpc29ySGVhbHRoUmVzcG9uc2USFQoNc3VwZXJ2aXNvcl9pZBgBIAEoCRIPCgdoZWFsdGh5GAIgASgIEi4KBXN0YXRlGAMgASgOMh8uc3RyZWFtdmlzb3IudjEuU3VwZXJ2aXNvclN0YXRlEhQKDHN0YXRlX2RldGFpbBgEIAEoCRIWCg5oZWFsdGhfc2VydmljZRgFIAEoCSKzAQoQU3VwZXJ2aXNvckZpbHRlchIvCgZzdGF0ZXMYASADKA4yHy5zdHJlYW12aXNvci52MS5TdXBlcnZpc29yU3RhdGUSMAoMc3RyZWFtX3R5cGVzGAIgAygOMhouc3RyZWFtdmlzb3IudjEuU3RyZWFtVHlwZRIWCg5zdXBlcnZpc29yX2lkcxgDIAMoCRIRCglpZF9wcmVmaXgYBCABKAkSEQoJbWF0Y2hfYWxsGAUgASgIItMBChZCYXRjaFN1cGVydmlzb3JPdXRjb21lEhUKDXN1cGVydmlzb3JfaWQYASABKAkSNQoMc3RhdGVfYmVmb3JlGAIgASgOMh8uc3RyZWFtdmlzb3IudjEuU3VwZXJ2aXNvclN0YXRlEjQKC3N0YXRlX2FmdGVyGAMgASgOMh8uc3RyZWFtdmlzb3IudjEuU3VwZXJ2aXNvclN0YXRlEg8KB2NoYW5nZWQYBCABKAgSEwoLc2tpcF9yZWFzb24YBSABKAkSDwoHbWVzc2FnZRgGIAEoCSJjCh5CYXRjaFN1c3BlbmRTdXBlcnZpc29yc1JlcXVlc3QSMAoGZmlsdGVyGAEgASgLMiAuc3RyZWFtdmlzb3IudjEuU3VwZXJ2aXNvckZpbHRlchIPCgdkcnlfcnVuGAIgASgIIoMBCh9CYXRjaFN1c3BlbmRTdXBlcnZpc29yc1Jlc3BvbnNlEjgKCG91dGNvbWVzGAEgAygLMiYuc3RyZWFtdmlzb3IudjEuQmF0Y2hTdXBlcnZpc29yT3V0Y29tZRIVCg1jaGFuZ2VkX2NvdW50GAIgASgFEg8KB2RyeV9ydW4YAyABKAgiYgodQmF0Y2hSZXN1bWVTdXBlcnZpc29yc1JlcXVlc3QSMAoGZmlsdGVyGAEgASgLMiAuc3RyZWFtdmlzb3IudjEuU3VwZXJ2aXNvckZpbHRlchIPCgdkcnlfcnVuGAIgASgIIoIBCh5CYXRjaFJlc3VtZVN1cGVydmlzb3JzUmVzcG9uc2USOAoIb3V0Y29tZXMYASADKAsyJi5zdHJlYW12aXNvci52MS5CYXRjaFN1cGVydmlzb3JPdXRjb21lEhUKDWNoYW5nZWRfY291bnQYAiABKAUSDwoHZHJ5X3J1bhgDIAEoCCJlCiBCYXRjaFRlcm1pbmF0ZVN1cGVydmlzb3JzUmVxdWVzdBIwCgZmaWx0ZXIYASABKAsyIC5zdHJlYW12aXNvci52MS5TdXBlcnZpc29yRmlsdGVyEg8KB2RyeV9ydW4YAiABKAgihQEKIUJhdGNoVGVybWluYXRlU3VwZXJ2aXNvcnNSZXNwb25zZRI4CghvdXRjb21lcxgBIAMoCzImLnN0cmVhbXZpc29yLnYxLkJhdGNoU3VwZXJ2aXNvck91dGNvbWUSFQoNY2hhbmdlZF9jb3VudBgCIAEoBRIPCgdkcnlfcnVuGAMgASgIIjIKGUdldFN1cGVydmlzb3JTdGF0c1JlcXVlc3QSFQoNc3VwZXJ2aXNvcl9pZBgBIAEoCSJGCglUYXNrRXJyb3ISKAoEdGltZRgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDwoHbWVzc2FnZRgCIAEoCSKcAwoKVGFza1N0YXR1cxIPCgd0YXNrX2lkGAEgASgJEhIKCnRhc2tfZ3JvdXAYAiABKAUSEgoKZ2VuZXJhdGlvbhgDIAEoAxINCgVzdGF0ZRgEIAEoCRIRCgl3b3JrZXJfaWQYBSABKAkSNQoRbGVhc2VfZXhwaXJlX3RpbWUYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEigKBXBoYXNlGAcgASgOMhkuc3RyZWFtdmlzb3IudjEuVGFza1BoYXNlEjEKBnRvdGFscxgIIAEoCzIhLnN0cmVhbXZpc29yLnYxLkluZ2VzdGlvbkNvdW50ZXJzEjcKD21vdmluZ19hdmVyYWdlcxgJIAEoCzIeLnN0cmVhbXZpc29yLnYxLk1vdmluZ0F2ZXJhZ2VzEjQKEGxhc3RfcmVwb3J0X3RpbWUYCiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjAKDXJlY2VudF9lcnJvcnMYCyADKAsyGS5zdHJlYW12aXNvci52MS5UYXNrRXJyb3Ii3gEKGkdldFN1cGVydmlzb3JTdGF0c1Jlc3BvbnNlEhUKDXN1cGVydmlzb3JfaWQYASABKAkSEgoKZ2VuZXJhdGlvbhgCIAEoAxIpCgV0YXNrcxgDIAMoCzIaLnN0cmVhbXZpc29yLnYxLlRhc2tTdGF0dXMSMQoGdG90YWxzGAQgASgLMiEuc3RyZWFtdmlzb3IudjEuSW5nZXN0aW9uQ291bnRlcnMSNwoPbW92aW5nX2F2ZXJhZ2VzGAUgASgLMh4uc3RyZWFtdmlzb3IudjEuTW92aW5nQXZlcmFnZXMiRgoYSGFuZG9mZlRhc2tHcm91cHNSZXF1ZXN0EhUKDXN1cGVydmlzb3JfaWQYASABKAkSEwoLdGFza19ncm91cHMYAiADKAUiSgoQVGFza0dyb3VwSGFuZG9mZhISCgp0YXNrX2dyb3VwGAEgASgFEg8KB3Rhc2tfaWQYAiABKAkSEQoJcmVxdWVzdGVkGAMgASgIIk8KGUhhbmRvZmZUYXNrR3JvdXBzUmVzcG9uc2USMgoIaGFuZG9mZnMYASADKAsyIC5zdHJlYW12aXNvci52MS5UYXNrR3JvdXBIYW5kb2ZmMoQQChFTdXBlcnZpc29yU2VydmljZRJlChBDcmVhdGVTdXBlcnZpc29yEicuc3RyZWFtdmlzb3IudjEuQ3JlYXRlU3VwZXJ2aXNvclJlcXVlc3QaKC5zdHJlYW12aXNvci52MS5DcmVhdGVTdXBlcnZpc29yUmVzcG9uc2USXAoNR2V0U3VwZXJ2aXNvchIkLnN0cmVhbXZpc29yLnYxLkdldFN1cGVydmlzb3JSZXF1ZXN0GiUuc3RyZWFtdmlzb3IudjEuR2V0U3VwZXJ2aXNvclJlc3BvbnNlEmIKD0xpc3RTdXBlcnZpc29ycxImLnN0cmVhbXZpc29yLnYxLkxpc3RTdXBlcnZpc29yc1JlcXVlc3QaJy5zdHJlYW12aXNvci52MS5MaXN0U3VwZXJ2aXNvcnNSZXNwb25zZRJlChBVcGRhdGVTdXBlcnZpc29yEicuc3RyZWFtdmlzb3IudjEuVXBkYXRlU3VwZXJ2aXNvclJlcXVlc3QaKC5zdHJlYW12aXNvci52MS5VcGRhdGVTdXBlcnZpc29yUmVzcG9uc2USaAoRU3VzcGVuZFN1cGVydmlzb3ISKC5zdHJlYW12aXNvci52MS5TdXNwZW5kU3VwZXJ2aXNvclJlcXVlc3QaKS5zdHJlYW12aXNvci52MS5TdXNwZW5kU3VwZXJ2aXNvclJlc3BvbnNlEmUKEFJlc3VtZVN1cGVydmlzb3ISJy5zdHJlYW12aXNvci52MS5SZXN1bWVTdXBlcnZpc29yUmVxdWVzdBooLnN0cmVhbXZpc29yLnYxLlJlc3VtZVN1cGVydmlzb3JSZXNwb25zZRJuChNUZXJtaW5hdGVTdXBlcnZpc29yEiouc3RyZWFtdmlzb3IudjEuVGVybWluYXRlU3VwZXJ2aXNvclJlcXVlc3QaKy5zdHJlYW12aXNvci52MS5UZXJtaW5hdGVTdXBlcnZpc29yUmVzcG9uc2USdAoVTGlzdFN1cGVydmlzb3JIaXN0b3J5Eiwuc3RyZWFtdmlzb3IudjEuTGlzdFN1cGVydmlzb3JIaXN0b3J5UmVxdWVzdBotLnN0cmVhbXZpc29yLnYxLkxpc3RTdXBlcnZpc29ySGlzdG9yeVJlc3BvbnNlElMKCkdldE9mZnNldHMSIS5zdHJlYW12aXNvci52MS5HZXRPZmZzZXRzUmVxdWVzdBoiLnN0cmVhbXZpc29yLnYxLkdldE9mZnNldHNSZXNwb25zZRJiCg9SZXNldFN1cGVydmlzb3ISJi5zdHJlYW12aXNvci52MS5SZXNldFN1cGVydmlzb3JSZXF1ZXN0Gicuc3RyZWFtdmlzb3IudjEuUmVzZXRTdXBlcnZpc29yUmVzcG9uc2USWQoMUmVzZXRPZmZzZXRzEiMuc3RyZWFtdmlzb3IudjEuUmVzZXRPZmZzZXRzUmVxdWVzdBokLnN0cmVhbXZpc29yLnYxLlJlc2V0T2Zmc2V0c1Jlc3BvbnNlEn0KGFJlc2V0VG9MYXRlc3RBbmRCYWNrZmlsbBIvLnN0cmVhbXZpc29yLnYxLlJlc2V0VG9MYXRlc3RBbmRCYWNrZmlsbFJlcXVlc3QaMC5zdHJlYW12aXNvci52MS5SZXNldFRvTGF0ZXN0QW5kQmFja2ZpbGxSZXNwb25zZRJWCgtHZXRDb3ZlcmFnZRIiLnN0cmVhbXZpc29yLnYxLkdldENvdmVyYWdlUmVxdWVzdBojLnN0cmVhbXZpc29yLnYxLkdldENvdmVyYWdlUmVzcG9uc2USbgoTR2V0U3VwZXJ2aXNvckhlYWx0aBIqLnN0cmVhbXZpc29yLnYxLkdldFN1cGVydmlzb3JIZWFsdGhSZXF1ZXN0Gisuc3RyZWFtdmlzb3IudjEuR2V0U3VwZXJ2aXNvckhlYWx0aFJlc3BvbnNlEnoKF0JhdGNoU3VzcGVuZFN1cGVydmlzb3JzEi4uc3RyZWFtdmlzb3IudjEuQmF0Y2hTdXNwZW5kU3VwZXJ2aXNvcnNSZXF1ZXN0Gi8uc3RyZWFtdmlzb3IudjEuQmF0Y2hTdXNwZW5kU3VwZXJ2aXNvcnNSZXNwb25zZRJ3ChZCYXRjaFJlc3VtZVN1cGVydmlzb3JzEi0uc3RyZWFtdmlzb3IudjEuQmF0Y2hSZXN1bWVTdXBlcnZpc29yc1JlcXVlc3QaLi5zdHJlYW12aXNvci52MS5CYXRjaFJlc3VtZVN1cGVydmlzb3JzUmVzcG9uc2USgAEKGUJhdGNoVGVybWluYXRlU3VwZXJ2aXNvcnMSMC5zdHJlYW12aXNvci52MS5CYXRjaFRlcm1pbmF0ZVN1cGVydmlzb3JzUmVxdWVzdBoxLnN0cmVhbXZpc29yLnYxLkJhdGNoVGVybWluYXRlU3VwZXJ2aXNvcnNSZXNwb25zZRJrChJHZXRTdXBlcnZpc29yU3RhdHMSKS5zdHJlYW12aXNvci52MS5HZXRTdXBlcnZpc29yU3RhdHNSZXF1ZXN0Giouc3RyZWFtdmlzb3IudjEuR2V0U3VwZXJ2aXNvclN0YXRzUmVzcG9uc2USaAoRSGFuZG9mZlRhc2tHcm91cHMSKC5zdHJlYW12aXNvci52MS5IYW5kb2ZmVGFza0dyb3Vwc1JlcXVlc3QaKS5zdHJlYW12aXNvci52MS5IYW5kb2ZmVGFza0dyb3Vwc1Jlc3BvbnNlQnoKEmRldi5zdHJlYW12aXNvci52MUIWU3VwZXJ2aXNvclNlcnZpY2VQcm90b1ABWkpnaXRodWIuY29tL3N0cmVhbXZpc29yL3N0cmVhbXZpc29yL2NsaWVudHMvZ28vc3RyZWFtdmlzb3IvdjE7c3RyZWFtdmlzb3J2MWIGcHJvdG8z", [file_google_protobuf_timestamp, file_streamvisor_v1_supervisor]);
 
 /**
  * Request for CreateSupervisor.
@@ -1052,6 +1052,647 @@ export const GetCoverageResponseSchema: GenMessage<GetCoverageResponse> = /*@__P
   messageDesc(file_streamvisor_v1_supervisor_service, 29);
 
 /**
+ * Request for GetSupervisorHealth.
+ *
+ * @generated from message streamvisor.v1.GetSupervisorHealthRequest
+ */
+export type GetSupervisorHealthRequest = Message<"streamvisor.v1.GetSupervisorHealthRequest"> & {
+  /**
+   * Required.
+   *
+   * @generated from field: string supervisor_id = 1;
+   */
+  supervisorId: string;
+};
+
+/**
+ * Describes the message streamvisor.v1.GetSupervisorHealthRequest.
+ * Use `create(GetSupervisorHealthRequestSchema)` to create a new message.
+ */
+export const GetSupervisorHealthRequestSchema: GenMessage<GetSupervisorHealthRequest> = /*@__PURE__*/
+  messageDesc(file_streamvisor_v1_supervisor_service, 30);
+
+/**
+ * Response for GetSupervisorHealth.
+ *
+ * @generated from message streamvisor.v1.GetSupervisorHealthResponse
+ */
+export type GetSupervisorHealthResponse = Message<"streamvisor.v1.GetSupervisorHealthResponse"> & {
+  /**
+   * The supervisor.
+   *
+   * @generated from field: string supervisor_id = 1;
+   */
+  supervisorId: string;
+
+  /**
+   * False when the supervisor is UNHEALTHY (state_detail says why) or TERMINATED. SUSPENDED and
+   * COMPLETED supervisors are healthy: nothing is wrong with them.
+   *
+   * @generated from field: bool healthy = 2;
+   */
+  healthy: boolean;
+
+  /**
+   * Its state.
+   *
+   * @generated from field: streamvisor.v1.SupervisorState state = 3;
+   */
+  state: SupervisorState;
+
+  /**
+   * Why, when UNHEALTHY (e.g. "STREAM_UNREACHABLE: ...", "CHECKPOINT_BEYOND_LATEST: ...").
+   *
+   * @generated from field: string state_detail = 4;
+   */
+  stateDetail: string;
+
+  /**
+   * The grpc.health.v1 service name answering the same: "streamvisor.supervisor/<id>".
+   *
+   * @generated from field: string health_service = 5;
+   */
+  healthService: string;
+};
+
+/**
+ * Describes the message streamvisor.v1.GetSupervisorHealthResponse.
+ * Use `create(GetSupervisorHealthResponseSchema)` to create a new message.
+ */
+export const GetSupervisorHealthResponseSchema: GenMessage<GetSupervisorHealthResponse> = /*@__PURE__*/
+  messageDesc(file_streamvisor_v1_supervisor_service, 31);
+
+/**
+ * Which supervisors a batch action applies to. Criteria are ANDed; within one list any value matches.
+ *
+ * @generated from message streamvisor.v1.SupervisorFilter
+ */
+export type SupervisorFilter = Message<"streamvisor.v1.SupervisorFilter"> & {
+  /**
+   * Optional. Only supervisors in one of these states.
+   *
+   * @generated from field: repeated streamvisor.v1.SupervisorState states = 1;
+   */
+  states: SupervisorState[];
+
+  /**
+   * Optional. Only supervisors of one of these stream types.
+   *
+   * @generated from field: repeated streamvisor.v1.StreamType stream_types = 2;
+   */
+  streamTypes: StreamType[];
+
+  /**
+   * Optional. Only these supervisors (at most 1000 ids). Unknown ids select nothing.
+   *
+   * @generated from field: repeated string supervisor_ids = 3;
+   */
+  supervisorIds: string[];
+
+  /**
+   * Optional. Only supervisors whose id starts with this.
+   *
+   * @generated from field: string id_prefix = 4;
+   */
+  idPrefix: string;
+
+  /**
+   * Must be true when no criterion is given: an empty filter selects every supervisor, and a forgotten
+   * filter must not act on all of them (INVALID_ARGUMENT, FILTER_REQUIRED).
+   *
+   * @generated from field: bool match_all = 5;
+   */
+  matchAll: boolean;
+};
+
+/**
+ * Describes the message streamvisor.v1.SupervisorFilter.
+ * Use `create(SupervisorFilterSchema)` to create a new message.
+ */
+export const SupervisorFilterSchema: GenMessage<SupervisorFilter> = /*@__PURE__*/
+  messageDesc(file_streamvisor_v1_supervisor_service, 32);
+
+/**
+ * What a batch action did (or, with dry_run, would do) to one supervisor.
+ *
+ * @generated from message streamvisor.v1.BatchSupervisorOutcome
+ */
+export type BatchSupervisorOutcome = Message<"streamvisor.v1.BatchSupervisorOutcome"> & {
+  /**
+   * The supervisor.
+   *
+   * @generated from field: string supervisor_id = 1;
+   */
+  supervisorId: string;
+
+  /**
+   * Its state before.
+   *
+   * @generated from field: streamvisor.v1.SupervisorState state_before = 2;
+   */
+  stateBefore: SupervisorState;
+
+  /**
+   * Its state after (with dry_run: what it would be).
+   *
+   * @generated from field: streamvisor.v1.SupervisorState state_after = 3;
+   */
+  stateAfter: SupervisorState;
+
+  /**
+   * True when it changed (or would). False: skipped.
+   *
+   * @generated from field: bool changed = 4;
+   */
+  changed: boolean;
+
+  /**
+   * Why it was skipped: an ErrorReason name without its prefix (INVALID_STATE when the action does not
+   * apply to its state; SUPERVISOR_NOT_FOUND when it went away meanwhile). Empty when changed.
+   *
+   * @generated from field: string skip_reason = 5;
+   */
+  skipReason: string;
+
+  /**
+   * The skip, in words.
+   *
+   * @generated from field: string message = 6;
+   */
+  message: string;
+};
+
+/**
+ * Describes the message streamvisor.v1.BatchSupervisorOutcome.
+ * Use `create(BatchSupervisorOutcomeSchema)` to create a new message.
+ */
+export const BatchSupervisorOutcomeSchema: GenMessage<BatchSupervisorOutcome> = /*@__PURE__*/
+  messageDesc(file_streamvisor_v1_supervisor_service, 33);
+
+/**
+ * Request for BatchSuspendSupervisors.
+ *
+ * @generated from message streamvisor.v1.BatchSuspendSupervisorsRequest
+ */
+export type BatchSuspendSupervisorsRequest = Message<"streamvisor.v1.BatchSuspendSupervisorsRequest"> & {
+  /**
+   * Required. Which supervisors.
+   *
+   * @generated from field: streamvisor.v1.SupervisorFilter filter = 1;
+   */
+  filter?: SupervisorFilter | undefined;
+
+  /**
+   * Optional. Only report what would change.
+   *
+   * @generated from field: bool dry_run = 2;
+   */
+  dryRun: boolean;
+};
+
+/**
+ * Describes the message streamvisor.v1.BatchSuspendSupervisorsRequest.
+ * Use `create(BatchSuspendSupervisorsRequestSchema)` to create a new message.
+ */
+export const BatchSuspendSupervisorsRequestSchema: GenMessage<BatchSuspendSupervisorsRequest> = /*@__PURE__*/
+  messageDesc(file_streamvisor_v1_supervisor_service, 34);
+
+/**
+ * Response for BatchSuspendSupervisors.
+ *
+ * @generated from message streamvisor.v1.BatchSuspendSupervisorsResponse
+ */
+export type BatchSuspendSupervisorsResponse = Message<"streamvisor.v1.BatchSuspendSupervisorsResponse"> & {
+  /**
+   * One per selected supervisor, ordered by id.
+   *
+   * @generated from field: repeated streamvisor.v1.BatchSupervisorOutcome outcomes = 1;
+   */
+  outcomes: BatchSupervisorOutcome[];
+
+  /**
+   * How many changed (or would).
+   *
+   * @generated from field: int32 changed_count = 2;
+   */
+  changedCount: number;
+
+  /**
+   * Echo of the request's dry_run.
+   *
+   * @generated from field: bool dry_run = 3;
+   */
+  dryRun: boolean;
+};
+
+/**
+ * Describes the message streamvisor.v1.BatchSuspendSupervisorsResponse.
+ * Use `create(BatchSuspendSupervisorsResponseSchema)` to create a new message.
+ */
+export const BatchSuspendSupervisorsResponseSchema: GenMessage<BatchSuspendSupervisorsResponse> = /*@__PURE__*/
+  messageDesc(file_streamvisor_v1_supervisor_service, 35);
+
+/**
+ * Request for BatchResumeSupervisors.
+ *
+ * @generated from message streamvisor.v1.BatchResumeSupervisorsRequest
+ */
+export type BatchResumeSupervisorsRequest = Message<"streamvisor.v1.BatchResumeSupervisorsRequest"> & {
+  /**
+   * Required. Which supervisors.
+   *
+   * @generated from field: streamvisor.v1.SupervisorFilter filter = 1;
+   */
+  filter?: SupervisorFilter | undefined;
+
+  /**
+   * Optional. Only report what would change.
+   *
+   * @generated from field: bool dry_run = 2;
+   */
+  dryRun: boolean;
+};
+
+/**
+ * Describes the message streamvisor.v1.BatchResumeSupervisorsRequest.
+ * Use `create(BatchResumeSupervisorsRequestSchema)` to create a new message.
+ */
+export const BatchResumeSupervisorsRequestSchema: GenMessage<BatchResumeSupervisorsRequest> = /*@__PURE__*/
+  messageDesc(file_streamvisor_v1_supervisor_service, 36);
+
+/**
+ * Response for BatchResumeSupervisors.
+ *
+ * @generated from message streamvisor.v1.BatchResumeSupervisorsResponse
+ */
+export type BatchResumeSupervisorsResponse = Message<"streamvisor.v1.BatchResumeSupervisorsResponse"> & {
+  /**
+   * One per selected supervisor, ordered by id.
+   *
+   * @generated from field: repeated streamvisor.v1.BatchSupervisorOutcome outcomes = 1;
+   */
+  outcomes: BatchSupervisorOutcome[];
+
+  /**
+   * How many changed (or would).
+   *
+   * @generated from field: int32 changed_count = 2;
+   */
+  changedCount: number;
+
+  /**
+   * Echo of the request's dry_run.
+   *
+   * @generated from field: bool dry_run = 3;
+   */
+  dryRun: boolean;
+};
+
+/**
+ * Describes the message streamvisor.v1.BatchResumeSupervisorsResponse.
+ * Use `create(BatchResumeSupervisorsResponseSchema)` to create a new message.
+ */
+export const BatchResumeSupervisorsResponseSchema: GenMessage<BatchResumeSupervisorsResponse> = /*@__PURE__*/
+  messageDesc(file_streamvisor_v1_supervisor_service, 37);
+
+/**
+ * Request for BatchTerminateSupervisors.
+ *
+ * @generated from message streamvisor.v1.BatchTerminateSupervisorsRequest
+ */
+export type BatchTerminateSupervisorsRequest = Message<"streamvisor.v1.BatchTerminateSupervisorsRequest"> & {
+  /**
+   * Required. Which supervisors.
+   *
+   * @generated from field: streamvisor.v1.SupervisorFilter filter = 1;
+   */
+  filter?: SupervisorFilter | undefined;
+
+  /**
+   * Optional. Only report what would change.
+   *
+   * @generated from field: bool dry_run = 2;
+   */
+  dryRun: boolean;
+};
+
+/**
+ * Describes the message streamvisor.v1.BatchTerminateSupervisorsRequest.
+ * Use `create(BatchTerminateSupervisorsRequestSchema)` to create a new message.
+ */
+export const BatchTerminateSupervisorsRequestSchema: GenMessage<BatchTerminateSupervisorsRequest> = /*@__PURE__*/
+  messageDesc(file_streamvisor_v1_supervisor_service, 38);
+
+/**
+ * Response for BatchTerminateSupervisors.
+ *
+ * @generated from message streamvisor.v1.BatchTerminateSupervisorsResponse
+ */
+export type BatchTerminateSupervisorsResponse = Message<"streamvisor.v1.BatchTerminateSupervisorsResponse"> & {
+  /**
+   * One per selected supervisor, ordered by id.
+   *
+   * @generated from field: repeated streamvisor.v1.BatchSupervisorOutcome outcomes = 1;
+   */
+  outcomes: BatchSupervisorOutcome[];
+
+  /**
+   * How many changed (or would).
+   *
+   * @generated from field: int32 changed_count = 2;
+   */
+  changedCount: number;
+
+  /**
+   * Echo of the request's dry_run.
+   *
+   * @generated from field: bool dry_run = 3;
+   */
+  dryRun: boolean;
+};
+
+/**
+ * Describes the message streamvisor.v1.BatchTerminateSupervisorsResponse.
+ * Use `create(BatchTerminateSupervisorsResponseSchema)` to create a new message.
+ */
+export const BatchTerminateSupervisorsResponseSchema: GenMessage<BatchTerminateSupervisorsResponse> = /*@__PURE__*/
+  messageDesc(file_streamvisor_v1_supervisor_service, 39);
+
+/**
+ * Request for GetSupervisorStats.
+ *
+ * @generated from message streamvisor.v1.GetSupervisorStatsRequest
+ */
+export type GetSupervisorStatsRequest = Message<"streamvisor.v1.GetSupervisorStatsRequest"> & {
+  /**
+   * Required.
+   *
+   * @generated from field: string supervisor_id = 1;
+   */
+  supervisorId: string;
+};
+
+/**
+ * Describes the message streamvisor.v1.GetSupervisorStatsRequest.
+ * Use `create(GetSupervisorStatsRequestSchema)` to create a new message.
+ */
+export const GetSupervisorStatsRequestSchema: GenMessage<GetSupervisorStatsRequest> = /*@__PURE__*/
+  messageDesc(file_streamvisor_v1_supervisor_service, 40);
+
+/**
+ * A task's recent error (a FailTask reason).
+ *
+ * @generated from message streamvisor.v1.TaskError
+ */
+export type TaskError = Message<"streamvisor.v1.TaskError"> & {
+  /**
+   * When it was reported.
+   *
+   * @generated from field: google.protobuf.Timestamp time = 1;
+   */
+  time?: Timestamp | undefined;
+
+  /**
+   * What the worker said.
+   *
+   * @generated from field: string message = 2;
+   */
+  message: string;
+};
+
+/**
+ * Describes the message streamvisor.v1.TaskError.
+ * Use `create(TaskErrorSchema)` to create a new message.
+ */
+export const TaskErrorSchema: GenMessage<TaskError> = /*@__PURE__*/
+  messageDesc(file_streamvisor_v1_supervisor_service, 41);
+
+/**
+ * One task of the supervisor's current generation.
+ *
+ * @generated from message streamvisor.v1.TaskStatus
+ */
+export type TaskStatus = Message<"streamvisor.v1.TaskStatus"> & {
+  /**
+   * The task.
+   *
+   * @generated from field: string task_id = 1;
+   */
+  taskId: string;
+
+  /**
+   * Its partition group.
+   *
+   * @generated from field: int32 task_group = 2;
+   */
+  taskGroup: number;
+
+  /**
+   * Its generation (the supervisor's current one).
+   *
+   * @generated from field: int64 generation = 3;
+   */
+  generation: bigint;
+
+  /**
+   * PENDING (waiting for a worker), LEASED, DONE (bounded, read to its end) or FENCED.
+   *
+   * @generated from field: string state = 4;
+   */
+  state: string;
+
+  /**
+   * The lease holder, when LEASED.
+   *
+   * @generated from field: string worker_id = 5;
+   */
+  workerId: string;
+
+  /**
+   * When the lease ends unless renewed, when LEASED.
+   *
+   * @generated from field: google.protobuf.Timestamp lease_expire_time = 6;
+   */
+  leaseExpireTime?: Timestamp | undefined;
+
+  /**
+   * What its worker last said it was doing.
+   *
+   * @generated from field: streamvisor.v1.TaskPhase phase = 7;
+   */
+  phase: TaskPhase;
+
+  /**
+   * Everything its workers reported, over all its leases.
+   *
+   * @generated from field: streamvisor.v1.IngestionCounters totals = 8;
+   */
+  totals?: IngestionCounters | undefined;
+
+  /**
+   * Rates, per second.
+   *
+   * @generated from field: streamvisor.v1.MovingAverages moving_averages = 9;
+   */
+  movingAverages?: MovingAverages | undefined;
+
+  /**
+   * The last report; absent if none yet.
+   *
+   * @generated from field: google.protobuf.Timestamp last_report_time = 10;
+   */
+  lastReportTime?: Timestamp | undefined;
+
+  /**
+   * The last five FailTask reasons, oldest first.
+   *
+   * @generated from field: repeated streamvisor.v1.TaskError recent_errors = 11;
+   */
+  recentErrors: TaskError[];
+};
+
+/**
+ * Describes the message streamvisor.v1.TaskStatus.
+ * Use `create(TaskStatusSchema)` to create a new message.
+ */
+export const TaskStatusSchema: GenMessage<TaskStatus> = /*@__PURE__*/
+  messageDesc(file_streamvisor_v1_supervisor_service, 42);
+
+/**
+ * Response for GetSupervisorStats.
+ *
+ * @generated from message streamvisor.v1.GetSupervisorStatsResponse
+ */
+export type GetSupervisorStatsResponse = Message<"streamvisor.v1.GetSupervisorStatsResponse"> & {
+  /**
+   * The supervisor.
+   *
+   * @generated from field: string supervisor_id = 1;
+   */
+  supervisorId: string;
+
+  /**
+   * Its generation.
+   *
+   * @generated from field: int64 generation = 2;
+   */
+  generation: bigint;
+
+  /**
+   * Its tasks at that generation, by task group.
+   *
+   * @generated from field: repeated streamvisor.v1.TaskStatus tasks = 3;
+   */
+  tasks: TaskStatus[];
+
+  /**
+   * Sums over the tasks.
+   *
+   * @generated from field: streamvisor.v1.IngestionCounters totals = 4;
+   */
+  totals?: IngestionCounters | undefined;
+
+  /**
+   * Sums over the tasks, per second.
+   *
+   * @generated from field: streamvisor.v1.MovingAverages moving_averages = 5;
+   */
+  movingAverages?: MovingAverages | undefined;
+};
+
+/**
+ * Describes the message streamvisor.v1.GetSupervisorStatsResponse.
+ * Use `create(GetSupervisorStatsResponseSchema)` to create a new message.
+ */
+export const GetSupervisorStatsResponseSchema: GenMessage<GetSupervisorStatsResponse> = /*@__PURE__*/
+  messageDesc(file_streamvisor_v1_supervisor_service, 43);
+
+/**
+ * Request for HandoffTaskGroups.
+ *
+ * @generated from message streamvisor.v1.HandoffTaskGroupsRequest
+ */
+export type HandoffTaskGroupsRequest = Message<"streamvisor.v1.HandoffTaskGroupsRequest"> & {
+  /**
+   * Required. A RUNNING supervisor.
+   *
+   * @generated from field: string supervisor_id = 1;
+   */
+  supervisorId: string;
+
+  /**
+   * Required. Distinct task groups, each in [0, task_count).
+   *
+   * @generated from field: repeated int32 task_groups = 2;
+   */
+  taskGroups: number[];
+};
+
+/**
+ * Describes the message streamvisor.v1.HandoffTaskGroupsRequest.
+ * Use `create(HandoffTaskGroupsRequestSchema)` to create a new message.
+ */
+export const HandoffTaskGroupsRequestSchema: GenMessage<HandoffTaskGroupsRequest> = /*@__PURE__*/
+  messageDesc(file_streamvisor_v1_supervisor_service, 44);
+
+/**
+ * One task group's handoff.
+ *
+ * @generated from message streamvisor.v1.TaskGroupHandoff
+ */
+export type TaskGroupHandoff = Message<"streamvisor.v1.TaskGroupHandoff"> & {
+  /**
+   * The group.
+   *
+   * @generated from field: int32 task_group = 1;
+   */
+  taskGroup: number;
+
+  /**
+   * Its task at the current generation.
+   *
+   * @generated from field: string task_id = 2;
+   */
+  taskId: string;
+
+  /**
+   * True when its worker will be told at its next heartbeat. False: the task is not leased right now
+   * (nothing to hand off).
+   *
+   * @generated from field: bool requested = 3;
+   */
+  requested: boolean;
+};
+
+/**
+ * Describes the message streamvisor.v1.TaskGroupHandoff.
+ * Use `create(TaskGroupHandoffSchema)` to create a new message.
+ */
+export const TaskGroupHandoffSchema: GenMessage<TaskGroupHandoff> = /*@__PURE__*/
+  messageDesc(file_streamvisor_v1_supervisor_service, 45);
+
+/**
+ * Response for HandoffTaskGroups.
+ *
+ * @generated from message streamvisor.v1.HandoffTaskGroupsResponse
+ */
+export type HandoffTaskGroupsResponse = Message<"streamvisor.v1.HandoffTaskGroupsResponse"> & {
+  /**
+   * One per requested group, in request order.
+   *
+   * @generated from field: repeated streamvisor.v1.TaskGroupHandoff handoffs = 1;
+   */
+  handoffs: TaskGroupHandoff[];
+};
+
+/**
+ * Describes the message streamvisor.v1.HandoffTaskGroupsResponse.
+ * Use `create(HandoffTaskGroupsResponseSchema)` to create a new message.
+ */
+export const HandoffTaskGroupsResponseSchema: GenMessage<HandoffTaskGroupsResponse> = /*@__PURE__*/
+  messageDesc(file_streamvisor_v1_supervisor_service, 46);
+
+/**
  * The operators' API: supervisors' lifecycle, offsets and resets.
  *
  * Errors use standard gRPC codes with a google.rpc.ErrorInfo detail (domain "streamvisor", reason from
@@ -1192,6 +1833,71 @@ export const SupervisorService: GenService<{
     methodKind: "unary";
     input: typeof GetCoverageRequestSchema;
     output: typeof GetCoverageResponseSchema;
+  },
+  /**
+   * Whether one supervisor is healthy, for probes: healthy unless UNHEALTHY or TERMINATED. The same
+   * answer is the grpc.health.v1 service "streamvisor.supervisor/<id>" (Check and Watch).
+   *
+   * @generated from rpc streamvisor.v1.SupervisorService.GetSupervisorHealth
+   */
+  getSupervisorHealth: {
+    methodKind: "unary";
+    input: typeof GetSupervisorHealthRequestSchema;
+    output: typeof GetSupervisorHealthResponseSchema;
+  },
+  /**
+   * Suspends every supervisor the filter selects (each in its own transaction, with its own audit event);
+   * those it does not apply to are skipped, listed with the reason. dry_run previews.
+   *
+   * @generated from rpc streamvisor.v1.SupervisorService.BatchSuspendSupervisors
+   */
+  batchSuspendSupervisors: {
+    methodKind: "unary";
+    input: typeof BatchSuspendSupervisorsRequestSchema;
+    output: typeof BatchSuspendSupervisorsResponseSchema;
+  },
+  /**
+   * Resumes every SUSPENDED supervisor the filter selects; as BatchSuspendSupervisors.
+   *
+   * @generated from rpc streamvisor.v1.SupervisorService.BatchResumeSupervisors
+   */
+  batchResumeSupervisors: {
+    methodKind: "unary";
+    input: typeof BatchResumeSupervisorsRequestSchema;
+    output: typeof BatchResumeSupervisorsResponseSchema;
+  },
+  /**
+   * Terminates every non-terminal supervisor the filter selects; as BatchSuspendSupervisors.
+   *
+   * @generated from rpc streamvisor.v1.SupervisorService.BatchTerminateSupervisors
+   */
+  batchTerminateSupervisors: {
+    methodKind: "unary";
+    input: typeof BatchTerminateSupervisorsRequestSchema;
+    output: typeof BatchTerminateSupervisorsResponseSchema;
+  },
+  /**
+   * Per task of the current generation: state, lease, phase, what its workers reported (totals and
+   * 1/5/15-minute moving averages) and its recent errors; and the supervisor's sums (Druid's
+   * /supervisor/{id}/stats and the task detail of /status).
+   *
+   * @generated from rpc streamvisor.v1.SupervisorService.GetSupervisorStats
+   */
+  getSupervisorStats: {
+    methodKind: "unary";
+    input: typeof GetSupervisorStatsRequestSchema;
+    output: typeof GetSupervisorStatsResponseSchema;
+  },
+  /**
+   * Asks the workers of some task groups to publish what they hold now and hand their tasks back, which
+   * are then offered again from the new checkpoints (Druid's taskGroups/handoff). Nothing is fenced.
+   *
+   * @generated from rpc streamvisor.v1.SupervisorService.HandoffTaskGroups
+   */
+  handoffTaskGroups: {
+    methodKind: "unary";
+    input: typeof HandoffTaskGroupsRequestSchema;
+    output: typeof HandoffTaskGroupsResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_streamvisor_v1_supervisor_service, 0);

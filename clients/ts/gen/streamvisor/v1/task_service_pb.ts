@@ -6,7 +6,7 @@ import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobu
 import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
-import type { OffsetRange, StreamType } from "./supervisor_pb.js";
+import type { IngestionCounters, OffsetRange, StreamType, TaskPhase } from "./supervisor_pb.js";
 import { file_streamvisor_v1_supervisor } from "./supervisor_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file streamvisor/v1/task_service.proto.
  */
 export const file_streamvisor_v1_task_service: GenFile = /*@__PURE__*/
-  fileDesc("CiFzdHJlYW12aXNvci92MS90YXNrX3NlcnZpY2UucHJvdG8SDnN0cmVhbXZpc29yLnYxImAKDVRhc2tQYXJ0aXRpb24SEQoJcGFydGl0aW9uGAEgASgFEhQKDHN0YXJ0X29mZnNldBgCIAEoAxIXCgplbmRfb2Zmc2V0GAMgASgDSACIAQFCDQoLX2VuZF9vZmZzZXQiggMKBFRhc2sSCgoCaWQYASABKAkSFQoNc3VwZXJ2aXNvcl9pZBgCIAEoCRISCgp0YXNrX2dyb3VwGAMgASgFEhIKCmdlbmVyYXRpb24YBCABKAMSLwoLc3RyZWFtX3R5cGUYBSABKA4yGi5zdHJlYW12aXNvci52MS5TdHJlYW1UeXBlEg4KBnN0cmVhbRgGIAEoCRJJChNjb25zdW1lcl9wcm9wZXJ0aWVzGAcgAygLMiwuc3RyZWFtdmlzb3IudjEuVGFzay5Db25zdW1lclByb3BlcnRpZXNFbnRyeRIxCgpwYXJ0aXRpb25zGAggAygLMh0uc3RyZWFtdmlzb3IudjEuVGFza1BhcnRpdGlvbhI1ChFsZWFzZV9leHBpcmVfdGltZRgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAaOQoXQ29uc3VtZXJQcm9wZXJ0aWVzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASJwChJBY3F1aXJlVGFza1JlcXVlc3QSEQoJd29ya2VyX2lkGAEgASgJEhUKDWxlYXNlX3NlY29uZHMYAiABKAUSMAoMc3RyZWFtX3R5cGVzGAMgAygOMhouc3RyZWFtdmlzb3IudjEuU3RyZWFtVHlwZSJHChNBY3F1aXJlVGFza1Jlc3BvbnNlEicKBHRhc2sYASABKAsyFC5zdHJlYW12aXNvci52MS5UYXNrSACIAQFCBwoFX3Rhc2siTQoQSGVhcnRiZWF0UmVxdWVzdBIPCgd0YXNrX2lkGAEgASgJEhEKCXdvcmtlcl9pZBgCIAEoCRIVCg1sZWFzZV9zZWNvbmRzGAMgASgFIpEBChFIZWFydGJlYXRSZXNwb25zZRIwCglkaXJlY3RpdmUYASABKA4yHS5zdHJlYW12aXNvci52MS5UYXNrRGlyZWN0aXZlEhMKC3N0b3BfcmVhc29uGAIgASgJEjUKEWxlYXNlX2V4cGlyZV90aW1lGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKSAQoXQ29tbWl0Q2hlY2twb2ludFJlcXVlc3QSDwoHdGFza19pZBgBIAEoCRIRCgl3b3JrZXJfaWQYAiABKAkSKwoGcmFuZ2VzGAMgAygLMhsuc3RyZWFtdmlzb3IudjEuT2Zmc2V0UmFuZ2USEAoIbG9jYXRpb24YBCABKAkSFAoMcmVjb3JkX2NvdW50GAUgASgDIkEKGENvbW1pdENoZWNrcG9pbnRSZXNwb25zZRISCgpzZWdtZW50X2lkGAEgASgDEhEKCXRhc2tfZG9uZRgCIAEoCCI5ChNDb21wbGV0ZVRhc2tSZXF1ZXN0Eg8KB3Rhc2tfaWQYASABKAkSEQoJd29ya2VyX2lkGAIgASgJIhYKFENvbXBsZXRlVGFza1Jlc3BvbnNlIkUKD0ZhaWxUYXNrUmVxdWVzdBIPCgd0YXNrX2lkGAEgASgJEhEKCXdvcmtlcl9pZBgCIAEoCRIOCgZyZWFzb24YAyABKAkiEgoQRmFpbFRhc2tSZXNwb25zZSplCg1UYXNrRGlyZWN0aXZlEh4KGlRBU0tfRElSRUNUSVZFX1VOU1BFQ0lGSUVEEAASGwoXVEFTS19ESVJFQ1RJVkVfQ09OVElOVUUQARIXChNUQVNLX0RJUkVDVElWRV9TVE9QEAIyyAMKC1Rhc2tTZXJ2aWNlElYKC0FjcXVpcmVUYXNrEiIuc3RyZWFtdmlzb3IudjEuQWNxdWlyZVRhc2tSZXF1ZXN0GiMuc3RyZWFtdmlzb3IudjEuQWNxdWlyZVRhc2tSZXNwb25zZRJQCglIZWFydGJlYXQSIC5zdHJlYW12aXNvci52MS5IZWFydGJlYXRSZXF1ZXN0GiEuc3RyZWFtdmlzb3IudjEuSGVhcnRiZWF0UmVzcG9uc2USZQoQQ29tbWl0Q2hlY2twb2ludBInLnN0cmVhbXZpc29yLnYxLkNvbW1pdENoZWNrcG9pbnRSZXF1ZXN0Giguc3RyZWFtdmlzb3IudjEuQ29tbWl0Q2hlY2twb2ludFJlc3BvbnNlElkKDENvbXBsZXRlVGFzaxIjLnN0cmVhbXZpc29yLnYxLkNvbXBsZXRlVGFza1JlcXVlc3QaJC5zdHJlYW12aXNvci52MS5Db21wbGV0ZVRhc2tSZXNwb25zZRJNCghGYWlsVGFzaxIfLnN0cmVhbXZpc29yLnYxLkZhaWxUYXNrUmVxdWVzdBogLnN0cmVhbXZpc29yLnYxLkZhaWxUYXNrUmVzcG9uc2VCdAoSZGV2LnN0cmVhbXZpc29yLnYxQhBUYXNrU2VydmljZVByb3RvUAFaSmdpdGh1Yi5jb20vc3RyZWFtdmlzb3Ivc3RyZWFtdmlzb3IvY2xpZW50cy9nby9zdHJlYW12aXNvci92MTtzdHJlYW12aXNvcnYxYgZwcm90bzM", [file_google_protobuf_timestamp, file_streamvisor_v1_supervisor]);
+  fileDesc("CiFzdHJlYW12aXNvci92MS90YXNrX3NlcnZpY2UucHJvdG8SDnN0cmVhbXZpc29yLnYxImAKDVRhc2tQYXJ0aXRpb24SEQoJcGFydGl0aW9uGAEgASgFEhQKDHN0YXJ0X29mZnNldBgCIAEoAxIXCgplbmRfb2Zmc2V0GAMgASgDSACIAQFCDQoLX2VuZF9vZmZzZXQiggMKBFRhc2sSCgoCaWQYASABKAkSFQoNc3VwZXJ2aXNvcl9pZBgCIAEoCRISCgp0YXNrX2dyb3VwGAMgASgFEhIKCmdlbmVyYXRpb24YBCABKAMSLwoLc3RyZWFtX3R5cGUYBSABKA4yGi5zdHJlYW12aXNvci52MS5TdHJlYW1UeXBlEg4KBnN0cmVhbRgGIAEoCRJJChNjb25zdW1lcl9wcm9wZXJ0aWVzGAcgAygLMiwuc3RyZWFtdmlzb3IudjEuVGFzay5Db25zdW1lclByb3BlcnRpZXNFbnRyeRIxCgpwYXJ0aXRpb25zGAggAygLMh0uc3RyZWFtdmlzb3IudjEuVGFza1BhcnRpdGlvbhI1ChFsZWFzZV9leHBpcmVfdGltZRgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAaOQoXQ29uc3VtZXJQcm9wZXJ0aWVzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASJwChJBY3F1aXJlVGFza1JlcXVlc3QSEQoJd29ya2VyX2lkGAEgASgJEhUKDWxlYXNlX3NlY29uZHMYAiABKAUSMAoMc3RyZWFtX3R5cGVzGAMgAygOMhouc3RyZWFtdmlzb3IudjEuU3RyZWFtVHlwZSJHChNBY3F1aXJlVGFza1Jlc3BvbnNlEicKBHRhc2sYASABKAsyFC5zdHJlYW12aXNvci52MS5UYXNrSACIAQFCBwoFX3Rhc2sieQoQSGVhcnRiZWF0UmVxdWVzdBIPCgd0YXNrX2lkGAEgASgJEhEKCXdvcmtlcl9pZBgCIAEoCRIVCg1sZWFzZV9zZWNvbmRzGAMgASgFEioKBnJlcG9ydBgEIAEoCzIaLnN0cmVhbXZpc29yLnYxLlRhc2tSZXBvcnQiawoKVGFza1JlcG9ydBIzCghjb3VudGVycxgBIAEoCzIhLnN0cmVhbXZpc29yLnYxLkluZ2VzdGlvbkNvdW50ZXJzEigKBXBoYXNlGAIgASgOMhkuc3RyZWFtdmlzb3IudjEuVGFza1BoYXNlIqYBChFIZWFydGJlYXRSZXNwb25zZRIwCglkaXJlY3RpdmUYASABKA4yHS5zdHJlYW12aXNvci52MS5UYXNrRGlyZWN0aXZlEhMKC3N0b3BfcmVhc29uGAIgASgJEjUKEWxlYXNlX2V4cGlyZV90aW1lGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBITCgtwdWJsaXNoX25vdxgEIAEoCCKSAQoXQ29tbWl0Q2hlY2twb2ludFJlcXVlc3QSDwoHdGFza19pZBgBIAEoCRIRCgl3b3JrZXJfaWQYAiABKAkSKwoGcmFuZ2VzGAMgAygLMhsuc3RyZWFtdmlzb3IudjEuT2Zmc2V0UmFuZ2USEAoIbG9jYXRpb24YBCABKAkSFAoMcmVjb3JkX2NvdW50GAUgASgDIkEKGENvbW1pdENoZWNrcG9pbnRSZXNwb25zZRISCgpzZWdtZW50X2lkGAEgASgDEhEKCXRhc2tfZG9uZRgCIAEoCCI5ChNDb21wbGV0ZVRhc2tSZXF1ZXN0Eg8KB3Rhc2tfaWQYASABKAkSEQoJd29ya2VyX2lkGAIgASgJIhYKFENvbXBsZXRlVGFza1Jlc3BvbnNlIkUKD0ZhaWxUYXNrUmVxdWVzdBIPCgd0YXNrX2lkGAEgASgJEhEKCXdvcmtlcl9pZBgCIAEoCRIOCgZyZWFzb24YAyABKAkiEgoQRmFpbFRhc2tSZXNwb25zZSplCg1UYXNrRGlyZWN0aXZlEh4KGlRBU0tfRElSRUNUSVZFX1VOU1BFQ0lGSUVEEAASGwoXVEFTS19ESVJFQ1RJVkVfQ09OVElOVUUQARIXChNUQVNLX0RJUkVDVElWRV9TVE9QEAIyyAMKC1Rhc2tTZXJ2aWNlElYKC0FjcXVpcmVUYXNrEiIuc3RyZWFtdmlzb3IudjEuQWNxdWlyZVRhc2tSZXF1ZXN0GiMuc3RyZWFtdmlzb3IudjEuQWNxdWlyZVRhc2tSZXNwb25zZRJQCglIZWFydGJlYXQSIC5zdHJlYW12aXNvci52MS5IZWFydGJlYXRSZXF1ZXN0GiEuc3RyZWFtdmlzb3IudjEuSGVhcnRiZWF0UmVzcG9uc2USZQoQQ29tbWl0Q2hlY2twb2ludBInLnN0cmVhbXZpc29yLnYxLkNvbW1pdENoZWNrcG9pbnRSZXF1ZXN0Giguc3RyZWFtdmlzb3IudjEuQ29tbWl0Q2hlY2twb2ludFJlc3BvbnNlElkKDENvbXBsZXRlVGFzaxIjLnN0cmVhbXZpc29yLnYxLkNvbXBsZXRlVGFza1JlcXVlc3QaJC5zdHJlYW12aXNvci52MS5Db21wbGV0ZVRhc2tSZXNwb25zZRJNCghGYWlsVGFzaxIfLnN0cmVhbXZpc29yLnYxLkZhaWxUYXNrUmVxdWVzdBogLnN0cmVhbXZpc29yLnYxLkZhaWxUYXNrUmVzcG9uc2VCdAoSZGV2LnN0cmVhbXZpc29yLnYxQhBUYXNrU2VydmljZVByb3RvUAFaSmdpdGh1Yi5jb20vc3RyZWFtdmlzb3Ivc3RyZWFtdmlzb3IvY2xpZW50cy9nby9zdHJlYW12aXNvci92MTtzdHJlYW12aXNvcnYxYgZwcm90bzM", [file_google_protobuf_timestamp, file_streamvisor_v1_supervisor]);
 
 /**
  * One partition of a task.
@@ -210,6 +210,14 @@ export type HeartbeatRequest = Message<"streamvisor.v1.HeartbeatRequest"> & {
    * @generated from field: int32 lease_seconds = 3;
    */
   leaseSeconds: number;
+
+  /**
+   * Optional. What the worker has done under this lease, for GetSupervisorStats: counters cumulative
+   * since it acquired the task (a new lease holder starts again from zero), and its phase.
+   *
+   * @generated from field: streamvisor.v1.TaskReport report = 4;
+   */
+  report?: TaskReport | undefined;
 };
 
 /**
@@ -218,6 +226,34 @@ export type HeartbeatRequest = Message<"streamvisor.v1.HeartbeatRequest"> & {
  */
 export const HeartbeatRequestSchema: GenMessage<HeartbeatRequest> = /*@__PURE__*/
   messageDesc(file_streamvisor_v1_task_service, 4);
+
+/**
+ * A worker's report on its task.
+ *
+ * @generated from message streamvisor.v1.TaskReport
+ */
+export type TaskReport = Message<"streamvisor.v1.TaskReport"> & {
+  /**
+   * Cumulative since the worker acquired the task; every counter >= 0.
+   *
+   * @generated from field: streamvisor.v1.IngestionCounters counters = 1;
+   */
+  counters?: IngestionCounters | undefined;
+
+  /**
+   * What it is doing now.
+   *
+   * @generated from field: streamvisor.v1.TaskPhase phase = 2;
+   */
+  phase: TaskPhase;
+};
+
+/**
+ * Describes the message streamvisor.v1.TaskReport.
+ * Use `create(TaskReportSchema)` to create a new message.
+ */
+export const TaskReportSchema: GenMessage<TaskReport> = /*@__PURE__*/
+  messageDesc(file_streamvisor_v1_task_service, 5);
 
 /**
  * Response for Heartbeat.
@@ -246,6 +282,15 @@ export type HeartbeatResponse = Message<"streamvisor.v1.HeartbeatResponse"> & {
    * @generated from field: google.protobuf.Timestamp lease_expire_time = 3;
    */
   leaseExpireTime?: Timestamp | undefined;
+
+  /**
+   * True when an operator asked for an early handoff (HandoffTaskGroups): publish what you hold now
+   * (CommitCheckpoint), then CompleteTask; the task is offered again from the new checkpoint. A worker
+   * that ignores it keeps going, and nothing is lost either way.
+   *
+   * @generated from field: bool publish_now = 4;
+   */
+  publishNow: boolean;
 };
 
 /**
@@ -253,7 +298,7 @@ export type HeartbeatResponse = Message<"streamvisor.v1.HeartbeatResponse"> & {
  * Use `create(HeartbeatResponseSchema)` to create a new message.
  */
 export const HeartbeatResponseSchema: GenMessage<HeartbeatResponse> = /*@__PURE__*/
-  messageDesc(file_streamvisor_v1_task_service, 5);
+  messageDesc(file_streamvisor_v1_task_service, 6);
 
 /**
  * Request for CommitCheckpoint.
@@ -305,7 +350,7 @@ export type CommitCheckpointRequest = Message<"streamvisor.v1.CommitCheckpointRe
  * Use `create(CommitCheckpointRequestSchema)` to create a new message.
  */
 export const CommitCheckpointRequestSchema: GenMessage<CommitCheckpointRequest> = /*@__PURE__*/
-  messageDesc(file_streamvisor_v1_task_service, 6);
+  messageDesc(file_streamvisor_v1_task_service, 7);
 
 /**
  * Response for CommitCheckpoint.
@@ -333,7 +378,7 @@ export type CommitCheckpointResponse = Message<"streamvisor.v1.CommitCheckpointR
  * Use `create(CommitCheckpointResponseSchema)` to create a new message.
  */
 export const CommitCheckpointResponseSchema: GenMessage<CommitCheckpointResponse> = /*@__PURE__*/
-  messageDesc(file_streamvisor_v1_task_service, 7);
+  messageDesc(file_streamvisor_v1_task_service, 8);
 
 /**
  * Request for CompleteTask.
@@ -361,7 +406,7 @@ export type CompleteTaskRequest = Message<"streamvisor.v1.CompleteTaskRequest"> 
  * Use `create(CompleteTaskRequestSchema)` to create a new message.
  */
 export const CompleteTaskRequestSchema: GenMessage<CompleteTaskRequest> = /*@__PURE__*/
-  messageDesc(file_streamvisor_v1_task_service, 8);
+  messageDesc(file_streamvisor_v1_task_service, 9);
 
 /**
  * Response for CompleteTask.
@@ -376,7 +421,7 @@ export type CompleteTaskResponse = Message<"streamvisor.v1.CompleteTaskResponse"
  * Use `create(CompleteTaskResponseSchema)` to create a new message.
  */
 export const CompleteTaskResponseSchema: GenMessage<CompleteTaskResponse> = /*@__PURE__*/
-  messageDesc(file_streamvisor_v1_task_service, 9);
+  messageDesc(file_streamvisor_v1_task_service, 10);
 
 /**
  * Request for FailTask.
@@ -411,7 +456,7 @@ export type FailTaskRequest = Message<"streamvisor.v1.FailTaskRequest"> & {
  * Use `create(FailTaskRequestSchema)` to create a new message.
  */
 export const FailTaskRequestSchema: GenMessage<FailTaskRequest> = /*@__PURE__*/
-  messageDesc(file_streamvisor_v1_task_service, 10);
+  messageDesc(file_streamvisor_v1_task_service, 11);
 
 /**
  * Response for FailTask.
@@ -426,7 +471,7 @@ export type FailTaskResponse = Message<"streamvisor.v1.FailTaskResponse"> & {
  * Use `create(FailTaskResponseSchema)` to create a new message.
  */
 export const FailTaskResponseSchema: GenMessage<FailTaskResponse> = /*@__PURE__*/
-  messageDesc(file_streamvisor_v1_task_service, 11);
+  messageDesc(file_streamvisor_v1_task_service, 12);
 
 /**
  * What a worker must do after a heartbeat.

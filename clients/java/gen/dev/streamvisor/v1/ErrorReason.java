@@ -288,6 +288,15 @@ public enum ErrorReason
    * <code>ERROR_REASON_CHECKPOINT_BEYOND_LATEST = 30;</code>
    */
   ERROR_REASON_CHECKPOINT_BEYOND_LATEST(30),
+  /**
+   * <pre>
+   * INVALID_ARGUMENT: a batch action's filter has no criterion, so it would select every supervisor; set
+   * filter.match_all to mean that. metadata: none.
+   * </pre>
+   *
+   * <code>ERROR_REASON_FILTER_REQUIRED = 42;</code>
+   */
+  ERROR_REASON_FILTER_REQUIRED(42),
   UNRECOGNIZED(-1),
   ;
 
@@ -571,6 +580,15 @@ public enum ErrorReason
    * <code>ERROR_REASON_CHECKPOINT_BEYOND_LATEST = 30;</code>
    */
   public static final int ERROR_REASON_CHECKPOINT_BEYOND_LATEST_VALUE = 30;
+  /**
+   * <pre>
+   * INVALID_ARGUMENT: a batch action's filter has no criterion, so it would select every supervisor; set
+   * filter.match_all to mean that. metadata: none.
+   * </pre>
+   *
+   * <code>ERROR_REASON_FILTER_REQUIRED = 42;</code>
+   */
+  public static final int ERROR_REASON_FILTER_REQUIRED_VALUE = 42;
 
 
   public final int getNumber() {
@@ -628,6 +646,7 @@ public enum ErrorReason
       case 28: return ERROR_REASON_SERVER_BUSY;
       case 29: return ERROR_REASON_MALFORMED_REQUEST;
       case 30: return ERROR_REASON_CHECKPOINT_BEYOND_LATEST;
+      case 42: return ERROR_REASON_FILTER_REQUIRED;
       default: return null;
     }
   }

@@ -54,6 +54,7 @@ private static final long serialVersionUID = 0L;
             dev.streamvisor.v1.HeartbeatRequest.class, dev.streamvisor.v1.HeartbeatRequest.Builder.class);
   }
 
+  private int bitField0_;
   public static final int TASK_ID_FIELD_NUMBER = 1;
   @SuppressWarnings("serial")
   private volatile java.lang.Object taskId_ = "";
@@ -163,6 +164,47 @@ private static final long serialVersionUID = 0L;
     return leaseSeconds_;
   }
 
+  public static final int REPORT_FIELD_NUMBER = 4;
+  private dev.streamvisor.v1.TaskReport report_;
+  /**
+   * <pre>
+   * Optional. What the worker has done under this lease, for GetSupervisorStats: counters cumulative
+   * since it acquired the task (a new lease holder starts again from zero), and its phase.
+   * </pre>
+   *
+   * <code>.streamvisor.v1.TaskReport report = 4 [json_name = "report"];</code>
+   * @return Whether the report field is set.
+   */
+  @java.lang.Override
+  public boolean hasReport() {
+    return ((bitField0_ & 0x00000001) != 0);
+  }
+  /**
+   * <pre>
+   * Optional. What the worker has done under this lease, for GetSupervisorStats: counters cumulative
+   * since it acquired the task (a new lease holder starts again from zero), and its phase.
+   * </pre>
+   *
+   * <code>.streamvisor.v1.TaskReport report = 4 [json_name = "report"];</code>
+   * @return The report.
+   */
+  @java.lang.Override
+  public dev.streamvisor.v1.TaskReport getReport() {
+    return report_ == null ? dev.streamvisor.v1.TaskReport.getDefaultInstance() : report_;
+  }
+  /**
+   * <pre>
+   * Optional. What the worker has done under this lease, for GetSupervisorStats: counters cumulative
+   * since it acquired the task (a new lease holder starts again from zero), and its phase.
+   * </pre>
+   *
+   * <code>.streamvisor.v1.TaskReport report = 4 [json_name = "report"];</code>
+   */
+  @java.lang.Override
+  public dev.streamvisor.v1.TaskReportOrBuilder getReportOrBuilder() {
+    return report_ == null ? dev.streamvisor.v1.TaskReport.getDefaultInstance() : report_;
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -186,6 +228,9 @@ private static final long serialVersionUID = 0L;
     if (leaseSeconds_ != 0) {
       output.writeInt32(3, leaseSeconds_);
     }
+    if (((bitField0_ & 0x00000001) != 0)) {
+      output.writeMessage(4, getReport());
+    }
     getUnknownFields().writeTo(output);
   }
   private int computeSerializedSize_0() {
@@ -199,6 +244,10 @@ private static final long serialVersionUID = 0L;
     if (leaseSeconds_ != 0) {
       size += com.google.protobuf.CodedOutputStream
         .computeInt32Size(3, leaseSeconds_);
+    }
+    if (((bitField0_ & 0x00000001) != 0)) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeMessageSize(4, getReport());
     }
     return size;
   }
@@ -230,6 +279,11 @@ private static final long serialVersionUID = 0L;
         .equals(other.getWorkerId())) return false;
     if (getLeaseSeconds()
         != other.getLeaseSeconds()) return false;
+    if (hasReport() != other.hasReport()) return false;
+    if (hasReport()) {
+      if (!getReport()
+          .equals(other.getReport())) return false;
+    }
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -247,6 +301,10 @@ private static final long serialVersionUID = 0L;
     hash = (53 * hash) + getWorkerId().hashCode();
     hash = (37 * hash) + LEASE_SECONDS_FIELD_NUMBER;
     hash = (53 * hash) + getLeaseSeconds();
+    if (hasReport()) {
+      hash = (37 * hash) + REPORT_FIELD_NUMBER;
+      hash = (53 * hash) + getReport().hashCode();
+    }
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -370,13 +428,19 @@ private static final long serialVersionUID = 0L;
 
     // Construct using dev.streamvisor.v1.HeartbeatRequest.newBuilder()
     private Builder() {
-
+      maybeForceBuilderInitialization();
     }
 
     private Builder(
         com.google.protobuf.GeneratedMessage.BuilderParent parent) {
       super(parent);
-
+      maybeForceBuilderInitialization();
+    }
+    private void maybeForceBuilderInitialization() {
+      if (com.google.protobuf.GeneratedMessage
+              .alwaysUseFieldBuilders) {
+        internalGetReportFieldBuilder();
+      }
     }
     @java.lang.Override
     public Builder clear() {
@@ -385,6 +449,11 @@ private static final long serialVersionUID = 0L;
       taskId_ = "";
       workerId_ = "";
       leaseSeconds_ = 0;
+      report_ = null;
+      if (reportBuilder_ != null) {
+        reportBuilder_.dispose();
+        reportBuilder_ = null;
+      }
       return this;
     }
 
@@ -427,6 +496,14 @@ private static final long serialVersionUID = 0L;
       if (((from_bitField0_ & 0x00000004) != 0)) {
         result.leaseSeconds_ = leaseSeconds_;
       }
+      int to_bitField0_ = 0;
+      if (((from_bitField0_ & 0x00000008) != 0)) {
+        result.report_ = reportBuilder_ == null
+            ? report_
+            : reportBuilder_.build();
+        to_bitField0_ |= 0x00000001;
+      }
+      result.bitField0_ |= to_bitField0_;
     }
 
     @java.lang.Override
@@ -453,6 +530,9 @@ private static final long serialVersionUID = 0L;
       }
       if (other.getLeaseSeconds() != 0) {
         setLeaseSeconds(other.getLeaseSeconds());
+      }
+      if (other.hasReport()) {
+        mergeReport(other.getReport());
       }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
@@ -495,6 +575,13 @@ private static final long serialVersionUID = 0L;
               bitField0_ |= 0x00000004;
               break;
             } // case 24
+            case 34: {
+              input.readMessage(
+                  internalGetReportFieldBuilder().getBuilder(),
+                  extensionRegistry);
+              bitField0_ |= 0x00000008;
+              break;
+            } // case 34
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -738,6 +825,172 @@ private static final long serialVersionUID = 0L;
       leaseSeconds_ = 0;
       onChanged();
       return this;
+    }
+
+    private dev.streamvisor.v1.TaskReport report_;
+    private com.google.protobuf.SingleFieldBuilder<
+        dev.streamvisor.v1.TaskReport, dev.streamvisor.v1.TaskReport.Builder, dev.streamvisor.v1.TaskReportOrBuilder> reportBuilder_;
+    /**
+     * <pre>
+     * Optional. What the worker has done under this lease, for GetSupervisorStats: counters cumulative
+     * since it acquired the task (a new lease holder starts again from zero), and its phase.
+     * </pre>
+     *
+     * <code>.streamvisor.v1.TaskReport report = 4 [json_name = "report"];</code>
+     * @return Whether the report field is set.
+     */
+    public boolean hasReport() {
+      return ((bitField0_ & 0x00000008) != 0);
+    }
+    /**
+     * <pre>
+     * Optional. What the worker has done under this lease, for GetSupervisorStats: counters cumulative
+     * since it acquired the task (a new lease holder starts again from zero), and its phase.
+     * </pre>
+     *
+     * <code>.streamvisor.v1.TaskReport report = 4 [json_name = "report"];</code>
+     * @return The report.
+     */
+    public dev.streamvisor.v1.TaskReport getReport() {
+      if (reportBuilder_ == null) {
+        return report_ == null ? dev.streamvisor.v1.TaskReport.getDefaultInstance() : report_;
+      } else {
+        return reportBuilder_.getMessage();
+      }
+    }
+    /**
+     * <pre>
+     * Optional. What the worker has done under this lease, for GetSupervisorStats: counters cumulative
+     * since it acquired the task (a new lease holder starts again from zero), and its phase.
+     * </pre>
+     *
+     * <code>.streamvisor.v1.TaskReport report = 4 [json_name = "report"];</code>
+     */
+    public Builder setReport(dev.streamvisor.v1.TaskReport value) {
+      if (reportBuilder_ == null) {
+        if (value == null) {
+          throw new NullPointerException();
+        }
+        report_ = value;
+      } else {
+        reportBuilder_.setMessage(value);
+      }
+      bitField0_ |= 0x00000008;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Optional. What the worker has done under this lease, for GetSupervisorStats: counters cumulative
+     * since it acquired the task (a new lease holder starts again from zero), and its phase.
+     * </pre>
+     *
+     * <code>.streamvisor.v1.TaskReport report = 4 [json_name = "report"];</code>
+     */
+    public Builder setReport(
+        dev.streamvisor.v1.TaskReport.Builder builderForValue) {
+      if (reportBuilder_ == null) {
+        report_ = builderForValue.build();
+      } else {
+        reportBuilder_.setMessage(builderForValue.build());
+      }
+      bitField0_ |= 0x00000008;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Optional. What the worker has done under this lease, for GetSupervisorStats: counters cumulative
+     * since it acquired the task (a new lease holder starts again from zero), and its phase.
+     * </pre>
+     *
+     * <code>.streamvisor.v1.TaskReport report = 4 [json_name = "report"];</code>
+     */
+    public Builder mergeReport(dev.streamvisor.v1.TaskReport value) {
+      if (reportBuilder_ == null) {
+        if (((bitField0_ & 0x00000008) != 0) &&
+          report_ != null &&
+          report_ != dev.streamvisor.v1.TaskReport.getDefaultInstance()) {
+          getReportBuilder().mergeFrom(value);
+        } else {
+          report_ = value;
+        }
+      } else {
+        reportBuilder_.mergeFrom(value);
+      }
+      if (report_ != null) {
+        bitField0_ |= 0x00000008;
+        onChanged();
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * Optional. What the worker has done under this lease, for GetSupervisorStats: counters cumulative
+     * since it acquired the task (a new lease holder starts again from zero), and its phase.
+     * </pre>
+     *
+     * <code>.streamvisor.v1.TaskReport report = 4 [json_name = "report"];</code>
+     */
+    public Builder clearReport() {
+      bitField0_ = (bitField0_ & ~0x00000008);
+      report_ = null;
+      if (reportBuilder_ != null) {
+        reportBuilder_.dispose();
+        reportBuilder_ = null;
+      }
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Optional. What the worker has done under this lease, for GetSupervisorStats: counters cumulative
+     * since it acquired the task (a new lease holder starts again from zero), and its phase.
+     * </pre>
+     *
+     * <code>.streamvisor.v1.TaskReport report = 4 [json_name = "report"];</code>
+     */
+    public dev.streamvisor.v1.TaskReport.Builder getReportBuilder() {
+      bitField0_ |= 0x00000008;
+      onChanged();
+      return internalGetReportFieldBuilder().getBuilder();
+    }
+    /**
+     * <pre>
+     * Optional. What the worker has done under this lease, for GetSupervisorStats: counters cumulative
+     * since it acquired the task (a new lease holder starts again from zero), and its phase.
+     * </pre>
+     *
+     * <code>.streamvisor.v1.TaskReport report = 4 [json_name = "report"];</code>
+     */
+    public dev.streamvisor.v1.TaskReportOrBuilder getReportOrBuilder() {
+      if (reportBuilder_ != null) {
+        return reportBuilder_.getMessageOrBuilder();
+      } else {
+        return report_ == null ?
+            dev.streamvisor.v1.TaskReport.getDefaultInstance() : report_;
+      }
+    }
+    /**
+     * <pre>
+     * Optional. What the worker has done under this lease, for GetSupervisorStats: counters cumulative
+     * since it acquired the task (a new lease holder starts again from zero), and its phase.
+     * </pre>
+     *
+     * <code>.streamvisor.v1.TaskReport report = 4 [json_name = "report"];</code>
+     */
+    private com.google.protobuf.SingleFieldBuilder<
+        dev.streamvisor.v1.TaskReport, dev.streamvisor.v1.TaskReport.Builder, dev.streamvisor.v1.TaskReportOrBuilder> 
+        internalGetReportFieldBuilder() {
+      if (reportBuilder_ == null) {
+        reportBuilder_ = new com.google.protobuf.SingleFieldBuilder<
+            dev.streamvisor.v1.TaskReport, dev.streamvisor.v1.TaskReport.Builder, dev.streamvisor.v1.TaskReportOrBuilder>(
+                getReport(),
+                getParentForChildren(),
+                isClean());
+        report_ = null;
+      }
+      return reportBuilder_;
     }
 
     // @@protoc_insertion_point(builder_scope:streamvisor.v1.HeartbeatRequest)

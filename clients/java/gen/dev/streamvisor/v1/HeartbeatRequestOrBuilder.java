@@ -59,4 +59,34 @@ public interface HeartbeatRequestOrBuilder extends
    * @return The leaseSeconds.
    */
   int getLeaseSeconds();
+
+  /**
+   * <pre>
+   * Optional. What the worker has done under this lease, for GetSupervisorStats: counters cumulative
+   * since it acquired the task (a new lease holder starts again from zero), and its phase.
+   * </pre>
+   *
+   * <code>.streamvisor.v1.TaskReport report = 4 [json_name = "report"];</code>
+   * @return Whether the report field is set.
+   */
+  boolean hasReport();
+  /**
+   * <pre>
+   * Optional. What the worker has done under this lease, for GetSupervisorStats: counters cumulative
+   * since it acquired the task (a new lease holder starts again from zero), and its phase.
+   * </pre>
+   *
+   * <code>.streamvisor.v1.TaskReport report = 4 [json_name = "report"];</code>
+   * @return The report.
+   */
+  dev.streamvisor.v1.TaskReport getReport();
+  /**
+   * <pre>
+   * Optional. What the worker has done under this lease, for GetSupervisorStats: counters cumulative
+   * since it acquired the task (a new lease holder starts again from zero), and its phase.
+   * </pre>
+   *
+   * <code>.streamvisor.v1.TaskReport report = 4 [json_name = "report"];</code>
+   */
+  dev.streamvisor.v1.TaskReportOrBuilder getReportOrBuilder();
 }

@@ -168,6 +168,23 @@ private static final long serialVersionUID = 0L;
     return leaseExpireTime_ == null ? com.google.protobuf.Timestamp.getDefaultInstance() : leaseExpireTime_;
   }
 
+  public static final int PUBLISH_NOW_FIELD_NUMBER = 4;
+  private boolean publishNow_ = false;
+  /**
+   * <pre>
+   * True when an operator asked for an early handoff (HandoffTaskGroups): publish what you hold now
+   * (CommitCheckpoint), then CompleteTask; the task is offered again from the new checkpoint. A worker
+   * that ignores it keeps going, and nothing is lost either way.
+   * </pre>
+   *
+   * <code>bool publish_now = 4 [json_name = "publishNow"];</code>
+   * @return The publishNow.
+   */
+  @java.lang.Override
+  public boolean getPublishNow() {
+    return publishNow_;
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -191,6 +208,9 @@ private static final long serialVersionUID = 0L;
     if (((bitField0_ & 0x00000001) != 0)) {
       output.writeMessage(3, getLeaseExpireTime());
     }
+    if (publishNow_ != false) {
+      output.writeBool(4, publishNow_);
+    }
     getUnknownFields().writeTo(output);
   }
   private int computeSerializedSize_0() {
@@ -205,6 +225,10 @@ private static final long serialVersionUID = 0L;
     if (((bitField0_ & 0x00000001) != 0)) {
       size += com.google.protobuf.CodedOutputStream
         .computeMessageSize(3, getLeaseExpireTime());
+    }
+    if (publishNow_ != false) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeBoolSize(4, publishNow_);
     }
     return size;
   }
@@ -238,6 +262,8 @@ private static final long serialVersionUID = 0L;
       if (!getLeaseExpireTime()
           .equals(other.getLeaseExpireTime())) return false;
     }
+    if (getPublishNow()
+        != other.getPublishNow()) return false;
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -257,6 +283,9 @@ private static final long serialVersionUID = 0L;
       hash = (37 * hash) + LEASE_EXPIRE_TIME_FIELD_NUMBER;
       hash = (53 * hash) + getLeaseExpireTime().hashCode();
     }
+    hash = (37 * hash) + PUBLISH_NOW_FIELD_NUMBER;
+    hash = (53 * hash) + com.google.protobuf.Internal.hashBoolean(
+        getPublishNow());
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -405,6 +434,7 @@ private static final long serialVersionUID = 0L;
         leaseExpireTimeBuilder_.dispose();
         leaseExpireTimeBuilder_ = null;
       }
+      publishNow_ = false;
       return this;
     }
 
@@ -451,6 +481,9 @@ private static final long serialVersionUID = 0L;
             : leaseExpireTimeBuilder_.build();
         to_bitField0_ |= 0x00000001;
       }
+      if (((from_bitField0_ & 0x00000008) != 0)) {
+        result.publishNow_ = publishNow_;
+      }
       result.bitField0_ |= to_bitField0_;
     }
 
@@ -476,6 +509,9 @@ private static final long serialVersionUID = 0L;
       }
       if (other.hasLeaseExpireTime()) {
         mergeLeaseExpireTime(other.getLeaseExpireTime());
+      }
+      if (other.getPublishNow() != false) {
+        setPublishNow(other.getPublishNow());
       }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
@@ -520,6 +556,11 @@ private static final long serialVersionUID = 0L;
               bitField0_ |= 0x00000004;
               break;
             } // case 26
+            case 32: {
+              publishNow_ = input.readBool();
+              bitField0_ |= 0x00000008;
+              break;
+            } // case 32
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -861,6 +902,56 @@ private static final long serialVersionUID = 0L;
         leaseExpireTime_ = null;
       }
       return leaseExpireTimeBuilder_;
+    }
+
+    private boolean publishNow_ ;
+    /**
+     * <pre>
+     * True when an operator asked for an early handoff (HandoffTaskGroups): publish what you hold now
+     * (CommitCheckpoint), then CompleteTask; the task is offered again from the new checkpoint. A worker
+     * that ignores it keeps going, and nothing is lost either way.
+     * </pre>
+     *
+     * <code>bool publish_now = 4 [json_name = "publishNow"];</code>
+     * @return The publishNow.
+     */
+    @java.lang.Override
+    public boolean getPublishNow() {
+      return publishNow_;
+    }
+    /**
+     * <pre>
+     * True when an operator asked for an early handoff (HandoffTaskGroups): publish what you hold now
+     * (CommitCheckpoint), then CompleteTask; the task is offered again from the new checkpoint. A worker
+     * that ignores it keeps going, and nothing is lost either way.
+     * </pre>
+     *
+     * <code>bool publish_now = 4 [json_name = "publishNow"];</code>
+     * @param value The publishNow to set.
+     * @return This builder for chaining.
+     */
+    public Builder setPublishNow(boolean value) {
+
+      publishNow_ = value;
+      bitField0_ |= 0x00000008;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * True when an operator asked for an early handoff (HandoffTaskGroups): publish what you hold now
+     * (CommitCheckpoint), then CompleteTask; the task is offered again from the new checkpoint. A worker
+     * that ignores it keeps going, and nothing is lost either way.
+     * </pre>
+     *
+     * <code>bool publish_now = 4 [json_name = "publishNow"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearPublishNow() {
+      bitField0_ = (bitField0_ & ~0x00000008);
+      publishNow_ = false;
+      onChanged();
+      return this;
     }
 
     // @@protoc_insertion_point(builder_scope:streamvisor.v1.HeartbeatResponse)

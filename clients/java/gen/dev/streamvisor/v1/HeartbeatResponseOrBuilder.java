@@ -77,4 +77,16 @@ public interface HeartbeatResponseOrBuilder extends
    * <code>.google.protobuf.Timestamp lease_expire_time = 3 [json_name = "leaseExpireTime"];</code>
    */
   com.google.protobuf.TimestampOrBuilder getLeaseExpireTimeOrBuilder();
+
+  /**
+   * <pre>
+   * True when an operator asked for an early handoff (HandoffTaskGroups): publish what you hold now
+   * (CommitCheckpoint), then CompleteTask; the task is offered again from the new checkpoint. A worker
+   * that ignores it keeps going, and nothing is lost either way.
+   * </pre>
+   *
+   * <code>bool publish_now = 4 [json_name = "publishNow"];</code>
+   * @return The publishNow.
+   */
+  boolean getPublishNow();
 }

@@ -47,6 +47,16 @@ public final class SupervisorProto extends com.google.protobuf.GeneratedFile {
     com.google.protobuf.GeneratedMessage.FieldAccessorTable
       internal_static_streamvisor_v1_SupervisorSpec_ContextEntry_fieldAccessorTable;
   static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_streamvisor_v1_IdleConfig_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_streamvisor_v1_IdleConfig_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_streamvisor_v1_AutoscalerConfig_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_streamvisor_v1_AutoscalerConfig_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
     internal_static_streamvisor_v1_Supervisor_descriptor;
   static final 
     com.google.protobuf.GeneratedMessage.FieldAccessorTable
@@ -61,6 +71,21 @@ public final class SupervisorProto extends com.google.protobuf.GeneratedFile {
   static final 
     com.google.protobuf.GeneratedMessage.FieldAccessorTable
       internal_static_streamvisor_v1_AuditEvent_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_streamvisor_v1_IngestionCounters_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_streamvisor_v1_IngestionCounters_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_streamvisor_v1_IngestionRates_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_streamvisor_v1_IngestionRates_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_streamvisor_v1_MovingAverages_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_streamvisor_v1_MovingAverages_fieldAccessorTable;
 
   public static com.google.protobuf.Descriptors.FileDescriptor
       getDescriptor() {
@@ -74,7 +99,7 @@ public final class SupervisorProto extends com.google.protobuf.GeneratedFile {
       "mvisor.v1\032\037google/protobuf/timestamp.pro" +
       "to\"m\n\013OffsetRange\022\034\n\tpartition\030\001 \001(\005R\tpa" +
       "rtition\022!\n\014start_offset\030\002 \001(\003R\013startOffs" +
-      "et\022\035\n\nend_offset\030\003 \001(\003R\tendOffset\"\253\004\n\016Su" +
+      "et\022\035\n\nend_offset\030\003 \001(\003R\tendOffset\"\235\005\n\016Su" +
       "pervisorSpec\022;\n\013stream_type\030\001 \001(\0162\032.stre" +
       "amvisor.v1.StreamTypeR\nstreamType\022\026\n\006str" +
       "eam\030\002 \001(\tR\006stream\022g\n\023consumer_properties" +
@@ -85,10 +110,33 @@ public final class SupervisorProto extends com.google.protobuf.GeneratedFile {
       "t\022E\n\007context\030\006 \003(\0132+.streamvisor.v1.Supe" +
       "rvisorSpec.ContextEntryR\007context\022B\n\016boun" +
       "ded_ranges\030\007 \003(\0132\033.streamvisor.v1.Offset" +
-      "RangeR\rboundedRanges\032E\n\027ConsumerProperti" +
-      "esEntry\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001(\t" +
-      "R\005value:\0028\001\032:\n\014ContextEntry\022\020\n\003key\030\001 \001(\t" +
-      "R\003key\022\024\n\005value\030\002 \001(\tR\005value:\0028\001\"\231\003\n\nSupe" +
+      "RangeR\rboundedRanges\022@\n\nautoscaler\030\010 \001(\013" +
+      "2 .streamvisor.v1.AutoscalerConfigR\nauto" +
+      "scaler\022.\n\004idle\030\t \001(\0132\032.streamvisor.v1.Id" +
+      "leConfigR\004idle\032E\n\027ConsumerPropertiesEntr" +
+      "y\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001(\tR\005valu" +
+      "e:\0028\001\032:\n\014ContextEntry\022\020\n\003key\030\001 \001(\tR\003key\022" +
+      "\024\n\005value\030\002 \001(\tR\005value:\0028\001\"|\n\nIdleConfig\022" +
+      "\030\n\007enabled\030\001 \001(\010R\007enabled\0229\n\026inactive_af" +
+      "ter_seconds\030\002 \001(\005H\000R\024inactiveAfterSecond" +
+      "s\210\001\001B\031\n\027_inactive_after_seconds\"\245\005\n\020Auto" +
+      "scalerConfig\022\030\n\007enabled\030\001 \001(\010R\007enabled\022$" +
+      "\n\016task_count_min\030\002 \001(\005R\014taskCountMin\022$\n\016" +
+      "task_count_max\030\003 \001(\005R\014taskCountMax\022\"\n\rsc" +
+      "ale_out_lag\030\004 \001(\003R\013scaleOutLag\022 \n\014scale_" +
+      "in_lag\030\005 \001(\003R\nscaleInLag\0221\n\022scale_out_fr" +
+      "action\030\006 \001(\001H\000R\020scaleOutFraction\210\001\001\022/\n\021s" +
+      "cale_in_fraction\030\007 \001(\001H\001R\017scaleInFractio" +
+      "n\210\001\001\022;\n\027sample_interval_seconds\030\010 \001(\005H\002R" +
+      "\025sampleIntervalSeconds\210\001\001\022*\n\016window_seco" +
+      "nds\030\t \001(\005H\003R\rwindowSeconds\210\001\001\022)\n\016scale_o" +
+      "ut_step\030\n \001(\005H\004R\014scaleOutStep\210\001\001\022\'\n\rscal" +
+      "e_in_step\030\013 \001(\005H\005R\013scaleInStep\210\001\001\022.\n\020coo" +
+      "ldown_seconds\030\014 \001(\005H\006R\017cooldownSeconds\210\001" +
+      "\001B\025\n\023_scale_out_fractionB\024\n\022_scale_in_fr" +
+      "actionB\032\n\030_sample_interval_secondsB\021\n\017_w" +
+      "indow_secondsB\021\n\017_scale_out_stepB\020\n\016_sca" +
+      "le_in_stepB\023\n\021_cooldown_seconds\"\231\003\n\nSupe" +
       "rvisor\022\016\n\002id\030\001 \001(\tR\002id\0222\n\004spec\030\002 \001(\0132\036.s" +
       "treamvisor.v1.SupervisorSpecR\004spec\0225\n\005st" +
       "ate\030\003 \001(\0162\037.streamvisor.v1.SupervisorSta" +
@@ -115,19 +163,35 @@ public final class SupervisorProto extends com.google.protobuf.GeneratedFile {
       "ation_after\030\n \001(\003R\017generationAfter\022C\n\016of" +
       "fset_changes\030\013 \003(\0132\034.streamvisor.v1.Offs" +
       "etChangeR\roffsetChanges\022!\n\014details_json\030" +
-      "\014 \001(\tR\013detailsJson*a\n\nStreamType\022\033\n\027STRE" +
-      "AM_TYPE_UNSPECIFIED\020\000\022\025\n\021STREAM_TYPE_KAF" +
-      "KA\020\001\022\037\n\033STREAM_TYPE_RABBITMQ_STREAM\020\002*\360\001" +
-      "\n\017SupervisorState\022 \n\034SUPERVISOR_STATE_UN" +
-      "SPECIFIED\020\000\022\034\n\030SUPERVISOR_STATE_PENDING\020" +
-      "\001\022\034\n\030SUPERVISOR_STATE_RUNNING\020\002\022\036\n\032SUPER" +
-      "VISOR_STATE_SUSPENDED\020\003\022\036\n\032SUPERVISOR_ST" +
-      "ATE_COMPLETED\020\004\022\037\n\033SUPERVISOR_STATE_TERM" +
-      "INATED\020\005\022\036\n\032SUPERVISOR_STATE_UNHEALTHY\020\006" +
-      "Bs\n\022dev.streamvisor.v1B\017SupervisorProtoP" +
-      "\001ZJgithub.com/streamvisor/streamvisor/cl" +
-      "ients/go/streamvisor/v1;streamvisorv1b\006p" +
-      "roto3"
+      "\014 \001(\tR\013detailsJson\"\235\001\n\021IngestionCounters" +
+      "\022\034\n\tprocessed\030\001 \001(\003R\tprocessed\022\'\n\017proces" +
+      "sed_bytes\030\002 \001(\003R\016processedBytes\022 \n\013unpar" +
+      "seable\030\003 \001(\003R\013unparseable\022\037\n\013thrown_away" +
+      "\030\004 \001(\003R\nthrownAway\"\232\001\n\016IngestionRates\022\034\n" +
+      "\tprocessed\030\001 \001(\001R\tprocessed\022\'\n\017processed" +
+      "_bytes\030\002 \001(\001R\016processedBytes\022 \n\013unparsea" +
+      "ble\030\003 \001(\001R\013unparseable\022\037\n\013thrown_away\030\004 " +
+      "\001(\001R\nthrownAway\"\333\001\n\016MovingAverages\022=\n\non" +
+      "e_minute\030\001 \001(\0132\036.streamvisor.v1.Ingestio" +
+      "nRatesR\toneMinute\022A\n\014five_minutes\030\002 \001(\0132" +
+      "\036.streamvisor.v1.IngestionRatesR\013fiveMin" +
+      "utes\022G\n\017fifteen_minutes\030\003 \001(\0132\036.streamvi" +
+      "sor.v1.IngestionRatesR\016fifteenMinutes*a\n" +
+      "\nStreamType\022\033\n\027STREAM_TYPE_UNSPECIFIED\020\000" +
+      "\022\025\n\021STREAM_TYPE_KAFKA\020\001\022\037\n\033STREAM_TYPE_R" +
+      "ABBITMQ_STREAM\020\002*\213\002\n\017SupervisorState\022 \n\034" +
+      "SUPERVISOR_STATE_UNSPECIFIED\020\000\022\034\n\030SUPERV" +
+      "ISOR_STATE_PENDING\020\001\022\034\n\030SUPERVISOR_STATE" +
+      "_RUNNING\020\002\022\036\n\032SUPERVISOR_STATE_SUSPENDED" +
+      "\020\003\022\036\n\032SUPERVISOR_STATE_COMPLETED\020\004\022\037\n\033SU" +
+      "PERVISOR_STATE_TERMINATED\020\005\022\036\n\032SUPERVISO" +
+      "R_STATE_UNHEALTHY\020\006\022\031\n\025SUPERVISOR_STATE_" +
+      "IDLE\020\007*Z\n\tTaskPhase\022\032\n\026TASK_PHASE_UNSPEC" +
+      "IFIED\020\000\022\026\n\022TASK_PHASE_READING\020\001\022\031\n\025TASK_" +
+      "PHASE_PUBLISHING\020\002Bs\n\022dev.streamvisor.v1" +
+      "B\017SupervisorProtoP\001ZJgithub.com/streamvi" +
+      "sor/streamvisor/clients/go/streamvisor/v" +
+      "1;streamvisorv1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -145,7 +209,7 @@ public final class SupervisorProto extends com.google.protobuf.GeneratedFile {
     internal_static_streamvisor_v1_SupervisorSpec_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_streamvisor_v1_SupervisorSpec_descriptor,
-        new java.lang.String[] { "StreamType", "Stream", "ConsumerProperties", "TaskCount", "UseEarliestOffset", "Context", "BoundedRanges", });
+        new java.lang.String[] { "StreamType", "Stream", "ConsumerProperties", "TaskCount", "UseEarliestOffset", "Context", "BoundedRanges", "Autoscaler", "Idle", });
     internal_static_streamvisor_v1_SupervisorSpec_ConsumerPropertiesEntry_descriptor =
       internal_static_streamvisor_v1_SupervisorSpec_descriptor.getNestedType(0);
     internal_static_streamvisor_v1_SupervisorSpec_ConsumerPropertiesEntry_fieldAccessorTable = new
@@ -158,24 +222,54 @@ public final class SupervisorProto extends com.google.protobuf.GeneratedFile {
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_streamvisor_v1_SupervisorSpec_ContextEntry_descriptor,
         new java.lang.String[] { "Key", "Value", });
-    internal_static_streamvisor_v1_Supervisor_descriptor =
+    internal_static_streamvisor_v1_IdleConfig_descriptor =
       getDescriptor().getMessageType(2);
+    internal_static_streamvisor_v1_IdleConfig_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_streamvisor_v1_IdleConfig_descriptor,
+        new java.lang.String[] { "Enabled", "InactiveAfterSeconds", });
+    internal_static_streamvisor_v1_AutoscalerConfig_descriptor =
+      getDescriptor().getMessageType(3);
+    internal_static_streamvisor_v1_AutoscalerConfig_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_streamvisor_v1_AutoscalerConfig_descriptor,
+        new java.lang.String[] { "Enabled", "TaskCountMin", "TaskCountMax", "ScaleOutLag", "ScaleInLag", "ScaleOutFraction", "ScaleInFraction", "SampleIntervalSeconds", "WindowSeconds", "ScaleOutStep", "ScaleInStep", "CooldownSeconds", });
+    internal_static_streamvisor_v1_Supervisor_descriptor =
+      getDescriptor().getMessageType(4);
     internal_static_streamvisor_v1_Supervisor_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_streamvisor_v1_Supervisor_descriptor,
         new java.lang.String[] { "Id", "Spec", "State", "StateDetail", "Generation", "Etag", "Partitions", "CreateTime", "UpdateTime", "BackfillOf", });
     internal_static_streamvisor_v1_OffsetChange_descriptor =
-      getDescriptor().getMessageType(3);
+      getDescriptor().getMessageType(5);
     internal_static_streamvisor_v1_OffsetChange_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_streamvisor_v1_OffsetChange_descriptor,
         new java.lang.String[] { "Partition", "Before", "After", });
     internal_static_streamvisor_v1_AuditEvent_descriptor =
-      getDescriptor().getMessageType(4);
+      getDescriptor().getMessageType(6);
     internal_static_streamvisor_v1_AuditEvent_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_streamvisor_v1_AuditEvent_descriptor,
         new java.lang.String[] { "Id", "SupervisorId", "Action", "Actor", "CreateTime", "RequestId", "StateBefore", "StateAfter", "GenerationBefore", "GenerationAfter", "OffsetChanges", "DetailsJson", });
+    internal_static_streamvisor_v1_IngestionCounters_descriptor =
+      getDescriptor().getMessageType(7);
+    internal_static_streamvisor_v1_IngestionCounters_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_streamvisor_v1_IngestionCounters_descriptor,
+        new java.lang.String[] { "Processed", "ProcessedBytes", "Unparseable", "ThrownAway", });
+    internal_static_streamvisor_v1_IngestionRates_descriptor =
+      getDescriptor().getMessageType(8);
+    internal_static_streamvisor_v1_IngestionRates_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_streamvisor_v1_IngestionRates_descriptor,
+        new java.lang.String[] { "Processed", "ProcessedBytes", "Unparseable", "ThrownAway", });
+    internal_static_streamvisor_v1_MovingAverages_descriptor =
+      getDescriptor().getMessageType(9);
+    internal_static_streamvisor_v1_MovingAverages_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_streamvisor_v1_MovingAverages_descriptor,
+        new java.lang.String[] { "OneMinute", "FiveMinutes", "FifteenMinutes", });
     descriptor.resolveAllFeaturesImmutable();
     com.google.protobuf.TimestampProto.getDescriptor();
   }

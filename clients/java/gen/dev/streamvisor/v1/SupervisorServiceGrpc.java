@@ -421,6 +421,192 @@ public final class SupervisorServiceGrpc {
     return getGetCoverageMethod;
   }
 
+  private static volatile io.grpc.MethodDescriptor<dev.streamvisor.v1.GetSupervisorHealthRequest,
+      dev.streamvisor.v1.GetSupervisorHealthResponse> getGetSupervisorHealthMethod;
+
+  @io.grpc.stub.annotations.RpcMethod(
+      fullMethodName = SERVICE_NAME + '/' + "GetSupervisorHealth",
+      requestType = dev.streamvisor.v1.GetSupervisorHealthRequest.class,
+      responseType = dev.streamvisor.v1.GetSupervisorHealthResponse.class,
+      methodType = io.grpc.MethodDescriptor.MethodType.UNARY)
+  public static io.grpc.MethodDescriptor<dev.streamvisor.v1.GetSupervisorHealthRequest,
+      dev.streamvisor.v1.GetSupervisorHealthResponse> getGetSupervisorHealthMethod() {
+    io.grpc.MethodDescriptor<dev.streamvisor.v1.GetSupervisorHealthRequest, dev.streamvisor.v1.GetSupervisorHealthResponse> getGetSupervisorHealthMethod;
+    if ((getGetSupervisorHealthMethod = SupervisorServiceGrpc.getGetSupervisorHealthMethod) == null) {
+      synchronized (SupervisorServiceGrpc.class) {
+        if ((getGetSupervisorHealthMethod = SupervisorServiceGrpc.getGetSupervisorHealthMethod) == null) {
+          SupervisorServiceGrpc.getGetSupervisorHealthMethod = getGetSupervisorHealthMethod =
+              io.grpc.MethodDescriptor.<dev.streamvisor.v1.GetSupervisorHealthRequest, dev.streamvisor.v1.GetSupervisorHealthResponse>newBuilder()
+              .setType(io.grpc.MethodDescriptor.MethodType.UNARY)
+              .setFullMethodName(generateFullMethodName(SERVICE_NAME, "GetSupervisorHealth"))
+              .setSampledToLocalTracing(true)
+              .setRequestMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  dev.streamvisor.v1.GetSupervisorHealthRequest.getDefaultInstance()))
+              .setResponseMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  dev.streamvisor.v1.GetSupervisorHealthResponse.getDefaultInstance()))
+              .setSchemaDescriptor(new SupervisorServiceMethodDescriptorSupplier("GetSupervisorHealth"))
+              .build();
+        }
+      }
+    }
+    return getGetSupervisorHealthMethod;
+  }
+
+  private static volatile io.grpc.MethodDescriptor<dev.streamvisor.v1.BatchSuspendSupervisorsRequest,
+      dev.streamvisor.v1.BatchSuspendSupervisorsResponse> getBatchSuspendSupervisorsMethod;
+
+  @io.grpc.stub.annotations.RpcMethod(
+      fullMethodName = SERVICE_NAME + '/' + "BatchSuspendSupervisors",
+      requestType = dev.streamvisor.v1.BatchSuspendSupervisorsRequest.class,
+      responseType = dev.streamvisor.v1.BatchSuspendSupervisorsResponse.class,
+      methodType = io.grpc.MethodDescriptor.MethodType.UNARY)
+  public static io.grpc.MethodDescriptor<dev.streamvisor.v1.BatchSuspendSupervisorsRequest,
+      dev.streamvisor.v1.BatchSuspendSupervisorsResponse> getBatchSuspendSupervisorsMethod() {
+    io.grpc.MethodDescriptor<dev.streamvisor.v1.BatchSuspendSupervisorsRequest, dev.streamvisor.v1.BatchSuspendSupervisorsResponse> getBatchSuspendSupervisorsMethod;
+    if ((getBatchSuspendSupervisorsMethod = SupervisorServiceGrpc.getBatchSuspendSupervisorsMethod) == null) {
+      synchronized (SupervisorServiceGrpc.class) {
+        if ((getBatchSuspendSupervisorsMethod = SupervisorServiceGrpc.getBatchSuspendSupervisorsMethod) == null) {
+          SupervisorServiceGrpc.getBatchSuspendSupervisorsMethod = getBatchSuspendSupervisorsMethod =
+              io.grpc.MethodDescriptor.<dev.streamvisor.v1.BatchSuspendSupervisorsRequest, dev.streamvisor.v1.BatchSuspendSupervisorsResponse>newBuilder()
+              .setType(io.grpc.MethodDescriptor.MethodType.UNARY)
+              .setFullMethodName(generateFullMethodName(SERVICE_NAME, "BatchSuspendSupervisors"))
+              .setSampledToLocalTracing(true)
+              .setRequestMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  dev.streamvisor.v1.BatchSuspendSupervisorsRequest.getDefaultInstance()))
+              .setResponseMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  dev.streamvisor.v1.BatchSuspendSupervisorsResponse.getDefaultInstance()))
+              .setSchemaDescriptor(new SupervisorServiceMethodDescriptorSupplier("BatchSuspendSupervisors"))
+              .build();
+        }
+      }
+    }
+    return getBatchSuspendSupervisorsMethod;
+  }
+
+  private static volatile io.grpc.MethodDescriptor<dev.streamvisor.v1.BatchResumeSupervisorsRequest,
+      dev.streamvisor.v1.BatchResumeSupervisorsResponse> getBatchResumeSupervisorsMethod;
+
+  @io.grpc.stub.annotations.RpcMethod(
+      fullMethodName = SERVICE_NAME + '/' + "BatchResumeSupervisors",
+      requestType = dev.streamvisor.v1.BatchResumeSupervisorsRequest.class,
+      responseType = dev.streamvisor.v1.BatchResumeSupervisorsResponse.class,
+      methodType = io.grpc.MethodDescriptor.MethodType.UNARY)
+  public static io.grpc.MethodDescriptor<dev.streamvisor.v1.BatchResumeSupervisorsRequest,
+      dev.streamvisor.v1.BatchResumeSupervisorsResponse> getBatchResumeSupervisorsMethod() {
+    io.grpc.MethodDescriptor<dev.streamvisor.v1.BatchResumeSupervisorsRequest, dev.streamvisor.v1.BatchResumeSupervisorsResponse> getBatchResumeSupervisorsMethod;
+    if ((getBatchResumeSupervisorsMethod = SupervisorServiceGrpc.getBatchResumeSupervisorsMethod) == null) {
+      synchronized (SupervisorServiceGrpc.class) {
+        if ((getBatchResumeSupervisorsMethod = SupervisorServiceGrpc.getBatchResumeSupervisorsMethod) == null) {
+          SupervisorServiceGrpc.getBatchResumeSupervisorsMethod = getBatchResumeSupervisorsMethod =
+              io.grpc.MethodDescriptor.<dev.streamvisor.v1.BatchResumeSupervisorsRequest, dev.streamvisor.v1.BatchResumeSupervisorsResponse>newBuilder()
+              .setType(io.grpc.MethodDescriptor.MethodType.UNARY)
+              .setFullMethodName(generateFullMethodName(SERVICE_NAME, "BatchResumeSupervisors"))
+              .setSampledToLocalTracing(true)
+              .setRequestMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  dev.streamvisor.v1.BatchResumeSupervisorsRequest.getDefaultInstance()))
+              .setResponseMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  dev.streamvisor.v1.BatchResumeSupervisorsResponse.getDefaultInstance()))
+              .setSchemaDescriptor(new SupervisorServiceMethodDescriptorSupplier("BatchResumeSupervisors"))
+              .build();
+        }
+      }
+    }
+    return getBatchResumeSupervisorsMethod;
+  }
+
+  private static volatile io.grpc.MethodDescriptor<dev.streamvisor.v1.BatchTerminateSupervisorsRequest,
+      dev.streamvisor.v1.BatchTerminateSupervisorsResponse> getBatchTerminateSupervisorsMethod;
+
+  @io.grpc.stub.annotations.RpcMethod(
+      fullMethodName = SERVICE_NAME + '/' + "BatchTerminateSupervisors",
+      requestType = dev.streamvisor.v1.BatchTerminateSupervisorsRequest.class,
+      responseType = dev.streamvisor.v1.BatchTerminateSupervisorsResponse.class,
+      methodType = io.grpc.MethodDescriptor.MethodType.UNARY)
+  public static io.grpc.MethodDescriptor<dev.streamvisor.v1.BatchTerminateSupervisorsRequest,
+      dev.streamvisor.v1.BatchTerminateSupervisorsResponse> getBatchTerminateSupervisorsMethod() {
+    io.grpc.MethodDescriptor<dev.streamvisor.v1.BatchTerminateSupervisorsRequest, dev.streamvisor.v1.BatchTerminateSupervisorsResponse> getBatchTerminateSupervisorsMethod;
+    if ((getBatchTerminateSupervisorsMethod = SupervisorServiceGrpc.getBatchTerminateSupervisorsMethod) == null) {
+      synchronized (SupervisorServiceGrpc.class) {
+        if ((getBatchTerminateSupervisorsMethod = SupervisorServiceGrpc.getBatchTerminateSupervisorsMethod) == null) {
+          SupervisorServiceGrpc.getBatchTerminateSupervisorsMethod = getBatchTerminateSupervisorsMethod =
+              io.grpc.MethodDescriptor.<dev.streamvisor.v1.BatchTerminateSupervisorsRequest, dev.streamvisor.v1.BatchTerminateSupervisorsResponse>newBuilder()
+              .setType(io.grpc.MethodDescriptor.MethodType.UNARY)
+              .setFullMethodName(generateFullMethodName(SERVICE_NAME, "BatchTerminateSupervisors"))
+              .setSampledToLocalTracing(true)
+              .setRequestMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  dev.streamvisor.v1.BatchTerminateSupervisorsRequest.getDefaultInstance()))
+              .setResponseMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  dev.streamvisor.v1.BatchTerminateSupervisorsResponse.getDefaultInstance()))
+              .setSchemaDescriptor(new SupervisorServiceMethodDescriptorSupplier("BatchTerminateSupervisors"))
+              .build();
+        }
+      }
+    }
+    return getBatchTerminateSupervisorsMethod;
+  }
+
+  private static volatile io.grpc.MethodDescriptor<dev.streamvisor.v1.GetSupervisorStatsRequest,
+      dev.streamvisor.v1.GetSupervisorStatsResponse> getGetSupervisorStatsMethod;
+
+  @io.grpc.stub.annotations.RpcMethod(
+      fullMethodName = SERVICE_NAME + '/' + "GetSupervisorStats",
+      requestType = dev.streamvisor.v1.GetSupervisorStatsRequest.class,
+      responseType = dev.streamvisor.v1.GetSupervisorStatsResponse.class,
+      methodType = io.grpc.MethodDescriptor.MethodType.UNARY)
+  public static io.grpc.MethodDescriptor<dev.streamvisor.v1.GetSupervisorStatsRequest,
+      dev.streamvisor.v1.GetSupervisorStatsResponse> getGetSupervisorStatsMethod() {
+    io.grpc.MethodDescriptor<dev.streamvisor.v1.GetSupervisorStatsRequest, dev.streamvisor.v1.GetSupervisorStatsResponse> getGetSupervisorStatsMethod;
+    if ((getGetSupervisorStatsMethod = SupervisorServiceGrpc.getGetSupervisorStatsMethod) == null) {
+      synchronized (SupervisorServiceGrpc.class) {
+        if ((getGetSupervisorStatsMethod = SupervisorServiceGrpc.getGetSupervisorStatsMethod) == null) {
+          SupervisorServiceGrpc.getGetSupervisorStatsMethod = getGetSupervisorStatsMethod =
+              io.grpc.MethodDescriptor.<dev.streamvisor.v1.GetSupervisorStatsRequest, dev.streamvisor.v1.GetSupervisorStatsResponse>newBuilder()
+              .setType(io.grpc.MethodDescriptor.MethodType.UNARY)
+              .setFullMethodName(generateFullMethodName(SERVICE_NAME, "GetSupervisorStats"))
+              .setSampledToLocalTracing(true)
+              .setRequestMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  dev.streamvisor.v1.GetSupervisorStatsRequest.getDefaultInstance()))
+              .setResponseMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  dev.streamvisor.v1.GetSupervisorStatsResponse.getDefaultInstance()))
+              .setSchemaDescriptor(new SupervisorServiceMethodDescriptorSupplier("GetSupervisorStats"))
+              .build();
+        }
+      }
+    }
+    return getGetSupervisorStatsMethod;
+  }
+
+  private static volatile io.grpc.MethodDescriptor<dev.streamvisor.v1.HandoffTaskGroupsRequest,
+      dev.streamvisor.v1.HandoffTaskGroupsResponse> getHandoffTaskGroupsMethod;
+
+  @io.grpc.stub.annotations.RpcMethod(
+      fullMethodName = SERVICE_NAME + '/' + "HandoffTaskGroups",
+      requestType = dev.streamvisor.v1.HandoffTaskGroupsRequest.class,
+      responseType = dev.streamvisor.v1.HandoffTaskGroupsResponse.class,
+      methodType = io.grpc.MethodDescriptor.MethodType.UNARY)
+  public static io.grpc.MethodDescriptor<dev.streamvisor.v1.HandoffTaskGroupsRequest,
+      dev.streamvisor.v1.HandoffTaskGroupsResponse> getHandoffTaskGroupsMethod() {
+    io.grpc.MethodDescriptor<dev.streamvisor.v1.HandoffTaskGroupsRequest, dev.streamvisor.v1.HandoffTaskGroupsResponse> getHandoffTaskGroupsMethod;
+    if ((getHandoffTaskGroupsMethod = SupervisorServiceGrpc.getHandoffTaskGroupsMethod) == null) {
+      synchronized (SupervisorServiceGrpc.class) {
+        if ((getHandoffTaskGroupsMethod = SupervisorServiceGrpc.getHandoffTaskGroupsMethod) == null) {
+          SupervisorServiceGrpc.getHandoffTaskGroupsMethod = getHandoffTaskGroupsMethod =
+              io.grpc.MethodDescriptor.<dev.streamvisor.v1.HandoffTaskGroupsRequest, dev.streamvisor.v1.HandoffTaskGroupsResponse>newBuilder()
+              .setType(io.grpc.MethodDescriptor.MethodType.UNARY)
+              .setFullMethodName(generateFullMethodName(SERVICE_NAME, "HandoffTaskGroups"))
+              .setSampledToLocalTracing(true)
+              .setRequestMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  dev.streamvisor.v1.HandoffTaskGroupsRequest.getDefaultInstance()))
+              .setResponseMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  dev.streamvisor.v1.HandoffTaskGroupsResponse.getDefaultInstance()))
+              .setSchemaDescriptor(new SupervisorServiceMethodDescriptorSupplier("HandoffTaskGroups"))
+              .build();
+        }
+      }
+    }
+    return getHandoffTaskGroupsMethod;
+  }
+
   /**
    * Creates a new async stub that supports all call types for the service
    */
@@ -621,6 +807,71 @@ public final class SupervisorServiceGrpc {
         io.grpc.stub.StreamObserver<dev.streamvisor.v1.GetCoverageResponse> responseObserver) {
       io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getGetCoverageMethod(), responseObserver);
     }
+
+    /**
+     * <pre>
+     * Whether one supervisor is healthy, for probes: healthy unless UNHEALTHY or TERMINATED. The same
+     * answer is the grpc.health.v1 service "streamvisor.supervisor/&lt;id&gt;" (Check and Watch).
+     * </pre>
+     */
+    default void getSupervisorHealth(dev.streamvisor.v1.GetSupervisorHealthRequest request,
+        io.grpc.stub.StreamObserver<dev.streamvisor.v1.GetSupervisorHealthResponse> responseObserver) {
+      io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getGetSupervisorHealthMethod(), responseObserver);
+    }
+
+    /**
+     * <pre>
+     * Suspends every supervisor the filter selects (each in its own transaction, with its own audit event);
+     * those it does not apply to are skipped, listed with the reason. dry_run previews.
+     * </pre>
+     */
+    default void batchSuspendSupervisors(dev.streamvisor.v1.BatchSuspendSupervisorsRequest request,
+        io.grpc.stub.StreamObserver<dev.streamvisor.v1.BatchSuspendSupervisorsResponse> responseObserver) {
+      io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getBatchSuspendSupervisorsMethod(), responseObserver);
+    }
+
+    /**
+     * <pre>
+     * Resumes every SUSPENDED supervisor the filter selects; as BatchSuspendSupervisors.
+     * </pre>
+     */
+    default void batchResumeSupervisors(dev.streamvisor.v1.BatchResumeSupervisorsRequest request,
+        io.grpc.stub.StreamObserver<dev.streamvisor.v1.BatchResumeSupervisorsResponse> responseObserver) {
+      io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getBatchResumeSupervisorsMethod(), responseObserver);
+    }
+
+    /**
+     * <pre>
+     * Terminates every non-terminal supervisor the filter selects; as BatchSuspendSupervisors.
+     * </pre>
+     */
+    default void batchTerminateSupervisors(dev.streamvisor.v1.BatchTerminateSupervisorsRequest request,
+        io.grpc.stub.StreamObserver<dev.streamvisor.v1.BatchTerminateSupervisorsResponse> responseObserver) {
+      io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getBatchTerminateSupervisorsMethod(), responseObserver);
+    }
+
+    /**
+     * <pre>
+     * Per task of the current generation: state, lease, phase, what its workers reported (totals and
+     * 1/5/15-minute moving averages) and its recent errors; and the supervisor's sums (Druid's
+     * /supervisor/{id}/stats and the task detail of /status).
+     * </pre>
+     */
+    default void getSupervisorStats(dev.streamvisor.v1.GetSupervisorStatsRequest request,
+        io.grpc.stub.StreamObserver<dev.streamvisor.v1.GetSupervisorStatsResponse> responseObserver) {
+      io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getGetSupervisorStatsMethod(), responseObserver);
+    }
+
+    /**
+     * <pre>
+     * Asks the workers of some task groups to publish what they hold now and hand their tasks back, which
+     * are then offered again from the new checkpoints (Druid's taskGroups/handoff). Nothing is fenced.
+     * </pre>
+     */
+    default void handoffTaskGroups(dev.streamvisor.v1.HandoffTaskGroupsRequest request,
+        io.grpc.stub.StreamObserver<dev.streamvisor.v1.HandoffTaskGroupsResponse> responseObserver) {
+      io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getHandoffTaskGroupsMethod(), responseObserver);
+    }
   }
 
   /**
@@ -806,6 +1057,77 @@ public final class SupervisorServiceGrpc {
       io.grpc.stub.ClientCalls.asyncUnaryCall(
           getChannel().newCall(getGetCoverageMethod(), getCallOptions()), request, responseObserver);
     }
+
+    /**
+     * <pre>
+     * Whether one supervisor is healthy, for probes: healthy unless UNHEALTHY or TERMINATED. The same
+     * answer is the grpc.health.v1 service "streamvisor.supervisor/&lt;id&gt;" (Check and Watch).
+     * </pre>
+     */
+    public void getSupervisorHealth(dev.streamvisor.v1.GetSupervisorHealthRequest request,
+        io.grpc.stub.StreamObserver<dev.streamvisor.v1.GetSupervisorHealthResponse> responseObserver) {
+      io.grpc.stub.ClientCalls.asyncUnaryCall(
+          getChannel().newCall(getGetSupervisorHealthMethod(), getCallOptions()), request, responseObserver);
+    }
+
+    /**
+     * <pre>
+     * Suspends every supervisor the filter selects (each in its own transaction, with its own audit event);
+     * those it does not apply to are skipped, listed with the reason. dry_run previews.
+     * </pre>
+     */
+    public void batchSuspendSupervisors(dev.streamvisor.v1.BatchSuspendSupervisorsRequest request,
+        io.grpc.stub.StreamObserver<dev.streamvisor.v1.BatchSuspendSupervisorsResponse> responseObserver) {
+      io.grpc.stub.ClientCalls.asyncUnaryCall(
+          getChannel().newCall(getBatchSuspendSupervisorsMethod(), getCallOptions()), request, responseObserver);
+    }
+
+    /**
+     * <pre>
+     * Resumes every SUSPENDED supervisor the filter selects; as BatchSuspendSupervisors.
+     * </pre>
+     */
+    public void batchResumeSupervisors(dev.streamvisor.v1.BatchResumeSupervisorsRequest request,
+        io.grpc.stub.StreamObserver<dev.streamvisor.v1.BatchResumeSupervisorsResponse> responseObserver) {
+      io.grpc.stub.ClientCalls.asyncUnaryCall(
+          getChannel().newCall(getBatchResumeSupervisorsMethod(), getCallOptions()), request, responseObserver);
+    }
+
+    /**
+     * <pre>
+     * Terminates every non-terminal supervisor the filter selects; as BatchSuspendSupervisors.
+     * </pre>
+     */
+    public void batchTerminateSupervisors(dev.streamvisor.v1.BatchTerminateSupervisorsRequest request,
+        io.grpc.stub.StreamObserver<dev.streamvisor.v1.BatchTerminateSupervisorsResponse> responseObserver) {
+      io.grpc.stub.ClientCalls.asyncUnaryCall(
+          getChannel().newCall(getBatchTerminateSupervisorsMethod(), getCallOptions()), request, responseObserver);
+    }
+
+    /**
+     * <pre>
+     * Per task of the current generation: state, lease, phase, what its workers reported (totals and
+     * 1/5/15-minute moving averages) and its recent errors; and the supervisor's sums (Druid's
+     * /supervisor/{id}/stats and the task detail of /status).
+     * </pre>
+     */
+    public void getSupervisorStats(dev.streamvisor.v1.GetSupervisorStatsRequest request,
+        io.grpc.stub.StreamObserver<dev.streamvisor.v1.GetSupervisorStatsResponse> responseObserver) {
+      io.grpc.stub.ClientCalls.asyncUnaryCall(
+          getChannel().newCall(getGetSupervisorStatsMethod(), getCallOptions()), request, responseObserver);
+    }
+
+    /**
+     * <pre>
+     * Asks the workers of some task groups to publish what they hold now and hand their tasks back, which
+     * are then offered again from the new checkpoints (Druid's taskGroups/handoff). Nothing is fenced.
+     * </pre>
+     */
+    public void handoffTaskGroups(dev.streamvisor.v1.HandoffTaskGroupsRequest request,
+        io.grpc.stub.StreamObserver<dev.streamvisor.v1.HandoffTaskGroupsResponse> responseObserver) {
+      io.grpc.stub.ClientCalls.asyncUnaryCall(
+          getChannel().newCall(getHandoffTaskGroupsMethod(), getCallOptions()), request, responseObserver);
+    }
   }
 
   /**
@@ -961,6 +1283,71 @@ public final class SupervisorServiceGrpc {
       return io.grpc.stub.ClientCalls.blockingV2UnaryCall(
           getChannel(), getGetCoverageMethod(), getCallOptions(), request);
     }
+
+    /**
+     * <pre>
+     * Whether one supervisor is healthy, for probes: healthy unless UNHEALTHY or TERMINATED. The same
+     * answer is the grpc.health.v1 service "streamvisor.supervisor/&lt;id&gt;" (Check and Watch).
+     * </pre>
+     */
+    public dev.streamvisor.v1.GetSupervisorHealthResponse getSupervisorHealth(dev.streamvisor.v1.GetSupervisorHealthRequest request) throws io.grpc.StatusException {
+      return io.grpc.stub.ClientCalls.blockingV2UnaryCall(
+          getChannel(), getGetSupervisorHealthMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * Suspends every supervisor the filter selects (each in its own transaction, with its own audit event);
+     * those it does not apply to are skipped, listed with the reason. dry_run previews.
+     * </pre>
+     */
+    public dev.streamvisor.v1.BatchSuspendSupervisorsResponse batchSuspendSupervisors(dev.streamvisor.v1.BatchSuspendSupervisorsRequest request) throws io.grpc.StatusException {
+      return io.grpc.stub.ClientCalls.blockingV2UnaryCall(
+          getChannel(), getBatchSuspendSupervisorsMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * Resumes every SUSPENDED supervisor the filter selects; as BatchSuspendSupervisors.
+     * </pre>
+     */
+    public dev.streamvisor.v1.BatchResumeSupervisorsResponse batchResumeSupervisors(dev.streamvisor.v1.BatchResumeSupervisorsRequest request) throws io.grpc.StatusException {
+      return io.grpc.stub.ClientCalls.blockingV2UnaryCall(
+          getChannel(), getBatchResumeSupervisorsMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * Terminates every non-terminal supervisor the filter selects; as BatchSuspendSupervisors.
+     * </pre>
+     */
+    public dev.streamvisor.v1.BatchTerminateSupervisorsResponse batchTerminateSupervisors(dev.streamvisor.v1.BatchTerminateSupervisorsRequest request) throws io.grpc.StatusException {
+      return io.grpc.stub.ClientCalls.blockingV2UnaryCall(
+          getChannel(), getBatchTerminateSupervisorsMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * Per task of the current generation: state, lease, phase, what its workers reported (totals and
+     * 1/5/15-minute moving averages) and its recent errors; and the supervisor's sums (Druid's
+     * /supervisor/{id}/stats and the task detail of /status).
+     * </pre>
+     */
+    public dev.streamvisor.v1.GetSupervisorStatsResponse getSupervisorStats(dev.streamvisor.v1.GetSupervisorStatsRequest request) throws io.grpc.StatusException {
+      return io.grpc.stub.ClientCalls.blockingV2UnaryCall(
+          getChannel(), getGetSupervisorStatsMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * Asks the workers of some task groups to publish what they hold now and hand their tasks back, which
+     * are then offered again from the new checkpoints (Druid's taskGroups/handoff). Nothing is fenced.
+     * </pre>
+     */
+    public dev.streamvisor.v1.HandoffTaskGroupsResponse handoffTaskGroups(dev.streamvisor.v1.HandoffTaskGroupsRequest request) throws io.grpc.StatusException {
+      return io.grpc.stub.ClientCalls.blockingV2UnaryCall(
+          getChannel(), getHandoffTaskGroupsMethod(), getCallOptions(), request);
+    }
   }
 
   /**
@@ -1115,6 +1502,71 @@ public final class SupervisorServiceGrpc {
     public dev.streamvisor.v1.GetCoverageResponse getCoverage(dev.streamvisor.v1.GetCoverageRequest request) {
       return io.grpc.stub.ClientCalls.blockingUnaryCall(
           getChannel(), getGetCoverageMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * Whether one supervisor is healthy, for probes: healthy unless UNHEALTHY or TERMINATED. The same
+     * answer is the grpc.health.v1 service "streamvisor.supervisor/&lt;id&gt;" (Check and Watch).
+     * </pre>
+     */
+    public dev.streamvisor.v1.GetSupervisorHealthResponse getSupervisorHealth(dev.streamvisor.v1.GetSupervisorHealthRequest request) {
+      return io.grpc.stub.ClientCalls.blockingUnaryCall(
+          getChannel(), getGetSupervisorHealthMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * Suspends every supervisor the filter selects (each in its own transaction, with its own audit event);
+     * those it does not apply to are skipped, listed with the reason. dry_run previews.
+     * </pre>
+     */
+    public dev.streamvisor.v1.BatchSuspendSupervisorsResponse batchSuspendSupervisors(dev.streamvisor.v1.BatchSuspendSupervisorsRequest request) {
+      return io.grpc.stub.ClientCalls.blockingUnaryCall(
+          getChannel(), getBatchSuspendSupervisorsMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * Resumes every SUSPENDED supervisor the filter selects; as BatchSuspendSupervisors.
+     * </pre>
+     */
+    public dev.streamvisor.v1.BatchResumeSupervisorsResponse batchResumeSupervisors(dev.streamvisor.v1.BatchResumeSupervisorsRequest request) {
+      return io.grpc.stub.ClientCalls.blockingUnaryCall(
+          getChannel(), getBatchResumeSupervisorsMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * Terminates every non-terminal supervisor the filter selects; as BatchSuspendSupervisors.
+     * </pre>
+     */
+    public dev.streamvisor.v1.BatchTerminateSupervisorsResponse batchTerminateSupervisors(dev.streamvisor.v1.BatchTerminateSupervisorsRequest request) {
+      return io.grpc.stub.ClientCalls.blockingUnaryCall(
+          getChannel(), getBatchTerminateSupervisorsMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * Per task of the current generation: state, lease, phase, what its workers reported (totals and
+     * 1/5/15-minute moving averages) and its recent errors; and the supervisor's sums (Druid's
+     * /supervisor/{id}/stats and the task detail of /status).
+     * </pre>
+     */
+    public dev.streamvisor.v1.GetSupervisorStatsResponse getSupervisorStats(dev.streamvisor.v1.GetSupervisorStatsRequest request) {
+      return io.grpc.stub.ClientCalls.blockingUnaryCall(
+          getChannel(), getGetSupervisorStatsMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * Asks the workers of some task groups to publish what they hold now and hand their tasks back, which
+     * are then offered again from the new checkpoints (Druid's taskGroups/handoff). Nothing is fenced.
+     * </pre>
+     */
+    public dev.streamvisor.v1.HandoffTaskGroupsResponse handoffTaskGroups(dev.streamvisor.v1.HandoffTaskGroupsRequest request) {
+      return io.grpc.stub.ClientCalls.blockingUnaryCall(
+          getChannel(), getHandoffTaskGroupsMethod(), getCallOptions(), request);
     }
   }
 
@@ -1284,6 +1736,77 @@ public final class SupervisorServiceGrpc {
       return io.grpc.stub.ClientCalls.futureUnaryCall(
           getChannel().newCall(getGetCoverageMethod(), getCallOptions()), request);
     }
+
+    /**
+     * <pre>
+     * Whether one supervisor is healthy, for probes: healthy unless UNHEALTHY or TERMINATED. The same
+     * answer is the grpc.health.v1 service "streamvisor.supervisor/&lt;id&gt;" (Check and Watch).
+     * </pre>
+     */
+    public com.google.common.util.concurrent.ListenableFuture<dev.streamvisor.v1.GetSupervisorHealthResponse> getSupervisorHealth(
+        dev.streamvisor.v1.GetSupervisorHealthRequest request) {
+      return io.grpc.stub.ClientCalls.futureUnaryCall(
+          getChannel().newCall(getGetSupervisorHealthMethod(), getCallOptions()), request);
+    }
+
+    /**
+     * <pre>
+     * Suspends every supervisor the filter selects (each in its own transaction, with its own audit event);
+     * those it does not apply to are skipped, listed with the reason. dry_run previews.
+     * </pre>
+     */
+    public com.google.common.util.concurrent.ListenableFuture<dev.streamvisor.v1.BatchSuspendSupervisorsResponse> batchSuspendSupervisors(
+        dev.streamvisor.v1.BatchSuspendSupervisorsRequest request) {
+      return io.grpc.stub.ClientCalls.futureUnaryCall(
+          getChannel().newCall(getBatchSuspendSupervisorsMethod(), getCallOptions()), request);
+    }
+
+    /**
+     * <pre>
+     * Resumes every SUSPENDED supervisor the filter selects; as BatchSuspendSupervisors.
+     * </pre>
+     */
+    public com.google.common.util.concurrent.ListenableFuture<dev.streamvisor.v1.BatchResumeSupervisorsResponse> batchResumeSupervisors(
+        dev.streamvisor.v1.BatchResumeSupervisorsRequest request) {
+      return io.grpc.stub.ClientCalls.futureUnaryCall(
+          getChannel().newCall(getBatchResumeSupervisorsMethod(), getCallOptions()), request);
+    }
+
+    /**
+     * <pre>
+     * Terminates every non-terminal supervisor the filter selects; as BatchSuspendSupervisors.
+     * </pre>
+     */
+    public com.google.common.util.concurrent.ListenableFuture<dev.streamvisor.v1.BatchTerminateSupervisorsResponse> batchTerminateSupervisors(
+        dev.streamvisor.v1.BatchTerminateSupervisorsRequest request) {
+      return io.grpc.stub.ClientCalls.futureUnaryCall(
+          getChannel().newCall(getBatchTerminateSupervisorsMethod(), getCallOptions()), request);
+    }
+
+    /**
+     * <pre>
+     * Per task of the current generation: state, lease, phase, what its workers reported (totals and
+     * 1/5/15-minute moving averages) and its recent errors; and the supervisor's sums (Druid's
+     * /supervisor/{id}/stats and the task detail of /status).
+     * </pre>
+     */
+    public com.google.common.util.concurrent.ListenableFuture<dev.streamvisor.v1.GetSupervisorStatsResponse> getSupervisorStats(
+        dev.streamvisor.v1.GetSupervisorStatsRequest request) {
+      return io.grpc.stub.ClientCalls.futureUnaryCall(
+          getChannel().newCall(getGetSupervisorStatsMethod(), getCallOptions()), request);
+    }
+
+    /**
+     * <pre>
+     * Asks the workers of some task groups to publish what they hold now and hand their tasks back, which
+     * are then offered again from the new checkpoints (Druid's taskGroups/handoff). Nothing is fenced.
+     * </pre>
+     */
+    public com.google.common.util.concurrent.ListenableFuture<dev.streamvisor.v1.HandoffTaskGroupsResponse> handoffTaskGroups(
+        dev.streamvisor.v1.HandoffTaskGroupsRequest request) {
+      return io.grpc.stub.ClientCalls.futureUnaryCall(
+          getChannel().newCall(getHandoffTaskGroupsMethod(), getCallOptions()), request);
+    }
   }
 
   private static final int METHODID_CREATE_SUPERVISOR = 0;
@@ -1299,6 +1822,12 @@ public final class SupervisorServiceGrpc {
   private static final int METHODID_RESET_OFFSETS = 10;
   private static final int METHODID_RESET_TO_LATEST_AND_BACKFILL = 11;
   private static final int METHODID_GET_COVERAGE = 12;
+  private static final int METHODID_GET_SUPERVISOR_HEALTH = 13;
+  private static final int METHODID_BATCH_SUSPEND_SUPERVISORS = 14;
+  private static final int METHODID_BATCH_RESUME_SUPERVISORS = 15;
+  private static final int METHODID_BATCH_TERMINATE_SUPERVISORS = 16;
+  private static final int METHODID_GET_SUPERVISOR_STATS = 17;
+  private static final int METHODID_HANDOFF_TASK_GROUPS = 18;
 
   private static final class MethodHandlers<Req, Resp> implements
       io.grpc.stub.ServerCalls.UnaryMethod<Req, Resp>,
@@ -1368,6 +1897,30 @@ public final class SupervisorServiceGrpc {
         case METHODID_GET_COVERAGE:
           serviceImpl.getCoverage((dev.streamvisor.v1.GetCoverageRequest) request,
               (io.grpc.stub.StreamObserver<dev.streamvisor.v1.GetCoverageResponse>) responseObserver);
+          break;
+        case METHODID_GET_SUPERVISOR_HEALTH:
+          serviceImpl.getSupervisorHealth((dev.streamvisor.v1.GetSupervisorHealthRequest) request,
+              (io.grpc.stub.StreamObserver<dev.streamvisor.v1.GetSupervisorHealthResponse>) responseObserver);
+          break;
+        case METHODID_BATCH_SUSPEND_SUPERVISORS:
+          serviceImpl.batchSuspendSupervisors((dev.streamvisor.v1.BatchSuspendSupervisorsRequest) request,
+              (io.grpc.stub.StreamObserver<dev.streamvisor.v1.BatchSuspendSupervisorsResponse>) responseObserver);
+          break;
+        case METHODID_BATCH_RESUME_SUPERVISORS:
+          serviceImpl.batchResumeSupervisors((dev.streamvisor.v1.BatchResumeSupervisorsRequest) request,
+              (io.grpc.stub.StreamObserver<dev.streamvisor.v1.BatchResumeSupervisorsResponse>) responseObserver);
+          break;
+        case METHODID_BATCH_TERMINATE_SUPERVISORS:
+          serviceImpl.batchTerminateSupervisors((dev.streamvisor.v1.BatchTerminateSupervisorsRequest) request,
+              (io.grpc.stub.StreamObserver<dev.streamvisor.v1.BatchTerminateSupervisorsResponse>) responseObserver);
+          break;
+        case METHODID_GET_SUPERVISOR_STATS:
+          serviceImpl.getSupervisorStats((dev.streamvisor.v1.GetSupervisorStatsRequest) request,
+              (io.grpc.stub.StreamObserver<dev.streamvisor.v1.GetSupervisorStatsResponse>) responseObserver);
+          break;
+        case METHODID_HANDOFF_TASK_GROUPS:
+          serviceImpl.handoffTaskGroups((dev.streamvisor.v1.HandoffTaskGroupsRequest) request,
+              (io.grpc.stub.StreamObserver<dev.streamvisor.v1.HandoffTaskGroupsResponse>) responseObserver);
           break;
         default:
           throw new AssertionError();
@@ -1478,6 +2031,48 @@ public final class SupervisorServiceGrpc {
               dev.streamvisor.v1.GetCoverageRequest,
               dev.streamvisor.v1.GetCoverageResponse>(
                 service, METHODID_GET_COVERAGE)))
+        .addMethod(
+          getGetSupervisorHealthMethod(),
+          io.grpc.stub.ServerCalls.asyncUnaryCall(
+            new MethodHandlers<
+              dev.streamvisor.v1.GetSupervisorHealthRequest,
+              dev.streamvisor.v1.GetSupervisorHealthResponse>(
+                service, METHODID_GET_SUPERVISOR_HEALTH)))
+        .addMethod(
+          getBatchSuspendSupervisorsMethod(),
+          io.grpc.stub.ServerCalls.asyncUnaryCall(
+            new MethodHandlers<
+              dev.streamvisor.v1.BatchSuspendSupervisorsRequest,
+              dev.streamvisor.v1.BatchSuspendSupervisorsResponse>(
+                service, METHODID_BATCH_SUSPEND_SUPERVISORS)))
+        .addMethod(
+          getBatchResumeSupervisorsMethod(),
+          io.grpc.stub.ServerCalls.asyncUnaryCall(
+            new MethodHandlers<
+              dev.streamvisor.v1.BatchResumeSupervisorsRequest,
+              dev.streamvisor.v1.BatchResumeSupervisorsResponse>(
+                service, METHODID_BATCH_RESUME_SUPERVISORS)))
+        .addMethod(
+          getBatchTerminateSupervisorsMethod(),
+          io.grpc.stub.ServerCalls.asyncUnaryCall(
+            new MethodHandlers<
+              dev.streamvisor.v1.BatchTerminateSupervisorsRequest,
+              dev.streamvisor.v1.BatchTerminateSupervisorsResponse>(
+                service, METHODID_BATCH_TERMINATE_SUPERVISORS)))
+        .addMethod(
+          getGetSupervisorStatsMethod(),
+          io.grpc.stub.ServerCalls.asyncUnaryCall(
+            new MethodHandlers<
+              dev.streamvisor.v1.GetSupervisorStatsRequest,
+              dev.streamvisor.v1.GetSupervisorStatsResponse>(
+                service, METHODID_GET_SUPERVISOR_STATS)))
+        .addMethod(
+          getHandoffTaskGroupsMethod(),
+          io.grpc.stub.ServerCalls.asyncUnaryCall(
+            new MethodHandlers<
+              dev.streamvisor.v1.HandoffTaskGroupsRequest,
+              dev.streamvisor.v1.HandoffTaskGroupsResponse>(
+                service, METHODID_HANDOFF_TASK_GROUPS)))
         .build();
   }
 
@@ -1539,6 +2134,12 @@ public final class SupervisorServiceGrpc {
               .addMethod(getResetOffsetsMethod())
               .addMethod(getResetToLatestAndBackfillMethod())
               .addMethod(getGetCoverageMethod())
+              .addMethod(getGetSupervisorHealthMethod())
+              .addMethod(getBatchSuspendSupervisorsMethod())
+              .addMethod(getBatchResumeSupervisorsMethod())
+              .addMethod(getBatchTerminateSupervisorsMethod())
+              .addMethod(getGetSupervisorStatsMethod())
+              .addMethod(getHandoffTaskGroupsMethod())
               .build();
         }
       }

@@ -176,6 +176,91 @@ public final class SupervisorServiceProto extends com.google.protobuf.GeneratedF
   static final 
     com.google.protobuf.GeneratedMessage.FieldAccessorTable
       internal_static_streamvisor_v1_GetCoverageResponse_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_streamvisor_v1_GetSupervisorHealthRequest_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_streamvisor_v1_GetSupervisorHealthRequest_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_streamvisor_v1_GetSupervisorHealthResponse_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_streamvisor_v1_GetSupervisorHealthResponse_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_streamvisor_v1_SupervisorFilter_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_streamvisor_v1_SupervisorFilter_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_streamvisor_v1_BatchSupervisorOutcome_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_streamvisor_v1_BatchSupervisorOutcome_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_streamvisor_v1_BatchSuspendSupervisorsRequest_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_streamvisor_v1_BatchSuspendSupervisorsRequest_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_streamvisor_v1_BatchSuspendSupervisorsResponse_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_streamvisor_v1_BatchSuspendSupervisorsResponse_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_streamvisor_v1_BatchResumeSupervisorsRequest_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_streamvisor_v1_BatchResumeSupervisorsRequest_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_streamvisor_v1_BatchResumeSupervisorsResponse_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_streamvisor_v1_BatchResumeSupervisorsResponse_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_streamvisor_v1_BatchTerminateSupervisorsRequest_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_streamvisor_v1_BatchTerminateSupervisorsRequest_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_streamvisor_v1_BatchTerminateSupervisorsResponse_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_streamvisor_v1_BatchTerminateSupervisorsResponse_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_streamvisor_v1_GetSupervisorStatsRequest_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_streamvisor_v1_GetSupervisorStatsRequest_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_streamvisor_v1_TaskError_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_streamvisor_v1_TaskError_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_streamvisor_v1_TaskStatus_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_streamvisor_v1_TaskStatus_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_streamvisor_v1_GetSupervisorStatsResponse_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_streamvisor_v1_GetSupervisorStatsResponse_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_streamvisor_v1_HandoffTaskGroupsRequest_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_streamvisor_v1_HandoffTaskGroupsRequest_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_streamvisor_v1_TaskGroupHandoff_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_streamvisor_v1_TaskGroupHandoff_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_streamvisor_v1_HandoffTaskGroupsResponse_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_streamvisor_v1_HandoffTaskGroupsResponse_fieldAccessorTable;
 
   public static com.google.protobuf.Descriptors.FileDescriptor
       getDescriptor() {
@@ -299,44 +384,135 @@ public final class SupervisorServiceProto extends com.google.protobuf.GeneratedF
       "\022\035\n\ntotal_gaps\030\004 \001(\003R\ttotalGaps\022%\n\016total" +
       "_overlaps\030\005 \001(\003R\rtotalOverlaps\022N\n\024unreco" +
       "verable_ranges\030\006 \003(\0132\033.streamvisor.v1.Of" +
-      "fsetRangeR\023unrecoverableRanges2\305\n\n\021Super" +
-      "visorService\022e\n\020CreateSupervisor\022\'.strea" +
-      "mvisor.v1.CreateSupervisorRequest\032(.stre" +
-      "amvisor.v1.CreateSupervisorResponse\022\\\n\rG" +
-      "etSupervisor\022$.streamvisor.v1.GetSupervi" +
-      "sorRequest\032%.streamvisor.v1.GetSuperviso" +
-      "rResponse\022b\n\017ListSupervisors\022&.streamvis" +
-      "or.v1.ListSupervisorsRequest\032\'.streamvis" +
-      "or.v1.ListSupervisorsResponse\022e\n\020UpdateS" +
-      "upervisor\022\'.streamvisor.v1.UpdateSupervi" +
-      "sorRequest\032(.streamvisor.v1.UpdateSuperv" +
-      "isorResponse\022h\n\021SuspendSupervisor\022(.stre" +
-      "amvisor.v1.SuspendSupervisorRequest\032).st" +
-      "reamvisor.v1.SuspendSupervisorResponse\022e" +
-      "\n\020ResumeSupervisor\022\'.streamvisor.v1.Resu" +
-      "meSupervisorRequest\032(.streamvisor.v1.Res" +
-      "umeSupervisorResponse\022n\n\023TerminateSuperv" +
-      "isor\022*.streamvisor.v1.TerminateSuperviso" +
-      "rRequest\032+.streamvisor.v1.TerminateSuper" +
-      "visorResponse\022t\n\025ListSupervisorHistory\022," +
-      ".streamvisor.v1.ListSupervisorHistoryReq" +
-      "uest\032-.streamvisor.v1.ListSupervisorHist" +
-      "oryResponse\022S\n\nGetOffsets\022!.streamvisor." +
-      "v1.GetOffsetsRequest\032\".streamvisor.v1.Ge" +
-      "tOffsetsResponse\022b\n\017ResetSupervisor\022&.st" +
-      "reamvisor.v1.ResetSupervisorRequest\032\'.st" +
-      "reamvisor.v1.ResetSupervisorResponse\022Y\n\014" +
-      "ResetOffsets\022#.streamvisor.v1.ResetOffse" +
-      "tsRequest\032$.streamvisor.v1.ResetOffsetsR" +
-      "esponse\022}\n\030ResetToLatestAndBackfill\022/.st" +
-      "reamvisor.v1.ResetToLatestAndBackfillReq" +
-      "uest\0320.streamvisor.v1.ResetToLatestAndBa" +
-      "ckfillResponse\022V\n\013GetCoverage\022\".streamvi" +
-      "sor.v1.GetCoverageRequest\032#.streamvisor." +
-      "v1.GetCoverageResponseBz\n\022dev.streamviso" +
-      "r.v1B\026SupervisorServiceProtoP\001ZJgithub.c" +
-      "om/streamvisor/streamvisor/clients/go/st" +
-      "reamvisor/v1;streamvisorv1b\006proto3"
+      "fsetRangeR\023unrecoverableRanges\"A\n\032GetSup" +
+      "ervisorHealthRequest\022#\n\rsupervisor_id\030\001 " +
+      "\001(\tR\014supervisorId\"\335\001\n\033GetSupervisorHealt" +
+      "hResponse\022#\n\rsupervisor_id\030\001 \001(\tR\014superv" +
+      "isorId\022\030\n\007healthy\030\002 \001(\010R\007healthy\0225\n\005stat" +
+      "e\030\003 \001(\0162\037.streamvisor.v1.SupervisorState" +
+      "R\005state\022!\n\014state_detail\030\004 \001(\tR\013stateDeta" +
+      "il\022%\n\016health_service\030\005 \001(\tR\rhealthServic" +
+      "e\"\353\001\n\020SupervisorFilter\0227\n\006states\030\001 \003(\0162\037" +
+      ".streamvisor.v1.SupervisorStateR\006states\022" +
+      "=\n\014stream_types\030\002 \003(\0162\032.streamvisor.v1.S" +
+      "treamTypeR\013streamTypes\022%\n\016supervisor_ids" +
+      "\030\003 \003(\tR\rsupervisorIds\022\033\n\tid_prefix\030\004 \001(\t" +
+      "R\010idPrefix\022\033\n\tmatch_all\030\005 \001(\010R\010matchAll\"" +
+      "\230\002\n\026BatchSupervisorOutcome\022#\n\rsupervisor" +
+      "_id\030\001 \001(\tR\014supervisorId\022B\n\014state_before\030" +
+      "\002 \001(\0162\037.streamvisor.v1.SupervisorStateR\013" +
+      "stateBefore\022@\n\013state_after\030\003 \001(\0162\037.strea" +
+      "mvisor.v1.SupervisorStateR\nstateAfter\022\030\n" +
+      "\007changed\030\004 \001(\010R\007changed\022\037\n\013skip_reason\030\005" +
+      " \001(\tR\nskipReason\022\030\n\007message\030\006 \001(\tR\007messa" +
+      "ge\"s\n\036BatchSuspendSupervisorsRequest\0228\n\006" +
+      "filter\030\001 \001(\0132 .streamvisor.v1.Supervisor" +
+      "FilterR\006filter\022\027\n\007dry_run\030\002 \001(\010R\006dryRun\"" +
+      "\243\001\n\037BatchSuspendSupervisorsResponse\022B\n\010o" +
+      "utcomes\030\001 \003(\0132&.streamvisor.v1.BatchSupe" +
+      "rvisorOutcomeR\010outcomes\022#\n\rchanged_count" +
+      "\030\002 \001(\005R\014changedCount\022\027\n\007dry_run\030\003 \001(\010R\006d" +
+      "ryRun\"r\n\035BatchResumeSupervisorsRequest\0228" +
+      "\n\006filter\030\001 \001(\0132 .streamvisor.v1.Supervis" +
+      "orFilterR\006filter\022\027\n\007dry_run\030\002 \001(\010R\006dryRu" +
+      "n\"\242\001\n\036BatchResumeSupervisorsResponse\022B\n\010" +
+      "outcomes\030\001 \003(\0132&.streamvisor.v1.BatchSup" +
+      "ervisorOutcomeR\010outcomes\022#\n\rchanged_coun" +
+      "t\030\002 \001(\005R\014changedCount\022\027\n\007dry_run\030\003 \001(\010R\006" +
+      "dryRun\"u\n BatchTerminateSupervisorsReque" +
+      "st\0228\n\006filter\030\001 \001(\0132 .streamvisor.v1.Supe" +
+      "rvisorFilterR\006filter\022\027\n\007dry_run\030\002 \001(\010R\006d" +
+      "ryRun\"\245\001\n!BatchTerminateSupervisorsRespo" +
+      "nse\022B\n\010outcomes\030\001 \003(\0132&.streamvisor.v1.B" +
+      "atchSupervisorOutcomeR\010outcomes\022#\n\rchang" +
+      "ed_count\030\002 \001(\005R\014changedCount\022\027\n\007dry_run\030" +
+      "\003 \001(\010R\006dryRun\"@\n\031GetSupervisorStatsReque" +
+      "st\022#\n\rsupervisor_id\030\001 \001(\tR\014supervisorId\"" +
+      "U\n\tTaskError\022.\n\004time\030\001 \001(\0132\032.google.prot" +
+      "obuf.TimestampR\004time\022\030\n\007message\030\002 \001(\tR\007m" +
+      "essage\"\232\004\n\nTaskStatus\022\027\n\007task_id\030\001 \001(\tR\006" +
+      "taskId\022\035\n\ntask_group\030\002 \001(\005R\ttaskGroup\022\036\n" +
+      "\ngeneration\030\003 \001(\003R\ngeneration\022\024\n\005state\030\004" +
+      " \001(\tR\005state\022\033\n\tworker_id\030\005 \001(\tR\010workerId" +
+      "\022F\n\021lease_expire_time\030\006 \001(\0132\032.google.pro" +
+      "tobuf.TimestampR\017leaseExpireTime\022/\n\005phas" +
+      "e\030\007 \001(\0162\031.streamvisor.v1.TaskPhaseR\005phas" +
+      "e\0229\n\006totals\030\010 \001(\0132!.streamvisor.v1.Inges" +
+      "tionCountersR\006totals\022G\n\017moving_averages\030" +
+      "\t \001(\0132\036.streamvisor.v1.MovingAveragesR\016m" +
+      "ovingAverages\022D\n\020last_report_time\030\n \001(\0132" +
+      "\032.google.protobuf.TimestampR\016lastReportT" +
+      "ime\022>\n\rrecent_errors\030\013 \003(\0132\031.streamvisor" +
+      ".v1.TaskErrorR\014recentErrors\"\227\002\n\032GetSuper" +
+      "visorStatsResponse\022#\n\rsupervisor_id\030\001 \001(" +
+      "\tR\014supervisorId\022\036\n\ngeneration\030\002 \001(\003R\ngen" +
+      "eration\0220\n\005tasks\030\003 \003(\0132\032.streamvisor.v1." +
+      "TaskStatusR\005tasks\0229\n\006totals\030\004 \001(\0132!.stre" +
+      "amvisor.v1.IngestionCountersR\006totals\022G\n\017" +
+      "moving_averages\030\005 \001(\0132\036.streamvisor.v1.M" +
+      "ovingAveragesR\016movingAverages\"`\n\030Handoff" +
+      "TaskGroupsRequest\022#\n\rsupervisor_id\030\001 \001(\t" +
+      "R\014supervisorId\022\037\n\013task_groups\030\002 \003(\005R\ntas" +
+      "kGroups\"h\n\020TaskGroupHandoff\022\035\n\ntask_grou" +
+      "p\030\001 \001(\005R\ttaskGroup\022\027\n\007task_id\030\002 \001(\tR\006tas" +
+      "kId\022\034\n\trequested\030\003 \001(\010R\trequested\"Y\n\031Han" +
+      "doffTaskGroupsResponse\022<\n\010handoffs\030\001 \003(\013" +
+      "2 .streamvisor.v1.TaskGroupHandoffR\010hand" +
+      "offs2\204\020\n\021SupervisorService\022e\n\020CreateSupe" +
+      "rvisor\022\'.streamvisor.v1.CreateSupervisor" +
+      "Request\032(.streamvisor.v1.CreateSuperviso" +
+      "rResponse\022\\\n\rGetSupervisor\022$.streamvisor" +
+      ".v1.GetSupervisorRequest\032%.streamvisor.v" +
+      "1.GetSupervisorResponse\022b\n\017ListSuperviso" +
+      "rs\022&.streamvisor.v1.ListSupervisorsReque" +
+      "st\032\'.streamvisor.v1.ListSupervisorsRespo" +
+      "nse\022e\n\020UpdateSupervisor\022\'.streamvisor.v1" +
+      ".UpdateSupervisorRequest\032(.streamvisor.v" +
+      "1.UpdateSupervisorResponse\022h\n\021SuspendSup" +
+      "ervisor\022(.streamvisor.v1.SuspendSupervis" +
+      "orRequest\032).streamvisor.v1.SuspendSuperv" +
+      "isorResponse\022e\n\020ResumeSupervisor\022\'.strea" +
+      "mvisor.v1.ResumeSupervisorRequest\032(.stre" +
+      "amvisor.v1.ResumeSupervisorResponse\022n\n\023T" +
+      "erminateSupervisor\022*.streamvisor.v1.Term" +
+      "inateSupervisorRequest\032+.streamvisor.v1." +
+      "TerminateSupervisorResponse\022t\n\025ListSuper" +
+      "visorHistory\022,.streamvisor.v1.ListSuperv" +
+      "isorHistoryRequest\032-.streamvisor.v1.List" +
+      "SupervisorHistoryResponse\022S\n\nGetOffsets\022" +
+      "!.streamvisor.v1.GetOffsetsRequest\032\".str" +
+      "eamvisor.v1.GetOffsetsResponse\022b\n\017ResetS" +
+      "upervisor\022&.streamvisor.v1.ResetSupervis" +
+      "orRequest\032\'.streamvisor.v1.ResetSupervis" +
+      "orResponse\022Y\n\014ResetOffsets\022#.streamvisor" +
+      ".v1.ResetOffsetsRequest\032$.streamvisor.v1" +
+      ".ResetOffsetsResponse\022}\n\030ResetToLatestAn" +
+      "dBackfill\022/.streamvisor.v1.ResetToLatest" +
+      "AndBackfillRequest\0320.streamvisor.v1.Rese" +
+      "tToLatestAndBackfillResponse\022V\n\013GetCover" +
+      "age\022\".streamvisor.v1.GetCoverageRequest\032" +
+      "#.streamvisor.v1.GetCoverageResponse\022n\n\023" +
+      "GetSupervisorHealth\022*.streamvisor.v1.Get" +
+      "SupervisorHealthRequest\032+.streamvisor.v1" +
+      ".GetSupervisorHealthResponse\022z\n\027BatchSus" +
+      "pendSupervisors\022..streamvisor.v1.BatchSu" +
+      "spendSupervisorsRequest\032/.streamvisor.v1" +
+      ".BatchSuspendSupervisorsResponse\022w\n\026Batc" +
+      "hResumeSupervisors\022-.streamvisor.v1.Batc" +
+      "hResumeSupervisorsRequest\032..streamvisor." +
+      "v1.BatchResumeSupervisorsResponse\022\200\001\n\031Ba" +
+      "tchTerminateSupervisors\0220.streamvisor.v1" +
+      ".BatchTerminateSupervisorsRequest\0321.stre" +
+      "amvisor.v1.BatchTerminateSupervisorsResp" +
+      "onse\022k\n\022GetSupervisorStats\022).streamvisor" +
+      ".v1.GetSupervisorStatsRequest\032*.streamvi" +
+      "sor.v1.GetSupervisorStatsResponse\022h\n\021Han" +
+      "doffTaskGroups\022(.streamvisor.v1.HandoffT" +
+      "askGroupsRequest\032).streamvisor.v1.Handof" +
+      "fTaskGroupsResponseBz\n\022dev.streamvisor.v" +
+      "1B\026SupervisorServiceProtoP\001ZJgithub.com/" +
+      "streamvisor/streamvisor/clients/go/strea" +
+      "mvisor/v1;streamvisorv1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -524,6 +700,108 @@ public final class SupervisorServiceProto extends com.google.protobuf.GeneratedF
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_streamvisor_v1_GetCoverageResponse_descriptor,
         new java.lang.String[] { "SupervisorId", "SupervisorIds", "Partitions", "TotalGaps", "TotalOverlaps", "UnrecoverableRanges", });
+    internal_static_streamvisor_v1_GetSupervisorHealthRequest_descriptor =
+      getDescriptor().getMessageType(30);
+    internal_static_streamvisor_v1_GetSupervisorHealthRequest_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_streamvisor_v1_GetSupervisorHealthRequest_descriptor,
+        new java.lang.String[] { "SupervisorId", });
+    internal_static_streamvisor_v1_GetSupervisorHealthResponse_descriptor =
+      getDescriptor().getMessageType(31);
+    internal_static_streamvisor_v1_GetSupervisorHealthResponse_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_streamvisor_v1_GetSupervisorHealthResponse_descriptor,
+        new java.lang.String[] { "SupervisorId", "Healthy", "State", "StateDetail", "HealthService", });
+    internal_static_streamvisor_v1_SupervisorFilter_descriptor =
+      getDescriptor().getMessageType(32);
+    internal_static_streamvisor_v1_SupervisorFilter_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_streamvisor_v1_SupervisorFilter_descriptor,
+        new java.lang.String[] { "States", "StreamTypes", "SupervisorIds", "IdPrefix", "MatchAll", });
+    internal_static_streamvisor_v1_BatchSupervisorOutcome_descriptor =
+      getDescriptor().getMessageType(33);
+    internal_static_streamvisor_v1_BatchSupervisorOutcome_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_streamvisor_v1_BatchSupervisorOutcome_descriptor,
+        new java.lang.String[] { "SupervisorId", "StateBefore", "StateAfter", "Changed", "SkipReason", "Message", });
+    internal_static_streamvisor_v1_BatchSuspendSupervisorsRequest_descriptor =
+      getDescriptor().getMessageType(34);
+    internal_static_streamvisor_v1_BatchSuspendSupervisorsRequest_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_streamvisor_v1_BatchSuspendSupervisorsRequest_descriptor,
+        new java.lang.String[] { "Filter", "DryRun", });
+    internal_static_streamvisor_v1_BatchSuspendSupervisorsResponse_descriptor =
+      getDescriptor().getMessageType(35);
+    internal_static_streamvisor_v1_BatchSuspendSupervisorsResponse_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_streamvisor_v1_BatchSuspendSupervisorsResponse_descriptor,
+        new java.lang.String[] { "Outcomes", "ChangedCount", "DryRun", });
+    internal_static_streamvisor_v1_BatchResumeSupervisorsRequest_descriptor =
+      getDescriptor().getMessageType(36);
+    internal_static_streamvisor_v1_BatchResumeSupervisorsRequest_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_streamvisor_v1_BatchResumeSupervisorsRequest_descriptor,
+        new java.lang.String[] { "Filter", "DryRun", });
+    internal_static_streamvisor_v1_BatchResumeSupervisorsResponse_descriptor =
+      getDescriptor().getMessageType(37);
+    internal_static_streamvisor_v1_BatchResumeSupervisorsResponse_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_streamvisor_v1_BatchResumeSupervisorsResponse_descriptor,
+        new java.lang.String[] { "Outcomes", "ChangedCount", "DryRun", });
+    internal_static_streamvisor_v1_BatchTerminateSupervisorsRequest_descriptor =
+      getDescriptor().getMessageType(38);
+    internal_static_streamvisor_v1_BatchTerminateSupervisorsRequest_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_streamvisor_v1_BatchTerminateSupervisorsRequest_descriptor,
+        new java.lang.String[] { "Filter", "DryRun", });
+    internal_static_streamvisor_v1_BatchTerminateSupervisorsResponse_descriptor =
+      getDescriptor().getMessageType(39);
+    internal_static_streamvisor_v1_BatchTerminateSupervisorsResponse_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_streamvisor_v1_BatchTerminateSupervisorsResponse_descriptor,
+        new java.lang.String[] { "Outcomes", "ChangedCount", "DryRun", });
+    internal_static_streamvisor_v1_GetSupervisorStatsRequest_descriptor =
+      getDescriptor().getMessageType(40);
+    internal_static_streamvisor_v1_GetSupervisorStatsRequest_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_streamvisor_v1_GetSupervisorStatsRequest_descriptor,
+        new java.lang.String[] { "SupervisorId", });
+    internal_static_streamvisor_v1_TaskError_descriptor =
+      getDescriptor().getMessageType(41);
+    internal_static_streamvisor_v1_TaskError_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_streamvisor_v1_TaskError_descriptor,
+        new java.lang.String[] { "Time", "Message", });
+    internal_static_streamvisor_v1_TaskStatus_descriptor =
+      getDescriptor().getMessageType(42);
+    internal_static_streamvisor_v1_TaskStatus_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_streamvisor_v1_TaskStatus_descriptor,
+        new java.lang.String[] { "TaskId", "TaskGroup", "Generation", "State", "WorkerId", "LeaseExpireTime", "Phase", "Totals", "MovingAverages", "LastReportTime", "RecentErrors", });
+    internal_static_streamvisor_v1_GetSupervisorStatsResponse_descriptor =
+      getDescriptor().getMessageType(43);
+    internal_static_streamvisor_v1_GetSupervisorStatsResponse_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_streamvisor_v1_GetSupervisorStatsResponse_descriptor,
+        new java.lang.String[] { "SupervisorId", "Generation", "Tasks", "Totals", "MovingAverages", });
+    internal_static_streamvisor_v1_HandoffTaskGroupsRequest_descriptor =
+      getDescriptor().getMessageType(44);
+    internal_static_streamvisor_v1_HandoffTaskGroupsRequest_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_streamvisor_v1_HandoffTaskGroupsRequest_descriptor,
+        new java.lang.String[] { "SupervisorId", "TaskGroups", });
+    internal_static_streamvisor_v1_TaskGroupHandoff_descriptor =
+      getDescriptor().getMessageType(45);
+    internal_static_streamvisor_v1_TaskGroupHandoff_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_streamvisor_v1_TaskGroupHandoff_descriptor,
+        new java.lang.String[] { "TaskGroup", "TaskId", "Requested", });
+    internal_static_streamvisor_v1_HandoffTaskGroupsResponse_descriptor =
+      getDescriptor().getMessageType(46);
+    internal_static_streamvisor_v1_HandoffTaskGroupsResponse_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_streamvisor_v1_HandoffTaskGroupsResponse_descriptor,
+        new java.lang.String[] { "Handoffs", });
     descriptor.resolveAllFeaturesImmutable();
     com.google.protobuf.TimestampProto.getDescriptor();
     dev.streamvisor.v1.SupervisorProto.getDescriptor();

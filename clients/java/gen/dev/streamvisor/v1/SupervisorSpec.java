@@ -69,6 +69,7 @@ private static final long serialVersionUID = 0L;
             dev.streamvisor.v1.SupervisorSpec.class, dev.streamvisor.v1.SupervisorSpec.Builder.class);
   }
 
+  private int bitField0_;
   public static final int STREAM_TYPE_FIELD_NUMBER = 1;
   private int streamType_ = 0;
   /**
@@ -446,6 +447,85 @@ java.lang.String defaultValue) {
     return boundedRanges_.get(index);
   }
 
+  public static final int AUTOSCALER_FIELD_NUMBER = 8;
+  private dev.streamvisor.v1.AutoscalerConfig autoscaler_;
+  /**
+   * <pre>
+   * Optional. A lag-based autoscaler of task_count (Druid's autoScalerConfig). A backfill inherits it.
+   * </pre>
+   *
+   * <code>.streamvisor.v1.AutoscalerConfig autoscaler = 8 [json_name = "autoscaler"];</code>
+   * @return Whether the autoscaler field is set.
+   */
+  @java.lang.Override
+  public boolean hasAutoscaler() {
+    return ((bitField0_ & 0x00000001) != 0);
+  }
+  /**
+   * <pre>
+   * Optional. A lag-based autoscaler of task_count (Druid's autoScalerConfig). A backfill inherits it.
+   * </pre>
+   *
+   * <code>.streamvisor.v1.AutoscalerConfig autoscaler = 8 [json_name = "autoscaler"];</code>
+   * @return The autoscaler.
+   */
+  @java.lang.Override
+  public dev.streamvisor.v1.AutoscalerConfig getAutoscaler() {
+    return autoscaler_ == null ? dev.streamvisor.v1.AutoscalerConfig.getDefaultInstance() : autoscaler_;
+  }
+  /**
+   * <pre>
+   * Optional. A lag-based autoscaler of task_count (Druid's autoScalerConfig). A backfill inherits it.
+   * </pre>
+   *
+   * <code>.streamvisor.v1.AutoscalerConfig autoscaler = 8 [json_name = "autoscaler"];</code>
+   */
+  @java.lang.Override
+  public dev.streamvisor.v1.AutoscalerConfigOrBuilder getAutoscalerOrBuilder() {
+    return autoscaler_ == null ? dev.streamvisor.v1.AutoscalerConfig.getDefaultInstance() : autoscaler_;
+  }
+
+  public static final int IDLE_FIELD_NUMBER = 9;
+  private dev.streamvisor.v1.IdleConfig idle_;
+  /**
+   * <pre>
+   * Optional. Let the supervisor go IDLE when its stream has no new data (Druid's idleConfig). Not for
+   * bounded supervisors (a backfill completes instead); a backfill does not inherit it.
+   * </pre>
+   *
+   * <code>.streamvisor.v1.IdleConfig idle = 9 [json_name = "idle"];</code>
+   * @return Whether the idle field is set.
+   */
+  @java.lang.Override
+  public boolean hasIdle() {
+    return ((bitField0_ & 0x00000002) != 0);
+  }
+  /**
+   * <pre>
+   * Optional. Let the supervisor go IDLE when its stream has no new data (Druid's idleConfig). Not for
+   * bounded supervisors (a backfill completes instead); a backfill does not inherit it.
+   * </pre>
+   *
+   * <code>.streamvisor.v1.IdleConfig idle = 9 [json_name = "idle"];</code>
+   * @return The idle.
+   */
+  @java.lang.Override
+  public dev.streamvisor.v1.IdleConfig getIdle() {
+    return idle_ == null ? dev.streamvisor.v1.IdleConfig.getDefaultInstance() : idle_;
+  }
+  /**
+   * <pre>
+   * Optional. Let the supervisor go IDLE when its stream has no new data (Druid's idleConfig). Not for
+   * bounded supervisors (a backfill completes instead); a backfill does not inherit it.
+   * </pre>
+   *
+   * <code>.streamvisor.v1.IdleConfig idle = 9 [json_name = "idle"];</code>
+   */
+  @java.lang.Override
+  public dev.streamvisor.v1.IdleConfigOrBuilder getIdleOrBuilder() {
+    return idle_ == null ? dev.streamvisor.v1.IdleConfig.getDefaultInstance() : idle_;
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -486,6 +566,12 @@ java.lang.String defaultValue) {
         6);
     for (int i = 0; i < boundedRanges_.size(); i++) {
       output.writeMessage(7, boundedRanges_.get(i));
+    }
+    if (((bitField0_ & 0x00000001) != 0)) {
+      output.writeMessage(8, getAutoscaler());
+    }
+    if (((bitField0_ & 0x00000002) != 0)) {
+      output.writeMessage(9, getIdle());
     }
     getUnknownFields().writeTo(output);
   }
@@ -535,6 +621,14 @@ java.lang.String defaultValue) {
           }
           size += 1 * count;
         }
+    if (((bitField0_ & 0x00000001) != 0)) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeMessageSize(8, getAutoscaler());
+    }
+    if (((bitField0_ & 0x00000002) != 0)) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeMessageSize(9, getIdle());
+    }
     return size;
   }
   @java.lang.Override
@@ -572,6 +666,16 @@ java.lang.String defaultValue) {
         other.internalGetContext())) return false;
     if (!getBoundedRangesList()
         .equals(other.getBoundedRangesList())) return false;
+    if (hasAutoscaler() != other.hasAutoscaler()) return false;
+    if (hasAutoscaler()) {
+      if (!getAutoscaler()
+          .equals(other.getAutoscaler())) return false;
+    }
+    if (hasIdle() != other.hasIdle()) return false;
+    if (hasIdle()) {
+      if (!getIdle()
+          .equals(other.getIdle())) return false;
+    }
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -603,6 +707,14 @@ java.lang.String defaultValue) {
     if (getBoundedRangesCount() > 0) {
       hash = (37 * hash) + BOUNDED_RANGES_FIELD_NUMBER;
       hash = (53 * hash) + getBoundedRangesList().hashCode();
+    }
+    if (hasAutoscaler()) {
+      hash = (37 * hash) + AUTOSCALER_FIELD_NUMBER;
+      hash = (53 * hash) + getAutoscaler().hashCode();
+    }
+    if (hasIdle()) {
+      hash = (37 * hash) + IDLE_FIELD_NUMBER;
+      hash = (53 * hash) + getIdle().hashCode();
     }
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
@@ -753,13 +865,21 @@ java.lang.String defaultValue) {
 
     // Construct using dev.streamvisor.v1.SupervisorSpec.newBuilder()
     private Builder() {
-
+      maybeForceBuilderInitialization();
     }
 
     private Builder(
         com.google.protobuf.GeneratedMessage.BuilderParent parent) {
       super(parent);
-
+      maybeForceBuilderInitialization();
+    }
+    private void maybeForceBuilderInitialization() {
+      if (com.google.protobuf.GeneratedMessage
+              .alwaysUseFieldBuilders) {
+        internalGetBoundedRangesFieldBuilder();
+        internalGetAutoscalerFieldBuilder();
+        internalGetIdleFieldBuilder();
+      }
     }
     @java.lang.Override
     public Builder clear() {
@@ -778,6 +898,16 @@ java.lang.String defaultValue) {
         boundedRangesBuilder_.clear();
       }
       bitField0_ = (bitField0_ & ~0x00000040);
+      autoscaler_ = null;
+      if (autoscalerBuilder_ != null) {
+        autoscalerBuilder_.dispose();
+        autoscalerBuilder_ = null;
+      }
+      idle_ = null;
+      if (idleBuilder_ != null) {
+        idleBuilder_.dispose();
+        idleBuilder_ = null;
+      }
       return this;
     }
 
@@ -844,6 +974,20 @@ java.lang.String defaultValue) {
         result.context_ = internalGetContext();
         result.context_.makeImmutable();
       }
+      int to_bitField0_ = 0;
+      if (((from_bitField0_ & 0x00000080) != 0)) {
+        result.autoscaler_ = autoscalerBuilder_ == null
+            ? autoscaler_
+            : autoscalerBuilder_.build();
+        to_bitField0_ |= 0x00000001;
+      }
+      if (((from_bitField0_ & 0x00000100) != 0)) {
+        result.idle_ = idleBuilder_ == null
+            ? idle_
+            : idleBuilder_.build();
+        to_bitField0_ |= 0x00000002;
+      }
+      result.bitField0_ |= to_bitField0_;
     }
 
     @java.lang.Override
@@ -903,6 +1047,12 @@ java.lang.String defaultValue) {
             boundedRangesBuilder_.addAllMessages(other.boundedRanges_);
           }
         }
+      }
+      if (other.hasAutoscaler()) {
+        mergeAutoscaler(other.getAutoscaler());
+      }
+      if (other.hasIdle()) {
+        mergeIdle(other.getIdle());
       }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
@@ -981,6 +1131,20 @@ java.lang.String defaultValue) {
               }
               break;
             } // case 58
+            case 66: {
+              input.readMessage(
+                  internalGetAutoscalerFieldBuilder().getBuilder(),
+                  extensionRegistry);
+              bitField0_ |= 0x00000080;
+              break;
+            } // case 66
+            case 74: {
+              input.readMessage(
+                  internalGetIdleFieldBuilder().getBuilder(),
+                  extensionRegistry);
+              bitField0_ |= 0x00000100;
+              break;
+            } // case 74
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -1921,6 +2085,329 @@ java.lang.String defaultValue) {
         boundedRanges_ = null;
       }
       return boundedRangesBuilder_;
+    }
+
+    private dev.streamvisor.v1.AutoscalerConfig autoscaler_;
+    private com.google.protobuf.SingleFieldBuilder<
+        dev.streamvisor.v1.AutoscalerConfig, dev.streamvisor.v1.AutoscalerConfig.Builder, dev.streamvisor.v1.AutoscalerConfigOrBuilder> autoscalerBuilder_;
+    /**
+     * <pre>
+     * Optional. A lag-based autoscaler of task_count (Druid's autoScalerConfig). A backfill inherits it.
+     * </pre>
+     *
+     * <code>.streamvisor.v1.AutoscalerConfig autoscaler = 8 [json_name = "autoscaler"];</code>
+     * @return Whether the autoscaler field is set.
+     */
+    public boolean hasAutoscaler() {
+      return ((bitField0_ & 0x00000080) != 0);
+    }
+    /**
+     * <pre>
+     * Optional. A lag-based autoscaler of task_count (Druid's autoScalerConfig). A backfill inherits it.
+     * </pre>
+     *
+     * <code>.streamvisor.v1.AutoscalerConfig autoscaler = 8 [json_name = "autoscaler"];</code>
+     * @return The autoscaler.
+     */
+    public dev.streamvisor.v1.AutoscalerConfig getAutoscaler() {
+      if (autoscalerBuilder_ == null) {
+        return autoscaler_ == null ? dev.streamvisor.v1.AutoscalerConfig.getDefaultInstance() : autoscaler_;
+      } else {
+        return autoscalerBuilder_.getMessage();
+      }
+    }
+    /**
+     * <pre>
+     * Optional. A lag-based autoscaler of task_count (Druid's autoScalerConfig). A backfill inherits it.
+     * </pre>
+     *
+     * <code>.streamvisor.v1.AutoscalerConfig autoscaler = 8 [json_name = "autoscaler"];</code>
+     */
+    public Builder setAutoscaler(dev.streamvisor.v1.AutoscalerConfig value) {
+      if (autoscalerBuilder_ == null) {
+        if (value == null) {
+          throw new NullPointerException();
+        }
+        autoscaler_ = value;
+      } else {
+        autoscalerBuilder_.setMessage(value);
+      }
+      bitField0_ |= 0x00000080;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Optional. A lag-based autoscaler of task_count (Druid's autoScalerConfig). A backfill inherits it.
+     * </pre>
+     *
+     * <code>.streamvisor.v1.AutoscalerConfig autoscaler = 8 [json_name = "autoscaler"];</code>
+     */
+    public Builder setAutoscaler(
+        dev.streamvisor.v1.AutoscalerConfig.Builder builderForValue) {
+      if (autoscalerBuilder_ == null) {
+        autoscaler_ = builderForValue.build();
+      } else {
+        autoscalerBuilder_.setMessage(builderForValue.build());
+      }
+      bitField0_ |= 0x00000080;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Optional. A lag-based autoscaler of task_count (Druid's autoScalerConfig). A backfill inherits it.
+     * </pre>
+     *
+     * <code>.streamvisor.v1.AutoscalerConfig autoscaler = 8 [json_name = "autoscaler"];</code>
+     */
+    public Builder mergeAutoscaler(dev.streamvisor.v1.AutoscalerConfig value) {
+      if (autoscalerBuilder_ == null) {
+        if (((bitField0_ & 0x00000080) != 0) &&
+          autoscaler_ != null &&
+          autoscaler_ != dev.streamvisor.v1.AutoscalerConfig.getDefaultInstance()) {
+          getAutoscalerBuilder().mergeFrom(value);
+        } else {
+          autoscaler_ = value;
+        }
+      } else {
+        autoscalerBuilder_.mergeFrom(value);
+      }
+      if (autoscaler_ != null) {
+        bitField0_ |= 0x00000080;
+        onChanged();
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * Optional. A lag-based autoscaler of task_count (Druid's autoScalerConfig). A backfill inherits it.
+     * </pre>
+     *
+     * <code>.streamvisor.v1.AutoscalerConfig autoscaler = 8 [json_name = "autoscaler"];</code>
+     */
+    public Builder clearAutoscaler() {
+      bitField0_ = (bitField0_ & ~0x00000080);
+      autoscaler_ = null;
+      if (autoscalerBuilder_ != null) {
+        autoscalerBuilder_.dispose();
+        autoscalerBuilder_ = null;
+      }
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Optional. A lag-based autoscaler of task_count (Druid's autoScalerConfig). A backfill inherits it.
+     * </pre>
+     *
+     * <code>.streamvisor.v1.AutoscalerConfig autoscaler = 8 [json_name = "autoscaler"];</code>
+     */
+    public dev.streamvisor.v1.AutoscalerConfig.Builder getAutoscalerBuilder() {
+      bitField0_ |= 0x00000080;
+      onChanged();
+      return internalGetAutoscalerFieldBuilder().getBuilder();
+    }
+    /**
+     * <pre>
+     * Optional. A lag-based autoscaler of task_count (Druid's autoScalerConfig). A backfill inherits it.
+     * </pre>
+     *
+     * <code>.streamvisor.v1.AutoscalerConfig autoscaler = 8 [json_name = "autoscaler"];</code>
+     */
+    public dev.streamvisor.v1.AutoscalerConfigOrBuilder getAutoscalerOrBuilder() {
+      if (autoscalerBuilder_ != null) {
+        return autoscalerBuilder_.getMessageOrBuilder();
+      } else {
+        return autoscaler_ == null ?
+            dev.streamvisor.v1.AutoscalerConfig.getDefaultInstance() : autoscaler_;
+      }
+    }
+    /**
+     * <pre>
+     * Optional. A lag-based autoscaler of task_count (Druid's autoScalerConfig). A backfill inherits it.
+     * </pre>
+     *
+     * <code>.streamvisor.v1.AutoscalerConfig autoscaler = 8 [json_name = "autoscaler"];</code>
+     */
+    private com.google.protobuf.SingleFieldBuilder<
+        dev.streamvisor.v1.AutoscalerConfig, dev.streamvisor.v1.AutoscalerConfig.Builder, dev.streamvisor.v1.AutoscalerConfigOrBuilder> 
+        internalGetAutoscalerFieldBuilder() {
+      if (autoscalerBuilder_ == null) {
+        autoscalerBuilder_ = new com.google.protobuf.SingleFieldBuilder<
+            dev.streamvisor.v1.AutoscalerConfig, dev.streamvisor.v1.AutoscalerConfig.Builder, dev.streamvisor.v1.AutoscalerConfigOrBuilder>(
+                getAutoscaler(),
+                getParentForChildren(),
+                isClean());
+        autoscaler_ = null;
+      }
+      return autoscalerBuilder_;
+    }
+
+    private dev.streamvisor.v1.IdleConfig idle_;
+    private com.google.protobuf.SingleFieldBuilder<
+        dev.streamvisor.v1.IdleConfig, dev.streamvisor.v1.IdleConfig.Builder, dev.streamvisor.v1.IdleConfigOrBuilder> idleBuilder_;
+    /**
+     * <pre>
+     * Optional. Let the supervisor go IDLE when its stream has no new data (Druid's idleConfig). Not for
+     * bounded supervisors (a backfill completes instead); a backfill does not inherit it.
+     * </pre>
+     *
+     * <code>.streamvisor.v1.IdleConfig idle = 9 [json_name = "idle"];</code>
+     * @return Whether the idle field is set.
+     */
+    public boolean hasIdle() {
+      return ((bitField0_ & 0x00000100) != 0);
+    }
+    /**
+     * <pre>
+     * Optional. Let the supervisor go IDLE when its stream has no new data (Druid's idleConfig). Not for
+     * bounded supervisors (a backfill completes instead); a backfill does not inherit it.
+     * </pre>
+     *
+     * <code>.streamvisor.v1.IdleConfig idle = 9 [json_name = "idle"];</code>
+     * @return The idle.
+     */
+    public dev.streamvisor.v1.IdleConfig getIdle() {
+      if (idleBuilder_ == null) {
+        return idle_ == null ? dev.streamvisor.v1.IdleConfig.getDefaultInstance() : idle_;
+      } else {
+        return idleBuilder_.getMessage();
+      }
+    }
+    /**
+     * <pre>
+     * Optional. Let the supervisor go IDLE when its stream has no new data (Druid's idleConfig). Not for
+     * bounded supervisors (a backfill completes instead); a backfill does not inherit it.
+     * </pre>
+     *
+     * <code>.streamvisor.v1.IdleConfig idle = 9 [json_name = "idle"];</code>
+     */
+    public Builder setIdle(dev.streamvisor.v1.IdleConfig value) {
+      if (idleBuilder_ == null) {
+        if (value == null) {
+          throw new NullPointerException();
+        }
+        idle_ = value;
+      } else {
+        idleBuilder_.setMessage(value);
+      }
+      bitField0_ |= 0x00000100;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Optional. Let the supervisor go IDLE when its stream has no new data (Druid's idleConfig). Not for
+     * bounded supervisors (a backfill completes instead); a backfill does not inherit it.
+     * </pre>
+     *
+     * <code>.streamvisor.v1.IdleConfig idle = 9 [json_name = "idle"];</code>
+     */
+    public Builder setIdle(
+        dev.streamvisor.v1.IdleConfig.Builder builderForValue) {
+      if (idleBuilder_ == null) {
+        idle_ = builderForValue.build();
+      } else {
+        idleBuilder_.setMessage(builderForValue.build());
+      }
+      bitField0_ |= 0x00000100;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Optional. Let the supervisor go IDLE when its stream has no new data (Druid's idleConfig). Not for
+     * bounded supervisors (a backfill completes instead); a backfill does not inherit it.
+     * </pre>
+     *
+     * <code>.streamvisor.v1.IdleConfig idle = 9 [json_name = "idle"];</code>
+     */
+    public Builder mergeIdle(dev.streamvisor.v1.IdleConfig value) {
+      if (idleBuilder_ == null) {
+        if (((bitField0_ & 0x00000100) != 0) &&
+          idle_ != null &&
+          idle_ != dev.streamvisor.v1.IdleConfig.getDefaultInstance()) {
+          getIdleBuilder().mergeFrom(value);
+        } else {
+          idle_ = value;
+        }
+      } else {
+        idleBuilder_.mergeFrom(value);
+      }
+      if (idle_ != null) {
+        bitField0_ |= 0x00000100;
+        onChanged();
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * Optional. Let the supervisor go IDLE when its stream has no new data (Druid's idleConfig). Not for
+     * bounded supervisors (a backfill completes instead); a backfill does not inherit it.
+     * </pre>
+     *
+     * <code>.streamvisor.v1.IdleConfig idle = 9 [json_name = "idle"];</code>
+     */
+    public Builder clearIdle() {
+      bitField0_ = (bitField0_ & ~0x00000100);
+      idle_ = null;
+      if (idleBuilder_ != null) {
+        idleBuilder_.dispose();
+        idleBuilder_ = null;
+      }
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Optional. Let the supervisor go IDLE when its stream has no new data (Druid's idleConfig). Not for
+     * bounded supervisors (a backfill completes instead); a backfill does not inherit it.
+     * </pre>
+     *
+     * <code>.streamvisor.v1.IdleConfig idle = 9 [json_name = "idle"];</code>
+     */
+    public dev.streamvisor.v1.IdleConfig.Builder getIdleBuilder() {
+      bitField0_ |= 0x00000100;
+      onChanged();
+      return internalGetIdleFieldBuilder().getBuilder();
+    }
+    /**
+     * <pre>
+     * Optional. Let the supervisor go IDLE when its stream has no new data (Druid's idleConfig). Not for
+     * bounded supervisors (a backfill completes instead); a backfill does not inherit it.
+     * </pre>
+     *
+     * <code>.streamvisor.v1.IdleConfig idle = 9 [json_name = "idle"];</code>
+     */
+    public dev.streamvisor.v1.IdleConfigOrBuilder getIdleOrBuilder() {
+      if (idleBuilder_ != null) {
+        return idleBuilder_.getMessageOrBuilder();
+      } else {
+        return idle_ == null ?
+            dev.streamvisor.v1.IdleConfig.getDefaultInstance() : idle_;
+      }
+    }
+    /**
+     * <pre>
+     * Optional. Let the supervisor go IDLE when its stream has no new data (Druid's idleConfig). Not for
+     * bounded supervisors (a backfill completes instead); a backfill does not inherit it.
+     * </pre>
+     *
+     * <code>.streamvisor.v1.IdleConfig idle = 9 [json_name = "idle"];</code>
+     */
+    private com.google.protobuf.SingleFieldBuilder<
+        dev.streamvisor.v1.IdleConfig, dev.streamvisor.v1.IdleConfig.Builder, dev.streamvisor.v1.IdleConfigOrBuilder> 
+        internalGetIdleFieldBuilder() {
+      if (idleBuilder_ == null) {
+        idleBuilder_ = new com.google.protobuf.SingleFieldBuilder<
+            dev.streamvisor.v1.IdleConfig, dev.streamvisor.v1.IdleConfig.Builder, dev.streamvisor.v1.IdleConfigOrBuilder>(
+                getIdle(),
+                getParentForChildren(),
+                isClean());
+        idle_ = null;
+      }
+      return idleBuilder_;
     }
 
     // @@protoc_insertion_point(builder_scope:streamvisor.v1.SupervisorSpec)

@@ -247,4 +247,61 @@ java.lang.String defaultValue);
    */
   dev.streamvisor.v1.OffsetRangeOrBuilder getBoundedRangesOrBuilder(
       int index);
+
+  /**
+   * <pre>
+   * Optional. A lag-based autoscaler of task_count (Druid's autoScalerConfig). A backfill inherits it.
+   * </pre>
+   *
+   * <code>.streamvisor.v1.AutoscalerConfig autoscaler = 8 [json_name = "autoscaler"];</code>
+   * @return Whether the autoscaler field is set.
+   */
+  boolean hasAutoscaler();
+  /**
+   * <pre>
+   * Optional. A lag-based autoscaler of task_count (Druid's autoScalerConfig). A backfill inherits it.
+   * </pre>
+   *
+   * <code>.streamvisor.v1.AutoscalerConfig autoscaler = 8 [json_name = "autoscaler"];</code>
+   * @return The autoscaler.
+   */
+  dev.streamvisor.v1.AutoscalerConfig getAutoscaler();
+  /**
+   * <pre>
+   * Optional. A lag-based autoscaler of task_count (Druid's autoScalerConfig). A backfill inherits it.
+   * </pre>
+   *
+   * <code>.streamvisor.v1.AutoscalerConfig autoscaler = 8 [json_name = "autoscaler"];</code>
+   */
+  dev.streamvisor.v1.AutoscalerConfigOrBuilder getAutoscalerOrBuilder();
+
+  /**
+   * <pre>
+   * Optional. Let the supervisor go IDLE when its stream has no new data (Druid's idleConfig). Not for
+   * bounded supervisors (a backfill completes instead); a backfill does not inherit it.
+   * </pre>
+   *
+   * <code>.streamvisor.v1.IdleConfig idle = 9 [json_name = "idle"];</code>
+   * @return Whether the idle field is set.
+   */
+  boolean hasIdle();
+  /**
+   * <pre>
+   * Optional. Let the supervisor go IDLE when its stream has no new data (Druid's idleConfig). Not for
+   * bounded supervisors (a backfill completes instead); a backfill does not inherit it.
+   * </pre>
+   *
+   * <code>.streamvisor.v1.IdleConfig idle = 9 [json_name = "idle"];</code>
+   * @return The idle.
+   */
+  dev.streamvisor.v1.IdleConfig getIdle();
+  /**
+   * <pre>
+   * Optional. Let the supervisor go IDLE when its stream has no new data (Druid's idleConfig). Not for
+   * bounded supervisors (a backfill completes instead); a backfill does not inherit it.
+   * </pre>
+   *
+   * <code>.streamvisor.v1.IdleConfig idle = 9 [json_name = "idle"];</code>
+   */
+  dev.streamvisor.v1.IdleConfigOrBuilder getIdleOrBuilder();
 }

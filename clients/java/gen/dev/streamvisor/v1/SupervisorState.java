@@ -71,6 +71,15 @@ public enum SupervisorState
    * <code>SUPERVISOR_STATE_UNHEALTHY = 6;</code>
    */
   SUPERVISOR_STATE_UNHEALTHY(6),
+  /**
+   * <pre>
+   * The stream had no new data for spec.idle.inactive_after_seconds: no tasks are leased, and the
+   * supervisor returns to RUNNING by itself when new data arrives (Druid's IDLE). Set by the scheduler.
+   * </pre>
+   *
+   * <code>SUPERVISOR_STATE_IDLE = 7;</code>
+   */
+  SUPERVISOR_STATE_IDLE(7),
   UNRECOGNIZED(-1),
   ;
 
@@ -139,6 +148,15 @@ public enum SupervisorState
    * <code>SUPERVISOR_STATE_UNHEALTHY = 6;</code>
    */
   public static final int SUPERVISOR_STATE_UNHEALTHY_VALUE = 6;
+  /**
+   * <pre>
+   * The stream had no new data for spec.idle.inactive_after_seconds: no tasks are leased, and the
+   * supervisor returns to RUNNING by itself when new data arrives (Druid's IDLE). Set by the scheduler.
+   * </pre>
+   *
+   * <code>SUPERVISOR_STATE_IDLE = 7;</code>
+   */
+  public static final int SUPERVISOR_STATE_IDLE_VALUE = 7;
 
 
   public final int getNumber() {
@@ -172,6 +190,7 @@ public enum SupervisorState
       case 4: return SUPERVISOR_STATE_COMPLETED;
       case 5: return SUPERVISOR_STATE_TERMINATED;
       case 6: return SUPERVISOR_STATE_UNHEALTHY;
+      case 7: return SUPERVISOR_STATE_IDLE;
       default: return null;
     }
   }

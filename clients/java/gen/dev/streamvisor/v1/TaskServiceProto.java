@@ -57,6 +57,11 @@ public final class TaskServiceProto extends com.google.protobuf.GeneratedFile {
     com.google.protobuf.GeneratedMessage.FieldAccessorTable
       internal_static_streamvisor_v1_HeartbeatRequest_fieldAccessorTable;
   static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_streamvisor_v1_TaskReport_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_streamvisor_v1_TaskReport_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
     internal_static_streamvisor_v1_HeartbeatResponse_descriptor;
   static final 
     com.google.protobuf.GeneratedMessage.FieldAccessorTable
@@ -124,45 +129,50 @@ public final class TaskServiceProto extends com.google.protobuf.GeneratedFile {
       "easeSeconds\022=\n\014stream_types\030\003 \003(\0162\032.stre" +
       "amvisor.v1.StreamTypeR\013streamTypes\"M\n\023Ac" +
       "quireTaskResponse\022-\n\004task\030\001 \001(\0132\024.stream" +
-      "visor.v1.TaskH\000R\004task\210\001\001B\007\n\005_task\"m\n\020Hea" +
-      "rtbeatRequest\022\027\n\007task_id\030\001 \001(\tR\006taskId\022\033" +
-      "\n\tworker_id\030\002 \001(\tR\010workerId\022#\n\rlease_sec" +
-      "onds\030\003 \001(\005R\014leaseSeconds\"\271\001\n\021HeartbeatRe" +
-      "sponse\022;\n\tdirective\030\001 \001(\0162\035.streamvisor." +
-      "v1.TaskDirectiveR\tdirective\022\037\n\013stop_reas" +
-      "on\030\002 \001(\tR\nstopReason\022F\n\021lease_expire_tim" +
-      "e\030\003 \001(\0132\032.google.protobuf.TimestampR\017lea" +
-      "seExpireTime\"\303\001\n\027CommitCheckpointRequest" +
-      "\022\027\n\007task_id\030\001 \001(\tR\006taskId\022\033\n\tworker_id\030\002" +
-      " \001(\tR\010workerId\0223\n\006ranges\030\003 \003(\0132\033.streamv" +
-      "isor.v1.OffsetRangeR\006ranges\022\032\n\010location\030" +
-      "\004 \001(\tR\010location\022!\n\014record_count\030\005 \001(\003R\013r" +
-      "ecordCount\"V\n\030CommitCheckpointResponse\022\035" +
-      "\n\nsegment_id\030\001 \001(\003R\tsegmentId\022\033\n\ttask_do" +
-      "ne\030\002 \001(\010R\010taskDone\"K\n\023CompleteTaskReques" +
-      "t\022\027\n\007task_id\030\001 \001(\tR\006taskId\022\033\n\tworker_id\030" +
-      "\002 \001(\tR\010workerId\"\026\n\024CompleteTaskResponse\"" +
-      "_\n\017FailTaskRequest\022\027\n\007task_id\030\001 \001(\tR\006tas" +
-      "kId\022\033\n\tworker_id\030\002 \001(\tR\010workerId\022\026\n\006reas" +
-      "on\030\003 \001(\tR\006reason\"\022\n\020FailTaskResponse*e\n\r" +
-      "TaskDirective\022\036\n\032TASK_DIRECTIVE_UNSPECIF" +
-      "IED\020\000\022\033\n\027TASK_DIRECTIVE_CONTINUE\020\001\022\027\n\023TA" +
-      "SK_DIRECTIVE_STOP\020\0022\310\003\n\013TaskService\022V\n\013A" +
-      "cquireTask\022\".streamvisor.v1.AcquireTaskR" +
-      "equest\032#.streamvisor.v1.AcquireTaskRespo" +
-      "nse\022P\n\tHeartbeat\022 .streamvisor.v1.Heartb" +
-      "eatRequest\032!.streamvisor.v1.HeartbeatRes" +
-      "ponse\022e\n\020CommitCheckpoint\022\'.streamvisor." +
-      "v1.CommitCheckpointRequest\032(.streamvisor" +
-      ".v1.CommitCheckpointResponse\022Y\n\014Complete" +
-      "Task\022#.streamvisor.v1.CompleteTaskReques" +
-      "t\032$.streamvisor.v1.CompleteTaskResponse\022" +
-      "M\n\010FailTask\022\037.streamvisor.v1.FailTaskReq" +
-      "uest\032 .streamvisor.v1.FailTaskResponseBt" +
-      "\n\022dev.streamvisor.v1B\020TaskServiceProtoP\001" +
-      "ZJgithub.com/streamvisor/streamvisor/cli" +
-      "ents/go/streamvisor/v1;streamvisorv1b\006pr" +
-      "oto3"
+      "visor.v1.TaskH\000R\004task\210\001\001B\007\n\005_task\"\241\001\n\020He" +
+      "artbeatRequest\022\027\n\007task_id\030\001 \001(\tR\006taskId\022" +
+      "\033\n\tworker_id\030\002 \001(\tR\010workerId\022#\n\rlease_se" +
+      "conds\030\003 \001(\005R\014leaseSeconds\0222\n\006report\030\004 \001(" +
+      "\0132\032.streamvisor.v1.TaskReportR\006report\"|\n" +
+      "\nTaskReport\022=\n\010counters\030\001 \001(\0132!.streamvi" +
+      "sor.v1.IngestionCountersR\010counters\022/\n\005ph" +
+      "ase\030\002 \001(\0162\031.streamvisor.v1.TaskPhaseR\005ph" +
+      "ase\"\332\001\n\021HeartbeatResponse\022;\n\tdirective\030\001" +
+      " \001(\0162\035.streamvisor.v1.TaskDirectiveR\tdir" +
+      "ective\022\037\n\013stop_reason\030\002 \001(\tR\nstopReason\022" +
+      "F\n\021lease_expire_time\030\003 \001(\0132\032.google.prot" +
+      "obuf.TimestampR\017leaseExpireTime\022\037\n\013publi" +
+      "sh_now\030\004 \001(\010R\npublishNow\"\303\001\n\027CommitCheck" +
+      "pointRequest\022\027\n\007task_id\030\001 \001(\tR\006taskId\022\033\n" +
+      "\tworker_id\030\002 \001(\tR\010workerId\0223\n\006ranges\030\003 \003" +
+      "(\0132\033.streamvisor.v1.OffsetRangeR\006ranges\022" +
+      "\032\n\010location\030\004 \001(\tR\010location\022!\n\014record_co" +
+      "unt\030\005 \001(\003R\013recordCount\"V\n\030CommitCheckpoi" +
+      "ntResponse\022\035\n\nsegment_id\030\001 \001(\003R\tsegmentI" +
+      "d\022\033\n\ttask_done\030\002 \001(\010R\010taskDone\"K\n\023Comple" +
+      "teTaskRequest\022\027\n\007task_id\030\001 \001(\tR\006taskId\022\033" +
+      "\n\tworker_id\030\002 \001(\tR\010workerId\"\026\n\024CompleteT" +
+      "askResponse\"_\n\017FailTaskRequest\022\027\n\007task_i" +
+      "d\030\001 \001(\tR\006taskId\022\033\n\tworker_id\030\002 \001(\tR\010work" +
+      "erId\022\026\n\006reason\030\003 \001(\tR\006reason\"\022\n\020FailTask" +
+      "Response*e\n\rTaskDirective\022\036\n\032TASK_DIRECT" +
+      "IVE_UNSPECIFIED\020\000\022\033\n\027TASK_DIRECTIVE_CONT" +
+      "INUE\020\001\022\027\n\023TASK_DIRECTIVE_STOP\020\0022\310\003\n\013Task" +
+      "Service\022V\n\013AcquireTask\022\".streamvisor.v1." +
+      "AcquireTaskRequest\032#.streamvisor.v1.Acqu" +
+      "ireTaskResponse\022P\n\tHeartbeat\022 .streamvis" +
+      "or.v1.HeartbeatRequest\032!.streamvisor.v1." +
+      "HeartbeatResponse\022e\n\020CommitCheckpoint\022\'." +
+      "streamvisor.v1.CommitCheckpointRequest\032(" +
+      ".streamvisor.v1.CommitCheckpointResponse" +
+      "\022Y\n\014CompleteTask\022#.streamvisor.v1.Comple" +
+      "teTaskRequest\032$.streamvisor.v1.CompleteT" +
+      "askResponse\022M\n\010FailTask\022\037.streamvisor.v1" +
+      ".FailTaskRequest\032 .streamvisor.v1.FailTa" +
+      "skResponseBt\n\022dev.streamvisor.v1B\020TaskSe" +
+      "rviceProtoP\001ZJgithub.com/streamvisor/str" +
+      "eamvisor/clients/go/streamvisor/v1;strea" +
+      "mvisorv1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -205,45 +215,51 @@ public final class TaskServiceProto extends com.google.protobuf.GeneratedFile {
     internal_static_streamvisor_v1_HeartbeatRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_streamvisor_v1_HeartbeatRequest_descriptor,
-        new java.lang.String[] { "TaskId", "WorkerId", "LeaseSeconds", });
-    internal_static_streamvisor_v1_HeartbeatResponse_descriptor =
+        new java.lang.String[] { "TaskId", "WorkerId", "LeaseSeconds", "Report", });
+    internal_static_streamvisor_v1_TaskReport_descriptor =
       getDescriptor().getMessageType(5);
+    internal_static_streamvisor_v1_TaskReport_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_streamvisor_v1_TaskReport_descriptor,
+        new java.lang.String[] { "Counters", "Phase", });
+    internal_static_streamvisor_v1_HeartbeatResponse_descriptor =
+      getDescriptor().getMessageType(6);
     internal_static_streamvisor_v1_HeartbeatResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_streamvisor_v1_HeartbeatResponse_descriptor,
-        new java.lang.String[] { "Directive", "StopReason", "LeaseExpireTime", });
+        new java.lang.String[] { "Directive", "StopReason", "LeaseExpireTime", "PublishNow", });
     internal_static_streamvisor_v1_CommitCheckpointRequest_descriptor =
-      getDescriptor().getMessageType(6);
+      getDescriptor().getMessageType(7);
     internal_static_streamvisor_v1_CommitCheckpointRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_streamvisor_v1_CommitCheckpointRequest_descriptor,
         new java.lang.String[] { "TaskId", "WorkerId", "Ranges", "Location", "RecordCount", });
     internal_static_streamvisor_v1_CommitCheckpointResponse_descriptor =
-      getDescriptor().getMessageType(7);
+      getDescriptor().getMessageType(8);
     internal_static_streamvisor_v1_CommitCheckpointResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_streamvisor_v1_CommitCheckpointResponse_descriptor,
         new java.lang.String[] { "SegmentId", "TaskDone", });
     internal_static_streamvisor_v1_CompleteTaskRequest_descriptor =
-      getDescriptor().getMessageType(8);
+      getDescriptor().getMessageType(9);
     internal_static_streamvisor_v1_CompleteTaskRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_streamvisor_v1_CompleteTaskRequest_descriptor,
         new java.lang.String[] { "TaskId", "WorkerId", });
     internal_static_streamvisor_v1_CompleteTaskResponse_descriptor =
-      getDescriptor().getMessageType(9);
+      getDescriptor().getMessageType(10);
     internal_static_streamvisor_v1_CompleteTaskResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_streamvisor_v1_CompleteTaskResponse_descriptor,
         new java.lang.String[] { });
     internal_static_streamvisor_v1_FailTaskRequest_descriptor =
-      getDescriptor().getMessageType(10);
+      getDescriptor().getMessageType(11);
     internal_static_streamvisor_v1_FailTaskRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_streamvisor_v1_FailTaskRequest_descriptor,
         new java.lang.String[] { "TaskId", "WorkerId", "Reason", });
     internal_static_streamvisor_v1_FailTaskResponse_descriptor =
-      getDescriptor().getMessageType(11);
+      getDescriptor().getMessageType(12);
     internal_static_streamvisor_v1_FailTaskResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_streamvisor_v1_FailTaskResponse_descriptor,
