@@ -247,96 +247,103 @@ public final class SupervisorServiceProto extends com.google.protobuf.GeneratedF
       "tal_lag\030\003 \001(\003R\010totalLag\022!\n\014bounded_done\030" +
       "\004 \001(\003R\013boundedDone\022#\n\rbounded_total\030\005 \001(" +
       "\003R\014boundedTotal\0227\n\tread_time\030\006 \001(\0132\032.goo" +
-      "gle.protobuf.TimestampR\010readTime\"u\n\026Rese" +
-      "tSupervisorRequest\022#\n\rsupervisor_id\030\001 \001(" +
-      "\tR\014supervisorId\022\035\n\nrequest_id\030\002 \001(\tR\treq" +
-      "uestId\022\027\n\007dry_run\030\003 \001(\010R\006dryRun\"\212\001\n\027Rese" +
-      "tSupervisorResponse\0226\n\007changes\030\001 \003(\0132\034.s" +
-      "treamvisor.v1.OffsetChangeR\007changes\022\036\n\ng" +
-      "eneration\030\002 \001(\003R\ngeneration\022\027\n\007dry_run\030\003" +
-      " \001(\010R\006dryRun\"\224\001\n\024PartitionResetTarget\022\034\n" +
-      "\tpartition\030\001 \001(\005R\tpartition\022\030\n\006offset\030\002 " +
-      "\001(\003H\000R\006offset\022:\n\ttimestamp\030\003 \001(\0132\032.googl" +
-      "e.protobuf.TimestampH\000R\ttimestampB\010\n\006tar" +
-      "get\"\262\001\n\023ResetOffsetsRequest\022#\n\rsuperviso" +
-      "r_id\030\001 \001(\tR\014supervisorId\022>\n\007targets\030\002 \003(" +
-      "\0132$.streamvisor.v1.PartitionResetTargetR" +
-      "\007targets\022\035\n\nrequest_id\030\003 \001(\tR\trequestId\022" +
-      "\027\n\007dry_run\030\004 \001(\010R\006dryRun\"\207\001\n\024ResetOffset" +
-      "sResponse\0226\n\007changes\030\001 \003(\0132\034.streamvisor" +
-      ".v1.OffsetChangeR\007changes\022\036\n\ngeneration\030" +
-      "\002 \001(\003R\ngeneration\022\027\n\007dry_run\030\003 \001(\010R\006dryR" +
-      "un\"\313\001\n\037ResetToLatestAndBackfillRequest\022#" +
-      "\n\rsupervisor_id\030\001 \001(\tR\014supervisorId\0223\n\023b" +
-      "ackfill_task_count\030\002 \001(\005H\000R\021backfillTask" +
-      "Count\210\001\001\022\035\n\nrequest_id\030\003 \001(\tR\trequestId\022" +
-      "\027\n\007dry_run\030\004 \001(\010R\006dryRunB\026\n\024_backfill_ta" +
-      "sk_count\"\204\003\n ResetToLatestAndBackfillRes" +
-      "ponse\022#\n\rsupervisor_id\030\001 \001(\tR\014supervisor" +
-      "Id\0224\n\026backfill_supervisor_id\030\002 \001(\tR\024back" +
-      "fillSupervisorId\022D\n\017backfill_ranges\030\003 \003(" +
-      "\0132\033.streamvisor.v1.OffsetRangeR\016backfill" +
-      "Ranges\0226\n\007changes\030\004 \003(\0132\034.streamvisor.v1" +
-      ".OffsetChangeR\007changes\022N\n\024unrecoverable_" +
-      "ranges\030\005 \003(\0132\033.streamvisor.v1.OffsetRang" +
-      "eR\023unrecoverableRanges\022\036\n\ngeneration\030\006 \001" +
-      "(\003R\ngeneration\022\027\n\007dry_run\030\007 \001(\010R\006dryRun\"" +
-      "9\n\022GetCoverageRequest\022#\n\rsupervisor_id\030\001" +
-      " \001(\tR\014supervisorId\"k\n\017CoverageOverlap\0221\n" +
-      "\005range\030\001 \001(\0132\033.streamvisor.v1.OffsetRang" +
-      "eR\005range\022%\n\016supervisor_ids\030\002 \003(\tR\rsuperv" +
-      "isorIds\"\207\002\n\021PartitionCoverage\022\034\n\tpartiti" +
-      "on\030\001 \001(\005R\tpartition\0229\n\tpublished\030\002 \003(\0132\033" +
-      ".streamvisor.v1.OffsetRangeR\tpublished\022/" +
-      "\n\004gaps\030\003 \003(\0132\033.streamvisor.v1.OffsetRang" +
-      "eR\004gaps\022;\n\010overlaps\030\004 \003(\0132\037.streamvisor." +
-      "v1.CoverageOverlapR\010overlaps\022+\n\021publishe" +
-      "d_offsets\030\005 \001(\003R\020publishedOffsets\"\272\002\n\023Ge" +
-      "tCoverageResponse\022#\n\rsupervisor_id\030\001 \001(\t" +
-      "R\014supervisorId\022%\n\016supervisor_ids\030\002 \003(\tR\r" +
-      "supervisorIds\022A\n\npartitions\030\003 \003(\0132!.stre" +
-      "amvisor.v1.PartitionCoverageR\npartitions" +
-      "\022\035\n\ntotal_gaps\030\004 \001(\003R\ttotalGaps\022%\n\016total" +
-      "_overlaps\030\005 \001(\003R\rtotalOverlaps\022N\n\024unreco" +
-      "verable_ranges\030\006 \003(\0132\033.streamvisor.v1.Of" +
-      "fsetRangeR\023unrecoverableRanges2\305\n\n\021Super" +
-      "visorService\022e\n\020CreateSupervisor\022\'.strea" +
-      "mvisor.v1.CreateSupervisorRequest\032(.stre" +
-      "amvisor.v1.CreateSupervisorResponse\022\\\n\rG" +
-      "etSupervisor\022$.streamvisor.v1.GetSupervi" +
-      "sorRequest\032%.streamvisor.v1.GetSuperviso" +
-      "rResponse\022b\n\017ListSupervisors\022&.streamvis" +
-      "or.v1.ListSupervisorsRequest\032\'.streamvis" +
-      "or.v1.ListSupervisorsResponse\022e\n\020UpdateS" +
-      "upervisor\022\'.streamvisor.v1.UpdateSupervi" +
-      "sorRequest\032(.streamvisor.v1.UpdateSuperv" +
-      "isorResponse\022h\n\021SuspendSupervisor\022(.stre" +
-      "amvisor.v1.SuspendSupervisorRequest\032).st" +
-      "reamvisor.v1.SuspendSupervisorResponse\022e" +
-      "\n\020ResumeSupervisor\022\'.streamvisor.v1.Resu" +
-      "meSupervisorRequest\032(.streamvisor.v1.Res" +
-      "umeSupervisorResponse\022n\n\023TerminateSuperv" +
-      "isor\022*.streamvisor.v1.TerminateSuperviso" +
-      "rRequest\032+.streamvisor.v1.TerminateSuper" +
-      "visorResponse\022t\n\025ListSupervisorHistory\022," +
-      ".streamvisor.v1.ListSupervisorHistoryReq" +
-      "uest\032-.streamvisor.v1.ListSupervisorHist" +
-      "oryResponse\022S\n\nGetOffsets\022!.streamvisor." +
-      "v1.GetOffsetsRequest\032\".streamvisor.v1.Ge" +
-      "tOffsetsResponse\022b\n\017ResetSupervisor\022&.st" +
-      "reamvisor.v1.ResetSupervisorRequest\032\'.st" +
-      "reamvisor.v1.ResetSupervisorResponse\022Y\n\014" +
-      "ResetOffsets\022#.streamvisor.v1.ResetOffse" +
-      "tsRequest\032$.streamvisor.v1.ResetOffsetsR" +
-      "esponse\022}\n\030ResetToLatestAndBackfill\022/.st" +
-      "reamvisor.v1.ResetToLatestAndBackfillReq" +
-      "uest\0320.streamvisor.v1.ResetToLatestAndBa" +
-      "ckfillResponse\022V\n\013GetCoverage\022\".streamvi" +
-      "sor.v1.GetCoverageRequest\032#.streamvisor." +
-      "v1.GetCoverageResponseBz\n\022dev.streamviso" +
-      "r.v1B\026SupervisorServiceProtoP\001ZJgithub.c" +
-      "om/streamvisor/streamvisor/clients/go/st" +
-      "reamvisor/v1;streamvisorv1b\006proto3"
+      "gle.protobuf.TimestampR\010readTime\"\224\001\n\026Res" +
+      "etSupervisorRequest\022#\n\rsupervisor_id\030\001 \001" +
+      "(\tR\014supervisorId\022\035\n\nrequest_id\030\002 \001(\tR\tre" +
+      "questId\022\027\n\007dry_run\030\003 \001(\010R\006dryRun\022\035\n\nplan" +
+      "_token\030\004 \001(\tR\tplanToken\"\251\001\n\027ResetSupervi" +
+      "sorResponse\0226\n\007changes\030\001 \003(\0132\034.streamvis" +
+      "or.v1.OffsetChangeR\007changes\022\036\n\ngeneratio" +
+      "n\030\002 \001(\003R\ngeneration\022\027\n\007dry_run\030\003 \001(\010R\006dr" +
+      "yRun\022\035\n\nplan_token\030\004 \001(\tR\tplanToken\"\224\001\n\024" +
+      "PartitionResetTarget\022\034\n\tpartition\030\001 \001(\005R" +
+      "\tpartition\022\030\n\006offset\030\002 \001(\003H\000R\006offset\022:\n\t" +
+      "timestamp\030\003 \001(\0132\032.google.protobuf.Timest" +
+      "ampH\000R\ttimestampB\010\n\006target\"\321\001\n\023ResetOffs" +
+      "etsRequest\022#\n\rsupervisor_id\030\001 \001(\tR\014super" +
+      "visorId\022>\n\007targets\030\002 \003(\0132$.streamvisor.v" +
+      "1.PartitionResetTargetR\007targets\022\035\n\nreque" +
+      "st_id\030\003 \001(\tR\trequestId\022\027\n\007dry_run\030\004 \001(\010R" +
+      "\006dryRun\022\035\n\nplan_token\030\005 \001(\tR\tplanToken\"\246" +
+      "\001\n\024ResetOffsetsResponse\0226\n\007changes\030\001 \003(\013" +
+      "2\034.streamvisor.v1.OffsetChangeR\007changes\022" +
+      "\036\n\ngeneration\030\002 \001(\003R\ngeneration\022\027\n\007dry_r" +
+      "un\030\003 \001(\010R\006dryRun\022\035\n\nplan_token\030\004 \001(\tR\tpl" +
+      "anToken\"\352\001\n\037ResetToLatestAndBackfillRequ" +
+      "est\022#\n\rsupervisor_id\030\001 \001(\tR\014supervisorId" +
+      "\0223\n\023backfill_task_count\030\002 \001(\005H\000R\021backfil" +
+      "lTaskCount\210\001\001\022\035\n\nrequest_id\030\003 \001(\tR\treque" +
+      "stId\022\027\n\007dry_run\030\004 \001(\010R\006dryRun\022\035\n\nplan_to" +
+      "ken\030\005 \001(\tR\tplanTokenB\026\n\024_backfill_task_c" +
+      "ount\"\374\003\n ResetToLatestAndBackfillRespons" +
+      "e\022#\n\rsupervisor_id\030\001 \001(\tR\014supervisorId\0224" +
+      "\n\026backfill_supervisor_id\030\002 \001(\tR\024backfill" +
+      "SupervisorId\022D\n\017backfill_ranges\030\003 \003(\0132\033." +
+      "streamvisor.v1.OffsetRangeR\016backfillRang" +
+      "es\0226\n\007changes\030\004 \003(\0132\034.streamvisor.v1.Off" +
+      "setChangeR\007changes\022N\n\024unrecoverable_rang" +
+      "es\030\005 \003(\0132\033.streamvisor.v1.OffsetRangeR\023u" +
+      "nrecoverableRanges\022\036\n\ngeneration\030\006 \001(\003R\n" +
+      "generation\022\027\n\007dry_run\030\007 \001(\010R\006dryRun\022\035\n\np" +
+      "lan_token\030\010 \001(\tR\tplanToken\022W\n\031previewed_" +
+      "backfill_ranges\030\t \003(\0132\033.streamvisor.v1.O" +
+      "ffsetRangeR\027previewedBackfillRanges\"9\n\022G" +
+      "etCoverageRequest\022#\n\rsupervisor_id\030\001 \001(\t" +
+      "R\014supervisorId\"k\n\017CoverageOverlap\0221\n\005ran" +
+      "ge\030\001 \001(\0132\033.streamvisor.v1.OffsetRangeR\005r" +
+      "ange\022%\n\016supervisor_ids\030\002 \003(\tR\rsupervisor" +
+      "Ids\"\207\002\n\021PartitionCoverage\022\034\n\tpartition\030\001" +
+      " \001(\005R\tpartition\0229\n\tpublished\030\002 \003(\0132\033.str" +
+      "eamvisor.v1.OffsetRangeR\tpublished\022/\n\004ga" +
+      "ps\030\003 \003(\0132\033.streamvisor.v1.OffsetRangeR\004g" +
+      "aps\022;\n\010overlaps\030\004 \003(\0132\037.streamvisor.v1.C" +
+      "overageOverlapR\010overlaps\022+\n\021published_of" +
+      "fsets\030\005 \001(\003R\020publishedOffsets\"\272\002\n\023GetCov" +
+      "erageResponse\022#\n\rsupervisor_id\030\001 \001(\tR\014su" +
+      "pervisorId\022%\n\016supervisor_ids\030\002 \003(\tR\rsupe" +
+      "rvisorIds\022A\n\npartitions\030\003 \003(\0132!.streamvi" +
+      "sor.v1.PartitionCoverageR\npartitions\022\035\n\n" +
+      "total_gaps\030\004 \001(\003R\ttotalGaps\022%\n\016total_ove" +
+      "rlaps\030\005 \001(\003R\rtotalOverlaps\022N\n\024unrecovera" +
+      "ble_ranges\030\006 \003(\0132\033.streamvisor.v1.Offset" +
+      "RangeR\023unrecoverableRanges2\305\n\n\021Superviso" +
+      "rService\022e\n\020CreateSupervisor\022\'.streamvis" +
+      "or.v1.CreateSupervisorRequest\032(.streamvi" +
+      "sor.v1.CreateSupervisorResponse\022\\\n\rGetSu" +
+      "pervisor\022$.streamvisor.v1.GetSupervisorR" +
+      "equest\032%.streamvisor.v1.GetSupervisorRes" +
+      "ponse\022b\n\017ListSupervisors\022&.streamvisor.v" +
+      "1.ListSupervisorsRequest\032\'.streamvisor.v" +
+      "1.ListSupervisorsResponse\022e\n\020UpdateSuper" +
+      "visor\022\'.streamvisor.v1.UpdateSupervisorR" +
+      "equest\032(.streamvisor.v1.UpdateSupervisor" +
+      "Response\022h\n\021SuspendSupervisor\022(.streamvi" +
+      "sor.v1.SuspendSupervisorRequest\032).stream" +
+      "visor.v1.SuspendSupervisorResponse\022e\n\020Re" +
+      "sumeSupervisor\022\'.streamvisor.v1.ResumeSu" +
+      "pervisorRequest\032(.streamvisor.v1.ResumeS" +
+      "upervisorResponse\022n\n\023TerminateSupervisor" +
+      "\022*.streamvisor.v1.TerminateSupervisorReq" +
+      "uest\032+.streamvisor.v1.TerminateSuperviso" +
+      "rResponse\022t\n\025ListSupervisorHistory\022,.str" +
+      "eamvisor.v1.ListSupervisorHistoryRequest" +
+      "\032-.streamvisor.v1.ListSupervisorHistoryR" +
+      "esponse\022S\n\nGetOffsets\022!.streamvisor.v1.G" +
+      "etOffsetsRequest\032\".streamvisor.v1.GetOff" +
+      "setsResponse\022b\n\017ResetSupervisor\022&.stream" +
+      "visor.v1.ResetSupervisorRequest\032\'.stream" +
+      "visor.v1.ResetSupervisorResponse\022Y\n\014Rese" +
+      "tOffsets\022#.streamvisor.v1.ResetOffsetsRe" +
+      "quest\032$.streamvisor.v1.ResetOffsetsRespo" +
+      "nse\022}\n\030ResetToLatestAndBackfill\022/.stream" +
+      "visor.v1.ResetToLatestAndBackfillRequest" +
+      "\0320.streamvisor.v1.ResetToLatestAndBackfi" +
+      "llResponse\022V\n\013GetCoverage\022\".streamvisor." +
+      "v1.GetCoverageRequest\032#.streamvisor.v1.G" +
+      "etCoverageResponseBz\n\022dev.streamvisor.v1" +
+      "B\026SupervisorServiceProtoP\001ZJgithub.com/s" +
+      "treamvisor/streamvisor/clients/go/stream" +
+      "visor/v1;streamvisorv1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -463,13 +470,13 @@ public final class SupervisorServiceProto extends com.google.protobuf.GeneratedF
     internal_static_streamvisor_v1_ResetSupervisorRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_streamvisor_v1_ResetSupervisorRequest_descriptor,
-        new java.lang.String[] { "SupervisorId", "RequestId", "DryRun", });
+        new java.lang.String[] { "SupervisorId", "RequestId", "DryRun", "PlanToken", });
     internal_static_streamvisor_v1_ResetSupervisorResponse_descriptor =
       getDescriptor().getMessageType(20);
     internal_static_streamvisor_v1_ResetSupervisorResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_streamvisor_v1_ResetSupervisorResponse_descriptor,
-        new java.lang.String[] { "Changes", "Generation", "DryRun", });
+        new java.lang.String[] { "Changes", "Generation", "DryRun", "PlanToken", });
     internal_static_streamvisor_v1_PartitionResetTarget_descriptor =
       getDescriptor().getMessageType(21);
     internal_static_streamvisor_v1_PartitionResetTarget_fieldAccessorTable = new
@@ -481,25 +488,25 @@ public final class SupervisorServiceProto extends com.google.protobuf.GeneratedF
     internal_static_streamvisor_v1_ResetOffsetsRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_streamvisor_v1_ResetOffsetsRequest_descriptor,
-        new java.lang.String[] { "SupervisorId", "Targets", "RequestId", "DryRun", });
+        new java.lang.String[] { "SupervisorId", "Targets", "RequestId", "DryRun", "PlanToken", });
     internal_static_streamvisor_v1_ResetOffsetsResponse_descriptor =
       getDescriptor().getMessageType(23);
     internal_static_streamvisor_v1_ResetOffsetsResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_streamvisor_v1_ResetOffsetsResponse_descriptor,
-        new java.lang.String[] { "Changes", "Generation", "DryRun", });
+        new java.lang.String[] { "Changes", "Generation", "DryRun", "PlanToken", });
     internal_static_streamvisor_v1_ResetToLatestAndBackfillRequest_descriptor =
       getDescriptor().getMessageType(24);
     internal_static_streamvisor_v1_ResetToLatestAndBackfillRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_streamvisor_v1_ResetToLatestAndBackfillRequest_descriptor,
-        new java.lang.String[] { "SupervisorId", "BackfillTaskCount", "RequestId", "DryRun", });
+        new java.lang.String[] { "SupervisorId", "BackfillTaskCount", "RequestId", "DryRun", "PlanToken", });
     internal_static_streamvisor_v1_ResetToLatestAndBackfillResponse_descriptor =
       getDescriptor().getMessageType(25);
     internal_static_streamvisor_v1_ResetToLatestAndBackfillResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_streamvisor_v1_ResetToLatestAndBackfillResponse_descriptor,
-        new java.lang.String[] { "SupervisorId", "BackfillSupervisorId", "BackfillRanges", "Changes", "UnrecoverableRanges", "Generation", "DryRun", });
+        new java.lang.String[] { "SupervisorId", "BackfillSupervisorId", "BackfillRanges", "Changes", "UnrecoverableRanges", "Generation", "DryRun", "PlanToken", "PreviewedBackfillRanges", });
     internal_static_streamvisor_v1_GetCoverageRequest_descriptor =
       getDescriptor().getMessageType(26);
     internal_static_streamvisor_v1_GetCoverageRequest_fieldAccessorTable = new
