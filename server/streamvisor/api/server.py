@@ -62,6 +62,7 @@ class StreamvisorServer:
             self.application.close()
             raise
         self.port = 0
+        self.console = None
         self._stopped = threading.Event()
 
     def _build_grpc(self, config: ServerConfig) -> None:
@@ -111,6 +112,8 @@ class StreamvisorServer:
             logs.info(log, "metrics endpoint",
                       url=f"http://{c.metrics_listen.rsplit(':', 1)[0] or '0.0.0.0'}:{self.metrics.port}/metrics")
         self.grpc_server.start()
+        if c.console_listen:
+            self._start_console(c)
         for name in ("",) + SERVICE_NAMES:
             self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
         self.application.start_background()
@@ -123,10 +126,22 @@ class StreamvisorServer:
                   default_bootstrap=self.config.default_consumer_properties.get("bootstrap.servers", "-"))
         return self.port
 
+    def _start_console(self, c: ServerConfig) -> None:
+        if c.tls_cert_file:
+            raise RuntimeError("--console-listen needs a plaintext gRPC listener (its bridge calls it over loopback)")
+        from streamvisor.console.app import ConsoleServer  # starlette and uvicorn only when the console is on
+
+        host = c.listen.rsplit(":", 1)[0].strip("[]")
+        target_host = "127.0.0.1" if host in ("", "0.0.0.0", "::", "localhost") else host
+        self.console = ConsoleServer(c.console_listen, self.port, self.auth, target_host)
+        self.console.start()
+
     def stop(self, grace: float | None = None) -> None:
         if self._stopped.is_set():
             return
         self._stopped.set()
+        if self.console is not None:
+            self.console.stop()
         self.health.enter_graceful_shutdown()
         self.application.stop_background()
         self.grpc_server.stop(self.config.shutdown_grace_s if grace is None else grace).wait()

@@ -421,4 +421,4 @@ def reset_to_latest_and_backfill(ctx, supervisor_id, backfill_task_count, dry_ru
 # Data-plane commands live in their own module; importing it registers them on `main`.
 # (Run the CLI as `streamvisor` or `python -m streamvisor`: under `python -m streamvisor.cli.main` this
 # module would be __main__ and the registration would land on another copy of it.)
-from streamvisor.cli import dataplane  # noqa: E402,F401
+from streamvisor.cli import dataplane, demo  # noqa: E402,F401

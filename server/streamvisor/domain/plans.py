@@ -93,17 +93,17 @@ def check_plan_token(token: str, method: str, current: Supervisor, args: Mapping
     if dict(plan.args) != json.loads(json.dumps(dict(args))):
         raise _invalid(token, "was issued for other arguments (targets or backfill_task_count); "
                               "review the plan again with a dry run of this request")
-    changed = []
+    changed, what = [], []
     if plan.generation != current.generation:
         changed.append("generation")
+        what.append(f"generation {plan.generation} -> {current.generation}")
     if plan.version != current.version:
         changed.append("etag")
+        what.append(f"etag {format_etag(plan.version)} -> {current.etag}")
     if changed:
         raise FailedPrecondition(
             "PLAN_STALE",
-            f"supervisor {current.id!r} changed since the plan was reviewed ({', '.join(changed)}: "
-            f"generation {plan.generation} -> {current.generation}, "
-            f"etag {format_etag(plan.version)} -> {current.etag}); "
+            f"supervisor {current.id!r} changed since the plan was reviewed ({', '.join(what)}); "
             "nothing was changed: review the plan again with a dry run",
             {"supervisor_id": current.id, "changed": ",".join(changed),
              "plan_generation": plan.generation, "generation": current.generation,
