@@ -110,9 +110,13 @@ class Bridge:
         content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if content_type not in ("application/json", "application/proto"):
             return connect_error("unimplemented", 415, "content-type must be application/json or application/proto")
-        body = await request.body()
-        if len(body) > MAX_BODY_BYTES:
-            return connect_error("resource_exhausted", 429, f"request body larger than {MAX_BODY_BYTES} bytes")
+        chunks, size = [], 0
+        async for chunk in request.stream():  # bounded: never hold more than the limit
+            size += len(chunk)
+            if size > MAX_BODY_BYTES:
+                return connect_error("resource_exhausted", 429, f"request body larger than {MAX_BODY_BYTES} bytes")
+            chunks.append(chunk)
+        body = b"".join(chunks)
         request_class, response_class = self.classes[name]
         if content_type == "application/json":
             try:
@@ -129,7 +133,8 @@ class Bridge:
             data = body
         timeout = DEFAULT_TIMEOUT_S
         header_timeout = request.headers.get("connect-timeout-ms", "")
-        if header_timeout.isdigit() and 0 < len(header_timeout) <= 10:
+        # Connect's deadline (at most 10 digits); anything else, or 0, leaves the default.
+        if header_timeout.isdigit() and len(header_timeout) <= 10 and int(header_timeout) > 0:
             timeout = min(timeout, int(header_timeout) / 1000)
         metadata = []
         if request.headers.get("authorization"):
