@@ -345,8 +345,8 @@ def _reset_footer(r) -> str:
 
 def _plan_drift(previewed, executed) -> list[str]:
     """Per partition whose backfill range differs from the reviewed one: `P: reviewed [a, b) ran [c, d)`."""
-    before = {r.partition: (r.start, r.end) for r in previewed}
-    after = {r.partition: (r.start, r.end) for r in executed}
+    before = {r.partition: (r.start_offset, r.end_offset) for r in previewed}
+    after = {r.partition: (r.start_offset, r.end_offset) for r in executed}
     def text(span):
         return f"[{span[0]},{span[1]})" if span else "-"
     return [f"{p}: reviewed {text(before.get(p))} ran {text(after.get(p))}"
