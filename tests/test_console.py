@@ -25,6 +25,7 @@ from conftest import start_server
 from streamvisor.api.auth import hash_token
 from streamvisor.bootstrap import start_embedded_workers
 from streamvisor.client import StreamvisorClient
+from streamvisor.domain.model import OffsetRange
 from streamvisor.v1 import supervisor_pb2 as pb
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -162,8 +163,10 @@ def test_operator_reviews_and_executes_a_backfill_and_a_viewer_cannot_act(consol
         backfill_id = backfills[0].id
         page.click("#dialog-close")
 
-        # Workers start; the backfill runs to completion on the page.
+        # Workers start; the backfill runs to completion on the page, and the live supervisor reads on
+        # from where the backfill ends.
         start_workers()
+        topics.produce(topic, {0: 25, 1: 25})
         done = f'.progress[data-backfill="{backfill_id}"][data-done="{2 * PER_PARTITION}"]'
         page.locator(done).wait_for(timeout=90_000)
         page.locator("#backfills", has_text="COMPLETED").wait_for(timeout=30_000)
@@ -171,9 +174,11 @@ def test_operator_reviews_and_executes_a_backfill_and_a_viewer_cannot_act(consol
         page.screenshot(path=str(SHOTS / "console-supervisor.png"), full_page=True)
 
         page.click("#coverage-link")
+        page.locator("#coverage tbody tr", has_text=f"[0, {PER_PARTITION + 25})").nth(1).wait_for(timeout=60_000)
         page.locator('#coverage-summary[data-full="true"]').wait_for(timeout=30_000)
         assert page.locator('#coverage rect[data-kind="gap"]').count() == 0
         assert page.locator('#coverage rect[data-kind="published"]').count() >= 2
+        assert page.locator(f'#coverage rect[data-kind="share of {backfill_id}"]').count() == 2  # one per partition
         page.screenshot(path=str(SHOTS / "console-coverage.png"))
         coverage = client.get_coverage(sid)
         assert coverage.total_gaps == 0 and coverage.total_overlaps == 0
@@ -197,3 +202,74 @@ def test_operator_reviews_and_executes_a_backfill_and_a_viewer_cannot_act(consol
         assert answer["body"]["details"][0]["debug"]["reason"] == "PERMISSION_DENIED"
         assert client.get_supervisor(sid) == before
         assert viewer_errors == []
+
+
+def test_operator_actions_lifecycle_reset_offsets_drift_and_hard_reset(console, browser, topics, kafka_bootstrap):
+    server, _ = console
+    url = f"http://127.0.0.1:{server.console.port}/"
+    topic = topics.create(2, prefix="console")
+    topics.produce(topic, {0: 50, 1: 50})
+    sid = f"console-{uuid.uuid4().hex[:8]}"
+    with StreamvisorClient(f"127.0.0.1:{server.port}", token=OPERATOR, timeout=30) as client:
+        client.create_supervisor(sid, pb.SupervisorSpec(
+            stream_type=pb.STREAM_TYPE_KAFKA, stream=topic, task_count=1,
+            consumer_properties={"bootstrap.servers": kafka_bootstrap}, context={"useConcurrentLocks": "true"}))
+        wait_until(lambda: [p.checkpoint for p in client.get_offsets(sid).partitions] == [50, 50], what="start offsets")
+        page, errors = log_in(browser, url, OPERATOR)
+        page.goto(f"{url}#/s/{sid}")
+        page.locator("#state", has_text="RUNNING").wait_for()
+
+        # Suspend; a reset-to-latest-and-backfill of a suspended supervisor is refused, as a banner.
+        page.click("#action-SuspendSupervisor")
+        page.locator("#state", has_text="SUSPENDED").wait_for()
+        page.click("#action-ResetToLatestAndBackfill")
+        page.click("#review")
+        refused = page.locator('.banner[data-reason="INVALID_STATE"]')
+        refused.wait_for()
+        assert "FAILED_PRECONDITION" in refused.inner_text()
+        page.click("#dialog-close")
+        page.click("#action-ResumeSupervisor")
+        page.locator("#state", has_text="RUNNING").wait_for()
+
+        # Reset offsets: partition 0 to its earliest (a button fills it), partition 1 by time.
+        page.click("#action-ResetOffsets")
+        page.locator('input[data-partition-value="0"]').wait_for()
+        assert page.input_value('input[data-partition-value="0"]') == "50"  # pre-filled with the checkpoint
+        page.locator("tr", has=page.locator('input[data-partition="0"]')).get_by_role("button", name="earliest").click()
+        row1 = page.locator("tr", has=page.locator('input[data-partition="1"]'))
+        row1.locator('input[data-partition="1"]').check()
+        row1.locator("select").select_option("time")
+        row1.locator('input[data-partition-value="1"]').fill("2020-01-01T00:00:00Z")
+        page.click("#review")
+        plan = page.locator("#plan")
+        plan.wait_for()
+        rows = [r.split("\t")[:3] for r in plan.locator("tbody tr").all_inner_texts()]
+        assert rows == [["0", "50", "0"], ["1", "50", "0"]]  # partition, before, after
+        page.click("#execute")
+        page.wait_for_selector("#executed")
+        assert [p.checkpoint for p in client.get_offsets(sid).partitions] == [0, 0]
+        page.click("#dialog-close")
+
+        # Review a backfill; ingestion goes on (new records, a commit); executing shows how the plan moved.
+        page.click("#action-ResetToLatestAndBackfill")
+        page.click("#review")
+        page.wait_for_selector("#plan")
+        topics.produce(topic, {0: 20})
+        generation = client.get_supervisor(sid).generation
+        server.service.commit_checkpoint(sid, "task", generation, [OffsetRange(0, 0, 10)], "mem://console", 10,
+                                         task_starts={0: 0})
+        page.click("#execute")
+        drift = page.locator("#drift")
+        drift.wait_for()
+        assert drift.locator("tbody tr").all_inner_texts() == ["0\t[0, 50)\t[10, 70)"]
+        page.screenshot(path=str(SHOTS / "console-drift.png"))
+        page.click("#dialog-close")
+
+        # Hard reset: every checkpoint cleared, a new generation.
+        before = client.get_supervisor(sid).generation
+        page.click("#action-ResetSupervisor")
+        page.wait_for_selector("#plan")
+        page.click("#execute")
+        page.wait_for_selector("#executed")
+        assert client.get_supervisor(sid).generation == before + 1
+        assert errors == []

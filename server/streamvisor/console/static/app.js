@@ -50,6 +50,7 @@ function banner(error) {
 function notice(text) {
   const el = h("div", { class: "banner ok" }, h("button", { onclick: () => el.remove() }, "x"), text);
   banners.append(el);
+  setTimeout(() => el.remove(), 5000); // successes fade; failures stay until dismissed
 }
 async function guarded(fn) {
   try {
@@ -323,6 +324,7 @@ function offsetsDialog(id, offsets, refresh) {
 }
 
 // --- coverage ----------------------------------------------------------------------------------------
+const SHARE_COLORS = ["#1c7ed6", "#7048e8", "#0ca678", "#e64980"];
 function coveragePage(id) {
   const body = h("div");
   main.replaceChildren(h("h1", {}, `Coverage of `, h("a", { href: `#/s/${encodeURIComponent(id)}` }, id)),
@@ -333,20 +335,26 @@ function coveragePage(id) {
   every(() => guarded(async () => {
     const cov = await call("GetCoverage", { supervisorId: id });
     const lost = cov.unrecoverableRanges || [];
-    const W = 700;
+    // Each backfill's share: the bounded ranges it was created with (what it publishes when it completes).
+    const shares = (await Promise.all(cov.supervisorIds.filter((x) => x !== id)
+      .map((x) => call("GetSupervisor", { supervisorId: x }).catch(() => null))))
+      .filter(Boolean).map((g) => g.supervisor);
+    const W = 700, lane = 10;
     const rows = cov.partitions.map((p) => {
-      const spans = [...p.published, ...p.gaps, ...lost.filter((u) => u.partition === p.partition), ...p.overlaps.map((o) => o.range)];
+      const mine = shares.flatMap((b, i) => (b.spec.boundedRanges || []).filter((r) => r.partition === p.partition).map((r) => ({ r, i, b })));
+      const spans = [...p.published, ...p.gaps, ...lost.filter((u) => u.partition === p.partition), ...p.overlaps.map((o) => o.range), ...mine.map((m) => m.r)];
       const lo = Math.min(...spans.map((r) => num(r.startOffset))), hi = Math.max(...spans.map((r) => num(r.endOffset)));
       const x = (v) => 5 + ((num(v) - lo) / Math.max(1, hi - lo)) * (W - 10);
       const bar = (r, color, y, hgt, kind) => s("rect", { x: x(r.startOffset), y, width: Math.max(1, x(r.endOffset) - x(r.startOffset)), height: hgt, fill: color, "data-kind": kind },
         s("title", {}, `${kind} ${range(r)}`));
       return [p.partition,
-        h("td", {}, s("svg", { width: W, height: 30, "data-partition": p.partition },
+        h("td", {}, s("svg", { width: W, height: 36 + lane * shares.length, "data-partition": p.partition },
           ...p.published.map((r) => bar(r, "#2b8a3e", 4, 16, "published")),
           ...p.gaps.map((r) => bar(r, "#e03131", 4, 16, "gap")),
           ...lost.filter((u) => u.partition === p.partition).map((r) => bar(r, "#868e96", 4, 16, "unrecoverable")),
           ...p.overlaps.map((o) => bar(o.range, "#f59f00", 20, 8, "overlap")),
-          s("text", { x: 5, y: 29 }, String(lo)), s("text", { x: W - 60, y: 29 }, String(hi)))),
+          ...mine.map((m) => bar(m.r, SHARE_COLORS[m.i % SHARE_COLORS.length], 35 + lane * m.i, lane - 2, `share of ${m.b.id}`)),
+          s("text", { x: 5, y: 32 }, String(lo)), s("text", { x: W - 60, y: 32 }, String(hi)))),
         p.published.map(range).join(" "), numCell(p.gaps.reduce((n, g) => n + num(g.endOffset) - num(g.startOffset), 0)),
         p.overlaps.map((o) => `${range(o.range)} by ${o.supervisorIds.join(", ")}`).join("; ") || "-"];
     });
@@ -357,6 +365,8 @@ function coveragePage(id) {
       ` Supervisors: ${cov.supervisorIds.join(", ")}.`),
       cov.partitions.length ? table(["Partition", "Offsets", "Published", "Gap offsets", "Overlaps"], rows, { id: "coverage" })
         : h("p", { class: "muted" }, "Nothing published yet."),
+      shares.length ? h("p", { class: "legend" }, "Backfill shares (the ranges each was created to read): ",
+        shares.map((b, i) => h("span", {}, h("i", { class: "swatch", style: `background:${SHARE_COLORS[i % SHARE_COLORS.length]}` }), `${b.id} (${stateName(b.state)})`))) : "",
       lost.length ? h("p", {}, `Unrecoverable: ${lost.map((u) => `partition ${u.partition} ${range(u)}`).join(", ")}`) : "");
   }));
 }
