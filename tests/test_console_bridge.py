@@ -198,3 +198,14 @@ def test_demo_refuses_nonsense_before_creating_anything(server, kafka_bootstrap)
     bad = CliRunner().invoke(cli, ["--server", f"127.0.0.1:{server.port}", "--token", OPERATOR, "demo",
                                    "--bootstrap", kafka_bootstrap, "--partitions", "0"])
     assert bad.exit_code == 2 and "--partitions" in bad.output
+
+
+def test_a_console_port_that_is_taken_stops_the_server_with_a_clear_error(sqlite_url, kafka_bootstrap):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(RuntimeError, match="the console cannot listen on 127.0.0.1:[0-9]+: Address already in use"):
+            start_server(sqlite_url, kafka_bootstrap, console_listen=f"127.0.0.1:{port}")

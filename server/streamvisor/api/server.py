@@ -113,7 +113,13 @@ class StreamvisorServer:
                       url=f"http://{c.metrics_listen.rsplit(':', 1)[0] or '0.0.0.0'}:{self.metrics.port}/metrics")
         self.grpc_server.start()
         if c.console_listen:
-            self._start_console(c)
+            try:
+                self._start_console(c)
+            except BaseException:
+                # Refuse to run half-configured: a server asked for a console it cannot serve stops.
+                self.grpc_server.stop(0).wait()
+                self.application.close()
+                raise
         for name in ("",) + SERVICE_NAMES:
             self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
         self.application.start_background()
@@ -150,6 +156,9 @@ class StreamvisorServer:
 
 
 def serve(config: ServerConfig) -> None:
+    if config.console_listen and config.tls_cert_file:
+        raise SystemExit("--console-listen needs a plaintext gRPC listener (its bridge calls it over loopback); "
+                         "run the console on a plaintext server, or without TLS")
     if config.processes > 1:
         from streamvisor.api.processes import serve_processes
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import socket
 import threading
+import time
 from pathlib import Path
 
 import uvicorn
@@ -56,34 +58,44 @@ def _closing(bridge: Bridge):
 
 
 class ConsoleServer:
-    """uvicorn in a daemon thread; `start` returns the bound port once it listens."""
+    """uvicorn in a daemon thread, on a socket bound here first: a taken port fails `start` at once, with
+    the OS's reason, and `:0` knows its port before any request."""
 
     def __init__(self, listen: str, grpc_port: int, auth: AuthPolicy, grpc_host: str = "127.0.0.1"):
         host, _, port = listen.rpartition(":")
-        self.host = host or "127.0.0.1"
+        self.host = host.strip("[]") or "127.0.0.1"
+        self.requested_port = int(port)
         self.app = build_app(f"{grpc_host}:{grpc_port}", auth)
-        self.server = uvicorn.Server(uvicorn.Config(self.app, host=self.host, port=int(port), log_level="warning",
-                                                    access_log=False, lifespan="on"))
+        self.server = uvicorn.Server(uvicorn.Config(self.app, log_level="warning", access_log=False, lifespan="on"))
         self.thread = threading.Thread(target=self._run, name="console", daemon=True)
+        self.socket: socket.socket | None = None
         self.port = 0
 
     def _run(self) -> None:
-        asyncio.run(self.server.serve())
+        asyncio.run(self.server.serve(sockets=[self.socket]))
 
     def start(self, timeout_s: float = 10.0) -> int:
+        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
+        self.socket = socket.socket(family, socket.SOCK_STREAM)
+        self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            self.socket.bind((self.host, self.requested_port))
+        except OSError as e:
+            self.socket.close()
+            raise RuntimeError(f"the console cannot listen on {self.host}:{self.requested_port}: {e.strerror}") \
+                from None
+        self.port = self.socket.getsockname()[1]
         self.thread.start()
-        for _ in range(int(timeout_s * 100)):
-            if self.server.started:
-                break
-            if not self.thread.is_alive():
-                raise RuntimeError("the console server did not start (is its port taken?)")
-            threading.Event().wait(0.01)
-        else:
-            raise RuntimeError("the console server did not start in time")
-        self.port = self.server.servers[0].sockets[0].getsockname()[1]
+        deadline = time.monotonic() + timeout_s
+        while not self.server.started:
+            if not self.thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("the console server did not start")
+            time.sleep(0.01)
         logs.info(log, "console serving", url=f"http://{self.host}:{self.port}/")
         return self.port
 
     def stop(self) -> None:
         self.server.should_exit = True
         self.thread.join(timeout=5)
+        if self.socket is not None:
+            self.socket.close()
