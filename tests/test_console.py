@@ -273,3 +273,46 @@ def test_operator_actions_lifecycle_reset_offsets_drift_and_hard_reset(console, 
         page.wait_for_selector("#executed")
         assert client.get_supervisor(sid).generation == before + 1
         assert errors == []
+
+
+def test_retention_loss_is_shown_in_the_review_and_marked_on_the_coverage_bars(console, browser, topics,
+                                                                                kafka_bootstrap):
+    server, start_workers = console
+    url = f"http://127.0.0.1:{server.console.port}/"
+    topic = topics.create(1, prefix="console")
+    sid = f"console-{uuid.uuid4().hex[:8]}"
+    with StreamvisorClient(f"127.0.0.1:{server.port}", token=OPERATOR, timeout=30) as client:
+        client.create_supervisor(sid, pb.SupervisorSpec(
+            stream_type=pb.STREAM_TYPE_KAFKA, stream=topic, task_count=1,
+            consumer_properties={"bootstrap.servers": kafka_bootstrap}, context={"useConcurrentLocks": "true"}))
+        wait_until(lambda: client.get_offsets(sid).partitions[0].HasField("checkpoint"), what="start offsets")
+        topics.produce(topic, {0: 100})
+        # The live supervisor published [0, 10) before it fell behind; then retention deleted up to 30.
+        server.service.commit_checkpoint(sid, "task", 1, [OffsetRange(0, 0, 10)], "mem://console-early", 10,
+                                         task_starts={0: 0})
+        topics.delete_up_to(topic, {0: 30})
+
+        page, errors = log_in(browser, url, OPERATOR)
+        page.goto(f"{url}#/s/{sid}")
+        page.locator("#total-lag", has_text="90").wait_for()
+        page.click("#action-ResetToLatestAndBackfill")
+        page.click("#review")
+        plan = page.locator("#plan tbody tr")
+        plan.first.wait_for()
+        assert plan.all_inner_texts() == ["0\t10\t100\t[30, 100)\t[10, 30)"]  # before, after, backfill, lost
+        page.click("#execute")
+        page.wait_for_selector("#executed")
+        page.click("#dialog-close")
+        start_workers()
+        page.locator("#backfills", has_text="COMPLETED").wait_for(timeout=90_000)
+
+        page.click("#coverage-link")
+        summary = page.locator("#coverage-summary", has_text="20 offsets missing")
+        summary.wait_for(timeout=30_000)
+        assert summary.get_attribute("data-full") == "false"
+        assert page.locator('#coverage rect[data-kind="gap"]').count() == 1
+        assert page.locator('#coverage rect[data-kind="unrecoverable"]').count() == 1
+        assert "partition 0 [10, 30)" in page.locator("main").inner_text()
+        assert "deleted by retention" in summary.inner_text()
+        page.screenshot(path=str(SHOTS / "console-coverage-loss.png"))
+        assert errors == []

@@ -351,7 +351,7 @@ function coveragePage(id) {
         h("td", {}, s("svg", { width: W, height: 36 + lane * shares.length, "data-partition": p.partition },
           ...p.published.map((r) => bar(r, "#2b8a3e", 4, 16, "published")),
           ...p.gaps.map((r) => bar(r, "#e03131", 4, 16, "gap")),
-          ...lost.filter((u) => u.partition === p.partition).map((r) => bar(r, "#868e96", 4, 16, "unrecoverable")),
+          ...lost.filter((u) => u.partition === p.partition).map((r) => bar(r, "#868e96", 8, 8, "unrecoverable")), // inside its gap
           ...p.overlaps.map((o) => bar(o.range, "#f59f00", 20, 8, "overlap")),
           ...mine.map((m) => bar(m.r, SHARE_COLORS[m.i % SHARE_COLORS.length], 35 + lane * m.i, lane - 2, `share of ${m.b.id}`)),
           s("text", { x: 5, y: 32 }, String(lo)), s("text", { x: W - 60, y: 32 }, String(hi)))),
@@ -359,9 +359,11 @@ function coveragePage(id) {
         p.overlaps.map((o) => `${range(o.range)} by ${o.supervisorIds.join(", ")}`).join("; ") || "-"];
     });
     const full = num(cov.totalGaps) === 0 && num(cov.totalOverlaps) === 0;
+    const lostTotal = lost.reduce((n, u) => n + num(u.endOffset) - num(u.startOffset), 0);
     body.replaceChildren(
       h("p", { id: "coverage-summary", "data-full": String(full) }, full ? "Complete: no gap and no overlap - nothing lost, nothing ingested twice."
-        : `${cov.totalGaps} offsets missing, ${cov.totalOverlaps} published twice.`,
+        : `${cov.totalGaps} offsets missing, ${cov.totalOverlaps} published twice.`
+          + (lostTotal && num(cov.totalGaps) <= lostTotal ? " Every missing offset was deleted by retention before a backfill could read it (unrecoverable)." : ""),
       ` Supervisors: ${cov.supervisorIds.join(", ")}.`),
       cov.partitions.length ? table(["Partition", "Offsets", "Published", "Gap offsets", "Overlaps"], rows, { id: "coverage" })
         : h("p", { class: "muted" }, "Nothing published yet."),
