@@ -142,6 +142,7 @@ def test_the_servers_validation_and_auth_answer_as_over_grpc(server, supervisor)
     (SVC + "GetSupervisor", "GET", "application/json", "unimplemented", 405),
     (SVC + "GetSupervisor", "POST", "text/plain", "unimplemented", 415),
     ("/streamvisor.v1.TaskService/AcquireTask", "POST", "application/json", None, 404),  # not bridged
+    (SVC + "SuspendSupervisor", "OPTIONS", "application/json", None, 405),  # no CORS preflight is granted
 ])
 def test_requests_the_bridge_does_not_serve_are_refused_plainly(server, path, method, content_type, code, http):
     status, _, body = post(server, path, b"{}" if method == "POST" else None, content_type, method=method)
