@@ -346,12 +346,17 @@ def story(t: Recorder, kafka: Kafka, server) -> None:
 
     # Retention deletes the head of partition 1; then the reset
     kafka.delete_records(clicks, 1, 60)
-    call("rtlb-dry-run", d({"supervisor_id": "clicks", "backfill_task_count": 1, "dry_run": True}), rtlb, "-emit-defaults ")
+    _, out = call("rtlb-dry-run", d({"supervisor_id": "clicks", "backfill_task_count": 1, "dry_run": True}), rtlb,
+                  "-emit-defaults ")
+    plan_token = json.loads(out)["planToken"]
     t.run("rtlb", f"""grpcurl -plaintext -emit-defaults -d '{{
   "supervisor_id": "clicks",
   "backfill_task_count": 1,
-  "request_id": "b7e2f0d4-6a1c-4e8e-9d3b-5c0a7f1e2d90"
+  "request_id": "b7e2f0d4-6a1c-4e8e-9d3b-5c0a7f1e2d90",
+  "plan_token": "{plan_token}"
 }}' {A} {rtlb}""")
+    # The same reviewed plan once more: the reset above moved the generation, so the token is stale.
+    call("rtlb-plan-stale", d({"supervisor_id": "clicks", "backfill_task_count": 1, "plan_token": plan_token}), rtlb)
     backfill = f"clicks_backfill_{SUFFIXES[0]}"
     call("rtlb-backfill-offsets", d({"supervisor_id": backfill}), f"{SVC}/GetOffsets", "-emit-defaults ")
     call("get-supervisor", d({"supervisor_id": backfill}), f"{SVC}/GetSupervisor")

@@ -16,12 +16,17 @@ if [ -z "${STREAMVISOR_KAFKA_BOOTSTRAP:-}" ]; then
   export STREAMVISOR_KAFKA_BOOTSTRAP="$KAFKA_BOOTSTRAP"
 fi
 listen="${STREAMVISOR_LISTEN:-127.0.0.1:50051}"
+# The web console, on loopback; STREAMVISOR_CONSOLE_LISTEN= (empty) turns it off.
+console="${STREAMVISOR_CONSOLE_LISTEN-127.0.0.1:8080}"
 cat >&2 <<MSG
 == streamvisor on $listen (Kafka $STREAMVISOR_KAFKA_BOOTSTRAP, metadata ${STREAMVISOR_DATABASE_URL:-sqlite:///data/streamvisor.db})
+   console: ${console:+http://$console/}${console:-off}
+   demo: streamvisor --server $listen demo --bootstrap $STREAMVISOR_KAFKA_BOOTSTRAP   (README, "The web console")
    try:  streamvisor --server $listen supervisors list
          grpcurl -plaintext $listen list
    stop: Ctrl-C (or SIGTERM)
 MSG
 # Two reference workers run inside the server, so this one command is a complete working system;
 # segments land in ./data/segments. Pass --embedded-workers 0 to run workers elsewhere.
-exec streamvisor serve --listen "$listen" --embedded-workers "${STREAMVISOR_EMBEDDED_WORKERS:-2}" "$@"
+exec streamvisor serve --listen "$listen" --console-listen "$console" \
+  --embedded-workers "${STREAMVISOR_EMBEDDED_WORKERS:-2}" "$@"

@@ -16,6 +16,9 @@ echo "== installing buf (npm)" >&2
 npm ci --prefix tools --no-audit --no-fund --loglevel=error >&2
 echo "== installing the Go, Java and TypeScript toolchains (cached in ~/go, ~/.m2, ~/.npm)" >&2
 bash scripts/install-toolchains.sh
+echo "== installing the console tests' browser (Debian's chromium headless shell)" >&2
+STREAMVISOR_CHROMIUM="$(bash scripts/install-browser.sh)"
+export STREAMVISOR_CHROMIUM
 
 # Start the real parts; stop on exit only what this run started.
 started=()

@@ -78,3 +78,32 @@ def test_errors_exit_non_zero_with_the_reason(cli, tmp_path):
 def test_unreachable_server_is_a_clear_error(tmp_path):
     result = CliRunner().invoke(main, ["--server", "127.0.0.1:1", "--timeout", "2", "supervisors", "list"])
     assert result.exit_code == 1 and "UNAVAILABLE" in result.stderr
+
+
+def test_plan_tokens_from_the_cli_execute_the_review_or_are_refused(cli, server, topics, tmp_path):
+    topic = topics.create(2)
+    topics.produce(topic, {0: 20, 1: 5})
+    spec = tmp_path / "plan.yaml"
+    spec.write_text(f"id: plan\nspec:\n  stream_type: KAFKA\n  stream: {topic}\n  task_count: 1\n"
+                    "  context:\n    useConcurrentLocks: true\n")
+    cli("supervisors", "create", "-f", str(spec))
+    from streamvisor.domain.model import OffsetRange
+    server.service.commit_checkpoint("plan", "t", 1, [OffsetRange(0, 0, 8)], "mem://", 8, task_starts={0: 0})
+
+    def token_of(output: str) -> str:
+        return output.split("plan token: ", 1)[1].split()[0]
+    review = token_of(cli("reset-to-latest-and-backfill", "plan", "--dry-run").stdout)
+    # Ingestion goes on after the review: more records, a later checkpoint. The plan still holds.
+    topics.produce(topic, {0: 10})
+    server.service.commit_checkpoint("plan", "t", 1, [OffsetRange(0, 8, 12)], "mem://2", 4, task_starts={0: 8})
+    done = cli("reset-to-latest-and-backfill", "plan", "--plan-token", review).stdout
+    assert "backfill ranges since the review (ingestion went on): 0: reviewed [8,20) ran [12,30)" in done
+    # The same review again: the reset moved the generation, so it is refused and changes nothing.
+    stale = cli("reset-to-latest-and-backfill", "plan", "--plan-token", review, code=1).output
+    assert "FAILED_PRECONDITION" in stale and "PLAN_STALE" in stale and "changed=generation,etag" in stale
+    hard = token_of(cli("reset", "plan", "--dry-run").stdout)
+    cli("supervisors", "suspend", "plan")
+    assert "PLAN_STALE" in cli("reset", "plan", "--plan-token", hard, code=1).output
+    offsets_review = token_of(cli("reset-offsets", "plan", "0=3", "--dry-run").stdout)
+    assert "INVALID_PLAN_TOKEN" in cli("reset-offsets", "plan", "0=4", "--plan-token", offsets_review, code=1).output
+    assert "generation: 3" in cli("reset-offsets", "plan", "0=3", "--plan-token", offsets_review).stdout

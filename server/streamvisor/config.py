@@ -47,6 +47,8 @@ class ServerConfig:
     tls_client_ca_file: str = ""
     # host:port of the Prometheus /metrics endpoint; empty: no endpoint.
     metrics_listen: str = ""
+    # host:port of the web console (HTTP: pages + Connect bridge to the gRPC port); empty: no console.
+    console_listen: str = ""
     # Every broker call is bounded by this; past it the call fails UNAVAILABLE.
     broker_timeout_s: float = 5.0
     # SIGTERM: stop accepting calls, let in-flight ones finish for this long.
@@ -209,6 +211,8 @@ SETTINGS: tuple[Setting, ...] = (
             "CA bundle (PEM) for client certificates: requires them (mutual TLS).", existing_file=True),
     Setting("metrics_listen", "STREAMVISOR_METRICS_LISTEN", "--metrics-listen",
             "host:port for Prometheus /metrics over HTTP (default: off; :0 picks a free port)."),
+    Setting("console_listen", "STREAMVISOR_CONSOLE_LISTEN", "--console-listen",
+            "host:port for the web console over HTTP (default: off; scripts/serve.sh turns it on)."),
     Setting("scheduler_interval_s", "STREAMVISOR_SCHEDULER_INTERVAL_S", help="Seconds between scheduler passes."),
     Setting("scheduler_lease_ttl_s", "STREAMVISOR_SCHEDULER_LEASE_TTL_S",
             help="Scheduler lease length: a dead leader is replaced within this plus the interval."),

@@ -81,7 +81,10 @@ def _child_config(config: ServerConfig, listen: str, index: int) -> ServerConfig
         # One HTTP port each: process i serves /metrics on the given port + i (or a free one for :0).
         host, _, port = metrics.rpartition(":")
         metrics = f"{host}:{int(port) + index if int(port) else 0}"
-    return dataclasses.replace(config, listen=listen, processes=1, reuse_port=True, metrics_listen=metrics)
+    # The console is one HTTP port: process 0 serves it (its bridge reaches the shared gRPC port).
+    console = config.console_listen if index == 0 else ""
+    return dataclasses.replace(config, listen=listen, processes=1, reuse_port=True, metrics_listen=metrics,
+                               console_listen=console)
 
 
 def _run_child(config: ServerConfig, index: int) -> None:

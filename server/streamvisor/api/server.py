@@ -150,6 +150,7 @@ class StreamvisorServer:
             self.application.close()
             raise
         self.port = 0
+        self.console = None
         self._stopped = threading.Event()
 
     def _build_grpc(self, config: ServerConfig) -> None:
@@ -199,6 +200,14 @@ class StreamvisorServer:
             logs.info(log, "metrics endpoint",
                       url=f"http://{c.metrics_listen.rsplit(':', 1)[0] or '0.0.0.0'}:{self.metrics.port}/metrics")
         self.grpc_server.start()
+        if c.console_listen:
+            try:
+                self._start_console(c)
+            except BaseException:
+                # Refuse to run half-configured: a server asked for a console it cannot serve stops.
+                self.grpc_server.stop(0).wait()
+                self.application.close()
+                raise
         for name in ("",) + SERVICE_NAMES:
             self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
         self.health.start_polling()
@@ -212,10 +221,22 @@ class StreamvisorServer:
                   default_bootstrap=self.config.default_consumer_properties.get("bootstrap.servers", "-"))
         return self.port
 
+    def _start_console(self, c: ServerConfig) -> None:
+        if c.tls_cert_file:
+            raise RuntimeError("--console-listen needs a plaintext gRPC listener (its bridge calls it over loopback)")
+        from streamvisor.console.app import ConsoleServer  # starlette and uvicorn only when the console is on
+
+        host = c.listen.rsplit(":", 1)[0].strip("[]")
+        target_host = "127.0.0.1" if host in ("", "0.0.0.0", "::", "localhost") else host
+        self.console = ConsoleServer(c.console_listen, self.port, self.auth, target_host)
+        self.console.start()
+
     def stop(self, grace: float | None = None) -> None:
         if self._stopped.is_set():
             return
         self._stopped.set()
+        if self.console is not None:
+            self.console.stop()
         self.health.enter_graceful_shutdown()
         self.health.stop_polling()
         self.application.stop_background()
@@ -225,6 +246,9 @@ class StreamvisorServer:
 
 
 def serve(config: ServerConfig) -> None:
+    if config.console_listen and config.tls_cert_file:
+        raise SystemExit("--console-listen needs a plaintext gRPC listener (its bridge calls it over loopback); "
+                         "run the console on a plaintext server, or without TLS")
     if config.processes > 1:
         from streamvisor.api.processes import serve_processes
 

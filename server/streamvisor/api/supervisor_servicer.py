@@ -20,7 +20,7 @@ def _actor(context: grpc.ServicerContext) -> str:
 
 def _reset_fields(result: ResetResult) -> dict:
     return {"changes": [convert.change_to_pb(c) for c in result.changes], "generation": result.generation,
-            "dry_run": result.dry_run}
+            "dry_run": result.dry_run, "plan_token": result.plan_token}
 
 
 class SupervisorServicer(svc_grpc.SupervisorServiceServicer):
@@ -92,7 +92,8 @@ class SupervisorServicer(svc_grpc.SupervisorServiceServicer):
 
     @handle_errors
     def ResetSupervisor(self, request, context):
-        result = self.service.reset(request.supervisor_id, request.request_id, request.dry_run, _actor(context))
+        result = self.service.reset(request.supervisor_id, request.request_id, request.dry_run, _actor(context),
+                                    plan_token=request.plan_token)
         return svc.ResetSupervisorResponse(**_reset_fields(result))
 
     @handle_errors
@@ -110,18 +111,20 @@ class SupervisorServicer(svc_grpc.SupervisorServiceServicer):
                 field=field,
                 invalid=which == "timestamp" and timestamp_ms is None))
         result = self.service.reset_offsets(request.supervisor_id, targets, request.request_id, request.dry_run,
-                                            _actor(context), violations=v)
+                                            _actor(context), violations=v, plan_token=request.plan_token)
         return svc.ResetOffsetsResponse(**_reset_fields(result))
 
     @handle_errors
     def ResetToLatestAndBackfill(self, request, context):
         count = request.backfill_task_count if request.HasField("backfill_task_count") else None
         result = self.service.reset_to_latest_and_backfill(request.supervisor_id, count, request.request_id,
-                                                           request.dry_run, _actor(context))
+                                                           request.dry_run, _actor(context),
+                                                           plan_token=request.plan_token)
         return svc.ResetToLatestAndBackfillResponse(
             supervisor_id=result.supervisor_id, backfill_supervisor_id=result.backfill_supervisor_id,
             backfill_ranges=convert.ranges_to_pb(result.backfill_ranges),
             unrecoverable_ranges=convert.ranges_to_pb(result.unrecoverable_ranges),
+            previewed_backfill_ranges=convert.ranges_to_pb(result.previewed_backfill_ranges),
             **_reset_fields(result))
 
     @handle_errors

@@ -2,6 +2,10 @@
 
 Each is idempotent by request_id and fences in-flight work: the new checkpoints and the new generation are
 written in one transaction under the supervisor's row lock. The plans themselves are pure (domain.offsets).
+
+A dry run returns a plan token (domain.plans); a request carrying one is refused with PLAN_STALE if the
+supervisor changed since that dry run. The token is checked twice: before any broker call (fail fast),
+and again under the row lock, where it decides.
 """
 from __future__ import annotations
 
@@ -22,6 +26,7 @@ from streamvisor.domain.offsets import (
     checkpoint_faults, faulted_for_checkpoints, plan_backfill, plan_hard_reset, plan_offset_reset,
     validate_reset_targets,
 )
+from streamvisor.domain.plans import check_plan_token, issue_plan_token
 from streamvisor.domain.ports import Transaction
 
 log = logging.getLogger("streamvisor.supervisors")
@@ -45,24 +50,26 @@ class Resets:
         return after, result
 
     def reset(self, supervisor_id: str, request_id: str = "", dry_run: bool = False,
-              actor: str = ANONYMOUS) -> ResetResult:
+              actor: str = ANONYMOUS, plan_token: str = "") -> ResetResult:
         core = self.core
         v = Violations()
         validate_supervisor_id(supervisor_id, "supervisor_id", v)
         validate_request_id(request_id, v)
         v.raise_if_any()
         method = "ResetSupervisor"
-        request_fingerprint = fingerprint(method, {"id": supervisor_id, "dry_run": dry_run})
+        request_fingerprint = fingerprint(method, _with_plan({"id": supervisor_id, "dry_run": dry_run}, plan_token))
         with core.store.transaction() as tx:
             # Under the row lock: a concurrent repeat waits here, then finds the first one's response.
             before = core.require(tx, supervisor_id, lock=True)
             replay = core.replay(tx, request_id, method, request_fingerprint)
             if replay is not None:
                 return replay
+            check_plan_token(plan_token, method, before, {})
             before.require_mutable("RESET")
             plan = plan_hard_reset(before, tx.get_checkpoints(supervisor_id))
             if dry_run:
-                return ResetResult(supervisor_id, plan.changes, before.generation, True)
+                return ResetResult(supervisor_id, plan.changes, before.generation, True,
+                                   plan_token=issue_plan_token(method, before, {}))
             after, result = self._apply(tx, before, plan, "RESET", actor, request_id, method, request_fingerprint)
         logs.info(log, "supervisor reset", supervisor_id=supervisor_id,
                   generation=f"{before.generation}->{after.generation}", offsets=changes_text(plan.changes))
@@ -70,7 +77,7 @@ class Resets:
 
     def reset_offsets(self, supervisor_id: str, targets: Sequence[ResetTarget], request_id: str = "",
                       dry_run: bool = False, actor: str = ANONYMOUS,
-                      violations: Violations | None = None) -> ResetResult:
+                      violations: Violations | None = None, plan_token: str = "") -> ResetResult:
         """`violations`: what the caller already found converting the request, so one answer names every bad field."""
         core = self.core
         targets = list(targets)
@@ -79,15 +86,17 @@ class Resets:
         validate_request_id(request_id, v)
         validate_reset_targets(targets, v)
         v.raise_if_any()
-        args = {"id": supervisor_id, "dry_run": dry_run,
-                "targets": sorted([t.partition, t.offset, t.timestamp_ms] for t in targets)}
+        # The plan token binds the targets as asked (a time, not the offset it resolves to at run time).
+        plan_args = {"targets": sorted([t.partition, t.offset, t.timestamp_ms] for t in targets)}
+        args = {"id": supervisor_id, "dry_run": dry_run, **plan_args}
         method = "ResetOffsets"
-        request_fingerprint = fingerprint(method, args)
+        request_fingerprint = fingerprint(method, _with_plan(args, plan_token))
         with core.store.read() as tx:
             replay = core.replay(tx, request_id, method, request_fingerprint)
             if replay is not None:
                 return replay
             current = core.require(tx, supervisor_id)
+        check_plan_token(plan_token, method, current, plan_args)
         current.require_mutable("RESET_OFFSETS")
         check_targets_known(current, targets)
         adapter = core.streams.for_spec(current.spec)
@@ -102,11 +111,13 @@ class Resets:
             replay = core.replay(tx, request_id, method, request_fingerprint)
             if replay is not None:
                 return replay
+            check_plan_token(plan_token, method, before, plan_args)
             before.require_mutable("RESET_OFFSETS")
             plan = plan_offset_reset(before, tx.get_checkpoints(supervisor_id), offsets, marks.earliest,
                                      marks.latest, fields)
             if dry_run:
-                return ResetResult(supervisor_id, plan.changes, before.generation, True)
+                return ResetResult(supervisor_id, plan.changes, before.generation, True,
+                                   plan_token=issue_plan_token(method, before, plan_args))
             after, result = self._apply(tx, before, plan, "RESET_OFFSETS", actor, request_id, method,
                                         request_fingerprint)
         logs.info(log, "supervisor offsets reset", supervisor_id=supervisor_id,
@@ -115,7 +126,7 @@ class Resets:
 
     def reset_to_latest_and_backfill(self, supervisor_id: str, backfill_task_count: int | None = None,
                                      request_id: str = "", dry_run: bool = False,
-                                     actor: str = ANONYMOUS) -> ResetResult:
+                                     actor: str = ANONYMOUS, plan_token: str = "") -> ResetResult:
         core = self.core
         v = Violations()
         validate_supervisor_id(supervisor_id, "supervisor_id", v)
@@ -124,13 +135,15 @@ class Resets:
             v.add("backfill_task_count", f"must be between 1 and {MAX_TASK_COUNT}, got {backfill_task_count}")
         v.raise_if_any()
         method = "ResetToLatestAndBackfill"
-        request_fingerprint = fingerprint(method, {"id": supervisor_id, "tasks": backfill_task_count,
-                                                   "dry_run": dry_run})
+        plan_args = {"tasks": backfill_task_count}
+        request_fingerprint = fingerprint(method, _with_plan({"id": supervisor_id, "tasks": backfill_task_count,
+                                                              "dry_run": dry_run}, plan_token))
         with core.store.read() as tx:
             replay = core.replay(tx, request_id, method, request_fingerprint)
             if replay is not None:
                 return replay
             current = core.require(tx, supervisor_id)
+            check_plan_token(plan_token, method, current, plan_args)
             # Read before the latest offsets, so that a checkpoint beyond them is a fault, not a race.
             checkpoints_before = tx.get_checkpoints(supervisor_id)
         # UNHEALTHY for a checkpoint beyond the stream: answer with that fault (or, if it was mended
@@ -171,6 +184,7 @@ class Resets:
             replay = core.replay(tx, request_id, method, request_fingerprint)
             if replay is not None:
                 return replay
+            reviewed = check_plan_token(plan_token, method, before, plan_args)
             check_backfillable(before)
             checkpoints = tx.get_checkpoints(supervisor_id)
             if not checkpoints:
@@ -181,7 +195,11 @@ class Resets:
             plan = plan_backfill(before.partitions, checkpoints, marks.earliest, marks.latest)
             if dry_run:
                 return ResetResult(supervisor_id, plan.changes, before.generation, True, "",
-                                   plan.backfill_ranges, plan.unrecoverable_ranges)
+                                   plan.backfill_ranges, plan.unrecoverable_ranges,
+                                   plan_token=issue_plan_token(method, before, plan_args, plan.backfill_ranges))
+            # Checkpoints that advanced by ingestion since the review do not void it: the backfill starts
+            # at the checkpoints read above, in this transaction. The response shows the previewed ranges.
+            previewed = list(reviewed.backfill_ranges) if reviewed else []
             now = core.clock()
             backfill_id = ""
             if plan.backfill_ranges:
@@ -203,7 +221,8 @@ class Resets:
             after = before.fenced(now)
             tx.update_supervisor(after)
             result = ResetResult(supervisor_id, plan.changes, after.generation, False, backfill_id,
-                                 plan.backfill_ranges, plan.unrecoverable_ranges)
+                                 plan.backfill_ranges, plan.unrecoverable_ranges,
+                                 previewed_backfill_ranges=previewed)
             core.audit(tx, before, after, "RESET_TO_LATEST_AND_BACKFILL", actor, request_id, plan.changes,
                        details={"backfill_supervisor_id": backfill_id,
                                 "backfill_ranges": ranges_json(plan.backfill_ranges),
@@ -218,3 +237,9 @@ class Resets:
             logs.warning(log, "retention already deleted part of the skipped range", supervisor_id=supervisor_id,
                          unrecoverable=ranges_text(plan.unrecoverable_ranges))
         return result
+
+
+def _with_plan(args: dict, plan_token: str) -> dict:
+    """A request_id is bound to its plan token too - but only when there is one, so that responses stored
+    before plan tokens existed still replay."""
+    return {**args, "plan": plan_token} if plan_token else args

@@ -16,6 +16,10 @@ class ResetResult:
     backfill_supervisor_id: str = ""
     backfill_ranges: list[OffsetRange] = field(default_factory=list)
     unrecoverable_ranges: list[OffsetRange] = field(default_factory=list)
+    # A dry run's plan token (domain.plans); empty on an executed reset.
+    plan_token: str = ""
+    # An executed ResetToLatestAndBackfill with a plan token: the backfill ranges its dry run showed.
+    previewed_backfill_ranges: list[OffsetRange] = field(default_factory=list)
 
     def to_json(self) -> dict:
         return {
@@ -26,6 +30,8 @@ class ResetResult:
             "backfill_supervisor_id": self.backfill_supervisor_id,
             "backfill_ranges": ranges_json(self.backfill_ranges),
             "unrecoverable_ranges": ranges_json(self.unrecoverable_ranges),
+            "plan_token": self.plan_token,
+            "previewed_backfill_ranges": ranges_json(self.previewed_backfill_ranges),
         }
 
     @classmethod
@@ -38,6 +44,9 @@ class ResetResult:
             backfill_supervisor_id=data["backfill_supervisor_id"],
             backfill_ranges=[OffsetRange(*r) for r in data["backfill_ranges"]],
             unrecoverable_ranges=[OffsetRange(*r) for r in data["unrecoverable_ranges"]],
+            # Responses stored before plan tokens existed have neither field.
+            plan_token=data.get("plan_token", ""),
+            previewed_backfill_ranges=[OffsetRange(*r) for r in data.get("previewed_backfill_ranges", [])],
         )
 
 

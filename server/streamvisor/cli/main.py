@@ -395,12 +395,30 @@ def _changes_table(changes) -> tuple[list[str], list[list]]:
 @click.argument("supervisor_id")
 @click.option("--dry-run", is_flag=True, help="Show what would change; change nothing.")
 @click.option("--request-id", default="", help="Idempotency key: a repeat does nothing again.")
+@click.option("--plan-token", default="", help="The plan_token of a dry run: refuse if the supervisor changed since.")
 @click.pass_context
-def reset(ctx, supervisor_id: str, dry_run: bool, request_id: str) -> None:
+def reset(ctx, supervisor_id: str, dry_run: bool, request_id: str, plan_token: str) -> None:
     """Hard reset: clear every checkpoint (restart from earliest/latest) and fence running tasks."""
     with _client(ctx) as client:
-        r = _run(ctx, lambda: client.reset_supervisor(supervisor_id, request_id, dry_run))
-    _emit(ctx, r, _changes_table(r.changes), f"generation: {r.generation}" + ("  (dry run)" if r.dry_run else ""))
+        r = _run(ctx, lambda: client.reset_supervisor(supervisor_id, request_id, dry_run, plan_token))
+    _emit(ctx, r, _changes_table(r.changes), _reset_footer(r))
+
+
+def _reset_footer(r) -> str:
+    if r.dry_run:
+        return (f"generation: {r.generation}  (dry run)\n"
+                f"plan token: {r.plan_token}  (execute this plan with --plan-token)")
+    return f"generation: {r.generation}"
+
+
+def _plan_drift(previewed, executed) -> list[str]:
+    """Per partition whose backfill range differs from the reviewed one: `P: reviewed [a, b) ran [c, d)`."""
+    before = {r.partition: (r.start_offset, r.end_offset) for r in previewed}
+    after = {r.partition: (r.start_offset, r.end_offset) for r in executed}
+    def text(span):
+        return f"[{span[0]},{span[1]})" if span else "-"
+    return [f"{p}: reviewed {text(before.get(p))} ran {text(after.get(p))}"
+            for p in sorted(set(before) | set(after)) if before.get(p) != after.get(p)]
 
 
 def _parse_target(text: str) -> svc.PartitionResetTarget:
@@ -425,8 +443,9 @@ def _parse_target(text: str) -> svc.PartitionResetTarget:
 @click.argument("targets", nargs=-1, required=True)
 @click.option("--dry-run", is_flag=True, help="Show the before/after table; change nothing.")
 @click.option("--request-id", default="")
+@click.option("--plan-token", default="", help="The plan_token of a dry run: refuse if the supervisor changed since.")
 @click.pass_context
-def reset_offsets(ctx, supervisor_id: str, targets, dry_run: bool, request_id: str) -> None:
+def reset_offsets(ctx, supervisor_id: str, targets, dry_run: bool, request_id: str, plan_token: str) -> None:
     """Set partitions' checkpoints: TARGETS are P=OFFSET or P@TIMESTAMP (e.g. 0=120 3@2026-11-24T10:00:00Z)."""
     try:
         parsed = [_parse_target(t) for t in targets]
@@ -434,8 +453,8 @@ def reset_offsets(ctx, supervisor_id: str, targets, dry_run: bool, request_id: s
         raise click.BadParameter(f"{e}: expected PARTITION=OFFSET or PARTITION@TIMESTAMP",
                                  param_hint="TARGETS") from None
     with _client(ctx) as client:
-        r = _run(ctx, lambda: client.reset_offsets(supervisor_id, parsed, request_id, dry_run))
-    _emit(ctx, r, _changes_table(r.changes), f"generation: {r.generation}" + ("  (dry run)" if r.dry_run else ""))
+        r = _run(ctx, lambda: client.reset_offsets(supervisor_id, parsed, request_id, dry_run, plan_token))
+    _emit(ctx, r, _changes_table(r.changes), _reset_footer(r))
 
 
 @main.command("reset-to-latest-and-backfill")
@@ -443,12 +462,13 @@ def reset_offsets(ctx, supervisor_id: str, targets, dry_run: bool, request_id: s
 @click.option("--backfill-task-count", type=int, default=None, help="Tasks for the backfill (default: inherit).")
 @click.option("--dry-run", is_flag=True, help="Show the plan; change nothing.")
 @click.option("--request-id", default="")
+@click.option("--plan-token", default="", help="The plan_token of a dry run: refuse if the supervisor changed since.")
 @click.pass_context
-def reset_to_latest_and_backfill(ctx, supervisor_id, backfill_task_count, dry_run, request_id) -> None:
+def reset_to_latest_and_backfill(ctx, supervisor_id, backfill_task_count, dry_run, request_id, plan_token) -> None:
     """Jump to the latest offsets and start a bounded backfill over the skipped range."""
     with _client(ctx) as client:
         r = _run(ctx, lambda: client.reset_to_latest_and_backfill(supervisor_id, backfill_task_count, request_id,
-                                                                  dry_run))
+                                                                  dry_run, plan_token))
     ranges = {b.partition: b for b in r.backfill_ranges}
     lost = {u.partition: u for u in r.unrecoverable_ranges}
     rows = [[c.partition, offset_text(_opt(c, "before")), offset_text(_opt(c, "after")),
@@ -457,10 +477,16 @@ def reset_to_latest_and_backfill(ctx, supervisor_id, backfill_task_count, dry_ru
             for c in r.changes]
     text = (f"backfill supervisor: {r.backfill_supervisor_id or '(none: nothing was skipped)'}\n"
             f"generation: {r.generation}" + ("  (dry run: nothing changed)" if r.dry_run else ""))
+    if r.dry_run:
+        text += f"\nplan token: {r.plan_token}  (execute this plan with --plan-token)"
+    elif r.previewed_backfill_ranges:
+        drift = _plan_drift(r.previewed_backfill_ranges, r.backfill_ranges)
+        if drift:
+            text += "\nbackfill ranges since the review (ingestion went on): " + "; ".join(drift)
     _emit(ctx, r, (["PARTITION", "BEFORE", "AFTER", "BACKFILL", "UNRECOVERABLE"], rows), text)
 
 
 # Data-plane commands live in their own module; importing it registers them on `main`.
 # (Run the CLI as `streamvisor` or `python -m streamvisor`: under `python -m streamvisor.cli.main` this
 # module would be __main__ and the registration would land on another copy of it.)
-from streamvisor.cli import dataplane  # noqa: E402,F401
+from streamvisor.cli import dataplane, demo  # noqa: E402,F401

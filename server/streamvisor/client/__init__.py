@@ -283,21 +283,25 @@ class StreamvisorClient(GrpcClient):
     def get_offsets(self, supervisor_id: str) -> svc.GetOffsetsResponse:
         return self._call("GetOffsets", svc.GetOffsetsRequest(supervisor_id=supervisor_id))
 
-    def reset_supervisor(self, supervisor_id: str, request_id: str = "",
-                         dry_run: bool = False) -> svc.ResetSupervisorResponse:
+    # plan_token: a dry run's response.plan_token; the reset is then refused (PLAN_STALE) if the supervisor
+    # changed since that dry run.
+    def reset_supervisor(self, supervisor_id: str, request_id: str = "", dry_run: bool = False,
+                         plan_token: str = "") -> svc.ResetSupervisorResponse:
         return self._call("ResetSupervisor", svc.ResetSupervisorRequest(
-            supervisor_id=supervisor_id, request_id=request_id, dry_run=dry_run))
+            supervisor_id=supervisor_id, request_id=request_id, dry_run=dry_run, plan_token=plan_token))
 
     def reset_offsets(self, supervisor_id: str, targets: Sequence[svc.PartitionResetTarget],
-                      request_id: str = "", dry_run: bool = False) -> svc.ResetOffsetsResponse:
+                      request_id: str = "", dry_run: bool = False,
+                      plan_token: str = "") -> svc.ResetOffsetsResponse:
         return self._call("ResetOffsets", svc.ResetOffsetsRequest(
-            supervisor_id=supervisor_id, targets=targets, request_id=request_id, dry_run=dry_run))
+            supervisor_id=supervisor_id, targets=targets, request_id=request_id, dry_run=dry_run,
+            plan_token=plan_token))
 
     def reset_to_latest_and_backfill(self, supervisor_id: str, backfill_task_count: int | None = None,
-                                     request_id: str = "", dry_run: bool = False,
+                                     request_id: str = "", dry_run: bool = False, plan_token: str = "",
                                      ) -> svc.ResetToLatestAndBackfillResponse:
         request = svc.ResetToLatestAndBackfillRequest(supervisor_id=supervisor_id, request_id=request_id,
-                                                      dry_run=dry_run)
+                                                      dry_run=dry_run, plan_token=plan_token)
         if backfill_task_count is not None:
             request.backfill_task_count = backfill_task_count
         return self._call("ResetToLatestAndBackfill", request)

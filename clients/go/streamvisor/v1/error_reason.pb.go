@@ -112,6 +112,15 @@ const (
 	// UNHEALTHY supervisor. metadata: supervisor_id, partitions (comma-separated), and of the first one:
 	// partition, checkpoint, latest.
 	ErrorReason_ERROR_REASON_CHECKPOINT_BEYOND_LATEST ErrorReason = 30
+	// FAILED_PRECONDITION: a reset carried the plan_token of a dry run, and the supervisor changed since
+	// (another reset, an update, a state change). Nothing was changed; review again with a dry run.
+	// metadata: supervisor_id, changed (comma-separated: generation, etag), plan_generation, generation,
+	// plan_etag, etag.
+	ErrorReason_ERROR_REASON_PLAN_STALE ErrorReason = 38
+	// INVALID_ARGUMENT: plan_token is not a token this server issued, or was issued for another method,
+	// supervisor or arguments (targets, backfill_task_count). metadata: plan_token (its first 64
+	// characters).
+	ErrorReason_ERROR_REASON_INVALID_PLAN_TOKEN ErrorReason = 39
 	// INVALID_ARGUMENT: a batch action's filter has no criterion, so it would select every supervisor; set
 	// filter.match_all to mean that. metadata: none.
 	ErrorReason_ERROR_REASON_FILTER_REQUIRED ErrorReason = 42
@@ -151,6 +160,8 @@ var (
 		28: "ERROR_REASON_SERVER_BUSY",
 		29: "ERROR_REASON_MALFORMED_REQUEST",
 		30: "ERROR_REASON_CHECKPOINT_BEYOND_LATEST",
+		38: "ERROR_REASON_PLAN_STALE",
+		39: "ERROR_REASON_INVALID_PLAN_TOKEN",
 		42: "ERROR_REASON_FILTER_REQUIRED",
 	}
 	ErrorReason_value = map[string]int32{
@@ -185,6 +196,8 @@ var (
 		"ERROR_REASON_SERVER_BUSY":                 28,
 		"ERROR_REASON_MALFORMED_REQUEST":           29,
 		"ERROR_REASON_CHECKPOINT_BEYOND_LATEST":    30,
+		"ERROR_REASON_PLAN_STALE":                  38,
+		"ERROR_REASON_INVALID_PLAN_TOKEN":          39,
 		"ERROR_REASON_FILTER_REQUIRED":             42,
 	}
 )
@@ -220,7 +233,7 @@ var File_streamvisor_v1_error_reason_proto protoreflect.FileDescriptor
 
 const file_streamvisor_v1_error_reason_proto_rawDesc = "" +
 	"\n" +
-	"!streamvisor/v1/error_reason.proto\x12\x0estreamvisor.v1*\x93\t\n" +
+	"!streamvisor/v1/error_reason.proto\x12\x0estreamvisor.v1*\xd5\t\n" +
 	"\vErrorReason\x12\x1c\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x12%\n" +
 	"!ERROR_REASON_SUPERVISOR_NOT_FOUND\x10\x01\x12*\n" +
@@ -253,7 +266,9 @@ const file_streamvisor_v1_error_reason_proto_rawDesc = "" +
 	"\x1eERROR_REASON_PERMISSION_DENIED\x10\x1b\x12\x1c\n" +
 	"\x18ERROR_REASON_SERVER_BUSY\x10\x1c\x12\"\n" +
 	"\x1eERROR_REASON_MALFORMED_REQUEST\x10\x1d\x12)\n" +
-	"%ERROR_REASON_CHECKPOINT_BEYOND_LATEST\x10\x1e\x12 \n" +
+	"%ERROR_REASON_CHECKPOINT_BEYOND_LATEST\x10\x1e\x12\x1b\n" +
+	"\x17ERROR_REASON_PLAN_STALE\x10&\x12#\n" +
+	"\x1fERROR_REASON_INVALID_PLAN_TOKEN\x10'\x12 \n" +
 	"\x1cERROR_REASON_FILTER_REQUIRED\x10*Bt\n" +
 	"\x12dev.streamvisor.v1B\x10ErrorReasonProtoP\x01ZJgithub.com/streamvisor/streamvisor/clients/go/streamvisor/v1;streamvisorv1b\x06proto3"
 

@@ -1136,7 +1136,11 @@ type ResetSupervisorRequest struct {
 	// Dry runs are never recorded.
 	RequestId string `protobuf:"bytes,2,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	// Optional. Compute and return the change without applying it.
-	DryRun        bool `protobuf:"varint,3,opt,name=dry_run,json=dryRun,proto3" json:"dry_run,omitempty"`
+	DryRun bool `protobuf:"varint,3,opt,name=dry_run,json=dryRun,proto3" json:"dry_run,omitempty"`
+	// Optional. The plan_token of this request's dry run: the reset is then refused with FAILED_PRECONDITION /
+	// PLAN_STALE if the supervisor changed since (its generation or etag). Opaque; see docs/api.md,
+	// "Plan tokens".
+	PlanToken     string `protobuf:"bytes,4,opt,name=plan_token,json=planToken,proto3" json:"plan_token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1192,6 +1196,13 @@ func (x *ResetSupervisorRequest) GetDryRun() bool {
 	return false
 }
 
+func (x *ResetSupervisorRequest) GetPlanToken() string {
+	if x != nil {
+		return x.PlanToken
+	}
+	return ""
+}
+
 // Response for ResetSupervisor.
 type ResetSupervisorResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1201,7 +1212,10 @@ type ResetSupervisorResponse struct {
 	// Generation after the reset (unchanged on dry_run).
 	Generation int64 `protobuf:"varint,2,opt,name=generation,proto3" json:"generation,omitempty"`
 	// True when nothing was applied.
-	DryRun        bool `protobuf:"varint,3,opt,name=dry_run,json=dryRun,proto3" json:"dry_run,omitempty"`
+	DryRun bool `protobuf:"varint,3,opt,name=dry_run,json=dryRun,proto3" json:"dry_run,omitempty"`
+	// On dry_run: the token that executes exactly this reviewed plan (pass it as the request's plan_token).
+	// Empty when the reset was applied.
+	PlanToken     string `protobuf:"bytes,4,opt,name=plan_token,json=planToken,proto3" json:"plan_token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1255,6 +1269,13 @@ func (x *ResetSupervisorResponse) GetDryRun() bool {
 		return x.DryRun
 	}
 	return false
+}
+
+func (x *ResetSupervisorResponse) GetPlanToken() string {
+	if x != nil {
+		return x.PlanToken
+	}
+	return ""
 }
 
 // Where to move one partition.
@@ -1363,7 +1384,11 @@ type ResetOffsetsRequest struct {
 	// Optional. Idempotency key, as in ResetSupervisorRequest.
 	RequestId string `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	// Optional. Compute and return the before/after table without applying it.
-	DryRun        bool `protobuf:"varint,4,opt,name=dry_run,json=dryRun,proto3" json:"dry_run,omitempty"`
+	DryRun bool `protobuf:"varint,4,opt,name=dry_run,json=dryRun,proto3" json:"dry_run,omitempty"`
+	// Optional. The plan_token of this request's dry run: the reset is then refused with FAILED_PRECONDITION /
+	// PLAN_STALE if the supervisor changed since (its generation or etag); it is bound to these targets. Opaque; see docs/api.md,
+	// "Plan tokens".
+	PlanToken     string `protobuf:"bytes,5,opt,name=plan_token,json=planToken,proto3" json:"plan_token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1426,6 +1451,13 @@ func (x *ResetOffsetsRequest) GetDryRun() bool {
 	return false
 }
 
+func (x *ResetOffsetsRequest) GetPlanToken() string {
+	if x != nil {
+		return x.PlanToken
+	}
+	return ""
+}
+
 // Response for ResetOffsets.
 type ResetOffsetsResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1434,7 +1466,10 @@ type ResetOffsetsResponse struct {
 	// Generation after the reset (unchanged on dry_run).
 	Generation int64 `protobuf:"varint,2,opt,name=generation,proto3" json:"generation,omitempty"`
 	// True when nothing was applied.
-	DryRun        bool `protobuf:"varint,3,opt,name=dry_run,json=dryRun,proto3" json:"dry_run,omitempty"`
+	DryRun bool `protobuf:"varint,3,opt,name=dry_run,json=dryRun,proto3" json:"dry_run,omitempty"`
+	// On dry_run: the token that executes exactly this reviewed plan (pass it as the request's plan_token).
+	// Empty when the reset was applied.
+	PlanToken     string `protobuf:"bytes,4,opt,name=plan_token,json=planToken,proto3" json:"plan_token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1490,6 +1525,13 @@ func (x *ResetOffsetsResponse) GetDryRun() bool {
 	return false
 }
 
+func (x *ResetOffsetsResponse) GetPlanToken() string {
+	if x != nil {
+		return x.PlanToken
+	}
+	return ""
+}
+
 // Request for ResetToLatestAndBackfill.
 type ResetToLatestAndBackfillRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1501,7 +1543,12 @@ type ResetToLatestAndBackfillRequest struct {
 	// Optional. Idempotency key, as in ResetSupervisorRequest.
 	RequestId string `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	// Optional. Compute and return the plan without applying it.
-	DryRun        bool `protobuf:"varint,4,opt,name=dry_run,json=dryRun,proto3" json:"dry_run,omitempty"`
+	DryRun bool `protobuf:"varint,4,opt,name=dry_run,json=dryRun,proto3" json:"dry_run,omitempty"`
+	// Optional. The plan_token of this request's dry run: the reset is then refused with FAILED_PRECONDITION /
+	// PLAN_STALE if the supervisor changed since (its generation or etag), and to backfill_task_count. Checkpoints advanced by
+	// ingestion do not void it: the backfill starts at the checkpoints of the moment it runs. Opaque; see docs/api.md,
+	// "Plan tokens".
+	PlanToken     string `protobuf:"bytes,5,opt,name=plan_token,json=planToken,proto3" json:"plan_token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1564,6 +1611,13 @@ func (x *ResetToLatestAndBackfillRequest) GetDryRun() bool {
 	return false
 }
 
+func (x *ResetToLatestAndBackfillRequest) GetPlanToken() string {
+	if x != nil {
+		return x.PlanToken
+	}
+	return ""
+}
+
 // Response for ResetToLatestAndBackfill.
 type ResetToLatestAndBackfillResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1581,9 +1635,16 @@ type ResetToLatestAndBackfillResponse struct {
 	// The main supervisor's generation after the reset (unchanged on dry_run).
 	Generation int64 `protobuf:"varint,6,opt,name=generation,proto3" json:"generation,omitempty"`
 	// True when nothing was applied.
-	DryRun        bool `protobuf:"varint,7,opt,name=dry_run,json=dryRun,proto3" json:"dry_run,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	DryRun bool `protobuf:"varint,7,opt,name=dry_run,json=dryRun,proto3" json:"dry_run,omitempty"`
+	// On dry_run: the token that executes exactly this reviewed plan (pass it as the request's plan_token).
+	// Empty when the reset was applied.
+	PlanToken string `protobuf:"bytes,8,opt,name=plan_token,json=planToken,proto3" json:"plan_token,omitempty"`
+	// When executed with a plan_token: the backfill_ranges its dry run showed. They differ from
+	// backfill_ranges where ingestion advanced a checkpoint (a later start) or new records arrived (a later
+	// end) between the review and the reset.
+	PreviewedBackfillRanges []*OffsetRange `protobuf:"bytes,9,rep,name=previewed_backfill_ranges,json=previewedBackfillRanges,proto3" json:"previewed_backfill_ranges,omitempty"`
+	unknownFields           protoimpl.UnknownFields
+	sizeCache               protoimpl.SizeCache
 }
 
 func (x *ResetToLatestAndBackfillResponse) Reset() {
@@ -1663,6 +1724,20 @@ func (x *ResetToLatestAndBackfillResponse) GetDryRun() bool {
 		return x.DryRun
 	}
 	return false
+}
+
+func (x *ResetToLatestAndBackfillResponse) GetPlanToken() string {
+	if x != nil {
+		return x.PlanToken
+	}
+	return ""
+}
+
+func (x *ResetToLatestAndBackfillResponse) GetPreviewedBackfillRanges() []*OffsetRange {
+	if x != nil {
+		return x.PreviewedBackfillRanges
+	}
+	return nil
 }
 
 // Request for GetCoverage.
@@ -3173,42 +3248,52 @@ const file_streamvisor_v1_supervisor_service_proto_rawDesc = "" +
 	"\ttotal_lag\x18\x03 \x01(\x03R\btotalLag\x12!\n" +
 	"\fbounded_done\x18\x04 \x01(\x03R\vboundedDone\x12#\n" +
 	"\rbounded_total\x18\x05 \x01(\x03R\fboundedTotal\x127\n" +
-	"\tread_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\breadTime\"u\n" +
+	"\tread_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\breadTime\"\x94\x01\n" +
 	"\x16ResetSupervisorRequest\x12#\n" +
 	"\rsupervisor_id\x18\x01 \x01(\tR\fsupervisorId\x12\x1d\n" +
 	"\n" +
 	"request_id\x18\x02 \x01(\tR\trequestId\x12\x17\n" +
-	"\adry_run\x18\x03 \x01(\bR\x06dryRun\"\x8a\x01\n" +
+	"\adry_run\x18\x03 \x01(\bR\x06dryRun\x12\x1d\n" +
+	"\n" +
+	"plan_token\x18\x04 \x01(\tR\tplanToken\"\xa9\x01\n" +
 	"\x17ResetSupervisorResponse\x126\n" +
 	"\achanges\x18\x01 \x03(\v2\x1c.streamvisor.v1.OffsetChangeR\achanges\x12\x1e\n" +
 	"\n" +
 	"generation\x18\x02 \x01(\x03R\n" +
 	"generation\x12\x17\n" +
-	"\adry_run\x18\x03 \x01(\bR\x06dryRun\"\x94\x01\n" +
+	"\adry_run\x18\x03 \x01(\bR\x06dryRun\x12\x1d\n" +
+	"\n" +
+	"plan_token\x18\x04 \x01(\tR\tplanToken\"\x94\x01\n" +
 	"\x14PartitionResetTarget\x12\x1c\n" +
 	"\tpartition\x18\x01 \x01(\x05R\tpartition\x12\x18\n" +
 	"\x06offset\x18\x02 \x01(\x03H\x00R\x06offset\x12:\n" +
 	"\ttimestamp\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampH\x00R\ttimestampB\b\n" +
-	"\x06target\"\xb2\x01\n" +
+	"\x06target\"\xd1\x01\n" +
 	"\x13ResetOffsetsRequest\x12#\n" +
 	"\rsupervisor_id\x18\x01 \x01(\tR\fsupervisorId\x12>\n" +
 	"\atargets\x18\x02 \x03(\v2$.streamvisor.v1.PartitionResetTargetR\atargets\x12\x1d\n" +
 	"\n" +
 	"request_id\x18\x03 \x01(\tR\trequestId\x12\x17\n" +
-	"\adry_run\x18\x04 \x01(\bR\x06dryRun\"\x87\x01\n" +
+	"\adry_run\x18\x04 \x01(\bR\x06dryRun\x12\x1d\n" +
+	"\n" +
+	"plan_token\x18\x05 \x01(\tR\tplanToken\"\xa6\x01\n" +
 	"\x14ResetOffsetsResponse\x126\n" +
 	"\achanges\x18\x01 \x03(\v2\x1c.streamvisor.v1.OffsetChangeR\achanges\x12\x1e\n" +
 	"\n" +
 	"generation\x18\x02 \x01(\x03R\n" +
 	"generation\x12\x17\n" +
-	"\adry_run\x18\x03 \x01(\bR\x06dryRun\"\xcb\x01\n" +
+	"\adry_run\x18\x03 \x01(\bR\x06dryRun\x12\x1d\n" +
+	"\n" +
+	"plan_token\x18\x04 \x01(\tR\tplanToken\"\xea\x01\n" +
 	"\x1fResetToLatestAndBackfillRequest\x12#\n" +
 	"\rsupervisor_id\x18\x01 \x01(\tR\fsupervisorId\x123\n" +
 	"\x13backfill_task_count\x18\x02 \x01(\x05H\x00R\x11backfillTaskCount\x88\x01\x01\x12\x1d\n" +
 	"\n" +
 	"request_id\x18\x03 \x01(\tR\trequestId\x12\x17\n" +
-	"\adry_run\x18\x04 \x01(\bR\x06dryRunB\x16\n" +
-	"\x14_backfill_task_count\"\x84\x03\n" +
+	"\adry_run\x18\x04 \x01(\bR\x06dryRun\x12\x1d\n" +
+	"\n" +
+	"plan_token\x18\x05 \x01(\tR\tplanTokenB\x16\n" +
+	"\x14_backfill_task_count\"\xfc\x03\n" +
 	" ResetToLatestAndBackfillResponse\x12#\n" +
 	"\rsupervisor_id\x18\x01 \x01(\tR\fsupervisorId\x124\n" +
 	"\x16backfill_supervisor_id\x18\x02 \x01(\tR\x14backfillSupervisorId\x12D\n" +
@@ -3218,7 +3303,10 @@ const file_streamvisor_v1_supervisor_service_proto_rawDesc = "" +
 	"\n" +
 	"generation\x18\x06 \x01(\x03R\n" +
 	"generation\x12\x17\n" +
-	"\adry_run\x18\a \x01(\bR\x06dryRun\"9\n" +
+	"\adry_run\x18\a \x01(\bR\x06dryRun\x12\x1d\n" +
+	"\n" +
+	"plan_token\x18\b \x01(\tR\tplanToken\x12W\n" +
+	"\x19previewed_backfill_ranges\x18\t \x03(\v2\x1b.streamvisor.v1.OffsetRangeR\x17previewedBackfillRanges\"9\n" +
 	"\x12GetCoverageRequest\x12#\n" +
 	"\rsupervisor_id\x18\x01 \x01(\tR\fsupervisorId\"k\n" +
 	"\x0fCoverageOverlap\x121\n" +
@@ -3444,77 +3532,78 @@ var file_streamvisor_v1_supervisor_service_proto_depIdxs = []int32{
 	52, // 19: streamvisor.v1.ResetToLatestAndBackfillResponse.backfill_ranges:type_name -> streamvisor.v1.OffsetRange
 	54, // 20: streamvisor.v1.ResetToLatestAndBackfillResponse.changes:type_name -> streamvisor.v1.OffsetChange
 	52, // 21: streamvisor.v1.ResetToLatestAndBackfillResponse.unrecoverable_ranges:type_name -> streamvisor.v1.OffsetRange
-	52, // 22: streamvisor.v1.CoverageOverlap.range:type_name -> streamvisor.v1.OffsetRange
-	52, // 23: streamvisor.v1.PartitionCoverage.published:type_name -> streamvisor.v1.OffsetRange
-	52, // 24: streamvisor.v1.PartitionCoverage.gaps:type_name -> streamvisor.v1.OffsetRange
-	27, // 25: streamvisor.v1.PartitionCoverage.overlaps:type_name -> streamvisor.v1.CoverageOverlap
-	28, // 26: streamvisor.v1.GetCoverageResponse.partitions:type_name -> streamvisor.v1.PartitionCoverage
-	52, // 27: streamvisor.v1.GetCoverageResponse.unrecoverable_ranges:type_name -> streamvisor.v1.OffsetRange
-	49, // 28: streamvisor.v1.GetSupervisorHealthResponse.state:type_name -> streamvisor.v1.SupervisorState
-	49, // 29: streamvisor.v1.SupervisorFilter.states:type_name -> streamvisor.v1.SupervisorState
-	50, // 30: streamvisor.v1.SupervisorFilter.stream_types:type_name -> streamvisor.v1.StreamType
-	49, // 31: streamvisor.v1.BatchSupervisorOutcome.state_before:type_name -> streamvisor.v1.SupervisorState
-	49, // 32: streamvisor.v1.BatchSupervisorOutcome.state_after:type_name -> streamvisor.v1.SupervisorState
-	32, // 33: streamvisor.v1.BatchSuspendSupervisorsRequest.filter:type_name -> streamvisor.v1.SupervisorFilter
-	33, // 34: streamvisor.v1.BatchSuspendSupervisorsResponse.outcomes:type_name -> streamvisor.v1.BatchSupervisorOutcome
-	32, // 35: streamvisor.v1.BatchResumeSupervisorsRequest.filter:type_name -> streamvisor.v1.SupervisorFilter
-	33, // 36: streamvisor.v1.BatchResumeSupervisorsResponse.outcomes:type_name -> streamvisor.v1.BatchSupervisorOutcome
-	32, // 37: streamvisor.v1.BatchTerminateSupervisorsRequest.filter:type_name -> streamvisor.v1.SupervisorFilter
-	33, // 38: streamvisor.v1.BatchTerminateSupervisorsResponse.outcomes:type_name -> streamvisor.v1.BatchSupervisorOutcome
-	53, // 39: streamvisor.v1.TaskError.time:type_name -> google.protobuf.Timestamp
-	53, // 40: streamvisor.v1.TaskStatus.lease_expire_time:type_name -> google.protobuf.Timestamp
-	55, // 41: streamvisor.v1.TaskStatus.phase:type_name -> streamvisor.v1.TaskPhase
-	56, // 42: streamvisor.v1.TaskStatus.totals:type_name -> streamvisor.v1.IngestionCounters
-	57, // 43: streamvisor.v1.TaskStatus.moving_averages:type_name -> streamvisor.v1.MovingAverages
-	53, // 44: streamvisor.v1.TaskStatus.last_report_time:type_name -> google.protobuf.Timestamp
-	41, // 45: streamvisor.v1.TaskStatus.recent_errors:type_name -> streamvisor.v1.TaskError
-	42, // 46: streamvisor.v1.GetSupervisorStatsResponse.tasks:type_name -> streamvisor.v1.TaskStatus
-	56, // 47: streamvisor.v1.GetSupervisorStatsResponse.totals:type_name -> streamvisor.v1.IngestionCounters
-	57, // 48: streamvisor.v1.GetSupervisorStatsResponse.moving_averages:type_name -> streamvisor.v1.MovingAverages
-	45, // 49: streamvisor.v1.HandoffTaskGroupsResponse.handoffs:type_name -> streamvisor.v1.TaskGroupHandoff
-	0,  // 50: streamvisor.v1.SupervisorService.CreateSupervisor:input_type -> streamvisor.v1.CreateSupervisorRequest
-	2,  // 51: streamvisor.v1.SupervisorService.GetSupervisor:input_type -> streamvisor.v1.GetSupervisorRequest
-	4,  // 52: streamvisor.v1.SupervisorService.ListSupervisors:input_type -> streamvisor.v1.ListSupervisorsRequest
-	6,  // 53: streamvisor.v1.SupervisorService.UpdateSupervisor:input_type -> streamvisor.v1.UpdateSupervisorRequest
-	8,  // 54: streamvisor.v1.SupervisorService.SuspendSupervisor:input_type -> streamvisor.v1.SuspendSupervisorRequest
-	10, // 55: streamvisor.v1.SupervisorService.ResumeSupervisor:input_type -> streamvisor.v1.ResumeSupervisorRequest
-	12, // 56: streamvisor.v1.SupervisorService.TerminateSupervisor:input_type -> streamvisor.v1.TerminateSupervisorRequest
-	14, // 57: streamvisor.v1.SupervisorService.ListSupervisorHistory:input_type -> streamvisor.v1.ListSupervisorHistoryRequest
-	16, // 58: streamvisor.v1.SupervisorService.GetOffsets:input_type -> streamvisor.v1.GetOffsetsRequest
-	19, // 59: streamvisor.v1.SupervisorService.ResetSupervisor:input_type -> streamvisor.v1.ResetSupervisorRequest
-	22, // 60: streamvisor.v1.SupervisorService.ResetOffsets:input_type -> streamvisor.v1.ResetOffsetsRequest
-	24, // 61: streamvisor.v1.SupervisorService.ResetToLatestAndBackfill:input_type -> streamvisor.v1.ResetToLatestAndBackfillRequest
-	26, // 62: streamvisor.v1.SupervisorService.GetCoverage:input_type -> streamvisor.v1.GetCoverageRequest
-	30, // 63: streamvisor.v1.SupervisorService.GetSupervisorHealth:input_type -> streamvisor.v1.GetSupervisorHealthRequest
-	34, // 64: streamvisor.v1.SupervisorService.BatchSuspendSupervisors:input_type -> streamvisor.v1.BatchSuspendSupervisorsRequest
-	36, // 65: streamvisor.v1.SupervisorService.BatchResumeSupervisors:input_type -> streamvisor.v1.BatchResumeSupervisorsRequest
-	38, // 66: streamvisor.v1.SupervisorService.BatchTerminateSupervisors:input_type -> streamvisor.v1.BatchTerminateSupervisorsRequest
-	40, // 67: streamvisor.v1.SupervisorService.GetSupervisorStats:input_type -> streamvisor.v1.GetSupervisorStatsRequest
-	44, // 68: streamvisor.v1.SupervisorService.HandoffTaskGroups:input_type -> streamvisor.v1.HandoffTaskGroupsRequest
-	1,  // 69: streamvisor.v1.SupervisorService.CreateSupervisor:output_type -> streamvisor.v1.CreateSupervisorResponse
-	3,  // 70: streamvisor.v1.SupervisorService.GetSupervisor:output_type -> streamvisor.v1.GetSupervisorResponse
-	5,  // 71: streamvisor.v1.SupervisorService.ListSupervisors:output_type -> streamvisor.v1.ListSupervisorsResponse
-	7,  // 72: streamvisor.v1.SupervisorService.UpdateSupervisor:output_type -> streamvisor.v1.UpdateSupervisorResponse
-	9,  // 73: streamvisor.v1.SupervisorService.SuspendSupervisor:output_type -> streamvisor.v1.SuspendSupervisorResponse
-	11, // 74: streamvisor.v1.SupervisorService.ResumeSupervisor:output_type -> streamvisor.v1.ResumeSupervisorResponse
-	13, // 75: streamvisor.v1.SupervisorService.TerminateSupervisor:output_type -> streamvisor.v1.TerminateSupervisorResponse
-	15, // 76: streamvisor.v1.SupervisorService.ListSupervisorHistory:output_type -> streamvisor.v1.ListSupervisorHistoryResponse
-	18, // 77: streamvisor.v1.SupervisorService.GetOffsets:output_type -> streamvisor.v1.GetOffsetsResponse
-	20, // 78: streamvisor.v1.SupervisorService.ResetSupervisor:output_type -> streamvisor.v1.ResetSupervisorResponse
-	23, // 79: streamvisor.v1.SupervisorService.ResetOffsets:output_type -> streamvisor.v1.ResetOffsetsResponse
-	25, // 80: streamvisor.v1.SupervisorService.ResetToLatestAndBackfill:output_type -> streamvisor.v1.ResetToLatestAndBackfillResponse
-	29, // 81: streamvisor.v1.SupervisorService.GetCoverage:output_type -> streamvisor.v1.GetCoverageResponse
-	31, // 82: streamvisor.v1.SupervisorService.GetSupervisorHealth:output_type -> streamvisor.v1.GetSupervisorHealthResponse
-	35, // 83: streamvisor.v1.SupervisorService.BatchSuspendSupervisors:output_type -> streamvisor.v1.BatchSuspendSupervisorsResponse
-	37, // 84: streamvisor.v1.SupervisorService.BatchResumeSupervisors:output_type -> streamvisor.v1.BatchResumeSupervisorsResponse
-	39, // 85: streamvisor.v1.SupervisorService.BatchTerminateSupervisors:output_type -> streamvisor.v1.BatchTerminateSupervisorsResponse
-	43, // 86: streamvisor.v1.SupervisorService.GetSupervisorStats:output_type -> streamvisor.v1.GetSupervisorStatsResponse
-	46, // 87: streamvisor.v1.SupervisorService.HandoffTaskGroups:output_type -> streamvisor.v1.HandoffTaskGroupsResponse
-	69, // [69:88] is the sub-list for method output_type
-	50, // [50:69] is the sub-list for method input_type
-	50, // [50:50] is the sub-list for extension type_name
-	50, // [50:50] is the sub-list for extension extendee
-	0,  // [0:50] is the sub-list for field type_name
+	52, // 22: streamvisor.v1.ResetToLatestAndBackfillResponse.previewed_backfill_ranges:type_name -> streamvisor.v1.OffsetRange
+	52, // 23: streamvisor.v1.CoverageOverlap.range:type_name -> streamvisor.v1.OffsetRange
+	52, // 24: streamvisor.v1.PartitionCoverage.published:type_name -> streamvisor.v1.OffsetRange
+	52, // 25: streamvisor.v1.PartitionCoverage.gaps:type_name -> streamvisor.v1.OffsetRange
+	27, // 26: streamvisor.v1.PartitionCoverage.overlaps:type_name -> streamvisor.v1.CoverageOverlap
+	28, // 27: streamvisor.v1.GetCoverageResponse.partitions:type_name -> streamvisor.v1.PartitionCoverage
+	52, // 28: streamvisor.v1.GetCoverageResponse.unrecoverable_ranges:type_name -> streamvisor.v1.OffsetRange
+	49, // 29: streamvisor.v1.GetSupervisorHealthResponse.state:type_name -> streamvisor.v1.SupervisorState
+	49, // 30: streamvisor.v1.SupervisorFilter.states:type_name -> streamvisor.v1.SupervisorState
+	50, // 31: streamvisor.v1.SupervisorFilter.stream_types:type_name -> streamvisor.v1.StreamType
+	49, // 32: streamvisor.v1.BatchSupervisorOutcome.state_before:type_name -> streamvisor.v1.SupervisorState
+	49, // 33: streamvisor.v1.BatchSupervisorOutcome.state_after:type_name -> streamvisor.v1.SupervisorState
+	32, // 34: streamvisor.v1.BatchSuspendSupervisorsRequest.filter:type_name -> streamvisor.v1.SupervisorFilter
+	33, // 35: streamvisor.v1.BatchSuspendSupervisorsResponse.outcomes:type_name -> streamvisor.v1.BatchSupervisorOutcome
+	32, // 36: streamvisor.v1.BatchResumeSupervisorsRequest.filter:type_name -> streamvisor.v1.SupervisorFilter
+	33, // 37: streamvisor.v1.BatchResumeSupervisorsResponse.outcomes:type_name -> streamvisor.v1.BatchSupervisorOutcome
+	32, // 38: streamvisor.v1.BatchTerminateSupervisorsRequest.filter:type_name -> streamvisor.v1.SupervisorFilter
+	33, // 39: streamvisor.v1.BatchTerminateSupervisorsResponse.outcomes:type_name -> streamvisor.v1.BatchSupervisorOutcome
+	53, // 40: streamvisor.v1.TaskError.time:type_name -> google.protobuf.Timestamp
+	53, // 41: streamvisor.v1.TaskStatus.lease_expire_time:type_name -> google.protobuf.Timestamp
+	55, // 42: streamvisor.v1.TaskStatus.phase:type_name -> streamvisor.v1.TaskPhase
+	56, // 43: streamvisor.v1.TaskStatus.totals:type_name -> streamvisor.v1.IngestionCounters
+	57, // 44: streamvisor.v1.TaskStatus.moving_averages:type_name -> streamvisor.v1.MovingAverages
+	53, // 45: streamvisor.v1.TaskStatus.last_report_time:type_name -> google.protobuf.Timestamp
+	41, // 46: streamvisor.v1.TaskStatus.recent_errors:type_name -> streamvisor.v1.TaskError
+	42, // 47: streamvisor.v1.GetSupervisorStatsResponse.tasks:type_name -> streamvisor.v1.TaskStatus
+	56, // 48: streamvisor.v1.GetSupervisorStatsResponse.totals:type_name -> streamvisor.v1.IngestionCounters
+	57, // 49: streamvisor.v1.GetSupervisorStatsResponse.moving_averages:type_name -> streamvisor.v1.MovingAverages
+	45, // 50: streamvisor.v1.HandoffTaskGroupsResponse.handoffs:type_name -> streamvisor.v1.TaskGroupHandoff
+	0,  // 51: streamvisor.v1.SupervisorService.CreateSupervisor:input_type -> streamvisor.v1.CreateSupervisorRequest
+	2,  // 52: streamvisor.v1.SupervisorService.GetSupervisor:input_type -> streamvisor.v1.GetSupervisorRequest
+	4,  // 53: streamvisor.v1.SupervisorService.ListSupervisors:input_type -> streamvisor.v1.ListSupervisorsRequest
+	6,  // 54: streamvisor.v1.SupervisorService.UpdateSupervisor:input_type -> streamvisor.v1.UpdateSupervisorRequest
+	8,  // 55: streamvisor.v1.SupervisorService.SuspendSupervisor:input_type -> streamvisor.v1.SuspendSupervisorRequest
+	10, // 56: streamvisor.v1.SupervisorService.ResumeSupervisor:input_type -> streamvisor.v1.ResumeSupervisorRequest
+	12, // 57: streamvisor.v1.SupervisorService.TerminateSupervisor:input_type -> streamvisor.v1.TerminateSupervisorRequest
+	14, // 58: streamvisor.v1.SupervisorService.ListSupervisorHistory:input_type -> streamvisor.v1.ListSupervisorHistoryRequest
+	16, // 59: streamvisor.v1.SupervisorService.GetOffsets:input_type -> streamvisor.v1.GetOffsetsRequest
+	19, // 60: streamvisor.v1.SupervisorService.ResetSupervisor:input_type -> streamvisor.v1.ResetSupervisorRequest
+	22, // 61: streamvisor.v1.SupervisorService.ResetOffsets:input_type -> streamvisor.v1.ResetOffsetsRequest
+	24, // 62: streamvisor.v1.SupervisorService.ResetToLatestAndBackfill:input_type -> streamvisor.v1.ResetToLatestAndBackfillRequest
+	26, // 63: streamvisor.v1.SupervisorService.GetCoverage:input_type -> streamvisor.v1.GetCoverageRequest
+	30, // 64: streamvisor.v1.SupervisorService.GetSupervisorHealth:input_type -> streamvisor.v1.GetSupervisorHealthRequest
+	34, // 65: streamvisor.v1.SupervisorService.BatchSuspendSupervisors:input_type -> streamvisor.v1.BatchSuspendSupervisorsRequest
+	36, // 66: streamvisor.v1.SupervisorService.BatchResumeSupervisors:input_type -> streamvisor.v1.BatchResumeSupervisorsRequest
+	38, // 67: streamvisor.v1.SupervisorService.BatchTerminateSupervisors:input_type -> streamvisor.v1.BatchTerminateSupervisorsRequest
+	40, // 68: streamvisor.v1.SupervisorService.GetSupervisorStats:input_type -> streamvisor.v1.GetSupervisorStatsRequest
+	44, // 69: streamvisor.v1.SupervisorService.HandoffTaskGroups:input_type -> streamvisor.v1.HandoffTaskGroupsRequest
+	1,  // 70: streamvisor.v1.SupervisorService.CreateSupervisor:output_type -> streamvisor.v1.CreateSupervisorResponse
+	3,  // 71: streamvisor.v1.SupervisorService.GetSupervisor:output_type -> streamvisor.v1.GetSupervisorResponse
+	5,  // 72: streamvisor.v1.SupervisorService.ListSupervisors:output_type -> streamvisor.v1.ListSupervisorsResponse
+	7,  // 73: streamvisor.v1.SupervisorService.UpdateSupervisor:output_type -> streamvisor.v1.UpdateSupervisorResponse
+	9,  // 74: streamvisor.v1.SupervisorService.SuspendSupervisor:output_type -> streamvisor.v1.SuspendSupervisorResponse
+	11, // 75: streamvisor.v1.SupervisorService.ResumeSupervisor:output_type -> streamvisor.v1.ResumeSupervisorResponse
+	13, // 76: streamvisor.v1.SupervisorService.TerminateSupervisor:output_type -> streamvisor.v1.TerminateSupervisorResponse
+	15, // 77: streamvisor.v1.SupervisorService.ListSupervisorHistory:output_type -> streamvisor.v1.ListSupervisorHistoryResponse
+	18, // 78: streamvisor.v1.SupervisorService.GetOffsets:output_type -> streamvisor.v1.GetOffsetsResponse
+	20, // 79: streamvisor.v1.SupervisorService.ResetSupervisor:output_type -> streamvisor.v1.ResetSupervisorResponse
+	23, // 80: streamvisor.v1.SupervisorService.ResetOffsets:output_type -> streamvisor.v1.ResetOffsetsResponse
+	25, // 81: streamvisor.v1.SupervisorService.ResetToLatestAndBackfill:output_type -> streamvisor.v1.ResetToLatestAndBackfillResponse
+	29, // 82: streamvisor.v1.SupervisorService.GetCoverage:output_type -> streamvisor.v1.GetCoverageResponse
+	31, // 83: streamvisor.v1.SupervisorService.GetSupervisorHealth:output_type -> streamvisor.v1.GetSupervisorHealthResponse
+	35, // 84: streamvisor.v1.SupervisorService.BatchSuspendSupervisors:output_type -> streamvisor.v1.BatchSuspendSupervisorsResponse
+	37, // 85: streamvisor.v1.SupervisorService.BatchResumeSupervisors:output_type -> streamvisor.v1.BatchResumeSupervisorsResponse
+	39, // 86: streamvisor.v1.SupervisorService.BatchTerminateSupervisors:output_type -> streamvisor.v1.BatchTerminateSupervisorsResponse
+	43, // 87: streamvisor.v1.SupervisorService.GetSupervisorStats:output_type -> streamvisor.v1.GetSupervisorStatsResponse
+	46, // 88: streamvisor.v1.SupervisorService.HandoffTaskGroups:output_type -> streamvisor.v1.HandoffTaskGroupsResponse
+	70, // [70:89] is the sub-list for method output_type
+	51, // [51:70] is the sub-list for method input_type
+	51, // [51:51] is the sub-list for extension type_name
+	51, // [51:51] is the sub-list for extension extendee
+	0,  // [0:51] is the sub-list for field type_name
 }
 
 func init() { file_streamvisor_v1_supervisor_service_proto_init() }

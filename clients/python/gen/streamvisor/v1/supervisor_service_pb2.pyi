@@ -175,24 +175,28 @@ class GetOffsetsResponse(_message.Message):
     def __init__(self, supervisor_id: _Optional[str] = ..., partitions: _Optional[_Iterable[_Union[PartitionOffsets, _Mapping]]] = ..., total_lag: _Optional[int] = ..., bounded_done: _Optional[int] = ..., bounded_total: _Optional[int] = ..., read_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class ResetSupervisorRequest(_message.Message):
-    __slots__ = ("supervisor_id", "request_id", "dry_run")
+    __slots__ = ("supervisor_id", "request_id", "dry_run", "plan_token")
     SUPERVISOR_ID_FIELD_NUMBER: _ClassVar[int]
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     DRY_RUN_FIELD_NUMBER: _ClassVar[int]
+    PLAN_TOKEN_FIELD_NUMBER: _ClassVar[int]
     supervisor_id: str
     request_id: str
     dry_run: bool
-    def __init__(self, supervisor_id: _Optional[str] = ..., request_id: _Optional[str] = ..., dry_run: _Optional[bool] = ...) -> None: ...
+    plan_token: str
+    def __init__(self, supervisor_id: _Optional[str] = ..., request_id: _Optional[str] = ..., dry_run: _Optional[bool] = ..., plan_token: _Optional[str] = ...) -> None: ...
 
 class ResetSupervisorResponse(_message.Message):
-    __slots__ = ("changes", "generation", "dry_run")
+    __slots__ = ("changes", "generation", "dry_run", "plan_token")
     CHANGES_FIELD_NUMBER: _ClassVar[int]
     GENERATION_FIELD_NUMBER: _ClassVar[int]
     DRY_RUN_FIELD_NUMBER: _ClassVar[int]
+    PLAN_TOKEN_FIELD_NUMBER: _ClassVar[int]
     changes: _containers.RepeatedCompositeFieldContainer[_supervisor_pb2.OffsetChange]
     generation: int
     dry_run: bool
-    def __init__(self, changes: _Optional[_Iterable[_Union[_supervisor_pb2.OffsetChange, _Mapping]]] = ..., generation: _Optional[int] = ..., dry_run: _Optional[bool] = ...) -> None: ...
+    plan_token: str
+    def __init__(self, changes: _Optional[_Iterable[_Union[_supervisor_pb2.OffsetChange, _Mapping]]] = ..., generation: _Optional[int] = ..., dry_run: _Optional[bool] = ..., plan_token: _Optional[str] = ...) -> None: ...
 
 class PartitionResetTarget(_message.Message):
     __slots__ = ("partition", "offset", "timestamp")
@@ -205,41 +209,47 @@ class PartitionResetTarget(_message.Message):
     def __init__(self, partition: _Optional[int] = ..., offset: _Optional[int] = ..., timestamp: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class ResetOffsetsRequest(_message.Message):
-    __slots__ = ("supervisor_id", "targets", "request_id", "dry_run")
+    __slots__ = ("supervisor_id", "targets", "request_id", "dry_run", "plan_token")
     SUPERVISOR_ID_FIELD_NUMBER: _ClassVar[int]
     TARGETS_FIELD_NUMBER: _ClassVar[int]
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     DRY_RUN_FIELD_NUMBER: _ClassVar[int]
+    PLAN_TOKEN_FIELD_NUMBER: _ClassVar[int]
     supervisor_id: str
     targets: _containers.RepeatedCompositeFieldContainer[PartitionResetTarget]
     request_id: str
     dry_run: bool
-    def __init__(self, supervisor_id: _Optional[str] = ..., targets: _Optional[_Iterable[_Union[PartitionResetTarget, _Mapping]]] = ..., request_id: _Optional[str] = ..., dry_run: _Optional[bool] = ...) -> None: ...
+    plan_token: str
+    def __init__(self, supervisor_id: _Optional[str] = ..., targets: _Optional[_Iterable[_Union[PartitionResetTarget, _Mapping]]] = ..., request_id: _Optional[str] = ..., dry_run: _Optional[bool] = ..., plan_token: _Optional[str] = ...) -> None: ...
 
 class ResetOffsetsResponse(_message.Message):
-    __slots__ = ("changes", "generation", "dry_run")
+    __slots__ = ("changes", "generation", "dry_run", "plan_token")
     CHANGES_FIELD_NUMBER: _ClassVar[int]
     GENERATION_FIELD_NUMBER: _ClassVar[int]
     DRY_RUN_FIELD_NUMBER: _ClassVar[int]
+    PLAN_TOKEN_FIELD_NUMBER: _ClassVar[int]
     changes: _containers.RepeatedCompositeFieldContainer[_supervisor_pb2.OffsetChange]
     generation: int
     dry_run: bool
-    def __init__(self, changes: _Optional[_Iterable[_Union[_supervisor_pb2.OffsetChange, _Mapping]]] = ..., generation: _Optional[int] = ..., dry_run: _Optional[bool] = ...) -> None: ...
+    plan_token: str
+    def __init__(self, changes: _Optional[_Iterable[_Union[_supervisor_pb2.OffsetChange, _Mapping]]] = ..., generation: _Optional[int] = ..., dry_run: _Optional[bool] = ..., plan_token: _Optional[str] = ...) -> None: ...
 
 class ResetToLatestAndBackfillRequest(_message.Message):
-    __slots__ = ("supervisor_id", "backfill_task_count", "request_id", "dry_run")
+    __slots__ = ("supervisor_id", "backfill_task_count", "request_id", "dry_run", "plan_token")
     SUPERVISOR_ID_FIELD_NUMBER: _ClassVar[int]
     BACKFILL_TASK_COUNT_FIELD_NUMBER: _ClassVar[int]
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     DRY_RUN_FIELD_NUMBER: _ClassVar[int]
+    PLAN_TOKEN_FIELD_NUMBER: _ClassVar[int]
     supervisor_id: str
     backfill_task_count: int
     request_id: str
     dry_run: bool
-    def __init__(self, supervisor_id: _Optional[str] = ..., backfill_task_count: _Optional[int] = ..., request_id: _Optional[str] = ..., dry_run: _Optional[bool] = ...) -> None: ...
+    plan_token: str
+    def __init__(self, supervisor_id: _Optional[str] = ..., backfill_task_count: _Optional[int] = ..., request_id: _Optional[str] = ..., dry_run: _Optional[bool] = ..., plan_token: _Optional[str] = ...) -> None: ...
 
 class ResetToLatestAndBackfillResponse(_message.Message):
-    __slots__ = ("supervisor_id", "backfill_supervisor_id", "backfill_ranges", "changes", "unrecoverable_ranges", "generation", "dry_run")
+    __slots__ = ("supervisor_id", "backfill_supervisor_id", "backfill_ranges", "changes", "unrecoverable_ranges", "generation", "dry_run", "plan_token", "previewed_backfill_ranges")
     SUPERVISOR_ID_FIELD_NUMBER: _ClassVar[int]
     BACKFILL_SUPERVISOR_ID_FIELD_NUMBER: _ClassVar[int]
     BACKFILL_RANGES_FIELD_NUMBER: _ClassVar[int]
@@ -247,6 +257,8 @@ class ResetToLatestAndBackfillResponse(_message.Message):
     UNRECOVERABLE_RANGES_FIELD_NUMBER: _ClassVar[int]
     GENERATION_FIELD_NUMBER: _ClassVar[int]
     DRY_RUN_FIELD_NUMBER: _ClassVar[int]
+    PLAN_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    PREVIEWED_BACKFILL_RANGES_FIELD_NUMBER: _ClassVar[int]
     supervisor_id: str
     backfill_supervisor_id: str
     backfill_ranges: _containers.RepeatedCompositeFieldContainer[_supervisor_pb2.OffsetRange]
@@ -254,7 +266,9 @@ class ResetToLatestAndBackfillResponse(_message.Message):
     unrecoverable_ranges: _containers.RepeatedCompositeFieldContainer[_supervisor_pb2.OffsetRange]
     generation: int
     dry_run: bool
-    def __init__(self, supervisor_id: _Optional[str] = ..., backfill_supervisor_id: _Optional[str] = ..., backfill_ranges: _Optional[_Iterable[_Union[_supervisor_pb2.OffsetRange, _Mapping]]] = ..., changes: _Optional[_Iterable[_Union[_supervisor_pb2.OffsetChange, _Mapping]]] = ..., unrecoverable_ranges: _Optional[_Iterable[_Union[_supervisor_pb2.OffsetRange, _Mapping]]] = ..., generation: _Optional[int] = ..., dry_run: _Optional[bool] = ...) -> None: ...
+    plan_token: str
+    previewed_backfill_ranges: _containers.RepeatedCompositeFieldContainer[_supervisor_pb2.OffsetRange]
+    def __init__(self, supervisor_id: _Optional[str] = ..., backfill_supervisor_id: _Optional[str] = ..., backfill_ranges: _Optional[_Iterable[_Union[_supervisor_pb2.OffsetRange, _Mapping]]] = ..., changes: _Optional[_Iterable[_Union[_supervisor_pb2.OffsetChange, _Mapping]]] = ..., unrecoverable_ranges: _Optional[_Iterable[_Union[_supervisor_pb2.OffsetRange, _Mapping]]] = ..., generation: _Optional[int] = ..., dry_run: _Optional[bool] = ..., plan_token: _Optional[str] = ..., previewed_backfill_ranges: _Optional[_Iterable[_Union[_supervisor_pb2.OffsetRange, _Mapping]]] = ...) -> None: ...
 
 class GetCoverageRequest(_message.Message):
     __slots__ = ("supervisor_id",)

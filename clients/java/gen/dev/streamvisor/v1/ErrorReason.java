@@ -290,6 +290,27 @@ public enum ErrorReason
   ERROR_REASON_CHECKPOINT_BEYOND_LATEST(30),
   /**
    * <pre>
+   * FAILED_PRECONDITION: a reset carried the plan_token of a dry run, and the supervisor changed since
+   * (another reset, an update, a state change). Nothing was changed; review again with a dry run.
+   * metadata: supervisor_id, changed (comma-separated: generation, etag), plan_generation, generation,
+   * plan_etag, etag.
+   * </pre>
+   *
+   * <code>ERROR_REASON_PLAN_STALE = 38;</code>
+   */
+  ERROR_REASON_PLAN_STALE(38),
+  /**
+   * <pre>
+   * INVALID_ARGUMENT: plan_token is not a token this server issued, or was issued for another method,
+   * supervisor or arguments (targets, backfill_task_count). metadata: plan_token (its first 64
+   * characters).
+   * </pre>
+   *
+   * <code>ERROR_REASON_INVALID_PLAN_TOKEN = 39;</code>
+   */
+  ERROR_REASON_INVALID_PLAN_TOKEN(39),
+  /**
+   * <pre>
    * INVALID_ARGUMENT: a batch action's filter has no criterion, so it would select every supervisor; set
    * filter.match_all to mean that. metadata: none.
    * </pre>
@@ -582,6 +603,27 @@ public enum ErrorReason
   public static final int ERROR_REASON_CHECKPOINT_BEYOND_LATEST_VALUE = 30;
   /**
    * <pre>
+   * FAILED_PRECONDITION: a reset carried the plan_token of a dry run, and the supervisor changed since
+   * (another reset, an update, a state change). Nothing was changed; review again with a dry run.
+   * metadata: supervisor_id, changed (comma-separated: generation, etag), plan_generation, generation,
+   * plan_etag, etag.
+   * </pre>
+   *
+   * <code>ERROR_REASON_PLAN_STALE = 38;</code>
+   */
+  public static final int ERROR_REASON_PLAN_STALE_VALUE = 38;
+  /**
+   * <pre>
+   * INVALID_ARGUMENT: plan_token is not a token this server issued, or was issued for another method,
+   * supervisor or arguments (targets, backfill_task_count). metadata: plan_token (its first 64
+   * characters).
+   * </pre>
+   *
+   * <code>ERROR_REASON_INVALID_PLAN_TOKEN = 39;</code>
+   */
+  public static final int ERROR_REASON_INVALID_PLAN_TOKEN_VALUE = 39;
+  /**
+   * <pre>
    * INVALID_ARGUMENT: a batch action's filter has no criterion, so it would select every supervisor; set
    * filter.match_all to mean that. metadata: none.
    * </pre>
@@ -646,6 +688,8 @@ public enum ErrorReason
       case 28: return ERROR_REASON_SERVER_BUSY;
       case 29: return ERROR_REASON_MALFORMED_REQUEST;
       case 30: return ERROR_REASON_CHECKPOINT_BEYOND_LATEST;
+      case 38: return ERROR_REASON_PLAN_STALE;
+      case 39: return ERROR_REASON_INVALID_PLAN_TOKEN;
       case 42: return ERROR_REASON_FILTER_REQUIRED;
       default: return null;
     }

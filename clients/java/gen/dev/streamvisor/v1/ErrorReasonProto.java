@@ -36,7 +36,7 @@ public final class ErrorReasonProto extends com.google.protobuf.GeneratedFile {
   static {
     java.lang.String[] descriptorData = {
       "\n!streamvisor/v1/error_reason.proto\022\016str" +
-      "eamvisor.v1*\223\t\n\013ErrorReason\022\034\n\030ERROR_REA" +
+      "eamvisor.v1*\325\t\n\013ErrorReason\022\034\n\030ERROR_REA" +
       "SON_UNSPECIFIED\020\000\022%\n!ERROR_REASON_SUPERV" +
       "ISOR_NOT_FOUND\020\001\022*\n&ERROR_REASON_SUPERVI" +
       "SOR_ALREADY_EXISTS\020\002\022!\n\035ERROR_REASON_INV" +
@@ -64,11 +64,13 @@ public final class ErrorReasonProto extends com.google.protobuf.GeneratedFile {
       "ATED\020\032\022\"\n\036ERROR_REASON_PERMISSION_DENIED" +
       "\020\033\022\034\n\030ERROR_REASON_SERVER_BUSY\020\034\022\"\n\036ERRO" +
       "R_REASON_MALFORMED_REQUEST\020\035\022)\n%ERROR_RE" +
-      "ASON_CHECKPOINT_BEYOND_LATEST\020\036\022 \n\034ERROR" +
-      "_REASON_FILTER_REQUIRED\020*Bt\n\022dev.streamv" +
-      "isor.v1B\020ErrorReasonProtoP\001ZJgithub.com/" +
-      "streamvisor/streamvisor/clients/go/strea" +
-      "mvisor/v1;streamvisorv1b\006proto3"
+      "ASON_CHECKPOINT_BEYOND_LATEST\020\036\022\033\n\027ERROR" +
+      "_REASON_PLAN_STALE\020&\022#\n\037ERROR_REASON_INV" +
+      "ALID_PLAN_TOKEN\020\'\022 \n\034ERROR_REASON_FILTER" +
+      "_REQUIRED\020*Bt\n\022dev.streamvisor.v1B\020Error" +
+      "ReasonProtoP\001ZJgithub.com/streamvisor/st" +
+      "reamvisor/clients/go/streamvisor/v1;stre" +
+      "amvisorv1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,

@@ -35,6 +35,7 @@ private static final long serialVersionUID = 0L;
     supervisorId_ = "";
     targets_ = java.util.Collections.emptyList();
     requestId_ = "";
+    planToken_ = "";
   }
 
   public static final com.google.protobuf.Descriptors.Descriptor
@@ -225,6 +226,57 @@ private static final long serialVersionUID = 0L;
     return dryRun_;
   }
 
+  public static final int PLAN_TOKEN_FIELD_NUMBER = 5;
+  @SuppressWarnings("serial")
+  private volatile java.lang.Object planToken_ = "";
+  /**
+   * <pre>
+   * Optional. The plan_token of this request's dry run: the reset is then refused with FAILED_PRECONDITION /
+   * PLAN_STALE if the supervisor changed since (its generation or etag); it is bound to these targets. Opaque; see docs/api.md,
+   * "Plan tokens".
+   * </pre>
+   *
+   * <code>string plan_token = 5 [json_name = "planToken"];</code>
+   * @return The planToken.
+   */
+  @java.lang.Override
+  public java.lang.String getPlanToken() {
+    java.lang.Object ref = planToken_;
+    if (ref instanceof java.lang.String) {
+      return (java.lang.String) ref;
+    } else {
+      com.google.protobuf.ByteString bs = 
+          (com.google.protobuf.ByteString) ref;
+      java.lang.String s = bs.toStringUtf8();
+      planToken_ = s;
+      return s;
+    }
+  }
+  /**
+   * <pre>
+   * Optional. The plan_token of this request's dry run: the reset is then refused with FAILED_PRECONDITION /
+   * PLAN_STALE if the supervisor changed since (its generation or etag); it is bound to these targets. Opaque; see docs/api.md,
+   * "Plan tokens".
+   * </pre>
+   *
+   * <code>string plan_token = 5 [json_name = "planToken"];</code>
+   * @return The bytes for planToken.
+   */
+  @java.lang.Override
+  public com.google.protobuf.ByteString
+      getPlanTokenBytes() {
+    java.lang.Object ref = planToken_;
+    if (ref instanceof java.lang.String) {
+      com.google.protobuf.ByteString b = 
+          com.google.protobuf.ByteString.copyFromUtf8(
+              (java.lang.String) ref);
+      planToken_ = b;
+      return b;
+    } else {
+      return (com.google.protobuf.ByteString) ref;
+    }
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -251,6 +303,9 @@ private static final long serialVersionUID = 0L;
     if (dryRun_ != false) {
       output.writeBool(4, dryRun_);
     }
+    if (!com.google.protobuf.GeneratedMessage.isStringEmpty(planToken_)) {
+      com.google.protobuf.GeneratedMessage.writeString(output, 5, planToken_);
+    }
     getUnknownFields().writeTo(output);
   }
   private int computeSerializedSize_0() {
@@ -273,6 +328,9 @@ private static final long serialVersionUID = 0L;
     if (dryRun_ != false) {
       size += com.google.protobuf.CodedOutputStream
         .computeBoolSize(4, dryRun_);
+    }
+    if (!com.google.protobuf.GeneratedMessage.isStringEmpty(planToken_)) {
+      size += com.google.protobuf.GeneratedMessage.computeStringSize(5, planToken_);
     }
     return size;
   }
@@ -306,6 +364,8 @@ private static final long serialVersionUID = 0L;
         .equals(other.getRequestId())) return false;
     if (getDryRun()
         != other.getDryRun()) return false;
+    if (!getPlanToken()
+        .equals(other.getPlanToken())) return false;
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -328,6 +388,8 @@ private static final long serialVersionUID = 0L;
     hash = (37 * hash) + DRY_RUN_FIELD_NUMBER;
     hash = (53 * hash) + com.google.protobuf.Internal.hashBoolean(
         getDryRun());
+    hash = (37 * hash) + PLAN_TOKEN_FIELD_NUMBER;
+    hash = (53 * hash) + getPlanToken().hashCode();
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -473,6 +535,7 @@ private static final long serialVersionUID = 0L;
       bitField0_ = (bitField0_ & ~0x00000002);
       requestId_ = "";
       dryRun_ = false;
+      planToken_ = "";
       return this;
     }
 
@@ -528,6 +591,9 @@ private static final long serialVersionUID = 0L;
       if (((from_bitField0_ & 0x00000008) != 0)) {
         result.dryRun_ = dryRun_;
       }
+      if (((from_bitField0_ & 0x00000010) != 0)) {
+        result.planToken_ = planToken_;
+      }
     }
 
     @java.lang.Override
@@ -580,6 +646,11 @@ private static final long serialVersionUID = 0L;
       }
       if (other.getDryRun() != false) {
         setDryRun(other.getDryRun());
+      }
+      if (!other.getPlanToken().isEmpty()) {
+        planToken_ = other.planToken_;
+        bitField0_ |= 0x00000010;
+        onChanged();
       }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
@@ -635,6 +706,11 @@ private static final long serialVersionUID = 0L;
               bitField0_ |= 0x00000008;
               break;
             } // case 32
+            case 42: {
+              planToken_ = input.readStringRequireUtf8();
+              bitField0_ |= 0x00000010;
+              break;
+            } // case 42
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -1188,6 +1264,108 @@ private static final long serialVersionUID = 0L;
     public Builder clearDryRun() {
       bitField0_ = (bitField0_ & ~0x00000008);
       dryRun_ = false;
+      onChanged();
+      return this;
+    }
+
+    private java.lang.Object planToken_ = "";
+    /**
+     * <pre>
+     * Optional. The plan_token of this request's dry run: the reset is then refused with FAILED_PRECONDITION /
+     * PLAN_STALE if the supervisor changed since (its generation or etag); it is bound to these targets. Opaque; see docs/api.md,
+     * "Plan tokens".
+     * </pre>
+     *
+     * <code>string plan_token = 5 [json_name = "planToken"];</code>
+     * @return The planToken.
+     */
+    public java.lang.String getPlanToken() {
+      java.lang.Object ref = planToken_;
+      if (!(ref instanceof java.lang.String)) {
+        com.google.protobuf.ByteString bs =
+            (com.google.protobuf.ByteString) ref;
+        java.lang.String s = bs.toStringUtf8();
+        planToken_ = s;
+        return s;
+      } else {
+        return (java.lang.String) ref;
+      }
+    }
+    /**
+     * <pre>
+     * Optional. The plan_token of this request's dry run: the reset is then refused with FAILED_PRECONDITION /
+     * PLAN_STALE if the supervisor changed since (its generation or etag); it is bound to these targets. Opaque; see docs/api.md,
+     * "Plan tokens".
+     * </pre>
+     *
+     * <code>string plan_token = 5 [json_name = "planToken"];</code>
+     * @return The bytes for planToken.
+     */
+    public com.google.protobuf.ByteString
+        getPlanTokenBytes() {
+      java.lang.Object ref = planToken_;
+      if (ref instanceof String) {
+        com.google.protobuf.ByteString b = 
+            com.google.protobuf.ByteString.copyFromUtf8(
+                (java.lang.String) ref);
+        planToken_ = b;
+        return b;
+      } else {
+        return (com.google.protobuf.ByteString) ref;
+      }
+    }
+    /**
+     * <pre>
+     * Optional. The plan_token of this request's dry run: the reset is then refused with FAILED_PRECONDITION /
+     * PLAN_STALE if the supervisor changed since (its generation or etag); it is bound to these targets. Opaque; see docs/api.md,
+     * "Plan tokens".
+     * </pre>
+     *
+     * <code>string plan_token = 5 [json_name = "planToken"];</code>
+     * @param value The planToken to set.
+     * @return This builder for chaining.
+     */
+    public Builder setPlanToken(
+        java.lang.String value) {
+      if (value == null) { throw new NullPointerException(); }
+      planToken_ = value;
+      bitField0_ |= 0x00000010;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Optional. The plan_token of this request's dry run: the reset is then refused with FAILED_PRECONDITION /
+     * PLAN_STALE if the supervisor changed since (its generation or etag); it is bound to these targets. Opaque; see docs/api.md,
+     * "Plan tokens".
+     * </pre>
+     *
+     * <code>string plan_token = 5 [json_name = "planToken"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearPlanToken() {
+      planToken_ = getDefaultInstance().getPlanToken();
+      bitField0_ = (bitField0_ & ~0x00000010);
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Optional. The plan_token of this request's dry run: the reset is then refused with FAILED_PRECONDITION /
+     * PLAN_STALE if the supervisor changed since (its generation or etag); it is bound to these targets. Opaque; see docs/api.md,
+     * "Plan tokens".
+     * </pre>
+     *
+     * <code>string plan_token = 5 [json_name = "planToken"];</code>
+     * @param value The bytes for planToken to set.
+     * @return This builder for chaining.
+     */
+    public Builder setPlanTokenBytes(
+        com.google.protobuf.ByteString value) {
+      if (value == null) { throw new NullPointerException(); }
+      checkByteStringIsUtf8(value);
+      planToken_ = value;
+      bitField0_ |= 0x00000010;
       onChanged();
       return this;
     }

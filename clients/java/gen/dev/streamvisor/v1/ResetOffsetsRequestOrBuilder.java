@@ -103,4 +103,28 @@ public interface ResetOffsetsRequestOrBuilder extends
    * @return The dryRun.
    */
   boolean getDryRun();
+
+  /**
+   * <pre>
+   * Optional. The plan_token of this request's dry run: the reset is then refused with FAILED_PRECONDITION /
+   * PLAN_STALE if the supervisor changed since (its generation or etag); it is bound to these targets. Opaque; see docs/api.md,
+   * "Plan tokens".
+   * </pre>
+   *
+   * <code>string plan_token = 5 [json_name = "planToken"];</code>
+   * @return The planToken.
+   */
+  java.lang.String getPlanToken();
+  /**
+   * <pre>
+   * Optional. The plan_token of this request's dry run: the reset is then refused with FAILED_PRECONDITION /
+   * PLAN_STALE if the supervisor changed since (its generation or etag); it is bound to these targets. Opaque; see docs/api.md,
+   * "Plan tokens".
+   * </pre>
+   *
+   * <code>string plan_token = 5 [json_name = "planToken"];</code>
+   * @return The bytes for planToken.
+   */
+  com.google.protobuf.ByteString
+      getPlanTokenBytes();
 }

@@ -73,4 +73,26 @@ public interface ResetOffsetsResponseOrBuilder extends
    * @return The dryRun.
    */
   boolean getDryRun();
+
+  /**
+   * <pre>
+   * On dry_run: the token that executes exactly this reviewed plan (pass it as the request's plan_token).
+   * Empty when the reset was applied.
+   * </pre>
+   *
+   * <code>string plan_token = 4 [json_name = "planToken"];</code>
+   * @return The planToken.
+   */
+  java.lang.String getPlanToken();
+  /**
+   * <pre>
+   * On dry_run: the token that executes exactly this reviewed plan (pass it as the request's plan_token).
+   * Empty when the reset was applied.
+   * </pre>
+   *
+   * <code>string plan_token = 4 [json_name = "planToken"];</code>
+   * @return The bytes for planToken.
+   */
+  com.google.protobuf.ByteString
+      getPlanTokenBytes();
 }

@@ -63,4 +63,28 @@ public interface ResetSupervisorRequestOrBuilder extends
    * @return The dryRun.
    */
   boolean getDryRun();
+
+  /**
+   * <pre>
+   * Optional. The plan_token of this request's dry run: the reset is then refused with FAILED_PRECONDITION /
+   * PLAN_STALE if the supervisor changed since (its generation or etag). Opaque; see docs/api.md,
+   * "Plan tokens".
+   * </pre>
+   *
+   * <code>string plan_token = 4 [json_name = "planToken"];</code>
+   * @return The planToken.
+   */
+  java.lang.String getPlanToken();
+  /**
+   * <pre>
+   * Optional. The plan_token of this request's dry run: the reset is then refused with FAILED_PRECONDITION /
+   * PLAN_STALE if the supervisor changed since (its generation or etag). Opaque; see docs/api.md,
+   * "Plan tokens".
+   * </pre>
+   *
+   * <code>string plan_token = 4 [json_name = "planToken"];</code>
+   * @return The bytes for planToken.
+   */
+  com.google.protobuf.ByteString
+      getPlanTokenBytes();
 }

@@ -33,6 +33,7 @@ private static final long serialVersionUID = 0L;
   }
   private ResetSupervisorResponse() {
     changes_ = java.util.Collections.emptyList();
+    planToken_ = "";
   }
 
   public static final com.google.protobuf.Descriptors.Descriptor
@@ -149,6 +150,55 @@ private static final long serialVersionUID = 0L;
     return dryRun_;
   }
 
+  public static final int PLAN_TOKEN_FIELD_NUMBER = 4;
+  @SuppressWarnings("serial")
+  private volatile java.lang.Object planToken_ = "";
+  /**
+   * <pre>
+   * On dry_run: the token that executes exactly this reviewed plan (pass it as the request's plan_token).
+   * Empty when the reset was applied.
+   * </pre>
+   *
+   * <code>string plan_token = 4 [json_name = "planToken"];</code>
+   * @return The planToken.
+   */
+  @java.lang.Override
+  public java.lang.String getPlanToken() {
+    java.lang.Object ref = planToken_;
+    if (ref instanceof java.lang.String) {
+      return (java.lang.String) ref;
+    } else {
+      com.google.protobuf.ByteString bs = 
+          (com.google.protobuf.ByteString) ref;
+      java.lang.String s = bs.toStringUtf8();
+      planToken_ = s;
+      return s;
+    }
+  }
+  /**
+   * <pre>
+   * On dry_run: the token that executes exactly this reviewed plan (pass it as the request's plan_token).
+   * Empty when the reset was applied.
+   * </pre>
+   *
+   * <code>string plan_token = 4 [json_name = "planToken"];</code>
+   * @return The bytes for planToken.
+   */
+  @java.lang.Override
+  public com.google.protobuf.ByteString
+      getPlanTokenBytes() {
+    java.lang.Object ref = planToken_;
+    if (ref instanceof java.lang.String) {
+      com.google.protobuf.ByteString b = 
+          com.google.protobuf.ByteString.copyFromUtf8(
+              (java.lang.String) ref);
+      planToken_ = b;
+      return b;
+    } else {
+      return (com.google.protobuf.ByteString) ref;
+    }
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -172,6 +222,9 @@ private static final long serialVersionUID = 0L;
     if (dryRun_ != false) {
       output.writeBool(3, dryRun_);
     }
+    if (!com.google.protobuf.GeneratedMessage.isStringEmpty(planToken_)) {
+      com.google.protobuf.GeneratedMessage.writeString(output, 4, planToken_);
+    }
     getUnknownFields().writeTo(output);
   }
   private int computeSerializedSize_0() {
@@ -192,6 +245,9 @@ private static final long serialVersionUID = 0L;
     if (dryRun_ != false) {
       size += com.google.protobuf.CodedOutputStream
         .computeBoolSize(3, dryRun_);
+    }
+    if (!com.google.protobuf.GeneratedMessage.isStringEmpty(planToken_)) {
+      size += com.google.protobuf.GeneratedMessage.computeStringSize(4, planToken_);
     }
     return size;
   }
@@ -223,6 +279,8 @@ private static final long serialVersionUID = 0L;
         != other.getGeneration()) return false;
     if (getDryRun()
         != other.getDryRun()) return false;
+    if (!getPlanToken()
+        .equals(other.getPlanToken())) return false;
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -244,6 +302,8 @@ private static final long serialVersionUID = 0L;
     hash = (37 * hash) + DRY_RUN_FIELD_NUMBER;
     hash = (53 * hash) + com.google.protobuf.Internal.hashBoolean(
         getDryRun());
+    hash = (37 * hash) + PLAN_TOKEN_FIELD_NUMBER;
+    hash = (53 * hash) + getPlanToken().hashCode();
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -388,6 +448,7 @@ private static final long serialVersionUID = 0L;
       bitField0_ = (bitField0_ & ~0x00000001);
       generation_ = 0L;
       dryRun_ = false;
+      planToken_ = "";
       return this;
     }
 
@@ -440,6 +501,9 @@ private static final long serialVersionUID = 0L;
       if (((from_bitField0_ & 0x00000004) != 0)) {
         result.dryRun_ = dryRun_;
       }
+      if (((from_bitField0_ & 0x00000008) != 0)) {
+        result.planToken_ = planToken_;
+      }
     }
 
     @java.lang.Override
@@ -485,6 +549,11 @@ private static final long serialVersionUID = 0L;
       }
       if (other.getDryRun() != false) {
         setDryRun(other.getDryRun());
+      }
+      if (!other.getPlanToken().isEmpty()) {
+        planToken_ = other.planToken_;
+        bitField0_ |= 0x00000008;
+        onChanged();
       }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
@@ -535,6 +604,11 @@ private static final long serialVersionUID = 0L;
               bitField0_ |= 0x00000004;
               break;
             } // case 24
+            case 34: {
+              planToken_ = input.readStringRequireUtf8();
+              bitField0_ |= 0x00000008;
+              break;
+            } // case 34
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -966,6 +1040,103 @@ private static final long serialVersionUID = 0L;
     public Builder clearDryRun() {
       bitField0_ = (bitField0_ & ~0x00000004);
       dryRun_ = false;
+      onChanged();
+      return this;
+    }
+
+    private java.lang.Object planToken_ = "";
+    /**
+     * <pre>
+     * On dry_run: the token that executes exactly this reviewed plan (pass it as the request's plan_token).
+     * Empty when the reset was applied.
+     * </pre>
+     *
+     * <code>string plan_token = 4 [json_name = "planToken"];</code>
+     * @return The planToken.
+     */
+    public java.lang.String getPlanToken() {
+      java.lang.Object ref = planToken_;
+      if (!(ref instanceof java.lang.String)) {
+        com.google.protobuf.ByteString bs =
+            (com.google.protobuf.ByteString) ref;
+        java.lang.String s = bs.toStringUtf8();
+        planToken_ = s;
+        return s;
+      } else {
+        return (java.lang.String) ref;
+      }
+    }
+    /**
+     * <pre>
+     * On dry_run: the token that executes exactly this reviewed plan (pass it as the request's plan_token).
+     * Empty when the reset was applied.
+     * </pre>
+     *
+     * <code>string plan_token = 4 [json_name = "planToken"];</code>
+     * @return The bytes for planToken.
+     */
+    public com.google.protobuf.ByteString
+        getPlanTokenBytes() {
+      java.lang.Object ref = planToken_;
+      if (ref instanceof String) {
+        com.google.protobuf.ByteString b = 
+            com.google.protobuf.ByteString.copyFromUtf8(
+                (java.lang.String) ref);
+        planToken_ = b;
+        return b;
+      } else {
+        return (com.google.protobuf.ByteString) ref;
+      }
+    }
+    /**
+     * <pre>
+     * On dry_run: the token that executes exactly this reviewed plan (pass it as the request's plan_token).
+     * Empty when the reset was applied.
+     * </pre>
+     *
+     * <code>string plan_token = 4 [json_name = "planToken"];</code>
+     * @param value The planToken to set.
+     * @return This builder for chaining.
+     */
+    public Builder setPlanToken(
+        java.lang.String value) {
+      if (value == null) { throw new NullPointerException(); }
+      planToken_ = value;
+      bitField0_ |= 0x00000008;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * On dry_run: the token that executes exactly this reviewed plan (pass it as the request's plan_token).
+     * Empty when the reset was applied.
+     * </pre>
+     *
+     * <code>string plan_token = 4 [json_name = "planToken"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearPlanToken() {
+      planToken_ = getDefaultInstance().getPlanToken();
+      bitField0_ = (bitField0_ & ~0x00000008);
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * On dry_run: the token that executes exactly this reviewed plan (pass it as the request's plan_token).
+     * Empty when the reset was applied.
+     * </pre>
+     *
+     * <code>string plan_token = 4 [json_name = "planToken"];</code>
+     * @param value The bytes for planToken to set.
+     * @return This builder for chaining.
+     */
+    public Builder setPlanTokenBytes(
+        com.google.protobuf.ByteString value) {
+      if (value == null) { throw new NullPointerException(); }
+      checkByteStringIsUtf8(value);
+      planToken_ = value;
+      bitField0_ |= 0x00000008;
       onChanged();
       return this;
     }

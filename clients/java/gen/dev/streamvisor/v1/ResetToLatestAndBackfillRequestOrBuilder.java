@@ -80,4 +80,30 @@ public interface ResetToLatestAndBackfillRequestOrBuilder extends
    * @return The dryRun.
    */
   boolean getDryRun();
+
+  /**
+   * <pre>
+   * Optional. The plan_token of this request's dry run: the reset is then refused with FAILED_PRECONDITION /
+   * PLAN_STALE if the supervisor changed since (its generation or etag), and to backfill_task_count. Checkpoints advanced by
+   * ingestion do not void it: the backfill starts at the checkpoints of the moment it runs. Opaque; see docs/api.md,
+   * "Plan tokens".
+   * </pre>
+   *
+   * <code>string plan_token = 5 [json_name = "planToken"];</code>
+   * @return The planToken.
+   */
+  java.lang.String getPlanToken();
+  /**
+   * <pre>
+   * Optional. The plan_token of this request's dry run: the reset is then refused with FAILED_PRECONDITION /
+   * PLAN_STALE if the supervisor changed since (its generation or etag), and to backfill_task_count. Checkpoints advanced by
+   * ingestion do not void it: the backfill starts at the checkpoints of the moment it runs. Opaque; see docs/api.md,
+   * "Plan tokens".
+   * </pre>
+   *
+   * <code>string plan_token = 5 [json_name = "planToken"];</code>
+   * @return The bytes for planToken.
+   */
+  com.google.protobuf.ByteString
+      getPlanTokenBytes();
 }

@@ -37,6 +37,8 @@ private static final long serialVersionUID = 0L;
     backfillRanges_ = java.util.Collections.emptyList();
     changes_ = java.util.Collections.emptyList();
     unrecoverableRanges_ = java.util.Collections.emptyList();
+    planToken_ = "";
+    previewedBackfillRanges_ = java.util.Collections.emptyList();
   }
 
   public static final com.google.protobuf.Descriptors.Descriptor
@@ -369,6 +371,126 @@ private static final long serialVersionUID = 0L;
     return dryRun_;
   }
 
+  public static final int PLAN_TOKEN_FIELD_NUMBER = 8;
+  @SuppressWarnings("serial")
+  private volatile java.lang.Object planToken_ = "";
+  /**
+   * <pre>
+   * On dry_run: the token that executes exactly this reviewed plan (pass it as the request's plan_token).
+   * Empty when the reset was applied.
+   * </pre>
+   *
+   * <code>string plan_token = 8 [json_name = "planToken"];</code>
+   * @return The planToken.
+   */
+  @java.lang.Override
+  public java.lang.String getPlanToken() {
+    java.lang.Object ref = planToken_;
+    if (ref instanceof java.lang.String) {
+      return (java.lang.String) ref;
+    } else {
+      com.google.protobuf.ByteString bs = 
+          (com.google.protobuf.ByteString) ref;
+      java.lang.String s = bs.toStringUtf8();
+      planToken_ = s;
+      return s;
+    }
+  }
+  /**
+   * <pre>
+   * On dry_run: the token that executes exactly this reviewed plan (pass it as the request's plan_token).
+   * Empty when the reset was applied.
+   * </pre>
+   *
+   * <code>string plan_token = 8 [json_name = "planToken"];</code>
+   * @return The bytes for planToken.
+   */
+  @java.lang.Override
+  public com.google.protobuf.ByteString
+      getPlanTokenBytes() {
+    java.lang.Object ref = planToken_;
+    if (ref instanceof java.lang.String) {
+      com.google.protobuf.ByteString b = 
+          com.google.protobuf.ByteString.copyFromUtf8(
+              (java.lang.String) ref);
+      planToken_ = b;
+      return b;
+    } else {
+      return (com.google.protobuf.ByteString) ref;
+    }
+  }
+
+  public static final int PREVIEWED_BACKFILL_RANGES_FIELD_NUMBER = 9;
+  @SuppressWarnings("serial")
+  private java.util.List<dev.streamvisor.v1.OffsetRange> previewedBackfillRanges_;
+  /**
+   * <pre>
+   * When executed with a plan_token: the backfill_ranges its dry run showed. They differ from
+   * backfill_ranges where ingestion advanced a checkpoint (a later start) or new records arrived (a later
+   * end) between the review and the reset.
+   * </pre>
+   *
+   * <code>repeated .streamvisor.v1.OffsetRange previewed_backfill_ranges = 9 [json_name = "previewedBackfillRanges"];</code>
+   */
+  @java.lang.Override
+  public java.util.List<dev.streamvisor.v1.OffsetRange> getPreviewedBackfillRangesList() {
+    return previewedBackfillRanges_;
+  }
+  /**
+   * <pre>
+   * When executed with a plan_token: the backfill_ranges its dry run showed. They differ from
+   * backfill_ranges where ingestion advanced a checkpoint (a later start) or new records arrived (a later
+   * end) between the review and the reset.
+   * </pre>
+   *
+   * <code>repeated .streamvisor.v1.OffsetRange previewed_backfill_ranges = 9 [json_name = "previewedBackfillRanges"];</code>
+   */
+  @java.lang.Override
+  public java.util.List<? extends dev.streamvisor.v1.OffsetRangeOrBuilder> 
+      getPreviewedBackfillRangesOrBuilderList() {
+    return previewedBackfillRanges_;
+  }
+  /**
+   * <pre>
+   * When executed with a plan_token: the backfill_ranges its dry run showed. They differ from
+   * backfill_ranges where ingestion advanced a checkpoint (a later start) or new records arrived (a later
+   * end) between the review and the reset.
+   * </pre>
+   *
+   * <code>repeated .streamvisor.v1.OffsetRange previewed_backfill_ranges = 9 [json_name = "previewedBackfillRanges"];</code>
+   */
+  @java.lang.Override
+  public int getPreviewedBackfillRangesCount() {
+    return previewedBackfillRanges_.size();
+  }
+  /**
+   * <pre>
+   * When executed with a plan_token: the backfill_ranges its dry run showed. They differ from
+   * backfill_ranges where ingestion advanced a checkpoint (a later start) or new records arrived (a later
+   * end) between the review and the reset.
+   * </pre>
+   *
+   * <code>repeated .streamvisor.v1.OffsetRange previewed_backfill_ranges = 9 [json_name = "previewedBackfillRanges"];</code>
+   */
+  @java.lang.Override
+  public dev.streamvisor.v1.OffsetRange getPreviewedBackfillRanges(int index) {
+    return previewedBackfillRanges_.get(index);
+  }
+  /**
+   * <pre>
+   * When executed with a plan_token: the backfill_ranges its dry run showed. They differ from
+   * backfill_ranges where ingestion advanced a checkpoint (a later start) or new records arrived (a later
+   * end) between the review and the reset.
+   * </pre>
+   *
+   * <code>repeated .streamvisor.v1.OffsetRange previewed_backfill_ranges = 9 [json_name = "previewedBackfillRanges"];</code>
+   */
+  @java.lang.Override
+  public dev.streamvisor.v1.OffsetRangeOrBuilder getPreviewedBackfillRangesOrBuilder(
+      int index) {
+    return previewedBackfillRanges_.get(index);
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -403,6 +525,12 @@ private static final long serialVersionUID = 0L;
     }
     if (dryRun_ != false) {
       output.writeBool(7, dryRun_);
+    }
+    if (!com.google.protobuf.GeneratedMessage.isStringEmpty(planToken_)) {
+      com.google.protobuf.GeneratedMessage.writeString(output, 8, planToken_);
+    }
+    for (int i = 0; i < previewedBackfillRanges_.size(); i++) {
+      output.writeMessage(9, previewedBackfillRanges_.get(i));
     }
     getUnknownFields().writeTo(output);
   }
@@ -449,6 +577,18 @@ private static final long serialVersionUID = 0L;
       size += com.google.protobuf.CodedOutputStream
         .computeBoolSize(7, dryRun_);
     }
+    if (!com.google.protobuf.GeneratedMessage.isStringEmpty(planToken_)) {
+      size += com.google.protobuf.GeneratedMessage.computeStringSize(8, planToken_);
+    }
+
+        {
+          final int count = previewedBackfillRanges_.size();
+          for (int i = 0; i < count; i++) {
+            size += com.google.protobuf.CodedOutputStream
+              .computeMessageSizeNoTag(previewedBackfillRanges_.get(i));
+          }
+          size += 1 * count;
+        }
     return size;
   }
   @java.lang.Override
@@ -487,6 +627,10 @@ private static final long serialVersionUID = 0L;
         != other.getGeneration()) return false;
     if (getDryRun()
         != other.getDryRun()) return false;
+    if (!getPlanToken()
+        .equals(other.getPlanToken())) return false;
+    if (!getPreviewedBackfillRangesList()
+        .equals(other.getPreviewedBackfillRangesList())) return false;
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -520,6 +664,12 @@ private static final long serialVersionUID = 0L;
     hash = (37 * hash) + DRY_RUN_FIELD_NUMBER;
     hash = (53 * hash) + com.google.protobuf.Internal.hashBoolean(
         getDryRun());
+    hash = (37 * hash) + PLAN_TOKEN_FIELD_NUMBER;
+    hash = (53 * hash) + getPlanToken().hashCode();
+    if (getPreviewedBackfillRangesCount() > 0) {
+      hash = (37 * hash) + PREVIEWED_BACKFILL_RANGES_FIELD_NUMBER;
+      hash = (53 * hash) + getPreviewedBackfillRangesList().hashCode();
+    }
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -680,6 +830,14 @@ private static final long serialVersionUID = 0L;
       bitField0_ = (bitField0_ & ~0x00000010);
       generation_ = 0L;
       dryRun_ = false;
+      planToken_ = "";
+      if (previewedBackfillRangesBuilder_ == null) {
+        previewedBackfillRanges_ = java.util.Collections.emptyList();
+      } else {
+        previewedBackfillRanges_ = null;
+        previewedBackfillRangesBuilder_.clear();
+      }
+      bitField0_ = (bitField0_ & ~0x00000100);
       return this;
     }
 
@@ -740,6 +898,15 @@ private static final long serialVersionUID = 0L;
       } else {
         result.unrecoverableRanges_ = unrecoverableRangesBuilder_.build();
       }
+      if (previewedBackfillRangesBuilder_ == null) {
+        if (((bitField0_ & 0x00000100) != 0)) {
+          previewedBackfillRanges_ = java.util.Collections.unmodifiableList(previewedBackfillRanges_);
+          bitField0_ = (bitField0_ & ~0x00000100);
+        }
+        result.previewedBackfillRanges_ = previewedBackfillRanges_;
+      } else {
+        result.previewedBackfillRanges_ = previewedBackfillRangesBuilder_.build();
+      }
     }
 
     private void buildPartial0(dev.streamvisor.v1.ResetToLatestAndBackfillResponse result) {
@@ -755,6 +922,9 @@ private static final long serialVersionUID = 0L;
       }
       if (((from_bitField0_ & 0x00000040) != 0)) {
         result.dryRun_ = dryRun_;
+      }
+      if (((from_bitField0_ & 0x00000080) != 0)) {
+        result.planToken_ = planToken_;
       }
     }
 
@@ -864,6 +1034,37 @@ private static final long serialVersionUID = 0L;
       if (other.getDryRun() != false) {
         setDryRun(other.getDryRun());
       }
+      if (!other.getPlanToken().isEmpty()) {
+        planToken_ = other.planToken_;
+        bitField0_ |= 0x00000080;
+        onChanged();
+      }
+      if (previewedBackfillRangesBuilder_ == null) {
+        if (!other.previewedBackfillRanges_.isEmpty()) {
+          if (previewedBackfillRanges_.isEmpty()) {
+            previewedBackfillRanges_ = other.previewedBackfillRanges_;
+            bitField0_ = (bitField0_ & ~0x00000100);
+          } else {
+            ensurePreviewedBackfillRangesIsMutable();
+            previewedBackfillRanges_.addAll(other.previewedBackfillRanges_);
+          }
+          onChanged();
+        }
+      } else {
+        if (!other.previewedBackfillRanges_.isEmpty()) {
+          if (previewedBackfillRangesBuilder_.isEmpty()) {
+            previewedBackfillRangesBuilder_.dispose();
+            previewedBackfillRangesBuilder_ = null;
+            previewedBackfillRanges_ = other.previewedBackfillRanges_;
+            bitField0_ = (bitField0_ & ~0x00000100);
+            previewedBackfillRangesBuilder_ = 
+              com.google.protobuf.GeneratedMessage.alwaysUseFieldBuilders ?
+                 internalGetPreviewedBackfillRangesFieldBuilder() : null;
+          } else {
+            previewedBackfillRangesBuilder_.addAllMessages(other.previewedBackfillRanges_);
+          }
+        }
+      }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
       return this;
@@ -949,6 +1150,24 @@ private static final long serialVersionUID = 0L;
               bitField0_ |= 0x00000040;
               break;
             } // case 56
+            case 66: {
+              planToken_ = input.readStringRequireUtf8();
+              bitField0_ |= 0x00000080;
+              break;
+            } // case 66
+            case 74: {
+              dev.streamvisor.v1.OffsetRange m =
+                  input.readMessage(
+                      dev.streamvisor.v1.OffsetRange.parser(),
+                      extensionRegistry);
+              if (previewedBackfillRangesBuilder_ == null) {
+                ensurePreviewedBackfillRangesIsMutable();
+                previewedBackfillRanges_.add(m);
+              } else {
+                previewedBackfillRangesBuilder_.addMessage(m);
+              }
+              break;
+            } // case 74
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -2190,6 +2409,451 @@ private static final long serialVersionUID = 0L;
       dryRun_ = false;
       onChanged();
       return this;
+    }
+
+    private java.lang.Object planToken_ = "";
+    /**
+     * <pre>
+     * On dry_run: the token that executes exactly this reviewed plan (pass it as the request's plan_token).
+     * Empty when the reset was applied.
+     * </pre>
+     *
+     * <code>string plan_token = 8 [json_name = "planToken"];</code>
+     * @return The planToken.
+     */
+    public java.lang.String getPlanToken() {
+      java.lang.Object ref = planToken_;
+      if (!(ref instanceof java.lang.String)) {
+        com.google.protobuf.ByteString bs =
+            (com.google.protobuf.ByteString) ref;
+        java.lang.String s = bs.toStringUtf8();
+        planToken_ = s;
+        return s;
+      } else {
+        return (java.lang.String) ref;
+      }
+    }
+    /**
+     * <pre>
+     * On dry_run: the token that executes exactly this reviewed plan (pass it as the request's plan_token).
+     * Empty when the reset was applied.
+     * </pre>
+     *
+     * <code>string plan_token = 8 [json_name = "planToken"];</code>
+     * @return The bytes for planToken.
+     */
+    public com.google.protobuf.ByteString
+        getPlanTokenBytes() {
+      java.lang.Object ref = planToken_;
+      if (ref instanceof String) {
+        com.google.protobuf.ByteString b = 
+            com.google.protobuf.ByteString.copyFromUtf8(
+                (java.lang.String) ref);
+        planToken_ = b;
+        return b;
+      } else {
+        return (com.google.protobuf.ByteString) ref;
+      }
+    }
+    /**
+     * <pre>
+     * On dry_run: the token that executes exactly this reviewed plan (pass it as the request's plan_token).
+     * Empty when the reset was applied.
+     * </pre>
+     *
+     * <code>string plan_token = 8 [json_name = "planToken"];</code>
+     * @param value The planToken to set.
+     * @return This builder for chaining.
+     */
+    public Builder setPlanToken(
+        java.lang.String value) {
+      if (value == null) { throw new NullPointerException(); }
+      planToken_ = value;
+      bitField0_ |= 0x00000080;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * On dry_run: the token that executes exactly this reviewed plan (pass it as the request's plan_token).
+     * Empty when the reset was applied.
+     * </pre>
+     *
+     * <code>string plan_token = 8 [json_name = "planToken"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearPlanToken() {
+      planToken_ = getDefaultInstance().getPlanToken();
+      bitField0_ = (bitField0_ & ~0x00000080);
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * On dry_run: the token that executes exactly this reviewed plan (pass it as the request's plan_token).
+     * Empty when the reset was applied.
+     * </pre>
+     *
+     * <code>string plan_token = 8 [json_name = "planToken"];</code>
+     * @param value The bytes for planToken to set.
+     * @return This builder for chaining.
+     */
+    public Builder setPlanTokenBytes(
+        com.google.protobuf.ByteString value) {
+      if (value == null) { throw new NullPointerException(); }
+      checkByteStringIsUtf8(value);
+      planToken_ = value;
+      bitField0_ |= 0x00000080;
+      onChanged();
+      return this;
+    }
+
+    private java.util.List<dev.streamvisor.v1.OffsetRange> previewedBackfillRanges_ =
+      java.util.Collections.emptyList();
+    private void ensurePreviewedBackfillRangesIsMutable() {
+      if (!((bitField0_ & 0x00000100) != 0)) {
+        previewedBackfillRanges_ = new java.util.ArrayList<dev.streamvisor.v1.OffsetRange>(previewedBackfillRanges_);
+        bitField0_ |= 0x00000100;
+       }
+    }
+
+    private com.google.protobuf.RepeatedFieldBuilder<
+        dev.streamvisor.v1.OffsetRange, dev.streamvisor.v1.OffsetRange.Builder, dev.streamvisor.v1.OffsetRangeOrBuilder> previewedBackfillRangesBuilder_;
+
+    /**
+     * <pre>
+     * When executed with a plan_token: the backfill_ranges its dry run showed. They differ from
+     * backfill_ranges where ingestion advanced a checkpoint (a later start) or new records arrived (a later
+     * end) between the review and the reset.
+     * </pre>
+     *
+     * <code>repeated .streamvisor.v1.OffsetRange previewed_backfill_ranges = 9 [json_name = "previewedBackfillRanges"];</code>
+     */
+    public java.util.List<dev.streamvisor.v1.OffsetRange> getPreviewedBackfillRangesList() {
+      if (previewedBackfillRangesBuilder_ == null) {
+        return java.util.Collections.unmodifiableList(previewedBackfillRanges_);
+      } else {
+        return previewedBackfillRangesBuilder_.getMessageList();
+      }
+    }
+    /**
+     * <pre>
+     * When executed with a plan_token: the backfill_ranges its dry run showed. They differ from
+     * backfill_ranges where ingestion advanced a checkpoint (a later start) or new records arrived (a later
+     * end) between the review and the reset.
+     * </pre>
+     *
+     * <code>repeated .streamvisor.v1.OffsetRange previewed_backfill_ranges = 9 [json_name = "previewedBackfillRanges"];</code>
+     */
+    public int getPreviewedBackfillRangesCount() {
+      if (previewedBackfillRangesBuilder_ == null) {
+        return previewedBackfillRanges_.size();
+      } else {
+        return previewedBackfillRangesBuilder_.getCount();
+      }
+    }
+    /**
+     * <pre>
+     * When executed with a plan_token: the backfill_ranges its dry run showed. They differ from
+     * backfill_ranges where ingestion advanced a checkpoint (a later start) or new records arrived (a later
+     * end) between the review and the reset.
+     * </pre>
+     *
+     * <code>repeated .streamvisor.v1.OffsetRange previewed_backfill_ranges = 9 [json_name = "previewedBackfillRanges"];</code>
+     */
+    public dev.streamvisor.v1.OffsetRange getPreviewedBackfillRanges(int index) {
+      if (previewedBackfillRangesBuilder_ == null) {
+        return previewedBackfillRanges_.get(index);
+      } else {
+        return previewedBackfillRangesBuilder_.getMessage(index);
+      }
+    }
+    /**
+     * <pre>
+     * When executed with a plan_token: the backfill_ranges its dry run showed. They differ from
+     * backfill_ranges where ingestion advanced a checkpoint (a later start) or new records arrived (a later
+     * end) between the review and the reset.
+     * </pre>
+     *
+     * <code>repeated .streamvisor.v1.OffsetRange previewed_backfill_ranges = 9 [json_name = "previewedBackfillRanges"];</code>
+     */
+    public Builder setPreviewedBackfillRanges(
+        int index, dev.streamvisor.v1.OffsetRange value) {
+      if (previewedBackfillRangesBuilder_ == null) {
+        if (value == null) {
+          throw new NullPointerException();
+        }
+        ensurePreviewedBackfillRangesIsMutable();
+        previewedBackfillRanges_.set(index, value);
+        onChanged();
+      } else {
+        previewedBackfillRangesBuilder_.setMessage(index, value);
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * When executed with a plan_token: the backfill_ranges its dry run showed. They differ from
+     * backfill_ranges where ingestion advanced a checkpoint (a later start) or new records arrived (a later
+     * end) between the review and the reset.
+     * </pre>
+     *
+     * <code>repeated .streamvisor.v1.OffsetRange previewed_backfill_ranges = 9 [json_name = "previewedBackfillRanges"];</code>
+     */
+    public Builder setPreviewedBackfillRanges(
+        int index, dev.streamvisor.v1.OffsetRange.Builder builderForValue) {
+      if (previewedBackfillRangesBuilder_ == null) {
+        ensurePreviewedBackfillRangesIsMutable();
+        previewedBackfillRanges_.set(index, builderForValue.build());
+        onChanged();
+      } else {
+        previewedBackfillRangesBuilder_.setMessage(index, builderForValue.build());
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * When executed with a plan_token: the backfill_ranges its dry run showed. They differ from
+     * backfill_ranges where ingestion advanced a checkpoint (a later start) or new records arrived (a later
+     * end) between the review and the reset.
+     * </pre>
+     *
+     * <code>repeated .streamvisor.v1.OffsetRange previewed_backfill_ranges = 9 [json_name = "previewedBackfillRanges"];</code>
+     */
+    public Builder addPreviewedBackfillRanges(dev.streamvisor.v1.OffsetRange value) {
+      if (previewedBackfillRangesBuilder_ == null) {
+        if (value == null) {
+          throw new NullPointerException();
+        }
+        ensurePreviewedBackfillRangesIsMutable();
+        previewedBackfillRanges_.add(value);
+        onChanged();
+      } else {
+        previewedBackfillRangesBuilder_.addMessage(value);
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * When executed with a plan_token: the backfill_ranges its dry run showed. They differ from
+     * backfill_ranges where ingestion advanced a checkpoint (a later start) or new records arrived (a later
+     * end) between the review and the reset.
+     * </pre>
+     *
+     * <code>repeated .streamvisor.v1.OffsetRange previewed_backfill_ranges = 9 [json_name = "previewedBackfillRanges"];</code>
+     */
+    public Builder addPreviewedBackfillRanges(
+        int index, dev.streamvisor.v1.OffsetRange value) {
+      if (previewedBackfillRangesBuilder_ == null) {
+        if (value == null) {
+          throw new NullPointerException();
+        }
+        ensurePreviewedBackfillRangesIsMutable();
+        previewedBackfillRanges_.add(index, value);
+        onChanged();
+      } else {
+        previewedBackfillRangesBuilder_.addMessage(index, value);
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * When executed with a plan_token: the backfill_ranges its dry run showed. They differ from
+     * backfill_ranges where ingestion advanced a checkpoint (a later start) or new records arrived (a later
+     * end) between the review and the reset.
+     * </pre>
+     *
+     * <code>repeated .streamvisor.v1.OffsetRange previewed_backfill_ranges = 9 [json_name = "previewedBackfillRanges"];</code>
+     */
+    public Builder addPreviewedBackfillRanges(
+        dev.streamvisor.v1.OffsetRange.Builder builderForValue) {
+      if (previewedBackfillRangesBuilder_ == null) {
+        ensurePreviewedBackfillRangesIsMutable();
+        previewedBackfillRanges_.add(builderForValue.build());
+        onChanged();
+      } else {
+        previewedBackfillRangesBuilder_.addMessage(builderForValue.build());
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * When executed with a plan_token: the backfill_ranges its dry run showed. They differ from
+     * backfill_ranges where ingestion advanced a checkpoint (a later start) or new records arrived (a later
+     * end) between the review and the reset.
+     * </pre>
+     *
+     * <code>repeated .streamvisor.v1.OffsetRange previewed_backfill_ranges = 9 [json_name = "previewedBackfillRanges"];</code>
+     */
+    public Builder addPreviewedBackfillRanges(
+        int index, dev.streamvisor.v1.OffsetRange.Builder builderForValue) {
+      if (previewedBackfillRangesBuilder_ == null) {
+        ensurePreviewedBackfillRangesIsMutable();
+        previewedBackfillRanges_.add(index, builderForValue.build());
+        onChanged();
+      } else {
+        previewedBackfillRangesBuilder_.addMessage(index, builderForValue.build());
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * When executed with a plan_token: the backfill_ranges its dry run showed. They differ from
+     * backfill_ranges where ingestion advanced a checkpoint (a later start) or new records arrived (a later
+     * end) between the review and the reset.
+     * </pre>
+     *
+     * <code>repeated .streamvisor.v1.OffsetRange previewed_backfill_ranges = 9 [json_name = "previewedBackfillRanges"];</code>
+     */
+    public Builder addAllPreviewedBackfillRanges(
+        java.lang.Iterable<? extends dev.streamvisor.v1.OffsetRange> values) {
+      if (previewedBackfillRangesBuilder_ == null) {
+        ensurePreviewedBackfillRangesIsMutable();
+        com.google.protobuf.AbstractMessageLite.Builder.addAll(
+            values, previewedBackfillRanges_);
+        onChanged();
+      } else {
+        previewedBackfillRangesBuilder_.addAllMessages(values);
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * When executed with a plan_token: the backfill_ranges its dry run showed. They differ from
+     * backfill_ranges where ingestion advanced a checkpoint (a later start) or new records arrived (a later
+     * end) between the review and the reset.
+     * </pre>
+     *
+     * <code>repeated .streamvisor.v1.OffsetRange previewed_backfill_ranges = 9 [json_name = "previewedBackfillRanges"];</code>
+     */
+    public Builder clearPreviewedBackfillRanges() {
+      if (previewedBackfillRangesBuilder_ == null) {
+        previewedBackfillRanges_ = java.util.Collections.emptyList();
+        bitField0_ = (bitField0_ & ~0x00000100);
+        onChanged();
+      } else {
+        previewedBackfillRangesBuilder_.clear();
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * When executed with a plan_token: the backfill_ranges its dry run showed. They differ from
+     * backfill_ranges where ingestion advanced a checkpoint (a later start) or new records arrived (a later
+     * end) between the review and the reset.
+     * </pre>
+     *
+     * <code>repeated .streamvisor.v1.OffsetRange previewed_backfill_ranges = 9 [json_name = "previewedBackfillRanges"];</code>
+     */
+    public Builder removePreviewedBackfillRanges(int index) {
+      if (previewedBackfillRangesBuilder_ == null) {
+        ensurePreviewedBackfillRangesIsMutable();
+        previewedBackfillRanges_.remove(index);
+        onChanged();
+      } else {
+        previewedBackfillRangesBuilder_.remove(index);
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * When executed with a plan_token: the backfill_ranges its dry run showed. They differ from
+     * backfill_ranges where ingestion advanced a checkpoint (a later start) or new records arrived (a later
+     * end) between the review and the reset.
+     * </pre>
+     *
+     * <code>repeated .streamvisor.v1.OffsetRange previewed_backfill_ranges = 9 [json_name = "previewedBackfillRanges"];</code>
+     */
+    public dev.streamvisor.v1.OffsetRange.Builder getPreviewedBackfillRangesBuilder(
+        int index) {
+      return internalGetPreviewedBackfillRangesFieldBuilder().getBuilder(index);
+    }
+    /**
+     * <pre>
+     * When executed with a plan_token: the backfill_ranges its dry run showed. They differ from
+     * backfill_ranges where ingestion advanced a checkpoint (a later start) or new records arrived (a later
+     * end) between the review and the reset.
+     * </pre>
+     *
+     * <code>repeated .streamvisor.v1.OffsetRange previewed_backfill_ranges = 9 [json_name = "previewedBackfillRanges"];</code>
+     */
+    public dev.streamvisor.v1.OffsetRangeOrBuilder getPreviewedBackfillRangesOrBuilder(
+        int index) {
+      if (previewedBackfillRangesBuilder_ == null) {
+        return previewedBackfillRanges_.get(index);  } else {
+        return previewedBackfillRangesBuilder_.getMessageOrBuilder(index);
+      }
+    }
+    /**
+     * <pre>
+     * When executed with a plan_token: the backfill_ranges its dry run showed. They differ from
+     * backfill_ranges where ingestion advanced a checkpoint (a later start) or new records arrived (a later
+     * end) between the review and the reset.
+     * </pre>
+     *
+     * <code>repeated .streamvisor.v1.OffsetRange previewed_backfill_ranges = 9 [json_name = "previewedBackfillRanges"];</code>
+     */
+    public java.util.List<? extends dev.streamvisor.v1.OffsetRangeOrBuilder> 
+         getPreviewedBackfillRangesOrBuilderList() {
+      if (previewedBackfillRangesBuilder_ != null) {
+        return previewedBackfillRangesBuilder_.getMessageOrBuilderList();
+      } else {
+        return java.util.Collections.unmodifiableList(previewedBackfillRanges_);
+      }
+    }
+    /**
+     * <pre>
+     * When executed with a plan_token: the backfill_ranges its dry run showed. They differ from
+     * backfill_ranges where ingestion advanced a checkpoint (a later start) or new records arrived (a later
+     * end) between the review and the reset.
+     * </pre>
+     *
+     * <code>repeated .streamvisor.v1.OffsetRange previewed_backfill_ranges = 9 [json_name = "previewedBackfillRanges"];</code>
+     */
+    public dev.streamvisor.v1.OffsetRange.Builder addPreviewedBackfillRangesBuilder() {
+      return internalGetPreviewedBackfillRangesFieldBuilder().addBuilder(
+          dev.streamvisor.v1.OffsetRange.getDefaultInstance());
+    }
+    /**
+     * <pre>
+     * When executed with a plan_token: the backfill_ranges its dry run showed. They differ from
+     * backfill_ranges where ingestion advanced a checkpoint (a later start) or new records arrived (a later
+     * end) between the review and the reset.
+     * </pre>
+     *
+     * <code>repeated .streamvisor.v1.OffsetRange previewed_backfill_ranges = 9 [json_name = "previewedBackfillRanges"];</code>
+     */
+    public dev.streamvisor.v1.OffsetRange.Builder addPreviewedBackfillRangesBuilder(
+        int index) {
+      return internalGetPreviewedBackfillRangesFieldBuilder().addBuilder(
+          index, dev.streamvisor.v1.OffsetRange.getDefaultInstance());
+    }
+    /**
+     * <pre>
+     * When executed with a plan_token: the backfill_ranges its dry run showed. They differ from
+     * backfill_ranges where ingestion advanced a checkpoint (a later start) or new records arrived (a later
+     * end) between the review and the reset.
+     * </pre>
+     *
+     * <code>repeated .streamvisor.v1.OffsetRange previewed_backfill_ranges = 9 [json_name = "previewedBackfillRanges"];</code>
+     */
+    public java.util.List<dev.streamvisor.v1.OffsetRange.Builder> 
+         getPreviewedBackfillRangesBuilderList() {
+      return internalGetPreviewedBackfillRangesFieldBuilder().getBuilderList();
+    }
+    private com.google.protobuf.RepeatedFieldBuilder<
+        dev.streamvisor.v1.OffsetRange, dev.streamvisor.v1.OffsetRange.Builder, dev.streamvisor.v1.OffsetRangeOrBuilder> 
+        internalGetPreviewedBackfillRangesFieldBuilder() {
+      if (previewedBackfillRangesBuilder_ == null) {
+        previewedBackfillRangesBuilder_ = new com.google.protobuf.RepeatedFieldBuilder<
+            dev.streamvisor.v1.OffsetRange, dev.streamvisor.v1.OffsetRange.Builder, dev.streamvisor.v1.OffsetRangeOrBuilder>(
+                previewedBackfillRanges_,
+                ((bitField0_ & 0x00000100) != 0),
+                getParentForChildren(),
+                isClean());
+        previewedBackfillRanges_ = null;
+      }
+      return previewedBackfillRangesBuilder_;
     }
 
     // @@protoc_insertion_point(builder_scope:streamvisor.v1.ResetToLatestAndBackfillResponse)

@@ -206,4 +206,80 @@ public interface ResetToLatestAndBackfillResponseOrBuilder extends
    * @return The dryRun.
    */
   boolean getDryRun();
+
+  /**
+   * <pre>
+   * On dry_run: the token that executes exactly this reviewed plan (pass it as the request's plan_token).
+   * Empty when the reset was applied.
+   * </pre>
+   *
+   * <code>string plan_token = 8 [json_name = "planToken"];</code>
+   * @return The planToken.
+   */
+  java.lang.String getPlanToken();
+  /**
+   * <pre>
+   * On dry_run: the token that executes exactly this reviewed plan (pass it as the request's plan_token).
+   * Empty when the reset was applied.
+   * </pre>
+   *
+   * <code>string plan_token = 8 [json_name = "planToken"];</code>
+   * @return The bytes for planToken.
+   */
+  com.google.protobuf.ByteString
+      getPlanTokenBytes();
+
+  /**
+   * <pre>
+   * When executed with a plan_token: the backfill_ranges its dry run showed. They differ from
+   * backfill_ranges where ingestion advanced a checkpoint (a later start) or new records arrived (a later
+   * end) between the review and the reset.
+   * </pre>
+   *
+   * <code>repeated .streamvisor.v1.OffsetRange previewed_backfill_ranges = 9 [json_name = "previewedBackfillRanges"];</code>
+   */
+  java.util.List<dev.streamvisor.v1.OffsetRange> 
+      getPreviewedBackfillRangesList();
+  /**
+   * <pre>
+   * When executed with a plan_token: the backfill_ranges its dry run showed. They differ from
+   * backfill_ranges where ingestion advanced a checkpoint (a later start) or new records arrived (a later
+   * end) between the review and the reset.
+   * </pre>
+   *
+   * <code>repeated .streamvisor.v1.OffsetRange previewed_backfill_ranges = 9 [json_name = "previewedBackfillRanges"];</code>
+   */
+  dev.streamvisor.v1.OffsetRange getPreviewedBackfillRanges(int index);
+  /**
+   * <pre>
+   * When executed with a plan_token: the backfill_ranges its dry run showed. They differ from
+   * backfill_ranges where ingestion advanced a checkpoint (a later start) or new records arrived (a later
+   * end) between the review and the reset.
+   * </pre>
+   *
+   * <code>repeated .streamvisor.v1.OffsetRange previewed_backfill_ranges = 9 [json_name = "previewedBackfillRanges"];</code>
+   */
+  int getPreviewedBackfillRangesCount();
+  /**
+   * <pre>
+   * When executed with a plan_token: the backfill_ranges its dry run showed. They differ from
+   * backfill_ranges where ingestion advanced a checkpoint (a later start) or new records arrived (a later
+   * end) between the review and the reset.
+   * </pre>
+   *
+   * <code>repeated .streamvisor.v1.OffsetRange previewed_backfill_ranges = 9 [json_name = "previewedBackfillRanges"];</code>
+   */
+  java.util.List<? extends dev.streamvisor.v1.OffsetRangeOrBuilder> 
+      getPreviewedBackfillRangesOrBuilderList();
+  /**
+   * <pre>
+   * When executed with a plan_token: the backfill_ranges its dry run showed. They differ from
+   * backfill_ranges where ingestion advanced a checkpoint (a later start) or new records arrived (a later
+   * end) between the review and the reset.
+   * </pre>
+   *
+   * <code>repeated .streamvisor.v1.OffsetRange previewed_backfill_ranges = 9 [json_name = "previewedBackfillRanges"];</code>
+   */
+  dev.streamvisor.v1.OffsetRangeOrBuilder getPreviewedBackfillRangesOrBuilder(
+      int index);
 }

@@ -332,187 +332,194 @@ public final class SupervisorServiceProto extends com.google.protobuf.GeneratedF
       "tal_lag\030\003 \001(\003R\010totalLag\022!\n\014bounded_done\030" +
       "\004 \001(\003R\013boundedDone\022#\n\rbounded_total\030\005 \001(" +
       "\003R\014boundedTotal\0227\n\tread_time\030\006 \001(\0132\032.goo" +
-      "gle.protobuf.TimestampR\010readTime\"u\n\026Rese" +
-      "tSupervisorRequest\022#\n\rsupervisor_id\030\001 \001(" +
-      "\tR\014supervisorId\022\035\n\nrequest_id\030\002 \001(\tR\treq" +
-      "uestId\022\027\n\007dry_run\030\003 \001(\010R\006dryRun\"\212\001\n\027Rese" +
-      "tSupervisorResponse\0226\n\007changes\030\001 \003(\0132\034.s" +
-      "treamvisor.v1.OffsetChangeR\007changes\022\036\n\ng" +
-      "eneration\030\002 \001(\003R\ngeneration\022\027\n\007dry_run\030\003" +
-      " \001(\010R\006dryRun\"\224\001\n\024PartitionResetTarget\022\034\n" +
-      "\tpartition\030\001 \001(\005R\tpartition\022\030\n\006offset\030\002 " +
-      "\001(\003H\000R\006offset\022:\n\ttimestamp\030\003 \001(\0132\032.googl" +
-      "e.protobuf.TimestampH\000R\ttimestampB\010\n\006tar" +
-      "get\"\262\001\n\023ResetOffsetsRequest\022#\n\rsuperviso" +
-      "r_id\030\001 \001(\tR\014supervisorId\022>\n\007targets\030\002 \003(" +
-      "\0132$.streamvisor.v1.PartitionResetTargetR" +
-      "\007targets\022\035\n\nrequest_id\030\003 \001(\tR\trequestId\022" +
-      "\027\n\007dry_run\030\004 \001(\010R\006dryRun\"\207\001\n\024ResetOffset" +
-      "sResponse\0226\n\007changes\030\001 \003(\0132\034.streamvisor" +
-      ".v1.OffsetChangeR\007changes\022\036\n\ngeneration\030" +
-      "\002 \001(\003R\ngeneration\022\027\n\007dry_run\030\003 \001(\010R\006dryR" +
-      "un\"\313\001\n\037ResetToLatestAndBackfillRequest\022#" +
-      "\n\rsupervisor_id\030\001 \001(\tR\014supervisorId\0223\n\023b" +
-      "ackfill_task_count\030\002 \001(\005H\000R\021backfillTask" +
-      "Count\210\001\001\022\035\n\nrequest_id\030\003 \001(\tR\trequestId\022" +
-      "\027\n\007dry_run\030\004 \001(\010R\006dryRunB\026\n\024_backfill_ta" +
-      "sk_count\"\204\003\n ResetToLatestAndBackfillRes" +
+      "gle.protobuf.TimestampR\010readTime\"\224\001\n\026Res" +
+      "etSupervisorRequest\022#\n\rsupervisor_id\030\001 \001" +
+      "(\tR\014supervisorId\022\035\n\nrequest_id\030\002 \001(\tR\tre" +
+      "questId\022\027\n\007dry_run\030\003 \001(\010R\006dryRun\022\035\n\nplan" +
+      "_token\030\004 \001(\tR\tplanToken\"\251\001\n\027ResetSupervi" +
+      "sorResponse\0226\n\007changes\030\001 \003(\0132\034.streamvis" +
+      "or.v1.OffsetChangeR\007changes\022\036\n\ngeneratio" +
+      "n\030\002 \001(\003R\ngeneration\022\027\n\007dry_run\030\003 \001(\010R\006dr" +
+      "yRun\022\035\n\nplan_token\030\004 \001(\tR\tplanToken\"\224\001\n\024" +
+      "PartitionResetTarget\022\034\n\tpartition\030\001 \001(\005R" +
+      "\tpartition\022\030\n\006offset\030\002 \001(\003H\000R\006offset\022:\n\t" +
+      "timestamp\030\003 \001(\0132\032.google.protobuf.Timest" +
+      "ampH\000R\ttimestampB\010\n\006target\"\321\001\n\023ResetOffs" +
+      "etsRequest\022#\n\rsupervisor_id\030\001 \001(\tR\014super" +
+      "visorId\022>\n\007targets\030\002 \003(\0132$.streamvisor.v" +
+      "1.PartitionResetTargetR\007targets\022\035\n\nreque" +
+      "st_id\030\003 \001(\tR\trequestId\022\027\n\007dry_run\030\004 \001(\010R" +
+      "\006dryRun\022\035\n\nplan_token\030\005 \001(\tR\tplanToken\"\246" +
+      "\001\n\024ResetOffsetsResponse\0226\n\007changes\030\001 \003(\013" +
+      "2\034.streamvisor.v1.OffsetChangeR\007changes\022" +
+      "\036\n\ngeneration\030\002 \001(\003R\ngeneration\022\027\n\007dry_r" +
+      "un\030\003 \001(\010R\006dryRun\022\035\n\nplan_token\030\004 \001(\tR\tpl" +
+      "anToken\"\352\001\n\037ResetToLatestAndBackfillRequ" +
+      "est\022#\n\rsupervisor_id\030\001 \001(\tR\014supervisorId" +
+      "\0223\n\023backfill_task_count\030\002 \001(\005H\000R\021backfil" +
+      "lTaskCount\210\001\001\022\035\n\nrequest_id\030\003 \001(\tR\treque" +
+      "stId\022\027\n\007dry_run\030\004 \001(\010R\006dryRun\022\035\n\nplan_to" +
+      "ken\030\005 \001(\tR\tplanTokenB\026\n\024_backfill_task_c" +
+      "ount\"\374\003\n ResetToLatestAndBackfillRespons" +
+      "e\022#\n\rsupervisor_id\030\001 \001(\tR\014supervisorId\0224" +
+      "\n\026backfill_supervisor_id\030\002 \001(\tR\024backfill" +
+      "SupervisorId\022D\n\017backfill_ranges\030\003 \003(\0132\033." +
+      "streamvisor.v1.OffsetRangeR\016backfillRang" +
+      "es\0226\n\007changes\030\004 \003(\0132\034.streamvisor.v1.Off" +
+      "setChangeR\007changes\022N\n\024unrecoverable_rang" +
+      "es\030\005 \003(\0132\033.streamvisor.v1.OffsetRangeR\023u" +
+      "nrecoverableRanges\022\036\n\ngeneration\030\006 \001(\003R\n" +
+      "generation\022\027\n\007dry_run\030\007 \001(\010R\006dryRun\022\035\n\np" +
+      "lan_token\030\010 \001(\tR\tplanToken\022W\n\031previewed_" +
+      "backfill_ranges\030\t \003(\0132\033.streamvisor.v1.O" +
+      "ffsetRangeR\027previewedBackfillRanges\"9\n\022G" +
+      "etCoverageRequest\022#\n\rsupervisor_id\030\001 \001(\t" +
+      "R\014supervisorId\"k\n\017CoverageOverlap\0221\n\005ran" +
+      "ge\030\001 \001(\0132\033.streamvisor.v1.OffsetRangeR\005r" +
+      "ange\022%\n\016supervisor_ids\030\002 \003(\tR\rsupervisor" +
+      "Ids\"\207\002\n\021PartitionCoverage\022\034\n\tpartition\030\001" +
+      " \001(\005R\tpartition\0229\n\tpublished\030\002 \003(\0132\033.str" +
+      "eamvisor.v1.OffsetRangeR\tpublished\022/\n\004ga" +
+      "ps\030\003 \003(\0132\033.streamvisor.v1.OffsetRangeR\004g" +
+      "aps\022;\n\010overlaps\030\004 \003(\0132\037.streamvisor.v1.C" +
+      "overageOverlapR\010overlaps\022+\n\021published_of" +
+      "fsets\030\005 \001(\003R\020publishedOffsets\"\272\002\n\023GetCov" +
+      "erageResponse\022#\n\rsupervisor_id\030\001 \001(\tR\014su" +
+      "pervisorId\022%\n\016supervisor_ids\030\002 \003(\tR\rsupe" +
+      "rvisorIds\022A\n\npartitions\030\003 \003(\0132!.streamvi" +
+      "sor.v1.PartitionCoverageR\npartitions\022\035\n\n" +
+      "total_gaps\030\004 \001(\003R\ttotalGaps\022%\n\016total_ove" +
+      "rlaps\030\005 \001(\003R\rtotalOverlaps\022N\n\024unrecovera" +
+      "ble_ranges\030\006 \003(\0132\033.streamvisor.v1.Offset" +
+      "RangeR\023unrecoverableRanges\"A\n\032GetSupervi" +
+      "sorHealthRequest\022#\n\rsupervisor_id\030\001 \001(\tR" +
+      "\014supervisorId\"\335\001\n\033GetSupervisorHealthRes" +
       "ponse\022#\n\rsupervisor_id\030\001 \001(\tR\014supervisor" +
-      "Id\0224\n\026backfill_supervisor_id\030\002 \001(\tR\024back" +
-      "fillSupervisorId\022D\n\017backfill_ranges\030\003 \003(" +
-      "\0132\033.streamvisor.v1.OffsetRangeR\016backfill" +
-      "Ranges\0226\n\007changes\030\004 \003(\0132\034.streamvisor.v1" +
-      ".OffsetChangeR\007changes\022N\n\024unrecoverable_" +
-      "ranges\030\005 \003(\0132\033.streamvisor.v1.OffsetRang" +
-      "eR\023unrecoverableRanges\022\036\n\ngeneration\030\006 \001" +
-      "(\003R\ngeneration\022\027\n\007dry_run\030\007 \001(\010R\006dryRun\"" +
-      "9\n\022GetCoverageRequest\022#\n\rsupervisor_id\030\001" +
-      " \001(\tR\014supervisorId\"k\n\017CoverageOverlap\0221\n" +
-      "\005range\030\001 \001(\0132\033.streamvisor.v1.OffsetRang" +
-      "eR\005range\022%\n\016supervisor_ids\030\002 \003(\tR\rsuperv" +
-      "isorIds\"\207\002\n\021PartitionCoverage\022\034\n\tpartiti" +
-      "on\030\001 \001(\005R\tpartition\0229\n\tpublished\030\002 \003(\0132\033" +
-      ".streamvisor.v1.OffsetRangeR\tpublished\022/" +
-      "\n\004gaps\030\003 \003(\0132\033.streamvisor.v1.OffsetRang" +
-      "eR\004gaps\022;\n\010overlaps\030\004 \003(\0132\037.streamvisor." +
-      "v1.CoverageOverlapR\010overlaps\022+\n\021publishe" +
-      "d_offsets\030\005 \001(\003R\020publishedOffsets\"\272\002\n\023Ge" +
-      "tCoverageResponse\022#\n\rsupervisor_id\030\001 \001(\t" +
-      "R\014supervisorId\022%\n\016supervisor_ids\030\002 \003(\tR\r" +
-      "supervisorIds\022A\n\npartitions\030\003 \003(\0132!.stre" +
-      "amvisor.v1.PartitionCoverageR\npartitions" +
-      "\022\035\n\ntotal_gaps\030\004 \001(\003R\ttotalGaps\022%\n\016total" +
-      "_overlaps\030\005 \001(\003R\rtotalOverlaps\022N\n\024unreco" +
-      "verable_ranges\030\006 \003(\0132\033.streamvisor.v1.Of" +
-      "fsetRangeR\023unrecoverableRanges\"A\n\032GetSup" +
-      "ervisorHealthRequest\022#\n\rsupervisor_id\030\001 " +
-      "\001(\tR\014supervisorId\"\335\001\n\033GetSupervisorHealt" +
-      "hResponse\022#\n\rsupervisor_id\030\001 \001(\tR\014superv" +
-      "isorId\022\030\n\007healthy\030\002 \001(\010R\007healthy\0225\n\005stat" +
-      "e\030\003 \001(\0162\037.streamvisor.v1.SupervisorState" +
-      "R\005state\022!\n\014state_detail\030\004 \001(\tR\013stateDeta" +
-      "il\022%\n\016health_service\030\005 \001(\tR\rhealthServic" +
-      "e\"\353\001\n\020SupervisorFilter\0227\n\006states\030\001 \003(\0162\037" +
-      ".streamvisor.v1.SupervisorStateR\006states\022" +
-      "=\n\014stream_types\030\002 \003(\0162\032.streamvisor.v1.S" +
-      "treamTypeR\013streamTypes\022%\n\016supervisor_ids" +
-      "\030\003 \003(\tR\rsupervisorIds\022\033\n\tid_prefix\030\004 \001(\t" +
-      "R\010idPrefix\022\033\n\tmatch_all\030\005 \001(\010R\010matchAll\"" +
-      "\230\002\n\026BatchSupervisorOutcome\022#\n\rsupervisor" +
-      "_id\030\001 \001(\tR\014supervisorId\022B\n\014state_before\030" +
-      "\002 \001(\0162\037.streamvisor.v1.SupervisorStateR\013" +
-      "stateBefore\022@\n\013state_after\030\003 \001(\0162\037.strea" +
-      "mvisor.v1.SupervisorStateR\nstateAfter\022\030\n" +
-      "\007changed\030\004 \001(\010R\007changed\022\037\n\013skip_reason\030\005" +
-      " \001(\tR\nskipReason\022\030\n\007message\030\006 \001(\tR\007messa" +
-      "ge\"s\n\036BatchSuspendSupervisorsRequest\0228\n\006" +
-      "filter\030\001 \001(\0132 .streamvisor.v1.Supervisor" +
-      "FilterR\006filter\022\027\n\007dry_run\030\002 \001(\010R\006dryRun\"" +
-      "\243\001\n\037BatchSuspendSupervisorsResponse\022B\n\010o" +
-      "utcomes\030\001 \003(\0132&.streamvisor.v1.BatchSupe" +
-      "rvisorOutcomeR\010outcomes\022#\n\rchanged_count" +
-      "\030\002 \001(\005R\014changedCount\022\027\n\007dry_run\030\003 \001(\010R\006d" +
-      "ryRun\"r\n\035BatchResumeSupervisorsRequest\0228" +
+      "Id\022\030\n\007healthy\030\002 \001(\010R\007healthy\0225\n\005state\030\003 " +
+      "\001(\0162\037.streamvisor.v1.SupervisorStateR\005st" +
+      "ate\022!\n\014state_detail\030\004 \001(\tR\013stateDetail\022%" +
+      "\n\016health_service\030\005 \001(\tR\rhealthService\"\353\001" +
+      "\n\020SupervisorFilter\0227\n\006states\030\001 \003(\0162\037.str" +
+      "eamvisor.v1.SupervisorStateR\006states\022=\n\014s" +
+      "tream_types\030\002 \003(\0162\032.streamvisor.v1.Strea" +
+      "mTypeR\013streamTypes\022%\n\016supervisor_ids\030\003 \003" +
+      "(\tR\rsupervisorIds\022\033\n\tid_prefix\030\004 \001(\tR\010id" +
+      "Prefix\022\033\n\tmatch_all\030\005 \001(\010R\010matchAll\"\230\002\n\026" +
+      "BatchSupervisorOutcome\022#\n\rsupervisor_id\030" +
+      "\001 \001(\tR\014supervisorId\022B\n\014state_before\030\002 \001(" +
+      "\0162\037.streamvisor.v1.SupervisorStateR\013stat" +
+      "eBefore\022@\n\013state_after\030\003 \001(\0162\037.streamvis" +
+      "or.v1.SupervisorStateR\nstateAfter\022\030\n\007cha" +
+      "nged\030\004 \001(\010R\007changed\022\037\n\013skip_reason\030\005 \001(\t" +
+      "R\nskipReason\022\030\n\007message\030\006 \001(\tR\007message\"s" +
+      "\n\036BatchSuspendSupervisorsRequest\0228\n\006filt" +
+      "er\030\001 \001(\0132 .streamvisor.v1.SupervisorFilt" +
+      "erR\006filter\022\027\n\007dry_run\030\002 \001(\010R\006dryRun\"\243\001\n\037" +
+      "BatchSuspendSupervisorsResponse\022B\n\010outco" +
+      "mes\030\001 \003(\0132&.streamvisor.v1.BatchSupervis" +
+      "orOutcomeR\010outcomes\022#\n\rchanged_count\030\002 \001" +
+      "(\005R\014changedCount\022\027\n\007dry_run\030\003 \001(\010R\006dryRu" +
+      "n\"r\n\035BatchResumeSupervisorsRequest\0228\n\006fi" +
+      "lter\030\001 \001(\0132 .streamvisor.v1.SupervisorFi" +
+      "lterR\006filter\022\027\n\007dry_run\030\002 \001(\010R\006dryRun\"\242\001" +
+      "\n\036BatchResumeSupervisorsResponse\022B\n\010outc" +
+      "omes\030\001 \003(\0132&.streamvisor.v1.BatchSupervi" +
+      "sorOutcomeR\010outcomes\022#\n\rchanged_count\030\002 " +
+      "\001(\005R\014changedCount\022\027\n\007dry_run\030\003 \001(\010R\006dryR" +
+      "un\"u\n BatchTerminateSupervisorsRequest\0228" +
       "\n\006filter\030\001 \001(\0132 .streamvisor.v1.Supervis" +
       "orFilterR\006filter\022\027\n\007dry_run\030\002 \001(\010R\006dryRu" +
-      "n\"\242\001\n\036BatchResumeSupervisorsResponse\022B\n\010" +
-      "outcomes\030\001 \003(\0132&.streamvisor.v1.BatchSup" +
-      "ervisorOutcomeR\010outcomes\022#\n\rchanged_coun" +
-      "t\030\002 \001(\005R\014changedCount\022\027\n\007dry_run\030\003 \001(\010R\006" +
-      "dryRun\"u\n BatchTerminateSupervisorsReque" +
-      "st\0228\n\006filter\030\001 \001(\0132 .streamvisor.v1.Supe" +
-      "rvisorFilterR\006filter\022\027\n\007dry_run\030\002 \001(\010R\006d" +
-      "ryRun\"\245\001\n!BatchTerminateSupervisorsRespo" +
-      "nse\022B\n\010outcomes\030\001 \003(\0132&.streamvisor.v1.B" +
-      "atchSupervisorOutcomeR\010outcomes\022#\n\rchang" +
-      "ed_count\030\002 \001(\005R\014changedCount\022\027\n\007dry_run\030" +
-      "\003 \001(\010R\006dryRun\"@\n\031GetSupervisorStatsReque" +
-      "st\022#\n\rsupervisor_id\030\001 \001(\tR\014supervisorId\"" +
-      "U\n\tTaskError\022.\n\004time\030\001 \001(\0132\032.google.prot" +
-      "obuf.TimestampR\004time\022\030\n\007message\030\002 \001(\tR\007m" +
-      "essage\"\232\004\n\nTaskStatus\022\027\n\007task_id\030\001 \001(\tR\006" +
-      "taskId\022\035\n\ntask_group\030\002 \001(\005R\ttaskGroup\022\036\n" +
-      "\ngeneration\030\003 \001(\003R\ngeneration\022\024\n\005state\030\004" +
-      " \001(\tR\005state\022\033\n\tworker_id\030\005 \001(\tR\010workerId" +
-      "\022F\n\021lease_expire_time\030\006 \001(\0132\032.google.pro" +
-      "tobuf.TimestampR\017leaseExpireTime\022/\n\005phas" +
-      "e\030\007 \001(\0162\031.streamvisor.v1.TaskPhaseR\005phas" +
-      "e\0229\n\006totals\030\010 \001(\0132!.streamvisor.v1.Inges" +
-      "tionCountersR\006totals\022G\n\017moving_averages\030" +
-      "\t \001(\0132\036.streamvisor.v1.MovingAveragesR\016m" +
-      "ovingAverages\022D\n\020last_report_time\030\n \001(\0132" +
-      "\032.google.protobuf.TimestampR\016lastReportT" +
-      "ime\022>\n\rrecent_errors\030\013 \003(\0132\031.streamvisor" +
-      ".v1.TaskErrorR\014recentErrors\"\227\002\n\032GetSuper" +
-      "visorStatsResponse\022#\n\rsupervisor_id\030\001 \001(" +
-      "\tR\014supervisorId\022\036\n\ngeneration\030\002 \001(\003R\ngen" +
-      "eration\0220\n\005tasks\030\003 \003(\0132\032.streamvisor.v1." +
-      "TaskStatusR\005tasks\0229\n\006totals\030\004 \001(\0132!.stre" +
-      "amvisor.v1.IngestionCountersR\006totals\022G\n\017" +
-      "moving_averages\030\005 \001(\0132\036.streamvisor.v1.M" +
-      "ovingAveragesR\016movingAverages\"`\n\030Handoff" +
-      "TaskGroupsRequest\022#\n\rsupervisor_id\030\001 \001(\t" +
-      "R\014supervisorId\022\037\n\013task_groups\030\002 \003(\005R\ntas" +
-      "kGroups\"h\n\020TaskGroupHandoff\022\035\n\ntask_grou" +
-      "p\030\001 \001(\005R\ttaskGroup\022\027\n\007task_id\030\002 \001(\tR\006tas" +
-      "kId\022\034\n\trequested\030\003 \001(\010R\trequested\"Y\n\031Han" +
-      "doffTaskGroupsResponse\022<\n\010handoffs\030\001 \003(\013" +
-      "2 .streamvisor.v1.TaskGroupHandoffR\010hand" +
-      "offs2\204\020\n\021SupervisorService\022e\n\020CreateSupe" +
-      "rvisor\022\'.streamvisor.v1.CreateSupervisor" +
-      "Request\032(.streamvisor.v1.CreateSuperviso" +
-      "rResponse\022\\\n\rGetSupervisor\022$.streamvisor" +
-      ".v1.GetSupervisorRequest\032%.streamvisor.v" +
-      "1.GetSupervisorResponse\022b\n\017ListSuperviso" +
-      "rs\022&.streamvisor.v1.ListSupervisorsReque" +
-      "st\032\'.streamvisor.v1.ListSupervisorsRespo" +
-      "nse\022e\n\020UpdateSupervisor\022\'.streamvisor.v1" +
-      ".UpdateSupervisorRequest\032(.streamvisor.v" +
-      "1.UpdateSupervisorResponse\022h\n\021SuspendSup" +
-      "ervisor\022(.streamvisor.v1.SuspendSupervis" +
-      "orRequest\032).streamvisor.v1.SuspendSuperv" +
-      "isorResponse\022e\n\020ResumeSupervisor\022\'.strea" +
-      "mvisor.v1.ResumeSupervisorRequest\032(.stre" +
-      "amvisor.v1.ResumeSupervisorResponse\022n\n\023T" +
-      "erminateSupervisor\022*.streamvisor.v1.Term" +
-      "inateSupervisorRequest\032+.streamvisor.v1." +
-      "TerminateSupervisorResponse\022t\n\025ListSuper" +
-      "visorHistory\022,.streamvisor.v1.ListSuperv" +
-      "isorHistoryRequest\032-.streamvisor.v1.List" +
-      "SupervisorHistoryResponse\022S\n\nGetOffsets\022" +
-      "!.streamvisor.v1.GetOffsetsRequest\032\".str" +
-      "eamvisor.v1.GetOffsetsResponse\022b\n\017ResetS" +
-      "upervisor\022&.streamvisor.v1.ResetSupervis" +
-      "orRequest\032\'.streamvisor.v1.ResetSupervis" +
-      "orResponse\022Y\n\014ResetOffsets\022#.streamvisor" +
-      ".v1.ResetOffsetsRequest\032$.streamvisor.v1" +
-      ".ResetOffsetsResponse\022}\n\030ResetToLatestAn" +
-      "dBackfill\022/.streamvisor.v1.ResetToLatest" +
-      "AndBackfillRequest\0320.streamvisor.v1.Rese" +
-      "tToLatestAndBackfillResponse\022V\n\013GetCover" +
-      "age\022\".streamvisor.v1.GetCoverageRequest\032" +
-      "#.streamvisor.v1.GetCoverageResponse\022n\n\023" +
-      "GetSupervisorHealth\022*.streamvisor.v1.Get" +
-      "SupervisorHealthRequest\032+.streamvisor.v1" +
-      ".GetSupervisorHealthResponse\022z\n\027BatchSus" +
-      "pendSupervisors\022..streamvisor.v1.BatchSu" +
-      "spendSupervisorsRequest\032/.streamvisor.v1" +
-      ".BatchSuspendSupervisorsResponse\022w\n\026Batc" +
-      "hResumeSupervisors\022-.streamvisor.v1.Batc" +
-      "hResumeSupervisorsRequest\032..streamvisor." +
-      "v1.BatchResumeSupervisorsResponse\022\200\001\n\031Ba" +
-      "tchTerminateSupervisors\0220.streamvisor.v1" +
-      ".BatchTerminateSupervisorsRequest\0321.stre" +
-      "amvisor.v1.BatchTerminateSupervisorsResp" +
-      "onse\022k\n\022GetSupervisorStats\022).streamvisor" +
-      ".v1.GetSupervisorStatsRequest\032*.streamvi" +
-      "sor.v1.GetSupervisorStatsResponse\022h\n\021Han" +
-      "doffTaskGroups\022(.streamvisor.v1.HandoffT" +
-      "askGroupsRequest\032).streamvisor.v1.Handof" +
-      "fTaskGroupsResponseBz\n\022dev.streamvisor.v" +
-      "1B\026SupervisorServiceProtoP\001ZJgithub.com/" +
-      "streamvisor/streamvisor/clients/go/strea" +
-      "mvisor/v1;streamvisorv1b\006proto3"
+      "n\"\245\001\n!BatchTerminateSupervisorsResponse\022" +
+      "B\n\010outcomes\030\001 \003(\0132&.streamvisor.v1.Batch" +
+      "SupervisorOutcomeR\010outcomes\022#\n\rchanged_c" +
+      "ount\030\002 \001(\005R\014changedCount\022\027\n\007dry_run\030\003 \001(" +
+      "\010R\006dryRun\"@\n\031GetSupervisorStatsRequest\022#" +
+      "\n\rsupervisor_id\030\001 \001(\tR\014supervisorId\"U\n\tT" +
+      "askError\022.\n\004time\030\001 \001(\0132\032.google.protobuf" +
+      ".TimestampR\004time\022\030\n\007message\030\002 \001(\tR\007messa" +
+      "ge\"\232\004\n\nTaskStatus\022\027\n\007task_id\030\001 \001(\tR\006task" +
+      "Id\022\035\n\ntask_group\030\002 \001(\005R\ttaskGroup\022\036\n\ngen" +
+      "eration\030\003 \001(\003R\ngeneration\022\024\n\005state\030\004 \001(\t" +
+      "R\005state\022\033\n\tworker_id\030\005 \001(\tR\010workerId\022F\n\021" +
+      "lease_expire_time\030\006 \001(\0132\032.google.protobu" +
+      "f.TimestampR\017leaseExpireTime\022/\n\005phase\030\007 " +
+      "\001(\0162\031.streamvisor.v1.TaskPhaseR\005phase\0229\n" +
+      "\006totals\030\010 \001(\0132!.streamvisor.v1.Ingestion" +
+      "CountersR\006totals\022G\n\017moving_averages\030\t \001(" +
+      "\0132\036.streamvisor.v1.MovingAveragesR\016movin" +
+      "gAverages\022D\n\020last_report_time\030\n \001(\0132\032.go" +
+      "ogle.protobuf.TimestampR\016lastReportTime\022" +
+      ">\n\rrecent_errors\030\013 \003(\0132\031.streamvisor.v1." +
+      "TaskErrorR\014recentErrors\"\227\002\n\032GetSuperviso" +
+      "rStatsResponse\022#\n\rsupervisor_id\030\001 \001(\tR\014s" +
+      "upervisorId\022\036\n\ngeneration\030\002 \001(\003R\ngenerat" +
+      "ion\0220\n\005tasks\030\003 \003(\0132\032.streamvisor.v1.Task" +
+      "StatusR\005tasks\0229\n\006totals\030\004 \001(\0132!.streamvi" +
+      "sor.v1.IngestionCountersR\006totals\022G\n\017movi" +
+      "ng_averages\030\005 \001(\0132\036.streamvisor.v1.Movin" +
+      "gAveragesR\016movingAverages\"`\n\030HandoffTask" +
+      "GroupsRequest\022#\n\rsupervisor_id\030\001 \001(\tR\014su" +
+      "pervisorId\022\037\n\013task_groups\030\002 \003(\005R\ntaskGro" +
+      "ups\"h\n\020TaskGroupHandoff\022\035\n\ntask_group\030\001 " +
+      "\001(\005R\ttaskGroup\022\027\n\007task_id\030\002 \001(\tR\006taskId\022" +
+      "\034\n\trequested\030\003 \001(\010R\trequested\"Y\n\031Handoff" +
+      "TaskGroupsResponse\022<\n\010handoffs\030\001 \003(\0132 .s" +
+      "treamvisor.v1.TaskGroupHandoffR\010handoffs" +
+      "2\204\020\n\021SupervisorService\022e\n\020CreateSupervis" +
+      "or\022\'.streamvisor.v1.CreateSupervisorRequ" +
+      "est\032(.streamvisor.v1.CreateSupervisorRes" +
+      "ponse\022\\\n\rGetSupervisor\022$.streamvisor.v1." +
+      "GetSupervisorRequest\032%.streamvisor.v1.Ge" +
+      "tSupervisorResponse\022b\n\017ListSupervisors\022&" +
+      ".streamvisor.v1.ListSupervisorsRequest\032\'" +
+      ".streamvisor.v1.ListSupervisorsResponse\022" +
+      "e\n\020UpdateSupervisor\022\'.streamvisor.v1.Upd" +
+      "ateSupervisorRequest\032(.streamvisor.v1.Up" +
+      "dateSupervisorResponse\022h\n\021SuspendSupervi" +
+      "sor\022(.streamvisor.v1.SuspendSupervisorRe" +
+      "quest\032).streamvisor.v1.SuspendSupervisor" +
+      "Response\022e\n\020ResumeSupervisor\022\'.streamvis" +
+      "or.v1.ResumeSupervisorRequest\032(.streamvi" +
+      "sor.v1.ResumeSupervisorResponse\022n\n\023Termi" +
+      "nateSupervisor\022*.streamvisor.v1.Terminat" +
+      "eSupervisorRequest\032+.streamvisor.v1.Term" +
+      "inateSupervisorResponse\022t\n\025ListSuperviso" +
+      "rHistory\022,.streamvisor.v1.ListSupervisor" +
+      "HistoryRequest\032-.streamvisor.v1.ListSupe" +
+      "rvisorHistoryResponse\022S\n\nGetOffsets\022!.st" +
+      "reamvisor.v1.GetOffsetsRequest\032\".streamv" +
+      "isor.v1.GetOffsetsResponse\022b\n\017ResetSuper" +
+      "visor\022&.streamvisor.v1.ResetSupervisorRe" +
+      "quest\032\'.streamvisor.v1.ResetSupervisorRe" +
+      "sponse\022Y\n\014ResetOffsets\022#.streamvisor.v1." +
+      "ResetOffsetsRequest\032$.streamvisor.v1.Res" +
+      "etOffsetsResponse\022}\n\030ResetToLatestAndBac" +
+      "kfill\022/.streamvisor.v1.ResetToLatestAndB" +
+      "ackfillRequest\0320.streamvisor.v1.ResetToL" +
+      "atestAndBackfillResponse\022V\n\013GetCoverage\022" +
+      "\".streamvisor.v1.GetCoverageRequest\032#.st" +
+      "reamvisor.v1.GetCoverageResponse\022n\n\023GetS" +
+      "upervisorHealth\022*.streamvisor.v1.GetSupe" +
+      "rvisorHealthRequest\032+.streamvisor.v1.Get" +
+      "SupervisorHealthResponse\022z\n\027BatchSuspend" +
+      "Supervisors\022..streamvisor.v1.BatchSuspen" +
+      "dSupervisorsRequest\032/.streamvisor.v1.Bat" +
+      "chSuspendSupervisorsResponse\022w\n\026BatchRes" +
+      "umeSupervisors\022-.streamvisor.v1.BatchRes" +
+      "umeSupervisorsRequest\032..streamvisor.v1.B" +
+      "atchResumeSupervisorsResponse\022\200\001\n\031BatchT" +
+      "erminateSupervisors\0220.streamvisor.v1.Bat" +
+      "chTerminateSupervisorsRequest\0321.streamvi" +
+      "sor.v1.BatchTerminateSupervisorsResponse" +
+      "\022k\n\022GetSupervisorStats\022).streamvisor.v1." +
+      "GetSupervisorStatsRequest\032*.streamvisor." +
+      "v1.GetSupervisorStatsResponse\022h\n\021Handoff" +
+      "TaskGroups\022(.streamvisor.v1.HandoffTaskG" +
+      "roupsRequest\032).streamvisor.v1.HandoffTas" +
+      "kGroupsResponseBz\n\022dev.streamvisor.v1B\026S" +
+      "upervisorServiceProtoP\001ZJgithub.com/stre" +
+      "amvisor/streamvisor/clients/go/streamvis" +
+      "or/v1;streamvisorv1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -639,13 +646,13 @@ public final class SupervisorServiceProto extends com.google.protobuf.GeneratedF
     internal_static_streamvisor_v1_ResetSupervisorRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_streamvisor_v1_ResetSupervisorRequest_descriptor,
-        new java.lang.String[] { "SupervisorId", "RequestId", "DryRun", });
+        new java.lang.String[] { "SupervisorId", "RequestId", "DryRun", "PlanToken", });
     internal_static_streamvisor_v1_ResetSupervisorResponse_descriptor =
       getDescriptor().getMessageType(20);
     internal_static_streamvisor_v1_ResetSupervisorResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_streamvisor_v1_ResetSupervisorResponse_descriptor,
-        new java.lang.String[] { "Changes", "Generation", "DryRun", });
+        new java.lang.String[] { "Changes", "Generation", "DryRun", "PlanToken", });
     internal_static_streamvisor_v1_PartitionResetTarget_descriptor =
       getDescriptor().getMessageType(21);
     internal_static_streamvisor_v1_PartitionResetTarget_fieldAccessorTable = new
@@ -657,25 +664,25 @@ public final class SupervisorServiceProto extends com.google.protobuf.GeneratedF
     internal_static_streamvisor_v1_ResetOffsetsRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_streamvisor_v1_ResetOffsetsRequest_descriptor,
-        new java.lang.String[] { "SupervisorId", "Targets", "RequestId", "DryRun", });
+        new java.lang.String[] { "SupervisorId", "Targets", "RequestId", "DryRun", "PlanToken", });
     internal_static_streamvisor_v1_ResetOffsetsResponse_descriptor =
       getDescriptor().getMessageType(23);
     internal_static_streamvisor_v1_ResetOffsetsResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_streamvisor_v1_ResetOffsetsResponse_descriptor,
-        new java.lang.String[] { "Changes", "Generation", "DryRun", });
+        new java.lang.String[] { "Changes", "Generation", "DryRun", "PlanToken", });
     internal_static_streamvisor_v1_ResetToLatestAndBackfillRequest_descriptor =
       getDescriptor().getMessageType(24);
     internal_static_streamvisor_v1_ResetToLatestAndBackfillRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_streamvisor_v1_ResetToLatestAndBackfillRequest_descriptor,
-        new java.lang.String[] { "SupervisorId", "BackfillTaskCount", "RequestId", "DryRun", });
+        new java.lang.String[] { "SupervisorId", "BackfillTaskCount", "RequestId", "DryRun", "PlanToken", });
     internal_static_streamvisor_v1_ResetToLatestAndBackfillResponse_descriptor =
       getDescriptor().getMessageType(25);
     internal_static_streamvisor_v1_ResetToLatestAndBackfillResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_streamvisor_v1_ResetToLatestAndBackfillResponse_descriptor,
-        new java.lang.String[] { "SupervisorId", "BackfillSupervisorId", "BackfillRanges", "Changes", "UnrecoverableRanges", "Generation", "DryRun", });
+        new java.lang.String[] { "SupervisorId", "BackfillSupervisorId", "BackfillRanges", "Changes", "UnrecoverableRanges", "Generation", "DryRun", "PlanToken", "PreviewedBackfillRanges", });
     internal_static_streamvisor_v1_GetCoverageRequest_descriptor =
       getDescriptor().getMessageType(26);
     internal_static_streamvisor_v1_GetCoverageRequest_fieldAccessorTable = new
