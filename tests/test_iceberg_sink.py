@@ -428,6 +428,11 @@ def test_bad_segments_are_refused_and_stage_nothing(sink):
         (_with(info, ranges=((0, 5, 0),)), [], "is not 0 <= start <= end"),
         (_with(info, ranges=((0, 0, 2**64),)), [], "is not 0 <= start <= end"),
     ]
+    first = records[0]
+    for column, value in [("timestamp_ms", 2**62), ("timestamp_ms", "now"), ("key", "text"), ("value", 3),
+                          ("headers", (("k", "text"),)), ("headers", ((None, b"v"),)), ("headers", (("k",),))]:
+        broken = _with(first, **{column: value})
+        bad.append((info, [broken] + records[1:], "record 0:0: timestamp_ms must be"))
     for bad_info, bad_records, message in bad:
         with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(".", r"\.")):
             sink.stage(bad_info, bad_records)

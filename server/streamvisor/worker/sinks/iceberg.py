@@ -26,6 +26,7 @@ import logging
 import os
 import random
 import re
+import threading
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -100,6 +101,7 @@ NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")     # supervisor ids,
 NAMESPACE_PATTERN = re.compile(r"^[A-Za-z0-9_]+$")             # a dot would make it a nested namespace
 MAX_NAME_LENGTH = 255
 INT64_MAX = 2**63 - 1
+MAX_TIMESTAMP_MS = INT64_MAX // 1000      # stored as microseconds
 WAREHOUSE_SCHEMES = ("file", "s3", "s3a", "s3n")
 INTEGER_OPTIONS = {"keep_snapshots": 0, "expire_every": 1}      # name -> smallest value allowed
 FLOAT_OPTIONS = {"publish_timeout_s": 0.001}
@@ -113,8 +115,10 @@ class IcebergConfig:
     warehouse: str                    # file:///abs/dir or s3://bucket/prefix
     namespace: str = "streamvisor"
     catalog_name: str = "streamvisor"
-    keep_snapshots: int = 100         # 0: never expire snapshots
-    expire_every: int = 100           # expire once this many snapshots beyond keep_snapshots piled up
+    # Few: pyiceberg deep-copies the whole table metadata (every snapshot) on each of the ~20 looks an
+    # append takes at it, so a publish costs time in proportion to the snapshots kept (bench/README.md).
+    keep_snapshots: int = 10          # 0: never expire snapshots
+    expire_every: int = 10            # expire once this many snapshots beyond keep_snapshots piled up
     publish_timeout_s: float = 120.0  # give up re-trying a contended publish after this long
     io_properties: dict[str, str] = field(default_factory=dict)
 
@@ -253,6 +257,13 @@ def _partition_kind(partitions: Sequence[Partition]) -> str:
     return kinds.pop() if kinds else "int"
 
 
+def _valid_columns(r: Record) -> bool:
+    return ((r.timestamp_ms is None or (isinstance(r.timestamp_ms, int) and abs(r.timestamp_ms) <= MAX_TIMESTAMP_MS))
+            and (r.key is None or isinstance(r.key, bytes)) and (r.value is None or isinstance(r.value, bytes))
+            and all(isinstance(h, tuple) and len(h) == 2 and isinstance(h[0], str)
+                    and (h[1] is None or isinstance(h[1], bytes)) for h in r.headers))
+
+
 def _info_to_json(info: SegmentInfo) -> dict:
     return {"family_id": info.family_id, "supervisor_id": info.supervisor_id, "task_id": info.task_id,
             "generation": info.generation, "name": info.name, "ranges": [list(r) for r in info.ranges]}
@@ -283,6 +294,11 @@ class IcebergSink:
         self._fs: pafs.FileSystem = self.io.fs_by_scheme(scheme, netloc)
         self._staging_root = f"{root.rstrip('/')}/{config.namespace}/{STAGING_DIR}"
         self.on_before_commit = None   # test seam: called with the loaded table just before an append commits
+        # The last table metadata seen per family, so a publish without contention reads the metadata once
+        # (in the catalog's commit) instead of three times. A stale entry is harmless: the property only
+        # grows ("published" read from it is true), and a commit built on it fails the compare-and-swap.
+        self._tables: dict[str, Table] = {}
+        self._tables_lock = threading.Lock()
 
     # Layout ---------------------------------------------------------------------------------------------
     def table_identifier(self, family_id: str) -> tuple[str, str]:
@@ -310,13 +326,31 @@ class IcebergSink:
 
     # Tables ---------------------------------------------------------------------------------------------
     def _load_table(self, family_id: str) -> Table:
-        return self.catalog.load_table(self.table_identifier(family_id))
+        return self._remember(family_id, self.catalog.load_table(self.table_identifier(family_id)))
+
+    def _cached_table(self, family_id: str) -> Table | None:
+        """A Table object of this caller's own (commits mutate theirs) over the last metadata seen."""
+        with self._tables_lock:
+            seen = self._tables.get(family_id)
+        if seen is None:
+            return None
+        return Table(seen.name(), seen.metadata, seen.metadata_location, seen.io, seen.catalog)
+
+    def _remember(self, family_id: str, table: Table) -> Table:
+        with self._tables_lock:
+            seen = self._tables.get(family_id)
+            if seen is None or table.metadata.last_updated_ms >= seen.metadata.last_updated_ms:
+                self._tables[family_id] = table
+        return table
 
     def _table_for(self, family_id: str, partition_kind: str) -> Table:
         """The family's table, created on first use; concurrent creators: one wins, the others load it."""
         identifier = self.table_identifier(family_id)
+        cached = self._cached_table(family_id)
+        if cached is not None:
+            return cached
         try:
-            return self.catalog.load_table(identifier)
+            return self._load_table(family_id)
         except NoSuchTableError:
             pass
         properties = {**TABLE_PROPERTIES, PARTITION_KIND_PROPERTY: partition_kind,
@@ -328,9 +362,9 @@ class IcebergSink:
             table = self.catalog.create_table(identifier, TABLE_SCHEMA, properties=properties)
             logs.info(log, "iceberg table created", supervisor_id=family_id, table=".".join(identifier),
                       location=table.location())
-            return table
+            return self._remember(family_id, table)
         except TableAlreadyExistsError:
-            return self.catalog.load_table(identifier)
+            return self._load_table(family_id)
 
     # The sink -------------------------------------------------------------------------------------------
     def stage(self, info: SegmentInfo, records: Sequence[Record]) -> str:
@@ -351,6 +385,10 @@ class IcebergSink:
             if bounds is None or not (isinstance(r.offset, int) and bounds[0] <= r.offset < bounds[1]):
                 raise ValueError(f"Iceberg sink: record {r.partition}:{r.offset!r} lies outside the segment's "
                                  f"ranges {ranges_text(info.ranges)}")
+            if not _valid_columns(r):
+                raise ValueError(f"Iceberg sink: record {r.partition}:{r.offset}: timestamp_ms must be an int "
+                                 f"within +-{MAX_TIMESTAMP_MS} or None, key and value bytes or None, headers "
+                                 "(str, bytes or None) pairs")
         table = self._table_for(family_id, kind)
         table_kind = table.properties.get(PARTITION_KIND_PROPERTY, kind)
         if table_kind != kind:
@@ -400,7 +438,7 @@ class IcebergSink:
         deadline = time.monotonic() + self.config.publish_timeout_s
         attempt = 0
         while True:
-            table = self._load_table(info.family_id)
+            table = (attempt == 0 and self._cached_table(info.family_id)) or self._load_table(info.family_id)
             published = int(table.properties.get(published_key, "-1"))
             if published >= segment_id:
                 logs.info(log, "iceberg segment already published", supervisor_id=info.supervisor_id,
@@ -410,14 +448,17 @@ class IcebergSink:
             if table.properties.get(TableProperties.COMMIT_NUM_RETRIES) != "0":
                 # Someone changed it: restore it (a properties-only commit is never retried by pyiceberg).
                 self._commit_quietly(table, lambda tx: tx.set_properties(TABLE_PROPERTIES))
+                attempt += 1
                 continue
             if self.on_before_commit is not None:
                 self.on_before_commit(table)
             try:
                 tx = table.transaction()
-                tx.set_properties({published_key: str(segment_id)})
+                # add_files first: a transaction re-applies its staged updates to a deep copy of the metadata
+                # on every look at it, and add_files looks often (measured: most of a publish's CPU).
                 tx.add_files([location], snapshot_properties=self._summary(segment_id, info),
                              check_duplicate_files=False)   # that check reads every manifest: our property suffices
+                tx.set_properties({published_key: str(segment_id)})
                 committed = tx.commit_transaction()
             except (CommitFailedException, OperationalError) as e:
                 # Someone else committed first (maybe this very segment): reload and check again.
@@ -429,6 +470,7 @@ class IcebergSink:
                            task_id=task_id, segment_id=segment_id, attempt=attempt)
                 time.sleep(random.uniform(0, min(0.5, 0.01 * 2 ** min(attempt, 6))))
                 continue
+            self._remember(info.family_id, committed)
             snapshot = committed.current_snapshot()
             logs.info(log, "iceberg segment published", supervisor_id=info.supervisor_id, task_id=task_id,
                       generation=info.generation, segment_id=segment_id, ranges=ranges_text(info.ranges),
@@ -460,14 +502,15 @@ class IcebergSink:
         snapshots = table.metadata.snapshots
         if keep == 0 or len(snapshots) < keep + self.config.expire_every:
             return
-        oldest = sorted(snapshots, key=lambda s: (s.timestamp_ms, s.sequence_number or 0))[: len(snapshots) - keep]
-        current = table.current_snapshot()
-        ids = [s.snapshot_id for s in oldest if current is None or s.snapshot_id != current.snapshot_id]
+        # older_than, not by_ids: by_ids looks at (deep-copies) the whole metadata once per snapshot id.
+        oldest_kept_ms = sorted(s.timestamp_ms for s in snapshots)[len(snapshots) - keep]
         try:
-            table.maintenance.expire_snapshots().by_ids(ids).commit()
+            table.maintenance.expire_snapshots().older_than(
+                datetime.fromtimestamp(oldest_kept_ms / 1000, tz=timezone.utc)).commit()
         except (CommitFailedException, OperationalError, ValueError):
             return   # a concurrent commit (or expiry) won; the next publish tries again
-        logs.info(log, "iceberg snapshots expired", supervisor_id=info.family_id, expired=len(ids), kept=keep)
+        logs.info(log, "iceberg snapshots expired", supervisor_id=info.family_id,
+                  expired=len(snapshots) - len(table.metadata.snapshots), kept=len(table.metadata.snapshots))
 
     def discard(self, location: str) -> None:
         task_id, name = self._task_and_name(location)
