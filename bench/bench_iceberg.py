@@ -10,15 +10,18 @@ catalog database of its own next to --pg-url, dropped afterwards. The segments a
 timing: --records records each, over --partitions partitions, --value-bytes random bytes per value, a
 16-byte key, one header, a timestamp.
 
-Timed, one segment each per step, the order alternated step by step:
+Timed, one segment each per step and contender, the order rotated step by step:
 
-  sink  IcebergSink.stage(info, records) (Records -> Arrow, Parquet zstd into the warehouse, fsync, the
-        staging marker written by rename) + IcebergSink.publish(location, id, info) (load the table,
-        check the task's property, add_files + the property in one commit with retries off, remove
-        the marker). Its own table, created before timing; snapshots expired on the default cadence.
-  bare  The baseline: the same Records -> pyarrow.Table (the same column building) and
-        `table.append(arrow_table)` on a table of the same schema in the same catalog, pyiceberg's
-        defaults (fast append, its own commit retry). No staging, marker, property, fsync.
+  sink       IcebergSink.stage(info, records) (Records -> Arrow, Parquet zstd into the warehouse, fsync,
+             the staging marker written by rename) + IcebergSink.publish(location, id, info) (check the
+             task's property on the cached metadata, add_files + the property in one commit with retries
+             off, remove the marker). Its own table; snapshots expired on the default cadence (10 kept).
+  unexpired  The same with snapshot expiry off: its table grows one snapshot per segment, like the bare
+             one's (a publish costs time in proportion to the snapshots in the table), so sink/bare for
+             this one is the like-for-like ratio.
+  bare       The baseline: the same Records -> pyarrow.Table (the same column building) and
+             `table.append(arrow_table)` on a table of the same schema in the same catalog, pyiceberg's
+             defaults (fast append, its own commit retry). No staging, marker, property, fsync, expiry.
 
 Growth: a fresh sink table is filled with N one-record snapshots (untimed; appended 20 per commit;
 snapshot expiry off, so the table really has N snapshots), then --growth-samples publishes of
@@ -115,45 +118,60 @@ def bare_table(sink: IcebergSink, name: str):
 
 
 def throughput(args, url: str) -> None:
+    """Three contenders, one segment each per step, the order rotated step by step: the sink as configured
+    by default (snapshots expired), the sink with expiry off (its table grows a snapshot per segment like
+    the bare one's: the like-for-like ratio), and the bare append."""
     sink = open_iceberg_sink(url)
+    unexpired = open_iceberg_sink(url, keep_snapshots=0)
     bare = bare_table(sink, "bare")
     arrow_schema = schema_to_pyarrow(bare.schema())
-    source = Segments("sink", "task-sink", args.partitions, args.value_bytes)
-    warm_info, warm_records = source.make(args.records)           # creates the sink's table, warms both paths
-    sink.publish(sink.stage(warm_info, warm_records), 0, warm_info)
-    bare.append(IcebergSink._arrow_table(warm_records, arrow_schema))
-    segments = [source.make(args.records) for _ in range(args.segments)]
+    sources = {"sink": Segments("sink", "task-sink", args.partitions, args.value_bytes),
+               "unexpired": Segments("unexpired", "task-unexpired", args.partitions, args.value_bytes)}
+    for family, source in sources.items():      # creates the sinks' tables and warms every path
+        target = sink if family == "sink" else unexpired
+        info, records = source.make(args.records)
+        target.publish(target.stage(info, records), 0, info)
+    bare.append(IcebergSink._arrow_table(sources["sink"].make(args.records)[1], arrow_schema))
+    batches = {family: [source.make(args.records) for _ in range(args.segments)]
+               for family, source in sources.items()}
 
-    sink_times, bare_times = [], []
-    for step, (info, records) in enumerate(segments, start=1):
-        def run_sink(info=info, records=records, step=step):
+    times: dict[str, list[float]] = {"sink": [], "unexpired": [], "bare": []}
+    for step in range(args.segments):
+        def run_sink(target, family, step=step):
+            info, records = batches[family][step]
             start = time.perf_counter()
-            sink.publish(sink.stage(info, records), step, info)
-            sink_times.append(time.perf_counter() - start)
+            target.publish(target.stage(info, records), step + 1, info)
+            times[family].append(time.perf_counter() - start)
 
-        def run_bare(records=records):
+        def run_bare(step=step):
+            records = batches["sink"][step][1]
             start = time.perf_counter()
             bare.append(IcebergSink._arrow_table(records, arrow_schema))
-            bare_times.append(time.perf_counter() - start)
+            times["bare"].append(time.perf_counter() - start)
 
-        for run in ((run_sink, run_bare) if step % 2 else (run_bare, run_sink)):
-            run()
+        runs = [lambda: run_sink(sink, "sink"), lambda: run_sink(unexpired, "unexpired"), run_bare]
+        for k in range(3):
+            runs[(step + k) % 3]()
 
     expected = args.records * (args.segments + 1)
-    sink_rows = sum(1 for _ in sink.read_offsets("sink"))
-    bare_rows = bare.refresh().scan(selected_fields=("offset",)).to_arrow().num_rows
-    if sink_rows != expected or bare_rows != expected:
-        raise SystemExit(f"row counts wrong: sink {sink_rows}, bare {bare_rows}, expected {expected}")
+    counts = {family: sum(1 for _ in sink.read_offsets(family)) for family in sources}
+    counts["bare"] = bare.refresh().scan(selected_fields=("offset",)).to_arrow().num_rows
+    if set(counts.values()) != {expected}:
+        raise SystemExit(f"row counts wrong: {counts}, expected {expected} each")
 
-    print_table(f"per segment ({args.records} records, {args.catalog} catalog)",
-                [("sink: stage + publish", sink_times), ("bare: arrow + table.append", bare_times)])
-    sink_rate = args.records * len(sink_times) / sum(sink_times)
-    bare_rate = args.records * len(bare_times) / sum(bare_times)
-    print(f"\n  sink  {sink_rate:10,.0f} records/s  {len(sink_times) / sum(sink_times):7.1f} segments/s")
-    print(f"  bare  {bare_rate:10,.0f} records/s  {len(bare_times) / sum(bare_times):7.1f} segments/s")
-    print(f"  sink/bare throughput ratio {sink_rate / bare_rate:.2f} "
-          f"(p50 ratio {statistics.median(bare_times) / statistics.median(sink_times):.2f})")
-    sink.close()
+    labels = {"sink": f"sink (keeps {sink.config.keep_snapshots} snapshots)",
+              "unexpired": "sink, no snapshot expiry", "bare": "bare arrow + table.append"}
+    print_table(f"per segment: stage + publish, or the bare append ({args.records} records, {args.catalog})",
+                [(labels[k], v) for k, v in times.items()])
+    rates = {k: args.records * len(v) / sum(v) for k, v in times.items()}
+    print()
+    for k, v in times.items():
+        print(f"  {labels[k]:<34} {rates[k]:10,.0f} records/s  {len(v) / sum(v):7.1f} segments/s")
+    for k in ("sink", "unexpired"):
+        print(f"  {labels[k]} / bare: throughput ratio {rates[k] / rates['bare']:.2f} "
+              f"(p50 ratio {statistics.median(times['bare']) / statistics.median(times[k]):.2f})")
+    for k in (sink, unexpired):
+        k.close()
 
 
 def fill(table, source: Segments, snapshots: int) -> None:
