@@ -119,12 +119,21 @@ def test_the_table_refuses_pyiceberg_rebasing_and_asserts_the_parent_snapshot(si
 
 # Once -------------------------------------------------------------------------------------------------
 def test_publish_twice_is_once(sink):
-    info, records = segment("twice", "task-t", 1, [(0, 0, 25)])
+    info, records = segment("twice.v1", "task-t", 1, [(0, 0, 25)])     # a dot: identifiers are tuples
     location = sink.stage(info, records)
     sink.publish(location, 5, info)
     sink.publish(location, 5, info)
-    assert offsets(sink, "twice") == expected((0, 0, 25))
-    assert len(segment_snapshots(sink, "twice", 5)) == 1
+    assert offsets(sink, "twice.v1") == expected((0, 0, 25))
+    assert len(segment_snapshots(sink, "twice.v1", 5)) == 1
+    assert sink.catalog.list_tables("streamvisor") == [("streamvisor", "twice.v1")]
+
+
+def test_read_offsets_sees_what_a_user_deleted_from_the_table(sink):
+    """verify reads the table as readers see it: rows deleted by someone else are missing there too."""
+    info, records = segment("edited", "task-d", 1, [(0, 0, 10)])
+    sink.publish(sink.stage(info, records), 1, info)
+    sink._load_table("edited").delete("offset == 3")
+    assert offsets(sink, "edited") == expected((0, 0, 3), (0, 4, 10))
 
 
 def test_an_older_segment_of_the_task_published_late_is_not_added_again(sink):
@@ -209,6 +218,63 @@ def test_concurrent_tasks_of_one_family_all_land(iceberg_url):
         t.join(120)
     assert errors == []
     assert offsets(sinks[0], "busy") == expected(*[(n, 0, 30) for n in range(3)])
+    for s in sinks:
+        s.close()
+
+
+def test_one_sink_shared_by_task_threads_publishes_each_segment_once(sink):
+    """The worker shares one sink between its task threads: the cached metadata must not leak between them."""
+    work = []
+    for n in range(3):
+        for k in range(3):
+            info, records = segment("shared", f"task-{n}", k, [(n, k * 10, k * 10 + 10)])
+            work.append((sink.stage(info, records), 10 * n + k, info))
+    barrier = threading.Barrier(4)
+    errors = []
+
+    def publish_all(order):
+        try:
+            barrier.wait(timeout=30)
+            for location, segment_id, info in order:
+                sink.publish(location, segment_id, info)
+        except Exception as e:  # noqa: BLE001 - reported below
+            errors.append(e)
+
+    # Three threads each publish one task's segments; a fourth publishes everything again, concurrently.
+    orders = [[w for w in work if w[2].task_id == f"task-{n}"] for n in range(3)] + [work]
+    threads = [threading.Thread(target=publish_all, args=(order,)) for order in orders]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert errors == []
+    assert offsets(sink, "shared") == expected(*[(n, 0, 30) for n in range(3)])
+    assert all(len(segment_snapshots(sink, "shared", segment_id)) == 1 for _, segment_id, _ in work)
+
+
+def test_concurrent_first_stages_create_the_table_once(iceberg_url):
+    sinks = [open_iceberg_sink(iceberg_url) for _ in range(3)]
+    barrier = threading.Barrier(len(sinks))
+    staged, errors = [], []
+
+    def first_stage(s, n):
+        try:
+            info, records = segment("newborn", f"task-{n}", 1, [(n, 0, 5)])
+            barrier.wait(timeout=30)
+            staged.append((s, s.stage(info, records), n, info))
+        except Exception as e:  # noqa: BLE001 - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=first_stage, args=(s, n)) for n, s in enumerate(sinks)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert errors == []
+    for s, location, n, info in staged:
+        s.publish(location, n, info)
+    assert sinks[0].catalog.list_tables("streamvisor") == [("streamvisor", "newborn")]
+    assert offsets(sinks[0], "newborn") == expected(*[(n, 0, 5) for n in range(3)])
     for s in sinks:
         s.close()
 
