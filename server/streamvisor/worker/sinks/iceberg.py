@@ -407,6 +407,7 @@ class IcebergSink:
         with self._fs.open_output_stream(path) as stream:
             pq.write_table(batch, stream, compression="zstd")
         self._sync(path)
+        self._sync(path.rsplit("/", 1)[0])   # the new directory entry, too
         logs.info(log, "iceberg segment staged", supervisor_id=info.supervisor_id, task_id=task_id,
                   generation=info.generation, records=len(records), ranges=ranges_text(info.ranges),
                   location=location)
@@ -428,6 +429,9 @@ class IcebergSink:
         return pa.Table.from_arrays(columns, schema=schema)
 
     def publish(self, location: str, segment_id: int, info: SegmentInfo) -> None:
+        """Raises ValueError for a location or segment id that cannot be this segment's, TimeoutError when
+        concurrent commits kept winning for publish_timeout_s (call again), and lets an
+        unknown-outcome error of the catalog through (calling again is safe: the property decides)."""
         task_id, name = self._task_and_name(location)
         if task_id != info.task_id or name != info.name:
             raise ValueError(f"Iceberg sink: location {location!r} is not segment {info.name!r} "
