@@ -458,6 +458,17 @@ def test_an_unreachable_catalog_database_is_a_clear_error(tmp_path):
         open_iceberg_sink(f"iceberg+postgresql://postgres@127.0.0.1:1/nowhere?warehouse=file://{tmp_path}/w")
 
 
+def test_missing_directories_are_created_and_unwritable_ones_are_a_clear_error(tmp_path):
+    sink = open_iceberg_sink(f"iceberg+sqlite:///{tmp_path}/new/dirs/catalog.db")
+    info, records = segment("fresh", "task-f", 1, [(0, 0, 2)])
+    sink.publish(sink.stage(info, records), 1, info)
+    assert (tmp_path / "new/dirs/catalog.db").is_file() and (tmp_path / "new/dirs/warehouse/streamvisor/fresh").is_dir()
+    sink.close()
+    (tmp_path / "file").write_text("")
+    with pytest.raises(ValueError, match="cannot create the catalog's directory"):
+        open_iceberg_sink(f"iceberg+sqlite:///{tmp_path}/file/catalog.db")
+
+
 def test_configuration_parses_every_documented_option(tmp_path):
     config = parse_iceberg_url(
         f"iceberg+sqlite:///{tmp_path}/c.db?namespace=raw&catalog=prod&keep_snapshots=0&expire_every=7"

@@ -281,6 +281,13 @@ class IcebergSink:
         properties = {"uri": config.catalog_uri, "warehouse": config.warehouse,
                       # pyarrow's FileIO for every scheme: the one whose filesystem staged() lists with.
                       "py-io-impl": "pyiceberg.io.pyarrow.PyArrowFileIO", **config.io_properties}
+        if config.catalog_uri.startswith("sqlite:///"):
+            directory = os.path.dirname(config.catalog_uri.removeprefix("sqlite:///"))
+            try:
+                os.makedirs(directory, exist_ok=True)   # like the file sink's output directory
+            except OSError as e:
+                raise ValueError(f"Iceberg sink: cannot create the catalog's directory {directory}: "
+                                 f"{e.strerror}") from None
         try:
             self.catalog = SqlCatalog(config.catalog_name, **properties)
             self.catalog.create_namespace_if_not_exists(config.namespace)
