@@ -1940,6 +1940,280 @@ func (x *GetCoverageResponse) GetUnrecoverableRanges() []*OffsetRange {
 	return nil
 }
 
+// Request for ListSegments.
+type ListSegmentsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Required. The supervisor (terminated ones included).
+	SupervisorId string `protobuf:"bytes,1,opt,name=supervisor_id,json=supervisorId,proto3" json:"supervisor_id,omitempty"`
+	// Optional. Also list the segments of its backfills (recursively): the whole family.
+	IncludeBackfills bool `protobuf:"varint,2,opt,name=include_backfills,json=includeBackfills,proto3" json:"include_backfills,omitempty"`
+	// Optional. As in ListSupervisorsRequest.
+	PageSize int32 `protobuf:"varint,3,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// Optional. next_page_token of a previous response with the same filters.
+	PageToken string `protobuf:"bytes,4,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	// Optional. Only segments with a range of this partition (>= 0).
+	Partition *int32 `protobuf:"varint,5,opt,name=partition,proto3,oneof" json:"partition,omitempty"`
+	// Optional. Only segments with a non-empty range overlapping [start_offset, end_offset) (of `partition`
+	// when given, of any partition otherwise). Either bound may be left out; start_offset <= end_offset.
+	StartOffset *int64 `protobuf:"varint,6,opt,name=start_offset,json=startOffset,proto3,oneof" json:"start_offset,omitempty"`
+	// Optional. See start_offset.
+	EndOffset *int64 `protobuf:"varint,7,opt,name=end_offset,json=endOffset,proto3,oneof" json:"end_offset,omitempty"`
+	// Optional. Only the segment published at exactly this location (at most 2048 bytes in UTF-8).
+	Location      string `protobuf:"bytes,8,opt,name=location,proto3" json:"location,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListSegmentsRequest) Reset() {
+	*x = ListSegmentsRequest{}
+	mi := &file_streamvisor_v1_supervisor_service_proto_msgTypes[30]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListSegmentsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListSegmentsRequest) ProtoMessage() {}
+
+func (x *ListSegmentsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_streamvisor_v1_supervisor_service_proto_msgTypes[30]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListSegmentsRequest.ProtoReflect.Descriptor instead.
+func (*ListSegmentsRequest) Descriptor() ([]byte, []int) {
+	return file_streamvisor_v1_supervisor_service_proto_rawDescGZIP(), []int{30}
+}
+
+func (x *ListSegmentsRequest) GetSupervisorId() string {
+	if x != nil {
+		return x.SupervisorId
+	}
+	return ""
+}
+
+func (x *ListSegmentsRequest) GetIncludeBackfills() bool {
+	if x != nil {
+		return x.IncludeBackfills
+	}
+	return false
+}
+
+func (x *ListSegmentsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListSegmentsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+func (x *ListSegmentsRequest) GetPartition() int32 {
+	if x != nil && x.Partition != nil {
+		return *x.Partition
+	}
+	return 0
+}
+
+func (x *ListSegmentsRequest) GetStartOffset() int64 {
+	if x != nil && x.StartOffset != nil {
+		return *x.StartOffset
+	}
+	return 0
+}
+
+func (x *ListSegmentsRequest) GetEndOffset() int64 {
+	if x != nil && x.EndOffset != nil {
+		return *x.EndOffset
+	}
+	return 0
+}
+
+func (x *ListSegmentsRequest) GetLocation() string {
+	if x != nil {
+		return x.Location
+	}
+	return ""
+}
+
+// A published segment.
+type Segment struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The segment id (increasing in commit order).
+	SegmentId int64 `protobuf:"varint,1,opt,name=segment_id,json=segmentId,proto3" json:"segment_id,omitempty"`
+	// The supervisor whose task published it.
+	SupervisorId string `protobuf:"bytes,2,opt,name=supervisor_id,json=supervisorId,proto3" json:"supervisor_id,omitempty"`
+	// The task that published it.
+	TaskId string `protobuf:"bytes,3,opt,name=task_id,json=taskId,proto3" json:"task_id,omitempty"`
+	// The supervisor's generation the task ran at.
+	Generation int64 `protobuf:"varint,4,opt,name=generation,proto3" json:"generation,omitempty"`
+	// Where the segment was written, as the worker committed it (e.g. a file:// URL).
+	Location string `protobuf:"bytes,5,opt,name=location,proto3" json:"location,omitempty"`
+	// Per partition, the published range [start_offset, end_offset).
+	Ranges []*OffsetRange `protobuf:"bytes,6,rep,name=ranges,proto3" json:"ranges,omitempty"`
+	// Number of records in the segment.
+	RecordCount int64 `protobuf:"varint,7,opt,name=record_count,json=recordCount,proto3" json:"record_count,omitempty"`
+	// When the commit was accepted.
+	PublishTime   *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=publish_time,json=publishTime,proto3" json:"publish_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Segment) Reset() {
+	*x = Segment{}
+	mi := &file_streamvisor_v1_supervisor_service_proto_msgTypes[31]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Segment) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Segment) ProtoMessage() {}
+
+func (x *Segment) ProtoReflect() protoreflect.Message {
+	mi := &file_streamvisor_v1_supervisor_service_proto_msgTypes[31]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Segment.ProtoReflect.Descriptor instead.
+func (*Segment) Descriptor() ([]byte, []int) {
+	return file_streamvisor_v1_supervisor_service_proto_rawDescGZIP(), []int{31}
+}
+
+func (x *Segment) GetSegmentId() int64 {
+	if x != nil {
+		return x.SegmentId
+	}
+	return 0
+}
+
+func (x *Segment) GetSupervisorId() string {
+	if x != nil {
+		return x.SupervisorId
+	}
+	return ""
+}
+
+func (x *Segment) GetTaskId() string {
+	if x != nil {
+		return x.TaskId
+	}
+	return ""
+}
+
+func (x *Segment) GetGeneration() int64 {
+	if x != nil {
+		return x.Generation
+	}
+	return 0
+}
+
+func (x *Segment) GetLocation() string {
+	if x != nil {
+		return x.Location
+	}
+	return ""
+}
+
+func (x *Segment) GetRanges() []*OffsetRange {
+	if x != nil {
+		return x.Ranges
+	}
+	return nil
+}
+
+func (x *Segment) GetRecordCount() int64 {
+	if x != nil {
+		return x.RecordCount
+	}
+	return 0
+}
+
+func (x *Segment) GetPublishTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.PublishTime
+	}
+	return nil
+}
+
+// Response for ListSegments.
+type ListSegmentsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// One page, ordered by segment_id.
+	Segments []*Segment `protobuf:"bytes,1,rep,name=segments,proto3" json:"segments,omitempty"`
+	// Token for the next page; empty on the last page.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListSegmentsResponse) Reset() {
+	*x = ListSegmentsResponse{}
+	mi := &file_streamvisor_v1_supervisor_service_proto_msgTypes[32]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListSegmentsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListSegmentsResponse) ProtoMessage() {}
+
+func (x *ListSegmentsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_streamvisor_v1_supervisor_service_proto_msgTypes[32]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListSegmentsResponse.ProtoReflect.Descriptor instead.
+func (*ListSegmentsResponse) Descriptor() ([]byte, []int) {
+	return file_streamvisor_v1_supervisor_service_proto_rawDescGZIP(), []int{32}
+}
+
+func (x *ListSegmentsResponse) GetSegments() []*Segment {
+	if x != nil {
+		return x.Segments
+	}
+	return nil
+}
+
+func (x *ListSegmentsResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
 var File_streamvisor_v1_supervisor_service_proto protoreflect.FileDescriptor
 
 const file_streamvisor_v1_supervisor_service_proto_rawDesc = "" +
@@ -2093,8 +2367,37 @@ const file_streamvisor_v1_supervisor_service_proto_rawDesc = "" +
 	"\n" +
 	"total_gaps\x18\x04 \x01(\x03R\ttotalGaps\x12%\n" +
 	"\x0etotal_overlaps\x18\x05 \x01(\x03R\rtotalOverlaps\x12N\n" +
-	"\x14unrecoverable_ranges\x18\x06 \x03(\v2\x1b.streamvisor.v1.OffsetRangeR\x13unrecoverableRanges2\xc5\n" +
+	"\x14unrecoverable_ranges\x18\x06 \x03(\v2\x1b.streamvisor.v1.OffsetRangeR\x13unrecoverableRanges\"\xdc\x02\n" +
+	"\x13ListSegmentsRequest\x12#\n" +
+	"\rsupervisor_id\x18\x01 \x01(\tR\fsupervisorId\x12+\n" +
+	"\x11include_backfills\x18\x02 \x01(\bR\x10includeBackfills\x12\x1b\n" +
+	"\tpage_size\x18\x03 \x01(\x05R\bpageSize\x12\x1d\n" +
 	"\n" +
+	"page_token\x18\x04 \x01(\tR\tpageToken\x12!\n" +
+	"\tpartition\x18\x05 \x01(\x05H\x00R\tpartition\x88\x01\x01\x12&\n" +
+	"\fstart_offset\x18\x06 \x01(\x03H\x01R\vstartOffset\x88\x01\x01\x12\"\n" +
+	"\n" +
+	"end_offset\x18\a \x01(\x03H\x02R\tendOffset\x88\x01\x01\x12\x1a\n" +
+	"\blocation\x18\b \x01(\tR\blocationB\f\n" +
+	"\n" +
+	"_partitionB\x0f\n" +
+	"\r_start_offsetB\r\n" +
+	"\v_end_offset\"\xb9\x02\n" +
+	"\aSegment\x12\x1d\n" +
+	"\n" +
+	"segment_id\x18\x01 \x01(\x03R\tsegmentId\x12#\n" +
+	"\rsupervisor_id\x18\x02 \x01(\tR\fsupervisorId\x12\x17\n" +
+	"\atask_id\x18\x03 \x01(\tR\x06taskId\x12\x1e\n" +
+	"\n" +
+	"generation\x18\x04 \x01(\x03R\n" +
+	"generation\x12\x1a\n" +
+	"\blocation\x18\x05 \x01(\tR\blocation\x123\n" +
+	"\x06ranges\x18\x06 \x03(\v2\x1b.streamvisor.v1.OffsetRangeR\x06ranges\x12!\n" +
+	"\frecord_count\x18\a \x01(\x03R\vrecordCount\x12=\n" +
+	"\fpublish_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\vpublishTime\"s\n" +
+	"\x14ListSegmentsResponse\x123\n" +
+	"\bsegments\x18\x01 \x03(\v2\x17.streamvisor.v1.SegmentR\bsegments\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken2\xa0\v\n" +
 	"\x11SupervisorService\x12e\n" +
 	"\x10CreateSupervisor\x12'.streamvisor.v1.CreateSupervisorRequest\x1a(.streamvisor.v1.CreateSupervisorResponse\x12\\\n" +
 	"\rGetSupervisor\x12$.streamvisor.v1.GetSupervisorRequest\x1a%.streamvisor.v1.GetSupervisorResponse\x12b\n" +
@@ -2109,7 +2412,8 @@ const file_streamvisor_v1_supervisor_service_proto_rawDesc = "" +
 	"\x0fResetSupervisor\x12&.streamvisor.v1.ResetSupervisorRequest\x1a'.streamvisor.v1.ResetSupervisorResponse\x12Y\n" +
 	"\fResetOffsets\x12#.streamvisor.v1.ResetOffsetsRequest\x1a$.streamvisor.v1.ResetOffsetsResponse\x12}\n" +
 	"\x18ResetToLatestAndBackfill\x12/.streamvisor.v1.ResetToLatestAndBackfillRequest\x1a0.streamvisor.v1.ResetToLatestAndBackfillResponse\x12V\n" +
-	"\vGetCoverage\x12\".streamvisor.v1.GetCoverageRequest\x1a#.streamvisor.v1.GetCoverageResponseBz\n" +
+	"\vGetCoverage\x12\".streamvisor.v1.GetCoverageRequest\x1a#.streamvisor.v1.GetCoverageResponse\x12Y\n" +
+	"\fListSegments\x12#.streamvisor.v1.ListSegmentsRequest\x1a$.streamvisor.v1.ListSegmentsResponseBz\n" +
 	"\x12dev.streamvisor.v1B\x16SupervisorServiceProtoP\x01ZJgithub.com/streamvisor/streamvisor/clients/go/streamvisor/v1;streamvisorv1b\x06proto3"
 
 var (
@@ -2124,7 +2428,7 @@ func file_streamvisor_v1_supervisor_service_proto_rawDescGZIP() []byte {
 	return file_streamvisor_v1_supervisor_service_proto_rawDescData
 }
 
-var file_streamvisor_v1_supervisor_service_proto_msgTypes = make([]protoimpl.MessageInfo, 30)
+var file_streamvisor_v1_supervisor_service_proto_msgTypes = make([]protoimpl.MessageInfo, 33)
 var file_streamvisor_v1_supervisor_service_proto_goTypes = []any{
 	(*CreateSupervisorRequest)(nil),          // 0: streamvisor.v1.CreateSupervisorRequest
 	(*CreateSupervisorResponse)(nil),         // 1: streamvisor.v1.CreateSupervisorResponse
@@ -2156,75 +2460,83 @@ var file_streamvisor_v1_supervisor_service_proto_goTypes = []any{
 	(*CoverageOverlap)(nil),                  // 27: streamvisor.v1.CoverageOverlap
 	(*PartitionCoverage)(nil),                // 28: streamvisor.v1.PartitionCoverage
 	(*GetCoverageResponse)(nil),              // 29: streamvisor.v1.GetCoverageResponse
-	(*SupervisorSpec)(nil),                   // 30: streamvisor.v1.SupervisorSpec
-	(*Supervisor)(nil),                       // 31: streamvisor.v1.Supervisor
-	(SupervisorState)(0),                     // 32: streamvisor.v1.SupervisorState
-	(StreamType)(0),                          // 33: streamvisor.v1.StreamType
-	(*AuditEvent)(nil),                       // 34: streamvisor.v1.AuditEvent
-	(*OffsetRange)(nil),                      // 35: streamvisor.v1.OffsetRange
-	(*timestamppb.Timestamp)(nil),            // 36: google.protobuf.Timestamp
-	(*OffsetChange)(nil),                     // 37: streamvisor.v1.OffsetChange
+	(*ListSegmentsRequest)(nil),              // 30: streamvisor.v1.ListSegmentsRequest
+	(*Segment)(nil),                          // 31: streamvisor.v1.Segment
+	(*ListSegmentsResponse)(nil),             // 32: streamvisor.v1.ListSegmentsResponse
+	(*SupervisorSpec)(nil),                   // 33: streamvisor.v1.SupervisorSpec
+	(*Supervisor)(nil),                       // 34: streamvisor.v1.Supervisor
+	(SupervisorState)(0),                     // 35: streamvisor.v1.SupervisorState
+	(StreamType)(0),                          // 36: streamvisor.v1.StreamType
+	(*AuditEvent)(nil),                       // 37: streamvisor.v1.AuditEvent
+	(*OffsetRange)(nil),                      // 38: streamvisor.v1.OffsetRange
+	(*timestamppb.Timestamp)(nil),            // 39: google.protobuf.Timestamp
+	(*OffsetChange)(nil),                     // 40: streamvisor.v1.OffsetChange
 }
 var file_streamvisor_v1_supervisor_service_proto_depIdxs = []int32{
-	30, // 0: streamvisor.v1.CreateSupervisorRequest.spec:type_name -> streamvisor.v1.SupervisorSpec
-	31, // 1: streamvisor.v1.CreateSupervisorResponse.supervisor:type_name -> streamvisor.v1.Supervisor
-	31, // 2: streamvisor.v1.GetSupervisorResponse.supervisor:type_name -> streamvisor.v1.Supervisor
-	32, // 3: streamvisor.v1.ListSupervisorsRequest.states:type_name -> streamvisor.v1.SupervisorState
-	33, // 4: streamvisor.v1.ListSupervisorsRequest.stream_types:type_name -> streamvisor.v1.StreamType
-	31, // 5: streamvisor.v1.ListSupervisorsResponse.supervisors:type_name -> streamvisor.v1.Supervisor
-	30, // 6: streamvisor.v1.UpdateSupervisorRequest.spec:type_name -> streamvisor.v1.SupervisorSpec
-	31, // 7: streamvisor.v1.UpdateSupervisorResponse.supervisor:type_name -> streamvisor.v1.Supervisor
-	31, // 8: streamvisor.v1.SuspendSupervisorResponse.supervisor:type_name -> streamvisor.v1.Supervisor
-	31, // 9: streamvisor.v1.ResumeSupervisorResponse.supervisor:type_name -> streamvisor.v1.Supervisor
-	31, // 10: streamvisor.v1.TerminateSupervisorResponse.supervisor:type_name -> streamvisor.v1.Supervisor
-	34, // 11: streamvisor.v1.ListSupervisorHistoryResponse.events:type_name -> streamvisor.v1.AuditEvent
-	35, // 12: streamvisor.v1.PartitionOffsets.bounded_range:type_name -> streamvisor.v1.OffsetRange
+	33, // 0: streamvisor.v1.CreateSupervisorRequest.spec:type_name -> streamvisor.v1.SupervisorSpec
+	34, // 1: streamvisor.v1.CreateSupervisorResponse.supervisor:type_name -> streamvisor.v1.Supervisor
+	34, // 2: streamvisor.v1.GetSupervisorResponse.supervisor:type_name -> streamvisor.v1.Supervisor
+	35, // 3: streamvisor.v1.ListSupervisorsRequest.states:type_name -> streamvisor.v1.SupervisorState
+	36, // 4: streamvisor.v1.ListSupervisorsRequest.stream_types:type_name -> streamvisor.v1.StreamType
+	34, // 5: streamvisor.v1.ListSupervisorsResponse.supervisors:type_name -> streamvisor.v1.Supervisor
+	33, // 6: streamvisor.v1.UpdateSupervisorRequest.spec:type_name -> streamvisor.v1.SupervisorSpec
+	34, // 7: streamvisor.v1.UpdateSupervisorResponse.supervisor:type_name -> streamvisor.v1.Supervisor
+	34, // 8: streamvisor.v1.SuspendSupervisorResponse.supervisor:type_name -> streamvisor.v1.Supervisor
+	34, // 9: streamvisor.v1.ResumeSupervisorResponse.supervisor:type_name -> streamvisor.v1.Supervisor
+	34, // 10: streamvisor.v1.TerminateSupervisorResponse.supervisor:type_name -> streamvisor.v1.Supervisor
+	37, // 11: streamvisor.v1.ListSupervisorHistoryResponse.events:type_name -> streamvisor.v1.AuditEvent
+	38, // 12: streamvisor.v1.PartitionOffsets.bounded_range:type_name -> streamvisor.v1.OffsetRange
 	17, // 13: streamvisor.v1.GetOffsetsResponse.partitions:type_name -> streamvisor.v1.PartitionOffsets
-	36, // 14: streamvisor.v1.GetOffsetsResponse.read_time:type_name -> google.protobuf.Timestamp
-	37, // 15: streamvisor.v1.ResetSupervisorResponse.changes:type_name -> streamvisor.v1.OffsetChange
-	36, // 16: streamvisor.v1.PartitionResetTarget.timestamp:type_name -> google.protobuf.Timestamp
+	39, // 14: streamvisor.v1.GetOffsetsResponse.read_time:type_name -> google.protobuf.Timestamp
+	40, // 15: streamvisor.v1.ResetSupervisorResponse.changes:type_name -> streamvisor.v1.OffsetChange
+	39, // 16: streamvisor.v1.PartitionResetTarget.timestamp:type_name -> google.protobuf.Timestamp
 	21, // 17: streamvisor.v1.ResetOffsetsRequest.targets:type_name -> streamvisor.v1.PartitionResetTarget
-	37, // 18: streamvisor.v1.ResetOffsetsResponse.changes:type_name -> streamvisor.v1.OffsetChange
-	35, // 19: streamvisor.v1.ResetToLatestAndBackfillResponse.backfill_ranges:type_name -> streamvisor.v1.OffsetRange
-	37, // 20: streamvisor.v1.ResetToLatestAndBackfillResponse.changes:type_name -> streamvisor.v1.OffsetChange
-	35, // 21: streamvisor.v1.ResetToLatestAndBackfillResponse.unrecoverable_ranges:type_name -> streamvisor.v1.OffsetRange
-	35, // 22: streamvisor.v1.CoverageOverlap.range:type_name -> streamvisor.v1.OffsetRange
-	35, // 23: streamvisor.v1.PartitionCoverage.published:type_name -> streamvisor.v1.OffsetRange
-	35, // 24: streamvisor.v1.PartitionCoverage.gaps:type_name -> streamvisor.v1.OffsetRange
+	40, // 18: streamvisor.v1.ResetOffsetsResponse.changes:type_name -> streamvisor.v1.OffsetChange
+	38, // 19: streamvisor.v1.ResetToLatestAndBackfillResponse.backfill_ranges:type_name -> streamvisor.v1.OffsetRange
+	40, // 20: streamvisor.v1.ResetToLatestAndBackfillResponse.changes:type_name -> streamvisor.v1.OffsetChange
+	38, // 21: streamvisor.v1.ResetToLatestAndBackfillResponse.unrecoverable_ranges:type_name -> streamvisor.v1.OffsetRange
+	38, // 22: streamvisor.v1.CoverageOverlap.range:type_name -> streamvisor.v1.OffsetRange
+	38, // 23: streamvisor.v1.PartitionCoverage.published:type_name -> streamvisor.v1.OffsetRange
+	38, // 24: streamvisor.v1.PartitionCoverage.gaps:type_name -> streamvisor.v1.OffsetRange
 	27, // 25: streamvisor.v1.PartitionCoverage.overlaps:type_name -> streamvisor.v1.CoverageOverlap
 	28, // 26: streamvisor.v1.GetCoverageResponse.partitions:type_name -> streamvisor.v1.PartitionCoverage
-	35, // 27: streamvisor.v1.GetCoverageResponse.unrecoverable_ranges:type_name -> streamvisor.v1.OffsetRange
-	0,  // 28: streamvisor.v1.SupervisorService.CreateSupervisor:input_type -> streamvisor.v1.CreateSupervisorRequest
-	2,  // 29: streamvisor.v1.SupervisorService.GetSupervisor:input_type -> streamvisor.v1.GetSupervisorRequest
-	4,  // 30: streamvisor.v1.SupervisorService.ListSupervisors:input_type -> streamvisor.v1.ListSupervisorsRequest
-	6,  // 31: streamvisor.v1.SupervisorService.UpdateSupervisor:input_type -> streamvisor.v1.UpdateSupervisorRequest
-	8,  // 32: streamvisor.v1.SupervisorService.SuspendSupervisor:input_type -> streamvisor.v1.SuspendSupervisorRequest
-	10, // 33: streamvisor.v1.SupervisorService.ResumeSupervisor:input_type -> streamvisor.v1.ResumeSupervisorRequest
-	12, // 34: streamvisor.v1.SupervisorService.TerminateSupervisor:input_type -> streamvisor.v1.TerminateSupervisorRequest
-	14, // 35: streamvisor.v1.SupervisorService.ListSupervisorHistory:input_type -> streamvisor.v1.ListSupervisorHistoryRequest
-	16, // 36: streamvisor.v1.SupervisorService.GetOffsets:input_type -> streamvisor.v1.GetOffsetsRequest
-	19, // 37: streamvisor.v1.SupervisorService.ResetSupervisor:input_type -> streamvisor.v1.ResetSupervisorRequest
-	22, // 38: streamvisor.v1.SupervisorService.ResetOffsets:input_type -> streamvisor.v1.ResetOffsetsRequest
-	24, // 39: streamvisor.v1.SupervisorService.ResetToLatestAndBackfill:input_type -> streamvisor.v1.ResetToLatestAndBackfillRequest
-	26, // 40: streamvisor.v1.SupervisorService.GetCoverage:input_type -> streamvisor.v1.GetCoverageRequest
-	1,  // 41: streamvisor.v1.SupervisorService.CreateSupervisor:output_type -> streamvisor.v1.CreateSupervisorResponse
-	3,  // 42: streamvisor.v1.SupervisorService.GetSupervisor:output_type -> streamvisor.v1.GetSupervisorResponse
-	5,  // 43: streamvisor.v1.SupervisorService.ListSupervisors:output_type -> streamvisor.v1.ListSupervisorsResponse
-	7,  // 44: streamvisor.v1.SupervisorService.UpdateSupervisor:output_type -> streamvisor.v1.UpdateSupervisorResponse
-	9,  // 45: streamvisor.v1.SupervisorService.SuspendSupervisor:output_type -> streamvisor.v1.SuspendSupervisorResponse
-	11, // 46: streamvisor.v1.SupervisorService.ResumeSupervisor:output_type -> streamvisor.v1.ResumeSupervisorResponse
-	13, // 47: streamvisor.v1.SupervisorService.TerminateSupervisor:output_type -> streamvisor.v1.TerminateSupervisorResponse
-	15, // 48: streamvisor.v1.SupervisorService.ListSupervisorHistory:output_type -> streamvisor.v1.ListSupervisorHistoryResponse
-	18, // 49: streamvisor.v1.SupervisorService.GetOffsets:output_type -> streamvisor.v1.GetOffsetsResponse
-	20, // 50: streamvisor.v1.SupervisorService.ResetSupervisor:output_type -> streamvisor.v1.ResetSupervisorResponse
-	23, // 51: streamvisor.v1.SupervisorService.ResetOffsets:output_type -> streamvisor.v1.ResetOffsetsResponse
-	25, // 52: streamvisor.v1.SupervisorService.ResetToLatestAndBackfill:output_type -> streamvisor.v1.ResetToLatestAndBackfillResponse
-	29, // 53: streamvisor.v1.SupervisorService.GetCoverage:output_type -> streamvisor.v1.GetCoverageResponse
-	41, // [41:54] is the sub-list for method output_type
-	28, // [28:41] is the sub-list for method input_type
-	28, // [28:28] is the sub-list for extension type_name
-	28, // [28:28] is the sub-list for extension extendee
-	0,  // [0:28] is the sub-list for field type_name
+	38, // 27: streamvisor.v1.GetCoverageResponse.unrecoverable_ranges:type_name -> streamvisor.v1.OffsetRange
+	38, // 28: streamvisor.v1.Segment.ranges:type_name -> streamvisor.v1.OffsetRange
+	39, // 29: streamvisor.v1.Segment.publish_time:type_name -> google.protobuf.Timestamp
+	31, // 30: streamvisor.v1.ListSegmentsResponse.segments:type_name -> streamvisor.v1.Segment
+	0,  // 31: streamvisor.v1.SupervisorService.CreateSupervisor:input_type -> streamvisor.v1.CreateSupervisorRequest
+	2,  // 32: streamvisor.v1.SupervisorService.GetSupervisor:input_type -> streamvisor.v1.GetSupervisorRequest
+	4,  // 33: streamvisor.v1.SupervisorService.ListSupervisors:input_type -> streamvisor.v1.ListSupervisorsRequest
+	6,  // 34: streamvisor.v1.SupervisorService.UpdateSupervisor:input_type -> streamvisor.v1.UpdateSupervisorRequest
+	8,  // 35: streamvisor.v1.SupervisorService.SuspendSupervisor:input_type -> streamvisor.v1.SuspendSupervisorRequest
+	10, // 36: streamvisor.v1.SupervisorService.ResumeSupervisor:input_type -> streamvisor.v1.ResumeSupervisorRequest
+	12, // 37: streamvisor.v1.SupervisorService.TerminateSupervisor:input_type -> streamvisor.v1.TerminateSupervisorRequest
+	14, // 38: streamvisor.v1.SupervisorService.ListSupervisorHistory:input_type -> streamvisor.v1.ListSupervisorHistoryRequest
+	16, // 39: streamvisor.v1.SupervisorService.GetOffsets:input_type -> streamvisor.v1.GetOffsetsRequest
+	19, // 40: streamvisor.v1.SupervisorService.ResetSupervisor:input_type -> streamvisor.v1.ResetSupervisorRequest
+	22, // 41: streamvisor.v1.SupervisorService.ResetOffsets:input_type -> streamvisor.v1.ResetOffsetsRequest
+	24, // 42: streamvisor.v1.SupervisorService.ResetToLatestAndBackfill:input_type -> streamvisor.v1.ResetToLatestAndBackfillRequest
+	26, // 43: streamvisor.v1.SupervisorService.GetCoverage:input_type -> streamvisor.v1.GetCoverageRequest
+	30, // 44: streamvisor.v1.SupervisorService.ListSegments:input_type -> streamvisor.v1.ListSegmentsRequest
+	1,  // 45: streamvisor.v1.SupervisorService.CreateSupervisor:output_type -> streamvisor.v1.CreateSupervisorResponse
+	3,  // 46: streamvisor.v1.SupervisorService.GetSupervisor:output_type -> streamvisor.v1.GetSupervisorResponse
+	5,  // 47: streamvisor.v1.SupervisorService.ListSupervisors:output_type -> streamvisor.v1.ListSupervisorsResponse
+	7,  // 48: streamvisor.v1.SupervisorService.UpdateSupervisor:output_type -> streamvisor.v1.UpdateSupervisorResponse
+	9,  // 49: streamvisor.v1.SupervisorService.SuspendSupervisor:output_type -> streamvisor.v1.SuspendSupervisorResponse
+	11, // 50: streamvisor.v1.SupervisorService.ResumeSupervisor:output_type -> streamvisor.v1.ResumeSupervisorResponse
+	13, // 51: streamvisor.v1.SupervisorService.TerminateSupervisor:output_type -> streamvisor.v1.TerminateSupervisorResponse
+	15, // 52: streamvisor.v1.SupervisorService.ListSupervisorHistory:output_type -> streamvisor.v1.ListSupervisorHistoryResponse
+	18, // 53: streamvisor.v1.SupervisorService.GetOffsets:output_type -> streamvisor.v1.GetOffsetsResponse
+	20, // 54: streamvisor.v1.SupervisorService.ResetSupervisor:output_type -> streamvisor.v1.ResetSupervisorResponse
+	23, // 55: streamvisor.v1.SupervisorService.ResetOffsets:output_type -> streamvisor.v1.ResetOffsetsResponse
+	25, // 56: streamvisor.v1.SupervisorService.ResetToLatestAndBackfill:output_type -> streamvisor.v1.ResetToLatestAndBackfillResponse
+	29, // 57: streamvisor.v1.SupervisorService.GetCoverage:output_type -> streamvisor.v1.GetCoverageResponse
+	32, // 58: streamvisor.v1.SupervisorService.ListSegments:output_type -> streamvisor.v1.ListSegmentsResponse
+	45, // [45:59] is the sub-list for method output_type
+	31, // [31:45] is the sub-list for method input_type
+	31, // [31:31] is the sub-list for extension type_name
+	31, // [31:31] is the sub-list for extension extendee
+	0,  // [0:31] is the sub-list for field type_name
 }
 
 func init() { file_streamvisor_v1_supervisor_service_proto_init() }
@@ -2239,13 +2551,14 @@ func file_streamvisor_v1_supervisor_service_proto_init() {
 		(*PartitionResetTarget_Timestamp)(nil),
 	}
 	file_streamvisor_v1_supervisor_service_proto_msgTypes[24].OneofWrappers = []any{}
+	file_streamvisor_v1_supervisor_service_proto_msgTypes[30].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_streamvisor_v1_supervisor_service_proto_rawDesc), len(file_streamvisor_v1_supervisor_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   30,
+			NumMessages:   33,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -32,6 +32,7 @@ const (
 	SupervisorService_ResetOffsets_FullMethodName             = "/streamvisor.v1.SupervisorService/ResetOffsets"
 	SupervisorService_ResetToLatestAndBackfill_FullMethodName = "/streamvisor.v1.SupervisorService/ResetToLatestAndBackfill"
 	SupervisorService_GetCoverage_FullMethodName              = "/streamvisor.v1.SupervisorService/GetCoverage"
+	SupervisorService_ListSegments_FullMethodName             = "/streamvisor.v1.SupervisorService/ListSegments"
 )
 
 // SupervisorServiceClient is the client API for SupervisorService service.
@@ -72,6 +73,10 @@ type SupervisorServiceClient interface {
 	// Per partition, the merged published ranges of a supervisor and all its backfills, with gaps and
 	// overlaps: "nothing lost, nothing twice", checkable at any time. Computed from segment records.
 	GetCoverage(ctx context.Context, in *GetCoverageRequest, opts ...grpc.CallOption) (*GetCoverageResponse, error)
+	// The published segments of a supervisor (or of its family: it and its backfills), in commit order,
+	// paginated (AIP-158), filterable by partition, offset range and exact location. A segment is ingested
+	// if and only if it is listed here; what a reader of the destination may rely on follows from it.
+	ListSegments(ctx context.Context, in *ListSegmentsRequest, opts ...grpc.CallOption) (*ListSegmentsResponse, error)
 }
 
 type supervisorServiceClient struct {
@@ -212,6 +217,16 @@ func (c *supervisorServiceClient) GetCoverage(ctx context.Context, in *GetCovera
 	return out, nil
 }
 
+func (c *supervisorServiceClient) ListSegments(ctx context.Context, in *ListSegmentsRequest, opts ...grpc.CallOption) (*ListSegmentsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListSegmentsResponse)
+	err := c.cc.Invoke(ctx, SupervisorService_ListSegments_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // SupervisorServiceServer is the server API for SupervisorService service.
 // All implementations must embed UnimplementedSupervisorServiceServer
 // for forward compatibility.
@@ -250,6 +265,10 @@ type SupervisorServiceServer interface {
 	// Per partition, the merged published ranges of a supervisor and all its backfills, with gaps and
 	// overlaps: "nothing lost, nothing twice", checkable at any time. Computed from segment records.
 	GetCoverage(context.Context, *GetCoverageRequest) (*GetCoverageResponse, error)
+	// The published segments of a supervisor (or of its family: it and its backfills), in commit order,
+	// paginated (AIP-158), filterable by partition, offset range and exact location. A segment is ingested
+	// if and only if it is listed here; what a reader of the destination may rely on follows from it.
+	ListSegments(context.Context, *ListSegmentsRequest) (*ListSegmentsResponse, error)
 	mustEmbedUnimplementedSupervisorServiceServer()
 }
 
@@ -298,6 +317,9 @@ func (UnimplementedSupervisorServiceServer) ResetToLatestAndBackfill(context.Con
 }
 func (UnimplementedSupervisorServiceServer) GetCoverage(context.Context, *GetCoverageRequest) (*GetCoverageResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetCoverage not implemented")
+}
+func (UnimplementedSupervisorServiceServer) ListSegments(context.Context, *ListSegmentsRequest) (*ListSegmentsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListSegments not implemented")
 }
 func (UnimplementedSupervisorServiceServer) mustEmbedUnimplementedSupervisorServiceServer() {}
 func (UnimplementedSupervisorServiceServer) testEmbeddedByValue()                           {}
@@ -554,6 +576,24 @@ func _SupervisorService_GetCoverage_Handler(srv interface{}, ctx context.Context
 	return interceptor(ctx, in, info, handler)
 }
 
+func _SupervisorService_ListSegments_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListSegmentsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(SupervisorServiceServer).ListSegments(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: SupervisorService_ListSegments_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(SupervisorServiceServer).ListSegments(ctx, req.(*ListSegmentsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // SupervisorService_ServiceDesc is the grpc.ServiceDesc for SupervisorService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -612,6 +652,10 @@ var SupervisorService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "GetCoverage",
 			Handler:    _SupervisorService_GetCoverage_Handler,
+		},
+		{
+			MethodName: "ListSegments",
+			Handler:    _SupervisorService_ListSegments_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

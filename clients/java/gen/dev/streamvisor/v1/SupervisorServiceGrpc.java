@@ -421,6 +421,37 @@ public final class SupervisorServiceGrpc {
     return getGetCoverageMethod;
   }
 
+  private static volatile io.grpc.MethodDescriptor<dev.streamvisor.v1.ListSegmentsRequest,
+      dev.streamvisor.v1.ListSegmentsResponse> getListSegmentsMethod;
+
+  @io.grpc.stub.annotations.RpcMethod(
+      fullMethodName = SERVICE_NAME + '/' + "ListSegments",
+      requestType = dev.streamvisor.v1.ListSegmentsRequest.class,
+      responseType = dev.streamvisor.v1.ListSegmentsResponse.class,
+      methodType = io.grpc.MethodDescriptor.MethodType.UNARY)
+  public static io.grpc.MethodDescriptor<dev.streamvisor.v1.ListSegmentsRequest,
+      dev.streamvisor.v1.ListSegmentsResponse> getListSegmentsMethod() {
+    io.grpc.MethodDescriptor<dev.streamvisor.v1.ListSegmentsRequest, dev.streamvisor.v1.ListSegmentsResponse> getListSegmentsMethod;
+    if ((getListSegmentsMethod = SupervisorServiceGrpc.getListSegmentsMethod) == null) {
+      synchronized (SupervisorServiceGrpc.class) {
+        if ((getListSegmentsMethod = SupervisorServiceGrpc.getListSegmentsMethod) == null) {
+          SupervisorServiceGrpc.getListSegmentsMethod = getListSegmentsMethod =
+              io.grpc.MethodDescriptor.<dev.streamvisor.v1.ListSegmentsRequest, dev.streamvisor.v1.ListSegmentsResponse>newBuilder()
+              .setType(io.grpc.MethodDescriptor.MethodType.UNARY)
+              .setFullMethodName(generateFullMethodName(SERVICE_NAME, "ListSegments"))
+              .setSampledToLocalTracing(true)
+              .setRequestMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  dev.streamvisor.v1.ListSegmentsRequest.getDefaultInstance()))
+              .setResponseMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  dev.streamvisor.v1.ListSegmentsResponse.getDefaultInstance()))
+              .setSchemaDescriptor(new SupervisorServiceMethodDescriptorSupplier("ListSegments"))
+              .build();
+        }
+      }
+    }
+    return getListSegmentsMethod;
+  }
+
   /**
    * Creates a new async stub that supports all call types for the service
    */
@@ -621,6 +652,18 @@ public final class SupervisorServiceGrpc {
         io.grpc.stub.StreamObserver<dev.streamvisor.v1.GetCoverageResponse> responseObserver) {
       io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getGetCoverageMethod(), responseObserver);
     }
+
+    /**
+     * <pre>
+     * The published segments of a supervisor (or of its family: it and its backfills), in commit order,
+     * paginated (AIP-158), filterable by partition, offset range and exact location. A segment is ingested
+     * if and only if it is listed here; what a reader of the destination may rely on follows from it.
+     * </pre>
+     */
+    default void listSegments(dev.streamvisor.v1.ListSegmentsRequest request,
+        io.grpc.stub.StreamObserver<dev.streamvisor.v1.ListSegmentsResponse> responseObserver) {
+      io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getListSegmentsMethod(), responseObserver);
+    }
   }
 
   /**
@@ -806,6 +849,19 @@ public final class SupervisorServiceGrpc {
       io.grpc.stub.ClientCalls.asyncUnaryCall(
           getChannel().newCall(getGetCoverageMethod(), getCallOptions()), request, responseObserver);
     }
+
+    /**
+     * <pre>
+     * The published segments of a supervisor (or of its family: it and its backfills), in commit order,
+     * paginated (AIP-158), filterable by partition, offset range and exact location. A segment is ingested
+     * if and only if it is listed here; what a reader of the destination may rely on follows from it.
+     * </pre>
+     */
+    public void listSegments(dev.streamvisor.v1.ListSegmentsRequest request,
+        io.grpc.stub.StreamObserver<dev.streamvisor.v1.ListSegmentsResponse> responseObserver) {
+      io.grpc.stub.ClientCalls.asyncUnaryCall(
+          getChannel().newCall(getListSegmentsMethod(), getCallOptions()), request, responseObserver);
+    }
   }
 
   /**
@@ -961,6 +1017,18 @@ public final class SupervisorServiceGrpc {
       return io.grpc.stub.ClientCalls.blockingV2UnaryCall(
           getChannel(), getGetCoverageMethod(), getCallOptions(), request);
     }
+
+    /**
+     * <pre>
+     * The published segments of a supervisor (or of its family: it and its backfills), in commit order,
+     * paginated (AIP-158), filterable by partition, offset range and exact location. A segment is ingested
+     * if and only if it is listed here; what a reader of the destination may rely on follows from it.
+     * </pre>
+     */
+    public dev.streamvisor.v1.ListSegmentsResponse listSegments(dev.streamvisor.v1.ListSegmentsRequest request) throws io.grpc.StatusException {
+      return io.grpc.stub.ClientCalls.blockingV2UnaryCall(
+          getChannel(), getListSegmentsMethod(), getCallOptions(), request);
+    }
   }
 
   /**
@@ -1115,6 +1183,18 @@ public final class SupervisorServiceGrpc {
     public dev.streamvisor.v1.GetCoverageResponse getCoverage(dev.streamvisor.v1.GetCoverageRequest request) {
       return io.grpc.stub.ClientCalls.blockingUnaryCall(
           getChannel(), getGetCoverageMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * The published segments of a supervisor (or of its family: it and its backfills), in commit order,
+     * paginated (AIP-158), filterable by partition, offset range and exact location. A segment is ingested
+     * if and only if it is listed here; what a reader of the destination may rely on follows from it.
+     * </pre>
+     */
+    public dev.streamvisor.v1.ListSegmentsResponse listSegments(dev.streamvisor.v1.ListSegmentsRequest request) {
+      return io.grpc.stub.ClientCalls.blockingUnaryCall(
+          getChannel(), getListSegmentsMethod(), getCallOptions(), request);
     }
   }
 
@@ -1284,6 +1364,19 @@ public final class SupervisorServiceGrpc {
       return io.grpc.stub.ClientCalls.futureUnaryCall(
           getChannel().newCall(getGetCoverageMethod(), getCallOptions()), request);
     }
+
+    /**
+     * <pre>
+     * The published segments of a supervisor (or of its family: it and its backfills), in commit order,
+     * paginated (AIP-158), filterable by partition, offset range and exact location. A segment is ingested
+     * if and only if it is listed here; what a reader of the destination may rely on follows from it.
+     * </pre>
+     */
+    public com.google.common.util.concurrent.ListenableFuture<dev.streamvisor.v1.ListSegmentsResponse> listSegments(
+        dev.streamvisor.v1.ListSegmentsRequest request) {
+      return io.grpc.stub.ClientCalls.futureUnaryCall(
+          getChannel().newCall(getListSegmentsMethod(), getCallOptions()), request);
+    }
   }
 
   private static final int METHODID_CREATE_SUPERVISOR = 0;
@@ -1299,6 +1392,7 @@ public final class SupervisorServiceGrpc {
   private static final int METHODID_RESET_OFFSETS = 10;
   private static final int METHODID_RESET_TO_LATEST_AND_BACKFILL = 11;
   private static final int METHODID_GET_COVERAGE = 12;
+  private static final int METHODID_LIST_SEGMENTS = 13;
 
   private static final class MethodHandlers<Req, Resp> implements
       io.grpc.stub.ServerCalls.UnaryMethod<Req, Resp>,
@@ -1368,6 +1462,10 @@ public final class SupervisorServiceGrpc {
         case METHODID_GET_COVERAGE:
           serviceImpl.getCoverage((dev.streamvisor.v1.GetCoverageRequest) request,
               (io.grpc.stub.StreamObserver<dev.streamvisor.v1.GetCoverageResponse>) responseObserver);
+          break;
+        case METHODID_LIST_SEGMENTS:
+          serviceImpl.listSegments((dev.streamvisor.v1.ListSegmentsRequest) request,
+              (io.grpc.stub.StreamObserver<dev.streamvisor.v1.ListSegmentsResponse>) responseObserver);
           break;
         default:
           throw new AssertionError();
@@ -1478,6 +1576,13 @@ public final class SupervisorServiceGrpc {
               dev.streamvisor.v1.GetCoverageRequest,
               dev.streamvisor.v1.GetCoverageResponse>(
                 service, METHODID_GET_COVERAGE)))
+        .addMethod(
+          getListSegmentsMethod(),
+          io.grpc.stub.ServerCalls.asyncUnaryCall(
+            new MethodHandlers<
+              dev.streamvisor.v1.ListSegmentsRequest,
+              dev.streamvisor.v1.ListSegmentsResponse>(
+                service, METHODID_LIST_SEGMENTS)))
         .build();
   }
 
@@ -1539,6 +1644,7 @@ public final class SupervisorServiceGrpc {
               .addMethod(getResetOffsetsMethod())
               .addMethod(getResetToLatestAndBackfillMethod())
               .addMethod(getGetCoverageMethod())
+              .addMethod(getListSegmentsMethod())
               .build();
         }
       }

@@ -176,6 +176,21 @@ public final class SupervisorServiceProto extends com.google.protobuf.GeneratedF
   static final 
     com.google.protobuf.GeneratedMessage.FieldAccessorTable
       internal_static_streamvisor_v1_GetCoverageResponse_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_streamvisor_v1_ListSegmentsRequest_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_streamvisor_v1_ListSegmentsRequest_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_streamvisor_v1_Segment_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_streamvisor_v1_Segment_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_streamvisor_v1_ListSegmentsResponse_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_streamvisor_v1_ListSegmentsResponse_fieldAccessorTable;
 
   public static com.google.protobuf.Descriptors.FileDescriptor
       getDescriptor() {
@@ -299,44 +314,66 @@ public final class SupervisorServiceProto extends com.google.protobuf.GeneratedF
       "\022\035\n\ntotal_gaps\030\004 \001(\003R\ttotalGaps\022%\n\016total" +
       "_overlaps\030\005 \001(\003R\rtotalOverlaps\022N\n\024unreco" +
       "verable_ranges\030\006 \003(\0132\033.streamvisor.v1.Of" +
-      "fsetRangeR\023unrecoverableRanges2\305\n\n\021Super" +
-      "visorService\022e\n\020CreateSupervisor\022\'.strea" +
-      "mvisor.v1.CreateSupervisorRequest\032(.stre" +
-      "amvisor.v1.CreateSupervisorResponse\022\\\n\rG" +
-      "etSupervisor\022$.streamvisor.v1.GetSupervi" +
-      "sorRequest\032%.streamvisor.v1.GetSuperviso" +
-      "rResponse\022b\n\017ListSupervisors\022&.streamvis" +
-      "or.v1.ListSupervisorsRequest\032\'.streamvis" +
-      "or.v1.ListSupervisorsResponse\022e\n\020UpdateS" +
-      "upervisor\022\'.streamvisor.v1.UpdateSupervi" +
-      "sorRequest\032(.streamvisor.v1.UpdateSuperv" +
-      "isorResponse\022h\n\021SuspendSupervisor\022(.stre" +
-      "amvisor.v1.SuspendSupervisorRequest\032).st" +
-      "reamvisor.v1.SuspendSupervisorResponse\022e" +
-      "\n\020ResumeSupervisor\022\'.streamvisor.v1.Resu" +
-      "meSupervisorRequest\032(.streamvisor.v1.Res" +
-      "umeSupervisorResponse\022n\n\023TerminateSuperv" +
-      "isor\022*.streamvisor.v1.TerminateSuperviso" +
-      "rRequest\032+.streamvisor.v1.TerminateSuper" +
-      "visorResponse\022t\n\025ListSupervisorHistory\022," +
-      ".streamvisor.v1.ListSupervisorHistoryReq" +
-      "uest\032-.streamvisor.v1.ListSupervisorHist" +
-      "oryResponse\022S\n\nGetOffsets\022!.streamvisor." +
-      "v1.GetOffsetsRequest\032\".streamvisor.v1.Ge" +
-      "tOffsetsResponse\022b\n\017ResetSupervisor\022&.st" +
-      "reamvisor.v1.ResetSupervisorRequest\032\'.st" +
-      "reamvisor.v1.ResetSupervisorResponse\022Y\n\014" +
-      "ResetOffsets\022#.streamvisor.v1.ResetOffse" +
-      "tsRequest\032$.streamvisor.v1.ResetOffsetsR" +
-      "esponse\022}\n\030ResetToLatestAndBackfill\022/.st" +
-      "reamvisor.v1.ResetToLatestAndBackfillReq" +
-      "uest\0320.streamvisor.v1.ResetToLatestAndBa" +
-      "ckfillResponse\022V\n\013GetCoverage\022\".streamvi" +
-      "sor.v1.GetCoverageRequest\032#.streamvisor." +
-      "v1.GetCoverageResponseBz\n\022dev.streamviso" +
-      "r.v1B\026SupervisorServiceProtoP\001ZJgithub.c" +
-      "om/streamvisor/streamvisor/clients/go/st" +
-      "reamvisor/v1;streamvisorv1b\006proto3"
+      "fsetRangeR\023unrecoverableRanges\"\334\002\n\023ListS" +
+      "egmentsRequest\022#\n\rsupervisor_id\030\001 \001(\tR\014s" +
+      "upervisorId\022+\n\021include_backfills\030\002 \001(\010R\020" +
+      "includeBackfills\022\033\n\tpage_size\030\003 \001(\005R\010pag" +
+      "eSize\022\035\n\npage_token\030\004 \001(\tR\tpageToken\022!\n\t" +
+      "partition\030\005 \001(\005H\000R\tpartition\210\001\001\022&\n\014start" +
+      "_offset\030\006 \001(\003H\001R\013startOffset\210\001\001\022\"\n\nend_o" +
+      "ffset\030\007 \001(\003H\002R\tendOffset\210\001\001\022\032\n\010location\030" +
+      "\010 \001(\tR\010locationB\014\n\n_partitionB\017\n\r_start_" +
+      "offsetB\r\n\013_end_offset\"\271\002\n\007Segment\022\035\n\nseg" +
+      "ment_id\030\001 \001(\003R\tsegmentId\022#\n\rsupervisor_i" +
+      "d\030\002 \001(\tR\014supervisorId\022\027\n\007task_id\030\003 \001(\tR\006" +
+      "taskId\022\036\n\ngeneration\030\004 \001(\003R\ngeneration\022\032" +
+      "\n\010location\030\005 \001(\tR\010location\0223\n\006ranges\030\006 \003" +
+      "(\0132\033.streamvisor.v1.OffsetRangeR\006ranges\022" +
+      "!\n\014record_count\030\007 \001(\003R\013recordCount\022=\n\014pu" +
+      "blish_time\030\010 \001(\0132\032.google.protobuf.Times" +
+      "tampR\013publishTime\"s\n\024ListSegmentsRespons" +
+      "e\0223\n\010segments\030\001 \003(\0132\027.streamvisor.v1.Seg" +
+      "mentR\010segments\022&\n\017next_page_token\030\002 \001(\tR" +
+      "\rnextPageToken2\240\013\n\021SupervisorService\022e\n\020" +
+      "CreateSupervisor\022\'.streamvisor.v1.Create" +
+      "SupervisorRequest\032(.streamvisor.v1.Creat" +
+      "eSupervisorResponse\022\\\n\rGetSupervisor\022$.s" +
+      "treamvisor.v1.GetSupervisorRequest\032%.str" +
+      "eamvisor.v1.GetSupervisorResponse\022b\n\017Lis" +
+      "tSupervisors\022&.streamvisor.v1.ListSuperv" +
+      "isorsRequest\032\'.streamvisor.v1.ListSuperv" +
+      "isorsResponse\022e\n\020UpdateSupervisor\022\'.stre" +
+      "amvisor.v1.UpdateSupervisorRequest\032(.str" +
+      "eamvisor.v1.UpdateSupervisorResponse\022h\n\021" +
+      "SuspendSupervisor\022(.streamvisor.v1.Suspe" +
+      "ndSupervisorRequest\032).streamvisor.v1.Sus" +
+      "pendSupervisorResponse\022e\n\020ResumeSupervis" +
+      "or\022\'.streamvisor.v1.ResumeSupervisorRequ" +
+      "est\032(.streamvisor.v1.ResumeSupervisorRes" +
+      "ponse\022n\n\023TerminateSupervisor\022*.streamvis" +
+      "or.v1.TerminateSupervisorRequest\032+.strea" +
+      "mvisor.v1.TerminateSupervisorResponse\022t\n" +
+      "\025ListSupervisorHistory\022,.streamvisor.v1." +
+      "ListSupervisorHistoryRequest\032-.streamvis" +
+      "or.v1.ListSupervisorHistoryResponse\022S\n\nG" +
+      "etOffsets\022!.streamvisor.v1.GetOffsetsReq" +
+      "uest\032\".streamvisor.v1.GetOffsetsResponse" +
+      "\022b\n\017ResetSupervisor\022&.streamvisor.v1.Res" +
+      "etSupervisorRequest\032\'.streamvisor.v1.Res" +
+      "etSupervisorResponse\022Y\n\014ResetOffsets\022#.s" +
+      "treamvisor.v1.ResetOffsetsRequest\032$.stre" +
+      "amvisor.v1.ResetOffsetsResponse\022}\n\030Reset" +
+      "ToLatestAndBackfill\022/.streamvisor.v1.Res" +
+      "etToLatestAndBackfillRequest\0320.streamvis" +
+      "or.v1.ResetToLatestAndBackfillResponse\022V" +
+      "\n\013GetCoverage\022\".streamvisor.v1.GetCovera" +
+      "geRequest\032#.streamvisor.v1.GetCoverageRe" +
+      "sponse\022Y\n\014ListSegments\022#.streamvisor.v1." +
+      "ListSegmentsRequest\032$.streamvisor.v1.Lis" +
+      "tSegmentsResponseBz\n\022dev.streamvisor.v1B" +
+      "\026SupervisorServiceProtoP\001ZJgithub.com/st" +
+      "reamvisor/streamvisor/clients/go/streamv" +
+      "isor/v1;streamvisorv1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -524,6 +561,24 @@ public final class SupervisorServiceProto extends com.google.protobuf.GeneratedF
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_streamvisor_v1_GetCoverageResponse_descriptor,
         new java.lang.String[] { "SupervisorId", "SupervisorIds", "Partitions", "TotalGaps", "TotalOverlaps", "UnrecoverableRanges", });
+    internal_static_streamvisor_v1_ListSegmentsRequest_descriptor =
+      getDescriptor().getMessageType(30);
+    internal_static_streamvisor_v1_ListSegmentsRequest_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_streamvisor_v1_ListSegmentsRequest_descriptor,
+        new java.lang.String[] { "SupervisorId", "IncludeBackfills", "PageSize", "PageToken", "Partition", "StartOffset", "EndOffset", "Location", });
+    internal_static_streamvisor_v1_Segment_descriptor =
+      getDescriptor().getMessageType(31);
+    internal_static_streamvisor_v1_Segment_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_streamvisor_v1_Segment_descriptor,
+        new java.lang.String[] { "SegmentId", "SupervisorId", "TaskId", "Generation", "Location", "Ranges", "RecordCount", "PublishTime", });
+    internal_static_streamvisor_v1_ListSegmentsResponse_descriptor =
+      getDescriptor().getMessageType(32);
+    internal_static_streamvisor_v1_ListSegmentsResponse_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_streamvisor_v1_ListSegmentsResponse_descriptor,
+        new java.lang.String[] { "Segments", "NextPageToken", });
     descriptor.resolveAllFeaturesImmutable();
     com.google.protobuf.TimestampProto.getDescriptor();
     dev.streamvisor.v1.SupervisorProto.getDescriptor();

@@ -106,7 +106,7 @@ public final class TaskServiceProto extends com.google.protobuf.GeneratedFile {
       "\n\rTaskPartition\022\034\n\tpartition\030\001 \001(\005R\tpart" +
       "ition\022!\n\014start_offset\030\002 \001(\003R\013startOffset" +
       "\022\"\n\nend_offset\030\003 \001(\003H\000R\tendOffset\210\001\001B\r\n\013" +
-      "_end_offset\"\374\003\n\004Task\022\016\n\002id\030\001 \001(\tR\002id\022#\n\r" +
+      "_end_offset\"\231\004\n\004Task\022\016\n\002id\030\001 \001(\tR\002id\022#\n\r" +
       "supervisor_id\030\002 \001(\tR\014supervisorId\022\035\n\ntas" +
       "k_group\030\003 \001(\005R\ttaskGroup\022\036\n\ngeneration\030\004" +
       " \001(\003R\ngeneration\022;\n\013stream_type\030\005 \001(\0162\032." +
@@ -117,52 +117,52 @@ public final class TaskServiceProto extends com.google.protobuf.GeneratedFile {
       "partitions\030\010 \003(\0132\035.streamvisor.v1.TaskPa" +
       "rtitionR\npartitions\022F\n\021lease_expire_time" +
       "\030\t \001(\0132\032.google.protobuf.TimestampR\017leas" +
-      "eExpireTime\032E\n\027ConsumerPropertiesEntry\022\020" +
-      "\n\003key\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001(\tR\005value:\002" +
-      "8\001\"\225\001\n\022AcquireTaskRequest\022\033\n\tworker_id\030\001" +
-      " \001(\tR\010workerId\022#\n\rlease_seconds\030\002 \001(\005R\014l" +
-      "easeSeconds\022=\n\014stream_types\030\003 \003(\0162\032.stre" +
-      "amvisor.v1.StreamTypeR\013streamTypes\"M\n\023Ac" +
-      "quireTaskResponse\022-\n\004task\030\001 \001(\0132\024.stream" +
-      "visor.v1.TaskH\000R\004task\210\001\001B\007\n\005_task\"m\n\020Hea" +
-      "rtbeatRequest\022\027\n\007task_id\030\001 \001(\tR\006taskId\022\033" +
-      "\n\tworker_id\030\002 \001(\tR\010workerId\022#\n\rlease_sec" +
-      "onds\030\003 \001(\005R\014leaseSeconds\"\271\001\n\021HeartbeatRe" +
-      "sponse\022;\n\tdirective\030\001 \001(\0162\035.streamvisor." +
-      "v1.TaskDirectiveR\tdirective\022\037\n\013stop_reas" +
-      "on\030\002 \001(\tR\nstopReason\022F\n\021lease_expire_tim" +
-      "e\030\003 \001(\0132\032.google.protobuf.TimestampR\017lea" +
-      "seExpireTime\"\303\001\n\027CommitCheckpointRequest" +
-      "\022\027\n\007task_id\030\001 \001(\tR\006taskId\022\033\n\tworker_id\030\002" +
-      " \001(\tR\010workerId\0223\n\006ranges\030\003 \003(\0132\033.streamv" +
-      "isor.v1.OffsetRangeR\006ranges\022\032\n\010location\030" +
-      "\004 \001(\tR\010location\022!\n\014record_count\030\005 \001(\003R\013r" +
-      "ecordCount\"V\n\030CommitCheckpointResponse\022\035" +
-      "\n\nsegment_id\030\001 \001(\003R\tsegmentId\022\033\n\ttask_do" +
-      "ne\030\002 \001(\010R\010taskDone\"K\n\023CompleteTaskReques" +
-      "t\022\027\n\007task_id\030\001 \001(\tR\006taskId\022\033\n\tworker_id\030" +
-      "\002 \001(\tR\010workerId\"\026\n\024CompleteTaskResponse\"" +
-      "_\n\017FailTaskRequest\022\027\n\007task_id\030\001 \001(\tR\006tas" +
-      "kId\022\033\n\tworker_id\030\002 \001(\tR\010workerId\022\026\n\006reas" +
-      "on\030\003 \001(\tR\006reason\"\022\n\020FailTaskResponse*e\n\r" +
-      "TaskDirective\022\036\n\032TASK_DIRECTIVE_UNSPECIF" +
-      "IED\020\000\022\033\n\027TASK_DIRECTIVE_CONTINUE\020\001\022\027\n\023TA" +
-      "SK_DIRECTIVE_STOP\020\0022\310\003\n\013TaskService\022V\n\013A" +
-      "cquireTask\022\".streamvisor.v1.AcquireTaskR" +
-      "equest\032#.streamvisor.v1.AcquireTaskRespo" +
-      "nse\022P\n\tHeartbeat\022 .streamvisor.v1.Heartb" +
-      "eatRequest\032!.streamvisor.v1.HeartbeatRes" +
-      "ponse\022e\n\020CommitCheckpoint\022\'.streamvisor." +
-      "v1.CommitCheckpointRequest\032(.streamvisor" +
-      ".v1.CommitCheckpointResponse\022Y\n\014Complete" +
-      "Task\022#.streamvisor.v1.CompleteTaskReques" +
-      "t\032$.streamvisor.v1.CompleteTaskResponse\022" +
-      "M\n\010FailTask\022\037.streamvisor.v1.FailTaskReq" +
-      "uest\032 .streamvisor.v1.FailTaskResponseBt" +
-      "\n\022dev.streamvisor.v1B\020TaskServiceProtoP\001" +
-      "ZJgithub.com/streamvisor/streamvisor/cli" +
-      "ents/go/streamvisor/v1;streamvisorv1b\006pr" +
-      "oto3"
+      "eExpireTime\022\033\n\tfamily_id\030\n \001(\tR\010familyId" +
+      "\032E\n\027ConsumerPropertiesEntry\022\020\n\003key\030\001 \001(\t" +
+      "R\003key\022\024\n\005value\030\002 \001(\tR\005value:\0028\001\"\225\001\n\022Acqu" +
+      "ireTaskRequest\022\033\n\tworker_id\030\001 \001(\tR\010worke" +
+      "rId\022#\n\rlease_seconds\030\002 \001(\005R\014leaseSeconds" +
+      "\022=\n\014stream_types\030\003 \003(\0162\032.streamvisor.v1." +
+      "StreamTypeR\013streamTypes\"M\n\023AcquireTaskRe" +
+      "sponse\022-\n\004task\030\001 \001(\0132\024.streamvisor.v1.Ta" +
+      "skH\000R\004task\210\001\001B\007\n\005_task\"m\n\020HeartbeatReque" +
+      "st\022\027\n\007task_id\030\001 \001(\tR\006taskId\022\033\n\tworker_id" +
+      "\030\002 \001(\tR\010workerId\022#\n\rlease_seconds\030\003 \001(\005R" +
+      "\014leaseSeconds\"\271\001\n\021HeartbeatResponse\022;\n\td" +
+      "irective\030\001 \001(\0162\035.streamvisor.v1.TaskDire" +
+      "ctiveR\tdirective\022\037\n\013stop_reason\030\002 \001(\tR\ns" +
+      "topReason\022F\n\021lease_expire_time\030\003 \001(\0132\032.g" +
+      "oogle.protobuf.TimestampR\017leaseExpireTim" +
+      "e\"\303\001\n\027CommitCheckpointRequest\022\027\n\007task_id" +
+      "\030\001 \001(\tR\006taskId\022\033\n\tworker_id\030\002 \001(\tR\010worke" +
+      "rId\0223\n\006ranges\030\003 \003(\0132\033.streamvisor.v1.Off" +
+      "setRangeR\006ranges\022\032\n\010location\030\004 \001(\tR\010loca" +
+      "tion\022!\n\014record_count\030\005 \001(\003R\013recordCount\"" +
+      "V\n\030CommitCheckpointResponse\022\035\n\nsegment_i" +
+      "d\030\001 \001(\003R\tsegmentId\022\033\n\ttask_done\030\002 \001(\010R\010t" +
+      "askDone\"K\n\023CompleteTaskRequest\022\027\n\007task_i" +
+      "d\030\001 \001(\tR\006taskId\022\033\n\tworker_id\030\002 \001(\tR\010work" +
+      "erId\"\026\n\024CompleteTaskResponse\"_\n\017FailTask" +
+      "Request\022\027\n\007task_id\030\001 \001(\tR\006taskId\022\033\n\twork" +
+      "er_id\030\002 \001(\tR\010workerId\022\026\n\006reason\030\003 \001(\tR\006r" +
+      "eason\"\022\n\020FailTaskResponse*e\n\rTaskDirecti" +
+      "ve\022\036\n\032TASK_DIRECTIVE_UNSPECIFIED\020\000\022\033\n\027TA" +
+      "SK_DIRECTIVE_CONTINUE\020\001\022\027\n\023TASK_DIRECTIV" +
+      "E_STOP\020\0022\310\003\n\013TaskService\022V\n\013AcquireTask\022" +
+      "\".streamvisor.v1.AcquireTaskRequest\032#.st" +
+      "reamvisor.v1.AcquireTaskResponse\022P\n\tHear" +
+      "tbeat\022 .streamvisor.v1.HeartbeatRequest\032" +
+      "!.streamvisor.v1.HeartbeatResponse\022e\n\020Co" +
+      "mmitCheckpoint\022\'.streamvisor.v1.CommitCh" +
+      "eckpointRequest\032(.streamvisor.v1.CommitC" +
+      "heckpointResponse\022Y\n\014CompleteTask\022#.stre" +
+      "amvisor.v1.CompleteTaskRequest\032$.streamv" +
+      "isor.v1.CompleteTaskResponse\022M\n\010FailTask" +
+      "\022\037.streamvisor.v1.FailTaskRequest\032 .stre" +
+      "amvisor.v1.FailTaskResponseBt\n\022dev.strea" +
+      "mvisor.v1B\020TaskServiceProtoP\001ZJgithub.co" +
+      "m/streamvisor/streamvisor/clients/go/str" +
+      "eamvisor/v1;streamvisorv1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -181,7 +181,7 @@ public final class TaskServiceProto extends com.google.protobuf.GeneratedFile {
     internal_static_streamvisor_v1_Task_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_streamvisor_v1_Task_descriptor,
-        new java.lang.String[] { "Id", "SupervisorId", "TaskGroup", "Generation", "StreamType", "Stream", "ConsumerProperties", "Partitions", "LeaseExpireTime", });
+        new java.lang.String[] { "Id", "SupervisorId", "TaskGroup", "Generation", "StreamType", "Stream", "ConsumerProperties", "Partitions", "LeaseExpireTime", "FamilyId", });
     internal_static_streamvisor_v1_Task_ConsumerPropertiesEntry_descriptor =
       internal_static_streamvisor_v1_Task_descriptor.getNestedType(0);
     internal_static_streamvisor_v1_Task_ConsumerPropertiesEntry_fieldAccessorTable = new
