@@ -9,8 +9,9 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from streamvisor.domain.errors import Violations
 from streamvisor.domain.model import OffsetRange, StreamType, Supervisor, SupervisorSpec, SupervisorState
 from streamvisor.domain.offsets import OffsetChange
-from streamvisor.domain.ports import AuditEvent
+from streamvisor.domain.ports import AuditEvent, Segment
 from streamvisor.v1 import supervisor_pb2 as pb
+from streamvisor.v1 import supervisor_service_pb2 as svc
 
 _STREAM_TYPES = {pb.STREAM_TYPE_KAFKA: StreamType.KAFKA, pb.STREAM_TYPE_RABBITMQ_STREAM: StreamType.RABBITMQ_STREAM}
 _STREAM_TYPES_PB = {v: k for k, v in _STREAM_TYPES.items()}
@@ -129,3 +130,9 @@ def audit_event_to_pb(e: AuditEvent) -> pb.AuditEvent:
         offset_changes=[change_to_pb(c) for c in e.offset_changes],
         details_json=json.dumps(dict(e.details), sort_keys=True),
     )
+
+
+def segment_to_pb(s: Segment) -> svc.Segment:
+    return svc.Segment(segment_id=s.id, supervisor_id=s.supervisor_id, task_id=s.task_id, generation=s.generation,
+                       location=s.location, ranges=ranges_to_pb(sorted(s.ranges)), record_count=s.record_count,
+                       publish_time=timestamp(s.create_time))

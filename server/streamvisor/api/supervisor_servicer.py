@@ -9,6 +9,7 @@ from streamvisor.api.identity import actor_of
 from streamvisor.app.supervisors import ResetTarget, SupervisorService
 from streamvisor.app.results import ResetResult
 from streamvisor.domain.errors import Violations
+from streamvisor.domain.ports import SegmentFilter
 from streamvisor.v1 import supervisor_service_pb2 as svc
 from streamvisor.v1 import supervisor_service_pb2_grpc as svc_grpc
 
@@ -137,3 +138,14 @@ class SupervisorServicer(svc_grpc.SupervisorServiceServicer):
             total_gaps=sum(g.size for c in partitions for g in c.gaps),
             total_overlaps=sum(o.range.size for c in partitions for o in c.overlaps),
             unrecoverable_ranges=convert.ranges_to_pb(lost))
+
+    @handle_errors
+    def ListSegments(self, request, context):
+        filters = SegmentFilter(
+            partition=request.partition if request.HasField("partition") else None,
+            start=request.start_offset if request.HasField("start_offset") else None,
+            end=request.end_offset if request.HasField("end_offset") else None,
+            location=request.location)
+        page, token = self.service.list_segments(request.supervisor_id, request.include_backfills,
+                                                 request.page_size, request.page_token, filters)
+        return svc.ListSegmentsResponse(segments=[convert.segment_to_pb(s) for s in page], next_page_token=token)

@@ -4,6 +4,7 @@
 - offsets.Offsets       GetOffsets, and the health changes the server makes itself
 - resets.Resets         ResetSupervisor, ResetOffsets, ResetToLatestAndBackfill
 - coverage.Coverage     GetCoverage
+- segments.Segments     ListSegments
 - tasks.Commits         the commit compare-and-swap (TaskService and the scheduler live in tasks / scheduler)
 
 SupervisorService only wires them and forwards: the servicer (and tests) have one object to call, and each
@@ -20,6 +21,7 @@ from streamvisor.app.coverage import Coverage
 from streamvisor.app.lifecycle import Lifecycle
 from streamvisor.app.offsets import Offsets
 from streamvisor.app.resets import Resets
+from streamvisor.app.segments import Segments
 from streamvisor.app.tasks import Commits
 from streamvisor.domain.offsets import ResetTarget
 from streamvisor.domain.ports import MetadataStore, StreamKinds
@@ -42,6 +44,7 @@ class SupervisorService:
         self.offsets = Offsets(self.core)
         self.resets = Resets(self.core, self.offsets)
         self.coverages = Coverage(self.core)
+        self.segments = Segments(self.core)
         self.commits = Commits(self.core)
         # Forwarded as they are: one name per RPC for the servicer.
         self.create = self.lifecycle.create
@@ -59,6 +62,7 @@ class SupervisorService:
         self.reset_offsets = self.resets.reset_offsets
         self.reset_to_latest_and_backfill = self.resets.reset_to_latest_and_backfill
         self.coverage = self.coverages.coverage
+        self.list_segments = self.segments.list
         self.commit_checkpoint = self.commits.commit_checkpoint
 
     @property

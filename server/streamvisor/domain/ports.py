@@ -276,6 +276,27 @@ class Segment:
     id: int = 0
 
 
+@dataclass(frozen=True)
+class SegmentFilter:
+    """ListSegments' filters: a partition, an offset range [start, end) a segment's range must overlap (of
+    that partition, or of any), an exact location. None (or "") filters nothing."""
+
+    partition: int | None = None
+    start: int | None = None
+    end: int | None = None
+    location: str = ""
+
+    def matches(self, segment: "Segment") -> bool:
+        """The definition the stores implement in their queries (and the in-memory store with this)."""
+        if self.location and segment.location != self.location:
+            return False
+        if self.partition is None and self.start is None and self.end is None:
+            return True
+        return any(r.end > r.start and (self.partition is None or r.partition == self.partition)
+                   and (self.start is None or r.end > self.start) and (self.end is None or r.start < self.end)
+                   for r in segment.ranges)
+
+
 class Transaction(Protocol):
     """One metadata transaction. Writes become visible together on commit, or not at all."""
 
@@ -316,6 +337,11 @@ class Transaction(Protocol):
 
     def find_segment(self, supervisor_id: str, location: str) -> Segment | None:
         """The segment published at `location`, if any (commit replay)."""
+        ...
+
+    def list_segment_page(self, supervisor_ids: Sequence[str], after_id: int | None, limit: int,
+                          filters: SegmentFilter) -> list[Segment]:
+        """Up to `limit` segments of these supervisors with id > after_id, in id order, matching `filters`."""
         ...
 
     def add_published_ranges(self, supervisor_id: str, ranges: Sequence[OffsetRange]) -> None:
