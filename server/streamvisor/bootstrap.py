@@ -95,9 +95,9 @@ def start_embedded_workers(config: ServerConfig, port: int, stop: threading.Even
         raise SystemExit("--embedded-workers needs a plaintext listener; run `streamvisor worker` with TLS instead")
     from streamvisor.client.tasks import TaskClient
     from streamvisor.worker.runner import Worker
-    from streamvisor.worker.sink import FileSink, output_dir
+    from streamvisor.worker.sinks import open_sink
 
-    sink = FileSink(output_dir(config.output))
+    sink = open_sink(config.output)
     threads = []
     for i in range(config.embedded_workers):
         client = TaskClient(f"127.0.0.1:{port}", token=config.worker_token or None)

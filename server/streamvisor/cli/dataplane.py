@@ -29,11 +29,11 @@ def worker(ctx, output, worker_id, commit_records, commit_seconds, lease_seconds
     """Run the reference ingestion worker against --server until SIGTERM."""
     from streamvisor import logs
     from streamvisor.worker.runner import Worker, WorkerSettings
-    from streamvisor.worker.sink import FileSink, output_dir
+    from streamvisor.worker.sinks import open_sink
 
     config = resolve_config({"log_level": log_level, "log_format": log_format}, only=("log_level", "log_format"))
     logs.configure(config.log_level, config.log_format)
-    sink = FileSink(output_dir(output))
+    sink = open_sink(output)
     settings = WorkerSettings(commit_records=commit_records, commit_seconds=commit_seconds,
                               lease_seconds=lease_seconds, max_tasks=max_tasks)
     stop = threading.Event()

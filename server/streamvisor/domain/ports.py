@@ -75,6 +75,8 @@ class Record(NamedTuple):
     timestamp_ms: int | None
     key: bytes | None
     value: bytes | None
+    # (name, value) pairs in the order the producer sent them (Kafka record headers; a name may repeat).
+    headers: tuple[tuple[str, bytes | None], ...] = ()
 
 
 class TaskReader(Protocol):
