@@ -266,9 +266,9 @@ class StreamvisorClient(GrpcClient):
         """One page of published segments (ListSegments); None leaves a filter out."""
         request = svc.ListSegmentsRequest(supervisor_id=supervisor_id, include_backfills=include_backfills,
                                           page_size=page_size, page_token=page_token, location=location)
-        for field, value in (("partition", partition), ("start_offset", start_offset), ("end_offset", end_offset)):
+        for name, value in (("partition", partition), ("start_offset", start_offset), ("end_offset", end_offset)):
             if value is not None:
-                setattr(request, field, value)
+                setattr(request, name, value)
         return self._call("ListSegments", request)
 
     def iter_segments(self, supervisor_id: str, **filters) -> Iterator[svc.Segment]:

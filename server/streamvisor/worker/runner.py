@@ -254,6 +254,9 @@ class TaskRun:
             if reader is not None:
                 reader.close()
             heartbeat.join(timeout=5)
+            forget = getattr(self.worker.sink, "forget_task", None)
+            if forget is not None:
+                forget(t.id)  # an empty staging directory goes; one with a staged segment stays for the next
 
     def _reader(self) -> TaskReader:
         stream_type = stream_type_from_pb(self.task.stream_type)
