@@ -351,8 +351,11 @@ def segment_stats(root: Path) -> tuple[int, int, int]:
     for path in root.rglob("*"):
         if not path.is_file():
             continue
-        if path.name.endswith((".tmp", ".partial")) or ".streamvisor-staging" in path.parts:
+        if path.name.endswith((".tmp", ".partial")) or (".streamvisor-staging" in path.parts
+                                                          and path.name.endswith(".jsonl")):
             raise AssertionError(f"temporary or staged segment left behind: {path}")
+        if ".streamvisor-staging" in path.parts:
+            continue  # a task's task.json: not a segment
         files += 1
         size += path.stat().st_size
         with open(path, "rb") as f:

@@ -254,9 +254,6 @@ class TaskRun:
             if reader is not None:
                 reader.close()
             heartbeat.join(timeout=5)
-            forget = getattr(self.worker.sink, "forget_task", None)
-            if forget is not None:
-                forget(t.id)  # an empty staging directory goes; one with a staged segment stays for the next
 
     def _reader(self) -> TaskReader:
         stream_type = stream_type_from_pb(self.task.stream_type)
@@ -277,6 +274,7 @@ class TaskRun:
                 raise TaskStopped()
             if self.stop.is_set():  # worker shutdown: publish what we have, then hand the task back
                 self._flush()
+                self._forget_staging()
                 self.worker._try(lambda: self.client.fail(self.task.id, self.worker.worker_id, "worker shutdown"))
                 return
             records = reader.poll(0.2)
@@ -296,10 +294,18 @@ class TaskRun:
                 self._flush()
                 last_flush = time.monotonic()
             if finished and not self._has_progress():
+                self._forget_staging()
                 self.client.complete(self.task.id, self.worker.worker_id)
                 logs.info(log, "task completed", task_id=self.task.id, supervisor_id=self.task.supervisor_id,
                           end=offsets_text(self.position))
                 return
+
+    def _forget_staging(self) -> None:
+        """Removes the task's staging directory if nothing is staged in it - while this worker still holds
+        the lease, so that no next holder is writing there yet."""
+        forget = getattr(self.worker.sink, "forget_task", None)
+        if forget is not None:
+            forget(self.task.id)
 
     def _catch_up_positions(self, reader: TaskReader) -> None:
         """Past transaction markers (RabbitMQ: offset-tracking entries) no record is delivered, but the

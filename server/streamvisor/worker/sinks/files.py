@@ -4,7 +4,7 @@ Layout under the output root (what a reader may rely on is in README.md, "Readin
 
     <root>/<family-id>/<name>.jsonl                          published segments, and nothing else
     <root>/.streamvisor-staging/<task-id>/<name>.jsonl       staged, not (yet) known to be published
-    <root>/.streamvisor-staging/<task-id>/<name>.segment.json   what the sink was told about it
+    <root>/.streamvisor-staging/<task-id>/task.json          the task's family, supervisor and generation
 
 A family is a supervisor and its backfills: a backfill writes into its source's directory, so one
 directory holds one pipeline. Staging is on the same file system as the published directories, so
@@ -24,7 +24,10 @@ from streamvisor.worker.sinks import Partition, Record, SegmentInfo, StagedSegme
 
 STAGING = ".streamvisor-staging"
 SUFFIX = ".jsonl"
-INFO_SUFFIX = ".segment.json"
+# One per task (a task belongs to one supervisor, one family, one generation), written durably before its
+# first staged segment: what a next holder needs to publish a staged file, at one fsync per task rather
+# than one per segment.
+TASK_FILE = "task.json"
 
 
 def output_dir(url: str) -> Path:
@@ -72,17 +75,15 @@ def _write_durably(path: Path, text: str) -> None:
     os.replace(temporary, path)
 
 
-def _info_to_json(info: SegmentInfo) -> str:
+def _task_json(info: SegmentInfo) -> str:
     return json.dumps({"family_id": info.family_id, "supervisor_id": info.supervisor_id, "task_id": info.task_id,
-                       "generation": info.generation, "name": info.name,
-                       "ranges": [list(r) for r in info.ranges]})
+                       "generation": info.generation})
 
 
-def _info_from_json(text: str) -> SegmentInfo | None:
+def _task_from_json(text: str) -> tuple[str, str, str, int] | None:
     try:
         d = json.loads(text)
-        return SegmentInfo(str(d["family_id"]), str(d["supervisor_id"]), str(d["task_id"]), int(d["generation"]),
-                           str(d["name"]), tuple((p, int(a), int(b)) for p, a, b in d["ranges"]))
+        return str(d["family_id"]), str(d["supervisor_id"]), str(d["task_id"]), int(d["generation"])
     except (ValueError, KeyError, TypeError):
         return None
 
@@ -112,15 +113,18 @@ class FileSink:
 
     # The protocol ----------------------------------------------------------------------------------
     def stage(self, info: SegmentInfo, records: Sequence[Record]) -> str:
-        """Writes the segment (and what it is) under staging, durably; returns its published location."""
+        """Writes the segment under staging, durably (file and directory entry); returns its published
+        location. The first segment of a task also writes the task's file."""
         directory = self.staging_dir(info.task_id)
-        if not directory.exists():
-            directory.mkdir(parents=True, exist_ok=True)
-            _fsync_dir(directory.parent)
-        _write_durably(directory / f"{info.name}{INFO_SUFFIX}", _info_to_json(info))
-        lines = "".join(record_line(r) + "\n" for r in records)
-        _write_durably(directory / f"{info.name}{SUFFIX}", lines)
-        _fsync_dir(directory)
+        # Checked every time (one stat): a holder that finished the task may have removed the directory.
+        if not (directory / TASK_FILE).exists():
+            if not directory.exists():
+                self.staging_root.mkdir(parents=True, exist_ok=True)
+                directory.mkdir(exist_ok=True)
+                _fsync_dir(self.staging_root)
+            _write_durably(directory / TASK_FILE, _task_json(info))
+        _write_durably(directory / f"{info.name}{SUFFIX}", "".join(record_line(r) + "\n" for r in records))
+        _fsync_dir(directory)  # the rename is durable before the commit names the segment
         return self.published_path(info.family_id, info.name).as_uri()
 
     def publish(self, location: str, segment_id: int, info: SegmentInfo) -> None:
@@ -151,21 +155,24 @@ class FileSink:
             self._remove_staged(staged)
 
     def staged(self, task_id: str) -> list[StagedSegment]:
+        """The task's staged segments. Their ranges are not kept here (the server has them): info.ranges is
+        empty. Files of a staging directory without a task file are not listed: stage() writes it first,
+        so they were never returned, never committed."""
         directory = self.staging_dir(task_id)
-        if not directory.is_dir():
+        try:
+            task = _task_from_json((directory / TASK_FILE).read_text())
+        except (FileNotFoundError, NotADirectoryError):
             return []
+        if task is None:
+            return []
+        family_id, supervisor_id, _, generation = task
         found = []
         for path in sorted(directory.glob(f"*{SUFFIX}")):
             if path.name.startswith("."):
                 continue
-            info_path = path.with_name(path.name[:-len(SUFFIX)] + INFO_SUFFIX)
-            try:
-                info = _info_from_json(info_path.read_text())
-            except FileNotFoundError:
-                info = None
-            if info is None:
-                continue  # not written by stage() (it writes the info first): never a committed location
-            found.append(StagedSegment(self.published_path(info.family_id, info.name).as_uri(), info))
+            name = path.name[:-len(SUFFIX)]
+            info = SegmentInfo(family_id, supervisor_id, task_id, generation, name, ())
+            found.append(StagedSegment(self.published_path(family_id, name).as_uri(), info))
         return found
 
     def staged_task_ids(self) -> list[str]:
@@ -210,4 +217,3 @@ class FileSink:
     @staticmethod
     def _remove_staged(staged: Path) -> None:
         staged.unlink(missing_ok=True)
-        staged.with_name(staged.name[:-len(SUFFIX)] + INFO_SUFFIX).unlink(missing_ok=True)
