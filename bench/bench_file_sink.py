@@ -6,10 +6,10 @@ segments, interleaved in the same run.
 No broker, no server: the same pre-built record batches (the worker's Record tuples, 1 KB random values)
 go, one pass of --segments segments per kind and round, alternated round by round, into a fresh temp dir:
 
-  sink    streamvisor.worker.sinks.files.FileSink: stage() (the info file and the segment under a temporary
-          name, fsync each, rename, fsync the staging directory), then publish() (hard link into the
-          family directory, fsync it, unlink the staged files) - what the reference worker does per
-          segment around its CommitCheckpoint.
+  sink    streamvisor.worker.sinks.files.FileSink: stage() (the segment under a temporary name, fsync,
+          rename, fsync the staging directory; the task's task.json once per task), then publish() (hard
+          link into the family directory, fsync it, unlink the staged file) - what the reference worker
+          does per segment around its CommitCheckpoint.
   bare    Baseline (bench/_common.py BareFileWriter.write): the same JSON Lines text to a temporary name,
           fsync, rename - the sink before it staged segments.
 
@@ -75,7 +75,7 @@ def check(root: Path, data: list[list[Record]]) -> None:
     files = sorted((root / "fam").iterdir())
     assert len(files) == len(data), f"{len(files)} files for {len(data)} segments"
     staging = root / ".streamvisor-staging"
-    assert not staging.exists() or not any(p.is_file() for p in staging.rglob("*")), "staged files left"
+    assert not staging.exists() or not any(staging.rglob("*.jsonl")), "staged segments left"
 
 
 def main() -> None:
