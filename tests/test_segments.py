@@ -81,6 +81,7 @@ def test_filters_by_partition_offset_range_and_location(client, family):
     assert listed(partition=0, start_offset=25, end_offset=41) == ["seg-2.jsonl", "seg-3.jsonl", "seg-4.jsonl"]
     assert listed(partition=0, start_offset=30, end_offset=40) == ["seg-3.jsonl"]
     assert listed(partition=0, start_offset=30, end_offset=30) == []  # an empty range overlaps nothing
+    assert listed(partition=0, start_offset=35, end_offset=35) == []  # not even a segment around it
     assert listed(start_offset=95) == ["bf-1.jsonl"]  # any partition
     assert listed(end_offset=5) == ["seg-0.jsonl"]
     assert listed(partition=1, start_offset=10, end_offset=15) == ["seg-3.jsonl"]

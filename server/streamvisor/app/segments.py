@@ -51,6 +51,7 @@ class Segments:
         with self.core.store.read() as tx:
             self.core.require(tx, supervisor_id)
             ids = self.core.family(tx, supervisor_id) if include_backfills else [supervisor_id]
-            rows = tx.list_segment_page(ids, after, size + 1, filters)
+            # An empty offset range overlaps nothing: no query.
+            rows = [] if filters.empty_range else tx.list_segment_page(ids, after, size + 1, filters)
         page, more = rows[:size], len(rows) > size
         return page, pagination.encode_token(page[-1].id, query) if more else ""

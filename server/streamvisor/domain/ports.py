@@ -288,12 +288,19 @@ class SegmentFilter:
     end: int | None = None
     location: str = ""
 
+    @property
+    def empty_range(self) -> bool:
+        """[start, start) overlaps nothing."""
+        return self.start is not None and self.end is not None and self.start >= self.end
+
     def matches(self, segment: "Segment") -> bool:
         """The definition the stores implement in their queries (and the in-memory store with this)."""
         if self.location and segment.location != self.location:
             return False
         if self.partition is None and self.start is None and self.end is None:
             return True
+        if self.empty_range:
+            return False
         return any(r.end > r.start and (self.partition is None or r.partition == self.partition)
                    and (self.start is None or r.end > self.start) and (self.end is None or r.start < self.end)
                    for r in segment.ranges)
