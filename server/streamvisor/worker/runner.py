@@ -128,6 +128,7 @@ class Worker:
             thread.join(timeout=30)
         logs.info(log, "worker stopped", worker_id=self.worker_id, records_published=self.records_published)
         self.client.close()
+        self.sink.close()
 
     # Staged segments left behind ---------------------------------------------------------------------
     def resolve_staged(self, staged: StagedSegment, supervisor_id: str, may_discard: bool) -> str:
