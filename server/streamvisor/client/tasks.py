@@ -28,8 +28,8 @@ class TaskClient(GrpcClient):
         self.timeout = timeout
         self.retry_for_s = retry_for_s
 
-    def _call(self, method: str, request, stub=None):
-        deadline = time.monotonic() + self.retry_for_s
+    def _call(self, method: str, request, stub=None, retry_for_s: float | None = None):
+        deadline = time.monotonic() + (self.retry_for_s if retry_for_s is None else retry_for_s)
         attempt = 0
         while True:
             try:
@@ -57,9 +57,11 @@ class TaskClient(GrpcClient):
                                                               lease_seconds=lease_seconds))
 
     def commit(self, task_id: str, worker_id: str, ranges: list[pb.OffsetRange], location: str,
-               record_count: int) -> tasks.CommitCheckpointResponse:
+               record_count: int, retry_for_s: float | None = None) -> tasks.CommitCheckpointResponse:
+        """`retry_for_s` bounds the retries of this call (default: the client's)."""
         return self._call("CommitCheckpoint", tasks.CommitCheckpointRequest(
-            task_id=task_id, worker_id=worker_id, ranges=ranges, location=location, record_count=record_count))
+            task_id=task_id, worker_id=worker_id, ranges=ranges, location=location, record_count=record_count),
+            retry_for_s=retry_for_s)
 
     def complete(self, task_id: str, worker_id: str) -> None:
         self._call("CompleteTask", tasks.CompleteTaskRequest(task_id=task_id, worker_id=worker_id))

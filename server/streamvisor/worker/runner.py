@@ -67,6 +67,9 @@ class WorkerSettings:
 # A deterministic crash point for tests of the two windows of the protocol: the worker process exits
 # (os._exit, no cleanup, like a SIGKILL) right after staging a segment ("after-stage") or right after
 # the server accepted its commit ("after-commit"), once the segment counter reaches the given number.
+# Commit retries stop this long before the lease could have ended (clock rate differences, the call's own time).
+LEASE_MARGIN_S = 1.0
+
 CRASH_POINT = os.environ.get("STREAMVISOR_WORKER_CRASH_POINT", "")
 CRASH_AT_SEGMENT = int(os.environ.get("STREAMVISOR_WORKER_CRASH_AT_SEGMENT", "1") or "1")
 
@@ -92,6 +95,12 @@ class Worker:
         self.failures_in_a_row = 0
         self._backoff_until = 0.0
         self._next_sweep = 0.0
+        # Names of segments this process is staging, committing or publishing. The server fences leases by
+        # worker id, so when this worker leases a task again while its earlier run of that task still has a
+        # commit in flight (the lease expired under it), that commit can still be accepted: recovery must
+        # leave such a segment to the thread that owns it.
+        self._in_flight: set[str] = set()
+        self._in_flight_lock = threading.Lock()
 
     def run(self, stop: threading.Event) -> None:
         """Leases and runs up to max_tasks tasks at once until `stop` is set (SIGTERM)."""
@@ -131,11 +140,19 @@ class Worker:
         self.sink.close()
 
     # Staged segments left behind ---------------------------------------------------------------------
+    def in_flight(self, name: str, busy: bool) -> None:
+        with self._in_flight_lock:
+            (self._in_flight.add if busy else self._in_flight.discard)(name)
+
     def resolve_staged(self, staged: StagedSegment, supervisor_id: str, may_discard: bool) -> str:
         """Asks the server whether a staged segment was published (ListSegments by location): published ->
         publish it (idempotent; another worker may be doing the same), else discard it if `may_discard` (the
-        caller knows no one can commit it any more). Returns what was done."""
+        caller knows no one can commit it any more). A segment a thread of this process is still committing
+        is left to that thread. Returns what was done."""
         info = staged.info
+        with self._in_flight_lock:
+            if info is not None and info.name in self._in_flight:
+                return "in flight"
         supervisor_id = info.supervisor_id if info is not None else supervisor_id
         segment_id = self.client.find_segment(supervisor_id, staged.location)
         if segment_id is not None and info is not None:
@@ -235,6 +252,8 @@ class TaskRun:
         self.records: list[Record] = []
         self.sequence = 0
         self.family_id = task.family_id or task.supervisor_id  # a server before family ids: its own directory
+        # When our lease ends unless renewed (monotonic; from just before the renewing call was sent).
+        self.lease_until = time.monotonic() + self.settings.lease_seconds
 
     def run(self) -> None:
         t = self.task
@@ -330,10 +349,25 @@ class TaskRun:
         info = SegmentInfo(self.family_id, t.supervisor_id, t.id, t.generation, name,
                            tuple((r.partition, r.start_offset, r.end_offset) for r in ranges))
         count = len(self.records)
-        location = self.worker.sink.stage(info, self.records)  # durable, where readers do not look
-        _crash_point("after-stage", self.sequence)
+        self.worker.in_flight(name, True)  # before the file exists: a recovery in this process must not take it
         try:
-            response = self.client.commit(t.id, self.worker.worker_id, ranges, location, count)
+            location = self.worker.sink.stage(info, self.records)  # durable, where readers do not look
+            self._commit_and_publish(location, info, ranges, count)
+        finally:
+            self.worker.in_flight(name, False)  # resolved, or left in staging for the next holder
+
+    def _commit_and_publish(self, location: str, info: SegmentInfo, ranges: list, count: int) -> None:
+        t = self.task
+        _crash_point("after-stage", self.sequence)
+        # Retry the commit only while our lease surely lasts. The server fences by worker id: were this
+        # worker to lease the task again later, a retry sent after the lease ended could be accepted after
+        # the next holder had already discarded this staged segment. Past the lease, the outcome is unknown
+        # and the staged file is left for the next holder to resolve.
+        sent = time.monotonic()
+        budget = max(0.0, min(self.client.retry_for_s, self.lease_until - sent - LEASE_MARGIN_S))
+        try:
+            response = self.client.commit(t.id, self.worker.worker_id, ranges, location, count, retry_for_s=budget)
+            self.lease_until = sent + self.settings.lease_seconds  # a commit renews the lease
         except StreamvisorError as e:
             if not _definitely_rejected(e):
                 # No verdict (unreachable after retries, an internal error, busy, refused credentials): the
@@ -363,6 +397,7 @@ class TaskRun:
     def _heartbeat(self) -> None:
         interval = max(0.2, self.settings.lease_seconds / 3)
         while not self.told_to_stop.wait(interval):
+            sent = time.monotonic()
             try:
                 response = self.client.heartbeat(self.task.id, self.worker.worker_id, self.settings.lease_seconds)
             except StreamvisorError as e:
@@ -373,6 +408,8 @@ class TaskRun:
             if response.directive == tasks.TASK_DIRECTIVE_STOP:
                 self.stop_reason = response.stop_reason
                 self.told_to_stop.set()
+            else:
+                self.lease_until = max(self.lease_until, sent + self.settings.lease_seconds)
 
 
 def _info_ranges(info: SegmentInfo) -> str:
