@@ -266,3 +266,19 @@ def test_verify_fails_on_a_duplicated_a_missing_and_an_extra_file(rig, topics, t
                                                str(rig.output)], capture_output=True, text=True).stdout)
     assert sum(p["unexpected"] for p in as_json["partitions"]) == 2
     restore()
+
+
+def test_recovery_leaves_alone_a_segment_this_process_is_still_committing(tmp_path):
+    """Leases are fenced by worker id: when a worker leases a task again while its earlier run of it still
+    has a commit in flight, that commit can be accepted, so the new run must not discard the staged file
+    (it did, in an end-to-end run with the broker restarted; the published segment then had no file)."""
+    from streamvisor.client.tasks import TaskClient
+    from streamvisor.worker.runner import Worker
+    sink = FileSink(tmp_path)
+    worker = Worker("127.0.0.1:1", sink, "w", client=TaskClient("127.0.0.1:1", retry_for_s=0, timeout=1))
+    worker.in_flight("seg-1", True)
+    sink.stage(info(), RECORDS)
+    [staged] = sink.staged("t1")
+    assert worker.resolve_staged(staged, "sup", may_discard=True) == "in flight"  # no call to the server made
+    assert len(staged_files(tmp_path)) == 1
+    worker.client.close()
