@@ -67,6 +67,10 @@ class WorkerSettings:
 # A deterministic crash point for tests of the two windows of the protocol: the worker process exits
 # (os._exit, no cleanup, like a SIGKILL) right after staging a segment ("after-stage") or right after
 # the server accepted its commit ("after-commit"), once the segment counter reaches the given number.
+# Stop reasons after which the task is never leased again (a fenced task stays fenced), so its staging
+# directory, if nothing is staged in it, can go even though this run no longer holds the lease.
+ENDED_FOR_GOOD = frozenset({"FENCED", "TERMINATED", "COMPLETED"})
+
 # Commit retries stop this long before the lease could have ended (clock rate differences, the call's own time).
 LEASE_MARGIN_S = 1.0
 
@@ -269,6 +273,8 @@ class TaskRun:
         except TaskStopped:
             logs.info(log, "task stopped", task_id=t.id, supervisor_id=t.supervisor_id, reason=self.stop_reason,
                       unpublished_records=len(self.records))
+            if self.stop_reason in ENDED_FOR_GOOD or "TASK_ENDED" in self.stop_reason:
+                self._forget_staging()  # the task is never leased again: no one else writes there
         finally:
             self.told_to_stop.set()
             if reader is not None:
