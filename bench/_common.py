@@ -317,14 +317,45 @@ def bounded_spec(topic: str, ends: dict[int, int], task_count: int, starts: dict
                              bounded_ranges=ranges)
 
 
+class BareFileWriter:
+    """The baselines' segment writer: one JSON Lines file under a temporary name, fsync, rename - what a
+    program that only wants its data on disk does (the reference worker's file sink before it staged
+    segments; now it also stages, links into place after the commit and fsyncs the directories)."""
+
+    def __init__(self, root: Path):
+        self.root = Path(root)
+
+    def write(self, directory: str, name: str, lines: list[str]) -> str:
+        target = self.root / directory
+        target.mkdir(parents=True, exist_ok=True)
+        final, temporary = target / f"{name}.jsonl", target / f".{name}.jsonl.tmp"
+        with open(temporary, "w") as f:
+            f.write("".join(line + "\n" for line in lines))
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(temporary, final)
+        return final.as_uri()
+
+
+def bare_line(partition: int, offset: int, timestamp_ms, key, value, headers=()) -> str:
+    """The reference worker's JSON Lines record (streamvisor.worker.sinks.files.record_line)."""
+    from streamvisor.worker.sinks import Record
+    from streamvisor.worker.sinks.files import record_line
+    return record_line(Record(partition, offset, timestamp_ms, key, value, tuple(headers or ())))
+
+
 def segment_stats(root: Path) -> tuple[int, int, int]:
-    """(segment files, lines, bytes) under `root`; also fails on a leftover temporary file."""
+    """(published segment files, lines, bytes) under `root`; also fails on a leftover temporary or staged
+    file (everything published must have left staging)."""
     files = lines = size = 0
     for path in root.rglob("*"):
         if not path.is_file():
             continue
-        if path.name.endswith(".tmp"):
-            raise AssertionError(f"temporary segment left behind: {path}")
+        if path.name.endswith((".tmp", ".partial")) or (".streamvisor-staging" in path.parts
+                                                          and path.name.endswith(".jsonl")):
+            raise AssertionError(f"temporary or staged segment left behind: {path}")
+        if ".streamvisor-staging" in path.parts:
+            continue  # a task's task.json: not a segment
         files += 1
         size += path.stat().st_size
         with open(path, "rb") as f:
@@ -338,7 +369,7 @@ def bare_ingest(bootstrap: str, topic: str, starts: dict[int, int], ends: dict[i
 
     One confluent-kafka consumer built like the worker's (streamvisor/streams/kafka/reader.py KafkaReader: the
     same overrides, assign() at the start offsets, no group commits), the same consume(500, 0.2) loop, the
-    same record_line() per record, and a segment through the same FileSink.write() (tmp file, fsync,
+    same JSON Lines record per record, and a segment through BareFileWriter.write() (tmp file, fsync,
     rename) every `commit_records` records or `commit_seconds` seconds. No lease, heartbeat, commit,
     scheduler - and no reader abstraction: the worker's KafkaReader also wraps each message in a Record
     tuple, a data-plane cost this baseline leaves out.
@@ -352,7 +383,6 @@ def bare_ingest(bootstrap: str, topic: str, starts: dict[int, int], ends: dict[i
             from streamvisor.worker.readers import _CONSUMER_OVERRIDES as CONSUMER_OVERRIDES
         except ImportError:  # before the readers module existed
             from streamvisor.worker.runner import _CONSUMER_OVERRIDES as CONSUMER_OVERRIDES
-    from streamvisor.worker.sink import record_line
 
     started = time.perf_counter()
     consumer = Consumer({"bootstrap.servers": bootstrap, **CONSUMER_OVERRIDES,
@@ -374,7 +404,7 @@ def bare_ingest(bootstrap: str, topic: str, starts: dict[int, int], ends: dict[i
                 if offset >= ends[p]:
                     continue
                 _, timestamp = m.timestamp()
-                lines.append(record_line(p, offset, timestamp, m.key(), m.value()))
+                lines.append(bare_line(p, offset, timestamp, m.key(), m.value(), m.headers()))
                 position[p] = offset + 1
             finished = all(position[p] >= ends[p] for p in position)
             due = lines and (len(lines) >= commit_records or time.monotonic() - last_flush >= commit_seconds)

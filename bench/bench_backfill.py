@@ -42,12 +42,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from _common import (
-    DEFAULT_BOOTSTRAP, DEFAULT_PG_URL, CallTimer, Topic, bare_ingest, bounded_spec, code_version, configure_logging,
+    BareFileWriter, DEFAULT_BOOTSTRAP, DEFAULT_PG_URL, CallTimer, Topic, bare_ingest, bounded_spec, code_version,
+    configure_logging,
     environment_line, load_average, metadata_database, segment_stats, start_server, wait_completed,
 )
 from streamvisor.client import StreamvisorClient
 from streamvisor.worker.runner import Worker, WorkerSettings
-from streamvisor.worker.sink import FileSink
+from streamvisor.worker.sinks.files import FileSink
 
 PROCESS_WORKERS = 4
 
@@ -187,7 +188,7 @@ def main() -> int:
                 out.mkdir()
                 if mode == "bare":
                     seconds, records, segments = bare_ingest(args.bootstrap, topic.name, {p: 0 for p in ends}, ends,
-                                                             FileSink(out), args.commit_records,
+                                                             BareFileWriter(out), args.commit_records,
                                                              args.commit_seconds, "bare")
                     r = {"seconds": seconds, "segments": segments, "records": records, "tasks": 1, "commit_s": None}
                 else:

@@ -47,7 +47,7 @@ from typing import Iterator
 from _common import DEFAULT_PG_URL, code_version, environment_line, print_table
 from sqlalchemy import create_engine, text
 
-from streamvisor.worker.sinks._interface_for_ice import Record, SegmentInfo
+from streamvisor.worker.sinks import Record, SegmentInfo
 from pyiceberg.io.pyarrow import schema_to_pyarrow
 from pyiceberg.table.metadata import TableMetadataV2
 

@@ -29,8 +29,8 @@ Throughput (part 2). A super stream of --throughput-partitions partitions holdin
   worker   CreateSupervisor of a bounded supervisor over [0, latest) of every partition (what
            ResetToLatestAndBackfill creates), one reference Worker (thread of this process, idle and
            polling before the clock starts), until COMPLETED (the update_time of the last commit).
-  bare     rstream's own Consumer subscribed to every partition stream at offset 0, the same record_line()
-           per message into the same FileSink.write() (tmp file, fsync, rename) every --commit-records
+  bare     rstream's own Consumer subscribed to every partition stream at offset 0, the same record line
+           per message into BareFileWriter.write() (tmp file, fsync, rename) every --commit-records
            records or --commit-seconds seconds, until every partition is read. No lease, commit, server.
 
 Both passes' segment files are counted (every record exactly once) and deleted.
@@ -55,6 +55,7 @@ from rstream import Consumer, ConsumerOffsetSpecification, OffsetType, Producer,
 from rstream.client import Client
 
 from _common import (
+    BareFileWriter, bare_line,
     DEFAULT_BOOTSTRAP, configure_logging, environment_line, load_average, metadata_database, percentile,
     print_table, segment_stats, start_server, wait_completed,
 )
@@ -64,7 +65,7 @@ from streamvisor.streams.rabbitmq.client import RECYCLE_AFTER_SUBSCRIPTIONS
 from streamvisor.streams.rabbitmq.settings import Endpoint
 from streamvisor.v1 import supervisor_pb2 as pb
 from streamvisor.worker.runner import Worker, WorkerSettings
-from streamvisor.worker.sink import FileSink, record_line
+from streamvisor.worker.sinks.files import FileSink
 
 TARGET_OFFSETS_RATIO = 1.5
 TARGET_THROUGHPUT_RATIO = 0.7
@@ -254,7 +255,7 @@ def bench_offsets(args, node: Node) -> dict:
 
 # Part 2: throughput ----------------------------------------------------------------------------------
 def run_bare(args, node: Node, name: str, ends: dict[int, int], out: Path) -> dict:
-    sink = FileSink(out)
+    sink = BareFileWriter(out)
     e = node.endpoint
     total = sum(ends.values())
 
@@ -273,7 +274,7 @@ def run_bare(args, node: Node, name: str, ends: dict[int, int], out: Path) -> di
 
         def on_message(partition: int):
             def handle(message, context):
-                lines.append(record_line(partition, context.offset, context.timestamp, None, message))
+                lines.append(bare_line(partition, context.offset, context.timestamp, None, message))
                 state["records"] += 1
                 if len(lines) >= args.commit_records or time.monotonic() - state["last_flush"] >= args.commit_seconds:
                     flush()

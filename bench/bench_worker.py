@@ -19,7 +19,7 @@ Timed, one pass each per round, the order alternated round by round:
           worker's idle poll (<= 0.5 s), AcquireTask, heartbeats, one CommitCheckpoint per segment.
   bare    The baseline (bench/_common.py bare_ingest): one Consumer built like the worker's (same
           overrides, assign at offset 0, no group commits), the same consume(500, 0.2) loop, the same
-          record_line() per record, and a segment through the same FileSink.write (tmp name, fsync,
+          record line per record, and a segment through BareFileWriter.write (tmp name, fsync,
           rename) every --commit-records records or --commit-seconds seconds. Measured from consumer
           creation to the last segment renamed. No lease, heartbeat, commit, server.
 
@@ -39,12 +39,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from _common import (
-    DEFAULT_BOOTSTRAP, DEFAULT_PG_URL, CallTimer, Topic, bare_ingest, bounded_spec, code_version, configure_logging,
+    BareFileWriter, DEFAULT_BOOTSTRAP, DEFAULT_PG_URL, CallTimer, Topic, bare_ingest, bounded_spec, code_version,
+    configure_logging,
     environment_line, load_average, metadata_database, segment_stats, start_server, wait_completed,
 )
 from streamvisor.client import StreamvisorClient
 from streamvisor.worker.runner import Worker, WorkerSettings
-from streamvisor.worker.sink import FileSink
+from streamvisor.worker.sinks.files import FileSink
 
 TARGET_RATIO = 0.7
 
@@ -75,7 +76,7 @@ def parse_args() -> argparse.Namespace:
 
 
 def run_bare(args, topic: Topic, ends: dict[int, int], out: Path) -> dict:
-    sink = FileSink(out)
+    sink = BareFileWriter(out)
     seconds, records, segments = bare_ingest(args.bootstrap, topic.name, {p: 0 for p in ends}, ends, sink,
                                              args.commit_records, args.commit_seconds, "bare")
     return {"seconds": seconds, "records": records, "segments": segments}

@@ -390,6 +390,25 @@ def story(t: Recorder, kafka: Kafka, server) -> None:
     # The repeated reset: nothing to backfill, but the generation still moves
     call("rtlb-repeat", d({"supervisor_id": "clicks"}), rtlb, "-emit-defaults ")
 
+    # ListSegments: the family of clicks (its segments and its backfill's), a filtered page, the errors
+    segments = f"{SVC}/ListSegments"
+    _, out = call("list-segments", d({"supervisor_id": "clicks", "include_backfills": True, "page_size": 2}),
+                  segments)
+    token = json.loads(out).get("nextPageToken", "")
+    if token:
+        t.run("list-segments", f"grpcurl -plaintext -d {d({'supervisor_id': 'clicks', 'include_backfills': True, 'page_size': 2, 'page_token': token})} {A} {segments}"
+                               " | jq -c '.segments[] | {segmentId, supervisorId, location, ranges}'")
+    call("list-segments-filtered", d({"supervisor_id": "clicks", "include_backfills": True, "partition": 0,
+                                      "start_offset": 60, "end_offset": 80}), segments)
+    call("list-segments-filtered", d({"supervisor_id": "clicks", "include_backfills": True,
+                                      "location": "file:///data/seg-fence-backfill-p0-[40"}), segments)
+    call("list-segments-filtered", d({"supervisor_id": "clicks", "location": "file:///data/seg-fence-backfill-p0-[40"}),
+         segments)
+    call("list-segments-errors", d({"supervisor_id": "nope"}), segments)
+    call("list-segments-errors", d({"supervisor_id": "clicks", "partition": -1, "start_offset": 80, "end_offset": 60,
+                                    "page_size": -1}), segments)
+    call("list-segments-errors", d({"supervisor_id": "clicks", "page_token": token or "x"}), segments)
+
     # GetCoverage errors; TaskService calls that need no task
     call("coverage-errors", d({"supervisor_id": "nope"}), f"{SVC}/GetCoverage")
     call("coverage-errors", d({"supervisor_id": "bad id"}), f"{SVC}/GetCoverage")

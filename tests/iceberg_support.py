@@ -10,7 +10,7 @@ import uuid
 import pytest
 from sqlalchemy import create_engine, text
 
-from streamvisor.worker.sinks._interface_for_ice import Record, SegmentInfo
+from streamvisor.worker.sinks import Record, SegmentInfo
 from streamvisor.worker.sinks.iceberg import open_iceberg_sink
 
 _databases = itertools.count()

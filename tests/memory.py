@@ -19,7 +19,7 @@ from typing import Iterator, Mapping, Sequence
 from streamvisor.domain.coverage import absorb_into
 from streamvisor.domain.errors import AlreadyExists, FailedPrecondition, FieldViolation, InvalidArgument
 from streamvisor.domain.model import OffsetRange, StreamType, Supervisor, SupervisorSpec, SupervisorState
-from streamvisor.domain.ports import AuditEvent, Segment, StoredRequest, Watermarks
+from streamvisor.domain.ports import AuditEvent, Segment, SegmentFilter, StoredRequest, Watermarks
 from streamvisor.streams.registry import StreamAdapterRegistry
 from streamvisor.domain.tasks import TaskRecord, TaskState
 
@@ -112,6 +112,11 @@ class MemoryTransaction:
 
     def list_segments(self, supervisor_ids: Sequence[str]) -> list[Segment]:
         return [s for s in self.s.segments if s.supervisor_id in supervisor_ids]
+
+    def list_segment_page(self, supervisor_ids: Sequence[str], after_id: int | None, limit: int,
+                          filters: SegmentFilter) -> list[Segment]:
+        return [s for s in self.s.segments if s.supervisor_id in supervisor_ids
+                and (after_id is None or s.id > after_id) and filters.matches(s)][:limit]
 
     def find_segment(self, supervisor_id: str, location: str) -> Segment | None:
         return next((s for s in self.s.segments if s.supervisor_id == supervisor_id and s.location == location),

@@ -23,7 +23,7 @@ from helpers import kafka_spec
 from rabbitmq_support import RabbitStreams, rabbit, rabbitmq_amqp_url, rabbitmq_spec, rabbitmq_url  # noqa: F401
 from streamvisor.client import StreamvisorClient
 from streamvisor.worker.runner import Worker, WorkerSettings
-from streamvisor.worker.sink import FileSink
+from streamvisor.worker.sinks.files import FileSink
 
 # After the failure, the worker keeps re-leasing and failing the task for this long: nothing may move.
 WATCH_S = 4

@@ -107,3 +107,26 @@ def test_plan_tokens_from_the_cli_execute_the_review_or_are_refused(cli, server,
     offsets_review = token_of(cli("reset-offsets", "plan", "0=3", "--dry-run").stdout)
     assert "INVALID_PLAN_TOKEN" in cli("reset-offsets", "plan", "0=4", "--plan-token", offsets_review, code=1).output
     assert "generation: 3" in cli("reset-offsets", "plan", "0=3", "--plan-token", offsets_review).stdout
+
+
+def test_segments_table_json_and_errors(cli, server, topics, tmp_path):
+    from streamvisor.domain.model import OffsetRange
+    name = topics.create(1)
+    topics.produce(name, {0: 10})
+    spec = tmp_path / "seg.yaml"
+    spec.write_text(f"id: seg-cli\nspec:\n  stream_type: KAFKA\n  stream: {name}\n  task_count: 1\n")
+    cli("supervisors", "create", "-f", str(spec))
+    generation = server.service.get("seg-cli").generation
+    for n, (a, b) in enumerate([(0, 4), (4, 10)]):
+        server.service.commit_checkpoint("seg-cli", "task-cli", generation, [OffsetRange(0, a, b)],
+                                         f"file:///out/seg-cli/s{n}.jsonl", b - a, task_starts={0: a})
+    table = cli("segments", "seg-cli").stdout
+    assert "LOCATION" in table and "0:[0,4)" in table and "file:///out/seg-cli/s1.jsonl" in table
+    paged = cli("segments", "seg-cli", "--page-size", "1").stdout
+    assert "s0.jsonl" in paged and "s1.jsonl" not in paged and "next page: --page-token" in paged
+    assert "s1.jsonl" in cli("segments", "seg-cli", "--page-size", "1", "--all").stdout
+    as_json = json.loads(cli("--json", "segments", "seg-cli", "--partition", "0", "--from", "5", "--to", "6").stdout)
+    assert [s["location"] for s in as_json["segments"]] == ["file:///out/seg-cli/s1.jsonl"]
+    error = cli("segments", "seg-cli", "--from", "6", "--to", "5", code=1).stderr
+    assert "INVALID_ARGUMENT" in error and "end_offset" in error
+    assert "SUPERVISOR_NOT_FOUND" in cli("segments", "nope", code=1).stderr

@@ -270,10 +270,35 @@ def total_checkpointed(client: StreamvisorClient, supervisor_id: str) -> int:
     return sum(p.checkpoint for p in client.get_offsets(supervisor_id).partitions if p.HasField("checkpoint"))
 
 
+def verify_destination(cluster: Cluster, client: StreamvisorClient) -> str:
+    """`streamvisor verify main` reads the published directory and finds every published offset once and
+    nothing else; and the directory holds exactly the files of published segments. A staged segment whose
+    commit was accepted just before its worker was killed is published by the task's next holder or by a
+    worker's staging sweep (every 10 s): give them that long, no more."""
+    def clean():
+        report = subprocess.run(CLI + ["--server", cluster.address, "verify", "main", "--output", str(cluster.output)],
+                                capture_output=True, text=True, timeout=120)
+        assert report.returncode in (0, 1), report.stdout + report.stderr
+        return report.stdout if report.returncode == 0 else None
+    try:
+        report = wait_for(clean, 30, "verify to find the published directory exactly once", cluster, interval=2)
+    except AssertionError:
+        last = subprocess.run(CLI + ["--server", cluster.address, "verify", "main", "--output", str(cluster.output)],
+                              capture_output=True, text=True, timeout=120)
+        raise AssertionError(f"verify kept failing:\n{last.stdout}{last.stderr}") from None
+    locations = {s.location for s in client.iter_segments("main", include_backfills=True, page_size=1000)}
+    files = {p.as_uri() for p in (cluster.output / "main").rglob("*") if p.is_file()}
+    assert files == locations, \
+        f"not published: {sorted(files - locations)[:5]}, absent: {sorted(locations - files)[:5]}"
+    return report
+
+
 def verify_nothing_lost_nothing_twice(client: StreamvisorClient, database_url: str, produced: list[int],
-                                      expected: set[tuple[int, str | None, str]]) -> dict:
-    """Coverage from segment records, then the segment files themselves: every offset once, and every
-    produced record (by partition, key and value) once."""
+                                      expected: set[tuple[int, str | None, str]], cluster: Cluster) -> dict:
+    """Coverage from segment records, then the published directory as `streamvisor verify` reads it, then
+    the segment files themselves: every offset once, and every produced record (by partition, key and
+    value) once."""
+    verify_destination(cluster, client)
     cov = client.get_coverage("main")
     assert cov.total_gaps == 0 and cov.total_overlaps == 0, cov
     assert [(c.partition, [(r.start_offset, r.end_offset) for r in c.published]) for c in cov.partitions] == [
@@ -364,7 +389,8 @@ def run_scenario(cluster: Cluster, topics: Topics, fault: Fault | None = None, b
         watched = subprocess.run(CLI + ["--server", cluster.address, "backfill", "watch", "main", "--timeout", "10"],
                                  capture_output=True, text=True, timeout=60)
         assert watched.returncode == 0 and "all backfills COMPLETED" in watched.stdout, watched.stdout + watched.stderr
-        summary = verify_nothing_lost_nothing_twice(client, cluster.database_url, produced, producer.expected())
+        summary = verify_nothing_lost_nothing_twice(client, cluster.database_url, produced, producer.expected(),
+                                                    cluster)
         report = subprocess.run(CLI + ["--server", cluster.address, "coverage", "main"], capture_output=True,
                                 text=True, timeout=60)
         assert "nothing lost, nothing twice" in report.stdout, report.stdout + report.stderr

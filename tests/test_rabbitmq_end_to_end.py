@@ -243,7 +243,7 @@ def run_scenario(cluster: Cluster, rabbit: RabbitStreams, url: str, chaos: bool)
         assert [p.checkpoint for p in offsets.partitions] == produced == [p.latest for p in offsets.partitions]
         # Every confirmed message, by partition and value (RabbitMQ messages carry no key).
         expected = {(p, None, f"p{p}-n{n}") for p in range(PARTITIONS) for n in range(produced[p])}
-        summary = verify_nothing_lost_nothing_twice(client, cluster.database_url, produced, expected)
+        summary = verify_nothing_lost_nothing_twice(client, cluster.database_url, produced, expected, cluster)
         report = subprocess.run(CLI + ["--server", cluster.address, "coverage", "main"], capture_output=True,
                                 text=True, timeout=60)
         assert "nothing lost, nothing twice" in report.stdout, report.stdout + report.stderr

@@ -29,7 +29,9 @@ ALL_METHODS = [*SUPERVISOR_SERVICE.methods, *TASK_SERVICE.methods]
 ROLES = ["viewer", "operator", "worker", "admin"]
 # What the issue specifies, written out by hand (not computed by the code under test).
 VIEWER_METHODS = {"GetSupervisor", "ListSupervisors", "GetOffsets", "GetCoverage", "ListSupervisorHistory",
-                  "GetSupervisorHealth", "GetSupervisorStats"}
+                  "GetSupervisorHealth", "GetSupervisorStats", "ListSegments"}
+# The one SupervisorService method a worker needs: "was this staged segment published?" (worker/sinks).
+WORKER_METHODS = {"ListSegments"}
 
 TOKENS = {role: f"{role}-{secrets.token_urlsafe(16)}" for role in ROLES}
 DENIED_CODES = (grpc.StatusCode.PERMISSION_DENIED, grpc.StatusCode.UNAUTHENTICATED)
@@ -40,7 +42,8 @@ def may_call(role: str, method) -> bool:
         return True
     if method.containing_service is TASK_SERVICE:
         return role == "worker"
-    return role == "operator" or (role == "viewer" and method.name in VIEWER_METHODS)
+    return (role == "operator" or (role == "viewer" and method.name in VIEWER_METHODS)
+            or (role == "worker" and method.name in WORKER_METHODS))
 
 
 def write_tokens_file(path, subjects: dict[str, str] | None = None, open_services: list[str] | None = None):

@@ -358,7 +358,7 @@ def test_a_worker_backs_off_from_a_task_it_cannot_run(client, topics, server, sc
     import threading
 
     from streamvisor.worker.runner import Worker, WorkerSettings
-    from streamvisor.worker.sink import FileSink
+    from streamvisor.worker.sinks.files import FileSink
 
     name = topics.create(1)
     client.create_supervisor("s", kafka_spec(name, task_count=1, use_earliest_offset=True,

@@ -101,14 +101,14 @@ def start_embedded_workers(config: ServerConfig, port: int, stop: threading.Even
         raise SystemExit("--embedded-workers needs a plaintext listener; run `streamvisor worker` with TLS instead")
     from streamvisor.client.tasks import TaskClient
     from streamvisor.worker.runner import Worker
-    from streamvisor.worker.sink import FileSink, output_dir
+    from streamvisor.worker.sinks import open_sink
 
-    sink = FileSink(output_dir(config.output))
     threads = []
     for i in range(config.embedded_workers):
         client = TaskClient(f"127.0.0.1:{port}", token=config.worker_token or None)
-        worker = Worker(f"127.0.0.1:{port}", sink, f"{socket.gethostname()}-{os.getpid()}-embedded-{i}",
-                        client=client)
+        # A sink per worker: each worker closes its own when it stops.
+        worker = Worker(f"127.0.0.1:{port}", open_sink(config.output),
+                        f"{socket.gethostname()}-{os.getpid()}-embedded-{i}", client=client)
         thread = threading.Thread(target=worker.run, args=(stop,), name=f"worker-{i}", daemon=True)
         thread.start()
         threads.append(thread)

@@ -18,7 +18,9 @@ authentication is off: every caller is an admin, named by its client certificate
 "anonymous" otherwise.
 
 Roles: `viewer` may call SupervisorService's Get*/List* methods (get, list, offsets, coverage,
-history); `operator` every SupervisorService method; `worker` only TaskService; `admin` everything.
+history, segments); `operator` every SupervisorService method; `worker` TaskService and ListSegments (a
+worker taking a task over asks whether the segments its predecessor staged were published); `admin`
+everything.
 The method -> role table is built from the services' descriptors, so a new RPC is covered the moment
 its stubs are generated; a method of any other (unknown) service needs `admin`.
 """
@@ -58,6 +60,11 @@ def _is_read_only(method_name: str) -> bool:
     return method_name.startswith(("Get", "List"))
 
 
+# Read-only SupervisorService methods a worker needs too: ListSegments answers "was this staged segment
+# published?" for the next holder of a task (worker/sinks), which must publish or discard it.
+WORKER_READABLE = frozenset({f"/{SUPERVISOR_SERVICE.full_name}/ListSegments"})
+
+
 def method_roles() -> dict[str, str]:
     """Full method path ("/streamvisor.v1.SupervisorService/GetOffsets") -> the least role that may call it."""
     table = {}
@@ -89,7 +96,7 @@ def required_role(method: str) -> str:
 
 
 def allowed(role: str, method: str) -> bool:
-    return required_role(method) in _GRANTS.get(role, set())
+    return required_role(method) in _GRANTS.get(role, set()) or (role == WORKER and method in WORKER_READABLE)
 
 
 class AuthConfigError(ValueError):

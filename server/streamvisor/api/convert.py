@@ -11,7 +11,7 @@ from streamvisor.domain.bulk import BulkOutcome, SupervisorFilter
 from streamvisor.domain.errors import Violations
 from streamvisor.domain.model import IdleConfig, OffsetRange, StreamType, Supervisor, SupervisorSpec, SupervisorState
 from streamvisor.domain.offsets import OffsetChange
-from streamvisor.domain.ports import AuditEvent
+from streamvisor.domain.ports import AuditEvent, Segment
 from streamvisor.v1 import supervisor_pb2 as pb
 from streamvisor.v1 import supervisor_service_pb2 as svc
 
@@ -210,3 +210,7 @@ def task_status_to_pb(task, stats) -> svc.TaskStatus:
             status.last_report_time.CopyFrom(timestamp(stats.report_time))
         status.recent_errors.extend(svc.TaskError(time=timestamp(t), message=m) for t, m in stats.recent_errors)
     return status
+def segment_to_pb(s: Segment) -> svc.Segment:
+    return svc.Segment(segment_id=s.id, supervisor_id=s.supervisor_id, task_id=s.task_id, generation=s.generation,
+                       location=s.location, ranges=ranges_to_pb(sorted(s.ranges)), record_count=s.record_count,
+                       publish_time=timestamp(s.create_time))

@@ -9,6 +9,7 @@ from streamvisor.api.identity import actor_of
 from streamvisor.app.supervisors import ResetTarget, SupervisorService
 from streamvisor.app.results import ResetResult
 from streamvisor.domain.errors import Violations
+from streamvisor.domain.ports import SegmentFilter
 from streamvisor.v1 import supervisor_service_pb2 as svc
 from streamvisor.v1 import supervisor_service_pb2_grpc as svc_grpc
 
@@ -182,3 +183,14 @@ class SupervisorServicer(svc_grpc.SupervisorServiceServicer):
         return svc.HandoffTaskGroupsResponse(handoffs=[
             svc.TaskGroupHandoff(task_group=group, task_id=task_id, requested=requested)
             for group, task_id, requested in outcome])
+
+    @handle_errors
+    def ListSegments(self, request, context):
+        filters = SegmentFilter(
+            partition=request.partition if request.HasField("partition") else None,
+            start=request.start_offset if request.HasField("start_offset") else None,
+            end=request.end_offset if request.HasField("end_offset") else None,
+            location=request.location)
+        page, token = self.service.list_segments(request.supervisor_id, request.include_backfills,
+                                                 request.page_size, request.page_token, filters)
+        return svc.ListSegmentsResponse(segments=[convert.segment_to_pb(s) for s in page], next_page_token=token)

@@ -11,8 +11,8 @@ from streamvisor.v1 import task_service_pb2 as tasks
 from streamvisor.v1 import task_service_pb2_grpc as tasks_grpc
 
 
-def task_to_pb(task, supervisor) -> tasks.Task:
-    message = tasks.Task(
+def task_to_pb(task, supervisor, family_id: str = "") -> tasks.Task:
+    message = tasks.Task(family_id=family_id or supervisor.id,
         id=task.id, supervisor_id=task.supervisor_id, task_group=task.task_group, generation=task.generation,
         stream_type=convert.spec_to_pb(supervisor.spec).stream_type, stream=supervisor.spec.stream,
         consumer_properties=dict(supervisor.spec.consumer_properties),

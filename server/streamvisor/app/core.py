@@ -75,6 +75,29 @@ class Core:
                            {"supervisor_id": supervisor_id})
         return supervisor
 
+    @staticmethod
+    def family(tx: Transaction, supervisor_id: str) -> list[str]:
+        """The supervisor and its backfills, recursively (a backfill of a backfill included), parents first."""
+        ids, frontier = [supervisor_id], [supervisor_id]
+        while frontier:
+            children = [b.id for parent in frontier for b in tx.list_backfills(parent)]
+            ids += children
+            frontier = children
+        return ids
+
+    @staticmethod
+    def family_root(tx: Transaction, supervisor: Supervisor) -> str:
+        """The supervisor a backfill (recursively) was made from, or the supervisor itself: where a sink
+        writes the family's output, so that a reader reads one place per pipeline."""
+        seen = {supervisor.id}
+        while supervisor.backfill_of:
+            parent = tx.get_supervisor(supervisor.backfill_of)
+            if parent is None or parent.id in seen:  # never deleted today; a cycle cannot be made: be safe
+                break
+            seen.add(parent.id)
+            supervisor = parent
+        return supervisor.id
+
     def audit(self, tx: Transaction, before: Supervisor | None, after: Supervisor, action: str, actor: str,
               request_id: str = "", changes=(), details: Mapping[str, object] | None = None) -> None:
         tx.add_audit_event(AuditEvent(

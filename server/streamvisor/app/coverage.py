@@ -18,11 +18,7 @@ class Coverage:
         require_valid_id(supervisor_id)
         with self.core.store.read() as tx:
             self.core.require(tx, supervisor_id)
-            ids, frontier = [supervisor_id], [supervisor_id]
-            while frontier:
-                children = [b.id for parent in frontier for b in tx.list_backfills(parent)]
-                ids += children
-                frontier = children
+            ids = self.core.family(tx, supervisor_id)
             # The rows commits maintain (DESIGN.md, "Cost"): as many as the family has runs of published
             # offsets, not as many as it has segments.
             published = tx.list_published_ranges(ids)

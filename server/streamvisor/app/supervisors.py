@@ -8,6 +8,7 @@
 - health.Health         one supervisor's health, for probes
 - stats.Stats           GetSupervisorStats: tasks and what their workers reported
 - handoff.Handoffs      HandoffTaskGroups: early publishing
+- segments.Segments     ListSegments
 - tasks.Commits         the commit compare-and-swap (TaskService and the scheduler live in tasks / scheduler)
 
 SupervisorService only wires them and forwards: the servicer (and tests) have one object to call, and each
@@ -28,6 +29,7 @@ from streamvisor.app.lifecycle import Lifecycle
 from streamvisor.app.offsets import Offsets
 from streamvisor.app.resets import Resets
 from streamvisor.app.stats import Stats
+from streamvisor.app.segments import Segments
 from streamvisor.app.tasks import Commits
 from streamvisor.domain.offsets import ResetTarget
 from streamvisor.domain.ports import MetadataStore, StreamKinds
@@ -50,6 +52,7 @@ class SupervisorService:
         self.offsets = Offsets(self.core)
         self.resets = Resets(self.core, self.offsets)
         self.coverages = Coverage(self.core)
+        self.segments = Segments(self.core)
         self.commits = Commits(self.core)
         self.bulk = BulkActions(self.core, self.lifecycle)
         self.healths = Health(self.core)
@@ -71,6 +74,7 @@ class SupervisorService:
         self.reset_offsets = self.resets.reset_offsets
         self.reset_to_latest_and_backfill = self.resets.reset_to_latest_and_backfill
         self.coverage = self.coverages.coverage
+        self.list_segments = self.segments.list
         self.commit_checkpoint = self.commits.commit_checkpoint
         self.bulk_action = self.bulk.apply
         self.health = self.healths.health

@@ -108,7 +108,7 @@ class Commits:
             logs.info(log, "bounded supervisor completed", supervisor_id=supervisor.id,
                       ranges=ranges_text(list(supervisor.spec.bounded_ranges)))
         logs.info(log, "commit accepted", supervisor_id=supervisor.id, task_id=task_id, generation=generation,
-                  segment_id=segment_id, ranges=ranges_text(list(ranges)), records=record_count)
+                  segment_id=segment_id, ranges=ranges_text(list(ranges)), records=record_count, location=location)
         return segment_id, checkpoints
 
 
@@ -143,7 +143,8 @@ class TaskService:
         return task
 
     def acquire(self, worker_id: str, lease_seconds: int = 0,
-                stream_types: Sequence[StreamType] = ()) -> tuple[TaskRecord, Supervisor] | None:
+                stream_types: Sequence[StreamType] = ()) -> tuple[TaskRecord, Supervisor, str] | None:
+        """The leased task, its supervisor and the supervisor's family root (where a sink writes)."""
         v = Violations()
         _check_worker(worker_id, v)
         lease = lease_length(lease_seconds, v)
@@ -173,7 +174,7 @@ class TaskService:
                 logs.info(log, "task leased", task_id=task.id, supervisor_id=task.supervisor_id, group=task.task_group,
                           generation=task.generation, worker_id=worker_id, start=offsets_text(plan.start_offsets),
                           end=offsets_text(plan.end_offsets))
-                return leased, supervisor
+                return leased, supervisor, self.core.family_root(tx, supervisor)
         return None
 
     def heartbeat(self, task_id: str, worker_id: str, lease_seconds: int = 0,

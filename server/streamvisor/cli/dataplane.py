@@ -8,6 +8,7 @@ import threading
 import time
 
 import click
+from tabulate import tabulate
 
 from streamvisor.cli.main import _client, _emit, _run, main, resolve_config, setting_options
 from streamvisor.domain.formatting import ranges_text, spans_text
@@ -29,11 +30,11 @@ def worker(ctx, output, worker_id, commit_records, commit_seconds, lease_seconds
     """Run the reference ingestion worker against --server until SIGTERM."""
     from streamvisor import logs
     from streamvisor.worker.runner import Worker, WorkerSettings
-    from streamvisor.worker.sink import FileSink, output_dir
+    from streamvisor.worker.sinks import open_sink
 
     config = resolve_config({"log_level": log_level, "log_format": log_format}, only=("log_level", "log_format"))
     logs.configure(config.log_level, config.log_format)
-    sink = FileSink(output_dir(output))
+    sink = open_sink(output)
     settings = WorkerSettings(commit_records=commit_records, commit_seconds=commit_seconds,
                               lease_seconds=lease_seconds, max_tasks=max_tasks)
     stop = threading.Event()
@@ -112,3 +113,96 @@ def watch(ctx, supervisor_id: str, interval: float, limit: float) -> None:
 
 
 __all__ = ["worker", "coverage", "backfill", "svc"]
+
+
+def _family_root(client, supervisor_id: str) -> str:
+    """The supervisor a backfill (recursively) was made from: the family's directory (or table)."""
+    seen = set()
+    supervisor = client.get_supervisor(supervisor_id)
+    while supervisor.backfill_of and supervisor.backfill_of not in seen:
+        seen.add(supervisor.id)
+        supervisor = client.get_supervisor(supervisor.backfill_of)
+    return supervisor.id
+
+
+@main.command()
+@click.argument("supervisor_id")
+@click.option("--output", envvar="STREAMVISOR_OUTPUT", required=True,
+              help="The workers' destination: a directory (or file:///dir), or another sink's URL.")
+@click.option("--list", "list_limit", default=20, show_default=True,
+              help="How many missing or unexpected places to name.")
+@click.pass_context
+def verify(ctx, supervisor_id: str, output: str, list_limit: int) -> None:
+    """Read the destination itself and check it against the published segments of the supervisor's family:
+    every published offset present exactly once, nothing else. Exits 1 on any difference."""
+    import json
+
+    from streamvisor.domain.verification import PublishedSegment
+    from streamvisor.domain.verification import verify as check
+    from streamvisor.worker.sinks import open_sink
+
+    with _client(ctx) as client:
+        family = _run(ctx, lambda: _family_root(client, supervisor_id))
+        segments = _run(ctx, lambda: [
+            PublishedSegment(s.location, tuple((r.partition, r.start_offset, r.end_offset) for r in s.ranges),
+                             s.record_count)
+            for s in client.iter_segments(family, include_backfills=True, page_size=1000)])
+    try:
+        sink = open_sink(output)
+    except ValueError as e:
+        click.echo(f"error: {e}", err=True)
+        ctx.exit(2)
+    try:
+        result = check(segments, sink.read_offsets(family))
+    finally:
+        sink.close()
+    if ctx.obj["json"]:
+        click.echo(json.dumps({
+            "family_id": family, "ok": result.ok, "segments": len(segments),
+            "partitions": [vars(p) | {"ok": p.ok} for p in result.partitions],
+            "missing_segments": result.missing_segments, "unexpected_places": result.unexpected_places}, indent=2))
+    else:
+        rows = [[p.partition, p.expected, p.found, p.missing, p.duplicated, p.unexpected, "ok" if p.ok else "DIFF"]
+                for p in result.partitions]
+        click.echo(f"family: {family} ({len(segments)} published segments)")
+        click.echo(tabulate(rows, headers=["PARTITION", "EXPECTED", "FOUND", "MISSING", "DUPLICATED", "UNEXPECTED",
+                                           ""], tablefmt="plain") if rows else "(no records, no segments)")
+        for title, places in (("published segments not found", result.missing_segments),
+                              ("not a published segment", result.unexpected_places)):
+            if places:
+                click.echo(f"{title}: {len(places)}")
+                for place in places[:list_limit]:
+                    click.echo(f"  {place}")
+        click.echo("exactly once: every published offset present once, nothing else" if result.ok else
+                   "DIFFERENCES FOUND")
+    if not result.ok:
+        ctx.exit(1)
+
+
+@main.command()
+@click.argument("supervisor_id")
+@click.option("--backfills/--no-backfills", default=True, show_default=True,
+              help="Include the segments of its backfills (the family).")
+@click.option("--partition", type=int, default=None, help="Only segments with a range of this partition.")
+@click.option("--from", "start_offset", type=int, default=None, help="Only segments overlapping [FROM, TO).")
+@click.option("--to", "end_offset", type=int, default=None, help="See --from.")
+@click.option("--location", default="", help="Only the segment published at exactly this location.")
+@click.option("--page-size", default=0, help="Page size (0: server default).")
+@click.option("--page-token", default="", help="Continue from a previous page.")
+@click.option("--all", "all_pages", is_flag=True, help="Follow every page.")
+@click.pass_context
+def segments(ctx, supervisor_id, backfills, partition, start_offset, end_offset, location, page_size, page_token,
+             all_pages) -> None:
+    """The published segments of a supervisor (and its backfills), in commit order."""
+    filters = {"include_backfills": backfills, "partition": partition, "start_offset": start_offset,
+               "end_offset": end_offset, "location": location, "page_size": page_size}
+    with _client(ctx) as client:
+        if all_pages:
+            items = _run(ctx, lambda: list(client.iter_segments(supervisor_id, **filters)))
+            response = svc.ListSegmentsResponse(segments=items)
+        else:
+            response = _run(ctx, lambda: client.list_segments(supervisor_id, page_token=page_token, **filters))
+    rows = [[s.segment_id, s.supervisor_id, s.generation, ranges_text(s.ranges), s.record_count,
+             s.publish_time.ToDatetime().strftime("%Y-%m-%dT%H:%M:%SZ"), s.location] for s in response.segments]
+    _emit(ctx, response, (["SEGMENT", "SUPERVISOR", "GEN", "RANGES", "RECORDS", "PUBLISHED", "LOCATION"], rows),
+          f"next page: --page-token {response.next_page_token}" if response.next_page_token else "")

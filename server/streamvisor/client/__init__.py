@@ -277,6 +277,27 @@ class StreamvisorClient(GrpcClient):
                 return
 
     # Offsets and resets ----------------------------------------------------------------------------
+    def list_segments(self, supervisor_id: str, *, include_backfills: bool = False, page_size: int = 0,
+                      page_token: str = "", partition: int | None = None, start_offset: int | None = None,
+                      end_offset: int | None = None, location: str = "") -> svc.ListSegmentsResponse:
+        """One page of published segments (ListSegments); None leaves a filter out."""
+        request = svc.ListSegmentsRequest(supervisor_id=supervisor_id, include_backfills=include_backfills,
+                                          page_size=page_size, page_token=page_token, location=location)
+        for name, value in (("partition", partition), ("start_offset", start_offset), ("end_offset", end_offset)):
+            if value is not None:
+                setattr(request, name, value)
+        return self._call("ListSegments", request)
+
+    def iter_segments(self, supervisor_id: str, **filters) -> Iterator[svc.Segment]:
+        """Every published segment matching the filters of list_segments, following the pages."""
+        token = ""
+        while True:
+            page = self.list_segments(supervisor_id, page_token=token, **filters)
+            yield from page.segments
+            token = page.next_page_token
+            if not token:
+                return
+
     def get_coverage(self, supervisor_id: str) -> svc.GetCoverageResponse:
         return self._call("GetCoverage", svc.GetCoverageRequest(supervisor_id=supervisor_id))
 

@@ -10,6 +10,8 @@ import grpc
 
 from streamvisor.client import GrpcClient, StreamvisorError
 from streamvisor.v1 import supervisor_pb2 as pb
+from streamvisor.v1 import supervisor_service_pb2 as svc
+from streamvisor.v1 import supervisor_service_pb2_grpc as svc_grpc
 from streamvisor.v1 import task_service_pb2 as tasks
 from streamvisor.v1 import task_service_pb2_grpc as tasks_grpc
 
@@ -21,15 +23,17 @@ class TaskClient(GrpcClient):
         """Credentials as for StreamvisorClient: a bearer token (role `worker`), TLS and mutual TLS."""
         super().__init__(target, channel, token, tls, tls_ca, tls_cert, tls_key)
         self.stub = tasks_grpc.TaskServiceStub(self.channel)
+        # ListSegments only (a worker's role may call it): was a staged segment published?
+        self.segments_stub = svc_grpc.SupervisorServiceStub(self.channel)
         self.timeout = timeout
         self.retry_for_s = retry_for_s
 
-    def _call(self, method: str, request):
-        deadline = time.monotonic() + self.retry_for_s
+    def _call(self, method: str, request, stub=None, retry_for_s: float | None = None):
+        deadline = time.monotonic() + (self.retry_for_s if retry_for_s is None else retry_for_s)
         attempt = 0
         while True:
             try:
-                return getattr(self.stub, method)(request, timeout=self.timeout, metadata=self.metadata)
+                return getattr(stub or self.stub, method)(request, timeout=self.timeout, metadata=self.metadata)
             except grpc.RpcError as e:
                 error = StreamvisorError.from_rpc_error(e)
                 # Unreachable, or refused as busy before doing anything: both are safe to repeat (commits are
@@ -54,12 +58,21 @@ class TaskClient(GrpcClient):
                                                               lease_seconds=lease_seconds, report=report))
 
     def commit(self, task_id: str, worker_id: str, ranges: list[pb.OffsetRange], location: str,
-               record_count: int) -> tasks.CommitCheckpointResponse:
+               record_count: int, retry_for_s: float | None = None) -> tasks.CommitCheckpointResponse:
+        """`retry_for_s` bounds the retries of this call (default: the client's)."""
         return self._call("CommitCheckpoint", tasks.CommitCheckpointRequest(
-            task_id=task_id, worker_id=worker_id, ranges=ranges, location=location, record_count=record_count))
+            task_id=task_id, worker_id=worker_id, ranges=ranges, location=location, record_count=record_count),
+            retry_for_s=retry_for_s)
 
     def complete(self, task_id: str, worker_id: str) -> None:
         self._call("CompleteTask", tasks.CompleteTaskRequest(task_id=task_id, worker_id=worker_id))
 
     def fail(self, task_id: str, worker_id: str, reason: str = "") -> None:
         self._call("FailTask", tasks.FailTaskRequest(task_id=task_id, worker_id=worker_id, reason=reason))
+
+    def find_segment(self, supervisor_id: str, location: str) -> int | None:
+        """The id of the segment `supervisor_id` published at `location`, or None: the server's answer to
+        "was this staged segment accepted?" (a staged segment is committed under its final location)."""
+        response = self._call("ListSegments", svc.ListSegmentsRequest(
+            supervisor_id=supervisor_id, location=location, page_size=1), stub=self.segments_stub)
+        return response.segments[0].segment_id if response.segments else None

@@ -76,6 +76,8 @@ class Record(NamedTuple):
     timestamp_ms: int | None
     key: bytes | None
     value: bytes | None
+    # (name, value) pairs in the order the producer sent them (Kafka record headers; a name may repeat).
+    headers: tuple[tuple[str, bytes | None], ...] = ()
 
 
 class TaskReader(Protocol):
@@ -277,6 +279,34 @@ class Segment:
     id: int = 0
 
 
+@dataclass(frozen=True)
+class SegmentFilter:
+    """ListSegments' filters: a partition, an offset range [start, end) a segment's range must overlap (of
+    that partition, or of any), an exact location. None (or "") filters nothing."""
+
+    partition: int | None = None
+    start: int | None = None
+    end: int | None = None
+    location: str = ""
+
+    @property
+    def empty_range(self) -> bool:
+        """[start, start) overlaps nothing."""
+        return self.start is not None and self.end is not None and self.start >= self.end
+
+    def matches(self, segment: "Segment") -> bool:
+        """The definition the stores implement in their queries (and the in-memory store with this)."""
+        if self.location and segment.location != self.location:
+            return False
+        if self.partition is None and self.start is None and self.end is None:
+            return True
+        if self.empty_range:
+            return False
+        return any(r.end > r.start and (self.partition is None or r.partition == self.partition)
+                   and (self.start is None or r.end > self.start) and (self.end is None or r.start < self.end)
+                   for r in segment.ranges)
+
+
 class Transaction(Protocol):
     """One metadata transaction. Writes become visible together on commit, or not at all."""
 
@@ -317,6 +347,11 @@ class Transaction(Protocol):
 
     def find_segment(self, supervisor_id: str, location: str) -> Segment | None:
         """The segment published at `location`, if any (commit replay)."""
+        ...
+
+    def list_segment_page(self, supervisor_ids: Sequence[str], after_id: int | None, limit: int,
+                          filters: SegmentFilter) -> list[Segment]:
+        """Up to `limit` segments of these supervisors with id > after_id, in id order, matching `filters`."""
         ...
 
     def add_published_ranges(self, supervisor_id: str, ranges: Sequence[OffsetRange]) -> None:

@@ -44,8 +44,8 @@ UPSERT_CHECKPOINTS = (
 INSERT_SEGMENT = (
     "WITH s AS (INSERT INTO segments (supervisor_id, task_id, generation, location, record_count, create_time) "
     "VALUES (%s, %s, %s, %s, %s, %s) RETURNING id), "
-    "r AS (INSERT INTO segment_ranges (segment_id, partition, start_offset, end_offset) "
-    "SELECT s.id, p, a, b FROM s, unnest(%s::integer[], %s::bigint[], %s::bigint[]) AS u(p, a, b)) "
+    "r AS (INSERT INTO segment_ranges (segment_id, supervisor_id, partition, start_offset, end_offset) "
+    "SELECT s.id, %s, p, a, b FROM s, unnest(%s::integer[], %s::bigint[], %s::bigint[]) AS u(p, a, b)) "
     "SELECT id FROM s")
 # The oldest segment published at `location`, with its ranges (a replay's lookup; index on (supervisor, location)).
 FIND_SEGMENT = (
@@ -121,7 +121,8 @@ def insert_segment(cursor, segment: Segment) -> int:
     ranges = segment.ranges
     cursor.execute(INSERT_SEGMENT, (
         segment.supervisor_id, segment.task_id, segment.generation, segment.location, segment.record_count,
-        segment.create_time, [r.partition for r in ranges], [r.start for r in ranges], [r.end for r in ranges]))
+        segment.create_time, segment.supervisor_id, [r.partition for r in ranges], [r.start for r in ranges],
+        [r.end for r in ranges]))
     return cursor.fetchone()[0]
 
 

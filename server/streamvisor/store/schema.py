@@ -104,8 +104,11 @@ segment_ranges = Table(
     Column("partition", Integer, primary_key=True),
     Column("start_offset", BigInteger, nullable=False),
     Column("end_offset", BigInteger, nullable=False),
-    # A partition's ranges by offset (a listing filtered by partition and offset range seeks here).
+    # The segment's supervisor, repeated here (migration 0006) so that ListSegments filtered by partition is
+    # one range scan of (supervisor_id, partition, segment_id) from the page cursor.
+    Column("supervisor_id", String(ID_LENGTH), nullable=True),
     Index("ix_segment_ranges_partition_start", "partition", "start_offset"),
+    Index("ix_segment_ranges_supervisor_partition_segment", "supervisor_id", "partition", "segment_id"),
 )
 
 # What coverage needs, maintained by every commit in its transaction (under the committing supervisor's row

@@ -18,7 +18,7 @@ from streamvisor.domain.model import (
     IdleConfig, OffsetRange, StreamType, Supervisor, SupervisorSpec, SupervisorState,
 )
 from streamvisor.domain.offsets import OffsetChange
-from streamvisor.domain.ports import AuditEvent, Segment, StoredRequest
+from streamvisor.domain.ports import AuditEvent, Segment, SegmentFilter, StoredRequest
 from streamvisor.domain.stats import TaskStats
 from streamvisor.domain.stats import from_json as stats_from_json
 from streamvisor.domain.stats import to_json as stats_to_json
@@ -442,7 +442,8 @@ class SqlTransaction(SqlTaskStore):
         ).returning(t.segments.c.id))
         segment_id = result.scalar_one()
         self.c.execute(insert(t.segment_ranges), [
-            {"segment_id": segment_id, "partition": r.partition, "start_offset": r.start, "end_offset": r.end}
+            {"segment_id": segment_id, "supervisor_id": segment.supervisor_id, "partition": r.partition,
+             "start_offset": r.start, "end_offset": r.end}
             for r in segment.ranges])
         return segment_id
 
@@ -477,6 +478,47 @@ class SqlTransaction(SqlTaskStore):
             entry[1].append(OffsetRange(r.partition, r.start_offset, r.end_offset))
         return [Segment(r.supervisor_id, r.task_id, r.generation, tuple(ranges), r.location, r.record_count,
                         _utc(r.create_time), r.id) for r, ranges in by_id.values()]
+
+    def list_segment_page(self, supervisor_ids: Sequence[str], after_id: int | None, limit: int,
+                          filters: SegmentFilter) -> list[Segment]:
+        """One page of published segments in id order. Each filter is an index seek: by location
+        (supervisor_id, location); by partition (supervisor_id, partition, segment_id) of segment_ranges,
+        from the cursor on; otherwise (supervisor_id, id). The offset range is checked on the rows found."""
+        s, r = t.segments, t.segment_ranges
+        ids = list(supervisor_ids)
+        if filters.partition is not None or filters.start is not None or filters.end is not None:
+            overlap = [r.c.end_offset > r.c.start_offset]  # an empty range overlaps nothing
+            if filters.partition is not None:
+                overlap.append(r.c.partition == filters.partition)
+            if filters.start is not None:
+                overlap.append(r.c.end_offset > filters.start)
+            if filters.end is not None:
+                overlap.append(r.c.start_offset < filters.end)
+            query = (select(r.c.segment_id.label("id")).distinct().where(r.c.supervisor_id.in_(ids), *overlap)
+                     .order_by(r.c.segment_id).limit(limit))
+            if after_id is not None:
+                query = query.where(r.c.segment_id > after_id)
+            if filters.location:
+                query = query.where(r.c.segment_id.in_(select(s.c.id).where(
+                    s.c.supervisor_id.in_(ids), s.c.location == filters.location)))
+        else:
+            query = select(s.c.id).where(s.c.supervisor_id.in_(ids)).order_by(s.c.id).limit(limit)
+            if after_id is not None:
+                query = query.where(s.c.id > after_id)
+            if filters.location:
+                query = query.where(s.c.location == filters.location)
+        page = [row.id for row in self.c.execute(query)]
+        if not page:
+            return []
+        rows = self.c.execute(
+            select(s, r.c.partition, r.c.start_offset, r.c.end_offset)
+            .join(r, r.c.segment_id == s.c.id).where(s.c.id.in_(page)).order_by(s.c.id, r.c.partition))
+        by_id: dict[int, tuple] = {}
+        for row in rows:
+            by_id.setdefault(row.id, (row, []))[1].append(OffsetRange(row.partition, row.start_offset,
+                                                                      row.end_offset))
+        return [Segment(row.supervisor_id, row.task_id, row.generation, tuple(ranges), row.location,
+                        row.record_count, _utc(row.create_time), row.id) for row, ranges in by_id.values()]
 
     # Published ranges (maintained coverage) ----------------------------------------------------------
     def add_published_ranges(self, supervisor_id: str, ranges: Sequence[OffsetRange]) -> None:

@@ -1,7 +1,8 @@
 """The reference ingestion worker: leases tasks over TaskService, reads the stream through its stream
 kind's reader (streams/<kind>/reader.py, opened by the registry: Kafka with assign(), never subscribe,
 never a consumer-group commit; RabbitMQ Streams - the control plane owns the offsets), writes JSON Lines
-segments and publishes each with CommitCheckpoint. A rejected commit's segment is discarded."""
+segments through a sink (worker/sinks: stage, commit, publish) and publishes each with CommitCheckpoint. A
+rejected commit's segment is discarded; one with no verdict is resolved by the task's next holder."""
 from __future__ import annotations
 
 import logging
@@ -23,7 +24,7 @@ from streamvisor.domain.ports import CheckpointOutOfRange, StreamKinds, TaskRead
 from streamvisor.streams.registry import StreamAdapterRegistry
 from streamvisor.v1 import supervisor_pb2 as pb
 from streamvisor.v1 import task_service_pb2 as tasks
-from streamvisor.worker.sink import FileSink, record_line
+from streamvisor.worker.sinks import Record, SegmentInfo, Sink, StagedSegment
 
 log = logging.getLogger("streamvisor.worker")
 
@@ -58,10 +59,34 @@ class WorkerSettings:
     # and fails it again, dozens of times a second, for as long as the cause lasts.
     failure_backoff_s: float = 0.5
     failure_backoff_max_s: float = 15.0
+    # Every so often the worker publishes staged segments the server accepted whose publisher died: a
+    # bounded task that finished is never leased again, so no next holder would do it.
+    staging_sweep_seconds: float = 10.0
+
+
+# A deterministic crash point for tests of the two windows of the protocol: the worker process exits
+# (os._exit, no cleanup, like a SIGKILL) right after staging a segment ("after-stage") or right after
+# the server accepted its commit ("after-commit"), once the segment counter reaches the given number.
+# Stop reasons after which the task is never leased again (a fenced task stays fenced), so its staging
+# directory, if nothing is staged in it, can go even though this run no longer holds the lease.
+ENDED_FOR_GOOD = frozenset({"FENCED", "TERMINATED", "COMPLETED"})
+
+# Commit retries stop this long before the lease could have ended (clock rate differences, the call's own time).
+LEASE_MARGIN_S = 1.0
+
+CRASH_POINT = os.environ.get("STREAMVISOR_WORKER_CRASH_POINT", "")
+CRASH_AT_SEGMENT = int(os.environ.get("STREAMVISOR_WORKER_CRASH_AT_SEGMENT", "1") or "1")
+
+
+def _crash_point(where: str, sequence: int) -> None:
+    if CRASH_POINT == where and sequence >= CRASH_AT_SEGMENT:
+        log.warning("crash point reached where=%s segment=%d: exiting without cleanup", where, sequence)
+        logging.shutdown()
+        os._exit(70)
 
 
 class Worker:
-    def __init__(self, server: str, sink: FileSink, worker_id: str | None = None,
+    def __init__(self, server: str, sink: Sink, worker_id: str | None = None,
                  settings: WorkerSettings | None = None, client: TaskClient | None = None,
                  kinds: StreamKinds | None = None):
         self.worker_id = worker_id or f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
@@ -73,6 +98,13 @@ class Worker:
         self.stream_types = [stream_type_to_pb(t) for t in self.kinds.readable_stream_types()]  # for AcquireTask
         self.failures_in_a_row = 0
         self._backoff_until = 0.0
+        self._next_sweep = 0.0
+        # Names of segments this process is staging, committing or publishing. The server fences leases by
+        # worker id, so when this worker leases a task again while its earlier run of that task still has a
+        # commit in flight (the lease expired under it), that commit can still be accepted: recovery must
+        # leave such a segment to the thread that owns it.
+        self._in_flight: set[str] = set()
+        self._in_flight_lock = threading.Lock()
 
     def run(self, stop: threading.Event) -> None:
         """Leases and runs up to max_tasks tasks at once until `stop` is set (SIGTERM)."""
@@ -80,6 +112,9 @@ class Worker:
         slots = threading.BoundedSemaphore(self.settings.max_tasks)
         running: list[threading.Thread] = []
         while not stop.is_set():
+            if time.monotonic() >= self._next_sweep:
+                self._next_sweep = time.monotonic() + self.settings.staging_sweep_seconds
+                self.sweep_staging()
             pause = self._backoff_until - time.monotonic()
             if pause > 0:
                 stop.wait(pause)
@@ -106,6 +141,79 @@ class Worker:
             thread.join(timeout=30)
         logs.info(log, "worker stopped", worker_id=self.worker_id, records_published=self.records_published)
         self.client.close()
+        self.sink.close()
+
+    # Staged segments left behind ---------------------------------------------------------------------
+    def in_flight(self, name: str, busy: bool) -> None:
+        with self._in_flight_lock:
+            (self._in_flight.add if busy else self._in_flight.discard)(name)
+
+    def resolve_staged(self, staged: StagedSegment, supervisor_id: str, may_discard: bool) -> str:
+        """Asks the server whether a staged segment was published (ListSegments by location): published ->
+        publish it (idempotent; another worker may be doing the same), else discard it if `may_discard` (the
+        caller knows no one can commit it any more). A segment a thread of this process is still committing
+        is left to that thread. Returns what was done."""
+        info = staged.info
+        with self._in_flight_lock:
+            if info is not None and info.name in self._in_flight:
+                return "in flight"
+        supervisor_id = info.supervisor_id if info is not None else supervisor_id
+        segment_id = self.client.find_segment(supervisor_id, staged.location)
+        if segment_id is not None and info is not None:
+            self.sink.publish(staged.location, segment_id, info)
+            logs.info(log, "staged segment published", supervisor_id=supervisor_id, segment_id=segment_id,
+                      task_id=info.task_id, location=staged.location, ranges=_info_ranges(info))
+            return "published"
+        if segment_id is None and may_discard:
+            self.sink.discard(staged.location)
+            logs.info(log, "staged segment discarded", supervisor_id=supervisor_id,
+                      task_id=info.task_id if info else "-", location=staged.location,
+                      ranges=_info_ranges(info) if info else "-")
+            return "discarded"
+        return "kept"
+
+    def _in_commit_order(self, staged: list[StagedSegment], supervisor_id: str) -> list[StagedSegment]:
+        """A task's accepted segments are made visible in the order they were accepted (segment id): the
+        Iceberg sink's "already in the table?" check is a per-task watermark of the last published id, so a
+        later segment published first would hide an earlier one. Unpublished ones come last."""
+        if len(staged) < 2:
+            return staged
+        ids = {s.location: self.client.find_segment(s.info.supervisor_id if s.info else supervisor_id, s.location)
+               for s in staged}
+        return sorted(staged, key=lambda s: (ids[s.location] is None, ids[s.location] or 0))
+
+    def recover(self, task: tasks.Task) -> None:
+        """Run by the lease holder before it reads: every staged segment of this task (left by an earlier
+        holder, or by this worker before a restart) is published or discarded. Its earlier holders can no
+        longer commit (a commit needs the lease we now hold), so an unpublished one is never going to be.
+        The same holds for staged segments of this supervisor's tasks of older generations (fenced)."""
+        for staged in self._in_commit_order(self.sink.staged(task.id), task.supervisor_id):
+            self.resolve_staged(staged, task.supervisor_id, may_discard=True)
+        forget = getattr(self.sink, "forget_task", None)
+        for task_id in self._other_staged_tasks(task.id):
+            leftovers = self.sink.staged(task_id)
+            for staged in self._in_commit_order(leftovers, task.supervisor_id):
+                info = staged.info
+                if info is not None and info.supervisor_id == task.supervisor_id and info.generation < task.generation:
+                    self.resolve_staged(staged, task.supervisor_id, may_discard=True)
+            if forget is not None and leftovers and not self.sink.staged(task_id):
+                forget(task_id)
+
+    def sweep_staging(self) -> None:
+        """Publishes every staged segment the server accepted (a publisher died after its commit). Never
+        discards: an unpublished one may be a live task's commit in flight; its next holder decides."""
+        try:
+            for task_id in self._other_staged_tasks(None):
+                known = [staged for staged in self.sink.staged(task_id) if staged.info is not None]
+                for staged in self._in_commit_order(known, ""):
+                    if staged.info is not None:
+                        self.resolve_staged(staged, staged.info.supervisor_id, may_discard=False)
+        except (StreamvisorError, OSError) as e:
+            logs.warning(log, "staging sweep failed", worker_id=self.worker_id, error=e)
+
+    def _other_staged_tasks(self, own: str | None) -> list[str]:
+        listing = getattr(self.sink, "staged_task_ids", None)  # optional: a sink may only know per task
+        return [] if listing is None else [t for t in listing() if t != own]
 
     def _back_off(self) -> float:
         """After a failed task, wait before leasing again: 0.5 s, doubling per failure in a row, at most
@@ -156,8 +264,11 @@ class TaskRun:
         self.position = {p.partition: p.start_offset for p in task.partitions}
         self.ends = {p.partition: p.end_offset for p in task.partitions if p.HasField("end_offset")}
         self.segment_start = dict(self.position)
-        self.lines: list[str] = []
+        self.records: list[Record] = []
         self.sequence = 0
+        self.family_id = task.family_id or task.supervisor_id  # a server before family ids: its own directory
+        # When our lease ends unless renewed (monotonic; from just before the renewing call was sent).
+        self.lease_until = time.monotonic() + self.settings.lease_seconds
 
     def run(self) -> None:
         t = self.task
@@ -167,11 +278,14 @@ class TaskRun:
         heartbeat.start()
         reader = None
         try:
+            self.worker.recover(t)  # what earlier holders staged: publish or discard before reading on
             reader = self._reader()  # inside the try: a reader that cannot open must still stop the heartbeat
             self._consume(reader)
         except TaskStopped:
             logs.info(log, "task stopped", task_id=t.id, supervisor_id=t.supervisor_id, reason=self.stop_reason,
-                      unpublished_records=len(self.lines))
+                      unpublished_records=len(self.records))
+            if self.stop_reason in ENDED_FOR_GOOD or "TASK_ENDED" in self.stop_reason:
+                self._forget_staging()  # the task is never leased again: no one else writes there
         finally:
             self.told_to_stop.set()
             if reader is not None:
@@ -197,6 +311,7 @@ class TaskRun:
                 raise TaskStopped()
             if self.stop.is_set():  # worker shutdown: publish what we have, then hand the task back
                 self._flush()
+                self._forget_staging()
                 self.worker._try(lambda: self.client.fail(self.task.id, self.worker.worker_id, "worker shutdown"))
                 return
             records = reader.poll(0.2)
@@ -205,21 +320,29 @@ class TaskRun:
                 end = self.ends.get(p)
                 if end is not None and offset >= end:
                     continue
-                self.lines.append(record_line(p, offset, r.timestamp_ms, r.key, r.value))
+                self.records.append(Record(p, offset, r.timestamp_ms, r.key, r.value, r.headers))
                 self.position[p] = offset + 1
             if bounded and not records:
                 self._catch_up_positions(reader)
             finished = bounded and all(self._done(p) for p in self.position)
-            due = self.lines and (len(self.lines) >= self.settings.commit_records
+            due = self.records and (len(self.records) >= self.settings.commit_records
                                   or time.monotonic() - last_flush >= self.settings.commit_seconds)
             if due or (finished and self._has_progress()):
                 self._flush()
                 last_flush = time.monotonic()
             if finished and not self._has_progress():
+                self._forget_staging()
                 self.client.complete(self.task.id, self.worker.worker_id)
                 logs.info(log, "task completed", task_id=self.task.id, supervisor_id=self.task.supervisor_id,
                           end=offsets_text(self.position))
                 return
+
+    def _forget_staging(self) -> None:
+        """Removes the task's staging directory if nothing is staged in it - while this worker still holds
+        the lease, so that no next holder is writing there yet."""
+        forget = getattr(self.worker.sink, "forget_task", None)
+        if forget is not None:
+            forget(self.task.id)
 
     def _catch_up_positions(self, reader: TaskReader) -> None:
         """Past transaction markers (RabbitMQ: offset-tracking entries) no record is delivered, but the
@@ -238,15 +361,35 @@ class TaskRun:
         if not ranges:
             return
         self.sequence += 1
-        name = f"{self.task.id}-g{self.task.generation}-{self.sequence:06d}-{uuid.uuid4().hex[:8]}"
-        location = self.worker.sink.write(self.task.supervisor_id, name, self.lines)
+        t = self.task
+        name = f"{t.supervisor_id}-{t.id}-g{t.generation}-{self.sequence:06d}-{uuid.uuid4().hex[:8]}"
+        info = SegmentInfo(self.family_id, t.supervisor_id, t.id, t.generation, name,
+                           tuple((r.partition, r.start_offset, r.end_offset) for r in ranges))
+        count = len(self.records)
+        self.worker.in_flight(name, True)  # before the file exists: a recovery in this process must not take it
         try:
-            response = self.client.commit(self.task.id, self.worker.worker_id, ranges, location, len(self.lines))
+            location = self.worker.sink.stage(info, self.records)  # durable, where readers do not look
+            self._commit_and_publish(location, info, ranges, count)
+        finally:
+            self.worker.in_flight(name, False)  # resolved, or left in staging for the next holder
+
+    def _commit_and_publish(self, location: str, info: SegmentInfo, ranges: list, count: int) -> None:
+        t = self.task
+        _crash_point("after-stage", self.sequence)
+        # Retry the commit only while our lease surely lasts. The server fences by worker id: were this
+        # worker to lease the task again later, a retry sent after the lease ended could be accepted after
+        # the next holder had already discarded this staged segment. Past the lease, the outcome is unknown
+        # and the staged file is left for the next holder to resolve.
+        sent = time.monotonic()
+        budget = max(0.0, min(self.client.retry_for_s, self.lease_until - sent - LEASE_MARGIN_S))
+        try:
+            response = self.client.commit(t.id, self.worker.worker_id, ranges, location, count, retry_for_s=budget)
+            self.lease_until = sent + self.settings.lease_seconds  # a commit renews the lease
         except StreamvisorError as e:
             if not _definitely_rejected(e):
                 # No verdict (unreachable after retries, an internal error, busy, refused credentials): the
-                # commit may or may not have been published. Keep the file - an unpublished one is never
-                # referenced, so it is inert - and stop; the task resumes from whatever the checkpoint says.
+                # commit may or may not have been published. Keep the staged file and stop: whoever holds the
+                # task next (maybe this worker) asks the server and publishes or discards it (recover()).
                 self.stop_reason = f"commit outcome unknown: {e.code.name} {e.reason}".strip()
                 logs.warning(log, "segment kept, outcome unknown", task_id=self.task.id,
                              supervisor_id=self.task.supervisor_id, location=location, ranges=ranges_text(ranges))
@@ -258,15 +401,20 @@ class TaskRun:
             logs.info(log, "segment discarded", task_id=self.task.id, supervisor_id=self.task.supervisor_id,
                       location=location, reason=e.reason, ranges=ranges_text(ranges))
             raise TaskStopped() from None
-        self.worker.records_published += len(self.lines)
-        logs.info(log, "segment published", task_id=self.task.id, supervisor_id=self.task.supervisor_id,
-                  segment_id=response.segment_id, records=len(self.lines), ranges=ranges_text(ranges))
-        self.lines = []
+        _crash_point("after-commit", self.sequence)
+        # Ingested now. If publishing fails (or this process dies first), the staged file stays: the next
+        # holder of the task, or any worker's staging sweep, finds it published and publishes it.
+        self.worker.sink.publish(location, response.segment_id, info)
+        self.worker.records_published += count
+        logs.info(log, "segment published", task_id=t.id, supervisor_id=t.supervisor_id,
+                  segment_id=response.segment_id, records=count, ranges=ranges_text(ranges), location=location)
+        self.records = []
         self.segment_start = dict(self.position)
 
     def _heartbeat(self) -> None:
         interval = max(0.2, self.settings.lease_seconds / 3)
         while not self.told_to_stop.wait(interval):
+            sent = time.monotonic()
             try:
                 response = self.client.heartbeat(self.task.id, self.worker.worker_id, self.settings.lease_seconds)
             except StreamvisorError as e:
@@ -277,6 +425,12 @@ class TaskRun:
             if response.directive == tasks.TASK_DIRECTIVE_STOP:
                 self.stop_reason = response.stop_reason
                 self.told_to_stop.set()
+            else:
+                self.lease_until = max(self.lease_until, sent + self.settings.lease_seconds)
+
+
+def _info_ranges(info: SegmentInfo) -> str:
+    return " ".join(f"{p}:[{a},{b})" for p, a, b in info.ranges) or "-"
 
 
 # Verdicts of the compare-and-swap on this very segment: it was not published, so its file can go.

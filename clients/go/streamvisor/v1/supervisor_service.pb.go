@@ -3161,6 +3161,280 @@ func (x *HandoffTaskGroupsResponse) GetHandoffs() []*TaskGroupHandoff {
 	return nil
 }
 
+// Request for ListSegments.
+type ListSegmentsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Required. The supervisor (terminated ones included).
+	SupervisorId string `protobuf:"bytes,1,opt,name=supervisor_id,json=supervisorId,proto3" json:"supervisor_id,omitempty"`
+	// Optional. Also list the segments of its backfills (recursively): the whole family.
+	IncludeBackfills bool `protobuf:"varint,2,opt,name=include_backfills,json=includeBackfills,proto3" json:"include_backfills,omitempty"`
+	// Optional. As in ListSupervisorsRequest.
+	PageSize int32 `protobuf:"varint,3,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// Optional. next_page_token of a previous response with the same filters.
+	PageToken string `protobuf:"bytes,4,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	// Optional. Only segments with a range of this partition (>= 0).
+	Partition *int32 `protobuf:"varint,5,opt,name=partition,proto3,oneof" json:"partition,omitempty"`
+	// Optional. Only segments with a non-empty range overlapping [start_offset, end_offset) (of `partition`
+	// when given, of any partition otherwise). Either bound may be left out; start_offset <= end_offset.
+	StartOffset *int64 `protobuf:"varint,6,opt,name=start_offset,json=startOffset,proto3,oneof" json:"start_offset,omitempty"`
+	// Optional. See start_offset.
+	EndOffset *int64 `protobuf:"varint,7,opt,name=end_offset,json=endOffset,proto3,oneof" json:"end_offset,omitempty"`
+	// Optional. Only the segment published at exactly this location (at most 2048 bytes in UTF-8).
+	Location      string `protobuf:"bytes,8,opt,name=location,proto3" json:"location,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListSegmentsRequest) Reset() {
+	*x = ListSegmentsRequest{}
+	mi := &file_streamvisor_v1_supervisor_service_proto_msgTypes[47]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListSegmentsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListSegmentsRequest) ProtoMessage() {}
+
+func (x *ListSegmentsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_streamvisor_v1_supervisor_service_proto_msgTypes[47]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListSegmentsRequest.ProtoReflect.Descriptor instead.
+func (*ListSegmentsRequest) Descriptor() ([]byte, []int) {
+	return file_streamvisor_v1_supervisor_service_proto_rawDescGZIP(), []int{47}
+}
+
+func (x *ListSegmentsRequest) GetSupervisorId() string {
+	if x != nil {
+		return x.SupervisorId
+	}
+	return ""
+}
+
+func (x *ListSegmentsRequest) GetIncludeBackfills() bool {
+	if x != nil {
+		return x.IncludeBackfills
+	}
+	return false
+}
+
+func (x *ListSegmentsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListSegmentsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+func (x *ListSegmentsRequest) GetPartition() int32 {
+	if x != nil && x.Partition != nil {
+		return *x.Partition
+	}
+	return 0
+}
+
+func (x *ListSegmentsRequest) GetStartOffset() int64 {
+	if x != nil && x.StartOffset != nil {
+		return *x.StartOffset
+	}
+	return 0
+}
+
+func (x *ListSegmentsRequest) GetEndOffset() int64 {
+	if x != nil && x.EndOffset != nil {
+		return *x.EndOffset
+	}
+	return 0
+}
+
+func (x *ListSegmentsRequest) GetLocation() string {
+	if x != nil {
+		return x.Location
+	}
+	return ""
+}
+
+// A published segment.
+type Segment struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The segment id (increasing in commit order).
+	SegmentId int64 `protobuf:"varint,1,opt,name=segment_id,json=segmentId,proto3" json:"segment_id,omitempty"`
+	// The supervisor whose task published it.
+	SupervisorId string `protobuf:"bytes,2,opt,name=supervisor_id,json=supervisorId,proto3" json:"supervisor_id,omitempty"`
+	// The task that published it.
+	TaskId string `protobuf:"bytes,3,opt,name=task_id,json=taskId,proto3" json:"task_id,omitempty"`
+	// The supervisor's generation the task ran at.
+	Generation int64 `protobuf:"varint,4,opt,name=generation,proto3" json:"generation,omitempty"`
+	// Where the segment was written, as the worker committed it (e.g. a file:// URL).
+	Location string `protobuf:"bytes,5,opt,name=location,proto3" json:"location,omitempty"`
+	// Per partition, the published range [start_offset, end_offset).
+	Ranges []*OffsetRange `protobuf:"bytes,6,rep,name=ranges,proto3" json:"ranges,omitempty"`
+	// Number of records in the segment.
+	RecordCount int64 `protobuf:"varint,7,opt,name=record_count,json=recordCount,proto3" json:"record_count,omitempty"`
+	// When the commit was accepted.
+	PublishTime   *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=publish_time,json=publishTime,proto3" json:"publish_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Segment) Reset() {
+	*x = Segment{}
+	mi := &file_streamvisor_v1_supervisor_service_proto_msgTypes[48]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Segment) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Segment) ProtoMessage() {}
+
+func (x *Segment) ProtoReflect() protoreflect.Message {
+	mi := &file_streamvisor_v1_supervisor_service_proto_msgTypes[48]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Segment.ProtoReflect.Descriptor instead.
+func (*Segment) Descriptor() ([]byte, []int) {
+	return file_streamvisor_v1_supervisor_service_proto_rawDescGZIP(), []int{48}
+}
+
+func (x *Segment) GetSegmentId() int64 {
+	if x != nil {
+		return x.SegmentId
+	}
+	return 0
+}
+
+func (x *Segment) GetSupervisorId() string {
+	if x != nil {
+		return x.SupervisorId
+	}
+	return ""
+}
+
+func (x *Segment) GetTaskId() string {
+	if x != nil {
+		return x.TaskId
+	}
+	return ""
+}
+
+func (x *Segment) GetGeneration() int64 {
+	if x != nil {
+		return x.Generation
+	}
+	return 0
+}
+
+func (x *Segment) GetLocation() string {
+	if x != nil {
+		return x.Location
+	}
+	return ""
+}
+
+func (x *Segment) GetRanges() []*OffsetRange {
+	if x != nil {
+		return x.Ranges
+	}
+	return nil
+}
+
+func (x *Segment) GetRecordCount() int64 {
+	if x != nil {
+		return x.RecordCount
+	}
+	return 0
+}
+
+func (x *Segment) GetPublishTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.PublishTime
+	}
+	return nil
+}
+
+// Response for ListSegments.
+type ListSegmentsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// One page, ordered by segment_id.
+	Segments []*Segment `protobuf:"bytes,1,rep,name=segments,proto3" json:"segments,omitempty"`
+	// Token for the next page; empty on the last page.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListSegmentsResponse) Reset() {
+	*x = ListSegmentsResponse{}
+	mi := &file_streamvisor_v1_supervisor_service_proto_msgTypes[49]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListSegmentsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListSegmentsResponse) ProtoMessage() {}
+
+func (x *ListSegmentsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_streamvisor_v1_supervisor_service_proto_msgTypes[49]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListSegmentsResponse.ProtoReflect.Descriptor instead.
+func (*ListSegmentsResponse) Descriptor() ([]byte, []int) {
+	return file_streamvisor_v1_supervisor_service_proto_rawDescGZIP(), []int{49}
+}
+
+func (x *ListSegmentsResponse) GetSegments() []*Segment {
+	if x != nil {
+		return x.Segments
+	}
+	return nil
+}
+
+func (x *ListSegmentsResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
 var File_streamvisor_v1_supervisor_service_proto protoreflect.FileDescriptor
 
 const file_streamvisor_v1_supervisor_service_proto_rawDesc = "" +
@@ -3412,7 +3686,37 @@ const file_streamvisor_v1_supervisor_service_proto_rawDesc = "" +
 	"\atask_id\x18\x02 \x01(\tR\x06taskId\x12\x1c\n" +
 	"\trequested\x18\x03 \x01(\bR\trequested\"Y\n" +
 	"\x19HandoffTaskGroupsResponse\x12<\n" +
-	"\bhandoffs\x18\x01 \x03(\v2 .streamvisor.v1.TaskGroupHandoffR\bhandoffs2\x84\x10\n" +
+	"\bhandoffs\x18\x01 \x03(\v2 .streamvisor.v1.TaskGroupHandoffR\bhandoffs\"\xdc\x02\n" +
+	"\x13ListSegmentsRequest\x12#\n" +
+	"\rsupervisor_id\x18\x01 \x01(\tR\fsupervisorId\x12+\n" +
+	"\x11include_backfills\x18\x02 \x01(\bR\x10includeBackfills\x12\x1b\n" +
+	"\tpage_size\x18\x03 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x04 \x01(\tR\tpageToken\x12!\n" +
+	"\tpartition\x18\x05 \x01(\x05H\x00R\tpartition\x88\x01\x01\x12&\n" +
+	"\fstart_offset\x18\x06 \x01(\x03H\x01R\vstartOffset\x88\x01\x01\x12\"\n" +
+	"\n" +
+	"end_offset\x18\a \x01(\x03H\x02R\tendOffset\x88\x01\x01\x12\x1a\n" +
+	"\blocation\x18\b \x01(\tR\blocationB\f\n" +
+	"\n" +
+	"_partitionB\x0f\n" +
+	"\r_start_offsetB\r\n" +
+	"\v_end_offset\"\xb9\x02\n" +
+	"\aSegment\x12\x1d\n" +
+	"\n" +
+	"segment_id\x18\x01 \x01(\x03R\tsegmentId\x12#\n" +
+	"\rsupervisor_id\x18\x02 \x01(\tR\fsupervisorId\x12\x17\n" +
+	"\atask_id\x18\x03 \x01(\tR\x06taskId\x12\x1e\n" +
+	"\n" +
+	"generation\x18\x04 \x01(\x03R\n" +
+	"generation\x12\x1a\n" +
+	"\blocation\x18\x05 \x01(\tR\blocation\x123\n" +
+	"\x06ranges\x18\x06 \x03(\v2\x1b.streamvisor.v1.OffsetRangeR\x06ranges\x12!\n" +
+	"\frecord_count\x18\a \x01(\x03R\vrecordCount\x12=\n" +
+	"\fpublish_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\vpublishTime\"s\n" +
+	"\x14ListSegmentsResponse\x123\n" +
+	"\bsegments\x18\x01 \x03(\v2\x17.streamvisor.v1.SegmentR\bsegments\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken2\xdf\x10\n" +
 	"\x11SupervisorService\x12e\n" +
 	"\x10CreateSupervisor\x12'.streamvisor.v1.CreateSupervisorRequest\x1a(.streamvisor.v1.CreateSupervisorResponse\x12\\\n" +
 	"\rGetSupervisor\x12$.streamvisor.v1.GetSupervisorRequest\x1a%.streamvisor.v1.GetSupervisorResponse\x12b\n" +
@@ -3433,7 +3737,8 @@ const file_streamvisor_v1_supervisor_service_proto_rawDesc = "" +
 	"\x16BatchResumeSupervisors\x12-.streamvisor.v1.BatchResumeSupervisorsRequest\x1a..streamvisor.v1.BatchResumeSupervisorsResponse\x12\x80\x01\n" +
 	"\x19BatchTerminateSupervisors\x120.streamvisor.v1.BatchTerminateSupervisorsRequest\x1a1.streamvisor.v1.BatchTerminateSupervisorsResponse\x12k\n" +
 	"\x12GetSupervisorStats\x12).streamvisor.v1.GetSupervisorStatsRequest\x1a*.streamvisor.v1.GetSupervisorStatsResponse\x12h\n" +
-	"\x11HandoffTaskGroups\x12(.streamvisor.v1.HandoffTaskGroupsRequest\x1a).streamvisor.v1.HandoffTaskGroupsResponseBz\n" +
+	"\x11HandoffTaskGroups\x12(.streamvisor.v1.HandoffTaskGroupsRequest\x1a).streamvisor.v1.HandoffTaskGroupsResponse\x12Y\n" +
+	"\fListSegments\x12#.streamvisor.v1.ListSegmentsRequest\x1a$.streamvisor.v1.ListSegmentsResponseBz\n" +
 	"\x12dev.streamvisor.v1B\x16SupervisorServiceProtoP\x01ZJgithub.com/streamvisor/streamvisor/clients/go/streamvisor/v1;streamvisorv1b\x06proto3"
 
 var (
@@ -3448,7 +3753,7 @@ func file_streamvisor_v1_supervisor_service_proto_rawDescGZIP() []byte {
 	return file_streamvisor_v1_supervisor_service_proto_rawDescData
 }
 
-var file_streamvisor_v1_supervisor_service_proto_msgTypes = make([]protoimpl.MessageInfo, 47)
+var file_streamvisor_v1_supervisor_service_proto_msgTypes = make([]protoimpl.MessageInfo, 50)
 var file_streamvisor_v1_supervisor_service_proto_goTypes = []any{
 	(*CreateSupervisorRequest)(nil),           // 0: streamvisor.v1.CreateSupervisorRequest
 	(*CreateSupervisorResponse)(nil),          // 1: streamvisor.v1.CreateSupervisorResponse
@@ -3497,113 +3802,121 @@ var file_streamvisor_v1_supervisor_service_proto_goTypes = []any{
 	(*HandoffTaskGroupsRequest)(nil),          // 44: streamvisor.v1.HandoffTaskGroupsRequest
 	(*TaskGroupHandoff)(nil),                  // 45: streamvisor.v1.TaskGroupHandoff
 	(*HandoffTaskGroupsResponse)(nil),         // 46: streamvisor.v1.HandoffTaskGroupsResponse
-	(*SupervisorSpec)(nil),                    // 47: streamvisor.v1.SupervisorSpec
-	(*Supervisor)(nil),                        // 48: streamvisor.v1.Supervisor
-	(SupervisorState)(0),                      // 49: streamvisor.v1.SupervisorState
-	(StreamType)(0),                           // 50: streamvisor.v1.StreamType
-	(*AuditEvent)(nil),                        // 51: streamvisor.v1.AuditEvent
-	(*OffsetRange)(nil),                       // 52: streamvisor.v1.OffsetRange
-	(*timestamppb.Timestamp)(nil),             // 53: google.protobuf.Timestamp
-	(*OffsetChange)(nil),                      // 54: streamvisor.v1.OffsetChange
-	(TaskPhase)(0),                            // 55: streamvisor.v1.TaskPhase
-	(*IngestionCounters)(nil),                 // 56: streamvisor.v1.IngestionCounters
-	(*MovingAverages)(nil),                    // 57: streamvisor.v1.MovingAverages
+	(*ListSegmentsRequest)(nil),               // 47: streamvisor.v1.ListSegmentsRequest
+	(*Segment)(nil),                           // 48: streamvisor.v1.Segment
+	(*ListSegmentsResponse)(nil),              // 49: streamvisor.v1.ListSegmentsResponse
+	(*SupervisorSpec)(nil),                    // 50: streamvisor.v1.SupervisorSpec
+	(*Supervisor)(nil),                        // 51: streamvisor.v1.Supervisor
+	(SupervisorState)(0),                      // 52: streamvisor.v1.SupervisorState
+	(StreamType)(0),                           // 53: streamvisor.v1.StreamType
+	(*AuditEvent)(nil),                        // 54: streamvisor.v1.AuditEvent
+	(*OffsetRange)(nil),                       // 55: streamvisor.v1.OffsetRange
+	(*timestamppb.Timestamp)(nil),             // 56: google.protobuf.Timestamp
+	(*OffsetChange)(nil),                      // 57: streamvisor.v1.OffsetChange
+	(TaskPhase)(0),                            // 58: streamvisor.v1.TaskPhase
+	(*IngestionCounters)(nil),                 // 59: streamvisor.v1.IngestionCounters
+	(*MovingAverages)(nil),                    // 60: streamvisor.v1.MovingAverages
 }
 var file_streamvisor_v1_supervisor_service_proto_depIdxs = []int32{
-	47, // 0: streamvisor.v1.CreateSupervisorRequest.spec:type_name -> streamvisor.v1.SupervisorSpec
-	48, // 1: streamvisor.v1.CreateSupervisorResponse.supervisor:type_name -> streamvisor.v1.Supervisor
-	48, // 2: streamvisor.v1.GetSupervisorResponse.supervisor:type_name -> streamvisor.v1.Supervisor
-	49, // 3: streamvisor.v1.ListSupervisorsRequest.states:type_name -> streamvisor.v1.SupervisorState
-	50, // 4: streamvisor.v1.ListSupervisorsRequest.stream_types:type_name -> streamvisor.v1.StreamType
-	48, // 5: streamvisor.v1.ListSupervisorsResponse.supervisors:type_name -> streamvisor.v1.Supervisor
-	47, // 6: streamvisor.v1.UpdateSupervisorRequest.spec:type_name -> streamvisor.v1.SupervisorSpec
-	48, // 7: streamvisor.v1.UpdateSupervisorResponse.supervisor:type_name -> streamvisor.v1.Supervisor
-	48, // 8: streamvisor.v1.SuspendSupervisorResponse.supervisor:type_name -> streamvisor.v1.Supervisor
-	48, // 9: streamvisor.v1.ResumeSupervisorResponse.supervisor:type_name -> streamvisor.v1.Supervisor
-	48, // 10: streamvisor.v1.TerminateSupervisorResponse.supervisor:type_name -> streamvisor.v1.Supervisor
-	51, // 11: streamvisor.v1.ListSupervisorHistoryResponse.events:type_name -> streamvisor.v1.AuditEvent
-	52, // 12: streamvisor.v1.PartitionOffsets.bounded_range:type_name -> streamvisor.v1.OffsetRange
+	50, // 0: streamvisor.v1.CreateSupervisorRequest.spec:type_name -> streamvisor.v1.SupervisorSpec
+	51, // 1: streamvisor.v1.CreateSupervisorResponse.supervisor:type_name -> streamvisor.v1.Supervisor
+	51, // 2: streamvisor.v1.GetSupervisorResponse.supervisor:type_name -> streamvisor.v1.Supervisor
+	52, // 3: streamvisor.v1.ListSupervisorsRequest.states:type_name -> streamvisor.v1.SupervisorState
+	53, // 4: streamvisor.v1.ListSupervisorsRequest.stream_types:type_name -> streamvisor.v1.StreamType
+	51, // 5: streamvisor.v1.ListSupervisorsResponse.supervisors:type_name -> streamvisor.v1.Supervisor
+	50, // 6: streamvisor.v1.UpdateSupervisorRequest.spec:type_name -> streamvisor.v1.SupervisorSpec
+	51, // 7: streamvisor.v1.UpdateSupervisorResponse.supervisor:type_name -> streamvisor.v1.Supervisor
+	51, // 8: streamvisor.v1.SuspendSupervisorResponse.supervisor:type_name -> streamvisor.v1.Supervisor
+	51, // 9: streamvisor.v1.ResumeSupervisorResponse.supervisor:type_name -> streamvisor.v1.Supervisor
+	51, // 10: streamvisor.v1.TerminateSupervisorResponse.supervisor:type_name -> streamvisor.v1.Supervisor
+	54, // 11: streamvisor.v1.ListSupervisorHistoryResponse.events:type_name -> streamvisor.v1.AuditEvent
+	55, // 12: streamvisor.v1.PartitionOffsets.bounded_range:type_name -> streamvisor.v1.OffsetRange
 	17, // 13: streamvisor.v1.GetOffsetsResponse.partitions:type_name -> streamvisor.v1.PartitionOffsets
-	53, // 14: streamvisor.v1.GetOffsetsResponse.read_time:type_name -> google.protobuf.Timestamp
-	54, // 15: streamvisor.v1.ResetSupervisorResponse.changes:type_name -> streamvisor.v1.OffsetChange
-	53, // 16: streamvisor.v1.PartitionResetTarget.timestamp:type_name -> google.protobuf.Timestamp
+	56, // 14: streamvisor.v1.GetOffsetsResponse.read_time:type_name -> google.protobuf.Timestamp
+	57, // 15: streamvisor.v1.ResetSupervisorResponse.changes:type_name -> streamvisor.v1.OffsetChange
+	56, // 16: streamvisor.v1.PartitionResetTarget.timestamp:type_name -> google.protobuf.Timestamp
 	21, // 17: streamvisor.v1.ResetOffsetsRequest.targets:type_name -> streamvisor.v1.PartitionResetTarget
-	54, // 18: streamvisor.v1.ResetOffsetsResponse.changes:type_name -> streamvisor.v1.OffsetChange
-	52, // 19: streamvisor.v1.ResetToLatestAndBackfillResponse.backfill_ranges:type_name -> streamvisor.v1.OffsetRange
-	54, // 20: streamvisor.v1.ResetToLatestAndBackfillResponse.changes:type_name -> streamvisor.v1.OffsetChange
-	52, // 21: streamvisor.v1.ResetToLatestAndBackfillResponse.unrecoverable_ranges:type_name -> streamvisor.v1.OffsetRange
-	52, // 22: streamvisor.v1.ResetToLatestAndBackfillResponse.previewed_backfill_ranges:type_name -> streamvisor.v1.OffsetRange
-	52, // 23: streamvisor.v1.CoverageOverlap.range:type_name -> streamvisor.v1.OffsetRange
-	52, // 24: streamvisor.v1.PartitionCoverage.published:type_name -> streamvisor.v1.OffsetRange
-	52, // 25: streamvisor.v1.PartitionCoverage.gaps:type_name -> streamvisor.v1.OffsetRange
+	57, // 18: streamvisor.v1.ResetOffsetsResponse.changes:type_name -> streamvisor.v1.OffsetChange
+	55, // 19: streamvisor.v1.ResetToLatestAndBackfillResponse.backfill_ranges:type_name -> streamvisor.v1.OffsetRange
+	57, // 20: streamvisor.v1.ResetToLatestAndBackfillResponse.changes:type_name -> streamvisor.v1.OffsetChange
+	55, // 21: streamvisor.v1.ResetToLatestAndBackfillResponse.unrecoverable_ranges:type_name -> streamvisor.v1.OffsetRange
+	55, // 22: streamvisor.v1.ResetToLatestAndBackfillResponse.previewed_backfill_ranges:type_name -> streamvisor.v1.OffsetRange
+	55, // 23: streamvisor.v1.CoverageOverlap.range:type_name -> streamvisor.v1.OffsetRange
+	55, // 24: streamvisor.v1.PartitionCoverage.published:type_name -> streamvisor.v1.OffsetRange
+	55, // 25: streamvisor.v1.PartitionCoverage.gaps:type_name -> streamvisor.v1.OffsetRange
 	27, // 26: streamvisor.v1.PartitionCoverage.overlaps:type_name -> streamvisor.v1.CoverageOverlap
 	28, // 27: streamvisor.v1.GetCoverageResponse.partitions:type_name -> streamvisor.v1.PartitionCoverage
-	52, // 28: streamvisor.v1.GetCoverageResponse.unrecoverable_ranges:type_name -> streamvisor.v1.OffsetRange
-	49, // 29: streamvisor.v1.GetSupervisorHealthResponse.state:type_name -> streamvisor.v1.SupervisorState
-	49, // 30: streamvisor.v1.SupervisorFilter.states:type_name -> streamvisor.v1.SupervisorState
-	50, // 31: streamvisor.v1.SupervisorFilter.stream_types:type_name -> streamvisor.v1.StreamType
-	49, // 32: streamvisor.v1.BatchSupervisorOutcome.state_before:type_name -> streamvisor.v1.SupervisorState
-	49, // 33: streamvisor.v1.BatchSupervisorOutcome.state_after:type_name -> streamvisor.v1.SupervisorState
+	55, // 28: streamvisor.v1.GetCoverageResponse.unrecoverable_ranges:type_name -> streamvisor.v1.OffsetRange
+	52, // 29: streamvisor.v1.GetSupervisorHealthResponse.state:type_name -> streamvisor.v1.SupervisorState
+	52, // 30: streamvisor.v1.SupervisorFilter.states:type_name -> streamvisor.v1.SupervisorState
+	53, // 31: streamvisor.v1.SupervisorFilter.stream_types:type_name -> streamvisor.v1.StreamType
+	52, // 32: streamvisor.v1.BatchSupervisorOutcome.state_before:type_name -> streamvisor.v1.SupervisorState
+	52, // 33: streamvisor.v1.BatchSupervisorOutcome.state_after:type_name -> streamvisor.v1.SupervisorState
 	32, // 34: streamvisor.v1.BatchSuspendSupervisorsRequest.filter:type_name -> streamvisor.v1.SupervisorFilter
 	33, // 35: streamvisor.v1.BatchSuspendSupervisorsResponse.outcomes:type_name -> streamvisor.v1.BatchSupervisorOutcome
 	32, // 36: streamvisor.v1.BatchResumeSupervisorsRequest.filter:type_name -> streamvisor.v1.SupervisorFilter
 	33, // 37: streamvisor.v1.BatchResumeSupervisorsResponse.outcomes:type_name -> streamvisor.v1.BatchSupervisorOutcome
 	32, // 38: streamvisor.v1.BatchTerminateSupervisorsRequest.filter:type_name -> streamvisor.v1.SupervisorFilter
 	33, // 39: streamvisor.v1.BatchTerminateSupervisorsResponse.outcomes:type_name -> streamvisor.v1.BatchSupervisorOutcome
-	53, // 40: streamvisor.v1.TaskError.time:type_name -> google.protobuf.Timestamp
-	53, // 41: streamvisor.v1.TaskStatus.lease_expire_time:type_name -> google.protobuf.Timestamp
-	55, // 42: streamvisor.v1.TaskStatus.phase:type_name -> streamvisor.v1.TaskPhase
-	56, // 43: streamvisor.v1.TaskStatus.totals:type_name -> streamvisor.v1.IngestionCounters
-	57, // 44: streamvisor.v1.TaskStatus.moving_averages:type_name -> streamvisor.v1.MovingAverages
-	53, // 45: streamvisor.v1.TaskStatus.last_report_time:type_name -> google.protobuf.Timestamp
+	56, // 40: streamvisor.v1.TaskError.time:type_name -> google.protobuf.Timestamp
+	56, // 41: streamvisor.v1.TaskStatus.lease_expire_time:type_name -> google.protobuf.Timestamp
+	58, // 42: streamvisor.v1.TaskStatus.phase:type_name -> streamvisor.v1.TaskPhase
+	59, // 43: streamvisor.v1.TaskStatus.totals:type_name -> streamvisor.v1.IngestionCounters
+	60, // 44: streamvisor.v1.TaskStatus.moving_averages:type_name -> streamvisor.v1.MovingAverages
+	56, // 45: streamvisor.v1.TaskStatus.last_report_time:type_name -> google.protobuf.Timestamp
 	41, // 46: streamvisor.v1.TaskStatus.recent_errors:type_name -> streamvisor.v1.TaskError
 	42, // 47: streamvisor.v1.GetSupervisorStatsResponse.tasks:type_name -> streamvisor.v1.TaskStatus
-	56, // 48: streamvisor.v1.GetSupervisorStatsResponse.totals:type_name -> streamvisor.v1.IngestionCounters
-	57, // 49: streamvisor.v1.GetSupervisorStatsResponse.moving_averages:type_name -> streamvisor.v1.MovingAverages
+	59, // 48: streamvisor.v1.GetSupervisorStatsResponse.totals:type_name -> streamvisor.v1.IngestionCounters
+	60, // 49: streamvisor.v1.GetSupervisorStatsResponse.moving_averages:type_name -> streamvisor.v1.MovingAverages
 	45, // 50: streamvisor.v1.HandoffTaskGroupsResponse.handoffs:type_name -> streamvisor.v1.TaskGroupHandoff
-	0,  // 51: streamvisor.v1.SupervisorService.CreateSupervisor:input_type -> streamvisor.v1.CreateSupervisorRequest
-	2,  // 52: streamvisor.v1.SupervisorService.GetSupervisor:input_type -> streamvisor.v1.GetSupervisorRequest
-	4,  // 53: streamvisor.v1.SupervisorService.ListSupervisors:input_type -> streamvisor.v1.ListSupervisorsRequest
-	6,  // 54: streamvisor.v1.SupervisorService.UpdateSupervisor:input_type -> streamvisor.v1.UpdateSupervisorRequest
-	8,  // 55: streamvisor.v1.SupervisorService.SuspendSupervisor:input_type -> streamvisor.v1.SuspendSupervisorRequest
-	10, // 56: streamvisor.v1.SupervisorService.ResumeSupervisor:input_type -> streamvisor.v1.ResumeSupervisorRequest
-	12, // 57: streamvisor.v1.SupervisorService.TerminateSupervisor:input_type -> streamvisor.v1.TerminateSupervisorRequest
-	14, // 58: streamvisor.v1.SupervisorService.ListSupervisorHistory:input_type -> streamvisor.v1.ListSupervisorHistoryRequest
-	16, // 59: streamvisor.v1.SupervisorService.GetOffsets:input_type -> streamvisor.v1.GetOffsetsRequest
-	19, // 60: streamvisor.v1.SupervisorService.ResetSupervisor:input_type -> streamvisor.v1.ResetSupervisorRequest
-	22, // 61: streamvisor.v1.SupervisorService.ResetOffsets:input_type -> streamvisor.v1.ResetOffsetsRequest
-	24, // 62: streamvisor.v1.SupervisorService.ResetToLatestAndBackfill:input_type -> streamvisor.v1.ResetToLatestAndBackfillRequest
-	26, // 63: streamvisor.v1.SupervisorService.GetCoverage:input_type -> streamvisor.v1.GetCoverageRequest
-	30, // 64: streamvisor.v1.SupervisorService.GetSupervisorHealth:input_type -> streamvisor.v1.GetSupervisorHealthRequest
-	34, // 65: streamvisor.v1.SupervisorService.BatchSuspendSupervisors:input_type -> streamvisor.v1.BatchSuspendSupervisorsRequest
-	36, // 66: streamvisor.v1.SupervisorService.BatchResumeSupervisors:input_type -> streamvisor.v1.BatchResumeSupervisorsRequest
-	38, // 67: streamvisor.v1.SupervisorService.BatchTerminateSupervisors:input_type -> streamvisor.v1.BatchTerminateSupervisorsRequest
-	40, // 68: streamvisor.v1.SupervisorService.GetSupervisorStats:input_type -> streamvisor.v1.GetSupervisorStatsRequest
-	44, // 69: streamvisor.v1.SupervisorService.HandoffTaskGroups:input_type -> streamvisor.v1.HandoffTaskGroupsRequest
-	1,  // 70: streamvisor.v1.SupervisorService.CreateSupervisor:output_type -> streamvisor.v1.CreateSupervisorResponse
-	3,  // 71: streamvisor.v1.SupervisorService.GetSupervisor:output_type -> streamvisor.v1.GetSupervisorResponse
-	5,  // 72: streamvisor.v1.SupervisorService.ListSupervisors:output_type -> streamvisor.v1.ListSupervisorsResponse
-	7,  // 73: streamvisor.v1.SupervisorService.UpdateSupervisor:output_type -> streamvisor.v1.UpdateSupervisorResponse
-	9,  // 74: streamvisor.v1.SupervisorService.SuspendSupervisor:output_type -> streamvisor.v1.SuspendSupervisorResponse
-	11, // 75: streamvisor.v1.SupervisorService.ResumeSupervisor:output_type -> streamvisor.v1.ResumeSupervisorResponse
-	13, // 76: streamvisor.v1.SupervisorService.TerminateSupervisor:output_type -> streamvisor.v1.TerminateSupervisorResponse
-	15, // 77: streamvisor.v1.SupervisorService.ListSupervisorHistory:output_type -> streamvisor.v1.ListSupervisorHistoryResponse
-	18, // 78: streamvisor.v1.SupervisorService.GetOffsets:output_type -> streamvisor.v1.GetOffsetsResponse
-	20, // 79: streamvisor.v1.SupervisorService.ResetSupervisor:output_type -> streamvisor.v1.ResetSupervisorResponse
-	23, // 80: streamvisor.v1.SupervisorService.ResetOffsets:output_type -> streamvisor.v1.ResetOffsetsResponse
-	25, // 81: streamvisor.v1.SupervisorService.ResetToLatestAndBackfill:output_type -> streamvisor.v1.ResetToLatestAndBackfillResponse
-	29, // 82: streamvisor.v1.SupervisorService.GetCoverage:output_type -> streamvisor.v1.GetCoverageResponse
-	31, // 83: streamvisor.v1.SupervisorService.GetSupervisorHealth:output_type -> streamvisor.v1.GetSupervisorHealthResponse
-	35, // 84: streamvisor.v1.SupervisorService.BatchSuspendSupervisors:output_type -> streamvisor.v1.BatchSuspendSupervisorsResponse
-	37, // 85: streamvisor.v1.SupervisorService.BatchResumeSupervisors:output_type -> streamvisor.v1.BatchResumeSupervisorsResponse
-	39, // 86: streamvisor.v1.SupervisorService.BatchTerminateSupervisors:output_type -> streamvisor.v1.BatchTerminateSupervisorsResponse
-	43, // 87: streamvisor.v1.SupervisorService.GetSupervisorStats:output_type -> streamvisor.v1.GetSupervisorStatsResponse
-	46, // 88: streamvisor.v1.SupervisorService.HandoffTaskGroups:output_type -> streamvisor.v1.HandoffTaskGroupsResponse
-	70, // [70:89] is the sub-list for method output_type
-	51, // [51:70] is the sub-list for method input_type
-	51, // [51:51] is the sub-list for extension type_name
-	51, // [51:51] is the sub-list for extension extendee
-	0,  // [0:51] is the sub-list for field type_name
+	55, // 51: streamvisor.v1.Segment.ranges:type_name -> streamvisor.v1.OffsetRange
+	56, // 52: streamvisor.v1.Segment.publish_time:type_name -> google.protobuf.Timestamp
+	48, // 53: streamvisor.v1.ListSegmentsResponse.segments:type_name -> streamvisor.v1.Segment
+	0,  // 54: streamvisor.v1.SupervisorService.CreateSupervisor:input_type -> streamvisor.v1.CreateSupervisorRequest
+	2,  // 55: streamvisor.v1.SupervisorService.GetSupervisor:input_type -> streamvisor.v1.GetSupervisorRequest
+	4,  // 56: streamvisor.v1.SupervisorService.ListSupervisors:input_type -> streamvisor.v1.ListSupervisorsRequest
+	6,  // 57: streamvisor.v1.SupervisorService.UpdateSupervisor:input_type -> streamvisor.v1.UpdateSupervisorRequest
+	8,  // 58: streamvisor.v1.SupervisorService.SuspendSupervisor:input_type -> streamvisor.v1.SuspendSupervisorRequest
+	10, // 59: streamvisor.v1.SupervisorService.ResumeSupervisor:input_type -> streamvisor.v1.ResumeSupervisorRequest
+	12, // 60: streamvisor.v1.SupervisorService.TerminateSupervisor:input_type -> streamvisor.v1.TerminateSupervisorRequest
+	14, // 61: streamvisor.v1.SupervisorService.ListSupervisorHistory:input_type -> streamvisor.v1.ListSupervisorHistoryRequest
+	16, // 62: streamvisor.v1.SupervisorService.GetOffsets:input_type -> streamvisor.v1.GetOffsetsRequest
+	19, // 63: streamvisor.v1.SupervisorService.ResetSupervisor:input_type -> streamvisor.v1.ResetSupervisorRequest
+	22, // 64: streamvisor.v1.SupervisorService.ResetOffsets:input_type -> streamvisor.v1.ResetOffsetsRequest
+	24, // 65: streamvisor.v1.SupervisorService.ResetToLatestAndBackfill:input_type -> streamvisor.v1.ResetToLatestAndBackfillRequest
+	26, // 66: streamvisor.v1.SupervisorService.GetCoverage:input_type -> streamvisor.v1.GetCoverageRequest
+	30, // 67: streamvisor.v1.SupervisorService.GetSupervisorHealth:input_type -> streamvisor.v1.GetSupervisorHealthRequest
+	34, // 68: streamvisor.v1.SupervisorService.BatchSuspendSupervisors:input_type -> streamvisor.v1.BatchSuspendSupervisorsRequest
+	36, // 69: streamvisor.v1.SupervisorService.BatchResumeSupervisors:input_type -> streamvisor.v1.BatchResumeSupervisorsRequest
+	38, // 70: streamvisor.v1.SupervisorService.BatchTerminateSupervisors:input_type -> streamvisor.v1.BatchTerminateSupervisorsRequest
+	40, // 71: streamvisor.v1.SupervisorService.GetSupervisorStats:input_type -> streamvisor.v1.GetSupervisorStatsRequest
+	44, // 72: streamvisor.v1.SupervisorService.HandoffTaskGroups:input_type -> streamvisor.v1.HandoffTaskGroupsRequest
+	47, // 73: streamvisor.v1.SupervisorService.ListSegments:input_type -> streamvisor.v1.ListSegmentsRequest
+	1,  // 74: streamvisor.v1.SupervisorService.CreateSupervisor:output_type -> streamvisor.v1.CreateSupervisorResponse
+	3,  // 75: streamvisor.v1.SupervisorService.GetSupervisor:output_type -> streamvisor.v1.GetSupervisorResponse
+	5,  // 76: streamvisor.v1.SupervisorService.ListSupervisors:output_type -> streamvisor.v1.ListSupervisorsResponse
+	7,  // 77: streamvisor.v1.SupervisorService.UpdateSupervisor:output_type -> streamvisor.v1.UpdateSupervisorResponse
+	9,  // 78: streamvisor.v1.SupervisorService.SuspendSupervisor:output_type -> streamvisor.v1.SuspendSupervisorResponse
+	11, // 79: streamvisor.v1.SupervisorService.ResumeSupervisor:output_type -> streamvisor.v1.ResumeSupervisorResponse
+	13, // 80: streamvisor.v1.SupervisorService.TerminateSupervisor:output_type -> streamvisor.v1.TerminateSupervisorResponse
+	15, // 81: streamvisor.v1.SupervisorService.ListSupervisorHistory:output_type -> streamvisor.v1.ListSupervisorHistoryResponse
+	18, // 82: streamvisor.v1.SupervisorService.GetOffsets:output_type -> streamvisor.v1.GetOffsetsResponse
+	20, // 83: streamvisor.v1.SupervisorService.ResetSupervisor:output_type -> streamvisor.v1.ResetSupervisorResponse
+	23, // 84: streamvisor.v1.SupervisorService.ResetOffsets:output_type -> streamvisor.v1.ResetOffsetsResponse
+	25, // 85: streamvisor.v1.SupervisorService.ResetToLatestAndBackfill:output_type -> streamvisor.v1.ResetToLatestAndBackfillResponse
+	29, // 86: streamvisor.v1.SupervisorService.GetCoverage:output_type -> streamvisor.v1.GetCoverageResponse
+	31, // 87: streamvisor.v1.SupervisorService.GetSupervisorHealth:output_type -> streamvisor.v1.GetSupervisorHealthResponse
+	35, // 88: streamvisor.v1.SupervisorService.BatchSuspendSupervisors:output_type -> streamvisor.v1.BatchSuspendSupervisorsResponse
+	37, // 89: streamvisor.v1.SupervisorService.BatchResumeSupervisors:output_type -> streamvisor.v1.BatchResumeSupervisorsResponse
+	39, // 90: streamvisor.v1.SupervisorService.BatchTerminateSupervisors:output_type -> streamvisor.v1.BatchTerminateSupervisorsResponse
+	43, // 91: streamvisor.v1.SupervisorService.GetSupervisorStats:output_type -> streamvisor.v1.GetSupervisorStatsResponse
+	46, // 92: streamvisor.v1.SupervisorService.HandoffTaskGroups:output_type -> streamvisor.v1.HandoffTaskGroupsResponse
+	49, // 93: streamvisor.v1.SupervisorService.ListSegments:output_type -> streamvisor.v1.ListSegmentsResponse
+	74, // [74:94] is the sub-list for method output_type
+	54, // [54:74] is the sub-list for method input_type
+	54, // [54:54] is the sub-list for extension type_name
+	54, // [54:54] is the sub-list for extension extendee
+	0,  // [0:54] is the sub-list for field type_name
 }
 
 func init() { file_streamvisor_v1_supervisor_service_proto_init() }
@@ -3618,13 +3931,14 @@ func file_streamvisor_v1_supervisor_service_proto_init() {
 		(*PartitionResetTarget_Timestamp)(nil),
 	}
 	file_streamvisor_v1_supervisor_service_proto_msgTypes[24].OneofWrappers = []any{}
+	file_streamvisor_v1_supervisor_service_proto_msgTypes[47].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_streamvisor_v1_supervisor_service_proto_rawDesc), len(file_streamvisor_v1_supervisor_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   47,
+			NumMessages:   50,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -38,6 +38,7 @@ const (
 	SupervisorService_BatchTerminateSupervisors_FullMethodName = "/streamvisor.v1.SupervisorService/BatchTerminateSupervisors"
 	SupervisorService_GetSupervisorStats_FullMethodName        = "/streamvisor.v1.SupervisorService/GetSupervisorStats"
 	SupervisorService_HandoffTaskGroups_FullMethodName         = "/streamvisor.v1.SupervisorService/HandoffTaskGroups"
+	SupervisorService_ListSegments_FullMethodName              = "/streamvisor.v1.SupervisorService/ListSegments"
 )
 
 // SupervisorServiceClient is the client API for SupervisorService service.
@@ -95,6 +96,10 @@ type SupervisorServiceClient interface {
 	// Asks the workers of some task groups to publish what they hold now and hand their tasks back, which
 	// are then offered again from the new checkpoints (Druid's taskGroups/handoff). Nothing is fenced.
 	HandoffTaskGroups(ctx context.Context, in *HandoffTaskGroupsRequest, opts ...grpc.CallOption) (*HandoffTaskGroupsResponse, error)
+	// The published segments of a supervisor (or of its family: it and its backfills), in commit order,
+	// paginated (AIP-158), filterable by partition, offset range and exact location. A segment is ingested
+	// if and only if it is listed here; what a reader of the destination may rely on follows from it.
+	ListSegments(ctx context.Context, in *ListSegmentsRequest, opts ...grpc.CallOption) (*ListSegmentsResponse, error)
 }
 
 type supervisorServiceClient struct {
@@ -295,6 +300,16 @@ func (c *supervisorServiceClient) HandoffTaskGroups(ctx context.Context, in *Han
 	return out, nil
 }
 
+func (c *supervisorServiceClient) ListSegments(ctx context.Context, in *ListSegmentsRequest, opts ...grpc.CallOption) (*ListSegmentsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListSegmentsResponse)
+	err := c.cc.Invoke(ctx, SupervisorService_ListSegments_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // SupervisorServiceServer is the server API for SupervisorService service.
 // All implementations must embed UnimplementedSupervisorServiceServer
 // for forward compatibility.
@@ -350,6 +365,10 @@ type SupervisorServiceServer interface {
 	// Asks the workers of some task groups to publish what they hold now and hand their tasks back, which
 	// are then offered again from the new checkpoints (Druid's taskGroups/handoff). Nothing is fenced.
 	HandoffTaskGroups(context.Context, *HandoffTaskGroupsRequest) (*HandoffTaskGroupsResponse, error)
+	// The published segments of a supervisor (or of its family: it and its backfills), in commit order,
+	// paginated (AIP-158), filterable by partition, offset range and exact location. A segment is ingested
+	// if and only if it is listed here; what a reader of the destination may rely on follows from it.
+	ListSegments(context.Context, *ListSegmentsRequest) (*ListSegmentsResponse, error)
 	mustEmbedUnimplementedSupervisorServiceServer()
 }
 
@@ -416,6 +435,9 @@ func (UnimplementedSupervisorServiceServer) GetSupervisorStats(context.Context, 
 }
 func (UnimplementedSupervisorServiceServer) HandoffTaskGroups(context.Context, *HandoffTaskGroupsRequest) (*HandoffTaskGroupsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method HandoffTaskGroups not implemented")
+}
+func (UnimplementedSupervisorServiceServer) ListSegments(context.Context, *ListSegmentsRequest) (*ListSegmentsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListSegments not implemented")
 }
 func (UnimplementedSupervisorServiceServer) mustEmbedUnimplementedSupervisorServiceServer() {}
 func (UnimplementedSupervisorServiceServer) testEmbeddedByValue()                           {}
@@ -780,6 +802,24 @@ func _SupervisorService_HandoffTaskGroups_Handler(srv interface{}, ctx context.C
 	return interceptor(ctx, in, info, handler)
 }
 
+func _SupervisorService_ListSegments_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListSegmentsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(SupervisorServiceServer).ListSegments(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: SupervisorService_ListSegments_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(SupervisorServiceServer).ListSegments(ctx, req.(*ListSegmentsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // SupervisorService_ServiceDesc is the grpc.ServiceDesc for SupervisorService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -862,6 +902,10 @@ var SupervisorService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "HandoffTaskGroups",
 			Handler:    _SupervisorService_HandoffTaskGroups_Handler,
+		},
+		{
+			MethodName: "ListSegments",
+			Handler:    _SupervisorService_ListSegments_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

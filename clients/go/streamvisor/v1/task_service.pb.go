@@ -160,8 +160,12 @@ type Task struct {
 	Partitions []*TaskPartition `protobuf:"bytes,8,rep,name=partitions,proto3" json:"partitions,omitempty"`
 	// Output only. The lease ends at this time unless renewed by Heartbeat.
 	LeaseExpireTime *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=lease_expire_time,json=leaseExpireTime,proto3" json:"lease_expire_time,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// Output only. The root of the supervisor's family: the supervisor a backfill (recursively) was made
+	// from, or the supervisor itself. A sink writes a family's output to one place (one directory, one
+	// table), so that a reader reads one place per pipeline.
+	FamilyId      string `protobuf:"bytes,10,opt,name=family_id,json=familyId,proto3" json:"family_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Task) Reset() {
@@ -255,6 +259,13 @@ func (x *Task) GetLeaseExpireTime() *timestamppb.Timestamp {
 		return x.LeaseExpireTime
 	}
 	return nil
+}
+
+func (x *Task) GetFamilyId() string {
+	if x != nil {
+		return x.FamilyId
+	}
+	return ""
 }
 
 // Request for AcquireTask.
@@ -915,7 +926,7 @@ const file_streamvisor_v1_task_service_proto_rawDesc = "" +
 	"\fstart_offset\x18\x02 \x01(\x03R\vstartOffset\x12\"\n" +
 	"\n" +
 	"end_offset\x18\x03 \x01(\x03H\x00R\tendOffset\x88\x01\x01B\r\n" +
-	"\v_end_offset\"\xfc\x03\n" +
+	"\v_end_offset\"\x99\x04\n" +
 	"\x04Task\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12#\n" +
 	"\rsupervisor_id\x18\x02 \x01(\tR\fsupervisorId\x12\x1d\n" +
@@ -931,7 +942,9 @@ const file_streamvisor_v1_task_service_proto_rawDesc = "" +
 	"\n" +
 	"partitions\x18\b \x03(\v2\x1d.streamvisor.v1.TaskPartitionR\n" +
 	"partitions\x12F\n" +
-	"\x11lease_expire_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\x0fleaseExpireTime\x1aE\n" +
+	"\x11lease_expire_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\x0fleaseExpireTime\x12\x1b\n" +
+	"\tfamily_id\x18\n" +
+	" \x01(\tR\bfamilyId\x1aE\n" +
 	"\x17ConsumerPropertiesEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x95\x01\n" +

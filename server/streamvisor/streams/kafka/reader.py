@@ -30,7 +30,9 @@ class KafkaReader(TaskReader):
                     raise self._out_of_range(m.partition(), m.offset(), m.error())
                 raise RuntimeError(f"consume failed: {m.error()}")
             _, timestamp = m.timestamp()
-            records.append(Record(m.partition(), m.offset(), timestamp, m.key(), m.value()))
+            headers = m.headers()  # None or [(name, bytes or None)], the producer's order
+            records.append(Record(m.partition(), m.offset(), timestamp, m.key(), m.value(),
+                                  tuple(headers) if headers else ()))
         return records
 
     def _out_of_range(self, partition: int, offset: int, error: KafkaError) -> RuntimeError:

@@ -60,11 +60,11 @@ from pyiceberg.types import (
 from sqlalchemy.exc import OperationalError
 
 from streamvisor import logs
-from streamvisor.worker.sinks._interface_for_ice import Partition, Record, SegmentInfo, StagedSegment
+from streamvisor.worker.sinks import ICEBERG_SCHEMES, Partition, Record, SegmentInfo, StagedSegment
 
 log = logging.getLogger("streamvisor.worker.iceberg")
 
-ICEBERG_SCHEMES = ("iceberg+sqlite", "iceberg+postgresql", "iceberg+postgresql+psycopg")
+__all__ = ["ICEBERG_SCHEMES", "IcebergSink", "open_iceberg_sink", "parse_iceberg_url"]
 
 # The table's columns. Field ids are assigned afresh by the catalog on creation; files are always written
 # with the ids of the loaded table's schema.

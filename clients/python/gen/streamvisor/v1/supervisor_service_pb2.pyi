@@ -495,3 +495,51 @@ class HandoffTaskGroupsResponse(_message.Message):
     HANDOFFS_FIELD_NUMBER: _ClassVar[int]
     handoffs: _containers.RepeatedCompositeFieldContainer[TaskGroupHandoff]
     def __init__(self, handoffs: _Optional[_Iterable[_Union[TaskGroupHandoff, _Mapping]]] = ...) -> None: ...
+
+class ListSegmentsRequest(_message.Message):
+    __slots__ = ("supervisor_id", "include_backfills", "page_size", "page_token", "partition", "start_offset", "end_offset", "location")
+    SUPERVISOR_ID_FIELD_NUMBER: _ClassVar[int]
+    INCLUDE_BACKFILLS_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    PARTITION_FIELD_NUMBER: _ClassVar[int]
+    START_OFFSET_FIELD_NUMBER: _ClassVar[int]
+    END_OFFSET_FIELD_NUMBER: _ClassVar[int]
+    LOCATION_FIELD_NUMBER: _ClassVar[int]
+    supervisor_id: str
+    include_backfills: bool
+    page_size: int
+    page_token: str
+    partition: int
+    start_offset: int
+    end_offset: int
+    location: str
+    def __init__(self, supervisor_id: _Optional[str] = ..., include_backfills: _Optional[bool] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., partition: _Optional[int] = ..., start_offset: _Optional[int] = ..., end_offset: _Optional[int] = ..., location: _Optional[str] = ...) -> None: ...
+
+class Segment(_message.Message):
+    __slots__ = ("segment_id", "supervisor_id", "task_id", "generation", "location", "ranges", "record_count", "publish_time")
+    SEGMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    SUPERVISOR_ID_FIELD_NUMBER: _ClassVar[int]
+    TASK_ID_FIELD_NUMBER: _ClassVar[int]
+    GENERATION_FIELD_NUMBER: _ClassVar[int]
+    LOCATION_FIELD_NUMBER: _ClassVar[int]
+    RANGES_FIELD_NUMBER: _ClassVar[int]
+    RECORD_COUNT_FIELD_NUMBER: _ClassVar[int]
+    PUBLISH_TIME_FIELD_NUMBER: _ClassVar[int]
+    segment_id: int
+    supervisor_id: str
+    task_id: str
+    generation: int
+    location: str
+    ranges: _containers.RepeatedCompositeFieldContainer[_supervisor_pb2.OffsetRange]
+    record_count: int
+    publish_time: _timestamp_pb2.Timestamp
+    def __init__(self, segment_id: _Optional[int] = ..., supervisor_id: _Optional[str] = ..., task_id: _Optional[str] = ..., generation: _Optional[int] = ..., location: _Optional[str] = ..., ranges: _Optional[_Iterable[_Union[_supervisor_pb2.OffsetRange, _Mapping]]] = ..., record_count: _Optional[int] = ..., publish_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ListSegmentsResponse(_message.Message):
+    __slots__ = ("segments", "next_page_token")
+    SEGMENTS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    segments: _containers.RepeatedCompositeFieldContainer[Segment]
+    next_page_token: str
+    def __init__(self, segments: _Optional[_Iterable[_Union[Segment, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...

@@ -134,6 +134,11 @@ class SupervisorServiceStub:
                 request_serializer=streamvisor_dot_v1_dot_supervisor__service__pb2.HandoffTaskGroupsRequest.SerializeToString,
                 response_deserializer=streamvisor_dot_v1_dot_supervisor__service__pb2.HandoffTaskGroupsResponse.FromString,
                 _registered_method=True)
+        self.ListSegments = channel.unary_unary(
+                '/streamvisor.v1.SupervisorService/ListSegments',
+                request_serializer=streamvisor_dot_v1_dot_supervisor__service__pb2.ListSegmentsRequest.SerializeToString,
+                response_deserializer=streamvisor_dot_v1_dot_supervisor__service__pb2.ListSegmentsResponse.FromString,
+                _registered_method=True)
 
 
 class SupervisorServiceServicer:
@@ -284,6 +289,15 @@ class SupervisorServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListSegments(self, request, context):
+        """The published segments of a supervisor (or of its family: it and its backfills), in commit order,
+        paginated (AIP-158), filterable by partition, offset range and exact location. A segment is ingested
+        if and only if it is listed here; what a reader of the destination may rely on follows from it.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_SupervisorServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -381,6 +395,11 @@ def add_SupervisorServiceServicer_to_server(servicer, server):
                     servicer.HandoffTaskGroups,
                     request_deserializer=streamvisor_dot_v1_dot_supervisor__service__pb2.HandoffTaskGroupsRequest.FromString,
                     response_serializer=streamvisor_dot_v1_dot_supervisor__service__pb2.HandoffTaskGroupsResponse.SerializeToString,
+            ),
+            'ListSegments': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListSegments,
+                    request_deserializer=streamvisor_dot_v1_dot_supervisor__service__pb2.ListSegmentsRequest.FromString,
+                    response_serializer=streamvisor_dot_v1_dot_supervisor__service__pb2.ListSegmentsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -901,6 +920,33 @@ class SupervisorService:
             '/streamvisor.v1.SupervisorService/HandoffTaskGroups',
             streamvisor_dot_v1_dot_supervisor__service__pb2.HandoffTaskGroupsRequest.SerializeToString,
             streamvisor_dot_v1_dot_supervisor__service__pb2.HandoffTaskGroupsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListSegments(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/streamvisor.v1.SupervisorService/ListSegments',
+            streamvisor_dot_v1_dot_supervisor__service__pb2.ListSegmentsRequest.SerializeToString,
+            streamvisor_dot_v1_dot_supervisor__service__pb2.ListSegmentsResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -607,6 +607,37 @@ public final class SupervisorServiceGrpc {
     return getHandoffTaskGroupsMethod;
   }
 
+  private static volatile io.grpc.MethodDescriptor<dev.streamvisor.v1.ListSegmentsRequest,
+      dev.streamvisor.v1.ListSegmentsResponse> getListSegmentsMethod;
+
+  @io.grpc.stub.annotations.RpcMethod(
+      fullMethodName = SERVICE_NAME + '/' + "ListSegments",
+      requestType = dev.streamvisor.v1.ListSegmentsRequest.class,
+      responseType = dev.streamvisor.v1.ListSegmentsResponse.class,
+      methodType = io.grpc.MethodDescriptor.MethodType.UNARY)
+  public static io.grpc.MethodDescriptor<dev.streamvisor.v1.ListSegmentsRequest,
+      dev.streamvisor.v1.ListSegmentsResponse> getListSegmentsMethod() {
+    io.grpc.MethodDescriptor<dev.streamvisor.v1.ListSegmentsRequest, dev.streamvisor.v1.ListSegmentsResponse> getListSegmentsMethod;
+    if ((getListSegmentsMethod = SupervisorServiceGrpc.getListSegmentsMethod) == null) {
+      synchronized (SupervisorServiceGrpc.class) {
+        if ((getListSegmentsMethod = SupervisorServiceGrpc.getListSegmentsMethod) == null) {
+          SupervisorServiceGrpc.getListSegmentsMethod = getListSegmentsMethod =
+              io.grpc.MethodDescriptor.<dev.streamvisor.v1.ListSegmentsRequest, dev.streamvisor.v1.ListSegmentsResponse>newBuilder()
+              .setType(io.grpc.MethodDescriptor.MethodType.UNARY)
+              .setFullMethodName(generateFullMethodName(SERVICE_NAME, "ListSegments"))
+              .setSampledToLocalTracing(true)
+              .setRequestMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  dev.streamvisor.v1.ListSegmentsRequest.getDefaultInstance()))
+              .setResponseMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  dev.streamvisor.v1.ListSegmentsResponse.getDefaultInstance()))
+              .setSchemaDescriptor(new SupervisorServiceMethodDescriptorSupplier("ListSegments"))
+              .build();
+        }
+      }
+    }
+    return getListSegmentsMethod;
+  }
+
   /**
    * Creates a new async stub that supports all call types for the service
    */
@@ -872,6 +903,18 @@ public final class SupervisorServiceGrpc {
         io.grpc.stub.StreamObserver<dev.streamvisor.v1.HandoffTaskGroupsResponse> responseObserver) {
       io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getHandoffTaskGroupsMethod(), responseObserver);
     }
+
+    /**
+     * <pre>
+     * The published segments of a supervisor (or of its family: it and its backfills), in commit order,
+     * paginated (AIP-158), filterable by partition, offset range and exact location. A segment is ingested
+     * if and only if it is listed here; what a reader of the destination may rely on follows from it.
+     * </pre>
+     */
+    default void listSegments(dev.streamvisor.v1.ListSegmentsRequest request,
+        io.grpc.stub.StreamObserver<dev.streamvisor.v1.ListSegmentsResponse> responseObserver) {
+      io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getListSegmentsMethod(), responseObserver);
+    }
   }
 
   /**
@@ -1128,6 +1171,19 @@ public final class SupervisorServiceGrpc {
       io.grpc.stub.ClientCalls.asyncUnaryCall(
           getChannel().newCall(getHandoffTaskGroupsMethod(), getCallOptions()), request, responseObserver);
     }
+
+    /**
+     * <pre>
+     * The published segments of a supervisor (or of its family: it and its backfills), in commit order,
+     * paginated (AIP-158), filterable by partition, offset range and exact location. A segment is ingested
+     * if and only if it is listed here; what a reader of the destination may rely on follows from it.
+     * </pre>
+     */
+    public void listSegments(dev.streamvisor.v1.ListSegmentsRequest request,
+        io.grpc.stub.StreamObserver<dev.streamvisor.v1.ListSegmentsResponse> responseObserver) {
+      io.grpc.stub.ClientCalls.asyncUnaryCall(
+          getChannel().newCall(getListSegmentsMethod(), getCallOptions()), request, responseObserver);
+    }
   }
 
   /**
@@ -1348,6 +1404,18 @@ public final class SupervisorServiceGrpc {
       return io.grpc.stub.ClientCalls.blockingV2UnaryCall(
           getChannel(), getHandoffTaskGroupsMethod(), getCallOptions(), request);
     }
+
+    /**
+     * <pre>
+     * The published segments of a supervisor (or of its family: it and its backfills), in commit order,
+     * paginated (AIP-158), filterable by partition, offset range and exact location. A segment is ingested
+     * if and only if it is listed here; what a reader of the destination may rely on follows from it.
+     * </pre>
+     */
+    public dev.streamvisor.v1.ListSegmentsResponse listSegments(dev.streamvisor.v1.ListSegmentsRequest request) throws io.grpc.StatusException {
+      return io.grpc.stub.ClientCalls.blockingV2UnaryCall(
+          getChannel(), getListSegmentsMethod(), getCallOptions(), request);
+    }
   }
 
   /**
@@ -1567,6 +1635,18 @@ public final class SupervisorServiceGrpc {
     public dev.streamvisor.v1.HandoffTaskGroupsResponse handoffTaskGroups(dev.streamvisor.v1.HandoffTaskGroupsRequest request) {
       return io.grpc.stub.ClientCalls.blockingUnaryCall(
           getChannel(), getHandoffTaskGroupsMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * The published segments of a supervisor (or of its family: it and its backfills), in commit order,
+     * paginated (AIP-158), filterable by partition, offset range and exact location. A segment is ingested
+     * if and only if it is listed here; what a reader of the destination may rely on follows from it.
+     * </pre>
+     */
+    public dev.streamvisor.v1.ListSegmentsResponse listSegments(dev.streamvisor.v1.ListSegmentsRequest request) {
+      return io.grpc.stub.ClientCalls.blockingUnaryCall(
+          getChannel(), getListSegmentsMethod(), getCallOptions(), request);
     }
   }
 
@@ -1807,6 +1887,19 @@ public final class SupervisorServiceGrpc {
       return io.grpc.stub.ClientCalls.futureUnaryCall(
           getChannel().newCall(getHandoffTaskGroupsMethod(), getCallOptions()), request);
     }
+
+    /**
+     * <pre>
+     * The published segments of a supervisor (or of its family: it and its backfills), in commit order,
+     * paginated (AIP-158), filterable by partition, offset range and exact location. A segment is ingested
+     * if and only if it is listed here; what a reader of the destination may rely on follows from it.
+     * </pre>
+     */
+    public com.google.common.util.concurrent.ListenableFuture<dev.streamvisor.v1.ListSegmentsResponse> listSegments(
+        dev.streamvisor.v1.ListSegmentsRequest request) {
+      return io.grpc.stub.ClientCalls.futureUnaryCall(
+          getChannel().newCall(getListSegmentsMethod(), getCallOptions()), request);
+    }
   }
 
   private static final int METHODID_CREATE_SUPERVISOR = 0;
@@ -1828,6 +1921,7 @@ public final class SupervisorServiceGrpc {
   private static final int METHODID_BATCH_TERMINATE_SUPERVISORS = 16;
   private static final int METHODID_GET_SUPERVISOR_STATS = 17;
   private static final int METHODID_HANDOFF_TASK_GROUPS = 18;
+  private static final int METHODID_LIST_SEGMENTS = 19;
 
   private static final class MethodHandlers<Req, Resp> implements
       io.grpc.stub.ServerCalls.UnaryMethod<Req, Resp>,
@@ -1921,6 +2015,10 @@ public final class SupervisorServiceGrpc {
         case METHODID_HANDOFF_TASK_GROUPS:
           serviceImpl.handoffTaskGroups((dev.streamvisor.v1.HandoffTaskGroupsRequest) request,
               (io.grpc.stub.StreamObserver<dev.streamvisor.v1.HandoffTaskGroupsResponse>) responseObserver);
+          break;
+        case METHODID_LIST_SEGMENTS:
+          serviceImpl.listSegments((dev.streamvisor.v1.ListSegmentsRequest) request,
+              (io.grpc.stub.StreamObserver<dev.streamvisor.v1.ListSegmentsResponse>) responseObserver);
           break;
         default:
           throw new AssertionError();
@@ -2073,6 +2171,13 @@ public final class SupervisorServiceGrpc {
               dev.streamvisor.v1.HandoffTaskGroupsRequest,
               dev.streamvisor.v1.HandoffTaskGroupsResponse>(
                 service, METHODID_HANDOFF_TASK_GROUPS)))
+        .addMethod(
+          getListSegmentsMethod(),
+          io.grpc.stub.ServerCalls.asyncUnaryCall(
+            new MethodHandlers<
+              dev.streamvisor.v1.ListSegmentsRequest,
+              dev.streamvisor.v1.ListSegmentsResponse>(
+                service, METHODID_LIST_SEGMENTS)))
         .build();
   }
 
@@ -2140,6 +2245,7 @@ public final class SupervisorServiceGrpc {
               .addMethod(getBatchTerminateSupervisorsMethod())
               .addMethod(getGetSupervisorStatsMethod())
               .addMethod(getHandoffTaskGroupsMethod())
+              .addMethod(getListSegmentsMethod())
               .build();
         }
       }

@@ -261,6 +261,21 @@ public final class SupervisorServiceProto extends com.google.protobuf.GeneratedF
   static final 
     com.google.protobuf.GeneratedMessage.FieldAccessorTable
       internal_static_streamvisor_v1_HandoffTaskGroupsResponse_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_streamvisor_v1_ListSegmentsRequest_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_streamvisor_v1_ListSegmentsRequest_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_streamvisor_v1_Segment_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_streamvisor_v1_Segment_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_streamvisor_v1_ListSegmentsResponse_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_streamvisor_v1_ListSegmentsResponse_fieldAccessorTable;
 
   public static com.google.protobuf.Descriptors.FileDescriptor
       getDescriptor() {
@@ -465,61 +480,83 @@ public final class SupervisorServiceProto extends com.google.protobuf.GeneratedF
       "\034\n\trequested\030\003 \001(\010R\trequested\"Y\n\031Handoff" +
       "TaskGroupsResponse\022<\n\010handoffs\030\001 \003(\0132 .s" +
       "treamvisor.v1.TaskGroupHandoffR\010handoffs" +
-      "2\204\020\n\021SupervisorService\022e\n\020CreateSupervis" +
-      "or\022\'.streamvisor.v1.CreateSupervisorRequ" +
-      "est\032(.streamvisor.v1.CreateSupervisorRes" +
-      "ponse\022\\\n\rGetSupervisor\022$.streamvisor.v1." +
-      "GetSupervisorRequest\032%.streamvisor.v1.Ge" +
-      "tSupervisorResponse\022b\n\017ListSupervisors\022&" +
-      ".streamvisor.v1.ListSupervisorsRequest\032\'" +
-      ".streamvisor.v1.ListSupervisorsResponse\022" +
-      "e\n\020UpdateSupervisor\022\'.streamvisor.v1.Upd" +
-      "ateSupervisorRequest\032(.streamvisor.v1.Up" +
-      "dateSupervisorResponse\022h\n\021SuspendSupervi" +
-      "sor\022(.streamvisor.v1.SuspendSupervisorRe" +
-      "quest\032).streamvisor.v1.SuspendSupervisor" +
-      "Response\022e\n\020ResumeSupervisor\022\'.streamvis" +
-      "or.v1.ResumeSupervisorRequest\032(.streamvi" +
-      "sor.v1.ResumeSupervisorResponse\022n\n\023Termi" +
-      "nateSupervisor\022*.streamvisor.v1.Terminat" +
-      "eSupervisorRequest\032+.streamvisor.v1.Term" +
-      "inateSupervisorResponse\022t\n\025ListSuperviso" +
-      "rHistory\022,.streamvisor.v1.ListSupervisor" +
-      "HistoryRequest\032-.streamvisor.v1.ListSupe" +
-      "rvisorHistoryResponse\022S\n\nGetOffsets\022!.st" +
-      "reamvisor.v1.GetOffsetsRequest\032\".streamv" +
-      "isor.v1.GetOffsetsResponse\022b\n\017ResetSuper" +
-      "visor\022&.streamvisor.v1.ResetSupervisorRe" +
-      "quest\032\'.streamvisor.v1.ResetSupervisorRe" +
-      "sponse\022Y\n\014ResetOffsets\022#.streamvisor.v1." +
-      "ResetOffsetsRequest\032$.streamvisor.v1.Res" +
-      "etOffsetsResponse\022}\n\030ResetToLatestAndBac" +
-      "kfill\022/.streamvisor.v1.ResetToLatestAndB" +
-      "ackfillRequest\0320.streamvisor.v1.ResetToL" +
-      "atestAndBackfillResponse\022V\n\013GetCoverage\022" +
-      "\".streamvisor.v1.GetCoverageRequest\032#.st" +
-      "reamvisor.v1.GetCoverageResponse\022n\n\023GetS" +
-      "upervisorHealth\022*.streamvisor.v1.GetSupe" +
-      "rvisorHealthRequest\032+.streamvisor.v1.Get" +
-      "SupervisorHealthResponse\022z\n\027BatchSuspend" +
-      "Supervisors\022..streamvisor.v1.BatchSuspen" +
-      "dSupervisorsRequest\032/.streamvisor.v1.Bat" +
-      "chSuspendSupervisorsResponse\022w\n\026BatchRes" +
-      "umeSupervisors\022-.streamvisor.v1.BatchRes" +
-      "umeSupervisorsRequest\032..streamvisor.v1.B" +
-      "atchResumeSupervisorsResponse\022\200\001\n\031BatchT" +
-      "erminateSupervisors\0220.streamvisor.v1.Bat" +
-      "chTerminateSupervisorsRequest\0321.streamvi" +
-      "sor.v1.BatchTerminateSupervisorsResponse" +
-      "\022k\n\022GetSupervisorStats\022).streamvisor.v1." +
-      "GetSupervisorStatsRequest\032*.streamvisor." +
-      "v1.GetSupervisorStatsResponse\022h\n\021Handoff" +
-      "TaskGroups\022(.streamvisor.v1.HandoffTaskG" +
-      "roupsRequest\032).streamvisor.v1.HandoffTas" +
-      "kGroupsResponseBz\n\022dev.streamvisor.v1B\026S" +
-      "upervisorServiceProtoP\001ZJgithub.com/stre" +
-      "amvisor/streamvisor/clients/go/streamvis" +
-      "or/v1;streamvisorv1b\006proto3"
+      "\"\334\002\n\023ListSegmentsRequest\022#\n\rsupervisor_i" +
+      "d\030\001 \001(\tR\014supervisorId\022+\n\021include_backfil" +
+      "ls\030\002 \001(\010R\020includeBackfills\022\033\n\tpage_size\030" +
+      "\003 \001(\005R\010pageSize\022\035\n\npage_token\030\004 \001(\tR\tpag" +
+      "eToken\022!\n\tpartition\030\005 \001(\005H\000R\tpartition\210\001" +
+      "\001\022&\n\014start_offset\030\006 \001(\003H\001R\013startOffset\210\001" +
+      "\001\022\"\n\nend_offset\030\007 \001(\003H\002R\tendOffset\210\001\001\022\032\n" +
+      "\010location\030\010 \001(\tR\010locationB\014\n\n_partitionB" +
+      "\017\n\r_start_offsetB\r\n\013_end_offset\"\271\002\n\007Segm" +
+      "ent\022\035\n\nsegment_id\030\001 \001(\003R\tsegmentId\022#\n\rsu" +
+      "pervisor_id\030\002 \001(\tR\014supervisorId\022\027\n\007task_" +
+      "id\030\003 \001(\tR\006taskId\022\036\n\ngeneration\030\004 \001(\003R\nge" +
+      "neration\022\032\n\010location\030\005 \001(\tR\010location\0223\n\006" +
+      "ranges\030\006 \003(\0132\033.streamvisor.v1.OffsetRang" +
+      "eR\006ranges\022!\n\014record_count\030\007 \001(\003R\013recordC" +
+      "ount\022=\n\014publish_time\030\010 \001(\0132\032.google.prot" +
+      "obuf.TimestampR\013publishTime\"s\n\024ListSegme" +
+      "ntsResponse\0223\n\010segments\030\001 \003(\0132\027.streamvi" +
+      "sor.v1.SegmentR\010segments\022&\n\017next_page_to" +
+      "ken\030\002 \001(\tR\rnextPageToken2\337\020\n\021SupervisorS" +
+      "ervice\022e\n\020CreateSupervisor\022\'.streamvisor" +
+      ".v1.CreateSupervisorRequest\032(.streamviso" +
+      "r.v1.CreateSupervisorResponse\022\\\n\rGetSupe" +
+      "rvisor\022$.streamvisor.v1.GetSupervisorReq" +
+      "uest\032%.streamvisor.v1.GetSupervisorRespo" +
+      "nse\022b\n\017ListSupervisors\022&.streamvisor.v1." +
+      "ListSupervisorsRequest\032\'.streamvisor.v1." +
+      "ListSupervisorsResponse\022e\n\020UpdateSupervi" +
+      "sor\022\'.streamvisor.v1.UpdateSupervisorReq" +
+      "uest\032(.streamvisor.v1.UpdateSupervisorRe" +
+      "sponse\022h\n\021SuspendSupervisor\022(.streamviso" +
+      "r.v1.SuspendSupervisorRequest\032).streamvi" +
+      "sor.v1.SuspendSupervisorResponse\022e\n\020Resu" +
+      "meSupervisor\022\'.streamvisor.v1.ResumeSupe" +
+      "rvisorRequest\032(.streamvisor.v1.ResumeSup" +
+      "ervisorResponse\022n\n\023TerminateSupervisor\022*" +
+      ".streamvisor.v1.TerminateSupervisorReque" +
+      "st\032+.streamvisor.v1.TerminateSupervisorR" +
+      "esponse\022t\n\025ListSupervisorHistory\022,.strea" +
+      "mvisor.v1.ListSupervisorHistoryRequest\032-" +
+      ".streamvisor.v1.ListSupervisorHistoryRes" +
+      "ponse\022S\n\nGetOffsets\022!.streamvisor.v1.Get" +
+      "OffsetsRequest\032\".streamvisor.v1.GetOffse" +
+      "tsResponse\022b\n\017ResetSupervisor\022&.streamvi" +
+      "sor.v1.ResetSupervisorRequest\032\'.streamvi" +
+      "sor.v1.ResetSupervisorResponse\022Y\n\014ResetO" +
+      "ffsets\022#.streamvisor.v1.ResetOffsetsRequ" +
+      "est\032$.streamvisor.v1.ResetOffsetsRespons" +
+      "e\022}\n\030ResetToLatestAndBackfill\022/.streamvi" +
+      "sor.v1.ResetToLatestAndBackfillRequest\0320" +
+      ".streamvisor.v1.ResetToLatestAndBackfill" +
+      "Response\022V\n\013GetCoverage\022\".streamvisor.v1" +
+      ".GetCoverageRequest\032#.streamvisor.v1.Get" +
+      "CoverageResponse\022n\n\023GetSupervisorHealth\022" +
+      "*.streamvisor.v1.GetSupervisorHealthRequ" +
+      "est\032+.streamvisor.v1.GetSupervisorHealth" +
+      "Response\022z\n\027BatchSuspendSupervisors\022..st" +
+      "reamvisor.v1.BatchSuspendSupervisorsRequ" +
+      "est\032/.streamvisor.v1.BatchSuspendSupervi" +
+      "sorsResponse\022w\n\026BatchResumeSupervisors\022-" +
+      ".streamvisor.v1.BatchResumeSupervisorsRe" +
+      "quest\032..streamvisor.v1.BatchResumeSuperv" +
+      "isorsResponse\022\200\001\n\031BatchTerminateSupervis" +
+      "ors\0220.streamvisor.v1.BatchTerminateSuper" +
+      "visorsRequest\0321.streamvisor.v1.BatchTerm" +
+      "inateSupervisorsResponse\022k\n\022GetSuperviso" +
+      "rStats\022).streamvisor.v1.GetSupervisorSta" +
+      "tsRequest\032*.streamvisor.v1.GetSupervisor" +
+      "StatsResponse\022h\n\021HandoffTaskGroups\022(.str" +
+      "eamvisor.v1.HandoffTaskGroupsRequest\032).s" +
+      "treamvisor.v1.HandoffTaskGroupsResponse\022" +
+      "Y\n\014ListSegments\022#.streamvisor.v1.ListSeg" +
+      "mentsRequest\032$.streamvisor.v1.ListSegmen" +
+      "tsResponseBz\n\022dev.streamvisor.v1B\026Superv" +
+      "isorServiceProtoP\001ZJgithub.com/streamvis" +
+      "or/streamvisor/clients/go/streamvisor/v1" +
+      ";streamvisorv1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -809,6 +846,24 @@ public final class SupervisorServiceProto extends com.google.protobuf.GeneratedF
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_streamvisor_v1_HandoffTaskGroupsResponse_descriptor,
         new java.lang.String[] { "Handoffs", });
+    internal_static_streamvisor_v1_ListSegmentsRequest_descriptor =
+      getDescriptor().getMessageType(47);
+    internal_static_streamvisor_v1_ListSegmentsRequest_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_streamvisor_v1_ListSegmentsRequest_descriptor,
+        new java.lang.String[] { "SupervisorId", "IncludeBackfills", "PageSize", "PageToken", "Partition", "StartOffset", "EndOffset", "Location", });
+    internal_static_streamvisor_v1_Segment_descriptor =
+      getDescriptor().getMessageType(48);
+    internal_static_streamvisor_v1_Segment_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_streamvisor_v1_Segment_descriptor,
+        new java.lang.String[] { "SegmentId", "SupervisorId", "TaskId", "Generation", "Location", "Ranges", "RecordCount", "PublishTime", });
+    internal_static_streamvisor_v1_ListSegmentsResponse_descriptor =
+      getDescriptor().getMessageType(49);
+    internal_static_streamvisor_v1_ListSegmentsResponse_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_streamvisor_v1_ListSegmentsResponse_descriptor,
+        new java.lang.String[] { "Segments", "NextPageToken", });
     descriptor.resolveAllFeaturesImmutable();
     com.google.protobuf.TimestampProto.getDescriptor();
     dev.streamvisor.v1.SupervisorProto.getDescriptor();

@@ -37,6 +37,7 @@ private static final long serialVersionUID = 0L;
     streamType_ = 0;
     stream_ = "";
     partitions_ = java.util.Collections.emptyList();
+    familyId_ = "";
   }
 
   public static final com.google.protobuf.Descriptors.Descriptor
@@ -461,6 +462,57 @@ java.lang.String defaultValue) {
     return leaseExpireTime_ == null ? com.google.protobuf.Timestamp.getDefaultInstance() : leaseExpireTime_;
   }
 
+  public static final int FAMILY_ID_FIELD_NUMBER = 10;
+  @SuppressWarnings("serial")
+  private volatile java.lang.Object familyId_ = "";
+  /**
+   * <pre>
+   * Output only. The root of the supervisor's family: the supervisor a backfill (recursively) was made
+   * from, or the supervisor itself. A sink writes a family's output to one place (one directory, one
+   * table), so that a reader reads one place per pipeline.
+   * </pre>
+   *
+   * <code>string family_id = 10 [json_name = "familyId"];</code>
+   * @return The familyId.
+   */
+  @java.lang.Override
+  public java.lang.String getFamilyId() {
+    java.lang.Object ref = familyId_;
+    if (ref instanceof java.lang.String) {
+      return (java.lang.String) ref;
+    } else {
+      com.google.protobuf.ByteString bs = 
+          (com.google.protobuf.ByteString) ref;
+      java.lang.String s = bs.toStringUtf8();
+      familyId_ = s;
+      return s;
+    }
+  }
+  /**
+   * <pre>
+   * Output only. The root of the supervisor's family: the supervisor a backfill (recursively) was made
+   * from, or the supervisor itself. A sink writes a family's output to one place (one directory, one
+   * table), so that a reader reads one place per pipeline.
+   * </pre>
+   *
+   * <code>string family_id = 10 [json_name = "familyId"];</code>
+   * @return The bytes for familyId.
+   */
+  @java.lang.Override
+  public com.google.protobuf.ByteString
+      getFamilyIdBytes() {
+    java.lang.Object ref = familyId_;
+    if (ref instanceof java.lang.String) {
+      com.google.protobuf.ByteString b = 
+          com.google.protobuf.ByteString.copyFromUtf8(
+              (java.lang.String) ref);
+      familyId_ = b;
+      return b;
+    } else {
+      return (com.google.protobuf.ByteString) ref;
+    }
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -504,6 +556,9 @@ java.lang.String defaultValue) {
     }
     if (((bitField0_ & 0x00000001) != 0)) {
       output.writeMessage(9, getLeaseExpireTime());
+    }
+    if (!com.google.protobuf.GeneratedMessage.isStringEmpty(familyId_)) {
+      com.google.protobuf.GeneratedMessage.writeString(output, 10, familyId_);
     }
     getUnknownFields().writeTo(output);
   }
@@ -553,6 +608,9 @@ java.lang.String defaultValue) {
       size += com.google.protobuf.CodedOutputStream
         .computeMessageSize(9, getLeaseExpireTime());
     }
+    if (!com.google.protobuf.GeneratedMessage.isStringEmpty(familyId_)) {
+      size += com.google.protobuf.GeneratedMessage.computeStringSize(10, familyId_);
+    }
     return size;
   }
   @java.lang.Override
@@ -597,6 +655,8 @@ java.lang.String defaultValue) {
       if (!getLeaseExpireTime()
           .equals(other.getLeaseExpireTime())) return false;
     }
+    if (!getFamilyId()
+        .equals(other.getFamilyId())) return false;
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -633,6 +693,8 @@ java.lang.String defaultValue) {
       hash = (37 * hash) + LEASE_EXPIRE_TIME_FIELD_NUMBER;
       hash = (53 * hash) + getLeaseExpireTime().hashCode();
     }
+    hash = (37 * hash) + FAMILY_ID_FIELD_NUMBER;
+    hash = (53 * hash) + getFamilyId().hashCode();
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -816,6 +878,7 @@ java.lang.String defaultValue) {
         leaseExpireTimeBuilder_.dispose();
         leaseExpireTimeBuilder_ = null;
       }
+      familyId_ = "";
       return this;
     }
 
@@ -891,6 +954,9 @@ java.lang.String defaultValue) {
             : leaseExpireTimeBuilder_.build();
         to_bitField0_ |= 0x00000001;
       }
+      if (((from_bitField0_ & 0x00000200) != 0)) {
+        result.familyId_ = familyId_;
+      }
       result.bitField0_ |= to_bitField0_;
     }
 
@@ -961,6 +1027,11 @@ java.lang.String defaultValue) {
       }
       if (other.hasLeaseExpireTime()) {
         mergeLeaseExpireTime(other.getLeaseExpireTime());
+      }
+      if (!other.getFamilyId().isEmpty()) {
+        familyId_ = other.familyId_;
+        bitField0_ |= 0x00000200;
+        onChanged();
       }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
@@ -1047,6 +1118,11 @@ java.lang.String defaultValue) {
               bitField0_ |= 0x00000100;
               break;
             } // case 74
+            case 82: {
+              familyId_ = input.readStringRequireUtf8();
+              bitField0_ |= 0x00000200;
+              break;
+            } // case 82
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -2122,6 +2198,108 @@ java.lang.String defaultValue) {
         leaseExpireTime_ = null;
       }
       return leaseExpireTimeBuilder_;
+    }
+
+    private java.lang.Object familyId_ = "";
+    /**
+     * <pre>
+     * Output only. The root of the supervisor's family: the supervisor a backfill (recursively) was made
+     * from, or the supervisor itself. A sink writes a family's output to one place (one directory, one
+     * table), so that a reader reads one place per pipeline.
+     * </pre>
+     *
+     * <code>string family_id = 10 [json_name = "familyId"];</code>
+     * @return The familyId.
+     */
+    public java.lang.String getFamilyId() {
+      java.lang.Object ref = familyId_;
+      if (!(ref instanceof java.lang.String)) {
+        com.google.protobuf.ByteString bs =
+            (com.google.protobuf.ByteString) ref;
+        java.lang.String s = bs.toStringUtf8();
+        familyId_ = s;
+        return s;
+      } else {
+        return (java.lang.String) ref;
+      }
+    }
+    /**
+     * <pre>
+     * Output only. The root of the supervisor's family: the supervisor a backfill (recursively) was made
+     * from, or the supervisor itself. A sink writes a family's output to one place (one directory, one
+     * table), so that a reader reads one place per pipeline.
+     * </pre>
+     *
+     * <code>string family_id = 10 [json_name = "familyId"];</code>
+     * @return The bytes for familyId.
+     */
+    public com.google.protobuf.ByteString
+        getFamilyIdBytes() {
+      java.lang.Object ref = familyId_;
+      if (ref instanceof String) {
+        com.google.protobuf.ByteString b = 
+            com.google.protobuf.ByteString.copyFromUtf8(
+                (java.lang.String) ref);
+        familyId_ = b;
+        return b;
+      } else {
+        return (com.google.protobuf.ByteString) ref;
+      }
+    }
+    /**
+     * <pre>
+     * Output only. The root of the supervisor's family: the supervisor a backfill (recursively) was made
+     * from, or the supervisor itself. A sink writes a family's output to one place (one directory, one
+     * table), so that a reader reads one place per pipeline.
+     * </pre>
+     *
+     * <code>string family_id = 10 [json_name = "familyId"];</code>
+     * @param value The familyId to set.
+     * @return This builder for chaining.
+     */
+    public Builder setFamilyId(
+        java.lang.String value) {
+      if (value == null) { throw new NullPointerException(); }
+      familyId_ = value;
+      bitField0_ |= 0x00000200;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Output only. The root of the supervisor's family: the supervisor a backfill (recursively) was made
+     * from, or the supervisor itself. A sink writes a family's output to one place (one directory, one
+     * table), so that a reader reads one place per pipeline.
+     * </pre>
+     *
+     * <code>string family_id = 10 [json_name = "familyId"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearFamilyId() {
+      familyId_ = getDefaultInstance().getFamilyId();
+      bitField0_ = (bitField0_ & ~0x00000200);
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Output only. The root of the supervisor's family: the supervisor a backfill (recursively) was made
+     * from, or the supervisor itself. A sink writes a family's output to one place (one directory, one
+     * table), so that a reader reads one place per pipeline.
+     * </pre>
+     *
+     * <code>string family_id = 10 [json_name = "familyId"];</code>
+     * @param value The bytes for familyId to set.
+     * @return This builder for chaining.
+     */
+    public Builder setFamilyIdBytes(
+        com.google.protobuf.ByteString value) {
+      if (value == null) { throw new NullPointerException(); }
+      checkByteStringIsUtf8(value);
+      familyId_ = value;
+      bitField0_ |= 0x00000200;
+      onChanged();
+      return this;
     }
 
     // @@protoc_insertion_point(builder_scope:streamvisor.v1.Task)

@@ -233,4 +233,28 @@ java.lang.String defaultValue);
    * <code>.google.protobuf.Timestamp lease_expire_time = 9 [json_name = "leaseExpireTime"];</code>
    */
   com.google.protobuf.TimestampOrBuilder getLeaseExpireTimeOrBuilder();
+
+  /**
+   * <pre>
+   * Output only. The root of the supervisor's family: the supervisor a backfill (recursively) was made
+   * from, or the supervisor itself. A sink writes a family's output to one place (one directory, one
+   * table), so that a reader reads one place per pipeline.
+   * </pre>
+   *
+   * <code>string family_id = 10 [json_name = "familyId"];</code>
+   * @return The familyId.
+   */
+  java.lang.String getFamilyId();
+  /**
+   * <pre>
+   * Output only. The root of the supervisor's family: the supervisor a backfill (recursively) was made
+   * from, or the supervisor itself. A sink writes a family's output to one place (one directory, one
+   * table), so that a reader reads one place per pipeline.
+   * </pre>
+   *
+   * <code>string family_id = 10 [json_name = "familyId"];</code>
+   * @return The bytes for familyId.
+   */
+  com.google.protobuf.ByteString
+      getFamilyIdBytes();
 }

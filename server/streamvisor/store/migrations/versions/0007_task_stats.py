@@ -2,15 +2,15 @@
 GetSupervisorStats - a table of its own, so the lease and commit paths never read or write it; and the early
 handoffs operators ask for (HandoffTaskGroups), read by heartbeats.
 
-Revision ID: 0009
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-12-02
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0009"
-down_revision = "0005"
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,74 @@
+"""verify's comparison (pure) and ListSegments' filter definition (the in-memory store uses it)."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from streamvisor.domain.model import OffsetRange
+from streamvisor.domain.ports import Segment, SegmentFilter
+from streamvisor.domain.verification import PublishedSegment, verify
+
+
+def seg(location: str, *ranges: tuple[int, int, int], count: int | None = None) -> PublishedSegment:
+    return PublishedSegment(location, tuple(ranges), sum(b - a for _, a, b in ranges) if count is None else count)
+
+
+def rows(location: str, partition: int, offsets) -> list[tuple[int, int, str]]:
+    return [(partition, o, location) for o in offsets]
+
+
+def by_partition(result):
+    return {p.partition: (p.expected, p.found, p.missing, p.duplicated, p.unexpected) for p in result.partitions}
+
+
+def test_exactly_the_published_offsets_once_is_ok():
+    segments = [seg("a", (0, 0, 10), (1, 5, 8)), seg("b", (0, 10, 15))]
+    found = rows("a", 0, range(10)) + rows("a", 1, range(5, 8)) + rows("b", 0, range(10, 15))
+    result = verify(segments, reversed(found))  # order does not matter
+    assert result.ok and by_partition(result) == {0: (15, 15, 0, 0, 0), 1: (3, 3, 0, 0, 0)}
+    assert result.missing_segments == [] and result.unexpected_places == []
+
+
+def test_a_duplicated_file_is_duplicates_and_an_unexpected_place():
+    segments = [seg("a", (0, 0, 10))]
+    result = verify(segments, rows("a", 0, range(10)) + rows("copy", 0, range(3, 10)))
+    assert not result.ok and by_partition(result) == {0: (10, 17, 0, 7, 0)}
+    assert result.unexpected_places == ["copy"]
+
+
+def test_a_missing_file_is_missing_offsets_and_a_missing_segment():
+    segments = [seg("a", (0, 0, 10)), seg("b", (0, 10, 20)), seg("empty", (1, 0, 0), count=0)]
+    result = verify(segments, rows("a", 0, range(10)))
+    assert not result.ok and by_partition(result) == {0: (20, 10, 10, 0, 0), 1: (0, 0, 0, 0, 0)}
+    assert result.missing_segments == ["b"]  # an empty segment has no records to find
+
+
+def test_records_outside_every_range_and_unparsed_lines_are_unexpected():
+    segments = [seg("a", (0, 10, 20))]
+    found = rows("a", 0, range(10, 20)) + rows("a", 0, [3, 25]) + [("?", -1, "stray"), (7, 0, "stray")]
+    result = verify(segments, found)
+    assert by_partition(result) == {0: (10, 12, 0, 0, 2), 7: (0, 1, 0, 0, 1), "?": (0, 1, 0, 0, 1)}
+    assert [p.partition for p in result.partitions] == [0, 7, "?"] and result.unexpected_places == ["stray"]
+
+
+def test_overlapping_published_ranges_expect_each_offset_once():
+    segments = [seg("a", (0, 0, 10)), seg("b", (0, 5, 15))]  # a re-read after a reset backwards
+    result = verify(segments, rows("a", 0, range(10)) + rows("b", 0, range(5, 15)))
+    assert by_partition(result) == {0: (15, 20, 0, 5, 0)} and not result.ok
+
+
+def test_nothing_published_nothing_found_is_ok():
+    assert verify([], []).ok
+
+
+def segment(*ranges: tuple[int, int, int], location: str = "x") -> Segment:
+    return Segment("s", "t", 1, tuple(OffsetRange(*r) for r in ranges), location, 1, datetime.now(timezone.utc), 1)
+
+
+def test_the_segment_filter():
+    s = segment((0, 10, 20), (1, 5, 5))
+    assert SegmentFilter().matches(s)
+    assert SegmentFilter(partition=0).matches(s) and not SegmentFilter(partition=1).matches(s)  # empty range
+    assert SegmentFilter(start=19).matches(s) and not SegmentFilter(start=20).matches(s)
+    assert SegmentFilter(end=11).matches(s) and not SegmentFilter(end=10).matches(s)
+    assert not SegmentFilter(partition=0, start=12, end=12).matches(s)
+    assert SegmentFilter(location="x", partition=0).matches(s) and not SegmentFilter(location="y").matches(s)
