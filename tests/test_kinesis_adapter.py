@@ -392,3 +392,23 @@ def test_a_reader_without_a_bound_keeps_an_open_shard_open(props, streams):
         assert reader.positions([shard]) == {shard: seq + 1}
     finally:
         reader.close()
+
+
+def test_an_open_shards_end_follows_new_records_from_the_last_one_seen(adapter, streams):
+    """The adapter reads an open shard's tail again from the last record it saw: the end moves with every
+    write, and stays where it was when nothing was written."""
+    name = streams.create(1)
+    shard = "shardId-000000000000"
+    first = [streams.put(name, KEY_A, b"1")[1] for _ in range(2)]
+    assert adapter.lineage(name).extents[shard].end == first[-1] + 1
+    assert adapter.lineage(name).extents[shard].end == first[-1] + 1
+    more = [streams.put(name, KEY_A, b"2")[1] for _ in range(3)]
+    assert adapter.lineage(name).extents[shard].end == more[-1] + 1
+    # A fresh adapter (no record seen yet) agrees.
+    fresh = KinesisStreamAdapter({
+        "kinesis.endpoint": adapter.connection.endpoint, "kinesis.region": REGION,
+        "kinesis.access_key_id": "test", "kinesis.secret_access_key": "test"}, timeout_s=5)
+    try:
+        assert fresh.lineage(name).extents[shard].end == more[-1] + 1
+    finally:
+        fresh.close()

@@ -49,8 +49,10 @@ class KinesisStreamAdapter(StreamAdapter[str, int]):
         self._client = kinesis.make_client(self.connection, timeout_s, pool=CONCURRENCY * 2)
         self._pool = ThreadPoolExecutor(CONCURRENCY, thread_name_prefix="kinesis-adapter")
         # A closed shard's last record never changes: its tail is read once per (stream, shard, start) - the
-        # start tells a recreated stream's shard of the same id apart.
+        # start tells a recreated stream's shard of the same id apart. An open shard's last record seen is
+        # where the next read of its tail starts (client.tail).
         self._closed_tails: dict[tuple[str, str, int], kinesis.Tail] = {}
+        self._open_tails: dict[tuple[str, str, int], kinesis.Tail] = {}
         self._lock = threading.Lock()
 
     def _call(self, stream: str, work: Callable[[], T]) -> T:
@@ -78,10 +80,15 @@ class KinesisStreamAdapter(StreamAdapter[str, int]):
             cached = self._closed_tails.get(key)
         if cached is not None:
             return cached
-        found = kinesis.tail(self._client, stream, shard, now, retention)
-        if shard.closed:
-            with self._lock:
+        with self._lock:
+            known = self._open_tails.get(key)
+        found = kinesis.tail(self._client, stream, shard, now, retention, known)
+        with self._lock:
+            if shard.closed:
                 self._closed_tails[key] = found
+                self._open_tails.pop(key, None)
+            elif found.last_sequence is not None:
+                self._open_tails[key] = found
         return found
 
     def _require(self, stream: str, shards: Mapping[str, Shard], wanted: Sequence[str]) -> None:

@@ -168,11 +168,29 @@ def read_to_tip(client: Any, iterator: str | None, stop_at_first: bool = False) 
     return kept, iterator is None
 
 
-def tail(client: Any, stream: str, shard: Shard, now: datetime, retention: timedelta) -> Tail:
-    """The shard's last record (as of this read). Reads forward from AT_TIMESTAMP now - w for growing
-    windows w until a window holds a record, then from TRIM_HORIZON: the first window that holds one is
-    read to the tip, so its last record is the shard's newest. The clocks need not agree: a window that
-    starts too late only holds no record, and the next one is tried."""
+def tail(client: Any, stream: str, shard: Shard, now: datetime, retention: timedelta,
+         known: Tail | None = None) -> Tail:
+    """The shard's last record (as of this read). With a record `known` from an earlier read, reads from
+    AFTER_SEQUENCE_NUMBER of it to the tip: the last record seen, or `known` itself, is the newest (one
+    iterator and one or two pages, whatever the clocks say). Otherwise, or if Kinesis no longer has that
+    record, reads forward from AT_TIMESTAMP now - w for growing windows w until a window holds a record,
+    then from TRIM_HORIZON: the first window that holds one is read to the tip, so its last record is the
+    shard's newest. The clocks need not agree: a window that starts too late only holds no record, and the
+    next one is tried."""
+    if known is not None and known.last_sequence is not None:
+        try:
+            iterator = client.get_shard_iterator(StreamName=stream, ShardId=shard.id,
+                                                 ShardIteratorType="AFTER_SEQUENCE_NUMBER",
+                                                 StartingSequenceNumber=str(known.last_sequence))["ShardIterator"]
+        except ClientError as e:
+            if e.response.get("Error", {}).get("Code") not in ("ResourceNotFoundException", "InvalidArgumentException"):
+                raise
+            iterator = None  # the record expired: look for the end afresh
+        if iterator is not None:
+            records, _ = read_to_tip(client, iterator)
+            if not records:
+                return known
+            return Tail(int(records[-1]["SequenceNumber"]), _utc(records[-1]["ApproximateArrivalTimestamp"]))
     for window in TAIL_WINDOWS:
         if window >= retention:
             break
