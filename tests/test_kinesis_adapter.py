@@ -293,6 +293,11 @@ def test_at_timestamp_finds_the_first_record_at_or_after_a_time(props, adapter, 
     assert arrivals[str(early[-1])].timestamp() * 1000 < cut_ms - 500
     assert adapter.offsets_for_times(name, {shard: cut_ms}) == {shard: late[0]}
     assert adapter.offsets_for_times(name, {shard: cut_ms - 500}) == {shard: late[0]}
+    # One millisecond after a record's arrival is past it, though boto3 sends whole seconds: exact to the ms.
+    assert adapter.offsets_for_times(name, {shard: cut_ms + 1}) == {shard: late[1]} or \
+        arrivals[str(late[1])] == arrivals[str(late[0])]
+    assert adapter.offsets_for_times(name, {shard: int(arrivals[str(early[-1])].timestamp() * 1000) + 1}) == \
+        {shard: late[0]}
     # Nothing yet at a future time: the shard's end, where the next record will be.
     assert adapter.offsets_for_times(name, {shard: cut_ms + 3_600_000}) == {shard: late[-1] + 1}
     # A checkpoint that is a record's own sequence number: the reader starts AT it.

@@ -210,13 +210,22 @@ def first_retained(client: Any, stream: str, shard_id: str) -> int | None:
 
 
 def first_at_time(client: Any, stream: str, shard_id: str, timestamp_ms: int) -> int | None:
-    """The sequence number of the first record that arrived at or after `timestamp_ms` (AT_TIMESTAMP),
-    or None if there is none yet."""
+    """The sequence number of the first record that arrived at or after `timestamp_ms`, or None if there is
+    none yet. boto3 sends AT_TIMESTAMP's Timestamp in whole seconds (botocore's default precision for JSON
+    unix timestamps truncates), so the iterator may start up to a second early: records that arrived before
+    `timestamp_ms` are skipped here, by their millisecond arrival times."""
     # Integer arithmetic: a float of the milliseconds would round far-future times.
     when = datetime.fromtimestamp(timestamp_ms // 1000, tz=timezone.utc) + timedelta(milliseconds=timestamp_ms % 1000)
-    records, _ = read_to_tip(client, iterator_of_type(client, stream, shard_id, "AT_TIMESTAMP", when),
-                             stop_at_first=True)
-    return int(records[0]["SequenceNumber"]) if records else None
+    iterator = iterator_of_type(client, stream, shard_id, "AT_TIMESTAMP", when)
+    while iterator is not None:
+        response = client.get_records(ShardIterator=iterator, Limit=MAX_RECORDS_PER_CALL)
+        for record in response["Records"]:
+            if arrival_ms(record) >= timestamp_ms:
+                return int(record["SequenceNumber"])
+        iterator = response.get("NextShardIterator")
+        if not response["Records"] and response.get("MillisBehindLatest", 0) == 0:
+            break
+    return None
 
 
 def _utc(value: datetime) -> datetime:
