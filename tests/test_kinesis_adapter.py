@@ -417,3 +417,19 @@ def test_an_open_shards_end_follows_new_records_from_the_last_one_seen(adapter, 
         assert fresh.lineage(name).extents[shard].end == more[-1] + 1
     finally:
         fresh.close()
+
+
+def test_a_bound_at_a_record_stops_before_it_with_the_position_at_the_bound(props, adapter, streams):
+    """A bound that is a record's own sequence number (a range cut by time): the records below it, and the
+    position moves to the bound once the next record is seen to be past it."""
+    name = streams.create(1)
+    shard = "shardId-000000000000"
+    seqs = [streams.put(name, KEY_A, f"{i}".encode())[1] for i in range(5)]
+    reader = KinesisReader(ReaderTaskValue(name, props), {shard: adapter.shards(name)[shard].start},
+                           bounds={shard: seqs[3]})
+    try:
+        got = read_until_finished(reader, {shard}, timeout_s=10)
+        assert [r.offset for r in got] == seqs[:3]
+        assert reader.positions([shard]) == {shard: seqs[3]}
+    finally:
+        reader.close()

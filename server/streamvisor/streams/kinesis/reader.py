@@ -139,7 +139,9 @@ class KinesisReader(TaskReader):
             if sequence < state.next_offset:
                 continue  # never expected: the iterator starts at next_offset; guards a re-positioned one
             if state.bound is not None and sequence >= state.bound:
+                # The shard's next record is past the bound: nothing is left below it.
                 state.finished = True
+                state.next_offset = max(state.next_offset, state.bound)
                 break
             records.append(Record(state.shard.id, sequence, kinesis.arrival_ms(record),
                                   record["PartitionKey"].encode(), bytes(record["Data"])))
