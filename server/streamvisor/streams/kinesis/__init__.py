@@ -23,7 +23,9 @@ and every record written afterwards has a sequence number > r (they increase wit
 That is the reset point of an open shard. It is exact in both directions without a clock: records that
 existed when the tail was read are < end, all later ones >= end; the window only bounds the cost (a busy
 shard's last record is seconds old), and a window that starts too late (clock skew) holds no record and the
-next one is tried. For a closed shard the same read gives its final end, cached, as it never changes.
+next one is tried. (Assumed: a shard's records become readable in sequence-number order, as Kinesis' per-shard
+ordering implies; a record acknowledged but not yet readable at the read is then >= end, the live side's.)
+For a closed shard the same read gives its final end, cached, as it never changes.
 
 The backfill's bound is exact. A backfill of an open shard reads [checkpoint, end): `end - 1` is the
 sequence number of a record that exists, so the reader is done the moment it hands that record out
