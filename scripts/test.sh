@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything the test suite needs on a fresh machine and runs it:
 # Python deps (pip), buf (npm), Apache Kafka from Maven Central jars, PostgreSQL and RabbitMQ (with its
-# stream plugin) from Debian's packages,
+# stream plugin) from Debian's packages, the Kinesis emulator (npm kinesis-local, run with node),
 # and the Go/Java/TypeScript clients' plugins, grpcurl and test dependencies (install-toolchains.sh).
 # Extra arguments go to pytest, e.g. `bash scripts/test.sh tests/unit -q`.
 set -euo pipefail
@@ -26,13 +26,13 @@ cleanup() {
   for service in "${started[@]}"; do bash "scripts/$service.sh" stop >&2 || true; done
 }
 trap cleanup EXIT
-for service in kafka postgres rabbitmq; do
+for service in kafka postgres rabbitmq kinesis; do
   bash "scripts/$service.sh" status >/dev/null 2>&1 || started+=("$service")
   echo "== starting $service" >&2
   out="$(bash "scripts/$service.sh" start)"
   eval "$out"
 done
-export KAFKA_BOOTSTRAP STREAMVISOR_TEST_PG_URL RABBITMQ_STREAM_URL RABBITMQ_AMQP_URL
+export KAFKA_BOOTSTRAP STREAMVISOR_TEST_PG_URL RABBITMQ_STREAM_URL RABBITMQ_AMQP_URL KINESIS_ENDPOINT
 
-echo "== running tests (Kafka $KAFKA_BOOTSTRAP, PostgreSQL $STREAMVISOR_TEST_PG_URL, RabbitMQ $RABBITMQ_STREAM_URL)" >&2
+echo "== running tests (Kafka $KAFKA_BOOTSTRAP, PostgreSQL $STREAMVISOR_TEST_PG_URL, RabbitMQ $RABBITMQ_STREAM_URL, Kinesis $KINESIS_ENDPOINT)" >&2
 python3 -m pytest -q -p no:cacheprovider "$@"

@@ -32,6 +32,11 @@ def kafka_bootstrap() -> str:
 
 
 @pytest.fixture(scope="session")
+def kinesis_endpoint() -> str:
+    return _required_env("KINESIS_ENDPOINT", "kinesis.sh")
+
+
+@pytest.fixture(scope="session")
 def kafka_admin(kafka_bootstrap: str) -> AdminClient:
     # Never creates a topic by looking it up (an AdminClient otherwise asks for auto-creation, and the
     # broker, configured as Kafka's defaults, would honour it): tests create their topics explicitly.

@@ -1,0 +1,178 @@
+"""Shard lineage rules (domain.lineage): leasing order, reset-to-latest-and-backfill on a resharded
+stream, what retention took. The stream below: shard 0 split into 2 and 3; 3 merged with 1 into 4.
+
+      0 ──┬── 2 (open)
+          └── 3 ──┐
+      1 ──────────┴── 4 (open)
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from streamvisor.domain.lineage import (
+    Shard, ShardExtent, ShardRange, Unrecoverable, descendants, finished_shards, leasable, plan_reset_to_latest,
+    topological_order, untrimmed_shards,
+)
+
+BIG = 49680753293727183614358907412238618074341832428624019458  # a real 56-digit sequence number
+
+
+def stream() -> dict[str, Shard]:
+    shards = [
+        Shard("s0", (), BIG, closed=True),
+        Shard("s1", (), BIG + 10_000, closed=True),
+        Shard("s2", ("s0",), BIG + 20_000, closed=False),
+        Shard("s3", ("s0",), BIG + 30_000, closed=True),
+        Shard("s4", ("s3", "s1"), BIG + 40_000, closed=False),
+    ]
+    return {s.id: s for s in shards}
+
+
+def extents(**overrides: ShardExtent) -> dict[str, ShardExtent]:
+    shards = stream()
+    # Each shard holds records up to start + 900; the open shards' reset points are their ends.
+    base = {s: ShardExtent(earliest=shard.start, end=shard.start + 900) for s, shard in shards.items()}
+    base.update(overrides)
+    return base
+
+
+def test_topological_order_puts_parents_first_and_is_stable():
+    order = topological_order(stream())
+    assert order == ["s0", "s1", "s2", "s3", "s4"]
+    for s, shard in stream().items():
+        assert all(order.index(p) < order.index(s) for p in shard.parents)
+
+
+def test_a_cycle_is_refused():
+    cyclic = {"a": Shard("a", ("b",), 0, True), "b": Shard("b", ("a",), 0, True)}
+    with pytest.raises(ValueError, match="cycle"):
+        topological_order(cyclic)
+
+
+def test_descendants_follow_splits_and_merges():
+    assert descendants(stream(), ["s0"]) == {"s2", "s3", "s4"}
+    assert descendants(stream(), ["s1"]) == {"s4"}
+    assert descendants(stream(), ["s2"]) == set()
+
+
+def test_a_child_is_leasable_only_after_all_its_parents_finished():
+    shards = stream()
+    assert leasable(shards, finished=[]) == ["s0", "s1"]
+    assert leasable(shards, finished=["s0"]) == ["s1", "s2", "s3"]
+    # s4's parents are s3 and s1: one finished parent is not enough.
+    assert "s4" not in leasable(shards, finished=["s0", "s3"])
+    assert "s4" not in leasable(shards, finished=["s0", "s1"])
+    assert leasable(shards, finished=["s0", "s1", "s3"]) == ["s2", "s4"]
+
+
+def test_a_parent_that_left_the_listing_does_not_block_its_children():
+    shards = stream()
+    del shards["s0"]  # expired: Kinesis lists a closed shard only for the retention period
+    assert leasable(shards, finished=[]) == ["s1", "s2", "s3"]
+
+
+def test_finished_means_closed_and_read_to_the_end():
+    shards, ext = stream(), extents()
+    checkpoints = {"s0": ext["s0"].end, "s1": ext["s1"].end - 1, "s2": ext["s2"].end}
+    # s2 is at its reset point but open: more may come, it is never finished.
+    assert finished_shards(shards, ext, checkpoints) == {"s0"}
+
+
+def test_reset_on_a_resharded_stream_backfills_checkpoints_to_ends_and_descendants_from_their_starts():
+    shards, ext = stream(), extents()
+    # The live supervisor was still in the parents: s0 at +100, s1 at +500 (nothing of the children read).
+    checkpoints = {"s0": BIG + 100, "s1": BIG + 10_500}
+    plan = plan_reset_to_latest(shards, ext, checkpoints)
+    assert plan.restart == {"s2": ext["s2"].end, "s4": ext["s4"].end}
+    assert plan.backfill == (
+        ShardRange("s0", BIG + 100, ext["s0"].end),
+        ShardRange("s1", BIG + 10_500, ext["s1"].end),
+        ShardRange("s2", shards["s2"].start, ext["s2"].end),  # open: to the reset point, exactly
+        ShardRange("s3", shards["s3"].start, ext["s3"].end),
+        ShardRange("s4", shards["s4"].start, ext["s4"].end),
+    )
+    assert plan.backfill_parents == {"s0": (), "s1": (), "s2": ("s0",), "s3": ("s0",), "s4": ("s3", "s1")}
+    assert plan.unrecoverable == () and plan.uncovered == () and plan.beyond_end == ()
+    # Parents before children in the backfill, and the live supervisor starts exactly where it ends.
+    order = [r.shard for r in plan.backfill]
+    for r in plan.backfill:
+        assert all(order.index(p) < order.index(r.shard) for p in plan.backfill_parents[r.shard])
+    for s, point in plan.restart.items():
+        assert next(r for r in plan.backfill if r.shard == s).end == point
+
+
+def test_checkpoints_on_children_win_over_their_starts_and_finished_shards_add_nothing():
+    shards, ext = stream(), extents()
+    checkpoints = {"s0": ext["s0"].end, "s1": BIG + 10_200, "s2": BIG + 20_300, "s3": ext["s3"].end}
+    plan = plan_reset_to_latest(shards, ext, checkpoints)
+    assert plan.backfill == (
+        ShardRange("s1", BIG + 10_200, ext["s1"].end),
+        ShardRange("s2", BIG + 20_300, ext["s2"].end),
+        ShardRange("s4", shards["s4"].start, ext["s4"].end),
+    )
+    # s3 is done: s4 waits only for s1 inside the backfill.
+    assert plan.backfill_parents["s4"] == ("s1",)
+
+
+def test_a_live_supervisor_ahead_of_the_reset_point_is_never_moved_back():
+    shards, ext = stream(), extents()
+    checkpoints = {"s2": ext["s2"].end + 5}
+    plan = plan_reset_to_latest(shards, ext, checkpoints)
+    assert plan.beyond_end == ("s2",)
+    assert plan.restart["s2"] == ext["s2"].end + 5
+
+
+def test_an_open_shard_outside_the_supervisors_lineage_is_reported_uncovered():
+    shards, ext = stream(), extents()
+    plan = plan_reset_to_latest(shards, ext, {"s1": BIG + 10_000})
+    assert plan.uncovered == ("s2",)  # descends from s0, which the supervisor never checkpointed
+    assert plan.restart == {"s2": ext["s2"].end, "s4": ext["s4"].end}
+    assert [r.shard for r in plan.backfill] == ["s1", "s4"]
+
+
+def test_what_retention_took_is_unrecoverable_and_the_range_starts_after_it():
+    shards = stream()
+    ext = extents(s0=ShardExtent(earliest=BIG + 400, end=BIG + 900, expired=True),
+                  s3=ShardExtent(earliest=BIG + 30_050, end=BIG + 30_900, expired=True))
+    plan = plan_reset_to_latest(shards, ext, {"s0": BIG + 100, "s1": BIG + 10_000})
+    assert plan.unrecoverable == (Unrecoverable("s0", BIG + 100, BIG + 400),
+                                  Unrecoverable("s3", BIG + 30_000, BIG + 30_050))
+    assert ShardRange("s0", BIG + 400, BIG + 900) in plan.backfill
+    assert ShardRange("s3", BIG + 30_050, BIG + 30_900) in plan.backfill
+
+
+def test_a_checkpointed_shard_gone_from_the_listing_is_unrecoverable_from_its_checkpoint():
+    shards = stream()
+    del shards["s0"]
+    ext = extents()
+    del ext["s0"]
+    plan = plan_reset_to_latest(shards, ext, {"s0": BIG + 100, "s1": BIG + 10_000})
+    assert plan.unrecoverable == (Unrecoverable("s0", BIG + 100, None),)
+    # Its children are still backfilled from their starts: they descend from a checkpointed shard.
+    assert [r.shard for r in plan.backfill] == ["s1", "s2", "s3", "s4"]
+
+
+def test_every_extent_is_needed():
+    ext = extents()
+    del ext["s4"]
+    with pytest.raises(ValueError, match="s4"):
+        plan_reset_to_latest(stream(), ext, {"s0": BIG})
+
+
+def test_untrimmed_shards_by_stream_age_and_by_their_parents_records():
+    now = datetime(2026, 12, 2, 12, 0, tzinfo=timezone.utc)
+    retention = timedelta(hours=24)
+    shards = stream()
+    young_stream = now - timedelta(hours=2)
+    assert untrimmed_shards(shards, young_stream, {}, now, retention) == set(shards)
+    old_stream = now - timedelta(days=30)
+    assert untrimmed_shards(shards, old_stream, {}, now, retention) == set()
+    # s0's last record arrived an hour ago: its children's records are all younger, so nothing of s2 and
+    # s3 expired, nor of s4 (a child of s3); s0 itself and s1 may have lost records.
+    arrivals = {"s0": now - timedelta(hours=1)}
+    assert untrimmed_shards(shards, old_stream, arrivals, now, retention) == {"s2", "s3", "s4"}
+    # A parent's record that is itself almost as old as the retention period proves nothing.
+    arrivals = {"s0": now - retention + timedelta(minutes=1)}
+    assert untrimmed_shards(shards, old_stream, arrivals, now, retention) == set()
