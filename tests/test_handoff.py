@@ -71,3 +71,50 @@ def test_only_a_running_supervisor_hands_off(client, scheduled):
     expect_error(lambda: client.handoff_task_groups("nobody", [0]), grpc.StatusCode.NOT_FOUND, "SUPERVISOR_NOT_FOUND")
     expect_error(lambda: client.handoff_task_groups("bad id", [0]), INVALID, "INVALID_ARGUMENT")
     assert snapshot(client) == before
+
+
+def test_a_reference_worker_hands_off_early_and_reports_what_it_did(server, client, topics, tmp_path):
+    """A real worker holding records (it would commit only after a minute) is asked to hand off: it publishes
+    them at once, completes, takes the task again from the new checkpoint; its reports are in the stats."""
+    import threading
+    import time
+
+    from streamvisor.worker.runner import Worker, WorkerSettings
+    from streamvisor.worker.sinks import open_sink
+
+    name = topics.create(1)
+    topics.produce(name, {0: 25})
+    client.create_supervisor("held", kafka_spec(name, task_count=1, use_earliest_offset=True))
+    Scheduler(server.store, server.streams, server.service).run_once()
+    sink = open_sink(str(tmp_path / "out"))
+    worker = Worker(f"127.0.0.1:{server.port}", sink, "holder",
+                    WorkerSettings(commit_seconds=60, commit_records=10_000, lease_seconds=3, idle_seconds=0.05))
+    stop = threading.Event()
+    thread = threading.Thread(target=worker.run, args=(stop,), daemon=True)
+    thread.start()
+    try:
+        def deadline(seconds):
+            end = time.monotonic() + seconds
+            return lambda: time.monotonic() < end
+
+        until = deadline(20)
+        while until() and not client.get_supervisor_stats("held").tasks[0].worker_id:
+            time.sleep(0.1)
+        time.sleep(1.5)  # it has read the 25 records by now, and holds them
+        assert client.get_offsets("held").partitions[0].checkpoint == 0
+        assert client.handoff_task_groups("held", [0]).handoffs[0].requested
+        until = deadline(20)
+        while until() and client.get_offsets("held").partitions[0].checkpoint != 25:
+            time.sleep(0.1)
+        assert client.get_offsets("held").partitions[0].checkpoint == 25  # published early
+        until = deadline(20)
+        while until() and client.get_supervisor_stats("held").tasks[0].totals.processed != 25:
+            time.sleep(0.2)
+        stats = client.get_supervisor_stats("held")
+        assert stats.tasks[0].totals.processed == 25 and stats.tasks[0].totals.processed_bytes > 0
+        assert stats.generation == client.get_supervisor("held").generation  # nothing was fenced
+        coverage = client.get_coverage("held")
+        assert [(r.start_offset, r.end_offset) for r in coverage.partitions[0].published] == [(0, 25)]
+    finally:
+        stop.set()
+        thread.join(timeout=30)

@@ -190,24 +190,28 @@ class TaskService:
             validate_counters(report[0], "report.counters", v)
         v.raise_if_any()
         now = self.clock()
+        delta = None
         with self.store.transaction() as tx:
             task = self._require_task(tx, task_id)
-            reason = stop_reason(task, tx.get_supervisor(task.supervisor_id), worker_id, now)
-            if reason:
-                logs.info(log, "task told to stop", task_id=task_id, supervisor_id=task.supervisor_id,
-                          worker_id=worker_id, reason=reason)
-                return reason, None, False
-            renewed = dataclasses.replace(task, lease_expires_at=now + lease, update_time=now)
-            tx.update_task(renewed)
-            delta = None
-            if report is not None:
+            # The lease holder's report counts even when it is told to stop (its task completed, say): the
+            # records it published are real. Another worker's report is not kept.
+            if report is not None and task.worker_id == worker_id:
                 previous = tx.get_task_stats(task_id)
                 stats = advance(previous, worker_id, report[0], report[1], now)
                 tx.put_task_stats(task_id, task.supervisor_id, stats, now)
                 delta = stats.totals.since(previous.totals if previous else Counters())
-            publish_now = tx.handoff_requested(task_id)
+            reason = stop_reason(task, tx.get_supervisor(task.supervisor_id), worker_id, now)
+            publish_now = False
+            if not reason:
+                renewed = dataclasses.replace(task, lease_expires_at=now + lease, update_time=now)
+                tx.update_task(renewed)
+                publish_now = tx.handoff_requested(task_id)
         if delta is not None:
             self.core.observer.task_reported(task.supervisor_id, delta)
+        if reason:
+            logs.info(log, "task told to stop", task_id=task_id, supervisor_id=task.supervisor_id,
+                      worker_id=worker_id, reason=reason)
+            return reason, None, False
         return "", renewed.lease_expires_at, publish_now
 
     def commit(self, task_id: str, worker_id: str, ranges: Sequence[OffsetRange], location: str,

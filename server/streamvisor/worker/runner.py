@@ -269,6 +269,10 @@ class TaskRun:
         self.family_id = task.family_id or task.supervisor_id  # a server before family ids: its own directory
         # When our lease ends unless renewed (monotonic; from just before the renewing call was sent).
         self.lease_until = time.monotonic() + self.settings.lease_seconds
+        # What the heartbeat reports (GetSupervisorStats): cumulative for this lease.
+        self.processed = self.processed_bytes = self.thrown_away = 0
+        self.phase = pb.TASK_PHASE_READING
+        self.handoff = threading.Event()  # an operator asked for an early handoff (HandoffTaskGroups)
 
     def run(self) -> None:
         t = self.task
@@ -312,13 +316,23 @@ class TaskRun:
             if self.stop.is_set():  # worker shutdown: publish what we have, then hand the task back
                 self._flush()
                 self._forget_staging()
+                self._report_last()
                 self.worker._try(lambda: self.client.fail(self.task.id, self.worker.worker_id, "worker shutdown"))
+                return
+            if self.handoff.is_set():  # publish what we hold, then hand the task back: it is offered again
+                self._flush()
+                self._forget_staging()
+                self._report_last()
+                self.client.complete(self.task.id, self.worker.worker_id)
+                logs.info(log, "task handed off", task_id=self.task.id, supervisor_id=self.task.supervisor_id,
+                          offsets=offsets_text(self.position))
                 return
             records = reader.poll(0.2)
             for r in records:
                 p, offset = r.partition, r.offset
                 end = self.ends.get(p)
                 if end is not None and offset >= end:
+                    self.thrown_away += 1  # past the bounded range: not ours to ingest
                     continue
                 self.records.append(Record(p, offset, r.timestamp_ms, r.key, r.value, r.headers))
                 self.position[p] = offset + 1
@@ -332,6 +346,7 @@ class TaskRun:
                 last_flush = time.monotonic()
             if finished and not self._has_progress():
                 self._forget_staging()
+                self._report_last()
                 self.client.complete(self.task.id, self.worker.worker_id)
                 logs.info(log, "task completed", task_id=self.task.id, supervisor_id=self.task.supervisor_id,
                           end=offsets_text(self.position))
@@ -367,11 +382,13 @@ class TaskRun:
                            tuple((r.partition, r.start_offset, r.end_offset) for r in ranges))
         count = len(self.records)
         self.worker.in_flight(name, True)  # before the file exists: a recovery in this process must not take it
+        self.phase = pb.TASK_PHASE_PUBLISHING
         try:
             location = self.worker.sink.stage(info, self.records)  # durable, where readers do not look
             self._commit_and_publish(location, info, ranges, count)
         finally:
             self.worker.in_flight(name, False)  # resolved, or left in staging for the next holder
+            self.phase = pb.TASK_PHASE_READING
 
     def _commit_and_publish(self, location: str, info: SegmentInfo, ranges: list, count: int) -> None:
         t = self.task
@@ -406,17 +423,30 @@ class TaskRun:
         # holder of the task, or any worker's staging sweep, finds it published and publishes it.
         self.worker.sink.publish(location, response.segment_id, info)
         self.worker.records_published += count
+        self.processed += count
+        self.processed_bytes += sum(len(r.key or b"") + len(r.value or b"") for r in self.records)
         logs.info(log, "segment published", task_id=t.id, supervisor_id=t.supervisor_id,
                   segment_id=response.segment_id, records=count, ranges=ranges_text(ranges), location=location)
         self.records = []
         self.segment_start = dict(self.position)
+
+    def _report(self) -> tasks.TaskReport:
+        return tasks.TaskReport(phase=self.phase, counters=pb.IngestionCounters(
+            processed=self.processed, processed_bytes=self.processed_bytes, thrown_away=self.thrown_away))
+
+    def _report_last(self) -> None:
+        """Before the lease ends on purpose (completion, handoff, shutdown): the heartbeat thread's next report
+        would come too late, so send the final counts now."""
+        self.worker._try(lambda: self.client.heartbeat(self.task.id, self.worker.worker_id,
+                                                       self.settings.lease_seconds, self._report()))
 
     def _heartbeat(self) -> None:
         interval = max(0.2, self.settings.lease_seconds / 3)
         while not self.told_to_stop.wait(interval):
             sent = time.monotonic()
             try:
-                response = self.client.heartbeat(self.task.id, self.worker.worker_id, self.settings.lease_seconds)
+                response = self.client.heartbeat(self.task.id, self.worker.worker_id, self.settings.lease_seconds,
+                                                 self._report())
             except StreamvisorError as e:
                 if e.code == grpc.StatusCode.NOT_FOUND:
                     self.stop_reason = "TASK_NOT_FOUND"
@@ -427,6 +457,10 @@ class TaskRun:
                 self.told_to_stop.set()
             else:
                 self.lease_until = max(self.lease_until, sent + self.settings.lease_seconds)
+                if response.publish_now and not self.handoff.is_set():
+                    logs.info(log, "early handoff requested", task_id=self.task.id,
+                              supervisor_id=self.task.supervisor_id)
+                    self.handoff.set()
 
 
 def _info_ranges(info: SegmentInfo) -> str:
