@@ -368,6 +368,22 @@ def test_crash_after_commit_before_publish_is_published_by_the_next_holder(icebe
     sink.close()
 
 
+def test_staged_task_ids_lists_what_other_tasks_left_until_it_is_resolved(iceberg_url):
+    # A task fenced by a reset is never leased again: workers find its leftovers through this listing.
+    sink = open_iceberg_sink(iceberg_url)
+    assert sink.staged_task_ids() == []
+    kept, kept_records = segment("left", "task-fenced", 1, [(0, 0, 5)])
+    dropped, dropped_records = segment("left", "task-other", 1, [(1, 0, 3)])
+    kept_at = sink.stage(kept, kept_records)
+    dropped_at = sink.stage(dropped, dropped_records)
+    assert sink.staged_task_ids() == ["task-fenced", "task-other"]
+    sink.publish(kept_at, 7, kept)
+    sink.discard(dropped_at)
+    assert all(sink.staged(task) == [] for task in sink.staged_task_ids())
+    assert offsets(sink, "left") == expected((0, 0, 5))
+    sink.close()
+
+
 def test_crash_inside_publish_after_the_table_commit_is_finished_once(iceberg_url):
     info, records = segment("crash3", "task-n", 1, [(2, 0, 15)])
     location = _killed_worker(iceberg_url, info, records, die_in_publish_at="after_commit", segment_id=8)

@@ -261,3 +261,11 @@ def test_lag_reset_backfill_catch_up_nothing_lost_nothing_twice_on_rabbitmq(rabb
 def test_the_same_with_killed_workers_a_reset_in_flight_and_a_server_restart(rabbit, rabbit_cluster, rabbitmq_url):
     summary = run_scenario(rabbit_cluster, rabbit, rabbitmq_url, chaos=True)
     assert summary["records"] == summary["produced"] > 5000
+
+
+def test_the_same_into_an_iceberg_table_on_rabbitmq(rabbit, rabbit_cluster, rabbitmq_url):
+    # The Iceberg sink under the same chaos, on a RabbitMQ super stream: verify reads the table itself.
+    rabbit_cluster.output_url = (f"iceberg+sqlite:///{rabbit_cluster.tmp}/catalog.db"
+                                 f"?warehouse=file://{rabbit_cluster.tmp}/warehouse")
+    summary = run_scenario(rabbit_cluster, rabbit, rabbitmq_url, chaos=True)
+    assert summary["records"] == summary["produced"] > 5000

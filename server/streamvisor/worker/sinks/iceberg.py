@@ -547,6 +547,14 @@ class IcebergSink:
             found.append(StagedSegment(location=data["location"], info=info))
         return found
 
+    def staged_task_ids(self) -> list[str]:
+        """Task ids with something in staging: how a worker finds what holders of *other* tasks left - a
+        task fenced by a reset is never leased again, so only a sweep or a newer task's recovery publishes
+        its accepted-but-unpublished segment (the end-to-end test with resets in flight found this)."""
+        selector = pafs.FileSelector(self._staging_root, allow_not_found=True)
+        return sorted(entry.base_name for entry in self._fs.get_file_info(selector)
+                      if entry.type == pafs.FileType.Directory)
+
     def read_offsets(self, family_id: str) -> Iterator[tuple[Partition, int, str]]:
         try:
             table = self._load_table(family_id)
