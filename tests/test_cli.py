@@ -130,3 +130,22 @@ def test_segments_table_json_and_errors(cli, server, topics, tmp_path):
     error = cli("segments", "seg-cli", "--from", "6", "--to", "5", code=1).stderr
     assert "INVALID_ARGUMENT" in error and "end_offset" in error
     assert "SUPERVISOR_NOT_FOUND" in cli("segments", "nope", code=1).stderr
+
+
+def test_druid_style_commands_health_stats_bulk_and_handoff(cli, server, topics, tmp_path):
+    name = topics.create(2)
+    for sid in ("bulk-a", "bulk-b"):
+        spec = tmp_path / f"{sid}.yaml"
+        spec.write_text(f"id: {sid}\nspec:\n  stream_type: KAFKA\n  stream: {name}\n  task_count: 2\n")
+        cli("supervisors", "create", "-f", str(spec))
+    health = cli("supervisors", "health", "bulk-a").stdout
+    assert "yes" in health and "streamvisor.supervisor/bulk-a" in health
+    preview = cli("supervisors", "suspend-all", "--prefix", "bulk-", "--dry-run").stdout
+    assert "2 of 2 selected would change" in preview
+    assert cli("supervisors", "get", "bulk-a").stdout.count("RUNNING") >= 1
+    assert "FILTER_REQUIRED" in cli("supervisors", "terminate-all", code=1).output
+    assert "2 of 2 selected changed" in cli("supervisors", "terminate-all", "--id", "bulk-a", "--id", "bulk-b").stdout
+    assert "no" in cli("supervisors", "health", "bulk-a", code=1).stdout  # terminated: a probe's exit 1
+    stats = cli("supervisors", "stats", "bulk-a").stdout
+    assert "generation 1: 0 records processed" in stats  # no scheduler here: no tasks yet
+    assert "INVALID_STATE" in cli("supervisors", "handoff", "bulk-a", "0", code=1).output

@@ -347,6 +347,19 @@ def stats(ctx, supervisor_id: str) -> None:
           f"{rates(r.moving_averages)} per second (1m/5m/15m)")
 
 
+@supervisors.command("handoff")
+@click.argument("supervisor_id")
+@click.argument("task_groups", nargs=-1, required=True, type=int)
+@click.pass_context
+def handoff(ctx, supervisor_id: str, task_groups) -> None:
+    """Early handoff: the workers of TASK_GROUPS publish what they hold now and hand their tasks back."""
+    with _client(ctx) as client:
+        r = _run(ctx, lambda: client.handoff_task_groups(supervisor_id, list(task_groups)))
+    _emit(ctx, r, (["GROUP", "TASK", "OUTCOME"],
+                   [[h.task_group, h.task_id or "-", "told at its next heartbeat" if h.requested
+                     else "not leased: nothing to hand off"] for h in r.handoffs]))
+
+
 @supervisors.command("history")
 @click.argument("supervisor_id")
 @click.option("--page-size", default=0)
