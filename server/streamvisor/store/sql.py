@@ -311,11 +311,25 @@ class SqlTaskStore:
 class SqlTransaction(SqlTaskStore):
     """Implements domain.ports.Transaction on one connection inside one database transaction."""
 
-    def __init__(self, connection: Connection):
-        self.c = connection
-        self.dialect = connection.dialect.name
-        self._cursor = None
+    def __init__(self, connection: Connection | None, *, dialect: str = "", cursor=None, connect=None):
+        """On `connection`; or, for PostgreSQL reads, on the raw `cursor` with `connect` opening a SQLAlchemy
+        connection only if a statement of the Core path is needed (the caller closes it: see `opened`)."""
+        self._c = connection
+        self.dialect = connection.dialect.name if connection is not None else dialect
+        self._cursor = cursor
+        self._connect = connect
         self._deferred: list[tuple[str, tuple]] = []
+
+    @property
+    def c(self) -> Connection:
+        if self._c is None:
+            self._c = self._connect()
+        return self._c
+
+    @property
+    def opened(self) -> Connection | None:
+        """The SQLAlchemy connection, if one was opened."""
+        return self._c
 
     # Supervisors ---------------------------------------------------------------------------------
     def get_supervisor(self, supervisor_id: str, *, lock: bool = False) -> Supervisor | None:
@@ -589,6 +603,13 @@ class SqlMetadataStore:
         # GetSupervisor's server CPU). SQLite keeps a read transaction: there it is one snapshot (WAL).
         self._reader = (engine.execution_options(isolation_level="AUTOCOMMIT")
                         if engine.dialect.name == "postgresql" else engine)
+        # PostgreSQL reads of store/pg.py's statements skip SQLAlchemy's pool (store/pgpool.py says why).
+        self._raw_reads = None
+        if engine.dialect.name == "postgresql":
+            from streamvisor.store.pgpool import RawReadPool
+            self._raw_reads = raw_reads = RawReadPool(
+                engine.url.set(drivername="postgresql").render_as_string(hide_password=False), engine.pool.size())
+            event.listen(engine, "engine_disposed", lambda _engine: raw_reads.close())
 
     @contextmanager
     def transaction(self) -> Iterator[SqlTransaction]:
@@ -603,9 +624,21 @@ class SqlMetadataStore:
 
     @contextmanager
     def read(self) -> Iterator[SqlTransaction]:
-        # Autobegins on first use; closing the connection rolls back, so a read can never persist.
-        with self._reader.connect() as connection:
-            yield SqlTransaction(connection)
+        if self._raw_reads is None:
+            # Autobegins on first use; closing the connection rolls back, so a read can never persist.
+            with self._reader.connect() as connection:
+                yield SqlTransaction(connection)
+            return
+        raw, born = self._raw_reads.get()
+        tx = SqlTransaction(None, dialect="postgresql", cursor=raw.cursor(), connect=self._reader.connect)
+        try:
+            yield tx
+        finally:
+            if tx.opened is not None:
+                tx.opened.close()
+            self._raw_reads.put(raw, born)
 
     def dispose(self) -> None:
+        if self._raw_reads is not None:
+            self._raw_reads.close()
         self.engine.dispose()
