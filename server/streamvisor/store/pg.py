@@ -172,9 +172,24 @@ def insert_published(supervisor_id: str, ranges: Sequence[OffsetRange]) -> tuple
                               _int_array(r.start for r in ranges), _int_array(r.end for r in ranges))
 
 
+def find_segment_and_checkpoints(cursor, supervisor_id: str,
+                                 location: str) -> tuple[Segment | None, dict[int, int]]:
+    """Both reads in one pipeline: one round trip. (Each statement still takes its own snapshot, after
+    the row lock the caller holds.)"""
+    connection = cursor.connection
+    checkpoints_cursor = connection.cursor()
+    with connection.pipeline():
+        cursor.execute(FIND_SEGMENT, (supervisor_id, location))
+        checkpoints_cursor.execute(GET_CHECKPOINTS, (supervisor_id,))
+    return _segment(cursor.fetchall(), supervisor_id, location), dict(checkpoints_cursor.fetchall())
+
+
 def find_segment(cursor, supervisor_id: str, location: str) -> Segment | None:
     cursor.execute(FIND_SEGMENT, (supervisor_id, location))
-    rows = cursor.fetchall()
+    return _segment(cursor.fetchall(), supervisor_id, location)
+
+
+def _segment(rows, supervisor_id: str, location: str) -> Segment | None:
     if not rows:
         return None
     id_, task_id, generation, record_count, created = rows[0][:5]

@@ -469,6 +469,13 @@ class SqlTransaction(SqlTaskStore):
             for r in segment.ranges])
         return segment_id
 
+    def find_segment_and_checkpoints(self, supervisor_id: str,
+                                     location: str) -> tuple[Segment | None, dict[int, int]]:
+        cursor = self._pg()
+        if cursor is None:
+            return self.find_segment(supervisor_id, location), self.get_checkpoints(supervisor_id)
+        return pg.find_segment_and_checkpoints(cursor, supervisor_id, location)
+
     def find_segment(self, supervisor_id: str, location: str) -> Segment | None:
         cursor = self._pg()
         if cursor is not None:
