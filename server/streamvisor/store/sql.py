@@ -615,7 +615,8 @@ class SqlMetadataStore:
         if engine.dialect.name == "postgresql":
             from streamvisor.store.pgpool import RawReadPool
             self._raw_reads = raw_reads = RawReadPool(
-                engine.url.set(drivername="postgresql").render_as_string(hide_password=False), engine.pool.size())
+                engine.url.set(drivername="postgresql").render_as_string(hide_password=False),
+                max(2, engine.pool.size() // 2))
             event.listen(engine, "engine_disposed", lambda _engine: raw_reads.close())
 
     @contextmanager
@@ -631,12 +632,13 @@ class SqlMetadataStore:
 
     @contextmanager
     def read(self) -> Iterator[SqlTransaction]:
-        if self._raw_reads is None:
+        lent = self._raw_reads.get() if self._raw_reads is not None else None
+        if lent is None:
             # Autobegins on first use; closing the connection rolls back, so a read can never persist.
             with self._reader.connect() as connection:
                 yield SqlTransaction(connection)
             return
-        raw, born = self._raw_reads.get()
+        raw, born = lent
         tx = SqlTransaction(None, dialect="postgresql", cursor=raw.cursor(), connect=self._reader.connect)
         try:
             yield tx
