@@ -84,25 +84,25 @@ class KafkaStreamAdapter(StreamAdapter[int, int]):
             self._requests[key] = requests
         return requests
 
-    def _list_offsets(self, stream: str, specs: dict[int, OffsetSpec]) -> dict[int, Future]:
+    def _list_offsets(self, stream: str, specs: dict[int, OffsetSpec]) -> dict[TopicPartition, Future]:
         return self._send_list_offsets({TopicPartition(stream, p): spec for p, spec in specs.items()})
 
-    def _send_list_offsets(self, request: dict) -> dict[int, Future]:
+    def _send_list_offsets(self, request: dict) -> dict[TopicPartition, Future]:
         try:
             futures = self._admin.list_offsets(request, isolation_level=self._isolation,
                                                request_timeout=self.timeout_s)
         except KafkaException as e:
             raise self._unreachable(e.args[0] if e.args else e) from None
-        return {tp.partition: f for tp, f in futures.items()}
+        return futures  # keyed by TopicPartition; _results reads the partitions (after both requests left)
 
-    def _results(self, stream: str, futures: dict[int, Future]) -> dict[int, int]:
+    def _results(self, stream: str, futures: dict[TopicPartition, Future]) -> dict[int, int]:
         # One deadline for all futures, checked per result: cheaper than concurrent.futures.wait(),
         # which registers a waiter on every one of (up to thousands of) futures.
         deadline = time.monotonic() + self.timeout_s + 1
         offsets = {}
-        for partition, future in futures.items():
+        for tp, future in futures.items():
             try:
-                offsets[partition] = future.result(timeout=max(0.0, deadline - time.monotonic())).offset
+                offsets[tp.partition] = future.result(timeout=max(0.0, deadline - time.monotonic())).offset
             except FutureTimeout:
                 raise self._unreachable("list_offsets timed out") from None
             except KafkaException as e:
