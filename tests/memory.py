@@ -122,6 +122,10 @@ class MemoryTransaction:
         return next((s for s in self.s.segments if s.supervisor_id == supervisor_id and s.location == location),
                     None)
 
+    def find_segment_and_checkpoints(self, supervisor_id: str,
+                                     location: str) -> tuple[Segment | None, dict[int, int]]:
+        return self.find_segment(supervisor_id, location), self.get_checkpoints(supervisor_id)
+
     def add_published_ranges(self, supervisor_id: str, ranges: Sequence[OffsetRange]) -> None:
         for r in ranges:
             key = (supervisor_id, r.partition)

@@ -59,7 +59,7 @@ class Application:
         self.stop_background()
         self.metrics.stop()
         self.streams.close()
-        self.engine.dispose()
+        self.store.dispose()  # its own read connections, then the engine
 
 
 def build_services(config: ServerConfig, store: SqlMetadataStore, streams: StreamAdapterRegistry,

@@ -89,26 +89,51 @@ class Metrics(Observer):
             r.register(self.supervisors)
         self._http = None
         self.port = 0
+        self._rpc_children: dict[tuple[str, str], tuple] = {}
+        self._handled_children: dict[tuple[str, str, str], object] = {}
+        self._accepted_children: dict[str, object] = {}
+        self._refused_children: dict[tuple[str, str], object] = {}
 
     # The interceptor's hooks -----------------------------------------------------------------------
+    # Label children are looked up once per (method, kind[, code]) and kept: prometheus_client's labels()
+    # validates and joins the values and takes a lock on every call, three times per RPC.
+    def _children(self, method: str, kind: str) -> tuple:
+        key = (method, kind)
+        children = self._rpc_children.get(key)
+        if children is None:
+            service, name = split_method(method)
+            children = self._rpc_children[key] = (self.rpc_started.labels(service, name, kind),
+                                                  self.rpc_latency.labels(service, name, kind))
+        return children
+
     def rpc_start(self, method: str, kind: str) -> None:
-        service, name = split_method(method)
-        self.rpc_started.labels(service, name, kind).inc()
+        self._children(method, kind)[0].inc()
         self.in_flight.inc()
 
     def rpc_refused(self, method: str, reason: str) -> None:
-        service, name = split_method(method)
-        self.refused.labels(service, name, reason).inc()
+        key = (method, reason)
+        refused = self._refused_children.get(key)
+        if refused is None:
+            service, name = split_method(method)
+            refused = self._refused_children[key] = self.refused.labels(service, name, reason)
+        refused.inc()
 
     def rpc_end(self, method: str, kind: str, code: str, seconds: float) -> None:
-        service, name = split_method(method)
-        self.rpc_handled.labels(service, name, kind, code).inc()
-        self.rpc_latency.labels(service, name, kind).observe(seconds)
+        key = (method, kind, code)
+        handled = self._handled_children.get(key)
+        if handled is None:
+            service, name = split_method(method)
+            handled = self._handled_children[key] = self.rpc_handled.labels(service, name, kind, code)
+        handled.inc()
+        self._children(method, kind)[1].observe(seconds)
         self.in_flight.dec()
 
     # Observer (called by the application layer) ----------------------------------------------------
     def commit_accepted(self, supervisor_id: str, *_args, **_kwargs) -> None:
-        self.commits_accepted.labels(supervisor_id).inc()
+        child = self._accepted_children.get(supervisor_id)
+        if child is None:
+            child = self._accepted_children[supervisor_id] = self.commits_accepted.labels(supervisor_id)
+        child.inc()
 
     def commit_rejected(self, supervisor_id: str, reason: str, *_args, **_kwargs) -> None:
         self.commits_rejected.labels(supervisor_id, reason or "UNKNOWN").inc()

@@ -78,18 +78,19 @@ class SupervisorServicer(svc_grpc.SupervisorServiceServicer):
     @handle_errors
     def GetOffsets(self, request, context):
         supervisor, view, read_time = self.service.get_offsets(request.supervisor_id, _actor(context))
-        rows = []
+        response = svc.GetOffsetsResponse(supervisor_id=supervisor.id, total_lag=view.total_lag,
+                                          bounded_done=view.bounded_done, bounded_total=view.bounded_total,
+                                          read_time=convert.timestamp(read_time))
+        # Rows added in place: building each message apart and passing the list copied all 1,000 again.
+        add = response.partitions.add
         for r in view.partitions:
-            row = svc.PartitionOffsets(partition=r.partition, earliest=r.earliest, latest=r.latest, lag=r.lag,
-                                       checkpoint_beyond_latest=r.beyond_latest)
+            row = add(partition=r.partition, earliest=r.earliest, latest=r.latest, lag=r.lag,
+                      checkpoint_beyond_latest=r.beyond_latest)
             if r.checkpoint is not None:
                 row.checkpoint = r.checkpoint
             if r.bound is not None:
                 row.bounded_range.CopyFrom(convert.ranges_to_pb([r.bound])[0])
-            rows.append(row)
-        return svc.GetOffsetsResponse(supervisor_id=supervisor.id, partitions=rows, total_lag=view.total_lag,
-                                      bounded_done=view.bounded_done, bounded_total=view.bounded_total,
-                                      read_time=convert.timestamp(read_time))
+        return response
 
     @handle_errors
     def ResetSupervisor(self, request, context):

@@ -80,15 +80,18 @@ class Commits:
 
     def publish(self, tx: Transaction, supervisor: Supervisor, task_id: str, generation: int,
                 ranges: Sequence[OffsetRange], location: str, record_count: int,
-                task_starts: Mapping[int, int] | None = None) -> tuple[int, dict[int, int]]:
+                task_starts: Mapping[int, int] | None = None,
+                checkpoints: dict[int, int] | None = None) -> tuple[int, dict[int, int]]:
         """The CAS inside the caller's transaction, which must hold `supervisor`'s row lock.
+        `checkpoints`: the supervisor's, if the caller read them under that lock already (it may be changed).
 
         Returns the segment id and the checkpoints after it. A bounded supervisor whose every range is
         now published becomes COMPLETED in the same transaction. Accepted commits are counted by the caller
         once its transaction committed.
         """
         core = self.core
-        checkpoints = tx.get_checkpoints(supervisor.id)
+        if checkpoints is None:
+            checkpoints = tx.get_checkpoints(supervisor.id)
         try:
             new = validate_commit(supervisor, generation, list(ranges), checkpoints, task_starts)
         except (Conflict, InvalidArgument, FailedPrecondition) as rejected:
@@ -238,7 +241,7 @@ class TaskService:
             # Replay first, before any lease or state check: a retry whose first attempt was published must
             # be acknowledged even if the task was fenced meanwhile, or the worker would delete a
             # published segment's file.
-            replayed = tx.find_segment(supervisor.id, location)
+            replayed, checkpoints = tx.find_segment_and_checkpoints(supervisor.id, location)
             if replayed is not None:
                 if replayed.task_id != task_id or sorted(replayed.ranges) != sorted(ranges):
                     raise InvalidArgument(
@@ -246,7 +249,6 @@ class TaskService:
                         metadata={"location": location[:200], "segment_id": replayed.id})
                 logs.info(log, "commit replayed", task_id=task_id, supervisor_id=supervisor.id,
                           segment_id=replayed.id)
-                checkpoints = tx.get_checkpoints(supervisor.id)
                 return replayed.id, range_finished(task.end_offsets, checkpoints)
             task = self._held_task(tx, task_id, worker_id, task)
             foreign = [FieldViolation(f"ranges[{i}].partition", f"partition {r.partition} is not in task {task_id}")
@@ -254,7 +256,7 @@ class TaskService:
             if foreign:
                 raise InvalidArgument(foreign, metadata={"task_id": task_id})
             segment_id, checkpoints = self.commits.publish(
-                tx, supervisor, task.id, task.generation, ranges, location, record_count)
+                tx, supervisor, task.id, task.generation, ranges, location, record_count, checkpoints=checkpoints)
             done = range_finished(task.end_offsets, checkpoints)
             # A commit is a sign of life: it renews the lease as a heartbeat would.
             remaining = (task.lease_expires_at - task.update_time) if task.lease_expires_at else timedelta(

@@ -354,6 +354,12 @@ class Transaction(Protocol):
         """Up to `limit` segments of these supervisors with id > after_id, in id order, matching `filters`."""
         ...
 
+    def find_segment_and_checkpoints(self, supervisor_id: str,
+                                     location: str) -> tuple[Segment | None, dict[int, int]]:
+        """find_segment and get_checkpoints at once: a commit's two reads under the supervisor's row lock
+        (one round trip on PostgreSQL)."""
+        ...
+
     def add_published_ranges(self, supervisor_id: str, ranges: Sequence[OffsetRange]) -> None:
         """Merges a just-published segment's ranges into the supervisor's maintained coverage rows
         (domain.coverage.absorb). Called in the commit's transaction, under the supervisor's row lock; reads

@@ -8,6 +8,12 @@ on the same connection and in the same transaction as everything else SqlTransac
 and the compare-and-swap are exactly those of the Core path, which SQLite keeps.
 
 Column lists are spelled out, so a row is a tuple read by position (see the `_*_COLUMNS` strings).
+
+Integer arrays travel as array literals (`_int_array`: "{1,2}" cast in the SQL): psycopg's list dumper
+inspects every element of a Python list to choose a type, which was 7% of a commit's server CPU.
+
+The writes whose result nobody reads (checkpoint upsert, coverage rows, task update) are returned as
+(statement, parameters) for SqlTransaction to send later, together in one pipelined round trip.
 """
 from __future__ import annotations
 
@@ -52,8 +58,28 @@ FIND_SEGMENT = (
     "SELECT s.id, s.task_id, s.generation, s.record_count, s.create_time, r.partition, r.start_offset, "
     "r.end_offset FROM segments s JOIN segment_ranges r ON r.segment_id = s.id "
     "WHERE s.id = (SELECT min(id) FROM segments WHERE supervisor_id = %s AND location = %s)")
+# Coverage (published_ranges, see domain/coverage.py): the rows a commit's ranges abut, i.e. those ending where
+# a new range starts or starting where one ends. A nested loop of index seeks (ix_published_ranges_end /
+# _start) per new range, whatever was published before; DISTINCT as a row between two new ranges matches twice.
+PUBLISHED_NEIGHBOURS = (
+    "SELECT DISTINCT p.id, p.partition, p.start_offset, p.end_offset "
+    "FROM unnest(%s::integer[], %s::bigint[], %s::bigint[]) AS u(part, a, b) "
+    "JOIN published_ranges p ON p.supervisor_id = %s AND p.partition = u.part "
+    "AND (p.end_offset = u.a OR p.start_offset = u.b) ORDER BY p.id")
+EXTEND_PUBLISHED = (
+    "UPDATE published_ranges p SET start_offset = u.a, end_offset = u.b "
+    "FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[]) AS u(id, a, b) WHERE p.id = u.id")
+DELETE_PUBLISHED = "DELETE FROM published_ranges WHERE id = ANY(%s::bigint[])"
+INSERT_PUBLISHED = (
+    "INSERT INTO published_ranges (supervisor_id, partition, start_offset, end_offset) "
+    "SELECT %s, p, a, b FROM unnest(%s::integer[], %s::bigint[], %s::bigint[]) AS u(p, a, b)")
 UPDATE_TASK = ("UPDATE tasks SET state = %s, worker_id = %s, lease_expires_at = %s, start_offsets = %s, "
                "end_offsets = %s, update_time = %s WHERE id = %s")
+
+
+def _int_array(values) -> str:
+    """A PostgreSQL array literal of integers ("{1,2,3}"), for a `%s::integer[]` / `%s::bigint[]` parameter."""
+    return "{" + ",".join(str(int(v)) for v in values) + "}"
 
 
 def _offsets(data) -> dict[int, int] | None:
@@ -113,22 +139,57 @@ def get_checkpoints(cursor, supervisor_id: str) -> dict[int, int]:
     return dict(cursor.fetchall())
 
 
-def upsert_checkpoints(cursor, supervisor_id: str, offsets: Mapping[int, int]) -> None:
-    cursor.execute(UPSERT_CHECKPOINTS, (supervisor_id, list(offsets), list(offsets.values())))
+def upsert_checkpoints(supervisor_id: str, offsets: Mapping[int, int]) -> tuple[str, tuple]:
+    return UPSERT_CHECKPOINTS, (supervisor_id, _int_array(offsets), _int_array(offsets.values()))
 
 
-def insert_segment(cursor, segment: Segment) -> int:
+def insert_segment(segment: Segment) -> tuple[str, tuple]:
+    """The statement; its one row is the new segment's id."""
     ranges = segment.ranges
-    cursor.execute(INSERT_SEGMENT, (
+    return INSERT_SEGMENT, (
         segment.supervisor_id, segment.task_id, segment.generation, segment.location, segment.record_count,
-        segment.create_time, segment.supervisor_id, [r.partition for r in ranges], [r.start for r in ranges],
-        [r.end for r in ranges]))
-    return cursor.fetchone()[0]
+        segment.create_time, segment.supervisor_id, _int_array(r.partition for r in ranges),
+        _int_array(r.start for r in ranges), _int_array(r.end for r in ranges))
+
+
+def published_neighbours(supervisor_id: str, ranges: Sequence[OffsetRange]) -> tuple[str, tuple]:
+    """The statement; its rows are (id, partition, start_offset, end_offset)."""
+    return PUBLISHED_NEIGHBOURS, (_int_array(r.partition for r in ranges), _int_array(r.start for r in ranges),
+                                  _int_array(r.end for r in ranges), supervisor_id)
+
+
+def extend_published(updates: Sequence[tuple[int, OffsetRange]]) -> tuple[str, tuple]:
+    return EXTEND_PUBLISHED, (_int_array(i for i, _ in updates), _int_array(r.start for _, r in updates),
+                              _int_array(r.end for _, r in updates))
+
+
+def delete_published(row_ids: Sequence[int]) -> tuple[str, tuple]:
+    return DELETE_PUBLISHED, (_int_array(row_ids),)
+
+
+def insert_published(supervisor_id: str, ranges: Sequence[OffsetRange]) -> tuple[str, tuple]:
+    return INSERT_PUBLISHED, (supervisor_id, _int_array(r.partition for r in ranges),
+                              _int_array(r.start for r in ranges), _int_array(r.end for r in ranges))
+
+
+def find_segment_and_checkpoints(cursor, supervisor_id: str,
+                                 location: str) -> tuple[Segment | None, dict[int, int]]:
+    """Both reads in one pipeline: one round trip. (Each statement still takes its own snapshot, after
+    the row lock the caller holds.)"""
+    connection = cursor.connection
+    checkpoints_cursor = connection.cursor()
+    with connection.pipeline():
+        cursor.execute(FIND_SEGMENT, (supervisor_id, location))
+        checkpoints_cursor.execute(GET_CHECKPOINTS, (supervisor_id,))
+    return _segment(cursor.fetchall(), supervisor_id, location), dict(checkpoints_cursor.fetchall())
 
 
 def find_segment(cursor, supervisor_id: str, location: str) -> Segment | None:
     cursor.execute(FIND_SEGMENT, (supervisor_id, location))
-    rows = cursor.fetchall()
+    return _segment(cursor.fetchall(), supervisor_id, location)
+
+
+def _segment(rows, supervisor_id: str, location: str) -> Segment | None:
     if not rows:
         return None
     id_, task_id, generation, record_count, created = rows[0][:5]
@@ -136,7 +197,7 @@ def find_segment(cursor, supervisor_id: str, location: str) -> Segment | None:
     return Segment(supervisor_id, task_id, generation, ranges, location, record_count, _utc(created), id_)
 
 
-def update_task(cursor, task: TaskRecord) -> None:
-    cursor.execute(UPDATE_TASK, (
+def update_task(task: TaskRecord) -> tuple[str, tuple]:
+    return UPDATE_TASK, (
         task.state.value, task.worker_id, task.lease_expires_at, Json(_offsets_json(task.start_offsets) or {}),
-        Json(_offsets_json(task.end_offsets)), task.update_time, task.id))
+        Json(_offsets_json(task.end_offsets)), task.update_time, task.id)

@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import Iterator, Mapping, Sequence
 
-from sqlalchemy import Connection, Engine, and_, bindparam, delete, func, insert, or_, select, tuple_, update
+from sqlalchemy import Connection, Engine, and_, bindparam, delete, event, func, insert, or_, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
@@ -26,6 +26,8 @@ from streamvisor.domain.tasks import TaskRecord, TaskState
 from streamvisor.store import pg
 from streamvisor.store import schema as t
 from streamvisor.store.engine import WRITE_OPTION
+
+_PG_IDLE = 0  # psycopg.pq.TransactionStatus.IDLE, without importing psycopg where only SQLite is used
 
 
 def _utc(value: datetime) -> datetime:
@@ -117,6 +119,11 @@ def _task_from_row(row) -> TaskRecord:
     )
 
 
+# Connection.info key of the SqlTransaction whose deferred writes must reach the database before the next
+# SQLAlchemy statement on that connection (see SqlTaskStore._defer and SqlMetadataStore).
+_DEFERRING = "streamvisor_deferring_transaction"
+
+
 class SqlTaskStore:
     """Task rows and the scheduler's leader lease; mixed into SqlTransaction."""
 
@@ -125,10 +132,54 @@ class SqlTaskStore:
 
     def _pg(self):
         """A psycopg cursor on this transaction's connection when on PostgreSQL (store/pg.py's hot path), else
-        None (SQLite keeps the Core statements)."""
+        None (SQLite keeps the Core statements). The writes deferred so far are sent first, so what the
+        caller reads next includes them."""
+        if self.dialect != "postgresql":
+            return None
+        if self._deferred:
+            self.flush()
+        return self._pg_cursor()
+
+    def _pg_cursor(self):
+        if self._cursor is None:
+            self._cursor = self.c.connection.driver_connection.cursor()
+        return self._cursor
+
+    def _defer(self, statement: tuple[str, tuple]) -> None:
+        """Queues a PostgreSQL write whose result nobody reads; flush() sends the queue in one pipelined
+        round trip. Why: a commit's writes (checkpoints, coverage rows, task renewal) were a round trip each,
+        and every round trip also meant giving up and winning back the GIL among 16 busy threads while
+        the supervisor's row lock was held. Statements still run in the order they were issued: the next
+        raw read flushes (see _pg), the next SQLAlchemy statement on this connection flushes (an engine
+        event, see SqlMetadataStore), and the transaction's end sends them with its COMMIT."""
+        self._pg_cursor()
+        if not self._deferred:
+            self.c.info[_DEFERRING] = self
+        self._deferred.append(statement)
+
+    def flush(self, then: tuple[str, tuple] | None = None, commit: bool = False):
+        """Sends the deferred writes, then `then` (a statement whose rows the caller fetches from the
+        returned cursor) and/or COMMIT, all in one pipeline: one round trip. Returns the cursor of `then`."""
         cursor = self._cursor
-        if cursor is None and self.dialect == "postgresql":
-            cursor = self._cursor = self.c.connection.driver_connection.cursor()
+        pending, self._deferred = self._deferred, []
+        self.c.info.pop(_DEFERRING, None)
+        if then is not None and not pending and not commit:
+            cursor.execute(*then)
+            return cursor
+        connection = cursor.connection
+        if commit and connection.pgconn.transaction_status == _PG_IDLE:
+            commit = False  # nothing ran: nothing to commit
+        if not pending and not commit and then is None:
+            return cursor
+        with connection.pipeline():
+            for statement in pending:
+                cursor.execute(*statement)
+            if then is not None:
+                cursor.execute(*then)
+            if commit:
+                # psycopg's own commit() would wait for a round trip of its own. SQLAlchemy's commit after
+                # this one finds the connection idle, where psycopg's commit() does nothing.
+                connection.execute("COMMIT")
         return cursor
 
     def ensure_task(self, task: TaskRecord) -> bool:
@@ -199,9 +250,8 @@ class SqlTaskStore:
         self.c.execute(delete(t.handoff_requests).where(t.handoff_requests.c.task_id == task_id))
 
     def update_task(self, task: TaskRecord) -> None:
-        cursor = self._pg()
-        if cursor is not None:
-            return pg.update_task(cursor, task)
+        if self.dialect == "postgresql":
+            return self._defer(pg.update_task(task))
         self.c.execute(update(t.tasks).where(t.tasks.c.id == task.id).values(
             state=task.state.value, worker_id=task.worker_id, lease_expires_at=task.lease_expires_at,
             start_offsets=_offsets_json(task.start_offsets) or {}, end_offsets=_offsets_json(task.end_offsets),
@@ -302,10 +352,25 @@ class SqlTaskStore:
 class SqlTransaction(SqlTaskStore):
     """Implements domain.ports.Transaction on one connection inside one database transaction."""
 
-    def __init__(self, connection: Connection):
-        self.c = connection
-        self.dialect = connection.dialect.name
-        self._cursor = None
+    def __init__(self, connection: Connection | None, *, dialect: str = "", cursor=None, connect=None):
+        """On `connection`; or, for PostgreSQL reads, on the raw `cursor` with `connect` opening a SQLAlchemy
+        connection only if a statement of the Core path is needed (the caller closes it: see `opened`)."""
+        self._c = connection
+        self.dialect = connection.dialect.name if connection is not None else dialect
+        self._cursor = cursor
+        self._connect = connect
+        self._deferred: list[tuple[str, tuple]] = []
+
+    @property
+    def c(self) -> Connection:
+        if self._c is None:
+            self._c = self._connect()
+        return self._c
+
+    @property
+    def opened(self) -> Connection | None:
+        """The SQLAlchemy connection, if one was opened."""
+        return self._c
 
     # Supervisors ---------------------------------------------------------------------------------
     def get_supervisor(self, supervisor_id: str, *, lock: bool = False) -> Supervisor | None:
@@ -368,9 +433,8 @@ class SqlTransaction(SqlTaskStore):
         if cleared:
             self.c.execute(delete(t.checkpoints).where(and_(
                 t.checkpoints.c.supervisor_id == supervisor_id, t.checkpoints.c.partition.in_(cleared))))
-        cursor = self._pg()
-        if written and cursor is not None:
-            pg.upsert_checkpoints(cursor, supervisor_id, {p: o for p, o in checkpoints.items() if o is not None})
+        if written and self.dialect == "postgresql":
+            self._defer(pg.upsert_checkpoints(supervisor_id, {p: o for p, o in checkpoints.items() if o is not None}))
         elif written:
             upsert_module = postgresql if self.dialect == "postgresql" else sqlite
             statement = upsert_module.insert(t.checkpoints)
@@ -433,9 +497,9 @@ class SqlTransaction(SqlTaskStore):
 
     # Segments --------------------------------------------------------------------------------------
     def insert_segment(self, segment: Segment) -> int:
-        cursor = self._pg()
-        if cursor is not None:
-            return pg.insert_segment(cursor, segment)
+        if self.dialect == "postgresql":
+            self._pg_cursor()
+            return self.flush(then=pg.insert_segment(segment)).fetchone()[0]
         result = self.c.execute(insert(t.segments).values(
             supervisor_id=segment.supervisor_id, task_id=segment.task_id, generation=segment.generation,
             location=segment.location, record_count=segment.record_count, create_time=segment.create_time,
@@ -446,6 +510,13 @@ class SqlTransaction(SqlTaskStore):
              "start_offset": r.start, "end_offset": r.end}
             for r in segment.ranges])
         return segment_id
+
+    def find_segment_and_checkpoints(self, supervisor_id: str,
+                                     location: str) -> tuple[Segment | None, dict[int, int]]:
+        cursor = self._pg()
+        if cursor is None:
+            return self.find_segment(supervisor_id, location), self.get_checkpoints(supervisor_id)
+        return pg.find_segment_and_checkpoints(cursor, supervisor_id, location)
 
     def find_segment(self, supervisor_id: str, location: str) -> Segment | None:
         cursor = self._pg()
@@ -522,6 +593,8 @@ class SqlTransaction(SqlTaskStore):
 
     # Published ranges (maintained coverage) ----------------------------------------------------------
     def add_published_ranges(self, supervisor_id: str, ranges: Sequence[OffsetRange]) -> None:
+        if self.dialect == "postgresql":
+            return self._add_published_ranges_pg(supervisor_id, ranges)
         pr = t.published_ranges
         # Only the rows the new ranges abut are read: two index seeks per range, whatever was published.
         rows = self.c.execute(_NEIGHBOURS, {
@@ -546,6 +619,28 @@ class SqlTransaction(SqlTaskStore):
             self.c.execute(delete(pr).where(pr.c.id.in_(deletes)))
         if inserts:
             self.c.execute(insert(pr), inserts)
+
+    def _add_published_ranges_pg(self, supervisor_id: str, ranges: Sequence[OffsetRange]) -> None:
+        """The same as the Core version below, as store/pg.py's fixed statements: one read (with the writes
+        deferred before it), then the changes deferred."""
+        self._pg_cursor()
+        rows = self.flush(then=pg.published_neighbours(supervisor_id, ranges)).fetchall()
+        neighbours = [(row_id, OffsetRange(p, a, b)) for row_id, p, a, b in rows]
+        updates, inserts, deletes = [], [], []
+        for r in ranges:
+            change = absorb(neighbours, r)
+            if change.update is not None:
+                updates.append(change.update)
+            if change.delete is not None:
+                deletes.append(change.delete)
+            if change.insert is not None:
+                inserts.append(change.insert)
+        if updates:
+            self._defer(pg.extend_published(updates))
+        if deletes:
+            self._defer(pg.delete_published(deletes))
+        if inserts:
+            self._defer(pg.insert_published(supervisor_id, inserts))
 
     def list_published_ranges(self, supervisor_ids: Sequence[str]) -> list[tuple[OffsetRange, str]]:
         pr = t.published_ranges
@@ -586,23 +681,56 @@ class SqlMetadataStore:
 
     def __init__(self, engine: Engine):
         self.engine = engine
+        if engine.dialect.name == "postgresql":
+            @event.listens_for(engine, "before_cursor_execute")
+            def _flush_deferred(connection, _cursor, _statement, _parameters, _context, _executemany):
+                deferring = connection.info.get(_DEFERRING)
+                if deferring is not None:
+                    deferring.flush()
         self._writer = engine.execution_options(**{WRITE_OPTION: True})
         # PostgreSQL reads run in autocommit: at READ COMMITTED every statement takes its own snapshot anyway,
         # so a read transaction added nothing but a BEGIN and a ROLLBACK round trip (a third of a
         # GetSupervisor's server CPU). SQLite keeps a read transaction: there it is one snapshot (WAL).
         self._reader = (engine.execution_options(isolation_level="AUTOCOMMIT")
                         if engine.dialect.name == "postgresql" else engine)
+        # PostgreSQL reads of store/pg.py's statements skip SQLAlchemy's pool (store/pgpool.py says why).
+        self._raw_reads = None
+        if engine.dialect.name == "postgresql":
+            from streamvisor.store.pgpool import RawReadPool
+            self._raw_reads = raw_reads = RawReadPool(
+                engine.url.set(drivername="postgresql").render_as_string(hide_password=False),
+                max(2, engine.pool.size() // 2))
+            event.listen(engine, "engine_disposed", lambda _engine: raw_reads.close())
 
     @contextmanager
     def transaction(self) -> Iterator[SqlTransaction]:
         with self._writer.begin() as connection:
-            yield SqlTransaction(connection)
+            tx = SqlTransaction(connection)
+            try:
+                yield tx
+                if tx._cursor is not None:
+                    tx.flush(commit=True)  # the deferred writes and COMMIT: one round trip
+            finally:
+                connection.info.pop(_DEFERRING, None)  # after a failure: the writes are dropped, rolled back
 
     @contextmanager
     def read(self) -> Iterator[SqlTransaction]:
-        # Autobegins on first use; closing the connection rolls back, so a read can never persist.
-        with self._reader.connect() as connection:
-            yield SqlTransaction(connection)
+        lent = self._raw_reads.get() if self._raw_reads is not None else None
+        if lent is None:
+            # Autobegins on first use; closing the connection rolls back, so a read can never persist.
+            with self._reader.connect() as connection:
+                yield SqlTransaction(connection)
+            return
+        raw, born = lent
+        tx = SqlTransaction(None, dialect="postgresql", cursor=raw.cursor(), connect=self._reader.connect)
+        try:
+            yield tx
+        finally:
+            if tx.opened is not None:
+                tx.opened.close()
+            self._raw_reads.put(raw, born)
 
     def dispose(self) -> None:
+        if self._raw_reads is not None:
+            self._raw_reads.close()
         self.engine.dispose()
