@@ -41,6 +41,9 @@ def stream_type_from_pb(value: int) -> StreamType | None:
     return StreamType.__members__.get(name)
 
 
+MAX_HOLDER_LENGTH = 255  # the server's limit on worker_id
+
+
 class TaskStopped(Exception):
     """The control plane told us to stop (fenced, suspended, lease lost): discard unpublished output."""
 
@@ -90,6 +93,7 @@ class Worker:
                  settings: WorkerSettings | None = None, client: TaskClient | None = None,
                  kinds: StreamKinds | None = None):
         self.worker_id = worker_id or f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+        self._leases = 0
         self.client = client or TaskClient(server)
         self.sink = sink
         self.settings = settings or WorkerSettings()
@@ -121,9 +125,9 @@ class Worker:
                 continue
             if not slots.acquire(timeout=self.settings.idle_seconds):
                 continue
+            holder = self._new_holder()
             try:
-                task = self.client.acquire(self.worker_id, self.settings.lease_seconds,
-                                           stream_types=self.stream_types)
+                task = self.client.acquire(holder, self.settings.lease_seconds, stream_types=self.stream_types)
             except StreamvisorError as e:
                 slots.release()
                 logs.warning(log, "acquire failed", worker_id=self.worker_id, error=e)
@@ -133,8 +137,8 @@ class Worker:
                 slots.release()
                 stop.wait(self.settings.idle_seconds)
                 continue
-            thread = threading.Thread(target=self._run_task, args=(task, stop, slots), name=f"task-{task.id[:8]}",
-                                      daemon=True)
+            thread = threading.Thread(target=self._run_task, args=(task, holder, stop, slots),
+                                      name=f"task-{task.id[:8]}", daemon=True)
             thread.start()
             running = [t for t in running if t.is_alive()] + [thread]
         for thread in running:
@@ -224,9 +228,19 @@ class Worker:
         self._backoff_until = time.monotonic() + delay
         return delay
 
-    def _run_task(self, task: tasks.Task, stop: threading.Event, slots: threading.BoundedSemaphore) -> None:
+    def _new_holder(self) -> str:
+        """The id this worker acquires its next lease under: its own id and a lease number. The server fences
+        by holder id, so a commit this process sent under an earlier lease of a task (a retry still in
+        flight, or one the server sees late) can never be accepted under a later lease of the same task -
+        whose recovery may already have discarded that segment's staged file."""
+        self._leases += 1
+        suffix = f"#{self._leases}"
+        return self.worker_id[:MAX_HOLDER_LENGTH - len(suffix)] + suffix
+
+    def _run_task(self, task: tasks.Task, holder: str, stop: threading.Event,
+                  slots: threading.BoundedSemaphore) -> None:
         try:
-            TaskRun(self, task, stop).run()
+            TaskRun(self, task, stop, holder).run()
             self.failures_in_a_row = 0
         except CheckpointOutOfRange as e:
             # Expected, not a crash: the reason (its first word a token) goes to the control plane, which
@@ -235,13 +249,13 @@ class Worker:
             delay = self._back_off()
             logs.warning(log, "task failed", task_id=task.id, supervisor_id=task.supervisor_id,
                          worker_id=self.worker_id, reason=reason, next_lease_in_s=round(delay, 1))
-            self._try(lambda: self.client.fail(task.id, self.worker_id, reason))
+            self._try(lambda: self.client.fail(task.id, holder, reason))
         except Exception:
             delay = self._back_off()
             logs.exception(log, "task failed", task_id=task.id, supervisor_id=task.supervisor_id,
                            worker_id=self.worker_id, failures_in_a_row=self.failures_in_a_row,
                            next_lease_in_s=round(delay, 1))
-            self._try(lambda: self.client.fail(task.id, self.worker_id, "worker error"))
+            self._try(lambda: self.client.fail(task.id, holder, "worker error"))
         finally:
             slots.release()
 
@@ -255,8 +269,9 @@ class Worker:
 class TaskRun:
     """One lease of one task: read from the start offsets, publish segments, stop at the end (bounded)."""
 
-    def __init__(self, worker: Worker, task: tasks.Task, stop: threading.Event):
+    def __init__(self, worker: Worker, task: tasks.Task, stop: threading.Event, holder: str | None = None):
         self.worker, self.task, self.stop = worker, task, stop
+        self.holder = holder or worker.worker_id  # the lease's holder id (Worker._new_holder)
         self.client = worker.client
         self.settings = worker.settings
         self.told_to_stop = threading.Event()
@@ -277,7 +292,7 @@ class TaskRun:
     def run(self) -> None:
         t = self.task
         logs.info(log, "task started", task_id=t.id, supervisor_id=t.supervisor_id, generation=t.generation,
-                  worker_id=self.worker.worker_id, start=offsets_text(self.position), end=offsets_text(self.ends))
+                  worker_id=self.holder, start=offsets_text(self.position), end=offsets_text(self.ends))
         heartbeat = threading.Thread(target=self._heartbeat, name=f"heartbeat-{t.id[:8]}", daemon=True)
         heartbeat.start()
         reader = None
@@ -317,13 +332,13 @@ class TaskRun:
                 self._flush()
                 self._forget_staging()
                 self._report_last()
-                self.worker._try(lambda: self.client.fail(self.task.id, self.worker.worker_id, "worker shutdown"))
+                self.worker._try(lambda: self.client.fail(self.task.id, self.holder, "worker shutdown"))
                 return
             if self.handoff.is_set():  # publish what we hold, then hand the task back: it is offered again
                 self._flush()
                 self._forget_staging()
                 self._report_last()
-                self.client.complete(self.task.id, self.worker.worker_id)
+                self.client.complete(self.task.id, self.holder)
                 logs.info(log, "task handed off", task_id=self.task.id, supervisor_id=self.task.supervisor_id,
                           offsets=offsets_text(self.position))
                 return
@@ -347,7 +362,7 @@ class TaskRun:
             if finished and not self._has_progress():
                 self._forget_staging()
                 self._report_last()
-                self.client.complete(self.task.id, self.worker.worker_id)
+                self.client.complete(self.task.id, self.holder)
                 logs.info(log, "task completed", task_id=self.task.id, supervisor_id=self.task.supervisor_id,
                           end=offsets_text(self.position))
                 return
@@ -400,7 +415,7 @@ class TaskRun:
         sent = time.monotonic()
         budget = max(0.0, min(self.client.retry_for_s, self.lease_until - sent - LEASE_MARGIN_S))
         try:
-            response = self.client.commit(t.id, self.worker.worker_id, ranges, location, count, retry_for_s=budget)
+            response = self.client.commit(t.id, self.holder, ranges, location, count, retry_for_s=budget)
             self.lease_until = sent + self.settings.lease_seconds  # a commit renews the lease
         except StreamvisorError as e:
             if not _definitely_rejected(e):
@@ -437,7 +452,7 @@ class TaskRun:
     def _report_last(self) -> None:
         """Before the lease ends on purpose (completion, handoff, shutdown): the heartbeat thread's next report
         would come too late, so send the final counts now."""
-        self.worker._try(lambda: self.client.heartbeat(self.task.id, self.worker.worker_id,
+        self.worker._try(lambda: self.client.heartbeat(self.task.id, self.holder,
                                                        self.settings.lease_seconds, self._report()))
 
     def _heartbeat(self) -> None:
@@ -445,7 +460,7 @@ class TaskRun:
         while not self.told_to_stop.wait(interval):
             sent = time.monotonic()
             try:
-                response = self.client.heartbeat(self.task.id, self.worker.worker_id, self.settings.lease_seconds,
+                response = self.client.heartbeat(self.task.id, self.holder, self.settings.lease_seconds,
                                                  self._report())
             except StreamvisorError as e:
                 if e.code == grpc.StatusCode.NOT_FOUND:
