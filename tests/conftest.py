@@ -187,6 +187,15 @@ def server(database_url, kafka_bootstrap):
 
 
 @pytest.fixture
+def task_client(server):
+    """A worker's view of the server (TaskService), without retries: each test sees every answer."""
+    from streamvisor.client.tasks import TaskClient
+    c = TaskClient(f"127.0.0.1:{server.port}", retry_for_s=0)
+    yield c
+    c.close()
+
+
+@pytest.fixture
 def client(server) -> StreamvisorClient:
     with StreamvisorClient(f"127.0.0.1:{server.port}", timeout=30, retries=0) as c:
         yield c

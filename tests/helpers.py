@@ -31,3 +31,15 @@ def snapshot(client: StreamvisorClient) -> list:
         state.append((s.SerializeToString(deterministic=True),
                       [e.SerializeToString(deterministic=True) for e in client.iter_history(s.id)]))
     return state
+
+
+def wait_until(predicate, timeout: float, what: str, interval: float = 0.1):
+    """Polls `predicate` until it returns something truthy (returned), or fails naming `what`."""
+    import time
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout} s waiting for {what}")

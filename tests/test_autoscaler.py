@@ -12,7 +12,7 @@ import grpc
 import pytest
 
 from conftest import start_server
-from helpers import expect_error, kafka_spec, snapshot
+from helpers import expect_error, kafka_spec, snapshot, wait_until
 from streamvisor.api.server import start_embedded_workers
 from streamvisor.client import StreamvisorClient
 from streamvisor.v1 import supervisor_pb2 as pb
@@ -26,16 +26,6 @@ def autoscaler(**overrides) -> pb.AutoscalerConfig:
                   scale_out_fraction=1.0, scale_in_fraction=1.0, sample_interval_seconds=1, window_seconds=2,
                   scale_out_step=2, scale_in_step=1, cooldown_seconds=0)
     return pb.AutoscalerConfig(**{**fields, **overrides})
-
-
-def wait_for(predicate, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def autoscale_events(client: StreamvisorClient, supervisor_id: str) -> list:
@@ -58,7 +48,7 @@ def test_scales_out_on_lag_then_in_once_caught_up_and_loses_nothing(scaling_serv
         client.create_supervisor("scaled", kafka_spec(topic, task_count=1, use_earliest_offset=True,
                                                       autoscaler=autoscaler()))
         # No workers yet: the lag (2,400) stays above 500, so it scales out 1 -> 3 -> 4 (the max) and stops.
-        wait_for(lambda: client.get_supervisor("scaled").spec.task_count == 4, 30, "scale-out to the max")
+        wait_until(lambda: client.get_supervisor("scaled").spec.task_count == 4, 30, "scale-out to the max")
         out = autoscale_events(client, "scaled")
         assert [json.loads(e.details_json)["task_count_after"] for e in out] == [3, 4]
         for event in out:
@@ -74,7 +64,7 @@ def test_scales_out_on_lag_then_in_once_caught_up_and_loses_nothing(scaling_serv
         workers = start_embedded_workers(server.config, server.port, stop)
         try:
             # The workers catch up; with no lag left it scales in, one task at a time, down to the min.
-            wait_for(lambda: client.get_supervisor("scaled").spec.task_count == 1, 90, "scale-in to the min")
+            wait_until(lambda: client.get_supervisor("scaled").spec.task_count == 1, 90, "scale-in to the min")
         finally:
             stop.set()
             for thread in workers:
@@ -97,9 +87,9 @@ def test_a_reset_starts_the_window_afresh(scaling_server, topics):
         client.create_supervisor("windowed", kafka_spec(topic, task_count=1, autoscaler=autoscaler(
             window_seconds=60, cooldown_seconds=600)))
         scaler = server.scheduler.autoscaler
-        wait_for(lambda: len(scaler.history("windowed")) >= 3, 30, "samples")
+        wait_until(lambda: len(scaler.history("windowed")) >= 3, 30, "samples")
         generation = client.get_supervisor("windowed").generation
-        wait_for(lambda: all(p.HasField("checkpoint") for p in client.get_offsets("windowed").partitions), 30,
+        wait_until(lambda: all(p.HasField("checkpoint") for p in client.get_offsets("windowed").partitions), 30,
                  "start offsets")
         topics.produce(topic, {0: 20, 1: 20})
         reset = client.reset_to_latest_and_backfill("windowed")
@@ -107,7 +97,7 @@ def test_a_reset_starts_the_window_afresh(scaling_server, topics):
         # The backfill inherited the autoscaler; the live supervisor's window was dropped with its generation.
         backfill = client.get_supervisor(reset.backfill_supervisor_id)
         assert backfill.spec.autoscaler.enabled and backfill.spec.autoscaler.task_count_max == 4
-        wait_for(lambda: 1 <= len(scaler.history("windowed")) <= 2, 10, "a fresh window")
+        wait_until(lambda: 1 <= len(scaler.history("windowed")) <= 2, 10, "a fresh window")
         assert scaler._history["windowed"].generation == reset.generation
 
 

@@ -8,17 +8,9 @@ import pytest
 
 from helpers import expect_error, kafka_spec, snapshot
 from streamvisor.app.scheduler import Scheduler
-from streamvisor.client.tasks import TaskClient
 from streamvisor.v1 import supervisor_pb2 as pb
 
 INVALID, PRECONDITION = grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.FAILED_PRECONDITION
-
-
-@pytest.fixture
-def task_client(server):
-    c = TaskClient(f"127.0.0.1:{server.port}", retry_for_s=0)
-    yield c
-    c.close()
 
 
 @pytest.fixture

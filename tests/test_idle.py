@@ -10,21 +10,12 @@ import grpc
 import pytest
 
 from conftest import start_server
-from helpers import expect_error, kafka_spec, snapshot
+from helpers import expect_error, kafka_spec, snapshot, wait_until
 from streamvisor.api.server import start_embedded_workers
 from streamvisor.client import StreamvisorClient
 from streamvisor.v1 import supervisor_pb2 as pb
 
 IDLE, RUNNING = pb.SUPERVISOR_STATE_IDLE, pb.SUPERVISOR_STATE_RUNNING
-
-
-def wait_for(predicate, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 @pytest.fixture
@@ -49,17 +40,17 @@ def test_goes_idle_wakes_on_new_data_and_loses_nothing(idling_server, topics):
                                                       idle=pb.IdleConfig(enabled=True, inactive_after_seconds=2)))
         produced = {0: 0, 1: 0}
         for round_ in range(3):
-            wait_for(lambda: client.get_supervisor("napper").state == IDLE, 30, f"IDLE (round {round_})")
+            wait_until(lambda: client.get_supervisor("napper").state == IDLE, 30, f"IDLE (round {round_})")
             s = client.get_supervisor("napper")
             assert s.state_detail.startswith("no new data for ")
             assert client.get_supervisor_health("napper").healthy
             # While IDLE no task is leased.
-            wait_for(lambda: all(t.state == "PENDING" for t in client.get_supervisor_stats("napper").tasks), 10,
+            wait_until(lambda: all(t.state == "PENDING" for t in client.get_supervisor_stats("napper").tasks), 10,
                      "tasks released")
             topics.produce(topic, {0: 50, 1: 30})
             produced = {0: produced[0] + 50, 1: produced[1] + 30}
-            wait_for(lambda: client.get_supervisor("napper").state == RUNNING, 10, f"woken (round {round_})")
-            wait_for(lambda: [p.checkpoint for p in client.get_offsets("napper").partitions]
+            wait_until(lambda: client.get_supervisor("napper").state == RUNNING, 10, f"woken (round {round_})")
+            wait_until(lambda: [p.checkpoint for p in client.get_offsets("napper").partitions]
                      == [produced[0], produced[1]], 30, f"caught up (round {round_})")
         actions = [e.action for e in reversed(list(client.iter_history("napper")))]
         assert actions == ["CREATE", "IDLE", "WAKE", "IDLE", "WAKE", "IDLE", "WAKE"]
@@ -75,7 +66,7 @@ def test_an_idle_supervisor_can_be_suspended_and_terminated_but_not_resumed(idli
     with StreamvisorClient(f"127.0.0.1:{server.port}", timeout=30, retries=0) as client:
         client.create_supervisor("quiet", kafka_spec(topic, task_count=1,
                                                      idle=pb.IdleConfig(enabled=True, inactive_after_seconds=1)))
-        wait_for(lambda: client.get_supervisor("quiet").state == IDLE, 30, "IDLE")
+        wait_until(lambda: client.get_supervisor("quiet").state == IDLE, 30, "IDLE")
         expect_error(lambda: client.resume_supervisor("quiet"), grpc.StatusCode.FAILED_PRECONDITION, "INVALID_STATE")
         expect_error(lambda: client.reset_to_latest_and_backfill("quiet"), grpc.StatusCode.FAILED_PRECONDITION,
                      "INVALID_STATE")

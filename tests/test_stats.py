@@ -10,7 +10,6 @@ import pytest
 
 from helpers import expect_error, kafka_spec
 from streamvisor.app.scheduler import Scheduler
-from streamvisor.client.tasks import TaskClient
 from streamvisor.v1 import supervisor_pb2 as pb
 from streamvisor.v1 import task_service_pb2 as tasks
 
@@ -21,13 +20,6 @@ def report(processed=0, processed_bytes=0, unparseable=0, thrown_away=0, phase=p
     return tasks.TaskReport(counters=pb.IngestionCounters(processed=processed, processed_bytes=processed_bytes,
                                                           unparseable=unparseable, thrown_away=thrown_away),
                             phase=phase)
-
-
-@pytest.fixture
-def task_client(server):
-    c = TaskClient(f"127.0.0.1:{server.port}", retry_for_s=0)
-    yield c
-    c.close()
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ from conftest import start_server
 from helpers import expect_error, kafka_spec
 from streamvisor.app.scheduler import Scheduler
 from streamvisor.client import StreamvisorClient
-from streamvisor.client.tasks import TaskClient
 from streamvisor.domain.tasks import TaskState
 from streamvisor.v1 import supervisor_pb2 as pb
 from streamvisor.v1 import supervisor_service_pb2 as svc
@@ -25,13 +24,6 @@ NOT_FOUND, PRECONDITION = grpc.StatusCode.NOT_FOUND, grpc.StatusCode.FAILED_PREC
 def scheduler(server) -> Scheduler:
     """Driven by hand (run_once) so every step of a test is deterministic."""
     return Scheduler(server.store, server.streams, server.service)
-
-
-@pytest.fixture
-def task_client(server):
-    c = TaskClient(f"127.0.0.1:{server.port}", retry_for_s=0)
-    yield c
-    c.close()
 
 
 def r(partition, start, end):

@@ -25,7 +25,6 @@ from streamvisor.domain.offsets import offsets_view
 log = logging.getLogger("streamvisor.autoscaler")
 
 ACTOR = "autoscaler"
-_PAGE = 500
 
 
 @dataclasses.dataclass
@@ -78,14 +77,8 @@ class Autoscaling:
         return decisions
 
     def _find_autoscaled(self) -> list[str]:
-        found, after = [], None
-        while True:
-            with self.core.store.read() as tx:
-                page = tx.list_supervisors(after, _PAGE, frozenset({SupervisorState.RUNNING}), frozenset())
-            found.extend(s.id for s in page if s.spec.autoscaler.enabled)
-            if len(page) < _PAGE:
-                return found
-            after = page[-1].id
+        running = self.core.supervisors_in(frozenset({SupervisorState.RUNNING}))
+        return [s.id for s in running if s.spec.autoscaler.enabled]
 
     def _sample_and_decide(self, supervisor_id: str, now: float) -> ScaleDecision | None:
         core = self.core

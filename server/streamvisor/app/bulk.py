@@ -19,7 +19,6 @@ from streamvisor.domain.model import Supervisor
 
 log = logging.getLogger("streamvisor.supervisors")
 
-_PAGE = 500
 
 
 class BulkActions:
@@ -28,16 +27,8 @@ class BulkActions:
         self.lifecycle = lifecycle
 
     def selected(self, selection: SupervisorFilter) -> list[Supervisor]:
-        """Every supervisor the filter selects, by id. The store filters states and types; the rest here."""
-        found: list[Supervisor] = []
-        after = None
-        while True:
-            with self.core.store.read() as tx:
-                page = tx.list_supervisors(after, _PAGE, selection.states, selection.stream_types)
-            found.extend(s for s in page if selection.matches(s))
-            if len(page) < _PAGE:
-                return found
-            after = page[-1].id
+        """Every supervisor the filter selects, by id. The store filters states (none: all); the rest here."""
+        return [s for s in self.core.supervisors_in(selection.states) if selection.matches(s)]
 
     def apply(self, action: str, selection: SupervisorFilter, dry_run: bool = False,
               actor: str = ANONYMOUS) -> list[BulkOutcome]:

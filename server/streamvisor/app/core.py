@@ -9,7 +9,7 @@ import json
 import logging
 import secrets
 from datetime import datetime, timezone
-from typing import Callable, Mapping
+from typing import Callable, Iterator, Mapping
 
 from streamvisor import logs
 from streamvisor.app.results import ResetResult
@@ -97,6 +97,17 @@ class Core:
             seen.add(parent.id)
             supervisor = parent
         return supervisor.id
+
+    def supervisors_in(self, states: frozenset[SupervisorState], page: int = 500) -> Iterator[Supervisor]:
+        """Every supervisor in `states` (empty: all), by id, a page per read transaction (never one long one)."""
+        after = None
+        while True:
+            with self.store.read() as tx:
+                rows = tx.list_supervisors(after, page, states, frozenset())
+            yield from rows
+            if len(rows) < page:
+                return
+            after = rows[-1].id
 
     def audit(self, tx: Transaction, before: Supervisor | None, after: Supervisor, action: str, actor: str,
               request_id: str = "", changes=(), details: Mapping[str, object] | None = None) -> None:

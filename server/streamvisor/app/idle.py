@@ -22,7 +22,6 @@ from streamvisor.domain.offsets import offsets_view
 log = logging.getLogger("streamvisor.scheduler")
 
 ACTOR = "scheduler"
-_PAGE = 500
 _WATCHED = frozenset({SupervisorState.RUNNING, SupervisorState.IDLE})
 
 
@@ -68,14 +67,8 @@ class Idleness:
         return changes
 
     def _find_watched(self) -> list[str]:
-        found, after = [], None
-        while True:
-            with self.core.store.read() as tx:
-                page = tx.list_supervisors(after, _PAGE, _WATCHED, frozenset())
-            found.extend(s.id for s in page if s.spec.idle.enabled or s.state is SupervisorState.IDLE)
-            if len(page) < _PAGE:
-                return found
-            after = page[-1].id
+        return [s.id for s in self.core.supervisors_in(_WATCHED)
+                if s.spec.idle.enabled or s.state is SupervisorState.IDLE]
 
     def _check(self, supervisor_id: str, now: float) -> str | None:
         core = self.core
