@@ -182,10 +182,19 @@ class SqlTaskStore:
                 connection.execute("COMMIT")
         return cursor
 
+    def _insert(self, table):
+        """INSERT in this database's dialect: both PostgreSQL's and SQLite's carry ON CONFLICT."""
+        return (postgresql if self.dialect == "postgresql" else sqlite).insert(table)
+
+    def _upsert(self, table, key: str, **values) -> None:
+        """Inserts the row, or on a conflict on `key` overwrites its other columns with `values`."""
+        statement = self._insert(table).values(**values)
+        self.c.execute(statement.on_conflict_do_update(
+            index_elements=[table.c[key]], set_={c: statement.excluded[c] for c in values if c != key}))
+
     def ensure_task(self, task: TaskRecord) -> bool:
         """Inserts the task unless its (supervisor, generation, group) exists; True if inserted."""
-        module = postgresql if self.dialect == "postgresql" else sqlite
-        statement = module.insert(t.tasks).values(
+        statement = self._insert(t.tasks).values(
             id=task.id, supervisor_id=task.supervisor_id, task_group=task.task_group, generation=task.generation,
             state=task.state.value, worker_id=None, lease_expires_at=None, start_offsets={}, end_offsets=None,
             create_time=task.create_time, update_time=task.update_time,
@@ -223,12 +232,8 @@ class SqlTaskStore:
         return None if row is None else stats_from_json(row.payload)
 
     def put_task_stats(self, task_id: str, supervisor_id: str, stats: TaskStats, now: datetime) -> None:
-        module = postgresql if self.dialect == "postgresql" else sqlite
-        statement = module.insert(t.task_stats).values(task_id=task_id, supervisor_id=supervisor_id,
-                                                       payload=stats_to_json(stats), update_time=now)
-        self.c.execute(statement.on_conflict_do_update(
-            index_elements=[t.task_stats.c.task_id],
-            set_={"payload": statement.excluded.payload, "update_time": statement.excluded.update_time}))
+        self._upsert(t.task_stats, "task_id", task_id=task_id, supervisor_id=supervisor_id,
+                     payload=stats_to_json(stats), update_time=now)
 
     def list_task_stats(self, task_ids: Sequence[str]) -> dict[str, TaskStats]:
         if not task_ids:
@@ -238,8 +243,7 @@ class SqlTaskStore:
         return {r.task_id: stats_from_json(r.payload) for r in rows}
 
     def request_handoff(self, task_id: str, supervisor_id: str, now: datetime) -> None:
-        module = postgresql if self.dialect == "postgresql" else sqlite
-        self.c.execute(module.insert(t.handoff_requests).values(
+        self.c.execute(self._insert(t.handoff_requests).values(
             task_id=task_id, supervisor_id=supervisor_id, requested_at=now).on_conflict_do_nothing())
 
     def handoff_requested(self, task_id: str) -> bool:
@@ -313,12 +317,8 @@ class SqlTaskStore:
     # Scheduling marks ------------------------------------------------------------------------------
     def _mark(self, supervisor_id: str, now: datetime) -> None:
         """Marks the supervisor for the scheduler, in the caller's transaction, with a fresh token."""
-        module = postgresql if self.dialect == "postgresql" else sqlite
-        statement = module.insert(t.scheduling_marks).values(
-            supervisor_id=supervisor_id, token=uuid.uuid4().hex, marked_at=now)
-        self.c.execute(statement.on_conflict_do_update(
-            index_elements=[t.scheduling_marks.c.supervisor_id],
-            set_={"token": statement.excluded.token, "marked_at": statement.excluded.marked_at}))
+        self._upsert(t.scheduling_marks, "supervisor_id", supervisor_id=supervisor_id, token=uuid.uuid4().hex,
+                     marked_at=now)
 
     def list_scheduling_marks(self, limit: int) -> list[tuple[str, str]]:
         rows = self.c.execute(select(t.scheduling_marks.c.supervisor_id, t.scheduling_marks.c.token)
@@ -436,8 +436,7 @@ class SqlTransaction(SqlTaskStore):
         if written and self.dialect == "postgresql":
             self._defer(pg.upsert_checkpoints(supervisor_id, {p: o for p, o in checkpoints.items() if o is not None}))
         elif written:
-            upsert_module = postgresql if self.dialect == "postgresql" else sqlite
-            statement = upsert_module.insert(t.checkpoints)
+            statement = self._insert(t.checkpoints)
             statement = statement.on_conflict_do_update(
                 index_elements=[t.checkpoints.c.supervisor_id, t.checkpoints.c.partition],
                 set_={"next_offset": statement.excluded.next_offset},
