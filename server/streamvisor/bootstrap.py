@@ -71,8 +71,8 @@ def build_services(config: ServerConfig, store: SqlMetadataStore, streams: Strea
                           lease_ttl_s=config.scheduler_lease_ttl_s,
                           sweep_interval_s=config.scheduler_sweep_interval_s,
                           recheck_interval_s=config.scheduler_recheck_interval_s,
-                          autoscaler=Autoscaling(service.core, refresh_s=config.autoscaler_refresh_s),
-                          idleness=Idleness(service.core, refresh_s=config.autoscaler_refresh_s,
+                          autoscaler=Autoscaling(service.offsets, refresh_s=config.autoscaler_refresh_s),
+                          idleness=Idleness(service.offsets, refresh_s=config.autoscaler_refresh_s,
                                             check_s=config.idle_check_s),
                           ) if config.scheduler else None
     return service, tasks, scheduler

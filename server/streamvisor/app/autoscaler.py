@@ -17,10 +17,9 @@ import time
 from typing import Callable
 
 from streamvisor import logs
-from streamvisor.app.core import Core
+from streamvisor.app.offsets import Offsets
 from streamvisor.domain.autoscaler import LagSample, ScaleDecision, decide
 from streamvisor.domain.model import Supervisor, SupervisorState
-from streamvisor.domain.offsets import offsets_view
 
 log = logging.getLogger("streamvisor.autoscaler")
 
@@ -36,8 +35,9 @@ class _History:
 
 
 class Autoscaling:
-    def __init__(self, core: Core, refresh_s: float = 30.0, clock_s: Callable[[], float] = time.monotonic):
-        self.core = core
+    def __init__(self, offsets: Offsets, refresh_s: float = 30.0, clock_s: Callable[[], float] = time.monotonic):
+        self.offsets = offsets
+        self.core = offsets.core
         self.refresh_s = refresh_s
         self.clock_s = clock_s
         self._history: dict[str, _History] = {}
@@ -81,17 +81,14 @@ class Autoscaling:
         return [s.id for s in running if s.spec.autoscaler.enabled]
 
     def _sample_and_decide(self, supervisor_id: str, now: float) -> ScaleDecision | None:
-        core = self.core
-        with core.store.read() as tx:
-            supervisor = tx.get_supervisor(supervisor_id)
-            if supervisor is None or supervisor.state is not SupervisorState.RUNNING \
-                    or not supervisor.spec.autoscaler.enabled:
-                self._history.pop(supervisor_id, None)
-                return None
-            checkpoints = tx.get_checkpoints(supervisor_id)
+        positions = self.offsets.positions(
+            supervisor_id, lambda s: s.state is SupervisorState.RUNNING and s.spec.autoscaler.enabled)
+        if positions is None:
+            self._history.pop(supervisor_id, None)
+            return None
+        supervisor = positions.supervisor
         config = supervisor.spec.autoscaler
-        marks = core.streams.for_spec(supervisor.spec).watermarks(supervisor.spec.stream, supervisor.partitions)
-        lag = offsets_view(supervisor, checkpoints, marks.earliest, marks.latest).total_lag
+        lag = positions.view().total_lag
         h = self._history.get(supervisor_id)
         if h is None or h.generation != supervisor.generation:
             # A new generation (or a new leader): what was sampled before says nothing about this plan.

@@ -13,11 +13,10 @@ import time
 from typing import Callable
 
 from streamvisor import logs
-from streamvisor.app.core import Core
+from streamvisor.app.offsets import Offsets
 from streamvisor.domain.formatting import offsets_text
 from streamvisor.domain.idle import Activity, idle_action, observe
 from streamvisor.domain.model import SupervisorState
-from streamvisor.domain.offsets import offsets_view
 
 log = logging.getLogger("streamvisor.scheduler")
 
@@ -26,9 +25,10 @@ _WATCHED = frozenset({SupervisorState.RUNNING, SupervisorState.IDLE})
 
 
 class Idleness:
-    def __init__(self, core: Core, refresh_s: float = 30.0, check_s: float = 5.0,
+    def __init__(self, offsets: Offsets, refresh_s: float = 30.0, check_s: float = 5.0,
                  clock_s: Callable[[], float] = time.monotonic):
-        self.core = core
+        self.offsets = offsets
+        self.core = offsets.core
         self.refresh_s = refresh_s
         self.check_s = check_s
         self.clock_s = clock_s
@@ -72,13 +72,11 @@ class Idleness:
 
     def _check(self, supervisor_id: str, now: float) -> str | None:
         core = self.core
-        with core.store.read() as tx:
-            supervisor = tx.get_supervisor(supervisor_id)
-            if supervisor is None or supervisor.state not in _WATCHED:
-                return None
-            checkpoints = tx.get_checkpoints(supervisor_id)
-        marks = core.streams.for_spec(supervisor.spec).watermarks(supervisor.spec.stream, supervisor.partitions)
-        lag = offsets_view(supervisor, checkpoints, marks.earliest, marks.latest).total_lag
+        positions = self.offsets.positions(supervisor_id, lambda s: s.state in _WATCHED)
+        if positions is None:
+            return None
+        supervisor, checkpoints, marks = positions
+        lag = positions.view().total_lag
         activity = self._activity[supervisor_id] = observe(self._activity.get(supervisor_id), marks.latest, lag, now)
         action = idle_action(supervisor.state, supervisor.spec.idle, lag, activity, now)
         if action is None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from typing import Callable, NamedTuple
 
 from streamvisor import logs
 from streamvisor.app.core import ACTIVE_STATES, ANONYMOUS, Core
@@ -11,24 +12,49 @@ from streamvisor.domain.model import Supervisor, SupervisorState, require_valid_
 from streamvisor.domain.offsets import (
     CheckpointFault, OffsetsView, checkpoint_faults, fault_detail, faulted_for_checkpoints, offsets_view,
 )
+from streamvisor.domain.ports import Watermarks
 
 log = logging.getLogger("streamvisor.supervisors")
+
+
+class Positions(NamedTuple):
+    """A supervisor, its checkpoints, and then its stream's watermarks."""
+    supervisor: Supervisor
+    checkpoints: dict[int, int]
+    marks: Watermarks
+
+    def view(self) -> OffsetsView:
+        return offsets_view(self.supervisor, self.checkpoints, self.marks.earliest, self.marks.latest)
 
 
 class Offsets:
     def __init__(self, core: Core):
         self.core = core
 
-    def get_offsets(self, supervisor_id: str, actor: str = ANONYMOUS) -> tuple[Supervisor, OffsetsView, datetime]:
+    def positions(self, supervisor_id: str,
+                  wanted: Callable[[Supervisor], bool] | None = None) -> Positions | None:
+        """The supervisor and its checkpoints (one read), then its stream's watermarks: checkpoints first,
+        so a commit landing in between can only make latest larger (see CheckpointFault). Without `wanted`
+        a missing supervisor is NOT_FOUND; with it, a missing one or one `wanted` refuses is None, and the
+        stream is not asked."""
         core = self.core
-        require_valid_id(supervisor_id)
         with core.store.read() as tx:
-            supervisor = core.require(tx, supervisor_id)
+            if wanted is None:
+                supervisor = core.require(tx, supervisor_id)
+            else:
+                supervisor = tx.get_supervisor(supervisor_id)
+                if supervisor is None or not wanted(supervisor):
+                    return None
             checkpoints = tx.get_checkpoints(supervisor_id)
-        # Checkpoints before watermarks: see CheckpointFault.
         marks = core.streams.for_spec(supervisor.spec).watermarks(supervisor.spec.stream, supervisor.partitions)
-        read_time = core.clock()
-        view = offsets_view(supervisor, checkpoints, marks.earliest, marks.latest)
+        return Positions(supervisor, checkpoints, marks)
+
+    def get_offsets(self, supervisor_id: str, actor: str = ANONYMOUS) -> tuple[Supervisor, OffsetsView, datetime]:
+        require_valid_id(supervisor_id)
+        positions = self.positions(supervisor_id)
+        supervisor = positions.supervisor
+        read_time = self.core.clock()
+        view = positions.view()
         if view.faults:
             self.confirm_stream_exists(supervisor)
             if supervisor.state in ACTIVE_STATES:
@@ -73,11 +99,7 @@ class Offsets:
     def check_checkpoints(self, supervisor_id: str, actor: str = "scheduler") -> list[CheckpointFault]:
         """Compares the checkpoints with the stream's latest offsets and updates the supervisor's health.
         Checkpoints are read first: a commit landing in between can then only make latest larger."""
-        core = self.core
-        with core.store.read() as tx:
-            supervisor = core.require(tx, supervisor_id)
-            checkpoints = tx.get_checkpoints(supervisor_id)
-        marks = core.streams.for_spec(supervisor.spec).watermarks(supervisor.spec.stream, supervisor.partitions)
+        supervisor, checkpoints, marks = self.positions(supervisor_id)
         faults = checkpoint_faults(supervisor.partitions, checkpoints, marks.latest)
         if faults:
             self.confirm_stream_exists(supervisor)

@@ -60,8 +60,8 @@ class Scheduler:
                  autoscaler: Autoscaling | None = None, idleness: Idleness | None = None):
         self.store = store
         # The lag-based autoscaler and idling run where scheduling runs: on the leader, after each pass.
-        self.autoscaler = autoscaler if autoscaler is not None else Autoscaling(supervisors.core)
-        self.idleness = idleness if idleness is not None else Idleness(supervisors.core)
+        self.autoscaler = autoscaler if autoscaler is not None else Autoscaling(supervisors.offsets)
+        self.idleness = idleness if idleness is not None else Idleness(supervisors.offsets)
         self.streams = streams
         self.supervisors = supervisors
         self.interval_s = interval_s
