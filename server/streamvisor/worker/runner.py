@@ -12,6 +12,7 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass
+from typing import Callable
 
 import grpc
 
@@ -330,15 +331,12 @@ class TaskRun:
                 raise TaskStopped()
             if self.stop.is_set():  # worker shutdown: publish what we have, then hand the task back
                 self._flush()
-                self._forget_staging()
-                self._report_last()
-                self.worker._try(lambda: self.client.fail(self.task.id, self.holder, "worker shutdown"))
+                self._end_lease(lambda: self.worker._try(
+                    lambda: self.client.fail(self.task.id, self.holder, "worker shutdown")))
                 return
             if self.handoff.is_set():  # publish what we hold, then hand the task back: it is offered again
                 self._flush()
-                self._forget_staging()
-                self._report_last()
-                self.client.complete(self.task.id, self.holder)
+                self._end_lease(lambda: self.client.complete(self.task.id, self.holder))
                 logs.info(log, "task handed off", task_id=self.task.id, supervisor_id=self.task.supervisor_id,
                           offsets=offsets_text(self.position))
                 return
@@ -360,12 +358,17 @@ class TaskRun:
                 self._flush()
                 last_flush = time.monotonic()
             if finished and not self._has_progress():
-                self._forget_staging()
-                self._report_last()
-                self.client.complete(self.task.id, self.holder)
+                self._end_lease(lambda: self.client.complete(self.task.id, self.holder))
                 logs.info(log, "task completed", task_id=self.task.id, supervisor_id=self.task.supervisor_id,
                           end=offsets_text(self.position))
                 return
+
+    def _end_lease(self, release: Callable[[], None]) -> None:
+        """Ends the lease on purpose (shutdown, handoff, completion): while it is still ours, the task's
+        empty staging goes and the final counts are reported; then `release` hands the task back."""
+        self._forget_staging()
+        self._report_last()
+        release()
 
     def _forget_staging(self) -> None:
         """Removes the task's staging directory if nothing is staged in it - while this worker still holds
