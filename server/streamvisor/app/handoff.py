@@ -9,7 +9,7 @@ import logging
 
 from streamvisor import logs
 from streamvisor.app.core import ANONYMOUS, Core
-from streamvisor.domain.errors import FieldViolation, InvalidArgument
+from streamvisor.domain.errors import Violations
 from streamvisor.domain.model import SupervisorState, require_valid_id
 from streamvisor.domain.tasks import TaskState
 
@@ -27,17 +27,15 @@ class Handoffs:
         core = self.core
         with core.store.transaction() as tx:
             supervisor = core.require(tx, supervisor_id, lock=True)
-            violations = []
+            v = Violations()
             if not task_groups:
-                violations.append(FieldViolation("task_groups", "must name at least one task group"))
+                v.add("task_groups", "must name at least one task group")
             if len(set(task_groups)) != len(task_groups):
-                violations.append(FieldViolation("task_groups", "must not repeat a task group"))
+                v.add("task_groups", "must not repeat a task group")
             for i, group in enumerate(task_groups):
                 if not 0 <= group < supervisor.spec.task_count:
-                    violations.append(FieldViolation(
-                        f"task_groups[{i}]", f"must be in [0, {supervisor.spec.task_count}), got {group}"))
-            if violations:
-                raise InvalidArgument(violations)
+                    v.add(f"task_groups[{i}]", f"must be in [0, {supervisor.spec.task_count}), got {group}")
+            v.raise_if_any()
             supervisor.require_state_for("HANDOFF", (SupervisorState.RUNNING,))
             tasks = {t.task_group: t for t in tx.list_tasks(supervisor_id) if t.generation == supervisor.generation}
             now = core.clock()
