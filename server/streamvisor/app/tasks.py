@@ -275,11 +275,6 @@ class TaskService:
         if len(reason) > 1024:
             raise InvalidArgument([FieldViolation("reason", "must be at most 1024 characters")])
         task = self._release(task_id, worker_id, "fail", reason)
-        if task is not None:  # one of the task's recent errors, for GetSupervisorStats
-            now = self.clock()
-            with self.store.transaction() as tx:
-                tx.put_task_stats(task_id, task.supervisor_id,
-                                  with_error(tx.get_task_stats(task_id), reason or "(no reason given)", now), now)
         if task is not None and reason.startswith(CHECKPOINT_BEYOND_LATEST):
             # The worker found its start beyond the stream. Trust the stream, not the worker: check it,
             # and if so the supervisor turns UNHEALTHY and its tasks are not offered again (no loop).
@@ -307,8 +302,11 @@ class TaskService:
             tx.update_task(dataclasses.replace(task, state=state, worker_id=None, lease_expires_at=None,
                                                update_time=now))
             tx.clear_handoff(task_id)  # an early handoff ends with the lease, however it ends
-        # The task row keeps no reason: a failure's reason (e.g. "CHECKPOINT_BEYOND_LATEST partition=0 ...")
-        # lives in this line, at WARNING so that it is seen.
+            if how == "fail":  # one of the task's recent errors, for GetSupervisorStats
+                tx.put_task_stats(task_id, task.supervisor_id,
+                                  with_error(tx.get_task_stats(task_id), reason or "(no reason given)", now), now)
+        # The task row keeps no reason (task_stats keeps the last few): a failure's reason (e.g.
+        # "CHECKPOINT_BEYOND_LATEST partition=0 ...") lives in this line, at WARNING so that it is seen.
         logs.event(log, logging.WARNING if how == "fail" else logging.INFO, "task released", task_id=task_id,
                    supervisor_id=task.supervisor_id, worker_id=worker_id, how=how, state=state.value,
                    checkpoints=offsets_text({p: checkpoints.get(p) for p in task.start_offsets}), reason=reason or "-")
