@@ -62,9 +62,7 @@ def partition_name(message) -> str:
 def _set_offset(message, field: str, value: int) -> None:
     """An offset of a request: the int64 field when it fits (what every server understands), else the
     `_decimal` sibling (a server that carries offsets of any size)."""
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise ValueError(f"{field} must be a non-negative int, got {value!r}")
-    if value <= INT64_MAX:
+    if -INT64_MAX - 1 <= value <= INT64_MAX:  # a bad value (negative, say) is the server's to refuse, by field
         setattr(message, field, value)
     else:
         setattr(message, f"{field}_decimal", str(value))
@@ -94,7 +92,7 @@ def reset_target(partition: int | str, offset: int | None = None, timestamp=None
     if (offset is None) == (timestamp is None):
         raise ValueError("give exactly one of offset and timestamp")
     if offset is not None:
-        if isinstance(offset, int) and not isinstance(offset, bool) and offset > INT64_MAX:
+        if isinstance(offset, int) and not -INT64_MAX - 1 <= offset <= INT64_MAX:
             message.offset_decimal = str(offset)
         else:
             message.offset = offset
