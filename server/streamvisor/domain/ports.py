@@ -161,8 +161,11 @@ class StreamKind(Protocol):
       is not an index: shards come and go, so it cannot be renumbered without changing meaning.
     * Offsets are Python ints, unbounded. Kinesis sequence numbers are decimal strings of up to 128
       bits; as ints they compare and subtract like Kafka offsets, so "[checkpoint, latest)" and "the
-      next offset to read" keep their meaning. (The wire and the store carry int64 today: a kind whose
-      offsets exceed it needs the contract to carry them first - the kind interface does not.)
+      next offset to read" keep their meaning. The contract carries them exactly (the `_decimal` fields)
+      and the store too (NUMERIC / sortable text, store/offsets.py); `max_offset` says a kind's bound
+      (int64 for Kafka and RabbitMQ, None for Kinesis), which validation applies.
+    * Inside, partitions are ints (domain, store, task groups); `partition_name` / `parse_partition` map
+      them to the names the contract shows in `partition_id` (Kinesis: shardId-000000000004 <-> 4).
     * Lineage is a hook on the adapter, `StreamAdapter.parents`: Kinesis resharding closes a parent
       shard and opens children, and a child may be read only after its parents are read to their ends,
       or per-key order breaks. Kinds without lineage answer {}, so nothing changes for them.

@@ -20,7 +20,7 @@ from sqlalchemy import NUMERIC, Text
 from sqlalchemy.types import TypeDecorator
 
 # NUMERIC's widest precision with scale 0 on PostgreSQL: the store sets no bound of its own; the API refuses
-# a decimal of more than MAX_OFFSET_DIGITS digits before anything is stored.
+# a decimal of more than api.convert.MAX_DECIMAL_DIGITS (130) digits before anything is stored.
 PG_OFFSET_PRECISION = 1000
 # Digits of the SQLite length prefix: numbers of up to 999 digits.
 LENGTH_DIGITS = 3
