@@ -124,6 +124,12 @@ const (
 	// INVALID_ARGUMENT: a batch action's filter has no criterion, so it would select every supervisor; set
 	// filter.match_all to mean that. metadata: none.
 	ErrorReason_ERROR_REASON_FILTER_REQUIRED ErrorReason = 42
+	// UNAVAILABLE: the metadata store failed or refused the transaction (the database cannot be reached,
+	// the connection was terminated, a statement of the transaction failed). Nothing was written, unless
+	// the connection broke while COMMIT was in flight; retry with backoff - a retried CommitCheckpoint is
+	// answered as its first attempt would have been. metadata: sqlstate (PostgreSQL's SQLSTATE, or "none"),
+	// error (the driver's error class).
+	ErrorReason_ERROR_REASON_METADATA_STORE_UNAVAILABLE ErrorReason = 50
 )
 
 // Enum value maps for ErrorReason.
@@ -163,6 +169,7 @@ var (
 		38: "ERROR_REASON_PLAN_STALE",
 		39: "ERROR_REASON_INVALID_PLAN_TOKEN",
 		42: "ERROR_REASON_FILTER_REQUIRED",
+		50: "ERROR_REASON_METADATA_STORE_UNAVAILABLE",
 	}
 	ErrorReason_value = map[string]int32{
 		"ERROR_REASON_UNSPECIFIED":                 0,
@@ -199,6 +206,7 @@ var (
 		"ERROR_REASON_PLAN_STALE":                  38,
 		"ERROR_REASON_INVALID_PLAN_TOKEN":          39,
 		"ERROR_REASON_FILTER_REQUIRED":             42,
+		"ERROR_REASON_METADATA_STORE_UNAVAILABLE":  50,
 	}
 )
 
@@ -233,7 +241,8 @@ var File_streamvisor_v1_error_reason_proto protoreflect.FileDescriptor
 
 const file_streamvisor_v1_error_reason_proto_rawDesc = "" +
 	"\n" +
-	"!streamvisor/v1/error_reason.proto\x12\x0estreamvisor.v1*\xd5\t\n" +
+	"!streamvisor/v1/error_reason.proto\x12\x0estreamvisor.v1*\x82\n" +
+	"\n" +
 	"\vErrorReason\x12\x1c\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x12%\n" +
 	"!ERROR_REASON_SUPERVISOR_NOT_FOUND\x10\x01\x12*\n" +
@@ -269,7 +278,8 @@ const file_streamvisor_v1_error_reason_proto_rawDesc = "" +
 	"%ERROR_REASON_CHECKPOINT_BEYOND_LATEST\x10\x1e\x12\x1b\n" +
 	"\x17ERROR_REASON_PLAN_STALE\x10&\x12#\n" +
 	"\x1fERROR_REASON_INVALID_PLAN_TOKEN\x10'\x12 \n" +
-	"\x1cERROR_REASON_FILTER_REQUIRED\x10*Bt\n" +
+	"\x1cERROR_REASON_FILTER_REQUIRED\x10*\x12+\n" +
+	"'ERROR_REASON_METADATA_STORE_UNAVAILABLE\x102Bt\n" +
 	"\x12dev.streamvisor.v1B\x10ErrorReasonProtoP\x01ZJgithub.com/streamvisor/streamvisor/clients/go/streamvisor/v1;streamvisorv1b\x06proto3"
 
 var (

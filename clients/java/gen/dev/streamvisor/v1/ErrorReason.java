@@ -318,6 +318,18 @@ public enum ErrorReason
    * <code>ERROR_REASON_FILTER_REQUIRED = 42;</code>
    */
   ERROR_REASON_FILTER_REQUIRED(42),
+  /**
+   * <pre>
+   * UNAVAILABLE: the metadata store failed or refused the transaction (the database cannot be reached,
+   * the connection was terminated, a statement of the transaction failed). Nothing was written, unless
+   * the connection broke while COMMIT was in flight; retry with backoff - a retried CommitCheckpoint is
+   * answered as its first attempt would have been. metadata: sqlstate (PostgreSQL's SQLSTATE, or "none"),
+   * error (the driver's error class).
+   * </pre>
+   *
+   * <code>ERROR_REASON_METADATA_STORE_UNAVAILABLE = 50;</code>
+   */
+  ERROR_REASON_METADATA_STORE_UNAVAILABLE(50),
   UNRECOGNIZED(-1),
   ;
 
@@ -631,6 +643,18 @@ public enum ErrorReason
    * <code>ERROR_REASON_FILTER_REQUIRED = 42;</code>
    */
   public static final int ERROR_REASON_FILTER_REQUIRED_VALUE = 42;
+  /**
+   * <pre>
+   * UNAVAILABLE: the metadata store failed or refused the transaction (the database cannot be reached,
+   * the connection was terminated, a statement of the transaction failed). Nothing was written, unless
+   * the connection broke while COMMIT was in flight; retry with backoff - a retried CommitCheckpoint is
+   * answered as its first attempt would have been. metadata: sqlstate (PostgreSQL's SQLSTATE, or "none"),
+   * error (the driver's error class).
+   * </pre>
+   *
+   * <code>ERROR_REASON_METADATA_STORE_UNAVAILABLE = 50;</code>
+   */
+  public static final int ERROR_REASON_METADATA_STORE_UNAVAILABLE_VALUE = 50;
 
 
   public final int getNumber() {
@@ -691,6 +715,7 @@ public enum ErrorReason
       case 38: return ERROR_REASON_PLAN_STALE;
       case 39: return ERROR_REASON_INVALID_PLAN_TOKEN;
       case 42: return ERROR_REASON_FILTER_REQUIRED;
+      case 50: return ERROR_REASON_METADATA_STORE_UNAVAILABLE;
       default: return null;
     }
   }
