@@ -42,12 +42,16 @@ def _store_failure(error: BaseException) -> Unavailable | None:
 
     Why: the hot paths run raw psycopg statements (store/pg.py), whose errors SQLAlchemy never sees or
     wraps; one raised by the pipelined writes and COMMIT, or a dropped connection, left the servicer as a
-    bare exception, i.e. INTERNAL. Every psycopg error that reaches the transaction's edge, and SQLAlchemy's
-    errors about the connection (OperationalError: refused, terminated, shut down), say instead that the
-    store did not take the transaction: UNAVAILABLE, retryable. (SQLAlchemy's IntegrityError stays a bug:
-    where a conflict is expected, the store catches it itself.)"""
+    bare exception, i.e. INTERNAL. The failures that are the database's and may pass on retry say instead
+    that the store did not take the transaction: UNAVAILABLE, retryable. From psycopg: OperationalError
+    (connection refused or terminated, shutdown, deadlock, serialization, statement timeout), IntegrityError
+    (a constraint failed, e.g. against a concurrent writer: the retry is judged afresh), InternalError and
+    InterfaceError; from SQLAlchemy its OperationalError/InterfaceError and any invalidated connection. A
+    DataError or ProgrammingError is a bug of ours, not the store's state, and stays INTERNAL (retrying
+    would not help); so does SQLAlchemy's IntegrityError, which the store catches itself where expected."""
     psycopg = sys.modules.get("psycopg")  # not imported at all on SQLite
-    if psycopg is not None and isinstance(error, psycopg.Error):
+    if psycopg is not None and isinstance(error, (psycopg.OperationalError, psycopg.IntegrityError,
+                                                  psycopg.InternalError, psycopg.InterfaceError)):
         cause = error
     elif isinstance(error, DBAPIError) and (error.connection_invalidated
                                             or type(error).__name__ in ("OperationalError", "InterfaceError")):
