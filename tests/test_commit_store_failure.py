@@ -97,3 +97,22 @@ def test_terminated_connections_are_unavailable_then_the_retry_is_applied_once(p
             assert e.reason == "METADATA_STORE_UNAVAILABLE"
     assert checkpoints == {0: 9}
     assert [s.location for s in segments] == ["mem://a", "mem://b"]
+
+
+def test_the_sdk_retries_through_terminated_connections(postgres_url, server, leased):
+    from streamvisor.client.tasks import TaskClient
+    database = postgres_url.rsplit("/", 1)[1]
+    with TaskClient(f"127.0.0.1:{server.port}", retry_for_s=30) as worker:
+        worker.commit(leased.id, "w1", [r(0, 0, 5)], "mem://a", 5)
+        with _raw(postgres_url) as c:
+            c.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                      "WHERE datname = %s AND pid <> pg_backend_pid()", (database,))
+        assert worker.commit(leased.id, "w1", [r(0, 5, 9)], "mem://b", 4).segment_id > 0
+    for _ in range(40):  # another terminated pooled connection may still fail a read once
+        try:
+            with server.store.read() as tx:
+                checkpoints = tx.get_checkpoints("s")
+            break
+        except Unavailable:
+            pass
+    assert checkpoints == {0: 9}
