@@ -11,7 +11,8 @@ but the work of any other thread of this process does (the server is idle otherw
 --echo adds the raw-baseline pair of issue 13's question 4 ("what would grpc.aio give?"): a bare echo
 server (one generic unary handler, the request bytes answered as they came, no protobuf parsing) on
 grpcio's sync server (a ThreadPoolExecutor of 16) and on grpc.aio (one event loop in a thread), each called
---calls times in a row by a sync client in this process, alternated; CPU per call of the process.
+--calls times by sync clients in this process - one client thread, then 16 (a channel each, the calls
+shared) - alternated; CPU per call of the whole process (the clients' share is the same on both sides).
 """
 from __future__ import annotations
 
@@ -44,6 +45,25 @@ def cpu_per_call(call, calls: int) -> float:
     return (time.process_time() - cpu0) / calls * 1000
 
 
+def cpu_per_call_threads(make_call, calls: int, threads: int) -> float:
+    """As cpu_per_call, with `threads` client threads (a channel each) sharing the calls."""
+    per = calls // threads
+    callers = [make_call() for _ in range(threads)]
+    for c in callers:
+        for _ in range(5):
+            c()
+    def run(c):
+        for _ in range(per):
+            c()
+    workers = [threading.Thread(target=run, args=(c,)) for c in callers]
+    cpu0 = time.process_time()
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    return (time.process_time() - cpu0) / (per * threads) * 1000
+
+
 def _echo(request: bytes, _context) -> bytes:
     return request
 
@@ -74,16 +94,17 @@ def aio_echo() -> tuple[int, callable]:
             "bench.Echo", {"Echo": grpc.unary_unary_rpc_method_handler(_echo_async)}),))
         state["port"] = server.add_insecure_port("127.0.0.1:0")
         await server.start()
-        state["server"] = server
+        state["stop"] = stop_event = asyncio.Event()
         ready.set()
-        await server.wait_for_termination()
+        await stop_event.wait()
+        await server.stop(0)
 
     thread = threading.Thread(target=lambda: loop.run_until_complete(serve()), daemon=True)
     thread.start()
     ready.wait(10)
 
     def stop():
-        asyncio.run_coroutine_threadsafe(state["server"].stop(0), loop).result(10)
+        loop.call_soon_threadsafe(state["stop"].set)
         thread.join(10)
 
     return state["port"], stop
@@ -121,16 +142,27 @@ def main() -> int:
     if args.echo or args.no_commit:
         payload = b"x" * 120  # about a CommitCheckpointRequest's size
         for n in range(args.rounds):
-            figures = []
-            for name, start in (("sync", sync_echo), ("aio", aio_echo)):
-                port, stop = start()
-                with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
-                    call = channel.unary_unary(METHOD)
-                    figures.append((name, cpu_per_call(lambda c=call: c(payload, timeout=10), args.calls)))
-                stop()
-            (_, s), (_, a) = figures
-            print(f"  round {n + 1}: CPU ms per echo call (server + sync client)  sync server {s:.3f}  "
-                  f"aio server {a:.3f}  aio/sync {a / s:.2f}; {load_average()}")
+            for threads in (1, 16):
+                figures = []
+                for start in (sync_echo, aio_echo):
+                    port, stop = start()
+                    channels = []
+
+                    def make_call(port=port, channels=channels):
+                        channels.append(grpc.insecure_channel(f"127.0.0.1:{port}"))
+                        call = channels[-1].unary_unary(METHOD)
+                        return lambda: call(payload, timeout=10)
+
+                    if threads == 1:
+                        figures.append(cpu_per_call(make_call(), args.calls))
+                    else:
+                        figures.append(cpu_per_call_threads(make_call, args.calls, threads))
+                    for c in channels:
+                        c.close()
+                    stop()
+                s, a = figures
+                print(f"  round {n + 1}, {threads:2d} client thread(s): CPU ms per echo call (server + sync "
+                      f"clients)  sync server {s:.3f}  aio server {a:.3f}  aio/sync {a / s:.2f}; {load_average()}")
     return 0
 
 
