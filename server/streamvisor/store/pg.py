@@ -14,6 +14,10 @@ inspects every element of a Python list to choose a type, which was 7% of a comm
 
 The writes whose result nobody reads (checkpoint upsert, coverage rows, task update) are returned as
 (statement, parameters) for SqlTransaction to send later, together in one pipelined round trip.
+
+CommitCheckpoint (issue 13, third pass) is two round trips and three statements: BEGIN + the row locks +
+COMMIT_READS in one pipeline, the domain's checks in Python, then WRITE_COMMIT + COMMIT in one pipeline.
+The supervisor's row lock is held for the second round trip and the Python between the two.
 """
 from __future__ import annotations
 
