@@ -124,6 +124,13 @@ const (
 	// INVALID_ARGUMENT: a batch action's filter has no criterion, so it would select every supervisor; set
 	// filter.match_all to mean that. metadata: none.
 	ErrorReason_ERROR_REASON_FILTER_REQUIRED ErrorReason = 42
+	// INVALID_ARGUMENT: an offset `_decimal` field is not decimal digits without sign or leading zeros (at
+	// most 130 digits). (A partition_id that names no partition of the kind is INVALID_ARGUMENT.)
+	// metadata: fields.
+	ErrorReason_ERROR_REASON_MALFORMED_DECIMAL ErrorReason = 43
+	// INVALID_ARGUMENT: a request gives both an int field and its string sibling (partition and
+	// partition_id, start_offset and start_offset_decimal, ...) and they disagree. metadata: fields.
+	ErrorReason_ERROR_REASON_FIELD_MISMATCH ErrorReason = 44
 	// UNAVAILABLE: the metadata store failed or refused the transaction (the database cannot be reached,
 	// the connection was terminated, a statement of the transaction failed). Nothing was written, unless
 	// the connection broke while COMMIT was in flight; retry with backoff - a retried CommitCheckpoint is
@@ -169,6 +176,8 @@ var (
 		38: "ERROR_REASON_PLAN_STALE",
 		39: "ERROR_REASON_INVALID_PLAN_TOKEN",
 		42: "ERROR_REASON_FILTER_REQUIRED",
+		43: "ERROR_REASON_MALFORMED_DECIMAL",
+		44: "ERROR_REASON_FIELD_MISMATCH",
 		50: "ERROR_REASON_METADATA_STORE_UNAVAILABLE",
 	}
 	ErrorReason_value = map[string]int32{
@@ -206,6 +215,8 @@ var (
 		"ERROR_REASON_PLAN_STALE":                  38,
 		"ERROR_REASON_INVALID_PLAN_TOKEN":          39,
 		"ERROR_REASON_FILTER_REQUIRED":             42,
+		"ERROR_REASON_MALFORMED_DECIMAL":           43,
+		"ERROR_REASON_FIELD_MISMATCH":              44,
 		"ERROR_REASON_METADATA_STORE_UNAVAILABLE":  50,
 	}
 )
@@ -241,7 +252,7 @@ var File_streamvisor_v1_error_reason_proto protoreflect.FileDescriptor
 
 const file_streamvisor_v1_error_reason_proto_rawDesc = "" +
 	"\n" +
-	"!streamvisor/v1/error_reason.proto\x12\x0estreamvisor.v1*\x82\n" +
+	"!streamvisor/v1/error_reason.proto\x12\x0estreamvisor.v1*\xc7\n" +
 	"\n" +
 	"\vErrorReason\x12\x1c\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x12%\n" +
@@ -278,7 +289,9 @@ const file_streamvisor_v1_error_reason_proto_rawDesc = "" +
 	"%ERROR_REASON_CHECKPOINT_BEYOND_LATEST\x10\x1e\x12\x1b\n" +
 	"\x17ERROR_REASON_PLAN_STALE\x10&\x12#\n" +
 	"\x1fERROR_REASON_INVALID_PLAN_TOKEN\x10'\x12 \n" +
-	"\x1cERROR_REASON_FILTER_REQUIRED\x10*\x12+\n" +
+	"\x1cERROR_REASON_FILTER_REQUIRED\x10*\x12\"\n" +
+	"\x1eERROR_REASON_MALFORMED_DECIMAL\x10+\x12\x1f\n" +
+	"\x1bERROR_REASON_FIELD_MISMATCH\x10,\x12+\n" +
 	"'ERROR_REASON_METADATA_STORE_UNAVAILABLE\x102Bt\n" +
 	"\x12dev.streamvisor.v1B\x10ErrorReasonProtoP\x01ZJgithub.com/streamvisor/streamvisor/clients/go/streamvisor/v1;streamvisorv1b\x06proto3"
 

@@ -320,6 +320,25 @@ public enum ErrorReason
   ERROR_REASON_FILTER_REQUIRED(42),
   /**
    * <pre>
+   * INVALID_ARGUMENT: an offset `_decimal` field is not decimal digits without sign or leading zeros (at
+   * most 130 digits). (A partition_id that names no partition of the kind is INVALID_ARGUMENT.)
+   * metadata: fields.
+   * </pre>
+   *
+   * <code>ERROR_REASON_MALFORMED_DECIMAL = 43;</code>
+   */
+  ERROR_REASON_MALFORMED_DECIMAL(43),
+  /**
+   * <pre>
+   * INVALID_ARGUMENT: a request gives both an int field and its string sibling (partition and
+   * partition_id, start_offset and start_offset_decimal, ...) and they disagree. metadata: fields.
+   * </pre>
+   *
+   * <code>ERROR_REASON_FIELD_MISMATCH = 44;</code>
+   */
+  ERROR_REASON_FIELD_MISMATCH(44),
+  /**
+   * <pre>
    * UNAVAILABLE: the metadata store failed or refused the transaction (the database cannot be reached,
    * the connection was terminated, a statement of the transaction failed). Nothing was written, unless
    * the connection broke while COMMIT was in flight; retry with backoff - a retried CommitCheckpoint is
@@ -645,6 +664,25 @@ public enum ErrorReason
   public static final int ERROR_REASON_FILTER_REQUIRED_VALUE = 42;
   /**
    * <pre>
+   * INVALID_ARGUMENT: an offset `_decimal` field is not decimal digits without sign or leading zeros (at
+   * most 130 digits). (A partition_id that names no partition of the kind is INVALID_ARGUMENT.)
+   * metadata: fields.
+   * </pre>
+   *
+   * <code>ERROR_REASON_MALFORMED_DECIMAL = 43;</code>
+   */
+  public static final int ERROR_REASON_MALFORMED_DECIMAL_VALUE = 43;
+  /**
+   * <pre>
+   * INVALID_ARGUMENT: a request gives both an int field and its string sibling (partition and
+   * partition_id, start_offset and start_offset_decimal, ...) and they disagree. metadata: fields.
+   * </pre>
+   *
+   * <code>ERROR_REASON_FIELD_MISMATCH = 44;</code>
+   */
+  public static final int ERROR_REASON_FIELD_MISMATCH_VALUE = 44;
+  /**
+   * <pre>
    * UNAVAILABLE: the metadata store failed or refused the transaction (the database cannot be reached,
    * the connection was terminated, a statement of the transaction failed). Nothing was written, unless
    * the connection broke while COMMIT was in flight; retry with backoff - a retried CommitCheckpoint is
@@ -715,6 +753,8 @@ public enum ErrorReason
       case 38: return ERROR_REASON_PLAN_STALE;
       case 39: return ERROR_REASON_INVALID_PLAN_TOKEN;
       case 42: return ERROR_REASON_FILTER_REQUIRED;
+      case 43: return ERROR_REASON_MALFORMED_DECIMAL;
+      case 44: return ERROR_REASON_FIELD_MISMATCH;
       case 50: return ERROR_REASON_METADATA_STORE_UNAVAILABLE;
       default: return null;
     }
