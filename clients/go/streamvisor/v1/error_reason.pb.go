@@ -131,6 +131,12 @@ const (
 	// INVALID_ARGUMENT: a request gives both an int field and its string sibling (partition and
 	// partition_id, start_offset and start_offset_decimal, ...) and they disagree. metadata: fields.
 	ErrorReason_ERROR_REASON_FIELD_MISMATCH ErrorReason = 44
+	// UNAVAILABLE: the metadata store failed or refused the transaction (the database cannot be reached,
+	// the connection was terminated, a statement of the transaction failed). Nothing was written, unless
+	// the connection broke while COMMIT was in flight; retry with backoff - a retried CommitCheckpoint is
+	// answered as its first attempt would have been. metadata: sqlstate (PostgreSQL's SQLSTATE, or "none"),
+	// error (the driver's error class).
+	ErrorReason_ERROR_REASON_METADATA_STORE_UNAVAILABLE ErrorReason = 50
 )
 
 // Enum value maps for ErrorReason.
@@ -172,6 +178,7 @@ var (
 		42: "ERROR_REASON_FILTER_REQUIRED",
 		43: "ERROR_REASON_MALFORMED_DECIMAL",
 		44: "ERROR_REASON_FIELD_MISMATCH",
+		50: "ERROR_REASON_METADATA_STORE_UNAVAILABLE",
 	}
 	ErrorReason_value = map[string]int32{
 		"ERROR_REASON_UNSPECIFIED":                 0,
@@ -210,6 +217,7 @@ var (
 		"ERROR_REASON_FILTER_REQUIRED":             42,
 		"ERROR_REASON_MALFORMED_DECIMAL":           43,
 		"ERROR_REASON_FIELD_MISMATCH":              44,
+		"ERROR_REASON_METADATA_STORE_UNAVAILABLE":  50,
 	}
 )
 
@@ -244,7 +252,7 @@ var File_streamvisor_v1_error_reason_proto protoreflect.FileDescriptor
 
 const file_streamvisor_v1_error_reason_proto_rawDesc = "" +
 	"\n" +
-	"!streamvisor/v1/error_reason.proto\x12\x0estreamvisor.v1*\x9a\n" +
+	"!streamvisor/v1/error_reason.proto\x12\x0estreamvisor.v1*\xc7\n" +
 	"\n" +
 	"\vErrorReason\x12\x1c\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x12%\n" +
@@ -283,7 +291,8 @@ const file_streamvisor_v1_error_reason_proto_rawDesc = "" +
 	"\x1fERROR_REASON_INVALID_PLAN_TOKEN\x10'\x12 \n" +
 	"\x1cERROR_REASON_FILTER_REQUIRED\x10*\x12\"\n" +
 	"\x1eERROR_REASON_MALFORMED_DECIMAL\x10+\x12\x1f\n" +
-	"\x1bERROR_REASON_FIELD_MISMATCH\x10,Bt\n" +
+	"\x1bERROR_REASON_FIELD_MISMATCH\x10,\x12+\n" +
+	"'ERROR_REASON_METADATA_STORE_UNAVAILABLE\x102Bt\n" +
 	"\x12dev.streamvisor.v1B\x10ErrorReasonProtoP\x01ZJgithub.com/streamvisor/streamvisor/clients/go/streamvisor/v1;streamvisorv1b\x06proto3"
 
 var (

@@ -337,6 +337,18 @@ public enum ErrorReason
    * <code>ERROR_REASON_FIELD_MISMATCH = 44;</code>
    */
   ERROR_REASON_FIELD_MISMATCH(44),
+  /**
+   * <pre>
+   * UNAVAILABLE: the metadata store failed or refused the transaction (the database cannot be reached,
+   * the connection was terminated, a statement of the transaction failed). Nothing was written, unless
+   * the connection broke while COMMIT was in flight; retry with backoff - a retried CommitCheckpoint is
+   * answered as its first attempt would have been. metadata: sqlstate (PostgreSQL's SQLSTATE, or "none"),
+   * error (the driver's error class).
+   * </pre>
+   *
+   * <code>ERROR_REASON_METADATA_STORE_UNAVAILABLE = 50;</code>
+   */
+  ERROR_REASON_METADATA_STORE_UNAVAILABLE(50),
   UNRECOGNIZED(-1),
   ;
 
@@ -669,6 +681,18 @@ public enum ErrorReason
    * <code>ERROR_REASON_FIELD_MISMATCH = 44;</code>
    */
   public static final int ERROR_REASON_FIELD_MISMATCH_VALUE = 44;
+  /**
+   * <pre>
+   * UNAVAILABLE: the metadata store failed or refused the transaction (the database cannot be reached,
+   * the connection was terminated, a statement of the transaction failed). Nothing was written, unless
+   * the connection broke while COMMIT was in flight; retry with backoff - a retried CommitCheckpoint is
+   * answered as its first attempt would have been. metadata: sqlstate (PostgreSQL's SQLSTATE, or "none"),
+   * error (the driver's error class).
+   * </pre>
+   *
+   * <code>ERROR_REASON_METADATA_STORE_UNAVAILABLE = 50;</code>
+   */
+  public static final int ERROR_REASON_METADATA_STORE_UNAVAILABLE_VALUE = 50;
 
 
   public final int getNumber() {
@@ -731,6 +755,7 @@ public enum ErrorReason
       case 42: return ERROR_REASON_FILTER_REQUIRED;
       case 43: return ERROR_REASON_MALFORMED_DECIMAL;
       case 44: return ERROR_REASON_FIELD_MISMATCH;
+      case 50: return ERROR_REASON_METADATA_STORE_UNAVAILABLE;
       default: return null;
     }
   }
