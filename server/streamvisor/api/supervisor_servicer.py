@@ -27,6 +27,7 @@ def _reset_fields(result: ResetResult) -> dict:
 class SupervisorServicer(svc_grpc.SupervisorServiceServicer):
     def __init__(self, service: SupervisorService):
         self.service = service
+        self._messages = convert.SupervisorMessages()
 
     @handle_errors
     def CreateSupervisor(self, request, context):
@@ -36,7 +37,7 @@ class SupervisorServicer(svc_grpc.SupervisorServiceServicer):
 
     @handle_errors
     def GetSupervisor(self, request, context):
-        return svc.GetSupervisorResponse(supervisor=convert.supervisor_to_pb(self.service.get(request.supervisor_id)))
+        return self._messages.response(self.service.get(request.supervisor_id))
 
     @handle_errors
     def ListSupervisors(self, request, context):
