@@ -70,8 +70,11 @@ def _text(value: object) -> str:
 
 def bind_context(**fields: str) -> contextvars.Token:
     """Adds fields (empty ones are skipped) to the log context; `reset_context(token)` restores it."""
-    merged = dict(_context.get())
-    merged.update({k: str(v) for k, v in fields.items() if v})
+    current = _context.get()
+    merged = dict(current) if current else {}  # every RPC binds one: skip the copy of an empty context
+    for key, value in fields.items():
+        if value:
+            merged[key] = value if type(value) is str else str(value)
     return _context.set(merged)
 
 

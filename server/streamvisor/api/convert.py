@@ -153,6 +153,31 @@ def supervisor_to_pb(s: Supervisor, names: "PartitionNames | None" = None) -> pb
     return message
 
 
+class SupervisorMessages:
+    """GetSupervisorResponse per supervisor, rebuilt only when the supervisor read differs from the one it
+    was built from. The store is still read on every call (replicas share the database: an answer must be
+    the row as read now); only the conversion of an unchanged row is skipped, ~20 us of a ~100 us call.
+    The comparison is of the whole Supervisor (every column), cheap because the store hands back the same
+    SupervisorSpec object for the same stored spec. The messages are shared between calls and only read
+    (serialized) by grpcio: never change one."""
+
+    def __init__(self, size: int = 1024):
+        self.size = size
+        self._built: dict[str, tuple[Supervisor, svc.GetSupervisorResponse]] = {}
+
+    def response(self, supervisor: Supervisor, names: "PartitionNames | None" = None) -> svc.GetSupervisorResponse:
+        """names: the supervisor's stream kind's partition names (fixed by its spec, so part of what the
+        comparison of the whole Supervisor already covers)."""
+        built = self._built.get(supervisor.id)
+        if built is not None and built[0] == supervisor:
+            return built[1]
+        response = svc.GetSupervisorResponse(supervisor=supervisor_to_pb(supervisor, names))
+        if len(self._built) >= self.size:
+            self._built.clear()  # more supervisors asked for than that: start over
+        self._built[supervisor.id] = (supervisor, response)
+        return response
+
+
 def change_to_pb(c: OffsetChange, names: "PartitionNames | None" = None) -> pb.OffsetChange:
     message = pb.OffsetChange(partition=c.partition, partition_id=(names or NUMBERED).partition_name(c.partition))
     if c.before is not None:

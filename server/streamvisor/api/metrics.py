@@ -57,6 +57,32 @@ MAX_GAUGE = 2.0 ** 1023
 def gauge_value(value: int) -> float:
     return MAX_GAUGE if value >= 2 ** 1023 else float(value)
 
+class MethodMetrics:
+    """rpc_start / rpc_end of one method, with its label children looked up once: the interceptor holds
+    one per method, so a call does no dictionary lookups of (method, kind[, code]) keys."""
+
+    __slots__ = ("_metrics", "method", "kind", "_started", "_latency", "_handled", "_in_flight")
+
+    def __init__(self, metrics: "Metrics", method: str, kind: str):
+        self._metrics, self.method, self.kind = metrics, method, kind
+        self._started, self._latency = metrics._children(method, kind)
+        self._in_flight = metrics.in_flight
+        self._handled: dict[str, object] = {}
+
+    def start(self) -> None:
+        self._started.inc()
+        self._in_flight.inc()
+
+    def end(self, code: str, seconds: float) -> None:
+        handled = self._handled.get(code)
+        if handled is None:
+            service, name = split_method(self.method)
+            handled = self._handled[code] = self._metrics.rpc_handled.labels(service, name, self.kind, code)
+        handled.inc()
+        self._latency.observe(seconds)
+        self._in_flight.dec()
+
+
 class Metrics(Observer):
     """The server's metrics. Also the application's Observer (commits, lease expiries)."""
 
@@ -115,6 +141,10 @@ class Metrics(Observer):
             children = self._rpc_children[key] = (self.rpc_started.labels(service, name, kind),
                                                   self.rpc_latency.labels(service, name, kind))
         return children
+
+    def for_method(self, method: str, kind: str) -> "MethodMetrics":
+        """The per-RPC metrics of one method, for the interceptor to keep (see MethodMetrics)."""
+        return MethodMetrics(self, method, kind)
 
     def rpc_start(self, method: str, kind: str) -> None:
         self._children(method, kind)[0].inc()

@@ -167,7 +167,8 @@ class StreamvisorServer:
         self.limiter = CallLimiter(max(1, config.max_workers - config.reserved_workers))
         self.grpc_server = grpc.server(futures.ThreadPoolExecutor(max_workers=config.max_workers,
                                                                   thread_name_prefix="rpc"), options=options,
-                                       interceptors=[ServerInterceptor(self.auth, app.metrics, self.limiter)])
+                                       interceptors=[ServerInterceptor(self.auth, app.metrics, self.limiter,
+                                                                        client_certificates=bool(config.tls_client_ca_file))])
         supervisor_service_pb2_grpc.add_SupervisorServiceServicer_to_server(SupervisorServicer(app.service),
                                                                            self.grpc_server)
         task_service_pb2_grpc.add_TaskServiceServicer_to_server(TaskServicer(app.tasks), self.grpc_server)

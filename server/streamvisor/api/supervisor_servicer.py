@@ -28,6 +28,7 @@ def _reset_fields(result: ResetResult, names: convert.PartitionNames) -> dict:
 class SupervisorServicer(svc_grpc.SupervisorServiceServicer):
     def __init__(self, service: SupervisorService):
         self.service = service
+        self._messages = convert.SupervisorMessages()
 
     def _names(self, supervisor) -> convert.PartitionNames:
         """The partition names of a supervisor's stream kind (Kafka, RabbitMQ: decimal numbers)."""
@@ -64,7 +65,8 @@ class SupervisorServicer(svc_grpc.SupervisorServiceServicer):
 
     @handle_errors
     def GetSupervisor(self, request, context):
-        return svc.GetSupervisorResponse(supervisor=self._supervisor(self.service.get(request.supervisor_id)))
+        supervisor = self.service.get(request.supervisor_id)
+        return self._messages.response(supervisor, self._names(supervisor))
 
     @handle_errors
     def ListSupervisors(self, request, context):

@@ -33,10 +33,17 @@ class Offsets:
 
     def positions(self, supervisor_id: str,
                   wanted: Callable[[Supervisor], bool] | None = None) -> Positions | None:
-        """The supervisor and its checkpoints (one read), then its stream's watermarks: checkpoints first,
-        so a commit landing in between can only make latest larger (see CheckpointFault). Without `wanted`
-        a missing supervisor is NOT_FOUND; with it, a missing one or one `wanted` refuses is None, and the
-        stream is not asked."""
+        """The supervisor and its checkpoints (one read), and its stream's watermarks, such that a checkpoint
+        is beyond latest only if it really is (see CheckpointFault). Without `wanted` a missing supervisor
+        is NOT_FOUND; with it, a missing one or one `wanted` refuses is None, and the stream is not asked.
+
+        The order that makes this true is "checkpoints, then watermarks": a commit landing in between can
+        only make latest larger. An adapter with `start_watermarks` (Kafka) has its requests sent as soon
+        as the supervisor row says which stream, and the checkpoints are read while they are in flight
+        (the read and the round trip overlap instead of adding up). A commit can then land after the broker
+        answered and before the checkpoints were read, so every partition whose checkpoint came back above
+        that latest is asked again, after the read: the second answer is in the order above. At rest no
+        checkpoint is beyond latest, and nothing is asked twice."""
         core = self.core
         with core.store.read() as tx:
             if wanted is None:
@@ -45,8 +52,18 @@ class Offsets:
                 supervisor = tx.get_supervisor(supervisor_id)
                 if supervisor is None or not wanted(supervisor):
                     return None
+            adapter = core.streams.for_spec(supervisor.spec)
+            stream = supervisor.spec.stream
+            start = getattr(adapter, "start_watermarks", None)  # optional: the other adapters ask afterwards
+            collect = start(stream, supervisor.partitions) if start is not None else None
             checkpoints = tx.get_checkpoints(supervisor_id)
-        marks = core.streams.for_spec(supervisor.spec).watermarks(supervisor.spec.stream, supervisor.partitions)
+        if collect is None:
+            return Positions(supervisor, checkpoints, adapter.watermarks(stream, supervisor.partitions))
+        marks = collect()
+        early = [p for p, offset in checkpoints.items() if p in marks.latest and offset > marks.latest[p]]
+        if early:
+            again = adapter.watermarks(stream, early)
+            marks = Watermarks({**marks.earliest, **again.earliest}, {**marks.latest, **again.latest})
         return Positions(supervisor, checkpoints, marks)
 
     def get_offsets(self, supervisor_id: str, actor: str = ANONYMOUS) -> tuple[Supervisor, OffsetsView, datetime]:

@@ -370,6 +370,8 @@ def validate_request_id(request_id: str, violations: Violations) -> None:
 
 
 def require_valid_id(supervisor_id: str, field_name: str = "supervisor_id") -> None:
+    if supervisor_id and len(supervisor_id) <= MAX_SUPERVISOR_ID_LENGTH and SUPERVISOR_ID_PATTERN.match(supervisor_id):
+        return  # valid, the usual case: the same checks as validate_supervisor_id, without a Violations
     v = Violations()
     validate_supervisor_id(supervisor_id, field_name, v)
     v.raise_if_any()

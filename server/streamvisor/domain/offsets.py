@@ -6,7 +6,7 @@ a checkpoint of 10 means offsets 0..9 are published.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Mapping
+from typing import Mapping, NamedTuple
 
 from streamvisor.domain.errors import (
     Conflict, FailedPrecondition, FieldViolation, InvalidArgument, OutOfRange, Violations,
@@ -21,8 +21,11 @@ class OffsetChange:
     after: int | None
 
 
-@dataclass(frozen=True)
-class PartitionView:
+class PartitionView(NamedTuple):
+    """One partition of GetOffsets. A NamedTuple (immutable, like the frozen dataclass it was): GetOffsets
+    builds 1,000 of them per call, and a frozen dataclass's __init__ (object.__setattr__ per field) was
+    most of offsets_view's 2 ms."""
+
     partition: int
     checkpoint: int | None
     earliest: int
@@ -98,10 +101,12 @@ def offsets_view(
 ) -> OffsetsView:
     rows = []
     done = total = 0
+    spec = supervisor.spec
+    bounded, from_earliest = spec.is_bounded, spec.use_earliest_offset
     for p in supervisor.partitions:
         cp = checkpoints.get(p)
         beyond = cp is not None and cp > latest[p]
-        bound = supervisor.spec.bound_of(p)
+        bound = spec.bound_of(p) if bounded else None
         if bound is not None:
             position = bound.start if cp is None else cp
             lag = max(0, bound.end - position)
@@ -111,7 +116,7 @@ def offsets_view(
             if cp is not None:
                 position = cp
             else:
-                position = earliest[p] if supervisor.spec.use_earliest_offset else latest[p]
+                position = earliest[p] if from_earliest else latest[p]
             lag = max(0, latest[p] - position)
         rows.append(PartitionView(p, cp, earliest[p], latest[p], lag, bound, beyond))
     return OffsetsView(rows, sum(r.lag for r in rows), done, total)

@@ -29,13 +29,15 @@ from typing import Mapping, Sequence
 from psycopg.types.json import Json
 
 from streamvisor.domain.coverage import IntervalChange
-from streamvisor.domain.model import OffsetRange, Supervisor, SupervisorState
+from streamvisor.domain.model import OffsetRange, Supervisor, SupervisorSpec, SupervisorState
 from streamvisor.domain.ports import Segment
 from streamvisor.domain.tasks import TaskRecord, TaskState
 
 _TASK_COLUMNS = ("id, supervisor_id, task_group, generation, state, worker_id, lease_expires_at, start_offsets, "
                  "end_offsets, create_time, update_time")
-_SUPERVISOR_COLUMNS = ("id, spec::text, state, generation, version, partitions, create_time, update_time, "
+# spec and partitions (json columns) as their text: psycopg's json loader and spec_from_json were a third of
+# a GetSupervisor's time in the store; each text is parsed once while it stays the same (_spec, _partitions).
+_SUPERVISOR_COLUMNS = ("id, spec::text, state, generation, version, partitions::text, create_time, update_time, "
                        "state_detail, backfill_of")
 
 GET_TASK = f"SELECT {_TASK_COLUMNS} FROM tasks WHERE id = %s"
@@ -166,30 +168,40 @@ def get_supervisor(cursor, supervisor_id: str, lock: bool, spec_from_json) -> Su
     return None if row is None else _supervisor(row, spec_from_json)
 
 
-# Parsed specs by their JSON text. Why: every commit and GetSupervisor reads the supervisor row, and parsing
-# its spec (psycopg's jsonb loader, then spec_from_json) was ~0.1 ms of a commit's ~1 ms of CPU, for a spec
-# that changes only with UpdateSupervisor. Keyed by the text itself, so a changed spec is a miss, never
-# stale. SupervisorSpec is frozen (and nothing mutates its dicts), so sharing one is safe. Bounded: cleared
-# when full (dict operations are atomic under the GIL; a race only costs a parse).
-_SPECS: dict[str, object] = {}
-_SPECS_MAX = 4096
+_CACHED_TEXTS = 1024  # distinct specs, and distinct partition lists, kept parsed
+_specs: dict[str, SupervisorSpec] = {}
+_partition_lists: dict[str, tuple[int, ...]] = {}
 
 
-def _spec(text: str, spec_from_json):
-    spec = _SPECS.get(text)
+def _spec(text: str, spec_from_json) -> SupervisorSpec:
+    """The spec stored as `text` (jsonb's own rendering, so one spec is always the same text). Cached by that
+    text: a SupervisorSpec is immutable, and the same spec object also lets a converter compare two reads
+    of an unchanged supervisor without walking the spec (api/convert.py's SupervisorMessages)."""
+    spec = _specs.get(text)
     if spec is None:
         spec = spec_from_json(json.loads(text))
-        if len(_SPECS) >= _SPECS_MAX:
-            _SPECS.clear()
-        _SPECS[text] = spec
+        if len(_specs) >= _CACHED_TEXTS:
+            _specs.clear()  # more distinct specs than that: start over (rare)
+        _specs[text] = spec
     return spec
+
+
+def _partitions(text: str) -> tuple[int, ...]:
+    """The partition list stored as `text`; cached like _spec (5 kB of JSON at 1,000 partitions)."""
+    partitions = _partition_lists.get(text)
+    if partitions is None:
+        partitions = tuple(json.loads(text))
+        if len(_partition_lists) >= _CACHED_TEXTS:
+            _partition_lists.clear()
+        _partition_lists[text] = partitions
+    return partitions
 
 
 def _supervisor(row, spec_from_json) -> Supervisor:
     id_, spec, state, generation, version, partitions, created, updated, detail, backfill_of = row
     return Supervisor(
         id=id_, spec=_spec(spec, spec_from_json), state=SupervisorState(state), generation=generation, version=version,
-        partitions=tuple(partitions), create_time=_utc(created), update_time=_utc(updated),
+        partitions=_partitions(partitions), create_time=_utc(created), update_time=_utc(updated),
         state_detail=detail or "", backfill_of=backfill_of)
 
 

@@ -5,7 +5,7 @@ import logging
 import time
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
-from typing import Mapping, Sequence
+from typing import Callable, Mapping, Sequence
 
 from confluent_kafka import IsolationLevel, KafkaError, KafkaException, TopicCollection, TopicPartition
 from confluent_kafka.admin import AdminClient, OffsetSpec
@@ -129,19 +129,27 @@ class KafkaStreamAdapter(StreamAdapter[int, int]):
                 raise self._unreachable(again.args[0]) from None
 
     def watermarks(self, stream: str, partitions: Sequence[int]) -> Watermarks[int, int]:
+        return self.start_watermarks(stream, partitions)()
+
+    def start_watermarks(self, stream: str, partitions: Sequence[int]) -> Callable[[], Watermarks[int, int]]:
+        """Sends both list_offsets requests now and returns the function that waits for their answers:
+        the caller can do other work (Offsets.positions reads the checkpoints) while they are in flight."""
         if not partitions:
-            return Watermarks({}, {})
+            return lambda: Watermarks({}, {})
         # Both requests are in flight at once: one round trip for any number of partitions.
-        try:
-            earliest_request, latest_request = self._watermark_requests(stream, partitions)
-            earliest = self._send_list_offsets(earliest_request)
-            latest = self._send_list_offsets(latest_request)
-            return Watermarks(self._results(stream, earliest), self._results(stream, latest))
-        except _StaleLeaders as first:
-            logs.info(log, "refreshing stale partition leaders", stream=stream, error=first)
-            self.partitions(stream)
-            return Watermarks(self._query(stream, {p: OffsetSpec.earliest() for p in partitions}),
-                              self._query(stream, {p: OffsetSpec.latest() for p in partitions}))
+        earliest_request, latest_request = self._watermark_requests(stream, partitions)
+        earliest = self._send_list_offsets(earliest_request)
+        latest = self._send_list_offsets(latest_request)
+
+        def collect() -> Watermarks[int, int]:
+            try:
+                return Watermarks(self._results(stream, earliest), self._results(stream, latest))
+            except _StaleLeaders as first:
+                logs.info(log, "refreshing stale partition leaders", stream=stream, error=first)
+                self.partitions(stream)
+                return Watermarks(self._query(stream, {p: OffsetSpec.earliest() for p in partitions}),
+                                  self._query(stream, {p: OffsetSpec.latest() for p in partitions}))
+        return collect
 
     def offsets_for_times(self, stream: str, timestamps_ms: Mapping[int, int]) -> dict[int, int]:
         if not timestamps_ms:
