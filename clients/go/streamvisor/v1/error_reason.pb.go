@@ -124,6 +124,14 @@ const (
 	// INVALID_ARGUMENT: a batch action's filter has no criterion, so it would select every supervisor; set
 	// filter.match_all to mean that. metadata: none.
 	ErrorReason_ERROR_REASON_FILTER_REQUIRED ErrorReason = 42
+	// FAILED_PRECONDITION: a Kinesis stream lists a shard whose id is not of Kinesis' own form
+	// "shardId-<digits>", so it cannot be mapped to a partition number without guessing; nothing was
+	// changed. metadata: stream, shard_id.
+	ErrorReason_ERROR_REASON_UNSUPPORTED_SHARD_ID ErrorReason = 45
+	// INVALID_ARGUMENT: a ResetOffsets target names a Kinesis sequence number that is no place in the
+	// shard: neither the shard's start, nor a record's sequence number (AT), nor the shard's end. Nothing
+	// was changed. metadata: partition, offset.
+	ErrorReason_ERROR_REASON_NOT_A_RECORD_OF_SHARD ErrorReason = 46
 )
 
 // Enum value maps for ErrorReason.
@@ -163,6 +171,8 @@ var (
 		38: "ERROR_REASON_PLAN_STALE",
 		39: "ERROR_REASON_INVALID_PLAN_TOKEN",
 		42: "ERROR_REASON_FILTER_REQUIRED",
+		45: "ERROR_REASON_UNSUPPORTED_SHARD_ID",
+		46: "ERROR_REASON_NOT_A_RECORD_OF_SHARD",
 	}
 	ErrorReason_value = map[string]int32{
 		"ERROR_REASON_UNSPECIFIED":                 0,
@@ -199,6 +209,8 @@ var (
 		"ERROR_REASON_PLAN_STALE":                  38,
 		"ERROR_REASON_INVALID_PLAN_TOKEN":          39,
 		"ERROR_REASON_FILTER_REQUIRED":             42,
+		"ERROR_REASON_UNSUPPORTED_SHARD_ID":        45,
+		"ERROR_REASON_NOT_A_RECORD_OF_SHARD":       46,
 	}
 )
 
@@ -233,7 +245,8 @@ var File_streamvisor_v1_error_reason_proto protoreflect.FileDescriptor
 
 const file_streamvisor_v1_error_reason_proto_rawDesc = "" +
 	"\n" +
-	"!streamvisor/v1/error_reason.proto\x12\x0estreamvisor.v1*\xd5\t\n" +
+	"!streamvisor/v1/error_reason.proto\x12\x0estreamvisor.v1*\xa4\n" +
+	"\n" +
 	"\vErrorReason\x12\x1c\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x12%\n" +
 	"!ERROR_REASON_SUPERVISOR_NOT_FOUND\x10\x01\x12*\n" +
@@ -269,7 +282,9 @@ const file_streamvisor_v1_error_reason_proto_rawDesc = "" +
 	"%ERROR_REASON_CHECKPOINT_BEYOND_LATEST\x10\x1e\x12\x1b\n" +
 	"\x17ERROR_REASON_PLAN_STALE\x10&\x12#\n" +
 	"\x1fERROR_REASON_INVALID_PLAN_TOKEN\x10'\x12 \n" +
-	"\x1cERROR_REASON_FILTER_REQUIRED\x10*Bt\n" +
+	"\x1cERROR_REASON_FILTER_REQUIRED\x10*\x12%\n" +
+	"!ERROR_REASON_UNSUPPORTED_SHARD_ID\x10-\x12&\n" +
+	"\"ERROR_REASON_NOT_A_RECORD_OF_SHARD\x10.Bt\n" +
 	"\x12dev.streamvisor.v1B\x10ErrorReasonProtoP\x01ZJgithub.com/streamvisor/streamvisor/clients/go/streamvisor/v1;streamvisorv1b\x06proto3"
 
 var (

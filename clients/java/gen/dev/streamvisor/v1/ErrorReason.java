@@ -318,6 +318,26 @@ public enum ErrorReason
    * <code>ERROR_REASON_FILTER_REQUIRED = 42;</code>
    */
   ERROR_REASON_FILTER_REQUIRED(42),
+  /**
+   * <pre>
+   * FAILED_PRECONDITION: a Kinesis stream lists a shard whose id is not of Kinesis' own form
+   * "shardId-&lt;digits&gt;", so it cannot be mapped to a partition number without guessing; nothing was
+   * changed. metadata: stream, shard_id.
+   * </pre>
+   *
+   * <code>ERROR_REASON_UNSUPPORTED_SHARD_ID = 45;</code>
+   */
+  ERROR_REASON_UNSUPPORTED_SHARD_ID(45),
+  /**
+   * <pre>
+   * INVALID_ARGUMENT: a ResetOffsets target names a Kinesis sequence number that is no place in the
+   * shard: neither the shard's start, nor a record's sequence number (AT), nor the shard's end. Nothing
+   * was changed. metadata: partition, offset.
+   * </pre>
+   *
+   * <code>ERROR_REASON_NOT_A_RECORD_OF_SHARD = 46;</code>
+   */
+  ERROR_REASON_NOT_A_RECORD_OF_SHARD(46),
   UNRECOGNIZED(-1),
   ;
 
@@ -631,6 +651,26 @@ public enum ErrorReason
    * <code>ERROR_REASON_FILTER_REQUIRED = 42;</code>
    */
   public static final int ERROR_REASON_FILTER_REQUIRED_VALUE = 42;
+  /**
+   * <pre>
+   * FAILED_PRECONDITION: a Kinesis stream lists a shard whose id is not of Kinesis' own form
+   * "shardId-&lt;digits&gt;", so it cannot be mapped to a partition number without guessing; nothing was
+   * changed. metadata: stream, shard_id.
+   * </pre>
+   *
+   * <code>ERROR_REASON_UNSUPPORTED_SHARD_ID = 45;</code>
+   */
+  public static final int ERROR_REASON_UNSUPPORTED_SHARD_ID_VALUE = 45;
+  /**
+   * <pre>
+   * INVALID_ARGUMENT: a ResetOffsets target names a Kinesis sequence number that is no place in the
+   * shard: neither the shard's start, nor a record's sequence number (AT), nor the shard's end. Nothing
+   * was changed. metadata: partition, offset.
+   * </pre>
+   *
+   * <code>ERROR_REASON_NOT_A_RECORD_OF_SHARD = 46;</code>
+   */
+  public static final int ERROR_REASON_NOT_A_RECORD_OF_SHARD_VALUE = 46;
 
 
   public final int getNumber() {
@@ -691,6 +731,8 @@ public enum ErrorReason
       case 38: return ERROR_REASON_PLAN_STALE;
       case 39: return ERROR_REASON_INVALID_PLAN_TOKEN;
       case 42: return ERROR_REASON_FILTER_REQUIRED;
+      case 45: return ERROR_REASON_UNSUPPORTED_SHARD_ID;
+      case 46: return ERROR_REASON_NOT_A_RECORD_OF_SHARD;
       default: return null;
     }
   }

@@ -176,22 +176,23 @@ public final class SupervisorProto extends com.google.protobuf.GeneratedFile {
       "nRatesR\toneMinute\022A\n\014five_minutes\030\002 \001(\0132" +
       "\036.streamvisor.v1.IngestionRatesR\013fiveMin" +
       "utes\022G\n\017fifteen_minutes\030\003 \001(\0132\036.streamvi" +
-      "sor.v1.IngestionRatesR\016fifteenMinutes*a\n" +
+      "sor.v1.IngestionRatesR\016fifteenMinutes*z\n" +
       "\nStreamType\022\033\n\027STREAM_TYPE_UNSPECIFIED\020\000" +
       "\022\025\n\021STREAM_TYPE_KAFKA\020\001\022\037\n\033STREAM_TYPE_R" +
-      "ABBITMQ_STREAM\020\002*\213\002\n\017SupervisorState\022 \n\034" +
-      "SUPERVISOR_STATE_UNSPECIFIED\020\000\022\034\n\030SUPERV" +
-      "ISOR_STATE_PENDING\020\001\022\034\n\030SUPERVISOR_STATE" +
-      "_RUNNING\020\002\022\036\n\032SUPERVISOR_STATE_SUSPENDED" +
-      "\020\003\022\036\n\032SUPERVISOR_STATE_COMPLETED\020\004\022\037\n\033SU" +
-      "PERVISOR_STATE_TERMINATED\020\005\022\036\n\032SUPERVISO" +
-      "R_STATE_UNHEALTHY\020\006\022\031\n\025SUPERVISOR_STATE_" +
-      "IDLE\020\007*Z\n\tTaskPhase\022\032\n\026TASK_PHASE_UNSPEC" +
-      "IFIED\020\000\022\026\n\022TASK_PHASE_READING\020\001\022\031\n\025TASK_" +
-      "PHASE_PUBLISHING\020\002Bs\n\022dev.streamvisor.v1" +
-      "B\017SupervisorProtoP\001ZJgithub.com/streamvi" +
-      "sor/streamvisor/clients/go/streamvisor/v" +
-      "1;streamvisorv1b\006proto3"
+      "ABBITMQ_STREAM\020\002\022\027\n\023STREAM_TYPE_KINESIS\020" +
+      "\003*\213\002\n\017SupervisorState\022 \n\034SUPERVISOR_STAT" +
+      "E_UNSPECIFIED\020\000\022\034\n\030SUPERVISOR_STATE_PEND" +
+      "ING\020\001\022\034\n\030SUPERVISOR_STATE_RUNNING\020\002\022\036\n\032S" +
+      "UPERVISOR_STATE_SUSPENDED\020\003\022\036\n\032SUPERVISO" +
+      "R_STATE_COMPLETED\020\004\022\037\n\033SUPERVISOR_STATE_" +
+      "TERMINATED\020\005\022\036\n\032SUPERVISOR_STATE_UNHEALT" +
+      "HY\020\006\022\031\n\025SUPERVISOR_STATE_IDLE\020\007*Z\n\tTaskP" +
+      "hase\022\032\n\026TASK_PHASE_UNSPECIFIED\020\000\022\026\n\022TASK" +
+      "_PHASE_READING\020\001\022\031\n\025TASK_PHASE_PUBLISHIN" +
+      "G\020\002Bs\n\022dev.streamvisor.v1B\017SupervisorPro" +
+      "toP\001ZJgithub.com/streamvisor/streamvisor" +
+      "/clients/go/streamvisor/v1;streamvisorv1" +
+      "b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
