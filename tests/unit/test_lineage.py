@@ -13,7 +13,7 @@ import pytest
 
 from streamvisor.domain.lineage import (
     Shard, ShardExtent, ShardRange, Unrecoverable, descendants, finished_shards, leasable, plan_reset_to_latest,
-    topological_order, untrimmed_shards,
+    reading_set, topological_order, untrimmed_shards,
 )
 
 BIG = 49680753293727183614358907412238618074341832428624019458  # a real 56-digit sequence number
@@ -176,3 +176,56 @@ def test_untrimmed_shards_by_stream_age_and_by_their_parents_records():
     # A parent's record that is itself almost as old as the retention period proves nothing.
     arrivals = {"s0": now - retention + timedelta(minutes=1)}
     assert untrimmed_shards(shards, old_stream, arrivals, now, retention) == set()
+
+
+def numbered() -> dict[int, Shard]:
+    """stream() as the control plane sees it: shard numbers (shardId-00000000000N is N)."""
+    return {int(s[1:]): Shard(int(s[1:]), tuple(int(p[1:]) for p in shard.parents), shard.start, shard.closed)
+            for s, shard in stream().items()}
+
+
+ENDS = {n: shard.start + 900 for n, shard in numbered().items() if shard.closed}
+
+
+def test_a_new_supervisor_from_the_latest_reads_the_open_shards_only():
+    found = reading_set(numbered(), ENDS, {}, from_earliest=False)
+    assert found.partitions == (2, 4) and found.starts == {}  # the scheduler resolves both at the latest
+
+
+def test_a_new_supervisor_from_the_earliest_starts_at_the_roots():
+    assert reading_set(numbered(), ENDS, {}, from_earliest=True).partitions == (0, 1)
+
+
+def test_children_join_only_when_their_parents_checkpoints_reach_the_ends_and_start_at_their_start():
+    shards = numbered()
+    cps = {0: BIG + 500, 1: BIG + 10_000 + 900}  # 0 is half read, 1 is read to its end
+    assert reading_set(shards, ENDS, cps, from_earliest=True).partitions == (0,)  # 4 waits for 3 too
+    cps[0] = BIG + 900  # 0 finished: its children 2 and 3 join, from their starts
+    found = reading_set(shards, ENDS, cps, from_earliest=False)
+    assert found.partitions == (2, 3) and found.starts == {2: shards[2].start, 3: shards[3].start}
+    cps.update({2: shards[2].start + 10, 3: shards[3].start + 900})  # 3 finished: the merge child joins
+    found = reading_set(shards, ENDS, cps, from_earliest=False)
+    assert found.partitions == (2, 4) and found.starts == {4: shards[4].start}
+
+
+def test_a_closed_shard_that_is_half_read_blocks_its_children_even_from_the_latest():
+    # From the latest, closed shards nobody checkpointed are skipped - but not a descendant of one that was.
+    cps = {0: BIG + 500}
+    assert reading_set(numbered(), ENDS, cps, from_earliest=False).partitions == (0,)
+
+
+def test_an_expired_parent_does_not_block_and_is_reported():
+    shards = {n: s for n, s in numbered().items() if n != 3}  # 3 left the listing, checkpointed
+    found = reading_set(shards, ENDS, {1: BIG + 10_900, 3: BIG + 30_100, 2: BIG + 20_000}, from_earliest=False)
+    assert 4 in found.partitions and found.expired_parents == (3,)
+
+
+def test_a_backfill_reads_its_bounded_shards_parents_first():
+    shards = numbered()
+    bounds = {0: BIG + 900, 2: BIG + 20_400, 3: BIG + 30_900}
+    cps = {0: BIG + 100, 2: shards[2].start, 3: shards[3].start}
+    assert reading_set(shards, ENDS, cps, True, bounds).partitions == (0,)
+    cps[0] = BIG + 900
+    assert reading_set(shards, ENDS, cps, True, bounds).partitions == (2, 3)
+    cps.update({2: BIG + 20_400, 3: BIG + 30_900})
+    assert reading_set(shards, ENDS, cps, True, bounds).partitions == ()

@@ -83,9 +83,11 @@ class SupervisorServicer(svc_grpc.SupervisorServiceServicer):
                                           read_time=convert.timestamp(read_time))
         # Rows added in place: building each message apart and passing the list copied all 1,000 again.
         add = response.partitions.add
+        name = self.service.partition_namer(supervisor.spec.stream_type)
         for r in view.partitions:
             row = add(partition=r.partition, earliest=r.earliest, latest=r.latest, lag=r.lag,
-                      checkpoint_beyond_latest=r.beyond_latest)
+                      checkpoint_beyond_latest=r.beyond_latest, closed=r.closed, expired=r.expired,
+                      behind=r.behind, parent_partition_ids=[name(p) for p in r.parents])
             if r.checkpoint is not None:
                 row.checkpoint = r.checkpoint
             if r.bound is not None:

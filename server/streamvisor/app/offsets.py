@@ -8,6 +8,7 @@ from typing import Callable, NamedTuple
 
 from streamvisor import logs
 from streamvisor.app.core import ACTIVE_STATES, ANONYMOUS, Core
+from streamvisor.domain.lineage import lineage_offsets_view
 from streamvisor.domain.model import Supervisor, SupervisorState, require_valid_id
 from streamvisor.domain.offsets import (
     CheckpointFault, OffsetsView, checkpoint_faults, fault_detail, faulted_for_checkpoints, offsets_view,
@@ -51,6 +52,8 @@ class Offsets:
 
     def get_offsets(self, supervisor_id: str, actor: str = ANONYMOUS) -> tuple[Supervisor, OffsetsView, datetime]:
         require_valid_id(supervisor_id)
+        if self._has_lineage(supervisor_id):
+            return self._get_lineage_offsets(supervisor_id, actor)
         positions = self.positions(supervisor_id)
         supervisor = positions.supervisor
         read_time = self.core.clock()
@@ -60,6 +63,26 @@ class Offsets:
             if supervisor.state in ACTIVE_STATES:
                 self.report_faults(supervisor, view.faults, actor)
         return supervisor, view, read_time
+
+    def _has_lineage(self, supervisor_id: str) -> bool:
+        with self.core.store.read() as tx:
+            supervisor = self.core.require(tx, supervisor_id)
+        return self.core.streams.has_lineage(supervisor.spec.stream_type)
+
+    def _get_lineage_offsets(self, supervisor_id: str, actor: str) -> tuple[Supervisor, OffsetsView, datetime]:
+        """GetOffsets for a stream with lineage (Kinesis): every listed shard with its parents
+        (domain.lineage.lineage_offsets_view). Checkpoints first, then the stream, as for every kind."""
+        core = self.core
+        with core.store.read() as tx:
+            supervisor = core.require(tx, supervisor_id)
+            checkpoints = tx.get_checkpoints(supervisor_id)
+        lineage = core.streams.for_spec(supervisor.spec).lineage(supervisor.spec.stream)
+        spec = supervisor.spec
+        bounds = {r.partition: r for r in spec.bounded_ranges} if spec.is_bounded else None
+        view = lineage_offsets_view(bounds, spec.use_earliest_offset, checkpoints, lineage.shards, lineage.extents)
+        if view.faults and supervisor.state in ACTIVE_STATES:
+            self.report_faults(supervisor, view.faults, actor)
+        return supervisor, view, core.clock()
 
     def confirm_stream_exists(self, supervisor: Supervisor) -> None:
         """Raises STREAM_NOT_FOUND if the stream is gone. Right after a topic is deleted its partitions may

@@ -103,6 +103,10 @@ class Commits:
         segment_id = tx.insert_segment(Segment(supervisor.id, task_id, generation, tuple(ranges), location,
                                                record_count, core.clock()))
         tx.add_published_ranges(supervisor.id, ranges)  # coverage, maintained in the same transaction
+        if core.streams.has_lineage(supervisor.spec.stream_type):
+            # A commit is what can read a closed shard to its end: the scheduler re-plans which shards are
+            # leasable (app/leasing.py) - one ListShards per committing supervisor and pass, none at rest.
+            tx.mark_for_scheduling(supervisor.id, core.clock())
         checkpoints.update(new)
         if supervisor.spec.is_complete(checkpoints):
             after = supervisor.changed(core.clock(), state=SupervisorState.COMPLETED, state_detail="")

@@ -221,6 +221,10 @@ class StreamKinds(StreamAdapters, Protocol):
 
     def supports(self, stream_type: StreamType | None) -> bool: ...
 
+    def has_lineage(self, stream_type: StreamType | None) -> bool:
+        """Whether the kind's partitions split and merge (Kinesis): app/leasing.py applies."""
+        ...
+
     def validate(self, spec: SupervisorSpec, field_prefix: str = "spec") -> Violations:
         """Every violation of `spec`: the generic rules (SupervisorSpec.validate) and its kind's."""
         ...
@@ -320,6 +324,11 @@ class Transaction(Protocol):
 
     def update_supervisor(self, supervisor: Supervisor) -> None:
         """Also marks the supervisor for the scheduler, in this transaction, with a fresh token."""
+        ...
+
+    def mark_for_scheduling(self, supervisor_id: str, now: datetime) -> None:
+        """Marks the supervisor for the scheduler without writing it (a commit that may have finished a
+        parent shard: app/leasing.py)."""
         ...
 
     def list_supervisors(

@@ -952,8 +952,22 @@ type PartitionOffsets struct {
 	// supervisor. A fault, never a lag of 0 (lag is then 0 only because nothing readable is ahead);
 	// the supervisor is UNHEALTHY with state_detail CHECKPOINT_BEYOND_LATEST until the partition is reset.
 	CheckpointBeyondLatest bool `protobuf:"varint,7,opt,name=checkpoint_beyond_latest,json=checkpointBeyondLatest,proto3" json:"checkpoint_beyond_latest,omitempty"`
-	unknownFields          protoimpl.UnknownFields
-	sizeCache              protoimpl.SizeCache
+	// Streams whose partitions split and merge (Kinesis shards; docs/kinesis.md). The partition ids
+	// (shard ids, "shardId-000000000001") of this shard's parents: one after a split, two after a merge
+	// (parent, then adjacent parent). The shard is read only after they are read to their ends.
+	ParentPartitionIds []string `protobuf:"bytes,20,rep,name=parent_partition_ids,json=parentPartitionIds,proto3" json:"parent_partition_ids,omitempty"`
+	// Kinesis: the shard is closed (resharded away; nothing more is written to it). Its `latest` is then
+	// its final end, one past its last record.
+	Closed bool `protobuf:"varint,21,opt,name=closed,proto3" json:"closed,omitempty"`
+	// Kinesis: retention may have removed records from the start of the shard (`earliest` is then the
+	// first retained record), or the stream no longer lists the shard at all (retention took it whole,
+	// from `checkpoint` on; `earliest` and `latest` are then the checkpoint).
+	Expired bool `protobuf:"varint,22,opt,name=expired,proto3" json:"expired,omitempty"`
+	// Kinesis: records are ahead of the supervisor's position in this shard (it is below `latest`).
+	// Kinesis' `lag` is 0: sequence numbers are sparse, so a distance between them counts no records.
+	Behind        bool `protobuf:"varint,23,opt,name=behind,proto3" json:"behind,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *PartitionOffsets) Reset() {
@@ -1035,6 +1049,34 @@ func (x *PartitionOffsets) GetCheckpointBeyondLatest() bool {
 	return false
 }
 
+func (x *PartitionOffsets) GetParentPartitionIds() []string {
+	if x != nil {
+		return x.ParentPartitionIds
+	}
+	return nil
+}
+
+func (x *PartitionOffsets) GetClosed() bool {
+	if x != nil {
+		return x.Closed
+	}
+	return false
+}
+
+func (x *PartitionOffsets) GetExpired() bool {
+	if x != nil {
+		return x.Expired
+	}
+	return false
+}
+
+func (x *PartitionOffsets) GetBehind() bool {
+	if x != nil {
+		return x.Behind
+	}
+	return false
+}
+
 // Response for GetOffsets.
 type GetOffsetsResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1042,11 +1084,12 @@ type GetOffsetsResponse struct {
 	SupervisorId string `protobuf:"bytes,1,opt,name=supervisor_id,json=supervisorId,proto3" json:"supervisor_id,omitempty"`
 	// One entry per partition, ordered by partition.
 	Partitions []*PartitionOffsets `protobuf:"bytes,2,rep,name=partitions,proto3" json:"partitions,omitempty"`
-	// Sum of lag over partitions.
+	// Sum of lag over partitions (0 for Kinesis: see PartitionOffsets.behind).
 	TotalLag int64 `protobuf:"varint,3,opt,name=total_lag,json=totalLag,proto3" json:"total_lag,omitempty"`
-	// For a bounded supervisor: offsets published so far, and in total.
+	// For a bounded supervisor: offsets published so far, and in total. Kinesis counts shards instead
+	// (sequence numbers are sparse): the shards read to their bounds.
 	BoundedDone int64 `protobuf:"varint,4,opt,name=bounded_done,json=boundedDone,proto3" json:"bounded_done,omitempty"`
-	// For a bounded supervisor: total offsets in its ranges.
+	// For a bounded supervisor: total offsets in its ranges (Kinesis: the number of bounded shards).
 	BoundedTotal int64 `protobuf:"varint,5,opt,name=bounded_total,json=boundedTotal,proto3" json:"bounded_total,omitempty"`
 	// When the stream's offsets were read.
 	ReadTime      *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=read_time,json=readTime,proto3" json:"read_time,omitempty"`
@@ -3501,7 +3544,7 @@ const file_streamvisor_v1_supervisor_service_proto_rawDesc = "" +
 	"\x06events\x18\x01 \x03(\v2\x1a.streamvisor.v1.AuditEventR\x06events\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"8\n" +
 	"\x11GetOffsetsRequest\x12#\n" +
-	"\rsupervisor_id\x18\x01 \x01(\tR\fsupervisorId\"\xbd\x02\n" +
+	"\rsupervisor_id\x18\x01 \x01(\tR\fsupervisorId\"\xb9\x03\n" +
 	"\x10PartitionOffsets\x12\x1c\n" +
 	"\tpartition\x18\x01 \x01(\x05R\tpartition\x12#\n" +
 	"\n" +
@@ -3511,7 +3554,11 @@ const file_streamvisor_v1_supervisor_service_proto_rawDesc = "" +
 	"\x06latest\x18\x04 \x01(\x03R\x06latest\x12\x10\n" +
 	"\x03lag\x18\x05 \x01(\x03R\x03lag\x12E\n" +
 	"\rbounded_range\x18\x06 \x01(\v2\x1b.streamvisor.v1.OffsetRangeH\x01R\fboundedRange\x88\x01\x01\x128\n" +
-	"\x18checkpoint_beyond_latest\x18\a \x01(\bR\x16checkpointBeyondLatestB\r\n" +
+	"\x18checkpoint_beyond_latest\x18\a \x01(\bR\x16checkpointBeyondLatest\x120\n" +
+	"\x14parent_partition_ids\x18\x14 \x03(\tR\x12parentPartitionIds\x12\x16\n" +
+	"\x06closed\x18\x15 \x01(\bR\x06closed\x12\x18\n" +
+	"\aexpired\x18\x16 \x01(\bR\aexpired\x12\x16\n" +
+	"\x06behind\x18\x17 \x01(\bR\x06behindB\r\n" +
 	"\v_checkpointB\x10\n" +
 	"\x0e_bounded_range\"\x99\x02\n" +
 	"\x12GetOffsetsResponse\x12#\n" +

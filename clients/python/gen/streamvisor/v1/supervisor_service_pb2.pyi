@@ -141,7 +141,7 @@ class GetOffsetsRequest(_message.Message):
     def __init__(self, supervisor_id: _Optional[str] = ...) -> None: ...
 
 class PartitionOffsets(_message.Message):
-    __slots__ = ("partition", "checkpoint", "earliest", "latest", "lag", "bounded_range", "checkpoint_beyond_latest")
+    __slots__ = ("partition", "checkpoint", "earliest", "latest", "lag", "bounded_range", "checkpoint_beyond_latest", "parent_partition_ids", "closed", "expired", "behind")
     PARTITION_FIELD_NUMBER: _ClassVar[int]
     CHECKPOINT_FIELD_NUMBER: _ClassVar[int]
     EARLIEST_FIELD_NUMBER: _ClassVar[int]
@@ -149,6 +149,10 @@ class PartitionOffsets(_message.Message):
     LAG_FIELD_NUMBER: _ClassVar[int]
     BOUNDED_RANGE_FIELD_NUMBER: _ClassVar[int]
     CHECKPOINT_BEYOND_LATEST_FIELD_NUMBER: _ClassVar[int]
+    PARENT_PARTITION_IDS_FIELD_NUMBER: _ClassVar[int]
+    CLOSED_FIELD_NUMBER: _ClassVar[int]
+    EXPIRED_FIELD_NUMBER: _ClassVar[int]
+    BEHIND_FIELD_NUMBER: _ClassVar[int]
     partition: int
     checkpoint: int
     earliest: int
@@ -156,7 +160,11 @@ class PartitionOffsets(_message.Message):
     lag: int
     bounded_range: _supervisor_pb2.OffsetRange
     checkpoint_beyond_latest: bool
-    def __init__(self, partition: _Optional[int] = ..., checkpoint: _Optional[int] = ..., earliest: _Optional[int] = ..., latest: _Optional[int] = ..., lag: _Optional[int] = ..., bounded_range: _Optional[_Union[_supervisor_pb2.OffsetRange, _Mapping]] = ..., checkpoint_beyond_latest: _Optional[bool] = ...) -> None: ...
+    parent_partition_ids: _containers.RepeatedScalarFieldContainer[str]
+    closed: bool
+    expired: bool
+    behind: bool
+    def __init__(self, partition: _Optional[int] = ..., checkpoint: _Optional[int] = ..., earliest: _Optional[int] = ..., latest: _Optional[int] = ..., lag: _Optional[int] = ..., bounded_range: _Optional[_Union[_supervisor_pb2.OffsetRange, _Mapping]] = ..., checkpoint_beyond_latest: _Optional[bool] = ..., parent_partition_ids: _Optional[_Iterable[str]] = ..., closed: _Optional[bool] = ..., expired: _Optional[bool] = ..., behind: _Optional[bool] = ...) -> None: ...
 
 class GetOffsetsResponse(_message.Message):
     __slots__ = ("supervisor_id", "partitions", "total_lag", "bounded_done", "bounded_total", "read_time")

@@ -167,7 +167,7 @@ private static final long serialVersionUID = 0L;
   private long totalLag_ = 0L;
   /**
    * <pre>
-   * Sum of lag over partitions.
+   * Sum of lag over partitions (0 for Kinesis: see PartitionOffsets.behind).
    * </pre>
    *
    * <code>int64 total_lag = 3 [json_name = "totalLag"];</code>
@@ -182,7 +182,8 @@ private static final long serialVersionUID = 0L;
   private long boundedDone_ = 0L;
   /**
    * <pre>
-   * For a bounded supervisor: offsets published so far, and in total.
+   * For a bounded supervisor: offsets published so far, and in total. Kinesis counts shards instead
+   * (sequence numbers are sparse): the shards read to their bounds.
    * </pre>
    *
    * <code>int64 bounded_done = 4 [json_name = "boundedDone"];</code>
@@ -197,7 +198,7 @@ private static final long serialVersionUID = 0L;
   private long boundedTotal_ = 0L;
   /**
    * <pre>
-   * For a bounded supervisor: total offsets in its ranges.
+   * For a bounded supervisor: total offsets in its ranges (Kinesis: the number of bounded shards).
    * </pre>
    *
    * <code>int64 bounded_total = 5 [json_name = "boundedTotal"];</code>
@@ -1150,7 +1151,7 @@ private static final long serialVersionUID = 0L;
     private long totalLag_ ;
     /**
      * <pre>
-     * Sum of lag over partitions.
+     * Sum of lag over partitions (0 for Kinesis: see PartitionOffsets.behind).
      * </pre>
      *
      * <code>int64 total_lag = 3 [json_name = "totalLag"];</code>
@@ -1162,7 +1163,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Sum of lag over partitions.
+     * Sum of lag over partitions (0 for Kinesis: see PartitionOffsets.behind).
      * </pre>
      *
      * <code>int64 total_lag = 3 [json_name = "totalLag"];</code>
@@ -1178,7 +1179,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Sum of lag over partitions.
+     * Sum of lag over partitions (0 for Kinesis: see PartitionOffsets.behind).
      * </pre>
      *
      * <code>int64 total_lag = 3 [json_name = "totalLag"];</code>
@@ -1194,7 +1195,8 @@ private static final long serialVersionUID = 0L;
     private long boundedDone_ ;
     /**
      * <pre>
-     * For a bounded supervisor: offsets published so far, and in total.
+     * For a bounded supervisor: offsets published so far, and in total. Kinesis counts shards instead
+     * (sequence numbers are sparse): the shards read to their bounds.
      * </pre>
      *
      * <code>int64 bounded_done = 4 [json_name = "boundedDone"];</code>
@@ -1206,7 +1208,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * For a bounded supervisor: offsets published so far, and in total.
+     * For a bounded supervisor: offsets published so far, and in total. Kinesis counts shards instead
+     * (sequence numbers are sparse): the shards read to their bounds.
      * </pre>
      *
      * <code>int64 bounded_done = 4 [json_name = "boundedDone"];</code>
@@ -1222,7 +1225,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * For a bounded supervisor: offsets published so far, and in total.
+     * For a bounded supervisor: offsets published so far, and in total. Kinesis counts shards instead
+     * (sequence numbers are sparse): the shards read to their bounds.
      * </pre>
      *
      * <code>int64 bounded_done = 4 [json_name = "boundedDone"];</code>
@@ -1238,7 +1242,7 @@ private static final long serialVersionUID = 0L;
     private long boundedTotal_ ;
     /**
      * <pre>
-     * For a bounded supervisor: total offsets in its ranges.
+     * For a bounded supervisor: total offsets in its ranges (Kinesis: the number of bounded shards).
      * </pre>
      *
      * <code>int64 bounded_total = 5 [json_name = "boundedTotal"];</code>
@@ -1250,7 +1254,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * For a bounded supervisor: total offsets in its ranges.
+     * For a bounded supervisor: total offsets in its ranges (Kinesis: the number of bounded shards).
      * </pre>
      *
      * <code>int64 bounded_total = 5 [json_name = "boundedTotal"];</code>
@@ -1266,7 +1270,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * For a bounded supervisor: total offsets in its ranges.
+     * For a bounded supervisor: total offsets in its ranges (Kinesis: the number of bounded shards).
      * </pre>
      *
      * <code>int64 bounded_total = 5 [json_name = "boundedTotal"];</code>

@@ -332,231 +332,234 @@ public final class SupervisorServiceProto extends com.google.protobuf.GeneratedF
       "\n\006events\030\001 \003(\0132\032.streamvisor.v1.AuditEve" +
       "ntR\006events\022&\n\017next_page_token\030\002 \001(\tR\rnex" +
       "tPageToken\"8\n\021GetOffsetsRequest\022#\n\rsuper" +
-      "visor_id\030\001 \001(\tR\014supervisorId\"\275\002\n\020Partiti" +
+      "visor_id\030\001 \001(\tR\014supervisorId\"\271\003\n\020Partiti" +
       "onOffsets\022\034\n\tpartition\030\001 \001(\005R\tpartition\022" +
       "#\n\ncheckpoint\030\002 \001(\003H\000R\ncheckpoint\210\001\001\022\032\n\010" +
       "earliest\030\003 \001(\003R\010earliest\022\026\n\006latest\030\004 \001(\003" +
       "R\006latest\022\020\n\003lag\030\005 \001(\003R\003lag\022E\n\rbounded_ra" +
       "nge\030\006 \001(\0132\033.streamvisor.v1.OffsetRangeH\001" +
       "R\014boundedRange\210\001\001\0228\n\030checkpoint_beyond_l" +
-      "atest\030\007 \001(\010R\026checkpointBeyondLatestB\r\n\013_" +
-      "checkpointB\020\n\016_bounded_range\"\231\002\n\022GetOffs" +
-      "etsResponse\022#\n\rsupervisor_id\030\001 \001(\tR\014supe" +
-      "rvisorId\022@\n\npartitions\030\002 \003(\0132 .streamvis" +
-      "or.v1.PartitionOffsetsR\npartitions\022\033\n\tto" +
-      "tal_lag\030\003 \001(\003R\010totalLag\022!\n\014bounded_done\030" +
-      "\004 \001(\003R\013boundedDone\022#\n\rbounded_total\030\005 \001(" +
-      "\003R\014boundedTotal\0227\n\tread_time\030\006 \001(\0132\032.goo" +
-      "gle.protobuf.TimestampR\010readTime\"\224\001\n\026Res" +
-      "etSupervisorRequest\022#\n\rsupervisor_id\030\001 \001" +
-      "(\tR\014supervisorId\022\035\n\nrequest_id\030\002 \001(\tR\tre" +
-      "questId\022\027\n\007dry_run\030\003 \001(\010R\006dryRun\022\035\n\nplan" +
-      "_token\030\004 \001(\tR\tplanToken\"\251\001\n\027ResetSupervi" +
-      "sorResponse\0226\n\007changes\030\001 \003(\0132\034.streamvis" +
-      "or.v1.OffsetChangeR\007changes\022\036\n\ngeneratio" +
-      "n\030\002 \001(\003R\ngeneration\022\027\n\007dry_run\030\003 \001(\010R\006dr" +
-      "yRun\022\035\n\nplan_token\030\004 \001(\tR\tplanToken\"\224\001\n\024" +
-      "PartitionResetTarget\022\034\n\tpartition\030\001 \001(\005R" +
-      "\tpartition\022\030\n\006offset\030\002 \001(\003H\000R\006offset\022:\n\t" +
-      "timestamp\030\003 \001(\0132\032.google.protobuf.Timest" +
-      "ampH\000R\ttimestampB\010\n\006target\"\321\001\n\023ResetOffs" +
-      "etsRequest\022#\n\rsupervisor_id\030\001 \001(\tR\014super" +
-      "visorId\022>\n\007targets\030\002 \003(\0132$.streamvisor.v" +
-      "1.PartitionResetTargetR\007targets\022\035\n\nreque" +
-      "st_id\030\003 \001(\tR\trequestId\022\027\n\007dry_run\030\004 \001(\010R" +
-      "\006dryRun\022\035\n\nplan_token\030\005 \001(\tR\tplanToken\"\246" +
-      "\001\n\024ResetOffsetsResponse\0226\n\007changes\030\001 \003(\013" +
-      "2\034.streamvisor.v1.OffsetChangeR\007changes\022" +
-      "\036\n\ngeneration\030\002 \001(\003R\ngeneration\022\027\n\007dry_r" +
-      "un\030\003 \001(\010R\006dryRun\022\035\n\nplan_token\030\004 \001(\tR\tpl" +
-      "anToken\"\352\001\n\037ResetToLatestAndBackfillRequ" +
-      "est\022#\n\rsupervisor_id\030\001 \001(\tR\014supervisorId" +
-      "\0223\n\023backfill_task_count\030\002 \001(\005H\000R\021backfil" +
-      "lTaskCount\210\001\001\022\035\n\nrequest_id\030\003 \001(\tR\treque" +
-      "stId\022\027\n\007dry_run\030\004 \001(\010R\006dryRun\022\035\n\nplan_to" +
-      "ken\030\005 \001(\tR\tplanTokenB\026\n\024_backfill_task_c" +
-      "ount\"\374\003\n ResetToLatestAndBackfillRespons" +
-      "e\022#\n\rsupervisor_id\030\001 \001(\tR\014supervisorId\0224" +
-      "\n\026backfill_supervisor_id\030\002 \001(\tR\024backfill" +
-      "SupervisorId\022D\n\017backfill_ranges\030\003 \003(\0132\033." +
-      "streamvisor.v1.OffsetRangeR\016backfillRang" +
-      "es\0226\n\007changes\030\004 \003(\0132\034.streamvisor.v1.Off" +
-      "setChangeR\007changes\022N\n\024unrecoverable_rang" +
-      "es\030\005 \003(\0132\033.streamvisor.v1.OffsetRangeR\023u" +
-      "nrecoverableRanges\022\036\n\ngeneration\030\006 \001(\003R\n" +
-      "generation\022\027\n\007dry_run\030\007 \001(\010R\006dryRun\022\035\n\np" +
-      "lan_token\030\010 \001(\tR\tplanToken\022W\n\031previewed_" +
-      "backfill_ranges\030\t \003(\0132\033.streamvisor.v1.O" +
-      "ffsetRangeR\027previewedBackfillRanges\"9\n\022G" +
-      "etCoverageRequest\022#\n\rsupervisor_id\030\001 \001(\t" +
-      "R\014supervisorId\"k\n\017CoverageOverlap\0221\n\005ran" +
-      "ge\030\001 \001(\0132\033.streamvisor.v1.OffsetRangeR\005r" +
-      "ange\022%\n\016supervisor_ids\030\002 \003(\tR\rsupervisor" +
-      "Ids\"\207\002\n\021PartitionCoverage\022\034\n\tpartition\030\001" +
-      " \001(\005R\tpartition\0229\n\tpublished\030\002 \003(\0132\033.str" +
-      "eamvisor.v1.OffsetRangeR\tpublished\022/\n\004ga" +
-      "ps\030\003 \003(\0132\033.streamvisor.v1.OffsetRangeR\004g" +
-      "aps\022;\n\010overlaps\030\004 \003(\0132\037.streamvisor.v1.C" +
-      "overageOverlapR\010overlaps\022+\n\021published_of" +
-      "fsets\030\005 \001(\003R\020publishedOffsets\"\272\002\n\023GetCov" +
-      "erageResponse\022#\n\rsupervisor_id\030\001 \001(\tR\014su" +
-      "pervisorId\022%\n\016supervisor_ids\030\002 \003(\tR\rsupe" +
-      "rvisorIds\022A\n\npartitions\030\003 \003(\0132!.streamvi" +
-      "sor.v1.PartitionCoverageR\npartitions\022\035\n\n" +
-      "total_gaps\030\004 \001(\003R\ttotalGaps\022%\n\016total_ove" +
-      "rlaps\030\005 \001(\003R\rtotalOverlaps\022N\n\024unrecovera" +
-      "ble_ranges\030\006 \003(\0132\033.streamvisor.v1.Offset" +
-      "RangeR\023unrecoverableRanges\"A\n\032GetSupervi" +
-      "sorHealthRequest\022#\n\rsupervisor_id\030\001 \001(\tR" +
-      "\014supervisorId\"\335\001\n\033GetSupervisorHealthRes" +
+      "atest\030\007 \001(\010R\026checkpointBeyondLatest\0220\n\024p" +
+      "arent_partition_ids\030\024 \003(\tR\022parentPartiti" +
+      "onIds\022\026\n\006closed\030\025 \001(\010R\006closed\022\030\n\007expired" +
+      "\030\026 \001(\010R\007expired\022\026\n\006behind\030\027 \001(\010R\006behindB" +
+      "\r\n\013_checkpointB\020\n\016_bounded_range\"\231\002\n\022Get" +
+      "OffsetsResponse\022#\n\rsupervisor_id\030\001 \001(\tR\014" +
+      "supervisorId\022@\n\npartitions\030\002 \003(\0132 .strea" +
+      "mvisor.v1.PartitionOffsetsR\npartitions\022\033" +
+      "\n\ttotal_lag\030\003 \001(\003R\010totalLag\022!\n\014bounded_d" +
+      "one\030\004 \001(\003R\013boundedDone\022#\n\rbounded_total\030" +
+      "\005 \001(\003R\014boundedTotal\0227\n\tread_time\030\006 \001(\0132\032" +
+      ".google.protobuf.TimestampR\010readTime\"\224\001\n" +
+      "\026ResetSupervisorRequest\022#\n\rsupervisor_id" +
+      "\030\001 \001(\tR\014supervisorId\022\035\n\nrequest_id\030\002 \001(\t" +
+      "R\trequestId\022\027\n\007dry_run\030\003 \001(\010R\006dryRun\022\035\n\n" +
+      "plan_token\030\004 \001(\tR\tplanToken\"\251\001\n\027ResetSup" +
+      "ervisorResponse\0226\n\007changes\030\001 \003(\0132\034.strea" +
+      "mvisor.v1.OffsetChangeR\007changes\022\036\n\ngener" +
+      "ation\030\002 \001(\003R\ngeneration\022\027\n\007dry_run\030\003 \001(\010" +
+      "R\006dryRun\022\035\n\nplan_token\030\004 \001(\tR\tplanToken\"" +
+      "\224\001\n\024PartitionResetTarget\022\034\n\tpartition\030\001 " +
+      "\001(\005R\tpartition\022\030\n\006offset\030\002 \001(\003H\000R\006offset" +
+      "\022:\n\ttimestamp\030\003 \001(\0132\032.google.protobuf.Ti" +
+      "mestampH\000R\ttimestampB\010\n\006target\"\321\001\n\023Reset" +
+      "OffsetsRequest\022#\n\rsupervisor_id\030\001 \001(\tR\014s" +
+      "upervisorId\022>\n\007targets\030\002 \003(\0132$.streamvis" +
+      "or.v1.PartitionResetTargetR\007targets\022\035\n\nr" +
+      "equest_id\030\003 \001(\tR\trequestId\022\027\n\007dry_run\030\004 " +
+      "\001(\010R\006dryRun\022\035\n\nplan_token\030\005 \001(\tR\tplanTok" +
+      "en\"\246\001\n\024ResetOffsetsResponse\0226\n\007changes\030\001" +
+      " \003(\0132\034.streamvisor.v1.OffsetChangeR\007chan" +
+      "ges\022\036\n\ngeneration\030\002 \001(\003R\ngeneration\022\027\n\007d" +
+      "ry_run\030\003 \001(\010R\006dryRun\022\035\n\nplan_token\030\004 \001(\t" +
+      "R\tplanToken\"\352\001\n\037ResetToLatestAndBackfill" +
+      "Request\022#\n\rsupervisor_id\030\001 \001(\tR\014supervis" +
+      "orId\0223\n\023backfill_task_count\030\002 \001(\005H\000R\021bac" +
+      "kfillTaskCount\210\001\001\022\035\n\nrequest_id\030\003 \001(\tR\tr" +
+      "equestId\022\027\n\007dry_run\030\004 \001(\010R\006dryRun\022\035\n\npla" +
+      "n_token\030\005 \001(\tR\tplanTokenB\026\n\024_backfill_ta" +
+      "sk_count\"\374\003\n ResetToLatestAndBackfillRes" +
       "ponse\022#\n\rsupervisor_id\030\001 \001(\tR\014supervisor" +
-      "Id\022\030\n\007healthy\030\002 \001(\010R\007healthy\0225\n\005state\030\003 " +
-      "\001(\0162\037.streamvisor.v1.SupervisorStateR\005st" +
-      "ate\022!\n\014state_detail\030\004 \001(\tR\013stateDetail\022%" +
-      "\n\016health_service\030\005 \001(\tR\rhealthService\"\353\001" +
-      "\n\020SupervisorFilter\0227\n\006states\030\001 \003(\0162\037.str" +
-      "eamvisor.v1.SupervisorStateR\006states\022=\n\014s" +
-      "tream_types\030\002 \003(\0162\032.streamvisor.v1.Strea" +
-      "mTypeR\013streamTypes\022%\n\016supervisor_ids\030\003 \003" +
-      "(\tR\rsupervisorIds\022\033\n\tid_prefix\030\004 \001(\tR\010id" +
-      "Prefix\022\033\n\tmatch_all\030\005 \001(\010R\010matchAll\"\230\002\n\026" +
-      "BatchSupervisorOutcome\022#\n\rsupervisor_id\030" +
-      "\001 \001(\tR\014supervisorId\022B\n\014state_before\030\002 \001(" +
-      "\0162\037.streamvisor.v1.SupervisorStateR\013stat" +
-      "eBefore\022@\n\013state_after\030\003 \001(\0162\037.streamvis" +
-      "or.v1.SupervisorStateR\nstateAfter\022\030\n\007cha" +
-      "nged\030\004 \001(\010R\007changed\022\037\n\013skip_reason\030\005 \001(\t" +
-      "R\nskipReason\022\030\n\007message\030\006 \001(\tR\007message\"s" +
-      "\n\036BatchSuspendSupervisorsRequest\0228\n\006filt" +
-      "er\030\001 \001(\0132 .streamvisor.v1.SupervisorFilt" +
-      "erR\006filter\022\027\n\007dry_run\030\002 \001(\010R\006dryRun\"\243\001\n\037" +
-      "BatchSuspendSupervisorsResponse\022B\n\010outco" +
-      "mes\030\001 \003(\0132&.streamvisor.v1.BatchSupervis" +
-      "orOutcomeR\010outcomes\022#\n\rchanged_count\030\002 \001" +
-      "(\005R\014changedCount\022\027\n\007dry_run\030\003 \001(\010R\006dryRu" +
-      "n\"r\n\035BatchResumeSupervisorsRequest\0228\n\006fi" +
-      "lter\030\001 \001(\0132 .streamvisor.v1.SupervisorFi" +
-      "lterR\006filter\022\027\n\007dry_run\030\002 \001(\010R\006dryRun\"\242\001" +
-      "\n\036BatchResumeSupervisorsResponse\022B\n\010outc" +
-      "omes\030\001 \003(\0132&.streamvisor.v1.BatchSupervi" +
-      "sorOutcomeR\010outcomes\022#\n\rchanged_count\030\002 " +
-      "\001(\005R\014changedCount\022\027\n\007dry_run\030\003 \001(\010R\006dryR" +
-      "un\"u\n BatchTerminateSupervisorsRequest\0228" +
+      "Id\0224\n\026backfill_supervisor_id\030\002 \001(\tR\024back" +
+      "fillSupervisorId\022D\n\017backfill_ranges\030\003 \003(" +
+      "\0132\033.streamvisor.v1.OffsetRangeR\016backfill" +
+      "Ranges\0226\n\007changes\030\004 \003(\0132\034.streamvisor.v1" +
+      ".OffsetChangeR\007changes\022N\n\024unrecoverable_" +
+      "ranges\030\005 \003(\0132\033.streamvisor.v1.OffsetRang" +
+      "eR\023unrecoverableRanges\022\036\n\ngeneration\030\006 \001" +
+      "(\003R\ngeneration\022\027\n\007dry_run\030\007 \001(\010R\006dryRun\022" +
+      "\035\n\nplan_token\030\010 \001(\tR\tplanToken\022W\n\031previe" +
+      "wed_backfill_ranges\030\t \003(\0132\033.streamvisor." +
+      "v1.OffsetRangeR\027previewedBackfillRanges\"" +
+      "9\n\022GetCoverageRequest\022#\n\rsupervisor_id\030\001" +
+      " \001(\tR\014supervisorId\"k\n\017CoverageOverlap\0221\n" +
+      "\005range\030\001 \001(\0132\033.streamvisor.v1.OffsetRang" +
+      "eR\005range\022%\n\016supervisor_ids\030\002 \003(\tR\rsuperv" +
+      "isorIds\"\207\002\n\021PartitionCoverage\022\034\n\tpartiti" +
+      "on\030\001 \001(\005R\tpartition\0229\n\tpublished\030\002 \003(\0132\033" +
+      ".streamvisor.v1.OffsetRangeR\tpublished\022/" +
+      "\n\004gaps\030\003 \003(\0132\033.streamvisor.v1.OffsetRang" +
+      "eR\004gaps\022;\n\010overlaps\030\004 \003(\0132\037.streamvisor." +
+      "v1.CoverageOverlapR\010overlaps\022+\n\021publishe" +
+      "d_offsets\030\005 \001(\003R\020publishedOffsets\"\272\002\n\023Ge" +
+      "tCoverageResponse\022#\n\rsupervisor_id\030\001 \001(\t" +
+      "R\014supervisorId\022%\n\016supervisor_ids\030\002 \003(\tR\r" +
+      "supervisorIds\022A\n\npartitions\030\003 \003(\0132!.stre" +
+      "amvisor.v1.PartitionCoverageR\npartitions" +
+      "\022\035\n\ntotal_gaps\030\004 \001(\003R\ttotalGaps\022%\n\016total" +
+      "_overlaps\030\005 \001(\003R\rtotalOverlaps\022N\n\024unreco" +
+      "verable_ranges\030\006 \003(\0132\033.streamvisor.v1.Of" +
+      "fsetRangeR\023unrecoverableRanges\"A\n\032GetSup" +
+      "ervisorHealthRequest\022#\n\rsupervisor_id\030\001 " +
+      "\001(\tR\014supervisorId\"\335\001\n\033GetSupervisorHealt" +
+      "hResponse\022#\n\rsupervisor_id\030\001 \001(\tR\014superv" +
+      "isorId\022\030\n\007healthy\030\002 \001(\010R\007healthy\0225\n\005stat" +
+      "e\030\003 \001(\0162\037.streamvisor.v1.SupervisorState" +
+      "R\005state\022!\n\014state_detail\030\004 \001(\tR\013stateDeta" +
+      "il\022%\n\016health_service\030\005 \001(\tR\rhealthServic" +
+      "e\"\353\001\n\020SupervisorFilter\0227\n\006states\030\001 \003(\0162\037" +
+      ".streamvisor.v1.SupervisorStateR\006states\022" +
+      "=\n\014stream_types\030\002 \003(\0162\032.streamvisor.v1.S" +
+      "treamTypeR\013streamTypes\022%\n\016supervisor_ids" +
+      "\030\003 \003(\tR\rsupervisorIds\022\033\n\tid_prefix\030\004 \001(\t" +
+      "R\010idPrefix\022\033\n\tmatch_all\030\005 \001(\010R\010matchAll\"" +
+      "\230\002\n\026BatchSupervisorOutcome\022#\n\rsupervisor" +
+      "_id\030\001 \001(\tR\014supervisorId\022B\n\014state_before\030" +
+      "\002 \001(\0162\037.streamvisor.v1.SupervisorStateR\013" +
+      "stateBefore\022@\n\013state_after\030\003 \001(\0162\037.strea" +
+      "mvisor.v1.SupervisorStateR\nstateAfter\022\030\n" +
+      "\007changed\030\004 \001(\010R\007changed\022\037\n\013skip_reason\030\005" +
+      " \001(\tR\nskipReason\022\030\n\007message\030\006 \001(\tR\007messa" +
+      "ge\"s\n\036BatchSuspendSupervisorsRequest\0228\n\006" +
+      "filter\030\001 \001(\0132 .streamvisor.v1.Supervisor" +
+      "FilterR\006filter\022\027\n\007dry_run\030\002 \001(\010R\006dryRun\"" +
+      "\243\001\n\037BatchSuspendSupervisorsResponse\022B\n\010o" +
+      "utcomes\030\001 \003(\0132&.streamvisor.v1.BatchSupe" +
+      "rvisorOutcomeR\010outcomes\022#\n\rchanged_count" +
+      "\030\002 \001(\005R\014changedCount\022\027\n\007dry_run\030\003 \001(\010R\006d" +
+      "ryRun\"r\n\035BatchResumeSupervisorsRequest\0228" +
       "\n\006filter\030\001 \001(\0132 .streamvisor.v1.Supervis" +
       "orFilterR\006filter\022\027\n\007dry_run\030\002 \001(\010R\006dryRu" +
-      "n\"\245\001\n!BatchTerminateSupervisorsResponse\022" +
-      "B\n\010outcomes\030\001 \003(\0132&.streamvisor.v1.Batch" +
-      "SupervisorOutcomeR\010outcomes\022#\n\rchanged_c" +
-      "ount\030\002 \001(\005R\014changedCount\022\027\n\007dry_run\030\003 \001(" +
-      "\010R\006dryRun\"@\n\031GetSupervisorStatsRequest\022#" +
-      "\n\rsupervisor_id\030\001 \001(\tR\014supervisorId\"U\n\tT" +
-      "askError\022.\n\004time\030\001 \001(\0132\032.google.protobuf" +
-      ".TimestampR\004time\022\030\n\007message\030\002 \001(\tR\007messa" +
-      "ge\"\232\004\n\nTaskStatus\022\027\n\007task_id\030\001 \001(\tR\006task" +
-      "Id\022\035\n\ntask_group\030\002 \001(\005R\ttaskGroup\022\036\n\ngen" +
-      "eration\030\003 \001(\003R\ngeneration\022\024\n\005state\030\004 \001(\t" +
-      "R\005state\022\033\n\tworker_id\030\005 \001(\tR\010workerId\022F\n\021" +
-      "lease_expire_time\030\006 \001(\0132\032.google.protobu" +
-      "f.TimestampR\017leaseExpireTime\022/\n\005phase\030\007 " +
-      "\001(\0162\031.streamvisor.v1.TaskPhaseR\005phase\0229\n" +
-      "\006totals\030\010 \001(\0132!.streamvisor.v1.Ingestion" +
-      "CountersR\006totals\022G\n\017moving_averages\030\t \001(" +
-      "\0132\036.streamvisor.v1.MovingAveragesR\016movin" +
-      "gAverages\022D\n\020last_report_time\030\n \001(\0132\032.go" +
-      "ogle.protobuf.TimestampR\016lastReportTime\022" +
-      ">\n\rrecent_errors\030\013 \003(\0132\031.streamvisor.v1." +
-      "TaskErrorR\014recentErrors\"\227\002\n\032GetSuperviso" +
-      "rStatsResponse\022#\n\rsupervisor_id\030\001 \001(\tR\014s" +
-      "upervisorId\022\036\n\ngeneration\030\002 \001(\003R\ngenerat" +
-      "ion\0220\n\005tasks\030\003 \003(\0132\032.streamvisor.v1.Task" +
-      "StatusR\005tasks\0229\n\006totals\030\004 \001(\0132!.streamvi" +
-      "sor.v1.IngestionCountersR\006totals\022G\n\017movi" +
-      "ng_averages\030\005 \001(\0132\036.streamvisor.v1.Movin" +
-      "gAveragesR\016movingAverages\"`\n\030HandoffTask" +
-      "GroupsRequest\022#\n\rsupervisor_id\030\001 \001(\tR\014su" +
-      "pervisorId\022\037\n\013task_groups\030\002 \003(\005R\ntaskGro" +
-      "ups\"h\n\020TaskGroupHandoff\022\035\n\ntask_group\030\001 " +
-      "\001(\005R\ttaskGroup\022\027\n\007task_id\030\002 \001(\tR\006taskId\022" +
-      "\034\n\trequested\030\003 \001(\010R\trequested\"Y\n\031Handoff" +
-      "TaskGroupsResponse\022<\n\010handoffs\030\001 \003(\0132 .s" +
-      "treamvisor.v1.TaskGroupHandoffR\010handoffs" +
-      "\"\334\002\n\023ListSegmentsRequest\022#\n\rsupervisor_i" +
-      "d\030\001 \001(\tR\014supervisorId\022+\n\021include_backfil" +
-      "ls\030\002 \001(\010R\020includeBackfills\022\033\n\tpage_size\030" +
-      "\003 \001(\005R\010pageSize\022\035\n\npage_token\030\004 \001(\tR\tpag" +
-      "eToken\022!\n\tpartition\030\005 \001(\005H\000R\tpartition\210\001" +
-      "\001\022&\n\014start_offset\030\006 \001(\003H\001R\013startOffset\210\001" +
-      "\001\022\"\n\nend_offset\030\007 \001(\003H\002R\tendOffset\210\001\001\022\032\n" +
-      "\010location\030\010 \001(\tR\010locationB\014\n\n_partitionB" +
-      "\017\n\r_start_offsetB\r\n\013_end_offset\"\271\002\n\007Segm" +
-      "ent\022\035\n\nsegment_id\030\001 \001(\003R\tsegmentId\022#\n\rsu" +
-      "pervisor_id\030\002 \001(\tR\014supervisorId\022\027\n\007task_" +
-      "id\030\003 \001(\tR\006taskId\022\036\n\ngeneration\030\004 \001(\003R\nge" +
-      "neration\022\032\n\010location\030\005 \001(\tR\010location\0223\n\006" +
-      "ranges\030\006 \003(\0132\033.streamvisor.v1.OffsetRang" +
-      "eR\006ranges\022!\n\014record_count\030\007 \001(\003R\013recordC" +
-      "ount\022=\n\014publish_time\030\010 \001(\0132\032.google.prot" +
-      "obuf.TimestampR\013publishTime\"s\n\024ListSegme" +
-      "ntsResponse\0223\n\010segments\030\001 \003(\0132\027.streamvi" +
-      "sor.v1.SegmentR\010segments\022&\n\017next_page_to" +
-      "ken\030\002 \001(\tR\rnextPageToken2\337\020\n\021SupervisorS" +
-      "ervice\022e\n\020CreateSupervisor\022\'.streamvisor" +
-      ".v1.CreateSupervisorRequest\032(.streamviso" +
-      "r.v1.CreateSupervisorResponse\022\\\n\rGetSupe" +
-      "rvisor\022$.streamvisor.v1.GetSupervisorReq" +
-      "uest\032%.streamvisor.v1.GetSupervisorRespo" +
-      "nse\022b\n\017ListSupervisors\022&.streamvisor.v1." +
-      "ListSupervisorsRequest\032\'.streamvisor.v1." +
-      "ListSupervisorsResponse\022e\n\020UpdateSupervi" +
-      "sor\022\'.streamvisor.v1.UpdateSupervisorReq" +
-      "uest\032(.streamvisor.v1.UpdateSupervisorRe" +
-      "sponse\022h\n\021SuspendSupervisor\022(.streamviso" +
-      "r.v1.SuspendSupervisorRequest\032).streamvi" +
-      "sor.v1.SuspendSupervisorResponse\022e\n\020Resu" +
-      "meSupervisor\022\'.streamvisor.v1.ResumeSupe" +
-      "rvisorRequest\032(.streamvisor.v1.ResumeSup" +
-      "ervisorResponse\022n\n\023TerminateSupervisor\022*" +
-      ".streamvisor.v1.TerminateSupervisorReque" +
-      "st\032+.streamvisor.v1.TerminateSupervisorR" +
-      "esponse\022t\n\025ListSupervisorHistory\022,.strea" +
-      "mvisor.v1.ListSupervisorHistoryRequest\032-" +
-      ".streamvisor.v1.ListSupervisorHistoryRes" +
-      "ponse\022S\n\nGetOffsets\022!.streamvisor.v1.Get" +
-      "OffsetsRequest\032\".streamvisor.v1.GetOffse" +
-      "tsResponse\022b\n\017ResetSupervisor\022&.streamvi" +
-      "sor.v1.ResetSupervisorRequest\032\'.streamvi" +
-      "sor.v1.ResetSupervisorResponse\022Y\n\014ResetO" +
-      "ffsets\022#.streamvisor.v1.ResetOffsetsRequ" +
-      "est\032$.streamvisor.v1.ResetOffsetsRespons" +
-      "e\022}\n\030ResetToLatestAndBackfill\022/.streamvi" +
-      "sor.v1.ResetToLatestAndBackfillRequest\0320" +
-      ".streamvisor.v1.ResetToLatestAndBackfill" +
-      "Response\022V\n\013GetCoverage\022\".streamvisor.v1" +
-      ".GetCoverageRequest\032#.streamvisor.v1.Get" +
-      "CoverageResponse\022n\n\023GetSupervisorHealth\022" +
-      "*.streamvisor.v1.GetSupervisorHealthRequ" +
-      "est\032+.streamvisor.v1.GetSupervisorHealth" +
-      "Response\022z\n\027BatchSuspendSupervisors\022..st" +
-      "reamvisor.v1.BatchSuspendSupervisorsRequ" +
-      "est\032/.streamvisor.v1.BatchSuspendSupervi" +
-      "sorsResponse\022w\n\026BatchResumeSupervisors\022-" +
-      ".streamvisor.v1.BatchResumeSupervisorsRe" +
-      "quest\032..streamvisor.v1.BatchResumeSuperv" +
-      "isorsResponse\022\200\001\n\031BatchTerminateSupervis" +
-      "ors\0220.streamvisor.v1.BatchTerminateSuper" +
-      "visorsRequest\0321.streamvisor.v1.BatchTerm" +
-      "inateSupervisorsResponse\022k\n\022GetSuperviso" +
-      "rStats\022).streamvisor.v1.GetSupervisorSta" +
-      "tsRequest\032*.streamvisor.v1.GetSupervisor" +
-      "StatsResponse\022h\n\021HandoffTaskGroups\022(.str" +
-      "eamvisor.v1.HandoffTaskGroupsRequest\032).s" +
-      "treamvisor.v1.HandoffTaskGroupsResponse\022" +
-      "Y\n\014ListSegments\022#.streamvisor.v1.ListSeg" +
-      "mentsRequest\032$.streamvisor.v1.ListSegmen" +
-      "tsResponseBz\n\022dev.streamvisor.v1B\026Superv" +
-      "isorServiceProtoP\001ZJgithub.com/streamvis" +
-      "or/streamvisor/clients/go/streamvisor/v1" +
-      ";streamvisorv1b\006proto3"
+      "n\"\242\001\n\036BatchResumeSupervisorsResponse\022B\n\010" +
+      "outcomes\030\001 \003(\0132&.streamvisor.v1.BatchSup" +
+      "ervisorOutcomeR\010outcomes\022#\n\rchanged_coun" +
+      "t\030\002 \001(\005R\014changedCount\022\027\n\007dry_run\030\003 \001(\010R\006" +
+      "dryRun\"u\n BatchTerminateSupervisorsReque" +
+      "st\0228\n\006filter\030\001 \001(\0132 .streamvisor.v1.Supe" +
+      "rvisorFilterR\006filter\022\027\n\007dry_run\030\002 \001(\010R\006d" +
+      "ryRun\"\245\001\n!BatchTerminateSupervisorsRespo" +
+      "nse\022B\n\010outcomes\030\001 \003(\0132&.streamvisor.v1.B" +
+      "atchSupervisorOutcomeR\010outcomes\022#\n\rchang" +
+      "ed_count\030\002 \001(\005R\014changedCount\022\027\n\007dry_run\030" +
+      "\003 \001(\010R\006dryRun\"@\n\031GetSupervisorStatsReque" +
+      "st\022#\n\rsupervisor_id\030\001 \001(\tR\014supervisorId\"" +
+      "U\n\tTaskError\022.\n\004time\030\001 \001(\0132\032.google.prot" +
+      "obuf.TimestampR\004time\022\030\n\007message\030\002 \001(\tR\007m" +
+      "essage\"\232\004\n\nTaskStatus\022\027\n\007task_id\030\001 \001(\tR\006" +
+      "taskId\022\035\n\ntask_group\030\002 \001(\005R\ttaskGroup\022\036\n" +
+      "\ngeneration\030\003 \001(\003R\ngeneration\022\024\n\005state\030\004" +
+      " \001(\tR\005state\022\033\n\tworker_id\030\005 \001(\tR\010workerId" +
+      "\022F\n\021lease_expire_time\030\006 \001(\0132\032.google.pro" +
+      "tobuf.TimestampR\017leaseExpireTime\022/\n\005phas" +
+      "e\030\007 \001(\0162\031.streamvisor.v1.TaskPhaseR\005phas" +
+      "e\0229\n\006totals\030\010 \001(\0132!.streamvisor.v1.Inges" +
+      "tionCountersR\006totals\022G\n\017moving_averages\030" +
+      "\t \001(\0132\036.streamvisor.v1.MovingAveragesR\016m" +
+      "ovingAverages\022D\n\020last_report_time\030\n \001(\0132" +
+      "\032.google.protobuf.TimestampR\016lastReportT" +
+      "ime\022>\n\rrecent_errors\030\013 \003(\0132\031.streamvisor" +
+      ".v1.TaskErrorR\014recentErrors\"\227\002\n\032GetSuper" +
+      "visorStatsResponse\022#\n\rsupervisor_id\030\001 \001(" +
+      "\tR\014supervisorId\022\036\n\ngeneration\030\002 \001(\003R\ngen" +
+      "eration\0220\n\005tasks\030\003 \003(\0132\032.streamvisor.v1." +
+      "TaskStatusR\005tasks\0229\n\006totals\030\004 \001(\0132!.stre" +
+      "amvisor.v1.IngestionCountersR\006totals\022G\n\017" +
+      "moving_averages\030\005 \001(\0132\036.streamvisor.v1.M" +
+      "ovingAveragesR\016movingAverages\"`\n\030Handoff" +
+      "TaskGroupsRequest\022#\n\rsupervisor_id\030\001 \001(\t" +
+      "R\014supervisorId\022\037\n\013task_groups\030\002 \003(\005R\ntas" +
+      "kGroups\"h\n\020TaskGroupHandoff\022\035\n\ntask_grou" +
+      "p\030\001 \001(\005R\ttaskGroup\022\027\n\007task_id\030\002 \001(\tR\006tas" +
+      "kId\022\034\n\trequested\030\003 \001(\010R\trequested\"Y\n\031Han" +
+      "doffTaskGroupsResponse\022<\n\010handoffs\030\001 \003(\013" +
+      "2 .streamvisor.v1.TaskGroupHandoffR\010hand" +
+      "offs\"\334\002\n\023ListSegmentsRequest\022#\n\rsupervis" +
+      "or_id\030\001 \001(\tR\014supervisorId\022+\n\021include_bac" +
+      "kfills\030\002 \001(\010R\020includeBackfills\022\033\n\tpage_s" +
+      "ize\030\003 \001(\005R\010pageSize\022\035\n\npage_token\030\004 \001(\tR" +
+      "\tpageToken\022!\n\tpartition\030\005 \001(\005H\000R\tpartiti" +
+      "on\210\001\001\022&\n\014start_offset\030\006 \001(\003H\001R\013startOffs" +
+      "et\210\001\001\022\"\n\nend_offset\030\007 \001(\003H\002R\tendOffset\210\001" +
+      "\001\022\032\n\010location\030\010 \001(\tR\010locationB\014\n\n_partit" +
+      "ionB\017\n\r_start_offsetB\r\n\013_end_offset\"\271\002\n\007" +
+      "Segment\022\035\n\nsegment_id\030\001 \001(\003R\tsegmentId\022#" +
+      "\n\rsupervisor_id\030\002 \001(\tR\014supervisorId\022\027\n\007t" +
+      "ask_id\030\003 \001(\tR\006taskId\022\036\n\ngeneration\030\004 \001(\003" +
+      "R\ngeneration\022\032\n\010location\030\005 \001(\tR\010location" +
+      "\0223\n\006ranges\030\006 \003(\0132\033.streamvisor.v1.Offset" +
+      "RangeR\006ranges\022!\n\014record_count\030\007 \001(\003R\013rec" +
+      "ordCount\022=\n\014publish_time\030\010 \001(\0132\032.google." +
+      "protobuf.TimestampR\013publishTime\"s\n\024ListS" +
+      "egmentsResponse\0223\n\010segments\030\001 \003(\0132\027.stre" +
+      "amvisor.v1.SegmentR\010segments\022&\n\017next_pag" +
+      "e_token\030\002 \001(\tR\rnextPageToken2\337\020\n\021Supervi" +
+      "sorService\022e\n\020CreateSupervisor\022\'.streamv" +
+      "isor.v1.CreateSupervisorRequest\032(.stream" +
+      "visor.v1.CreateSupervisorResponse\022\\\n\rGet" +
+      "Supervisor\022$.streamvisor.v1.GetSuperviso" +
+      "rRequest\032%.streamvisor.v1.GetSupervisorR" +
+      "esponse\022b\n\017ListSupervisors\022&.streamvisor" +
+      ".v1.ListSupervisorsRequest\032\'.streamvisor" +
+      ".v1.ListSupervisorsResponse\022e\n\020UpdateSup" +
+      "ervisor\022\'.streamvisor.v1.UpdateSuperviso" +
+      "rRequest\032(.streamvisor.v1.UpdateSupervis" +
+      "orResponse\022h\n\021SuspendSupervisor\022(.stream" +
+      "visor.v1.SuspendSupervisorRequest\032).stre" +
+      "amvisor.v1.SuspendSupervisorResponse\022e\n\020" +
+      "ResumeSupervisor\022\'.streamvisor.v1.Resume" +
+      "SupervisorRequest\032(.streamvisor.v1.Resum" +
+      "eSupervisorResponse\022n\n\023TerminateSupervis" +
+      "or\022*.streamvisor.v1.TerminateSupervisorR" +
+      "equest\032+.streamvisor.v1.TerminateSupervi" +
+      "sorResponse\022t\n\025ListSupervisorHistory\022,.s" +
+      "treamvisor.v1.ListSupervisorHistoryReque" +
+      "st\032-.streamvisor.v1.ListSupervisorHistor" +
+      "yResponse\022S\n\nGetOffsets\022!.streamvisor.v1" +
+      ".GetOffsetsRequest\032\".streamvisor.v1.GetO" +
+      "ffsetsResponse\022b\n\017ResetSupervisor\022&.stre" +
+      "amvisor.v1.ResetSupervisorRequest\032\'.stre" +
+      "amvisor.v1.ResetSupervisorResponse\022Y\n\014Re" +
+      "setOffsets\022#.streamvisor.v1.ResetOffsets" +
+      "Request\032$.streamvisor.v1.ResetOffsetsRes" +
+      "ponse\022}\n\030ResetToLatestAndBackfill\022/.stre" +
+      "amvisor.v1.ResetToLatestAndBackfillReque" +
+      "st\0320.streamvisor.v1.ResetToLatestAndBack" +
+      "fillResponse\022V\n\013GetCoverage\022\".streamviso" +
+      "r.v1.GetCoverageRequest\032#.streamvisor.v1" +
+      ".GetCoverageResponse\022n\n\023GetSupervisorHea" +
+      "lth\022*.streamvisor.v1.GetSupervisorHealth" +
+      "Request\032+.streamvisor.v1.GetSupervisorHe" +
+      "althResponse\022z\n\027BatchSuspendSupervisors\022" +
+      "..streamvisor.v1.BatchSuspendSupervisors" +
+      "Request\032/.streamvisor.v1.BatchSuspendSup" +
+      "ervisorsResponse\022w\n\026BatchResumeSuperviso" +
+      "rs\022-.streamvisor.v1.BatchResumeSuperviso" +
+      "rsRequest\032..streamvisor.v1.BatchResumeSu" +
+      "pervisorsResponse\022\200\001\n\031BatchTerminateSupe" +
+      "rvisors\0220.streamvisor.v1.BatchTerminateS" +
+      "upervisorsRequest\0321.streamvisor.v1.Batch" +
+      "TerminateSupervisorsResponse\022k\n\022GetSuper" +
+      "visorStats\022).streamvisor.v1.GetSuperviso" +
+      "rStatsRequest\032*.streamvisor.v1.GetSuperv" +
+      "isorStatsResponse\022h\n\021HandoffTaskGroups\022(" +
+      ".streamvisor.v1.HandoffTaskGroupsRequest" +
+      "\032).streamvisor.v1.HandoffTaskGroupsRespo" +
+      "nse\022Y\n\014ListSegments\022#.streamvisor.v1.Lis" +
+      "tSegmentsRequest\032$.streamvisor.v1.ListSe" +
+      "gmentsResponseBz\n\022dev.streamvisor.v1B\026Su" +
+      "pervisorServiceProtoP\001ZJgithub.com/strea" +
+      "mvisor/streamvisor/clients/go/streamviso" +
+      "r/v1;streamvisorv1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -671,7 +674,7 @@ public final class SupervisorServiceProto extends com.google.protobuf.GeneratedF
     internal_static_streamvisor_v1_PartitionOffsets_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_streamvisor_v1_PartitionOffsets_descriptor,
-        new java.lang.String[] { "Partition", "Checkpoint", "Earliest", "Latest", "Lag", "BoundedRange", "CheckpointBeyondLatest", });
+        new java.lang.String[] { "Partition", "Checkpoint", "Earliest", "Latest", "Lag", "BoundedRange", "CheckpointBeyondLatest", "ParentPartitionIds", "Closed", "Expired", "Behind", });
     internal_static_streamvisor_v1_GetOffsetsResponse_descriptor =
       getDescriptor().getMessageType(18);
     internal_static_streamvisor_v1_GetOffsetsResponse_fieldAccessorTable = new
