@@ -92,3 +92,13 @@ def test_importing_the_kind_and_settings_loads_no_boto3():
             "print('boto3' in sys.modules or 'botocore' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
+
+
+def test_the_lag_based_autoscaler_is_refused_for_kinesis():
+    from streamvisor.domain.autoscaler import AutoscalerConfig
+
+    v = Violations()
+    spec = SupervisorSpec(StreamType.KINESIS, "clicks", GOOD, task_count=2,
+                          autoscaler=AutoscalerConfig(enabled=True, task_count_min=1, task_count_max=4))
+    settings.validate_spec(spec, v, "spec")
+    assert [(x.field, "sparse" in x.description) for x in v.items] == [("spec.autoscaler.enabled", True)]
