@@ -8,7 +8,7 @@ its parents are read to their ends - the rule of the KCL's lease table (a child 
 SHARD_END checkpoints) and of Flink's Kinesis source (its SplitTracker assigns a child only when all its
 parents have finished).
 
-Offsets are the streams' sequence numbers as Python ints (Kinesis': up to 128 bits), and a checkpoint is
+Offsets are the streams' sequence numbers as Python ints (Kinesis': up to 129 decimal digits), and a checkpoint is
 the *next* offset to read, as for every kind. Sequence numbers are sparse: "offset + 1" is usually not a
 record. The extents (ShardExtent) are what the adapter found by reading; why those values are exact is
 argued in streamvisor/streams/kinesis/__init__.py and docs/kinesis.md.

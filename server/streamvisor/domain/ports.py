@@ -21,7 +21,7 @@ from streamvisor.domain.tasks import TaskRecord, TaskState
 # streams that name their partitions (Kinesis: "shardId-000000000001").
 Partition = int | str
 # An offset is a Python int, unbounded: Kafka's and RabbitMQ's fit in 64 bits, Kinesis' sequence numbers
-# (up to 128 bits) do not, and ints hold both with the same arithmetic and ordering.
+# (up to 129 decimal digits) do not, and ints hold both with the same arithmetic and ordering.
 Offset = int
 
 P = TypeVar("P", bound=Hashable)  # a partition id (see Partition)

@@ -2,7 +2,7 @@
 
 Partitions are ints inside, as for every kind: shard "shardId-000000000004" is partition 4 (shards.py; an
 id of another form is refused with UNSUPPORTED_SHARD_ID, never mis-mapped). Offsets are sequence numbers,
-Python ints of up to 128 bits. The task group of a shard is its number modulo task_count: shards are
+Python ints of up to 129 decimal digits. The task group of a shard is its number modulo task_count: shards are
 numbered as they are created, so the open shards after a resharding spread evenly, and per-key order does
 not depend on groups - a child is leased only after its parents finished (domain.lineage, app/leasing.py).
 """
@@ -24,7 +24,7 @@ __all__ = ["KinesisKind", "NumberedReader", "SHARD_ID_PATTERN"]
 
 class KinesisKind:
     """StreamKind for Kinesis data streams: partitions are shard numbers, offsets sequence numbers (int, up
-    to 128 bits), lineage through the adapter's `lineage` (has_lineage)."""
+    to 129 decimal digits), lineage through the adapter's `lineage` (has_lineage)."""
 
     stream_type = StreamType.KINESIS
     # Shards split and merge: the scheduler leases only shards whose parents are finished (app/leasing.py).

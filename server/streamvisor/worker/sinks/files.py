@@ -51,7 +51,7 @@ def _b64(data: bytes | None) -> str | None:
 def record_line(record: Record) -> str:
     """One JSON Lines record: partition, offset, timestamp (ms), key, value and headers ([name, value]
     pairs), bytes in base64 (null when absent). An offset above 2**53 - 1 (Kinesis sequence numbers: up to
-    128 bits) is written as a decimal string: JavaScript's and many other JSON readers parse numbers as
+    129 digits) is written as a decimal string: JavaScript's and many other JSON readers parse numbers as
     doubles and would silently lose its last digits. Kafka's and RabbitMQ's offsets stay numbers."""
     return json.dumps({
         "partition": record.partition,

@@ -637,7 +637,7 @@ export enum StreamType {
   /**
    * An Amazon Kinesis data stream. Partitions are shards: shard "shardId-000000000004" is partition 4
    * (Kinesis' own naming; a stream listing a shard id of another form is refused with
-   * UNSUPPORTED_SHARD_ID). Offsets are sequence numbers of up to 128 bits: read them from the
+   * UNSUPPORTED_SHARD_ID). Offsets are sequence numbers of up to 129 decimal digits: read them from the
    * *_decimal string fields, as int64 cannot hold them. Closed shards are listed with their parents, and
    * a child shard is read only after its parents are read to their ends. Connection: consumer_properties
    * "kinesis.region" (required), optionally "kinesis.endpoint", "kinesis.access_key_id" with
