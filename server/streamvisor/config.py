@@ -49,6 +49,10 @@ class ServerConfig:
     metrics_listen: str = ""
     # host:port of the web console (HTTP: pages + Connect bridge to the gRPC port); empty: no console.
     console_listen: str = ""
+    # Host names the console answers to, comma-separated ("*": any). Empty: the loopback names, the listen
+    # host, and this machine's name when it listens on every interface. A request naming another Host is
+    # refused, so a page whose DNS name was rebound to this address cannot drive the console.
+    console_allowed_hosts: str = ""
     # Every broker call is bounded by this; past it the call fails UNAVAILABLE.
     broker_timeout_s: float = 5.0
     # SIGTERM: stop accepting calls, let in-flight ones finish for this long.
@@ -213,6 +217,9 @@ SETTINGS: tuple[Setting, ...] = (
             "host:port for Prometheus /metrics over HTTP (default: off; :0 picks a free port)."),
     Setting("console_listen", "STREAMVISOR_CONSOLE_LISTEN", "--console-listen",
             "host:port for the web console over HTTP (default: off; scripts/serve.sh turns it on)."),
+    Setting("console_allowed_hosts", "STREAMVISOR_CONSOLE_ALLOWED_HOSTS", "--console-allowed-hosts",
+            "Comma-separated host names the console answers to ('*': any; default: loopback, the listen host "
+            "and, on 0.0.0.0, this machine's names). Others get 421, so DNS rebinding cannot reach it."),
     Setting("scheduler_interval_s", "STREAMVISOR_SCHEDULER_INTERVAL_S", help="Seconds between scheduler passes."),
     Setting("scheduler_lease_ttl_s", "STREAMVISOR_SCHEDULER_LEASE_TTL_S",
             help="Scheduler lease length: a dead leader is replaced within this plus the interval."),

@@ -228,7 +228,7 @@ class StreamvisorServer:
 
         host = c.listen.rsplit(":", 1)[0].strip("[]")
         target_host = "127.0.0.1" if host in ("", "0.0.0.0", "::", "localhost") else host
-        self.console = ConsoleServer(c.console_listen, self.port, self.auth, target_host)
+        self.console = ConsoleServer(c.console_listen, self.port, self.auth, target_host, c.console_allowed_hosts)
         self.console.start()
 
     def stop(self, grace: float | None = None) -> None:
