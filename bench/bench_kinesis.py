@@ -15,6 +15,11 @@ Each iteration runs, in rotated order:
                  AFTER_SEQUENCE_NUMBER of the last record the previous call saw - what GetOffsets will call.
   adapter-cold   The same on an adapter whose caches are emptied before each call: every shard's tail is
                  looked for in AT_TIMESTAMP windows back from now (then TRIM_HORIZON), read to the tip.
+  get-offsets    The GetOffsets use case itself (SupervisorService.get_offsets on a Kinesis supervisor of this
+                 stream, SQLite metadata store, the registry's adapter): the supervisor and its checkpoints
+                 read, then adapter.lineage, then the per-shard view with parents/closed/expired/behind.
+                 Through the use case and not the RPC until the wire carries offsets past int64 (the
+                 other half of issue 17): gRPC adds only the response's serialization.
   bare           The baseline: the fewest calls that give the same ends, with nothing around them, on the
                  same boto3 client settings and the same 16 threads: ListShards (paged), then per shard
                  GetShardIterator TRIM_HORIZON and GetRecords until an empty page (for shards of a few
@@ -27,6 +32,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import tempfile
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -36,7 +42,13 @@ import boto3
 from botocore.config import Config
 
 from _common import code_version, environment_line, print_table, summary
+from streamvisor.app.supervisors import SupervisorService
+from streamvisor.domain.model import StreamType, SupervisorSpec
+from streamvisor.store.engine import create_store_engine, migrate
+from streamvisor.store.sql import SqlMetadataStore
 from streamvisor.streams.kinesis.adapter import CONCURRENCY, KinesisStreamAdapter
+from streamvisor.streams.kinesis.shards import shard_number
+from streamvisor.streams.registry import StreamAdapterRegistry
 
 REGION = "us-east-1"
 
@@ -120,6 +132,11 @@ def main() -> int:
     adapter = KinesisStreamAdapter(props, timeout_s=10)
     cold = KinesisStreamAdapter(props, timeout_s=10)
     pool = ThreadPoolExecutor(CONCURRENCY)
+    scratch = tempfile.TemporaryDirectory(prefix="bench-kinesis-")
+    engine = create_store_engine(f"sqlite:///{scratch.name}/meta.db")
+    migrate(engine)
+    registry = StreamAdapterRegistry(timeout_s=10)
+    service = SupervisorService(SqlMetadataStore(engine), registry)
     try:
         t0 = time.perf_counter()
         wait_active(c, name)
@@ -145,7 +162,12 @@ def main() -> int:
             got = {s: e.end for s, e in a.lineage(name).extents.items()}
             if got != expected:
                 raise SystemExit(f"{which} and bare disagree on {sorted(s for s in got if got[s] != expected.get(s))}")
-        print("check: adapter, adapter-cold and bare find the same end for every shard")
+        service.create("bench-kin", SupervisorSpec(StreamType.KINESIS, name, props, task_count=4,
+                                                   context={"useConcurrentLocks": "true"}))
+        view = service.get_offsets("bench-kin")[1]
+        if {r.partition: r.latest for r in view.partitions} != {shard_number(s): e for s, e in expected.items()}:
+            raise SystemExit("get-offsets and bare disagree")
+        print("check: adapter, adapter-cold, get-offsets and bare find the same end for every shard")
 
         def run_adapter():
             adapter.lineage(name)
@@ -155,10 +177,14 @@ def main() -> int:
             cold._open_tails.clear()
             cold.lineage(name)
 
+        def run_get_offsets():
+            service.get_offsets("bench-kin")
+
         def run_bare():
             bare_ends(c, pool, name)
 
-        calls = [("adapter", run_adapter), ("adapter-cold", run_cold), ("bare", run_bare)]
+        calls = [("adapter", run_adapter), ("adapter-cold", run_cold), ("get-offsets", run_get_offsets),
+                 ("bare", run_bare)]
         samples: dict[str, list[float]] = {n: [] for n, _ in calls}
         for i in range(args.warmup + args.iterations):
             rotated = calls[i % len(calls):] + calls[:i % len(calls)]
@@ -171,13 +197,16 @@ def main() -> int:
         print_table(f"lineage + extents of {len(listed)} shards ({args.iterations} iterations, rotated)",
                     samples.items())
         bare = summary(samples["bare"])
-        for label in ("adapter", "adapter-cold"):
+        for label in ("adapter", "adapter-cold", "get-offsets"):
             s = summary(samples[label])
             print(f"  {label}/bare: p50 {s['p50'] / bare['p50']:.2f}, p99 {s['p99'] / bare['p99']:.2f}")
         print(f"after: {environment_line()}")
     finally:
         adapter.close()
         cold.close()
+        registry.close()
+        engine.dispose()
+        scratch.cleanup()
         pool.shutdown()
         c.delete_stream(StreamName=name, EnforceConsumerDeletion=True)
     return 0
