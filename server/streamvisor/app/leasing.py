@@ -70,9 +70,10 @@ class Leasing:
             current = tx.get_supervisor(supervisor.id, lock=True)
             if current is None or current.version != supervisor.version:
                 return current or supervisor  # changed meanwhile: the mark of that write re-plans it
+            # Commits that landed since the read only advanced checkpoints, which can only finish more shards:
+            # the set computed above is still leasable (never a child of an unfinished parent). Writing it
+            # anyway keeps a busy supervisor from never being re-planned; the commits' marks re-plan again.
             stored = tx.get_checkpoints(supervisor.id)
-            if stored != checkpoints:
-                return current  # a commit landed meanwhile: it marked the supervisor, the next pass re-plans
             starts = {p: o for p, o in found.starts.items() if p not in stored}
             if starts:
                 tx.set_checkpoints(supervisor.id, starts)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from typing import Callable, NamedTuple
+from typing import Any, Callable, NamedTuple
 
 from streamvisor import logs
 from streamvisor.app.core import ACTIVE_STATES, ANONYMOUS, Core
@@ -19,12 +19,19 @@ log = logging.getLogger("streamvisor.supervisors")
 
 
 class Positions(NamedTuple):
-    """A supervisor, its checkpoints, and then its stream's watermarks."""
+    """A supervisor, its checkpoints, and then its stream's watermarks (and, for a stream with lineage,
+    every listed shard with its extent: Kinesis' GetOffsets shows them all)."""
     supervisor: Supervisor
     checkpoints: dict[int, int]
     marks: Watermarks
+    lineage: Any = None
 
     def view(self) -> OffsetsView:
+        if self.lineage is not None:
+            spec = self.supervisor.spec
+            bounds = {r.partition: r for r in spec.bounded_ranges} if spec.is_bounded else None
+            return lineage_offsets_view(bounds, spec.use_earliest_offset, self.checkpoints, self.lineage.shards,
+                                        self.lineage.extents)
         return offsets_view(self.supervisor, self.checkpoints, self.marks.earliest, self.marks.latest)
 
 
@@ -47,13 +54,19 @@ class Offsets:
                 if supervisor is None or not wanted(supervisor):
                     return None
             checkpoints = tx.get_checkpoints(supervisor_id)
-        marks = core.streams.for_spec(supervisor.spec).watermarks(supervisor.spec.stream, supervisor.partitions)
+        adapter = core.streams.for_spec(supervisor.spec)
+        if core.streams.has_lineage(supervisor.spec.stream_type):
+            # One read of every listed shard; the watermarks of the supervisor's partitions come from it.
+            lineage = adapter.lineage(supervisor.spec.stream)
+            extents = lineage.extents
+            marks = Watermarks({p: extents[p].earliest for p in supervisor.partitions if p in extents},
+                               {p: extents[p].end for p in supervisor.partitions if p in extents})
+            return Positions(supervisor, checkpoints, marks, lineage)
+        marks = adapter.watermarks(supervisor.spec.stream, supervisor.partitions)
         return Positions(supervisor, checkpoints, marks)
 
     def get_offsets(self, supervisor_id: str, actor: str = ANONYMOUS) -> tuple[Supervisor, OffsetsView, datetime]:
         require_valid_id(supervisor_id)
-        if self._has_lineage(supervisor_id):
-            return self._get_lineage_offsets(supervisor_id, actor)
         positions = self.positions(supervisor_id)
         supervisor = positions.supervisor
         read_time = self.core.clock()
@@ -63,26 +76,6 @@ class Offsets:
             if supervisor.state in ACTIVE_STATES:
                 self.report_faults(supervisor, view.faults, actor)
         return supervisor, view, read_time
-
-    def _has_lineage(self, supervisor_id: str) -> bool:
-        with self.core.store.read() as tx:
-            supervisor = self.core.require(tx, supervisor_id)
-        return self.core.streams.has_lineage(supervisor.spec.stream_type)
-
-    def _get_lineage_offsets(self, supervisor_id: str, actor: str) -> tuple[Supervisor, OffsetsView, datetime]:
-        """GetOffsets for a stream with lineage (Kinesis): every listed shard with its parents
-        (domain.lineage.lineage_offsets_view). Checkpoints first, then the stream, as for every kind."""
-        core = self.core
-        with core.store.read() as tx:
-            supervisor = core.require(tx, supervisor_id)
-            checkpoints = tx.get_checkpoints(supervisor_id)
-        lineage = core.streams.for_spec(supervisor.spec).lineage(supervisor.spec.stream)
-        spec = supervisor.spec
-        bounds = {r.partition: r for r in spec.bounded_ranges} if spec.is_bounded else None
-        view = lineage_offsets_view(bounds, spec.use_earliest_offset, checkpoints, lineage.shards, lineage.extents)
-        if view.faults and supervisor.state in ACTIVE_STATES:
-            self.report_faults(supervisor, view.faults, actor)
-        return supervisor, view, core.clock()
 
     def confirm_stream_exists(self, supervisor: Supervisor) -> None:
         """Raises STREAM_NOT_FOUND if the stream is gone. Right after a topic is deleted its partitions may
@@ -122,7 +115,7 @@ class Offsets:
     def check_checkpoints(self, supervisor_id: str, actor: str = "scheduler") -> list[CheckpointFault]:
         """Compares the checkpoints with the stream's latest offsets and updates the supervisor's health.
         Checkpoints are read first: a commit landing in between can then only make latest larger."""
-        supervisor, checkpoints, marks = self.positions(supervisor_id)
+        supervisor, checkpoints, marks, _ = self.positions(supervisor_id)
         faults = checkpoint_faults(supervisor.partitions, checkpoints, marks.latest)
         if faults:
             self.confirm_stream_exists(supervisor)
