@@ -13,7 +13,7 @@ import pytest
 
 from streamvisor.domain.lineage import (
     Shard, ShardExtent, ShardRange, Unrecoverable, descendants, finished_shards, leasable, plan_reset_to_latest,
-    reading_set, topological_order, untrimmed_shards,
+    lineage_backfill, lineage_offsets_view, reading_set, topological_order, untrimmed_shards,
 )
 
 BIG = 49680753293727183614358907412238618074341832428624019458  # a real 56-digit sequence number
@@ -229,3 +229,43 @@ def test_a_backfill_reads_its_bounded_shards_parents_first():
     assert reading_set(shards, ENDS, cps, True, bounds).partitions == (2, 3)
     cps.update({2: BIG + 20_400, 3: BIG + 30_900})
     assert reading_set(shards, ENDS, cps, True, bounds).partitions == ()
+
+
+def numbered_extents(**overrides: ShardExtent) -> dict[int, ShardExtent]:
+    return {int(s[1:]): e for s, e in extents(**{f"s{k[1:]}": v for k, v in overrides.items()}).items()}
+
+
+def test_reset_to_latest_hands_the_closed_shards_to_the_backfill_and_restarts_on_the_open_ones():
+    shards, ext = numbered(), numbered_extents()
+    planned = lineage_backfill(shards, ext, {0: BIG + 100, 1: BIG + 10_000})
+    assert planned.live_partitions == (2, 4) and planned.backfill_partitions == (0, 1)
+    assert planned.plan.new_checkpoints == {p: ext[p].end for p in range(5)}  # closed: finished for the live one
+    assert [(r.partition, r.start, r.end) for r in planned.plan.backfill_ranges] == [
+        (0, BIG + 100, ext[0].end), (1, BIG + 10_000, ext[1].end),
+        *[(p, shards[p].start, ext[p].end) for p in (2, 3, 4)]]
+    assert planned.plan.unrecoverable_ranges == [] and planned.gone == () and planned.beyond_end == ()
+
+
+def test_a_checkpointed_shard_that_left_the_listing_is_unrecoverable_and_dropped():
+    shards = {n: s for n, s in numbered().items() if n != 1}
+    ext = {n: e for n, e in numbered_extents().items() if n != 1}
+    planned = lineage_backfill(shards, ext, {0: BIG + 900, 1: BIG + 10_100})
+    assert planned.gone == (1,) and planned.plan.new_checkpoints[1] is None
+    assert [(r.partition, r.start, r.end) for r in planned.plan.unrecoverable_ranges] == [(1, BIG + 10_100,
+                                                                                          BIG + 10_100)]
+
+
+def test_a_checkpoint_past_a_shards_end_is_beyond_end():
+    assert lineage_backfill(numbered(), numbered_extents(), {0: BIG + 5_000}).beyond_end == (0,)
+
+
+def test_offsets_view_lists_every_shard_with_lineage_and_lag_zero():
+    shards = {n: s for n, s in numbered().items() if n != 1}
+    ext = {n: e for n, e in numbered_extents().items() if n != 1}
+    ext[2] = ShardExtent(earliest=BIG + 20_500, end=BIG + 20_900, expired=True)
+    view = lineage_offsets_view(None, False, {0: BIG + 900, 1: BIG + 10_100, 2: BIG + 20_600}, shards, ext)
+    rows = {r.partition: r for r in view.partitions}
+    assert sorted(rows) == [0, 1, 2, 3, 4] and view.total_lag == 0
+    assert rows[1].expired and rows[1].closed and rows[1].earliest == rows[1].latest == BIG + 10_100
+    assert rows[2].expired and rows[2].behind and rows[2].parents == (0,) and rows[2].lag == 0
+    assert not rows[0].behind and rows[4].parents == (3, 1) and not rows[4].behind  # no checkpoint: from the end
