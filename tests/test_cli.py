@@ -46,7 +46,8 @@ def test_operator_workflow(cli, server, topics, tmp_path):
     dry = cli("reset-to-latest-and-backfill", "clicks", "--dry-run").stdout
     assert "[8,20)" in dry and "dry run" in dry
     done = json.loads(cli("--json", "reset-to-latest-and-backfill", "clicks", "--backfill-task-count", "1").stdout)
-    assert done["backfill_ranges"] == [{"partition": 0, "start_offset": "8", "end_offset": "20"}]
+    assert done["backfill_ranges"] == [{"partition": 0, "start_offset": "8", "end_offset": "20", "partition_id": "0",
+                                        "start_offset_decimal": "8", "end_offset_decimal": "20"}]
     assert done["backfill_supervisor_id"].startswith("clicks_backfill_")
     assert "bounded progress: 0/12" in cli("offsets", done["backfill_supervisor_id"]).stdout
     assert "bounded: 0:[8,20)" in cli("supervisors", "get", done["backfill_supervisor_id"]).stdout

@@ -11,6 +11,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -98,7 +99,14 @@ func TestResetToLatestAndBackfill(t *testing.T) {
 	var want []*streamvisorv1.OffsetRange
 	for _, p := range before.GetPartitions() {
 		if p.Checkpoint != nil && p.GetCheckpoint() < p.GetLatest() {
-			want = append(want, &streamvisorv1.OffsetRange{Partition: p.GetPartition(), StartOffset: p.GetCheckpoint(), EndOffset: p.GetLatest()})
+			// The server also names the partition and gives every offset exactly as a decimal string.
+			if p.GetCheckpointDecimal() != strconv.FormatInt(p.GetCheckpoint(), 10) ||
+				p.GetPartitionId() != strconv.Itoa(int(p.GetPartition())) {
+				t.Fatalf("decimal fields disagree with the ints: %v", p)
+			}
+			want = append(want, &streamvisorv1.OffsetRange{Partition: p.GetPartition(), StartOffset: p.GetCheckpoint(),
+				EndOffset: p.GetLatest(), PartitionId: p.GetPartitionId(), StartOffsetDecimal: p.GetCheckpointDecimal(),
+				EndOffsetDecimal: p.GetLatestDecimal()})
 		}
 	}
 	if len(want) == 0 {

@@ -75,7 +75,15 @@ test("ResetToLatestAndBackfill", async () => {
   // The backfill must read exactly [checkpoint, latest) of every partition that lags.
   const want = before.partitions
     .filter((p) => p.checkpoint !== undefined && p.checkpoint < p.latest)
-    .map((p) => create(OffsetRangeSchema, { partition: p.partition, startOffset: p.checkpoint, endOffset: p.latest }));
+    .map((p) => {
+      // The server also names the partition and gives every offset exactly as a decimal string.
+      assert.equal(p.checkpointDecimal, String(p.checkpoint));
+      assert.equal(p.partitionId, String(p.partition));
+      return create(OffsetRangeSchema, {
+        partition: p.partition, startOffset: p.checkpoint, endOffset: p.latest, partitionId: p.partitionId,
+        startOffsetDecimal: p.checkpointDecimal, endOffsetDecimal: p.latestDecimal,
+      });
+    });
   assert.ok(want.length > 0, `${id} has no lagging checkpoint`);
 
   const reset = await client.resetToLatestAndBackfill(

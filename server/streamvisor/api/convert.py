@@ -79,7 +79,15 @@ def states_from_pb(values, field: str, violations: Violations) -> list[Superviso
     return _enum_list(values, _STATES, "state", field, violations)
 
 
-def spec_from_pb(spec: pb.SupervisorSpec) -> SupervisorSpec:
+def spec_from_pb(spec: pb.SupervisorSpec, violations: Violations | None = None,
+                 names: "PartitionNames | None" = None) -> SupervisorSpec:
+    """`violations`: where a bad `_decimal` or disagreeing pair of a bounded range is recorded (raised at
+    once when None)."""
+    v = violations if violations is not None else RequestViolations()
+    ranges = tuple(range_from_pb(r, f"spec.bounded_ranges[{i}]", v, names or NUMBERED)
+                   for i, r in enumerate(spec.bounded_ranges))
+    if violations is None:
+        v.raise_if_any()
     return SupervisorSpec(
         stream_type=stream_type_from_pb(spec.stream_type),
         stream=spec.stream,
@@ -87,7 +95,7 @@ def spec_from_pb(spec: pb.SupervisorSpec) -> SupervisorSpec:
         task_count=spec.task_count,
         use_earliest_offset=spec.use_earliest_offset,
         context=dict(spec.context),
-        bounded_ranges=tuple(OffsetRange(r.partition, r.start_offset, r.end_offset) for r in spec.bounded_ranges),
+        bounded_ranges=ranges,
         autoscaler=autoscaler_from_pb(spec.autoscaler) if spec.HasField("autoscaler") else AutoscalerConfig(),
         idle=IdleConfig(enabled=spec.idle.enabled, **({"inactive_after_s": spec.idle.inactive_after_seconds}
                                                        if spec.idle.HasField("inactive_after_seconds") else {})),
@@ -128,35 +136,43 @@ def spec_to_pb(spec: SupervisorSpec) -> pb.SupervisorSpec:
     )
 
 
-def ranges_to_pb(ranges) -> list[pb.OffsetRange]:
-    return [pb.OffsetRange(partition=r.partition, start_offset=r.start, end_offset=r.end) for r in ranges]
+def ranges_to_pb(ranges, names: "PartitionNames | None" = None) -> list[pb.OffsetRange]:
+    return [range_to_pb(r, names or NUMBERED) for r in ranges]
 
 
-def supervisor_to_pb(s: Supervisor) -> pb.Supervisor:
-    return pb.Supervisor(
+def supervisor_to_pb(s: Supervisor, names: "PartitionNames | None" = None) -> pb.Supervisor:
+    names = names or NUMBERED
+    message = pb.Supervisor(
         id=s.id, spec=spec_to_pb(s.spec), state=_STATES_PB[s.state], state_detail=s.state_detail,
         generation=s.generation, etag=s.etag, partitions=list(s.partitions),
+        partition_ids=[names.partition_name(p) for p in s.partitions],
         create_time=timestamp(s.create_time), update_time=timestamp(s.update_time), backfill_of=s.backfill_of or "",
     )
-
-
-def change_to_pb(c: OffsetChange) -> pb.OffsetChange:
-    message = pb.OffsetChange(partition=c.partition)
-    if c.before is not None:
-        message.before = c.before
-    if c.after is not None:
-        message.after = c.after
+    if names is not NUMBERED:
+        message.spec.ClearField("bounded_ranges")
+        message.spec.bounded_ranges.extend(ranges_to_pb(s.spec.bounded_ranges, names))
     return message
 
 
-def audit_event_to_pb(e: AuditEvent) -> pb.AuditEvent:
+def change_to_pb(c: OffsetChange, names: "PartitionNames | None" = None) -> pb.OffsetChange:
+    message = pb.OffsetChange(partition=c.partition, partition_id=(names or NUMBERED).partition_name(c.partition))
+    if c.before is not None:
+        message.before = fitting(c.before)
+        message.before_decimal = str(c.before)
+    if c.after is not None:
+        message.after = fitting(c.after)
+        message.after_decimal = str(c.after)
+    return message
+
+
+def audit_event_to_pb(e: AuditEvent, names: "PartitionNames | None" = None) -> pb.AuditEvent:
     return pb.AuditEvent(
         id=e.id, supervisor_id=e.supervisor_id, action=e.action, actor=e.actor,
         create_time=timestamp(e.create_time), request_id=e.request_id,
         state_before=_STATES_PB.get(e.state_before, pb.SUPERVISOR_STATE_UNSPECIFIED),
         state_after=_STATES_PB.get(e.state_after, pb.SUPERVISOR_STATE_UNSPECIFIED),
         generation_before=e.generation_before, generation_after=e.generation_after,
-        offset_changes=[change_to_pb(c) for c in e.offset_changes],
+        offset_changes=[change_to_pb(c, names) for c in e.offset_changes],
         details_json=json.dumps(dict(e.details), sort_keys=True),
     )
 
@@ -211,7 +227,131 @@ def task_status_to_pb(task, stats) -> svc.TaskStatus:
             status.last_report_time.CopyFrom(timestamp(stats.report_time))
         status.recent_errors.extend(svc.TaskError(time=timestamp(t), message=m) for t, m in stats.recent_errors)
     return status
-def segment_to_pb(s: Segment) -> svc.Segment:
+def segment_to_pb(s: Segment, names: "PartitionNames | None" = None) -> svc.Segment:
     return svc.Segment(segment_id=s.id, supervisor_id=s.supervisor_id, task_id=s.task_id, generation=s.generation,
-                       location=s.location, ranges=ranges_to_pb(sorted(s.ranges)), record_count=s.record_count,
+                       location=s.location, ranges=ranges_to_pb(sorted(s.ranges), names),
+                       record_count=s.record_count,
                        publish_time=timestamp(s.create_time))
+
+
+# Offsets of any size and partition names on the wire (docs/api.md, "Offsets of any size"). Every int64
+# offset (or distance between offsets) has a `<name>_decimal` string sibling, always set, exact; the int64 is
+# set when the value fits and 0 when it does not. Every int32 partition has a `partition_id`: its name in the
+# kind (PartitionNames). In a request either of a pair may be given; both given must agree.
+INT64_MAX = 2 ** 63 - 1
+INT64_MIN = -(2 ** 63)
+# AWS allows sequence numbers of up to 129 digits; one more is allowed, none past it (a bound on work).
+MAX_DECIMAL_DIGITS = 130
+
+
+class PartitionNames:
+    """What the wire needs of a stream kind: partition numbers <-> names (domain.ports.StreamKind)."""
+
+    def partition_name(self, partition: int) -> str:
+        return str(partition)
+
+    def parse_partition(self, name: str) -> int:
+        from streamvisor.domain.ports import parse_partition_number
+
+        return parse_partition_number(name)
+
+
+NUMBERED = PartitionNames()  # Kafka's and RabbitMQ's names, and the default where no kind is at hand
+
+
+def fitting(value: int) -> int:
+    """The int64 field's value: the value when it fits, else 0 (its `_decimal` sibling is exact)."""
+    return value if INT64_MIN <= value <= INT64_MAX else 0
+
+
+def decimal(value: int) -> str:
+    return str(value)
+
+
+class RequestViolations(Violations):
+    """Violations with the reason of the first wide-field problem (MALFORMED_DECIMAL, FIELD_MISMATCH), which
+    raise_if_any uses unless told another: the caller learns why as well as where."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.reason = "INVALID_ARGUMENT"
+
+    def add_with_reason(self, field: str, description: str, reason: str) -> None:
+        if not self.items:
+            self.reason = reason
+        self.add(field, description)
+
+    def raise_if_any(self, reason: str | None = None, metadata=None) -> None:
+        super().raise_if_any(reason or self.reason, metadata)
+
+
+def parse_decimal(text: str, field: str, violations: Violations) -> int | None:
+    """A canonical non-negative decimal ("0", "12"; no sign, no leading zeros, ASCII digits only, at most
+    MAX_DECIMAL_DIGITS), or None with a MALFORMED_DECIMAL violation."""
+    ok = (0 < len(text) <= MAX_DECIMAL_DIGITS and text.isascii() and text.isdigit()
+          and (len(text) == 1 or text[0] != "0"))
+    if ok:
+        return int(text)
+    shown = text[:40] + ("..." if len(text) > 40 else "")
+    why = (f"has {len(text)} digits; at most {MAX_DECIMAL_DIGITS} are allowed" if len(text) > MAX_DECIMAL_DIGITS
+           and text.isascii() and text.isdigit() else
+           f"must be decimal digits without sign or leading zeros, e.g. \"12\", got {shown!r}")
+    _reasoned(violations, field, why, reason="MALFORMED_DECIMAL")
+    return None
+
+
+def _reasoned(violations: Violations, field: str, description: str, reason: str) -> None:
+    if isinstance(violations, RequestViolations):
+        violations.add_with_reason(field, description, reason)
+    else:
+        violations.add(field, description)
+
+
+def wide_offset(number: int, has_number: bool, text: str, has_text: bool, field: str, text_field: str,
+                violations: Violations) -> int | None:
+    """The offset a request gives as an int64 field and/or its `_decimal` sibling; None when neither is
+    given or the decimal is bad (a violation is added then). Both given must agree (FIELD_MISMATCH)."""
+    if not has_text:
+        return number if has_number else None
+    parsed = parse_decimal(text, text_field, violations)
+    if parsed is not None and has_number and number != parsed:
+        _reasoned(violations, text_field, f"is {parsed} but {field} is {number}: give one, or both equal",
+                  reason="FIELD_MISMATCH")
+        return None
+    return parsed
+
+
+def wide_partition(number: int, has_number: bool, name: str, has_name: bool, field: str, name_field: str,
+                   names: PartitionNames, violations: Violations) -> int | None:
+    """The partition a request gives as `partition` and/or `partition_id` (its name in the kind)."""
+    if not has_name:
+        return number if has_number else None
+    try:
+        parsed = names.parse_partition(name)
+    except ValueError as e:
+        violations.add(name_field, str(e))
+        return None
+    if has_number and number != parsed:
+        _reasoned(violations, name_field, f"names partition {parsed} but {field} is {number}: give one, or both "
+                                          "naming the same partition", reason="FIELD_MISMATCH")
+        return None
+    return parsed
+
+
+def range_from_pb(r: pb.OffsetRange, field: str, violations: Violations,
+                  names: PartitionNames = NUMBERED) -> OffsetRange:
+    """An OffsetRange of a request. Proto3 int fields have no presence: 0 is "not given" when the string
+    sibling is set (a server-written 0 for a value that did not fit must not count as a disagreement)."""
+    partition = wide_partition(r.partition, r.partition != 0, r.partition_id, bool(r.partition_id),
+                               f"{field}.partition", f"{field}.partition_id", names, violations)
+    start = wide_offset(r.start_offset, r.start_offset != 0, r.start_offset_decimal, bool(r.start_offset_decimal),
+                        f"{field}.start_offset", f"{field}.start_offset_decimal", violations)
+    end = wide_offset(r.end_offset, r.end_offset != 0, r.end_offset_decimal, bool(r.end_offset_decimal),
+                      f"{field}.end_offset", f"{field}.end_offset_decimal", violations)
+    return OffsetRange(partition or 0, start or 0, end or 0)
+
+
+def range_to_pb(r, names: PartitionNames = NUMBERED) -> pb.OffsetRange:
+    return pb.OffsetRange(partition=r.partition, start_offset=fitting(r.start), end_offset=fitting(r.end),
+                          partition_id=names.partition_name(r.partition), start_offset_decimal=str(r.start),
+                          end_offset_decimal=str(r.end))

@@ -47,6 +47,16 @@ def split_method(method: str) -> tuple[str, str]:
     return service, name
 
 
+
+# A gauge is a float: an offset count of any size (Kinesis' 129-digit sequence numbers) converts, rounded to
+# 53 bits, which is what a dashboard needs; one past a float's range (never an offset of <= 130 digits, but
+# the conversion would raise OverflowError and fail the whole scrape) is clamped to this.
+MAX_GAUGE = 2.0 ** 1023
+
+
+def gauge_value(value: int) -> float:
+    return MAX_GAUGE if value >= 2 ** 1023 else float(value)
+
 class Metrics(Observer):
     """The server's metrics. Also the application's Observer (commits, lease expiries)."""
 
@@ -273,10 +283,10 @@ class SupervisorCollector(Collector):
                 continue
             d, t = bounded_progress(s.spec, checkpoints.get(s.id, {}))
             labels = [s.id, s.backfill_of or ""]
-            done.add_metric(labels, d)
-            total.add_metric(labels, t)
+            done.add_metric(labels, gauge_value(d))
+            total.add_metric(labels, gauge_value(t))
             ratio.add_metric(labels, 1.0 if t == 0 else d / t)
-            lag.add_metric([s.id], t - d)  # no broker call needed: the range is known
+            lag.add_metric([s.id], gauge_value(t - d))  # no broker call needed: the range is known
             up.add_metric([s.id], 1)
         for s in live:
             if s.spec.is_bounded:
@@ -293,7 +303,7 @@ class SupervisorCollector(Collector):
                     view = None
             up.add_metric([s.id], 0 if view is None else 1)
             if view is not None:
-                lag.add_metric([s.id], view.total_lag)
+                lag.add_metric([s.id], gauge_value(view.total_lag))
                 beyond.add_metric([s.id], len(view.faults))
         took = GaugeMetricFamily("streamvisor_metrics_refresh_seconds",
                                  "How long the last refresh of the supervisor metrics took.")

@@ -5,22 +5,24 @@ from streamvisor.api import convert
 from streamvisor.api.errors import handle_errors
 from streamvisor.app.tasks import TaskService
 from streamvisor.domain.errors import FieldViolation, InvalidArgument, Violations
-from streamvisor.domain.model import OffsetRange
 from streamvisor.domain.stats import Counters
 from streamvisor.v1 import task_service_pb2 as tasks
 from streamvisor.v1 import task_service_pb2_grpc as tasks_grpc
 
 
-def task_to_pb(task, supervisor, family_id: str = "") -> tasks.Task:
+def task_to_pb(task, supervisor, family_id: str = "", names: convert.PartitionNames = convert.NUMBERED) -> tasks.Task:
     message = tasks.Task(family_id=family_id or supervisor.id,
         id=task.id, supervisor_id=task.supervisor_id, task_group=task.task_group, generation=task.generation,
         stream_type=convert.spec_to_pb(supervisor.spec).stream_type, stream=supervisor.spec.stream,
         consumer_properties=dict(supervisor.spec.consumer_properties),
         lease_expire_time=convert.timestamp(task.lease_expires_at))
     for p, start in sorted(task.start_offsets.items()):
-        part = message.partitions.add(partition=p, start_offset=start)
+        part = message.partitions.add(partition=p, start_offset=convert.fitting(start),
+                                      partition_id=names.partition_name(p), start_offset_decimal=str(start))
         if task.end_offsets is not None:
-            part.end_offset = task.end_offsets[p]
+            end = task.end_offsets[p]
+            part.end_offset = convert.fitting(end)
+            part.end_offset_decimal = str(end)
     return message
 
 
@@ -36,7 +38,19 @@ class TaskServicer(tasks_grpc.TaskServiceServicer):
         leased = self.service.acquire(request.worker_id, request.lease_seconds, types)
         if leased is None:
             return tasks.AcquireTaskResponse()
-        return tasks.AcquireTaskResponse(task=task_to_pb(*leased))
+        task, supervisor, family_id = leased
+        return tasks.AcquireTaskResponse(task=task_to_pb(task, supervisor, family_id, self._names(supervisor)))
+
+    def _names(self, supervisor) -> convert.PartitionNames:
+        streams, stream_type = self.service.core.streams, supervisor.spec.stream_type
+        return streams.kind(stream_type) if streams.supports(stream_type) else convert.NUMBERED
+
+    def _names_of_task(self, task_id: str) -> convert.PartitionNames:
+        """The partition names of a task's stream kind, for a commit that names its partitions: one read."""
+        with self.service.store.read() as tx:
+            task = tx.get_task(task_id, lock=False) if task_id else None
+            supervisor = tx.get_supervisor(task.supervisor_id) if task is not None else None
+        return self._names(supervisor) if supervisor is not None else convert.NUMBERED
 
     @handle_errors
     def Heartbeat(self, request, context):
@@ -56,7 +70,11 @@ class TaskServicer(tasks_grpc.TaskServiceServicer):
 
     @handle_errors
     def CommitCheckpoint(self, request, context):
-        ranges = [OffsetRange(r.partition, r.start_offset, r.end_offset) for r in request.ranges]
+        v = convert.RequestViolations()
+        names = self._names_of_task(request.task_id) if any(r.partition_id for r in request.ranges) \
+            else convert.NUMBERED
+        ranges = [convert.range_from_pb(r, f"ranges[{i}]", v, names) for i, r in enumerate(request.ranges)]
+        v.raise_if_any()
         segment_id, done = self.service.commit(request.task_id, request.worker_id, ranges, request.location,
                                                request.record_count)
         return tasks.CommitCheckpointResponse(segment_id=segment_id, task_done=done)

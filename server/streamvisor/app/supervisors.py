@@ -96,8 +96,3 @@ class SupervisorService:
     @property
     def clock(self) -> Callable[[], datetime]:
         return self.core.clock
-
-    def partition_namer(self, stream_type):
-        """How the kind names a partition on the wire (Kinesis: its shard id; others: the number)."""
-        kind = self.core.streams.kind(stream_type) if self.core.streams.supports(stream_type) else None
-        return getattr(kind, "partition_name", str)

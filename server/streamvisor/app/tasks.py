@@ -259,6 +259,14 @@ class TaskService:
                        for i, r in enumerate(ranges) if r.partition not in task.start_offsets]
             if foreign:
                 raise InvalidArgument(foreign, metadata={"task_id": task_id})
+            streams = self.core.streams
+            max_offset = streams.kind(supervisor.spec.stream_type).max_offset \
+                if streams.supports(supervisor.spec.stream_type) else None
+            beyond = [FieldViolation(f"ranges[{i}].end_offset", f"must be at most {max_offset} (this stream kind's "
+                                     f"offsets are int64), got {r.end}")
+                      for i, r in enumerate(ranges) if max_offset is not None and r.end > max_offset]
+            if beyond:
+                raise InvalidArgument(beyond, metadata={"task_id": task_id})
             segment_id, checkpoints = self.commits.publish(
                 tx, supervisor, task.id, task.generation, ranges, location, record_count, checkpoints=checkpoints)
             done = range_finished(task.end_offsets, checkpoints)

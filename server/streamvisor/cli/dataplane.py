@@ -11,6 +11,7 @@ import click
 from tabulate import tabulate
 
 from streamvisor.cli.main import _client, _emit, _run, main, resolve_config, setting_options
+from streamvisor.client import exact, partition_name
 from streamvisor.domain.formatting import ranges_text, spans_text
 from streamvisor.v1 import supervisor_pb2 as pb
 from streamvisor.v1 import supervisor_service_pb2 as svc
@@ -55,11 +56,12 @@ def coverage(ctx, supervisor_id: str) -> None:
     """What a supervisor and its backfills published, per partition, with gaps and overlaps."""
     with _client(ctx) as client:
         r = _run(ctx, lambda: client.get_coverage(supervisor_id))
-    rows = [[c.partition, spans_text(c.published), spans_text(c.gaps),
+    rows = [[partition_name(c), spans_text(c.published), spans_text(c.gaps),
              " ".join(f"{spans_text([o.range])} by {'+'.join(o.supervisor_ids)}" for o in c.overlaps) or "-",
-             c.published_offsets] for c in r.partitions]
-    verdict = "nothing lost, nothing twice" if not r.total_gaps and not r.total_overlaps else \
-        f"{r.total_gaps} offsets missing, {r.total_overlaps} published twice"
+             exact(c, "published_offsets")] for c in r.partitions]
+    gaps, overlaps = exact(r, "total_gaps"), exact(r, "total_overlaps")
+    verdict = "nothing lost, nothing twice" if not gaps and not overlaps else \
+        f"{gaps} offsets missing, {overlaps} published twice"
     text = f"supervisors: {', '.join(r.supervisor_ids)}\n{verdict}"
     if r.unrecoverable_ranges:
         text += "\nunrecoverable (deleted by retention before the backfill): " + ranges_text(r.unrecoverable_ranges)
@@ -185,8 +187,9 @@ def verify(ctx, supervisor_id: str, output: str, list_limit: int) -> None:
 @click.argument("supervisor_id")
 @click.option("--backfills/--no-backfills", default=True, show_default=True,
               help="Include the segments of its backfills (the family).")
-@click.option("--partition", type=int, default=None, help="Only segments with a range of this partition.")
-@click.option("--from", "start_offset", type=int, default=None, help="Only segments overlapping [FROM, TO).")
+@click.option("--partition", default=None, help="Only segments with a range of this partition (number or name).")
+@click.option("--from", "start_offset", type=int, default=None,
+              help="Only segments overlapping [FROM, TO) (offsets of any size).")
 @click.option("--to", "end_offset", type=int, default=None, help="See --from.")
 @click.option("--location", default="", help="Only the segment published at exactly this location.")
 @click.option("--page-size", default=0, help="Page size (0: server default).")
@@ -196,6 +199,8 @@ def verify(ctx, supervisor_id: str, output: str, list_limit: int) -> None:
 def segments(ctx, supervisor_id, backfills, partition, start_offset, end_offset, location, page_size, page_token,
              all_pages) -> None:
     """The published segments of a supervisor (and its backfills), in commit order."""
+    if partition is not None and partition.isascii() and partition.isdigit():
+        partition = int(partition)  # a number; anything else is a name the server resolves (partition_id)
     filters = {"include_backfills": backfills, "partition": partition, "start_offset": start_offset,
                "end_offset": end_offset, "location": location, "page_size": page_size}
     with _client(ctx) as client:

@@ -8,9 +8,10 @@ from pathlib import Path
 import click
 import yaml
 from google.protobuf import json_format
+from google.protobuf.timestamp_pb2 import Timestamp
 from tabulate import tabulate
 
-from streamvisor.client import StreamvisorClient, StreamvisorError
+from streamvisor.client import StreamvisorClient, StreamvisorError, exact, partition_name, reset_target
 from streamvisor.config import SETTINGS, SETTINGS_BY_NAME, ServerConfig, Setting
 from streamvisor.domain.formatting import changes_text, offset_text, ranges_text, spans_text
 from streamvisor.v1 import supervisor_pb2 as pb
@@ -47,10 +48,6 @@ def _run(ctx: click.Context, call):
         if e.metadata:
             click.echo("  " + " ".join(f"{k}={v}" for k, v in sorted(e.metadata.items())), err=True)
         ctx.exit(1)
-
-
-def _opt(message, field: str):
-    return getattr(message, field) if message.HasField(field) else None
 
 
 def _supervisor_rows(supervisors) -> tuple[list[str], list[list]]:
@@ -385,15 +382,17 @@ def offsets(ctx, supervisor_id: str) -> None:
     """Per partition: checkpoint, earliest, latest, lag."""
     with _client(ctx) as client:
         r = _run(ctx, lambda: client.get_offsets(supervisor_id))
-    rows = [[p.partition, offset_text(_opt(p, "checkpoint")), p.earliest, p.latest, p.lag,
+    rows = [[partition_name(p), offset_text(exact(p, "checkpoint")), exact(p, "earliest"), exact(p, "latest"),
+             exact(p, "lag"),
              spans_text([p.bounded_range]) if p.HasField("bounded_range") else "-",
              "CHECKPOINT_BEYOND_LATEST" if p.checkpoint_beyond_latest else "-"]
             for p in r.partitions]
-    summary = f"total lag: {r.total_lag}"
-    if r.bounded_total:
-        percent = 100 * r.bounded_done // r.bounded_total
-        summary += f"  bounded progress: {r.bounded_done}/{r.bounded_total} ({percent}%)"
-    beyond = [str(p.partition) for p in r.partitions if p.checkpoint_beyond_latest]
+    summary = f"total lag: {exact(r, 'total_lag')}"
+    done, total = exact(r, "bounded_done"), exact(r, "bounded_total")
+    if total:
+        percent = 100 * done // total
+        summary += f"  bounded progress: {done}/{total} ({percent}%)"
+    beyond = [partition_name(p) for p in r.partitions if p.checkpoint_beyond_latest]
     if beyond:
         summary += (f"\nFAULT: the checkpoint of partition(s) {','.join(beyond)} is beyond the stream's latest offset "
                     "(topic recreated or truncated); see docs/api.md, 'Checkpoint beyond the stream'")
@@ -401,8 +400,8 @@ def offsets(ctx, supervisor_id: str) -> None:
 
 
 def _changes_table(changes) -> tuple[list[str], list[list]]:
-    return ["PARTITION", "BEFORE", "AFTER"], [[c.partition, offset_text(_opt(c, "before")),
-                                               offset_text(_opt(c, "after"))] for c in changes]
+    return ["PARTITION", "BEFORE", "AFTER"], [[partition_name(c), offset_text(exact(c, "before")),
+                                               offset_text(exact(c, "after"))] for c in changes]
 
 
 @main.command()
@@ -427,29 +426,38 @@ def _reset_footer(r) -> str:
 
 def _plan_drift(previewed, executed) -> list[str]:
     """Per partition whose backfill range differs from the reviewed one: `P: reviewed [a, b) ran [c, d)`."""
-    before = {r.partition: (r.start_offset, r.end_offset) for r in previewed}
-    after = {r.partition: (r.start_offset, r.end_offset) for r in executed}
+    before = {partition_name(r): (exact(r, "start_offset"), exact(r, "end_offset")) for r in previewed}
+    after = {partition_name(r): (exact(r, "start_offset"), exact(r, "end_offset")) for r in executed}
     def text(span):
         return f"[{span[0]},{span[1]})" if span else "-"
     return [f"{p}: reviewed {text(before.get(p))} ran {text(after.get(p))}"
-            for p in sorted(set(before) | set(after)) if before.get(p) != after.get(p)]
+            for p in sorted(set(before) | set(after), key=lambda n: (len(n), n)) if before.get(p) != after.get(p)]
 
 
 def _parse_target(text: str) -> svc.PartitionResetTarget:
-    """`P=OFFSET` or `P@TIMESTAMP` (ISO 8601, or milliseconds since the epoch)."""
+    """`P=OFFSET` or `P@TIMESTAMP` (ISO 8601, or milliseconds since the epoch). P is a partition number or
+    name (e.g. a Kinesis shard id); OFFSET is of any size (sent as offset_decimal past int64)."""
     if "=" in text:
         partition, _, offset = text.partition("=")
-        return svc.PartitionResetTarget(partition=int(partition), offset=int(offset))
+        if not (offset.isascii() and offset.isdigit()):
+            raise ValueError(text)
+        return reset_target(_partition_arg(partition), offset=int(offset))
     if "@" in text:
         partition, _, when = text.partition("@")
-        target = svc.PartitionResetTarget(partition=int(partition))
         if when.isdigit():
+            target = reset_target(_partition_arg(partition), timestamp=Timestamp())
             target.timestamp.FromMilliseconds(int(when))
         else:
             moment = datetime.fromisoformat(when.replace("Z", "+00:00"))
-            target.timestamp.FromDatetime(moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc))
+            target = reset_target(_partition_arg(partition),
+                                  timestamp=moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc))
         return target
     raise ValueError(text)
+
+
+def _partition_arg(text: str) -> int | str:
+    """A partition as typed: a number, or a name the server resolves (partition_id)."""
+    return int(text) if text.isascii() and text.isdigit() else text
 
 
 @main.command("reset-offsets")
@@ -485,7 +493,7 @@ def reset_to_latest_and_backfill(ctx, supervisor_id, backfill_task_count, dry_ru
                                                                   dry_run, plan_token))
     ranges = {b.partition: b for b in r.backfill_ranges}
     lost = {u.partition: u for u in r.unrecoverable_ranges}
-    rows = [[c.partition, offset_text(_opt(c, "before")), offset_text(_opt(c, "after")),
+    rows = [[partition_name(c), offset_text(exact(c, "before")), offset_text(exact(c, "after")),
              spans_text([ranges[c.partition]]) if c.partition in ranges else "-",
              spans_text([lost[c.partition]]) if c.partition in lost else "-"]
             for c in r.changes]

@@ -32,7 +32,75 @@ from streamvisor.v1 import supervisor_pb2 as pb
 from streamvisor.v1 import supervisor_service_pb2 as svc
 from streamvisor.v1 import supervisor_service_pb2_grpc as svc_grpc
 
-__all__ = ["StreamvisorClient", "StreamvisorError", "pb", "svc"]
+__all__ = ["StreamvisorClient", "StreamvisorError", "exact", "offset_range", "partition_name", "pb", "reset_target",
+           "svc"]
+
+INT64_MAX = 2 ** 63 - 1
+
+
+def exact(message, field: str) -> int | None:
+    """An offset (or distance) field of a response, exact whatever its size: its `<field>_decimal` sibling
+    (the int64 field is 0 when the value does not fit), else the int64 field (a server older than the
+    decimal fields). None when an optional field is absent (PartitionOffsets.checkpoint, OffsetChange.before).
+
+        exact(row, "checkpoint"), exact(offsets, "total_lag"), exact(r, "start_offset")"""
+    sibling = f"{field}_decimal"
+    descriptor = message.DESCRIPTOR.fields_by_name
+    if descriptor[sibling].has_presence:
+        if message.HasField(sibling):
+            return int(getattr(message, sibling))
+        return getattr(message, field) if message.HasField(field) else None
+    text = getattr(message, sibling)
+    return int(text) if text else getattr(message, field)
+
+
+def partition_name(message) -> str:
+    """A message's partition by name (`partition_id`; a server older than it: the number)."""
+    return message.partition_id or str(message.partition)
+
+
+def _set_offset(message, field: str, value: int) -> None:
+    """An offset of a request: the int64 field when it fits (what every server understands), else the
+    `_decimal` sibling (a server that carries offsets of any size)."""
+    if -INT64_MAX - 1 <= value <= INT64_MAX:  # a bad value (negative, say) is the server's to refuse, by field
+        setattr(message, field, value)
+    else:
+        setattr(message, f"{field}_decimal", str(value))
+
+
+def _set_partition(message, partition: int | str) -> None:
+    """A partition by number (int) or by name (str, e.g. a Kinesis shard id)."""
+    if isinstance(partition, str):
+        message.partition_id = partition
+    else:
+        message.partition = partition
+
+
+def offset_range(partition: int | str, start: int, end: int) -> pb.OffsetRange:
+    """An OffsetRange of any size, by partition number or name."""
+    message = pb.OffsetRange()
+    _set_partition(message, partition)
+    _set_offset(message, "start_offset", start)
+    _set_offset(message, "end_offset", end)
+    return message
+
+
+def reset_target(partition: int | str, offset: int | None = None, timestamp=None) -> svc.PartitionResetTarget:
+    """A ResetOffsets target: an offset of any size, or a google.protobuf.Timestamp / datetime."""
+    message = svc.PartitionResetTarget()
+    _set_partition(message, partition)
+    if (offset is None) == (timestamp is None):
+        raise ValueError("give exactly one of offset and timestamp")
+    if offset is not None:
+        if isinstance(offset, int) and not -INT64_MAX - 1 <= offset <= INT64_MAX:
+            message.offset_decimal = str(offset)
+        else:
+            message.offset = offset
+    elif hasattr(timestamp, "seconds"):
+        message.timestamp.CopyFrom(timestamp)
+    else:
+        message.timestamp.FromDatetime(timestamp)
+    return message
 
 
 @dataclass
@@ -278,14 +346,17 @@ class StreamvisorClient(GrpcClient):
 
     # Offsets and resets ----------------------------------------------------------------------------
     def list_segments(self, supervisor_id: str, *, include_backfills: bool = False, page_size: int = 0,
-                      page_token: str = "", partition: int | None = None, start_offset: int | None = None,
+                      page_token: str = "", partition: int | str | None = None, start_offset: int | None = None,
                       end_offset: int | None = None, location: str = "") -> svc.ListSegmentsResponse:
-        """One page of published segments (ListSegments); None leaves a filter out."""
+        """One page of published segments (ListSegments); None leaves a filter out. `partition` by number or
+        name; offsets of any size."""
         request = svc.ListSegmentsRequest(supervisor_id=supervisor_id, include_backfills=include_backfills,
                                           page_size=page_size, page_token=page_token, location=location)
-        for name, value in (("partition", partition), ("start_offset", start_offset), ("end_offset", end_offset)):
+        if partition is not None:
+            _set_partition(request, partition)
+        for name, value in (("start_offset", start_offset), ("end_offset", end_offset)):
             if value is not None:
-                setattr(request, name, value)
+                _set_offset(request, name, value)
         return self._call("ListSegments", request)
 
     def iter_segments(self, supervisor_id: str, **filters) -> Iterator[svc.Segment]:

@@ -15,8 +15,9 @@ from streamvisor.domain.errors import Conflict, FailedPrecondition, FieldViolati
 # Supervisor ids: what operators type into grpcurl and URLs; no spaces or slashes.
 MAX_SUPERVISOR_ID_LENGTH = 255
 SUPERVISOR_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-# Offsets are int64 on the wire. GetOffsets reports the sum of a bounded supervisor's range sizes (and of
-# its lags) in one int64, so the ranges of one spec may cover at most this many offsets in total.
+# The greatest offset of the kinds whose offsets are int64 (Kafka, RabbitMQ; their StreamKind.max_offset).
+# A kind without a bound (Kinesis: StreamKind.max_offset None) has offsets of any size, which the contract
+# carries exactly in its `_decimal` fields and the store in NUMERIC / sortable text (store/offsets.py).
 MAX_OFFSET = 2 ** 63 - 1
 # More tasks than this is a typo, not a plan: it would only create idle leases.
 MAX_TASK_COUNT = 1024
@@ -186,10 +187,11 @@ class SupervisorSpec:
         return dataclasses.replace(self, bounded_ranges=tuple(sorted(ranges)), task_count=count,
                                    autoscaler=autoscaler, idle=IdleConfig())
 
-    def validate(self, field_prefix: str = "spec", kind_rules: KindRules | None = None) -> Violations:
+    def validate(self, field_prefix: str = "spec", kind_rules: KindRules | None = None,
+                 max_offset: int | None = MAX_OFFSET) -> Violations:
         """The rules of every spec, whatever its stream; `kind_rules` (its stream kind's, passed by
         StreamKinds.validate) add theirs where the connection properties are checked, so one response
-        lists the violations in field order."""
+        lists the violations in field order. `max_offset`: the kind's greatest offset (None: unbounded)."""
         v = Violations()
         p = field_prefix
         if self.stream_type is None:
@@ -231,9 +233,13 @@ class SupervisorSpec:
                 v.add(f"{f}.start_offset", "must be >= 0")
             if r.end < r.start:
                 v.add(f"{f}.end_offset", f"must be >= start_offset ({r.start}), got {r.end}")
+            elif max_offset is not None and r.end > max_offset:
+                v.add(f"{f}.end_offset", f"must be at most {max_offset} (this stream kind's offsets are int64), "
+                                         f"got {r.end}")
         covered = sum(max(0, r.size) for r in self.bounded_ranges)
-        if covered > MAX_OFFSET:
-            v.add(f"{p}.bounded_ranges", f"the ranges cover {covered} offsets in total; at most {MAX_OFFSET} "
+        # A kind with int64 offsets keeps GetOffsets' bounded totals exact in their int64 fields too.
+        if max_offset is not None and covered > max_offset:
+            v.add(f"{p}.bounded_ranges", f"the ranges cover {covered} offsets in total; at most {max_offset} "
                                         "(int64) are allowed")
         return v
 

@@ -23,6 +23,8 @@ Partition = int | str
 # An offset is a Python int, unbounded: Kafka's and RabbitMQ's fit in 64 bits, Kinesis' sequence numbers
 # (up to 129 decimal digits) do not, and ints hold both with the same arithmetic and ordering.
 Offset = int
+INT64_MAX = 2 ** 63 - 1
+INT32_MAX = 2 ** 31 - 1
 
 P = TypeVar("P", bound=Hashable)  # a partition id (see Partition)
 OffsetT = TypeVar("OffsetT")  # an offset (see Offset)
@@ -159,8 +161,11 @@ class StreamKind(Protocol):
       is not an index: shards come and go, so it cannot be renumbered without changing meaning.
     * Offsets are Python ints, unbounded. Kinesis sequence numbers are decimal strings of up to 128
       bits; as ints they compare and subtract like Kafka offsets, so "[checkpoint, latest)" and "the
-      next offset to read" keep their meaning. (The wire and the store carry int64 today: a kind whose
-      offsets exceed it needs the contract to carry them first - the kind interface does not.)
+      next offset to read" keep their meaning. The contract carries them exactly (the `_decimal` fields)
+      and the store too (NUMERIC / sortable text, store/offsets.py); `max_offset` says a kind's bound
+      (int64 for Kafka and RabbitMQ, None for Kinesis), which validation applies.
+    * Inside, partitions are ints (domain, store, task groups); `partition_name` / `parse_partition` map
+      them to the names the contract shows in `partition_id` (Kinesis: shardId-000000000004 <-> 4).
     * Lineage is a hook on the adapter, `StreamAdapter.parents`: Kinesis resharding closes a parent
       shard and opens children, and a child may be read only after its parents are read to their ends,
       or per-key order breaks. Kinds without lineage answer {}, so nothing changes for them.
@@ -210,6 +215,40 @@ class StreamKind(Protocol):
     def open_reader(self, task: ReaderTask, start: Mapping[Partition, Offset]) -> TaskReader:
         """The worker's reader of `task`'s stream at `start` (partition -> next offset to read)."""
         ...
+
+    # The greatest offset of this kind, or None when unbounded (Kinesis' sequence numbers): spec and API
+    # validation refuse an offset beyond it (Kafka's and RabbitMQ's are int64).
+    max_offset: int | None
+
+    def partition_name(self, partition: int) -> str:
+        """The name the contract shows for a partition (`partition_id`): "3" for Kafka partition 3."""
+        ...
+
+    def parse_partition(self, name: str) -> int:
+        """The partition a `partition_id` names; ValueError (its message says what is expected) otherwise."""
+        ...
+
+
+class NumberedPartitions:
+    """The partition names of the kinds that number their partitions (Kafka, RabbitMQ): the number in
+    decimal, and int64 offsets. A StreamKind mixin."""
+
+    max_offset: int | None = INT64_MAX
+
+    def partition_name(self, partition: int) -> str:
+        return str(partition)
+
+    def parse_partition(self, name: str) -> int:
+        return parse_partition_number(name)
+
+
+def parse_partition_number(name: str) -> int:
+    """A partition number in canonical decimal ("0", "3"; no sign, no leading zeros), at most int32."""
+    if not (name.isascii() and name.isdigit()) or (len(name) > 1 and name[0] == "0") or len(name) > 10 \
+            or int(name) > INT32_MAX:
+        raise ValueError(f"must be a partition number in decimal (0 to {INT32_MAX}, no sign or leading zeros), "
+                         f"got {name[:64]!r}")
+    return int(name)
 
 
 class StreamKinds(StreamAdapters, Protocol):

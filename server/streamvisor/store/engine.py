@@ -18,6 +18,7 @@ from sqlalchemy import Engine, create_engine, event, exc, text
 from sqlalchemy.engine import make_url
 
 from streamvisor import logs
+from streamvisor.store.offsets import register_integer_numeric
 log = logging.getLogger(__name__)
 
 WRITE_OPTION = "streamvisor_write"
@@ -45,7 +46,16 @@ def create_store_engine(url: str, pool_size: int = 16) -> Engine:
         return engine
     engine = create_engine(parsed, pool_size=pool_size, max_overflow=pool_size, pool_recycle=POOL_RECYCLE_S)
     _ping_idle_connections(engine)
+    _load_numeric_as_int(engine)
     return engine
+
+
+def _load_numeric_as_int(engine: Engine) -> None:
+    """Offset columns are NUMERIC (store/offsets.py): loaded as int on every connection, never Decimal, also
+    for the hot statements of store/pg.py that run on the psycopg connection underneath."""
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        register_integer_numeric(dbapi_connection)
 
 
 def _ping_idle_connections(engine: Engine, idle_s: float = IDLE_PING_S) -> None:

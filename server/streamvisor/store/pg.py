@@ -10,7 +10,8 @@ and the compare-and-swap are exactly those of the Core path, which SQLite keeps.
 Column lists are spelled out, so a row is a tuple read by position (see the `_*_COLUMNS` strings).
 
 Integer arrays travel as array literals (`_int_array`: "{1,2}" cast in the SQL): psycopg's list dumper
-inspects every element of a Python list to choose a type, which was 7% of a commit's server CPU.
+inspects every element of a Python list to choose a type, which was 7% of a commit's server CPU. Offset
+arrays are cast to numeric[] (offsets are of any size, store/offsets.py), ids and partitions keep their types.
 
 The writes whose result nobody reads (checkpoint upsert, coverage rows, task update) are returned as
 (statement, parameters) for SqlTransaction to send later, together in one pipelined round trip.
@@ -44,14 +45,14 @@ GET_CHECKPOINTS = "SELECT partition, next_offset FROM checkpoints WHERE supervis
 # One statement for any number of partitions.
 UPSERT_CHECKPOINTS = (
     "INSERT INTO checkpoints (supervisor_id, partition, next_offset) "
-    "SELECT %s, p, o FROM unnest(%s::integer[], %s::bigint[]) AS u(p, o) "
+    "SELECT %s, p, o FROM unnest(%s::integer[], %s::numeric[]) AS u(p, o) "
     "ON CONFLICT (supervisor_id, partition) DO UPDATE SET next_offset = EXCLUDED.next_offset")
 # The segment and its ranges in one round trip.
 INSERT_SEGMENT = (
     "WITH s AS (INSERT INTO segments (supervisor_id, task_id, generation, location, record_count, create_time) "
     "VALUES (%s, %s, %s, %s, %s, %s) RETURNING id), "
     "r AS (INSERT INTO segment_ranges (segment_id, supervisor_id, partition, start_offset, end_offset) "
-    "SELECT s.id, %s, p, a, b FROM s, unnest(%s::integer[], %s::bigint[], %s::bigint[]) AS u(p, a, b)) "
+    "SELECT s.id, %s, p, a, b FROM s, unnest(%s::integer[], %s::numeric[], %s::numeric[]) AS u(p, a, b)) "
     "SELECT id FROM s")
 # The oldest segment published at `location`, with its ranges (a replay's lookup; index on (supervisor, location)).
 FIND_SEGMENT = (
@@ -63,22 +64,22 @@ FIND_SEGMENT = (
 # _start) per new range, whatever was published before; DISTINCT as a row between two new ranges matches twice.
 PUBLISHED_NEIGHBOURS = (
     "SELECT DISTINCT p.id, p.partition, p.start_offset, p.end_offset "
-    "FROM unnest(%s::integer[], %s::bigint[], %s::bigint[]) AS u(part, a, b) "
+    "FROM unnest(%s::integer[], %s::numeric[], %s::numeric[]) AS u(part, a, b) "
     "JOIN published_ranges p ON p.supervisor_id = %s AND p.partition = u.part "
     "AND (p.end_offset = u.a OR p.start_offset = u.b) ORDER BY p.id")
 EXTEND_PUBLISHED = (
     "UPDATE published_ranges p SET start_offset = u.a, end_offset = u.b "
-    "FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[]) AS u(id, a, b) WHERE p.id = u.id")
+    "FROM unnest(%s::bigint[], %s::numeric[], %s::numeric[]) AS u(id, a, b) WHERE p.id = u.id")
 DELETE_PUBLISHED = "DELETE FROM published_ranges WHERE id = ANY(%s::bigint[])"
 INSERT_PUBLISHED = (
     "INSERT INTO published_ranges (supervisor_id, partition, start_offset, end_offset) "
-    "SELECT %s, p, a, b FROM unnest(%s::integer[], %s::bigint[], %s::bigint[]) AS u(p, a, b)")
+    "SELECT %s, p, a, b FROM unnest(%s::integer[], %s::numeric[], %s::numeric[]) AS u(p, a, b)")
 UPDATE_TASK = ("UPDATE tasks SET state = %s, worker_id = %s, lease_expires_at = %s, start_offsets = %s, "
                "end_offsets = %s, update_time = %s WHERE id = %s")
 
 
 def _int_array(values) -> str:
-    """A PostgreSQL array literal of integers ("{1,2,3}"), for a `%s::integer[]` / `%s::bigint[]` parameter."""
+    """A PostgreSQL array literal of integers ("{1,2,3}"), for an `%s::integer[]`, `bigint[]` or `numeric[]`."""
     return "{" + ",".join(str(int(v)) for v in values) + "}"
 
 

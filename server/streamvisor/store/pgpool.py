@@ -21,6 +21,7 @@ import psycopg
 
 from streamvisor import logs
 from streamvisor.store.engine import IDLE_PING_S, POOL_RECYCLE_S
+from streamvisor.store.offsets import register_integer_numeric
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +35,9 @@ class RawReadPool:
 
     def _connect(self) -> tuple[psycopg.Connection, float]:
         try:
-            return psycopg.connect(self.dsn, autocommit=True), time.monotonic()
+            connection = psycopg.connect(self.dsn, autocommit=True)
+            register_integer_numeric(connection)  # offsets are NUMERIC: ints, as on the engine's connections
+            return connection, time.monotonic()
         except BaseException:
             self._discard(None)
             raise

@@ -6,6 +6,8 @@ from sqlalchemy import (
     JSON, BigInteger, Column, DateTime, ForeignKey, Index, Integer, MetaData, String, Table, Text,
 )
 
+from streamvisor.store.offsets import OffsetType
+
 metadata = MetaData()
 
 # SQLite only auto-increments an INTEGER PRIMARY KEY (the rowid); PostgreSQL gets a BIGINT identity.
@@ -36,8 +38,8 @@ checkpoints = Table(
     "checkpoints", metadata,
     Column("supervisor_id", String(ID_LENGTH), ForeignKey("supervisors.id"), primary_key=True),
     Column("partition", Integer, primary_key=True),
-    # The next offset to read.
-    Column("next_offset", BigInteger, nullable=False),
+    # The next offset to read. Offsets are of any size (store/offsets.py): NUMERIC, or sortable text on SQLite.
+    Column("next_offset", OffsetType, nullable=False),
 )
 
 audit_events = Table(
@@ -102,8 +104,8 @@ segment_ranges = Table(
     "segment_ranges", metadata,
     Column("segment_id", BigInteger, ForeignKey("segments.id"), primary_key=True),
     Column("partition", Integer, primary_key=True),
-    Column("start_offset", BigInteger, nullable=False),
-    Column("end_offset", BigInteger, nullable=False),
+    Column("start_offset", OffsetType, nullable=False),
+    Column("end_offset", OffsetType, nullable=False),
     # The segment's supervisor, repeated here (migration 0006) so that ListSegments filtered by partition is
     # one range scan of (supervisor_id, partition, segment_id) from the page cursor.
     Column("supervisor_id", String(ID_LENGTH), nullable=True),
@@ -120,8 +122,8 @@ published_ranges = Table(
     Column("id", AutoId, primary_key=True, autoincrement=True),
     Column("supervisor_id", String(ID_LENGTH), ForeignKey("supervisors.id"), nullable=False),
     Column("partition", Integer, nullable=False),
-    Column("start_offset", BigInteger, nullable=False),
-    Column("end_offset", BigInteger, nullable=False),
+    Column("start_offset", OffsetType, nullable=False),
+    Column("end_offset", OffsetType, nullable=False),
     # A commit's neighbour lookup: rows ending where its range starts, rows starting where it ends.
     Index("ix_published_ranges_end", "supervisor_id", "partition", "end_offset"),
     Index("ix_published_ranges_start", "supervisor_id", "partition", "start_offset"),
@@ -134,8 +136,8 @@ unrecoverable_ranges = Table(
     Column("id", AutoId, primary_key=True, autoincrement=True),
     Column("supervisor_id", String(ID_LENGTH), ForeignKey("supervisors.id"), nullable=False),
     Column("partition", Integer, nullable=False),
-    Column("start_offset", BigInteger, nullable=False),
-    Column("end_offset", BigInteger, nullable=False),
+    Column("start_offset", OffsetType, nullable=False),
+    Column("end_offset", OffsetType, nullable=False),
     Column("create_time", DateTime(timezone=True), nullable=False),
     Index("ix_unrecoverable_ranges_supervisor_id", "supervisor_id"),
 )

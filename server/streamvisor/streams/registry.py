@@ -34,6 +34,10 @@ class StreamAdapterRegistry:
             raise ValueError(f"no stream kind for stream type {stream_type}")
         return kind
 
+    def kinds(self) -> list[StreamKind]:
+        """Every registered kind."""
+        return list(self._kinds.values())
+
     def supports(self, stream_type: StreamType | None) -> bool:
         return stream_type in self._kinds
 
@@ -45,8 +49,10 @@ class StreamAdapterRegistry:
 
     def validate(self, spec: SupervisorSpec, field_prefix: str = "spec") -> Violations:
         if spec.stream_type is None or self.supports(spec.stream_type):
-            rules = self._kinds[spec.stream_type].validate_spec if spec.stream_type is not None else None
-            return spec.validate(field_prefix, rules)
+            if spec.stream_type is None:
+                return spec.validate(field_prefix)
+            kind = self._kinds[spec.stream_type]
+            return spec.validate(field_prefix, kind.validate_spec, kind.max_offset)
         violations = spec.validate(field_prefix)
         violations.items.insert(0, FieldViolation(f"{field_prefix}.stream_type",
                                                   f"{spec.stream_type.value} is not supported by this server yet"))

@@ -17,7 +17,7 @@ from typing import Callable
 import grpc
 
 from streamvisor import logs
-from streamvisor.client import StreamvisorError
+from streamvisor.client import StreamvisorError, exact, offset_range
 from streamvisor.client.tasks import TaskClient
 from streamvisor.domain.formatting import offsets_text, ranges_text
 from streamvisor.domain.model import StreamType
@@ -277,8 +277,9 @@ class TaskRun:
         self.settings = worker.settings
         self.told_to_stop = threading.Event()
         self.stop_reason = ""
-        self.position = {p.partition: p.start_offset for p in task.partitions}
-        self.ends = {p.partition: p.end_offset for p in task.partitions if p.HasField("end_offset")}
+        # Exact offsets of any size (the `_decimal` fields; the int64 ones are 0 past int64).
+        self.position = {p.partition: exact(p, "start_offset") for p in task.partitions}
+        self.ends = {p.partition: exact(p, "end_offset") for p in task.partitions if p.HasField("end_offset")}
         self.segment_start = dict(self.position)
         self.records: list[Record] = []
         self.sequence = 0
@@ -404,15 +405,16 @@ class TaskRun:
         return any(self.position[p] > self.segment_start[p] for p in self.position)
 
     def _flush(self) -> None:
-        ranges = [pb.OffsetRange(partition=p, start_offset=self.segment_start[p], end_offset=self.position[p])
-                  for p in sorted(self.position) if self.position[p] > self.segment_start[p]]
+        spans = [(p, self.segment_start[p], self.position[p])
+                 for p in sorted(self.position) if self.position[p] > self.segment_start[p]]
+        ranges = [offset_range(*span) for span in spans]
         if not ranges:
             return
         self.sequence += 1
         t = self.task
         name = f"{t.supervisor_id}-{t.id}-g{t.generation}-{self.sequence:06d}-{uuid.uuid4().hex[:8]}"
         info = SegmentInfo(self.family_id, t.supervisor_id, t.id, t.generation, name,
-                           tuple((r.partition, r.start_offset, r.end_offset) for r in ranges))
+                           tuple(spans))
         count = len(self.records)
         self.worker.in_flight(name, True)  # before the file exists: a recovery in this process must not take it
         self.phase = pb.TASK_PHASE_PUBLISHING

@@ -124,6 +124,13 @@ const (
 	// INVALID_ARGUMENT: a batch action's filter has no criterion, so it would select every supervisor; set
 	// filter.match_all to mean that. metadata: none.
 	ErrorReason_ERROR_REASON_FILTER_REQUIRED ErrorReason = 42
+	// INVALID_ARGUMENT: an offset `_decimal` field is not decimal digits without sign or leading zeros (at
+	// most 130 digits). (A partition_id that names no partition of the kind is INVALID_ARGUMENT.)
+	// metadata: fields.
+	ErrorReason_ERROR_REASON_MALFORMED_DECIMAL ErrorReason = 43
+	// INVALID_ARGUMENT: a request gives both an int field and its string sibling (partition and
+	// partition_id, start_offset and start_offset_decimal, ...) and they disagree. metadata: fields.
+	ErrorReason_ERROR_REASON_FIELD_MISMATCH ErrorReason = 44
 	// FAILED_PRECONDITION: a Kinesis stream lists a shard whose id is not of Kinesis' own form
 	// "shardId-<digits>", so it cannot be mapped to a partition number without guessing; nothing was
 	// changed. metadata: stream, shard_id.
@@ -171,6 +178,8 @@ var (
 		38: "ERROR_REASON_PLAN_STALE",
 		39: "ERROR_REASON_INVALID_PLAN_TOKEN",
 		42: "ERROR_REASON_FILTER_REQUIRED",
+		43: "ERROR_REASON_MALFORMED_DECIMAL",
+		44: "ERROR_REASON_FIELD_MISMATCH",
 		45: "ERROR_REASON_UNSUPPORTED_SHARD_ID",
 		46: "ERROR_REASON_NOT_A_RECORD_OF_SHARD",
 	}
@@ -209,6 +218,8 @@ var (
 		"ERROR_REASON_PLAN_STALE":                  38,
 		"ERROR_REASON_INVALID_PLAN_TOKEN":          39,
 		"ERROR_REASON_FILTER_REQUIRED":             42,
+		"ERROR_REASON_MALFORMED_DECIMAL":           43,
+		"ERROR_REASON_FIELD_MISMATCH":              44,
 		"ERROR_REASON_UNSUPPORTED_SHARD_ID":        45,
 		"ERROR_REASON_NOT_A_RECORD_OF_SHARD":       46,
 	}
@@ -245,7 +256,7 @@ var File_streamvisor_v1_error_reason_proto protoreflect.FileDescriptor
 
 const file_streamvisor_v1_error_reason_proto_rawDesc = "" +
 	"\n" +
-	"!streamvisor/v1/error_reason.proto\x12\x0estreamvisor.v1*\xa4\n" +
+	"!streamvisor/v1/error_reason.proto\x12\x0estreamvisor.v1*\xe9\n" +
 	"\n" +
 	"\vErrorReason\x12\x1c\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x12%\n" +
@@ -282,7 +293,9 @@ const file_streamvisor_v1_error_reason_proto_rawDesc = "" +
 	"%ERROR_REASON_CHECKPOINT_BEYOND_LATEST\x10\x1e\x12\x1b\n" +
 	"\x17ERROR_REASON_PLAN_STALE\x10&\x12#\n" +
 	"\x1fERROR_REASON_INVALID_PLAN_TOKEN\x10'\x12 \n" +
-	"\x1cERROR_REASON_FILTER_REQUIRED\x10*\x12%\n" +
+	"\x1cERROR_REASON_FILTER_REQUIRED\x10*\x12\"\n" +
+	"\x1eERROR_REASON_MALFORMED_DECIMAL\x10+\x12\x1f\n" +
+	"\x1bERROR_REASON_FIELD_MISMATCH\x10,\x12%\n" +
 	"!ERROR_REASON_UNSUPPORTED_SHARD_ID\x10-\x12&\n" +
 	"\"ERROR_REASON_NOT_A_RECORD_OF_SHARD\x10.Bt\n" +
 	"\x12dev.streamvisor.v1B\x10ErrorReasonProtoP\x01ZJgithub.com/streamvisor/streamvisor/clients/go/streamvisor/v1;streamvisorv1b\x06proto3"

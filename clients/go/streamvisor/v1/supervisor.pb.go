@@ -218,16 +218,30 @@ func (TaskPhase) EnumDescriptor() ([]byte, []int) {
 }
 
 // A half-open offset range [start_offset, end_offset) of one partition.
+//
+// Offsets of any size: every int64 offset has a string `_decimal` sibling, exact whatever its size (decimal
+// digits, no sign, no leading zeros), always set by the server; the int64 is exact when the value fits in
+// int64 and 0 when it does not (a Kinesis sequence number). Partitions: `partition_id` is the partition's
+// name in its stream (Kafka and RabbitMQ: the number in decimal, "3"; Kinesis: the shard id), always set by
+// the server. In a request either field of a pair may be given; both given must agree (INVALID_ARGUMENT,
+// FIELD_MISMATCH). See docs/api.md, "Offsets of any size".
 type OffsetRange struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// Partition number (Kafka partition id). Required, >= 0.
+	// Partition number (Kafka partition id). Required (or partition_id), >= 0.
 	Partition int32 `protobuf:"varint,1,opt,name=partition,proto3" json:"partition,omitempty"`
-	// First offset in the range (inclusive). Required, >= 0.
+	// First offset in the range (inclusive). Required (or start_offset_decimal), >= 0. 0 when it does not fit.
 	StartOffset int64 `protobuf:"varint,2,opt,name=start_offset,json=startOffset,proto3" json:"start_offset,omitempty"`
-	// First offset after the range (exclusive). Required, >= start_offset.
-	EndOffset     int64 `protobuf:"varint,3,opt,name=end_offset,json=endOffset,proto3" json:"end_offset,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	// First offset after the range (exclusive). Required (or end_offset_decimal), >= start_offset. 0 when it
+	// does not fit.
+	EndOffset int64 `protobuf:"varint,3,opt,name=end_offset,json=endOffset,proto3" json:"end_offset,omitempty"`
+	// The partition's name, e.g. "3" (Kafka) or "shardId-000000000003" (Kinesis). Always set by the server.
+	PartitionId string `protobuf:"bytes,4,opt,name=partition_id,json=partitionId,proto3" json:"partition_id,omitempty"`
+	// start_offset, exact. Always set by the server.
+	StartOffsetDecimal string `protobuf:"bytes,5,opt,name=start_offset_decimal,json=startOffsetDecimal,proto3" json:"start_offset_decimal,omitempty"`
+	// end_offset, exact. Always set by the server.
+	EndOffsetDecimal string `protobuf:"bytes,6,opt,name=end_offset_decimal,json=endOffsetDecimal,proto3" json:"end_offset_decimal,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
 }
 
 func (x *OffsetRange) Reset() {
@@ -279,6 +293,27 @@ func (x *OffsetRange) GetEndOffset() int64 {
 		return x.EndOffset
 	}
 	return 0
+}
+
+func (x *OffsetRange) GetPartitionId() string {
+	if x != nil {
+		return x.PartitionId
+	}
+	return ""
+}
+
+func (x *OffsetRange) GetStartOffsetDecimal() string {
+	if x != nil {
+		return x.StartOffsetDecimal
+	}
+	return ""
+}
+
+func (x *OffsetRange) GetEndOffsetDecimal() string {
+	if x != nil {
+		return x.EndOffsetDecimal
+	}
+	return ""
 }
 
 // What a supervisor reads and how. Immutable parts: stream_type and stream.
@@ -635,7 +670,9 @@ type Supervisor struct {
 	// Output only. Last change time.
 	UpdateTime *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
 	// Output only. For a backfill supervisor: the id of the supervisor it backfills. Empty otherwise.
-	BackfillOf    string `protobuf:"bytes,10,opt,name=backfill_of,json=backfillOf,proto3" json:"backfill_of,omitempty"`
+	BackfillOf string `protobuf:"bytes,10,opt,name=backfill_of,json=backfillOf,proto3" json:"backfill_of,omitempty"`
+	// Output only. The partitions' names, in the order of `partitions` (see OffsetRange.partition_id).
+	PartitionIds  []string `protobuf:"bytes,11,rep,name=partition_ids,json=partitionIds,proto3" json:"partition_ids,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -740,6 +777,13 @@ func (x *Supervisor) GetBackfillOf() string {
 	return ""
 }
 
+func (x *Supervisor) GetPartitionIds() []string {
+	if x != nil {
+		return x.PartitionIds
+	}
+	return nil
+}
+
 // Offsets of one partition before and after an action.
 type OffsetChange struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -748,7 +792,13 @@ type OffsetChange struct {
 	// Checkpoint (next offset to read) before; absent when there was none.
 	Before *int64 `protobuf:"varint,2,opt,name=before,proto3,oneof" json:"before,omitempty"`
 	// Checkpoint after; absent when the action cleared it.
-	After         *int64 `protobuf:"varint,3,opt,name=after,proto3,oneof" json:"after,omitempty"`
+	After *int64 `protobuf:"varint,3,opt,name=after,proto3,oneof" json:"after,omitempty"`
+	// The partition's name (see OffsetRange.partition_id).
+	PartitionId string `protobuf:"bytes,4,opt,name=partition_id,json=partitionId,proto3" json:"partition_id,omitempty"`
+	// before, exact (see OffsetRange); absent when before is.
+	BeforeDecimal *string `protobuf:"bytes,5,opt,name=before_decimal,json=beforeDecimal,proto3,oneof" json:"before_decimal,omitempty"`
+	// after, exact; absent when after is.
+	AfterDecimal  *string `protobuf:"bytes,6,opt,name=after_decimal,json=afterDecimal,proto3,oneof" json:"after_decimal,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -802,6 +852,27 @@ func (x *OffsetChange) GetAfter() int64 {
 		return *x.After
 	}
 	return 0
+}
+
+func (x *OffsetChange) GetPartitionId() string {
+	if x != nil {
+		return x.PartitionId
+	}
+	return ""
+}
+
+func (x *OffsetChange) GetBeforeDecimal() string {
+	if x != nil && x.BeforeDecimal != nil {
+		return *x.BeforeDecimal
+	}
+	return ""
+}
+
+func (x *OffsetChange) GetAfterDecimal() string {
+	if x != nil && x.AfterDecimal != nil {
+		return *x.AfterDecimal
+	}
+	return ""
 }
 
 // One entry of a supervisor's audit trail.
@@ -1163,12 +1234,15 @@ var File_streamvisor_v1_supervisor_proto protoreflect.FileDescriptor
 
 const file_streamvisor_v1_supervisor_proto_rawDesc = "" +
 	"\n" +
-	"\x1fstreamvisor/v1/supervisor.proto\x12\x0estreamvisor.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"m\n" +
+	"\x1fstreamvisor/v1/supervisor.proto\x12\x0estreamvisor.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xf0\x01\n" +
 	"\vOffsetRange\x12\x1c\n" +
 	"\tpartition\x18\x01 \x01(\x05R\tpartition\x12!\n" +
 	"\fstart_offset\x18\x02 \x01(\x03R\vstartOffset\x12\x1d\n" +
 	"\n" +
-	"end_offset\x18\x03 \x01(\x03R\tendOffset\"\x9d\x05\n" +
+	"end_offset\x18\x03 \x01(\x03R\tendOffset\x12!\n" +
+	"\fpartition_id\x18\x04 \x01(\tR\vpartitionId\x120\n" +
+	"\x14start_offset_decimal\x18\x05 \x01(\tR\x12startOffsetDecimal\x12,\n" +
+	"\x12end_offset_decimal\x18\x06 \x01(\tR\x10endOffsetDecimal\"\x9d\x05\n" +
 	"\x0eSupervisorSpec\x12;\n" +
 	"\vstream_type\x18\x01 \x01(\x0e2\x1a.streamvisor.v1.StreamTypeR\n" +
 	"streamType\x12\x16\n" +
@@ -1215,7 +1289,7 @@ const file_streamvisor_v1_supervisor_proto_rawDesc = "" +
 	"\x0f_window_secondsB\x11\n" +
 	"\x0f_scale_out_stepB\x10\n" +
 	"\x0e_scale_in_stepB\x13\n" +
-	"\x11_cooldown_seconds\"\x99\x03\n" +
+	"\x11_cooldown_seconds\"\xbe\x03\n" +
 	"\n" +
 	"Supervisor\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x122\n" +
@@ -1235,13 +1309,19 @@ const file_streamvisor_v1_supervisor_proto_rawDesc = "" +
 	"updateTime\x12\x1f\n" +
 	"\vbackfill_of\x18\n" +
 	" \x01(\tR\n" +
-	"backfillOf\"y\n" +
+	"backfillOf\x12#\n" +
+	"\rpartition_ids\x18\v \x03(\tR\fpartitionIds\"\x97\x02\n" +
 	"\fOffsetChange\x12\x1c\n" +
 	"\tpartition\x18\x01 \x01(\x05R\tpartition\x12\x1b\n" +
 	"\x06before\x18\x02 \x01(\x03H\x00R\x06before\x88\x01\x01\x12\x19\n" +
-	"\x05after\x18\x03 \x01(\x03H\x01R\x05after\x88\x01\x01B\t\n" +
+	"\x05after\x18\x03 \x01(\x03H\x01R\x05after\x88\x01\x01\x12!\n" +
+	"\fpartition_id\x18\x04 \x01(\tR\vpartitionId\x12*\n" +
+	"\x0ebefore_decimal\x18\x05 \x01(\tH\x02R\rbeforeDecimal\x88\x01\x01\x12(\n" +
+	"\rafter_decimal\x18\x06 \x01(\tH\x03R\fafterDecimal\x88\x01\x01B\t\n" +
 	"\a_beforeB\b\n" +
-	"\x06_after\"\x91\x04\n" +
+	"\x06_afterB\x11\n" +
+	"\x0f_before_decimalB\x10\n" +
+	"\x0e_after_decimal\"\x91\x04\n" +
 	"\n" +
 	"AuditEvent\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\x12#\n" +

@@ -952,6 +952,16 @@ type PartitionOffsets struct {
 	// supervisor. A fault, never a lag of 0 (lag is then 0 only because nothing readable is ahead);
 	// the supervisor is UNHEALTHY with state_detail CHECKPOINT_BEYOND_LATEST until the partition is reset.
 	CheckpointBeyondLatest bool `protobuf:"varint,7,opt,name=checkpoint_beyond_latest,json=checkpointBeyondLatest,proto3" json:"checkpoint_beyond_latest,omitempty"`
+	// The partition's name (see OffsetRange.partition_id).
+	PartitionId string `protobuf:"bytes,8,opt,name=partition_id,json=partitionId,proto3" json:"partition_id,omitempty"`
+	// checkpoint, exact (see OffsetRange); absent when checkpoint is.
+	CheckpointDecimal *string `protobuf:"bytes,9,opt,name=checkpoint_decimal,json=checkpointDecimal,proto3,oneof" json:"checkpoint_decimal,omitempty"`
+	// earliest, exact.
+	EarliestDecimal string `protobuf:"bytes,10,opt,name=earliest_decimal,json=earliestDecimal,proto3" json:"earliest_decimal,omitempty"`
+	// latest, exact.
+	LatestDecimal string `protobuf:"bytes,11,opt,name=latest_decimal,json=latestDecimal,proto3" json:"latest_decimal,omitempty"`
+	// lag, exact.
+	LagDecimal string `protobuf:"bytes,12,opt,name=lag_decimal,json=lagDecimal,proto3" json:"lag_decimal,omitempty"`
 	// Streams whose partitions split and merge (Kinesis shards; docs/kinesis.md). The partition ids
 	// (shard ids, "shardId-000000000001") of this shard's parents: one after a split, two after a merge
 	// (parent, then adjacent parent). The shard is read only after they are read to their ends.
@@ -1049,6 +1059,41 @@ func (x *PartitionOffsets) GetCheckpointBeyondLatest() bool {
 	return false
 }
 
+func (x *PartitionOffsets) GetPartitionId() string {
+	if x != nil {
+		return x.PartitionId
+	}
+	return ""
+}
+
+func (x *PartitionOffsets) GetCheckpointDecimal() string {
+	if x != nil && x.CheckpointDecimal != nil {
+		return *x.CheckpointDecimal
+	}
+	return ""
+}
+
+func (x *PartitionOffsets) GetEarliestDecimal() string {
+	if x != nil {
+		return x.EarliestDecimal
+	}
+	return ""
+}
+
+func (x *PartitionOffsets) GetLatestDecimal() string {
+	if x != nil {
+		return x.LatestDecimal
+	}
+	return ""
+}
+
+func (x *PartitionOffsets) GetLagDecimal() string {
+	if x != nil {
+		return x.LagDecimal
+	}
+	return ""
+}
+
 func (x *PartitionOffsets) GetParentPartitionIds() []string {
 	if x != nil {
 		return x.ParentPartitionIds
@@ -1092,9 +1137,15 @@ type GetOffsetsResponse struct {
 	// For a bounded supervisor: total offsets in its ranges (Kinesis: the number of bounded shards).
 	BoundedTotal int64 `protobuf:"varint,5,opt,name=bounded_total,json=boundedTotal,proto3" json:"bounded_total,omitempty"`
 	// When the stream's offsets were read.
-	ReadTime      *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=read_time,json=readTime,proto3" json:"read_time,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	ReadTime *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=read_time,json=readTime,proto3" json:"read_time,omitempty"`
+	// total_lag, exact (see OffsetRange). Each int64 total is 0 when it does not fit.
+	TotalLagDecimal string `protobuf:"bytes,7,opt,name=total_lag_decimal,json=totalLagDecimal,proto3" json:"total_lag_decimal,omitempty"`
+	// bounded_done, exact.
+	BoundedDoneDecimal string `protobuf:"bytes,8,opt,name=bounded_done_decimal,json=boundedDoneDecimal,proto3" json:"bounded_done_decimal,omitempty"`
+	// bounded_total, exact.
+	BoundedTotalDecimal string `protobuf:"bytes,9,opt,name=bounded_total_decimal,json=boundedTotalDecimal,proto3" json:"bounded_total_decimal,omitempty"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
 }
 
 func (x *GetOffsetsResponse) Reset() {
@@ -1167,6 +1218,27 @@ func (x *GetOffsetsResponse) GetReadTime() *timestamppb.Timestamp {
 		return x.ReadTime
 	}
 	return nil
+}
+
+func (x *GetOffsetsResponse) GetTotalLagDecimal() string {
+	if x != nil {
+		return x.TotalLagDecimal
+	}
+	return ""
+}
+
+func (x *GetOffsetsResponse) GetBoundedDoneDecimal() string {
+	if x != nil {
+		return x.BoundedDoneDecimal
+	}
+	return ""
+}
+
+func (x *GetOffsetsResponse) GetBoundedTotalDecimal() string {
+	if x != nil {
+		return x.BoundedTotalDecimal
+	}
+	return ""
 }
 
 // Request for ResetSupervisor.
@@ -1324,7 +1396,7 @@ func (x *ResetSupervisorResponse) GetPlanToken() string {
 // Where to move one partition.
 type PartitionResetTarget struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// Required. A partition of the supervisor's stream.
+	// Required (or partition_id). A partition of the supervisor's stream.
 	Partition int32 `protobuf:"varint,1,opt,name=partition,proto3" json:"partition,omitempty"`
 	// Required. The new checkpoint.
 	//
@@ -1332,7 +1404,11 @@ type PartitionResetTarget struct {
 	//
 	//	*PartitionResetTarget_Offset
 	//	*PartitionResetTarget_Timestamp
-	Target        isPartitionResetTarget_Target `protobuf_oneof:"target"`
+	//	*PartitionResetTarget_OffsetDecimal
+	Target isPartitionResetTarget_Target `protobuf_oneof:"target"`
+	// Optional. The partition by its name (see OffsetRange.partition_id), instead of partition; when both are
+	// given they must agree.
+	PartitionId   string `protobuf:"bytes,4,opt,name=partition_id,json=partitionId,proto3" json:"partition_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1399,6 +1475,22 @@ func (x *PartitionResetTarget) GetTimestamp() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *PartitionResetTarget) GetOffsetDecimal() string {
+	if x != nil {
+		if x, ok := x.Target.(*PartitionResetTarget_OffsetDecimal); ok {
+			return x.OffsetDecimal
+		}
+	}
+	return ""
+}
+
+func (x *PartitionResetTarget) GetPartitionId() string {
+	if x != nil {
+		return x.PartitionId
+	}
+	return ""
+}
+
 type isPartitionResetTarget_Target interface {
 	isPartitionResetTarget_Target()
 }
@@ -1413,9 +1505,16 @@ type PartitionResetTarget_Timestamp struct {
 	Timestamp *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=timestamp,proto3,oneof"`
 }
 
+type PartitionResetTarget_OffsetDecimal struct {
+	// The same as offset, of any size: decimal digits, no sign, no leading zeros (see OffsetRange).
+	OffsetDecimal string `protobuf:"bytes,5,opt,name=offset_decimal,json=offsetDecimal,proto3,oneof"`
+}
+
 func (*PartitionResetTarget_Offset) isPartitionResetTarget_Target() {}
 
 func (*PartitionResetTarget_Timestamp) isPartitionResetTarget_Target() {}
+
+func (*PartitionResetTarget_OffsetDecimal) isPartitionResetTarget_Target() {}
 
 // Request for ResetOffsets.
 type ResetOffsetsRequest struct {
@@ -1895,10 +1994,14 @@ type PartitionCoverage struct {
 	Gaps []*OffsetRange `protobuf:"bytes,3,rep,name=gaps,proto3" json:"gaps,omitempty"`
 	// Offsets published more than once.
 	Overlaps []*CoverageOverlap `protobuf:"bytes,4,rep,name=overlaps,proto3" json:"overlaps,omitempty"`
-	// Sum of published range sizes (counting overlaps twice).
+	// Sum of published range sizes (counting overlaps twice). 0 when it does not fit in int64.
 	PublishedOffsets int64 `protobuf:"varint,5,opt,name=published_offsets,json=publishedOffsets,proto3" json:"published_offsets,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// The partition's name (see OffsetRange.partition_id).
+	PartitionId string `protobuf:"bytes,6,opt,name=partition_id,json=partitionId,proto3" json:"partition_id,omitempty"`
+	// published_offsets, exact (see OffsetRange).
+	PublishedOffsetsDecimal string `protobuf:"bytes,7,opt,name=published_offsets_decimal,json=publishedOffsetsDecimal,proto3" json:"published_offsets_decimal,omitempty"`
+	unknownFields           protoimpl.UnknownFields
+	sizeCache               protoimpl.SizeCache
 }
 
 func (x *PartitionCoverage) Reset() {
@@ -1966,6 +2069,20 @@ func (x *PartitionCoverage) GetPublishedOffsets() int64 {
 	return 0
 }
 
+func (x *PartitionCoverage) GetPartitionId() string {
+	if x != nil {
+		return x.PartitionId
+	}
+	return ""
+}
+
+func (x *PartitionCoverage) GetPublishedOffsetsDecimal() string {
+	if x != nil {
+		return x.PublishedOffsetsDecimal
+	}
+	return ""
+}
+
 // Response for GetCoverage.
 type GetCoverageResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1982,8 +2099,12 @@ type GetCoverageResponse struct {
 	// Ranges that retention deleted before a backfill could read them (from the audit trail); they
 	// appear as gaps and are listed here so that a gap is never unexplained.
 	UnrecoverableRanges []*OffsetRange `protobuf:"bytes,6,rep,name=unrecoverable_ranges,json=unrecoverableRanges,proto3" json:"unrecoverable_ranges,omitempty"`
-	unknownFields       protoimpl.UnknownFields
-	sizeCache           protoimpl.SizeCache
+	// total_gaps, exact (see OffsetRange). Each int64 total is 0 when it does not fit.
+	TotalGapsDecimal string `protobuf:"bytes,7,opt,name=total_gaps_decimal,json=totalGapsDecimal,proto3" json:"total_gaps_decimal,omitempty"`
+	// total_overlaps, exact.
+	TotalOverlapsDecimal string `protobuf:"bytes,8,opt,name=total_overlaps_decimal,json=totalOverlapsDecimal,proto3" json:"total_overlaps_decimal,omitempty"`
+	unknownFields        protoimpl.UnknownFields
+	sizeCache            protoimpl.SizeCache
 }
 
 func (x *GetCoverageResponse) Reset() {
@@ -2056,6 +2177,20 @@ func (x *GetCoverageResponse) GetUnrecoverableRanges() []*OffsetRange {
 		return x.UnrecoverableRanges
 	}
 	return nil
+}
+
+func (x *GetCoverageResponse) GetTotalGapsDecimal() string {
+	if x != nil {
+		return x.TotalGapsDecimal
+	}
+	return ""
+}
+
+func (x *GetCoverageResponse) GetTotalOverlapsDecimal() string {
+	if x != nil {
+		return x.TotalOverlapsDecimal
+	}
+	return ""
 }
 
 // Request for GetSupervisorHealth.
@@ -3223,9 +3358,15 @@ type ListSegmentsRequest struct {
 	// Optional. See start_offset.
 	EndOffset *int64 `protobuf:"varint,7,opt,name=end_offset,json=endOffset,proto3,oneof" json:"end_offset,omitempty"`
 	// Optional. Only the segment published at exactly this location (at most 2048 bytes in UTF-8).
-	Location      string `protobuf:"bytes,8,opt,name=location,proto3" json:"location,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Location string `protobuf:"bytes,8,opt,name=location,proto3" json:"location,omitempty"`
+	// Optional. partition by its name (see OffsetRange.partition_id); when both are given they must agree.
+	PartitionId *string `protobuf:"bytes,9,opt,name=partition_id,json=partitionId,proto3,oneof" json:"partition_id,omitempty"`
+	// Optional. start_offset of any size (see OffsetRange); when both are given they must agree.
+	StartOffsetDecimal *string `protobuf:"bytes,10,opt,name=start_offset_decimal,json=startOffsetDecimal,proto3,oneof" json:"start_offset_decimal,omitempty"`
+	// Optional. end_offset of any size; when both are given they must agree.
+	EndOffsetDecimal *string `protobuf:"bytes,11,opt,name=end_offset_decimal,json=endOffsetDecimal,proto3,oneof" json:"end_offset_decimal,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
 }
 
 func (x *ListSegmentsRequest) Reset() {
@@ -3310,6 +3451,27 @@ func (x *ListSegmentsRequest) GetEndOffset() int64 {
 func (x *ListSegmentsRequest) GetLocation() string {
 	if x != nil {
 		return x.Location
+	}
+	return ""
+}
+
+func (x *ListSegmentsRequest) GetPartitionId() string {
+	if x != nil && x.PartitionId != nil {
+		return *x.PartitionId
+	}
+	return ""
+}
+
+func (x *ListSegmentsRequest) GetStartOffsetDecimal() string {
+	if x != nil && x.StartOffsetDecimal != nil {
+		return *x.StartOffsetDecimal
+	}
+	return ""
+}
+
+func (x *ListSegmentsRequest) GetEndOffsetDecimal() string {
+	if x != nil && x.EndOffsetDecimal != nil {
+		return *x.EndOffsetDecimal
 	}
 	return ""
 }
@@ -3544,7 +3706,7 @@ const file_streamvisor_v1_supervisor_service_proto_rawDesc = "" +
 	"\x06events\x18\x01 \x03(\v2\x1a.streamvisor.v1.AuditEventR\x06events\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"8\n" +
 	"\x11GetOffsetsRequest\x12#\n" +
-	"\rsupervisor_id\x18\x01 \x01(\tR\fsupervisorId\"\xb9\x03\n" +
+	"\rsupervisor_id\x18\x01 \x01(\tR\fsupervisorId\"\x9a\x05\n" +
 	"\x10PartitionOffsets\x12\x1c\n" +
 	"\tpartition\x18\x01 \x01(\x05R\tpartition\x12#\n" +
 	"\n" +
@@ -3554,13 +3716,21 @@ const file_streamvisor_v1_supervisor_service_proto_rawDesc = "" +
 	"\x06latest\x18\x04 \x01(\x03R\x06latest\x12\x10\n" +
 	"\x03lag\x18\x05 \x01(\x03R\x03lag\x12E\n" +
 	"\rbounded_range\x18\x06 \x01(\v2\x1b.streamvisor.v1.OffsetRangeH\x01R\fboundedRange\x88\x01\x01\x128\n" +
-	"\x18checkpoint_beyond_latest\x18\a \x01(\bR\x16checkpointBeyondLatest\x120\n" +
+	"\x18checkpoint_beyond_latest\x18\a \x01(\bR\x16checkpointBeyondLatest\x12!\n" +
+	"\fpartition_id\x18\b \x01(\tR\vpartitionId\x122\n" +
+	"\x12checkpoint_decimal\x18\t \x01(\tH\x02R\x11checkpointDecimal\x88\x01\x01\x12)\n" +
+	"\x10earliest_decimal\x18\n" +
+	" \x01(\tR\x0fearliestDecimal\x12%\n" +
+	"\x0elatest_decimal\x18\v \x01(\tR\rlatestDecimal\x12\x1f\n" +
+	"\vlag_decimal\x18\f \x01(\tR\n" +
+	"lagDecimal\x120\n" +
 	"\x14parent_partition_ids\x18\x14 \x03(\tR\x12parentPartitionIds\x12\x16\n" +
 	"\x06closed\x18\x15 \x01(\bR\x06closed\x12\x18\n" +
 	"\aexpired\x18\x16 \x01(\bR\aexpired\x12\x16\n" +
 	"\x06behind\x18\x17 \x01(\bR\x06behindB\r\n" +
 	"\v_checkpointB\x10\n" +
-	"\x0e_bounded_range\"\x99\x02\n" +
+	"\x0e_bounded_rangeB\x15\n" +
+	"\x13_checkpoint_decimal\"\xab\x03\n" +
 	"\x12GetOffsetsResponse\x12#\n" +
 	"\rsupervisor_id\x18\x01 \x01(\tR\fsupervisorId\x12@\n" +
 	"\n" +
@@ -3569,7 +3739,10 @@ const file_streamvisor_v1_supervisor_service_proto_rawDesc = "" +
 	"\ttotal_lag\x18\x03 \x01(\x03R\btotalLag\x12!\n" +
 	"\fbounded_done\x18\x04 \x01(\x03R\vboundedDone\x12#\n" +
 	"\rbounded_total\x18\x05 \x01(\x03R\fboundedTotal\x127\n" +
-	"\tread_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\breadTime\"\x94\x01\n" +
+	"\tread_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\breadTime\x12*\n" +
+	"\x11total_lag_decimal\x18\a \x01(\tR\x0ftotalLagDecimal\x120\n" +
+	"\x14bounded_done_decimal\x18\b \x01(\tR\x12boundedDoneDecimal\x122\n" +
+	"\x15bounded_total_decimal\x18\t \x01(\tR\x13boundedTotalDecimal\"\x94\x01\n" +
 	"\x16ResetSupervisorRequest\x12#\n" +
 	"\rsupervisor_id\x18\x01 \x01(\tR\fsupervisorId\x12\x1d\n" +
 	"\n" +
@@ -3584,11 +3757,13 @@ const file_streamvisor_v1_supervisor_service_proto_rawDesc = "" +
 	"generation\x12\x17\n" +
 	"\adry_run\x18\x03 \x01(\bR\x06dryRun\x12\x1d\n" +
 	"\n" +
-	"plan_token\x18\x04 \x01(\tR\tplanToken\"\x94\x01\n" +
+	"plan_token\x18\x04 \x01(\tR\tplanToken\"\xe0\x01\n" +
 	"\x14PartitionResetTarget\x12\x1c\n" +
 	"\tpartition\x18\x01 \x01(\x05R\tpartition\x12\x18\n" +
 	"\x06offset\x18\x02 \x01(\x03H\x00R\x06offset\x12:\n" +
-	"\ttimestamp\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampH\x00R\ttimestampB\b\n" +
+	"\ttimestamp\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampH\x00R\ttimestamp\x12'\n" +
+	"\x0eoffset_decimal\x18\x05 \x01(\tH\x00R\roffsetDecimal\x12!\n" +
+	"\fpartition_id\x18\x04 \x01(\tR\vpartitionIdB\b\n" +
 	"\x06target\"\xd1\x01\n" +
 	"\x13ResetOffsetsRequest\x12#\n" +
 	"\rsupervisor_id\x18\x01 \x01(\tR\fsupervisorId\x12>\n" +
@@ -3632,13 +3807,15 @@ const file_streamvisor_v1_supervisor_service_proto_rawDesc = "" +
 	"\rsupervisor_id\x18\x01 \x01(\tR\fsupervisorId\"k\n" +
 	"\x0fCoverageOverlap\x121\n" +
 	"\x05range\x18\x01 \x01(\v2\x1b.streamvisor.v1.OffsetRangeR\x05range\x12%\n" +
-	"\x0esupervisor_ids\x18\x02 \x03(\tR\rsupervisorIds\"\x87\x02\n" +
+	"\x0esupervisor_ids\x18\x02 \x03(\tR\rsupervisorIds\"\xe6\x02\n" +
 	"\x11PartitionCoverage\x12\x1c\n" +
 	"\tpartition\x18\x01 \x01(\x05R\tpartition\x129\n" +
 	"\tpublished\x18\x02 \x03(\v2\x1b.streamvisor.v1.OffsetRangeR\tpublished\x12/\n" +
 	"\x04gaps\x18\x03 \x03(\v2\x1b.streamvisor.v1.OffsetRangeR\x04gaps\x12;\n" +
 	"\boverlaps\x18\x04 \x03(\v2\x1f.streamvisor.v1.CoverageOverlapR\boverlaps\x12+\n" +
-	"\x11published_offsets\x18\x05 \x01(\x03R\x10publishedOffsets\"\xba\x02\n" +
+	"\x11published_offsets\x18\x05 \x01(\x03R\x10publishedOffsets\x12!\n" +
+	"\fpartition_id\x18\x06 \x01(\tR\vpartitionId\x12:\n" +
+	"\x19published_offsets_decimal\x18\a \x01(\tR\x17publishedOffsetsDecimal\"\x9e\x03\n" +
 	"\x13GetCoverageResponse\x12#\n" +
 	"\rsupervisor_id\x18\x01 \x01(\tR\fsupervisorId\x12%\n" +
 	"\x0esupervisor_ids\x18\x02 \x03(\tR\rsupervisorIds\x12A\n" +
@@ -3648,7 +3825,9 @@ const file_streamvisor_v1_supervisor_service_proto_rawDesc = "" +
 	"\n" +
 	"total_gaps\x18\x04 \x01(\x03R\ttotalGaps\x12%\n" +
 	"\x0etotal_overlaps\x18\x05 \x01(\x03R\rtotalOverlaps\x12N\n" +
-	"\x14unrecoverable_ranges\x18\x06 \x03(\v2\x1b.streamvisor.v1.OffsetRangeR\x13unrecoverableRanges\"A\n" +
+	"\x14unrecoverable_ranges\x18\x06 \x03(\v2\x1b.streamvisor.v1.OffsetRangeR\x13unrecoverableRanges\x12,\n" +
+	"\x12total_gaps_decimal\x18\a \x01(\tR\x10totalGapsDecimal\x124\n" +
+	"\x16total_overlaps_decimal\x18\b \x01(\tR\x14totalOverlapsDecimal\"A\n" +
 	"\x1aGetSupervisorHealthRequest\x12#\n" +
 	"\rsupervisor_id\x18\x01 \x01(\tR\fsupervisorId\"\xdd\x01\n" +
 	"\x1bGetSupervisorHealthResponse\x12#\n" +
@@ -3733,7 +3912,7 @@ const file_streamvisor_v1_supervisor_service_proto_rawDesc = "" +
 	"\atask_id\x18\x02 \x01(\tR\x06taskId\x12\x1c\n" +
 	"\trequested\x18\x03 \x01(\bR\trequested\"Y\n" +
 	"\x19HandoffTaskGroupsResponse\x12<\n" +
-	"\bhandoffs\x18\x01 \x03(\v2 .streamvisor.v1.TaskGroupHandoffR\bhandoffs\"\xdc\x02\n" +
+	"\bhandoffs\x18\x01 \x03(\v2 .streamvisor.v1.TaskGroupHandoffR\bhandoffs\"\xaf\x04\n" +
 	"\x13ListSegmentsRequest\x12#\n" +
 	"\rsupervisor_id\x18\x01 \x01(\tR\fsupervisorId\x12+\n" +
 	"\x11include_backfills\x18\x02 \x01(\bR\x10includeBackfills\x12\x1b\n" +
@@ -3744,11 +3923,18 @@ const file_streamvisor_v1_supervisor_service_proto_rawDesc = "" +
 	"\fstart_offset\x18\x06 \x01(\x03H\x01R\vstartOffset\x88\x01\x01\x12\"\n" +
 	"\n" +
 	"end_offset\x18\a \x01(\x03H\x02R\tendOffset\x88\x01\x01\x12\x1a\n" +
-	"\blocation\x18\b \x01(\tR\blocationB\f\n" +
+	"\blocation\x18\b \x01(\tR\blocation\x12&\n" +
+	"\fpartition_id\x18\t \x01(\tH\x03R\vpartitionId\x88\x01\x01\x125\n" +
+	"\x14start_offset_decimal\x18\n" +
+	" \x01(\tH\x04R\x12startOffsetDecimal\x88\x01\x01\x121\n" +
+	"\x12end_offset_decimal\x18\v \x01(\tH\x05R\x10endOffsetDecimal\x88\x01\x01B\f\n" +
 	"\n" +
 	"_partitionB\x0f\n" +
 	"\r_start_offsetB\r\n" +
-	"\v_end_offset\"\xb9\x02\n" +
+	"\v_end_offsetB\x0f\n" +
+	"\r_partition_idB\x17\n" +
+	"\x15_start_offset_decimalB\x15\n" +
+	"\x13_end_offset_decimal\"\xb9\x02\n" +
 	"\aSegment\x12\x1d\n" +
 	"\n" +
 	"segment_id\x18\x01 \x01(\x03R\tsegmentId\x12#\n" +
@@ -3976,6 +4162,7 @@ func file_streamvisor_v1_supervisor_service_proto_init() {
 	file_streamvisor_v1_supervisor_service_proto_msgTypes[21].OneofWrappers = []any{
 		(*PartitionResetTarget_Offset)(nil),
 		(*PartitionResetTarget_Timestamp)(nil),
+		(*PartitionResetTarget_OffsetDecimal)(nil),
 	}
 	file_streamvisor_v1_supervisor_service_proto_msgTypes[24].OneofWrappers = []any{}
 	file_streamvisor_v1_supervisor_service_proto_msgTypes[47].OneofWrappers = []any{}

@@ -83,9 +83,15 @@ type TaskPartition struct {
 	// First offset to read: the partition's checkpoint when the lease was granted.
 	StartOffset int64 `protobuf:"varint,2,opt,name=start_offset,json=startOffset,proto3" json:"start_offset,omitempty"`
 	// For a bounded task: the offset to stop before (exclusive). Absent for an unbounded task.
-	EndOffset     *int64 `protobuf:"varint,3,opt,name=end_offset,json=endOffset,proto3,oneof" json:"end_offset,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	EndOffset *int64 `protobuf:"varint,3,opt,name=end_offset,json=endOffset,proto3,oneof" json:"end_offset,omitempty"`
+	// The partition's name (see OffsetRange.partition_id).
+	PartitionId string `protobuf:"bytes,4,opt,name=partition_id,json=partitionId,proto3" json:"partition_id,omitempty"`
+	// start_offset, exact (see OffsetRange: the int64 is 0 when it does not fit).
+	StartOffsetDecimal string `protobuf:"bytes,5,opt,name=start_offset_decimal,json=startOffsetDecimal,proto3" json:"start_offset_decimal,omitempty"`
+	// end_offset, exact; absent when end_offset is.
+	EndOffsetDecimal *string `protobuf:"bytes,6,opt,name=end_offset_decimal,json=endOffsetDecimal,proto3,oneof" json:"end_offset_decimal,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
 }
 
 func (x *TaskPartition) Reset() {
@@ -137,6 +143,27 @@ func (x *TaskPartition) GetEndOffset() int64 {
 		return *x.EndOffset
 	}
 	return 0
+}
+
+func (x *TaskPartition) GetPartitionId() string {
+	if x != nil {
+		return x.PartitionId
+	}
+	return ""
+}
+
+func (x *TaskPartition) GetStartOffsetDecimal() string {
+	if x != nil {
+		return x.StartOffsetDecimal
+	}
+	return ""
+}
+
+func (x *TaskPartition) GetEndOffsetDecimal() string {
+	if x != nil && x.EndOffsetDecimal != nil {
+		return *x.EndOffsetDecimal
+	}
+	return ""
 }
 
 // A leased unit of work.
@@ -920,13 +947,17 @@ var File_streamvisor_v1_task_service_proto protoreflect.FileDescriptor
 
 const file_streamvisor_v1_task_service_proto_rawDesc = "" +
 	"\n" +
-	"!streamvisor/v1/task_service.proto\x12\x0estreamvisor.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1fstreamvisor/v1/supervisor.proto\"\x83\x01\n" +
+	"!streamvisor/v1/task_service.proto\x12\x0estreamvisor.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1fstreamvisor/v1/supervisor.proto\"\xa2\x02\n" +
 	"\rTaskPartition\x12\x1c\n" +
 	"\tpartition\x18\x01 \x01(\x05R\tpartition\x12!\n" +
 	"\fstart_offset\x18\x02 \x01(\x03R\vstartOffset\x12\"\n" +
 	"\n" +
-	"end_offset\x18\x03 \x01(\x03H\x00R\tendOffset\x88\x01\x01B\r\n" +
-	"\v_end_offset\"\x99\x04\n" +
+	"end_offset\x18\x03 \x01(\x03H\x00R\tendOffset\x88\x01\x01\x12!\n" +
+	"\fpartition_id\x18\x04 \x01(\tR\vpartitionId\x120\n" +
+	"\x14start_offset_decimal\x18\x05 \x01(\tR\x12startOffsetDecimal\x121\n" +
+	"\x12end_offset_decimal\x18\x06 \x01(\tH\x01R\x10endOffsetDecimal\x88\x01\x01B\r\n" +
+	"\v_end_offsetB\x15\n" +
+	"\x13_end_offset_decimal\"\x99\x04\n" +
 	"\x04Task\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12#\n" +
 	"\rsupervisor_id\x18\x02 \x01(\tR\fsupervisorId\x12\x1d\n" +

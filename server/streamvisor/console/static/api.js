@@ -1,5 +1,9 @@
 // The contract's SupervisorService over the Connect protocol (unary, JSON): the same messages, in the
 // proto3 JSON mapping, as grpcurl shows them (docs/api.md). int64 fields arrive as strings.
+//
+// Offsets of any size (docs/api.md, "Offsets of any size"): an int64 offset is 0 when the value does not fit,
+// and its `<name>Decimal` sibling is always exact, so `exact` puts each sibling in place of its int64 field
+// before a page reads the response: every page shows exact offsets (as strings) without knowing the rule.
 
 const SERVICE = "/streamvisor.v1.SupervisorService/";
 
@@ -37,7 +41,18 @@ async function parse(response) {
     body = { code: "unknown", message: `HTTP ${response.status} ${response.statusText}` };
   }
   if (!response.ok) throw new ApiError(body, response.status);
-  return body;
+  return exact(body);
+}
+
+function exact(value) {
+  if (Array.isArray(value)) return value.map(exact);
+  if (value === null || typeof value !== "object") return value;
+  const out = {};
+  for (const [key, field] of Object.entries(value)) out[key] = exact(field);
+  for (const [key, field] of Object.entries(value)) {
+    if (key.endsWith("Decimal") && typeof field === "string") out[key.slice(0, -"Decimal".length)] = field;
+  }
+  return out;
 }
 
 export async function call(method, request = {}) {

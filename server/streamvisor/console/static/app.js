@@ -334,7 +334,7 @@ function offsetsDialog(id, offsets, refresh) {
     table(["", "Partition", "Checkpoint", "Latest", "By", "New checkpoint", ""], rows.map((r) => r.cells)),
     h("div", { class: "actions" }, h("button", { class: "primary", id: "review", onclick: () => {
       const targets = rows.filter((r) => r.include.checked).map((r) => (r.mode.value === "offset"
-        ? { partition: r.p.partition, offset: r.value.value.trim() }
+        ? { partition: r.p.partition, offsetDecimal: r.value.value.trim() } // any size (docs/api.md)
         : { partition: r.p.partition, timestamp: r.value.value.trim() }));
       resetDialog("ResetOffsets", id, { supervisorId: id, targets }, refresh);
     } }, "Review plan"), closeButton()));

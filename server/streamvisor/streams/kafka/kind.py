@@ -6,12 +6,12 @@ from typing import Hashable, Mapping
 from streamvisor.domain.errors import Violations
 from streamvisor.domain.model import StreamType, SupervisorSpec
 from streamvisor.domain.ports import (
-    Offset, Partition, ReaderTask, StreamAdapter, TaskReader, modulo_task_group,
+    NumberedPartitions,     Offset, Partition, ReaderTask, StreamAdapter, TaskReader, modulo_task_group,
 )
 from streamvisor.streams.kafka import settings
 
 
-class KafkaKind:
+class KafkaKind(NumberedPartitions):
     """StreamKind for Apache Kafka topics: partitions are partition ids, offsets Kafka offsets."""
 
     stream_type = StreamType.KAFKA

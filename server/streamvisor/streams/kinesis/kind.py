@@ -48,8 +48,17 @@ class KinesisKind:
         assert isinstance(partition, int), partition
         return modulo_task_group(partition, task_count)
 
+    # Sequence numbers are unbounded for the control plane (the API allows 129 digits; real ones have 56).
+    max_offset: int | None = None
+
     def partition_name(self, partition: int) -> str:
         return shard_id(partition)
+
+    def parse_partition(self, name: str) -> int:
+        """A `partition_id` is a shard id (shardId-000000000004 -> 4); ValueError for anything else."""
+        if SHARD_ID_PATTERN.match(name) is None:
+            raise ValueError(f"must be a Kinesis shard id (shardId-<digits>), got {name[:64]!r}")
+        return int(name.removeprefix("shardId-"))
 
     def reader_available(self) -> bool:
         return importlib.util.find_spec("boto3") is not None

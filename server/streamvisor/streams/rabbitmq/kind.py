@@ -7,12 +7,12 @@ from typing import Hashable, Mapping
 from streamvisor.domain.errors import Violations
 from streamvisor.domain.model import StreamType, SupervisorSpec
 from streamvisor.domain.ports import (
-    Offset, Partition, ReaderTask, StreamAdapter, TaskReader, modulo_task_group,
+    NumberedPartitions,     Offset, Partition, ReaderTask, StreamAdapter, TaskReader, modulo_task_group,
 )
 from streamvisor.streams.rabbitmq import settings
 
 
-class RabbitMQKind:
+class RabbitMQKind(NumberedPartitions):
     """StreamKind for RabbitMQ streams and super streams: partition i is a super stream's i-th partition
     stream in routing order (a single stream is partition 0), offsets the streams' own."""
 

@@ -50,14 +50,20 @@ TASK_PHASE_READING: TaskPhase
 TASK_PHASE_PUBLISHING: TaskPhase
 
 class OffsetRange(_message.Message):
-    __slots__ = ("partition", "start_offset", "end_offset")
+    __slots__ = ("partition", "start_offset", "end_offset", "partition_id", "start_offset_decimal", "end_offset_decimal")
     PARTITION_FIELD_NUMBER: _ClassVar[int]
     START_OFFSET_FIELD_NUMBER: _ClassVar[int]
     END_OFFSET_FIELD_NUMBER: _ClassVar[int]
+    PARTITION_ID_FIELD_NUMBER: _ClassVar[int]
+    START_OFFSET_DECIMAL_FIELD_NUMBER: _ClassVar[int]
+    END_OFFSET_DECIMAL_FIELD_NUMBER: _ClassVar[int]
     partition: int
     start_offset: int
     end_offset: int
-    def __init__(self, partition: _Optional[int] = ..., start_offset: _Optional[int] = ..., end_offset: _Optional[int] = ...) -> None: ...
+    partition_id: str
+    start_offset_decimal: str
+    end_offset_decimal: str
+    def __init__(self, partition: _Optional[int] = ..., start_offset: _Optional[int] = ..., end_offset: _Optional[int] = ..., partition_id: _Optional[str] = ..., start_offset_decimal: _Optional[str] = ..., end_offset_decimal: _Optional[str] = ...) -> None: ...
 
 class SupervisorSpec(_message.Message):
     __slots__ = ("stream_type", "stream", "consumer_properties", "task_count", "use_earliest_offset", "context", "bounded_ranges", "autoscaler", "idle")
@@ -132,7 +138,7 @@ class AutoscalerConfig(_message.Message):
     def __init__(self, enabled: _Optional[bool] = ..., task_count_min: _Optional[int] = ..., task_count_max: _Optional[int] = ..., scale_out_lag: _Optional[int] = ..., scale_in_lag: _Optional[int] = ..., scale_out_fraction: _Optional[float] = ..., scale_in_fraction: _Optional[float] = ..., sample_interval_seconds: _Optional[int] = ..., window_seconds: _Optional[int] = ..., scale_out_step: _Optional[int] = ..., scale_in_step: _Optional[int] = ..., cooldown_seconds: _Optional[int] = ...) -> None: ...
 
 class Supervisor(_message.Message):
-    __slots__ = ("id", "spec", "state", "state_detail", "generation", "etag", "partitions", "create_time", "update_time", "backfill_of")
+    __slots__ = ("id", "spec", "state", "state_detail", "generation", "etag", "partitions", "create_time", "update_time", "backfill_of", "partition_ids")
     ID_FIELD_NUMBER: _ClassVar[int]
     SPEC_FIELD_NUMBER: _ClassVar[int]
     STATE_FIELD_NUMBER: _ClassVar[int]
@@ -143,6 +149,7 @@ class Supervisor(_message.Message):
     CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
     UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
     BACKFILL_OF_FIELD_NUMBER: _ClassVar[int]
+    PARTITION_IDS_FIELD_NUMBER: _ClassVar[int]
     id: str
     spec: SupervisorSpec
     state: SupervisorState
@@ -153,17 +160,24 @@ class Supervisor(_message.Message):
     create_time: _timestamp_pb2.Timestamp
     update_time: _timestamp_pb2.Timestamp
     backfill_of: str
-    def __init__(self, id: _Optional[str] = ..., spec: _Optional[_Union[SupervisorSpec, _Mapping]] = ..., state: _Optional[_Union[SupervisorState, str]] = ..., state_detail: _Optional[str] = ..., generation: _Optional[int] = ..., etag: _Optional[str] = ..., partitions: _Optional[_Iterable[int]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., backfill_of: _Optional[str] = ...) -> None: ...
+    partition_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, id: _Optional[str] = ..., spec: _Optional[_Union[SupervisorSpec, _Mapping]] = ..., state: _Optional[_Union[SupervisorState, str]] = ..., state_detail: _Optional[str] = ..., generation: _Optional[int] = ..., etag: _Optional[str] = ..., partitions: _Optional[_Iterable[int]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., backfill_of: _Optional[str] = ..., partition_ids: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class OffsetChange(_message.Message):
-    __slots__ = ("partition", "before", "after")
+    __slots__ = ("partition", "before", "after", "partition_id", "before_decimal", "after_decimal")
     PARTITION_FIELD_NUMBER: _ClassVar[int]
     BEFORE_FIELD_NUMBER: _ClassVar[int]
     AFTER_FIELD_NUMBER: _ClassVar[int]
+    PARTITION_ID_FIELD_NUMBER: _ClassVar[int]
+    BEFORE_DECIMAL_FIELD_NUMBER: _ClassVar[int]
+    AFTER_DECIMAL_FIELD_NUMBER: _ClassVar[int]
     partition: int
     before: int
     after: int
-    def __init__(self, partition: _Optional[int] = ..., before: _Optional[int] = ..., after: _Optional[int] = ...) -> None: ...
+    partition_id: str
+    before_decimal: str
+    after_decimal: str
+    def __init__(self, partition: _Optional[int] = ..., before: _Optional[int] = ..., after: _Optional[int] = ..., partition_id: _Optional[str] = ..., before_decimal: _Optional[str] = ..., after_decimal: _Optional[str] = ...) -> None: ...
 
 class AuditEvent(_message.Message):
     __slots__ = ("id", "supervisor_id", "action", "actor", "create_time", "request_id", "state_before", "state_after", "generation_before", "generation_after", "offset_changes", "details_json")

@@ -141,7 +141,7 @@ class GetOffsetsRequest(_message.Message):
     def __init__(self, supervisor_id: _Optional[str] = ...) -> None: ...
 
 class PartitionOffsets(_message.Message):
-    __slots__ = ("partition", "checkpoint", "earliest", "latest", "lag", "bounded_range", "checkpoint_beyond_latest", "parent_partition_ids", "closed", "expired", "behind")
+    __slots__ = ("partition", "checkpoint", "earliest", "latest", "lag", "bounded_range", "checkpoint_beyond_latest", "partition_id", "checkpoint_decimal", "earliest_decimal", "latest_decimal", "lag_decimal", "parent_partition_ids", "closed", "expired", "behind")
     PARTITION_FIELD_NUMBER: _ClassVar[int]
     CHECKPOINT_FIELD_NUMBER: _ClassVar[int]
     EARLIEST_FIELD_NUMBER: _ClassVar[int]
@@ -149,6 +149,11 @@ class PartitionOffsets(_message.Message):
     LAG_FIELD_NUMBER: _ClassVar[int]
     BOUNDED_RANGE_FIELD_NUMBER: _ClassVar[int]
     CHECKPOINT_BEYOND_LATEST_FIELD_NUMBER: _ClassVar[int]
+    PARTITION_ID_FIELD_NUMBER: _ClassVar[int]
+    CHECKPOINT_DECIMAL_FIELD_NUMBER: _ClassVar[int]
+    EARLIEST_DECIMAL_FIELD_NUMBER: _ClassVar[int]
+    LATEST_DECIMAL_FIELD_NUMBER: _ClassVar[int]
+    LAG_DECIMAL_FIELD_NUMBER: _ClassVar[int]
     PARENT_PARTITION_IDS_FIELD_NUMBER: _ClassVar[int]
     CLOSED_FIELD_NUMBER: _ClassVar[int]
     EXPIRED_FIELD_NUMBER: _ClassVar[int]
@@ -160,27 +165,38 @@ class PartitionOffsets(_message.Message):
     lag: int
     bounded_range: _supervisor_pb2.OffsetRange
     checkpoint_beyond_latest: bool
+    partition_id: str
+    checkpoint_decimal: str
+    earliest_decimal: str
+    latest_decimal: str
+    lag_decimal: str
     parent_partition_ids: _containers.RepeatedScalarFieldContainer[str]
     closed: bool
     expired: bool
     behind: bool
-    def __init__(self, partition: _Optional[int] = ..., checkpoint: _Optional[int] = ..., earliest: _Optional[int] = ..., latest: _Optional[int] = ..., lag: _Optional[int] = ..., bounded_range: _Optional[_Union[_supervisor_pb2.OffsetRange, _Mapping]] = ..., checkpoint_beyond_latest: _Optional[bool] = ..., parent_partition_ids: _Optional[_Iterable[str]] = ..., closed: _Optional[bool] = ..., expired: _Optional[bool] = ..., behind: _Optional[bool] = ...) -> None: ...
+    def __init__(self, partition: _Optional[int] = ..., checkpoint: _Optional[int] = ..., earliest: _Optional[int] = ..., latest: _Optional[int] = ..., lag: _Optional[int] = ..., bounded_range: _Optional[_Union[_supervisor_pb2.OffsetRange, _Mapping]] = ..., checkpoint_beyond_latest: _Optional[bool] = ..., partition_id: _Optional[str] = ..., checkpoint_decimal: _Optional[str] = ..., earliest_decimal: _Optional[str] = ..., latest_decimal: _Optional[str] = ..., lag_decimal: _Optional[str] = ..., parent_partition_ids: _Optional[_Iterable[str]] = ..., closed: _Optional[bool] = ..., expired: _Optional[bool] = ..., behind: _Optional[bool] = ...) -> None: ...
 
 class GetOffsetsResponse(_message.Message):
-    __slots__ = ("supervisor_id", "partitions", "total_lag", "bounded_done", "bounded_total", "read_time")
+    __slots__ = ("supervisor_id", "partitions", "total_lag", "bounded_done", "bounded_total", "read_time", "total_lag_decimal", "bounded_done_decimal", "bounded_total_decimal")
     SUPERVISOR_ID_FIELD_NUMBER: _ClassVar[int]
     PARTITIONS_FIELD_NUMBER: _ClassVar[int]
     TOTAL_LAG_FIELD_NUMBER: _ClassVar[int]
     BOUNDED_DONE_FIELD_NUMBER: _ClassVar[int]
     BOUNDED_TOTAL_FIELD_NUMBER: _ClassVar[int]
     READ_TIME_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_LAG_DECIMAL_FIELD_NUMBER: _ClassVar[int]
+    BOUNDED_DONE_DECIMAL_FIELD_NUMBER: _ClassVar[int]
+    BOUNDED_TOTAL_DECIMAL_FIELD_NUMBER: _ClassVar[int]
     supervisor_id: str
     partitions: _containers.RepeatedCompositeFieldContainer[PartitionOffsets]
     total_lag: int
     bounded_done: int
     bounded_total: int
     read_time: _timestamp_pb2.Timestamp
-    def __init__(self, supervisor_id: _Optional[str] = ..., partitions: _Optional[_Iterable[_Union[PartitionOffsets, _Mapping]]] = ..., total_lag: _Optional[int] = ..., bounded_done: _Optional[int] = ..., bounded_total: _Optional[int] = ..., read_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    total_lag_decimal: str
+    bounded_done_decimal: str
+    bounded_total_decimal: str
+    def __init__(self, supervisor_id: _Optional[str] = ..., partitions: _Optional[_Iterable[_Union[PartitionOffsets, _Mapping]]] = ..., total_lag: _Optional[int] = ..., bounded_done: _Optional[int] = ..., bounded_total: _Optional[int] = ..., read_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., total_lag_decimal: _Optional[str] = ..., bounded_done_decimal: _Optional[str] = ..., bounded_total_decimal: _Optional[str] = ...) -> None: ...
 
 class ResetSupervisorRequest(_message.Message):
     __slots__ = ("supervisor_id", "request_id", "dry_run", "plan_token")
@@ -207,14 +223,18 @@ class ResetSupervisorResponse(_message.Message):
     def __init__(self, changes: _Optional[_Iterable[_Union[_supervisor_pb2.OffsetChange, _Mapping]]] = ..., generation: _Optional[int] = ..., dry_run: _Optional[bool] = ..., plan_token: _Optional[str] = ...) -> None: ...
 
 class PartitionResetTarget(_message.Message):
-    __slots__ = ("partition", "offset", "timestamp")
+    __slots__ = ("partition", "offset", "timestamp", "offset_decimal", "partition_id")
     PARTITION_FIELD_NUMBER: _ClassVar[int]
     OFFSET_FIELD_NUMBER: _ClassVar[int]
     TIMESTAMP_FIELD_NUMBER: _ClassVar[int]
+    OFFSET_DECIMAL_FIELD_NUMBER: _ClassVar[int]
+    PARTITION_ID_FIELD_NUMBER: _ClassVar[int]
     partition: int
     offset: int
     timestamp: _timestamp_pb2.Timestamp
-    def __init__(self, partition: _Optional[int] = ..., offset: _Optional[int] = ..., timestamp: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    offset_decimal: str
+    partition_id: str
+    def __init__(self, partition: _Optional[int] = ..., offset: _Optional[int] = ..., timestamp: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., offset_decimal: _Optional[str] = ..., partition_id: _Optional[str] = ...) -> None: ...
 
 class ResetOffsetsRequest(_message.Message):
     __slots__ = ("supervisor_id", "targets", "request_id", "dry_run", "plan_token")
@@ -293,34 +313,42 @@ class CoverageOverlap(_message.Message):
     def __init__(self, range: _Optional[_Union[_supervisor_pb2.OffsetRange, _Mapping]] = ..., supervisor_ids: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class PartitionCoverage(_message.Message):
-    __slots__ = ("partition", "published", "gaps", "overlaps", "published_offsets")
+    __slots__ = ("partition", "published", "gaps", "overlaps", "published_offsets", "partition_id", "published_offsets_decimal")
     PARTITION_FIELD_NUMBER: _ClassVar[int]
     PUBLISHED_FIELD_NUMBER: _ClassVar[int]
     GAPS_FIELD_NUMBER: _ClassVar[int]
     OVERLAPS_FIELD_NUMBER: _ClassVar[int]
     PUBLISHED_OFFSETS_FIELD_NUMBER: _ClassVar[int]
+    PARTITION_ID_FIELD_NUMBER: _ClassVar[int]
+    PUBLISHED_OFFSETS_DECIMAL_FIELD_NUMBER: _ClassVar[int]
     partition: int
     published: _containers.RepeatedCompositeFieldContainer[_supervisor_pb2.OffsetRange]
     gaps: _containers.RepeatedCompositeFieldContainer[_supervisor_pb2.OffsetRange]
     overlaps: _containers.RepeatedCompositeFieldContainer[CoverageOverlap]
     published_offsets: int
-    def __init__(self, partition: _Optional[int] = ..., published: _Optional[_Iterable[_Union[_supervisor_pb2.OffsetRange, _Mapping]]] = ..., gaps: _Optional[_Iterable[_Union[_supervisor_pb2.OffsetRange, _Mapping]]] = ..., overlaps: _Optional[_Iterable[_Union[CoverageOverlap, _Mapping]]] = ..., published_offsets: _Optional[int] = ...) -> None: ...
+    partition_id: str
+    published_offsets_decimal: str
+    def __init__(self, partition: _Optional[int] = ..., published: _Optional[_Iterable[_Union[_supervisor_pb2.OffsetRange, _Mapping]]] = ..., gaps: _Optional[_Iterable[_Union[_supervisor_pb2.OffsetRange, _Mapping]]] = ..., overlaps: _Optional[_Iterable[_Union[CoverageOverlap, _Mapping]]] = ..., published_offsets: _Optional[int] = ..., partition_id: _Optional[str] = ..., published_offsets_decimal: _Optional[str] = ...) -> None: ...
 
 class GetCoverageResponse(_message.Message):
-    __slots__ = ("supervisor_id", "supervisor_ids", "partitions", "total_gaps", "total_overlaps", "unrecoverable_ranges")
+    __slots__ = ("supervisor_id", "supervisor_ids", "partitions", "total_gaps", "total_overlaps", "unrecoverable_ranges", "total_gaps_decimal", "total_overlaps_decimal")
     SUPERVISOR_ID_FIELD_NUMBER: _ClassVar[int]
     SUPERVISOR_IDS_FIELD_NUMBER: _ClassVar[int]
     PARTITIONS_FIELD_NUMBER: _ClassVar[int]
     TOTAL_GAPS_FIELD_NUMBER: _ClassVar[int]
     TOTAL_OVERLAPS_FIELD_NUMBER: _ClassVar[int]
     UNRECOVERABLE_RANGES_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_GAPS_DECIMAL_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_OVERLAPS_DECIMAL_FIELD_NUMBER: _ClassVar[int]
     supervisor_id: str
     supervisor_ids: _containers.RepeatedScalarFieldContainer[str]
     partitions: _containers.RepeatedCompositeFieldContainer[PartitionCoverage]
     total_gaps: int
     total_overlaps: int
     unrecoverable_ranges: _containers.RepeatedCompositeFieldContainer[_supervisor_pb2.OffsetRange]
-    def __init__(self, supervisor_id: _Optional[str] = ..., supervisor_ids: _Optional[_Iterable[str]] = ..., partitions: _Optional[_Iterable[_Union[PartitionCoverage, _Mapping]]] = ..., total_gaps: _Optional[int] = ..., total_overlaps: _Optional[int] = ..., unrecoverable_ranges: _Optional[_Iterable[_Union[_supervisor_pb2.OffsetRange, _Mapping]]] = ...) -> None: ...
+    total_gaps_decimal: str
+    total_overlaps_decimal: str
+    def __init__(self, supervisor_id: _Optional[str] = ..., supervisor_ids: _Optional[_Iterable[str]] = ..., partitions: _Optional[_Iterable[_Union[PartitionCoverage, _Mapping]]] = ..., total_gaps: _Optional[int] = ..., total_overlaps: _Optional[int] = ..., unrecoverable_ranges: _Optional[_Iterable[_Union[_supervisor_pb2.OffsetRange, _Mapping]]] = ..., total_gaps_decimal: _Optional[str] = ..., total_overlaps_decimal: _Optional[str] = ...) -> None: ...
 
 class GetSupervisorHealthRequest(_message.Message):
     __slots__ = ("supervisor_id",)
@@ -505,7 +533,7 @@ class HandoffTaskGroupsResponse(_message.Message):
     def __init__(self, handoffs: _Optional[_Iterable[_Union[TaskGroupHandoff, _Mapping]]] = ...) -> None: ...
 
 class ListSegmentsRequest(_message.Message):
-    __slots__ = ("supervisor_id", "include_backfills", "page_size", "page_token", "partition", "start_offset", "end_offset", "location")
+    __slots__ = ("supervisor_id", "include_backfills", "page_size", "page_token", "partition", "start_offset", "end_offset", "location", "partition_id", "start_offset_decimal", "end_offset_decimal")
     SUPERVISOR_ID_FIELD_NUMBER: _ClassVar[int]
     INCLUDE_BACKFILLS_FIELD_NUMBER: _ClassVar[int]
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
@@ -514,6 +542,9 @@ class ListSegmentsRequest(_message.Message):
     START_OFFSET_FIELD_NUMBER: _ClassVar[int]
     END_OFFSET_FIELD_NUMBER: _ClassVar[int]
     LOCATION_FIELD_NUMBER: _ClassVar[int]
+    PARTITION_ID_FIELD_NUMBER: _ClassVar[int]
+    START_OFFSET_DECIMAL_FIELD_NUMBER: _ClassVar[int]
+    END_OFFSET_DECIMAL_FIELD_NUMBER: _ClassVar[int]
     supervisor_id: str
     include_backfills: bool
     page_size: int
@@ -522,7 +553,10 @@ class ListSegmentsRequest(_message.Message):
     start_offset: int
     end_offset: int
     location: str
-    def __init__(self, supervisor_id: _Optional[str] = ..., include_backfills: _Optional[bool] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., partition: _Optional[int] = ..., start_offset: _Optional[int] = ..., end_offset: _Optional[int] = ..., location: _Optional[str] = ...) -> None: ...
+    partition_id: str
+    start_offset_decimal: str
+    end_offset_decimal: str
+    def __init__(self, supervisor_id: _Optional[str] = ..., include_backfills: _Optional[bool] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., partition: _Optional[int] = ..., start_offset: _Optional[int] = ..., end_offset: _Optional[int] = ..., location: _Optional[str] = ..., partition_id: _Optional[str] = ..., start_offset_decimal: _Optional[str] = ..., end_offset_decimal: _Optional[str] = ...) -> None: ...
 
 class Segment(_message.Message):
     __slots__ = ("segment_id", "supervisor_id", "task_id", "generation", "location", "ranges", "record_count", "publish_time")

@@ -21,14 +21,20 @@ TASK_DIRECTIVE_CONTINUE: TaskDirective
 TASK_DIRECTIVE_STOP: TaskDirective
 
 class TaskPartition(_message.Message):
-    __slots__ = ("partition", "start_offset", "end_offset")
+    __slots__ = ("partition", "start_offset", "end_offset", "partition_id", "start_offset_decimal", "end_offset_decimal")
     PARTITION_FIELD_NUMBER: _ClassVar[int]
     START_OFFSET_FIELD_NUMBER: _ClassVar[int]
     END_OFFSET_FIELD_NUMBER: _ClassVar[int]
+    PARTITION_ID_FIELD_NUMBER: _ClassVar[int]
+    START_OFFSET_DECIMAL_FIELD_NUMBER: _ClassVar[int]
+    END_OFFSET_DECIMAL_FIELD_NUMBER: _ClassVar[int]
     partition: int
     start_offset: int
     end_offset: int
-    def __init__(self, partition: _Optional[int] = ..., start_offset: _Optional[int] = ..., end_offset: _Optional[int] = ...) -> None: ...
+    partition_id: str
+    start_offset_decimal: str
+    end_offset_decimal: str
+    def __init__(self, partition: _Optional[int] = ..., start_offset: _Optional[int] = ..., end_offset: _Optional[int] = ..., partition_id: _Optional[str] = ..., start_offset_decimal: _Optional[str] = ..., end_offset_decimal: _Optional[str] = ...) -> None: ...
 
 class Task(_message.Message):
     __slots__ = ("id", "supervisor_id", "task_group", "generation", "stream_type", "stream", "consumer_properties", "partitions", "lease_expire_time", "family_id")

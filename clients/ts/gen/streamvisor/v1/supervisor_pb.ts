@@ -12,34 +12,63 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file streamvisor/v1/supervisor.proto.
  */
 export const file_streamvisor_v1_supervisor: GenFile = /*@__PURE__*/
-  fileDesc("Ch9zdHJlYW12aXNvci92MS9zdXBlcnZpc29yLnByb3RvEg5zdHJlYW12aXNvci52MSJKCgtPZmZzZXRSYW5nZRIRCglwYXJ0aXRpb24YASABKAUSFAoMc3RhcnRfb2Zmc2V0GAIgASgDEhIKCmVuZF9vZmZzZXQYAyABKAMilQQKDlN1cGVydmlzb3JTcGVjEi8KC3N0cmVhbV90eXBlGAEgASgOMhouc3RyZWFtdmlzb3IudjEuU3RyZWFtVHlwZRIOCgZzdHJlYW0YAiABKAkSUwoTY29uc3VtZXJfcHJvcGVydGllcxgDIAMoCzI2LnN0cmVhbXZpc29yLnYxLlN1cGVydmlzb3JTcGVjLkNvbnN1bWVyUHJvcGVydGllc0VudHJ5EhIKCnRhc2tfY291bnQYBCABKAUSGwoTdXNlX2VhcmxpZXN0X29mZnNldBgFIAEoCBI8Cgdjb250ZXh0GAYgAygLMisuc3RyZWFtdmlzb3IudjEuU3VwZXJ2aXNvclNwZWMuQ29udGV4dEVudHJ5EjMKDmJvdW5kZWRfcmFuZ2VzGAcgAygLMhsuc3RyZWFtdmlzb3IudjEuT2Zmc2V0UmFuZ2USNAoKYXV0b3NjYWxlchgIIAEoCzIgLnN0cmVhbXZpc29yLnYxLkF1dG9zY2FsZXJDb25maWcSKAoEaWRsZRgJIAEoCzIaLnN0cmVhbXZpc29yLnYxLklkbGVDb25maWcaOQoXQ29uc3VtZXJQcm9wZXJ0aWVzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ARouCgxDb250ZXh0RW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASJdCgpJZGxlQ29uZmlnEg8KB2VuYWJsZWQYASABKAgSIwoWaW5hY3RpdmVfYWZ0ZXJfc2Vjb25kcxgCIAEoBUgAiAEBQhkKF19pbmFjdGl2ZV9hZnRlcl9zZWNvbmRzIvIDChBBdXRvc2NhbGVyQ29uZmlnEg8KB2VuYWJsZWQYASABKAgSFgoOdGFza19jb3VudF9taW4YAiABKAUSFgoOdGFza19jb3VudF9tYXgYAyABKAUSFQoNc2NhbGVfb3V0X2xhZxgEIAEoAxIUCgxzY2FsZV9pbl9sYWcYBSABKAMSHwoSc2NhbGVfb3V0X2ZyYWN0aW9uGAYgASgBSACIAQESHgoRc2NhbGVfaW5fZnJhY3Rpb24YByABKAFIAYgBARIkChdzYW1wbGVfaW50ZXJ2YWxfc2Vjb25kcxgIIAEoBUgCiAEBEhsKDndpbmRvd19zZWNvbmRzGAkgASgFSAOIAQESGwoOc2NhbGVfb3V0X3N0ZXAYCiABKAVIBIgBARIaCg1zY2FsZV9pbl9zdGVwGAsgASgFSAWIAQESHQoQY29vbGRvd25fc2Vjb25kcxgMIAEoBUgGiAEBQhUKE19zY2FsZV9vdXRfZnJhY3Rpb25CFAoSX3NjYWxlX2luX2ZyYWN0aW9uQhoKGF9zYW1wbGVfaW50ZXJ2YWxfc2Vjb25kc0IRCg9fd2luZG93X3NlY29uZHNCEQoPX3NjYWxlX291dF9zdGVwQhAKDl9zY2FsZV9pbl9zdGVwQhMKEV9jb29sZG93bl9zZWNvbmRzIrkCCgpTdXBlcnZpc29yEgoKAmlkGAEgASgJEiwKBHNwZWMYAiABKAsyHi5zdHJlYW12aXNvci52MS5TdXBlcnZpc29yU3BlYxIuCgVzdGF0ZRgDIAEoDjIfLnN0cmVhbXZpc29yLnYxLlN1cGVydmlzb3JTdGF0ZRIUCgxzdGF0ZV9kZXRhaWwYBCABKAkSEgoKZ2VuZXJhdGlvbhgFIAEoAxIMCgRldGFnGAYgASgJEhIKCnBhcnRpdGlvbnMYByADKAUSLwoLY3JlYXRlX3RpbWUYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3VwZGF0ZV90aW1lGAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBITCgtiYWNrZmlsbF9vZhgKIAEoCSJfCgxPZmZzZXRDaGFuZ2USEQoJcGFydGl0aW9uGAEgASgFEhMKBmJlZm9yZRgCIAEoA0gAiAEBEhIKBWFmdGVyGAMgASgDSAGIAQFCCQoHX2JlZm9yZUIICgZfYWZ0ZXIigQMKCkF1ZGl0RXZlbnQSCgoCaWQYASABKAMSFQoNc3VwZXJ2aXNvcl9pZBgCIAEoCRIOCgZhY3Rpb24YAyABKAkSDQoFYWN0b3IYBCABKAkSLwoLY3JlYXRlX3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhIKCnJlcXVlc3RfaWQYBiABKAkSNQoMc3RhdGVfYmVmb3JlGAcgASgOMh8uc3RyZWFtdmlzb3IudjEuU3VwZXJ2aXNvclN0YXRlEjQKC3N0YXRlX2FmdGVyGAggASgOMh8uc3RyZWFtdmlzb3IudjEuU3VwZXJ2aXNvclN0YXRlEhkKEWdlbmVyYXRpb25fYmVmb3JlGAkgASgDEhgKEGdlbmVyYXRpb25fYWZ0ZXIYCiABKAMSNAoOb2Zmc2V0X2NoYW5nZXMYCyADKAsyHC5zdHJlYW12aXNvci52MS5PZmZzZXRDaGFuZ2USFAoMZGV0YWlsc19qc29uGAwgASgJImkKEUluZ2VzdGlvbkNvdW50ZXJzEhEKCXByb2Nlc3NlZBgBIAEoAxIXCg9wcm9jZXNzZWRfYnl0ZXMYAiABKAMSEwoLdW5wYXJzZWFibGUYAyABKAMSEwoLdGhyb3duX2F3YXkYBCABKAMiZgoOSW5nZXN0aW9uUmF0ZXMSEQoJcHJvY2Vzc2VkGAEgASgBEhcKD3Byb2Nlc3NlZF9ieXRlcxgCIAEoARITCgt1bnBhcnNlYWJsZRgDIAEoARITCgt0aHJvd25fYXdheRgEIAEoASKzAQoOTW92aW5nQXZlcmFnZXMSMgoKb25lX21pbnV0ZRgBIAEoCzIeLnN0cmVhbXZpc29yLnYxLkluZ2VzdGlvblJhdGVzEjQKDGZpdmVfbWludXRlcxgCIAEoCzIeLnN0cmVhbXZpc29yLnYxLkluZ2VzdGlvblJhdGVzEjcKD2ZpZnRlZW5fbWludXRlcxgDIAEoCzIeLnN0cmVhbXZpc29yLnYxLkluZ2VzdGlvblJhdGVzKnoKClN0cmVhbVR5cGUSGwoXU1RSRUFNX1RZUEVfVU5TUEVDSUZJRUQQABIVChFTVFJFQU1fVFlQRV9LQUZLQRABEh8KG1NUUkVBTV9UWVBFX1JBQkJJVE1RX1NUUkVBTRACEhcKE1NUUkVBTV9UWVBFX0tJTkVTSVMQAyqLAgoPU3VwZXJ2aXNvclN0YXRlEiAKHFNVUEVSVklTT1JfU1RBVEVfVU5TUEVDSUZJRUQQABIcChhTVVBFUlZJU09SX1NUQVRFX1BFTkRJTkcQARIcChhTVVBFUlZJU09SX1NUQVRFX1JVTk5JTkcQAhIeChpTVVBFUlZJU09SX1NUQVRFX1NVU1BFTkRFRBADEh4KGlNVUEVSVklTT1JfU1RBVEVfQ09NUExFVEVEEAQSHwobU1VQRVJWSVNPUl9TVEFURV9URVJNSU5BVEVEEAUSHgoaU1VQRVJWSVNPUl9TVEFURV9VTkhFQUxUSFkQBhIZChVTVVBFUlZJU09SX1NUQVRFX0lETEUQBypaCglUYXNrUGhhc2USGgoWVEFTS19QSEFTRV9VTlNQRUNJRklFRBAAEhYKElRBU0tfUEhBU0VfUkVBRElORxABEhkKFVRBU0tfUEhBU0VfUFVCTElTSElORxACQnMKEmRldi5zdHJlYW12aXNvci52MUIPU3VwZXJ2aXNvclByb3RvUAFaSmdpdGh1Yi5jb20vc3RyZWFtdmlzb3Ivc3RyZWFtdmlzb3IvY2xpZW50cy9nby9zdHJlYW12aXNvci92MTtzdHJlYW12aXNvcnYxYgZwcm90bzM", [file_google_protobuf_timestamp]);
+  fileDesc("Ch9zdHJlYW12aXNvci92MS9zdXBlcnZpc29yLnByb3RvEg5zdHJlYW12aXNvci52MSKaAQoLT2Zmc2V0UmFuZ2USEQoJcGFydGl0aW9uGAEgASgFEhQKDHN0YXJ0X29mZnNldBgCIAEoAxISCgplbmRfb2Zmc2V0GAMgASgDEhQKDHBhcnRpdGlvbl9pZBgEIAEoCRIcChRzdGFydF9vZmZzZXRfZGVjaW1hbBgFIAEoCRIaChJlbmRfb2Zmc2V0X2RlY2ltYWwYBiABKAkilQQKDlN1cGVydmlzb3JTcGVjEi8KC3N0cmVhbV90eXBlGAEgASgOMhouc3RyZWFtdmlzb3IudjEuU3RyZWFtVHlwZRIOCgZzdHJlYW0YAiABKAkSUwoTY29uc3VtZXJfcHJvcGVydGllcxgDIAMoCzI2LnN0cmVhbXZpc29yLnYxLlN1cGVydmlzb3JTcGVjLkNvbnN1bWVyUHJvcGVydGllc0VudHJ5EhIKCnRhc2tfY291bnQYBCABKAUSGwoTdXNlX2VhcmxpZXN0X29mZnNldBgFIAEoCBI8Cgdjb250ZXh0GAYgAygLMisuc3RyZWFtdmlzb3IudjEuU3VwZXJ2aXNvclNwZWMuQ29udGV4dEVudHJ5EjMKDmJvdW5kZWRfcmFuZ2VzGAcgAygLMhsuc3RyZWFtdmlzb3IudjEuT2Zmc2V0UmFuZ2USNAoKYXV0b3NjYWxlchgIIAEoCzIgLnN0cmVhbXZpc29yLnYxLkF1dG9zY2FsZXJDb25maWcSKAoEaWRsZRgJIAEoCzIaLnN0cmVhbXZpc29yLnYxLklkbGVDb25maWcaOQoXQ29uc3VtZXJQcm9wZXJ0aWVzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ARouCgxDb250ZXh0RW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASJdCgpJZGxlQ29uZmlnEg8KB2VuYWJsZWQYASABKAgSIwoWaW5hY3RpdmVfYWZ0ZXJfc2Vjb25kcxgCIAEoBUgAiAEBQhkKF19pbmFjdGl2ZV9hZnRlcl9zZWNvbmRzIvIDChBBdXRvc2NhbGVyQ29uZmlnEg8KB2VuYWJsZWQYASABKAgSFgoOdGFza19jb3VudF9taW4YAiABKAUSFgoOdGFza19jb3VudF9tYXgYAyABKAUSFQoNc2NhbGVfb3V0X2xhZxgEIAEoAxIUCgxzY2FsZV9pbl9sYWcYBSABKAMSHwoSc2NhbGVfb3V0X2ZyYWN0aW9uGAYgASgBSACIAQESHgoRc2NhbGVfaW5fZnJhY3Rpb24YByABKAFIAYgBARIkChdzYW1wbGVfaW50ZXJ2YWxfc2Vjb25kcxgIIAEoBUgCiAEBEhsKDndpbmRvd19zZWNvbmRzGAkgASgFSAOIAQESGwoOc2NhbGVfb3V0X3N0ZXAYCiABKAVIBIgBARIaCg1zY2FsZV9pbl9zdGVwGAsgASgFSAWIAQESHQoQY29vbGRvd25fc2Vjb25kcxgMIAEoBUgGiAEBQhUKE19zY2FsZV9vdXRfZnJhY3Rpb25CFAoSX3NjYWxlX2luX2ZyYWN0aW9uQhoKGF9zYW1wbGVfaW50ZXJ2YWxfc2Vjb25kc0IRCg9fd2luZG93X3NlY29uZHNCEQoPX3NjYWxlX291dF9zdGVwQhAKDl9zY2FsZV9pbl9zdGVwQhMKEV9jb29sZG93bl9zZWNvbmRzItACCgpTdXBlcnZpc29yEgoKAmlkGAEgASgJEiwKBHNwZWMYAiABKAsyHi5zdHJlYW12aXNvci52MS5TdXBlcnZpc29yU3BlYxIuCgVzdGF0ZRgDIAEoDjIfLnN0cmVhbXZpc29yLnYxLlN1cGVydmlzb3JTdGF0ZRIUCgxzdGF0ZV9kZXRhaWwYBCABKAkSEgoKZ2VuZXJhdGlvbhgFIAEoAxIMCgRldGFnGAYgASgJEhIKCnBhcnRpdGlvbnMYByADKAUSLwoLY3JlYXRlX3RpbWUYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3VwZGF0ZV90aW1lGAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBITCgtiYWNrZmlsbF9vZhgKIAEoCRIVCg1wYXJ0aXRpb25faWRzGAsgAygJItMBCgxPZmZzZXRDaGFuZ2USEQoJcGFydGl0aW9uGAEgASgFEhMKBmJlZm9yZRgCIAEoA0gAiAEBEhIKBWFmdGVyGAMgASgDSAGIAQESFAoMcGFydGl0aW9uX2lkGAQgASgJEhsKDmJlZm9yZV9kZWNpbWFsGAUgASgJSAKIAQESGgoNYWZ0ZXJfZGVjaW1hbBgGIAEoCUgDiAEBQgkKB19iZWZvcmVCCAoGX2FmdGVyQhEKD19iZWZvcmVfZGVjaW1hbEIQCg5fYWZ0ZXJfZGVjaW1hbCKBAwoKQXVkaXRFdmVudBIKCgJpZBgBIAEoAxIVCg1zdXBlcnZpc29yX2lkGAIgASgJEg4KBmFjdGlvbhgDIAEoCRINCgVhY3RvchgEIAEoCRIvCgtjcmVhdGVfdGltZRgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEgoKcmVxdWVzdF9pZBgGIAEoCRI1CgxzdGF0ZV9iZWZvcmUYByABKA4yHy5zdHJlYW12aXNvci52MS5TdXBlcnZpc29yU3RhdGUSNAoLc3RhdGVfYWZ0ZXIYCCABKA4yHy5zdHJlYW12aXNvci52MS5TdXBlcnZpc29yU3RhdGUSGQoRZ2VuZXJhdGlvbl9iZWZvcmUYCSABKAMSGAoQZ2VuZXJhdGlvbl9hZnRlchgKIAEoAxI0Cg5vZmZzZXRfY2hhbmdlcxgLIAMoCzIcLnN0cmVhbXZpc29yLnYxLk9mZnNldENoYW5nZRIUCgxkZXRhaWxzX2pzb24YDCABKAkiaQoRSW5nZXN0aW9uQ291bnRlcnMSEQoJcHJvY2Vzc2VkGAEgASgDEhcKD3Byb2Nlc3NlZF9ieXRlcxgCIAEoAxITCgt1bnBhcnNlYWJsZRgDIAEoAxITCgt0aHJvd25fYXdheRgEIAEoAyJmCg5Jbmdlc3Rpb25SYXRlcxIRCglwcm9jZXNzZWQYASABKAESFwoPcHJvY2Vzc2VkX2J5dGVzGAIgASgBEhMKC3VucGFyc2VhYmxlGAMgASgBEhMKC3Rocm93bl9hd2F5GAQgASgBIrMBCg5Nb3ZpbmdBdmVyYWdlcxIyCgpvbmVfbWludXRlGAEgASgLMh4uc3RyZWFtdmlzb3IudjEuSW5nZXN0aW9uUmF0ZXMSNAoMZml2ZV9taW51dGVzGAIgASgLMh4uc3RyZWFtdmlzb3IudjEuSW5nZXN0aW9uUmF0ZXMSNwoPZmlmdGVlbl9taW51dGVzGAMgASgLMh4uc3RyZWFtdmlzb3IudjEuSW5nZXN0aW9uUmF0ZXMqegoKU3RyZWFtVHlwZRIbChdTVFJFQU1fVFlQRV9VTlNQRUNJRklFRBAAEhUKEVNUUkVBTV9UWVBFX0tBRktBEAESHwobU1RSRUFNX1RZUEVfUkFCQklUTVFfU1RSRUFNEAISFwoTU1RSRUFNX1RZUEVfS0lORVNJUxADKosCCg9TdXBlcnZpc29yU3RhdGUSIAocU1VQRVJWSVNPUl9TVEFURV9VTlNQRUNJRklFRBAAEhwKGFNVUEVSVklTT1JfU1RBVEVfUEVORElORxABEhwKGFNVUEVSVklTT1JfU1RBVEVfUlVOTklORxACEh4KGlNVUEVSVklTT1JfU1RBVEVfU1VTUEVOREVEEAMSHgoaU1VQRVJWSVNPUl9TVEFURV9DT01QTEVURUQQBBIfChtTVVBFUlZJU09SX1NUQVRFX1RFUk1JTkFURUQQBRIeChpTVVBFUlZJU09SX1NUQVRFX1VOSEVBTFRIWRAGEhkKFVNVUEVSVklTT1JfU1RBVEVfSURMRRAHKloKCVRhc2tQaGFzZRIaChZUQVNLX1BIQVNFX1VOU1BFQ0lGSUVEEAASFgoSVEFTS19QSEFTRV9SRUFESU5HEAESGQoVVEFTS19QSEFTRV9QVUJMSVNISU5HEAJCcwoSZGV2LnN0cmVhbXZpc29yLnYxQg9TdXBlcnZpc29yUHJvdG9QAVpKZ2l0aHViLmNvbS9zdHJlYW12aXNvci9zdHJlYW12aXNvci9jbGllbnRzL2dvL3N0cmVhbXZpc29yL3YxO3N0cmVhbXZpc29ydjFiBnByb3RvMw", [file_google_protobuf_timestamp]);
 
 /**
  * A half-open offset range [start_offset, end_offset) of one partition.
+ *
+ * Offsets of any size: every int64 offset has a string `_decimal` sibling, exact whatever its size (decimal
+ * digits, no sign, no leading zeros), always set by the server; the int64 is exact when the value fits in
+ * int64 and 0 when it does not (a Kinesis sequence number). Partitions: `partition_id` is the partition's
+ * name in its stream (Kafka and RabbitMQ: the number in decimal, "3"; Kinesis: the shard id), always set by
+ * the server. In a request either field of a pair may be given; both given must agree (INVALID_ARGUMENT,
+ * FIELD_MISMATCH). See docs/api.md, "Offsets of any size".
  *
  * @generated from message streamvisor.v1.OffsetRange
  */
 export type OffsetRange = Message<"streamvisor.v1.OffsetRange"> & {
   /**
-   * Partition number (Kafka partition id). Required, >= 0.
+   * Partition number (Kafka partition id). Required (or partition_id), >= 0.
    *
    * @generated from field: int32 partition = 1;
    */
   partition: number;
 
   /**
-   * First offset in the range (inclusive). Required, >= 0.
+   * First offset in the range (inclusive). Required (or start_offset_decimal), >= 0. 0 when it does not fit.
    *
    * @generated from field: int64 start_offset = 2;
    */
   startOffset: bigint;
 
   /**
-   * First offset after the range (exclusive). Required, >= start_offset.
+   * First offset after the range (exclusive). Required (or end_offset_decimal), >= start_offset. 0 when it
+   * does not fit.
    *
    * @generated from field: int64 end_offset = 3;
    */
   endOffset: bigint;
+
+  /**
+   * The partition's name, e.g. "3" (Kafka) or "shardId-000000000003" (Kinesis). Always set by the server.
+   *
+   * @generated from field: string partition_id = 4;
+   */
+  partitionId: string;
+
+  /**
+   * start_offset, exact. Always set by the server.
+   *
+   * @generated from field: string start_offset_decimal = 5;
+   */
+  startOffsetDecimal: string;
+
+  /**
+   * end_offset, exact. Always set by the server.
+   *
+   * @generated from field: string end_offset_decimal = 6;
+   */
+  endOffsetDecimal: string;
 };
 
 /**
@@ -341,6 +370,13 @@ export type Supervisor = Message<"streamvisor.v1.Supervisor"> & {
    * @generated from field: string backfill_of = 10;
    */
   backfillOf: string;
+
+  /**
+   * Output only. The partitions' names, in the order of `partitions` (see OffsetRange.partition_id).
+   *
+   * @generated from field: repeated string partition_ids = 11;
+   */
+  partitionIds: string[];
 };
 
 /**
@@ -376,6 +412,27 @@ export type OffsetChange = Message<"streamvisor.v1.OffsetChange"> & {
    * @generated from field: optional int64 after = 3;
    */
   after?: bigint | undefined;
+
+  /**
+   * The partition's name (see OffsetRange.partition_id).
+   *
+   * @generated from field: string partition_id = 4;
+   */
+  partitionId: string;
+
+  /**
+   * before, exact (see OffsetRange); absent when before is.
+   *
+   * @generated from field: optional string before_decimal = 5;
+   */
+  beforeDecimal?: string | undefined;
+
+  /**
+   * after, exact; absent when after is.
+   *
+   * @generated from field: optional string after_decimal = 6;
+   */
+  afterDecimal?: string | undefined;
 };
 
 /**

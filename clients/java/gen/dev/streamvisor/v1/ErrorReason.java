@@ -320,6 +320,25 @@ public enum ErrorReason
   ERROR_REASON_FILTER_REQUIRED(42),
   /**
    * <pre>
+   * INVALID_ARGUMENT: an offset `_decimal` field is not decimal digits without sign or leading zeros (at
+   * most 130 digits). (A partition_id that names no partition of the kind is INVALID_ARGUMENT.)
+   * metadata: fields.
+   * </pre>
+   *
+   * <code>ERROR_REASON_MALFORMED_DECIMAL = 43;</code>
+   */
+  ERROR_REASON_MALFORMED_DECIMAL(43),
+  /**
+   * <pre>
+   * INVALID_ARGUMENT: a request gives both an int field and its string sibling (partition and
+   * partition_id, start_offset and start_offset_decimal, ...) and they disagree. metadata: fields.
+   * </pre>
+   *
+   * <code>ERROR_REASON_FIELD_MISMATCH = 44;</code>
+   */
+  ERROR_REASON_FIELD_MISMATCH(44),
+  /**
+   * <pre>
    * FAILED_PRECONDITION: a Kinesis stream lists a shard whose id is not of Kinesis' own form
    * "shardId-&lt;digits&gt;", so it cannot be mapped to a partition number without guessing; nothing was
    * changed. metadata: stream, shard_id.
@@ -653,6 +672,25 @@ public enum ErrorReason
   public static final int ERROR_REASON_FILTER_REQUIRED_VALUE = 42;
   /**
    * <pre>
+   * INVALID_ARGUMENT: an offset `_decimal` field is not decimal digits without sign or leading zeros (at
+   * most 130 digits). (A partition_id that names no partition of the kind is INVALID_ARGUMENT.)
+   * metadata: fields.
+   * </pre>
+   *
+   * <code>ERROR_REASON_MALFORMED_DECIMAL = 43;</code>
+   */
+  public static final int ERROR_REASON_MALFORMED_DECIMAL_VALUE = 43;
+  /**
+   * <pre>
+   * INVALID_ARGUMENT: a request gives both an int field and its string sibling (partition and
+   * partition_id, start_offset and start_offset_decimal, ...) and they disagree. metadata: fields.
+   * </pre>
+   *
+   * <code>ERROR_REASON_FIELD_MISMATCH = 44;</code>
+   */
+  public static final int ERROR_REASON_FIELD_MISMATCH_VALUE = 44;
+  /**
+   * <pre>
    * FAILED_PRECONDITION: a Kinesis stream lists a shard whose id is not of Kinesis' own form
    * "shardId-&lt;digits&gt;", so it cannot be mapped to a partition number without guessing; nothing was
    * changed. metadata: stream, shard_id.
@@ -731,6 +769,8 @@ public enum ErrorReason
       case 38: return ERROR_REASON_PLAN_STALE;
       case 39: return ERROR_REASON_INVALID_PLAN_TOKEN;
       case 42: return ERROR_REASON_FILTER_REQUIRED;
+      case 43: return ERROR_REASON_MALFORMED_DECIMAL;
+      case 44: return ERROR_REASON_FIELD_MISMATCH;
       case 45: return ERROR_REASON_UNSUPPORTED_SHARD_ID;
       case 46: return ERROR_REASON_NOT_A_RECORD_OF_SHARD;
       default: return null;

@@ -36,7 +36,7 @@ public final class ErrorReasonProto extends com.google.protobuf.GeneratedFile {
   static {
     java.lang.String[] descriptorData = {
       "\n!streamvisor/v1/error_reason.proto\022\016str" +
-      "eamvisor.v1*\244\n\n\013ErrorReason\022\034\n\030ERROR_REA" +
+      "eamvisor.v1*\351\n\n\013ErrorReason\022\034\n\030ERROR_REA" +
       "SON_UNSPECIFIED\020\000\022%\n!ERROR_REASON_SUPERV" +
       "ISOR_NOT_FOUND\020\001\022*\n&ERROR_REASON_SUPERVI" +
       "SOR_ALREADY_EXISTS\020\002\022!\n\035ERROR_REASON_INV" +
@@ -67,12 +67,14 @@ public final class ErrorReasonProto extends com.google.protobuf.GeneratedFile {
       "ASON_CHECKPOINT_BEYOND_LATEST\020\036\022\033\n\027ERROR" +
       "_REASON_PLAN_STALE\020&\022#\n\037ERROR_REASON_INV" +
       "ALID_PLAN_TOKEN\020\'\022 \n\034ERROR_REASON_FILTER" +
-      "_REQUIRED\020*\022%\n!ERROR_REASON_UNSUPPORTED_" +
-      "SHARD_ID\020-\022&\n\"ERROR_REASON_NOT_A_RECORD_" +
-      "OF_SHARD\020.Bt\n\022dev.streamvisor.v1B\020ErrorR" +
-      "easonProtoP\001ZJgithub.com/streamvisor/str" +
-      "eamvisor/clients/go/streamvisor/v1;strea" +
-      "mvisorv1b\006proto3"
+      "_REQUIRED\020*\022\"\n\036ERROR_REASON_MALFORMED_DE" +
+      "CIMAL\020+\022\037\n\033ERROR_REASON_FIELD_MISMATCH\020," +
+      "\022%\n!ERROR_REASON_UNSUPPORTED_SHARD_ID\020-\022" +
+      "&\n\"ERROR_REASON_NOT_A_RECORD_OF_SHARD\020.B" +
+      "t\n\022dev.streamvisor.v1B\020ErrorReasonProtoP" +
+      "\001ZJgithub.com/streamvisor/streamvisor/cl" +
+      "ients/go/streamvisor/v1;streamvisorv1b\006p" +
+      "roto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,

@@ -37,6 +37,8 @@ private static final long serialVersionUID = 0L;
         com.google.protobuf.LazyStringArrayList.emptyList();
     partitions_ = java.util.Collections.emptyList();
     unrecoverableRanges_ = java.util.Collections.emptyList();
+    totalGapsDecimal_ = "";
+    totalOverlapsDecimal_ = "";
   }
 
   public static final com.google.protobuf.Descriptors.Descriptor
@@ -314,6 +316,100 @@ private static final long serialVersionUID = 0L;
     return unrecoverableRanges_.get(index);
   }
 
+  public static final int TOTAL_GAPS_DECIMAL_FIELD_NUMBER = 7;
+  @SuppressWarnings("serial")
+  private volatile java.lang.Object totalGapsDecimal_ = "";
+  /**
+   * <pre>
+   * total_gaps, exact (see OffsetRange). Each int64 total is 0 when it does not fit.
+   * </pre>
+   *
+   * <code>string total_gaps_decimal = 7 [json_name = "totalGapsDecimal"];</code>
+   * @return The totalGapsDecimal.
+   */
+  @java.lang.Override
+  public java.lang.String getTotalGapsDecimal() {
+    java.lang.Object ref = totalGapsDecimal_;
+    if (ref instanceof java.lang.String) {
+      return (java.lang.String) ref;
+    } else {
+      com.google.protobuf.ByteString bs = 
+          (com.google.protobuf.ByteString) ref;
+      java.lang.String s = bs.toStringUtf8();
+      totalGapsDecimal_ = s;
+      return s;
+    }
+  }
+  /**
+   * <pre>
+   * total_gaps, exact (see OffsetRange). Each int64 total is 0 when it does not fit.
+   * </pre>
+   *
+   * <code>string total_gaps_decimal = 7 [json_name = "totalGapsDecimal"];</code>
+   * @return The bytes for totalGapsDecimal.
+   */
+  @java.lang.Override
+  public com.google.protobuf.ByteString
+      getTotalGapsDecimalBytes() {
+    java.lang.Object ref = totalGapsDecimal_;
+    if (ref instanceof java.lang.String) {
+      com.google.protobuf.ByteString b = 
+          com.google.protobuf.ByteString.copyFromUtf8(
+              (java.lang.String) ref);
+      totalGapsDecimal_ = b;
+      return b;
+    } else {
+      return (com.google.protobuf.ByteString) ref;
+    }
+  }
+
+  public static final int TOTAL_OVERLAPS_DECIMAL_FIELD_NUMBER = 8;
+  @SuppressWarnings("serial")
+  private volatile java.lang.Object totalOverlapsDecimal_ = "";
+  /**
+   * <pre>
+   * total_overlaps, exact.
+   * </pre>
+   *
+   * <code>string total_overlaps_decimal = 8 [json_name = "totalOverlapsDecimal"];</code>
+   * @return The totalOverlapsDecimal.
+   */
+  @java.lang.Override
+  public java.lang.String getTotalOverlapsDecimal() {
+    java.lang.Object ref = totalOverlapsDecimal_;
+    if (ref instanceof java.lang.String) {
+      return (java.lang.String) ref;
+    } else {
+      com.google.protobuf.ByteString bs = 
+          (com.google.protobuf.ByteString) ref;
+      java.lang.String s = bs.toStringUtf8();
+      totalOverlapsDecimal_ = s;
+      return s;
+    }
+  }
+  /**
+   * <pre>
+   * total_overlaps, exact.
+   * </pre>
+   *
+   * <code>string total_overlaps_decimal = 8 [json_name = "totalOverlapsDecimal"];</code>
+   * @return The bytes for totalOverlapsDecimal.
+   */
+  @java.lang.Override
+  public com.google.protobuf.ByteString
+      getTotalOverlapsDecimalBytes() {
+    java.lang.Object ref = totalOverlapsDecimal_;
+    if (ref instanceof java.lang.String) {
+      com.google.protobuf.ByteString b = 
+          com.google.protobuf.ByteString.copyFromUtf8(
+              (java.lang.String) ref);
+      totalOverlapsDecimal_ = b;
+      return b;
+    } else {
+      return (com.google.protobuf.ByteString) ref;
+    }
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -345,6 +441,12 @@ private static final long serialVersionUID = 0L;
     }
     for (int i = 0; i < unrecoverableRanges_.size(); i++) {
       output.writeMessage(6, unrecoverableRanges_.get(i));
+    }
+    if (!com.google.protobuf.GeneratedMessage.isStringEmpty(totalGapsDecimal_)) {
+      com.google.protobuf.GeneratedMessage.writeString(output, 7, totalGapsDecimal_);
+    }
+    if (!com.google.protobuf.GeneratedMessage.isStringEmpty(totalOverlapsDecimal_)) {
+      com.google.protobuf.GeneratedMessage.writeString(output, 8, totalOverlapsDecimal_);
     }
     getUnknownFields().writeTo(output);
   }
@@ -387,6 +489,12 @@ private static final long serialVersionUID = 0L;
           }
           size += 1 * count;
         }
+    if (!com.google.protobuf.GeneratedMessage.isStringEmpty(totalGapsDecimal_)) {
+      size += com.google.protobuf.GeneratedMessage.computeStringSize(7, totalGapsDecimal_);
+    }
+    if (!com.google.protobuf.GeneratedMessage.isStringEmpty(totalOverlapsDecimal_)) {
+      size += com.google.protobuf.GeneratedMessage.computeStringSize(8, totalOverlapsDecimal_);
+    }
     return size;
   }
   @java.lang.Override
@@ -423,6 +531,10 @@ private static final long serialVersionUID = 0L;
         != other.getTotalOverlaps()) return false;
     if (!getUnrecoverableRangesList()
         .equals(other.getUnrecoverableRangesList())) return false;
+    if (!getTotalGapsDecimal()
+        .equals(other.getTotalGapsDecimal())) return false;
+    if (!getTotalOverlapsDecimal()
+        .equals(other.getTotalOverlapsDecimal())) return false;
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -454,6 +566,10 @@ private static final long serialVersionUID = 0L;
       hash = (37 * hash) + UNRECOVERABLE_RANGES_FIELD_NUMBER;
       hash = (53 * hash) + getUnrecoverableRangesList().hashCode();
     }
+    hash = (37 * hash) + TOTAL_GAPS_DECIMAL_FIELD_NUMBER;
+    hash = (53 * hash) + getTotalGapsDecimal().hashCode();
+    hash = (37 * hash) + TOTAL_OVERLAPS_DECIMAL_FIELD_NUMBER;
+    hash = (53 * hash) + getTotalOverlapsDecimal().hashCode();
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -608,6 +724,8 @@ private static final long serialVersionUID = 0L;
         unrecoverableRangesBuilder_.clear();
       }
       bitField0_ = (bitField0_ & ~0x00000020);
+      totalGapsDecimal_ = "";
+      totalOverlapsDecimal_ = "";
       return this;
     }
 
@@ -675,6 +793,12 @@ private static final long serialVersionUID = 0L;
       }
       if (((from_bitField0_ & 0x00000010) != 0)) {
         result.totalOverlaps_ = totalOverlaps_;
+      }
+      if (((from_bitField0_ & 0x00000040) != 0)) {
+        result.totalGapsDecimal_ = totalGapsDecimal_;
+      }
+      if (((from_bitField0_ & 0x00000080) != 0)) {
+        result.totalOverlapsDecimal_ = totalOverlapsDecimal_;
       }
     }
 
@@ -763,6 +887,16 @@ private static final long serialVersionUID = 0L;
           }
         }
       }
+      if (!other.getTotalGapsDecimal().isEmpty()) {
+        totalGapsDecimal_ = other.totalGapsDecimal_;
+        bitField0_ |= 0x00000040;
+        onChanged();
+      }
+      if (!other.getTotalOverlapsDecimal().isEmpty()) {
+        totalOverlapsDecimal_ = other.totalOverlapsDecimal_;
+        bitField0_ |= 0x00000080;
+        onChanged();
+      }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
       return this;
@@ -835,6 +969,16 @@ private static final long serialVersionUID = 0L;
               }
               break;
             } // case 50
+            case 58: {
+              totalGapsDecimal_ = input.readStringRequireUtf8();
+              bitField0_ |= 0x00000040;
+              break;
+            } // case 58
+            case 66: {
+              totalOverlapsDecimal_ = input.readStringRequireUtf8();
+              bitField0_ |= 0x00000080;
+              break;
+            } // case 66
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -1819,6 +1963,190 @@ private static final long serialVersionUID = 0L;
         unrecoverableRanges_ = null;
       }
       return unrecoverableRangesBuilder_;
+    }
+
+    private java.lang.Object totalGapsDecimal_ = "";
+    /**
+     * <pre>
+     * total_gaps, exact (see OffsetRange). Each int64 total is 0 when it does not fit.
+     * </pre>
+     *
+     * <code>string total_gaps_decimal = 7 [json_name = "totalGapsDecimal"];</code>
+     * @return The totalGapsDecimal.
+     */
+    public java.lang.String getTotalGapsDecimal() {
+      java.lang.Object ref = totalGapsDecimal_;
+      if (!(ref instanceof java.lang.String)) {
+        com.google.protobuf.ByteString bs =
+            (com.google.protobuf.ByteString) ref;
+        java.lang.String s = bs.toStringUtf8();
+        totalGapsDecimal_ = s;
+        return s;
+      } else {
+        return (java.lang.String) ref;
+      }
+    }
+    /**
+     * <pre>
+     * total_gaps, exact (see OffsetRange). Each int64 total is 0 when it does not fit.
+     * </pre>
+     *
+     * <code>string total_gaps_decimal = 7 [json_name = "totalGapsDecimal"];</code>
+     * @return The bytes for totalGapsDecimal.
+     */
+    public com.google.protobuf.ByteString
+        getTotalGapsDecimalBytes() {
+      java.lang.Object ref = totalGapsDecimal_;
+      if (ref instanceof String) {
+        com.google.protobuf.ByteString b = 
+            com.google.protobuf.ByteString.copyFromUtf8(
+                (java.lang.String) ref);
+        totalGapsDecimal_ = b;
+        return b;
+      } else {
+        return (com.google.protobuf.ByteString) ref;
+      }
+    }
+    /**
+     * <pre>
+     * total_gaps, exact (see OffsetRange). Each int64 total is 0 when it does not fit.
+     * </pre>
+     *
+     * <code>string total_gaps_decimal = 7 [json_name = "totalGapsDecimal"];</code>
+     * @param value The totalGapsDecimal to set.
+     * @return This builder for chaining.
+     */
+    public Builder setTotalGapsDecimal(
+        java.lang.String value) {
+      if (value == null) { throw new NullPointerException(); }
+      totalGapsDecimal_ = value;
+      bitField0_ |= 0x00000040;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * total_gaps, exact (see OffsetRange). Each int64 total is 0 when it does not fit.
+     * </pre>
+     *
+     * <code>string total_gaps_decimal = 7 [json_name = "totalGapsDecimal"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearTotalGapsDecimal() {
+      totalGapsDecimal_ = getDefaultInstance().getTotalGapsDecimal();
+      bitField0_ = (bitField0_ & ~0x00000040);
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * total_gaps, exact (see OffsetRange). Each int64 total is 0 when it does not fit.
+     * </pre>
+     *
+     * <code>string total_gaps_decimal = 7 [json_name = "totalGapsDecimal"];</code>
+     * @param value The bytes for totalGapsDecimal to set.
+     * @return This builder for chaining.
+     */
+    public Builder setTotalGapsDecimalBytes(
+        com.google.protobuf.ByteString value) {
+      if (value == null) { throw new NullPointerException(); }
+      checkByteStringIsUtf8(value);
+      totalGapsDecimal_ = value;
+      bitField0_ |= 0x00000040;
+      onChanged();
+      return this;
+    }
+
+    private java.lang.Object totalOverlapsDecimal_ = "";
+    /**
+     * <pre>
+     * total_overlaps, exact.
+     * </pre>
+     *
+     * <code>string total_overlaps_decimal = 8 [json_name = "totalOverlapsDecimal"];</code>
+     * @return The totalOverlapsDecimal.
+     */
+    public java.lang.String getTotalOverlapsDecimal() {
+      java.lang.Object ref = totalOverlapsDecimal_;
+      if (!(ref instanceof java.lang.String)) {
+        com.google.protobuf.ByteString bs =
+            (com.google.protobuf.ByteString) ref;
+        java.lang.String s = bs.toStringUtf8();
+        totalOverlapsDecimal_ = s;
+        return s;
+      } else {
+        return (java.lang.String) ref;
+      }
+    }
+    /**
+     * <pre>
+     * total_overlaps, exact.
+     * </pre>
+     *
+     * <code>string total_overlaps_decimal = 8 [json_name = "totalOverlapsDecimal"];</code>
+     * @return The bytes for totalOverlapsDecimal.
+     */
+    public com.google.protobuf.ByteString
+        getTotalOverlapsDecimalBytes() {
+      java.lang.Object ref = totalOverlapsDecimal_;
+      if (ref instanceof String) {
+        com.google.protobuf.ByteString b = 
+            com.google.protobuf.ByteString.copyFromUtf8(
+                (java.lang.String) ref);
+        totalOverlapsDecimal_ = b;
+        return b;
+      } else {
+        return (com.google.protobuf.ByteString) ref;
+      }
+    }
+    /**
+     * <pre>
+     * total_overlaps, exact.
+     * </pre>
+     *
+     * <code>string total_overlaps_decimal = 8 [json_name = "totalOverlapsDecimal"];</code>
+     * @param value The totalOverlapsDecimal to set.
+     * @return This builder for chaining.
+     */
+    public Builder setTotalOverlapsDecimal(
+        java.lang.String value) {
+      if (value == null) { throw new NullPointerException(); }
+      totalOverlapsDecimal_ = value;
+      bitField0_ |= 0x00000080;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * total_overlaps, exact.
+     * </pre>
+     *
+     * <code>string total_overlaps_decimal = 8 [json_name = "totalOverlapsDecimal"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearTotalOverlapsDecimal() {
+      totalOverlapsDecimal_ = getDefaultInstance().getTotalOverlapsDecimal();
+      bitField0_ = (bitField0_ & ~0x00000080);
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * total_overlaps, exact.
+     * </pre>
+     *
+     * <code>string total_overlaps_decimal = 8 [json_name = "totalOverlapsDecimal"];</code>
+     * @param value The bytes for totalOverlapsDecimal to set.
+     * @return This builder for chaining.
+     */
+    public Builder setTotalOverlapsDecimalBytes(
+        com.google.protobuf.ByteString value) {
+      if (value == null) { throw new NullPointerException(); }
+      checkByteStringIsUtf8(value);
+      totalOverlapsDecimal_ = value;
+      bitField0_ |= 0x00000080;
+      onChanged();
+      return this;
     }
 
     // @@protoc_insertion_point(builder_scope:streamvisor.v1.GetCoverageResponse)

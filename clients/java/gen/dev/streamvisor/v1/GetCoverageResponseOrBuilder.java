@@ -183,4 +183,44 @@ public interface GetCoverageResponseOrBuilder extends
    */
   dev.streamvisor.v1.OffsetRangeOrBuilder getUnrecoverableRangesOrBuilder(
       int index);
+
+  /**
+   * <pre>
+   * total_gaps, exact (see OffsetRange). Each int64 total is 0 when it does not fit.
+   * </pre>
+   *
+   * <code>string total_gaps_decimal = 7 [json_name = "totalGapsDecimal"];</code>
+   * @return The totalGapsDecimal.
+   */
+  java.lang.String getTotalGapsDecimal();
+  /**
+   * <pre>
+   * total_gaps, exact (see OffsetRange). Each int64 total is 0 when it does not fit.
+   * </pre>
+   *
+   * <code>string total_gaps_decimal = 7 [json_name = "totalGapsDecimal"];</code>
+   * @return The bytes for totalGapsDecimal.
+   */
+  com.google.protobuf.ByteString
+      getTotalGapsDecimalBytes();
+
+  /**
+   * <pre>
+   * total_overlaps, exact.
+   * </pre>
+   *
+   * <code>string total_overlaps_decimal = 8 [json_name = "totalOverlapsDecimal"];</code>
+   * @return The totalOverlapsDecimal.
+   */
+  java.lang.String getTotalOverlapsDecimal();
+  /**
+   * <pre>
+   * total_overlaps, exact.
+   * </pre>
+   *
+   * <code>string total_overlaps_decimal = 8 [json_name = "totalOverlapsDecimal"];</code>
+   * @return The bytes for totalOverlapsDecimal.
+   */
+  com.google.protobuf.ByteString
+      getTotalOverlapsDecimalBytes();
 }

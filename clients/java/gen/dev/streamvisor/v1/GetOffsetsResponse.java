@@ -34,6 +34,9 @@ private static final long serialVersionUID = 0L;
   private GetOffsetsResponse() {
     supervisorId_ = "";
     partitions_ = java.util.Collections.emptyList();
+    totalLagDecimal_ = "";
+    boundedDoneDecimal_ = "";
+    boundedTotalDecimal_ = "";
   }
 
   public static final com.google.protobuf.Descriptors.Descriptor
@@ -247,6 +250,147 @@ private static final long serialVersionUID = 0L;
     return readTime_ == null ? com.google.protobuf.Timestamp.getDefaultInstance() : readTime_;
   }
 
+  public static final int TOTAL_LAG_DECIMAL_FIELD_NUMBER = 7;
+  @SuppressWarnings("serial")
+  private volatile java.lang.Object totalLagDecimal_ = "";
+  /**
+   * <pre>
+   * total_lag, exact (see OffsetRange). Each int64 total is 0 when it does not fit.
+   * </pre>
+   *
+   * <code>string total_lag_decimal = 7 [json_name = "totalLagDecimal"];</code>
+   * @return The totalLagDecimal.
+   */
+  @java.lang.Override
+  public java.lang.String getTotalLagDecimal() {
+    java.lang.Object ref = totalLagDecimal_;
+    if (ref instanceof java.lang.String) {
+      return (java.lang.String) ref;
+    } else {
+      com.google.protobuf.ByteString bs = 
+          (com.google.protobuf.ByteString) ref;
+      java.lang.String s = bs.toStringUtf8();
+      totalLagDecimal_ = s;
+      return s;
+    }
+  }
+  /**
+   * <pre>
+   * total_lag, exact (see OffsetRange). Each int64 total is 0 when it does not fit.
+   * </pre>
+   *
+   * <code>string total_lag_decimal = 7 [json_name = "totalLagDecimal"];</code>
+   * @return The bytes for totalLagDecimal.
+   */
+  @java.lang.Override
+  public com.google.protobuf.ByteString
+      getTotalLagDecimalBytes() {
+    java.lang.Object ref = totalLagDecimal_;
+    if (ref instanceof java.lang.String) {
+      com.google.protobuf.ByteString b = 
+          com.google.protobuf.ByteString.copyFromUtf8(
+              (java.lang.String) ref);
+      totalLagDecimal_ = b;
+      return b;
+    } else {
+      return (com.google.protobuf.ByteString) ref;
+    }
+  }
+
+  public static final int BOUNDED_DONE_DECIMAL_FIELD_NUMBER = 8;
+  @SuppressWarnings("serial")
+  private volatile java.lang.Object boundedDoneDecimal_ = "";
+  /**
+   * <pre>
+   * bounded_done, exact.
+   * </pre>
+   *
+   * <code>string bounded_done_decimal = 8 [json_name = "boundedDoneDecimal"];</code>
+   * @return The boundedDoneDecimal.
+   */
+  @java.lang.Override
+  public java.lang.String getBoundedDoneDecimal() {
+    java.lang.Object ref = boundedDoneDecimal_;
+    if (ref instanceof java.lang.String) {
+      return (java.lang.String) ref;
+    } else {
+      com.google.protobuf.ByteString bs = 
+          (com.google.protobuf.ByteString) ref;
+      java.lang.String s = bs.toStringUtf8();
+      boundedDoneDecimal_ = s;
+      return s;
+    }
+  }
+  /**
+   * <pre>
+   * bounded_done, exact.
+   * </pre>
+   *
+   * <code>string bounded_done_decimal = 8 [json_name = "boundedDoneDecimal"];</code>
+   * @return The bytes for boundedDoneDecimal.
+   */
+  @java.lang.Override
+  public com.google.protobuf.ByteString
+      getBoundedDoneDecimalBytes() {
+    java.lang.Object ref = boundedDoneDecimal_;
+    if (ref instanceof java.lang.String) {
+      com.google.protobuf.ByteString b = 
+          com.google.protobuf.ByteString.copyFromUtf8(
+              (java.lang.String) ref);
+      boundedDoneDecimal_ = b;
+      return b;
+    } else {
+      return (com.google.protobuf.ByteString) ref;
+    }
+  }
+
+  public static final int BOUNDED_TOTAL_DECIMAL_FIELD_NUMBER = 9;
+  @SuppressWarnings("serial")
+  private volatile java.lang.Object boundedTotalDecimal_ = "";
+  /**
+   * <pre>
+   * bounded_total, exact.
+   * </pre>
+   *
+   * <code>string bounded_total_decimal = 9 [json_name = "boundedTotalDecimal"];</code>
+   * @return The boundedTotalDecimal.
+   */
+  @java.lang.Override
+  public java.lang.String getBoundedTotalDecimal() {
+    java.lang.Object ref = boundedTotalDecimal_;
+    if (ref instanceof java.lang.String) {
+      return (java.lang.String) ref;
+    } else {
+      com.google.protobuf.ByteString bs = 
+          (com.google.protobuf.ByteString) ref;
+      java.lang.String s = bs.toStringUtf8();
+      boundedTotalDecimal_ = s;
+      return s;
+    }
+  }
+  /**
+   * <pre>
+   * bounded_total, exact.
+   * </pre>
+   *
+   * <code>string bounded_total_decimal = 9 [json_name = "boundedTotalDecimal"];</code>
+   * @return The bytes for boundedTotalDecimal.
+   */
+  @java.lang.Override
+  public com.google.protobuf.ByteString
+      getBoundedTotalDecimalBytes() {
+    java.lang.Object ref = boundedTotalDecimal_;
+    if (ref instanceof java.lang.String) {
+      com.google.protobuf.ByteString b = 
+          com.google.protobuf.ByteString.copyFromUtf8(
+              (java.lang.String) ref);
+      boundedTotalDecimal_ = b;
+      return b;
+    } else {
+      return (com.google.protobuf.ByteString) ref;
+    }
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -279,6 +423,15 @@ private static final long serialVersionUID = 0L;
     if (((bitField0_ & 0x00000001) != 0)) {
       output.writeMessage(6, getReadTime());
     }
+    if (!com.google.protobuf.GeneratedMessage.isStringEmpty(totalLagDecimal_)) {
+      com.google.protobuf.GeneratedMessage.writeString(output, 7, totalLagDecimal_);
+    }
+    if (!com.google.protobuf.GeneratedMessage.isStringEmpty(boundedDoneDecimal_)) {
+      com.google.protobuf.GeneratedMessage.writeString(output, 8, boundedDoneDecimal_);
+    }
+    if (!com.google.protobuf.GeneratedMessage.isStringEmpty(boundedTotalDecimal_)) {
+      com.google.protobuf.GeneratedMessage.writeString(output, 9, boundedTotalDecimal_);
+    }
     getUnknownFields().writeTo(output);
   }
   private int computeSerializedSize_0() {
@@ -310,6 +463,15 @@ private static final long serialVersionUID = 0L;
     if (((bitField0_ & 0x00000001) != 0)) {
       size += com.google.protobuf.CodedOutputStream
         .computeMessageSize(6, getReadTime());
+    }
+    if (!com.google.protobuf.GeneratedMessage.isStringEmpty(totalLagDecimal_)) {
+      size += com.google.protobuf.GeneratedMessage.computeStringSize(7, totalLagDecimal_);
+    }
+    if (!com.google.protobuf.GeneratedMessage.isStringEmpty(boundedDoneDecimal_)) {
+      size += com.google.protobuf.GeneratedMessage.computeStringSize(8, boundedDoneDecimal_);
+    }
+    if (!com.google.protobuf.GeneratedMessage.isStringEmpty(boundedTotalDecimal_)) {
+      size += com.google.protobuf.GeneratedMessage.computeStringSize(9, boundedTotalDecimal_);
     }
     return size;
   }
@@ -350,6 +512,12 @@ private static final long serialVersionUID = 0L;
       if (!getReadTime()
           .equals(other.getReadTime())) return false;
     }
+    if (!getTotalLagDecimal()
+        .equals(other.getTotalLagDecimal())) return false;
+    if (!getBoundedDoneDecimal()
+        .equals(other.getBoundedDoneDecimal())) return false;
+    if (!getBoundedTotalDecimal()
+        .equals(other.getBoundedTotalDecimal())) return false;
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -380,6 +548,12 @@ private static final long serialVersionUID = 0L;
       hash = (37 * hash) + READ_TIME_FIELD_NUMBER;
       hash = (53 * hash) + getReadTime().hashCode();
     }
+    hash = (37 * hash) + TOTAL_LAG_DECIMAL_FIELD_NUMBER;
+    hash = (53 * hash) + getTotalLagDecimal().hashCode();
+    hash = (37 * hash) + BOUNDED_DONE_DECIMAL_FIELD_NUMBER;
+    hash = (53 * hash) + getBoundedDoneDecimal().hashCode();
+    hash = (37 * hash) + BOUNDED_TOTAL_DECIMAL_FIELD_NUMBER;
+    hash = (53 * hash) + getBoundedTotalDecimal().hashCode();
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -538,6 +712,9 @@ private static final long serialVersionUID = 0L;
         readTimeBuilder_.dispose();
         readTimeBuilder_ = null;
       }
+      totalLagDecimal_ = "";
+      boundedDoneDecimal_ = "";
+      boundedTotalDecimal_ = "";
       return this;
     }
 
@@ -603,6 +780,15 @@ private static final long serialVersionUID = 0L;
             : readTimeBuilder_.build();
         to_bitField0_ |= 0x00000001;
       }
+      if (((from_bitField0_ & 0x00000040) != 0)) {
+        result.totalLagDecimal_ = totalLagDecimal_;
+      }
+      if (((from_bitField0_ & 0x00000080) != 0)) {
+        result.boundedDoneDecimal_ = boundedDoneDecimal_;
+      }
+      if (((from_bitField0_ & 0x00000100) != 0)) {
+        result.boundedTotalDecimal_ = boundedTotalDecimal_;
+      }
       result.bitField0_ |= to_bitField0_;
     }
 
@@ -660,6 +846,21 @@ private static final long serialVersionUID = 0L;
       }
       if (other.hasReadTime()) {
         mergeReadTime(other.getReadTime());
+      }
+      if (!other.getTotalLagDecimal().isEmpty()) {
+        totalLagDecimal_ = other.totalLagDecimal_;
+        bitField0_ |= 0x00000040;
+        onChanged();
+      }
+      if (!other.getBoundedDoneDecimal().isEmpty()) {
+        boundedDoneDecimal_ = other.boundedDoneDecimal_;
+        bitField0_ |= 0x00000080;
+        onChanged();
+      }
+      if (!other.getBoundedTotalDecimal().isEmpty()) {
+        boundedTotalDecimal_ = other.boundedTotalDecimal_;
+        bitField0_ |= 0x00000100;
+        onChanged();
       }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
@@ -727,6 +928,21 @@ private static final long serialVersionUID = 0L;
               bitField0_ |= 0x00000020;
               break;
             } // case 50
+            case 58: {
+              totalLagDecimal_ = input.readStringRequireUtf8();
+              bitField0_ |= 0x00000040;
+              break;
+            } // case 58
+            case 66: {
+              boundedDoneDecimal_ = input.readStringRequireUtf8();
+              bitField0_ |= 0x00000080;
+              break;
+            } // case 66
+            case 74: {
+              boundedTotalDecimal_ = input.readStringRequireUtf8();
+              bitField0_ |= 0x00000100;
+              break;
+            } // case 74
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -1438,6 +1654,282 @@ private static final long serialVersionUID = 0L;
         readTime_ = null;
       }
       return readTimeBuilder_;
+    }
+
+    private java.lang.Object totalLagDecimal_ = "";
+    /**
+     * <pre>
+     * total_lag, exact (see OffsetRange). Each int64 total is 0 when it does not fit.
+     * </pre>
+     *
+     * <code>string total_lag_decimal = 7 [json_name = "totalLagDecimal"];</code>
+     * @return The totalLagDecimal.
+     */
+    public java.lang.String getTotalLagDecimal() {
+      java.lang.Object ref = totalLagDecimal_;
+      if (!(ref instanceof java.lang.String)) {
+        com.google.protobuf.ByteString bs =
+            (com.google.protobuf.ByteString) ref;
+        java.lang.String s = bs.toStringUtf8();
+        totalLagDecimal_ = s;
+        return s;
+      } else {
+        return (java.lang.String) ref;
+      }
+    }
+    /**
+     * <pre>
+     * total_lag, exact (see OffsetRange). Each int64 total is 0 when it does not fit.
+     * </pre>
+     *
+     * <code>string total_lag_decimal = 7 [json_name = "totalLagDecimal"];</code>
+     * @return The bytes for totalLagDecimal.
+     */
+    public com.google.protobuf.ByteString
+        getTotalLagDecimalBytes() {
+      java.lang.Object ref = totalLagDecimal_;
+      if (ref instanceof String) {
+        com.google.protobuf.ByteString b = 
+            com.google.protobuf.ByteString.copyFromUtf8(
+                (java.lang.String) ref);
+        totalLagDecimal_ = b;
+        return b;
+      } else {
+        return (com.google.protobuf.ByteString) ref;
+      }
+    }
+    /**
+     * <pre>
+     * total_lag, exact (see OffsetRange). Each int64 total is 0 when it does not fit.
+     * </pre>
+     *
+     * <code>string total_lag_decimal = 7 [json_name = "totalLagDecimal"];</code>
+     * @param value The totalLagDecimal to set.
+     * @return This builder for chaining.
+     */
+    public Builder setTotalLagDecimal(
+        java.lang.String value) {
+      if (value == null) { throw new NullPointerException(); }
+      totalLagDecimal_ = value;
+      bitField0_ |= 0x00000040;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * total_lag, exact (see OffsetRange). Each int64 total is 0 when it does not fit.
+     * </pre>
+     *
+     * <code>string total_lag_decimal = 7 [json_name = "totalLagDecimal"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearTotalLagDecimal() {
+      totalLagDecimal_ = getDefaultInstance().getTotalLagDecimal();
+      bitField0_ = (bitField0_ & ~0x00000040);
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * total_lag, exact (see OffsetRange). Each int64 total is 0 when it does not fit.
+     * </pre>
+     *
+     * <code>string total_lag_decimal = 7 [json_name = "totalLagDecimal"];</code>
+     * @param value The bytes for totalLagDecimal to set.
+     * @return This builder for chaining.
+     */
+    public Builder setTotalLagDecimalBytes(
+        com.google.protobuf.ByteString value) {
+      if (value == null) { throw new NullPointerException(); }
+      checkByteStringIsUtf8(value);
+      totalLagDecimal_ = value;
+      bitField0_ |= 0x00000040;
+      onChanged();
+      return this;
+    }
+
+    private java.lang.Object boundedDoneDecimal_ = "";
+    /**
+     * <pre>
+     * bounded_done, exact.
+     * </pre>
+     *
+     * <code>string bounded_done_decimal = 8 [json_name = "boundedDoneDecimal"];</code>
+     * @return The boundedDoneDecimal.
+     */
+    public java.lang.String getBoundedDoneDecimal() {
+      java.lang.Object ref = boundedDoneDecimal_;
+      if (!(ref instanceof java.lang.String)) {
+        com.google.protobuf.ByteString bs =
+            (com.google.protobuf.ByteString) ref;
+        java.lang.String s = bs.toStringUtf8();
+        boundedDoneDecimal_ = s;
+        return s;
+      } else {
+        return (java.lang.String) ref;
+      }
+    }
+    /**
+     * <pre>
+     * bounded_done, exact.
+     * </pre>
+     *
+     * <code>string bounded_done_decimal = 8 [json_name = "boundedDoneDecimal"];</code>
+     * @return The bytes for boundedDoneDecimal.
+     */
+    public com.google.protobuf.ByteString
+        getBoundedDoneDecimalBytes() {
+      java.lang.Object ref = boundedDoneDecimal_;
+      if (ref instanceof String) {
+        com.google.protobuf.ByteString b = 
+            com.google.protobuf.ByteString.copyFromUtf8(
+                (java.lang.String) ref);
+        boundedDoneDecimal_ = b;
+        return b;
+      } else {
+        return (com.google.protobuf.ByteString) ref;
+      }
+    }
+    /**
+     * <pre>
+     * bounded_done, exact.
+     * </pre>
+     *
+     * <code>string bounded_done_decimal = 8 [json_name = "boundedDoneDecimal"];</code>
+     * @param value The boundedDoneDecimal to set.
+     * @return This builder for chaining.
+     */
+    public Builder setBoundedDoneDecimal(
+        java.lang.String value) {
+      if (value == null) { throw new NullPointerException(); }
+      boundedDoneDecimal_ = value;
+      bitField0_ |= 0x00000080;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * bounded_done, exact.
+     * </pre>
+     *
+     * <code>string bounded_done_decimal = 8 [json_name = "boundedDoneDecimal"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearBoundedDoneDecimal() {
+      boundedDoneDecimal_ = getDefaultInstance().getBoundedDoneDecimal();
+      bitField0_ = (bitField0_ & ~0x00000080);
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * bounded_done, exact.
+     * </pre>
+     *
+     * <code>string bounded_done_decimal = 8 [json_name = "boundedDoneDecimal"];</code>
+     * @param value The bytes for boundedDoneDecimal to set.
+     * @return This builder for chaining.
+     */
+    public Builder setBoundedDoneDecimalBytes(
+        com.google.protobuf.ByteString value) {
+      if (value == null) { throw new NullPointerException(); }
+      checkByteStringIsUtf8(value);
+      boundedDoneDecimal_ = value;
+      bitField0_ |= 0x00000080;
+      onChanged();
+      return this;
+    }
+
+    private java.lang.Object boundedTotalDecimal_ = "";
+    /**
+     * <pre>
+     * bounded_total, exact.
+     * </pre>
+     *
+     * <code>string bounded_total_decimal = 9 [json_name = "boundedTotalDecimal"];</code>
+     * @return The boundedTotalDecimal.
+     */
+    public java.lang.String getBoundedTotalDecimal() {
+      java.lang.Object ref = boundedTotalDecimal_;
+      if (!(ref instanceof java.lang.String)) {
+        com.google.protobuf.ByteString bs =
+            (com.google.protobuf.ByteString) ref;
+        java.lang.String s = bs.toStringUtf8();
+        boundedTotalDecimal_ = s;
+        return s;
+      } else {
+        return (java.lang.String) ref;
+      }
+    }
+    /**
+     * <pre>
+     * bounded_total, exact.
+     * </pre>
+     *
+     * <code>string bounded_total_decimal = 9 [json_name = "boundedTotalDecimal"];</code>
+     * @return The bytes for boundedTotalDecimal.
+     */
+    public com.google.protobuf.ByteString
+        getBoundedTotalDecimalBytes() {
+      java.lang.Object ref = boundedTotalDecimal_;
+      if (ref instanceof String) {
+        com.google.protobuf.ByteString b = 
+            com.google.protobuf.ByteString.copyFromUtf8(
+                (java.lang.String) ref);
+        boundedTotalDecimal_ = b;
+        return b;
+      } else {
+        return (com.google.protobuf.ByteString) ref;
+      }
+    }
+    /**
+     * <pre>
+     * bounded_total, exact.
+     * </pre>
+     *
+     * <code>string bounded_total_decimal = 9 [json_name = "boundedTotalDecimal"];</code>
+     * @param value The boundedTotalDecimal to set.
+     * @return This builder for chaining.
+     */
+    public Builder setBoundedTotalDecimal(
+        java.lang.String value) {
+      if (value == null) { throw new NullPointerException(); }
+      boundedTotalDecimal_ = value;
+      bitField0_ |= 0x00000100;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * bounded_total, exact.
+     * </pre>
+     *
+     * <code>string bounded_total_decimal = 9 [json_name = "boundedTotalDecimal"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearBoundedTotalDecimal() {
+      boundedTotalDecimal_ = getDefaultInstance().getBoundedTotalDecimal();
+      bitField0_ = (bitField0_ & ~0x00000100);
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * bounded_total, exact.
+     * </pre>
+     *
+     * <code>string bounded_total_decimal = 9 [json_name = "boundedTotalDecimal"];</code>
+     * @param value The bytes for boundedTotalDecimal to set.
+     * @return This builder for chaining.
+     */
+    public Builder setBoundedTotalDecimalBytes(
+        com.google.protobuf.ByteString value) {
+      if (value == null) { throw new NullPointerException(); }
+      checkByteStringIsUtf8(value);
+      boundedTotalDecimal_ = value;
+      bitField0_ |= 0x00000100;
+      onChanged();
+      return this;
     }
 
     // @@protoc_insertion_point(builder_scope:streamvisor.v1.GetOffsetsResponse)

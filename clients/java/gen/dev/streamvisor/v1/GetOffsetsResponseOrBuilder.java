@@ -131,4 +131,64 @@ public interface GetOffsetsResponseOrBuilder extends
    * <code>.google.protobuf.Timestamp read_time = 6 [json_name = "readTime"];</code>
    */
   com.google.protobuf.TimestampOrBuilder getReadTimeOrBuilder();
+
+  /**
+   * <pre>
+   * total_lag, exact (see OffsetRange). Each int64 total is 0 when it does not fit.
+   * </pre>
+   *
+   * <code>string total_lag_decimal = 7 [json_name = "totalLagDecimal"];</code>
+   * @return The totalLagDecimal.
+   */
+  java.lang.String getTotalLagDecimal();
+  /**
+   * <pre>
+   * total_lag, exact (see OffsetRange). Each int64 total is 0 when it does not fit.
+   * </pre>
+   *
+   * <code>string total_lag_decimal = 7 [json_name = "totalLagDecimal"];</code>
+   * @return The bytes for totalLagDecimal.
+   */
+  com.google.protobuf.ByteString
+      getTotalLagDecimalBytes();
+
+  /**
+   * <pre>
+   * bounded_done, exact.
+   * </pre>
+   *
+   * <code>string bounded_done_decimal = 8 [json_name = "boundedDoneDecimal"];</code>
+   * @return The boundedDoneDecimal.
+   */
+  java.lang.String getBoundedDoneDecimal();
+  /**
+   * <pre>
+   * bounded_done, exact.
+   * </pre>
+   *
+   * <code>string bounded_done_decimal = 8 [json_name = "boundedDoneDecimal"];</code>
+   * @return The bytes for boundedDoneDecimal.
+   */
+  com.google.protobuf.ByteString
+      getBoundedDoneDecimalBytes();
+
+  /**
+   * <pre>
+   * bounded_total, exact.
+   * </pre>
+   *
+   * <code>string bounded_total_decimal = 9 [json_name = "boundedTotalDecimal"];</code>
+   * @return The boundedTotalDecimal.
+   */
+  java.lang.String getBoundedTotalDecimal();
+  /**
+   * <pre>
+   * bounded_total, exact.
+   * </pre>
+   *
+   * <code>string bounded_total_decimal = 9 [json_name = "boundedTotalDecimal"];</code>
+   * @return The bytes for boundedTotalDecimal.
+   */
+  com.google.protobuf.ByteString
+      getBoundedTotalDecimalBytes();
 }

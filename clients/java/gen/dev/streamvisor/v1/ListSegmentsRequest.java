@@ -35,6 +35,9 @@ private static final long serialVersionUID = 0L;
     supervisorId_ = "";
     pageToken_ = "";
     location_ = "";
+    partitionId_ = "";
+    startOffsetDecimal_ = "";
+    endOffsetDecimal_ = "";
   }
 
   public static final com.google.protobuf.Descriptors.Descriptor
@@ -310,6 +313,183 @@ private static final long serialVersionUID = 0L;
     }
   }
 
+  public static final int PARTITION_ID_FIELD_NUMBER = 9;
+  @SuppressWarnings("serial")
+  private volatile java.lang.Object partitionId_ = "";
+  /**
+   * <pre>
+   * Optional. partition by its name (see OffsetRange.partition_id); when both are given they must agree.
+   * </pre>
+   *
+   * <code>optional string partition_id = 9 [json_name = "partitionId"];</code>
+   * @return Whether the partitionId field is set.
+   */
+  @java.lang.Override
+  public boolean hasPartitionId() {
+    return ((bitField0_ & 0x00000008) != 0);
+  }
+  /**
+   * <pre>
+   * Optional. partition by its name (see OffsetRange.partition_id); when both are given they must agree.
+   * </pre>
+   *
+   * <code>optional string partition_id = 9 [json_name = "partitionId"];</code>
+   * @return The partitionId.
+   */
+  @java.lang.Override
+  public java.lang.String getPartitionId() {
+    java.lang.Object ref = partitionId_;
+    if (ref instanceof java.lang.String) {
+      return (java.lang.String) ref;
+    } else {
+      com.google.protobuf.ByteString bs = 
+          (com.google.protobuf.ByteString) ref;
+      java.lang.String s = bs.toStringUtf8();
+      partitionId_ = s;
+      return s;
+    }
+  }
+  /**
+   * <pre>
+   * Optional. partition by its name (see OffsetRange.partition_id); when both are given they must agree.
+   * </pre>
+   *
+   * <code>optional string partition_id = 9 [json_name = "partitionId"];</code>
+   * @return The bytes for partitionId.
+   */
+  @java.lang.Override
+  public com.google.protobuf.ByteString
+      getPartitionIdBytes() {
+    java.lang.Object ref = partitionId_;
+    if (ref instanceof java.lang.String) {
+      com.google.protobuf.ByteString b = 
+          com.google.protobuf.ByteString.copyFromUtf8(
+              (java.lang.String) ref);
+      partitionId_ = b;
+      return b;
+    } else {
+      return (com.google.protobuf.ByteString) ref;
+    }
+  }
+
+  public static final int START_OFFSET_DECIMAL_FIELD_NUMBER = 10;
+  @SuppressWarnings("serial")
+  private volatile java.lang.Object startOffsetDecimal_ = "";
+  /**
+   * <pre>
+   * Optional. start_offset of any size (see OffsetRange); when both are given they must agree.
+   * </pre>
+   *
+   * <code>optional string start_offset_decimal = 10 [json_name = "startOffsetDecimal"];</code>
+   * @return Whether the startOffsetDecimal field is set.
+   */
+  @java.lang.Override
+  public boolean hasStartOffsetDecimal() {
+    return ((bitField0_ & 0x00000010) != 0);
+  }
+  /**
+   * <pre>
+   * Optional. start_offset of any size (see OffsetRange); when both are given they must agree.
+   * </pre>
+   *
+   * <code>optional string start_offset_decimal = 10 [json_name = "startOffsetDecimal"];</code>
+   * @return The startOffsetDecimal.
+   */
+  @java.lang.Override
+  public java.lang.String getStartOffsetDecimal() {
+    java.lang.Object ref = startOffsetDecimal_;
+    if (ref instanceof java.lang.String) {
+      return (java.lang.String) ref;
+    } else {
+      com.google.protobuf.ByteString bs = 
+          (com.google.protobuf.ByteString) ref;
+      java.lang.String s = bs.toStringUtf8();
+      startOffsetDecimal_ = s;
+      return s;
+    }
+  }
+  /**
+   * <pre>
+   * Optional. start_offset of any size (see OffsetRange); when both are given they must agree.
+   * </pre>
+   *
+   * <code>optional string start_offset_decimal = 10 [json_name = "startOffsetDecimal"];</code>
+   * @return The bytes for startOffsetDecimal.
+   */
+  @java.lang.Override
+  public com.google.protobuf.ByteString
+      getStartOffsetDecimalBytes() {
+    java.lang.Object ref = startOffsetDecimal_;
+    if (ref instanceof java.lang.String) {
+      com.google.protobuf.ByteString b = 
+          com.google.protobuf.ByteString.copyFromUtf8(
+              (java.lang.String) ref);
+      startOffsetDecimal_ = b;
+      return b;
+    } else {
+      return (com.google.protobuf.ByteString) ref;
+    }
+  }
+
+  public static final int END_OFFSET_DECIMAL_FIELD_NUMBER = 11;
+  @SuppressWarnings("serial")
+  private volatile java.lang.Object endOffsetDecimal_ = "";
+  /**
+   * <pre>
+   * Optional. end_offset of any size; when both are given they must agree.
+   * </pre>
+   *
+   * <code>optional string end_offset_decimal = 11 [json_name = "endOffsetDecimal"];</code>
+   * @return Whether the endOffsetDecimal field is set.
+   */
+  @java.lang.Override
+  public boolean hasEndOffsetDecimal() {
+    return ((bitField0_ & 0x00000020) != 0);
+  }
+  /**
+   * <pre>
+   * Optional. end_offset of any size; when both are given they must agree.
+   * </pre>
+   *
+   * <code>optional string end_offset_decimal = 11 [json_name = "endOffsetDecimal"];</code>
+   * @return The endOffsetDecimal.
+   */
+  @java.lang.Override
+  public java.lang.String getEndOffsetDecimal() {
+    java.lang.Object ref = endOffsetDecimal_;
+    if (ref instanceof java.lang.String) {
+      return (java.lang.String) ref;
+    } else {
+      com.google.protobuf.ByteString bs = 
+          (com.google.protobuf.ByteString) ref;
+      java.lang.String s = bs.toStringUtf8();
+      endOffsetDecimal_ = s;
+      return s;
+    }
+  }
+  /**
+   * <pre>
+   * Optional. end_offset of any size; when both are given they must agree.
+   * </pre>
+   *
+   * <code>optional string end_offset_decimal = 11 [json_name = "endOffsetDecimal"];</code>
+   * @return The bytes for endOffsetDecimal.
+   */
+  @java.lang.Override
+  public com.google.protobuf.ByteString
+      getEndOffsetDecimalBytes() {
+    java.lang.Object ref = endOffsetDecimal_;
+    if (ref instanceof java.lang.String) {
+      com.google.protobuf.ByteString b = 
+          com.google.protobuf.ByteString.copyFromUtf8(
+              (java.lang.String) ref);
+      endOffsetDecimal_ = b;
+      return b;
+    } else {
+      return (com.google.protobuf.ByteString) ref;
+    }
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -348,6 +528,15 @@ private static final long serialVersionUID = 0L;
     if (!com.google.protobuf.GeneratedMessage.isStringEmpty(location_)) {
       com.google.protobuf.GeneratedMessage.writeString(output, 8, location_);
     }
+    if (((bitField0_ & 0x00000008) != 0)) {
+      com.google.protobuf.GeneratedMessage.writeString(output, 9, partitionId_);
+    }
+    if (((bitField0_ & 0x00000010) != 0)) {
+      com.google.protobuf.GeneratedMessage.writeString(output, 10, startOffsetDecimal_);
+    }
+    if (((bitField0_ & 0x00000020) != 0)) {
+      com.google.protobuf.GeneratedMessage.writeString(output, 11, endOffsetDecimal_);
+    }
     getUnknownFields().writeTo(output);
   }
   private int computeSerializedSize_0() {
@@ -380,6 +569,15 @@ private static final long serialVersionUID = 0L;
     }
     if (!com.google.protobuf.GeneratedMessage.isStringEmpty(location_)) {
       size += com.google.protobuf.GeneratedMessage.computeStringSize(8, location_);
+    }
+    if (((bitField0_ & 0x00000008) != 0)) {
+      size += com.google.protobuf.GeneratedMessage.computeStringSize(9, partitionId_);
+    }
+    if (((bitField0_ & 0x00000010) != 0)) {
+      size += com.google.protobuf.GeneratedMessage.computeStringSize(10, startOffsetDecimal_);
+    }
+    if (((bitField0_ & 0x00000020) != 0)) {
+      size += com.google.protobuf.GeneratedMessage.computeStringSize(11, endOffsetDecimal_);
     }
     return size;
   }
@@ -430,6 +628,21 @@ private static final long serialVersionUID = 0L;
     }
     if (!getLocation()
         .equals(other.getLocation())) return false;
+    if (hasPartitionId() != other.hasPartitionId()) return false;
+    if (hasPartitionId()) {
+      if (!getPartitionId()
+          .equals(other.getPartitionId())) return false;
+    }
+    if (hasStartOffsetDecimal() != other.hasStartOffsetDecimal()) return false;
+    if (hasStartOffsetDecimal()) {
+      if (!getStartOffsetDecimal()
+          .equals(other.getStartOffsetDecimal())) return false;
+    }
+    if (hasEndOffsetDecimal() != other.hasEndOffsetDecimal()) return false;
+    if (hasEndOffsetDecimal()) {
+      if (!getEndOffsetDecimal()
+          .equals(other.getEndOffsetDecimal())) return false;
+    }
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -466,6 +679,18 @@ private static final long serialVersionUID = 0L;
     }
     hash = (37 * hash) + LOCATION_FIELD_NUMBER;
     hash = (53 * hash) + getLocation().hashCode();
+    if (hasPartitionId()) {
+      hash = (37 * hash) + PARTITION_ID_FIELD_NUMBER;
+      hash = (53 * hash) + getPartitionId().hashCode();
+    }
+    if (hasStartOffsetDecimal()) {
+      hash = (37 * hash) + START_OFFSET_DECIMAL_FIELD_NUMBER;
+      hash = (53 * hash) + getStartOffsetDecimal().hashCode();
+    }
+    if (hasEndOffsetDecimal()) {
+      hash = (37 * hash) + END_OFFSET_DECIMAL_FIELD_NUMBER;
+      hash = (53 * hash) + getEndOffsetDecimal().hashCode();
+    }
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -609,6 +834,9 @@ private static final long serialVersionUID = 0L;
       startOffset_ = 0L;
       endOffset_ = 0L;
       location_ = "";
+      partitionId_ = "";
+      startOffsetDecimal_ = "";
+      endOffsetDecimal_ = "";
       return this;
     }
 
@@ -670,6 +898,18 @@ private static final long serialVersionUID = 0L;
       if (((from_bitField0_ & 0x00000080) != 0)) {
         result.location_ = location_;
       }
+      if (((from_bitField0_ & 0x00000100) != 0)) {
+        result.partitionId_ = partitionId_;
+        to_bitField0_ |= 0x00000008;
+      }
+      if (((from_bitField0_ & 0x00000200) != 0)) {
+        result.startOffsetDecimal_ = startOffsetDecimal_;
+        to_bitField0_ |= 0x00000010;
+      }
+      if (((from_bitField0_ & 0x00000400) != 0)) {
+        result.endOffsetDecimal_ = endOffsetDecimal_;
+        to_bitField0_ |= 0x00000020;
+      }
       result.bitField0_ |= to_bitField0_;
     }
 
@@ -713,6 +953,21 @@ private static final long serialVersionUID = 0L;
       if (!other.getLocation().isEmpty()) {
         location_ = other.location_;
         bitField0_ |= 0x00000080;
+        onChanged();
+      }
+      if (other.hasPartitionId()) {
+        partitionId_ = other.partitionId_;
+        bitField0_ |= 0x00000100;
+        onChanged();
+      }
+      if (other.hasStartOffsetDecimal()) {
+        startOffsetDecimal_ = other.startOffsetDecimal_;
+        bitField0_ |= 0x00000200;
+        onChanged();
+      }
+      if (other.hasEndOffsetDecimal()) {
+        endOffsetDecimal_ = other.endOffsetDecimal_;
+        bitField0_ |= 0x00000400;
         onChanged();
       }
       this.mergeUnknownFields(other.getUnknownFields());
@@ -781,6 +1036,21 @@ private static final long serialVersionUID = 0L;
               bitField0_ |= 0x00000080;
               break;
             } // case 66
+            case 74: {
+              partitionId_ = input.readStringRequireUtf8();
+              bitField0_ |= 0x00000100;
+              break;
+            } // case 74
+            case 82: {
+              startOffsetDecimal_ = input.readStringRequireUtf8();
+              bitField0_ |= 0x00000200;
+              break;
+            } // case 82
+            case 90: {
+              endOffsetDecimal_ = input.readStringRequireUtf8();
+              bitField0_ |= 0x00000400;
+              break;
+            } // case 90
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -1330,6 +1600,315 @@ private static final long serialVersionUID = 0L;
       checkByteStringIsUtf8(value);
       location_ = value;
       bitField0_ |= 0x00000080;
+      onChanged();
+      return this;
+    }
+
+    private java.lang.Object partitionId_ = "";
+    /**
+     * <pre>
+     * Optional. partition by its name (see OffsetRange.partition_id); when both are given they must agree.
+     * </pre>
+     *
+     * <code>optional string partition_id = 9 [json_name = "partitionId"];</code>
+     * @return Whether the partitionId field is set.
+     */
+    public boolean hasPartitionId() {
+      return ((bitField0_ & 0x00000100) != 0);
+    }
+    /**
+     * <pre>
+     * Optional. partition by its name (see OffsetRange.partition_id); when both are given they must agree.
+     * </pre>
+     *
+     * <code>optional string partition_id = 9 [json_name = "partitionId"];</code>
+     * @return The partitionId.
+     */
+    public java.lang.String getPartitionId() {
+      java.lang.Object ref = partitionId_;
+      if (!(ref instanceof java.lang.String)) {
+        com.google.protobuf.ByteString bs =
+            (com.google.protobuf.ByteString) ref;
+        java.lang.String s = bs.toStringUtf8();
+        partitionId_ = s;
+        return s;
+      } else {
+        return (java.lang.String) ref;
+      }
+    }
+    /**
+     * <pre>
+     * Optional. partition by its name (see OffsetRange.partition_id); when both are given they must agree.
+     * </pre>
+     *
+     * <code>optional string partition_id = 9 [json_name = "partitionId"];</code>
+     * @return The bytes for partitionId.
+     */
+    public com.google.protobuf.ByteString
+        getPartitionIdBytes() {
+      java.lang.Object ref = partitionId_;
+      if (ref instanceof String) {
+        com.google.protobuf.ByteString b = 
+            com.google.protobuf.ByteString.copyFromUtf8(
+                (java.lang.String) ref);
+        partitionId_ = b;
+        return b;
+      } else {
+        return (com.google.protobuf.ByteString) ref;
+      }
+    }
+    /**
+     * <pre>
+     * Optional. partition by its name (see OffsetRange.partition_id); when both are given they must agree.
+     * </pre>
+     *
+     * <code>optional string partition_id = 9 [json_name = "partitionId"];</code>
+     * @param value The partitionId to set.
+     * @return This builder for chaining.
+     */
+    public Builder setPartitionId(
+        java.lang.String value) {
+      if (value == null) { throw new NullPointerException(); }
+      partitionId_ = value;
+      bitField0_ |= 0x00000100;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Optional. partition by its name (see OffsetRange.partition_id); when both are given they must agree.
+     * </pre>
+     *
+     * <code>optional string partition_id = 9 [json_name = "partitionId"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearPartitionId() {
+      partitionId_ = getDefaultInstance().getPartitionId();
+      bitField0_ = (bitField0_ & ~0x00000100);
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Optional. partition by its name (see OffsetRange.partition_id); when both are given they must agree.
+     * </pre>
+     *
+     * <code>optional string partition_id = 9 [json_name = "partitionId"];</code>
+     * @param value The bytes for partitionId to set.
+     * @return This builder for chaining.
+     */
+    public Builder setPartitionIdBytes(
+        com.google.protobuf.ByteString value) {
+      if (value == null) { throw new NullPointerException(); }
+      checkByteStringIsUtf8(value);
+      partitionId_ = value;
+      bitField0_ |= 0x00000100;
+      onChanged();
+      return this;
+    }
+
+    private java.lang.Object startOffsetDecimal_ = "";
+    /**
+     * <pre>
+     * Optional. start_offset of any size (see OffsetRange); when both are given they must agree.
+     * </pre>
+     *
+     * <code>optional string start_offset_decimal = 10 [json_name = "startOffsetDecimal"];</code>
+     * @return Whether the startOffsetDecimal field is set.
+     */
+    public boolean hasStartOffsetDecimal() {
+      return ((bitField0_ & 0x00000200) != 0);
+    }
+    /**
+     * <pre>
+     * Optional. start_offset of any size (see OffsetRange); when both are given they must agree.
+     * </pre>
+     *
+     * <code>optional string start_offset_decimal = 10 [json_name = "startOffsetDecimal"];</code>
+     * @return The startOffsetDecimal.
+     */
+    public java.lang.String getStartOffsetDecimal() {
+      java.lang.Object ref = startOffsetDecimal_;
+      if (!(ref instanceof java.lang.String)) {
+        com.google.protobuf.ByteString bs =
+            (com.google.protobuf.ByteString) ref;
+        java.lang.String s = bs.toStringUtf8();
+        startOffsetDecimal_ = s;
+        return s;
+      } else {
+        return (java.lang.String) ref;
+      }
+    }
+    /**
+     * <pre>
+     * Optional. start_offset of any size (see OffsetRange); when both are given they must agree.
+     * </pre>
+     *
+     * <code>optional string start_offset_decimal = 10 [json_name = "startOffsetDecimal"];</code>
+     * @return The bytes for startOffsetDecimal.
+     */
+    public com.google.protobuf.ByteString
+        getStartOffsetDecimalBytes() {
+      java.lang.Object ref = startOffsetDecimal_;
+      if (ref instanceof String) {
+        com.google.protobuf.ByteString b = 
+            com.google.protobuf.ByteString.copyFromUtf8(
+                (java.lang.String) ref);
+        startOffsetDecimal_ = b;
+        return b;
+      } else {
+        return (com.google.protobuf.ByteString) ref;
+      }
+    }
+    /**
+     * <pre>
+     * Optional. start_offset of any size (see OffsetRange); when both are given they must agree.
+     * </pre>
+     *
+     * <code>optional string start_offset_decimal = 10 [json_name = "startOffsetDecimal"];</code>
+     * @param value The startOffsetDecimal to set.
+     * @return This builder for chaining.
+     */
+    public Builder setStartOffsetDecimal(
+        java.lang.String value) {
+      if (value == null) { throw new NullPointerException(); }
+      startOffsetDecimal_ = value;
+      bitField0_ |= 0x00000200;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Optional. start_offset of any size (see OffsetRange); when both are given they must agree.
+     * </pre>
+     *
+     * <code>optional string start_offset_decimal = 10 [json_name = "startOffsetDecimal"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearStartOffsetDecimal() {
+      startOffsetDecimal_ = getDefaultInstance().getStartOffsetDecimal();
+      bitField0_ = (bitField0_ & ~0x00000200);
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Optional. start_offset of any size (see OffsetRange); when both are given they must agree.
+     * </pre>
+     *
+     * <code>optional string start_offset_decimal = 10 [json_name = "startOffsetDecimal"];</code>
+     * @param value The bytes for startOffsetDecimal to set.
+     * @return This builder for chaining.
+     */
+    public Builder setStartOffsetDecimalBytes(
+        com.google.protobuf.ByteString value) {
+      if (value == null) { throw new NullPointerException(); }
+      checkByteStringIsUtf8(value);
+      startOffsetDecimal_ = value;
+      bitField0_ |= 0x00000200;
+      onChanged();
+      return this;
+    }
+
+    private java.lang.Object endOffsetDecimal_ = "";
+    /**
+     * <pre>
+     * Optional. end_offset of any size; when both are given they must agree.
+     * </pre>
+     *
+     * <code>optional string end_offset_decimal = 11 [json_name = "endOffsetDecimal"];</code>
+     * @return Whether the endOffsetDecimal field is set.
+     */
+    public boolean hasEndOffsetDecimal() {
+      return ((bitField0_ & 0x00000400) != 0);
+    }
+    /**
+     * <pre>
+     * Optional. end_offset of any size; when both are given they must agree.
+     * </pre>
+     *
+     * <code>optional string end_offset_decimal = 11 [json_name = "endOffsetDecimal"];</code>
+     * @return The endOffsetDecimal.
+     */
+    public java.lang.String getEndOffsetDecimal() {
+      java.lang.Object ref = endOffsetDecimal_;
+      if (!(ref instanceof java.lang.String)) {
+        com.google.protobuf.ByteString bs =
+            (com.google.protobuf.ByteString) ref;
+        java.lang.String s = bs.toStringUtf8();
+        endOffsetDecimal_ = s;
+        return s;
+      } else {
+        return (java.lang.String) ref;
+      }
+    }
+    /**
+     * <pre>
+     * Optional. end_offset of any size; when both are given they must agree.
+     * </pre>
+     *
+     * <code>optional string end_offset_decimal = 11 [json_name = "endOffsetDecimal"];</code>
+     * @return The bytes for endOffsetDecimal.
+     */
+    public com.google.protobuf.ByteString
+        getEndOffsetDecimalBytes() {
+      java.lang.Object ref = endOffsetDecimal_;
+      if (ref instanceof String) {
+        com.google.protobuf.ByteString b = 
+            com.google.protobuf.ByteString.copyFromUtf8(
+                (java.lang.String) ref);
+        endOffsetDecimal_ = b;
+        return b;
+      } else {
+        return (com.google.protobuf.ByteString) ref;
+      }
+    }
+    /**
+     * <pre>
+     * Optional. end_offset of any size; when both are given they must agree.
+     * </pre>
+     *
+     * <code>optional string end_offset_decimal = 11 [json_name = "endOffsetDecimal"];</code>
+     * @param value The endOffsetDecimal to set.
+     * @return This builder for chaining.
+     */
+    public Builder setEndOffsetDecimal(
+        java.lang.String value) {
+      if (value == null) { throw new NullPointerException(); }
+      endOffsetDecimal_ = value;
+      bitField0_ |= 0x00000400;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Optional. end_offset of any size; when both are given they must agree.
+     * </pre>
+     *
+     * <code>optional string end_offset_decimal = 11 [json_name = "endOffsetDecimal"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearEndOffsetDecimal() {
+      endOffsetDecimal_ = getDefaultInstance().getEndOffsetDecimal();
+      bitField0_ = (bitField0_ & ~0x00000400);
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Optional. end_offset of any size; when both are given they must agree.
+     * </pre>
+     *
+     * <code>optional string end_offset_decimal = 11 [json_name = "endOffsetDecimal"];</code>
+     * @param value The bytes for endOffsetDecimal to set.
+     * @return This builder for chaining.
+     */
+    public Builder setEndOffsetDecimalBytes(
+        com.google.protobuf.ByteString value) {
+      if (value == null) { throw new NullPointerException(); }
+      checkByteStringIsUtf8(value);
+      endOffsetDecimal_ = value;
+      bitField0_ |= 0x00000400;
       onChanged();
       return this;
     }

@@ -148,4 +148,91 @@ public interface ListSegmentsRequestOrBuilder extends
    */
   com.google.protobuf.ByteString
       getLocationBytes();
+
+  /**
+   * <pre>
+   * Optional. partition by its name (see OffsetRange.partition_id); when both are given they must agree.
+   * </pre>
+   *
+   * <code>optional string partition_id = 9 [json_name = "partitionId"];</code>
+   * @return Whether the partitionId field is set.
+   */
+  boolean hasPartitionId();
+  /**
+   * <pre>
+   * Optional. partition by its name (see OffsetRange.partition_id); when both are given they must agree.
+   * </pre>
+   *
+   * <code>optional string partition_id = 9 [json_name = "partitionId"];</code>
+   * @return The partitionId.
+   */
+  java.lang.String getPartitionId();
+  /**
+   * <pre>
+   * Optional. partition by its name (see OffsetRange.partition_id); when both are given they must agree.
+   * </pre>
+   *
+   * <code>optional string partition_id = 9 [json_name = "partitionId"];</code>
+   * @return The bytes for partitionId.
+   */
+  com.google.protobuf.ByteString
+      getPartitionIdBytes();
+
+  /**
+   * <pre>
+   * Optional. start_offset of any size (see OffsetRange); when both are given they must agree.
+   * </pre>
+   *
+   * <code>optional string start_offset_decimal = 10 [json_name = "startOffsetDecimal"];</code>
+   * @return Whether the startOffsetDecimal field is set.
+   */
+  boolean hasStartOffsetDecimal();
+  /**
+   * <pre>
+   * Optional. start_offset of any size (see OffsetRange); when both are given they must agree.
+   * </pre>
+   *
+   * <code>optional string start_offset_decimal = 10 [json_name = "startOffsetDecimal"];</code>
+   * @return The startOffsetDecimal.
+   */
+  java.lang.String getStartOffsetDecimal();
+  /**
+   * <pre>
+   * Optional. start_offset of any size (see OffsetRange); when both are given they must agree.
+   * </pre>
+   *
+   * <code>optional string start_offset_decimal = 10 [json_name = "startOffsetDecimal"];</code>
+   * @return The bytes for startOffsetDecimal.
+   */
+  com.google.protobuf.ByteString
+      getStartOffsetDecimalBytes();
+
+  /**
+   * <pre>
+   * Optional. end_offset of any size; when both are given they must agree.
+   * </pre>
+   *
+   * <code>optional string end_offset_decimal = 11 [json_name = "endOffsetDecimal"];</code>
+   * @return Whether the endOffsetDecimal field is set.
+   */
+  boolean hasEndOffsetDecimal();
+  /**
+   * <pre>
+   * Optional. end_offset of any size; when both are given they must agree.
+   * </pre>
+   *
+   * <code>optional string end_offset_decimal = 11 [json_name = "endOffsetDecimal"];</code>
+   * @return The endOffsetDecimal.
+   */
+  java.lang.String getEndOffsetDecimal();
+  /**
+   * <pre>
+   * Optional. end_offset of any size; when both are given they must agree.
+   * </pre>
+   *
+   * <code>optional string end_offset_decimal = 11 [json_name = "endOffsetDecimal"];</code>
+   * @return The bytes for endOffsetDecimal.
+   */
+  com.google.protobuf.ByteString
+      getEndOffsetDecimalBytes();
 }

@@ -32,6 +32,9 @@ private static final long serialVersionUID = 0L;
     super(builder);
   }
   private OffsetChange() {
+    partitionId_ = "";
+    beforeDecimal_ = "";
+    afterDecimal_ = "";
   }
 
   public static final com.google.protobuf.Descriptors.Descriptor
@@ -122,6 +125,171 @@ private static final long serialVersionUID = 0L;
     return after_;
   }
 
+  public static final int PARTITION_ID_FIELD_NUMBER = 4;
+  @SuppressWarnings("serial")
+  private volatile java.lang.Object partitionId_ = "";
+  /**
+   * <pre>
+   * The partition's name (see OffsetRange.partition_id).
+   * </pre>
+   *
+   * <code>string partition_id = 4 [json_name = "partitionId"];</code>
+   * @return The partitionId.
+   */
+  @java.lang.Override
+  public java.lang.String getPartitionId() {
+    java.lang.Object ref = partitionId_;
+    if (ref instanceof java.lang.String) {
+      return (java.lang.String) ref;
+    } else {
+      com.google.protobuf.ByteString bs = 
+          (com.google.protobuf.ByteString) ref;
+      java.lang.String s = bs.toStringUtf8();
+      partitionId_ = s;
+      return s;
+    }
+  }
+  /**
+   * <pre>
+   * The partition's name (see OffsetRange.partition_id).
+   * </pre>
+   *
+   * <code>string partition_id = 4 [json_name = "partitionId"];</code>
+   * @return The bytes for partitionId.
+   */
+  @java.lang.Override
+  public com.google.protobuf.ByteString
+      getPartitionIdBytes() {
+    java.lang.Object ref = partitionId_;
+    if (ref instanceof java.lang.String) {
+      com.google.protobuf.ByteString b = 
+          com.google.protobuf.ByteString.copyFromUtf8(
+              (java.lang.String) ref);
+      partitionId_ = b;
+      return b;
+    } else {
+      return (com.google.protobuf.ByteString) ref;
+    }
+  }
+
+  public static final int BEFORE_DECIMAL_FIELD_NUMBER = 5;
+  @SuppressWarnings("serial")
+  private volatile java.lang.Object beforeDecimal_ = "";
+  /**
+   * <pre>
+   * before, exact (see OffsetRange); absent when before is.
+   * </pre>
+   *
+   * <code>optional string before_decimal = 5 [json_name = "beforeDecimal"];</code>
+   * @return Whether the beforeDecimal field is set.
+   */
+  @java.lang.Override
+  public boolean hasBeforeDecimal() {
+    return ((bitField0_ & 0x00000004) != 0);
+  }
+  /**
+   * <pre>
+   * before, exact (see OffsetRange); absent when before is.
+   * </pre>
+   *
+   * <code>optional string before_decimal = 5 [json_name = "beforeDecimal"];</code>
+   * @return The beforeDecimal.
+   */
+  @java.lang.Override
+  public java.lang.String getBeforeDecimal() {
+    java.lang.Object ref = beforeDecimal_;
+    if (ref instanceof java.lang.String) {
+      return (java.lang.String) ref;
+    } else {
+      com.google.protobuf.ByteString bs = 
+          (com.google.protobuf.ByteString) ref;
+      java.lang.String s = bs.toStringUtf8();
+      beforeDecimal_ = s;
+      return s;
+    }
+  }
+  /**
+   * <pre>
+   * before, exact (see OffsetRange); absent when before is.
+   * </pre>
+   *
+   * <code>optional string before_decimal = 5 [json_name = "beforeDecimal"];</code>
+   * @return The bytes for beforeDecimal.
+   */
+  @java.lang.Override
+  public com.google.protobuf.ByteString
+      getBeforeDecimalBytes() {
+    java.lang.Object ref = beforeDecimal_;
+    if (ref instanceof java.lang.String) {
+      com.google.protobuf.ByteString b = 
+          com.google.protobuf.ByteString.copyFromUtf8(
+              (java.lang.String) ref);
+      beforeDecimal_ = b;
+      return b;
+    } else {
+      return (com.google.protobuf.ByteString) ref;
+    }
+  }
+
+  public static final int AFTER_DECIMAL_FIELD_NUMBER = 6;
+  @SuppressWarnings("serial")
+  private volatile java.lang.Object afterDecimal_ = "";
+  /**
+   * <pre>
+   * after, exact; absent when after is.
+   * </pre>
+   *
+   * <code>optional string after_decimal = 6 [json_name = "afterDecimal"];</code>
+   * @return Whether the afterDecimal field is set.
+   */
+  @java.lang.Override
+  public boolean hasAfterDecimal() {
+    return ((bitField0_ & 0x00000008) != 0);
+  }
+  /**
+   * <pre>
+   * after, exact; absent when after is.
+   * </pre>
+   *
+   * <code>optional string after_decimal = 6 [json_name = "afterDecimal"];</code>
+   * @return The afterDecimal.
+   */
+  @java.lang.Override
+  public java.lang.String getAfterDecimal() {
+    java.lang.Object ref = afterDecimal_;
+    if (ref instanceof java.lang.String) {
+      return (java.lang.String) ref;
+    } else {
+      com.google.protobuf.ByteString bs = 
+          (com.google.protobuf.ByteString) ref;
+      java.lang.String s = bs.toStringUtf8();
+      afterDecimal_ = s;
+      return s;
+    }
+  }
+  /**
+   * <pre>
+   * after, exact; absent when after is.
+   * </pre>
+   *
+   * <code>optional string after_decimal = 6 [json_name = "afterDecimal"];</code>
+   * @return The bytes for afterDecimal.
+   */
+  @java.lang.Override
+  public com.google.protobuf.ByteString
+      getAfterDecimalBytes() {
+    java.lang.Object ref = afterDecimal_;
+    if (ref instanceof java.lang.String) {
+      com.google.protobuf.ByteString b = 
+          com.google.protobuf.ByteString.copyFromUtf8(
+              (java.lang.String) ref);
+      afterDecimal_ = b;
+      return b;
+    } else {
+      return (com.google.protobuf.ByteString) ref;
+    }
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -145,6 +313,15 @@ private static final long serialVersionUID = 0L;
     if (((bitField0_ & 0x00000002) != 0)) {
       output.writeInt64(3, after_);
     }
+    if (!com.google.protobuf.GeneratedMessage.isStringEmpty(partitionId_)) {
+      com.google.protobuf.GeneratedMessage.writeString(output, 4, partitionId_);
+    }
+    if (((bitField0_ & 0x00000004) != 0)) {
+      com.google.protobuf.GeneratedMessage.writeString(output, 5, beforeDecimal_);
+    }
+    if (((bitField0_ & 0x00000008) != 0)) {
+      com.google.protobuf.GeneratedMessage.writeString(output, 6, afterDecimal_);
+    }
     getUnknownFields().writeTo(output);
   }
   private int computeSerializedSize_0() {
@@ -160,6 +337,15 @@ private static final long serialVersionUID = 0L;
     if (((bitField0_ & 0x00000002) != 0)) {
       size += com.google.protobuf.CodedOutputStream
         .computeInt64Size(3, after_);
+    }
+    if (!com.google.protobuf.GeneratedMessage.isStringEmpty(partitionId_)) {
+      size += com.google.protobuf.GeneratedMessage.computeStringSize(4, partitionId_);
+    }
+    if (((bitField0_ & 0x00000004) != 0)) {
+      size += com.google.protobuf.GeneratedMessage.computeStringSize(5, beforeDecimal_);
+    }
+    if (((bitField0_ & 0x00000008) != 0)) {
+      size += com.google.protobuf.GeneratedMessage.computeStringSize(6, afterDecimal_);
     }
     return size;
   }
@@ -197,6 +383,18 @@ private static final long serialVersionUID = 0L;
       if (getAfter()
           != other.getAfter()) return false;
     }
+    if (!getPartitionId()
+        .equals(other.getPartitionId())) return false;
+    if (hasBeforeDecimal() != other.hasBeforeDecimal()) return false;
+    if (hasBeforeDecimal()) {
+      if (!getBeforeDecimal()
+          .equals(other.getBeforeDecimal())) return false;
+    }
+    if (hasAfterDecimal() != other.hasAfterDecimal()) return false;
+    if (hasAfterDecimal()) {
+      if (!getAfterDecimal()
+          .equals(other.getAfterDecimal())) return false;
+    }
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -219,6 +417,16 @@ private static final long serialVersionUID = 0L;
       hash = (37 * hash) + AFTER_FIELD_NUMBER;
       hash = (53 * hash) + com.google.protobuf.Internal.hashLong(
           getAfter());
+    }
+    hash = (37 * hash) + PARTITION_ID_FIELD_NUMBER;
+    hash = (53 * hash) + getPartitionId().hashCode();
+    if (hasBeforeDecimal()) {
+      hash = (37 * hash) + BEFORE_DECIMAL_FIELD_NUMBER;
+      hash = (53 * hash) + getBeforeDecimal().hashCode();
+    }
+    if (hasAfterDecimal()) {
+      hash = (37 * hash) + AFTER_DECIMAL_FIELD_NUMBER;
+      hash = (53 * hash) + getAfterDecimal().hashCode();
     }
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
@@ -358,6 +566,9 @@ private static final long serialVersionUID = 0L;
       partition_ = 0;
       before_ = 0L;
       after_ = 0L;
+      partitionId_ = "";
+      beforeDecimal_ = "";
+      afterDecimal_ = "";
       return this;
     }
 
@@ -403,6 +614,17 @@ private static final long serialVersionUID = 0L;
         result.after_ = after_;
         to_bitField0_ |= 0x00000002;
       }
+      if (((from_bitField0_ & 0x00000008) != 0)) {
+        result.partitionId_ = partitionId_;
+      }
+      if (((from_bitField0_ & 0x00000010) != 0)) {
+        result.beforeDecimal_ = beforeDecimal_;
+        to_bitField0_ |= 0x00000004;
+      }
+      if (((from_bitField0_ & 0x00000020) != 0)) {
+        result.afterDecimal_ = afterDecimal_;
+        to_bitField0_ |= 0x00000008;
+      }
       result.bitField0_ |= to_bitField0_;
     }
 
@@ -426,6 +648,21 @@ private static final long serialVersionUID = 0L;
       }
       if (other.hasAfter()) {
         setAfter(other.getAfter());
+      }
+      if (!other.getPartitionId().isEmpty()) {
+        partitionId_ = other.partitionId_;
+        bitField0_ |= 0x00000008;
+        onChanged();
+      }
+      if (other.hasBeforeDecimal()) {
+        beforeDecimal_ = other.beforeDecimal_;
+        bitField0_ |= 0x00000010;
+        onChanged();
+      }
+      if (other.hasAfterDecimal()) {
+        afterDecimal_ = other.afterDecimal_;
+        bitField0_ |= 0x00000020;
+        onChanged();
       }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
@@ -468,6 +705,21 @@ private static final long serialVersionUID = 0L;
               bitField0_ |= 0x00000004;
               break;
             } // case 24
+            case 34: {
+              partitionId_ = input.readStringRequireUtf8();
+              bitField0_ |= 0x00000008;
+              break;
+            } // case 34
+            case 42: {
+              beforeDecimal_ = input.readStringRequireUtf8();
+              bitField0_ |= 0x00000010;
+              break;
+            } // case 42
+            case 50: {
+              afterDecimal_ = input.readStringRequireUtf8();
+              bitField0_ |= 0x00000020;
+              break;
+            } // case 50
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -637,6 +889,304 @@ private static final long serialVersionUID = 0L;
     public Builder clearAfter() {
       bitField0_ = (bitField0_ & ~0x00000004);
       after_ = 0L;
+      onChanged();
+      return this;
+    }
+
+    private java.lang.Object partitionId_ = "";
+    /**
+     * <pre>
+     * The partition's name (see OffsetRange.partition_id).
+     * </pre>
+     *
+     * <code>string partition_id = 4 [json_name = "partitionId"];</code>
+     * @return The partitionId.
+     */
+    public java.lang.String getPartitionId() {
+      java.lang.Object ref = partitionId_;
+      if (!(ref instanceof java.lang.String)) {
+        com.google.protobuf.ByteString bs =
+            (com.google.protobuf.ByteString) ref;
+        java.lang.String s = bs.toStringUtf8();
+        partitionId_ = s;
+        return s;
+      } else {
+        return (java.lang.String) ref;
+      }
+    }
+    /**
+     * <pre>
+     * The partition's name (see OffsetRange.partition_id).
+     * </pre>
+     *
+     * <code>string partition_id = 4 [json_name = "partitionId"];</code>
+     * @return The bytes for partitionId.
+     */
+    public com.google.protobuf.ByteString
+        getPartitionIdBytes() {
+      java.lang.Object ref = partitionId_;
+      if (ref instanceof String) {
+        com.google.protobuf.ByteString b = 
+            com.google.protobuf.ByteString.copyFromUtf8(
+                (java.lang.String) ref);
+        partitionId_ = b;
+        return b;
+      } else {
+        return (com.google.protobuf.ByteString) ref;
+      }
+    }
+    /**
+     * <pre>
+     * The partition's name (see OffsetRange.partition_id).
+     * </pre>
+     *
+     * <code>string partition_id = 4 [json_name = "partitionId"];</code>
+     * @param value The partitionId to set.
+     * @return This builder for chaining.
+     */
+    public Builder setPartitionId(
+        java.lang.String value) {
+      if (value == null) { throw new NullPointerException(); }
+      partitionId_ = value;
+      bitField0_ |= 0x00000008;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The partition's name (see OffsetRange.partition_id).
+     * </pre>
+     *
+     * <code>string partition_id = 4 [json_name = "partitionId"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearPartitionId() {
+      partitionId_ = getDefaultInstance().getPartitionId();
+      bitField0_ = (bitField0_ & ~0x00000008);
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The partition's name (see OffsetRange.partition_id).
+     * </pre>
+     *
+     * <code>string partition_id = 4 [json_name = "partitionId"];</code>
+     * @param value The bytes for partitionId to set.
+     * @return This builder for chaining.
+     */
+    public Builder setPartitionIdBytes(
+        com.google.protobuf.ByteString value) {
+      if (value == null) { throw new NullPointerException(); }
+      checkByteStringIsUtf8(value);
+      partitionId_ = value;
+      bitField0_ |= 0x00000008;
+      onChanged();
+      return this;
+    }
+
+    private java.lang.Object beforeDecimal_ = "";
+    /**
+     * <pre>
+     * before, exact (see OffsetRange); absent when before is.
+     * </pre>
+     *
+     * <code>optional string before_decimal = 5 [json_name = "beforeDecimal"];</code>
+     * @return Whether the beforeDecimal field is set.
+     */
+    public boolean hasBeforeDecimal() {
+      return ((bitField0_ & 0x00000010) != 0);
+    }
+    /**
+     * <pre>
+     * before, exact (see OffsetRange); absent when before is.
+     * </pre>
+     *
+     * <code>optional string before_decimal = 5 [json_name = "beforeDecimal"];</code>
+     * @return The beforeDecimal.
+     */
+    public java.lang.String getBeforeDecimal() {
+      java.lang.Object ref = beforeDecimal_;
+      if (!(ref instanceof java.lang.String)) {
+        com.google.protobuf.ByteString bs =
+            (com.google.protobuf.ByteString) ref;
+        java.lang.String s = bs.toStringUtf8();
+        beforeDecimal_ = s;
+        return s;
+      } else {
+        return (java.lang.String) ref;
+      }
+    }
+    /**
+     * <pre>
+     * before, exact (see OffsetRange); absent when before is.
+     * </pre>
+     *
+     * <code>optional string before_decimal = 5 [json_name = "beforeDecimal"];</code>
+     * @return The bytes for beforeDecimal.
+     */
+    public com.google.protobuf.ByteString
+        getBeforeDecimalBytes() {
+      java.lang.Object ref = beforeDecimal_;
+      if (ref instanceof String) {
+        com.google.protobuf.ByteString b = 
+            com.google.protobuf.ByteString.copyFromUtf8(
+                (java.lang.String) ref);
+        beforeDecimal_ = b;
+        return b;
+      } else {
+        return (com.google.protobuf.ByteString) ref;
+      }
+    }
+    /**
+     * <pre>
+     * before, exact (see OffsetRange); absent when before is.
+     * </pre>
+     *
+     * <code>optional string before_decimal = 5 [json_name = "beforeDecimal"];</code>
+     * @param value The beforeDecimal to set.
+     * @return This builder for chaining.
+     */
+    public Builder setBeforeDecimal(
+        java.lang.String value) {
+      if (value == null) { throw new NullPointerException(); }
+      beforeDecimal_ = value;
+      bitField0_ |= 0x00000010;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * before, exact (see OffsetRange); absent when before is.
+     * </pre>
+     *
+     * <code>optional string before_decimal = 5 [json_name = "beforeDecimal"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearBeforeDecimal() {
+      beforeDecimal_ = getDefaultInstance().getBeforeDecimal();
+      bitField0_ = (bitField0_ & ~0x00000010);
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * before, exact (see OffsetRange); absent when before is.
+     * </pre>
+     *
+     * <code>optional string before_decimal = 5 [json_name = "beforeDecimal"];</code>
+     * @param value The bytes for beforeDecimal to set.
+     * @return This builder for chaining.
+     */
+    public Builder setBeforeDecimalBytes(
+        com.google.protobuf.ByteString value) {
+      if (value == null) { throw new NullPointerException(); }
+      checkByteStringIsUtf8(value);
+      beforeDecimal_ = value;
+      bitField0_ |= 0x00000010;
+      onChanged();
+      return this;
+    }
+
+    private java.lang.Object afterDecimal_ = "";
+    /**
+     * <pre>
+     * after, exact; absent when after is.
+     * </pre>
+     *
+     * <code>optional string after_decimal = 6 [json_name = "afterDecimal"];</code>
+     * @return Whether the afterDecimal field is set.
+     */
+    public boolean hasAfterDecimal() {
+      return ((bitField0_ & 0x00000020) != 0);
+    }
+    /**
+     * <pre>
+     * after, exact; absent when after is.
+     * </pre>
+     *
+     * <code>optional string after_decimal = 6 [json_name = "afterDecimal"];</code>
+     * @return The afterDecimal.
+     */
+    public java.lang.String getAfterDecimal() {
+      java.lang.Object ref = afterDecimal_;
+      if (!(ref instanceof java.lang.String)) {
+        com.google.protobuf.ByteString bs =
+            (com.google.protobuf.ByteString) ref;
+        java.lang.String s = bs.toStringUtf8();
+        afterDecimal_ = s;
+        return s;
+      } else {
+        return (java.lang.String) ref;
+      }
+    }
+    /**
+     * <pre>
+     * after, exact; absent when after is.
+     * </pre>
+     *
+     * <code>optional string after_decimal = 6 [json_name = "afterDecimal"];</code>
+     * @return The bytes for afterDecimal.
+     */
+    public com.google.protobuf.ByteString
+        getAfterDecimalBytes() {
+      java.lang.Object ref = afterDecimal_;
+      if (ref instanceof String) {
+        com.google.protobuf.ByteString b = 
+            com.google.protobuf.ByteString.copyFromUtf8(
+                (java.lang.String) ref);
+        afterDecimal_ = b;
+        return b;
+      } else {
+        return (com.google.protobuf.ByteString) ref;
+      }
+    }
+    /**
+     * <pre>
+     * after, exact; absent when after is.
+     * </pre>
+     *
+     * <code>optional string after_decimal = 6 [json_name = "afterDecimal"];</code>
+     * @param value The afterDecimal to set.
+     * @return This builder for chaining.
+     */
+    public Builder setAfterDecimal(
+        java.lang.String value) {
+      if (value == null) { throw new NullPointerException(); }
+      afterDecimal_ = value;
+      bitField0_ |= 0x00000020;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * after, exact; absent when after is.
+     * </pre>
+     *
+     * <code>optional string after_decimal = 6 [json_name = "afterDecimal"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearAfterDecimal() {
+      afterDecimal_ = getDefaultInstance().getAfterDecimal();
+      bitField0_ = (bitField0_ & ~0x00000020);
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * after, exact; absent when after is.
+     * </pre>
+     *
+     * <code>optional string after_decimal = 6 [json_name = "afterDecimal"];</code>
+     * @param value The bytes for afterDecimal to set.
+     * @return This builder for chaining.
+     */
+    public Builder setAfterDecimalBytes(
+        com.google.protobuf.ByteString value) {
+      if (value == null) { throw new NullPointerException(); }
+      checkByteStringIsUtf8(value);
+      afterDecimal_ = value;
+      bitField0_ |= 0x00000020;
       onChanged();
       return this;
     }

@@ -57,4 +57,82 @@ public interface OffsetChangeOrBuilder extends
    * @return The after.
    */
   long getAfter();
+
+  /**
+   * <pre>
+   * The partition's name (see OffsetRange.partition_id).
+   * </pre>
+   *
+   * <code>string partition_id = 4 [json_name = "partitionId"];</code>
+   * @return The partitionId.
+   */
+  java.lang.String getPartitionId();
+  /**
+   * <pre>
+   * The partition's name (see OffsetRange.partition_id).
+   * </pre>
+   *
+   * <code>string partition_id = 4 [json_name = "partitionId"];</code>
+   * @return The bytes for partitionId.
+   */
+  com.google.protobuf.ByteString
+      getPartitionIdBytes();
+
+  /**
+   * <pre>
+   * before, exact (see OffsetRange); absent when before is.
+   * </pre>
+   *
+   * <code>optional string before_decimal = 5 [json_name = "beforeDecimal"];</code>
+   * @return Whether the beforeDecimal field is set.
+   */
+  boolean hasBeforeDecimal();
+  /**
+   * <pre>
+   * before, exact (see OffsetRange); absent when before is.
+   * </pre>
+   *
+   * <code>optional string before_decimal = 5 [json_name = "beforeDecimal"];</code>
+   * @return The beforeDecimal.
+   */
+  java.lang.String getBeforeDecimal();
+  /**
+   * <pre>
+   * before, exact (see OffsetRange); absent when before is.
+   * </pre>
+   *
+   * <code>optional string before_decimal = 5 [json_name = "beforeDecimal"];</code>
+   * @return The bytes for beforeDecimal.
+   */
+  com.google.protobuf.ByteString
+      getBeforeDecimalBytes();
+
+  /**
+   * <pre>
+   * after, exact; absent when after is.
+   * </pre>
+   *
+   * <code>optional string after_decimal = 6 [json_name = "afterDecimal"];</code>
+   * @return Whether the afterDecimal field is set.
+   */
+  boolean hasAfterDecimal();
+  /**
+   * <pre>
+   * after, exact; absent when after is.
+   * </pre>
+   *
+   * <code>optional string after_decimal = 6 [json_name = "afterDecimal"];</code>
+   * @return The afterDecimal.
+   */
+  java.lang.String getAfterDecimal();
+  /**
+   * <pre>
+   * after, exact; absent when after is.
+   * </pre>
+   *
+   * <code>optional string after_decimal = 6 [json_name = "afterDecimal"];</code>
+   * @return The bytes for afterDecimal.
+   */
+  com.google.protobuf.ByteString
+      getAfterDecimalBytes();
 }

@@ -8,6 +8,13 @@ package dev.streamvisor.v1;
 /**
  * <pre>
  * A half-open offset range [start_offset, end_offset) of one partition.
+ *
+ * Offsets of any size: every int64 offset has a string `_decimal` sibling, exact whatever its size (decimal
+ * digits, no sign, no leading zeros), always set by the server; the int64 is exact when the value fits in
+ * int64 and 0 when it does not (a Kinesis sequence number). Partitions: `partition_id` is the partition's
+ * name in its stream (Kafka and RabbitMQ: the number in decimal, "3"; Kinesis: the shard id), always set by
+ * the server. In a request either field of a pair may be given; both given must agree (INVALID_ARGUMENT,
+ * FIELD_MISMATCH). See docs/api.md, "Offsets of any size".
  * </pre>
  *
  * Protobuf type {@code streamvisor.v1.OffsetRange}
@@ -32,6 +39,9 @@ private static final long serialVersionUID = 0L;
     super(builder);
   }
   private OffsetRange() {
+    partitionId_ = "";
+    startOffsetDecimal_ = "";
+    endOffsetDecimal_ = "";
   }
 
   public static final com.google.protobuf.Descriptors.Descriptor
@@ -56,7 +66,7 @@ private static final long serialVersionUID = 0L;
   private int partition_ = 0;
   /**
    * <pre>
-   * Partition number (Kafka partition id). Required, &gt;= 0.
+   * Partition number (Kafka partition id). Required (or partition_id), &gt;= 0.
    * </pre>
    *
    * <code>int32 partition = 1 [json_name = "partition"];</code>
@@ -71,7 +81,7 @@ private static final long serialVersionUID = 0L;
   private long startOffset_ = 0L;
   /**
    * <pre>
-   * First offset in the range (inclusive). Required, &gt;= 0.
+   * First offset in the range (inclusive). Required (or start_offset_decimal), &gt;= 0. 0 when it does not fit.
    * </pre>
    *
    * <code>int64 start_offset = 2 [json_name = "startOffset"];</code>
@@ -86,7 +96,8 @@ private static final long serialVersionUID = 0L;
   private long endOffset_ = 0L;
   /**
    * <pre>
-   * First offset after the range (exclusive). Required, &gt;= start_offset.
+   * First offset after the range (exclusive). Required (or end_offset_decimal), &gt;= start_offset. 0 when it
+   * does not fit.
    * </pre>
    *
    * <code>int64 end_offset = 3 [json_name = "endOffset"];</code>
@@ -95,6 +106,147 @@ private static final long serialVersionUID = 0L;
   @java.lang.Override
   public long getEndOffset() {
     return endOffset_;
+  }
+
+  public static final int PARTITION_ID_FIELD_NUMBER = 4;
+  @SuppressWarnings("serial")
+  private volatile java.lang.Object partitionId_ = "";
+  /**
+   * <pre>
+   * The partition's name, e.g. "3" (Kafka) or "shardId-000000000003" (Kinesis). Always set by the server.
+   * </pre>
+   *
+   * <code>string partition_id = 4 [json_name = "partitionId"];</code>
+   * @return The partitionId.
+   */
+  @java.lang.Override
+  public java.lang.String getPartitionId() {
+    java.lang.Object ref = partitionId_;
+    if (ref instanceof java.lang.String) {
+      return (java.lang.String) ref;
+    } else {
+      com.google.protobuf.ByteString bs = 
+          (com.google.protobuf.ByteString) ref;
+      java.lang.String s = bs.toStringUtf8();
+      partitionId_ = s;
+      return s;
+    }
+  }
+  /**
+   * <pre>
+   * The partition's name, e.g. "3" (Kafka) or "shardId-000000000003" (Kinesis). Always set by the server.
+   * </pre>
+   *
+   * <code>string partition_id = 4 [json_name = "partitionId"];</code>
+   * @return The bytes for partitionId.
+   */
+  @java.lang.Override
+  public com.google.protobuf.ByteString
+      getPartitionIdBytes() {
+    java.lang.Object ref = partitionId_;
+    if (ref instanceof java.lang.String) {
+      com.google.protobuf.ByteString b = 
+          com.google.protobuf.ByteString.copyFromUtf8(
+              (java.lang.String) ref);
+      partitionId_ = b;
+      return b;
+    } else {
+      return (com.google.protobuf.ByteString) ref;
+    }
+  }
+
+  public static final int START_OFFSET_DECIMAL_FIELD_NUMBER = 5;
+  @SuppressWarnings("serial")
+  private volatile java.lang.Object startOffsetDecimal_ = "";
+  /**
+   * <pre>
+   * start_offset, exact. Always set by the server.
+   * </pre>
+   *
+   * <code>string start_offset_decimal = 5 [json_name = "startOffsetDecimal"];</code>
+   * @return The startOffsetDecimal.
+   */
+  @java.lang.Override
+  public java.lang.String getStartOffsetDecimal() {
+    java.lang.Object ref = startOffsetDecimal_;
+    if (ref instanceof java.lang.String) {
+      return (java.lang.String) ref;
+    } else {
+      com.google.protobuf.ByteString bs = 
+          (com.google.protobuf.ByteString) ref;
+      java.lang.String s = bs.toStringUtf8();
+      startOffsetDecimal_ = s;
+      return s;
+    }
+  }
+  /**
+   * <pre>
+   * start_offset, exact. Always set by the server.
+   * </pre>
+   *
+   * <code>string start_offset_decimal = 5 [json_name = "startOffsetDecimal"];</code>
+   * @return The bytes for startOffsetDecimal.
+   */
+  @java.lang.Override
+  public com.google.protobuf.ByteString
+      getStartOffsetDecimalBytes() {
+    java.lang.Object ref = startOffsetDecimal_;
+    if (ref instanceof java.lang.String) {
+      com.google.protobuf.ByteString b = 
+          com.google.protobuf.ByteString.copyFromUtf8(
+              (java.lang.String) ref);
+      startOffsetDecimal_ = b;
+      return b;
+    } else {
+      return (com.google.protobuf.ByteString) ref;
+    }
+  }
+
+  public static final int END_OFFSET_DECIMAL_FIELD_NUMBER = 6;
+  @SuppressWarnings("serial")
+  private volatile java.lang.Object endOffsetDecimal_ = "";
+  /**
+   * <pre>
+   * end_offset, exact. Always set by the server.
+   * </pre>
+   *
+   * <code>string end_offset_decimal = 6 [json_name = "endOffsetDecimal"];</code>
+   * @return The endOffsetDecimal.
+   */
+  @java.lang.Override
+  public java.lang.String getEndOffsetDecimal() {
+    java.lang.Object ref = endOffsetDecimal_;
+    if (ref instanceof java.lang.String) {
+      return (java.lang.String) ref;
+    } else {
+      com.google.protobuf.ByteString bs = 
+          (com.google.protobuf.ByteString) ref;
+      java.lang.String s = bs.toStringUtf8();
+      endOffsetDecimal_ = s;
+      return s;
+    }
+  }
+  /**
+   * <pre>
+   * end_offset, exact. Always set by the server.
+   * </pre>
+   *
+   * <code>string end_offset_decimal = 6 [json_name = "endOffsetDecimal"];</code>
+   * @return The bytes for endOffsetDecimal.
+   */
+  @java.lang.Override
+  public com.google.protobuf.ByteString
+      getEndOffsetDecimalBytes() {
+    java.lang.Object ref = endOffsetDecimal_;
+    if (ref instanceof java.lang.String) {
+      com.google.protobuf.ByteString b = 
+          com.google.protobuf.ByteString.copyFromUtf8(
+              (java.lang.String) ref);
+      endOffsetDecimal_ = b;
+      return b;
+    } else {
+      return (com.google.protobuf.ByteString) ref;
+    }
   }
 
   private byte memoizedIsInitialized = -1;
@@ -120,6 +272,15 @@ private static final long serialVersionUID = 0L;
     if (endOffset_ != 0L) {
       output.writeInt64(3, endOffset_);
     }
+    if (!com.google.protobuf.GeneratedMessage.isStringEmpty(partitionId_)) {
+      com.google.protobuf.GeneratedMessage.writeString(output, 4, partitionId_);
+    }
+    if (!com.google.protobuf.GeneratedMessage.isStringEmpty(startOffsetDecimal_)) {
+      com.google.protobuf.GeneratedMessage.writeString(output, 5, startOffsetDecimal_);
+    }
+    if (!com.google.protobuf.GeneratedMessage.isStringEmpty(endOffsetDecimal_)) {
+      com.google.protobuf.GeneratedMessage.writeString(output, 6, endOffsetDecimal_);
+    }
     getUnknownFields().writeTo(output);
   }
   private int computeSerializedSize_0() {
@@ -135,6 +296,15 @@ private static final long serialVersionUID = 0L;
     if (endOffset_ != 0L) {
       size += com.google.protobuf.CodedOutputStream
         .computeInt64Size(3, endOffset_);
+    }
+    if (!com.google.protobuf.GeneratedMessage.isStringEmpty(partitionId_)) {
+      size += com.google.protobuf.GeneratedMessage.computeStringSize(4, partitionId_);
+    }
+    if (!com.google.protobuf.GeneratedMessage.isStringEmpty(startOffsetDecimal_)) {
+      size += com.google.protobuf.GeneratedMessage.computeStringSize(5, startOffsetDecimal_);
+    }
+    if (!com.google.protobuf.GeneratedMessage.isStringEmpty(endOffsetDecimal_)) {
+      size += com.google.protobuf.GeneratedMessage.computeStringSize(6, endOffsetDecimal_);
     }
     return size;
   }
@@ -166,6 +336,12 @@ private static final long serialVersionUID = 0L;
         != other.getStartOffset()) return false;
     if (getEndOffset()
         != other.getEndOffset()) return false;
+    if (!getPartitionId()
+        .equals(other.getPartitionId())) return false;
+    if (!getStartOffsetDecimal()
+        .equals(other.getStartOffsetDecimal())) return false;
+    if (!getEndOffsetDecimal()
+        .equals(other.getEndOffsetDecimal())) return false;
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -185,6 +361,12 @@ private static final long serialVersionUID = 0L;
     hash = (37 * hash) + END_OFFSET_FIELD_NUMBER;
     hash = (53 * hash) + com.google.protobuf.Internal.hashLong(
         getEndOffset());
+    hash = (37 * hash) + PARTITION_ID_FIELD_NUMBER;
+    hash = (53 * hash) + getPartitionId().hashCode();
+    hash = (37 * hash) + START_OFFSET_DECIMAL_FIELD_NUMBER;
+    hash = (53 * hash) + getStartOffsetDecimal().hashCode();
+    hash = (37 * hash) + END_OFFSET_DECIMAL_FIELD_NUMBER;
+    hash = (53 * hash) + getEndOffsetDecimal().hashCode();
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -285,6 +467,13 @@ private static final long serialVersionUID = 0L;
   /**
    * <pre>
    * A half-open offset range [start_offset, end_offset) of one partition.
+   *
+   * Offsets of any size: every int64 offset has a string `_decimal` sibling, exact whatever its size (decimal
+   * digits, no sign, no leading zeros), always set by the server; the int64 is exact when the value fits in
+   * int64 and 0 when it does not (a Kinesis sequence number). Partitions: `partition_id` is the partition's
+   * name in its stream (Kafka and RabbitMQ: the number in decimal, "3"; Kinesis: the shard id), always set by
+   * the server. In a request either field of a pair may be given; both given must agree (INVALID_ARGUMENT,
+   * FIELD_MISMATCH). See docs/api.md, "Offsets of any size".
    * </pre>
    *
    * Protobuf type {@code streamvisor.v1.OffsetRange}
@@ -323,6 +512,9 @@ private static final long serialVersionUID = 0L;
       partition_ = 0;
       startOffset_ = 0L;
       endOffset_ = 0L;
+      partitionId_ = "";
+      startOffsetDecimal_ = "";
+      endOffsetDecimal_ = "";
       return this;
     }
 
@@ -365,6 +557,15 @@ private static final long serialVersionUID = 0L;
       if (((from_bitField0_ & 0x00000004) != 0)) {
         result.endOffset_ = endOffset_;
       }
+      if (((from_bitField0_ & 0x00000008) != 0)) {
+        result.partitionId_ = partitionId_;
+      }
+      if (((from_bitField0_ & 0x00000010) != 0)) {
+        result.startOffsetDecimal_ = startOffsetDecimal_;
+      }
+      if (((from_bitField0_ & 0x00000020) != 0)) {
+        result.endOffsetDecimal_ = endOffsetDecimal_;
+      }
     }
 
     @java.lang.Override
@@ -387,6 +588,21 @@ private static final long serialVersionUID = 0L;
       }
       if (other.getEndOffset() != 0L) {
         setEndOffset(other.getEndOffset());
+      }
+      if (!other.getPartitionId().isEmpty()) {
+        partitionId_ = other.partitionId_;
+        bitField0_ |= 0x00000008;
+        onChanged();
+      }
+      if (!other.getStartOffsetDecimal().isEmpty()) {
+        startOffsetDecimal_ = other.startOffsetDecimal_;
+        bitField0_ |= 0x00000010;
+        onChanged();
+      }
+      if (!other.getEndOffsetDecimal().isEmpty()) {
+        endOffsetDecimal_ = other.endOffsetDecimal_;
+        bitField0_ |= 0x00000020;
+        onChanged();
       }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
@@ -429,6 +645,21 @@ private static final long serialVersionUID = 0L;
               bitField0_ |= 0x00000004;
               break;
             } // case 24
+            case 34: {
+              partitionId_ = input.readStringRequireUtf8();
+              bitField0_ |= 0x00000008;
+              break;
+            } // case 34
+            case 42: {
+              startOffsetDecimal_ = input.readStringRequireUtf8();
+              bitField0_ |= 0x00000010;
+              break;
+            } // case 42
+            case 50: {
+              endOffsetDecimal_ = input.readStringRequireUtf8();
+              bitField0_ |= 0x00000020;
+              break;
+            } // case 50
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -449,7 +680,7 @@ private static final long serialVersionUID = 0L;
     private int partition_ ;
     /**
      * <pre>
-     * Partition number (Kafka partition id). Required, &gt;= 0.
+     * Partition number (Kafka partition id). Required (or partition_id), &gt;= 0.
      * </pre>
      *
      * <code>int32 partition = 1 [json_name = "partition"];</code>
@@ -461,7 +692,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Partition number (Kafka partition id). Required, &gt;= 0.
+     * Partition number (Kafka partition id). Required (or partition_id), &gt;= 0.
      * </pre>
      *
      * <code>int32 partition = 1 [json_name = "partition"];</code>
@@ -477,7 +708,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Partition number (Kafka partition id). Required, &gt;= 0.
+     * Partition number (Kafka partition id). Required (or partition_id), &gt;= 0.
      * </pre>
      *
      * <code>int32 partition = 1 [json_name = "partition"];</code>
@@ -493,7 +724,7 @@ private static final long serialVersionUID = 0L;
     private long startOffset_ ;
     /**
      * <pre>
-     * First offset in the range (inclusive). Required, &gt;= 0.
+     * First offset in the range (inclusive). Required (or start_offset_decimal), &gt;= 0. 0 when it does not fit.
      * </pre>
      *
      * <code>int64 start_offset = 2 [json_name = "startOffset"];</code>
@@ -505,7 +736,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * First offset in the range (inclusive). Required, &gt;= 0.
+     * First offset in the range (inclusive). Required (or start_offset_decimal), &gt;= 0. 0 when it does not fit.
      * </pre>
      *
      * <code>int64 start_offset = 2 [json_name = "startOffset"];</code>
@@ -521,7 +752,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * First offset in the range (inclusive). Required, &gt;= 0.
+     * First offset in the range (inclusive). Required (or start_offset_decimal), &gt;= 0. 0 when it does not fit.
      * </pre>
      *
      * <code>int64 start_offset = 2 [json_name = "startOffset"];</code>
@@ -537,7 +768,8 @@ private static final long serialVersionUID = 0L;
     private long endOffset_ ;
     /**
      * <pre>
-     * First offset after the range (exclusive). Required, &gt;= start_offset.
+     * First offset after the range (exclusive). Required (or end_offset_decimal), &gt;= start_offset. 0 when it
+     * does not fit.
      * </pre>
      *
      * <code>int64 end_offset = 3 [json_name = "endOffset"];</code>
@@ -549,7 +781,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * First offset after the range (exclusive). Required, &gt;= start_offset.
+     * First offset after the range (exclusive). Required (or end_offset_decimal), &gt;= start_offset. 0 when it
+     * does not fit.
      * </pre>
      *
      * <code>int64 end_offset = 3 [json_name = "endOffset"];</code>
@@ -565,7 +798,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * First offset after the range (exclusive). Required, &gt;= start_offset.
+     * First offset after the range (exclusive). Required (or end_offset_decimal), &gt;= start_offset. 0 when it
+     * does not fit.
      * </pre>
      *
      * <code>int64 end_offset = 3 [json_name = "endOffset"];</code>
@@ -574,6 +808,282 @@ private static final long serialVersionUID = 0L;
     public Builder clearEndOffset() {
       bitField0_ = (bitField0_ & ~0x00000004);
       endOffset_ = 0L;
+      onChanged();
+      return this;
+    }
+
+    private java.lang.Object partitionId_ = "";
+    /**
+     * <pre>
+     * The partition's name, e.g. "3" (Kafka) or "shardId-000000000003" (Kinesis). Always set by the server.
+     * </pre>
+     *
+     * <code>string partition_id = 4 [json_name = "partitionId"];</code>
+     * @return The partitionId.
+     */
+    public java.lang.String getPartitionId() {
+      java.lang.Object ref = partitionId_;
+      if (!(ref instanceof java.lang.String)) {
+        com.google.protobuf.ByteString bs =
+            (com.google.protobuf.ByteString) ref;
+        java.lang.String s = bs.toStringUtf8();
+        partitionId_ = s;
+        return s;
+      } else {
+        return (java.lang.String) ref;
+      }
+    }
+    /**
+     * <pre>
+     * The partition's name, e.g. "3" (Kafka) or "shardId-000000000003" (Kinesis). Always set by the server.
+     * </pre>
+     *
+     * <code>string partition_id = 4 [json_name = "partitionId"];</code>
+     * @return The bytes for partitionId.
+     */
+    public com.google.protobuf.ByteString
+        getPartitionIdBytes() {
+      java.lang.Object ref = partitionId_;
+      if (ref instanceof String) {
+        com.google.protobuf.ByteString b = 
+            com.google.protobuf.ByteString.copyFromUtf8(
+                (java.lang.String) ref);
+        partitionId_ = b;
+        return b;
+      } else {
+        return (com.google.protobuf.ByteString) ref;
+      }
+    }
+    /**
+     * <pre>
+     * The partition's name, e.g. "3" (Kafka) or "shardId-000000000003" (Kinesis). Always set by the server.
+     * </pre>
+     *
+     * <code>string partition_id = 4 [json_name = "partitionId"];</code>
+     * @param value The partitionId to set.
+     * @return This builder for chaining.
+     */
+    public Builder setPartitionId(
+        java.lang.String value) {
+      if (value == null) { throw new NullPointerException(); }
+      partitionId_ = value;
+      bitField0_ |= 0x00000008;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The partition's name, e.g. "3" (Kafka) or "shardId-000000000003" (Kinesis). Always set by the server.
+     * </pre>
+     *
+     * <code>string partition_id = 4 [json_name = "partitionId"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearPartitionId() {
+      partitionId_ = getDefaultInstance().getPartitionId();
+      bitField0_ = (bitField0_ & ~0x00000008);
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The partition's name, e.g. "3" (Kafka) or "shardId-000000000003" (Kinesis). Always set by the server.
+     * </pre>
+     *
+     * <code>string partition_id = 4 [json_name = "partitionId"];</code>
+     * @param value The bytes for partitionId to set.
+     * @return This builder for chaining.
+     */
+    public Builder setPartitionIdBytes(
+        com.google.protobuf.ByteString value) {
+      if (value == null) { throw new NullPointerException(); }
+      checkByteStringIsUtf8(value);
+      partitionId_ = value;
+      bitField0_ |= 0x00000008;
+      onChanged();
+      return this;
+    }
+
+    private java.lang.Object startOffsetDecimal_ = "";
+    /**
+     * <pre>
+     * start_offset, exact. Always set by the server.
+     * </pre>
+     *
+     * <code>string start_offset_decimal = 5 [json_name = "startOffsetDecimal"];</code>
+     * @return The startOffsetDecimal.
+     */
+    public java.lang.String getStartOffsetDecimal() {
+      java.lang.Object ref = startOffsetDecimal_;
+      if (!(ref instanceof java.lang.String)) {
+        com.google.protobuf.ByteString bs =
+            (com.google.protobuf.ByteString) ref;
+        java.lang.String s = bs.toStringUtf8();
+        startOffsetDecimal_ = s;
+        return s;
+      } else {
+        return (java.lang.String) ref;
+      }
+    }
+    /**
+     * <pre>
+     * start_offset, exact. Always set by the server.
+     * </pre>
+     *
+     * <code>string start_offset_decimal = 5 [json_name = "startOffsetDecimal"];</code>
+     * @return The bytes for startOffsetDecimal.
+     */
+    public com.google.protobuf.ByteString
+        getStartOffsetDecimalBytes() {
+      java.lang.Object ref = startOffsetDecimal_;
+      if (ref instanceof String) {
+        com.google.protobuf.ByteString b = 
+            com.google.protobuf.ByteString.copyFromUtf8(
+                (java.lang.String) ref);
+        startOffsetDecimal_ = b;
+        return b;
+      } else {
+        return (com.google.protobuf.ByteString) ref;
+      }
+    }
+    /**
+     * <pre>
+     * start_offset, exact. Always set by the server.
+     * </pre>
+     *
+     * <code>string start_offset_decimal = 5 [json_name = "startOffsetDecimal"];</code>
+     * @param value The startOffsetDecimal to set.
+     * @return This builder for chaining.
+     */
+    public Builder setStartOffsetDecimal(
+        java.lang.String value) {
+      if (value == null) { throw new NullPointerException(); }
+      startOffsetDecimal_ = value;
+      bitField0_ |= 0x00000010;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * start_offset, exact. Always set by the server.
+     * </pre>
+     *
+     * <code>string start_offset_decimal = 5 [json_name = "startOffsetDecimal"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearStartOffsetDecimal() {
+      startOffsetDecimal_ = getDefaultInstance().getStartOffsetDecimal();
+      bitField0_ = (bitField0_ & ~0x00000010);
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * start_offset, exact. Always set by the server.
+     * </pre>
+     *
+     * <code>string start_offset_decimal = 5 [json_name = "startOffsetDecimal"];</code>
+     * @param value The bytes for startOffsetDecimal to set.
+     * @return This builder for chaining.
+     */
+    public Builder setStartOffsetDecimalBytes(
+        com.google.protobuf.ByteString value) {
+      if (value == null) { throw new NullPointerException(); }
+      checkByteStringIsUtf8(value);
+      startOffsetDecimal_ = value;
+      bitField0_ |= 0x00000010;
+      onChanged();
+      return this;
+    }
+
+    private java.lang.Object endOffsetDecimal_ = "";
+    /**
+     * <pre>
+     * end_offset, exact. Always set by the server.
+     * </pre>
+     *
+     * <code>string end_offset_decimal = 6 [json_name = "endOffsetDecimal"];</code>
+     * @return The endOffsetDecimal.
+     */
+    public java.lang.String getEndOffsetDecimal() {
+      java.lang.Object ref = endOffsetDecimal_;
+      if (!(ref instanceof java.lang.String)) {
+        com.google.protobuf.ByteString bs =
+            (com.google.protobuf.ByteString) ref;
+        java.lang.String s = bs.toStringUtf8();
+        endOffsetDecimal_ = s;
+        return s;
+      } else {
+        return (java.lang.String) ref;
+      }
+    }
+    /**
+     * <pre>
+     * end_offset, exact. Always set by the server.
+     * </pre>
+     *
+     * <code>string end_offset_decimal = 6 [json_name = "endOffsetDecimal"];</code>
+     * @return The bytes for endOffsetDecimal.
+     */
+    public com.google.protobuf.ByteString
+        getEndOffsetDecimalBytes() {
+      java.lang.Object ref = endOffsetDecimal_;
+      if (ref instanceof String) {
+        com.google.protobuf.ByteString b = 
+            com.google.protobuf.ByteString.copyFromUtf8(
+                (java.lang.String) ref);
+        endOffsetDecimal_ = b;
+        return b;
+      } else {
+        return (com.google.protobuf.ByteString) ref;
+      }
+    }
+    /**
+     * <pre>
+     * end_offset, exact. Always set by the server.
+     * </pre>
+     *
+     * <code>string end_offset_decimal = 6 [json_name = "endOffsetDecimal"];</code>
+     * @param value The endOffsetDecimal to set.
+     * @return This builder for chaining.
+     */
+    public Builder setEndOffsetDecimal(
+        java.lang.String value) {
+      if (value == null) { throw new NullPointerException(); }
+      endOffsetDecimal_ = value;
+      bitField0_ |= 0x00000020;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * end_offset, exact. Always set by the server.
+     * </pre>
+     *
+     * <code>string end_offset_decimal = 6 [json_name = "endOffsetDecimal"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearEndOffsetDecimal() {
+      endOffsetDecimal_ = getDefaultInstance().getEndOffsetDecimal();
+      bitField0_ = (bitField0_ & ~0x00000020);
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * end_offset, exact. Always set by the server.
+     * </pre>
+     *
+     * <code>string end_offset_decimal = 6 [json_name = "endOffsetDecimal"];</code>
+     * @param value The bytes for endOffsetDecimal to set.
+     * @return This builder for chaining.
+     */
+    public Builder setEndOffsetDecimalBytes(
+        com.google.protobuf.ByteString value) {
+      if (value == null) { throw new NullPointerException(); }
+      checkByteStringIsUtf8(value);
+      endOffsetDecimal_ = value;
+      bitField0_ |= 0x00000020;
       onChanged();
       return this;
     }

@@ -12,7 +12,7 @@ public interface OffsetRangeOrBuilder extends
 
   /**
    * <pre>
-   * Partition number (Kafka partition id). Required, &gt;= 0.
+   * Partition number (Kafka partition id). Required (or partition_id), &gt;= 0.
    * </pre>
    *
    * <code>int32 partition = 1 [json_name = "partition"];</code>
@@ -22,7 +22,7 @@ public interface OffsetRangeOrBuilder extends
 
   /**
    * <pre>
-   * First offset in the range (inclusive). Required, &gt;= 0.
+   * First offset in the range (inclusive). Required (or start_offset_decimal), &gt;= 0. 0 when it does not fit.
    * </pre>
    *
    * <code>int64 start_offset = 2 [json_name = "startOffset"];</code>
@@ -32,11 +32,72 @@ public interface OffsetRangeOrBuilder extends
 
   /**
    * <pre>
-   * First offset after the range (exclusive). Required, &gt;= start_offset.
+   * First offset after the range (exclusive). Required (or end_offset_decimal), &gt;= start_offset. 0 when it
+   * does not fit.
    * </pre>
    *
    * <code>int64 end_offset = 3 [json_name = "endOffset"];</code>
    * @return The endOffset.
    */
   long getEndOffset();
+
+  /**
+   * <pre>
+   * The partition's name, e.g. "3" (Kafka) or "shardId-000000000003" (Kinesis). Always set by the server.
+   * </pre>
+   *
+   * <code>string partition_id = 4 [json_name = "partitionId"];</code>
+   * @return The partitionId.
+   */
+  java.lang.String getPartitionId();
+  /**
+   * <pre>
+   * The partition's name, e.g. "3" (Kafka) or "shardId-000000000003" (Kinesis). Always set by the server.
+   * </pre>
+   *
+   * <code>string partition_id = 4 [json_name = "partitionId"];</code>
+   * @return The bytes for partitionId.
+   */
+  com.google.protobuf.ByteString
+      getPartitionIdBytes();
+
+  /**
+   * <pre>
+   * start_offset, exact. Always set by the server.
+   * </pre>
+   *
+   * <code>string start_offset_decimal = 5 [json_name = "startOffsetDecimal"];</code>
+   * @return The startOffsetDecimal.
+   */
+  java.lang.String getStartOffsetDecimal();
+  /**
+   * <pre>
+   * start_offset, exact. Always set by the server.
+   * </pre>
+   *
+   * <code>string start_offset_decimal = 5 [json_name = "startOffsetDecimal"];</code>
+   * @return The bytes for startOffsetDecimal.
+   */
+  com.google.protobuf.ByteString
+      getStartOffsetDecimalBytes();
+
+  /**
+   * <pre>
+   * end_offset, exact. Always set by the server.
+   * </pre>
+   *
+   * <code>string end_offset_decimal = 6 [json_name = "endOffsetDecimal"];</code>
+   * @return The endOffsetDecimal.
+   */
+  java.lang.String getEndOffsetDecimal();
+  /**
+   * <pre>
+   * end_offset, exact. Always set by the server.
+   * </pre>
+   *
+   * <code>string end_offset_decimal = 6 [json_name = "endOffsetDecimal"];</code>
+   * @return The bytes for endOffsetDecimal.
+   */
+  com.google.protobuf.ByteString
+      getEndOffsetDecimalBytes();
 }

@@ -35,6 +35,8 @@ private static final long serialVersionUID = 0L;
     published_ = java.util.Collections.emptyList();
     gaps_ = java.util.Collections.emptyList();
     overlaps_ = java.util.Collections.emptyList();
+    partitionId_ = "";
+    publishedOffsetsDecimal_ = "";
   }
 
   public static final com.google.protobuf.Descriptors.Descriptor
@@ -257,7 +259,7 @@ private static final long serialVersionUID = 0L;
   private long publishedOffsets_ = 0L;
   /**
    * <pre>
-   * Sum of published range sizes (counting overlaps twice).
+   * Sum of published range sizes (counting overlaps twice). 0 when it does not fit in int64.
    * </pre>
    *
    * <code>int64 published_offsets = 5 [json_name = "publishedOffsets"];</code>
@@ -266,6 +268,100 @@ private static final long serialVersionUID = 0L;
   @java.lang.Override
   public long getPublishedOffsets() {
     return publishedOffsets_;
+  }
+
+  public static final int PARTITION_ID_FIELD_NUMBER = 6;
+  @SuppressWarnings("serial")
+  private volatile java.lang.Object partitionId_ = "";
+  /**
+   * <pre>
+   * The partition's name (see OffsetRange.partition_id).
+   * </pre>
+   *
+   * <code>string partition_id = 6 [json_name = "partitionId"];</code>
+   * @return The partitionId.
+   */
+  @java.lang.Override
+  public java.lang.String getPartitionId() {
+    java.lang.Object ref = partitionId_;
+    if (ref instanceof java.lang.String) {
+      return (java.lang.String) ref;
+    } else {
+      com.google.protobuf.ByteString bs = 
+          (com.google.protobuf.ByteString) ref;
+      java.lang.String s = bs.toStringUtf8();
+      partitionId_ = s;
+      return s;
+    }
+  }
+  /**
+   * <pre>
+   * The partition's name (see OffsetRange.partition_id).
+   * </pre>
+   *
+   * <code>string partition_id = 6 [json_name = "partitionId"];</code>
+   * @return The bytes for partitionId.
+   */
+  @java.lang.Override
+  public com.google.protobuf.ByteString
+      getPartitionIdBytes() {
+    java.lang.Object ref = partitionId_;
+    if (ref instanceof java.lang.String) {
+      com.google.protobuf.ByteString b = 
+          com.google.protobuf.ByteString.copyFromUtf8(
+              (java.lang.String) ref);
+      partitionId_ = b;
+      return b;
+    } else {
+      return (com.google.protobuf.ByteString) ref;
+    }
+  }
+
+  public static final int PUBLISHED_OFFSETS_DECIMAL_FIELD_NUMBER = 7;
+  @SuppressWarnings("serial")
+  private volatile java.lang.Object publishedOffsetsDecimal_ = "";
+  /**
+   * <pre>
+   * published_offsets, exact (see OffsetRange).
+   * </pre>
+   *
+   * <code>string published_offsets_decimal = 7 [json_name = "publishedOffsetsDecimal"];</code>
+   * @return The publishedOffsetsDecimal.
+   */
+  @java.lang.Override
+  public java.lang.String getPublishedOffsetsDecimal() {
+    java.lang.Object ref = publishedOffsetsDecimal_;
+    if (ref instanceof java.lang.String) {
+      return (java.lang.String) ref;
+    } else {
+      com.google.protobuf.ByteString bs = 
+          (com.google.protobuf.ByteString) ref;
+      java.lang.String s = bs.toStringUtf8();
+      publishedOffsetsDecimal_ = s;
+      return s;
+    }
+  }
+  /**
+   * <pre>
+   * published_offsets, exact (see OffsetRange).
+   * </pre>
+   *
+   * <code>string published_offsets_decimal = 7 [json_name = "publishedOffsetsDecimal"];</code>
+   * @return The bytes for publishedOffsetsDecimal.
+   */
+  @java.lang.Override
+  public com.google.protobuf.ByteString
+      getPublishedOffsetsDecimalBytes() {
+    java.lang.Object ref = publishedOffsetsDecimal_;
+    if (ref instanceof java.lang.String) {
+      com.google.protobuf.ByteString b = 
+          com.google.protobuf.ByteString.copyFromUtf8(
+              (java.lang.String) ref);
+      publishedOffsetsDecimal_ = b;
+      return b;
+    } else {
+      return (com.google.protobuf.ByteString) ref;
+    }
   }
 
   private byte memoizedIsInitialized = -1;
@@ -296,6 +392,12 @@ private static final long serialVersionUID = 0L;
     }
     if (publishedOffsets_ != 0L) {
       output.writeInt64(5, publishedOffsets_);
+    }
+    if (!com.google.protobuf.GeneratedMessage.isStringEmpty(partitionId_)) {
+      com.google.protobuf.GeneratedMessage.writeString(output, 6, partitionId_);
+    }
+    if (!com.google.protobuf.GeneratedMessage.isStringEmpty(publishedOffsetsDecimal_)) {
+      com.google.protobuf.GeneratedMessage.writeString(output, 7, publishedOffsetsDecimal_);
     }
     getUnknownFields().writeTo(output);
   }
@@ -336,6 +438,12 @@ private static final long serialVersionUID = 0L;
       size += com.google.protobuf.CodedOutputStream
         .computeInt64Size(5, publishedOffsets_);
     }
+    if (!com.google.protobuf.GeneratedMessage.isStringEmpty(partitionId_)) {
+      size += com.google.protobuf.GeneratedMessage.computeStringSize(6, partitionId_);
+    }
+    if (!com.google.protobuf.GeneratedMessage.isStringEmpty(publishedOffsetsDecimal_)) {
+      size += com.google.protobuf.GeneratedMessage.computeStringSize(7, publishedOffsetsDecimal_);
+    }
     return size;
   }
   @java.lang.Override
@@ -370,6 +478,10 @@ private static final long serialVersionUID = 0L;
         .equals(other.getOverlapsList())) return false;
     if (getPublishedOffsets()
         != other.getPublishedOffsets()) return false;
+    if (!getPartitionId()
+        .equals(other.getPartitionId())) return false;
+    if (!getPublishedOffsetsDecimal()
+        .equals(other.getPublishedOffsetsDecimal())) return false;
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -398,6 +510,10 @@ private static final long serialVersionUID = 0L;
     hash = (37 * hash) + PUBLISHED_OFFSETS_FIELD_NUMBER;
     hash = (53 * hash) + com.google.protobuf.Internal.hashLong(
         getPublishedOffsets());
+    hash = (37 * hash) + PARTITION_ID_FIELD_NUMBER;
+    hash = (53 * hash) + getPartitionId().hashCode();
+    hash = (37 * hash) + PUBLISHED_OFFSETS_DECIMAL_FIELD_NUMBER;
+    hash = (53 * hash) + getPublishedOffsetsDecimal().hashCode();
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -556,6 +672,8 @@ private static final long serialVersionUID = 0L;
       }
       bitField0_ = (bitField0_ & ~0x00000008);
       publishedOffsets_ = 0L;
+      partitionId_ = "";
+      publishedOffsetsDecimal_ = "";
       return this;
     }
 
@@ -625,6 +743,12 @@ private static final long serialVersionUID = 0L;
       }
       if (((from_bitField0_ & 0x00000010) != 0)) {
         result.publishedOffsets_ = publishedOffsets_;
+      }
+      if (((from_bitField0_ & 0x00000020) != 0)) {
+        result.partitionId_ = partitionId_;
+      }
+      if (((from_bitField0_ & 0x00000040) != 0)) {
+        result.publishedOffsetsDecimal_ = publishedOffsetsDecimal_;
       }
     }
 
@@ -724,6 +848,16 @@ private static final long serialVersionUID = 0L;
       if (other.getPublishedOffsets() != 0L) {
         setPublishedOffsets(other.getPublishedOffsets());
       }
+      if (!other.getPartitionId().isEmpty()) {
+        partitionId_ = other.partitionId_;
+        bitField0_ |= 0x00000020;
+        onChanged();
+      }
+      if (!other.getPublishedOffsetsDecimal().isEmpty()) {
+        publishedOffsetsDecimal_ = other.publishedOffsetsDecimal_;
+        bitField0_ |= 0x00000040;
+        onChanged();
+      }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
       return this;
@@ -799,6 +933,16 @@ private static final long serialVersionUID = 0L;
               bitField0_ |= 0x00000010;
               break;
             } // case 40
+            case 50: {
+              partitionId_ = input.readStringRequireUtf8();
+              bitField0_ |= 0x00000020;
+              break;
+            } // case 50
+            case 58: {
+              publishedOffsetsDecimal_ = input.readStringRequireUtf8();
+              bitField0_ |= 0x00000040;
+              break;
+            } // case 58
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -1799,7 +1943,7 @@ private static final long serialVersionUID = 0L;
     private long publishedOffsets_ ;
     /**
      * <pre>
-     * Sum of published range sizes (counting overlaps twice).
+     * Sum of published range sizes (counting overlaps twice). 0 when it does not fit in int64.
      * </pre>
      *
      * <code>int64 published_offsets = 5 [json_name = "publishedOffsets"];</code>
@@ -1811,7 +1955,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Sum of published range sizes (counting overlaps twice).
+     * Sum of published range sizes (counting overlaps twice). 0 when it does not fit in int64.
      * </pre>
      *
      * <code>int64 published_offsets = 5 [json_name = "publishedOffsets"];</code>
@@ -1827,7 +1971,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Sum of published range sizes (counting overlaps twice).
+     * Sum of published range sizes (counting overlaps twice). 0 when it does not fit in int64.
      * </pre>
      *
      * <code>int64 published_offsets = 5 [json_name = "publishedOffsets"];</code>
@@ -1836,6 +1980,190 @@ private static final long serialVersionUID = 0L;
     public Builder clearPublishedOffsets() {
       bitField0_ = (bitField0_ & ~0x00000010);
       publishedOffsets_ = 0L;
+      onChanged();
+      return this;
+    }
+
+    private java.lang.Object partitionId_ = "";
+    /**
+     * <pre>
+     * The partition's name (see OffsetRange.partition_id).
+     * </pre>
+     *
+     * <code>string partition_id = 6 [json_name = "partitionId"];</code>
+     * @return The partitionId.
+     */
+    public java.lang.String getPartitionId() {
+      java.lang.Object ref = partitionId_;
+      if (!(ref instanceof java.lang.String)) {
+        com.google.protobuf.ByteString bs =
+            (com.google.protobuf.ByteString) ref;
+        java.lang.String s = bs.toStringUtf8();
+        partitionId_ = s;
+        return s;
+      } else {
+        return (java.lang.String) ref;
+      }
+    }
+    /**
+     * <pre>
+     * The partition's name (see OffsetRange.partition_id).
+     * </pre>
+     *
+     * <code>string partition_id = 6 [json_name = "partitionId"];</code>
+     * @return The bytes for partitionId.
+     */
+    public com.google.protobuf.ByteString
+        getPartitionIdBytes() {
+      java.lang.Object ref = partitionId_;
+      if (ref instanceof String) {
+        com.google.protobuf.ByteString b = 
+            com.google.protobuf.ByteString.copyFromUtf8(
+                (java.lang.String) ref);
+        partitionId_ = b;
+        return b;
+      } else {
+        return (com.google.protobuf.ByteString) ref;
+      }
+    }
+    /**
+     * <pre>
+     * The partition's name (see OffsetRange.partition_id).
+     * </pre>
+     *
+     * <code>string partition_id = 6 [json_name = "partitionId"];</code>
+     * @param value The partitionId to set.
+     * @return This builder for chaining.
+     */
+    public Builder setPartitionId(
+        java.lang.String value) {
+      if (value == null) { throw new NullPointerException(); }
+      partitionId_ = value;
+      bitField0_ |= 0x00000020;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The partition's name (see OffsetRange.partition_id).
+     * </pre>
+     *
+     * <code>string partition_id = 6 [json_name = "partitionId"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearPartitionId() {
+      partitionId_ = getDefaultInstance().getPartitionId();
+      bitField0_ = (bitField0_ & ~0x00000020);
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The partition's name (see OffsetRange.partition_id).
+     * </pre>
+     *
+     * <code>string partition_id = 6 [json_name = "partitionId"];</code>
+     * @param value The bytes for partitionId to set.
+     * @return This builder for chaining.
+     */
+    public Builder setPartitionIdBytes(
+        com.google.protobuf.ByteString value) {
+      if (value == null) { throw new NullPointerException(); }
+      checkByteStringIsUtf8(value);
+      partitionId_ = value;
+      bitField0_ |= 0x00000020;
+      onChanged();
+      return this;
+    }
+
+    private java.lang.Object publishedOffsetsDecimal_ = "";
+    /**
+     * <pre>
+     * published_offsets, exact (see OffsetRange).
+     * </pre>
+     *
+     * <code>string published_offsets_decimal = 7 [json_name = "publishedOffsetsDecimal"];</code>
+     * @return The publishedOffsetsDecimal.
+     */
+    public java.lang.String getPublishedOffsetsDecimal() {
+      java.lang.Object ref = publishedOffsetsDecimal_;
+      if (!(ref instanceof java.lang.String)) {
+        com.google.protobuf.ByteString bs =
+            (com.google.protobuf.ByteString) ref;
+        java.lang.String s = bs.toStringUtf8();
+        publishedOffsetsDecimal_ = s;
+        return s;
+      } else {
+        return (java.lang.String) ref;
+      }
+    }
+    /**
+     * <pre>
+     * published_offsets, exact (see OffsetRange).
+     * </pre>
+     *
+     * <code>string published_offsets_decimal = 7 [json_name = "publishedOffsetsDecimal"];</code>
+     * @return The bytes for publishedOffsetsDecimal.
+     */
+    public com.google.protobuf.ByteString
+        getPublishedOffsetsDecimalBytes() {
+      java.lang.Object ref = publishedOffsetsDecimal_;
+      if (ref instanceof String) {
+        com.google.protobuf.ByteString b = 
+            com.google.protobuf.ByteString.copyFromUtf8(
+                (java.lang.String) ref);
+        publishedOffsetsDecimal_ = b;
+        return b;
+      } else {
+        return (com.google.protobuf.ByteString) ref;
+      }
+    }
+    /**
+     * <pre>
+     * published_offsets, exact (see OffsetRange).
+     * </pre>
+     *
+     * <code>string published_offsets_decimal = 7 [json_name = "publishedOffsetsDecimal"];</code>
+     * @param value The publishedOffsetsDecimal to set.
+     * @return This builder for chaining.
+     */
+    public Builder setPublishedOffsetsDecimal(
+        java.lang.String value) {
+      if (value == null) { throw new NullPointerException(); }
+      publishedOffsetsDecimal_ = value;
+      bitField0_ |= 0x00000040;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * published_offsets, exact (see OffsetRange).
+     * </pre>
+     *
+     * <code>string published_offsets_decimal = 7 [json_name = "publishedOffsetsDecimal"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearPublishedOffsetsDecimal() {
+      publishedOffsetsDecimal_ = getDefaultInstance().getPublishedOffsetsDecimal();
+      bitField0_ = (bitField0_ & ~0x00000040);
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * published_offsets, exact (see OffsetRange).
+     * </pre>
+     *
+     * <code>string published_offsets_decimal = 7 [json_name = "publishedOffsetsDecimal"];</code>
+     * @param value The bytes for publishedOffsetsDecimal to set.
+     * @return This builder for chaining.
+     */
+    public Builder setPublishedOffsetsDecimalBytes(
+        com.google.protobuf.ByteString value) {
+      if (value == null) { throw new NullPointerException(); }
+      checkByteStringIsUtf8(value);
+      publishedOffsetsDecimal_ = value;
+      bitField0_ |= 0x00000040;
       onChanged();
       return this;
     }

@@ -154,11 +154,51 @@ public interface PartitionCoverageOrBuilder extends
 
   /**
    * <pre>
-   * Sum of published range sizes (counting overlaps twice).
+   * Sum of published range sizes (counting overlaps twice). 0 when it does not fit in int64.
    * </pre>
    *
    * <code>int64 published_offsets = 5 [json_name = "publishedOffsets"];</code>
    * @return The publishedOffsets.
    */
   long getPublishedOffsets();
+
+  /**
+   * <pre>
+   * The partition's name (see OffsetRange.partition_id).
+   * </pre>
+   *
+   * <code>string partition_id = 6 [json_name = "partitionId"];</code>
+   * @return The partitionId.
+   */
+  java.lang.String getPartitionId();
+  /**
+   * <pre>
+   * The partition's name (see OffsetRange.partition_id).
+   * </pre>
+   *
+   * <code>string partition_id = 6 [json_name = "partitionId"];</code>
+   * @return The bytes for partitionId.
+   */
+  com.google.protobuf.ByteString
+      getPartitionIdBytes();
+
+  /**
+   * <pre>
+   * published_offsets, exact (see OffsetRange).
+   * </pre>
+   *
+   * <code>string published_offsets_decimal = 7 [json_name = "publishedOffsetsDecimal"];</code>
+   * @return The publishedOffsetsDecimal.
+   */
+  java.lang.String getPublishedOffsetsDecimal();
+  /**
+   * <pre>
+   * published_offsets, exact (see OffsetRange).
+   * </pre>
+   *
+   * <code>string published_offsets_decimal = 7 [json_name = "publishedOffsetsDecimal"];</code>
+   * @return The bytes for publishedOffsetsDecimal.
+   */
+  com.google.protobuf.ByteString
+      getPublishedOffsetsDecimalBytes();
 }

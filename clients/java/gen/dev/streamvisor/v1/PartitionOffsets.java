@@ -32,6 +32,11 @@ private static final long serialVersionUID = 0L;
     super(builder);
   }
   private PartitionOffsets() {
+    partitionId_ = "";
+    checkpointDecimal_ = "";
+    earliestDecimal_ = "";
+    latestDecimal_ = "";
+    lagDecimal_ = "";
     parentPartitionIds_ =
         com.google.protobuf.LazyStringArrayList.emptyList();
   }
@@ -198,6 +203,253 @@ private static final long serialVersionUID = 0L;
     return checkpointBeyondLatest_;
   }
 
+  public static final int PARTITION_ID_FIELD_NUMBER = 8;
+  @SuppressWarnings("serial")
+  private volatile java.lang.Object partitionId_ = "";
+  /**
+   * <pre>
+   * The partition's name (see OffsetRange.partition_id).
+   * </pre>
+   *
+   * <code>string partition_id = 8 [json_name = "partitionId"];</code>
+   * @return The partitionId.
+   */
+  @java.lang.Override
+  public java.lang.String getPartitionId() {
+    java.lang.Object ref = partitionId_;
+    if (ref instanceof java.lang.String) {
+      return (java.lang.String) ref;
+    } else {
+      com.google.protobuf.ByteString bs = 
+          (com.google.protobuf.ByteString) ref;
+      java.lang.String s = bs.toStringUtf8();
+      partitionId_ = s;
+      return s;
+    }
+  }
+  /**
+   * <pre>
+   * The partition's name (see OffsetRange.partition_id).
+   * </pre>
+   *
+   * <code>string partition_id = 8 [json_name = "partitionId"];</code>
+   * @return The bytes for partitionId.
+   */
+  @java.lang.Override
+  public com.google.protobuf.ByteString
+      getPartitionIdBytes() {
+    java.lang.Object ref = partitionId_;
+    if (ref instanceof java.lang.String) {
+      com.google.protobuf.ByteString b = 
+          com.google.protobuf.ByteString.copyFromUtf8(
+              (java.lang.String) ref);
+      partitionId_ = b;
+      return b;
+    } else {
+      return (com.google.protobuf.ByteString) ref;
+    }
+  }
+
+  public static final int CHECKPOINT_DECIMAL_FIELD_NUMBER = 9;
+  @SuppressWarnings("serial")
+  private volatile java.lang.Object checkpointDecimal_ = "";
+  /**
+   * <pre>
+   * checkpoint, exact (see OffsetRange); absent when checkpoint is.
+   * </pre>
+   *
+   * <code>optional string checkpoint_decimal = 9 [json_name = "checkpointDecimal"];</code>
+   * @return Whether the checkpointDecimal field is set.
+   */
+  @java.lang.Override
+  public boolean hasCheckpointDecimal() {
+    return ((bitField0_ & 0x00000004) != 0);
+  }
+  /**
+   * <pre>
+   * checkpoint, exact (see OffsetRange); absent when checkpoint is.
+   * </pre>
+   *
+   * <code>optional string checkpoint_decimal = 9 [json_name = "checkpointDecimal"];</code>
+   * @return The checkpointDecimal.
+   */
+  @java.lang.Override
+  public java.lang.String getCheckpointDecimal() {
+    java.lang.Object ref = checkpointDecimal_;
+    if (ref instanceof java.lang.String) {
+      return (java.lang.String) ref;
+    } else {
+      com.google.protobuf.ByteString bs = 
+          (com.google.protobuf.ByteString) ref;
+      java.lang.String s = bs.toStringUtf8();
+      checkpointDecimal_ = s;
+      return s;
+    }
+  }
+  /**
+   * <pre>
+   * checkpoint, exact (see OffsetRange); absent when checkpoint is.
+   * </pre>
+   *
+   * <code>optional string checkpoint_decimal = 9 [json_name = "checkpointDecimal"];</code>
+   * @return The bytes for checkpointDecimal.
+   */
+  @java.lang.Override
+  public com.google.protobuf.ByteString
+      getCheckpointDecimalBytes() {
+    java.lang.Object ref = checkpointDecimal_;
+    if (ref instanceof java.lang.String) {
+      com.google.protobuf.ByteString b = 
+          com.google.protobuf.ByteString.copyFromUtf8(
+              (java.lang.String) ref);
+      checkpointDecimal_ = b;
+      return b;
+    } else {
+      return (com.google.protobuf.ByteString) ref;
+    }
+  }
+
+  public static final int EARLIEST_DECIMAL_FIELD_NUMBER = 10;
+  @SuppressWarnings("serial")
+  private volatile java.lang.Object earliestDecimal_ = "";
+  /**
+   * <pre>
+   * earliest, exact.
+   * </pre>
+   *
+   * <code>string earliest_decimal = 10 [json_name = "earliestDecimal"];</code>
+   * @return The earliestDecimal.
+   */
+  @java.lang.Override
+  public java.lang.String getEarliestDecimal() {
+    java.lang.Object ref = earliestDecimal_;
+    if (ref instanceof java.lang.String) {
+      return (java.lang.String) ref;
+    } else {
+      com.google.protobuf.ByteString bs = 
+          (com.google.protobuf.ByteString) ref;
+      java.lang.String s = bs.toStringUtf8();
+      earliestDecimal_ = s;
+      return s;
+    }
+  }
+  /**
+   * <pre>
+   * earliest, exact.
+   * </pre>
+   *
+   * <code>string earliest_decimal = 10 [json_name = "earliestDecimal"];</code>
+   * @return The bytes for earliestDecimal.
+   */
+  @java.lang.Override
+  public com.google.protobuf.ByteString
+      getEarliestDecimalBytes() {
+    java.lang.Object ref = earliestDecimal_;
+    if (ref instanceof java.lang.String) {
+      com.google.protobuf.ByteString b = 
+          com.google.protobuf.ByteString.copyFromUtf8(
+              (java.lang.String) ref);
+      earliestDecimal_ = b;
+      return b;
+    } else {
+      return (com.google.protobuf.ByteString) ref;
+    }
+  }
+
+  public static final int LATEST_DECIMAL_FIELD_NUMBER = 11;
+  @SuppressWarnings("serial")
+  private volatile java.lang.Object latestDecimal_ = "";
+  /**
+   * <pre>
+   * latest, exact.
+   * </pre>
+   *
+   * <code>string latest_decimal = 11 [json_name = "latestDecimal"];</code>
+   * @return The latestDecimal.
+   */
+  @java.lang.Override
+  public java.lang.String getLatestDecimal() {
+    java.lang.Object ref = latestDecimal_;
+    if (ref instanceof java.lang.String) {
+      return (java.lang.String) ref;
+    } else {
+      com.google.protobuf.ByteString bs = 
+          (com.google.protobuf.ByteString) ref;
+      java.lang.String s = bs.toStringUtf8();
+      latestDecimal_ = s;
+      return s;
+    }
+  }
+  /**
+   * <pre>
+   * latest, exact.
+   * </pre>
+   *
+   * <code>string latest_decimal = 11 [json_name = "latestDecimal"];</code>
+   * @return The bytes for latestDecimal.
+   */
+  @java.lang.Override
+  public com.google.protobuf.ByteString
+      getLatestDecimalBytes() {
+    java.lang.Object ref = latestDecimal_;
+    if (ref instanceof java.lang.String) {
+      com.google.protobuf.ByteString b = 
+          com.google.protobuf.ByteString.copyFromUtf8(
+              (java.lang.String) ref);
+      latestDecimal_ = b;
+      return b;
+    } else {
+      return (com.google.protobuf.ByteString) ref;
+    }
+  }
+
+  public static final int LAG_DECIMAL_FIELD_NUMBER = 12;
+  @SuppressWarnings("serial")
+  private volatile java.lang.Object lagDecimal_ = "";
+  /**
+   * <pre>
+   * lag, exact.
+   * </pre>
+   *
+   * <code>string lag_decimal = 12 [json_name = "lagDecimal"];</code>
+   * @return The lagDecimal.
+   */
+  @java.lang.Override
+  public java.lang.String getLagDecimal() {
+    java.lang.Object ref = lagDecimal_;
+    if (ref instanceof java.lang.String) {
+      return (java.lang.String) ref;
+    } else {
+      com.google.protobuf.ByteString bs = 
+          (com.google.protobuf.ByteString) ref;
+      java.lang.String s = bs.toStringUtf8();
+      lagDecimal_ = s;
+      return s;
+    }
+  }
+  /**
+   * <pre>
+   * lag, exact.
+   * </pre>
+   *
+   * <code>string lag_decimal = 12 [json_name = "lagDecimal"];</code>
+   * @return The bytes for lagDecimal.
+   */
+  @java.lang.Override
+  public com.google.protobuf.ByteString
+      getLagDecimalBytes() {
+    java.lang.Object ref = lagDecimal_;
+    if (ref instanceof java.lang.String) {
+      com.google.protobuf.ByteString b = 
+          com.google.protobuf.ByteString.copyFromUtf8(
+              (java.lang.String) ref);
+      lagDecimal_ = b;
+      return b;
+    } else {
+      return (com.google.protobuf.ByteString) ref;
+    }
+  }
+
   public static final int PARENT_PARTITION_IDS_FIELD_NUMBER = 20;
   @SuppressWarnings("serial")
   private com.google.protobuf.LazyStringArrayList parentPartitionIds_ =
@@ -343,6 +595,21 @@ private static final long serialVersionUID = 0L;
     if (checkpointBeyondLatest_ != false) {
       output.writeBool(7, checkpointBeyondLatest_);
     }
+    if (!com.google.protobuf.GeneratedMessage.isStringEmpty(partitionId_)) {
+      com.google.protobuf.GeneratedMessage.writeString(output, 8, partitionId_);
+    }
+    if (((bitField0_ & 0x00000004) != 0)) {
+      com.google.protobuf.GeneratedMessage.writeString(output, 9, checkpointDecimal_);
+    }
+    if (!com.google.protobuf.GeneratedMessage.isStringEmpty(earliestDecimal_)) {
+      com.google.protobuf.GeneratedMessage.writeString(output, 10, earliestDecimal_);
+    }
+    if (!com.google.protobuf.GeneratedMessage.isStringEmpty(latestDecimal_)) {
+      com.google.protobuf.GeneratedMessage.writeString(output, 11, latestDecimal_);
+    }
+    if (!com.google.protobuf.GeneratedMessage.isStringEmpty(lagDecimal_)) {
+      com.google.protobuf.GeneratedMessage.writeString(output, 12, lagDecimal_);
+    }
     for (int i = 0; i < parentPartitionIds_.size(); i++) {
       com.google.protobuf.GeneratedMessage.writeString(output, 20, parentPartitionIds_.getRaw(i));
     }
@@ -386,6 +653,21 @@ private static final long serialVersionUID = 0L;
     if (checkpointBeyondLatest_ != false) {
       size += com.google.protobuf.CodedOutputStream
         .computeBoolSize(7, checkpointBeyondLatest_);
+    }
+    if (!com.google.protobuf.GeneratedMessage.isStringEmpty(partitionId_)) {
+      size += com.google.protobuf.GeneratedMessage.computeStringSize(8, partitionId_);
+    }
+    if (((bitField0_ & 0x00000004) != 0)) {
+      size += com.google.protobuf.GeneratedMessage.computeStringSize(9, checkpointDecimal_);
+    }
+    if (!com.google.protobuf.GeneratedMessage.isStringEmpty(earliestDecimal_)) {
+      size += com.google.protobuf.GeneratedMessage.computeStringSize(10, earliestDecimal_);
+    }
+    if (!com.google.protobuf.GeneratedMessage.isStringEmpty(latestDecimal_)) {
+      size += com.google.protobuf.GeneratedMessage.computeStringSize(11, latestDecimal_);
+    }
+    if (!com.google.protobuf.GeneratedMessage.isStringEmpty(lagDecimal_)) {
+      size += com.google.protobuf.GeneratedMessage.computeStringSize(12, lagDecimal_);
     }
     {
       int dataSize = 0;
@@ -451,6 +733,19 @@ private static final long serialVersionUID = 0L;
     }
     if (getCheckpointBeyondLatest()
         != other.getCheckpointBeyondLatest()) return false;
+    if (!getPartitionId()
+        .equals(other.getPartitionId())) return false;
+    if (hasCheckpointDecimal() != other.hasCheckpointDecimal()) return false;
+    if (hasCheckpointDecimal()) {
+      if (!getCheckpointDecimal()
+          .equals(other.getCheckpointDecimal())) return false;
+    }
+    if (!getEarliestDecimal()
+        .equals(other.getEarliestDecimal())) return false;
+    if (!getLatestDecimal()
+        .equals(other.getLatestDecimal())) return false;
+    if (!getLagDecimal()
+        .equals(other.getLagDecimal())) return false;
     if (!getParentPartitionIdsList()
         .equals(other.getParentPartitionIdsList())) return false;
     if (getClosed()
@@ -493,6 +788,18 @@ private static final long serialVersionUID = 0L;
     hash = (37 * hash) + CHECKPOINT_BEYOND_LATEST_FIELD_NUMBER;
     hash = (53 * hash) + com.google.protobuf.Internal.hashBoolean(
         getCheckpointBeyondLatest());
+    hash = (37 * hash) + PARTITION_ID_FIELD_NUMBER;
+    hash = (53 * hash) + getPartitionId().hashCode();
+    if (hasCheckpointDecimal()) {
+      hash = (37 * hash) + CHECKPOINT_DECIMAL_FIELD_NUMBER;
+      hash = (53 * hash) + getCheckpointDecimal().hashCode();
+    }
+    hash = (37 * hash) + EARLIEST_DECIMAL_FIELD_NUMBER;
+    hash = (53 * hash) + getEarliestDecimal().hashCode();
+    hash = (37 * hash) + LATEST_DECIMAL_FIELD_NUMBER;
+    hash = (53 * hash) + getLatestDecimal().hashCode();
+    hash = (37 * hash) + LAG_DECIMAL_FIELD_NUMBER;
+    hash = (53 * hash) + getLagDecimal().hashCode();
     if (getParentPartitionIdsCount() > 0) {
       hash = (37 * hash) + PARENT_PARTITION_IDS_FIELD_NUMBER;
       hash = (53 * hash) + getParentPartitionIdsList().hashCode();
@@ -658,6 +965,11 @@ private static final long serialVersionUID = 0L;
         boundedRangeBuilder_ = null;
       }
       checkpointBeyondLatest_ = false;
+      partitionId_ = "";
+      checkpointDecimal_ = "";
+      earliestDecimal_ = "";
+      latestDecimal_ = "";
+      lagDecimal_ = "";
       parentPartitionIds_ =
           com.google.protobuf.LazyStringArrayList.emptyList();
       closed_ = false;
@@ -723,16 +1035,32 @@ private static final long serialVersionUID = 0L;
         result.checkpointBeyondLatest_ = checkpointBeyondLatest_;
       }
       if (((from_bitField0_ & 0x00000080) != 0)) {
+        result.partitionId_ = partitionId_;
+      }
+      if (((from_bitField0_ & 0x00000100) != 0)) {
+        result.checkpointDecimal_ = checkpointDecimal_;
+        to_bitField0_ |= 0x00000004;
+      }
+      if (((from_bitField0_ & 0x00000200) != 0)) {
+        result.earliestDecimal_ = earliestDecimal_;
+      }
+      if (((from_bitField0_ & 0x00000400) != 0)) {
+        result.latestDecimal_ = latestDecimal_;
+      }
+      if (((from_bitField0_ & 0x00000800) != 0)) {
+        result.lagDecimal_ = lagDecimal_;
+      }
+      if (((from_bitField0_ & 0x00001000) != 0)) {
         parentPartitionIds_.makeImmutable();
         result.parentPartitionIds_ = parentPartitionIds_;
       }
-      if (((from_bitField0_ & 0x00000100) != 0)) {
+      if (((from_bitField0_ & 0x00002000) != 0)) {
         result.closed_ = closed_;
       }
-      if (((from_bitField0_ & 0x00000200) != 0)) {
+      if (((from_bitField0_ & 0x00004000) != 0)) {
         result.expired_ = expired_;
       }
-      if (((from_bitField0_ & 0x00000400) != 0)) {
+      if (((from_bitField0_ & 0x00008000) != 0)) {
         result.behind_ = behind_;
       }
       result.bitField0_ |= to_bitField0_;
@@ -771,10 +1099,35 @@ private static final long serialVersionUID = 0L;
       if (other.getCheckpointBeyondLatest() != false) {
         setCheckpointBeyondLatest(other.getCheckpointBeyondLatest());
       }
+      if (!other.getPartitionId().isEmpty()) {
+        partitionId_ = other.partitionId_;
+        bitField0_ |= 0x00000080;
+        onChanged();
+      }
+      if (other.hasCheckpointDecimal()) {
+        checkpointDecimal_ = other.checkpointDecimal_;
+        bitField0_ |= 0x00000100;
+        onChanged();
+      }
+      if (!other.getEarliestDecimal().isEmpty()) {
+        earliestDecimal_ = other.earliestDecimal_;
+        bitField0_ |= 0x00000200;
+        onChanged();
+      }
+      if (!other.getLatestDecimal().isEmpty()) {
+        latestDecimal_ = other.latestDecimal_;
+        bitField0_ |= 0x00000400;
+        onChanged();
+      }
+      if (!other.getLagDecimal().isEmpty()) {
+        lagDecimal_ = other.lagDecimal_;
+        bitField0_ |= 0x00000800;
+        onChanged();
+      }
       if (!other.parentPartitionIds_.isEmpty()) {
         if (parentPartitionIds_.isEmpty()) {
           parentPartitionIds_ = other.parentPartitionIds_;
-          bitField0_ |= 0x00000080;
+          bitField0_ |= 0x00001000;
         } else {
           ensureParentPartitionIdsIsMutable();
           parentPartitionIds_.addAll(other.parentPartitionIds_);
@@ -853,6 +1206,31 @@ private static final long serialVersionUID = 0L;
               bitField0_ |= 0x00000040;
               break;
             } // case 56
+            case 66: {
+              partitionId_ = input.readStringRequireUtf8();
+              bitField0_ |= 0x00000080;
+              break;
+            } // case 66
+            case 74: {
+              checkpointDecimal_ = input.readStringRequireUtf8();
+              bitField0_ |= 0x00000100;
+              break;
+            } // case 74
+            case 82: {
+              earliestDecimal_ = input.readStringRequireUtf8();
+              bitField0_ |= 0x00000200;
+              break;
+            } // case 82
+            case 90: {
+              latestDecimal_ = input.readStringRequireUtf8();
+              bitField0_ |= 0x00000400;
+              break;
+            } // case 90
+            case 98: {
+              lagDecimal_ = input.readStringRequireUtf8();
+              bitField0_ |= 0x00000800;
+              break;
+            } // case 98
             case 162: {
               ensureParentPartitionIdsIsMutable();
               parentPartitionIds_.add(input.readStringRequireUtf8());
@@ -860,17 +1238,17 @@ private static final long serialVersionUID = 0L;
             } // case 162
             case 168: {
               closed_ = input.readBool();
-              bitField0_ |= 0x00000100;
+              bitField0_ |= 0x00002000;
               break;
             } // case 168
             case 176: {
               expired_ = input.readBool();
-              bitField0_ |= 0x00000200;
+              bitField0_ |= 0x00004000;
               break;
             } // case 176
             case 184: {
               behind_ = input.readBool();
-              bitField0_ |= 0x00000400;
+              bitField0_ |= 0x00008000;
               break;
             } // case 184
             default: {
@@ -1332,13 +1710,484 @@ private static final long serialVersionUID = 0L;
       return this;
     }
 
+    private java.lang.Object partitionId_ = "";
+    /**
+     * <pre>
+     * The partition's name (see OffsetRange.partition_id).
+     * </pre>
+     *
+     * <code>string partition_id = 8 [json_name = "partitionId"];</code>
+     * @return The partitionId.
+     */
+    public java.lang.String getPartitionId() {
+      java.lang.Object ref = partitionId_;
+      if (!(ref instanceof java.lang.String)) {
+        com.google.protobuf.ByteString bs =
+            (com.google.protobuf.ByteString) ref;
+        java.lang.String s = bs.toStringUtf8();
+        partitionId_ = s;
+        return s;
+      } else {
+        return (java.lang.String) ref;
+      }
+    }
+    /**
+     * <pre>
+     * The partition's name (see OffsetRange.partition_id).
+     * </pre>
+     *
+     * <code>string partition_id = 8 [json_name = "partitionId"];</code>
+     * @return The bytes for partitionId.
+     */
+    public com.google.protobuf.ByteString
+        getPartitionIdBytes() {
+      java.lang.Object ref = partitionId_;
+      if (ref instanceof String) {
+        com.google.protobuf.ByteString b = 
+            com.google.protobuf.ByteString.copyFromUtf8(
+                (java.lang.String) ref);
+        partitionId_ = b;
+        return b;
+      } else {
+        return (com.google.protobuf.ByteString) ref;
+      }
+    }
+    /**
+     * <pre>
+     * The partition's name (see OffsetRange.partition_id).
+     * </pre>
+     *
+     * <code>string partition_id = 8 [json_name = "partitionId"];</code>
+     * @param value The partitionId to set.
+     * @return This builder for chaining.
+     */
+    public Builder setPartitionId(
+        java.lang.String value) {
+      if (value == null) { throw new NullPointerException(); }
+      partitionId_ = value;
+      bitField0_ |= 0x00000080;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The partition's name (see OffsetRange.partition_id).
+     * </pre>
+     *
+     * <code>string partition_id = 8 [json_name = "partitionId"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearPartitionId() {
+      partitionId_ = getDefaultInstance().getPartitionId();
+      bitField0_ = (bitField0_ & ~0x00000080);
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The partition's name (see OffsetRange.partition_id).
+     * </pre>
+     *
+     * <code>string partition_id = 8 [json_name = "partitionId"];</code>
+     * @param value The bytes for partitionId to set.
+     * @return This builder for chaining.
+     */
+    public Builder setPartitionIdBytes(
+        com.google.protobuf.ByteString value) {
+      if (value == null) { throw new NullPointerException(); }
+      checkByteStringIsUtf8(value);
+      partitionId_ = value;
+      bitField0_ |= 0x00000080;
+      onChanged();
+      return this;
+    }
+
+    private java.lang.Object checkpointDecimal_ = "";
+    /**
+     * <pre>
+     * checkpoint, exact (see OffsetRange); absent when checkpoint is.
+     * </pre>
+     *
+     * <code>optional string checkpoint_decimal = 9 [json_name = "checkpointDecimal"];</code>
+     * @return Whether the checkpointDecimal field is set.
+     */
+    public boolean hasCheckpointDecimal() {
+      return ((bitField0_ & 0x00000100) != 0);
+    }
+    /**
+     * <pre>
+     * checkpoint, exact (see OffsetRange); absent when checkpoint is.
+     * </pre>
+     *
+     * <code>optional string checkpoint_decimal = 9 [json_name = "checkpointDecimal"];</code>
+     * @return The checkpointDecimal.
+     */
+    public java.lang.String getCheckpointDecimal() {
+      java.lang.Object ref = checkpointDecimal_;
+      if (!(ref instanceof java.lang.String)) {
+        com.google.protobuf.ByteString bs =
+            (com.google.protobuf.ByteString) ref;
+        java.lang.String s = bs.toStringUtf8();
+        checkpointDecimal_ = s;
+        return s;
+      } else {
+        return (java.lang.String) ref;
+      }
+    }
+    /**
+     * <pre>
+     * checkpoint, exact (see OffsetRange); absent when checkpoint is.
+     * </pre>
+     *
+     * <code>optional string checkpoint_decimal = 9 [json_name = "checkpointDecimal"];</code>
+     * @return The bytes for checkpointDecimal.
+     */
+    public com.google.protobuf.ByteString
+        getCheckpointDecimalBytes() {
+      java.lang.Object ref = checkpointDecimal_;
+      if (ref instanceof String) {
+        com.google.protobuf.ByteString b = 
+            com.google.protobuf.ByteString.copyFromUtf8(
+                (java.lang.String) ref);
+        checkpointDecimal_ = b;
+        return b;
+      } else {
+        return (com.google.protobuf.ByteString) ref;
+      }
+    }
+    /**
+     * <pre>
+     * checkpoint, exact (see OffsetRange); absent when checkpoint is.
+     * </pre>
+     *
+     * <code>optional string checkpoint_decimal = 9 [json_name = "checkpointDecimal"];</code>
+     * @param value The checkpointDecimal to set.
+     * @return This builder for chaining.
+     */
+    public Builder setCheckpointDecimal(
+        java.lang.String value) {
+      if (value == null) { throw new NullPointerException(); }
+      checkpointDecimal_ = value;
+      bitField0_ |= 0x00000100;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * checkpoint, exact (see OffsetRange); absent when checkpoint is.
+     * </pre>
+     *
+     * <code>optional string checkpoint_decimal = 9 [json_name = "checkpointDecimal"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearCheckpointDecimal() {
+      checkpointDecimal_ = getDefaultInstance().getCheckpointDecimal();
+      bitField0_ = (bitField0_ & ~0x00000100);
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * checkpoint, exact (see OffsetRange); absent when checkpoint is.
+     * </pre>
+     *
+     * <code>optional string checkpoint_decimal = 9 [json_name = "checkpointDecimal"];</code>
+     * @param value The bytes for checkpointDecimal to set.
+     * @return This builder for chaining.
+     */
+    public Builder setCheckpointDecimalBytes(
+        com.google.protobuf.ByteString value) {
+      if (value == null) { throw new NullPointerException(); }
+      checkByteStringIsUtf8(value);
+      checkpointDecimal_ = value;
+      bitField0_ |= 0x00000100;
+      onChanged();
+      return this;
+    }
+
+    private java.lang.Object earliestDecimal_ = "";
+    /**
+     * <pre>
+     * earliest, exact.
+     * </pre>
+     *
+     * <code>string earliest_decimal = 10 [json_name = "earliestDecimal"];</code>
+     * @return The earliestDecimal.
+     */
+    public java.lang.String getEarliestDecimal() {
+      java.lang.Object ref = earliestDecimal_;
+      if (!(ref instanceof java.lang.String)) {
+        com.google.protobuf.ByteString bs =
+            (com.google.protobuf.ByteString) ref;
+        java.lang.String s = bs.toStringUtf8();
+        earliestDecimal_ = s;
+        return s;
+      } else {
+        return (java.lang.String) ref;
+      }
+    }
+    /**
+     * <pre>
+     * earliest, exact.
+     * </pre>
+     *
+     * <code>string earliest_decimal = 10 [json_name = "earliestDecimal"];</code>
+     * @return The bytes for earliestDecimal.
+     */
+    public com.google.protobuf.ByteString
+        getEarliestDecimalBytes() {
+      java.lang.Object ref = earliestDecimal_;
+      if (ref instanceof String) {
+        com.google.protobuf.ByteString b = 
+            com.google.protobuf.ByteString.copyFromUtf8(
+                (java.lang.String) ref);
+        earliestDecimal_ = b;
+        return b;
+      } else {
+        return (com.google.protobuf.ByteString) ref;
+      }
+    }
+    /**
+     * <pre>
+     * earliest, exact.
+     * </pre>
+     *
+     * <code>string earliest_decimal = 10 [json_name = "earliestDecimal"];</code>
+     * @param value The earliestDecimal to set.
+     * @return This builder for chaining.
+     */
+    public Builder setEarliestDecimal(
+        java.lang.String value) {
+      if (value == null) { throw new NullPointerException(); }
+      earliestDecimal_ = value;
+      bitField0_ |= 0x00000200;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * earliest, exact.
+     * </pre>
+     *
+     * <code>string earliest_decimal = 10 [json_name = "earliestDecimal"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearEarliestDecimal() {
+      earliestDecimal_ = getDefaultInstance().getEarliestDecimal();
+      bitField0_ = (bitField0_ & ~0x00000200);
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * earliest, exact.
+     * </pre>
+     *
+     * <code>string earliest_decimal = 10 [json_name = "earliestDecimal"];</code>
+     * @param value The bytes for earliestDecimal to set.
+     * @return This builder for chaining.
+     */
+    public Builder setEarliestDecimalBytes(
+        com.google.protobuf.ByteString value) {
+      if (value == null) { throw new NullPointerException(); }
+      checkByteStringIsUtf8(value);
+      earliestDecimal_ = value;
+      bitField0_ |= 0x00000200;
+      onChanged();
+      return this;
+    }
+
+    private java.lang.Object latestDecimal_ = "";
+    /**
+     * <pre>
+     * latest, exact.
+     * </pre>
+     *
+     * <code>string latest_decimal = 11 [json_name = "latestDecimal"];</code>
+     * @return The latestDecimal.
+     */
+    public java.lang.String getLatestDecimal() {
+      java.lang.Object ref = latestDecimal_;
+      if (!(ref instanceof java.lang.String)) {
+        com.google.protobuf.ByteString bs =
+            (com.google.protobuf.ByteString) ref;
+        java.lang.String s = bs.toStringUtf8();
+        latestDecimal_ = s;
+        return s;
+      } else {
+        return (java.lang.String) ref;
+      }
+    }
+    /**
+     * <pre>
+     * latest, exact.
+     * </pre>
+     *
+     * <code>string latest_decimal = 11 [json_name = "latestDecimal"];</code>
+     * @return The bytes for latestDecimal.
+     */
+    public com.google.protobuf.ByteString
+        getLatestDecimalBytes() {
+      java.lang.Object ref = latestDecimal_;
+      if (ref instanceof String) {
+        com.google.protobuf.ByteString b = 
+            com.google.protobuf.ByteString.copyFromUtf8(
+                (java.lang.String) ref);
+        latestDecimal_ = b;
+        return b;
+      } else {
+        return (com.google.protobuf.ByteString) ref;
+      }
+    }
+    /**
+     * <pre>
+     * latest, exact.
+     * </pre>
+     *
+     * <code>string latest_decimal = 11 [json_name = "latestDecimal"];</code>
+     * @param value The latestDecimal to set.
+     * @return This builder for chaining.
+     */
+    public Builder setLatestDecimal(
+        java.lang.String value) {
+      if (value == null) { throw new NullPointerException(); }
+      latestDecimal_ = value;
+      bitField0_ |= 0x00000400;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * latest, exact.
+     * </pre>
+     *
+     * <code>string latest_decimal = 11 [json_name = "latestDecimal"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearLatestDecimal() {
+      latestDecimal_ = getDefaultInstance().getLatestDecimal();
+      bitField0_ = (bitField0_ & ~0x00000400);
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * latest, exact.
+     * </pre>
+     *
+     * <code>string latest_decimal = 11 [json_name = "latestDecimal"];</code>
+     * @param value The bytes for latestDecimal to set.
+     * @return This builder for chaining.
+     */
+    public Builder setLatestDecimalBytes(
+        com.google.protobuf.ByteString value) {
+      if (value == null) { throw new NullPointerException(); }
+      checkByteStringIsUtf8(value);
+      latestDecimal_ = value;
+      bitField0_ |= 0x00000400;
+      onChanged();
+      return this;
+    }
+
+    private java.lang.Object lagDecimal_ = "";
+    /**
+     * <pre>
+     * lag, exact.
+     * </pre>
+     *
+     * <code>string lag_decimal = 12 [json_name = "lagDecimal"];</code>
+     * @return The lagDecimal.
+     */
+    public java.lang.String getLagDecimal() {
+      java.lang.Object ref = lagDecimal_;
+      if (!(ref instanceof java.lang.String)) {
+        com.google.protobuf.ByteString bs =
+            (com.google.protobuf.ByteString) ref;
+        java.lang.String s = bs.toStringUtf8();
+        lagDecimal_ = s;
+        return s;
+      } else {
+        return (java.lang.String) ref;
+      }
+    }
+    /**
+     * <pre>
+     * lag, exact.
+     * </pre>
+     *
+     * <code>string lag_decimal = 12 [json_name = "lagDecimal"];</code>
+     * @return The bytes for lagDecimal.
+     */
+    public com.google.protobuf.ByteString
+        getLagDecimalBytes() {
+      java.lang.Object ref = lagDecimal_;
+      if (ref instanceof String) {
+        com.google.protobuf.ByteString b = 
+            com.google.protobuf.ByteString.copyFromUtf8(
+                (java.lang.String) ref);
+        lagDecimal_ = b;
+        return b;
+      } else {
+        return (com.google.protobuf.ByteString) ref;
+      }
+    }
+    /**
+     * <pre>
+     * lag, exact.
+     * </pre>
+     *
+     * <code>string lag_decimal = 12 [json_name = "lagDecimal"];</code>
+     * @param value The lagDecimal to set.
+     * @return This builder for chaining.
+     */
+    public Builder setLagDecimal(
+        java.lang.String value) {
+      if (value == null) { throw new NullPointerException(); }
+      lagDecimal_ = value;
+      bitField0_ |= 0x00000800;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * lag, exact.
+     * </pre>
+     *
+     * <code>string lag_decimal = 12 [json_name = "lagDecimal"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearLagDecimal() {
+      lagDecimal_ = getDefaultInstance().getLagDecimal();
+      bitField0_ = (bitField0_ & ~0x00000800);
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * lag, exact.
+     * </pre>
+     *
+     * <code>string lag_decimal = 12 [json_name = "lagDecimal"];</code>
+     * @param value The bytes for lagDecimal to set.
+     * @return This builder for chaining.
+     */
+    public Builder setLagDecimalBytes(
+        com.google.protobuf.ByteString value) {
+      if (value == null) { throw new NullPointerException(); }
+      checkByteStringIsUtf8(value);
+      lagDecimal_ = value;
+      bitField0_ |= 0x00000800;
+      onChanged();
+      return this;
+    }
+
     private com.google.protobuf.LazyStringArrayList parentPartitionIds_ =
         com.google.protobuf.LazyStringArrayList.emptyList();
     private void ensureParentPartitionIdsIsMutable() {
       if (!parentPartitionIds_.isModifiable()) {
         parentPartitionIds_ = new com.google.protobuf.LazyStringArrayList(parentPartitionIds_);
       }
-      bitField0_ |= 0x00000080;
+      bitField0_ |= 0x00001000;
     }
     /**
      * <pre>
@@ -1414,7 +2263,7 @@ private static final long serialVersionUID = 0L;
       if (value == null) { throw new NullPointerException(); }
       ensureParentPartitionIdsIsMutable();
       parentPartitionIds_.set(index, value);
-      bitField0_ |= 0x00000080;
+      bitField0_ |= 0x00001000;
       onChanged();
       return this;
     }
@@ -1434,7 +2283,7 @@ private static final long serialVersionUID = 0L;
       if (value == null) { throw new NullPointerException(); }
       ensureParentPartitionIdsIsMutable();
       parentPartitionIds_.add(value);
-      bitField0_ |= 0x00000080;
+      bitField0_ |= 0x00001000;
       onChanged();
       return this;
     }
@@ -1454,7 +2303,7 @@ private static final long serialVersionUID = 0L;
       ensureParentPartitionIdsIsMutable();
       com.google.protobuf.AbstractMessageLite.Builder.addAll(
           values, parentPartitionIds_);
-      bitField0_ |= 0x00000080;
+      bitField0_ |= 0x00001000;
       onChanged();
       return this;
     }
@@ -1471,7 +2320,7 @@ private static final long serialVersionUID = 0L;
     public Builder clearParentPartitionIds() {
       parentPartitionIds_ =
         com.google.protobuf.LazyStringArrayList.emptyList();
-      bitField0_ = (bitField0_ & ~0x00000080);;
+      bitField0_ = (bitField0_ & ~0x00001000);;
       onChanged();
       return this;
     }
@@ -1492,7 +2341,7 @@ private static final long serialVersionUID = 0L;
       checkByteStringIsUtf8(value);
       ensureParentPartitionIdsIsMutable();
       parentPartitionIds_.add(value);
-      bitField0_ |= 0x00000080;
+      bitField0_ |= 0x00001000;
       onChanged();
       return this;
     }
@@ -1524,7 +2373,7 @@ private static final long serialVersionUID = 0L;
     public Builder setClosed(boolean value) {
 
       closed_ = value;
-      bitField0_ |= 0x00000100;
+      bitField0_ |= 0x00002000;
       onChanged();
       return this;
     }
@@ -1538,7 +2387,7 @@ private static final long serialVersionUID = 0L;
      * @return This builder for chaining.
      */
     public Builder clearClosed() {
-      bitField0_ = (bitField0_ & ~0x00000100);
+      bitField0_ = (bitField0_ & ~0x00002000);
       closed_ = false;
       onChanged();
       return this;
@@ -1573,7 +2422,7 @@ private static final long serialVersionUID = 0L;
     public Builder setExpired(boolean value) {
 
       expired_ = value;
-      bitField0_ |= 0x00000200;
+      bitField0_ |= 0x00004000;
       onChanged();
       return this;
     }
@@ -1588,7 +2437,7 @@ private static final long serialVersionUID = 0L;
      * @return This builder for chaining.
      */
     public Builder clearExpired() {
-      bitField0_ = (bitField0_ & ~0x00000200);
+      bitField0_ = (bitField0_ & ~0x00004000);
       expired_ = false;
       onChanged();
       return this;
@@ -1621,7 +2470,7 @@ private static final long serialVersionUID = 0L;
     public Builder setBehind(boolean value) {
 
       behind_ = value;
-      bitField0_ |= 0x00000400;
+      bitField0_ |= 0x00008000;
       onChanged();
       return this;
     }
@@ -1635,7 +2484,7 @@ private static final long serialVersionUID = 0L;
      * @return This builder for chaining.
      */
     public Builder clearBehind() {
-      bitField0_ = (bitField0_ & ~0x00000400);
+      bitField0_ = (bitField0_ & ~0x00008000);
       behind_ = false;
       onChanged();
       return this;

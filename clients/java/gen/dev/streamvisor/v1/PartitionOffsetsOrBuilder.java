@@ -111,6 +111,115 @@ public interface PartitionOffsetsOrBuilder extends
 
   /**
    * <pre>
+   * The partition's name (see OffsetRange.partition_id).
+   * </pre>
+   *
+   * <code>string partition_id = 8 [json_name = "partitionId"];</code>
+   * @return The partitionId.
+   */
+  java.lang.String getPartitionId();
+  /**
+   * <pre>
+   * The partition's name (see OffsetRange.partition_id).
+   * </pre>
+   *
+   * <code>string partition_id = 8 [json_name = "partitionId"];</code>
+   * @return The bytes for partitionId.
+   */
+  com.google.protobuf.ByteString
+      getPartitionIdBytes();
+
+  /**
+   * <pre>
+   * checkpoint, exact (see OffsetRange); absent when checkpoint is.
+   * </pre>
+   *
+   * <code>optional string checkpoint_decimal = 9 [json_name = "checkpointDecimal"];</code>
+   * @return Whether the checkpointDecimal field is set.
+   */
+  boolean hasCheckpointDecimal();
+  /**
+   * <pre>
+   * checkpoint, exact (see OffsetRange); absent when checkpoint is.
+   * </pre>
+   *
+   * <code>optional string checkpoint_decimal = 9 [json_name = "checkpointDecimal"];</code>
+   * @return The checkpointDecimal.
+   */
+  java.lang.String getCheckpointDecimal();
+  /**
+   * <pre>
+   * checkpoint, exact (see OffsetRange); absent when checkpoint is.
+   * </pre>
+   *
+   * <code>optional string checkpoint_decimal = 9 [json_name = "checkpointDecimal"];</code>
+   * @return The bytes for checkpointDecimal.
+   */
+  com.google.protobuf.ByteString
+      getCheckpointDecimalBytes();
+
+  /**
+   * <pre>
+   * earliest, exact.
+   * </pre>
+   *
+   * <code>string earliest_decimal = 10 [json_name = "earliestDecimal"];</code>
+   * @return The earliestDecimal.
+   */
+  java.lang.String getEarliestDecimal();
+  /**
+   * <pre>
+   * earliest, exact.
+   * </pre>
+   *
+   * <code>string earliest_decimal = 10 [json_name = "earliestDecimal"];</code>
+   * @return The bytes for earliestDecimal.
+   */
+  com.google.protobuf.ByteString
+      getEarliestDecimalBytes();
+
+  /**
+   * <pre>
+   * latest, exact.
+   * </pre>
+   *
+   * <code>string latest_decimal = 11 [json_name = "latestDecimal"];</code>
+   * @return The latestDecimal.
+   */
+  java.lang.String getLatestDecimal();
+  /**
+   * <pre>
+   * latest, exact.
+   * </pre>
+   *
+   * <code>string latest_decimal = 11 [json_name = "latestDecimal"];</code>
+   * @return The bytes for latestDecimal.
+   */
+  com.google.protobuf.ByteString
+      getLatestDecimalBytes();
+
+  /**
+   * <pre>
+   * lag, exact.
+   * </pre>
+   *
+   * <code>string lag_decimal = 12 [json_name = "lagDecimal"];</code>
+   * @return The lagDecimal.
+   */
+  java.lang.String getLagDecimal();
+  /**
+   * <pre>
+   * lag, exact.
+   * </pre>
+   *
+   * <code>string lag_decimal = 12 [json_name = "lagDecimal"];</code>
+   * @return The bytes for lagDecimal.
+   */
+  com.google.protobuf.ByteString
+      getLagDecimalBytes();
+
+  /**
+   * <pre>
    * Streams whose partitions split and merge (Kinesis shards; docs/kinesis.md). The partition ids
    * (shard ids, "shardId-000000000001") of this shard's parents: one after a split, two after a merge
    * (parent, then adjacent parent). The shard is read only after they are read to their ends.

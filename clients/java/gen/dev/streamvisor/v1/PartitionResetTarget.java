@@ -32,6 +32,7 @@ private static final long serialVersionUID = 0L;
     super(builder);
   }
   private PartitionResetTarget() {
+    partitionId_ = "";
   }
 
   public static final com.google.protobuf.Descriptors.Descriptor
@@ -60,6 +61,7 @@ private static final long serialVersionUID = 0L;
           com.google.protobuf.AbstractMessage.InternalOneOfEnum {
     OFFSET(2),
     TIMESTAMP(3),
+    OFFSET_DECIMAL(5),
     TARGET_NOT_SET(0);
     private final int value;
     private TargetCase(int value) {
@@ -79,6 +81,7 @@ private static final long serialVersionUID = 0L;
       switch (value) {
         case 2: return OFFSET;
         case 3: return TIMESTAMP;
+        case 5: return OFFSET_DECIMAL;
         case 0: return TARGET_NOT_SET;
         default: return null;
       }
@@ -98,7 +101,7 @@ private static final long serialVersionUID = 0L;
   private int partition_ = 0;
   /**
    * <pre>
-   * Required. A partition of the supervisor's stream.
+   * Required (or partition_id). A partition of the supervisor's stream.
    * </pre>
    *
    * <code>int32 partition = 1 [json_name = "partition"];</code>
@@ -181,6 +184,115 @@ private static final long serialVersionUID = 0L;
     return com.google.protobuf.Timestamp.getDefaultInstance();
   }
 
+  public static final int OFFSET_DECIMAL_FIELD_NUMBER = 5;
+  /**
+   * <pre>
+   * The same as offset, of any size: decimal digits, no sign, no leading zeros (see OffsetRange).
+   * </pre>
+   *
+   * <code>string offset_decimal = 5 [json_name = "offsetDecimal"];</code>
+   * @return Whether the offsetDecimal field is set.
+   */
+  public boolean hasOffsetDecimal() {
+    return targetCase_ == 5;
+  }
+  /**
+   * <pre>
+   * The same as offset, of any size: decimal digits, no sign, no leading zeros (see OffsetRange).
+   * </pre>
+   *
+   * <code>string offset_decimal = 5 [json_name = "offsetDecimal"];</code>
+   * @return The offsetDecimal.
+   */
+  public java.lang.String getOffsetDecimal() {
+    if (targetCase_ != 5) {
+      return "";
+    }
+    java.lang.Object ref = target_;
+    if (ref instanceof java.lang.String) {
+      return (java.lang.String) ref;
+    } else {
+      com.google.protobuf.ByteString bs = 
+          (com.google.protobuf.ByteString) ref;
+      java.lang.String s = bs.toStringUtf8();
+      target_ = s;
+      return s;
+    }
+  }
+  /**
+   * <pre>
+   * The same as offset, of any size: decimal digits, no sign, no leading zeros (see OffsetRange).
+   * </pre>
+   *
+   * <code>string offset_decimal = 5 [json_name = "offsetDecimal"];</code>
+   * @return The bytes for offsetDecimal.
+   */
+  public com.google.protobuf.ByteString
+      getOffsetDecimalBytes() {
+    if (targetCase_ != 5) {
+      return com.google.protobuf.ByteString.copyFromUtf8("");
+    }
+    java.lang.Object ref = target_;
+    if (ref instanceof java.lang.String) {
+      com.google.protobuf.ByteString b = 
+          com.google.protobuf.ByteString.copyFromUtf8(
+              (java.lang.String) ref);
+      target_ = b;
+      return b;
+    } else {
+      return (com.google.protobuf.ByteString) ref;
+    }
+  }
+
+  public static final int PARTITION_ID_FIELD_NUMBER = 4;
+  @SuppressWarnings("serial")
+  private volatile java.lang.Object partitionId_ = "";
+  /**
+   * <pre>
+   * Optional. The partition by its name (see OffsetRange.partition_id), instead of partition; when both are
+   * given they must agree.
+   * </pre>
+   *
+   * <code>string partition_id = 4 [json_name = "partitionId"];</code>
+   * @return The partitionId.
+   */
+  @java.lang.Override
+  public java.lang.String getPartitionId() {
+    java.lang.Object ref = partitionId_;
+    if (ref instanceof java.lang.String) {
+      return (java.lang.String) ref;
+    } else {
+      com.google.protobuf.ByteString bs = 
+          (com.google.protobuf.ByteString) ref;
+      java.lang.String s = bs.toStringUtf8();
+      partitionId_ = s;
+      return s;
+    }
+  }
+  /**
+   * <pre>
+   * Optional. The partition by its name (see OffsetRange.partition_id), instead of partition; when both are
+   * given they must agree.
+   * </pre>
+   *
+   * <code>string partition_id = 4 [json_name = "partitionId"];</code>
+   * @return The bytes for partitionId.
+   */
+  @java.lang.Override
+  public com.google.protobuf.ByteString
+      getPartitionIdBytes() {
+    java.lang.Object ref = partitionId_;
+    if (ref instanceof java.lang.String) {
+      com.google.protobuf.ByteString b = 
+          com.google.protobuf.ByteString.copyFromUtf8(
+              (java.lang.String) ref);
+      partitionId_ = b;
+      return b;
+    } else {
+      return (com.google.protobuf.ByteString) ref;
+    }
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -205,6 +317,12 @@ private static final long serialVersionUID = 0L;
     if (targetCase_ == 3) {
       output.writeMessage(3, (com.google.protobuf.Timestamp) target_);
     }
+    if (!com.google.protobuf.GeneratedMessage.isStringEmpty(partitionId_)) {
+      com.google.protobuf.GeneratedMessage.writeString(output, 4, partitionId_);
+    }
+    if (targetCase_ == 5) {
+      com.google.protobuf.GeneratedMessage.writeString(output, 5, target_);
+    }
     getUnknownFields().writeTo(output);
   }
   private int computeSerializedSize_0() {
@@ -221,6 +339,12 @@ private static final long serialVersionUID = 0L;
     if (targetCase_ == 3) {
       size += com.google.protobuf.CodedOutputStream
         .computeMessageSize(3, (com.google.protobuf.Timestamp) target_);
+    }
+    if (!com.google.protobuf.GeneratedMessage.isStringEmpty(partitionId_)) {
+      size += com.google.protobuf.GeneratedMessage.computeStringSize(4, partitionId_);
+    }
+    if (targetCase_ == 5) {
+      size += com.google.protobuf.GeneratedMessage.computeStringSize(5, target_);
     }
     return size;
   }
@@ -248,6 +372,8 @@ private static final long serialVersionUID = 0L;
 
     if (getPartition()
         != other.getPartition()) return false;
+    if (!getPartitionId()
+        .equals(other.getPartitionId())) return false;
     if (!getTargetCase().equals(other.getTargetCase())) return false;
     switch (targetCase_) {
       case 2:
@@ -257,6 +383,10 @@ private static final long serialVersionUID = 0L;
       case 3:
         if (!getTimestamp()
             .equals(other.getTimestamp())) return false;
+        break;
+      case 5:
+        if (!getOffsetDecimal()
+            .equals(other.getOffsetDecimal())) return false;
         break;
       case 0:
       default:
@@ -274,6 +404,8 @@ private static final long serialVersionUID = 0L;
     hash = (19 * hash) + getDescriptor().hashCode();
     hash = (37 * hash) + PARTITION_FIELD_NUMBER;
     hash = (53 * hash) + getPartition();
+    hash = (37 * hash) + PARTITION_ID_FIELD_NUMBER;
+    hash = (53 * hash) + getPartitionId().hashCode();
     switch (targetCase_) {
       case 2:
         hash = (37 * hash) + OFFSET_FIELD_NUMBER;
@@ -283,6 +415,10 @@ private static final long serialVersionUID = 0L;
       case 3:
         hash = (37 * hash) + TIMESTAMP_FIELD_NUMBER;
         hash = (53 * hash) + getTimestamp().hashCode();
+        break;
+      case 5:
+        hash = (37 * hash) + OFFSET_DECIMAL_FIELD_NUMBER;
+        hash = (53 * hash) + getOffsetDecimal().hashCode();
         break;
       case 0:
       default:
@@ -426,6 +562,7 @@ private static final long serialVersionUID = 0L;
       if (timestampBuilder_ != null) {
         timestampBuilder_.clear();
       }
+      partitionId_ = "";
       targetCase_ = 0;
       target_ = null;
       return this;
@@ -465,6 +602,9 @@ private static final long serialVersionUID = 0L;
       if (((from_bitField0_ & 0x00000001) != 0)) {
         result.partition_ = partition_;
       }
+      if (((from_bitField0_ & 0x00000010) != 0)) {
+        result.partitionId_ = partitionId_;
+      }
     }
 
     private void buildPartialOneofs(dev.streamvisor.v1.PartitionResetTarget result) {
@@ -491,6 +631,11 @@ private static final long serialVersionUID = 0L;
       if (other.getPartition() != 0) {
         setPartition(other.getPartition());
       }
+      if (!other.getPartitionId().isEmpty()) {
+        partitionId_ = other.partitionId_;
+        bitField0_ |= 0x00000010;
+        onChanged();
+      }
       switch (other.getTargetCase()) {
         case OFFSET: {
           setOffset(other.getOffset());
@@ -498,6 +643,12 @@ private static final long serialVersionUID = 0L;
         }
         case TIMESTAMP: {
           mergeTimestamp(other.getTimestamp());
+          break;
+        }
+        case OFFSET_DECIMAL: {
+          targetCase_ = 5;
+          target_ = other.target_;
+          onChanged();
           break;
         }
         case TARGET_NOT_SET: {
@@ -547,6 +698,16 @@ private static final long serialVersionUID = 0L;
               targetCase_ = 3;
               break;
             } // case 26
+            case 34: {
+              partitionId_ = input.readStringRequireUtf8();
+              bitField0_ |= 0x00000010;
+              break;
+            } // case 34
+            case 42: {
+              targetCase_ = 5;
+              target_ = input.readStringRequireUtf8();
+              break;
+            } // case 42
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -582,7 +743,7 @@ private static final long serialVersionUID = 0L;
     private int partition_ ;
     /**
      * <pre>
-     * Required. A partition of the supervisor's stream.
+     * Required (or partition_id). A partition of the supervisor's stream.
      * </pre>
      *
      * <code>int32 partition = 1 [json_name = "partition"];</code>
@@ -594,7 +755,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Required. A partition of the supervisor's stream.
+     * Required (or partition_id). A partition of the supervisor's stream.
      * </pre>
      *
      * <code>int32 partition = 1 [json_name = "partition"];</code>
@@ -610,7 +771,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Required. A partition of the supervisor's stream.
+     * Required (or partition_id). A partition of the supervisor's stream.
      * </pre>
      *
      * <code>int32 partition = 1 [json_name = "partition"];</code>
@@ -857,6 +1018,216 @@ private static final long serialVersionUID = 0L;
       targetCase_ = 3;
       onChanged();
       return timestampBuilder_;
+    }
+
+    /**
+     * <pre>
+     * The same as offset, of any size: decimal digits, no sign, no leading zeros (see OffsetRange).
+     * </pre>
+     *
+     * <code>string offset_decimal = 5 [json_name = "offsetDecimal"];</code>
+     * @return Whether the offsetDecimal field is set.
+     */
+    @java.lang.Override
+    public boolean hasOffsetDecimal() {
+      return targetCase_ == 5;
+    }
+    /**
+     * <pre>
+     * The same as offset, of any size: decimal digits, no sign, no leading zeros (see OffsetRange).
+     * </pre>
+     *
+     * <code>string offset_decimal = 5 [json_name = "offsetDecimal"];</code>
+     * @return The offsetDecimal.
+     */
+    @java.lang.Override
+    public java.lang.String getOffsetDecimal() {
+      if (targetCase_ != 5) {
+        return "";
+      }
+      java.lang.Object ref = target_;
+      if (!(ref instanceof java.lang.String)) {
+        com.google.protobuf.ByteString bs =
+            (com.google.protobuf.ByteString) ref;
+        java.lang.String s = bs.toStringUtf8();
+          target_ = s;
+        return s;
+      } else {
+        return (java.lang.String) ref;
+      }
+    }
+    /**
+     * <pre>
+     * The same as offset, of any size: decimal digits, no sign, no leading zeros (see OffsetRange).
+     * </pre>
+     *
+     * <code>string offset_decimal = 5 [json_name = "offsetDecimal"];</code>
+     * @return The bytes for offsetDecimal.
+     */
+    @java.lang.Override
+    public com.google.protobuf.ByteString
+        getOffsetDecimalBytes() {
+      if (targetCase_ != 5) {
+        return com.google.protobuf.ByteString.copyFromUtf8(        "");
+      }
+      java.lang.Object ref = target_;
+      if (ref instanceof String) {
+        com.google.protobuf.ByteString b = 
+            com.google.protobuf.ByteString.copyFromUtf8(
+                (java.lang.String) ref);
+        target_ = b;
+        return b;
+      } else {
+        return (com.google.protobuf.ByteString) ref;
+      }
+    }
+    /**
+     * <pre>
+     * The same as offset, of any size: decimal digits, no sign, no leading zeros (see OffsetRange).
+     * </pre>
+     *
+     * <code>string offset_decimal = 5 [json_name = "offsetDecimal"];</code>
+     * @param value The offsetDecimal to set.
+     * @return This builder for chaining.
+     */
+    public Builder setOffsetDecimal(
+        java.lang.String value) {
+      if (value == null) { throw new NullPointerException(); }
+      targetCase_ = 5;
+      target_ = value;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The same as offset, of any size: decimal digits, no sign, no leading zeros (see OffsetRange).
+     * </pre>
+     *
+     * <code>string offset_decimal = 5 [json_name = "offsetDecimal"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearOffsetDecimal() {
+      if (targetCase_ == 5) {
+        targetCase_ = 0;
+        target_ = null;
+        onChanged();
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * The same as offset, of any size: decimal digits, no sign, no leading zeros (see OffsetRange).
+     * </pre>
+     *
+     * <code>string offset_decimal = 5 [json_name = "offsetDecimal"];</code>
+     * @param value The bytes for offsetDecimal to set.
+     * @return This builder for chaining.
+     */
+    public Builder setOffsetDecimalBytes(
+        com.google.protobuf.ByteString value) {
+      if (value == null) { throw new NullPointerException(); }
+      checkByteStringIsUtf8(value);
+      targetCase_ = 5;
+      target_ = value;
+      onChanged();
+      return this;
+    }
+
+    private java.lang.Object partitionId_ = "";
+    /**
+     * <pre>
+     * Optional. The partition by its name (see OffsetRange.partition_id), instead of partition; when both are
+     * given they must agree.
+     * </pre>
+     *
+     * <code>string partition_id = 4 [json_name = "partitionId"];</code>
+     * @return The partitionId.
+     */
+    public java.lang.String getPartitionId() {
+      java.lang.Object ref = partitionId_;
+      if (!(ref instanceof java.lang.String)) {
+        com.google.protobuf.ByteString bs =
+            (com.google.protobuf.ByteString) ref;
+        java.lang.String s = bs.toStringUtf8();
+        partitionId_ = s;
+        return s;
+      } else {
+        return (java.lang.String) ref;
+      }
+    }
+    /**
+     * <pre>
+     * Optional. The partition by its name (see OffsetRange.partition_id), instead of partition; when both are
+     * given they must agree.
+     * </pre>
+     *
+     * <code>string partition_id = 4 [json_name = "partitionId"];</code>
+     * @return The bytes for partitionId.
+     */
+    public com.google.protobuf.ByteString
+        getPartitionIdBytes() {
+      java.lang.Object ref = partitionId_;
+      if (ref instanceof String) {
+        com.google.protobuf.ByteString b = 
+            com.google.protobuf.ByteString.copyFromUtf8(
+                (java.lang.String) ref);
+        partitionId_ = b;
+        return b;
+      } else {
+        return (com.google.protobuf.ByteString) ref;
+      }
+    }
+    /**
+     * <pre>
+     * Optional. The partition by its name (see OffsetRange.partition_id), instead of partition; when both are
+     * given they must agree.
+     * </pre>
+     *
+     * <code>string partition_id = 4 [json_name = "partitionId"];</code>
+     * @param value The partitionId to set.
+     * @return This builder for chaining.
+     */
+    public Builder setPartitionId(
+        java.lang.String value) {
+      if (value == null) { throw new NullPointerException(); }
+      partitionId_ = value;
+      bitField0_ |= 0x00000010;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Optional. The partition by its name (see OffsetRange.partition_id), instead of partition; when both are
+     * given they must agree.
+     * </pre>
+     *
+     * <code>string partition_id = 4 [json_name = "partitionId"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearPartitionId() {
+      partitionId_ = getDefaultInstance().getPartitionId();
+      bitField0_ = (bitField0_ & ~0x00000010);
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Optional. The partition by its name (see OffsetRange.partition_id), instead of partition; when both are
+     * given they must agree.
+     * </pre>
+     *
+     * <code>string partition_id = 4 [json_name = "partitionId"];</code>
+     * @param value The bytes for partitionId to set.
+     * @return This builder for chaining.
+     */
+    public Builder setPartitionIdBytes(
+        com.google.protobuf.ByteString value) {
+      if (value == null) { throw new NullPointerException(); }
+      checkByteStringIsUtf8(value);
+      partitionId_ = value;
+      bitField0_ |= 0x00000010;
+      onChanged();
+      return this;
     }
 
     // @@protoc_insertion_point(builder_scope:streamvisor.v1.PartitionResetTarget)

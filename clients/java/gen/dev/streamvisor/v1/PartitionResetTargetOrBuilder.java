@@ -12,7 +12,7 @@ public interface PartitionResetTargetOrBuilder extends
 
   /**
    * <pre>
-   * Required. A partition of the supervisor's stream.
+   * Required (or partition_id). A partition of the supervisor's stream.
    * </pre>
    *
    * <code>int32 partition = 1 [json_name = "partition"];</code>
@@ -65,6 +65,57 @@ public interface PartitionResetTargetOrBuilder extends
    * <code>.google.protobuf.Timestamp timestamp = 3 [json_name = "timestamp"];</code>
    */
   com.google.protobuf.TimestampOrBuilder getTimestampOrBuilder();
+
+  /**
+   * <pre>
+   * The same as offset, of any size: decimal digits, no sign, no leading zeros (see OffsetRange).
+   * </pre>
+   *
+   * <code>string offset_decimal = 5 [json_name = "offsetDecimal"];</code>
+   * @return Whether the offsetDecimal field is set.
+   */
+  boolean hasOffsetDecimal();
+  /**
+   * <pre>
+   * The same as offset, of any size: decimal digits, no sign, no leading zeros (see OffsetRange).
+   * </pre>
+   *
+   * <code>string offset_decimal = 5 [json_name = "offsetDecimal"];</code>
+   * @return The offsetDecimal.
+   */
+  java.lang.String getOffsetDecimal();
+  /**
+   * <pre>
+   * The same as offset, of any size: decimal digits, no sign, no leading zeros (see OffsetRange).
+   * </pre>
+   *
+   * <code>string offset_decimal = 5 [json_name = "offsetDecimal"];</code>
+   * @return The bytes for offsetDecimal.
+   */
+  com.google.protobuf.ByteString
+      getOffsetDecimalBytes();
+
+  /**
+   * <pre>
+   * Optional. The partition by its name (see OffsetRange.partition_id), instead of partition; when both are
+   * given they must agree.
+   * </pre>
+   *
+   * <code>string partition_id = 4 [json_name = "partitionId"];</code>
+   * @return The partitionId.
+   */
+  java.lang.String getPartitionId();
+  /**
+   * <pre>
+   * Optional. The partition by its name (see OffsetRange.partition_id), instead of partition; when both are
+   * given they must agree.
+   * </pre>
+   *
+   * <code>string partition_id = 4 [json_name = "partitionId"];</code>
+   * @return The bytes for partitionId.
+   */
+  com.google.protobuf.ByteString
+      getPartitionIdBytes();
 
   dev.streamvisor.v1.PartitionResetTarget.TargetCase getTargetCase();
 }

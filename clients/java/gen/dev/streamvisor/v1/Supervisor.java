@@ -38,6 +38,8 @@ private static final long serialVersionUID = 0L;
     etag_ = "";
     partitions_ = emptyIntList();
     backfillOf_ = "";
+    partitionIds_ =
+        com.google.protobuf.LazyStringArrayList.emptyList();
   }
 
   public static final com.google.protobuf.Descriptors.Descriptor
@@ -447,6 +449,59 @@ private static final long serialVersionUID = 0L;
     }
   }
 
+  public static final int PARTITION_IDS_FIELD_NUMBER = 11;
+  @SuppressWarnings("serial")
+  private com.google.protobuf.LazyStringArrayList partitionIds_ =
+      com.google.protobuf.LazyStringArrayList.emptyList();
+  /**
+   * <pre>
+   * Output only. The partitions' names, in the order of `partitions` (see OffsetRange.partition_id).
+   * </pre>
+   *
+   * <code>repeated string partition_ids = 11 [json_name = "partitionIds"];</code>
+   * @return A list containing the partitionIds.
+   */
+  public com.google.protobuf.ProtocolStringList
+      getPartitionIdsList() {
+    return partitionIds_;
+  }
+  /**
+   * <pre>
+   * Output only. The partitions' names, in the order of `partitions` (see OffsetRange.partition_id).
+   * </pre>
+   *
+   * <code>repeated string partition_ids = 11 [json_name = "partitionIds"];</code>
+   * @return The count of partitionIds.
+   */
+  public int getPartitionIdsCount() {
+    return partitionIds_.size();
+  }
+  /**
+   * <pre>
+   * Output only. The partitions' names, in the order of `partitions` (see OffsetRange.partition_id).
+   * </pre>
+   *
+   * <code>repeated string partition_ids = 11 [json_name = "partitionIds"];</code>
+   * @param index The index of the element to return.
+   * @return The partitionIds at the given index.
+   */
+  public java.lang.String getPartitionIds(int index) {
+    return partitionIds_.get(index);
+  }
+  /**
+   * <pre>
+   * Output only. The partitions' names, in the order of `partitions` (see OffsetRange.partition_id).
+   * </pre>
+   *
+   * <code>repeated string partition_ids = 11 [json_name = "partitionIds"];</code>
+   * @param index The index of the value to return.
+   * @return The bytes of the partitionIds at the given index.
+   */
+  public com.google.protobuf.ByteString
+      getPartitionIdsBytes(int index) {
+    return partitionIds_.getByteString(index);
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -495,6 +550,9 @@ private static final long serialVersionUID = 0L;
     }
     if (!com.google.protobuf.GeneratedMessage.isStringEmpty(backfillOf_)) {
       com.google.protobuf.GeneratedMessage.writeString(output, 10, backfillOf_);
+    }
+    for (int i = 0; i < partitionIds_.size(); i++) {
+      com.google.protobuf.GeneratedMessage.writeString(output, 11, partitionIds_.getRaw(i));
     }
     getUnknownFields().writeTo(output);
   }
@@ -545,6 +603,14 @@ private static final long serialVersionUID = 0L;
     }
     if (!com.google.protobuf.GeneratedMessage.isStringEmpty(backfillOf_)) {
       size += com.google.protobuf.GeneratedMessage.computeStringSize(10, backfillOf_);
+    }
+    {
+      int dataSize = 0;
+      for (int i = 0; i < partitionIds_.size(); i++) {
+        dataSize += computeStringSizeNoTag(partitionIds_.getRaw(i));
+      }
+      size += dataSize;
+      size += 1 * getPartitionIdsList().size();
     }
     return size;
   }
@@ -598,6 +664,8 @@ private static final long serialVersionUID = 0L;
     }
     if (!getBackfillOf()
         .equals(other.getBackfillOf())) return false;
+    if (!getPartitionIdsList()
+        .equals(other.getPartitionIdsList())) return false;
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -638,6 +706,10 @@ private static final long serialVersionUID = 0L;
     }
     hash = (37 * hash) + BACKFILL_OF_FIELD_NUMBER;
     hash = (53 * hash) + getBackfillOf().hashCode();
+    if (getPartitionIdsCount() > 0) {
+      hash = (37 * hash) + PARTITION_IDS_FIELD_NUMBER;
+      hash = (53 * hash) + getPartitionIdsList().hashCode();
+    }
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -803,6 +875,8 @@ private static final long serialVersionUID = 0L;
         updateTimeBuilder_ = null;
       }
       backfillOf_ = "";
+      partitionIds_ =
+          com.google.protobuf.LazyStringArrayList.emptyList();
       return this;
     }
 
@@ -877,6 +951,10 @@ private static final long serialVersionUID = 0L;
       if (((from_bitField0_ & 0x00000200) != 0)) {
         result.backfillOf_ = backfillOf_;
       }
+      if (((from_bitField0_ & 0x00000400) != 0)) {
+        partitionIds_.makeImmutable();
+        result.partitionIds_ = partitionIds_;
+      }
       result.bitField0_ |= to_bitField0_;
     }
 
@@ -936,6 +1014,16 @@ private static final long serialVersionUID = 0L;
       if (!other.getBackfillOf().isEmpty()) {
         backfillOf_ = other.backfillOf_;
         bitField0_ |= 0x00000200;
+        onChanged();
+      }
+      if (!other.partitionIds_.isEmpty()) {
+        if (partitionIds_.isEmpty()) {
+          partitionIds_ = other.partitionIds_;
+          bitField0_ |= 0x00000400;
+        } else {
+          ensurePartitionIdsIsMutable();
+          partitionIds_.addAll(other.partitionIds_);
+        }
         onChanged();
       }
       this.mergeUnknownFields(other.getUnknownFields());
@@ -1031,6 +1119,11 @@ private static final long serialVersionUID = 0L;
               bitField0_ |= 0x00000200;
               break;
             } // case 82
+            case 90: {
+              ensurePartitionIdsIsMutable();
+              partitionIds_.add(input.readStringRequireUtf8());
+              break;
+            } // case 90
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -2119,6 +2212,153 @@ private static final long serialVersionUID = 0L;
       checkByteStringIsUtf8(value);
       backfillOf_ = value;
       bitField0_ |= 0x00000200;
+      onChanged();
+      return this;
+    }
+
+    private com.google.protobuf.LazyStringArrayList partitionIds_ =
+        com.google.protobuf.LazyStringArrayList.emptyList();
+    private void ensurePartitionIdsIsMutable() {
+      if (!partitionIds_.isModifiable()) {
+        partitionIds_ = new com.google.protobuf.LazyStringArrayList(partitionIds_);
+      }
+      bitField0_ |= 0x00000400;
+    }
+    /**
+     * <pre>
+     * Output only. The partitions' names, in the order of `partitions` (see OffsetRange.partition_id).
+     * </pre>
+     *
+     * <code>repeated string partition_ids = 11 [json_name = "partitionIds"];</code>
+     * @return A list containing the partitionIds.
+     */
+    public com.google.protobuf.ProtocolStringList
+        getPartitionIdsList() {
+      partitionIds_.makeImmutable();
+      return partitionIds_;
+    }
+    /**
+     * <pre>
+     * Output only. The partitions' names, in the order of `partitions` (see OffsetRange.partition_id).
+     * </pre>
+     *
+     * <code>repeated string partition_ids = 11 [json_name = "partitionIds"];</code>
+     * @return The count of partitionIds.
+     */
+    public int getPartitionIdsCount() {
+      return partitionIds_.size();
+    }
+    /**
+     * <pre>
+     * Output only. The partitions' names, in the order of `partitions` (see OffsetRange.partition_id).
+     * </pre>
+     *
+     * <code>repeated string partition_ids = 11 [json_name = "partitionIds"];</code>
+     * @param index The index of the element to return.
+     * @return The partitionIds at the given index.
+     */
+    public java.lang.String getPartitionIds(int index) {
+      return partitionIds_.get(index);
+    }
+    /**
+     * <pre>
+     * Output only. The partitions' names, in the order of `partitions` (see OffsetRange.partition_id).
+     * </pre>
+     *
+     * <code>repeated string partition_ids = 11 [json_name = "partitionIds"];</code>
+     * @param index The index of the value to return.
+     * @return The bytes of the partitionIds at the given index.
+     */
+    public com.google.protobuf.ByteString
+        getPartitionIdsBytes(int index) {
+      return partitionIds_.getByteString(index);
+    }
+    /**
+     * <pre>
+     * Output only. The partitions' names, in the order of `partitions` (see OffsetRange.partition_id).
+     * </pre>
+     *
+     * <code>repeated string partition_ids = 11 [json_name = "partitionIds"];</code>
+     * @param index The index to set the value at.
+     * @param value The partitionIds to set.
+     * @return This builder for chaining.
+     */
+    public Builder setPartitionIds(
+        int index, java.lang.String value) {
+      if (value == null) { throw new NullPointerException(); }
+      ensurePartitionIdsIsMutable();
+      partitionIds_.set(index, value);
+      bitField0_ |= 0x00000400;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Output only. The partitions' names, in the order of `partitions` (see OffsetRange.partition_id).
+     * </pre>
+     *
+     * <code>repeated string partition_ids = 11 [json_name = "partitionIds"];</code>
+     * @param value The partitionIds to add.
+     * @return This builder for chaining.
+     */
+    public Builder addPartitionIds(
+        java.lang.String value) {
+      if (value == null) { throw new NullPointerException(); }
+      ensurePartitionIdsIsMutable();
+      partitionIds_.add(value);
+      bitField0_ |= 0x00000400;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Output only. The partitions' names, in the order of `partitions` (see OffsetRange.partition_id).
+     * </pre>
+     *
+     * <code>repeated string partition_ids = 11 [json_name = "partitionIds"];</code>
+     * @param values The partitionIds to add.
+     * @return This builder for chaining.
+     */
+    public Builder addAllPartitionIds(
+        java.lang.Iterable<java.lang.String> values) {
+      ensurePartitionIdsIsMutable();
+      com.google.protobuf.AbstractMessageLite.Builder.addAll(
+          values, partitionIds_);
+      bitField0_ |= 0x00000400;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Output only. The partitions' names, in the order of `partitions` (see OffsetRange.partition_id).
+     * </pre>
+     *
+     * <code>repeated string partition_ids = 11 [json_name = "partitionIds"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearPartitionIds() {
+      partitionIds_ =
+        com.google.protobuf.LazyStringArrayList.emptyList();
+      bitField0_ = (bitField0_ & ~0x00000400);;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Output only. The partitions' names, in the order of `partitions` (see OffsetRange.partition_id).
+     * </pre>
+     *
+     * <code>repeated string partition_ids = 11 [json_name = "partitionIds"];</code>
+     * @param value The bytes of the partitionIds to add.
+     * @return This builder for chaining.
+     */
+    public Builder addPartitionIdsBytes(
+        com.google.protobuf.ByteString value) {
+      if (value == null) { throw new NullPointerException(); }
+      checkByteStringIsUtf8(value);
+      ensurePartitionIdsIsMutable();
+      partitionIds_.add(value);
+      bitField0_ |= 0x00000400;
       onChanged();
       return this;
     }

@@ -231,4 +231,45 @@ public interface SupervisorOrBuilder extends
    */
   com.google.protobuf.ByteString
       getBackfillOfBytes();
+
+  /**
+   * <pre>
+   * Output only. The partitions' names, in the order of `partitions` (see OffsetRange.partition_id).
+   * </pre>
+   *
+   * <code>repeated string partition_ids = 11 [json_name = "partitionIds"];</code>
+   * @return A list containing the partitionIds.
+   */
+  java.util.List<java.lang.String>
+      getPartitionIdsList();
+  /**
+   * <pre>
+   * Output only. The partitions' names, in the order of `partitions` (see OffsetRange.partition_id).
+   * </pre>
+   *
+   * <code>repeated string partition_ids = 11 [json_name = "partitionIds"];</code>
+   * @return The count of partitionIds.
+   */
+  int getPartitionIdsCount();
+  /**
+   * <pre>
+   * Output only. The partitions' names, in the order of `partitions` (see OffsetRange.partition_id).
+   * </pre>
+   *
+   * <code>repeated string partition_ids = 11 [json_name = "partitionIds"];</code>
+   * @param index The index of the element to return.
+   * @return The partitionIds at the given index.
+   */
+  java.lang.String getPartitionIds(int index);
+  /**
+   * <pre>
+   * Output only. The partitions' names, in the order of `partitions` (see OffsetRange.partition_id).
+   * </pre>
+   *
+   * <code>repeated string partition_ids = 11 [json_name = "partitionIds"];</code>
+   * @param index The index of the value to return.
+   * @return The bytes of the partitionIds at the given index.
+   */
+  com.google.protobuf.ByteString
+      getPartitionIdsBytes(int index);
 }

@@ -97,102 +97,110 @@ public final class SupervisorProto extends com.google.protobuf.GeneratedFile {
     java.lang.String[] descriptorData = {
       "\n\037streamvisor/v1/supervisor.proto\022\016strea" +
       "mvisor.v1\032\037google/protobuf/timestamp.pro" +
-      "to\"m\n\013OffsetRange\022\034\n\tpartition\030\001 \001(\005R\tpa" +
-      "rtition\022!\n\014start_offset\030\002 \001(\003R\013startOffs" +
-      "et\022\035\n\nend_offset\030\003 \001(\003R\tendOffset\"\235\005\n\016Su" +
-      "pervisorSpec\022;\n\013stream_type\030\001 \001(\0162\032.stre" +
-      "amvisor.v1.StreamTypeR\nstreamType\022\026\n\006str" +
-      "eam\030\002 \001(\tR\006stream\022g\n\023consumer_properties" +
-      "\030\003 \003(\01326.streamvisor.v1.SupervisorSpec.C" +
-      "onsumerPropertiesEntryR\022consumerProperti" +
-      "es\022\035\n\ntask_count\030\004 \001(\005R\ttaskCount\022.\n\023use" +
-      "_earliest_offset\030\005 \001(\010R\021useEarliestOffse" +
-      "t\022E\n\007context\030\006 \003(\0132+.streamvisor.v1.Supe" +
-      "rvisorSpec.ContextEntryR\007context\022B\n\016boun" +
-      "ded_ranges\030\007 \003(\0132\033.streamvisor.v1.Offset" +
-      "RangeR\rboundedRanges\022@\n\nautoscaler\030\010 \001(\013" +
-      "2 .streamvisor.v1.AutoscalerConfigR\nauto" +
-      "scaler\022.\n\004idle\030\t \001(\0132\032.streamvisor.v1.Id" +
-      "leConfigR\004idle\032E\n\027ConsumerPropertiesEntr" +
-      "y\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001(\tR\005valu" +
-      "e:\0028\001\032:\n\014ContextEntry\022\020\n\003key\030\001 \001(\tR\003key\022" +
-      "\024\n\005value\030\002 \001(\tR\005value:\0028\001\"|\n\nIdleConfig\022" +
-      "\030\n\007enabled\030\001 \001(\010R\007enabled\0229\n\026inactive_af" +
-      "ter_seconds\030\002 \001(\005H\000R\024inactiveAfterSecond" +
-      "s\210\001\001B\031\n\027_inactive_after_seconds\"\245\005\n\020Auto" +
-      "scalerConfig\022\030\n\007enabled\030\001 \001(\010R\007enabled\022$" +
-      "\n\016task_count_min\030\002 \001(\005R\014taskCountMin\022$\n\016" +
-      "task_count_max\030\003 \001(\005R\014taskCountMax\022\"\n\rsc" +
-      "ale_out_lag\030\004 \001(\003R\013scaleOutLag\022 \n\014scale_" +
-      "in_lag\030\005 \001(\003R\nscaleInLag\0221\n\022scale_out_fr" +
-      "action\030\006 \001(\001H\000R\020scaleOutFraction\210\001\001\022/\n\021s" +
-      "cale_in_fraction\030\007 \001(\001H\001R\017scaleInFractio" +
-      "n\210\001\001\022;\n\027sample_interval_seconds\030\010 \001(\005H\002R" +
-      "\025sampleIntervalSeconds\210\001\001\022*\n\016window_seco" +
-      "nds\030\t \001(\005H\003R\rwindowSeconds\210\001\001\022)\n\016scale_o" +
-      "ut_step\030\n \001(\005H\004R\014scaleOutStep\210\001\001\022\'\n\rscal" +
-      "e_in_step\030\013 \001(\005H\005R\013scaleInStep\210\001\001\022.\n\020coo" +
-      "ldown_seconds\030\014 \001(\005H\006R\017cooldownSeconds\210\001" +
-      "\001B\025\n\023_scale_out_fractionB\024\n\022_scale_in_fr" +
-      "actionB\032\n\030_sample_interval_secondsB\021\n\017_w" +
-      "indow_secondsB\021\n\017_scale_out_stepB\020\n\016_sca" +
-      "le_in_stepB\023\n\021_cooldown_seconds\"\231\003\n\nSupe" +
-      "rvisor\022\016\n\002id\030\001 \001(\tR\002id\0222\n\004spec\030\002 \001(\0132\036.s" +
-      "treamvisor.v1.SupervisorSpecR\004spec\0225\n\005st" +
-      "ate\030\003 \001(\0162\037.streamvisor.v1.SupervisorSta" +
-      "teR\005state\022!\n\014state_detail\030\004 \001(\tR\013stateDe" +
-      "tail\022\036\n\ngeneration\030\005 \001(\003R\ngeneration\022\022\n\004" +
-      "etag\030\006 \001(\tR\004etag\022\036\n\npartitions\030\007 \003(\005R\npa" +
-      "rtitions\022;\n\013create_time\030\010 \001(\0132\032.google.p" +
-      "rotobuf.TimestampR\ncreateTime\022;\n\013update_" +
-      "time\030\t \001(\0132\032.google.protobuf.TimestampR\n" +
-      "updateTime\022\037\n\013backfill_of\030\n \001(\tR\nbackfil" +
-      "lOf\"y\n\014OffsetChange\022\034\n\tpartition\030\001 \001(\005R\t" +
-      "partition\022\033\n\006before\030\002 \001(\003H\000R\006before\210\001\001\022\031" +
-      "\n\005after\030\003 \001(\003H\001R\005after\210\001\001B\t\n\007_beforeB\010\n\006" +
-      "_after\"\221\004\n\nAuditEvent\022\016\n\002id\030\001 \001(\003R\002id\022#\n" +
-      "\rsupervisor_id\030\002 \001(\tR\014supervisorId\022\026\n\006ac" +
-      "tion\030\003 \001(\tR\006action\022\024\n\005actor\030\004 \001(\tR\005actor" +
-      "\022;\n\013create_time\030\005 \001(\0132\032.google.protobuf." +
-      "TimestampR\ncreateTime\022\035\n\nrequest_id\030\006 \001(" +
-      "\tR\trequestId\022B\n\014state_before\030\007 \001(\0162\037.str" +
-      "eamvisor.v1.SupervisorStateR\013stateBefore" +
-      "\022@\n\013state_after\030\010 \001(\0162\037.streamvisor.v1.S" +
-      "upervisorStateR\nstateAfter\022+\n\021generation" +
-      "_before\030\t \001(\003R\020generationBefore\022)\n\020gener" +
-      "ation_after\030\n \001(\003R\017generationAfter\022C\n\016of" +
-      "fset_changes\030\013 \003(\0132\034.streamvisor.v1.Offs" +
-      "etChangeR\roffsetChanges\022!\n\014details_json\030" +
-      "\014 \001(\tR\013detailsJson\"\235\001\n\021IngestionCounters" +
-      "\022\034\n\tprocessed\030\001 \001(\003R\tprocessed\022\'\n\017proces" +
-      "sed_bytes\030\002 \001(\003R\016processedBytes\022 \n\013unpar" +
-      "seable\030\003 \001(\003R\013unparseable\022\037\n\013thrown_away" +
-      "\030\004 \001(\003R\nthrownAway\"\232\001\n\016IngestionRates\022\034\n" +
-      "\tprocessed\030\001 \001(\001R\tprocessed\022\'\n\017processed" +
-      "_bytes\030\002 \001(\001R\016processedBytes\022 \n\013unparsea" +
-      "ble\030\003 \001(\001R\013unparseable\022\037\n\013thrown_away\030\004 " +
-      "\001(\001R\nthrownAway\"\333\001\n\016MovingAverages\022=\n\non" +
-      "e_minute\030\001 \001(\0132\036.streamvisor.v1.Ingestio" +
-      "nRatesR\toneMinute\022A\n\014five_minutes\030\002 \001(\0132" +
-      "\036.streamvisor.v1.IngestionRatesR\013fiveMin" +
-      "utes\022G\n\017fifteen_minutes\030\003 \001(\0132\036.streamvi" +
-      "sor.v1.IngestionRatesR\016fifteenMinutes*z\n" +
-      "\nStreamType\022\033\n\027STREAM_TYPE_UNSPECIFIED\020\000" +
-      "\022\025\n\021STREAM_TYPE_KAFKA\020\001\022\037\n\033STREAM_TYPE_R" +
-      "ABBITMQ_STREAM\020\002\022\027\n\023STREAM_TYPE_KINESIS\020" +
-      "\003*\213\002\n\017SupervisorState\022 \n\034SUPERVISOR_STAT" +
-      "E_UNSPECIFIED\020\000\022\034\n\030SUPERVISOR_STATE_PEND" +
-      "ING\020\001\022\034\n\030SUPERVISOR_STATE_RUNNING\020\002\022\036\n\032S" +
-      "UPERVISOR_STATE_SUSPENDED\020\003\022\036\n\032SUPERVISO" +
-      "R_STATE_COMPLETED\020\004\022\037\n\033SUPERVISOR_STATE_" +
-      "TERMINATED\020\005\022\036\n\032SUPERVISOR_STATE_UNHEALT" +
-      "HY\020\006\022\031\n\025SUPERVISOR_STATE_IDLE\020\007*Z\n\tTaskP" +
-      "hase\022\032\n\026TASK_PHASE_UNSPECIFIED\020\000\022\026\n\022TASK" +
-      "_PHASE_READING\020\001\022\031\n\025TASK_PHASE_PUBLISHIN" +
-      "G\020\002Bs\n\022dev.streamvisor.v1B\017SupervisorPro" +
-      "toP\001ZJgithub.com/streamvisor/streamvisor" +
-      "/clients/go/streamvisor/v1;streamvisorv1" +
-      "b\006proto3"
+      "to\"\360\001\n\013OffsetRange\022\034\n\tpartition\030\001 \001(\005R\tp" +
+      "artition\022!\n\014start_offset\030\002 \001(\003R\013startOff" +
+      "set\022\035\n\nend_offset\030\003 \001(\003R\tendOffset\022!\n\014pa" +
+      "rtition_id\030\004 \001(\tR\013partitionId\0220\n\024start_o" +
+      "ffset_decimal\030\005 \001(\tR\022startOffsetDecimal\022" +
+      ",\n\022end_offset_decimal\030\006 \001(\tR\020endOffsetDe" +
+      "cimal\"\235\005\n\016SupervisorSpec\022;\n\013stream_type\030" +
+      "\001 \001(\0162\032.streamvisor.v1.StreamTypeR\nstrea" +
+      "mType\022\026\n\006stream\030\002 \001(\tR\006stream\022g\n\023consume" +
+      "r_properties\030\003 \003(\01326.streamvisor.v1.Supe" +
+      "rvisorSpec.ConsumerPropertiesEntryR\022cons" +
+      "umerProperties\022\035\n\ntask_count\030\004 \001(\005R\ttask" +
+      "Count\022.\n\023use_earliest_offset\030\005 \001(\010R\021useE" +
+      "arliestOffset\022E\n\007context\030\006 \003(\0132+.streamv" +
+      "isor.v1.SupervisorSpec.ContextEntryR\007con" +
+      "text\022B\n\016bounded_ranges\030\007 \003(\0132\033.streamvis" +
+      "or.v1.OffsetRangeR\rboundedRanges\022@\n\nauto" +
+      "scaler\030\010 \001(\0132 .streamvisor.v1.Autoscaler" +
+      "ConfigR\nautoscaler\022.\n\004idle\030\t \001(\0132\032.strea" +
+      "mvisor.v1.IdleConfigR\004idle\032E\n\027ConsumerPr" +
+      "opertiesEntry\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005value" +
+      "\030\002 \001(\tR\005value:\0028\001\032:\n\014ContextEntry\022\020\n\003key" +
+      "\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001(\tR\005value:\0028\001\"|\n" +
+      "\nIdleConfig\022\030\n\007enabled\030\001 \001(\010R\007enabled\0229\n" +
+      "\026inactive_after_seconds\030\002 \001(\005H\000R\024inactiv" +
+      "eAfterSeconds\210\001\001B\031\n\027_inactive_after_seco" +
+      "nds\"\245\005\n\020AutoscalerConfig\022\030\n\007enabled\030\001 \001(" +
+      "\010R\007enabled\022$\n\016task_count_min\030\002 \001(\005R\014task" +
+      "CountMin\022$\n\016task_count_max\030\003 \001(\005R\014taskCo" +
+      "untMax\022\"\n\rscale_out_lag\030\004 \001(\003R\013scaleOutL" +
+      "ag\022 \n\014scale_in_lag\030\005 \001(\003R\nscaleInLag\0221\n\022" +
+      "scale_out_fraction\030\006 \001(\001H\000R\020scaleOutFrac" +
+      "tion\210\001\001\022/\n\021scale_in_fraction\030\007 \001(\001H\001R\017sc" +
+      "aleInFraction\210\001\001\022;\n\027sample_interval_seco" +
+      "nds\030\010 \001(\005H\002R\025sampleIntervalSeconds\210\001\001\022*\n" +
+      "\016window_seconds\030\t \001(\005H\003R\rwindowSeconds\210\001" +
+      "\001\022)\n\016scale_out_step\030\n \001(\005H\004R\014scaleOutSte" +
+      "p\210\001\001\022\'\n\rscale_in_step\030\013 \001(\005H\005R\013scaleInSt" +
+      "ep\210\001\001\022.\n\020cooldown_seconds\030\014 \001(\005H\006R\017coold" +
+      "ownSeconds\210\001\001B\025\n\023_scale_out_fractionB\024\n\022" +
+      "_scale_in_fractionB\032\n\030_sample_interval_s" +
+      "econdsB\021\n\017_window_secondsB\021\n\017_scale_out_" +
+      "stepB\020\n\016_scale_in_stepB\023\n\021_cooldown_seco" +
+      "nds\"\276\003\n\nSupervisor\022\016\n\002id\030\001 \001(\tR\002id\0222\n\004sp" +
+      "ec\030\002 \001(\0132\036.streamvisor.v1.SupervisorSpec" +
+      "R\004spec\0225\n\005state\030\003 \001(\0162\037.streamvisor.v1.S" +
+      "upervisorStateR\005state\022!\n\014state_detail\030\004 " +
+      "\001(\tR\013stateDetail\022\036\n\ngeneration\030\005 \001(\003R\nge" +
+      "neration\022\022\n\004etag\030\006 \001(\tR\004etag\022\036\n\npartitio" +
+      "ns\030\007 \003(\005R\npartitions\022;\n\013create_time\030\010 \001(" +
+      "\0132\032.google.protobuf.TimestampR\ncreateTim" +
+      "e\022;\n\013update_time\030\t \001(\0132\032.google.protobuf" +
+      ".TimestampR\nupdateTime\022\037\n\013backfill_of\030\n " +
+      "\001(\tR\nbackfillOf\022#\n\rpartition_ids\030\013 \003(\tR\014" +
+      "partitionIds\"\227\002\n\014OffsetChange\022\034\n\tpartiti" +
+      "on\030\001 \001(\005R\tpartition\022\033\n\006before\030\002 \001(\003H\000R\006b" +
+      "efore\210\001\001\022\031\n\005after\030\003 \001(\003H\001R\005after\210\001\001\022!\n\014p" +
+      "artition_id\030\004 \001(\tR\013partitionId\022*\n\016before" +
+      "_decimal\030\005 \001(\tH\002R\rbeforeDecimal\210\001\001\022(\n\raf" +
+      "ter_decimal\030\006 \001(\tH\003R\014afterDecimal\210\001\001B\t\n\007" +
+      "_beforeB\010\n\006_afterB\021\n\017_before_decimalB\020\n\016" +
+      "_after_decimal\"\221\004\n\nAuditEvent\022\016\n\002id\030\001 \001(" +
+      "\003R\002id\022#\n\rsupervisor_id\030\002 \001(\tR\014supervisor" +
+      "Id\022\026\n\006action\030\003 \001(\tR\006action\022\024\n\005actor\030\004 \001(" +
+      "\tR\005actor\022;\n\013create_time\030\005 \001(\0132\032.google.p" +
+      "rotobuf.TimestampR\ncreateTime\022\035\n\nrequest" +
+      "_id\030\006 \001(\tR\trequestId\022B\n\014state_before\030\007 \001" +
+      "(\0162\037.streamvisor.v1.SupervisorStateR\013sta" +
+      "teBefore\022@\n\013state_after\030\010 \001(\0162\037.streamvi" +
+      "sor.v1.SupervisorStateR\nstateAfter\022+\n\021ge" +
+      "neration_before\030\t \001(\003R\020generationBefore\022" +
+      ")\n\020generation_after\030\n \001(\003R\017generationAft" +
+      "er\022C\n\016offset_changes\030\013 \003(\0132\034.streamvisor" +
+      ".v1.OffsetChangeR\roffsetChanges\022!\n\014detai" +
+      "ls_json\030\014 \001(\tR\013detailsJson\"\235\001\n\021Ingestion" +
+      "Counters\022\034\n\tprocessed\030\001 \001(\003R\tprocessed\022\'" +
+      "\n\017processed_bytes\030\002 \001(\003R\016processedBytes\022" +
+      " \n\013unparseable\030\003 \001(\003R\013unparseable\022\037\n\013thr" +
+      "own_away\030\004 \001(\003R\nthrownAway\"\232\001\n\016Ingestion" +
+      "Rates\022\034\n\tprocessed\030\001 \001(\001R\tprocessed\022\'\n\017p" +
+      "rocessed_bytes\030\002 \001(\001R\016processedBytes\022 \n\013" +
+      "unparseable\030\003 \001(\001R\013unparseable\022\037\n\013thrown" +
+      "_away\030\004 \001(\001R\nthrownAway\"\333\001\n\016MovingAverag" +
+      "es\022=\n\none_minute\030\001 \001(\0132\036.streamvisor.v1." +
+      "IngestionRatesR\toneMinute\022A\n\014five_minute" +
+      "s\030\002 \001(\0132\036.streamvisor.v1.IngestionRatesR" +
+      "\013fiveMinutes\022G\n\017fifteen_minutes\030\003 \001(\0132\036." +
+      "streamvisor.v1.IngestionRatesR\016fifteenMi" +
+      "nutes*z\n\nStreamType\022\033\n\027STREAM_TYPE_UNSPE" +
+      "CIFIED\020\000\022\025\n\021STREAM_TYPE_KAFKA\020\001\022\037\n\033STREA" +
+      "M_TYPE_RABBITMQ_STREAM\020\002\022\027\n\023STREAM_TYPE_" +
+      "KINESIS\020\003*\213\002\n\017SupervisorState\022 \n\034SUPERVI" +
+      "SOR_STATE_UNSPECIFIED\020\000\022\034\n\030SUPERVISOR_ST" +
+      "ATE_PENDING\020\001\022\034\n\030SUPERVISOR_STATE_RUNNIN" +
+      "G\020\002\022\036\n\032SUPERVISOR_STATE_SUSPENDED\020\003\022\036\n\032S" +
+      "UPERVISOR_STATE_COMPLETED\020\004\022\037\n\033SUPERVISO" +
+      "R_STATE_TERMINATED\020\005\022\036\n\032SUPERVISOR_STATE" +
+      "_UNHEALTHY\020\006\022\031\n\025SUPERVISOR_STATE_IDLE\020\007*" +
+      "Z\n\tTaskPhase\022\032\n\026TASK_PHASE_UNSPECIFIED\020\000" +
+      "\022\026\n\022TASK_PHASE_READING\020\001\022\031\n\025TASK_PHASE_P" +
+      "UBLISHING\020\002Bs\n\022dev.streamvisor.v1B\017Super" +
+      "visorProtoP\001ZJgithub.com/streamvisor/str" +
+      "eamvisor/clients/go/streamvisor/v1;strea" +
+      "mvisorv1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -204,7 +212,7 @@ public final class SupervisorProto extends com.google.protobuf.GeneratedFile {
     internal_static_streamvisor_v1_OffsetRange_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_streamvisor_v1_OffsetRange_descriptor,
-        new java.lang.String[] { "Partition", "StartOffset", "EndOffset", });
+        new java.lang.String[] { "Partition", "StartOffset", "EndOffset", "PartitionId", "StartOffsetDecimal", "EndOffsetDecimal", });
     internal_static_streamvisor_v1_SupervisorSpec_descriptor =
       getDescriptor().getMessageType(1);
     internal_static_streamvisor_v1_SupervisorSpec_fieldAccessorTable = new
@@ -240,13 +248,13 @@ public final class SupervisorProto extends com.google.protobuf.GeneratedFile {
     internal_static_streamvisor_v1_Supervisor_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_streamvisor_v1_Supervisor_descriptor,
-        new java.lang.String[] { "Id", "Spec", "State", "StateDetail", "Generation", "Etag", "Partitions", "CreateTime", "UpdateTime", "BackfillOf", });
+        new java.lang.String[] { "Id", "Spec", "State", "StateDetail", "Generation", "Etag", "Partitions", "CreateTime", "UpdateTime", "BackfillOf", "PartitionIds", });
     internal_static_streamvisor_v1_OffsetChange_descriptor =
       getDescriptor().getMessageType(5);
     internal_static_streamvisor_v1_OffsetChange_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_streamvisor_v1_OffsetChange_descriptor,
-        new java.lang.String[] { "Partition", "Before", "After", });
+        new java.lang.String[] { "Partition", "Before", "After", "PartitionId", "BeforeDecimal", "AfterDecimal", });
     internal_static_streamvisor_v1_AuditEvent_descriptor =
       getDescriptor().getMessageType(6);
     internal_static_streamvisor_v1_AuditEvent_fieldAccessorTable = new

@@ -32,6 +32,9 @@ private static final long serialVersionUID = 0L;
     super(builder);
   }
   private TaskPartition() {
+    partitionId_ = "";
+    startOffsetDecimal_ = "";
+    endOffsetDecimal_ = "";
   }
 
   public static final com.google.protobuf.Descriptors.Descriptor
@@ -110,6 +113,159 @@ private static final long serialVersionUID = 0L;
     return endOffset_;
   }
 
+  public static final int PARTITION_ID_FIELD_NUMBER = 4;
+  @SuppressWarnings("serial")
+  private volatile java.lang.Object partitionId_ = "";
+  /**
+   * <pre>
+   * The partition's name (see OffsetRange.partition_id).
+   * </pre>
+   *
+   * <code>string partition_id = 4 [json_name = "partitionId"];</code>
+   * @return The partitionId.
+   */
+  @java.lang.Override
+  public java.lang.String getPartitionId() {
+    java.lang.Object ref = partitionId_;
+    if (ref instanceof java.lang.String) {
+      return (java.lang.String) ref;
+    } else {
+      com.google.protobuf.ByteString bs = 
+          (com.google.protobuf.ByteString) ref;
+      java.lang.String s = bs.toStringUtf8();
+      partitionId_ = s;
+      return s;
+    }
+  }
+  /**
+   * <pre>
+   * The partition's name (see OffsetRange.partition_id).
+   * </pre>
+   *
+   * <code>string partition_id = 4 [json_name = "partitionId"];</code>
+   * @return The bytes for partitionId.
+   */
+  @java.lang.Override
+  public com.google.protobuf.ByteString
+      getPartitionIdBytes() {
+    java.lang.Object ref = partitionId_;
+    if (ref instanceof java.lang.String) {
+      com.google.protobuf.ByteString b = 
+          com.google.protobuf.ByteString.copyFromUtf8(
+              (java.lang.String) ref);
+      partitionId_ = b;
+      return b;
+    } else {
+      return (com.google.protobuf.ByteString) ref;
+    }
+  }
+
+  public static final int START_OFFSET_DECIMAL_FIELD_NUMBER = 5;
+  @SuppressWarnings("serial")
+  private volatile java.lang.Object startOffsetDecimal_ = "";
+  /**
+   * <pre>
+   * start_offset, exact (see OffsetRange: the int64 is 0 when it does not fit).
+   * </pre>
+   *
+   * <code>string start_offset_decimal = 5 [json_name = "startOffsetDecimal"];</code>
+   * @return The startOffsetDecimal.
+   */
+  @java.lang.Override
+  public java.lang.String getStartOffsetDecimal() {
+    java.lang.Object ref = startOffsetDecimal_;
+    if (ref instanceof java.lang.String) {
+      return (java.lang.String) ref;
+    } else {
+      com.google.protobuf.ByteString bs = 
+          (com.google.protobuf.ByteString) ref;
+      java.lang.String s = bs.toStringUtf8();
+      startOffsetDecimal_ = s;
+      return s;
+    }
+  }
+  /**
+   * <pre>
+   * start_offset, exact (see OffsetRange: the int64 is 0 when it does not fit).
+   * </pre>
+   *
+   * <code>string start_offset_decimal = 5 [json_name = "startOffsetDecimal"];</code>
+   * @return The bytes for startOffsetDecimal.
+   */
+  @java.lang.Override
+  public com.google.protobuf.ByteString
+      getStartOffsetDecimalBytes() {
+    java.lang.Object ref = startOffsetDecimal_;
+    if (ref instanceof java.lang.String) {
+      com.google.protobuf.ByteString b = 
+          com.google.protobuf.ByteString.copyFromUtf8(
+              (java.lang.String) ref);
+      startOffsetDecimal_ = b;
+      return b;
+    } else {
+      return (com.google.protobuf.ByteString) ref;
+    }
+  }
+
+  public static final int END_OFFSET_DECIMAL_FIELD_NUMBER = 6;
+  @SuppressWarnings("serial")
+  private volatile java.lang.Object endOffsetDecimal_ = "";
+  /**
+   * <pre>
+   * end_offset, exact; absent when end_offset is.
+   * </pre>
+   *
+   * <code>optional string end_offset_decimal = 6 [json_name = "endOffsetDecimal"];</code>
+   * @return Whether the endOffsetDecimal field is set.
+   */
+  @java.lang.Override
+  public boolean hasEndOffsetDecimal() {
+    return ((bitField0_ & 0x00000002) != 0);
+  }
+  /**
+   * <pre>
+   * end_offset, exact; absent when end_offset is.
+   * </pre>
+   *
+   * <code>optional string end_offset_decimal = 6 [json_name = "endOffsetDecimal"];</code>
+   * @return The endOffsetDecimal.
+   */
+  @java.lang.Override
+  public java.lang.String getEndOffsetDecimal() {
+    java.lang.Object ref = endOffsetDecimal_;
+    if (ref instanceof java.lang.String) {
+      return (java.lang.String) ref;
+    } else {
+      com.google.protobuf.ByteString bs = 
+          (com.google.protobuf.ByteString) ref;
+      java.lang.String s = bs.toStringUtf8();
+      endOffsetDecimal_ = s;
+      return s;
+    }
+  }
+  /**
+   * <pre>
+   * end_offset, exact; absent when end_offset is.
+   * </pre>
+   *
+   * <code>optional string end_offset_decimal = 6 [json_name = "endOffsetDecimal"];</code>
+   * @return The bytes for endOffsetDecimal.
+   */
+  @java.lang.Override
+  public com.google.protobuf.ByteString
+      getEndOffsetDecimalBytes() {
+    java.lang.Object ref = endOffsetDecimal_;
+    if (ref instanceof java.lang.String) {
+      com.google.protobuf.ByteString b = 
+          com.google.protobuf.ByteString.copyFromUtf8(
+              (java.lang.String) ref);
+      endOffsetDecimal_ = b;
+      return b;
+    } else {
+      return (com.google.protobuf.ByteString) ref;
+    }
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -133,6 +289,15 @@ private static final long serialVersionUID = 0L;
     if (((bitField0_ & 0x00000001) != 0)) {
       output.writeInt64(3, endOffset_);
     }
+    if (!com.google.protobuf.GeneratedMessage.isStringEmpty(partitionId_)) {
+      com.google.protobuf.GeneratedMessage.writeString(output, 4, partitionId_);
+    }
+    if (!com.google.protobuf.GeneratedMessage.isStringEmpty(startOffsetDecimal_)) {
+      com.google.protobuf.GeneratedMessage.writeString(output, 5, startOffsetDecimal_);
+    }
+    if (((bitField0_ & 0x00000002) != 0)) {
+      com.google.protobuf.GeneratedMessage.writeString(output, 6, endOffsetDecimal_);
+    }
     getUnknownFields().writeTo(output);
   }
   private int computeSerializedSize_0() {
@@ -148,6 +313,15 @@ private static final long serialVersionUID = 0L;
     if (((bitField0_ & 0x00000001) != 0)) {
       size += com.google.protobuf.CodedOutputStream
         .computeInt64Size(3, endOffset_);
+    }
+    if (!com.google.protobuf.GeneratedMessage.isStringEmpty(partitionId_)) {
+      size += com.google.protobuf.GeneratedMessage.computeStringSize(4, partitionId_);
+    }
+    if (!com.google.protobuf.GeneratedMessage.isStringEmpty(startOffsetDecimal_)) {
+      size += com.google.protobuf.GeneratedMessage.computeStringSize(5, startOffsetDecimal_);
+    }
+    if (((bitField0_ & 0x00000002) != 0)) {
+      size += com.google.protobuf.GeneratedMessage.computeStringSize(6, endOffsetDecimal_);
     }
     return size;
   }
@@ -182,6 +356,15 @@ private static final long serialVersionUID = 0L;
       if (getEndOffset()
           != other.getEndOffset()) return false;
     }
+    if (!getPartitionId()
+        .equals(other.getPartitionId())) return false;
+    if (!getStartOffsetDecimal()
+        .equals(other.getStartOffsetDecimal())) return false;
+    if (hasEndOffsetDecimal() != other.hasEndOffsetDecimal()) return false;
+    if (hasEndOffsetDecimal()) {
+      if (!getEndOffsetDecimal()
+          .equals(other.getEndOffsetDecimal())) return false;
+    }
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -202,6 +385,14 @@ private static final long serialVersionUID = 0L;
       hash = (37 * hash) + END_OFFSET_FIELD_NUMBER;
       hash = (53 * hash) + com.google.protobuf.Internal.hashLong(
           getEndOffset());
+    }
+    hash = (37 * hash) + PARTITION_ID_FIELD_NUMBER;
+    hash = (53 * hash) + getPartitionId().hashCode();
+    hash = (37 * hash) + START_OFFSET_DECIMAL_FIELD_NUMBER;
+    hash = (53 * hash) + getStartOffsetDecimal().hashCode();
+    if (hasEndOffsetDecimal()) {
+      hash = (37 * hash) + END_OFFSET_DECIMAL_FIELD_NUMBER;
+      hash = (53 * hash) + getEndOffsetDecimal().hashCode();
     }
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
@@ -341,6 +532,9 @@ private static final long serialVersionUID = 0L;
       partition_ = 0;
       startOffset_ = 0L;
       endOffset_ = 0L;
+      partitionId_ = "";
+      startOffsetDecimal_ = "";
+      endOffsetDecimal_ = "";
       return this;
     }
 
@@ -385,6 +579,16 @@ private static final long serialVersionUID = 0L;
         result.endOffset_ = endOffset_;
         to_bitField0_ |= 0x00000001;
       }
+      if (((from_bitField0_ & 0x00000008) != 0)) {
+        result.partitionId_ = partitionId_;
+      }
+      if (((from_bitField0_ & 0x00000010) != 0)) {
+        result.startOffsetDecimal_ = startOffsetDecimal_;
+      }
+      if (((from_bitField0_ & 0x00000020) != 0)) {
+        result.endOffsetDecimal_ = endOffsetDecimal_;
+        to_bitField0_ |= 0x00000002;
+      }
       result.bitField0_ |= to_bitField0_;
     }
 
@@ -408,6 +612,21 @@ private static final long serialVersionUID = 0L;
       }
       if (other.hasEndOffset()) {
         setEndOffset(other.getEndOffset());
+      }
+      if (!other.getPartitionId().isEmpty()) {
+        partitionId_ = other.partitionId_;
+        bitField0_ |= 0x00000008;
+        onChanged();
+      }
+      if (!other.getStartOffsetDecimal().isEmpty()) {
+        startOffsetDecimal_ = other.startOffsetDecimal_;
+        bitField0_ |= 0x00000010;
+        onChanged();
+      }
+      if (other.hasEndOffsetDecimal()) {
+        endOffsetDecimal_ = other.endOffsetDecimal_;
+        bitField0_ |= 0x00000020;
+        onChanged();
       }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
@@ -450,6 +669,21 @@ private static final long serialVersionUID = 0L;
               bitField0_ |= 0x00000004;
               break;
             } // case 24
+            case 34: {
+              partitionId_ = input.readStringRequireUtf8();
+              bitField0_ |= 0x00000008;
+              break;
+            } // case 34
+            case 42: {
+              startOffsetDecimal_ = input.readStringRequireUtf8();
+              bitField0_ |= 0x00000010;
+              break;
+            } // case 42
+            case 50: {
+              endOffsetDecimal_ = input.readStringRequireUtf8();
+              bitField0_ |= 0x00000020;
+              break;
+            } // case 50
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -607,6 +841,293 @@ private static final long serialVersionUID = 0L;
     public Builder clearEndOffset() {
       bitField0_ = (bitField0_ & ~0x00000004);
       endOffset_ = 0L;
+      onChanged();
+      return this;
+    }
+
+    private java.lang.Object partitionId_ = "";
+    /**
+     * <pre>
+     * The partition's name (see OffsetRange.partition_id).
+     * </pre>
+     *
+     * <code>string partition_id = 4 [json_name = "partitionId"];</code>
+     * @return The partitionId.
+     */
+    public java.lang.String getPartitionId() {
+      java.lang.Object ref = partitionId_;
+      if (!(ref instanceof java.lang.String)) {
+        com.google.protobuf.ByteString bs =
+            (com.google.protobuf.ByteString) ref;
+        java.lang.String s = bs.toStringUtf8();
+        partitionId_ = s;
+        return s;
+      } else {
+        return (java.lang.String) ref;
+      }
+    }
+    /**
+     * <pre>
+     * The partition's name (see OffsetRange.partition_id).
+     * </pre>
+     *
+     * <code>string partition_id = 4 [json_name = "partitionId"];</code>
+     * @return The bytes for partitionId.
+     */
+    public com.google.protobuf.ByteString
+        getPartitionIdBytes() {
+      java.lang.Object ref = partitionId_;
+      if (ref instanceof String) {
+        com.google.protobuf.ByteString b = 
+            com.google.protobuf.ByteString.copyFromUtf8(
+                (java.lang.String) ref);
+        partitionId_ = b;
+        return b;
+      } else {
+        return (com.google.protobuf.ByteString) ref;
+      }
+    }
+    /**
+     * <pre>
+     * The partition's name (see OffsetRange.partition_id).
+     * </pre>
+     *
+     * <code>string partition_id = 4 [json_name = "partitionId"];</code>
+     * @param value The partitionId to set.
+     * @return This builder for chaining.
+     */
+    public Builder setPartitionId(
+        java.lang.String value) {
+      if (value == null) { throw new NullPointerException(); }
+      partitionId_ = value;
+      bitField0_ |= 0x00000008;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The partition's name (see OffsetRange.partition_id).
+     * </pre>
+     *
+     * <code>string partition_id = 4 [json_name = "partitionId"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearPartitionId() {
+      partitionId_ = getDefaultInstance().getPartitionId();
+      bitField0_ = (bitField0_ & ~0x00000008);
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The partition's name (see OffsetRange.partition_id).
+     * </pre>
+     *
+     * <code>string partition_id = 4 [json_name = "partitionId"];</code>
+     * @param value The bytes for partitionId to set.
+     * @return This builder for chaining.
+     */
+    public Builder setPartitionIdBytes(
+        com.google.protobuf.ByteString value) {
+      if (value == null) { throw new NullPointerException(); }
+      checkByteStringIsUtf8(value);
+      partitionId_ = value;
+      bitField0_ |= 0x00000008;
+      onChanged();
+      return this;
+    }
+
+    private java.lang.Object startOffsetDecimal_ = "";
+    /**
+     * <pre>
+     * start_offset, exact (see OffsetRange: the int64 is 0 when it does not fit).
+     * </pre>
+     *
+     * <code>string start_offset_decimal = 5 [json_name = "startOffsetDecimal"];</code>
+     * @return The startOffsetDecimal.
+     */
+    public java.lang.String getStartOffsetDecimal() {
+      java.lang.Object ref = startOffsetDecimal_;
+      if (!(ref instanceof java.lang.String)) {
+        com.google.protobuf.ByteString bs =
+            (com.google.protobuf.ByteString) ref;
+        java.lang.String s = bs.toStringUtf8();
+        startOffsetDecimal_ = s;
+        return s;
+      } else {
+        return (java.lang.String) ref;
+      }
+    }
+    /**
+     * <pre>
+     * start_offset, exact (see OffsetRange: the int64 is 0 when it does not fit).
+     * </pre>
+     *
+     * <code>string start_offset_decimal = 5 [json_name = "startOffsetDecimal"];</code>
+     * @return The bytes for startOffsetDecimal.
+     */
+    public com.google.protobuf.ByteString
+        getStartOffsetDecimalBytes() {
+      java.lang.Object ref = startOffsetDecimal_;
+      if (ref instanceof String) {
+        com.google.protobuf.ByteString b = 
+            com.google.protobuf.ByteString.copyFromUtf8(
+                (java.lang.String) ref);
+        startOffsetDecimal_ = b;
+        return b;
+      } else {
+        return (com.google.protobuf.ByteString) ref;
+      }
+    }
+    /**
+     * <pre>
+     * start_offset, exact (see OffsetRange: the int64 is 0 when it does not fit).
+     * </pre>
+     *
+     * <code>string start_offset_decimal = 5 [json_name = "startOffsetDecimal"];</code>
+     * @param value The startOffsetDecimal to set.
+     * @return This builder for chaining.
+     */
+    public Builder setStartOffsetDecimal(
+        java.lang.String value) {
+      if (value == null) { throw new NullPointerException(); }
+      startOffsetDecimal_ = value;
+      bitField0_ |= 0x00000010;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * start_offset, exact (see OffsetRange: the int64 is 0 when it does not fit).
+     * </pre>
+     *
+     * <code>string start_offset_decimal = 5 [json_name = "startOffsetDecimal"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearStartOffsetDecimal() {
+      startOffsetDecimal_ = getDefaultInstance().getStartOffsetDecimal();
+      bitField0_ = (bitField0_ & ~0x00000010);
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * start_offset, exact (see OffsetRange: the int64 is 0 when it does not fit).
+     * </pre>
+     *
+     * <code>string start_offset_decimal = 5 [json_name = "startOffsetDecimal"];</code>
+     * @param value The bytes for startOffsetDecimal to set.
+     * @return This builder for chaining.
+     */
+    public Builder setStartOffsetDecimalBytes(
+        com.google.protobuf.ByteString value) {
+      if (value == null) { throw new NullPointerException(); }
+      checkByteStringIsUtf8(value);
+      startOffsetDecimal_ = value;
+      bitField0_ |= 0x00000010;
+      onChanged();
+      return this;
+    }
+
+    private java.lang.Object endOffsetDecimal_ = "";
+    /**
+     * <pre>
+     * end_offset, exact; absent when end_offset is.
+     * </pre>
+     *
+     * <code>optional string end_offset_decimal = 6 [json_name = "endOffsetDecimal"];</code>
+     * @return Whether the endOffsetDecimal field is set.
+     */
+    public boolean hasEndOffsetDecimal() {
+      return ((bitField0_ & 0x00000020) != 0);
+    }
+    /**
+     * <pre>
+     * end_offset, exact; absent when end_offset is.
+     * </pre>
+     *
+     * <code>optional string end_offset_decimal = 6 [json_name = "endOffsetDecimal"];</code>
+     * @return The endOffsetDecimal.
+     */
+    public java.lang.String getEndOffsetDecimal() {
+      java.lang.Object ref = endOffsetDecimal_;
+      if (!(ref instanceof java.lang.String)) {
+        com.google.protobuf.ByteString bs =
+            (com.google.protobuf.ByteString) ref;
+        java.lang.String s = bs.toStringUtf8();
+        endOffsetDecimal_ = s;
+        return s;
+      } else {
+        return (java.lang.String) ref;
+      }
+    }
+    /**
+     * <pre>
+     * end_offset, exact; absent when end_offset is.
+     * </pre>
+     *
+     * <code>optional string end_offset_decimal = 6 [json_name = "endOffsetDecimal"];</code>
+     * @return The bytes for endOffsetDecimal.
+     */
+    public com.google.protobuf.ByteString
+        getEndOffsetDecimalBytes() {
+      java.lang.Object ref = endOffsetDecimal_;
+      if (ref instanceof String) {
+        com.google.protobuf.ByteString b = 
+            com.google.protobuf.ByteString.copyFromUtf8(
+                (java.lang.String) ref);
+        endOffsetDecimal_ = b;
+        return b;
+      } else {
+        return (com.google.protobuf.ByteString) ref;
+      }
+    }
+    /**
+     * <pre>
+     * end_offset, exact; absent when end_offset is.
+     * </pre>
+     *
+     * <code>optional string end_offset_decimal = 6 [json_name = "endOffsetDecimal"];</code>
+     * @param value The endOffsetDecimal to set.
+     * @return This builder for chaining.
+     */
+    public Builder setEndOffsetDecimal(
+        java.lang.String value) {
+      if (value == null) { throw new NullPointerException(); }
+      endOffsetDecimal_ = value;
+      bitField0_ |= 0x00000020;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * end_offset, exact; absent when end_offset is.
+     * </pre>
+     *
+     * <code>optional string end_offset_decimal = 6 [json_name = "endOffsetDecimal"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearEndOffsetDecimal() {
+      endOffsetDecimal_ = getDefaultInstance().getEndOffsetDecimal();
+      bitField0_ = (bitField0_ & ~0x00000020);
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * end_offset, exact; absent when end_offset is.
+     * </pre>
+     *
+     * <code>optional string end_offset_decimal = 6 [json_name = "endOffsetDecimal"];</code>
+     * @param value The bytes for endOffsetDecimal to set.
+     * @return This builder for chaining.
+     */
+    public Builder setEndOffsetDecimalBytes(
+        com.google.protobuf.ByteString value) {
+      if (value == null) { throw new NullPointerException(); }
+      checkByteStringIsUtf8(value);
+      endOffsetDecimal_ = value;
+      bitField0_ |= 0x00000020;
       onChanged();
       return this;
     }

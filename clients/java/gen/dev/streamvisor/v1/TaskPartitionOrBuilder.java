@@ -48,4 +48,73 @@ public interface TaskPartitionOrBuilder extends
    * @return The endOffset.
    */
   long getEndOffset();
+
+  /**
+   * <pre>
+   * The partition's name (see OffsetRange.partition_id).
+   * </pre>
+   *
+   * <code>string partition_id = 4 [json_name = "partitionId"];</code>
+   * @return The partitionId.
+   */
+  java.lang.String getPartitionId();
+  /**
+   * <pre>
+   * The partition's name (see OffsetRange.partition_id).
+   * </pre>
+   *
+   * <code>string partition_id = 4 [json_name = "partitionId"];</code>
+   * @return The bytes for partitionId.
+   */
+  com.google.protobuf.ByteString
+      getPartitionIdBytes();
+
+  /**
+   * <pre>
+   * start_offset, exact (see OffsetRange: the int64 is 0 when it does not fit).
+   * </pre>
+   *
+   * <code>string start_offset_decimal = 5 [json_name = "startOffsetDecimal"];</code>
+   * @return The startOffsetDecimal.
+   */
+  java.lang.String getStartOffsetDecimal();
+  /**
+   * <pre>
+   * start_offset, exact (see OffsetRange: the int64 is 0 when it does not fit).
+   * </pre>
+   *
+   * <code>string start_offset_decimal = 5 [json_name = "startOffsetDecimal"];</code>
+   * @return The bytes for startOffsetDecimal.
+   */
+  com.google.protobuf.ByteString
+      getStartOffsetDecimalBytes();
+
+  /**
+   * <pre>
+   * end_offset, exact; absent when end_offset is.
+   * </pre>
+   *
+   * <code>optional string end_offset_decimal = 6 [json_name = "endOffsetDecimal"];</code>
+   * @return Whether the endOffsetDecimal field is set.
+   */
+  boolean hasEndOffsetDecimal();
+  /**
+   * <pre>
+   * end_offset, exact; absent when end_offset is.
+   * </pre>
+   *
+   * <code>optional string end_offset_decimal = 6 [json_name = "endOffsetDecimal"];</code>
+   * @return The endOffsetDecimal.
+   */
+  java.lang.String getEndOffsetDecimal();
+  /**
+   * <pre>
+   * end_offset, exact; absent when end_offset is.
+   * </pre>
+   *
+   * <code>optional string end_offset_decimal = 6 [json_name = "endOffsetDecimal"];</code>
+   * @return The bytes for endOffsetDecimal.
+   */
+  com.google.protobuf.ByteString
+      getEndOffsetDecimalBytes();
 }

@@ -108,8 +108,12 @@ class LiveServerTest {
     List<OffsetRange> want = new ArrayList<>();
     for (PartitionOffsets p : before.getPartitionsList()) {
       if (p.hasCheckpoint() && p.getCheckpoint() < p.getLatest()) {
+        // The server also names the partition and gives every offset exactly as a decimal string.
+        assertEquals(Long.toString(p.getCheckpoint()), p.getCheckpointDecimal());
+        assertEquals(Integer.toString(p.getPartition()), p.getPartitionId());
         want.add(OffsetRange.newBuilder().setPartition(p.getPartition())
-            .setStartOffset(p.getCheckpoint()).setEndOffset(p.getLatest()).build());
+            .setStartOffset(p.getCheckpoint()).setEndOffset(p.getLatest()).setPartitionId(p.getPartitionId())
+            .setStartOffsetDecimal(p.getCheckpointDecimal()).setEndOffsetDecimal(p.getLatestDecimal()).build());
       }
     }
     assertFalse(want.isEmpty(), id + " has no lagging checkpoint: " + before);
