@@ -32,6 +32,8 @@ from streamvisor.app.supervisors import ResetTarget, SupervisorService
 from streamvisor.app.tasks import TaskService
 from streamvisor.domain.errors import FailedPrecondition, InvalidArgument
 from streamvisor.domain.model import OffsetRange, StreamType, SupervisorSpec, SupervisorState
+from streamvisor.store.engine import create_store_engine, migrate
+from streamvisor.store.sql import SqlMetadataStore
 from streamvisor.streams.kinesis.shards import shard_number
 from streamvisor.streams.registry import StreamAdapterRegistry
 
@@ -60,8 +62,14 @@ class Published:
 
 
 class App:
-    def __init__(self) -> None:
-        self.store = MemoryMetadataStore()
+    def __init__(self, database_url: str | None = None) -> None:
+        self.engine = None
+        if database_url is None:
+            self.store = MemoryMetadataStore()
+        else:  # the real stores: sequence numbers in NUMERIC (PostgreSQL) or sortable text (SQLite)
+            self.engine = create_store_engine(database_url)
+            migrate(self.engine)
+            self.store = SqlMetadataStore(self.engine)
         self.kinds = StreamAdapterRegistry(timeout_s=5)
         self.service = SupervisorService(self.store, self.kinds, new_suffix=lambda: uuid.uuid4().hex[:8])
         self.tasks = TaskService(self.store, self.service)
@@ -70,6 +78,8 @@ class App:
 
     def close(self) -> None:
         self.kinds.close()
+        if self.engine is not None:
+            self.engine.dispose()
 
     def lease_once(self, worker: str = "w1") -> bool:
         """One scheduler pass, then one lease read and published like the reference worker does: to the
@@ -145,6 +155,13 @@ def props(kinesis_endpoint) -> dict[str, str]:
 @pytest.fixture
 def app():
     a = App()
+    yield a
+    a.close()
+
+
+@pytest.fixture
+def stored_app(database_url):
+    a = App(database_url)
     yield a
     a.close()
 
@@ -230,7 +247,9 @@ def test_from_the_latest_a_new_supervisor_reads_the_open_shards_from_their_ends(
 # ------------------------------------------------------------------------------------ reset and backfill --
 
 def test_reset_to_latest_and_backfill_over_a_split_and_a_merge_loses_nothing_and_repeats_nothing(
-        app, streams, props):
+        stored_app, streams, props):
+    """On SQLite and PostgreSQL: 56-digit checkpoints, ranges and coverage rows stored exactly."""
+    app = stored_app
     name = streams.create(2)
     write(streams, name, "p0")  # before the supervisor: not its records
     app.service.create("kin-live", spec(name, props))
