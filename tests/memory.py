@@ -19,7 +19,7 @@ from typing import Iterator, Mapping, Sequence
 from streamvisor.domain.coverage import absorb_into
 from streamvisor.domain.errors import AlreadyExists, FailedPrecondition, FieldViolation, InvalidArgument
 from streamvisor.domain.model import OffsetRange, StreamType, Supervisor, SupervisorSpec, SupervisorState
-from streamvisor.domain.ports import AuditEvent, Segment, SegmentFilter, StoredRequest, Watermarks
+from streamvisor.domain.ports import AuditEvent, CommitReads, Segment, SegmentFilter, StoredRequest, Watermarks
 from streamvisor.streams.registry import StreamAdapterRegistry
 from streamvisor.domain.tasks import TaskRecord, TaskState
 
@@ -157,6 +157,22 @@ class MemoryTransaction:
     def lock_task_and_supervisor(self, task_id: str):
         task = self.s.tasks.get(task_id)
         return (None, None) if task is None else (task, self.s.supervisors.get(task.supervisor_id))
+
+    def read_commit(self, task_id: str, location: str, ranges: Sequence[OffsetRange]) -> CommitReads:
+        task, supervisor = self.lock_task_and_supervisor(task_id)
+        if task is None or supervisor is None:
+            return CommitReads(task, supervisor, None, {})
+        return CommitReads(task, supervisor, *self.find_segment_and_checkpoints(supervisor.id, location))
+
+    def write_commit(self, segment: Segment, checkpoints, renew_task=None) -> int:
+        self.set_checkpoints(segment.supervisor_id, checkpoints)
+        segment_id = self.insert_segment(segment)
+        self.add_published_ranges(segment.supervisor_id, segment.ranges)
+        if renew_task is not None:
+            task_id, lease_end, updated = renew_task
+            task = self.s.tasks[task_id]
+            self.s.tasks[task_id] = dataclasses.replace(task, lease_expires_at=lease_end, update_time=updated)
+        return segment_id
 
     def list_tasks(self, supervisor_id: str | None = None,
                    states: frozenset[TaskState] = frozenset()) -> list[TaskRecord]:

@@ -81,9 +81,12 @@ class Commits:
     def publish(self, tx: Transaction, supervisor: Supervisor, task_id: str, generation: int,
                 ranges: Sequence[OffsetRange], location: str, record_count: int,
                 task_starts: Mapping[int, int] | None = None,
-                checkpoints: dict[int, int] | None = None) -> tuple[int, dict[int, int]]:
-        """The CAS inside the caller's transaction, which must hold `supervisor`'s row lock.
+                checkpoints: dict[int, int] | None = None,
+                renew_task: tuple[str, datetime, datetime] | None = None) -> tuple[int, dict[int, int]]:
+        """The CAS inside the caller's transaction, which must hold `supervisor`'s row lock, as the last
+        thing the transaction does (its writes are sent with the COMMIT: see Transaction.write_commit).
         `checkpoints`: the supervisor's, if the caller read them under that lock already (it may be changed).
+        `renew_task`: (task id, lease end, update time) to renew the task's lease with the same writes.
 
         Returns the segment id and the checkpoints after it. A bounded supervisor whose every range is
         now published becomes COMPLETED in the same transaction. Accepted commits are counted by the caller
@@ -99,19 +102,21 @@ class Commits:
                       reason=rejected.reason, ranges=ranges_text(list(ranges)))
             core.observer.commit_rejected(supervisor.id, rejected.reason)
             raise
-        tx.set_checkpoints(supervisor.id, new)
-        segment_id = tx.insert_segment(Segment(supervisor.id, task_id, generation, tuple(ranges), location,
-                                               record_count, core.clock()))
-        tx.add_published_ranges(supervisor.id, ranges)  # coverage, maintained in the same transaction
-        if core.streams.has_lineage(supervisor.spec.stream_type):
-            # A commit is what can read a closed shard to its end: the scheduler re-plans which shards are
-            # leasable (app/leasing.py) - one ListShards per committing supervisor and pass, none at rest.
-            tx.mark_for_scheduling(supervisor.id, core.clock())
         checkpoints.update(new)
-        if supervisor.spec.is_complete(checkpoints):
+        completed = supervisor.spec.is_complete(checkpoints)
+        if completed:  # before the commit's writes, which end the transaction
             after = supervisor.changed(core.clock(), state=SupervisorState.COMPLETED, state_detail="")
             tx.update_supervisor(after)
             core.audit(tx, supervisor, after, "COMPLETE", "system")
+        if core.streams.has_lineage(supervisor.spec.stream_type):
+            # A commit is what can read a closed shard to its end: the scheduler re-plans which shards are
+            # leasable (app/leasing.py) - one ListShards per committing supervisor and pass, none at rest.
+            # Before write_commit, which ends the transaction.
+            tx.mark_for_scheduling(supervisor.id, core.clock())
+        # Checkpoints, segment, coverage rows (maintained in the same transaction), lease renewal.
+        segment_id = tx.write_commit(Segment(supervisor.id, task_id, generation, tuple(ranges), location,
+                                             record_count, core.clock()), new, renew_task)
+        if completed:
             logs.info(log, "bounded supervisor completed", supervisor_id=supervisor.id,
                       ranges=ranges_text(list(supervisor.spec.bounded_ranges)))
         logs.info(log, "commit accepted", supervisor_id=supervisor.id, task_id=task_id, generation=generation,
@@ -237,7 +242,10 @@ class TaskService:
         v.raise_if_any()  # one response names every bad field
         now = self.clock()
         with self.store.transaction() as tx:
-            task, supervisor = tx.lock_task_and_supervisor(task_id)  # task first, then supervisor, as everywhere
+            # Task first, then supervisor, as everywhere; then, under both locks, the replay lookup and the
+            # checkpoints (one round trip on PostgreSQL).
+            reads = tx.read_commit(task_id, location, ranges)
+            task, supervisor, replayed, checkpoints = reads.task, reads.supervisor, reads.replayed, reads.checkpoints
             if task is None:
                 self._require_task(tx, task_id)  # raises TASK_NOT_FOUND
             if supervisor is None:
@@ -245,7 +253,6 @@ class TaskService:
             # Replay first, before any lease or state check: a retry whose first attempt was published must
             # be acknowledged even if the task was fenced meanwhile, or the worker would delete a
             # published segment's file.
-            replayed, checkpoints = tx.find_segment_and_checkpoints(supervisor.id, location)
             if replayed is not None:
                 if replayed.task_id != task_id or sorted(replayed.ranges) != sorted(ranges):
                     raise InvalidArgument(
@@ -267,13 +274,13 @@ class TaskService:
                       for i, r in enumerate(ranges) if max_offset is not None and r.end > max_offset]
             if beyond:
                 raise InvalidArgument(beyond, metadata={"task_id": task_id})
-            segment_id, checkpoints = self.commits.publish(
-                tx, supervisor, task.id, task.generation, ranges, location, record_count, checkpoints=checkpoints)
-            done = range_finished(task.end_offsets, checkpoints)
-            # A commit is a sign of life: it renews the lease as a heartbeat would.
+            # A commit is a sign of life: it renews the lease as a heartbeat would, with the same writes.
             remaining = (task.lease_expires_at - task.update_time) if task.lease_expires_at else timedelta(
                 seconds=DEFAULT_LEASE_SECONDS)
-            tx.update_task(dataclasses.replace(task, lease_expires_at=now + remaining, update_time=now))
+            segment_id, checkpoints = self.commits.publish(
+                tx, supervisor, task.id, task.generation, ranges, location, record_count, checkpoints=checkpoints,
+                renew_task=(task.id, now + remaining, now))
+            done = range_finished(task.end_offsets, checkpoints)
         self.core.observer.commit_accepted(task.supervisor_id)
         return segment_id, done
 

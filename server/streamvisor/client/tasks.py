@@ -36,10 +36,11 @@ class TaskClient(GrpcClient):
                 return getattr(stub or self.stub, method)(request, timeout=self.timeout, metadata=self.metadata)
             except grpc.RpcError as e:
                 error = StreamvisorError.from_rpc_error(e)
-                # Unreachable, or refused as busy before doing anything: both are safe to repeat (commits are
-                # recognised by location). Giving up on SERVER_BUSY would idle the task for a whole lease.
+                # Unreachable, refused as busy before doing anything, or the metadata store did not take the
+                # transaction: all safe to repeat (commits are recognised by location). Giving up on
+                # SERVER_BUSY would idle the task for a whole lease.
                 transient = (error.code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED)
-                             and not error.reason) or error.reason == "SERVER_BUSY"
+                             and not error.reason) or error.reason in ("SERVER_BUSY", "METADATA_STORE_UNAVAILABLE")
                 if not transient or time.monotonic() >= deadline:
                     raise error from None
                 attempt += 1

@@ -323,6 +323,17 @@ class Segment:
 
 
 @dataclass(frozen=True)
+class CommitReads:
+    """What a commit's compare-and-swap reads under the task's and its supervisor's row locks
+    (TaskTransaction.read_commit). task is None without the task; supervisor None without the supervisor."""
+
+    task: TaskRecord | None
+    supervisor: Supervisor | None
+    replayed: Segment | None  # the segment already published at the commit's location, if any
+    checkpoints: dict[int, int]  # all of the supervisor's
+
+
+@dataclass(frozen=True)
 class SegmentFilter:
     """ListSegments' filters: a partition, an offset range [start, end) a segment's range must overlap (of
     that partition, or of any), an exact location. None (or "") filters nothing."""
@@ -442,6 +453,21 @@ class TaskTransaction(Transaction, Protocol):
 
     def list_tasks(self, supervisor_id: str | None = None,
                    states: frozenset[TaskState] = frozenset()) -> list[TaskRecord]: ...
+
+    def read_commit(self, task_id: str, location: str, ranges: Sequence[OffsetRange]) -> CommitReads:
+        """lock_task_and_supervisor, then (after the locks are held) find_segment_and_checkpoints; on
+        PostgreSQL one round trip with the transaction's BEGIN, which also reads the coverage rows `ranges`
+        abut for write_commit."""
+        ...
+
+    def write_commit(self, segment: Segment, checkpoints: Mapping[int, int],
+                     renew_task: tuple[str, datetime, datetime] | None = None) -> int:
+        """A commit's writes, and the END of this transaction: set_checkpoints(checkpoints), insert_segment,
+        add_published_ranges(segment.ranges) and, with `renew_task` (task id, lease end, update time), the
+        task's lease renewed. Returns the segment id. On PostgreSQL one statement sent with COMMIT (one round
+        trip), so nothing may be done in the transaction after it; a database error there is Unavailable
+        (METADATA_STORE_UNAVAILABLE) and nothing was written."""
+        ...
 
     def update_task(self, task: TaskRecord) -> None: ...
 

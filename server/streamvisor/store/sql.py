@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import dataclasses
+import logging
+import sys
 import uuid
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -9,16 +11,17 @@ from typing import Iterator, Mapping, Sequence
 
 from sqlalchemy import Connection, Engine, and_, bindparam, delete, event, func, insert, or_, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from streamvisor.domain.autoscaler import AutoscalerConfig
 from streamvisor.domain.coverage import absorb
-from streamvisor.domain.errors import AlreadyExists, FieldViolation, InvalidArgument
+from streamvisor import logs
+from streamvisor.domain.errors import AlreadyExists, FieldViolation, InvalidArgument, Unavailable
 from streamvisor.domain.model import (
     IdleConfig, OffsetRange, StreamType, Supervisor, SupervisorSpec, SupervisorState,
 )
 from streamvisor.domain.offsets import OffsetChange
-from streamvisor.domain.ports import AuditEvent, Segment, SegmentFilter, StoredRequest
+from streamvisor.domain.ports import AuditEvent, CommitReads, Segment, SegmentFilter, StoredRequest
 from streamvisor.domain.stats import TaskStats
 from streamvisor.domain.stats import from_json as stats_from_json
 from streamvisor.domain.stats import to_json as stats_to_json
@@ -28,6 +31,38 @@ from streamvisor.store import schema as t
 from streamvisor.store.engine import WRITE_OPTION
 
 _PG_IDLE = 0  # psycopg.pq.TransactionStatus.IDLE, without importing psycopg where only SQLite is used
+
+log = logging.getLogger(__name__)
+
+STORE_UNAVAILABLE = "METADATA_STORE_UNAVAILABLE"
+
+
+def _store_failure(error: BaseException) -> Unavailable | None:
+    """The Unavailable a PostgreSQL failure becomes, or None for anything else.
+
+    Why: the hot paths run raw psycopg statements (store/pg.py), whose errors SQLAlchemy never sees or
+    wraps; one raised by the pipelined writes and COMMIT, or a dropped connection, left the servicer as a
+    bare exception, i.e. INTERNAL. The failures that are the database's and may pass on retry say instead
+    that the store did not take the transaction: UNAVAILABLE, retryable. From psycopg: OperationalError
+    (connection refused or terminated, shutdown, deadlock, serialization, statement timeout), IntegrityError
+    (a constraint failed, e.g. against a concurrent writer: the retry is judged afresh), InternalError and
+    InterfaceError; from SQLAlchemy its OperationalError/InterfaceError and any invalidated connection. A
+    DataError or ProgrammingError is a bug of ours, not the store's state, and stays INTERNAL (retrying
+    would not help); so does SQLAlchemy's IntegrityError, which the store catches itself where expected."""
+    psycopg = sys.modules.get("psycopg")  # not imported at all on SQLite
+    if psycopg is not None and isinstance(error, (psycopg.OperationalError, psycopg.IntegrityError,
+                                                  psycopg.InternalError, psycopg.InterfaceError)):
+        cause = error
+    elif isinstance(error, DBAPIError) and (error.connection_invalidated
+                                            or type(error).__name__ in ("OperationalError", "InterfaceError")):
+        cause = error.orig
+    else:
+        return None
+    sqlstate = getattr(cause, "sqlstate", None) or "none"
+    return Unavailable(STORE_UNAVAILABLE,
+                       "the metadata store did not take the transaction; retry (a CommitCheckpoint retry is "
+                       "answered as the first attempt was, whether or not that one was committed)",
+                       {"sqlstate": sqlstate, "error": type(cause).__name__})
 
 
 def _utc(value: datetime) -> datetime:
@@ -136,6 +171,8 @@ class SqlTaskStore:
         caller reads next includes them."""
         if self.dialect != "postgresql":
             return None
+        if self.ended:
+            raise RuntimeError("write_commit ended this transaction")
         if self._deferred:
             self.flush()
         return self._pg_cursor()
@@ -217,6 +254,42 @@ class SqlTaskStore:
             return pg.lock_task_and_supervisor(cursor, task_id, spec_from_json)
         task = self.get_task(task_id, lock=True)
         return (None, None) if task is None else (task, self.get_supervisor(task.supervisor_id, lock=True))
+
+    def read_commit(self, task_id: str, location: str, ranges: Sequence[OffsetRange]) -> CommitReads:
+        cursor = self._pg()
+        if cursor is None:
+            task, supervisor = self.lock_task_and_supervisor(task_id)
+            if task is None or supervisor is None:
+                return CommitReads(task, supervisor, None, {})
+            return CommitReads(task, supervisor, *self.find_segment_and_checkpoints(supervisor.id, location))
+        task, supervisor, replayed, checkpoints, neighbours = pg.read_commit(cursor, task_id, location, ranges,
+                                                                             spec_from_json)
+        if supervisor is not None:
+            self._neighbours = (supervisor.id, tuple(ranges), neighbours)
+        return CommitReads(task, supervisor, replayed, checkpoints)
+
+    def write_commit(self, segment: Segment, checkpoints: Mapping[int, int],
+                     renew_task: tuple[str, datetime, datetime] | None = None) -> int:
+        if self.dialect != "postgresql":
+            self.set_checkpoints(segment.supervisor_id, checkpoints)
+            segment_id = self.insert_segment(segment)
+            self.add_published_ranges(segment.supervisor_id, segment.ranges)
+            if renew_task is not None:
+                task_id, lease_end, updated = renew_task
+                self.c.execute(update(t.tasks).where(t.tasks.c.id == task_id).values(
+                    lease_expires_at=lease_end, update_time=updated))
+            return segment_id
+        self._pg_cursor()
+        known = self._neighbours
+        if known is not None and known[0] == segment.supervisor_id and known[1] == tuple(segment.ranges):
+            neighbours = known[2]
+        else:  # not read by read_commit (Commits.commit_checkpoint): one more round trip
+            rows = self.flush(then=pg.published_neighbours(segment.supervisor_id, segment.ranges)).fetchall()
+            neighbours = [(row_id, OffsetRange(p, a, b)) for row_id, p, a, b in rows]
+        coverage = [absorb(neighbours, r) for r in segment.ranges]
+        cursor = self.flush(then=pg.write_commit(segment, checkpoints, coverage, renew_task), commit=True)
+        self.ended = True
+        return cursor.fetchone()[0]
 
     def list_tasks(self, supervisor_id: str | None = None,
                    states: frozenset[TaskState] = frozenset()) -> list[TaskRecord]:
@@ -363,9 +436,14 @@ class SqlTransaction(SqlTaskStore):
         self._cursor = cursor
         self._connect = connect
         self._deferred: list[tuple[str, tuple]] = []
+        # read_commit's coverage rows for write_commit: (supervisor id, ranges, rows).
+        self._neighbours: tuple[str, tuple[OffsetRange, ...], list[tuple[int, OffsetRange]]] | None = None
+        self.ended = False  # write_commit sent COMMIT: nothing more may run in this transaction
 
     @property
     def c(self) -> Connection:
+        if self.ended:
+            raise RuntimeError("write_commit ended this transaction")
         if self._c is None:
             self._c = self._connect()
         return self._c
@@ -683,6 +761,7 @@ class SqlMetadataStore:
 
     def __init__(self, engine: Engine):
         self.engine = engine
+        self._postgresql = engine.dialect.name == "postgresql"
         if engine.dialect.name == "postgresql":
             @event.listens_for(engine, "before_cursor_execute")
             def _flush_deferred(connection, _cursor, _statement, _parameters, _context, _executemany):
@@ -706,17 +785,39 @@ class SqlMetadataStore:
 
     @contextmanager
     def transaction(self) -> Iterator[SqlTransaction]:
-        with self._writer.begin() as connection:
-            tx = SqlTransaction(connection)
-            try:
-                yield tx
-                if tx._cursor is not None:
-                    tx.flush(commit=True)  # the deferred writes and COMMIT: one round trip
-            finally:
-                connection.info.pop(_DEFERRING, None)  # after a failure: the writes are dropped, rolled back
+        try:
+            with self._writer.begin() as connection:
+                tx = SqlTransaction(connection)
+                try:
+                    yield tx
+                    if tx._cursor is not None and not tx.ended:
+                        tx.flush(commit=True)  # the deferred writes and COMMIT: one round trip
+                finally:
+                    connection.info.pop(_DEFERRING, None)  # after a failure: the writes are dropped, rolled back
+        except Exception as e:
+            self._raise_store_failure(e, "transaction failed in the metadata store")
+            raise
+
+    def _raise_store_failure(self, error: Exception, what: str) -> None:
+        """Raises the Unavailable of a PostgreSQL failure (see _store_failure), logged once; returns otherwise."""
+        failure = _store_failure(error) if self._postgresql else None
+        if failure is None:
+            return
+        detail = str(error).splitlines()[0][:200] if str(error) else "-"
+        logs.warning(log, what, error=failure.metadata["error"], sqlstate=failure.metadata["sqlstate"], detail=detail)
+        raise failure from error
 
     @contextmanager
     def read(self) -> Iterator[SqlTransaction]:
+        try:
+            with self._read() as tx:
+                yield tx
+        except Exception as e:
+            self._raise_store_failure(e, "read failed in the metadata store")
+            raise
+
+    @contextmanager
+    def _read(self) -> Iterator[SqlTransaction]:
         lent = self._raw_reads.get() if self._raw_reads is not None else None
         if lent is None:
             # Autobegins on first use; closing the connection rolls back, so a read can never persist.

@@ -139,6 +139,12 @@ const (
 	// shard: neither the shard's start, nor a record's sequence number (AT), nor the shard's end. Nothing
 	// was changed. metadata: partition, offset.
 	ErrorReason_ERROR_REASON_NOT_A_RECORD_OF_SHARD ErrorReason = 46
+	// UNAVAILABLE: the metadata store failed or refused the transaction (the database cannot be reached,
+	// the connection was terminated, a statement of the transaction failed). Nothing was written, unless
+	// the connection broke while COMMIT was in flight; retry with backoff - a retried CommitCheckpoint is
+	// answered as its first attempt would have been. metadata: sqlstate (PostgreSQL's SQLSTATE, or "none"),
+	// error (the driver's error class).
+	ErrorReason_ERROR_REASON_METADATA_STORE_UNAVAILABLE ErrorReason = 50
 )
 
 // Enum value maps for ErrorReason.
@@ -182,6 +188,7 @@ var (
 		44: "ERROR_REASON_FIELD_MISMATCH",
 		45: "ERROR_REASON_UNSUPPORTED_SHARD_ID",
 		46: "ERROR_REASON_NOT_A_RECORD_OF_SHARD",
+		50: "ERROR_REASON_METADATA_STORE_UNAVAILABLE",
 	}
 	ErrorReason_value = map[string]int32{
 		"ERROR_REASON_UNSPECIFIED":                 0,
@@ -222,6 +229,7 @@ var (
 		"ERROR_REASON_FIELD_MISMATCH":              44,
 		"ERROR_REASON_UNSUPPORTED_SHARD_ID":        45,
 		"ERROR_REASON_NOT_A_RECORD_OF_SHARD":       46,
+		"ERROR_REASON_METADATA_STORE_UNAVAILABLE":  50,
 	}
 )
 
@@ -256,8 +264,7 @@ var File_streamvisor_v1_error_reason_proto protoreflect.FileDescriptor
 
 const file_streamvisor_v1_error_reason_proto_rawDesc = "" +
 	"\n" +
-	"!streamvisor/v1/error_reason.proto\x12\x0estreamvisor.v1*\xe9\n" +
-	"\n" +
+	"!streamvisor/v1/error_reason.proto\x12\x0estreamvisor.v1*\x96\v\n" +
 	"\vErrorReason\x12\x1c\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x12%\n" +
 	"!ERROR_REASON_SUPERVISOR_NOT_FOUND\x10\x01\x12*\n" +
@@ -297,7 +304,8 @@ const file_streamvisor_v1_error_reason_proto_rawDesc = "" +
 	"\x1eERROR_REASON_MALFORMED_DECIMAL\x10+\x12\x1f\n" +
 	"\x1bERROR_REASON_FIELD_MISMATCH\x10,\x12%\n" +
 	"!ERROR_REASON_UNSUPPORTED_SHARD_ID\x10-\x12&\n" +
-	"\"ERROR_REASON_NOT_A_RECORD_OF_SHARD\x10.Bt\n" +
+	"\"ERROR_REASON_NOT_A_RECORD_OF_SHARD\x10.\x12+\n" +
+	"'ERROR_REASON_METADATA_STORE_UNAVAILABLE\x102Bt\n" +
 	"\x12dev.streamvisor.v1B\x10ErrorReasonProtoP\x01ZJgithub.com/streamvisor/streamvisor/clients/go/streamvisor/v1;streamvisorv1b\x06proto3"
 
 var (

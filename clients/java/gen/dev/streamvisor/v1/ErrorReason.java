@@ -357,6 +357,18 @@ public enum ErrorReason
    * <code>ERROR_REASON_NOT_A_RECORD_OF_SHARD = 46;</code>
    */
   ERROR_REASON_NOT_A_RECORD_OF_SHARD(46),
+  /**
+   * <pre>
+   * UNAVAILABLE: the metadata store failed or refused the transaction (the database cannot be reached,
+   * the connection was terminated, a statement of the transaction failed). Nothing was written, unless
+   * the connection broke while COMMIT was in flight; retry with backoff - a retried CommitCheckpoint is
+   * answered as its first attempt would have been. metadata: sqlstate (PostgreSQL's SQLSTATE, or "none"),
+   * error (the driver's error class).
+   * </pre>
+   *
+   * <code>ERROR_REASON_METADATA_STORE_UNAVAILABLE = 50;</code>
+   */
+  ERROR_REASON_METADATA_STORE_UNAVAILABLE(50),
   UNRECOGNIZED(-1),
   ;
 
@@ -709,6 +721,18 @@ public enum ErrorReason
    * <code>ERROR_REASON_NOT_A_RECORD_OF_SHARD = 46;</code>
    */
   public static final int ERROR_REASON_NOT_A_RECORD_OF_SHARD_VALUE = 46;
+  /**
+   * <pre>
+   * UNAVAILABLE: the metadata store failed or refused the transaction (the database cannot be reached,
+   * the connection was terminated, a statement of the transaction failed). Nothing was written, unless
+   * the connection broke while COMMIT was in flight; retry with backoff - a retried CommitCheckpoint is
+   * answered as its first attempt would have been. metadata: sqlstate (PostgreSQL's SQLSTATE, or "none"),
+   * error (the driver's error class).
+   * </pre>
+   *
+   * <code>ERROR_REASON_METADATA_STORE_UNAVAILABLE = 50;</code>
+   */
+  public static final int ERROR_REASON_METADATA_STORE_UNAVAILABLE_VALUE = 50;
 
 
   public final int getNumber() {
@@ -773,6 +797,7 @@ public enum ErrorReason
       case 44: return ERROR_REASON_FIELD_MISMATCH;
       case 45: return ERROR_REASON_UNSUPPORTED_SHARD_ID;
       case 46: return ERROR_REASON_NOT_A_RECORD_OF_SHARD;
+      case 50: return ERROR_REASON_METADATA_STORE_UNAVAILABLE;
       default: return null;
     }
   }
