@@ -15,6 +15,11 @@ Each iteration runs, in rotated order:
                  AFTER_SEQUENCE_NUMBER of the last record the previous call saw - what GetOffsets will call.
   adapter-cold   The same on an adapter whose caches are emptied before each call: every shard's tail is
                  looked for in AT_TIMESTAMP windows back from now (then TRIM_HORIZON), read to the tip.
+  get-offsets    The GetOffsets use case itself (SupervisorService.get_offsets on a Kinesis supervisor of this
+                 stream, SQLite metadata store, the registry's adapter): the supervisor and its checkpoints
+                 read, then adapter.lineage, then the per-shard view with parents/closed/expired/behind.
+  rpc            The real GetOffsets RPC: a server in this process (SQLite, scheduler off) and the Python SDK
+                 over loopback gRPC - the use case plus the response's conversion and serialization.
   bare           The baseline: the fewest calls that give the same ends, with nothing around them, on the
                  same boto3 client settings and the same 16 threads: ListShards (paged), then per shard
                  GetShardIterator TRIM_HORIZON and GetRecords until an empty page (for shards of a few
@@ -27,6 +32,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import tempfile
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -36,7 +42,17 @@ import boto3
 from botocore.config import Config
 
 from _common import code_version, environment_line, print_table, summary
+from streamvisor.api.server import StreamvisorServer
+from streamvisor.app.supervisors import SupervisorService
+from streamvisor.client import StreamvisorClient, exact
+from streamvisor.config import ServerConfig
+from streamvisor.domain.model import StreamType, SupervisorSpec
+from streamvisor.store.engine import create_store_engine, migrate
+from streamvisor.store.sql import SqlMetadataStore
 from streamvisor.streams.kinesis.adapter import CONCURRENCY, KinesisStreamAdapter
+from streamvisor.streams.kinesis.shards import shard_number
+from streamvisor.streams.registry import StreamAdapterRegistry
+from streamvisor.v1 import supervisor_pb2 as pb
 
 REGION = "us-east-1"
 
@@ -120,6 +136,15 @@ def main() -> int:
     adapter = KinesisStreamAdapter(props, timeout_s=10)
     cold = KinesisStreamAdapter(props, timeout_s=10)
     pool = ThreadPoolExecutor(CONCURRENCY)
+    scratch = tempfile.TemporaryDirectory(prefix="bench-kinesis-")
+    engine = create_store_engine(f"sqlite:///{scratch.name}/meta.db")
+    migrate(engine)
+    registry = StreamAdapterRegistry(timeout_s=10)
+    service = SupervisorService(SqlMetadataStore(engine), registry)
+    server = StreamvisorServer(ServerConfig(listen="127.0.0.1:0", database_url=f"sqlite:///{scratch.name}/rpc.db",
+                                            broker_timeout_s=10, shutdown_grace_s=0, scheduler=False))
+    server.start()
+    rpc = StreamvisorClient(f"127.0.0.1:{server.port}", timeout=60, retries=0)
     try:
         t0 = time.perf_counter()
         wait_active(c, name)
@@ -145,7 +170,18 @@ def main() -> int:
             got = {s: e.end for s, e in a.lineage(name).extents.items()}
             if got != expected:
                 raise SystemExit(f"{which} and bare disagree on {sorted(s for s in got if got[s] != expected.get(s))}")
-        print("check: adapter, adapter-cold and bare find the same end for every shard")
+        service.create("bench-kin", SupervisorSpec(StreamType.KINESIS, name, props, task_count=4,
+                                                   context={"useConcurrentLocks": "true"}))
+        view = service.get_offsets("bench-kin")[1]
+        if {r.partition: r.latest for r in view.partitions} != {shard_number(s): e for s, e in expected.items()}:
+            raise SystemExit("get-offsets and bare disagree")
+        rpc.create_supervisor("bench-kin", pb.SupervisorSpec(
+            stream_type=pb.STREAM_TYPE_KINESIS, stream=name, consumer_properties=props, task_count=4,
+            context={"useConcurrentLocks": "true"}))
+        rows = rpc.get_offsets("bench-kin").partitions
+        if {r.partition_id: exact(r, "latest") for r in rows} != expected:
+            raise SystemExit("rpc and bare disagree")
+        print("check: adapter, adapter-cold, get-offsets, rpc and bare find the same end for every shard")
 
         def run_adapter():
             adapter.lineage(name)
@@ -155,10 +191,17 @@ def main() -> int:
             cold._open_tails.clear()
             cold.lineage(name)
 
+        def run_get_offsets():
+            service.get_offsets("bench-kin")
+
+        def run_rpc():
+            rpc.get_offsets("bench-kin")
+
         def run_bare():
             bare_ends(c, pool, name)
 
-        calls = [("adapter", run_adapter), ("adapter-cold", run_cold), ("bare", run_bare)]
+        calls = [("adapter", run_adapter), ("adapter-cold", run_cold), ("get-offsets", run_get_offsets),
+                 ("rpc", run_rpc), ("bare", run_bare)]
         samples: dict[str, list[float]] = {n: [] for n, _ in calls}
         for i in range(args.warmup + args.iterations):
             rotated = calls[i % len(calls):] + calls[:i % len(calls)]
@@ -171,13 +214,18 @@ def main() -> int:
         print_table(f"lineage + extents of {len(listed)} shards ({args.iterations} iterations, rotated)",
                     samples.items())
         bare = summary(samples["bare"])
-        for label in ("adapter", "adapter-cold"):
+        for label in ("adapter", "adapter-cold", "get-offsets", "rpc"):
             s = summary(samples[label])
             print(f"  {label}/bare: p50 {s['p50'] / bare['p50']:.2f}, p99 {s['p99'] / bare['p99']:.2f}")
         print(f"after: {environment_line()}")
     finally:
         adapter.close()
         cold.close()
+        rpc.close()
+        server.stop(0)
+        registry.close()
+        engine.dispose()
+        scratch.cleanup()
         pool.shutdown()
         c.delete_stream(StreamName=name, EnforceConsumerDeletion=True)
     return 0

@@ -65,6 +65,9 @@ class MemoryTransaction:
     def _mark(self, supervisor: Supervisor) -> None:
         self.s.marks[supervisor.id] = (uuid.uuid4().hex, supervisor.update_time)
 
+    def mark_for_scheduling(self, supervisor_id: str, now: datetime) -> None:
+        self.s.marks[supervisor_id] = (uuid.uuid4().hex, now)
+
     def list_supervisors(self, after_id, limit, states, stream_types) -> list[Supervisor]:
         rows = [s for i, s in sorted(self.s.supervisors.items()) if after_id is None or i > after_id]
         rows = [s for s in rows if (not states or s.state in states)

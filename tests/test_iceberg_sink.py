@@ -97,6 +97,34 @@ def test_named_partitions_read_back_as_names(sink):
     assert offsets(sink, "rabbit") == expected(("orders-0", 0, 5), ("orders-1", 7, 9))
 
 
+SEQ = 49680753293727183614358907412238618074341832428624019458  # a real 56-digit Kinesis sequence number
+
+
+def test_kinesis_sequence_numbers_go_exactly_into_a_zero_padded_string_column(sink):
+    from dataclasses import replace
+
+    from streamvisor.worker.sinks.iceberg import OFFSET_DIGITS, OFFSET_KIND_PROPERTY
+
+    # Sparse offsets: three records in a range of a million sequence numbers.
+    info, records = segment("kin", "task-k", 1, [(4, SEQ, SEQ + 3)])
+    records = [replace(r, offset=SEQ + i * 500_000, timestamp_ms=1_764_633_600_000 + i) for i, r in enumerate(records)]
+    info = replace(info, ranges=((4, SEQ, SEQ + 1_000_001),))
+    sink.publish(sink.stage(info, records), 1, info)
+    table = sink._load_table("kin")
+    assert table.properties[OFFSET_KIND_PROPERTY] == "decimal-string"
+    assert sorted(r["offset"] for r in table_rows(sink, "kin")) == [
+        f"{r.offset:0{OFFSET_DIGITS}d}" for r in records]  # string order is numeric order
+    assert sorted(o for _, o, _ in sink.read_offsets("kin")) == [r.offset for r in records]
+
+    # A family whose table was created with a long offset column refuses such a segment, naming why.
+    small, small_records = segment("kafka-like", "task-s", 1, [(0, 0, 2)])
+    sink.publish(sink.stage(small, small_records), 1, small)
+    wide, wide_records = segment("kafka-like", "task-s", 2, [(0, 2, 2)])
+    wide = replace(wide, ranges=((0, SEQ, SEQ + 1),))
+    with pytest.raises(ValueError, match="long offset column"):
+        sink.stage(wide, [replace(r, offset=SEQ, timestamp_ms=None) for r in small_records[:1]])
+
+
 def test_read_offsets_of_a_family_that_never_published_is_empty(sink):
     assert list(sink.read_offsets("nobody-yet")) == []
 
@@ -519,7 +547,7 @@ def test_bad_segments_are_refused_and_stage_nothing(sink):
         (_with(info, ranges=((0, 0, 5), ("1", 0, 1))), records, "all be ints or all be strings"),
         (_with(info, ranges=((0, 0, 5), (0, 5, 6))), records, "appears twice"),
         (_with(info, ranges=((0, 5, 0),)), [], "is not 0 <= start <= end"),
-        (_with(info, ranges=((0, 0, 2**64),)), [], "is not 0 <= start <= end"),
+        (_with(info, ranges=((0, 0, 10**129 + 1),)), [], "is not 0 <= start <= end"),  # past any sequence number
     ]
     first = records[0]
     for column, value in [("timestamp_ms", 2**62), ("timestamp_ms", "now"), ("key", "text"), ("value", 3),

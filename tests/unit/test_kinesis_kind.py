@@ -7,7 +7,10 @@ import pytest
 from streamvisor.domain.errors import Violations
 from streamvisor.domain.model import StreamType, SupervisorSpec
 from streamvisor.streams.kinesis import settings
-from streamvisor.streams.kinesis.kind import KinesisKind, shard_task_group
+from streamvisor.domain.errors import FailedPrecondition
+from streamvisor.streams.kinesis.kind import KinesisKind
+from streamvisor.streams.kinesis.shards import shard_id, shard_number
+from streamvisor.streams.registry import StreamAdapterRegistry
 from streamvisor.streams.kinesis.settings import Connection
 
 GOOD = {"kinesis.region": "eu-central-1", "kinesis.endpoint": "http://127.0.0.1:14568",
@@ -16,8 +19,7 @@ GOOD = {"kinesis.region": "eu-central-1", "kinesis.endpoint": "http://127.0.0.1:
 
 def problems(stream: str = "clicks", **props) -> list[tuple[str, str]]:
     v = Violations()
-    # The spec's type is not Kinesis yet (the contract has none): the kind's rules do not look at it.
-    settings.validate_spec(SupervisorSpec(StreamType.KAFKA, stream, props), v, "spec")
+    settings.validate_spec(SupervisorSpec(StreamType.KINESIS, stream, props), v, "spec")
     return [(x.field, x.description) for x in v.items]
 
 
@@ -62,18 +64,27 @@ def test_only_kinesis_properties_are_defaults_and_connection_keys():
     assert a != settings.connection_key({**GOOD, "kinesis.region": "us-west-2"})
 
 
-def test_task_groups_are_stable_and_spread_the_shards_numbers():
-    assert [shard_task_group(f"shardId-{i:012d}", 4) for i in range(8)] == [0, 1, 2, 3, 0, 1, 2, 3]
-    # An id not in Kinesis' usual form: CRC-32, the same in every process (never the salted hash()).
-    assert shard_task_group("odd-shard", 7) == 2879049813 % 7 == shard_task_group("odd-shard", 7)
-    assert KinesisKind().task_group("shardId-000000000009", 4) == 1
-    with pytest.raises(ValueError):
-        shard_task_group("shardId-000000000001", 0)
+def test_shard_ids_map_to_partition_numbers_exactly_both_ways():
+    assert [shard_id(i) for i in (0, 4, 123456789012)] == [
+        "shardId-000000000000", "shardId-000000000004", "shardId-123456789012"]
+    assert [shard_number(shard_id(i)) for i in (0, 4, 10 ** 15)] == [0, 4, 10 ** 15]
+    assert KinesisKind().partition_name(9) == "shardId-000000000009"
+    assert KinesisKind().task_group(9, 4) == 1  # the number modulo task_count, as for Kafka
 
 
-def test_the_kind_is_not_a_registered_stream_type_yet():
-    # Registered in streams/registry.py once the contract has STREAM_TYPE_KINESIS (issue 17, next round).
-    assert KinesisKind.stream_type is None
+@pytest.mark.parametrize("odd", ["odd-shard", "shardId-", "shardId-12a", "shardid-000000000001",
+                                 "shardId-0000000000001234567890", " shardId-000000000001"])
+def test_a_shard_id_of_another_form_is_refused_never_guessed(odd):
+    with pytest.raises(FailedPrecondition) as info:
+        shard_number(odd, "clicks")
+    assert info.value.reason == "UNSUPPORTED_SHARD_ID"
+    assert info.value.metadata == {"stream": "clicks", "shard_id": odd}
+
+
+def test_the_kind_is_registered_with_lineage():
+    registry = StreamAdapterRegistry()
+    assert KinesisKind.stream_type is StreamType.KINESIS and registry.supports(StreamType.KINESIS)
+    assert registry.has_lineage(StreamType.KINESIS) and not registry.has_lineage(StreamType.KAFKA)
 
 
 def test_importing_the_kind_and_settings_loads_no_boto3():
@@ -81,3 +92,13 @@ def test_importing_the_kind_and_settings_loads_no_boto3():
             "print('boto3' in sys.modules or 'botocore' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
+
+
+def test_the_lag_based_autoscaler_is_refused_for_kinesis():
+    from streamvisor.domain.autoscaler import AutoscalerConfig
+
+    v = Violations()
+    spec = SupervisorSpec(StreamType.KINESIS, "clicks", GOOD, task_count=2,
+                          autoscaler=AutoscalerConfig(enabled=True, task_count_min=1, task_count_max=4))
+    settings.validate_spec(spec, v, "spec")
+    assert [(x.field, "sparse" in x.description) for x in v.items] == [("spec.autoscaler.enabled", True)]

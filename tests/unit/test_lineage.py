@@ -13,7 +13,7 @@ import pytest
 
 from streamvisor.domain.lineage import (
     Shard, ShardExtent, ShardRange, Unrecoverable, descendants, finished_shards, leasable, plan_reset_to_latest,
-    topological_order, untrimmed_shards,
+    lineage_backfill, lineage_offsets_view, reading_set, topological_order, untrimmed_shards,
 )
 
 BIG = 49680753293727183614358907412238618074341832428624019458  # a real 56-digit sequence number
@@ -176,3 +176,96 @@ def test_untrimmed_shards_by_stream_age_and_by_their_parents_records():
     # A parent's record that is itself almost as old as the retention period proves nothing.
     arrivals = {"s0": now - retention + timedelta(minutes=1)}
     assert untrimmed_shards(shards, old_stream, arrivals, now, retention) == set()
+
+
+def numbered() -> dict[int, Shard]:
+    """stream() as the control plane sees it: shard numbers (shardId-00000000000N is N)."""
+    return {int(s[1:]): Shard(int(s[1:]), tuple(int(p[1:]) for p in shard.parents), shard.start, shard.closed)
+            for s, shard in stream().items()}
+
+
+ENDS = {n: shard.start + 900 for n, shard in numbered().items() if shard.closed}
+
+
+def test_a_new_supervisor_from_the_latest_reads_the_open_shards_only():
+    found = reading_set(numbered(), ENDS, {}, from_earliest=False)
+    assert found.partitions == (2, 4) and found.starts == {}  # the scheduler resolves both at the latest
+
+
+def test_a_new_supervisor_from_the_earliest_starts_at_the_roots():
+    assert reading_set(numbered(), ENDS, {}, from_earliest=True).partitions == (0, 1)
+
+
+def test_children_join_only_when_their_parents_checkpoints_reach_the_ends_and_start_at_their_start():
+    shards = numbered()
+    cps = {0: BIG + 500, 1: BIG + 10_000 + 900}  # 0 is half read, 1 is read to its end
+    assert reading_set(shards, ENDS, cps, from_earliest=True).partitions == (0,)  # 4 waits for 3 too
+    cps[0] = BIG + 900  # 0 finished: its children 2 and 3 join, from their starts
+    found = reading_set(shards, ENDS, cps, from_earliest=False)
+    assert found.partitions == (2, 3) and found.starts == {2: shards[2].start, 3: shards[3].start}
+    cps.update({2: shards[2].start + 10, 3: shards[3].start + 900})  # 3 finished: the merge child joins
+    found = reading_set(shards, ENDS, cps, from_earliest=False)
+    assert found.partitions == (2, 4) and found.starts == {4: shards[4].start}
+
+
+def test_a_closed_shard_that_is_half_read_blocks_its_children_even_from_the_latest():
+    # From the latest, closed shards nobody checkpointed are skipped - but not a descendant of one that was.
+    cps = {0: BIG + 500}
+    assert reading_set(numbered(), ENDS, cps, from_earliest=False).partitions == (0,)
+
+
+def test_an_expired_parent_does_not_block_and_is_reported():
+    shards = {n: s for n, s in numbered().items() if n != 3}  # 3 left the listing, checkpointed
+    found = reading_set(shards, ENDS, {1: BIG + 10_900, 3: BIG + 30_100, 2: BIG + 20_000}, from_earliest=False)
+    assert 4 in found.partitions and found.expired_parents == (3,)
+
+
+def test_a_backfill_reads_its_bounded_shards_parents_first():
+    shards = numbered()
+    bounds = {0: BIG + 900, 2: BIG + 20_400, 3: BIG + 30_900}
+    cps = {0: BIG + 100, 2: shards[2].start, 3: shards[3].start}
+    assert reading_set(shards, ENDS, cps, True, bounds).partitions == (0,)
+    cps[0] = BIG + 900
+    assert reading_set(shards, ENDS, cps, True, bounds).partitions == (2, 3)
+    cps.update({2: BIG + 20_400, 3: BIG + 30_900})
+    assert reading_set(shards, ENDS, cps, True, bounds).partitions == ()
+
+
+def numbered_extents(**overrides: ShardExtent) -> dict[int, ShardExtent]:
+    return {int(s[1:]): e for s, e in extents(**{f"s{k[1:]}": v for k, v in overrides.items()}).items()}
+
+
+def test_reset_to_latest_hands_the_closed_shards_to_the_backfill_and_restarts_on_the_open_ones():
+    shards, ext = numbered(), numbered_extents()
+    planned = lineage_backfill(shards, ext, {0: BIG + 100, 1: BIG + 10_000})
+    assert planned.live_partitions == (2, 4) and planned.backfill_partitions == (0, 1)
+    assert planned.plan.new_checkpoints == {p: ext[p].end for p in range(5)}  # closed: finished for the live one
+    assert [(r.partition, r.start, r.end) for r in planned.plan.backfill_ranges] == [
+        (0, BIG + 100, ext[0].end), (1, BIG + 10_000, ext[1].end),
+        *[(p, shards[p].start, ext[p].end) for p in (2, 3, 4)]]
+    assert planned.plan.unrecoverable_ranges == [] and planned.gone == () and planned.beyond_end == ()
+
+
+def test_a_checkpointed_shard_that_left_the_listing_is_unrecoverable_and_dropped():
+    shards = {n: s for n, s in numbered().items() if n != 1}
+    ext = {n: e for n, e in numbered_extents().items() if n != 1}
+    planned = lineage_backfill(shards, ext, {0: BIG + 900, 1: BIG + 10_100})
+    assert planned.gone == (1,) and planned.plan.new_checkpoints[1] is None
+    assert [(r.partition, r.start, r.end) for r in planned.plan.unrecoverable_ranges] == [(1, BIG + 10_100,
+                                                                                          BIG + 10_100)]
+
+
+def test_a_checkpoint_past_a_shards_end_is_beyond_end():
+    assert lineage_backfill(numbered(), numbered_extents(), {0: BIG + 5_000}).beyond_end == (0,)
+
+
+def test_offsets_view_lists_every_shard_with_lineage_and_lag_zero():
+    shards = {n: s for n, s in numbered().items() if n != 1}
+    ext = {n: e for n, e in numbered_extents().items() if n != 1}
+    ext[2] = ShardExtent(earliest=BIG + 20_500, end=BIG + 20_900, expired=True)
+    view = lineage_offsets_view(None, False, {0: BIG + 900, 1: BIG + 10_100, 2: BIG + 20_600}, shards, ext)
+    rows = {r.partition: r for r in view.partitions}
+    assert sorted(rows) == [0, 1, 2, 3, 4] and view.total_lag == 0
+    assert rows[1].expired and rows[1].closed and rows[1].earliest == rows[1].latest == BIG + 10_100
+    assert rows[2].expired and rows[2].behind and rows[2].parents == (0,) and rows[2].lag == 0
+    assert not rows[0].behind and rows[4].parents == (3, 1) and not rows[4].behind  # no checkpoint: from the end

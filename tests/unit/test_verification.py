@@ -72,3 +72,30 @@ def test_the_segment_filter():
     assert SegmentFilter(end=11).matches(s) and not SegmentFilter(end=10).matches(s)
     assert not SegmentFilter(partition=0, start=12, end=12).matches(s)
     assert SegmentFilter(location="x", partition=0).matches(s) and not SegmentFilter(location="y").matches(s)
+
+
+BIG = 49680753293727183614358907412238618074341832428624019458  # a Kinesis sequence number
+
+
+def test_sparse_offsets_are_counted_per_segment_not_as_end_minus_start():
+    seqs = [BIG, BIG + 7, BIG + 1_000_003]
+    segments = [PublishedSegment("f1", ((4, BIG, BIG + 1_000_004),), 3)]
+    ok = verify(segments, [(4, s, "f1") for s in seqs], sparse=True)
+    assert ok.ok and ok.partitions[0].expected == 3 and ok.partitions[0].found == 3
+    short = verify(segments, [(4, s, "f1") for s in seqs[:2]], sparse=True)
+    assert not short.ok and short.partitions[0].missing == 1
+    twice = verify(segments, [(4, s, "f1") for s in seqs + seqs[:1]], sparse=True)
+    assert not twice.ok and twice.partitions[0].duplicated == 1
+    # Dense reading of the same range would expect a million offsets: the reason for `sparse`.
+    assert verify(segments, [(4, s, "f1") for s in seqs]).partitions[0].missing == 1_000_001
+
+
+def test_a_kinesis_offset_is_a_json_string_and_reads_back_exactly():
+    import json
+
+    from streamvisor.domain.ports import Record
+    from streamvisor.worker.sinks.files import record_line
+
+    line = json.loads(record_line(Record(4, BIG, 1, b"k", b"v")))
+    assert line["offset"] == str(BIG) and int(line["offset"]) == BIG
+    assert json.loads(record_line(Record(0, 2 ** 53 - 1, 1, None, None)))["offset"] == 2 ** 53 - 1

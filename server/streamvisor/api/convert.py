@@ -15,7 +15,8 @@ from streamvisor.domain.ports import AuditEvent, Segment
 from streamvisor.v1 import supervisor_pb2 as pb
 from streamvisor.v1 import supervisor_service_pb2 as svc
 
-_STREAM_TYPES = {pb.STREAM_TYPE_KAFKA: StreamType.KAFKA, pb.STREAM_TYPE_RABBITMQ_STREAM: StreamType.RABBITMQ_STREAM}
+_STREAM_TYPES = {pb.STREAM_TYPE_KAFKA: StreamType.KAFKA, pb.STREAM_TYPE_RABBITMQ_STREAM: StreamType.RABBITMQ_STREAM,
+                 pb.STREAM_TYPE_KINESIS: StreamType.KINESIS}
 _STREAM_TYPES_PB = {v: k for k, v in _STREAM_TYPES.items()}
 _STATES = {
     pb.SUPERVISOR_STATE_PENDING: SupervisorState.PENDING,

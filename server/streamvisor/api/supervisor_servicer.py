@@ -120,7 +120,9 @@ class SupervisorServicer(svc_grpc.SupervisorServiceServicer):
         for r in view.partitions:
             row = add(partition=r.partition, earliest=fit(r.earliest), latest=fit(r.latest), lag=fit(r.lag),
                       checkpoint_beyond_latest=r.beyond_latest, partition_id=name(r.partition),
-                      earliest_decimal=str(r.earliest), latest_decimal=str(r.latest), lag_decimal=str(r.lag))
+                      earliest_decimal=str(r.earliest), latest_decimal=str(r.latest), lag_decimal=str(r.lag),
+                      closed=r.closed, expired=r.expired, behind=r.behind,
+                      parent_partition_ids=[name(p) for p in r.parents])
             if r.checkpoint is not None:
                 row.checkpoint = fit(r.checkpoint)
                 row.checkpoint_decimal = str(r.checkpoint)

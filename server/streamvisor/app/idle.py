@@ -75,7 +75,7 @@ class Idleness:
         positions = self.offsets.positions(supervisor_id, lambda s: s.state in _WATCHED)
         if positions is None:
             return None
-        supervisor, checkpoints, marks = positions
+        supervisor, checkpoints, marks, _ = positions
         lag = positions.view().total_lag
         activity = self._activity[supervisor_id] = observe(self._activity.get(supervisor_id), marks.latest, lag, now)
         action = idle_action(supervisor.state, supervisor.spec.idle, lag, activity, now)

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Callable, Sequence
 
 from streamvisor import logs
+from streamvisor.app.leasing import reading_set_of
 from streamvisor.app.core import ANONYMOUS, Core
 from streamvisor.app.results import ranges_json
 from streamvisor.domain.formatting import ranges_text
@@ -43,6 +44,10 @@ class Lifecycle:
             check_bounded_start_retained(spec, adapter.watermarks(spec.stream, partitions).earliest)
         now = core.clock()
         starts = {r.partition: r.start for r in spec.bounded_ranges}
+        if core.streams.has_lineage(spec.stream_type):
+            # Only the shards that may be read now: the roots (from the earliest) or the open shards (from the
+            # latest), a bounded range's shards whose parents in the range are done (app/leasing.py).
+            partitions = reading_set_of(adapter, spec, starts).partitions
         supervisor = Supervisor(
             id=supervisor_id, spec=spec,
             state=SupervisorState.COMPLETED if spec.is_complete(starts) else SupervisorState.RUNNING,

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from typing import Callable, NamedTuple
+from typing import Any, Callable, NamedTuple
 
 from streamvisor import logs
 from streamvisor.app.core import ACTIVE_STATES, ANONYMOUS, Core
+from streamvisor.domain.lineage import lineage_offsets_view
 from streamvisor.domain.model import Supervisor, SupervisorState, require_valid_id
 from streamvisor.domain.offsets import (
     CheckpointFault, OffsetsView, checkpoint_faults, fault_detail, faulted_for_checkpoints, offsets_view,
@@ -18,12 +19,19 @@ log = logging.getLogger("streamvisor.supervisors")
 
 
 class Positions(NamedTuple):
-    """A supervisor, its checkpoints, and then its stream's watermarks."""
+    """A supervisor, its checkpoints, and then its stream's watermarks (and, for a stream with lineage,
+    every listed shard with its extent: Kinesis' GetOffsets shows them all)."""
     supervisor: Supervisor
     checkpoints: dict[int, int]
     marks: Watermarks
+    lineage: Any = None
 
     def view(self) -> OffsetsView:
+        if self.lineage is not None:
+            spec = self.supervisor.spec
+            bounds = {r.partition: r for r in spec.bounded_ranges} if spec.is_bounded else None
+            return lineage_offsets_view(bounds, spec.use_earliest_offset, self.checkpoints, self.lineage.shards,
+                                        self.lineage.extents)
         return offsets_view(self.supervisor, self.checkpoints, self.marks.earliest, self.marks.latest)
 
 
@@ -57,6 +65,13 @@ class Offsets:
             start = getattr(adapter, "start_watermarks", None)  # optional: the other adapters ask afterwards
             collect = start(stream, supervisor.partitions) if start is not None else None
             checkpoints = tx.get_checkpoints(supervisor_id)
+        if core.streams.has_lineage(supervisor.spec.stream_type):
+            # One read of every listed shard; the watermarks of the supervisor's partitions come from it.
+            lineage = adapter.lineage(stream)
+            extents = lineage.extents
+            marks = Watermarks({p: extents[p].earliest for p in supervisor.partitions if p in extents},
+                               {p: extents[p].end for p in supervisor.partitions if p in extents})
+            return Positions(supervisor, checkpoints, marks, lineage)
         if collect is None:
             return Positions(supervisor, checkpoints, adapter.watermarks(stream, supervisor.partitions))
         marks = collect()
@@ -116,7 +131,7 @@ class Offsets:
     def check_checkpoints(self, supervisor_id: str, actor: str = "scheduler") -> list[CheckpointFault]:
         """Compares the checkpoints with the stream's latest offsets and updates the supervisor's health.
         Checkpoints are read first: a commit landing in between can then only make latest larger."""
-        supervisor, checkpoints, marks = self.positions(supervisor_id)
+        supervisor, checkpoints, marks, _ = self.positions(supervisor_id)
         faults = checkpoint_faults(supervisor.partitions, checkpoints, marks.latest)
         if faults:
             self.confirm_stream_exists(supervisor)

@@ -9,11 +9,13 @@ and again under the row lock, where it decides.
 """
 from __future__ import annotations
 
+import dataclasses
 import logging
 from typing import Sequence
 
 from streamvisor import logs
 from streamvisor.app.core import ANONYMOUS, Core, fingerprint
+from streamvisor.app.leasing import reading_set_of
 from streamvisor.app.offsets import Offsets
 from streamvisor.app.results import ResetResult, ranges_json
 from streamvisor.domain.formatting import changes_text, ranges_text
@@ -21,13 +23,14 @@ from streamvisor.domain.errors import FailedPrecondition, Unavailable, Violation
 from streamvisor.domain.model import (
     MAX_TASK_COUNT, Supervisor, SupervisorState, validate_request_id, validate_supervisor_id,
 )
+from streamvisor.domain.lineage import lineage_backfill
 from streamvisor.domain.offsets import (
-    ResetPlan, ResetTarget, check_backfillable, check_targets_known, checkpoint_beyond_latest_error,
+    CheckpointFault, ResetPlan, ResetTarget, check_backfillable, check_targets_known, checkpoint_beyond_latest_error,
     checkpoint_faults, faulted_for_checkpoints, plan_backfill, plan_hard_reset, plan_offset_reset,
     validate_reset_targets,
 )
 from streamvisor.domain.plans import check_plan_token, issue_plan_token
-from streamvisor.domain.ports import Transaction
+from streamvisor.domain.ports import Transaction, Watermarks
 
 log = logging.getLogger("streamvisor.supervisors")
 
@@ -38,11 +41,15 @@ class Resets:
         self.offsets = offsets
 
     def _apply(self, tx: Transaction, before: Supervisor, plan: ResetPlan, action: str, actor: str,
-               request_id: str, method: str, request_fingerprint: str) -> tuple[Supervisor, ResetResult]:
-        """Writes a reset plan's checkpoints and fences the supervisor, in the caller's transaction."""
+               request_id: str, method: str, request_fingerprint: str,
+               partitions: tuple[int, ...] | None = None) -> tuple[Supervisor, ResetResult]:
+        """Writes a reset plan's checkpoints and fences the supervisor, in the caller's transaction.
+        `partitions`: the supervisor's new partitions, where a reset changes them (Kinesis' leasable set)."""
         core = self.core
         tx.set_checkpoints(before.id, plan.new_checkpoints)
         after = before.fenced(core.clock())
+        if partitions is not None and partitions != before.partitions:
+            after = dataclasses.replace(after, partitions=partitions)
         tx.update_supervisor(after)
         core.audit(tx, before, after, action, actor, request_id, plan.changes)
         result = ResetResult(before.id, plan.changes, after.generation, False)
@@ -58,6 +65,15 @@ class Resets:
         v.raise_if_any()
         method = "ResetSupervisor"
         request_fingerprint = fingerprint(method, _with_plan({"id": supervisor_id, "dry_run": dry_run}, plan_token))
+        initial = None
+        with core.store.read() as tx:
+            current = core.require(tx, supervisor_id)
+        if core.streams.has_lineage(current.spec.stream_type):
+            # Kinesis: back to the shards a new supervisor would read (the roots from the earliest, the open
+            # shards from the latest), read before the row lock is taken - a broker call never holds it.
+            spec = current.spec
+            initial = reading_set_of(core.streams.for_spec(spec), spec,
+                                     {r.partition: r.start for r in spec.bounded_ranges}).partitions
         with core.store.transaction() as tx:
             # Under the row lock: a concurrent repeat waits here, then finds the first one's response.
             before = core.require(tx, supervisor_id, lock=True)
@@ -66,11 +82,17 @@ class Resets:
                 return replay
             check_plan_token(plan_token, method, before, {})
             before.require_mutable("RESET")
-            plan = plan_hard_reset(before, tx.get_checkpoints(supervisor_id))
+            checkpoints = tx.get_checkpoints(supervisor_id)
+            if initial is None:
+                plan = plan_hard_reset(before, checkpoints)
+            else:  # every shard's checkpoint goes, the finished parents' too
+                everything = tuple(sorted({*before.partitions, *checkpoints}))
+                plan = plan_hard_reset(dataclasses.replace(before, partitions=everything), checkpoints)
             if dry_run:
                 return ResetResult(supervisor_id, plan.changes, before.generation, True,
                                    plan_token=issue_plan_token(method, before, {}))
-            after, result = self._apply(tx, before, plan, "RESET", actor, request_id, method, request_fingerprint)
+            after, result = self._apply(tx, before, plan, "RESET", actor, request_id, method, request_fingerprint,
+                                        partitions=initial)
         logs.info(log, "supervisor reset", supervisor_id=supervisor_id,
                   generation=f"{before.generation}->{after.generation}", offsets=changes_text(plan.changes))
         return result
@@ -100,12 +122,20 @@ class Resets:
         current.require_mutable("RESET_OFFSETS")
         check_targets_known(current, targets)
         adapter = core.streams.for_spec(current.spec)
-        marks = adapter.watermarks(current.spec.stream, sorted(t.partition for t in targets))
+        lineage = None
+        if core.streams.has_lineage(current.spec.stream_type):
+            lineage = adapter.lineage(current.spec.stream, sorted(t.partition for t in targets))
+            marks = Watermarks({s: e.earliest for s, e in lineage.extents.items()},
+                               {s: e.end for s, e in lineage.extents.items()})
+        else:
+            marks = adapter.watermarks(current.spec.stream, sorted(t.partition for t in targets))
         resolved = adapter.offsets_for_times(
             current.spec.stream, {t.partition: t.timestamp_ms for t in targets if t.timestamp_ms is not None})
         offsets = {t.partition: t.offset if t.offset is not None else resolved[t.partition] for t in targets}
         fields = {t.partition: f"{t.field}.offset" if t.offset is not None else f"{t.field}.timestamp"
                   for t in targets}
+        if lineage is not None:
+            _require_places(adapter, current.spec.stream, lineage, targets, marks)
         with core.store.transaction() as tx:
             before = core.require(tx, supervisor_id, lock=True)
             replay = core.replay(tx, request_id, method, request_fingerprint)
@@ -155,21 +185,32 @@ class Resets:
         logs.info(log, "capturing latest offsets", supervisor_id=supervisor_id, stream=current.spec.stream,
                   partitions=len(current.partitions))
         unavailable = {"supervisor_id": supervisor_id, "stream": current.spec.stream}
+        lineage = None
         try:
-            marks = core.streams.for_spec(current.spec).watermarks(current.spec.stream, current.partitions)
+            adapter = core.streams.for_spec(current.spec)
+            if core.streams.has_lineage(current.spec.stream_type):
+                # Every listed shard, open and closed, with its extent: the open shards' ends are the reset
+                # points (domain.lineage.lineage_backfill says why they are exact).
+                lineage = adapter.lineage(current.spec.stream)
+                marks = Watermarks({s: e.earliest for s, e in lineage.extents.items()},
+                                   {s: e.end for s, e in lineage.extents.items()})
+            else:
+                marks = adapter.watermarks(current.spec.stream, current.partitions)
         except Unavailable as e:
             # The seed's guardrail "failed to get latest offsets": its own reason, the cause in metadata.
             raise Unavailable("LATEST_OFFSETS_UNAVAILABLE",
                               f"skipping reset: could not read latest offsets for {supervisor_id!r}: {e.message}",
                               {**e.metadata, **unavailable, "cause": e.reason}) from None
-        missing = [p for p in current.partitions if p not in marks.latest or marks.latest[p] < 0]
+        missing = [p for p in current.partitions if p not in marks.latest or marks.latest[p] < 0] \
+            if lineage is None else []
         if not marks.latest or missing:
             raise Unavailable("LATEST_OFFSETS_UNAVAILABLE",
                               f"skipping reset: the stream returned no latest offset for partitions {missing}",
                               {**unavailable, "cause": "MISSING_PARTITIONS"})
         # A checkpoint beyond the stream (topic recreated or truncated) means the skipped range is not
         # [checkpoint, latest) of this stream at all: refuse rather than guess, and say why.
-        faults = checkpoint_faults(current.partitions, checkpoints_before, marks.latest)
+        faults = checkpoint_faults(current.partitions if lineage is None else sorted(marks.latest),
+                                   checkpoints_before, marks.latest)
         if faults:
             self.offsets.confirm_stream_exists(current)
         self.offsets.report_faults(current, faults, actor)
@@ -192,7 +233,16 @@ class Resets:
                     "NO_CHECKPOINTED_OFFSETS",
                     f"supervisor {supervisor_id!r} has no checkpointed offsets: nothing to backfill from",
                     {"supervisor_id": supervisor_id})
-            plan = plan_backfill(before.partitions, checkpoints, marks.earliest, marks.latest)
+            live_partitions, backfill_partitions = before.partitions, None
+            if lineage is None:
+                plan = plan_backfill(before.partitions, checkpoints, marks.earliest, marks.latest)
+            else:
+                planned = lineage_backfill(lineage.shards, lineage.extents, checkpoints)
+                if planned.beyond_end:
+                    raise checkpoint_beyond_latest_error(supervisor_id, [
+                        CheckpointFault(s, checkpoints[s], marks.latest[s]) for s in planned.beyond_end])
+                plan, live_partitions = planned.plan, planned.live_partitions
+                backfill_partitions = planned.backfill_partitions
             if dry_run:
                 return ResetResult(supervisor_id, plan.changes, before.generation, True, "",
                                    plan.backfill_ranges, plan.unrecoverable_ranges,
@@ -207,7 +257,8 @@ class Resets:
                 backfill = Supervisor(
                     id=backfill_id, spec=before.spec.bounded_copy(plan.backfill_ranges, backfill_task_count),
                     state=SupervisorState.RUNNING, generation=1, version=1,
-                    partitions=tuple(r.partition for r in plan.backfill_ranges),
+                    partitions=backfill_partitions if backfill_partitions is not None
+                    else tuple(r.partition for r in plan.backfill_ranges),
                     create_time=now, update_time=now, backfill_of=supervisor_id)
                 tx.insert_supervisor(backfill)
                 tx.set_checkpoints(backfill_id, {r.partition: r.start for r in plan.backfill_ranges})
@@ -219,6 +270,8 @@ class Resets:
                 # Rows of their own, in the reset's transaction: coverage reads them, not the audit trail.
                 tx.add_unrecoverable_ranges(supervisor_id, plan.unrecoverable_ranges, now)
             after = before.fenced(now)
+            if live_partitions != before.partitions:  # Kinesis: the live supervisor reads the open shards
+                after = dataclasses.replace(after, partitions=live_partitions)
             tx.update_supervisor(after)
             result = ResetResult(supervisor_id, plan.changes, after.generation, False, backfill_id,
                                  plan.backfill_ranges, plan.unrecoverable_ranges,
@@ -243,3 +296,21 @@ def _with_plan(args: dict, plan_token: str) -> dict:
     """A request_id is bound to its plan token too - but only when there is one, so that responses stored
     before plan tokens existed still replay."""
     return {**args, "plan": plan_token} if plan_token else args
+
+
+def _require_places(adapter, stream: str, lineage, targets: Sequence[ResetTarget], marks: Watermarks) -> None:
+    """Kinesis: a target sequence number must be a place a reader can start at - the shard's start, its
+    end, a record (AT: that record is read next) or one past a record (a checkpoint shown before). Sequence
+    numbers are sparse: any other number is no place in the shard, refused rather than rounded to the next
+    record. Offsets outside [earliest, latest] are left to plan_offset_reset (OFFSET_OUT_OF_RANGE).
+    Checked outside the row lock (broker calls); a time's offset is a record or the end by construction."""
+    v = Violations()
+    first = None
+    for t in targets:
+        if t.offset is None or not marks.earliest[t.partition] <= t.offset <= marks.latest[t.partition]:
+            continue
+        if not adapter.place_exists(stream, t.partition, t.offset, lineage):
+            v.add(f"{t.field}.offset", f"{t.offset} is no place in shard {t.partition}: neither its start, nor a "
+                                       "record's sequence number, nor one past one, nor its end")
+            first = first or {"partition": t.partition, "offset": str(t.offset)}
+    v.raise_if_any(reason="NOT_A_RECORD_OF_SHARD", metadata=first)

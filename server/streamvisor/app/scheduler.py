@@ -36,6 +36,7 @@ from streamvisor.domain.formatting import offsets_text
 from streamvisor.app.autoscaler import Autoscaling
 from streamvisor.app.core import ACTIVE_STATES, utcnow
 from streamvisor.app.idle import Idleness
+from streamvisor.app.leasing import Leasing
 from streamvisor.app.supervisors import SupervisorService
 from streamvisor.app.tasks import new_task_id
 from streamvisor.domain.errors import DomainError
@@ -64,6 +65,7 @@ class Scheduler:
         self.idleness = idleness if idleness is not None else Idleness(supervisors.offsets)
         self.streams = streams
         self.supervisors = supervisors
+        self.leasing = Leasing(supervisors.core)
         self.interval_s = interval_s
         self.lease_ttl = timedelta(seconds=lease_ttl_s)
         self.clock = clock
@@ -189,8 +191,10 @@ class Scheduler:
             marks = tx.list_scheduling_marks(10 * BATCH)
             summary = tx.scheduling_summary(ACTIVE)
             stale = tx.stale_tasks(now, 10 * BATCH)
+        # Supervisors of a kind with lineage are re-planned at every sweep too: a parent may have finished
+        # by a change no commit of theirs made (a parent expired out of the stream).
         unsettled = [s for s, checkpoints, tasks in summary if s.state is not SupervisorState.RUNNING
-                     or checkpoints < len(s.partitions) or tasks < len(task_groups(s))]
+                     or checkpoints < len(s.partitions) or tasks < len(task_groups(s)) or self.leasing.applies(s)]
         for supervisor in unsettled:
             self._schedule(supervisor)
         if stale:  # covers the marked supervisors' tasks too
@@ -213,6 +217,12 @@ class Scheduler:
         if faulted_for_checkpoints(supervisor):
             supervisor = self._recheck_checkpoints(supervisor)
             if supervisor is None:
+                return
+        if self.leasing.applies(supervisor):
+            try:
+                supervisor = self.leasing.replan(supervisor)  # children whose parents finished join first
+            except DomainError as e:
+                self._set_health(supervisor, healthy=False, detail=e.reason)
                 return
         self._resolve_start_offsets(supervisor)
 

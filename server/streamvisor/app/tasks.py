@@ -108,6 +108,11 @@ class Commits:
             after = supervisor.changed(core.clock(), state=SupervisorState.COMPLETED, state_detail="")
             tx.update_supervisor(after)
             core.audit(tx, supervisor, after, "COMPLETE", "system")
+        if core.streams.has_lineage(supervisor.spec.stream_type):
+            # A commit is what can read a closed shard to its end: the scheduler re-plans which shards are
+            # leasable (app/leasing.py) - one ListShards per committing supervisor and pass, none at rest.
+            # Before write_commit, which ends the transaction.
+            tx.mark_for_scheduling(supervisor.id, core.clock())
         # Checkpoints, segment, coverage rows (maintained in the same transaction), lease renewal.
         segment_id = tx.write_commit(Segment(supervisor.id, task_id, generation, tuple(ranges), location,
                                              record_count, core.clock()), new, renew_task)

@@ -145,6 +145,8 @@ def verify(ctx, supervisor_id: str, output: str, list_limit: int) -> None:
 
     with _client(ctx) as client:
         family = _run(ctx, lambda: _family_root(client, supervisor_id))
+        # Kinesis sequence numbers are sparse: records are counted per segment, not as end - start.
+        sparse = _run(ctx, lambda: client.get_supervisor(family).spec.stream_type) == pb.STREAM_TYPE_KINESIS
         segments = _run(ctx, lambda: [
             PublishedSegment(s.location, tuple((r.partition, r.start_offset, r.end_offset) for r in s.ranges),
                              s.record_count)
@@ -155,7 +157,7 @@ def verify(ctx, supervisor_id: str, output: str, list_limit: int) -> None:
         click.echo(f"error: {e}", err=True)
         ctx.exit(2)
     try:
-        result = check(segments, sink.read_offsets(family))
+        result = check(segments, sink.read_offsets(family), sparse=sparse)
     finally:
         sink.close()
     if ctx.obj["json"]:

@@ -219,7 +219,8 @@ def update(ctx, supervisor_id: str, path: Path, etag: str) -> None:
 @supervisors.command("list")
 @click.option("--state", "states", multiple=True, type=click.Choice(
     [n for n in STATE_NAMES.values() if n != "UNSPECIFIED"], case_sensitive=False))
-@click.option("--type", "types", multiple=True, type=click.Choice(["KAFKA", "RABBITMQ_STREAM"], case_sensitive=False))
+@click.option("--type", "types", multiple=True,
+              type=click.Choice(["KAFKA", "RABBITMQ_STREAM", "KINESIS"], case_sensitive=False))
 @click.option("--page-size", default=0, help="Page size (0: server default).")
 @click.option("--page-token", default="", help="Continue from a previous page.")
 @click.option("--all", "all_pages", is_flag=True, help="Follow every page.")
@@ -280,7 +281,7 @@ def _batch(name: str, action: str, help_text: str):
     @supervisors.command(name, help=help_text)
     @click.option("--state", "states", multiple=True, type=click.Choice(
         [n for n in STATE_NAMES.values() if n != "UNSPECIFIED"], case_sensitive=False), help="Only in these states.")
-    @click.option("--type", "types", multiple=True, type=click.Choice(["KAFKA", "RABBITMQ_STREAM"],
+    @click.option("--type", "types", multiple=True, type=click.Choice(["KAFKA", "RABBITMQ_STREAM", "KINESIS"],
                                                                       case_sensitive=False), help="Only these types.")
     @click.option("--id", "ids", multiple=True, help="Only these supervisors (repeatable).")
     @click.option("--prefix", default="", help="Only ids starting with this.")

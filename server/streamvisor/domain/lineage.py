@@ -8,7 +8,7 @@ its parents are read to their ends - the rule of the KCL's lease table (a child 
 SHARD_END checkpoints) and of Flink's Kinesis source (its SplitTracker assigns a child only when all its
 parents have finished).
 
-Offsets are the streams' sequence numbers as Python ints (Kinesis': up to 128 bits), and a checkpoint is
+Offsets are the streams' sequence numbers as Python ints (Kinesis': up to 129 decimal digits), and a checkpoint is
 the *next* offset to read, as for every kind. Sequence numbers are sparse: "offset + 1" is usually not a
 record. The extents (ShardExtent) are what the adapter found by reading; why those values are exact is
 argued in streamvisor/streams/kinesis/__init__.py and docs/kinesis.md.
@@ -18,6 +18,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Iterable, Mapping
+
+from streamvisor.domain.model import OffsetRange
+from streamvisor.domain.offsets import BackfillPlan, OffsetChange, OffsetsView, PartitionView
 
 # Kinesis' clock and ours differ: a shard counts as younger than the retention period only with this
 # much to spare (see untrimmed_shards).
@@ -226,3 +229,141 @@ def plan_reset_to_latest(shards: Mapping[str, Shard], extents: Mapping[str, Shar
     return ResetPlan(restart=dict(sorted(restart.items())), backfill=tuple(ranges),
                      backfill_parents=backfill_parents, unrecoverable=tuple(unrecoverable),
                      uncovered=tuple(sorted(uncovered)), beyond_end=tuple(beyond_end))
+
+
+@dataclass(frozen=True)
+class ReadingSet:
+    """What a supervisor of a stream with lineage reads now (`reading_set`).
+
+    partitions: the leasable shards, in topological order: not finished, every parent finished.
+    starts: of those, the shards with no checkpoint that descend from a shard the supervisor checkpointed:
+        they are read from their start (their records follow their parents' in key order), never from the
+        latest - that would skip what was written to them since their parents closed.
+    expired_parents: parents of leasable shards that the supervisor checkpointed and the stream no longer
+        lists: retention took them, from their checkpoints on. Reported, never skipped silently."""
+
+    partitions: tuple[int, ...]
+    starts: dict[int, int]
+    expired_parents: tuple[int, ...] = ()
+
+
+def reading_set(shards: Mapping[int, Shard], closed_ends: Mapping[int, int], checkpoints: Mapping[int, int],
+                from_earliest: bool, bounds: Mapping[int, int] | None = None) -> ReadingSet:
+    """The leasing rule for one supervisor (the KCL's and Flink's): a shard may be leased once all its
+    parents are finished.
+
+    Unbounded supervisor. A closed shard is finished when its checkpoint reached its end (`closed_ends`:
+    one past its last record). A closed shard the supervisor never checkpointed and that descends from
+    none of its checkpointed shards is not its past when it starts at the latest offsets
+    (from_earliest=False), so it counts as finished; from the earliest it is read like any other.
+    Bounded supervisor (a backfill; `bounds`: shard -> end of its range): only the bounded shards are read;
+    one is finished when its checkpoint reached its bound, and shards outside the bounds count as finished
+    (they were read before the reset, or are the live supervisor's).
+    A parent that is no longer listed expired with what it held: it does not block its children."""
+    if bounds is not None:
+        done = {s for s in shards if s not in bounds or checkpoints.get(s, shards[s].start) >= bounds[s]}
+        order = [s for s in leasable(shards, done) if s in bounds]
+        unlisted = sorted(s for s in bounds if s not in shards and checkpoints.get(s, 0) < bounds[s])
+        return ReadingSet(tuple(order + unlisted), {})
+    descending = descendants(shards, checkpoints)
+    done = set()
+    for s, shard in shards.items():
+        if not shard.closed:
+            continue
+        if s in checkpoints:
+            if s in closed_ends and checkpoints[s] >= closed_ends[s]:
+                done.add(s)
+        elif not from_earliest and s not in descending:
+            done.add(s)
+    order = leasable(shards, done)
+    starts = {s: shards[s].start for s in order if s not in checkpoints and s in descending}
+    expired = sorted({p for s in order for p in shards[s].parents if p not in shards and p in checkpoints})
+    return ReadingSet(tuple(order), starts, tuple(expired))
+
+
+def lineage_offsets_view(bounds: Mapping[int, OffsetRange] | None, from_earliest: bool,
+                         checkpoints: Mapping[int, int], shards: Mapping[int, Shard],
+                         extents: Mapping[int, ShardExtent]) -> OffsetsView:
+    """GetOffsets of a supervisor of a stream with lineage: every listed shard, open and closed, with its
+    parents, plus every checkpointed shard the stream no longer lists (expired: retention took it whole).
+
+    Lag. Sequence numbers are sparse, so `latest - checkpoint` counts no records: lag is 0, and `behind`
+    says whether records are ahead of the (effective) checkpoint - the position is below the shard's end.
+    Counting them would mean reading them. Bounded progress counts shards likewise: done = the bounded
+    shards read to their bounds, total = the bounded shards. `bounds`: a bounded supervisor's ranges."""
+    rows = []
+    for s in sorted(set(shards) | set(checkpoints)):
+        cp = checkpoints.get(s)
+        bound = bounds.get(s) if bounds is not None else None
+        if s not in shards:
+            # Left the listing: its records are gone from the checkpoint on (an upper bound, reported).
+            rows.append(PartitionView(s, cp, cp or 0, cp or 0, 0, bound, False, (), True, True, False))
+            continue
+        shard, extent = shards[s], extents[s]
+        if bound is not None:
+            position = bound.start if cp is None else cp
+            behind = position < bound.end
+        else:
+            position = cp if cp is not None else (extent.earliest if from_earliest else extent.end)
+            behind = position < extent.end
+        beyond = cp is not None and cp > extent.end
+        rows.append(PartitionView(s, cp, extent.earliest, extent.end, 0, bound, beyond, shard.parents,
+                                  shard.closed, extent.expired, behind and not beyond))
+    done = total = 0
+    if bounds is not None:
+        total = len(bounds)
+        done = sum(1 for s, r in bounds.items() if checkpoints.get(s, r.start) >= r.end)
+    return OffsetsView(rows, 0, done, total)
+
+
+@dataclass(frozen=True)
+class LineageBackfill:
+    """plan_reset_to_latest as ResetToLatestAndBackfill writes it (`lineage_backfill`).
+
+    plan: the live supervisor's new checkpoints and changes, the backfill ranges, the unrecoverable ranges
+        (a shard that left the listing is [checkpoint, checkpoint): its end is unknown - see `gone`).
+    live_partitions: what the live supervisor reads afterwards: the open shards.
+    backfill_partitions: what the backfill reads first: its shards with no parent inside it.
+    gone: checkpointed shards the stream no longer lists (retention took them whole, from the checkpoint).
+    beyond_end: checkpointed shards whose checkpoint is past the shard's end: the caller refuses."""
+
+    plan: BackfillPlan
+    live_partitions: tuple[int, ...]
+    backfill_partitions: tuple[int, ...]
+    gone: tuple[int, ...]
+    beyond_end: tuple[int, ...]
+
+
+def lineage_backfill(shards: Mapping[int, Shard], extents: Mapping[int, ShardExtent],
+                     checkpoints: Mapping[int, int]) -> LineageBackfill:
+    """ResetToLatestAndBackfill on a resharded stream.
+
+    Where the reset point of an open shard is: `extents[s].end`, one past the newest record the adapter
+    read when it read the shard to its tip (streams/kinesis/__init__.py, docs/kinesis.md). Every record
+    that existed then is below it, and every later one at or above it, since sequence numbers increase
+    within a shard. Why the backfill's bound is exact: `end - 1` is a record, so the backfill's reader is
+    done the moment it hands that record out, and the live supervisor restarts AFTER_SEQUENCE_NUMBER(end
+    - 1): the first record it reads is the first one after the reset point. Nothing twice, nothing between.
+
+    The live supervisor moves to the reset point of every open shard (never backwards); its closed shards
+    that the backfill takes over are set to their ends (finished for it), so its open shards are leasable
+    at once; checkpointed shards that left the listing are dropped from it (reported unrecoverable)."""
+    reset = plan_reset_to_latest(shards, extents, checkpoints)
+    covered = set(checkpoints) | descendants(shards, checkpoints)
+    new: dict[int, int | None] = dict(reset.restart)
+    for s in covered:
+        if s in shards and shards[s].closed:
+            new[s] = max(checkpoints.get(s, extents[s].end), extents[s].end)
+    gone = tuple(sorted(s for s in checkpoints if s not in shards))
+    for s in gone:
+        new[s] = None
+    changes = [OffsetChange(s, checkpoints.get(s), new[s]) for s in sorted(new)
+               if checkpoints.get(s) != new[s] or s in checkpoints]
+    ranges = [OffsetRange(r.shard, r.start, r.end) for r in reset.backfill]
+    lost = [OffsetRange(u.shard, u.start, u.end if u.end is not None else u.start) for u in reset.unrecoverable]
+    plan = BackfillPlan(ranges, lost, new, changes)  # type: ignore[arg-type]  # None deletes a gone shard's row
+    bounds = {r.partition: r.end for r in ranges}
+    starts = {r.partition: r.start for r in ranges}
+    backfill_first = reading_set(shards, {}, starts, True, bounds).partitions if ranges else ()
+    live = tuple(sorted(s for s, shard in shards.items() if not shard.closed))
+    return LineageBackfill(plan, live, backfill_first, gone, tuple(reset.beyond_end))

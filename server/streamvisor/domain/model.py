@@ -45,6 +45,7 @@ class StreamType(enum.Enum):
 
     KAFKA = "KAFKA"
     RABBITMQ_STREAM = "RABBITMQ_STREAM"
+    KINESIS = "KINESIS"
 
 
 # A stream kind's own rules for a spec (domain.ports.StreamKind.validate_spec): (spec, violations, prefix).

@@ -34,6 +34,13 @@ class PartitionView(NamedTuple):
     bound: OffsetRange | None
     # The checkpoint is past what the stream holds: the topic was recreated or truncated. A fault, not lag.
     beyond_latest: bool = False
+    # Streams with lineage (Kinesis; domain.lineage.lineage_offsets_view): the shard's parents, whether it is
+    # closed, whether retention may have taken records from it (or it left the listing), and whether
+    # records are ahead of the checkpoint (lag is 0 there: a sequence-number distance counts no records).
+    parents: tuple[int, ...] = ()
+    closed: bool = False
+    expired: bool = False
+    behind: bool = False
 
 
 @dataclass(frozen=True)

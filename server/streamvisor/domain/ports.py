@@ -21,7 +21,7 @@ from streamvisor.domain.tasks import TaskRecord, TaskState
 # streams that name their partitions (Kinesis: "shardId-000000000001").
 Partition = int | str
 # An offset is a Python int, unbounded: Kafka's and RabbitMQ's fit in 64 bits, Kinesis' sequence numbers
-# (up to 128 bits) do not, and ints hold both with the same arithmetic and ordering.
+# (up to 129 decimal digits) do not, and ints hold both with the same arithmetic and ordering.
 Offset = int
 INT64_MAX = 2 ** 63 - 1
 INT32_MAX = 2 ** 31 - 1
@@ -260,6 +260,10 @@ class StreamKinds(StreamAdapters, Protocol):
 
     def supports(self, stream_type: StreamType | None) -> bool: ...
 
+    def has_lineage(self, stream_type: StreamType | None) -> bool:
+        """Whether the kind's partitions split and merge (Kinesis): app/leasing.py applies."""
+        ...
+
     def validate(self, spec: SupervisorSpec, field_prefix: str = "spec") -> Violations:
         """Every violation of `spec`: the generic rules (SupervisorSpec.validate) and its kind's."""
         ...
@@ -370,6 +374,11 @@ class Transaction(Protocol):
 
     def update_supervisor(self, supervisor: Supervisor) -> None:
         """Also marks the supervisor for the scheduler, in this transaction, with a fresh token."""
+        ...
+
+    def mark_for_scheduling(self, supervisor_id: str, now: datetime) -> None:
+        """Marks the supervisor for the scheduler without writing it (a commit that may have finished a
+        parent shard: app/leasing.py)."""
         ...
 
     def list_supervisors(

@@ -388,6 +388,9 @@ class SqlTaskStore:
         return [(_supervisor_from_row(r), r.checkpoint_count, r.task_count) for r in self.c.execute(query)]
 
     # Scheduling marks ------------------------------------------------------------------------------
+    def mark_for_scheduling(self, supervisor_id: str, now: datetime) -> None:
+        self._mark(supervisor_id, now)
+
     def _mark(self, supervisor_id: str, now: datetime) -> None:
         """Marks the supervisor for the scheduler, in the caller's transaction, with a fresh token."""
         self._upsert(t.scheduling_marks, "supervisor_id", supervisor_id=supervisor_id, token=uuid.uuid4().hex,

@@ -13,12 +13,10 @@ from streamvisor.domain.errors import FieldViolation, Violations
 from streamvisor.domain.model import StreamType, SupervisorSpec
 from streamvisor.domain.ports import Offset, Partition, ReaderTask, StreamAdapter, StreamKind, TaskReader
 from streamvisor.streams.kafka.kind import KafkaKind
+from streamvisor.streams.kinesis.kind import KinesisKind
 from streamvisor.streams.rabbitmq.kind import RabbitMQKind
 
-KINDS: tuple[StreamKind, ...] = (KafkaKind(), RabbitMQKind())
-# Amazon Kinesis (streams/kinesis, KinesisKind) registers here, as one more entry of KINDS, once the contract
-# has STREAM_TYPE_KINESIS and the store and wire carry 128-bit sequence numbers (issue 17, next round). Its
-# adapter, reader and lineage rules (domain/lineage.py) are complete and tested on the emulator already.
+KINDS: tuple[StreamKind, ...] = (KafkaKind(), RabbitMQKind(), KinesisKind())
 
 
 class StreamAdapterRegistry:
@@ -42,6 +40,12 @@ class StreamAdapterRegistry:
 
     def supports(self, stream_type: StreamType | None) -> bool:
         return stream_type in self._kinds
+
+    def has_lineage(self, stream_type: StreamType | None) -> bool:
+        """Whether the kind's partitions split and merge (Kinesis): its supervisors lease only the partitions
+        whose parents are finished, and its adapter has `lineage` (app/leasing.py)."""
+        kind = self._kinds.get(stream_type) if stream_type is not None else None
+        return bool(getattr(kind, "has_lineage", False))
 
     def validate(self, spec: SupervisorSpec, field_prefix: str = "spec") -> Violations:
         if spec.stream_type is None or self.supports(spec.stream_type):

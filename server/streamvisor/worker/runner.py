@@ -290,6 +290,7 @@ class TaskRun:
         self.processed = self.processed_bytes = self.thrown_away = 0
         self.phase = pb.TASK_PHASE_READING
         self.handoff = threading.Event()  # an operator asked for an early handoff (HandoffTaskGroups)
+        self._ended_published: set = set()  # Kinesis: shards read to their ends whose records are all published
 
     def run(self) -> None:
         t = self.task
@@ -355,6 +356,10 @@ class TaskRun:
             finished = bounded and all(self._done(p) for p in self.position)
             due = self.records and (len(self.records) >= self.settings.commit_records
                                   or time.monotonic() - last_flush >= self.settings.commit_seconds)
+            if not due and self._shard_ended(reader):
+                # A Kinesis shard was read to its end: publish at once, so its checkpoint reaches the end and
+                # its children become leasable (app/leasing.py) without waiting for commit_seconds.
+                due = True
             if due or (finished and self._has_progress()):
                 self._flush()
                 last_flush = time.monotonic()
@@ -363,6 +368,16 @@ class TaskRun:
                 logs.info(log, "task completed", task_id=self.task.id, supervisor_id=self.task.supervisor_id,
                           end=offsets_text(self.position))
                 return
+
+    def _shard_ended(self, reader: TaskReader) -> bool:
+        """Whether a shard the reader reports finished (read to its end) has records not yet published."""
+        finished = getattr(reader, "finished", None)  # only readers of streams with lineage have it
+        if finished is None:
+            return False
+        ended = finished() - self._ended_published
+        pending = {p for p in ended if self.position.get(p, 0) > self.segment_start.get(p, 0)}
+        self._ended_published |= ended - pending  # nothing left to publish for those
+        return bool(pending)
 
     def _end_lease(self, release: Callable[[], None]) -> None:
         """Ends the lease on purpose (shutdown, handoff, completion): while it is still ours, the task's

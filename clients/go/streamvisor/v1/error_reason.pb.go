@@ -131,6 +131,14 @@ const (
 	// INVALID_ARGUMENT: a request gives both an int field and its string sibling (partition and
 	// partition_id, start_offset and start_offset_decimal, ...) and they disagree. metadata: fields.
 	ErrorReason_ERROR_REASON_FIELD_MISMATCH ErrorReason = 44
+	// FAILED_PRECONDITION: a Kinesis stream lists a shard whose id is not of Kinesis' own form
+	// "shardId-<digits>", so it cannot be mapped to a partition number without guessing; nothing was
+	// changed. metadata: stream, shard_id.
+	ErrorReason_ERROR_REASON_UNSUPPORTED_SHARD_ID ErrorReason = 45
+	// INVALID_ARGUMENT: a ResetOffsets target names a Kinesis sequence number that is no place in the
+	// shard: neither the shard's start, nor a record's sequence number (AT), nor the shard's end. Nothing
+	// was changed. metadata: partition, offset.
+	ErrorReason_ERROR_REASON_NOT_A_RECORD_OF_SHARD ErrorReason = 46
 	// UNAVAILABLE: the metadata store failed or refused the transaction (the database cannot be reached,
 	// the connection was terminated, a statement of the transaction failed). Nothing was written, unless
 	// the connection broke while COMMIT was in flight; retry with backoff - a retried CommitCheckpoint is
@@ -178,6 +186,8 @@ var (
 		42: "ERROR_REASON_FILTER_REQUIRED",
 		43: "ERROR_REASON_MALFORMED_DECIMAL",
 		44: "ERROR_REASON_FIELD_MISMATCH",
+		45: "ERROR_REASON_UNSUPPORTED_SHARD_ID",
+		46: "ERROR_REASON_NOT_A_RECORD_OF_SHARD",
 		50: "ERROR_REASON_METADATA_STORE_UNAVAILABLE",
 	}
 	ErrorReason_value = map[string]int32{
@@ -217,6 +227,8 @@ var (
 		"ERROR_REASON_FILTER_REQUIRED":             42,
 		"ERROR_REASON_MALFORMED_DECIMAL":           43,
 		"ERROR_REASON_FIELD_MISMATCH":              44,
+		"ERROR_REASON_UNSUPPORTED_SHARD_ID":        45,
+		"ERROR_REASON_NOT_A_RECORD_OF_SHARD":       46,
 		"ERROR_REASON_METADATA_STORE_UNAVAILABLE":  50,
 	}
 )
@@ -252,8 +264,7 @@ var File_streamvisor_v1_error_reason_proto protoreflect.FileDescriptor
 
 const file_streamvisor_v1_error_reason_proto_rawDesc = "" +
 	"\n" +
-	"!streamvisor/v1/error_reason.proto\x12\x0estreamvisor.v1*\xc7\n" +
-	"\n" +
+	"!streamvisor/v1/error_reason.proto\x12\x0estreamvisor.v1*\x96\v\n" +
 	"\vErrorReason\x12\x1c\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x12%\n" +
 	"!ERROR_REASON_SUPERVISOR_NOT_FOUND\x10\x01\x12*\n" +
@@ -291,7 +302,9 @@ const file_streamvisor_v1_error_reason_proto_rawDesc = "" +
 	"\x1fERROR_REASON_INVALID_PLAN_TOKEN\x10'\x12 \n" +
 	"\x1cERROR_REASON_FILTER_REQUIRED\x10*\x12\"\n" +
 	"\x1eERROR_REASON_MALFORMED_DECIMAL\x10+\x12\x1f\n" +
-	"\x1bERROR_REASON_FIELD_MISMATCH\x10,\x12+\n" +
+	"\x1bERROR_REASON_FIELD_MISMATCH\x10,\x12%\n" +
+	"!ERROR_REASON_UNSUPPORTED_SHARD_ID\x10-\x12&\n" +
+	"\"ERROR_REASON_NOT_A_RECORD_OF_SHARD\x10.\x12+\n" +
 	"'ERROR_REASON_METADATA_STORE_UNAVAILABLE\x102Bt\n" +
 	"\x12dev.streamvisor.v1B\x10ErrorReasonProtoP\x01ZJgithub.com/streamvisor/streamvisor/clients/go/streamvisor/v1;streamvisorv1b\x06proto3"
 

@@ -37,6 +37,14 @@ const (
 	// optionally "rabbitmq.super_stream" = auto (default: a super stream of that name if one exists, else
 	// the stream) | true | false.
 	StreamType_STREAM_TYPE_RABBITMQ_STREAM StreamType = 2
+	// An Amazon Kinesis data stream. Partitions are shards: shard "shardId-000000000004" is partition 4
+	// (Kinesis' own naming; a stream listing a shard id of another form is refused with
+	// UNSUPPORTED_SHARD_ID). Offsets are sequence numbers of up to 129 decimal digits: read them from the
+	// *_decimal string fields, as int64 cannot hold them. Closed shards are listed with their parents, and
+	// a child shard is read only after its parents are read to their ends. Connection: consumer_properties
+	// "kinesis.region" (required), optionally "kinesis.endpoint", "kinesis.access_key_id" with
+	// "kinesis.secret_access_key" (and "kinesis.session_token"); docs/kinesis.md.
+	StreamType_STREAM_TYPE_KINESIS StreamType = 3
 )
 
 // Enum value maps for StreamType.
@@ -45,11 +53,13 @@ var (
 		0: "STREAM_TYPE_UNSPECIFIED",
 		1: "STREAM_TYPE_KAFKA",
 		2: "STREAM_TYPE_RABBITMQ_STREAM",
+		3: "STREAM_TYPE_KINESIS",
 	}
 	StreamType_value = map[string]int32{
 		"STREAM_TYPE_UNSPECIFIED":     0,
 		"STREAM_TYPE_KAFKA":           1,
 		"STREAM_TYPE_RABBITMQ_STREAM": 2,
+		"STREAM_TYPE_KINESIS":         3,
 	}
 )
 
@@ -1346,12 +1356,13 @@ const file_streamvisor_v1_supervisor_proto_rawDesc = "" +
 	"\n" +
 	"one_minute\x18\x01 \x01(\v2\x1e.streamvisor.v1.IngestionRatesR\toneMinute\x12A\n" +
 	"\ffive_minutes\x18\x02 \x01(\v2\x1e.streamvisor.v1.IngestionRatesR\vfiveMinutes\x12G\n" +
-	"\x0ffifteen_minutes\x18\x03 \x01(\v2\x1e.streamvisor.v1.IngestionRatesR\x0efifteenMinutes*a\n" +
+	"\x0ffifteen_minutes\x18\x03 \x01(\v2\x1e.streamvisor.v1.IngestionRatesR\x0efifteenMinutes*z\n" +
 	"\n" +
 	"StreamType\x12\x1b\n" +
 	"\x17STREAM_TYPE_UNSPECIFIED\x10\x00\x12\x15\n" +
 	"\x11STREAM_TYPE_KAFKA\x10\x01\x12\x1f\n" +
-	"\x1bSTREAM_TYPE_RABBITMQ_STREAM\x10\x02*\x8b\x02\n" +
+	"\x1bSTREAM_TYPE_RABBITMQ_STREAM\x10\x02\x12\x17\n" +
+	"\x13STREAM_TYPE_KINESIS\x10\x03*\x8b\x02\n" +
 	"\x0fSupervisorState\x12 \n" +
 	"\x1cSUPERVISOR_STATE_UNSPECIFIED\x10\x00\x12\x1c\n" +
 	"\x18SUPERVISOR_STATE_PENDING\x10\x01\x12\x1c\n" +

@@ -961,7 +961,21 @@ type PartitionOffsets struct {
 	// latest, exact.
 	LatestDecimal string `protobuf:"bytes,11,opt,name=latest_decimal,json=latestDecimal,proto3" json:"latest_decimal,omitempty"`
 	// lag, exact.
-	LagDecimal    string `protobuf:"bytes,12,opt,name=lag_decimal,json=lagDecimal,proto3" json:"lag_decimal,omitempty"`
+	LagDecimal string `protobuf:"bytes,12,opt,name=lag_decimal,json=lagDecimal,proto3" json:"lag_decimal,omitempty"`
+	// Streams whose partitions split and merge (Kinesis shards; docs/kinesis.md). The partition ids
+	// (shard ids, "shardId-000000000001") of this shard's parents: one after a split, two after a merge
+	// (parent, then adjacent parent). The shard is read only after they are read to their ends.
+	ParentPartitionIds []string `protobuf:"bytes,20,rep,name=parent_partition_ids,json=parentPartitionIds,proto3" json:"parent_partition_ids,omitempty"`
+	// Kinesis: the shard is closed (resharded away; nothing more is written to it). Its `latest` is then
+	// its final end, one past its last record.
+	Closed bool `protobuf:"varint,21,opt,name=closed,proto3" json:"closed,omitempty"`
+	// Kinesis: retention may have removed records from the start of the shard (`earliest` is then the
+	// first retained record), or the stream no longer lists the shard at all (retention took it whole,
+	// from `checkpoint` on; `earliest` and `latest` are then the checkpoint).
+	Expired bool `protobuf:"varint,22,opt,name=expired,proto3" json:"expired,omitempty"`
+	// Kinesis: records are ahead of the supervisor's position in this shard (it is below `latest`).
+	// Kinesis' `lag` is 0: sequence numbers are sparse, so a distance between them counts no records.
+	Behind        bool `protobuf:"varint,23,opt,name=behind,proto3" json:"behind,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1080,6 +1094,34 @@ func (x *PartitionOffsets) GetLagDecimal() string {
 	return ""
 }
 
+func (x *PartitionOffsets) GetParentPartitionIds() []string {
+	if x != nil {
+		return x.ParentPartitionIds
+	}
+	return nil
+}
+
+func (x *PartitionOffsets) GetClosed() bool {
+	if x != nil {
+		return x.Closed
+	}
+	return false
+}
+
+func (x *PartitionOffsets) GetExpired() bool {
+	if x != nil {
+		return x.Expired
+	}
+	return false
+}
+
+func (x *PartitionOffsets) GetBehind() bool {
+	if x != nil {
+		return x.Behind
+	}
+	return false
+}
+
 // Response for GetOffsets.
 type GetOffsetsResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1087,11 +1129,12 @@ type GetOffsetsResponse struct {
 	SupervisorId string `protobuf:"bytes,1,opt,name=supervisor_id,json=supervisorId,proto3" json:"supervisor_id,omitempty"`
 	// One entry per partition, ordered by partition.
 	Partitions []*PartitionOffsets `protobuf:"bytes,2,rep,name=partitions,proto3" json:"partitions,omitempty"`
-	// Sum of lag over partitions.
+	// Sum of lag over partitions (0 for Kinesis: see PartitionOffsets.behind).
 	TotalLag int64 `protobuf:"varint,3,opt,name=total_lag,json=totalLag,proto3" json:"total_lag,omitempty"`
-	// For a bounded supervisor: offsets published so far, and in total.
+	// For a bounded supervisor: offsets published so far, and in total. Kinesis counts shards instead
+	// (sequence numbers are sparse): the shards read to their bounds.
 	BoundedDone int64 `protobuf:"varint,4,opt,name=bounded_done,json=boundedDone,proto3" json:"bounded_done,omitempty"`
-	// For a bounded supervisor: total offsets in its ranges.
+	// For a bounded supervisor: total offsets in its ranges (Kinesis: the number of bounded shards).
 	BoundedTotal int64 `protobuf:"varint,5,opt,name=bounded_total,json=boundedTotal,proto3" json:"bounded_total,omitempty"`
 	// When the stream's offsets were read.
 	ReadTime *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=read_time,json=readTime,proto3" json:"read_time,omitempty"`
@@ -3663,7 +3706,7 @@ const file_streamvisor_v1_supervisor_service_proto_rawDesc = "" +
 	"\x06events\x18\x01 \x03(\v2\x1a.streamvisor.v1.AuditEventR\x06events\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"8\n" +
 	"\x11GetOffsetsRequest\x12#\n" +
-	"\rsupervisor_id\x18\x01 \x01(\tR\fsupervisorId\"\x9e\x04\n" +
+	"\rsupervisor_id\x18\x01 \x01(\tR\fsupervisorId\"\x9a\x05\n" +
 	"\x10PartitionOffsets\x12\x1c\n" +
 	"\tpartition\x18\x01 \x01(\x05R\tpartition\x12#\n" +
 	"\n" +
@@ -3680,7 +3723,11 @@ const file_streamvisor_v1_supervisor_service_proto_rawDesc = "" +
 	" \x01(\tR\x0fearliestDecimal\x12%\n" +
 	"\x0elatest_decimal\x18\v \x01(\tR\rlatestDecimal\x12\x1f\n" +
 	"\vlag_decimal\x18\f \x01(\tR\n" +
-	"lagDecimalB\r\n" +
+	"lagDecimal\x120\n" +
+	"\x14parent_partition_ids\x18\x14 \x03(\tR\x12parentPartitionIds\x12\x16\n" +
+	"\x06closed\x18\x15 \x01(\bR\x06closed\x12\x18\n" +
+	"\aexpired\x18\x16 \x01(\bR\aexpired\x12\x16\n" +
+	"\x06behind\x18\x17 \x01(\bR\x06behindB\r\n" +
 	"\v_checkpointB\x10\n" +
 	"\x0e_bounded_rangeB\x15\n" +
 	"\x13_checkpoint_decimal\"\xab\x03\n" +

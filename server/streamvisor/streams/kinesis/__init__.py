@@ -1,12 +1,13 @@
-"""Amazon Kinesis as a stream kind: `settings` (pure: spec rules, the connection), `client` (the boto3 calls
-both sides share), `adapter` (the control plane's view: shards with their lineage, extents), `reader` (the
-worker's) and `kind` (the StreamKind; not registered yet, see kind.py). Importing this package, `settings`
-or `kind` never imports boto3.
+"""Amazon Kinesis as a stream kind: `settings` (pure: spec rules, the connection), `client` (the boto3 calls both
+sides share), `adapter` (the control plane's view: shards with their lineage, extents), `reader` (the
+worker's), `shards` (ids <-> partition numbers), `partitions` (the adapter by shard number) and `kind` (the
+registered StreamKind). Importing this package, `settings` or `kind` never imports boto3.
 
-Offsets. A shard's offsets are its records' sequence numbers (decimal strings of up to 128 bits on the
-wire, Python ints here), and a checkpoint is the next offset to read: the shard's StartingSequenceNumber
-before anything was read, one past the last record read after. Sequence numbers are sparse - `n + 1` is
-almost never a record - so a range [a, b) counts the records in it, not b - a.
+Offsets. A shard's offsets are its records' sequence numbers (decimal strings of up to 129 digits on the wire
+- the API's pattern; real ones have 56, about 2**185 - and Python ints here), and a checkpoint is the next
+offset to read: the shard's StartingSequenceNumber before anything was read, one past the last record read
+after. Sequence numbers are sparse - `n + 1` is almost never a record - so a range [a, b) counts the records
+in it, not b - a.
 
 Where "latest" is. No Kinesis API returns a shard's latest sequence number: GetShardIterator LATEST gives
 an opaque iterator *after* the newest record but not its number; GetRecords' MillisBehindLatest says how

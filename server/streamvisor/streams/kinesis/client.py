@@ -234,3 +234,23 @@ def _utc(value: datetime) -> datetime:
 
 def arrival_ms(record: dict) -> int:
     return int(_utc(record["ApproximateArrivalTimestamp"]).timestamp() * 1000)
+
+
+def is_record(client: Any, stream: str, shard_id: str, sequence: int) -> bool:
+    """Whether `sequence` is the sequence number of a record the shard still holds: the first record read
+    AT_SEQUENCE_NUMBER of it must carry exactly that number (the emulator refuses the iterator for any other
+    number; real Kinesis may hand one out, positioned at the next record - hence the comparison)."""
+    if sequence < 0:
+        return False
+    try:
+        iterator = client.get_shard_iterator(StreamName=stream, ShardId=shard_id,
+                                             ShardIteratorType="AT_SEQUENCE_NUMBER",
+                                             StartingSequenceNumber=str(sequence))["ShardIterator"]
+    except ClientError as e:
+        code = e.response.get("Error", {}).get("Code", "")
+        message = e.response.get("Error", {}).get("Message", "").lower()
+        if (code == "ResourceNotFoundException" and "sequencenumber" in message) or code == "InvalidArgumentException":
+            return False
+        raise
+    records, _ = read_to_tip(client, iterator, stop_at_first=True)
+    return bool(records) and int(records[0]["SequenceNumber"]) == sequence

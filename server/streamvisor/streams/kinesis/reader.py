@@ -4,7 +4,7 @@ optional bound, through the end of a closed shard.
 Each shard is read from its start offset (the next sequence number to read) by an iterator that
 client.iterator_at positions exactly there: AT_SEQUENCE_NUMBER of the shard's start, AFTER_SEQUENCE_NUMBER
 of the last record read (a checkpoint is one past it), or AT_SEQUENCE_NUMBER of a record chosen by a reset.
-Records carry the sequence number as an int (up to 128 bits), the arrival time, the partition key as the
+Records carry the sequence number as an int (up to 129 decimal digits), the arrival time, the partition key as the
 key, and the data as sent.
 
 A shard is *finished* when it is read to its end - a closed shard's reads end with no next iterator (and

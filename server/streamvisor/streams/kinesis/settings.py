@@ -108,6 +108,11 @@ def validate_spec(spec: SupervisorSpec, violations: Violations, field_prefix: st
         violations.add(f"{field_prefix}.stream", problem)
     for problem in property_problems(spec.consumer_properties):
         violations.add(f"{field_prefix}.consumer_properties", problem)
+    if spec.autoscaler.enabled:
+        # The autoscaler scales on lag, and a Kinesis lag counts no records: sequence numbers are sparse, so
+        # a distance between them means nothing (GetOffsets shows `behind` instead, lag 0).
+        violations.add(f"{field_prefix}.autoscaler.enabled", "the lag-based autoscaler is not available for Kinesis "
+                       "supervisors: sequence numbers are sparse, so Kinesis has no lag to scale on; set task_count")
 
 
 def applicable_defaults(server_defaults: Mapping[str, str]) -> dict[str, str]:

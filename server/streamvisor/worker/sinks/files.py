@@ -40,16 +40,22 @@ def output_dir(url: str) -> Path:
     raise ValueError(f"unsupported output {url!r}: use a directory path or file:///dir")
 
 
+# The largest integer every JSON reader holds exactly (an IEEE double's 53-bit mantissa).
+MAX_EXACT_JSON_NUMBER = 2 ** 53 - 1
+
+
 def _b64(data: bytes | None) -> str | None:
     return None if data is None else base64.b64encode(data).decode()
 
 
 def record_line(record: Record) -> str:
     """One JSON Lines record: partition, offset, timestamp (ms), key, value and headers ([name, value]
-    pairs), bytes in base64 (null when absent)."""
+    pairs), bytes in base64 (null when absent). An offset above 2**53 - 1 (Kinesis sequence numbers: up to
+    129 digits) is written as a decimal string: JavaScript's and many other JSON readers parse numbers as
+    doubles and would silently lose its last digits. Kafka's and RabbitMQ's offsets stay numbers."""
     return json.dumps({
         "partition": record.partition,
-        "offset": record.offset,
+        "offset": record.offset if record.offset <= MAX_EXACT_JSON_NUMBER else str(record.offset),
         "timestamp": record.timestamp_ms,
         "key": _b64(record.key),
         "value": _b64(record.value),

@@ -72,9 +72,7 @@ TABLE_SCHEMA = Schema(
     # A string, so Kafka's integer partitions and RabbitMQ's (or Kinesis's) named ones share one type; the
     # table property PARTITION_KIND_PROPERTY says how to read it back.
     NestedField(1, "partition", StringType(), required=True),
-    # 64 bits hold Kafka and RabbitMQ offsets. Kinesis sequence numbers have up to 56 digits (more than
-    # decimal(38,0) holds): they would go into a string column, zero-padded to a fixed width so that
-    # string order and the min/max statistics stay numeric order.
+    # 64 bits hold Kafka and RabbitMQ offsets. Kinesis sequence numbers do not: see WIDE_TABLE_SCHEMA.
     NestedField(2, "offset", LongType(), required=True),
     NestedField(3, "timestamp", TimestamptzType(), required=False),
     NestedField(4, "key", BinaryType(), required=False),
@@ -84,6 +82,17 @@ TABLE_SCHEMA = Schema(
         element=StructType(NestedField(8, "key", StringType(), required=True),
                            NestedField(9, "value", BinaryType(), required=False))), required=False),
 )
+
+# Kinesis: a sequence number is a decimal string of up to 129 digits (the API's pattern 0|([1-9]\d{0,128});
+# real ones have 56 digits, about 2**185) - more than a long, and more than decimal(38,0), Iceberg's widest
+# decimal. So the offset column is a string, zero-padded to OFFSET_DIGITS so that string order, and with it
+# the per-file min/max statistics that prune scans, is numeric order. Chosen when the table is created,
+# from the first segment's ranges (offsets past 2**63 make it wide); a long table refuses such a segment.
+OFFSET_DIGITS = 129
+MAX_WIDE_OFFSET = 10 ** OFFSET_DIGITS - 1
+WIDE_TABLE_SCHEMA = Schema(*[NestedField(f.field_id, f.name, StringType(), required=True) if f.name == "offset"
+                             else f for f in TABLE_SCHEMA.fields])
+OFFSET_KIND_PROPERTY = "streamvisor.offset-kind"         # "long" (absent: long) or "decimal-string"
 
 PUBLISHED_PROPERTY_PREFIX = "streamvisor.published."     # + task id -> last published segment id
 PARTITION_KIND_PROPERTY = "streamvisor.partition-kind"   # "int" (Kafka) or "str" (named partitions)
@@ -350,7 +359,7 @@ class IcebergSink:
                 self._tables[family_id] = table
         return table
 
-    def _table_for(self, family_id: str, partition_kind: str) -> Table:
+    def _table_for(self, family_id: str, partition_kind: str, offset_kind: str = "long") -> Table:
         """The family's table, created on first use; concurrent creators: one wins, the others load it."""
         identifier = self.table_identifier(family_id)
         cached = self._cached_table(family_id)
@@ -360,13 +369,14 @@ class IcebergSink:
             return self._load_table(family_id)
         except NoSuchTableError:
             pass
-        properties = {**TABLE_PROPERTIES, PARTITION_KIND_PROPERTY: partition_kind,
+        schema = WIDE_TABLE_SCHEMA if offset_kind == "decimal-string" else TABLE_SCHEMA
+        properties = {**TABLE_PROPERTIES, PARTITION_KIND_PROPERTY: partition_kind, OFFSET_KIND_PROPERTY: offset_kind,
                       # add_files would otherwise add the name mapping in the first publish's commit.
-                      TableProperties.DEFAULT_NAME_MAPPING: TABLE_SCHEMA.name_mapping.model_dump_json()}
+                      TableProperties.DEFAULT_NAME_MAPPING: schema.name_mapping.model_dump_json()}
         try:
             # Unpartitioned: a segment spans several stream partitions and is one file (add_files needs one
             # partition value per file); per-file min/max of `partition` and `offset` still prune scans.
-            table = self.catalog.create_table(identifier, TABLE_SCHEMA, properties=properties)
+            table = self.catalog.create_table(identifier, schema, properties=properties)
             logs.info(log, "iceberg table created", supervisor_id=family_id, table=".".join(identifier),
                       location=table.location())
             return self._remember(family_id, table)
@@ -381,9 +391,12 @@ class IcebergSink:
         name = _check_name("segment name", info.name)
         kind = _partition_kind([p for p, _, _ in info.ranges] + [r.partition for r in records])
         ranges = {}
+        wide = any(isinstance(end, int) and end > INT64_MAX + 1 for _, _, end in info.ranges)
+        limit = MAX_WIDE_OFFSET + 1 if wide else INT64_MAX + 1
         for p, start, end in info.ranges:
-            if not (isinstance(start, int) and isinstance(end, int) and 0 <= start <= end <= INT64_MAX + 1):
-                raise ValueError(f"Iceberg sink: range {p}:[{start!r}, {end!r}) is not 0 <= start <= end <= 2^63")
+            if not (isinstance(start, int) and isinstance(end, int) and 0 <= start <= end <= limit):
+                raise ValueError(f"Iceberg sink: range {p}:[{start!r}, {end!r}) is not 0 <= start <= end <= "
+                                 f"{'10^129' if wide else '2^63'}")
             if p in ranges:
                 raise ValueError(f"Iceberg sink: partition {p!r} appears twice in the ranges")
             ranges[p] = (start, end)
@@ -396,13 +409,17 @@ class IcebergSink:
                 raise ValueError(f"Iceberg sink: record {r.partition}:{r.offset}: timestamp_ms must be an int "
                                  f"within +-{MAX_TIMESTAMP_MS} or None, key and value bytes or None, headers "
                                  "(str, bytes or None) pairs")
-        table = self._table_for(family_id, kind)
+        table = self._table_for(family_id, kind, "decimal-string" if wide else "long")
         table_kind = table.properties.get(PARTITION_KIND_PROPERTY, kind)
         if table_kind != kind:
             raise ValueError(f"Iceberg sink: table {family_id} holds {table_kind} partitions; this segment has {kind}")
+        wide_table = table.properties.get(OFFSET_KIND_PROPERTY, "long") == "decimal-string"
+        if wide and not wide_table:
+            raise ValueError(f"Iceberg sink: table {family_id} has a long offset column; this segment's offsets "
+                             f"exceed it ({ranges_text(info.ranges)})")
 
         arrow_schema = schema_to_pyarrow(table.schema())
-        batch = self._arrow_table(records, arrow_schema)
+        batch = self._arrow_table(records, arrow_schema, wide_table)
         batch = batch.replace_schema_metadata({SEGMENT_FOOTER_KEY: json.dumps(_info_to_json(info)).encode()})
         location = self._data_location(table, task_id, name)
         # The marker first: whatever is written afterwards, whoever takes the task over finds it. A marker
@@ -421,11 +438,13 @@ class IcebergSink:
         return location
 
     @staticmethod
-    def _arrow_table(records: Sequence[Record], schema: pa.Schema) -> pa.Table:
+    def _arrow_table(records: Sequence[Record], schema: pa.Schema, wide: bool = False) -> pa.Table:
         timestamps = pa.array([r.timestamp_ms for r in records], pa.int64())
+        offsets = pa.array([f"{r.offset:0{OFFSET_DIGITS}d}" for r in records], pa.string()) if wide else \
+            pa.array([r.offset for r in records], pa.int64())
         columns = [
             pa.array([str(r.partition) for r in records], pa.string()),
-            pa.array([r.offset for r in records], pa.int64()),
+            offsets,
             # milliseconds -> the microseconds of Iceberg's timestamptz
             pc.multiply(timestamps, 1000).cast(pa.timestamp("us", tz="UTC")),
             pa.array([r.key for r in records], pa.binary()),
@@ -569,7 +588,7 @@ class IcebergSink:
                 columns = pq.read_table(stream, columns=["partition", "offset"])
             for partition, offset in zip(columns.column("partition").to_pylist(),
                                          columns.column("offset").to_pylist()):
-                yield as_partition(partition), offset, path
+                yield as_partition(partition), int(offset), path  # a wide table's offsets are padded strings
 
     def close(self) -> None:
         self.catalog.engine.dispose()

@@ -15,6 +15,7 @@ class StreamType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     STREAM_TYPE_UNSPECIFIED: _ClassVar[StreamType]
     STREAM_TYPE_KAFKA: _ClassVar[StreamType]
     STREAM_TYPE_RABBITMQ_STREAM: _ClassVar[StreamType]
+    STREAM_TYPE_KINESIS: _ClassVar[StreamType]
 
 class SupervisorState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -35,6 +36,7 @@ class TaskPhase(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
 STREAM_TYPE_UNSPECIFIED: StreamType
 STREAM_TYPE_KAFKA: StreamType
 STREAM_TYPE_RABBITMQ_STREAM: StreamType
+STREAM_TYPE_KINESIS: StreamType
 SUPERVISOR_STATE_UNSPECIFIED: SupervisorState
 SUPERVISOR_STATE_PENDING: SupervisorState
 SUPERVISOR_STATE_RUNNING: SupervisorState

@@ -141,7 +141,7 @@ class GetOffsetsRequest(_message.Message):
     def __init__(self, supervisor_id: _Optional[str] = ...) -> None: ...
 
 class PartitionOffsets(_message.Message):
-    __slots__ = ("partition", "checkpoint", "earliest", "latest", "lag", "bounded_range", "checkpoint_beyond_latest", "partition_id", "checkpoint_decimal", "earliest_decimal", "latest_decimal", "lag_decimal")
+    __slots__ = ("partition", "checkpoint", "earliest", "latest", "lag", "bounded_range", "checkpoint_beyond_latest", "partition_id", "checkpoint_decimal", "earliest_decimal", "latest_decimal", "lag_decimal", "parent_partition_ids", "closed", "expired", "behind")
     PARTITION_FIELD_NUMBER: _ClassVar[int]
     CHECKPOINT_FIELD_NUMBER: _ClassVar[int]
     EARLIEST_FIELD_NUMBER: _ClassVar[int]
@@ -154,6 +154,10 @@ class PartitionOffsets(_message.Message):
     EARLIEST_DECIMAL_FIELD_NUMBER: _ClassVar[int]
     LATEST_DECIMAL_FIELD_NUMBER: _ClassVar[int]
     LAG_DECIMAL_FIELD_NUMBER: _ClassVar[int]
+    PARENT_PARTITION_IDS_FIELD_NUMBER: _ClassVar[int]
+    CLOSED_FIELD_NUMBER: _ClassVar[int]
+    EXPIRED_FIELD_NUMBER: _ClassVar[int]
+    BEHIND_FIELD_NUMBER: _ClassVar[int]
     partition: int
     checkpoint: int
     earliest: int
@@ -166,7 +170,11 @@ class PartitionOffsets(_message.Message):
     earliest_decimal: str
     latest_decimal: str
     lag_decimal: str
-    def __init__(self, partition: _Optional[int] = ..., checkpoint: _Optional[int] = ..., earliest: _Optional[int] = ..., latest: _Optional[int] = ..., lag: _Optional[int] = ..., bounded_range: _Optional[_Union[_supervisor_pb2.OffsetRange, _Mapping]] = ..., checkpoint_beyond_latest: _Optional[bool] = ..., partition_id: _Optional[str] = ..., checkpoint_decimal: _Optional[str] = ..., earliest_decimal: _Optional[str] = ..., latest_decimal: _Optional[str] = ..., lag_decimal: _Optional[str] = ...) -> None: ...
+    parent_partition_ids: _containers.RepeatedScalarFieldContainer[str]
+    closed: bool
+    expired: bool
+    behind: bool
+    def __init__(self, partition: _Optional[int] = ..., checkpoint: _Optional[int] = ..., earliest: _Optional[int] = ..., latest: _Optional[int] = ..., lag: _Optional[int] = ..., bounded_range: _Optional[_Union[_supervisor_pb2.OffsetRange, _Mapping]] = ..., checkpoint_beyond_latest: _Optional[bool] = ..., partition_id: _Optional[str] = ..., checkpoint_decimal: _Optional[str] = ..., earliest_decimal: _Optional[str] = ..., latest_decimal: _Optional[str] = ..., lag_decimal: _Optional[str] = ..., parent_partition_ids: _Optional[_Iterable[str]] = ..., closed: _Optional[bool] = ..., expired: _Optional[bool] = ..., behind: _Optional[bool] = ...) -> None: ...
 
 class GetOffsetsResponse(_message.Message):
     __slots__ = ("supervisor_id", "partitions", "total_lag", "bounded_done", "bounded_total", "read_time", "total_lag_decimal", "bounded_done_decimal", "bounded_total_decimal")

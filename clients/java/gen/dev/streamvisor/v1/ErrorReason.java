@@ -339,6 +339,26 @@ public enum ErrorReason
   ERROR_REASON_FIELD_MISMATCH(44),
   /**
    * <pre>
+   * FAILED_PRECONDITION: a Kinesis stream lists a shard whose id is not of Kinesis' own form
+   * "shardId-&lt;digits&gt;", so it cannot be mapped to a partition number without guessing; nothing was
+   * changed. metadata: stream, shard_id.
+   * </pre>
+   *
+   * <code>ERROR_REASON_UNSUPPORTED_SHARD_ID = 45;</code>
+   */
+  ERROR_REASON_UNSUPPORTED_SHARD_ID(45),
+  /**
+   * <pre>
+   * INVALID_ARGUMENT: a ResetOffsets target names a Kinesis sequence number that is no place in the
+   * shard: neither the shard's start, nor a record's sequence number (AT), nor the shard's end. Nothing
+   * was changed. metadata: partition, offset.
+   * </pre>
+   *
+   * <code>ERROR_REASON_NOT_A_RECORD_OF_SHARD = 46;</code>
+   */
+  ERROR_REASON_NOT_A_RECORD_OF_SHARD(46),
+  /**
+   * <pre>
    * UNAVAILABLE: the metadata store failed or refused the transaction (the database cannot be reached,
    * the connection was terminated, a statement of the transaction failed). Nothing was written, unless
    * the connection broke while COMMIT was in flight; retry with backoff - a retried CommitCheckpoint is
@@ -683,6 +703,26 @@ public enum ErrorReason
   public static final int ERROR_REASON_FIELD_MISMATCH_VALUE = 44;
   /**
    * <pre>
+   * FAILED_PRECONDITION: a Kinesis stream lists a shard whose id is not of Kinesis' own form
+   * "shardId-&lt;digits&gt;", so it cannot be mapped to a partition number without guessing; nothing was
+   * changed. metadata: stream, shard_id.
+   * </pre>
+   *
+   * <code>ERROR_REASON_UNSUPPORTED_SHARD_ID = 45;</code>
+   */
+  public static final int ERROR_REASON_UNSUPPORTED_SHARD_ID_VALUE = 45;
+  /**
+   * <pre>
+   * INVALID_ARGUMENT: a ResetOffsets target names a Kinesis sequence number that is no place in the
+   * shard: neither the shard's start, nor a record's sequence number (AT), nor the shard's end. Nothing
+   * was changed. metadata: partition, offset.
+   * </pre>
+   *
+   * <code>ERROR_REASON_NOT_A_RECORD_OF_SHARD = 46;</code>
+   */
+  public static final int ERROR_REASON_NOT_A_RECORD_OF_SHARD_VALUE = 46;
+  /**
+   * <pre>
    * UNAVAILABLE: the metadata store failed or refused the transaction (the database cannot be reached,
    * the connection was terminated, a statement of the transaction failed). Nothing was written, unless
    * the connection broke while COMMIT was in flight; retry with backoff - a retried CommitCheckpoint is
@@ -755,6 +795,8 @@ public enum ErrorReason
       case 42: return ERROR_REASON_FILTER_REQUIRED;
       case 43: return ERROR_REASON_MALFORMED_DECIMAL;
       case 44: return ERROR_REASON_FIELD_MISMATCH;
+      case 45: return ERROR_REASON_UNSUPPORTED_SHARD_ID;
+      case 46: return ERROR_REASON_NOT_A_RECORD_OF_SHARD;
       case 50: return ERROR_REASON_METADATA_STORE_UNAVAILABLE;
       default: return null;
     }

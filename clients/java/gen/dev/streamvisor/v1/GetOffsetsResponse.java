@@ -170,7 +170,7 @@ private static final long serialVersionUID = 0L;
   private long totalLag_ = 0L;
   /**
    * <pre>
-   * Sum of lag over partitions.
+   * Sum of lag over partitions (0 for Kinesis: see PartitionOffsets.behind).
    * </pre>
    *
    * <code>int64 total_lag = 3 [json_name = "totalLag"];</code>
@@ -185,7 +185,8 @@ private static final long serialVersionUID = 0L;
   private long boundedDone_ = 0L;
   /**
    * <pre>
-   * For a bounded supervisor: offsets published so far, and in total.
+   * For a bounded supervisor: offsets published so far, and in total. Kinesis counts shards instead
+   * (sequence numbers are sparse): the shards read to their bounds.
    * </pre>
    *
    * <code>int64 bounded_done = 4 [json_name = "boundedDone"];</code>
@@ -200,7 +201,7 @@ private static final long serialVersionUID = 0L;
   private long boundedTotal_ = 0L;
   /**
    * <pre>
-   * For a bounded supervisor: total offsets in its ranges.
+   * For a bounded supervisor: total offsets in its ranges (Kinesis: the number of bounded shards).
    * </pre>
    *
    * <code>int64 bounded_total = 5 [json_name = "boundedTotal"];</code>
@@ -1366,7 +1367,7 @@ private static final long serialVersionUID = 0L;
     private long totalLag_ ;
     /**
      * <pre>
-     * Sum of lag over partitions.
+     * Sum of lag over partitions (0 for Kinesis: see PartitionOffsets.behind).
      * </pre>
      *
      * <code>int64 total_lag = 3 [json_name = "totalLag"];</code>
@@ -1378,7 +1379,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Sum of lag over partitions.
+     * Sum of lag over partitions (0 for Kinesis: see PartitionOffsets.behind).
      * </pre>
      *
      * <code>int64 total_lag = 3 [json_name = "totalLag"];</code>
@@ -1394,7 +1395,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Sum of lag over partitions.
+     * Sum of lag over partitions (0 for Kinesis: see PartitionOffsets.behind).
      * </pre>
      *
      * <code>int64 total_lag = 3 [json_name = "totalLag"];</code>
@@ -1410,7 +1411,8 @@ private static final long serialVersionUID = 0L;
     private long boundedDone_ ;
     /**
      * <pre>
-     * For a bounded supervisor: offsets published so far, and in total.
+     * For a bounded supervisor: offsets published so far, and in total. Kinesis counts shards instead
+     * (sequence numbers are sparse): the shards read to their bounds.
      * </pre>
      *
      * <code>int64 bounded_done = 4 [json_name = "boundedDone"];</code>
@@ -1422,7 +1424,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * For a bounded supervisor: offsets published so far, and in total.
+     * For a bounded supervisor: offsets published so far, and in total. Kinesis counts shards instead
+     * (sequence numbers are sparse): the shards read to their bounds.
      * </pre>
      *
      * <code>int64 bounded_done = 4 [json_name = "boundedDone"];</code>
@@ -1438,7 +1441,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * For a bounded supervisor: offsets published so far, and in total.
+     * For a bounded supervisor: offsets published so far, and in total. Kinesis counts shards instead
+     * (sequence numbers are sparse): the shards read to their bounds.
      * </pre>
      *
      * <code>int64 bounded_done = 4 [json_name = "boundedDone"];</code>
@@ -1454,7 +1458,7 @@ private static final long serialVersionUID = 0L;
     private long boundedTotal_ ;
     /**
      * <pre>
-     * For a bounded supervisor: total offsets in its ranges.
+     * For a bounded supervisor: total offsets in its ranges (Kinesis: the number of bounded shards).
      * </pre>
      *
      * <code>int64 bounded_total = 5 [json_name = "boundedTotal"];</code>
@@ -1466,7 +1470,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * For a bounded supervisor: total offsets in its ranges.
+     * For a bounded supervisor: total offsets in its ranges (Kinesis: the number of bounded shards).
      * </pre>
      *
      * <code>int64 bounded_total = 5 [json_name = "boundedTotal"];</code>
@@ -1482,7 +1486,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * For a bounded supervisor: total offsets in its ranges.
+     * For a bounded supervisor: total offsets in its ranges (Kinesis: the number of bounded shards).
      * </pre>
      *
      * <code>int64 bounded_total = 5 [json_name = "boundedTotal"];</code>

@@ -76,7 +76,7 @@ public interface GetOffsetsResponseOrBuilder extends
 
   /**
    * <pre>
-   * Sum of lag over partitions.
+   * Sum of lag over partitions (0 for Kinesis: see PartitionOffsets.behind).
    * </pre>
    *
    * <code>int64 total_lag = 3 [json_name = "totalLag"];</code>
@@ -86,7 +86,8 @@ public interface GetOffsetsResponseOrBuilder extends
 
   /**
    * <pre>
-   * For a bounded supervisor: offsets published so far, and in total.
+   * For a bounded supervisor: offsets published so far, and in total. Kinesis counts shards instead
+   * (sequence numbers are sparse): the shards read to their bounds.
    * </pre>
    *
    * <code>int64 bounded_done = 4 [json_name = "boundedDone"];</code>
@@ -96,7 +97,7 @@ public interface GetOffsetsResponseOrBuilder extends
 
   /**
    * <pre>
-   * For a bounded supervisor: total offsets in its ranges.
+   * For a bounded supervisor: total offsets in its ranges (Kinesis: the number of bounded shards).
    * </pre>
    *
    * <code>int64 bounded_total = 5 [json_name = "boundedTotal"];</code>

@@ -37,6 +37,8 @@ private static final long serialVersionUID = 0L;
     earliestDecimal_ = "";
     latestDecimal_ = "";
     lagDecimal_ = "";
+    parentPartitionIds_ =
+        com.google.protobuf.LazyStringArrayList.emptyList();
   }
 
   public static final com.google.protobuf.Descriptors.Descriptor
@@ -448,6 +450,116 @@ private static final long serialVersionUID = 0L;
     }
   }
 
+  public static final int PARENT_PARTITION_IDS_FIELD_NUMBER = 20;
+  @SuppressWarnings("serial")
+  private com.google.protobuf.LazyStringArrayList parentPartitionIds_ =
+      com.google.protobuf.LazyStringArrayList.emptyList();
+  /**
+   * <pre>
+   * Streams whose partitions split and merge (Kinesis shards; docs/kinesis.md). The partition ids
+   * (shard ids, "shardId-000000000001") of this shard's parents: one after a split, two after a merge
+   * (parent, then adjacent parent). The shard is read only after they are read to their ends.
+   * </pre>
+   *
+   * <code>repeated string parent_partition_ids = 20 [json_name = "parentPartitionIds"];</code>
+   * @return A list containing the parentPartitionIds.
+   */
+  public com.google.protobuf.ProtocolStringList
+      getParentPartitionIdsList() {
+    return parentPartitionIds_;
+  }
+  /**
+   * <pre>
+   * Streams whose partitions split and merge (Kinesis shards; docs/kinesis.md). The partition ids
+   * (shard ids, "shardId-000000000001") of this shard's parents: one after a split, two after a merge
+   * (parent, then adjacent parent). The shard is read only after they are read to their ends.
+   * </pre>
+   *
+   * <code>repeated string parent_partition_ids = 20 [json_name = "parentPartitionIds"];</code>
+   * @return The count of parentPartitionIds.
+   */
+  public int getParentPartitionIdsCount() {
+    return parentPartitionIds_.size();
+  }
+  /**
+   * <pre>
+   * Streams whose partitions split and merge (Kinesis shards; docs/kinesis.md). The partition ids
+   * (shard ids, "shardId-000000000001") of this shard's parents: one after a split, two after a merge
+   * (parent, then adjacent parent). The shard is read only after they are read to their ends.
+   * </pre>
+   *
+   * <code>repeated string parent_partition_ids = 20 [json_name = "parentPartitionIds"];</code>
+   * @param index The index of the element to return.
+   * @return The parentPartitionIds at the given index.
+   */
+  public java.lang.String getParentPartitionIds(int index) {
+    return parentPartitionIds_.get(index);
+  }
+  /**
+   * <pre>
+   * Streams whose partitions split and merge (Kinesis shards; docs/kinesis.md). The partition ids
+   * (shard ids, "shardId-000000000001") of this shard's parents: one after a split, two after a merge
+   * (parent, then adjacent parent). The shard is read only after they are read to their ends.
+   * </pre>
+   *
+   * <code>repeated string parent_partition_ids = 20 [json_name = "parentPartitionIds"];</code>
+   * @param index The index of the value to return.
+   * @return The bytes of the parentPartitionIds at the given index.
+   */
+  public com.google.protobuf.ByteString
+      getParentPartitionIdsBytes(int index) {
+    return parentPartitionIds_.getByteString(index);
+  }
+
+  public static final int CLOSED_FIELD_NUMBER = 21;
+  private boolean closed_ = false;
+  /**
+   * <pre>
+   * Kinesis: the shard is closed (resharded away; nothing more is written to it). Its `latest` is then
+   * its final end, one past its last record.
+   * </pre>
+   *
+   * <code>bool closed = 21 [json_name = "closed"];</code>
+   * @return The closed.
+   */
+  @java.lang.Override
+  public boolean getClosed() {
+    return closed_;
+  }
+
+  public static final int EXPIRED_FIELD_NUMBER = 22;
+  private boolean expired_ = false;
+  /**
+   * <pre>
+   * Kinesis: retention may have removed records from the start of the shard (`earliest` is then the
+   * first retained record), or the stream no longer lists the shard at all (retention took it whole,
+   * from `checkpoint` on; `earliest` and `latest` are then the checkpoint).
+   * </pre>
+   *
+   * <code>bool expired = 22 [json_name = "expired"];</code>
+   * @return The expired.
+   */
+  @java.lang.Override
+  public boolean getExpired() {
+    return expired_;
+  }
+
+  public static final int BEHIND_FIELD_NUMBER = 23;
+  private boolean behind_ = false;
+  /**
+   * <pre>
+   * Kinesis: records are ahead of the supervisor's position in this shard (it is below `latest`).
+   * Kinesis' `lag` is 0: sequence numbers are sparse, so a distance between them counts no records.
+   * </pre>
+   *
+   * <code>bool behind = 23 [json_name = "behind"];</code>
+   * @return The behind.
+   */
+  @java.lang.Override
+  public boolean getBehind() {
+    return behind_;
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -498,6 +610,18 @@ private static final long serialVersionUID = 0L;
     if (!com.google.protobuf.GeneratedMessage.isStringEmpty(lagDecimal_)) {
       com.google.protobuf.GeneratedMessage.writeString(output, 12, lagDecimal_);
     }
+    for (int i = 0; i < parentPartitionIds_.size(); i++) {
+      com.google.protobuf.GeneratedMessage.writeString(output, 20, parentPartitionIds_.getRaw(i));
+    }
+    if (closed_ != false) {
+      output.writeBool(21, closed_);
+    }
+    if (expired_ != false) {
+      output.writeBool(22, expired_);
+    }
+    if (behind_ != false) {
+      output.writeBool(23, behind_);
+    }
     getUnknownFields().writeTo(output);
   }
   private int computeSerializedSize_0() {
@@ -544,6 +668,26 @@ private static final long serialVersionUID = 0L;
     }
     if (!com.google.protobuf.GeneratedMessage.isStringEmpty(lagDecimal_)) {
       size += com.google.protobuf.GeneratedMessage.computeStringSize(12, lagDecimal_);
+    }
+    {
+      int dataSize = 0;
+      for (int i = 0; i < parentPartitionIds_.size(); i++) {
+        dataSize += computeStringSizeNoTag(parentPartitionIds_.getRaw(i));
+      }
+      size += dataSize;
+      size += 2 * getParentPartitionIdsList().size();
+    }
+    if (closed_ != false) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeBoolSize(21, closed_);
+    }
+    if (expired_ != false) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeBoolSize(22, expired_);
+    }
+    if (behind_ != false) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeBoolSize(23, behind_);
     }
     return size;
   }
@@ -602,6 +746,14 @@ private static final long serialVersionUID = 0L;
         .equals(other.getLatestDecimal())) return false;
     if (!getLagDecimal()
         .equals(other.getLagDecimal())) return false;
+    if (!getParentPartitionIdsList()
+        .equals(other.getParentPartitionIdsList())) return false;
+    if (getClosed()
+        != other.getClosed()) return false;
+    if (getExpired()
+        != other.getExpired()) return false;
+    if (getBehind()
+        != other.getBehind()) return false;
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -648,6 +800,19 @@ private static final long serialVersionUID = 0L;
     hash = (53 * hash) + getLatestDecimal().hashCode();
     hash = (37 * hash) + LAG_DECIMAL_FIELD_NUMBER;
     hash = (53 * hash) + getLagDecimal().hashCode();
+    if (getParentPartitionIdsCount() > 0) {
+      hash = (37 * hash) + PARENT_PARTITION_IDS_FIELD_NUMBER;
+      hash = (53 * hash) + getParentPartitionIdsList().hashCode();
+    }
+    hash = (37 * hash) + CLOSED_FIELD_NUMBER;
+    hash = (53 * hash) + com.google.protobuf.Internal.hashBoolean(
+        getClosed());
+    hash = (37 * hash) + EXPIRED_FIELD_NUMBER;
+    hash = (53 * hash) + com.google.protobuf.Internal.hashBoolean(
+        getExpired());
+    hash = (37 * hash) + BEHIND_FIELD_NUMBER;
+    hash = (53 * hash) + com.google.protobuf.Internal.hashBoolean(
+        getBehind());
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -805,6 +970,11 @@ private static final long serialVersionUID = 0L;
       earliestDecimal_ = "";
       latestDecimal_ = "";
       lagDecimal_ = "";
+      parentPartitionIds_ =
+          com.google.protobuf.LazyStringArrayList.emptyList();
+      closed_ = false;
+      expired_ = false;
+      behind_ = false;
       return this;
     }
 
@@ -880,6 +1050,19 @@ private static final long serialVersionUID = 0L;
       if (((from_bitField0_ & 0x00000800) != 0)) {
         result.lagDecimal_ = lagDecimal_;
       }
+      if (((from_bitField0_ & 0x00001000) != 0)) {
+        parentPartitionIds_.makeImmutable();
+        result.parentPartitionIds_ = parentPartitionIds_;
+      }
+      if (((from_bitField0_ & 0x00002000) != 0)) {
+        result.closed_ = closed_;
+      }
+      if (((from_bitField0_ & 0x00004000) != 0)) {
+        result.expired_ = expired_;
+      }
+      if (((from_bitField0_ & 0x00008000) != 0)) {
+        result.behind_ = behind_;
+      }
       result.bitField0_ |= to_bitField0_;
     }
 
@@ -940,6 +1123,25 @@ private static final long serialVersionUID = 0L;
         lagDecimal_ = other.lagDecimal_;
         bitField0_ |= 0x00000800;
         onChanged();
+      }
+      if (!other.parentPartitionIds_.isEmpty()) {
+        if (parentPartitionIds_.isEmpty()) {
+          parentPartitionIds_ = other.parentPartitionIds_;
+          bitField0_ |= 0x00001000;
+        } else {
+          ensureParentPartitionIdsIsMutable();
+          parentPartitionIds_.addAll(other.parentPartitionIds_);
+        }
+        onChanged();
+      }
+      if (other.getClosed() != false) {
+        setClosed(other.getClosed());
+      }
+      if (other.getExpired() != false) {
+        setExpired(other.getExpired());
+      }
+      if (other.getBehind() != false) {
+        setBehind(other.getBehind());
       }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
@@ -1029,6 +1231,26 @@ private static final long serialVersionUID = 0L;
               bitField0_ |= 0x00000800;
               break;
             } // case 98
+            case 162: {
+              ensureParentPartitionIdsIsMutable();
+              parentPartitionIds_.add(input.readStringRequireUtf8());
+              break;
+            } // case 162
+            case 168: {
+              closed_ = input.readBool();
+              bitField0_ |= 0x00002000;
+              break;
+            } // case 168
+            case 176: {
+              expired_ = input.readBool();
+              bitField0_ |= 0x00004000;
+              break;
+            } // case 176
+            case 184: {
+              behind_ = input.readBool();
+              bitField0_ |= 0x00008000;
+              break;
+            } // case 184
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -1955,6 +2177,315 @@ private static final long serialVersionUID = 0L;
       checkByteStringIsUtf8(value);
       lagDecimal_ = value;
       bitField0_ |= 0x00000800;
+      onChanged();
+      return this;
+    }
+
+    private com.google.protobuf.LazyStringArrayList parentPartitionIds_ =
+        com.google.protobuf.LazyStringArrayList.emptyList();
+    private void ensureParentPartitionIdsIsMutable() {
+      if (!parentPartitionIds_.isModifiable()) {
+        parentPartitionIds_ = new com.google.protobuf.LazyStringArrayList(parentPartitionIds_);
+      }
+      bitField0_ |= 0x00001000;
+    }
+    /**
+     * <pre>
+     * Streams whose partitions split and merge (Kinesis shards; docs/kinesis.md). The partition ids
+     * (shard ids, "shardId-000000000001") of this shard's parents: one after a split, two after a merge
+     * (parent, then adjacent parent). The shard is read only after they are read to their ends.
+     * </pre>
+     *
+     * <code>repeated string parent_partition_ids = 20 [json_name = "parentPartitionIds"];</code>
+     * @return A list containing the parentPartitionIds.
+     */
+    public com.google.protobuf.ProtocolStringList
+        getParentPartitionIdsList() {
+      parentPartitionIds_.makeImmutable();
+      return parentPartitionIds_;
+    }
+    /**
+     * <pre>
+     * Streams whose partitions split and merge (Kinesis shards; docs/kinesis.md). The partition ids
+     * (shard ids, "shardId-000000000001") of this shard's parents: one after a split, two after a merge
+     * (parent, then adjacent parent). The shard is read only after they are read to their ends.
+     * </pre>
+     *
+     * <code>repeated string parent_partition_ids = 20 [json_name = "parentPartitionIds"];</code>
+     * @return The count of parentPartitionIds.
+     */
+    public int getParentPartitionIdsCount() {
+      return parentPartitionIds_.size();
+    }
+    /**
+     * <pre>
+     * Streams whose partitions split and merge (Kinesis shards; docs/kinesis.md). The partition ids
+     * (shard ids, "shardId-000000000001") of this shard's parents: one after a split, two after a merge
+     * (parent, then adjacent parent). The shard is read only after they are read to their ends.
+     * </pre>
+     *
+     * <code>repeated string parent_partition_ids = 20 [json_name = "parentPartitionIds"];</code>
+     * @param index The index of the element to return.
+     * @return The parentPartitionIds at the given index.
+     */
+    public java.lang.String getParentPartitionIds(int index) {
+      return parentPartitionIds_.get(index);
+    }
+    /**
+     * <pre>
+     * Streams whose partitions split and merge (Kinesis shards; docs/kinesis.md). The partition ids
+     * (shard ids, "shardId-000000000001") of this shard's parents: one after a split, two after a merge
+     * (parent, then adjacent parent). The shard is read only after they are read to their ends.
+     * </pre>
+     *
+     * <code>repeated string parent_partition_ids = 20 [json_name = "parentPartitionIds"];</code>
+     * @param index The index of the value to return.
+     * @return The bytes of the parentPartitionIds at the given index.
+     */
+    public com.google.protobuf.ByteString
+        getParentPartitionIdsBytes(int index) {
+      return parentPartitionIds_.getByteString(index);
+    }
+    /**
+     * <pre>
+     * Streams whose partitions split and merge (Kinesis shards; docs/kinesis.md). The partition ids
+     * (shard ids, "shardId-000000000001") of this shard's parents: one after a split, two after a merge
+     * (parent, then adjacent parent). The shard is read only after they are read to their ends.
+     * </pre>
+     *
+     * <code>repeated string parent_partition_ids = 20 [json_name = "parentPartitionIds"];</code>
+     * @param index The index to set the value at.
+     * @param value The parentPartitionIds to set.
+     * @return This builder for chaining.
+     */
+    public Builder setParentPartitionIds(
+        int index, java.lang.String value) {
+      if (value == null) { throw new NullPointerException(); }
+      ensureParentPartitionIdsIsMutable();
+      parentPartitionIds_.set(index, value);
+      bitField0_ |= 0x00001000;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Streams whose partitions split and merge (Kinesis shards; docs/kinesis.md). The partition ids
+     * (shard ids, "shardId-000000000001") of this shard's parents: one after a split, two after a merge
+     * (parent, then adjacent parent). The shard is read only after they are read to their ends.
+     * </pre>
+     *
+     * <code>repeated string parent_partition_ids = 20 [json_name = "parentPartitionIds"];</code>
+     * @param value The parentPartitionIds to add.
+     * @return This builder for chaining.
+     */
+    public Builder addParentPartitionIds(
+        java.lang.String value) {
+      if (value == null) { throw new NullPointerException(); }
+      ensureParentPartitionIdsIsMutable();
+      parentPartitionIds_.add(value);
+      bitField0_ |= 0x00001000;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Streams whose partitions split and merge (Kinesis shards; docs/kinesis.md). The partition ids
+     * (shard ids, "shardId-000000000001") of this shard's parents: one after a split, two after a merge
+     * (parent, then adjacent parent). The shard is read only after they are read to their ends.
+     * </pre>
+     *
+     * <code>repeated string parent_partition_ids = 20 [json_name = "parentPartitionIds"];</code>
+     * @param values The parentPartitionIds to add.
+     * @return This builder for chaining.
+     */
+    public Builder addAllParentPartitionIds(
+        java.lang.Iterable<java.lang.String> values) {
+      ensureParentPartitionIdsIsMutable();
+      com.google.protobuf.AbstractMessageLite.Builder.addAll(
+          values, parentPartitionIds_);
+      bitField0_ |= 0x00001000;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Streams whose partitions split and merge (Kinesis shards; docs/kinesis.md). The partition ids
+     * (shard ids, "shardId-000000000001") of this shard's parents: one after a split, two after a merge
+     * (parent, then adjacent parent). The shard is read only after they are read to their ends.
+     * </pre>
+     *
+     * <code>repeated string parent_partition_ids = 20 [json_name = "parentPartitionIds"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearParentPartitionIds() {
+      parentPartitionIds_ =
+        com.google.protobuf.LazyStringArrayList.emptyList();
+      bitField0_ = (bitField0_ & ~0x00001000);;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Streams whose partitions split and merge (Kinesis shards; docs/kinesis.md). The partition ids
+     * (shard ids, "shardId-000000000001") of this shard's parents: one after a split, two after a merge
+     * (parent, then adjacent parent). The shard is read only after they are read to their ends.
+     * </pre>
+     *
+     * <code>repeated string parent_partition_ids = 20 [json_name = "parentPartitionIds"];</code>
+     * @param value The bytes of the parentPartitionIds to add.
+     * @return This builder for chaining.
+     */
+    public Builder addParentPartitionIdsBytes(
+        com.google.protobuf.ByteString value) {
+      if (value == null) { throw new NullPointerException(); }
+      checkByteStringIsUtf8(value);
+      ensureParentPartitionIdsIsMutable();
+      parentPartitionIds_.add(value);
+      bitField0_ |= 0x00001000;
+      onChanged();
+      return this;
+    }
+
+    private boolean closed_ ;
+    /**
+     * <pre>
+     * Kinesis: the shard is closed (resharded away; nothing more is written to it). Its `latest` is then
+     * its final end, one past its last record.
+     * </pre>
+     *
+     * <code>bool closed = 21 [json_name = "closed"];</code>
+     * @return The closed.
+     */
+    @java.lang.Override
+    public boolean getClosed() {
+      return closed_;
+    }
+    /**
+     * <pre>
+     * Kinesis: the shard is closed (resharded away; nothing more is written to it). Its `latest` is then
+     * its final end, one past its last record.
+     * </pre>
+     *
+     * <code>bool closed = 21 [json_name = "closed"];</code>
+     * @param value The closed to set.
+     * @return This builder for chaining.
+     */
+    public Builder setClosed(boolean value) {
+
+      closed_ = value;
+      bitField0_ |= 0x00002000;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Kinesis: the shard is closed (resharded away; nothing more is written to it). Its `latest` is then
+     * its final end, one past its last record.
+     * </pre>
+     *
+     * <code>bool closed = 21 [json_name = "closed"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearClosed() {
+      bitField0_ = (bitField0_ & ~0x00002000);
+      closed_ = false;
+      onChanged();
+      return this;
+    }
+
+    private boolean expired_ ;
+    /**
+     * <pre>
+     * Kinesis: retention may have removed records from the start of the shard (`earliest` is then the
+     * first retained record), or the stream no longer lists the shard at all (retention took it whole,
+     * from `checkpoint` on; `earliest` and `latest` are then the checkpoint).
+     * </pre>
+     *
+     * <code>bool expired = 22 [json_name = "expired"];</code>
+     * @return The expired.
+     */
+    @java.lang.Override
+    public boolean getExpired() {
+      return expired_;
+    }
+    /**
+     * <pre>
+     * Kinesis: retention may have removed records from the start of the shard (`earliest` is then the
+     * first retained record), or the stream no longer lists the shard at all (retention took it whole,
+     * from `checkpoint` on; `earliest` and `latest` are then the checkpoint).
+     * </pre>
+     *
+     * <code>bool expired = 22 [json_name = "expired"];</code>
+     * @param value The expired to set.
+     * @return This builder for chaining.
+     */
+    public Builder setExpired(boolean value) {
+
+      expired_ = value;
+      bitField0_ |= 0x00004000;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Kinesis: retention may have removed records from the start of the shard (`earliest` is then the
+     * first retained record), or the stream no longer lists the shard at all (retention took it whole,
+     * from `checkpoint` on; `earliest` and `latest` are then the checkpoint).
+     * </pre>
+     *
+     * <code>bool expired = 22 [json_name = "expired"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearExpired() {
+      bitField0_ = (bitField0_ & ~0x00004000);
+      expired_ = false;
+      onChanged();
+      return this;
+    }
+
+    private boolean behind_ ;
+    /**
+     * <pre>
+     * Kinesis: records are ahead of the supervisor's position in this shard (it is below `latest`).
+     * Kinesis' `lag` is 0: sequence numbers are sparse, so a distance between them counts no records.
+     * </pre>
+     *
+     * <code>bool behind = 23 [json_name = "behind"];</code>
+     * @return The behind.
+     */
+    @java.lang.Override
+    public boolean getBehind() {
+      return behind_;
+    }
+    /**
+     * <pre>
+     * Kinesis: records are ahead of the supervisor's position in this shard (it is below `latest`).
+     * Kinesis' `lag` is 0: sequence numbers are sparse, so a distance between them counts no records.
+     * </pre>
+     *
+     * <code>bool behind = 23 [json_name = "behind"];</code>
+     * @param value The behind to set.
+     * @return This builder for chaining.
+     */
+    public Builder setBehind(boolean value) {
+
+      behind_ = value;
+      bitField0_ |= 0x00008000;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Kinesis: records are ahead of the supervisor's position in this shard (it is below `latest`).
+     * Kinesis' `lag` is 0: sequence numbers are sparse, so a distance between them counts no records.
+     * </pre>
+     *
+     * <code>bool behind = 23 [json_name = "behind"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearBehind() {
+      bitField0_ = (bitField0_ & ~0x00008000);
+      behind_ = false;
       onChanged();
       return this;
     }

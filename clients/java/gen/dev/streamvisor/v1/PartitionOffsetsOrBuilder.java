@@ -217,4 +217,87 @@ public interface PartitionOffsetsOrBuilder extends
    */
   com.google.protobuf.ByteString
       getLagDecimalBytes();
+
+  /**
+   * <pre>
+   * Streams whose partitions split and merge (Kinesis shards; docs/kinesis.md). The partition ids
+   * (shard ids, "shardId-000000000001") of this shard's parents: one after a split, two after a merge
+   * (parent, then adjacent parent). The shard is read only after they are read to their ends.
+   * </pre>
+   *
+   * <code>repeated string parent_partition_ids = 20 [json_name = "parentPartitionIds"];</code>
+   * @return A list containing the parentPartitionIds.
+   */
+  java.util.List<java.lang.String>
+      getParentPartitionIdsList();
+  /**
+   * <pre>
+   * Streams whose partitions split and merge (Kinesis shards; docs/kinesis.md). The partition ids
+   * (shard ids, "shardId-000000000001") of this shard's parents: one after a split, two after a merge
+   * (parent, then adjacent parent). The shard is read only after they are read to their ends.
+   * </pre>
+   *
+   * <code>repeated string parent_partition_ids = 20 [json_name = "parentPartitionIds"];</code>
+   * @return The count of parentPartitionIds.
+   */
+  int getParentPartitionIdsCount();
+  /**
+   * <pre>
+   * Streams whose partitions split and merge (Kinesis shards; docs/kinesis.md). The partition ids
+   * (shard ids, "shardId-000000000001") of this shard's parents: one after a split, two after a merge
+   * (parent, then adjacent parent). The shard is read only after they are read to their ends.
+   * </pre>
+   *
+   * <code>repeated string parent_partition_ids = 20 [json_name = "parentPartitionIds"];</code>
+   * @param index The index of the element to return.
+   * @return The parentPartitionIds at the given index.
+   */
+  java.lang.String getParentPartitionIds(int index);
+  /**
+   * <pre>
+   * Streams whose partitions split and merge (Kinesis shards; docs/kinesis.md). The partition ids
+   * (shard ids, "shardId-000000000001") of this shard's parents: one after a split, two after a merge
+   * (parent, then adjacent parent). The shard is read only after they are read to their ends.
+   * </pre>
+   *
+   * <code>repeated string parent_partition_ids = 20 [json_name = "parentPartitionIds"];</code>
+   * @param index The index of the value to return.
+   * @return The bytes of the parentPartitionIds at the given index.
+   */
+  com.google.protobuf.ByteString
+      getParentPartitionIdsBytes(int index);
+
+  /**
+   * <pre>
+   * Kinesis: the shard is closed (resharded away; nothing more is written to it). Its `latest` is then
+   * its final end, one past its last record.
+   * </pre>
+   *
+   * <code>bool closed = 21 [json_name = "closed"];</code>
+   * @return The closed.
+   */
+  boolean getClosed();
+
+  /**
+   * <pre>
+   * Kinesis: retention may have removed records from the start of the shard (`earliest` is then the
+   * first retained record), or the stream no longer lists the shard at all (retention took it whole,
+   * from `checkpoint` on; `earliest` and `latest` are then the checkpoint).
+   * </pre>
+   *
+   * <code>bool expired = 22 [json_name = "expired"];</code>
+   * @return The expired.
+   */
+  boolean getExpired();
+
+  /**
+   * <pre>
+   * Kinesis: records are ahead of the supervisor's position in this shard (it is below `latest`).
+   * Kinesis' `lag` is 0: sequence numbers are sparse, so a distance between them counts no records.
+   * </pre>
+   *
+   * <code>bool behind = 23 [json_name = "behind"];</code>
+   * @return The behind.
+   */
+  boolean getBehind();
 }

@@ -44,6 +44,20 @@ public enum StreamType
    * <code>STREAM_TYPE_RABBITMQ_STREAM = 2;</code>
    */
   STREAM_TYPE_RABBITMQ_STREAM(2),
+  /**
+   * <pre>
+   * An Amazon Kinesis data stream. Partitions are shards: shard "shardId-000000000004" is partition 4
+   * (Kinesis' own naming; a stream listing a shard id of another form is refused with
+   * UNSUPPORTED_SHARD_ID). Offsets are sequence numbers of up to 129 decimal digits: read them from the
+   * *_decimal string fields, as int64 cannot hold them. Closed shards are listed with their parents, and
+   * a child shard is read only after its parents are read to their ends. Connection: consumer_properties
+   * "kinesis.region" (required), optionally "kinesis.endpoint", "kinesis.access_key_id" with
+   * "kinesis.secret_access_key" (and "kinesis.session_token"); docs/kinesis.md.
+   * </pre>
+   *
+   * <code>STREAM_TYPE_KINESIS = 3;</code>
+   */
+  STREAM_TYPE_KINESIS(3),
   UNRECOGNIZED(-1),
   ;
 
@@ -85,6 +99,20 @@ public enum StreamType
    * <code>STREAM_TYPE_RABBITMQ_STREAM = 2;</code>
    */
   public static final int STREAM_TYPE_RABBITMQ_STREAM_VALUE = 2;
+  /**
+   * <pre>
+   * An Amazon Kinesis data stream. Partitions are shards: shard "shardId-000000000004" is partition 4
+   * (Kinesis' own naming; a stream listing a shard id of another form is refused with
+   * UNSUPPORTED_SHARD_ID). Offsets are sequence numbers of up to 129 decimal digits: read them from the
+   * *_decimal string fields, as int64 cannot hold them. Closed shards are listed with their parents, and
+   * a child shard is read only after its parents are read to their ends. Connection: consumer_properties
+   * "kinesis.region" (required), optionally "kinesis.endpoint", "kinesis.access_key_id" with
+   * "kinesis.secret_access_key" (and "kinesis.session_token"); docs/kinesis.md.
+   * </pre>
+   *
+   * <code>STREAM_TYPE_KINESIS = 3;</code>
+   */
+  public static final int STREAM_TYPE_KINESIS_VALUE = 3;
 
 
   public final int getNumber() {
@@ -114,6 +142,7 @@ public enum StreamType
       case 0: return STREAM_TYPE_UNSPECIFIED;
       case 1: return STREAM_TYPE_KAFKA;
       case 2: return STREAM_TYPE_RABBITMQ_STREAM;
+      case 3: return STREAM_TYPE_KINESIS;
       default: return null;
     }
   }

@@ -185,21 +185,22 @@ public final class SupervisorProto extends com.google.protobuf.GeneratedFile {
       "s\030\002 \001(\0132\036.streamvisor.v1.IngestionRatesR" +
       "\013fiveMinutes\022G\n\017fifteen_minutes\030\003 \001(\0132\036." +
       "streamvisor.v1.IngestionRatesR\016fifteenMi" +
-      "nutes*a\n\nStreamType\022\033\n\027STREAM_TYPE_UNSPE" +
+      "nutes*z\n\nStreamType\022\033\n\027STREAM_TYPE_UNSPE" +
       "CIFIED\020\000\022\025\n\021STREAM_TYPE_KAFKA\020\001\022\037\n\033STREA" +
-      "M_TYPE_RABBITMQ_STREAM\020\002*\213\002\n\017SupervisorS" +
-      "tate\022 \n\034SUPERVISOR_STATE_UNSPECIFIED\020\000\022\034" +
-      "\n\030SUPERVISOR_STATE_PENDING\020\001\022\034\n\030SUPERVIS" +
-      "OR_STATE_RUNNING\020\002\022\036\n\032SUPERVISOR_STATE_S" +
-      "USPENDED\020\003\022\036\n\032SUPERVISOR_STATE_COMPLETED" +
-      "\020\004\022\037\n\033SUPERVISOR_STATE_TERMINATED\020\005\022\036\n\032S" +
-      "UPERVISOR_STATE_UNHEALTHY\020\006\022\031\n\025SUPERVISO" +
-      "R_STATE_IDLE\020\007*Z\n\tTaskPhase\022\032\n\026TASK_PHAS" +
-      "E_UNSPECIFIED\020\000\022\026\n\022TASK_PHASE_READING\020\001\022" +
-      "\031\n\025TASK_PHASE_PUBLISHING\020\002Bs\n\022dev.stream" +
-      "visor.v1B\017SupervisorProtoP\001ZJgithub.com/" +
-      "streamvisor/streamvisor/clients/go/strea" +
-      "mvisor/v1;streamvisorv1b\006proto3"
+      "M_TYPE_RABBITMQ_STREAM\020\002\022\027\n\023STREAM_TYPE_" +
+      "KINESIS\020\003*\213\002\n\017SupervisorState\022 \n\034SUPERVI" +
+      "SOR_STATE_UNSPECIFIED\020\000\022\034\n\030SUPERVISOR_ST" +
+      "ATE_PENDING\020\001\022\034\n\030SUPERVISOR_STATE_RUNNIN" +
+      "G\020\002\022\036\n\032SUPERVISOR_STATE_SUSPENDED\020\003\022\036\n\032S" +
+      "UPERVISOR_STATE_COMPLETED\020\004\022\037\n\033SUPERVISO" +
+      "R_STATE_TERMINATED\020\005\022\036\n\032SUPERVISOR_STATE" +
+      "_UNHEALTHY\020\006\022\031\n\025SUPERVISOR_STATE_IDLE\020\007*" +
+      "Z\n\tTaskPhase\022\032\n\026TASK_PHASE_UNSPECIFIED\020\000" +
+      "\022\026\n\022TASK_PHASE_READING\020\001\022\031\n\025TASK_PHASE_P" +
+      "UBLISHING\020\002Bs\n\022dev.streamvisor.v1B\017Super" +
+      "visorProtoP\001ZJgithub.com/streamvisor/str" +
+      "eamvisor/clients/go/streamvisor/v1;strea" +
+      "mvisorv1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,

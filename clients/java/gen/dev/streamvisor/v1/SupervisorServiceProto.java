@@ -332,7 +332,7 @@ public final class SupervisorServiceProto extends com.google.protobuf.GeneratedF
       "\n\006events\030\001 \003(\0132\032.streamvisor.v1.AuditEve" +
       "ntR\006events\022&\n\017next_page_token\030\002 \001(\tR\rnex" +
       "tPageToken\"8\n\021GetOffsetsRequest\022#\n\rsuper" +
-      "visor_id\030\001 \001(\tR\014supervisorId\"\236\004\n\020Partiti" +
+      "visor_id\030\001 \001(\tR\014supervisorId\"\232\005\n\020Partiti" +
       "onOffsets\022\034\n\tpartition\030\001 \001(\005R\tpartition\022" +
       "#\n\ncheckpoint\030\002 \001(\003H\000R\ncheckpoint\210\001\001\022\032\n\010" +
       "earliest\030\003 \001(\003R\010earliest\022\026\n\006latest\030\004 \001(\003" +
@@ -344,240 +344,243 @@ public final class SupervisorServiceProto extends com.google.protobuf.GeneratedF
       "oint_decimal\030\t \001(\tH\002R\021checkpointDecimal\210" +
       "\001\001\022)\n\020earliest_decimal\030\n \001(\tR\017earliestDe" +
       "cimal\022%\n\016latest_decimal\030\013 \001(\tR\rlatestDec" +
-      "imal\022\037\n\013lag_decimal\030\014 \001(\tR\nlagDecimalB\r\n" +
-      "\013_checkpointB\020\n\016_bounded_rangeB\025\n\023_check" +
-      "point_decimal\"\253\003\n\022GetOffsetsResponse\022#\n\r" +
-      "supervisor_id\030\001 \001(\tR\014supervisorId\022@\n\npar" +
-      "titions\030\002 \003(\0132 .streamvisor.v1.Partition" +
-      "OffsetsR\npartitions\022\033\n\ttotal_lag\030\003 \001(\003R\010" +
-      "totalLag\022!\n\014bounded_done\030\004 \001(\003R\013boundedD" +
-      "one\022#\n\rbounded_total\030\005 \001(\003R\014boundedTotal" +
-      "\0227\n\tread_time\030\006 \001(\0132\032.google.protobuf.Ti" +
-      "mestampR\010readTime\022*\n\021total_lag_decimal\030\007" +
-      " \001(\tR\017totalLagDecimal\0220\n\024bounded_done_de" +
-      "cimal\030\010 \001(\tR\022boundedDoneDecimal\0222\n\025bound" +
-      "ed_total_decimal\030\t \001(\tR\023boundedTotalDeci" +
-      "mal\"\224\001\n\026ResetSupervisorRequest\022#\n\rsuperv" +
-      "isor_id\030\001 \001(\tR\014supervisorId\022\035\n\nrequest_i" +
-      "d\030\002 \001(\tR\trequestId\022\027\n\007dry_run\030\003 \001(\010R\006dry" +
-      "Run\022\035\n\nplan_token\030\004 \001(\tR\tplanToken\"\251\001\n\027R" +
-      "esetSupervisorResponse\0226\n\007changes\030\001 \003(\0132" +
-      "\034.streamvisor.v1.OffsetChangeR\007changes\022\036" +
-      "\n\ngeneration\030\002 \001(\003R\ngeneration\022\027\n\007dry_ru" +
-      "n\030\003 \001(\010R\006dryRun\022\035\n\nplan_token\030\004 \001(\tR\tpla" +
-      "nToken\"\340\001\n\024PartitionResetTarget\022\034\n\tparti" +
-      "tion\030\001 \001(\005R\tpartition\022\030\n\006offset\030\002 \001(\003H\000R" +
-      "\006offset\022:\n\ttimestamp\030\003 \001(\0132\032.google.prot" +
-      "obuf.TimestampH\000R\ttimestamp\022\'\n\016offset_de" +
-      "cimal\030\005 \001(\tH\000R\roffsetDecimal\022!\n\014partitio" +
-      "n_id\030\004 \001(\tR\013partitionIdB\010\n\006target\"\321\001\n\023Re" +
-      "setOffsetsRequest\022#\n\rsupervisor_id\030\001 \001(\t" +
-      "R\014supervisorId\022>\n\007targets\030\002 \003(\0132$.stream" +
-      "visor.v1.PartitionResetTargetR\007targets\022\035" +
-      "\n\nrequest_id\030\003 \001(\tR\trequestId\022\027\n\007dry_run" +
-      "\030\004 \001(\010R\006dryRun\022\035\n\nplan_token\030\005 \001(\tR\tplan" +
-      "Token\"\246\001\n\024ResetOffsetsResponse\0226\n\007change" +
-      "s\030\001 \003(\0132\034.streamvisor.v1.OffsetChangeR\007c" +
-      "hanges\022\036\n\ngeneration\030\002 \001(\003R\ngeneration\022\027" +
-      "\n\007dry_run\030\003 \001(\010R\006dryRun\022\035\n\nplan_token\030\004 " +
-      "\001(\tR\tplanToken\"\352\001\n\037ResetToLatestAndBackf" +
-      "illRequest\022#\n\rsupervisor_id\030\001 \001(\tR\014super" +
-      "visorId\0223\n\023backfill_task_count\030\002 \001(\005H\000R\021" +
-      "backfillTaskCount\210\001\001\022\035\n\nrequest_id\030\003 \001(\t" +
-      "R\trequestId\022\027\n\007dry_run\030\004 \001(\010R\006dryRun\022\035\n\n" +
-      "plan_token\030\005 \001(\tR\tplanTokenB\026\n\024_backfill" +
-      "_task_count\"\374\003\n ResetToLatestAndBackfill" +
-      "Response\022#\n\rsupervisor_id\030\001 \001(\tR\014supervi" +
-      "sorId\0224\n\026backfill_supervisor_id\030\002 \001(\tR\024b" +
-      "ackfillSupervisorId\022D\n\017backfill_ranges\030\003" +
-      " \003(\0132\033.streamvisor.v1.OffsetRangeR\016backf" +
-      "illRanges\0226\n\007changes\030\004 \003(\0132\034.streamvisor" +
-      ".v1.OffsetChangeR\007changes\022N\n\024unrecoverab" +
-      "le_ranges\030\005 \003(\0132\033.streamvisor.v1.OffsetR" +
-      "angeR\023unrecoverableRanges\022\036\n\ngeneration\030" +
-      "\006 \001(\003R\ngeneration\022\027\n\007dry_run\030\007 \001(\010R\006dryR" +
-      "un\022\035\n\nplan_token\030\010 \001(\tR\tplanToken\022W\n\031pre" +
-      "viewed_backfill_ranges\030\t \003(\0132\033.streamvis" +
-      "or.v1.OffsetRangeR\027previewedBackfillRang" +
-      "es\"9\n\022GetCoverageRequest\022#\n\rsupervisor_i" +
-      "d\030\001 \001(\tR\014supervisorId\"k\n\017CoverageOverlap" +
-      "\0221\n\005range\030\001 \001(\0132\033.streamvisor.v1.OffsetR" +
-      "angeR\005range\022%\n\016supervisor_ids\030\002 \003(\tR\rsup" +
-      "ervisorIds\"\346\002\n\021PartitionCoverage\022\034\n\tpart" +
-      "ition\030\001 \001(\005R\tpartition\0229\n\tpublished\030\002 \003(" +
-      "\0132\033.streamvisor.v1.OffsetRangeR\tpublishe" +
-      "d\022/\n\004gaps\030\003 \003(\0132\033.streamvisor.v1.OffsetR" +
-      "angeR\004gaps\022;\n\010overlaps\030\004 \003(\0132\037.streamvis" +
-      "or.v1.CoverageOverlapR\010overlaps\022+\n\021publi" +
-      "shed_offsets\030\005 \001(\003R\020publishedOffsets\022!\n\014" +
-      "partition_id\030\006 \001(\tR\013partitionId\022:\n\031publi" +
-      "shed_offsets_decimal\030\007 \001(\tR\027publishedOff" +
-      "setsDecimal\"\236\003\n\023GetCoverageResponse\022#\n\rs" +
-      "upervisor_id\030\001 \001(\tR\014supervisorId\022%\n\016supe" +
-      "rvisor_ids\030\002 \003(\tR\rsupervisorIds\022A\n\nparti" +
-      "tions\030\003 \003(\0132!.streamvisor.v1.PartitionCo" +
-      "verageR\npartitions\022\035\n\ntotal_gaps\030\004 \001(\003R\t" +
-      "totalGaps\022%\n\016total_overlaps\030\005 \001(\003R\rtotal" +
-      "Overlaps\022N\n\024unrecoverable_ranges\030\006 \003(\0132\033" +
-      ".streamvisor.v1.OffsetRangeR\023unrecoverab" +
-      "leRanges\022,\n\022total_gaps_decimal\030\007 \001(\tR\020to" +
-      "talGapsDecimal\0224\n\026total_overlaps_decimal" +
-      "\030\010 \001(\tR\024totalOverlapsDecimal\"A\n\032GetSuper" +
-      "visorHealthRequest\022#\n\rsupervisor_id\030\001 \001(" +
-      "\tR\014supervisorId\"\335\001\n\033GetSupervisorHealthR" +
-      "esponse\022#\n\rsupervisor_id\030\001 \001(\tR\014supervis" +
-      "orId\022\030\n\007healthy\030\002 \001(\010R\007healthy\0225\n\005state\030" +
-      "\003 \001(\0162\037.streamvisor.v1.SupervisorStateR\005" +
-      "state\022!\n\014state_detail\030\004 \001(\tR\013stateDetail" +
-      "\022%\n\016health_service\030\005 \001(\tR\rhealthService\"" +
-      "\353\001\n\020SupervisorFilter\0227\n\006states\030\001 \003(\0162\037.s" +
-      "treamvisor.v1.SupervisorStateR\006states\022=\n" +
-      "\014stream_types\030\002 \003(\0162\032.streamvisor.v1.Str" +
-      "eamTypeR\013streamTypes\022%\n\016supervisor_ids\030\003" +
-      " \003(\tR\rsupervisorIds\022\033\n\tid_prefix\030\004 \001(\tR\010" +
-      "idPrefix\022\033\n\tmatch_all\030\005 \001(\010R\010matchAll\"\230\002" +
-      "\n\026BatchSupervisorOutcome\022#\n\rsupervisor_i" +
-      "d\030\001 \001(\tR\014supervisorId\022B\n\014state_before\030\002 " +
-      "\001(\0162\037.streamvisor.v1.SupervisorStateR\013st" +
-      "ateBefore\022@\n\013state_after\030\003 \001(\0162\037.streamv" +
-      "isor.v1.SupervisorStateR\nstateAfter\022\030\n\007c" +
-      "hanged\030\004 \001(\010R\007changed\022\037\n\013skip_reason\030\005 \001" +
-      "(\tR\nskipReason\022\030\n\007message\030\006 \001(\tR\007message" +
-      "\"s\n\036BatchSuspendSupervisorsRequest\0228\n\006fi" +
-      "lter\030\001 \001(\0132 .streamvisor.v1.SupervisorFi" +
-      "lterR\006filter\022\027\n\007dry_run\030\002 \001(\010R\006dryRun\"\243\001" +
-      "\n\037BatchSuspendSupervisorsResponse\022B\n\010out" +
-      "comes\030\001 \003(\0132&.streamvisor.v1.BatchSuperv" +
-      "isorOutcomeR\010outcomes\022#\n\rchanged_count\030\002" +
-      " \001(\005R\014changedCount\022\027\n\007dry_run\030\003 \001(\010R\006dry" +
-      "Run\"r\n\035BatchResumeSupervisorsRequest\0228\n\006" +
-      "filter\030\001 \001(\0132 .streamvisor.v1.Supervisor" +
-      "FilterR\006filter\022\027\n\007dry_run\030\002 \001(\010R\006dryRun\"" +
-      "\242\001\n\036BatchResumeSupervisorsResponse\022B\n\010ou" +
-      "tcomes\030\001 \003(\0132&.streamvisor.v1.BatchSuper" +
-      "visorOutcomeR\010outcomes\022#\n\rchanged_count\030" +
-      "\002 \001(\005R\014changedCount\022\027\n\007dry_run\030\003 \001(\010R\006dr" +
-      "yRun\"u\n BatchTerminateSupervisorsRequest" +
+      "imal\022\037\n\013lag_decimal\030\014 \001(\tR\nlagDecimal\0220\n" +
+      "\024parent_partition_ids\030\024 \003(\tR\022parentParti" +
+      "tionIds\022\026\n\006closed\030\025 \001(\010R\006closed\022\030\n\007expir" +
+      "ed\030\026 \001(\010R\007expired\022\026\n\006behind\030\027 \001(\010R\006behin" +
+      "dB\r\n\013_checkpointB\020\n\016_bounded_rangeB\025\n\023_c" +
+      "heckpoint_decimal\"\253\003\n\022GetOffsetsResponse" +
+      "\022#\n\rsupervisor_id\030\001 \001(\tR\014supervisorId\022@\n" +
+      "\npartitions\030\002 \003(\0132 .streamvisor.v1.Parti" +
+      "tionOffsetsR\npartitions\022\033\n\ttotal_lag\030\003 \001" +
+      "(\003R\010totalLag\022!\n\014bounded_done\030\004 \001(\003R\013boun" +
+      "dedDone\022#\n\rbounded_total\030\005 \001(\003R\014boundedT" +
+      "otal\0227\n\tread_time\030\006 \001(\0132\032.google.protobu" +
+      "f.TimestampR\010readTime\022*\n\021total_lag_decim" +
+      "al\030\007 \001(\tR\017totalLagDecimal\0220\n\024bounded_don" +
+      "e_decimal\030\010 \001(\tR\022boundedDoneDecimal\0222\n\025b" +
+      "ounded_total_decimal\030\t \001(\tR\023boundedTotal" +
+      "Decimal\"\224\001\n\026ResetSupervisorRequest\022#\n\rsu" +
+      "pervisor_id\030\001 \001(\tR\014supervisorId\022\035\n\nreque" +
+      "st_id\030\002 \001(\tR\trequestId\022\027\n\007dry_run\030\003 \001(\010R" +
+      "\006dryRun\022\035\n\nplan_token\030\004 \001(\tR\tplanToken\"\251" +
+      "\001\n\027ResetSupervisorResponse\0226\n\007changes\030\001 " +
+      "\003(\0132\034.streamvisor.v1.OffsetChangeR\007chang" +
+      "es\022\036\n\ngeneration\030\002 \001(\003R\ngeneration\022\027\n\007dr" +
+      "y_run\030\003 \001(\010R\006dryRun\022\035\n\nplan_token\030\004 \001(\tR" +
+      "\tplanToken\"\340\001\n\024PartitionResetTarget\022\034\n\tp" +
+      "artition\030\001 \001(\005R\tpartition\022\030\n\006offset\030\002 \001(" +
+      "\003H\000R\006offset\022:\n\ttimestamp\030\003 \001(\0132\032.google." +
+      "protobuf.TimestampH\000R\ttimestamp\022\'\n\016offse" +
+      "t_decimal\030\005 \001(\tH\000R\roffsetDecimal\022!\n\014part" +
+      "ition_id\030\004 \001(\tR\013partitionIdB\010\n\006target\"\321\001" +
+      "\n\023ResetOffsetsRequest\022#\n\rsupervisor_id\030\001" +
+      " \001(\tR\014supervisorId\022>\n\007targets\030\002 \003(\0132$.st" +
+      "reamvisor.v1.PartitionResetTargetR\007targe" +
+      "ts\022\035\n\nrequest_id\030\003 \001(\tR\trequestId\022\027\n\007dry" +
+      "_run\030\004 \001(\010R\006dryRun\022\035\n\nplan_token\030\005 \001(\tR\t" +
+      "planToken\"\246\001\n\024ResetOffsetsResponse\0226\n\007ch" +
+      "anges\030\001 \003(\0132\034.streamvisor.v1.OffsetChang" +
+      "eR\007changes\022\036\n\ngeneration\030\002 \001(\003R\ngenerati" +
+      "on\022\027\n\007dry_run\030\003 \001(\010R\006dryRun\022\035\n\nplan_toke" +
+      "n\030\004 \001(\tR\tplanToken\"\352\001\n\037ResetToLatestAndB" +
+      "ackfillRequest\022#\n\rsupervisor_id\030\001 \001(\tR\014s" +
+      "upervisorId\0223\n\023backfill_task_count\030\002 \001(\005" +
+      "H\000R\021backfillTaskCount\210\001\001\022\035\n\nrequest_id\030\003" +
+      " \001(\tR\trequestId\022\027\n\007dry_run\030\004 \001(\010R\006dryRun" +
+      "\022\035\n\nplan_token\030\005 \001(\tR\tplanTokenB\026\n\024_back" +
+      "fill_task_count\"\374\003\n ResetToLatestAndBack" +
+      "fillResponse\022#\n\rsupervisor_id\030\001 \001(\tR\014sup" +
+      "ervisorId\0224\n\026backfill_supervisor_id\030\002 \001(" +
+      "\tR\024backfillSupervisorId\022D\n\017backfill_rang" +
+      "es\030\003 \003(\0132\033.streamvisor.v1.OffsetRangeR\016b" +
+      "ackfillRanges\0226\n\007changes\030\004 \003(\0132\034.streamv" +
+      "isor.v1.OffsetChangeR\007changes\022N\n\024unrecov" +
+      "erable_ranges\030\005 \003(\0132\033.streamvisor.v1.Off" +
+      "setRangeR\023unrecoverableRanges\022\036\n\ngenerat" +
+      "ion\030\006 \001(\003R\ngeneration\022\027\n\007dry_run\030\007 \001(\010R\006" +
+      "dryRun\022\035\n\nplan_token\030\010 \001(\tR\tplanToken\022W\n" +
+      "\031previewed_backfill_ranges\030\t \003(\0132\033.strea" +
+      "mvisor.v1.OffsetRangeR\027previewedBackfill" +
+      "Ranges\"9\n\022GetCoverageRequest\022#\n\rsupervis" +
+      "or_id\030\001 \001(\tR\014supervisorId\"k\n\017CoverageOve" +
+      "rlap\0221\n\005range\030\001 \001(\0132\033.streamvisor.v1.Off" +
+      "setRangeR\005range\022%\n\016supervisor_ids\030\002 \003(\tR" +
+      "\rsupervisorIds\"\346\002\n\021PartitionCoverage\022\034\n\t" +
+      "partition\030\001 \001(\005R\tpartition\0229\n\tpublished\030" +
+      "\002 \003(\0132\033.streamvisor.v1.OffsetRangeR\tpubl" +
+      "ished\022/\n\004gaps\030\003 \003(\0132\033.streamvisor.v1.Off" +
+      "setRangeR\004gaps\022;\n\010overlaps\030\004 \003(\0132\037.strea" +
+      "mvisor.v1.CoverageOverlapR\010overlaps\022+\n\021p" +
+      "ublished_offsets\030\005 \001(\003R\020publishedOffsets" +
+      "\022!\n\014partition_id\030\006 \001(\tR\013partitionId\022:\n\031p" +
+      "ublished_offsets_decimal\030\007 \001(\tR\027publishe" +
+      "dOffsetsDecimal\"\236\003\n\023GetCoverageResponse\022" +
+      "#\n\rsupervisor_id\030\001 \001(\tR\014supervisorId\022%\n\016" +
+      "supervisor_ids\030\002 \003(\tR\rsupervisorIds\022A\n\np" +
+      "artitions\030\003 \003(\0132!.streamvisor.v1.Partiti" +
+      "onCoverageR\npartitions\022\035\n\ntotal_gaps\030\004 \001" +
+      "(\003R\ttotalGaps\022%\n\016total_overlaps\030\005 \001(\003R\rt" +
+      "otalOverlaps\022N\n\024unrecoverable_ranges\030\006 \003" +
+      "(\0132\033.streamvisor.v1.OffsetRangeR\023unrecov" +
+      "erableRanges\022,\n\022total_gaps_decimal\030\007 \001(\t" +
+      "R\020totalGapsDecimal\0224\n\026total_overlaps_dec" +
+      "imal\030\010 \001(\tR\024totalOverlapsDecimal\"A\n\032GetS" +
+      "upervisorHealthRequest\022#\n\rsupervisor_id\030" +
+      "\001 \001(\tR\014supervisorId\"\335\001\n\033GetSupervisorHea" +
+      "lthResponse\022#\n\rsupervisor_id\030\001 \001(\tR\014supe" +
+      "rvisorId\022\030\n\007healthy\030\002 \001(\010R\007healthy\0225\n\005st" +
+      "ate\030\003 \001(\0162\037.streamvisor.v1.SupervisorSta" +
+      "teR\005state\022!\n\014state_detail\030\004 \001(\tR\013stateDe" +
+      "tail\022%\n\016health_service\030\005 \001(\tR\rhealthServ" +
+      "ice\"\353\001\n\020SupervisorFilter\0227\n\006states\030\001 \003(\016" +
+      "2\037.streamvisor.v1.SupervisorStateR\006state" +
+      "s\022=\n\014stream_types\030\002 \003(\0162\032.streamvisor.v1" +
+      ".StreamTypeR\013streamTypes\022%\n\016supervisor_i" +
+      "ds\030\003 \003(\tR\rsupervisorIds\022\033\n\tid_prefix\030\004 \001" +
+      "(\tR\010idPrefix\022\033\n\tmatch_all\030\005 \001(\010R\010matchAl" +
+      "l\"\230\002\n\026BatchSupervisorOutcome\022#\n\rsupervis" +
+      "or_id\030\001 \001(\tR\014supervisorId\022B\n\014state_befor" +
+      "e\030\002 \001(\0162\037.streamvisor.v1.SupervisorState" +
+      "R\013stateBefore\022@\n\013state_after\030\003 \001(\0162\037.str" +
+      "eamvisor.v1.SupervisorStateR\nstateAfter\022" +
+      "\030\n\007changed\030\004 \001(\010R\007changed\022\037\n\013skip_reason" +
+      "\030\005 \001(\tR\nskipReason\022\030\n\007message\030\006 \001(\tR\007mes" +
+      "sage\"s\n\036BatchSuspendSupervisorsRequest\0228" +
+      "\n\006filter\030\001 \001(\0132 .streamvisor.v1.Supervis" +
+      "orFilterR\006filter\022\027\n\007dry_run\030\002 \001(\010R\006dryRu" +
+      "n\"\243\001\n\037BatchSuspendSupervisorsResponse\022B\n" +
+      "\010outcomes\030\001 \003(\0132&.streamvisor.v1.BatchSu" +
+      "pervisorOutcomeR\010outcomes\022#\n\rchanged_cou" +
+      "nt\030\002 \001(\005R\014changedCount\022\027\n\007dry_run\030\003 \001(\010R" +
+      "\006dryRun\"r\n\035BatchResumeSupervisorsRequest" +
       "\0228\n\006filter\030\001 \001(\0132 .streamvisor.v1.Superv" +
       "isorFilterR\006filter\022\027\n\007dry_run\030\002 \001(\010R\006dry" +
-      "Run\"\245\001\n!BatchTerminateSupervisorsRespons" +
-      "e\022B\n\010outcomes\030\001 \003(\0132&.streamvisor.v1.Bat" +
-      "chSupervisorOutcomeR\010outcomes\022#\n\rchanged" +
-      "_count\030\002 \001(\005R\014changedCount\022\027\n\007dry_run\030\003 " +
-      "\001(\010R\006dryRun\"@\n\031GetSupervisorStatsRequest" +
-      "\022#\n\rsupervisor_id\030\001 \001(\tR\014supervisorId\"U\n" +
-      "\tTaskError\022.\n\004time\030\001 \001(\0132\032.google.protob" +
-      "uf.TimestampR\004time\022\030\n\007message\030\002 \001(\tR\007mes" +
-      "sage\"\232\004\n\nTaskStatus\022\027\n\007task_id\030\001 \001(\tR\006ta" +
-      "skId\022\035\n\ntask_group\030\002 \001(\005R\ttaskGroup\022\036\n\ng" +
-      "eneration\030\003 \001(\003R\ngeneration\022\024\n\005state\030\004 \001" +
-      "(\tR\005state\022\033\n\tworker_id\030\005 \001(\tR\010workerId\022F" +
-      "\n\021lease_expire_time\030\006 \001(\0132\032.google.proto" +
-      "buf.TimestampR\017leaseExpireTime\022/\n\005phase\030" +
-      "\007 \001(\0162\031.streamvisor.v1.TaskPhaseR\005phase\022" +
-      "9\n\006totals\030\010 \001(\0132!.streamvisor.v1.Ingesti" +
-      "onCountersR\006totals\022G\n\017moving_averages\030\t " +
-      "\001(\0132\036.streamvisor.v1.MovingAveragesR\016mov" +
-      "ingAverages\022D\n\020last_report_time\030\n \001(\0132\032." +
-      "google.protobuf.TimestampR\016lastReportTim" +
-      "e\022>\n\rrecent_errors\030\013 \003(\0132\031.streamvisor.v" +
-      "1.TaskErrorR\014recentErrors\"\227\002\n\032GetSupervi" +
-      "sorStatsResponse\022#\n\rsupervisor_id\030\001 \001(\tR" +
-      "\014supervisorId\022\036\n\ngeneration\030\002 \001(\003R\ngener" +
-      "ation\0220\n\005tasks\030\003 \003(\0132\032.streamvisor.v1.Ta" +
-      "skStatusR\005tasks\0229\n\006totals\030\004 \001(\0132!.stream" +
-      "visor.v1.IngestionCountersR\006totals\022G\n\017mo" +
-      "ving_averages\030\005 \001(\0132\036.streamvisor.v1.Mov" +
-      "ingAveragesR\016movingAverages\"`\n\030HandoffTa" +
-      "skGroupsRequest\022#\n\rsupervisor_id\030\001 \001(\tR\014" +
-      "supervisorId\022\037\n\013task_groups\030\002 \003(\005R\ntaskG" +
-      "roups\"h\n\020TaskGroupHandoff\022\035\n\ntask_group\030" +
-      "\001 \001(\005R\ttaskGroup\022\027\n\007task_id\030\002 \001(\tR\006taskI" +
-      "d\022\034\n\trequested\030\003 \001(\010R\trequested\"Y\n\031Hando" +
-      "ffTaskGroupsResponse\022<\n\010handoffs\030\001 \003(\0132 " +
-      ".streamvisor.v1.TaskGroupHandoffR\010handof" +
-      "fs\"\257\004\n\023ListSegmentsRequest\022#\n\rsupervisor" +
-      "_id\030\001 \001(\tR\014supervisorId\022+\n\021include_backf" +
-      "ills\030\002 \001(\010R\020includeBackfills\022\033\n\tpage_siz" +
-      "e\030\003 \001(\005R\010pageSize\022\035\n\npage_token\030\004 \001(\tR\tp" +
-      "ageToken\022!\n\tpartition\030\005 \001(\005H\000R\tpartition" +
-      "\210\001\001\022&\n\014start_offset\030\006 \001(\003H\001R\013startOffset" +
-      "\210\001\001\022\"\n\nend_offset\030\007 \001(\003H\002R\tendOffset\210\001\001\022" +
-      "\032\n\010location\030\010 \001(\tR\010location\022&\n\014partition" +
-      "_id\030\t \001(\tH\003R\013partitionId\210\001\001\0225\n\024start_off" +
-      "set_decimal\030\n \001(\tH\004R\022startOffsetDecimal\210" +
-      "\001\001\0221\n\022end_offset_decimal\030\013 \001(\tH\005R\020endOff" +
-      "setDecimal\210\001\001B\014\n\n_partitionB\017\n\r_start_of" +
-      "fsetB\r\n\013_end_offsetB\017\n\r_partition_idB\027\n\025" +
-      "_start_offset_decimalB\025\n\023_end_offset_dec" +
-      "imal\"\271\002\n\007Segment\022\035\n\nsegment_id\030\001 \001(\003R\tse" +
-      "gmentId\022#\n\rsupervisor_id\030\002 \001(\tR\014supervis" +
-      "orId\022\027\n\007task_id\030\003 \001(\tR\006taskId\022\036\n\ngenerat" +
-      "ion\030\004 \001(\003R\ngeneration\022\032\n\010location\030\005 \001(\tR" +
-      "\010location\0223\n\006ranges\030\006 \003(\0132\033.streamvisor." +
-      "v1.OffsetRangeR\006ranges\022!\n\014record_count\030\007" +
-      " \001(\003R\013recordCount\022=\n\014publish_time\030\010 \001(\0132" +
-      "\032.google.protobuf.TimestampR\013publishTime" +
-      "\"s\n\024ListSegmentsResponse\0223\n\010segments\030\001 \003" +
-      "(\0132\027.streamvisor.v1.SegmentR\010segments\022&\n" +
-      "\017next_page_token\030\002 \001(\tR\rnextPageToken2\337\020" +
-      "\n\021SupervisorService\022e\n\020CreateSupervisor\022" +
-      "\'.streamvisor.v1.CreateSupervisorRequest" +
-      "\032(.streamvisor.v1.CreateSupervisorRespon" +
-      "se\022\\\n\rGetSupervisor\022$.streamvisor.v1.Get" +
-      "SupervisorRequest\032%.streamvisor.v1.GetSu" +
-      "pervisorResponse\022b\n\017ListSupervisors\022&.st" +
-      "reamvisor.v1.ListSupervisorsRequest\032\'.st" +
-      "reamvisor.v1.ListSupervisorsResponse\022e\n\020" +
-      "UpdateSupervisor\022\'.streamvisor.v1.Update" +
-      "SupervisorRequest\032(.streamvisor.v1.Updat" +
-      "eSupervisorResponse\022h\n\021SuspendSupervisor" +
-      "\022(.streamvisor.v1.SuspendSupervisorReque" +
-      "st\032).streamvisor.v1.SuspendSupervisorRes" +
-      "ponse\022e\n\020ResumeSupervisor\022\'.streamvisor." +
-      "v1.ResumeSupervisorRequest\032(.streamvisor" +
-      ".v1.ResumeSupervisorResponse\022n\n\023Terminat" +
-      "eSupervisor\022*.streamvisor.v1.TerminateSu" +
-      "pervisorRequest\032+.streamvisor.v1.Termina" +
-      "teSupervisorResponse\022t\n\025ListSupervisorHi" +
-      "story\022,.streamvisor.v1.ListSupervisorHis" +
-      "toryRequest\032-.streamvisor.v1.ListSupervi" +
-      "sorHistoryResponse\022S\n\nGetOffsets\022!.strea" +
-      "mvisor.v1.GetOffsetsRequest\032\".streamviso" +
-      "r.v1.GetOffsetsResponse\022b\n\017ResetSupervis" +
-      "or\022&.streamvisor.v1.ResetSupervisorReque" +
-      "st\032\'.streamvisor.v1.ResetSupervisorRespo" +
-      "nse\022Y\n\014ResetOffsets\022#.streamvisor.v1.Res" +
-      "etOffsetsRequest\032$.streamvisor.v1.ResetO" +
-      "ffsetsResponse\022}\n\030ResetToLatestAndBackfi" +
-      "ll\022/.streamvisor.v1.ResetToLatestAndBack" +
-      "fillRequest\0320.streamvisor.v1.ResetToLate" +
-      "stAndBackfillResponse\022V\n\013GetCoverage\022\".s" +
-      "treamvisor.v1.GetCoverageRequest\032#.strea" +
-      "mvisor.v1.GetCoverageResponse\022n\n\023GetSupe" +
-      "rvisorHealth\022*.streamvisor.v1.GetSupervi" +
-      "sorHealthRequest\032+.streamvisor.v1.GetSup" +
-      "ervisorHealthResponse\022z\n\027BatchSuspendSup" +
-      "ervisors\022..streamvisor.v1.BatchSuspendSu" +
-      "pervisorsRequest\032/.streamvisor.v1.BatchS" +
-      "uspendSupervisorsResponse\022w\n\026BatchResume" +
-      "Supervisors\022-.streamvisor.v1.BatchResume" +
-      "SupervisorsRequest\032..streamvisor.v1.Batc" +
-      "hResumeSupervisorsResponse\022\200\001\n\031BatchTerm" +
-      "inateSupervisors\0220.streamvisor.v1.BatchT" +
-      "erminateSupervisorsRequest\0321.streamvisor" +
-      ".v1.BatchTerminateSupervisorsResponse\022k\n" +
-      "\022GetSupervisorStats\022).streamvisor.v1.Get" +
-      "SupervisorStatsRequest\032*.streamvisor.v1." +
-      "GetSupervisorStatsResponse\022h\n\021HandoffTas" +
-      "kGroups\022(.streamvisor.v1.HandoffTaskGrou" +
-      "psRequest\032).streamvisor.v1.HandoffTaskGr" +
-      "oupsResponse\022Y\n\014ListSegments\022#.streamvis" +
-      "or.v1.ListSegmentsRequest\032$.streamvisor." +
-      "v1.ListSegmentsResponseBz\n\022dev.streamvis" +
-      "or.v1B\026SupervisorServiceProtoP\001ZJgithub." +
-      "com/streamvisor/streamvisor/clients/go/s" +
-      "treamvisor/v1;streamvisorv1b\006proto3"
+      "Run\"\242\001\n\036BatchResumeSupervisorsResponse\022B" +
+      "\n\010outcomes\030\001 \003(\0132&.streamvisor.v1.BatchS" +
+      "upervisorOutcomeR\010outcomes\022#\n\rchanged_co" +
+      "unt\030\002 \001(\005R\014changedCount\022\027\n\007dry_run\030\003 \001(\010" +
+      "R\006dryRun\"u\n BatchTerminateSupervisorsReq" +
+      "uest\0228\n\006filter\030\001 \001(\0132 .streamvisor.v1.Su" +
+      "pervisorFilterR\006filter\022\027\n\007dry_run\030\002 \001(\010R" +
+      "\006dryRun\"\245\001\n!BatchTerminateSupervisorsRes" +
+      "ponse\022B\n\010outcomes\030\001 \003(\0132&.streamvisor.v1" +
+      ".BatchSupervisorOutcomeR\010outcomes\022#\n\rcha" +
+      "nged_count\030\002 \001(\005R\014changedCount\022\027\n\007dry_ru" +
+      "n\030\003 \001(\010R\006dryRun\"@\n\031GetSupervisorStatsReq" +
+      "uest\022#\n\rsupervisor_id\030\001 \001(\tR\014supervisorI" +
+      "d\"U\n\tTaskError\022.\n\004time\030\001 \001(\0132\032.google.pr" +
+      "otobuf.TimestampR\004time\022\030\n\007message\030\002 \001(\tR" +
+      "\007message\"\232\004\n\nTaskStatus\022\027\n\007task_id\030\001 \001(\t" +
+      "R\006taskId\022\035\n\ntask_group\030\002 \001(\005R\ttaskGroup\022" +
+      "\036\n\ngeneration\030\003 \001(\003R\ngeneration\022\024\n\005state" +
+      "\030\004 \001(\tR\005state\022\033\n\tworker_id\030\005 \001(\tR\010worker" +
+      "Id\022F\n\021lease_expire_time\030\006 \001(\0132\032.google.p" +
+      "rotobuf.TimestampR\017leaseExpireTime\022/\n\005ph" +
+      "ase\030\007 \001(\0162\031.streamvisor.v1.TaskPhaseR\005ph" +
+      "ase\0229\n\006totals\030\010 \001(\0132!.streamvisor.v1.Ing" +
+      "estionCountersR\006totals\022G\n\017moving_average" +
+      "s\030\t \001(\0132\036.streamvisor.v1.MovingAveragesR" +
+      "\016movingAverages\022D\n\020last_report_time\030\n \001(" +
+      "\0132\032.google.protobuf.TimestampR\016lastRepor" +
+      "tTime\022>\n\rrecent_errors\030\013 \003(\0132\031.streamvis" +
+      "or.v1.TaskErrorR\014recentErrors\"\227\002\n\032GetSup" +
+      "ervisorStatsResponse\022#\n\rsupervisor_id\030\001 " +
+      "\001(\tR\014supervisorId\022\036\n\ngeneration\030\002 \001(\003R\ng" +
+      "eneration\0220\n\005tasks\030\003 \003(\0132\032.streamvisor.v" +
+      "1.TaskStatusR\005tasks\0229\n\006totals\030\004 \001(\0132!.st" +
+      "reamvisor.v1.IngestionCountersR\006totals\022G" +
+      "\n\017moving_averages\030\005 \001(\0132\036.streamvisor.v1" +
+      ".MovingAveragesR\016movingAverages\"`\n\030Hando" +
+      "ffTaskGroupsRequest\022#\n\rsupervisor_id\030\001 \001" +
+      "(\tR\014supervisorId\022\037\n\013task_groups\030\002 \003(\005R\nt" +
+      "askGroups\"h\n\020TaskGroupHandoff\022\035\n\ntask_gr" +
+      "oup\030\001 \001(\005R\ttaskGroup\022\027\n\007task_id\030\002 \001(\tR\006t" +
+      "askId\022\034\n\trequested\030\003 \001(\010R\trequested\"Y\n\031H" +
+      "andoffTaskGroupsResponse\022<\n\010handoffs\030\001 \003" +
+      "(\0132 .streamvisor.v1.TaskGroupHandoffR\010ha" +
+      "ndoffs\"\257\004\n\023ListSegmentsRequest\022#\n\rsuperv" +
+      "isor_id\030\001 \001(\tR\014supervisorId\022+\n\021include_b" +
+      "ackfills\030\002 \001(\010R\020includeBackfills\022\033\n\tpage" +
+      "_size\030\003 \001(\005R\010pageSize\022\035\n\npage_token\030\004 \001(" +
+      "\tR\tpageToken\022!\n\tpartition\030\005 \001(\005H\000R\tparti" +
+      "tion\210\001\001\022&\n\014start_offset\030\006 \001(\003H\001R\013startOf" +
+      "fset\210\001\001\022\"\n\nend_offset\030\007 \001(\003H\002R\tendOffset" +
+      "\210\001\001\022\032\n\010location\030\010 \001(\tR\010location\022&\n\014parti" +
+      "tion_id\030\t \001(\tH\003R\013partitionId\210\001\001\0225\n\024start" +
+      "_offset_decimal\030\n \001(\tH\004R\022startOffsetDeci" +
+      "mal\210\001\001\0221\n\022end_offset_decimal\030\013 \001(\tH\005R\020en" +
+      "dOffsetDecimal\210\001\001B\014\n\n_partitionB\017\n\r_star" +
+      "t_offsetB\r\n\013_end_offsetB\017\n\r_partition_id" +
+      "B\027\n\025_start_offset_decimalB\025\n\023_end_offset" +
+      "_decimal\"\271\002\n\007Segment\022\035\n\nsegment_id\030\001 \001(\003" +
+      "R\tsegmentId\022#\n\rsupervisor_id\030\002 \001(\tR\014supe" +
+      "rvisorId\022\027\n\007task_id\030\003 \001(\tR\006taskId\022\036\n\ngen" +
+      "eration\030\004 \001(\003R\ngeneration\022\032\n\010location\030\005 " +
+      "\001(\tR\010location\0223\n\006ranges\030\006 \003(\0132\033.streamvi" +
+      "sor.v1.OffsetRangeR\006ranges\022!\n\014record_cou" +
+      "nt\030\007 \001(\003R\013recordCount\022=\n\014publish_time\030\010 " +
+      "\001(\0132\032.google.protobuf.TimestampR\013publish" +
+      "Time\"s\n\024ListSegmentsResponse\0223\n\010segments" +
+      "\030\001 \003(\0132\027.streamvisor.v1.SegmentR\010segment" +
+      "s\022&\n\017next_page_token\030\002 \001(\tR\rnextPageToke" +
+      "n2\337\020\n\021SupervisorService\022e\n\020CreateSupervi" +
+      "sor\022\'.streamvisor.v1.CreateSupervisorReq" +
+      "uest\032(.streamvisor.v1.CreateSupervisorRe" +
+      "sponse\022\\\n\rGetSupervisor\022$.streamvisor.v1" +
+      ".GetSupervisorRequest\032%.streamvisor.v1.G" +
+      "etSupervisorResponse\022b\n\017ListSupervisors\022" +
+      "&.streamvisor.v1.ListSupervisorsRequest\032" +
+      "\'.streamvisor.v1.ListSupervisorsResponse" +
+      "\022e\n\020UpdateSupervisor\022\'.streamvisor.v1.Up" +
+      "dateSupervisorRequest\032(.streamvisor.v1.U" +
+      "pdateSupervisorResponse\022h\n\021SuspendSuperv" +
+      "isor\022(.streamvisor.v1.SuspendSupervisorR" +
+      "equest\032).streamvisor.v1.SuspendSuperviso" +
+      "rResponse\022e\n\020ResumeSupervisor\022\'.streamvi" +
+      "sor.v1.ResumeSupervisorRequest\032(.streamv" +
+      "isor.v1.ResumeSupervisorResponse\022n\n\023Term" +
+      "inateSupervisor\022*.streamvisor.v1.Termina" +
+      "teSupervisorRequest\032+.streamvisor.v1.Ter" +
+      "minateSupervisorResponse\022t\n\025ListSupervis" +
+      "orHistory\022,.streamvisor.v1.ListSuperviso" +
+      "rHistoryRequest\032-.streamvisor.v1.ListSup" +
+      "ervisorHistoryResponse\022S\n\nGetOffsets\022!.s" +
+      "treamvisor.v1.GetOffsetsRequest\032\".stream" +
+      "visor.v1.GetOffsetsResponse\022b\n\017ResetSupe" +
+      "rvisor\022&.streamvisor.v1.ResetSupervisorR" +
+      "equest\032\'.streamvisor.v1.ResetSupervisorR" +
+      "esponse\022Y\n\014ResetOffsets\022#.streamvisor.v1" +
+      ".ResetOffsetsRequest\032$.streamvisor.v1.Re" +
+      "setOffsetsResponse\022}\n\030ResetToLatestAndBa" +
+      "ckfill\022/.streamvisor.v1.ResetToLatestAnd" +
+      "BackfillRequest\0320.streamvisor.v1.ResetTo" +
+      "LatestAndBackfillResponse\022V\n\013GetCoverage" +
+      "\022\".streamvisor.v1.GetCoverageRequest\032#.s" +
+      "treamvisor.v1.GetCoverageResponse\022n\n\023Get" +
+      "SupervisorHealth\022*.streamvisor.v1.GetSup" +
+      "ervisorHealthRequest\032+.streamvisor.v1.Ge" +
+      "tSupervisorHealthResponse\022z\n\027BatchSuspen" +
+      "dSupervisors\022..streamvisor.v1.BatchSuspe" +
+      "ndSupervisorsRequest\032/.streamvisor.v1.Ba" +
+      "tchSuspendSupervisorsResponse\022w\n\026BatchRe" +
+      "sumeSupervisors\022-.streamvisor.v1.BatchRe" +
+      "sumeSupervisorsRequest\032..streamvisor.v1." +
+      "BatchResumeSupervisorsResponse\022\200\001\n\031Batch" +
+      "TerminateSupervisors\0220.streamvisor.v1.Ba" +
+      "tchTerminateSupervisorsRequest\0321.streamv" +
+      "isor.v1.BatchTerminateSupervisorsRespons" +
+      "e\022k\n\022GetSupervisorStats\022).streamvisor.v1" +
+      ".GetSupervisorStatsRequest\032*.streamvisor" +
+      ".v1.GetSupervisorStatsResponse\022h\n\021Handof" +
+      "fTaskGroups\022(.streamvisor.v1.HandoffTask" +
+      "GroupsRequest\032).streamvisor.v1.HandoffTa" +
+      "skGroupsResponse\022Y\n\014ListSegments\022#.strea" +
+      "mvisor.v1.ListSegmentsRequest\032$.streamvi" +
+      "sor.v1.ListSegmentsResponseBz\n\022dev.strea" +
+      "mvisor.v1B\026SupervisorServiceProtoP\001ZJgit" +
+      "hub.com/streamvisor/streamvisor/clients/" +
+      "go/streamvisor/v1;streamvisorv1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -692,7 +695,7 @@ public final class SupervisorServiceProto extends com.google.protobuf.GeneratedF
     internal_static_streamvisor_v1_PartitionOffsets_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_streamvisor_v1_PartitionOffsets_descriptor,
-        new java.lang.String[] { "Partition", "Checkpoint", "Earliest", "Latest", "Lag", "BoundedRange", "CheckpointBeyondLatest", "PartitionId", "CheckpointDecimal", "EarliestDecimal", "LatestDecimal", "LagDecimal", });
+        new java.lang.String[] { "Partition", "Checkpoint", "Earliest", "Latest", "Lag", "BoundedRange", "CheckpointBeyondLatest", "PartitionId", "CheckpointDecimal", "EarliestDecimal", "LatestDecimal", "LagDecimal", "ParentPartitionIds", "Closed", "Expired", "Behind", });
     internal_static_streamvisor_v1_GetOffsetsResponse_descriptor =
       getDescriptor().getMessageType(18);
     internal_static_streamvisor_v1_GetOffsetsResponse_fieldAccessorTable = new
