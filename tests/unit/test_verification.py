@@ -99,3 +99,17 @@ def test_a_kinesis_offset_is_a_json_string_and_reads_back_exactly():
     line = json.loads(record_line(Record(4, BIG, 1, b"k", b"v")))
     assert line["offset"] == str(BIG) and int(line["offset"]) == BIG
     assert json.loads(record_line(Record(0, 2 ** 53 - 1, 1, None, None)))["offset"] == 2 ** 53 - 1
+
+
+def test_the_cli_reads_segment_ranges_exactly_not_through_the_int64_fields():
+    """The Kinesis end-to-end proof found it: `streamvisor verify` took ranges from the int64 fields, 0 for a
+    56-digit sequence number, and reported every record of a Kinesis family missing and unexpected."""
+    from streamvisor.cli.dataplane import published_segment
+    from streamvisor.client import offset_range
+    from streamvisor.v1 import supervisor_service_pb2 as svc
+
+    start, end = 49680758569905091625116097714790939162977631933541908483, 49680758569905091625116097718533773
+    segment = svc.Segment(location="file:///s/a.jsonl", record_count=2,
+                          ranges=[offset_range(0, start, start * 10), offset_range(3, 5, end)])
+    assert segment.ranges[0].start_offset == 0  # the int64 field: the value does not fit
+    assert published_segment(segment) == PublishedSegment("file:///s/a.jsonl", ((0, start, start * 10), (3, 5, end)), 2)

@@ -127,6 +127,15 @@ def _family_root(client, supervisor_id: str) -> str:
     return supervisor.id
 
 
+def published_segment(segment: svc.Segment):
+    """A ListSegments row as `verify` checks it, with exact offsets: a Kinesis sequence number does not fit
+    the int64 fields (0 then), only their `_decimal` siblings."""
+    from streamvisor.domain.verification import PublishedSegment
+
+    return PublishedSegment(segment.location, tuple((r.partition, exact(r, "start_offset"), exact(r, "end_offset"))
+                                                    for r in segment.ranges), segment.record_count)
+
+
 @main.command()
 @click.argument("supervisor_id")
 @click.option("--output", envvar="STREAMVISOR_OUTPUT", required=True,
@@ -139,7 +148,6 @@ def verify(ctx, supervisor_id: str, output: str, list_limit: int) -> None:
     every published offset present exactly once, nothing else. Exits 1 on any difference."""
     import json
 
-    from streamvisor.domain.verification import PublishedSegment
     from streamvisor.domain.verification import verify as check
     from streamvisor.worker.sinks import open_sink
 
@@ -148,9 +156,7 @@ def verify(ctx, supervisor_id: str, output: str, list_limit: int) -> None:
         # Kinesis sequence numbers are sparse: records are counted per segment, not as end - start.
         sparse = _run(ctx, lambda: client.get_supervisor(family).spec.stream_type) == pb.STREAM_TYPE_KINESIS
         segments = _run(ctx, lambda: [
-            PublishedSegment(s.location, tuple((r.partition, r.start_offset, r.end_offset) for r in s.ranges),
-                             s.record_count)
-            for s in client.iter_segments(family, include_backfills=True, page_size=1000)])
+            published_segment(s) for s in client.iter_segments(family, include_backfills=True, page_size=1000)])
     try:
         sink = open_sink(output)
     except ValueError as e:
