@@ -102,3 +102,17 @@ def test_the_lag_based_autoscaler_is_refused_for_kinesis():
                           autoscaler=AutoscalerConfig(enabled=True, task_count_min=1, task_count_max=4))
     settings.validate_spec(spec, v, "spec")
     assert [(x.field, "sparse" in x.description) for x in v.items] == [("spec.autoscaler.enabled", True)]
+
+
+def test_a_bounded_task_gives_the_reader_its_exact_56_digit_bounds_not_the_int64_fields():
+    """The end-to-end proof found it: the int64 `end_offset` is 0 for a sequence number, and a bound of 0
+    ended every backfill shard before its first record, so the backfill never completed."""
+    from streamvisor.streams.kinesis.kind import task_bounds
+    from streamvisor.v1 import task_service_pb2 as tasks
+
+    end = 49680758569905091625116097718533773500504524408188043267
+    task = tasks.Task(partitions=[
+        tasks.TaskPartition(partition=0, start_offset=0, end_offset=0, end_offset_decimal=str(end)),
+        tasks.TaskPartition(partition=4, start_offset=0, end_offset=17),  # a server before the decimal fields
+        tasks.TaskPartition(partition=1, start_offset=0)])  # unbounded
+    assert task_bounds(task) == {shard_id(0): end, shard_id(4): 17}

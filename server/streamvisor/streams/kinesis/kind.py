@@ -19,7 +19,7 @@ from streamvisor.domain.ports import (
 from streamvisor.streams.kinesis import settings
 from streamvisor.streams.kinesis.shards import SHARD_ID_PATTERN, shard_id, shard_number
 
-__all__ = ["KinesisKind", "NumberedReader", "SHARD_ID_PATTERN"]
+__all__ = ["KinesisKind", "NumberedReader", "SHARD_ID_PATTERN", "task_bounds"]
 
 
 class KinesisKind:
@@ -66,10 +66,20 @@ class KinesisKind:
     def open_reader(self, task: ReaderTask, start: Mapping[Partition, Offset]) -> TaskReader:
         from streamvisor.streams.kinesis.reader import KinesisReader
 
-        # A bounded task's ends (TaskService's Task carries them) let the reader stop at a backfill's bound.
-        bounds = {shard_id(p.partition): p.end_offset for p in getattr(task, "partitions", ())
-                  if p.HasField("end_offset")}
-        return NumberedReader(KinesisReader(task, {shard_id(int(p)): o for p, o in start.items()}, bounds))
+        return NumberedReader(KinesisReader(task, {shard_id(int(p)): o for p, o in start.items()}, task_bounds(task)))
+
+
+def task_bounds(task: ReaderTask) -> dict[str, int]:
+    """A bounded task's ends by shard id (TaskService's Task carries them), so that the reader stops at a
+    backfill's bound. Exact: a sequence number does not fit the int64 `end_offset` (0 then), only its
+    `end_offset_decimal` sibling - a bound of 0 would end every shard before its first record."""
+    bounds = {}
+    for p in getattr(task, "partitions", ()):
+        if p.HasField("end_offset_decimal"):
+            bounds[shard_id(p.partition)] = int(p.end_offset_decimal)
+        elif p.HasField("end_offset"):  # a server older than the decimal fields
+            bounds[shard_id(p.partition)] = p.end_offset
+    return bounds
 
 
 class NumberedReader(TaskReader):
