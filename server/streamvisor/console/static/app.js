@@ -231,7 +231,7 @@ function supervisorPage(id) {
     } else {
       offsets = offs;
       offsetsBox.replaceChildren(table(["Partition", "Checkpoint", "Earliest", "Latest", "Lag", "Bounded range"],
-        offs.partitions.map((p) => [p.partition, numCell(num(p.checkpoint)), numCell(p.earliest), numCell(p.latest),
+        offs.partitions.map((p) => [p.partitionId || String(p.partition), numCell(num(p.checkpoint)), numCell(p.earliest), numCell(p.latest),
           numCell(p.lag, num(p.lag) > 0 ? "lag-high" : ""), p.boundedRange ? range(p.boundedRange) : ""]), { id: "offsets" }),
       h("p", {}, "total lag ", h("b", { id: "total-lag" }, offs.totalLag),
         num(offs.boundedTotal) ? ` · bounded progress ${offs.boundedDone} / ${offs.boundedTotal}` : ""));
@@ -325,7 +325,7 @@ function offsetsDialog(id, offsets, refresh) {
     const mode = h("select", {}, h("option", { value: "offset" }, "offset"), h("option", { value: "time" }, "time"));
     const value = h("input", { type: "text", value: off(num(p.checkpoint) ?? num(p.latest)), size: 24, "data-partition-value": p.partition });
     const set = (v) => () => { mode.value = "offset"; value.value = v; include.checked = true; };
-    return { p, include, mode, value, cells: [include, p.partition, numCell(num(p.checkpoint)), numCell(p.latest), mode, value,
+    return { p, include, mode, value, cells: [include, p.partitionId || String(p.partition), numCell(num(p.checkpoint)), numCell(p.latest), mode, value,
       h("span", {}, h("button", { type: "button", onclick: set(off(num(p.checkpoint))) }, "checkpoint"), " ",
         h("button", { type: "button", onclick: set(p.latest) }, "latest"), " ",
         h("button", { type: "button", onclick: set(p.earliest) }, "earliest"))] };
