@@ -463,8 +463,14 @@ def autoscaling_both_ways(cluster: Cluster, client: StreamvisorClient, producer,
         return found
 
     wait_for(lambda: (backfill, "OUT") in events(), 60, "the backfill to scale out", cluster)
-    producer.burst(40_000)
-    wait_for(lambda: ("main", "OUT") in events(), 60, "the live supervisor to scale out on the burst", cluster)
+    # Frozen workers while the burst lands: on a quiet machine one task read 40,000 records within the
+    # sample interval, the lag never crossed scale_out_lag and the scale-out never came.
+    cluster.signal_workers(signal.SIGSTOP)
+    try:
+        producer.burst(40_000)
+        wait_for(lambda: ("main", "OUT") in events(), 60, "the live supervisor to scale out on the burst", cluster)
+    finally:
+        cluster.signal_workers(signal.SIGCONT)
     wait_for(lambda: ("main", "IN") in events(), 120, "the live supervisor to scale back in", cluster)
     note(f"autoscaled {sorted(set(events()))}")
     return 1
