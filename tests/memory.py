@@ -262,8 +262,8 @@ class MemoryMetadataStore:
         self._ids = itertools.count(1)
 
     @contextmanager
-    def transaction(self) -> Iterator[MemoryTransaction]:
-        with self._lock:
+    def transaction(self, *, narrow: bool = False) -> Iterator[MemoryTransaction]:
+        with self._lock:  # narrow or not: the same transaction (nothing to save in memory)
             working = copy.deepcopy(self._state)
             yield MemoryTransaction(working, self._ids)
             self._state = working  # reached only without an exception: all or nothing

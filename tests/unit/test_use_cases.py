@@ -189,8 +189,8 @@ class CountingStore:
                 yield Tx()
         return counted()
 
-    def transaction(self):
-        return self._counted(self.store.transaction())
+    def transaction(self, *, narrow: bool = False):
+        return self._counted(self.store.transaction(narrow=narrow))
 
     def read(self):
         return self._counted(self.store.read())

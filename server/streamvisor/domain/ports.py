@@ -516,9 +516,19 @@ class TaskTransaction(Transaction, Protocol):
     def list_backfills(self, supervisor_id: str) -> list[Supervisor]: ...
 
 
+class NarrowTransactionExceeded(Exception):
+    """A narrow transaction (MetadataStore.transaction(narrow=True)) was asked for a statement it does not
+    carry. It is rolled back: nothing of it is kept. The caller runs the same work again in a full
+    transaction."""
+
+
 class MetadataStore(Protocol):
-    def transaction(self) -> AbstractContextManager[TaskTransaction]:
-        """A read-write transaction; commits on normal exit, rolls back on an exception."""
+    def transaction(self, *, narrow: bool = False) -> AbstractContextManager[TaskTransaction]:
+        """A read-write transaction; commits on normal exit, rolls back on an exception.
+
+        `narrow`: the caller expects to need only the commit path's statements (read_commit, write_commit,
+        get_task, get_supervisor, get_checkpoints). A store may then run it on a leaner connection, and
+        raise NarrowTransactionExceeded (after rolling back) when anything else is asked for."""
         ...
 
     def read(self) -> AbstractContextManager[TaskTransaction]:

@@ -56,6 +56,11 @@ def _load_numeric_as_int(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
         register_integer_numeric(dbapi_connection)
+        # No automatic preparation on the engine's connections: after any rollback psycopg discards the
+        # statements it prepared with DEALLOCATE ALL, which also drops the commit's own prepared statements
+        # (store/pg.py simple_cursor); a commit then failed with "prepared statement ... does not exist".
+        # The commit's statements are prepared explicitly; the rest of the write path is not hot.
+        dbapi_connection.prepare_threshold = None
 
 
 def _ping_idle_connections(engine: Engine, idle_s: float = IDLE_PING_S) -> None:

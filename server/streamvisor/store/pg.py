@@ -16,16 +16,20 @@ arrays are cast to numeric[] (offsets are of any size, store/offsets.py), ids an
 The writes whose result nobody reads (checkpoint upsert, coverage rows, task update) are returned as
 (statement, parameters) for SqlTransaction to send later, together in one pipelined round trip.
 
-CommitCheckpoint (issue 13, third pass) is two round trips and three statements: BEGIN + the row locks +
-COMMIT_READS in one pipeline, the domain's checks in Python, then WRITE_COMMIT + COMMIT in one pipeline.
-The supervisor's row lock is held for the second round trip and the Python between the two.
+CommitCheckpoint is two round trips and three statements: BEGIN + the row locks + COMMIT_READS in one
+simple query, the domain's checks in Python, then WRITE_COMMIT + COMMIT in one simple query; the three are
+prepared once per connection (simple_cursor says why not psycopg's pipeline). The supervisor's row lock is
+held for the second round trip and the Python between the two. Most commits run in a narrow transaction
+(store/sql.py `_narrow_transaction`): on the pooled psycopg connection without SQLAlchemy around it.
 """
 from __future__ import annotations
 
 import json
+import weakref
 from datetime import datetime, timezone
 from typing import Mapping, Sequence
 
+import psycopg
 from psycopg.types.json import Json
 
 from streamvisor.domain.coverage import IntervalChange
@@ -126,8 +130,66 @@ WRITE_COMMIT = (
     "SELECT %s, p, a, b FROM unnest(%s::integer[], %s::numeric[], %s::numeric[]) AS u(p, a, b)), "
     "k AS (UPDATE tasks SET lease_expires_at = %s, update_time = %s WHERE id = %s) "
     "SELECT id FROM s")
+# SqlTransaction._mark's upsert, for the commit path (a commit of a kind with lineage marks its supervisor).
+MARK_FOR_SCHEDULING = (
+    "INSERT INTO scheduling_marks (supervisor_id, token, marked_at) VALUES (%s, %s, %s) "
+    "ON CONFLICT (supervisor_id) DO UPDATE SET token = EXCLUDED.token, marked_at = EXCLUDED.marked_at")
 UPDATE_TASK = ("UPDATE tasks SET state = %s, worker_id = %s, lease_expires_at = %s, start_offsets = %s, "
                "end_offsets = %s, update_time = %s WHERE id = %s")
+
+
+# The commit's three statements are prepared once per connection (PREPARE is per session and survives a
+# rolled-back transaction) and sent as EXECUTEs in one simple-query string per round trip, through one
+# client-side-binding cursor per connection (simple_cursor). Why: psycopg's pipeline mode, which sent them
+# before, cost more Python than the statements' whole round trip - its per-statement bookkeeping, a new
+# cursor (and its adapters map) per pipeline, the Sync handling: 40-45% of a commit's server CPU (py-spy,
+# 16 committers). A simple query is one message out and one batch of results back, and an EXECUTE keeps
+# the plan that psycopg's automatic preparation kept before. In READ COMMITTED each statement of the string
+# still takes its own snapshot, so the reads after the lock statement see what the previous lock holder
+# committed, exactly as in the pipeline.
+_PREPARED = {"streamvisor_lock_commit": LOCK_TASK_AND_SUPERVISOR, "streamvisor_commit_reads": COMMIT_READS,
+             "streamvisor_write_commit": WRITE_COMMIT}
+
+
+def _numbered(sql: str) -> str:
+    """%s placeholders as $1, $2, ... (a PREPARE's)."""
+    pieces = sql.split("%s")
+    return pieces[0] + "".join(f"${i}{piece}" for i, piece in enumerate(pieces[1:], start=1))
+
+
+def _execute(name: str) -> str:
+    return f"EXECUTE {name}(" + ", ".join(["%s"] * _PREPARED[name].count("%s")) + ")"
+
+
+_PREPARE_ALL = "; ".join(f"PREPARE {name} AS {_numbered(sql)}" for name, sql in _PREPARED.items())
+READ_COMMIT_SQL = _execute("streamvisor_lock_commit") + "; " + _execute("streamvisor_commit_reads")
+WRITE_COMMIT_SQL = _execute("streamvisor_write_commit")
+_simple_cursors: "weakref.WeakKeyDictionary[psycopg.Connection, psycopg.ClientCursor]" = weakref.WeakKeyDictionary()
+
+
+def simple_cursor(connection: psycopg.Connection) -> psycopg.ClientCursor:
+    """The connection's client-side-binding cursor, its commit statements prepared (the first time: one round
+    trip, inside the caller's transaction if one is open; the statements outlive it either way). The
+    connection must not prepare statements of its own (prepare_threshold None: store/engine.py says why)."""
+    cursor = _simple_cursors.get(connection)
+    if cursor is None:
+        cursor = psycopg.ClientCursor(connection)
+        cursor.execute(_PREPARE_ALL)
+        _simple_cursors[connection] = cursor
+    return cursor
+
+
+def run_simple(connection: psycopg.Connection, sql: str, parameters) -> psycopg.ClientCursor:
+    """`sql` on simple_cursor. Should the session have lost the prepared statements anyway (something ran
+    DEALLOCATE), the connection prepares them again next time, and the error is the store's, retryable
+    (store/sql.py _store_failure)."""
+    cursor = simple_cursor(connection)
+    try:
+        cursor.execute(sql, parameters)
+    except psycopg.errors.InvalidSqlStatementName:
+        _simple_cursors.pop(connection, None)
+        raise
+    return cursor
 
 
 def _int_array(values) -> str:
@@ -299,21 +361,23 @@ def _triples(text: str | None) -> list[tuple[int, int, int, int]] | list[tuple[i
     return [tuple(int(v) for v in item.split(":")) for item in text.split(",")]  # type: ignore[misc]
 
 
-def read_commit(cursor, task_id: str, location: str, ranges: Sequence[OffsetRange], spec_from_json):
+def read_commit(cursor, task_id: str, location: str, ranges: Sequence[OffsetRange], spec_from_json,
+                begin: bool = False):
     """(task, supervisor, replayed segment, checkpoints, coverage neighbours as (row id, range)): the row locks
-    and COMMIT_READS in one pipeline, i.e. one round trip (with the transaction's BEGIN). Without the task:
-    (None, None, None, {}, [])."""
-    connection = cursor.connection
-    reads = connection.cursor()
-    with connection.pipeline():
-        cursor.execute(LOCK_TASK_AND_SUPERVISOR, (task_id,))
-        reads.execute(COMMIT_READS, (task_id, location, _int_array(r.partition for r in ranges),
-                                     _int_array(r.start for r in ranges), _int_array(r.end for r in ranges)))
-    row = cursor.fetchone()
+    and COMMIT_READS in one simple query, i.e. one round trip (`begin`: with the transaction's BEGIN, for a
+    connection in autocommit). Without the task: (None, None, None, {}, [])."""
+    client = run_simple(cursor.connection, ("BEGIN; " if begin else "") + READ_COMMIT_SQL, (
+        task_id, task_id, location, _int_array(r.partition for r in ranges), _int_array(r.start for r in ranges),
+        _int_array(r.end for r in ranges)))
+    if begin:
+        client.nextset()
+    row = client.fetchone()
+    client.nextset()
+    reads = client.fetchone()
     if row is None:
         return None, None, None, {}, []
     task, supervisor = _task(row[:_TASK_WIDTH]), _supervisor(row[_TASK_WIDTH:], spec_from_json)
-    checkpoints, seg_id, seg_task, seg_generation, seg_records, seg_created, seg_ranges, neighbours = reads.fetchone()
+    checkpoints, seg_id, seg_task, seg_generation, seg_records, seg_created, seg_ranges, neighbours = reads
     replayed = None
     if seg_id is not None:
         replayed = Segment(supervisor.id, seg_task, seg_generation,
@@ -325,12 +389,13 @@ def read_commit(cursor, task_id: str, location: str, ranges: Sequence[OffsetRang
 
 def write_commit(segment: Segment, checkpoints: Mapping[int, int], coverage: Sequence[IntervalChange[int]],
                  renew_task: tuple[str, datetime | None, datetime] | None) -> tuple[str, tuple]:
-    """WRITE_COMMIT and its parameters; `renew_task`: (task id, new lease end, update time) or None."""
+    """WRITE_COMMIT (as the EXECUTE of its prepared form: send it through simple_cursor) and its parameters;
+    `renew_task`: (task id, new lease end, update time) or None."""
     ranges = segment.ranges
     updates = [c.update for c in coverage if c.update is not None]
     inserts = [c.insert for c in coverage if c.insert is not None]
     task_id, lease_end, updated = renew_task if renew_task is not None else (None, None, None)
-    return WRITE_COMMIT, (
+    return WRITE_COMMIT_SQL, (
         segment.supervisor_id, segment.task_id, segment.generation, segment.location, segment.record_count,
         segment.create_time, segment.supervisor_id, _int_array(r.partition for r in ranges),
         _int_array(r.start for r in ranges), _int_array(r.end for r in ranges),
@@ -341,3 +406,7 @@ def write_commit(segment: Segment, checkpoints: Mapping[int, int], coverage: Seq
         segment.supervisor_id, _int_array(r.partition for r in inserts), _int_array(r.start for r in inserts),
         _int_array(r.end for r in inserts),
         lease_end, updated, task_id)
+
+
+def mark_for_scheduling(supervisor_id: str, token: str, now: datetime) -> tuple[str, tuple]:
+    return MARK_FOR_SCHEDULING, (supervisor_id, token, now)
