@@ -516,6 +516,34 @@ class TaskTransaction(Transaction, Protocol):
     def list_backfills(self, supervisor_id: str) -> list[Supervisor]: ...
 
 
+class CommitGroup(Protocol):
+    """Several CommitCheckpoints' compare-and-swaps in one transaction (app/grouping.py says why): every
+    member's row locks and reads at once, each member's checks on what it read, every member's writes at once.
+    A store offers it with `groups_commits` true and `commit_group()`, a context manager that rolls the
+    group back unless commit() ran (PostgreSQL: store/sql.py PgCommitGroup)."""
+
+    def read_commits(self, requests: Sequence[tuple[str, str, Sequence[OffsetRange]]]) -> list["CommitGroupMember"]:
+        """For each (task id, location, ranges), in order, its member: the row locks of every task, then of
+        every supervisor (in id order: groups never deadlock), then each member's read_commit. Once."""
+        ...
+
+    def commit(self) -> None:
+        """Every member's writes (those not discarded) and COMMIT."""
+        ...
+
+
+class CommitGroupMember(TaskTransaction, Protocol):
+    """A member as its commit's use case sees its transaction: `reads` is its read_commit; write_commit and
+    mark_for_scheduling queue for the group's commit (write_commit returns the segment id reserved for the
+    member); anything else raises NarrowTransactionExceeded - the commit then runs on its own."""
+
+    reads: CommitReads
+
+    def discard(self) -> None:
+        """Nothing of this member is written."""
+        ...
+
+
 class NarrowTransactionExceeded(Exception):
     """A narrow transaction (MetadataStore.transaction(narrow=True)) was asked for a statement it does not
     carry. It is rolled back: nothing of it is kept. The caller runs the same work again in a full

@@ -21,6 +21,10 @@ simple query, the domain's checks in Python, then WRITE_COMMIT + COMMIT in one s
 prepared once per connection (simple_cursor says why not psycopg's pipeline). The supervisor's row lock is
 held for the second round trip and the Python between the two. Most commits run in a narrow transaction
 (store/sql.py `_narrow_transaction`): on the pooled psycopg connection without SQLAlchemy around it.
+
+Concurrent commits run as a commit group (app/grouping.py, store/sql.py PgCommitGroup): the same two round
+trips for all of them - BEGIN, LOCK_TASKS, LOCK_SUPERVISORS, SEGMENT_IDS and a COMMIT_READS per member, then
+a WRITE_COMMIT_WITH_ID per member and COMMIT - each statement still prepared once per connection.
 """
 from __future__ import annotations
 
@@ -37,8 +41,10 @@ from streamvisor.domain.model import OffsetRange, Supervisor, SupervisorSpec, Su
 from streamvisor.domain.ports import Segment
 from streamvisor.domain.tasks import TaskRecord, TaskState
 
-_TASK_COLUMNS = ("id, supervisor_id, task_group, generation, state, worker_id, lease_expires_at, start_offsets, "
-                 "end_offsets, create_time, update_time")
+# The offsets (json columns) as their text, parsed once per distinct text (_offsets_text): psycopg's json
+# loader was 5% of a commit's server CPU, and a task's offsets stay the same for its whole lease.
+_TASK_COLUMNS = ("id, supervisor_id, task_group, generation, state, worker_id, lease_expires_at, "
+                 "start_offsets::text, end_offsets::text, create_time, update_time")
 # spec and partitions (json columns) as their text: psycopg's json loader and spec_from_json were a third of
 # a GetSupervisor's time in the store; each text is parsed once while it stays the same (_spec, _partitions).
 _SUPERVISOR_COLUMNS = ("id, spec::text, state, generation, version, partitions::text, create_time, update_time, "
@@ -115,9 +121,10 @@ COMMIT_READS = (
 # ranges are of different partitions), the task's lease renewal (no row when the task id is NULL). The
 # sub-statements share one snapshot and none reads another's rows, so their order does not matter.
 # Offsets travel as numeric[] and are written by assignment cast, whatever the columns' integer width.
-WRITE_COMMIT = (
+_WRITE_COMMIT_SEGMENT = (
     "WITH s AS (INSERT INTO segments (supervisor_id, task_id, generation, location, record_count, create_time) "
-    "VALUES (%s, %s, %s, %s, %s, %s) RETURNING id), "
+    "VALUES (%s, %s, %s, %s, %s, %s) RETURNING id), ")
+WRITE_COMMIT = _WRITE_COMMIT_SEGMENT + (
     "r AS (INSERT INTO segment_ranges (segment_id, supervisor_id, partition, start_offset, end_offset) "
     "SELECT s.id, %s, p, a, b FROM s, unnest(%s::integer[], %s::numeric[], %s::numeric[]) AS u(p, a, b)), "
     "c AS (INSERT INTO checkpoints (supervisor_id, partition, next_offset) "
@@ -130,6 +137,19 @@ WRITE_COMMIT = (
     "SELECT %s, p, a, b FROM unnest(%s::integer[], %s::numeric[], %s::numeric[]) AS u(p, a, b)), "
     "k AS (UPDATE tasks SET lease_expires_at = %s, update_time = %s WHERE id = %s) "
     "SELECT id FROM s")
+# A commit group's (store/sql.py PgCommitGroup): the same writes with the segment id given, taken from the
+# sequence with the group's reads (SEGMENT_IDS), so that each member knows its id before the group's one
+# write round trip.
+WRITE_COMMIT_WITH_ID = WRITE_COMMIT.replace(_WRITE_COMMIT_SEGMENT, (
+    "WITH s AS (INSERT INTO segments (id, supervisor_id, task_id, generation, location, record_count, "
+    "create_time) VALUES (%s, %s, %s, %s, %s, %s, %s) RETURNING id), "), 1)
+SEGMENT_IDS = "SELECT nextval(pg_get_serial_sequence('segments', 'id')) FROM generate_series(1, %s)"
+# A commit group's row locks: every task first, then every supervisor, each in id order - the order of the
+# single commit (task, then supervisor) and of any other group, so groups and single commits cannot deadlock.
+# ORDER BY under FOR UPDATE locks the rows in that order. A task's rows come back with the group's reads.
+LOCK_TASKS = f"SELECT {_TASK_COLUMNS} FROM tasks WHERE id = ANY(%s::text[]) ORDER BY id FOR UPDATE"
+LOCK_SUPERVISORS = (f"SELECT {_SUPERVISOR_COLUMNS} FROM supervisors WHERE id IN "
+                    "(SELECT supervisor_id FROM tasks WHERE id = ANY(%s::text[])) ORDER BY id FOR UPDATE")
 # SqlTransaction._mark's upsert, for the commit path (a commit of a kind with lineage marks its supervisor).
 MARK_FOR_SCHEDULING = (
     "INSERT INTO scheduling_marks (supervisor_id, token, marked_at) VALUES (%s, %s, %s) "
@@ -148,7 +168,9 @@ UPDATE_TASK = ("UPDATE tasks SET state = %s, worker_id = %s, lease_expires_at = 
 # still takes its own snapshot, so the reads after the lock statement see what the previous lock holder
 # committed, exactly as in the pipeline.
 _PREPARED = {"streamvisor_lock_commit": LOCK_TASK_AND_SUPERVISOR, "streamvisor_commit_reads": COMMIT_READS,
-             "streamvisor_write_commit": WRITE_COMMIT}
+             "streamvisor_write_commit": WRITE_COMMIT, "streamvisor_write_commit_id": WRITE_COMMIT_WITH_ID,
+             "streamvisor_segment_ids": SEGMENT_IDS, "streamvisor_lock_tasks": LOCK_TASKS,
+             "streamvisor_lock_supervisors": LOCK_SUPERVISORS}
 
 
 def _numbered(sql: str) -> str:
@@ -192,13 +214,41 @@ def run_simple(connection: psycopg.Connection, sql: str, parameters) -> psycopg.
     return cursor
 
 
+def run_statements(connection: psycopg.Connection, statements: Sequence[tuple[str, Sequence]]) -> psycopg.ClientCursor:
+    """Several statements as one simple query on simple_cursor: one round trip. Each is bound on its own
+    (mogrify), and the joined text is sent without parameters. Why: psycopg caches the parsing of a query's
+    placeholders only for queries of at most 50 parameters; a commit group's joined statements have a
+    few per member, past that from two members on, and their parsing was 8% of the server's CPU (py-spy)."""
+    cursor = simple_cursor(connection)
+    text = "; ".join(cursor.mogrify(sql, parameters) if parameters else sql for sql, parameters in statements)
+    try:
+        cursor.execute(text)
+    except psycopg.errors.InvalidSqlStatementName:
+        _simple_cursors.pop(connection, None)
+        raise
+    return cursor
+
+
 def _int_array(values) -> str:
     """A PostgreSQL array literal of integers ("{1,2,3}"), for an `%s::integer[]`, `bigint[]` or `numeric[]`."""
     return "{" + ",".join(str(int(v)) for v in values) + "}"
 
 
-def _offsets(data) -> dict[int, int] | None:
-    return None if data is None else {int(p): int(o) for p, o in data.items()}
+_offset_texts: dict[str, tuple[tuple[int, int], ...] | None] = {}
+
+
+def _offsets_text(text: str | None) -> dict[int, int] | None:
+    """A task's offsets column (its json text: SQL NULL or JSON null for none) as {partition: offset}; a new
+    dict each time (callers may change it), from pairs parsed once per distinct text."""
+    if text is None:
+        return None
+    if text not in _offset_texts:
+        data = json.loads(text)
+        if len(_offset_texts) >= _CACHED_TEXTS * 16:
+            _offset_texts.clear()  # more distinct offsets than that: start over
+        _offset_texts[text] = None if data is None else tuple((int(p), int(o)) for p, o in data.items())
+    pairs = _offset_texts[text]
+    return None if pairs is None else dict(pairs)
 
 
 def _offsets_json(offsets) -> dict | None:
@@ -220,8 +270,8 @@ def _task(row) -> TaskRecord:
     return TaskRecord(
         id=id_, supervisor_id=supervisor_id, task_group=group, generation=generation, state=TaskState(state),
         create_time=_utc(created), update_time=_utc(updated), worker_id=worker_id,
-        lease_expires_at=_utc(expires) if expires else None, start_offsets=_offsets(starts) or {},
-        end_offsets=_offsets(ends))
+        lease_expires_at=_utc(expires) if expires else None, start_offsets=_offsets_text(starts) or {},
+        end_offsets=_offsets_text(ends))
 
 
 def get_supervisor(cursor, supervisor_id: str, lock: bool, spec_from_json) -> Supervisor | None:
@@ -366,9 +416,8 @@ def read_commit(cursor, task_id: str, location: str, ranges: Sequence[OffsetRang
     """(task, supervisor, replayed segment, checkpoints, coverage neighbours as (row id, range)): the row locks
     and COMMIT_READS in one simple query, i.e. one round trip (`begin`: with the transaction's BEGIN, for a
     connection in autocommit). Without the task: (None, None, None, {}, [])."""
-    client = run_simple(cursor.connection, ("BEGIN; " if begin else "") + READ_COMMIT_SQL, (
-        task_id, task_id, location, _int_array(r.partition for r in ranges), _int_array(r.start for r in ranges),
-        _int_array(r.end for r in ranges)))
+    client = run_simple(cursor.connection, ("BEGIN; " if begin else "") + READ_COMMIT_SQL,
+                        (task_id,) + _commit_parameters(task_id, location, ranges))
     if begin:
         client.nextset()
     row = client.fetchone()
@@ -376,7 +425,47 @@ def read_commit(cursor, task_id: str, location: str, ranges: Sequence[OffsetRang
     reads = client.fetchone()
     if row is None:
         return None, None, None, {}, []
-    task, supervisor = _task(row[:_TASK_WIDTH]), _supervisor(row[_TASK_WIDTH:], spec_from_json)
+    return _commit_reads(_task(row[:_TASK_WIDTH]), _supervisor(row[_TASK_WIDTH:], spec_from_json), location, reads)
+
+
+def _commit_parameters(task_id: str, location: str, ranges: Sequence[OffsetRange]) -> tuple:
+    """COMMIT_READS' parameters."""
+    return (task_id, location, _int_array(r.partition for r in ranges), _int_array(r.start for r in ranges),
+            _int_array(r.end for r in ranges))
+
+
+def read_commit_group(connection: psycopg.Connection, requests: Sequence[tuple[str, str, Sequence[OffsetRange]]],
+                      spec_from_json) -> tuple[list[tuple], list[int]]:
+    """A commit group's reads, with its BEGIN, in one simple query (one round trip): the row locks of every
+    task and supervisor (LOCK_TASKS, LOCK_SUPERVISORS), a segment id per request (SEGMENT_IDS), then
+    COMMIT_READS per request (task id, location, ranges), each after all the locks were granted. Returns
+    read_commit's tuple per request, and the segment ids. The connection must be in autocommit."""
+    task_ids = sorted({task_id for task_id, _, _ in requests})
+    statements: list[tuple[str, Sequence]] = [
+        ("BEGIN", ()), (_execute("streamvisor_lock_tasks"), (task_ids,)),
+        (_execute("streamvisor_lock_supervisors"), (task_ids,)),
+        (_execute("streamvisor_segment_ids"), (len(requests),))]
+    statements.extend((_execute("streamvisor_commit_reads"), _commit_parameters(*request)) for request in requests)
+    client = run_statements(connection, statements)
+    client.nextset()  # past BEGIN
+    tasks = {row[0]: _task(row) for row in client.fetchall()}
+    client.nextset()
+    supervisors = {row[0]: _supervisor(row, spec_from_json) for row in client.fetchall()}
+    client.nextset()
+    segment_ids = [row[0] for row in client.fetchall()]
+    results = []
+    for task_id, location, _ranges in requests:
+        client.nextset()
+        reads = client.fetchone()
+        task = tasks.get(task_id)
+        supervisor = supervisors.get(task.supervisor_id) if task is not None else None
+        results.append((task, supervisor, None, {}, []) if supervisor is None
+                       else _commit_reads(task, supervisor, location, reads))
+    return results, segment_ids
+
+
+def _commit_reads(task: TaskRecord, supervisor: Supervisor, location: str, reads) -> tuple:
+    """read_commit's tuple from COMMIT_READS' row."""
     checkpoints, seg_id, seg_task, seg_generation, seg_records, seg_created, seg_ranges, neighbours = reads
     replayed = None
     if seg_id is not None:
@@ -406,6 +495,14 @@ def write_commit(segment: Segment, checkpoints: Mapping[int, int], coverage: Seq
         segment.supervisor_id, _int_array(r.partition for r in inserts), _int_array(r.start for r in inserts),
         _int_array(r.end for r in inserts),
         lease_end, updated, task_id)
+
+
+def write_commit_with_id(segment_id: int, segment: Segment, checkpoints: Mapping[int, int],
+                         coverage: Sequence[IntervalChange[int]],
+                         renew_task: tuple[str, datetime | None, datetime] | None) -> tuple[str, tuple]:
+    """write_commit with the segment's id given (WRITE_COMMIT_WITH_ID, for a commit group)."""
+    _, parameters = write_commit(segment, checkpoints, coverage, renew_task)
+    return _execute("streamvisor_write_commit_id"), (segment_id,) + parameters
 
 
 def mark_for_scheduling(supervisor_id: str, token: str, now: datetime) -> tuple[str, tuple]:

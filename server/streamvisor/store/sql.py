@@ -805,6 +805,68 @@ _EXTEND = update(_published).where(_published.c.id == bindparam("row_id")).value
     start_offset=bindparam("start"), end_offset=bindparam("end"))
 
 
+class PgCommitGroup:
+    """Several commits' compare-and-swaps in one PostgreSQL transaction (domain/ports.py CommitGroup): one round
+    trip for every member's row locks and reads (pg.read_commit_group), one for every member's writes and the
+    COMMIT. A member is a GroupMember, which its commit's use case drives as it would a narrow transaction."""
+
+    def __init__(self, raw):
+        self._raw = raw
+        self._members: list[GroupMember] = []
+
+    def read_commits(self, requests: Sequence[tuple[str, str, Sequence[OffsetRange]]]) -> list["GroupMember"]:
+        if self._members:
+            raise RuntimeError("a commit group reads once")
+        reads, segment_ids = pg.read_commit_group(self._raw, requests, spec_from_json)
+        self._members = [GroupMember(task_id, CommitReads(task, supervisor, replayed, checkpoints), neighbours,
+                                     segment_id)
+                         for (task_id, _, _), (task, supervisor, replayed, checkpoints, neighbours), segment_id
+                         in zip(requests, reads, segment_ids)]
+        return self._members
+
+    def commit(self) -> None:
+        """Every member's writes (those not discarded), then COMMIT: one round trip."""
+        pg.run_statements(self._raw, [w for member in self._members if not member.discarded for w in member.writes]
+                          + [("COMMIT", ())])
+
+
+class GroupMember:
+    """One commit of a PgCommitGroup, as its use case sees its transaction: read_commit answers from the group's
+    reads, write_commit and mark_for_scheduling queue their statements for the group's commit(), and anything
+    else raises NarrowTransactionExceeded (the use case then discards the member and runs the commit on its
+    own). write_commit returns the segment id the group took from the sequence for this member."""
+
+    def __init__(self, task_id: str, reads: CommitReads, neighbours: list[tuple[int, OffsetRange]], segment_id: int):
+        self.task_id = task_id
+        self.reads = reads
+        self._neighbours = neighbours
+        self.segment_id = segment_id
+        self.writes: list[tuple[str, tuple]] = []
+        self.discarded = False
+
+    def read_commit(self, task_id: str, location: str, ranges: Sequence[OffsetRange]) -> CommitReads:
+        if task_id != self.task_id:
+            raise NarrowTransactionExceeded("a group member reads only its own commit")
+        return self.reads
+
+    def write_commit(self, segment: Segment, checkpoints: Mapping[int, int],
+                     renew_task: tuple[str, datetime, datetime] | None = None) -> int:
+        coverage = [absorb(self._neighbours, r) for r in segment.ranges]
+        self.writes.append(pg.write_commit_with_id(self.segment_id, segment, checkpoints, coverage, renew_task))
+        return self.segment_id
+
+    def mark_for_scheduling(self, supervisor_id: str, now: datetime) -> None:
+        self.writes.append(pg.mark_for_scheduling(supervisor_id, uuid.uuid4().hex, now))
+
+    def discard(self) -> None:
+        """Nothing of this member is written."""
+        self.discarded = True
+        self.writes.clear()
+
+    def __getattr__(self, name: str):
+        raise NarrowTransactionExceeded(f"{name} needs a transaction of its own")
+
+
 class SqlMetadataStore:
     """Implements domain.ports.MetadataStore."""
 
@@ -818,6 +880,9 @@ class SqlMetadataStore:
                 if deferring is not None:
                     deferring.flush()
         self._writer = engine.execution_options(**{WRITE_OPTION: True})
+        # Concurrent commits share one transaction (PgCommitGroup) on PostgreSQL only: SQLite has one writer
+        # at a time anyway, and keeps the Core statements.
+        self.groups_commits = self._postgresql
         # PostgreSQL reads run in autocommit: at READ COMMITTED every statement takes its own snapshot anyway,
         # so a read transaction added nothing but a BEGIN and a ROLLBACK round trip (a third of a
         # GetSupervisor's server CPU). SQLite keeps a read transaction: there it is one snapshot (WAL).
@@ -858,9 +923,27 @@ class SqlMetadataStore:
         NarrowTransactionExceeded, and the transaction is rolled back.
 
         Why: around a CommitCheckpoint's two round trips, SQLAlchemy's Connection (its construction and event
-        dispatch), begin, commit and close were 15-18% of the server's CPU (py-spy, 16 committers). The
-        connection comes from the same pool as every other (checkout events, idle ping, recycling and
-        reset-on-return included), so the process opens no more connections than before."""
+        dispatch), begin, commit and close were 15-18% of the server's CPU (py-spy, 16 committers)."""
+        with self._bare_connection() as raw:
+            tx = SqlTransaction(None, dialect="postgresql", cursor=raw.cursor(), connect=_refuse_core_statement,
+                                begin=True)
+            yield tx
+            if not tx.ended:
+                tx.flush(commit=True)  # the deferred writes and COMMIT: one round trip
+
+    @contextmanager
+    def commit_group(self) -> Iterator["PgCommitGroup"]:
+        """A CommitGroup (domain/ports.py) on PostgreSQL; rolled back unless its commit() ran."""
+        with self._bare_connection() as raw:
+            yield PgCommitGroup(raw)
+
+    @contextmanager
+    def _bare_connection(self) -> Iterator:
+        """A pooled connection's psycopg connection, in autocommit so that psycopg sends no BEGIN of its own
+        (a round trip): the caller's first statement carries it. Rolled back if the caller raises; a store
+        failure raised as Unavailable. The connection comes from the same pool as every other (checkout
+        events, idle ping, recycling and reset-on-return included), so the process opens no more
+        connections than before."""
         try:
             pooled = self.engine.raw_connection()
         except Exception as e:
@@ -868,15 +951,9 @@ class SqlMetadataStore:
             raise
         raw = pooled.driver_connection
         try:
-            # In autocommit, so that psycopg sends no BEGIN of its own (a round trip): the transaction's first
-            # statement carries it (SqlTransaction's `begin`). Set back before the connection returns.
             raw.autocommit = True
-            tx = SqlTransaction(None, dialect="postgresql", cursor=raw.cursor(), connect=_refuse_core_statement,
-                                begin=True)
             try:
-                yield tx
-                if not tx.ended:
-                    tx.flush(commit=True)  # the deferred writes and COMMIT: one round trip
+                yield raw
             except BaseException:
                 if not raw.broken and not raw.closed:
                     try:
