@@ -66,7 +66,7 @@ def build_services(config: ServerConfig, store: SqlMetadataStore, streams: Strea
                    observer: Metrics) -> tuple[SupervisorService, TaskService, Scheduler | None]:
     """The use-case services: (supervisors, tasks, scheduler or None). The one place that names them."""
     service = SupervisorService(store, streams, config.default_consumer_properties, observer=observer)
-    tasks = TaskService(store, service)
+    tasks = TaskService(store, service, group_commits=config.group_commits)
     scheduler = Scheduler(store, streams, service, interval_s=config.scheduler_interval_s,
                           lease_ttl_s=config.scheduler_lease_ttl_s,
                           sweep_interval_s=config.scheduler_sweep_interval_s,

@@ -78,6 +78,9 @@ class ServerConfig:
     idle_check_s: float = 5.0
     # Server processes on one port (SO_REUSEPORT), each a full replica: PostgreSQL only.
     processes: int = 1
+    # Concurrent CommitCheckpoints share one transaction (app/grouping.py): PostgreSQL only. Off: one
+    # transaction each, as before (kept for comparison in bench/bench_commit.py; not a setting).
+    group_commits: bool = True
     # Set in each process of a --processes group (not a setting): bind the port shared with the others.
     reuse_port: bool = False
     # Reference workers run inside the server process (0: none; run `streamvisor worker` elsewhere).

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Callable, Mapping, Sequence
 
 from streamvisor import logs
 from streamvisor.app.core import Core, utcnow
+from streamvisor.app.grouping import GroupQueue, Pending
 from streamvisor.app.offsets import Offsets
 from streamvisor.domain.formatting import offsets_text, ranges_text
 from streamvisor.domain.errors import (
@@ -17,7 +18,9 @@ from streamvisor.domain.errors import (
 )
 from streamvisor.domain.model import OffsetRange, StreamType, Supervisor, SupervisorState
 from streamvisor.domain.offsets import CHECKPOINT_BEYOND_LATEST, range_shape_violations, validate_commit
-from streamvisor.domain.ports import MetadataStore, NarrowTransactionExceeded, Segment, Transaction, TaskTransaction
+from streamvisor.domain.ports import (
+    CommitReads, MetadataStore, NarrowTransactionExceeded, Segment, Transaction, TaskTransaction,
+)
 from streamvisor.domain.stats import Counters, advance, validate_counters, with_error
 from streamvisor.domain.tasks import (
     DEFAULT_LEASE_SECONDS, MAX_LEASE_SECONDS, TaskRecord, TaskState, plan_lease, range_finished, stop_reason,
@@ -75,7 +78,7 @@ class Commits:
             supervisor = core.require(tx, supervisor_id, lock=True)
             segment_id, _ = self.publish(tx, supervisor, task_id, generation, ranges, location, record_count,
                                          task_starts)
-        core.observer.commit_accepted(supervisor_id)
+        self.accepted(supervisor_id, task_id, generation, segment_id, ranges, location, record_count)
         return segment_id
 
     def publish(self, tx: Transaction, supervisor: Supervisor, task_id: str, generation: int,
@@ -119,19 +122,28 @@ class Commits:
         if completed:
             logs.info(log, "bounded supervisor completed", supervisor_id=supervisor.id,
                       ranges=ranges_text(list(supervisor.spec.bounded_ranges)))
-        logs.info(log, "commit accepted", supervisor_id=supervisor.id, task_id=task_id, generation=generation,
-                  segment_id=segment_id, ranges=ranges_text(list(ranges)), records=record_count, location=location)
         return segment_id, checkpoints
+
+    def accepted(self, supervisor_id: str, task_id: str, generation: int, segment_id: int,
+                 ranges: Sequence[OffsetRange], location: str, record_count: int) -> None:
+        """Logs and counts a commit whose transaction committed (not before: a commit group's transaction
+        may still fail, and its commits run again on their own)."""
+        logs.info(log, "commit accepted", supervisor_id=supervisor_id, task_id=task_id, generation=generation,
+                  segment_id=segment_id, ranges=ranges_text(list(ranges)), records=record_count, location=location)
+        self.core.observer.commit_accepted(supervisor_id)
 
 
 class TaskService:
     def __init__(self, store: MetadataStore, supervisors: "SupervisorService",
-                 clock: Callable[[], datetime] = utcnow):
+                 clock: Callable[[], datetime] = utcnow, group_commits: bool = True):
         self.store = store
         self.core: Core = supervisors.core
         self.commits: Commits = supervisors.commits
         self.offsets: Offsets = supervisors.offsets
         self.clock = clock
+        # Concurrent commits share one transaction where the store can (app/grouping.py says why).
+        self.commit_queue: GroupQueue[CommitCall, tuple[int, bool]] | None = (
+            GroupQueue(self.run_commit_group) if group_commits and getattr(store, "groups_commits", False) else None)
 
     @staticmethod
     def _require_task(tx: TaskTransaction, task_id: str) -> TaskRecord:
@@ -240,59 +252,130 @@ class TaskService:
             v.add("record_count", f"must be >= 0, got {record_count}")
         range_shape_violations(list(ranges), v)
         v.raise_if_any()  # one response names every bad field
+        call = CommitCall(task_id, worker_id, tuple(ranges), location, record_count)
+        if self.commit_queue is not None:
+            done = self.commit_queue.submit(call)
+            if done.error is not None:
+                raise done.error
+            if not done.alone:
+                return done.result
         try:
             # Most commits need only the commit path's statements: a narrow transaction is cheaper.
-            return self._commit(task_id, worker_id, ranges, location, record_count, narrow=True)
+            return self._commit(call, narrow=True)
         except NarrowTransactionExceeded:
             # E.g. the commit completes a bounded supervisor (its state and audit rows), or the stream kind
             # has lineage (a scheduling mark): rolled back, nothing kept; the same checks run again in full.
-            return self._commit(task_id, worker_id, ranges, location, record_count, narrow=False)
+            return self._commit(call, narrow=False)
 
-    def _commit(self, task_id: str, worker_id: str, ranges: Sequence[OffsetRange], location: str,
-                record_count: int, narrow: bool) -> tuple[int, bool]:
+    def _commit(self, call: "CommitCall", narrow: bool) -> tuple[int, bool]:
         now = self.clock()
         with self.store.transaction(narrow=narrow) as tx:
-            # Task first, then supervisor, as everywhere; then, under both locks, the replay lookup and the
-            # checkpoints (one round trip on PostgreSQL).
-            reads = tx.read_commit(task_id, location, ranges)
-            task, supervisor, replayed, checkpoints = reads.task, reads.supervisor, reads.replayed, reads.checkpoints
-            if task is None:
-                self._require_task(tx, task_id)  # raises TASK_NOT_FOUND
-            if supervisor is None:
-                supervisor = self.core.require(tx, task.supervisor_id, lock=True)  # raises SUPERVISOR_NOT_FOUND
-            # Replay first, before any lease or state check: a retry whose first attempt was published must
-            # be acknowledged even if the task was fenced meanwhile, or the worker would delete a
-            # published segment's file.
-            if replayed is not None:
-                if replayed.task_id != task_id or sorted(replayed.ranges) != sorted(ranges):
-                    raise InvalidArgument(
-                        [FieldViolation("location", "already holds another published segment")],
-                        metadata={"location": location[:200], "segment_id": replayed.id})
-                logs.info(log, "commit replayed", task_id=task_id, supervisor_id=supervisor.id,
-                          segment_id=replayed.id)
-                return replayed.id, range_finished(task.end_offsets, checkpoints)
-            task = self._held_task(tx, task_id, worker_id, task)
-            foreign = [FieldViolation(f"ranges[{i}].partition", f"partition {r.partition} is not in task {task_id}")
-                       for i, r in enumerate(ranges) if r.partition not in task.start_offsets]
-            if foreign:
-                raise InvalidArgument(foreign, metadata={"task_id": task_id})
-            streams = self.core.streams
-            max_offset = streams.kind(supervisor.spec.stream_type).max_offset \
-                if streams.supports(supervisor.spec.stream_type) else None
-            beyond = [FieldViolation(f"ranges[{i}].end_offset", f"must be at most {max_offset} (this stream kind's "
-                                     f"offsets are int64), got {r.end}")
-                      for i, r in enumerate(ranges) if max_offset is not None and r.end > max_offset]
-            if beyond:
-                raise InvalidArgument(beyond, metadata={"task_id": task_id})
-            # A commit is a sign of life: it renews the lease as a heartbeat would, with the same writes.
-            remaining = (task.lease_expires_at - task.update_time) if task.lease_expires_at else timedelta(
-                seconds=DEFAULT_LEASE_SECONDS)
-            segment_id, checkpoints = self.commits.publish(
-                tx, supervisor, task.id, task.generation, ranges, location, record_count, checkpoints=checkpoints,
-                renew_task=(task.id, now + remaining, now))
-            done = range_finished(task.end_offsets, checkpoints)
-        self.core.observer.commit_accepted(task.supervisor_id)
-        return segment_id, done
+            outcome = self._commit_in(tx, call, now, tx.read_commit(call.task_id, call.location, call.ranges))
+        if outcome.accepted:
+            self.commits.accepted(outcome.supervisor_id, call.task_id, outcome.generation, outcome.segment_id,
+                                  call.ranges, call.location, call.record_count)
+        return outcome.segment_id, outcome.done
+
+    def run_commit_group(self, group: Sequence[Pending["CommitCall", tuple[int, bool]]]) -> None:
+        """One transaction for the group's commits (the store's CommitGroup). Members are independent by
+        construction: a commit whose task, (supervisor, partition) or (supervisor, location) an earlier member
+        holds runs on its own afterwards, so each member's reads are exactly what it would read alone after
+        the members before it. The one thing a member reads of the others is the supervisor's checkpoints of
+        other partitions (is the bounded supervisor complete?): laid over from the earlier members. A member
+        that needs more than the commit path (completion, a missing task) runs on its own too; so does every
+        member when the group's transaction fails (each then succeeds or fails for its own reasons)."""
+        now = self.clock()
+        accepted: list[tuple[Pending, _CommitOutcome]] = []
+        try:
+            with self.store.commit_group() as transaction:
+                members = transaction.read_commits([(p.request.task_id, p.request.location, p.request.ranges)
+                                                    for p in group])
+                held: set = set()
+                advanced: dict[str, dict[int, int]] = {}  # per supervisor, the checkpoints earlier members set
+                for pending, member in zip(group, members):
+                    call, reads = pending.request, member.reads
+                    keys = {("task", call.task_id)}
+                    if reads.supervisor is not None:
+                        sid = reads.supervisor.id
+                        keys |= {(sid, r.partition) for r in call.ranges} | {(sid, "location", call.location)}
+                        reads.checkpoints.update(advanced.get(sid, {}))
+                    if keys & held:
+                        member.discard()
+                        pending.alone = True
+                        continue
+                    try:
+                        outcome = self._commit_in(member, call, now, reads)
+                    except NarrowTransactionExceeded:
+                        member.discard()
+                        pending.alone = True
+                        continue
+                    except DomainError as e:  # rejected: nothing of it is written
+                        member.discard()
+                        pending.error = e
+                        continue
+                    pending.result = (outcome.segment_id, outcome.done)
+                    held |= keys
+                    if outcome.accepted:
+                        advanced.setdefault(outcome.supervisor_id, {}).update(outcome.checkpoints)
+                        accepted.append((pending, outcome))
+                transaction.commit()
+        except Exception as e:
+            # The group's transaction failed (the store's Unavailable, a deadlock against another replica's
+            # group, one member's write refused by a constraint): nothing of it was kept, and each commit runs
+            # again on its own, where it succeeds or fails for its own reasons (a replay is answered as such).
+            logs.warning(log, "commit group rolled back; its commits run one by one", commits=len(group),
+                         error=type(e).__name__, reason=getattr(e, "reason", "-"))
+            for pending in group:
+                if pending.error is None:
+                    pending.result, pending.alone = None, True
+            return
+        for pending, outcome in accepted:
+            call = pending.request
+            self.commits.accepted(outcome.supervisor_id, call.task_id, outcome.generation, outcome.segment_id,
+                                  call.ranges, call.location, call.record_count)
+
+    def _commit_in(self, tx: TaskTransaction, call: "CommitCall", now: datetime,
+                   reads: CommitReads) -> "_CommitOutcome":
+        """A commit's checks and writes in `tx`, from its reads under the task's and supervisor's row locks."""
+        task_id, worker_id, ranges, location = call.task_id, call.worker_id, call.ranges, call.location
+        task, supervisor, replayed, checkpoints = reads.task, reads.supervisor, reads.replayed, reads.checkpoints
+        if task is None:
+            self._require_task(tx, task_id)  # raises TASK_NOT_FOUND
+        if supervisor is None:
+            supervisor = self.core.require(tx, task.supervisor_id, lock=True)  # raises SUPERVISOR_NOT_FOUND
+        # Replay first, before any lease or state check: a retry whose first attempt was published must
+        # be acknowledged even if the task was fenced meanwhile, or the worker would delete a
+        # published segment's file.
+        if replayed is not None:
+            if replayed.task_id != task_id or sorted(replayed.ranges) != sorted(ranges):
+                raise InvalidArgument(
+                    [FieldViolation("location", "already holds another published segment")],
+                    metadata={"location": location[:200], "segment_id": replayed.id})
+            logs.info(log, "commit replayed", task_id=task_id, supervisor_id=supervisor.id,
+                      segment_id=replayed.id)
+            return _CommitOutcome(replayed.id, range_finished(task.end_offsets, checkpoints), supervisor.id,
+                                  task.generation, False, {})
+        task = self._held_task(tx, task_id, worker_id, task)
+        foreign = [FieldViolation(f"ranges[{i}].partition", f"partition {r.partition} is not in task {task_id}")
+                   for i, r in enumerate(ranges) if r.partition not in task.start_offsets]
+        if foreign:
+            raise InvalidArgument(foreign, metadata={"task_id": task_id})
+        streams = self.core.streams
+        max_offset = streams.kind(supervisor.spec.stream_type).max_offset \
+            if streams.supports(supervisor.spec.stream_type) else None
+        beyond = [FieldViolation(f"ranges[{i}].end_offset", f"must be at most {max_offset} (this stream kind's "
+                                 f"offsets are int64), got {r.end}")
+                  for i, r in enumerate(ranges) if max_offset is not None and r.end > max_offset]
+        if beyond:
+            raise InvalidArgument(beyond, metadata={"task_id": task_id})
+        # A commit is a sign of life: it renews the lease as a heartbeat would, with the same writes.
+        remaining = (task.lease_expires_at - task.update_time) if task.lease_expires_at else timedelta(
+            seconds=DEFAULT_LEASE_SECONDS)
+        segment_id, after = self.commits.publish(
+            tx, supervisor, task.id, task.generation, ranges, location, call.record_count, checkpoints=checkpoints,
+            renew_task=(task.id, now + remaining, now))
+        return _CommitOutcome(segment_id, range_finished(task.end_offsets, after), supervisor.id, task.generation,
+                              True, {r.partition: r.end for r in ranges})
 
     def complete(self, task_id: str, worker_id: str) -> None:
         """Ends the lease: the task is DONE if its bounded range is fully published, otherwise it is offered
@@ -340,3 +423,24 @@ class TaskService:
                    supervisor_id=task.supervisor_id, worker_id=worker_id, how=how, state=state.value,
                    checkpoints=offsets_text({p: checkpoints.get(p) for p in task.start_offsets}), reason=reason or "-")
         return task
+
+
+@dataclasses.dataclass(frozen=True)
+class CommitCall:
+    """A CommitCheckpoint's arguments, checked for shape."""
+
+    task_id: str
+    worker_id: str
+    ranges: tuple[OffsetRange, ...]
+    location: str
+    record_count: int
+
+
+@dataclasses.dataclass(frozen=True)
+class _CommitOutcome:
+    segment_id: int
+    done: bool  # the task's range is fully published
+    supervisor_id: str
+    generation: int
+    accepted: bool  # published now (False: a replay of one published before)
+    checkpoints: dict[int, int]  # the checkpoints it set (partition -> next offset)
