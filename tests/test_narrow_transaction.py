@@ -103,14 +103,8 @@ def test_a_refused_commit_leaves_the_connection_usable(server, client, topics, t
         assert [s.location for s in tx.list_segments(["s"])] == ["mem://z"]
 
 
-def test_lost_prepared_statements_are_unavailable_once_then_prepared_again(server, client, topics, task_client):
-    """The commit's statements are prepared once per session (store/pg.py simple_cursor). A session that lost
-    them (DEALLOCATE ALL behind the cache's back) answers UNAVAILABLE, retryable, with nothing written; the
-    retry on that connection prepares them again."""
-    name = topics.create(1)
-    client.create_supervisor("s", kafka_spec(name, task_count=1))
-    assert Scheduler(server.store, server.streams, server.service).run_once()
-    task = task_client.acquire("w")
+def _lose_prepared_statements(server) -> int:
+    """DEALLOCATE ALL on every pooled connection, behind simple_cursor's cache; returns how many."""
     pool = server.store.engine.pool
     lent = [pool.connect() for _ in range(pool.checkedin() or 1)]  # every pooled connection there is
     for pooled in lent:
@@ -120,6 +114,25 @@ def test_lost_prepared_statements_are_unavailable_once_then_prepared_again(serve
         raw.commit()
     for pooled in lent:
         pooled.close()
+    return len(lent)
+
+
+@pytest.mark.parametrize("grouped", [False, True], ids=["alone", "grouped"])
+def test_lost_prepared_statements_are_unavailable_once_then_prepared_again(server, client, topics, task_client,
+                                                                          grouped, caplog):
+    """The commit's statements are prepared once per session (store/pg.py simple_cursor). A session that lost
+    them (DEALLOCATE ALL behind the cache's back) answers UNAVAILABLE, retryable, with nothing written; the
+    retry on that connection prepares them again. In a commit group (app/grouping.py) the group's failure is
+    the one the commit absorbs: it runs again on its own at once."""
+    tasks = server.application.tasks
+    if not grouped:
+        tasks.commit_queue = None
+    assert (tasks.commit_queue is not None) == grouped
+    name = topics.create(1)
+    client.create_supervisor("s", kafka_spec(name, task_count=1))
+    assert Scheduler(server.store, server.streams, server.service).run_once()
+    task = task_client.acquire("w")
+    lost = _lose_prepared_statements(server)
     failures = 0
     while True:
         try:
@@ -128,10 +141,15 @@ def test_lost_prepared_statements_are_unavailable_once_then_prepared_again(serve
         except StreamvisorError as e:
             assert (e.code, e.reason) == (grpc.StatusCode.UNAVAILABLE, "METADATA_STORE_UNAVAILABLE")
             failures += 1
-            assert failures <= len(lent)
+            assert failures <= lost
             with server.store.read() as tx:
                 assert tx.list_segments(["s"]) == [] and tx.get_checkpoints("s") == {0: 0}
-    assert failures >= 1 and response.segment_id > 0
+    rolled_back = [m for m in caplog.messages if m.startswith("commit group rolled back")]
+    if grouped:  # the group failed on a connection without its statements, the commit alone did not
+        assert len(rolled_back) == 1 and failures < lost
+    else:
+        assert failures >= 1 and not rolled_back
+    assert response.segment_id > 0
     with server.store.read() as tx:
         assert [s.location for s in tx.list_segments(["s"])] == ["mem://once"]
         assert tx.get_checkpoints("s") == {0: 3}
