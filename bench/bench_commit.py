@@ -105,6 +105,9 @@ def parse_args() -> argparse.Namespace:
                    help="comma-separated ServerConfig.max_workers values (gRPC threads and DB pool size); "
                         "one server and database each")
     p.add_argument("--layouts", default="supervisors,groups", help="comma-separated: supervisors, groups")
+    p.add_argument("--group-commits", default="on,off",
+                   help="comma-separated on/off: the server groups concurrent commits in one transaction "
+                        "(ServerConfig.group_commits), or not; one server each, alternated in the same run")
     p.add_argument("--client-processes", type=int, default=2,
                    help="processes for the grpc-procs phase (0: skip it)")
     p.add_argument("--go-committer", action=argparse.BooleanOptionalAction, default=True,
@@ -520,6 +523,7 @@ def main() -> int:
         print(f"unknown layout(s) in {args.layouts!r}", file=sys.stderr)
         return 2
     max_workers = [int(x) for x in args.max_workers.split(",") if x.strip()]
+    groupings = [{"on": True, "off": False}[x.strip()] for x in args.group_commits.split(",") if x.strip()]
     n = args.committers
     go_binary = None
     if args.go_committer:
@@ -559,44 +563,49 @@ def main() -> int:
         engine.dispose()
         print(f"  floors done; {load_average()}")
 
-        for layout in layouts:
-            for workers in max_workers:
-                label = f"{layout}, max_workers={workers}"
-                db = PostgresDatabase(args.pg_url, "bench_commit")
-                databases.append(db)
-                server = start_server(db.url, args.bootstrap, scheduler=False, max_workers=workers)
-                try:
-                    with StreamvisorClient(f"127.0.0.1:{server.port}", timeout=60, retries=0) as client:
-                        leases = lease_tasks(server, client, layout, topics, n)
-                    address = f"127.0.0.1:{server.port}"
-                    committers = [GrpcCommitter(address, lease) for lease in leases]
-                    results.append((label, run_threads("grpc", committers, args)))
-                    for c in committers:
-                        c.close()
-                    if args.client_processes > 0:
-                        results.append((label, run_processes("grpc-procs", address, leases, args.client_processes,
-                                                             args)))
-                    if go_binary is not None:
-                        results.append((label, run_go("grpc-go", go_binary, address, leases, args)))
-                    results.append((label, run_threads("app", [AppCommitter(server, x) for x in leases], args)))
-                    if layout == layouts[0] and workers == max_workers[0]:
-                        a = anatomy(server, leases[0], args.anatomy_commits)
-                        g = single_latency(GrpcCommitter(address, leases[0]), args.anatomy_commits)
-                        extras.append(
-                            f"one committer alone ({layout}, {args.anatomy_commits} calls each, p50 / mean):\n"
-                            f"  sql-auto UPDATE                 {sql_auto_single[0]:6.2f} / "
-                            f"{sql_auto_single[1]:6.2f} ms\n"
-                            f"  sql-tx BEGIN/UPDATE/COMMIT      {sql_tx_single[0]:6.2f} / {sql_tx_single[1]:6.2f} ms\n"
-                            f"  app TaskService.commit          {a['p50_ms']:6.2f} / {a['total_ms']:6.2f} ms: "
-                            f"{a['statements']:.1f} statements, {a['execute_ms']:.2f} ms inside cursor.execute "
-                            f"(driver + round trip + PostgreSQL), {a['total_ms'] - a['execute_ms']:.2f} ms of "
-                            f"Python around them\n"
-                            f"  grpc CommitCheckpoint           {g[0]:6.2f} / {g[1]:6.2f} ms")
-                        if args.profile:
-                            extras.append(profile_commits(server, leases[0], args.profile_commits, args.profile_top))
-                finally:
-                    server.stop(0)
-                print(f"  {label} done; {load_average()}")
+        for layout, workers, grouped in [(x, w, g) for x in layouts for w in max_workers for g in groupings]:
+            label = f"{layout}, max_workers={workers}" + ("" if len(groupings) == 1 else
+                                                          (", grouped" if grouped else ", alone"))
+            db = PostgresDatabase(args.pg_url, "bench_commit")
+            databases.append(db)
+            server = start_server(db.url, args.bootstrap, scheduler=False, max_workers=workers,
+                                  group_commits=grouped)
+            try:
+                with StreamvisorClient(f"127.0.0.1:{server.port}", timeout=60, retries=0) as client:
+                    leases = lease_tasks(server, client, layout, topics, n)
+                address = f"127.0.0.1:{server.port}"
+                committers = [GrpcCommitter(address, lease) for lease in leases]
+                results.append((label, run_threads("grpc", committers, args)))
+                for c in committers:
+                    c.close()
+                if args.client_processes > 0:
+                    results.append((label, run_processes("grpc-procs", address, leases, args.client_processes,
+                                                         args)))
+                if go_binary is not None:
+                    results.append((label, run_go("grpc-go", go_binary, address, leases, args)))
+                results.append((label, run_threads("app", [AppCommitter(server, x) for x in leases], args)))
+                queue = server.application.tasks.commit_queue
+                if queue is not None:  # warm-ups and refused calls' retries included
+                    extras.append(f"{label}: {queue.grouped:,} commits in {queue.groups:,} groups "
+                                  f"({queue.grouped / max(1, queue.groups):.1f} a group on average)")
+                if layout == layouts[0] and workers == max_workers[0] and grouped == groupings[0]:
+                    a = anatomy(server, leases[0], args.anatomy_commits)
+                    g = single_latency(GrpcCommitter(address, leases[0]), args.anatomy_commits)
+                    extras.append(
+                        f"one committer alone ({layout}, {args.anatomy_commits} calls each, p50 / mean):\n"
+                        f"  sql-auto UPDATE                 {sql_auto_single[0]:6.2f} / "
+                        f"{sql_auto_single[1]:6.2f} ms\n"
+                        f"  sql-tx BEGIN/UPDATE/COMMIT      {sql_tx_single[0]:6.2f} / {sql_tx_single[1]:6.2f} ms\n"
+                        f"  app TaskService.commit          {a['p50_ms']:6.2f} / {a['total_ms']:6.2f} ms: "
+                        f"{a['statements']:.1f} statements, {a['execute_ms']:.2f} ms inside cursor.execute "
+                        f"(driver + round trip + PostgreSQL), {a['total_ms'] - a['execute_ms']:.2f} ms of "
+                        f"Python around them\n"
+                        f"  grpc CommitCheckpoint           {g[0]:6.2f} / {g[1]:6.2f} ms")
+                    if args.profile:
+                        extras.append(profile_commits(server, leases[0], args.profile_commits, args.profile_top))
+            finally:
+                server.stop(0)
+            print(f"  {label} done; {load_average()}")
     finally:
         for t in topics.values():
             t.delete()
@@ -605,13 +614,13 @@ def main() -> int:
 
     print(f"\nCommitCheckpoint throughput, {n} concurrent committers (targets >= {TARGET:,.0f} commits/s, "
           f">= {TARGET_SQL_TX} x sql-tx)")
-    print(f"  {'setup':<32} {'phase':<11} {'calls/s':>9} {'p50 ms':>7} {'p99 ms':>7} {'refused':>8} "
+    print(f"  {'setup':<38} {'phase':<11} {'calls/s':>9} {'p50 ms':>7} {'p99 ms':>7} {'refused':>8} "
           f"{'CPU ms/call':>11} {'proc cores':>10} {'machine busy':>13}")
     floors = {r.name: r.rate for label, r in results if label == "sql"}
     for label, r in results:
         p50 = percentile(r.latencies, 50) * 1000 if r.latencies else float("nan")
         p99 = percentile(r.latencies, 99) * 1000 if r.latencies else float("nan")
-        print(f"  {label:<32} {r.name:<11} {r.rate:9.0f} {p50:7.2f} {p99:7.2f} {r.busy:8d} "
+        print(f"  {label:<38} {r.name:<11} {r.rate:9.0f} {p50:7.2f} {p99:7.2f} {r.busy:8d} "
               f"{r.process_cpu_per_call_ms:11.2f} {r.process_cores:10.2f} {r.machine_busy * 100:12.0f}%")
         for e in sorted(set(r.errors)):
             print(f"      error: {e}")
@@ -621,7 +630,7 @@ def main() -> int:
     if go_rows:
         print("  grpc-go clients' own CPU (the Go process's rusage, user + system, over the counted window):")
         for label, r in go_rows:
-            print(f"  {label:<32} {r.name:<11} {r.client_cpu_s / max(1, r.commits) * 1000:6.3f} ms/call, "
+            print(f"  {label:<38} {r.name:<11} {r.client_cpu_s / max(1, r.commits) * 1000:6.3f} ms/call, "
                   f"{r.client_cpu_s / args.duration:5.2f} cores")
     print("\nratios and verdicts")
     for label, r in results:
@@ -630,7 +639,7 @@ def main() -> int:
         verdict = (f"{'meets' if r.rate >= TARGET else 'MISSES'} {TARGET:,.0f}/s, "
                    f"{'meets' if r.rate >= TARGET_SQL_TX * floors['sql-tx'] else 'MISSES'} "
                    f"{TARGET_SQL_TX} x sql-tx")
-        print(f"  {label:<32} {r.name:<11} {r.rate:7.0f}/s  = {r.rate / floors['sql-auto']:5.3f} x sql-auto, "
+        print(f"  {label:<38} {r.name:<11} {r.rate:7.0f}/s  = {r.rate / floors['sql-auto']:5.3f} x sql-auto, "
               f"{r.rate / floors['sql-tx']:5.3f} x sql-tx  {verdict}")
     for text in extras:
         print("\n" + text)
