@@ -10,6 +10,10 @@ from streamvisor.v1 import supervisor_pb2 as pb
 CONCURRENT = {"useConcurrentLocks": "true"}
 
 
+def pb_range(partition: int, start: int, end: int) -> pb.OffsetRange:
+    return pb.OffsetRange(partition=partition, start_offset=start, end_offset=end)
+
+
 def kafka_spec(topic: str, task_count: int = 2, context: dict | None = None, **fields) -> pb.SupervisorSpec:
     return pb.SupervisorSpec(stream_type=pb.STREAM_TYPE_KAFKA, stream=topic, task_count=task_count,
                              context=CONCURRENT if context is None else context, **fields)

@@ -12,7 +12,7 @@ import threading
 import psycopg
 import pytest
 
-from helpers import kafka_spec
+from helpers import kafka_spec, pb_range as r
 from streamvisor.app.grouping import Pending
 from streamvisor.app.scheduler import Scheduler
 from streamvisor.app.tasks import CommitCall
@@ -26,10 +26,6 @@ pytestmark = pytest.mark.kafka
 @pytest.fixture
 def database_url(postgres_url) -> str:
     return postgres_url
-
-
-def r(partition, start, end):
-    return pb.OffsetRange(partition=partition, start_offset=start, end_offset=end)
 
 
 def _leases(server, client, topics, partitions: int, supervisors=("s",), **spec) -> list:

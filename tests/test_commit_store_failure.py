@@ -8,10 +8,9 @@ import grpc
 import psycopg
 import pytest
 
-from helpers import expect_error, kafka_spec
+from helpers import expect_error, kafka_spec, pb_range as r
 from streamvisor.app.scheduler import Scheduler
 from streamvisor.domain.errors import Unavailable
-from streamvisor.v1 import supervisor_pb2 as pb
 
 pytestmark = pytest.mark.kafka
 
@@ -25,10 +24,6 @@ def database_url(postgres_url) -> str:
 
 def _raw(url: str) -> psycopg.Connection:
     return psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"), autocommit=True)
-
-
-def r(partition, start, end):
-    return pb.OffsetRange(partition=partition, start_offset=start, end_offset=end)
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from __future__ import annotations
 import grpc
 import pytest
 
-from helpers import expect_error, kafka_spec
+from helpers import expect_error, kafka_spec, pb_range as r
 from streamvisor.app.scheduler import Scheduler
 from streamvisor.client import StreamvisorError
 from streamvisor.domain.ports import NarrowTransactionExceeded
@@ -20,10 +20,6 @@ pytestmark = pytest.mark.kafka
 @pytest.fixture
 def database_url(postgres_url) -> str:
     return postgres_url
-
-
-def r(partition, start, end):
-    return pb.OffsetRange(partition=partition, start_offset=start, end_offset=end)
 
 
 def _marks(server) -> dict[str, str]:

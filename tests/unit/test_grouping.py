@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import threading
+from typing import Callable
 
 import pytest
 
@@ -49,6 +50,26 @@ def _wait_queued(queue, n: int) -> None:
     raise AssertionError(f"{n} calls never queued")
 
 
+def _held_first_group(queue_kwargs: dict, later: list) -> tuple[Recorder, GroupQueue, dict, Callable[[], None]]:
+    """A queue whose first group (request 0) is held while `later` are submitted and queued behind it;
+    returns the runner, the queue, the answers, and release() (lets it go, waits for every caller)."""
+    hold = threading.Event()
+    runner = Recorder(hold)
+    queue = GroupQueue(runner, **queue_kwargs)
+    first, answers = _submit_in_threads(queue, [0])
+    assert runner.started.wait(10)
+    threads, more = _submit_in_threads(queue, later)
+    _wait_queued(queue, len(later))
+
+    def release():
+        hold.set()
+        for t in first + threads:
+            t.join(10)
+        answers.update(more)
+
+    return runner, queue, answers, release
+
+
 def test_a_lone_call_runs_at_once_on_its_own_thread():
     runner = Recorder()
     queue = GroupQueue(runner)
@@ -59,21 +80,12 @@ def test_a_lone_call_runs_at_once_on_its_own_thread():
 
 
 def test_calls_arriving_while_a_group_runs_are_the_next_group_led_by_the_first_of_them():
-    hold = threading.Event()
-    runner = Recorder(hold)
-    queue = GroupQueue(runner, concurrency=1)
-    first, answers = _submit_in_threads(queue, [1])
-    assert runner.started.wait(10)
-    later, more = _submit_in_threads(queue, [2, 3, 4, 5])
-    _wait_queued(queue, 4)
-    assert runner.groups == [[1]]  # nothing else ran meanwhile
-    hold.set()
-    for t in first + later:
-        t.join(10)
-    answers.update(more)
-    assert runner.groups[0] == [1] and sorted(runner.groups[1]) == [2, 3, 4, 5] and len(runner.groups) == 2
+    runner, queue, answers, release = _held_first_group({"concurrency": 1}, [1, 2, 3, 4])
+    assert runner.groups == [[0]]  # nothing else ran meanwhile
+    release()
+    assert runner.groups[0] == [0] and sorted(runner.groups[1]) == [1, 2, 3, 4] and len(runner.groups) == 2
     assert runner.threads[1] == f"caller-{runner.groups[1][0]}"  # led by one of its own callers
-    assert {n: a.result for n, a in answers.items()} == {1: 2, 2: 4, 3: 6, 4: 8, 5: 10}
+    assert {n: a.result for n, a in answers.items()} == {0: 0, 1: 2, 2: 4, 3: 6, 4: 8}
     assert (queue.groups, queue.grouped) == (2, 5)
 
 
@@ -91,16 +103,8 @@ def test_a_second_group_may_run_beside_the_first_up_to_the_concurrency():
 
 
 def test_a_group_holds_at_most_max_group_calls():
-    hold = threading.Event()
-    runner = Recorder(hold)
-    queue = GroupQueue(runner, max_group=3, concurrency=1)
-    first, _ = _submit_in_threads(queue, [0])
-    assert runner.started.wait(10)
-    later, answers = _submit_in_threads(queue, range(1, 8))
-    _wait_queued(queue, 7)
-    hold.set()
-    for t in first + later:
-        t.join(10)
+    runner, queue, answers, release = _held_first_group({"max_group": 3, "concurrency": 1}, list(range(1, 8)))
+    release()
     assert [len(g) for g in runner.groups] == [1, 3, 3, 1]
     assert sorted(n for g in runner.groups for n in g) == list(range(8))
     assert all(a.result == n * 2 for n, a in answers.items())
