@@ -157,6 +157,41 @@ def test_a_failed_group_transaction_runs_every_member_alone_and_keeps_nothing(po
     assert _published(server)[:2] == ({0: 5, 1: 0}, ["mem://fine"])
 
 
+def test_a_group_that_waits_too_long_for_a_lock_yields_and_its_commits_wait_alone(postgres_url, server, client,
+                                                                                  topics, caplog):
+    """A group waits at most pg.GROUP_LOCK_TIMEOUT for a row lock (another transaction - a reset, the
+    scheduler - may hold it long, or lock in another order): then it rolls back, and each commit runs alone,
+    waiting as a single commit always did, and is published once the lock is released."""
+    leases = _leases(server, client, topics, 2)
+    release = threading.Event()
+    locked = threading.Event()
+
+    def hold_supervisor_lock():
+        with psycopg.connect(postgres_url.replace("postgresql+psycopg://", "postgresql://")) as c:
+            c.execute("SELECT 1 FROM supervisors WHERE id = 's' FOR UPDATE")
+            locked.set()
+            release.wait(30)
+            c.rollback()
+
+    holder = threading.Thread(target=hold_supervisor_lock)
+    holder.start()
+    try:
+        assert locked.wait(10)
+        calls = [_call(leases[0], 0, 0, 5, "mem://x"), _call(leases[1], 1, 0, 7, "mem://y")]
+        done = _group(server, *calls)
+        assert all(d.alone and d.result is None for d in done)
+        assert any(m.startswith("commit group rolled back") for m in caplog.messages)
+        threading.Timer(0.5, release.set).start()  # alone, the commit waits for the lock, then goes through
+        tasks = server.application.tasks
+        assert tasks.commit(calls[0].task_id, calls[0].worker_id, calls[0].ranges, calls[0].location, 5)[0] > 0
+    finally:
+        release.set()
+        holder.join(10)
+    assert tasks.commit(calls[1].task_id, calls[1].worker_id, calls[1].ranges, calls[1].location, 7)[0] > 0
+    assert _published(server)[:2] == ({0: 5, 1: 7}, ["mem://x", "mem://y"])
+    assert server.store.engine.pool.checkedout() == 0
+
+
 @pytest.mark.parametrize("supervisors", [1, 4], ids=["one-supervisor", "four-supervisors"])
 def test_concurrent_committers_over_grpc_lose_nothing_and_publish_nothing_twice(server, client, topics,
                                                                                  supervisors):

@@ -27,19 +27,24 @@ class Pending(Generic[R, T]):
     """One call in a group: the group's runner sets exactly one of `result`, `error` or `alone` (run it on
     its own, outside any group)."""
 
-    __slots__ = ("request", "result", "error", "alone", "_ready", "_leads")
+    __slots__ = ("request", "result", "error", "alone", "_ready", "_group")
 
     def __init__(self, request: R):
         self.request = request
         self.result: T | None = None
         self.error: BaseException | None = None
         self.alone = False
-        self._ready = threading.Event()
-        self._leads = False
+        self._ready = threading.Event()  # set once: the call is answered, or it is handed a group to lead
+        self._group: list[Pending[R, T]] | None = None  # the group handed to this call to lead (it is first)
 
 
 class GroupQueue(Generic[R, T]):
-    """Runs `run(group)` for groups of at most `max_group` pending calls, one group at a time."""
+    """Runs `run(group)` for groups of at most `max_group` pending calls, at most `concurrency` at a time.
+
+    A group is taken from the queue in the same locked step that makes its leader one: a call either leads
+    a group it holds, or waits in the queue until it is answered or handed the next group (taken out of
+    the queue by the leader that hands it over). So no call is ever in two groups, and none is answered
+    before its group ran."""
 
     def __init__(self, run: Callable[[Sequence[Pending[R, T]]], None], max_group: int = 32, concurrency: int = 2):
         self._run = run
@@ -47,39 +52,46 @@ class GroupQueue(Generic[R, T]):
         self.concurrency = concurrency
         self._lock = threading.Lock()
         self._queue: list[Pending[R, T]] = []
-        self._leaders = 0  # groups running, or whose leader is about to take the queue
+        self._leaders = 0  # groups running (each has taken its calls out of the queue)
         self.groups = 0  # how many groups ran, and how many calls they carried (for benchmarks and tests)
         self.grouped = 0
+
+    def _take(self) -> list[Pending[R, T]]:
+        """The next group, out of the queue (under the lock)."""
+        group, self._queue = self._queue[:self.max_group], self._queue[self.max_group:]
+        self.groups += 1
+        self.grouped += len(group)
+        return group
 
     def submit(self, request: R) -> Pending[R, T]:
         """The call, once its group ran: its result, error or `alone` is set."""
         me: Pending[R, T] = Pending(request)
         with self._lock:
             self._queue.append(me)
-            lead = self._leaders < self.concurrency
-            self._leaders += lead
-        if not lead:
+            if self._leaders < self.concurrency:
+                self._leaders += 1
+                me._group = self._take()  # this call first: the queue is empty while a leader is free
+        if me._group is None:
             me._ready.wait()
-            if not me._leads:
-                return me
-        with self._lock:  # the leader's group: what is queued now, this call first
-            group, self._queue = self._queue[:self.max_group], self._queue[self.max_group:]
-            self.groups += 1
-            self.grouped += len(group)
+            if me._group is None:
+                return me  # answered by its group's leader
+        group = me._group
         try:
             self._run(group)
-        except BaseException as e:  # the runner's own failure: every call of the group gets it
+        except BaseException:  # the runner's own failure: whatever it set, every call not refused runs alone
             for pending in group:
-                if pending.result is None and pending.error is None and not pending.alone:
-                    pending.error = e
+                if pending.error is None:
+                    pending.result, pending.alone = None, True
         finally:
             with self._lock:
-                if self._queue:
-                    successor = self._queue[0]
-                    successor._leads = True
-                    successor._ready.set()
+                if self._queue:  # hand the next group to its first call; this leader's slot passes to it
+                    successor_group = self._take()
+                    successor_group[0]._group = successor_group
                 else:
+                    successor_group = None
                     self._leaders -= 1
+            if successor_group is not None:
+                successor_group[0]._ready.set()
             for pending in group:
                 if pending is not me:
                     pending._ready.set()

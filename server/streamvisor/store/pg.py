@@ -147,6 +147,13 @@ SEGMENT_IDS = "SELECT nextval(pg_get_serial_sequence('segments', 'id')) FROM gen
 # A commit group's row locks: every task first, then every supervisor, each in id order - the order of the
 # single commit (task, then supervisor) and of any other group, so groups and single commits cannot deadlock.
 # ORDER BY under FOR UPDATE locks the rows in that order. A task's rows come back with the group's reads.
+# A group holds several task locks while it waits for its supervisors' (and several supervisors' while it writes),
+# where a single commit held one of each: a transaction that locks tasks or supervisors in another order (the
+# scheduler's reconciles, AcquireTask's candidates) could now close a cycle with it, and a long holder of one
+# supervisor's lock would stall the commits of the others in the group. So a group waits at most this long
+# for a lock, then fails (LockNotAvailable) and its commits run one by one, as before groups, waiting as
+# long as they must: the group is always the one that yields, well before PostgreSQL's deadlock_timeout (1 s).
+GROUP_LOCK_TIMEOUT = "SET LOCAL lock_timeout = '250ms'"
 LOCK_TASKS = f"SELECT {_TASK_COLUMNS} FROM tasks WHERE id = ANY(%s::text[]) ORDER BY id FOR UPDATE"
 LOCK_SUPERVISORS = (f"SELECT {_SUPERVISOR_COLUMNS} FROM supervisors WHERE id IN "
                     "(SELECT supervisor_id FROM tasks WHERE id = ANY(%s::text[])) ORDER BY id FOR UPDATE")
@@ -242,12 +249,14 @@ def _offsets_text(text: str | None) -> dict[int, int] | None:
     dict each time (callers may change it), from pairs parsed once per distinct text."""
     if text is None:
         return None
-    if text not in _offset_texts:
+    try:
+        pairs = _offset_texts[text]
+    except KeyError:
         data = json.loads(text)
+        pairs = None if data is None else tuple((int(p), int(o)) for p, o in data.items())
         if len(_offset_texts) >= _CACHED_TEXTS * 16:
             _offset_texts.clear()  # more distinct offsets than that: start over
-        _offset_texts[text] = None if data is None else tuple((int(p), int(o)) for p, o in data.items())
-    pairs = _offset_texts[text]
+        _offset_texts[text] = pairs
     return None if pairs is None else dict(pairs)
 
 
@@ -442,12 +451,13 @@ def read_commit_group(connection: psycopg.Connection, requests: Sequence[tuple[s
     read_commit's tuple per request, and the segment ids. The connection must be in autocommit."""
     task_ids = sorted({task_id for task_id, _, _ in requests})
     statements: list[tuple[str, Sequence]] = [
-        ("BEGIN", ()), (_execute("streamvisor_lock_tasks"), (task_ids,)),
+        ("BEGIN", ()), (GROUP_LOCK_TIMEOUT, ()), (_execute("streamvisor_lock_tasks"), (task_ids,)),
         (_execute("streamvisor_lock_supervisors"), (task_ids,)),
         (_execute("streamvisor_segment_ids"), (len(requests),))]
     statements.extend((_execute("streamvisor_commit_reads"), _commit_parameters(*request)) for request in requests)
     client = run_statements(connection, statements)
     client.nextset()  # past BEGIN
+    client.nextset()  # and SET
     tasks = {row[0]: _task(row) for row in client.fetchall()}
     client.nextset()
     supervisors = {row[0]: _supervisor(row, spec_from_json) for row in client.fetchall()}
