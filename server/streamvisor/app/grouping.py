@@ -8,9 +8,9 @@ lock wait, two round trips for all of them.
 
 No thread of its own: a caller that finds fewer than `concurrency` groups running leads one, of everything
 queued by then (its own call included); callers arriving meanwhile queue, and a leader hands the lead to the
-first of them when it is done. So a lone call runs at once on its own thread. Two groups at a time, not
-one: while one waits on the database the other's Python runs (one at a time left the machine idle a third
-of the time; more than two made no difference within the noise: bench/README.md). Groups that share a row
+first of them when it is done. So a lone call runs at once on its own thread. Two groups at a time: while
+one waits on the database the other's Python can run (measured against one at a time and against 4 and 8,
+no difference showed within this machine's noise: bench/README.md, fifth pass). Groups that share a row
 wait for each other, but never deadlock: each locks every task, then every supervisor, in id order
 (store/pg.py LOCK_TASKS).
 """

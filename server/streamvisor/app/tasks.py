@@ -316,7 +316,7 @@ class TaskService:
                     pending.result = (outcome.segment_id, outcome.done)
                     held |= keys
                     if outcome.accepted:
-                        advanced.setdefault(outcome.supervisor_id, {}).update(outcome.checkpoints)
+                        advanced.setdefault(outcome.supervisor_id, {}).update((r.partition, r.end) for r in call.ranges)
                         accepted.append((pending, outcome))
                 transaction.commit()
         except Exception as e:
@@ -354,7 +354,7 @@ class TaskService:
             logs.info(log, "commit replayed", task_id=task_id, supervisor_id=supervisor.id,
                       segment_id=replayed.id)
             return _CommitOutcome(replayed.id, range_finished(task.end_offsets, checkpoints), supervisor.id,
-                                  task.generation, False, {})
+                                  task.generation, False)
         task = self._held_task(tx, task_id, worker_id, task)
         foreign = [FieldViolation(f"ranges[{i}].partition", f"partition {r.partition} is not in task {task_id}")
                    for i, r in enumerate(ranges) if r.partition not in task.start_offsets]
@@ -375,7 +375,7 @@ class TaskService:
             tx, supervisor, task.id, task.generation, ranges, location, call.record_count, checkpoints=checkpoints,
             renew_task=(task.id, now + remaining, now))
         return _CommitOutcome(segment_id, range_finished(task.end_offsets, after), supervisor.id, task.generation,
-                              True, {r.partition: r.end for r in ranges})
+                              True)
 
     def complete(self, task_id: str, worker_id: str) -> None:
         """Ends the lease: the task is DONE if its bounded range is fully published, otherwise it is offered
@@ -442,5 +442,4 @@ class _CommitOutcome:
     done: bool  # the task's range is fully published
     supervisor_id: str
     generation: int
-    accepted: bool  # published now (False: a replay of one published before)
-    checkpoints: dict[int, int]  # the checkpoints it set (partition -> next offset)
+    accepted: bool  # published now (False: a replay of one published before); it set each range's end

@@ -191,8 +191,10 @@ def _execute(name: str) -> str:
 
 
 _PREPARE_ALL = "; ".join(f"PREPARE {name} AS {_numbered(sql)}" for name, sql in _PREPARED.items())
-READ_COMMIT_SQL = _execute("streamvisor_lock_commit") + "; " + _execute("streamvisor_commit_reads")
-WRITE_COMMIT_SQL = _execute("streamvisor_write_commit")
+# Each prepared statement's EXECUTE text, built once (they are sent on every commit).
+_EXECUTE = {name: _execute(name) for name in _PREPARED}
+READ_COMMIT_SQL = _EXECUTE["streamvisor_lock_commit"] + "; " + _EXECUTE["streamvisor_commit_reads"]
+WRITE_COMMIT_SQL = _EXECUTE["streamvisor_write_commit"]
 _simple_cursors: "weakref.WeakKeyDictionary[psycopg.Connection, psycopg.ClientCursor]" = weakref.WeakKeyDictionary()
 
 
@@ -212,7 +214,10 @@ def run_simple(connection: psycopg.Connection, sql: str, parameters) -> psycopg.
     """`sql` on simple_cursor. Should the session have lost the prepared statements anyway (something ran
     DEALLOCATE), the connection prepares them again next time, and the error is the store's, retryable
     (store/sql.py _store_failure)."""
-    cursor = simple_cursor(connection)
+    return _send(connection, simple_cursor(connection), sql, parameters)
+
+
+def _send(connection: psycopg.Connection, cursor: psycopg.ClientCursor, sql: str, parameters) -> psycopg.ClientCursor:
     try:
         cursor.execute(sql, parameters)
     except psycopg.errors.InvalidSqlStatementName:
@@ -228,12 +233,7 @@ def run_statements(connection: psycopg.Connection, statements: Sequence[tuple[st
     few per member, past that from two members on, and their parsing was 8% of the server's CPU (py-spy)."""
     cursor = simple_cursor(connection)
     text = "; ".join(cursor.mogrify(sql, parameters) if parameters else sql for sql, parameters in statements)
-    try:
-        cursor.execute(text)
-    except psycopg.errors.InvalidSqlStatementName:
-        _simple_cursors.pop(connection, None)
-        raise
-    return cursor
+    return _send(connection, cursor, text, None)
 
 
 def _int_array(values) -> str:
@@ -451,10 +451,10 @@ def read_commit_group(connection: psycopg.Connection, requests: Sequence[tuple[s
     read_commit's tuple per request, and the segment ids. The connection must be in autocommit."""
     task_ids = sorted({task_id for task_id, _, _ in requests})
     statements: list[tuple[str, Sequence]] = [
-        ("BEGIN", ()), (GROUP_LOCK_TIMEOUT, ()), (_execute("streamvisor_lock_tasks"), (task_ids,)),
-        (_execute("streamvisor_lock_supervisors"), (task_ids,)),
-        (_execute("streamvisor_segment_ids"), (len(requests),))]
-    statements.extend((_execute("streamvisor_commit_reads"), _commit_parameters(*request)) for request in requests)
+        ("BEGIN", ()), (GROUP_LOCK_TIMEOUT, ()), (_EXECUTE["streamvisor_lock_tasks"], (task_ids,)),
+        (_EXECUTE["streamvisor_lock_supervisors"], (task_ids,)),
+        (_EXECUTE["streamvisor_segment_ids"], (len(requests),))]
+    statements.extend((_EXECUTE["streamvisor_commit_reads"], _commit_parameters(*request)) for request in requests)
     client = run_statements(connection, statements)
     client.nextset()  # past BEGIN
     client.nextset()  # and SET
@@ -512,7 +512,7 @@ def write_commit_with_id(segment_id: int, segment: Segment, checkpoints: Mapping
                          renew_task: tuple[str, datetime | None, datetime] | None) -> tuple[str, tuple]:
     """write_commit with the segment's id given (WRITE_COMMIT_WITH_ID, for a commit group)."""
     _, parameters = write_commit(segment, checkpoints, coverage, renew_task)
-    return _execute("streamvisor_write_commit_id"), (segment_id,) + parameters
+    return _EXECUTE["streamvisor_write_commit_id"], (segment_id,) + parameters
 
 
 def mark_for_scheduling(supervisor_id: str, token: str, now: datetime) -> tuple[str, tuple]:

@@ -160,7 +160,7 @@ def _task_from_row(row) -> TaskRecord:
     )
 
 
-_SQLITE_CHECKPOINTS = "SELECT partition, next_offset FROM checkpoints WHERE supervisor_id = ?"
+_SQLITE_CHECKPOINTS = pg.GET_CHECKPOINTS.replace("%s", "?")  # the same read, in sqlite3's placeholders
 
 
 def _refuse_core_statement() -> Connection:
