@@ -18,7 +18,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 
-from confluent_kafka import IsolationLevel, KafkaException, Producer, TopicPartition
+from concurrent.futures import ThreadPoolExecutor
+
+from confluent_kafka import OFFSET_BEGINNING, OFFSET_END, Consumer, IsolationLevel, KafkaException, Producer, \
+    TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic, OffsetSpec
 
 from streamvisor.api.server import StreamvisorServer
@@ -228,6 +231,30 @@ class BareWatermarks:
         for futures in in_flight:
             for f in futures.values():
                 f.result()
+
+
+class BareLookups:
+    """The same broker work the way the adapter asks it since it left list_offsets (streams/kafka/adapter.py):
+    one consumer handle, offsets_for_times with the earliest (-2) and latest (-1) "timestamps", both in
+    flight at once on two threads, read_committed. The floor of the call the server now makes."""
+
+    def __init__(self, bootstrap: str, topic: str, partitions: int):
+        self.consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "bench-bare-lookups",
+                                  "enable.auto.commit": False, "isolation.level": "read_committed",
+                                  "allow.auto.create.topics": False, "logger": KAFKA_LOGGER})
+        self.earliest = [TopicPartition(topic, p, OFFSET_BEGINNING) for p in range(partitions)]
+        self.latest = [TopicPartition(topic, p, OFFSET_END) for p in range(partitions)]
+        self.pool = ThreadPoolExecutor(2)
+
+    def __call__(self) -> None:
+        in_flight = [self.pool.submit(self.consumer.offsets_for_times, request, 5)
+                     for request in (self.earliest, self.latest)]
+        for lookup in in_flight:
+            lookup.result()
+
+    def close(self) -> None:
+        self.pool.shutdown()
+        self.consumer.close()
 
 
 # Server ----------------------------------------------------------------------------------------------

@@ -10,14 +10,18 @@ What is timed, per iteration, in the same process and against the same topic:
            and its checkpoints) -> KafkaStreamAdapter.watermarks -> lag arithmetic -> protobuf response.
   service  SupervisorService.get_offsets called directly (no gRPC, no protobuf): splits the server's
            overhead into "transport + conversion" and "store + adapter + arithmetic".
-  bare     The baseline: AdminClient.list_offsets for the same partitions, OffsetSpec.earliest() and
+  bare     The baseline the issue names: AdminClient.list_offsets for the same partitions, OffsetSpec.earliest() and
            OffsetSpec.latest() in flight at once (as the adapter does), read_committed, waiting for every
-           future. This is the floor: the broker work no implementation of GetOffsets can avoid.
+           future. The adapter made this call until it moved to the consumer's offsets_for_times, which
+           sends the same ListOffsets request without a Future per partition.
+  lookups  The second baseline, the call the adapter makes now: Consumer.offsets_for_times with the earliest
+           and latest "timestamps" (-2, -1), both in flight at once on two threads, read_committed. This is
+           the floor: the broker work no implementation of GetOffsets can avoid, on the cheapest call.
 
 The three are interleaved, with the order rotated every iteration, so broker or machine drift hits all
 of them alike. One series per --states entry: the supervisor RUNNING (the server's scheduler, on with its
 defaults, also reads its offsets) and SUSPENDED. Target (issue 13): server/bare <= 1.2 at p50 and p99,
-either way.
+either way; server/lookups is printed beside it (what the server adds to its own broker call).
 """
 from __future__ import annotations
 
@@ -27,8 +31,8 @@ import tempfile
 import time
 
 from _common import (
-    DEFAULT_BOOTSTRAP, BareWatermarks, Topic, configure_logging, environment_line, kafka_spec, load_average,
-    print_table, start_server, summary,
+    DEFAULT_BOOTSTRAP, BareLookups, BareWatermarks, Topic, configure_logging, environment_line, kafka_spec,
+    load_average, print_table, start_server, summary,
 )
 from streamvisor.client import StreamvisorClient
 from streamvisor.domain.model import OffsetRange
@@ -88,6 +92,7 @@ def main() -> int:
               f"response {response.ByteSize()} bytes")
 
         bare = BareWatermarks(args.bootstrap, topic.name, args.partitions)
+        lookups = BareLookups(args.bootstrap, topic.name, args.partitions)
         states = [x.strip() for x in args.states.split(",") if x.strip()]
         for state in states:
             if state == "suspended":
@@ -97,8 +102,9 @@ def main() -> int:
                     client.resume_supervisor(supervisor_id)
             else:
                 raise SystemExit(f"unknown state {state!r} (running, suspended)")
-            time_series(args, state, client, server, supervisor_id, bare)
+            time_series(args, state, client, server, supervisor_id, bare, lookups)
         client.close()
+        lookups.close()
         print(f"\n{load_average()} at the end (2 cores: anything above ~1 means the figures shared the CPUs)")
         return 0
     finally:
@@ -108,18 +114,19 @@ def main() -> int:
         tmp.cleanup()
 
 
-def time_series(args, state: str, client: StreamvisorClient, server, supervisor_id: str, bare) -> None:
-    """The three calls interleaved, --iterations times after --warmup, and their ratios."""
+def time_series(args, state: str, client: StreamvisorClient, server, supervisor_id: str, bare, lookups) -> None:
+    """The four calls interleaved, --iterations times after --warmup, and their ratios."""
     kinds = {
         "server": lambda: client.get_offsets(supervisor_id),
         "service": lambda: server.service.get_offsets(supervisor_id),
         "bare": bare,
+        "lookups": lookups,
     }
     samples: dict[str, list[float]] = {k: [] for k in kinds}
     names = list(kinds)
     started = time.perf_counter()
     for i in range(args.warmup + args.iterations):
-        # Rotate the order so none of the three always runs right after another.
+        # Rotate the order so none of the four always runs right after another.
         shift = i % len(names)
         for name in names[shift:] + names[:shift]:
             t0 = time.perf_counter()
@@ -133,8 +140,9 @@ def time_series(args, state: str, client: StreamvisorClient, server, supervisor_
         ("server: GetOffsets RPC (gRPC)", samples["server"]),
         ("service: get_offsets in-process", samples["service"]),
         ("bare: 2x AdminClient.list_offsets", samples["bare"]),
+        ("lookups: 2x offsets_for_times", samples["lookups"]),
     ])
-    s, v, b = (summary(samples[k]) for k in ("server", "service", "bare"))
+    s, v, b, lk = (summary(samples[k]) for k in ("server", "service", "bare", "lookups"))
     print(f"\nratios, supervisor {state.upper()} (target server/bare <= {TARGET_RATIO})")
     for q in ("p50", "p99", "mean"):
         ratio = s[q] / b[q]
@@ -142,6 +150,9 @@ def time_series(args, state: str, client: StreamvisorClient, server, supervisor_
         print(f"  server/bare  {q:<4} {ratio:5.2f}  {verdict}")
     for q in ("p50", "p99"):
         print(f"  service/bare {q:<4} {v[q] / b[q]:5.2f}")
+    for q in ("p50", "p99"):
+        print(f"  server/lookups {q:<4} {s[q] / lk[q]:5.2f}   service/lookups {q:<4} {v[q] / lk[q]:5.2f}")
+    print(f"  lookups/bare p50 {lk['p50'] / b['p50']:5.2f}  (the adapter's broker call now, against the old one)")
     print(f"  server p50 - service p50 (gRPC + protobuf): {(s['p50'] - v['p50']) * 1000:.2f} ms")
 
 

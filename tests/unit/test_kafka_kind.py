@@ -60,6 +60,18 @@ def test_the_workers_consumer_never_commits_and_never_takes_the_specs_group_sett
     assert settings.CONSUMER_OVERRIDES["auto.offset.reset"] == "error"
 
 
+def test_the_offsets_reader_is_the_admin_client_at_the_reported_isolation_level_and_never_commits():
+    config = settings.offsets_reader_config(PROPS, 2.5)
+    admin = settings.admin_config(PROPS, 2.5)
+    assert config.pop("logger") is admin.pop("logger")
+    # The spec's own group.id and auto.offset.reset stay with the worker: this handle never joins a group.
+    assert config == {**admin, "group.id": "streamvisor-control-plane", "enable.auto.commit": False,
+                      "enable.auto.offset.store": False, "isolation.level": "read_uncommitted"}
+    assert settings.offsets_reader_config({"bootstrap.servers": "b"}, 1)["isolation.level"] == "read_committed"
+    assert settings.offsets_reader_config({"bootstrap.servers": "b", "allow.auto.create.topics": "true"},
+                                          1)["allow.auto.create.topics"] == "false"
+
+
 def test_overrides_win_over_the_spec():
     config = settings.consumer_config({"bootstrap.servers": "b", "enable.auto.commit.x": "1",
                                        "auto.offset.reset": "latest"}, "s")

@@ -1,23 +1,27 @@
-"""The control plane's StreamAdapter[int, int] for Apache Kafka, on confluent-kafka (librdkafka)'s AdminClient."""
+"""The control plane's StreamAdapter[int, int] for Apache Kafka, on confluent-kafka (librdkafka): an
+AdminClient for topic metadata and a never-subscribed consumer handle for offset lookups."""
 from __future__ import annotations
 
 import logging
-import time
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Callable, Mapping, Sequence
 
-from confluent_kafka import IsolationLevel, KafkaError, KafkaException, TopicCollection, TopicPartition
-from confluent_kafka.admin import AdminClient, OffsetSpec
+from confluent_kafka import OFFSET_BEGINNING, OFFSET_END, Consumer, KafkaError, KafkaException, TopicCollection, \
+    TopicPartition
+from confluent_kafka.admin import AdminClient
 
 from streamvisor import logs
 from streamvisor.domain.errors import FailedPrecondition, Unavailable
 from streamvisor.domain.ports import StreamAdapter, Watermarks
-from streamvisor.streams.kafka.settings import BOOTSTRAP_SERVERS, admin_config, reads_uncommitted
+from streamvisor.streams.kafka.settings import BOOTSTRAP_SERVERS, admin_config, offsets_reader_config
 
 log = logging.getLogger("streamvisor.streams.kafka")  # its name before the package existed
 
 _CACHED_REQUESTS = 256  # (stream, partitions) pairs whose watermark requests are kept
+# Threads that wait for offset lookups, per adapter: a GetOffsets (or a scheduler pass) has its earliest and
+# latest lookups in flight at once, so this is two at a time; the lookups themselves wait without the GIL.
+_LOOKUP_THREADS = 4
 _MISSING_TOPIC_CODES = {KafkaError.UNKNOWN_TOPIC_OR_PART, KafkaError._UNKNOWN_TOPIC, KafkaError._UNKNOWN_PARTITION}
 # Stale leadership in librdkafka's metadata cache: refresh it and ask again once.
 _STALE_LEADER_CODES = {KafkaError._NOENT, KafkaError.NOT_LEADER_FOR_PARTITION, KafkaError.LEADER_NOT_AVAILABLE,
@@ -29,15 +33,20 @@ class _StaleLeaders(Exception):
 
 
 class KafkaStreamAdapter(StreamAdapter[int, int]):
-    """Partitions are Kafka partition ids, offsets Kafka offsets."""
+    """Partitions are Kafka partition ids, offsets Kafka offsets.
+
+    Offsets are looked up with the consumer's offsets_for_times, not AdminClient.list_offsets: both send the
+    same ListOffsets request (a "timestamp" of -2 asks for the earliest offset, -1 for the latest, at the
+    handle's isolation level), but list_offsets answers with a Future per partition, which at 1,000
+    partitions cost more than the broker's round trip (bench/README.md, bench_get_offsets.py)."""
 
     def __init__(self, consumer_properties: Mapping[str, str], timeout_s: float = 5.0):
         self.bootstrap_servers = consumer_properties.get(BOOTSTRAP_SERVERS, "")
         self.timeout_s = timeout_s
-        self._isolation = (IsolationLevel.READ_UNCOMMITTED if reads_uncommitted(consumer_properties)
-                           else IsolationLevel.READ_COMMITTED)
         self._admin = AdminClient(admin_config(consumer_properties, timeout_s))
-        self._requests: dict[tuple[str, tuple[int, ...]], tuple[dict, dict]] = {}
+        self._reader = Consumer(offsets_reader_config(consumer_properties, timeout_s))
+        self._lookups = ThreadPoolExecutor(_LOOKUP_THREADS, thread_name_prefix="kafka-offsets")
+        self._requests: dict[tuple[str, tuple[int, ...]], tuple[list, list]] = {}
 
     def _unreachable(self, detail: object) -> Unavailable:
         return Unavailable(
@@ -69,101 +78,94 @@ class KafkaStreamAdapter(StreamAdapter[int, int]):
             raise self._unreachable(error or e) from None
         return sorted(p.id for p in description.partitions)
 
-    def _watermark_requests(self, stream: str, partitions: Sequence[int]) -> tuple[dict, dict]:
-        """The earliest and latest list_offsets requests for these partitions, built once per (stream,
-        partitions): 2,000 TopicPartition and OffsetSpec objects per GetOffsets at 1,000 partitions were a
-        measurable share of its cost over the bare call. (list_offsets only reads them.)"""
+    def _watermark_requests(self, stream: str, partitions: Sequence[int]) -> tuple[list, list]:
+        """The earliest and latest lookups for these partitions, built once per (stream, partitions): 2,000
+        TopicPartition objects per GetOffsets at 1,000 partitions were a measurable share of its cost over
+        the bare call. (offsets_for_times copies them and leaves them as they are.)"""
         key = (stream, tuple(partitions))
         requests = self._requests.get(key)
         if requests is None:
-            earliest, latest = OffsetSpec.earliest(), OffsetSpec.latest()
-            tps = [TopicPartition(stream, p) for p in partitions]
-            requests = ({tp: earliest for tp in tps}, {tp: latest for tp in tps})
+            requests = ([TopicPartition(stream, p, OFFSET_BEGINNING) for p in partitions],
+                        [TopicPartition(stream, p, OFFSET_END) for p in partitions])
             if len(self._requests) >= _CACHED_REQUESTS:
                 self._requests.clear()  # many streams or partition sets: start over (rare)
             self._requests[key] = requests
         return requests
 
-    def _list_offsets(self, stream: str, specs: dict[int, OffsetSpec]) -> dict[TopicPartition, Future]:
-        return self._send_list_offsets({TopicPartition(stream, p): spec for p, spec in specs.items()})
+    def _error(self, stream: str, error: object) -> Exception:
+        code = error.code() if isinstance(error, KafkaError) else None
+        if code in _MISSING_TOPIC_CODES:
+            return self._missing(stream)
+        if code in _STALE_LEADER_CODES:
+            return _StaleLeaders(error)
+        return self._unreachable(error)
 
-    def _send_list_offsets(self, request: dict) -> dict[TopicPartition, Future]:
+    def _lookup(self, stream: str, request: list[TopicPartition]) -> dict[int, int]:
+        """One ListOffsets round: each TopicPartition's offset field holds the timestamp asked for (-2
+        earliest, -1 latest, else the first offset at or after that time, -1 in the answer if none)."""
         try:
-            futures = self._admin.list_offsets(request, isolation_level=self._isolation,
-                                               request_timeout=self.timeout_s)
-        except KafkaException as e:
-            raise self._unreachable(e.args[0] if e.args else e) from None
-        return futures  # keyed by TopicPartition; _results reads the partitions (after both requests left)
-
-    def _results(self, stream: str, futures: dict[TopicPartition, Future]) -> dict[int, int]:
-        # One deadline for all futures, checked per result: cheaper than concurrent.futures.wait(),
-        # which registers a waiter on every one of (up to thousands of) futures.
-        deadline = time.monotonic() + self.timeout_s + 1
+            answers = self._reader.offsets_for_times(request, timeout=self.timeout_s)
+        except KafkaException as e:  # the whole lookup: unreachable, timed out, or the topic is gone
+            raise self._error(stream, e.args[0] if e.args else e) from None
         offsets = {}
-        for tp, future in futures.items():
-            try:
-                offsets[tp.partition] = future.result(timeout=max(0.0, deadline - time.monotonic())).offset
-            except FutureTimeout:
-                raise self._unreachable("list_offsets timed out") from None
-            except KafkaException as e:
-                error = e.args[0] if e.args else None
-                if isinstance(error, KafkaError) and error.code() in _MISSING_TOPIC_CODES:
-                    raise self._missing(stream) from None
-                if isinstance(error, KafkaError) and error.code() in _STALE_LEADER_CODES:
-                    raise _StaleLeaders(error) from None
-                raise self._unreachable(error or e) from None
+        for tp in answers:
+            if tp.error is not None:
+                raise self._error(stream, tp.error)
+            offsets[tp.partition] = tp.offset
         return offsets
 
-    def _query(self, stream: str, specs: dict[int, OffsetSpec]) -> dict[int, int]:
-        """One list_offsets round; after a leadership change, refresh metadata and try once more."""
+    def _query(self, stream: str, request: list[TopicPartition]) -> dict[int, int]:
+        """One lookup; after a leadership change, refresh metadata and try once more."""
         try:
-            return self._results(stream, self._list_offsets(stream, specs))
+            return self._lookup(stream, request)
         except _StaleLeaders as first:
             logs.info(log, "refreshing stale partition leaders", stream=stream, error=first)
             # A metadata request for the topic updates the cache (and tells a deleted topic from a stale
-            # leader: list_offsets says _NOENT "no leaders found" for both).
+            # leader: a lookup says _NOENT "no leaders found" for both).
             self.partitions(stream)
             try:
-                return self._results(stream, self._list_offsets(stream, specs))
+                return self._lookup(stream, request)
             except _StaleLeaders as again:
                 raise self._unreachable(again.args[0]) from None
+
+    def _answer(self, lookup: Future) -> dict[int, int]:
+        # A query takes at most two lookups and a metadata request, each bounded by the timeout.
+        try:
+            return lookup.result(timeout=3 * self.timeout_s + 1)
+        except FutureTimeout:
+            raise self._unreachable("the offset lookup timed out") from None
 
     def watermarks(self, stream: str, partitions: Sequence[int]) -> Watermarks[int, int]:
         return self.start_watermarks(stream, partitions)()
 
     def start_watermarks(self, stream: str, partitions: Sequence[int]) -> Callable[[], Watermarks[int, int]]:
-        """Sends both list_offsets requests now and returns the function that waits for their answers:
-        the caller can do other work (Offsets.positions reads the checkpoints) while they are in flight."""
+        """Starts both lookups now and returns the function that waits for their answers: the caller can
+        do other work (Offsets.positions reads the checkpoints) while they are in flight."""
         if not partitions:
             return lambda: Watermarks({}, {})
-        # Both requests are in flight at once: one round trip for any number of partitions.
+        # Both lookups are in flight at once: one round trip for any number of partitions.
         earliest_request, latest_request = self._watermark_requests(stream, partitions)
-        earliest = self._send_list_offsets(earliest_request)
-        latest = self._send_list_offsets(latest_request)
-
-        def collect() -> Watermarks[int, int]:
-            try:
-                return Watermarks(self._results(stream, earliest), self._results(stream, latest))
-            except _StaleLeaders as first:
-                logs.info(log, "refreshing stale partition leaders", stream=stream, error=first)
-                self.partitions(stream)
-                return Watermarks(self._query(stream, {p: OffsetSpec.earliest() for p in partitions}),
-                                  self._query(stream, {p: OffsetSpec.latest() for p in partitions}))
-        return collect
+        earliest = self._lookups.submit(self._query, stream, earliest_request)
+        latest = self._lookups.submit(self._query, stream, latest_request)
+        return lambda: Watermarks(self._answer(earliest), self._answer(latest))
 
     def offsets_for_times(self, stream: str, timestamps_ms: Mapping[int, int]) -> dict[int, int]:
         if not timestamps_ms:
             return {}
-        found = self._query(stream, {p: OffsetSpec.for_timestamp(ms) for p, ms in timestamps_ms.items()})
+        # Timestamps are >= 0 here (domain/offsets.py refuses others): none reads as -1 or -2 above.
+        found = self._query(stream, [TopicPartition(stream, p, ms) for p, ms in timestamps_ms.items()])
         missing = [p for p, o in found.items() if o < 0]
         if missing:
             # No record at or after the time: the answer is "from now on", the latest offset.
-            found.update(self._query(stream, {p: OffsetSpec.latest() for p in missing}))
+            found.update(self._query(stream, [TopicPartition(stream, p, OFFSET_END) for p in missing]))
         return found
 
     def parents(self, stream: str, partitions: Sequence[int]) -> dict[int, tuple[int, ...]]:
         return {}  # Kafka partitions have no lineage: every one is readable from the start
 
     def close(self) -> None:
+        # Lookups in flight finish (each bounded by the timeout) before the handle they use is closed.
+        self._lookups.shutdown(wait=True, cancel_futures=True)
+        self._reader.close()
         # AdminClient has no close(); dropping the reference lets librdkafka tear it down.
         self._admin = None

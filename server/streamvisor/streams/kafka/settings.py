@@ -74,6 +74,20 @@ def admin_config(properties: Mapping[str, str], timeout_s: float) -> dict:
     return config
 
 
+# The group id of the control plane's offset reader: librdkafka's consumer requires one, and this one is
+# never joined (no subscribe) nor committed to (no offsets are stored); it only names the client.
+OFFSETS_READER_GROUP = "streamvisor-control-plane"
+
+
+def offsets_reader_config(properties: Mapping[str, str], timeout_s: float) -> dict:
+    """The control plane's consumer handle that answers offset lookups (offsets_for_times: earliest,
+    latest, by time): the AdminClient's connection settings, at the isolation level the offsets are
+    reported at. It never subscribes, fetches or commits."""
+    return {**admin_config(properties, timeout_s), "group.id": OFFSETS_READER_GROUP,
+            "enable.auto.commit": False, "enable.auto.offset.store": False,
+            ISOLATION_LEVEL: "read_uncommitted" if reads_uncommitted(properties) else "read_committed"}
+
+
 def consumer_config(properties: Mapping[str, str], supervisor_id: str) -> dict:
     """The worker's consumer: assign() only, never a group commit (the group id only names it)."""
     kept = {k: v for k, v in properties.items() if k.startswith(CONSUMER_KEY_PREFIXES)}
