@@ -79,7 +79,7 @@ class ServerConfig:
     # Server processes on one port (SO_REUSEPORT), each a full replica: PostgreSQL only.
     processes: int = 1
     # Concurrent CommitCheckpoints share one transaction (app/grouping.py): PostgreSQL only. Off: one
-    # transaction each, as before (kept for comparison in bench/bench_commit.py; not a setting).
+    # transaction each, as before (bench/bench_commit.py compares the two).
     group_commits: bool = True
     # Set in each process of a --processes group (not a setting): bind the port shared with the others.
     reuse_port: bool = False
@@ -125,6 +125,17 @@ def _set_bootstrap(config: ServerConfig, _name: str, value: object) -> None:
 _DEFAULTS = ServerConfig()
 
 
+_BOOLEAN_WORDS = {"true": True, "1": True, "yes": True, "on": True,
+                  "false": False, "0": False, "no": False, "off": False}
+
+
+def parse_boolean(text: str) -> bool:
+    try:
+        return _BOOLEAN_WORDS[text.strip().lower()]
+    except KeyError:
+        raise ValueError("expected true or false (also 1/0, yes/no, on/off)") from None
+
+
 @dataclass(frozen=True)
 class Setting:
     """One setting, declared once: the environment variable and `streamvisor serve` flag that set it, its
@@ -152,13 +163,16 @@ class Setting:
 
     @property
     def type(self) -> type:
-        """int, float or str (the default's): what flag and environment text is converted to."""
+        """int, float, bool or str (the default's): what flag and environment text is converted to."""
         return str if self.default is None or self.repeatable else type(self.default)
 
     def parse(self, text: str) -> object:
         """Environment (or flag) text -> value; ValueError names the environment variable."""
         try:
-            return parse_properties(text) if self.repeatable else self.type(text)
+            if self.repeatable:
+                return parse_properties(text)
+            # bool("false") is True: a boolean is read from its words, and anything else is refused.
+            return parse_boolean(text) if self.type is bool else self.type(text)
         except ValueError as e:
             raise ValueError(f"{self.env}={text!r}: {e}") from None
 
@@ -236,6 +250,9 @@ SETTINGS: tuple[Setting, ...] = (
             help="Seconds between the autoscaler's looks for supervisors that enable it."),
     Setting("idle_check_s", "STREAMVISOR_IDLE_CHECK_S",
             help="Seconds between checks of an idle-enabled supervisor's stream (to go IDLE, and to wake)."),
+    Setting("group_commits", "STREAMVISOR_GROUP_COMMITS",
+            help="Concurrent CommitCheckpoints share one PostgreSQL transaction (true, the default; false: "
+                 "one transaction each)."),
     Setting("embedded_workers", "STREAMVISOR_EMBEDDED_WORKERS", "--embedded-workers",
             "Run this many reference workers inside the server process (a complete system in one command)."),
     Setting("output", "STREAMVISOR_OUTPUT", "--output", "Where embedded workers write segments (a directory or "

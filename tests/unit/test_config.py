@@ -45,6 +45,18 @@ def test_an_environment_value_that_does_not_parse_names_its_variable():
         ServerConfig.from_env({"STREAMVISOR_MAX_WORKERS": "many"})
 
 
+@pytest.mark.parametrize("text, expected", [("false", False), (" OFF ", False), ("0", False), ("no", False),
+                                            ("true", True), ("On", True), ("1", True), ("yes", True)])
+def test_a_boolean_setting_is_read_from_its_words(text, expected):
+    assert ServerConfig.from_env({"STREAMVISOR_GROUP_COMMITS": text}).group_commits is expected
+
+
+@pytest.mark.parametrize("text", ["maybe", "2", "falsey"])
+def test_a_boolean_setting_refuses_other_words_and_names_its_variable(text):
+    with pytest.raises(ValueError, match=f"STREAMVISOR_GROUP_COMMITS={text!r}: expected true or false"):
+        ServerConfig.from_env({"STREAMVISOR_GROUP_COMMITS": text})
+
+
 def test_flags_over_environment_over_defaults():
     env = {"STREAMVISOR_LISTEN": "env:1", "STREAMVISOR_LOG_FORMAT": "json", "STREAMVISOR_METRICS_LISTEN": "env:2",
            "STREAMVISOR_KAFKA_PROPERTIES": "a=env,b=env", "STREAMVISOR_KAFKA_BOOTSTRAP": "env:9092"}
