@@ -19,9 +19,9 @@
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
+from random import getrandbits
 from typing import Callable, Iterator
 
 import grpc
@@ -89,11 +89,13 @@ class CallLimiter:
 
 def _request_id(header: str | None, request) -> str:
     """The call's request id: the `x-request-id` header, else the request's `request_id` field, else a new
-    one (16 hex digits: 64 random bits, from os.urandom rather than uuid4, which builds a UUID object)."""
+    one (16 hex digits: 64 random bits). It only ties log lines together, so it needs no secret randomness:
+    `random` (reseeded in a forked child) instead of os.urandom, whose system call per RPC was 1.7% of the
+    server's GIL time under 16 committers."""
     value = header if isinstance(header, str) and header else getattr(request, "request_id", "") or ""
     if not isinstance(value, str):
         value = ""
-    return value[:MAX_REQUEST_ID_LENGTH] or os.urandom(8).hex()
+    return value[:MAX_REQUEST_ID_LENGTH] or f"{getrandbits(64):016x}"
 
 
 class MalformedRequest:

@@ -34,7 +34,11 @@ class Pending(Generic[R, T]):
         self.result: T | None = None
         self.error: BaseException | None = None
         self.alone = False
-        self._ready = threading.Event()  # set once: the call is answered, or it is handed a group to lead
+        # A latch, released once: the call is answered, or it is handed a group to lead. A held Lock rather
+        # than an Event: an Event builds a Condition per call, 5% of the server's GIL time under 16
+        # committers (py-spy), and this one is waited for by one thread and released by one.
+        self._ready = threading.Lock()
+        self._ready.acquire()
         self._group: list[Pending[R, T]] | None = None  # the group handed to this call to lead (it is first)
 
 
@@ -72,7 +76,7 @@ class GroupQueue(Generic[R, T]):
                 self._leaders += 1
                 me._group = self._take()  # this call first: the queue is empty while a leader is free
         if me._group is None:
-            me._ready.wait()
+            me._ready.acquire()
             if me._group is None:
                 return me  # answered by its group's leader
         group = me._group
@@ -91,8 +95,8 @@ class GroupQueue(Generic[R, T]):
                     successor_group = None
                     self._leaders -= 1
             if successor_group is not None:
-                successor_group[0]._ready.set()
+                successor_group[0]._ready.release()
             for pending in group:
                 if pending is not me:
-                    pending._ready.set()
+                    pending._ready.release()
         return me
