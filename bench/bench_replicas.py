@@ -2,6 +2,7 @@
 (`streamvisor serve --processes N`, SO_REUSEPORT), each beside same-run bare baselines.
 
     python bench/bench_replicas.py [--processes 1,2,4] [--duration 5] [--clients 16] [--client-processes 2]
+                                   [--no-go-committer]
 
 Per N: a fresh PostgreSQL database and `streamvisor serve --processes N` as a subprocess (scheduler on, its
 defaults); 16 supervisors (task_count 1) on a 1-partition topic, their 16 tasks leased over gRPC (the
@@ -11,6 +12,10 @@ thread: the kernel spreads connections over the N processes):
 
   commit      CommitCheckpoint of consecutive [n, n+100) ranges, every one accepted (bench_commit.py's
               GrpcCommitter; the client processes start together once all have imported and connected).
+  commit-go   The same commits from one Go process (bench_commit.py's grpc-go phase: bench/gocommitter, a
+              goroutine and a connection per task), run first: the Python client processes take ~0.5 ms of
+              CPU per call on the cores the servers need, Go a fraction of that, so this is nearer what the
+              servers take from external workers.
   get         GetSupervisor of one of the 16 supervisors, round-robin.
   echo        Baseline: a bare grpcio unary echo (200-byte payload, generic handler, no protobuf) run as N
               processes on one port with SO_REUSEPORT, like the servers: what Python gRPC alone can do.
@@ -35,7 +40,8 @@ from sqlalchemy import BigInteger, Column, Integer, MetaData, Table, insert
 
 from _common import DEFAULT_BOOTSTRAP, DEFAULT_PG_URL, PostgresDatabase, Topic, code_version, environment_line, \
     kafka_spec, load_average, percentile
-from bench_commit import GrpcCommitter, Lease, Outcome, SqlTransaction, _cpu_ticks, _loop, run_threads, summarise
+from bench_commit import GrpcCommitter, Lease, Outcome, SqlTransaction, _cpu_ticks, _loop, build_go_committer, \
+    run_go, run_threads, summarise
 from streamvisor.api.processes import _hold_port
 from streamvisor.client import StreamvisorClient, StreamvisorError
 from streamvisor.client.tasks import TaskClient
@@ -54,6 +60,8 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--client-processes", type=int, default=2)
     p.add_argument("--duration", type=float, default=5.0)
     p.add_argument("--warmup", type=float, default=1.0)
+    p.add_argument("--go-committer", action=argparse.BooleanOptionalAction, default=True,
+                   help="also commit from one Go process (needs Go to build bench/gocommitter)")
     return p.parse_args()
 
 
@@ -223,6 +231,7 @@ def main() -> int:
     counts = [int(x) for x in args.processes.split(",")]
     print(f"bench_replicas: processes {counts}, {args.clients} client threads over {args.client_processes} "
           f"processes, {args.duration:g}s counted (+{args.warmup:g}s); {environment_line()}; {code_version()}")
+    go_binary = build_go_committer() if args.go_committer else None
     topic = Topic(args.bootstrap, 1, "bench-replicas")
     topic.create()
     rows = []
@@ -233,6 +242,9 @@ def main() -> int:
             server, address = start_serve(db.url, args.bootstrap, n)
             try:
                 leases, ids = lease_tasks(address, topic.name, args.clients)
+                if go_binary is not None:
+                    # First: run_go carries each lease's position on, for the Python committers after it.
+                    row["commit-go"] = run_go("commit-go", go_binary, address, leases, args)
                 row["commit"] = run_calls("commit", address, leases, ids, args)
                 row["get"] = run_calls("get", address, list(range(args.clients)), ids, args)
             finally:
@@ -259,16 +271,18 @@ def main() -> int:
     finally:
         topic.delete()
 
-    print(f"\n{'processes':>9} {'phase':<7} {'calls/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'refused':>8} "
+    print(f"\n{'processes':>9} {'phase':<9} {'calls/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'refused':>8} "
           f"{'machine busy':>13}  vs baseline")
     for n, row in rows:
-        for name in ("commit", "sql-tx", "get", "echo"):
-            r = row[name]
+        for name in ("commit-go", "commit", "sql-tx", "get", "echo"):
+            r = row.get(name)
+            if r is None:
+                continue
             p50 = percentile(r.latencies, 50) * 1000 if r.latencies else float("nan")
             p99 = percentile(r.latencies, 99) * 1000 if r.latencies else float("nan")
-            base = {"commit": "sql-tx", "get": "echo"}.get(name)
+            base = {"commit": "sql-tx", "commit-go": "sql-tx", "get": "echo"}.get(name)
             ratio = f"{r.rate / row[base].rate:.3f} x {base}" if base and row[base].rate else ""
-            print(f"{n:>9} {name:<7} {r.rate:8.0f} {p50:7.2f} {p99:7.2f} {r.busy:8d} {r.machine_busy * 100:12.0f}%  "
+            print(f"{n:>9} {name:<9} {r.rate:8.0f} {p50:7.2f} {p99:7.2f} {r.busy:8d} {r.machine_busy * 100:12.0f}%  "
                   f"{ratio}")
             for e in sorted(set(r.errors)):
                 print(f"          error: {e}")
