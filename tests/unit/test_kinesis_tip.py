@@ -52,3 +52,20 @@ def test_stop_at_first_returns_the_first_record_read():
     shard = ScriptedShard([(0, 50, False), (1, 10, False), (1, 0, False)])
     assert read_to_tip(shard, "it-0", stop_at_first=True) == ([{"SequenceNumber": "0"}], False)
     assert shard.calls == 2
+
+
+def test_a_closed_shard_is_read_past_short_pages_to_its_end():
+    # A closed shard's end is cached for good: a short page at MillisBehindLatest 0 (a 10 MiB page, or
+    # kinesis-mock's 0 for every record of one PutRecords batch) must not end it early.
+    pages = [(MAX_RECORDS_PER_CALL, 100, False), (900, 0, False), (300, 0, False), (0, 0, False), (9, 0, False)]
+    shard = ScriptedShard(pages)
+    records, ended = read_to_tip(shard, "it-0", closed=True)
+    assert shard.calls == 4 and not ended
+    assert records[-1]["SequenceNumber"] == str(MAX_RECORDS_PER_CALL + 900 + 300 - 1)
+    open_shard = ScriptedShard(pages)
+    assert read_to_tip(open_shard, "it-0")[0][-1]["SequenceNumber"] == str(MAX_RECORDS_PER_CALL + 900 - 1)
+
+
+def test_a_closed_shard_ends_at_its_last_iterator_even_behind_the_tip():
+    shard = ScriptedShard([(MAX_RECORDS_PER_CALL, 100, False), (5, 100, True)])
+    assert read_to_tip(shard, "it-0", closed=True)[1] and shard.calls == 2

@@ -144,14 +144,19 @@ def iterator_of_type(client: Any, stream: str, shard_id: str, kind: str,
         raise
 
 
-def read_to_tip(client: Any, iterator: str | None, stop_at_first: bool = False) -> tuple[list[dict], bool]:
-    """Reads from `iterator` until caught up: a page that is not full while MillisBehindLatest is 0 (its
-    last record, if any, is the newest at that moment), or the end of a closed shard (no next iterator).
-    Returns the records (only the last one and the first, to bound memory: callers need no others) and
-    whether the shard's end was reached. `stop_at_first` returns as soon as one record was read.
+def read_to_tip(client: Any, iterator: str | None, stop_at_first: bool = False,
+                closed: bool = False) -> tuple[list[dict], bool]:
+    """Reads from `iterator` until caught up, or to the end of a closed shard (no next iterator). Returns
+    the records (only the last one and the first, to bound memory: callers need no others) and whether the
+    shard's end was reached. `stop_at_first` returns as soon as one record was read.
 
-    Caught up is not "an empty page": a shard written steadily (250 records/s in the Kinesis end-to-end
-    test) seldom gives one, and waiting for it chased the tip until the reset's deadline ran out."""
+    An open shard is caught up at a page that is not full while MillisBehindLatest is 0: its last record,
+    if any, is the newest at that moment, and whatever follows belongs to later reads. Not "an empty page":
+    a shard written steadily (250 records/s in the Kinesis end-to-end test) seldom gives one, and waiting
+    for it chased the tip until the reset's deadline ran out. A `closed` shard takes no writes, so only an
+    empty page at MillisBehindLatest 0 (or its iterator's end) is its end: a short page need not be (pages
+    stop at 10 MiB, and kinesis-mock says 0 for every record of the last PutRecords batch), and a closed
+    shard's end is cached for good."""
     first: dict | None = None
     last: dict | None = None
     limit = 1 if stop_at_first else MAX_RECORDS_PER_CALL
@@ -164,7 +169,7 @@ def read_to_tip(client: Any, iterator: str | None, stop_at_first: bool = False) 
             if stop_at_first:
                 return [first], False
         iterator = response.get("NextShardIterator")
-        if len(records) < limit and response.get("MillisBehindLatest", 0) == 0:
+        if response.get("MillisBehindLatest", 0) == 0 and (not records if closed else len(records) < limit):
             break
     kept = [r for r in (first, last) if r is not None]
     if first is last and first is not None:
@@ -191,17 +196,18 @@ def tail(client: Any, stream: str, shard: Shard, now: datetime, retention: timed
                 raise
             iterator = None  # the record expired: look for the end afresh
         if iterator is not None:
-            records, _ = read_to_tip(client, iterator)
+            records, _ = read_to_tip(client, iterator, closed=shard.closed)
             if not records:
                 return known
             return Tail(int(records[-1]["SequenceNumber"]), _utc(records[-1]["ApproximateArrivalTimestamp"]))
     for window in TAIL_WINDOWS:
         if window >= retention:
             break
-        records, _ = read_to_tip(client, iterator_of_type(client, stream, shard.id, "AT_TIMESTAMP", now - window))
+        records, _ = read_to_tip(client, iterator_of_type(client, stream, shard.id, "AT_TIMESTAMP", now - window),
+                                 closed=shard.closed)
         if records:
             return Tail(int(records[-1]["SequenceNumber"]), _utc(records[-1]["ApproximateArrivalTimestamp"]))
-    records, _ = read_to_tip(client, iterator_of_type(client, stream, shard.id, "TRIM_HORIZON"))
+    records, _ = read_to_tip(client, iterator_of_type(client, stream, shard.id, "TRIM_HORIZON"), closed=shard.closed)
     if records:
         return Tail(int(records[-1]["SequenceNumber"]), _utc(records[-1]["ApproximateArrivalTimestamp"]))
     return Tail(None, None)
