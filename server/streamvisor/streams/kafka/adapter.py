@@ -3,7 +3,9 @@ AdminClient for topic metadata and a never-subscribed consumer handle for offset
 from __future__ import annotations
 
 import logging
-from concurrent.futures import Future, ThreadPoolExecutor
+import threading
+import time
+from concurrent.futures import CancelledError, Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Callable, Mapping, Sequence
 
@@ -19,13 +21,19 @@ from streamvisor.streams.kafka.settings import BOOTSTRAP_SERVERS, admin_config, 
 log = logging.getLogger("streamvisor.streams.kafka")  # its name before the package existed
 
 _CACHED_REQUESTS = 256  # (stream, partitions) pairs whose watermark requests are kept
-# Threads that wait for offset lookups, per adapter: a GetOffsets (or a scheduler pass) has its earliest and
-# latest lookups in flight at once, so this is two at a time; the lookups themselves wait without the GIL.
-_LOOKUP_THREADS = 4
+# Threads that wait for offset lookups, per adapter, sized to the callers rather than to the work: every RPC
+# thread (STREAMVISOR_MAX_WORKERS, 16 by default) with both of its lookups in flight, plus the scheduler's,
+# so a broker that times out one topic's lookups cannot queue another topic's behind them. A thread is only
+# started when a lookup finds none idle; the lookups themselves wait without the GIL.
+_LOOKUP_THREADS = 40
 _MISSING_TOPIC_CODES = {KafkaError.UNKNOWN_TOPIC_OR_PART, KafkaError._UNKNOWN_TOPIC, KafkaError._UNKNOWN_PARTITION}
 # Stale leadership in librdkafka's metadata cache: refresh it and ask again once.
 _STALE_LEADER_CODES = {KafkaError._NOENT, KafkaError.NOT_LEADER_FOR_PARTITION, KafkaError.LEADER_NOT_AVAILABLE,
                        KafkaError.FENCED_LEADER_EPOCH, KafkaError.UNKNOWN_LEADER_EPOCH}
+# What the lookup handle answers from its own metadata cache when that cache does not know a partition's
+# leader (a new topic before its leaders are elected, partitions added since the last refresh, a topic
+# deleted): never taken as "missing" on its word; describe_topics decides that (_query).
+_UNKNOWN_TO_THE_READER = _MISSING_TOPIC_CODES | _STALE_LEADER_CODES
 
 
 class _StaleLeaders(Exception):
@@ -46,6 +54,10 @@ class KafkaStreamAdapter(StreamAdapter[int, int]):
         self._admin = AdminClient(admin_config(consumer_properties, timeout_s))
         self._reader = Consumer(offsets_reader_config(consumer_properties, timeout_s))
         self._lookups = ThreadPoolExecutor(_LOOKUP_THREADS, thread_name_prefix="kafka-offsets")
+        # close() waits for the lookups inside the handle: destroying it under one is undefined behaviour.
+        self._reader_state = threading.Condition()
+        self._reader_calls = 0
+        self._closed = False
         self._requests: dict[tuple[str, tuple[int, ...]], tuple[list, list]] = {}
 
     def _unreachable(self, detail: object) -> Unavailable:
@@ -92,48 +104,83 @@ class KafkaStreamAdapter(StreamAdapter[int, int]):
             self._requests[key] = requests
         return requests
 
-    def _error(self, stream: str, error: object) -> Exception:
+    def _error(self, error: object) -> Exception:
         code = error.code() if isinstance(error, KafkaError) else None
-        if code in _MISSING_TOPIC_CODES:
-            return self._missing(stream)
-        if code in _STALE_LEADER_CODES:
-            return _StaleLeaders(error)
-        return self._unreachable(error)
+        return _StaleLeaders(error) if code in _UNKNOWN_TO_THE_READER else self._unreachable(error)
 
     def _lookup(self, stream: str, request: list[TopicPartition]) -> dict[int, int]:
         """One ListOffsets round: each TopicPartition's offset field holds the timestamp asked for (-2
         earliest, -1 latest, else the first offset at or after that time, -1 in the answer if none)."""
+        with self._reader_state:
+            if self._closed:
+                raise self._unreachable("the server is stopping")
+            self._reader_calls += 1
         try:
             answers = self._reader.offsets_for_times(request, timeout=self.timeout_s)
-        except KafkaException as e:  # the whole lookup: unreachable, timed out, or the topic is gone
-            raise self._error(stream, e.args[0] if e.args else e) from None
+        except KafkaException as e:  # the whole lookup: unreachable, timed out, or no leader known for any
+            raise self._error(e.args[0] if e.args else e) from None
+        finally:
+            with self._reader_state:
+                self._reader_calls -= 1
+                self._reader_state.notify_all()
         offsets = {}
         for tp in answers:
             if tp.error is not None:
-                raise self._error(stream, tp.error)
+                raise self._error(tp.error)
             offsets[tp.partition] = tp.offset
         return offsets
 
     def _query(self, stream: str, request: list[TopicPartition]) -> dict[int, int]:
-        """One lookup; after a leadership change, refresh metadata and try once more."""
+        """One lookup; when the handle knows no leader for a partition, find out whether the topic and its
+        partitions exist, refresh the handle's metadata and try once more."""
         try:
             return self._lookup(stream, request)
         except _StaleLeaders as first:
             logs.info(log, "refreshing stale partition leaders", stream=stream, error=first)
-            # A metadata request for the topic updates the cache (and tells a deleted topic from a stale
-            # leader: a lookup says _NOENT "no leaders found" for both).
-            self.partitions(stream)
+            # describe_topics decides "missing" (STREAM_NOT_FOUND): the lookup says "unknown partition" for a
+            # deleted topic and for a partition whose leader its cache does not know alike.
+            present = set(self.partitions(stream))
+            if any(tp.partition not in present for tp in request):
+                raise self._missing(stream) from None
+            self._refresh_reader(stream)
             try:
                 return self._lookup(stream, request)
             except _StaleLeaders as again:
                 raise self._unreachable(again.args[0]) from None
 
-    def _answer(self, lookup: Future) -> dict[int, int]:
-        # A query takes at most two lookups and a metadata request, each bounded by the timeout.
+    def _refresh_reader(self, stream: str) -> None:
+        # A metadata request for this topic, with auto-creation off (the handle's allow.auto.create.topics).
+        with self._reader_state:
+            if self._closed:
+                raise self._unreachable("the server is stopping")
+            self._reader_calls += 1
         try:
-            return lookup.result(timeout=3 * self.timeout_s + 1)
+            self._reader.list_topics(stream, timeout=self.timeout_s)
+        except KafkaException as e:
+            raise self._unreachable(e.args[0] if e.args else e) from None
+        finally:
+            with self._reader_state:
+                self._reader_calls -= 1
+                self._reader_state.notify_all()
+
+    def _submit(self, stream: str, request: list[TopicPartition]) -> tuple[Future, float]:
+        """The query on the pool, and when to stop waiting for it: a query takes at most two lookups and
+        two metadata requests, each bounded by the timeout, counted from now (not from when it is waited for)."""
+        try:
+            future = self._lookups.submit(self._query, stream, request)
+        except RuntimeError:  # the pool was shut down: the server is stopping
+            raise self._unreachable("the server is stopping") from None
+        return future, time.monotonic() + 4 * self.timeout_s + 1
+
+    def _answer(self, lookup: tuple[Future, float]) -> dict[int, int]:
+        future, deadline = lookup
+        try:
+            return future.result(timeout=max(0.0, deadline - time.monotonic()))
         except FutureTimeout:
+            future.cancel()  # if it is still queued, it never runs
             raise self._unreachable("the offset lookup timed out") from None
+        except CancelledError:
+            raise self._unreachable("the server is stopping") from None
 
     def watermarks(self, stream: str, partitions: Sequence[int]) -> Watermarks[int, int]:
         return self.start_watermarks(stream, partitions)()
@@ -145,8 +192,8 @@ class KafkaStreamAdapter(StreamAdapter[int, int]):
             return lambda: Watermarks({}, {})
         # Both lookups are in flight at once: one round trip for any number of partitions.
         earliest_request, latest_request = self._watermark_requests(stream, partitions)
-        earliest = self._lookups.submit(self._query, stream, earliest_request)
-        latest = self._lookups.submit(self._query, stream, latest_request)
+        earliest = self._submit(stream, earliest_request)
+        latest = self._submit(stream, latest_request)
         return lambda: Watermarks(self._answer(earliest), self._answer(latest))
 
     def offsets_for_times(self, stream: str, timestamps_ms: Mapping[int, int]) -> dict[int, int]:
@@ -164,8 +211,13 @@ class KafkaStreamAdapter(StreamAdapter[int, int]):
         return {}  # Kafka partitions have no lineage: every one is readable from the start
 
     def close(self) -> None:
-        # Lookups in flight finish (each bounded by the timeout) before the handle they use is closed.
-        self._lookups.shutdown(wait=True, cancel_futures=True)
-        self._reader.close()
+        # New lookups are refused; those inside the handle finish (each bounded by the timeout) before it is
+        # closed. One still inside after that keeps the handle alive: better a leak at shutdown than a crash.
+        with self._reader_state:
+            self._closed = True
+            idle = self._reader_state.wait_for(lambda: self._reader_calls == 0, timeout=self.timeout_s + 1)
+        self._lookups.shutdown(wait=False, cancel_futures=True)
+        if idle:
+            self._reader.close()
         # AdminClient has no close(); dropping the reference lets librdkafka tear it down.
         self._admin = None
