@@ -2,12 +2,13 @@
 AdminClient for topic metadata and a never-subscribed consumer handle for offset lookups."""
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
 from concurrent.futures import CancelledError, Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
-from typing import Callable, Mapping, Sequence
+from typing import Callable, Iterator, Mapping, Sequence
 
 from confluent_kafka import OFFSET_BEGINNING, OFFSET_END, Consumer, KafkaError, KafkaException, TopicCollection, \
     TopicPartition
@@ -108,21 +109,29 @@ class KafkaStreamAdapter(StreamAdapter[int, int]):
         code = error.code() if isinstance(error, KafkaError) else None
         return _StaleLeaders(error) if code in _UNKNOWN_TO_THE_READER else self._unreachable(error)
 
-    def _lookup(self, stream: str, request: list[TopicPartition]) -> dict[int, int]:
-        """One ListOffsets round: each TopicPartition's offset field holds the timestamp asked for (-2
-        earliest, -1 latest, else the first offset at or after that time, -1 in the answer if none)."""
+    @contextlib.contextmanager
+    def _using_reader(self) -> Iterator[Consumer]:
+        """The lookup handle, counted as in use until the block ends (close() waits for none to be); refused
+        once close() began."""
         with self._reader_state:
             if self._closed:
                 raise self._unreachable("the server is stopping")
             self._reader_calls += 1
         try:
-            answers = self._reader.offsets_for_times(request, timeout=self.timeout_s)
-        except KafkaException as e:  # the whole lookup: unreachable, timed out, or no leader known for any
-            raise self._error(e.args[0] if e.args else e) from None
+            yield self._reader
         finally:
             with self._reader_state:
                 self._reader_calls -= 1
                 self._reader_state.notify_all()
+
+    def _lookup(self, stream: str, request: list[TopicPartition]) -> dict[int, int]:
+        """One ListOffsets round: each TopicPartition's offset field holds the timestamp asked for (-2
+        earliest, -1 latest, else the first offset at or after that time, -1 in the answer if none)."""
+        try:
+            with self._using_reader() as reader:
+                answers = reader.offsets_for_times(request, timeout=self.timeout_s)
+        except KafkaException as e:  # the whole lookup: unreachable, timed out, or no leader known for any
+            raise self._error(e.args[0] if e.args else e) from None
         offsets = {}
         for tp in answers:
             if tp.error is not None:
@@ -150,18 +159,11 @@ class KafkaStreamAdapter(StreamAdapter[int, int]):
 
     def _refresh_reader(self, stream: str) -> None:
         # A metadata request for this topic, with auto-creation off (the handle's allow.auto.create.topics).
-        with self._reader_state:
-            if self._closed:
-                raise self._unreachable("the server is stopping")
-            self._reader_calls += 1
         try:
-            self._reader.list_topics(stream, timeout=self.timeout_s)
+            with self._using_reader() as reader:
+                reader.list_topics(stream, timeout=self.timeout_s)
         except KafkaException as e:
             raise self._unreachable(e.args[0] if e.args else e) from None
-        finally:
-            with self._reader_state:
-                self._reader_calls -= 1
-                self._reader_state.notify_all()
 
     def _submit(self, stream: str, request: list[TopicPartition]) -> tuple[Future, float]:
         """The query on the pool, and when to stop waiting for it: a query takes at most two lookups and

@@ -144,6 +144,12 @@ def iterator_of_type(client: Any, stream: str, shard_id: str, kind: str,
         raise
 
 
+def _caught_up(response: dict, limit: int, closed: bool = False) -> bool:
+    """Whether a GetRecords page asked with Limit `limit` reached the tip (read_to_tip says why)."""
+    records = response["Records"]
+    return response.get("MillisBehindLatest", 0) == 0 and (not records if closed else len(records) < limit)
+
+
 def read_to_tip(client: Any, iterator: str | None, stop_at_first: bool = False,
                 closed: bool = False) -> tuple[list[dict], bool]:
     """Reads from `iterator` until caught up, or to the end of a closed shard (no next iterator). Returns
@@ -169,7 +175,7 @@ def read_to_tip(client: Any, iterator: str | None, stop_at_first: bool = False,
             if stop_at_first:
                 return [first], False
         iterator = response.get("NextShardIterator")
-        if response.get("MillisBehindLatest", 0) == 0 and (not records if closed else len(records) < limit):
+        if _caught_up(response, limit, closed):
             break
     kept = [r for r in (first, last) if r is not None]
     if first is last and first is not None:
@@ -233,8 +239,8 @@ def first_at_time(client: Any, stream: str, shard_id: str, timestamp_ms: int) ->
             if arrival_ms(record) >= timestamp_ms:
                 return int(record["SequenceNumber"])
         iterator = response.get("NextShardIterator")
-        if len(response["Records"]) < MAX_RECORDS_PER_CALL and response.get("MillisBehindLatest", 0) == 0:
-            break  # caught up (see read_to_tip)
+        if _caught_up(response, MAX_RECORDS_PER_CALL):
+            break
     return None
 
 
