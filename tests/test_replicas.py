@@ -128,13 +128,24 @@ def test_a_sigkilled_scheduler_leader_is_replaced_within_the_bound(tmp_path, pos
         stop_all(replicas.values())
 
 
+def listening_pids(port: int, want: int, timeout: float = 30) -> tuple[str, set[int]]:
+    deadline = time.monotonic() + timeout
+    while True:
+        listeners = subprocess.run(["ss", "-Hltnp", f"sport = :{port}"], capture_output=True, text=True).stdout
+        pids = {int(pid) for pid in re.findall(r"pid=(\d+)", listeners)}
+        if len(pids) >= want or time.monotonic() > deadline:
+            return listeners, pids
+        time.sleep(0.2)
+
+
 def test_serve_processes_share_one_port(tmp_path, postgres_url):
     port = free_port()
     group = spawn_serve(tmp_path, "group", postgres_url, f"127.0.0.1:{port}", "--processes", "2")
     try:
         wait_serving(f"127.0.0.1:{port}", group)
-        listeners = subprocess.run(["ss", "-Hltnp", f"sport = :{port}"], capture_output=True, text=True).stdout
-        pids = {int(pid) for pid in re.findall(r"pid=(\d+)", listeners)}
+        # One child answering does not mean the other listens yet, and `ss -p` can show a fresh listener
+        # without its owner (CI once saw two LISTEN lines and one pid), so look until both are seen.
+        listeners, pids = listening_pids(port, want=2)
         assert len(pids) == 2 and group.pid not in pids, listeners  # two children listen, the parent does not
         with StreamvisorClient(f"127.0.0.1:{port}", retries=0, timeout=5) as c:
             for _ in range(20):
