@@ -351,11 +351,13 @@ class TaskRun:
                     continue
                 self.records.append(Record(p, offset, r.timestamp_ms, r.key, r.value, r.headers))
                 self.position[p] = offset + 1
-            if bounded and not records:
+            if not records:
                 self._catch_up_positions(reader)
             finished = bounded and all(self._done(p) for p in self.position)
-            due = self.records and (len(self.records) >= self.settings.commit_records
-                                  or time.monotonic() - last_flush >= self.settings.commit_seconds)
+            # Progress, not records: past a transaction's final marker no record comes, and a checkpoint
+            # left before it would show a lag of 1 for as long as the topic stays quiet.
+            due = self._has_progress() and (len(self.records) >= self.settings.commit_records
+                                            or time.monotonic() - last_flush >= self.settings.commit_seconds)
             if not due and self._shard_ended(reader):
                 # A Kinesis shard was read to its end: publish at once, so its checkpoint reaches the end and
                 # its children become leasable (app/leasing.py) without waiting for commit_seconds.
@@ -395,7 +397,8 @@ class TaskRun:
 
     def _catch_up_positions(self, reader: TaskReader) -> None:
         """Past transaction markers (RabbitMQ: offset-tracking entries) no record is delivered, but the
-        reader's position moves on: use it so a bounded range that ends on such an entry still completes."""
+        reader's position moves on: use it so a bounded range that ends on such an entry still completes,
+        and a live checkpoint reaches the stream's end (lag 0) once the last transaction's marker is read."""
         for p, offset in reader.positions([p for p in self.position if not self._done(p)]).items():
             if offset > self.position[p]:
                 end = self.ends.get(p)
