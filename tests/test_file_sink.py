@@ -268,6 +268,59 @@ def test_verify_fails_on_a_duplicated_a_missing_and_an_extra_file(rig, topics, t
     restore()
 
 
+def produce_transactions(bootstrap: str, topic: str, partition: int, *sizes_and_outcomes: tuple[int, bool]) -> None:
+    """One transaction per (size, commit?): each ends in a marker that takes an offset; an aborted one's
+    records take offsets too, and a read_committed reader is given none of them."""
+    import uuid
+
+    from confluent_kafka import Producer
+    producer = Producer({"bootstrap.servers": bootstrap, "transactional.id": f"sink-{uuid.uuid4().hex}",
+                         "allow.auto.create.topics": False})
+    producer.init_transactions(30)
+    for size, commit in sizes_and_outcomes:
+        producer.begin_transaction()
+        for i in range(size):
+            producer.produce(topic, key=f"{partition}-{i}".encode(), value=b"committed" if commit else b"aborted",
+                             partition=partition)
+        assert producer.flush(30) == 0
+        producer.commit_transaction(30) if commit else producer.abort_transaction(30)
+
+
+def test_verify_counts_transaction_markers_and_aborted_records_as_skipped_not_missing(rig, topics):
+    """A transactional producer's topic, read as librdkafka reads by default (read_committed): 80 records
+    in offsets 0-102, the rest 3 markers and 20 aborted records. verify called those 23 missing, and the
+    live worker stopped before the last marker (checkpoint 102 of 103: a lag of 1 that never went away)."""
+    name = topics.create(1)
+    produce_transactions(topics.bootstrap, name, 0, (50, True), (20, False), (30, True))
+    rig.client.create_supervisor("sink-t", kafka_spec(name, task_count=1, use_earliest_offset=True))
+    # The last marker is offset 102: the stable end is 103, which the worker reaches past it without a record.
+    wait_for(lambda: rig.client.get_offsets("sink-t").partitions[0].latest == 103, 30, "the last marker")
+    rig.worker("w-t")
+    wait_for(lambda: rig.checkpointed("sink-t") == 103, 60, "every offset checkpointed")  # the worker was at 102
+    assert rig.client.get_offsets("sink-t").partitions[0].lag == 0
+    wait_for(lambda: not staged_files(rig.output), 10, "staging empty")
+    files = published_files(rig.output, "sink-t")
+    lines = [json.loads(line) for f in files for line in f.read_text().splitlines()]
+    assert len(lines) == 80 and {line["value"] for line in lines} == {"Y29tbWl0dGVk"}  # "committed"
+    assert sum(s.record_count for s in rig.client.iter_segments("sink-t")) == 80
+    report = rig.verify("sink-t")
+    assert report.returncode == 0 and "exactly once" in report.stdout and "SKIPPED" in report.stdout, \
+        report.stdout + report.stderr
+
+    def as_json() -> dict:
+        return json.loads(subprocess.run(CLI + ["--server", rig.address, "--json", "verify", "sink-t", "--output",
+                                                str(rig.output)], capture_output=True, text=True).stdout)
+    [partition] = as_json()["partitions"]
+    assert (partition["expected"], partition["found"], partition["missing"], partition["skipped"]) == (80, 80, 0, 23)
+    # A record lost from the destination is still missing beside the skipped offsets.
+    victim = next(f for f in files if f.read_text().count("\n") > 1)
+    victim.write_text("".join(victim.read_text().splitlines(keepends=True)[1:]))
+    report = rig.verify("sink-t")
+    assert report.returncode == 1 and "DIFFERENCES FOUND" in report.stdout, report.stdout
+    [partition] = as_json()["partitions"]
+    assert (partition["expected"], partition["found"], partition["missing"], partition["skipped"]) == (80, 79, 1, 23)
+
+
 def test_recovery_leaves_alone_a_segment_this_process_is_still_committing(tmp_path):
     """Leases are fenced by worker id: when a worker leases a task again while its earlier run of it still
     has a commit in flight, that commit can be accepted, so the new run must not discard the staged file

@@ -178,6 +178,7 @@ class TestBadInputs:
         assert [p.checkpoint for p in client.get_offsets("s").partitions] == before
 
     @pytest.mark.parametrize("location, count, field", [("", 1, "location"), ("mem://x", -1, "record_count"),
+                                                        ("mem://x", 2, "record_count"),  # 2 records, 1 offset
                                                         ("x" * 5000, 1, "location"),
                                                         # 2,049 bytes in 684 characters: the limit is bytes
                                                         ("mem://" + "é" * 1021 + "abc", 1, "location")])

@@ -56,6 +56,53 @@ def test_overlapping_published_ranges_expect_each_offset_once():
     assert by_partition(result) == {0: (15, 20, 0, 5, 0)} and not result.ok
 
 
+def checks(result):
+    return {p.partition: (p.expected, p.found, p.missing, p.skipped) for p in result.partitions}
+
+
+def test_offsets_the_writer_published_as_no_record_are_skipped_not_missing():
+    # Kafka under read_committed: offset 4 is a commit marker, 7-9 an aborted transaction and its marker.
+    segments = [seg("a", (0, 0, 10), count=6), seg("b", (0, 10, 12))]
+    found = rows("a", 0, [0, 1, 2, 3, 5, 6]) + rows("b", 0, [10, 11])
+    result = verify(segments, found)
+    assert result.ok and checks(result) == {0: (8, 8, 0, 4)}
+
+
+def test_a_lost_record_beside_skipped_offsets_is_still_missing():
+    segments = [seg("a", (0, 0, 10), count=8)]  # two offsets held no record
+    result = verify(segments, rows("a", 0, [0, 1, 3, 5, 6, 7, 8]))  # three holes: one is a lost record
+    assert not result.ok and checks(result) == {0: (8, 7, 1, 2)}
+    # An emptied file: every record is missing, only the writer's two offsets are skipped.
+    assert checks(verify(segments, [])) == {0: (8, 0, 8, 2)}
+
+
+def test_a_segment_allows_for_its_own_holes_only():
+    # b's unused allowance does not cover a's lost record.
+    segments = [seg("a", (0, 0, 5)), seg("b", (0, 5, 10), count=2)]
+    result = verify(segments, rows("a", 0, [0, 1, 2, 3]) + rows("b", 0, [5, 9]))
+    assert not result.ok and checks(result) == {0: (7, 6, 1, 3)}
+
+
+def test_a_multi_partition_segment_s_allowance_is_taken_in_range_order():
+    segments = [seg("a", (0, 0, 4), (1, 0, 4), count=6)]
+    result = verify(segments, rows("a", 0, [0, 1, 2]) + rows("a", 1, [0, 1, 2]))  # 2 holes, 2 allowed
+    assert result.ok and checks(result) == {0: (3, 3, 0, 1), 1: (3, 3, 0, 1)}
+    result = verify(segments, rows("a", 0, [0, 1]) + rows("a", 1, [0, 1, 2]))  # 3 holes, 2 allowed
+    assert not result.ok and sum(p.missing for p in result.partitions) == 1
+    assert sum(p.skipped for p in result.partitions) == 2
+
+
+def test_overlapping_segments_allow_for_one_hole_once():
+    segments = [seg("a", (0, 0, 10), count=9), seg("b", (0, 5, 10), count=4)]  # offset 7 holds no record
+    result = verify(segments, rows("a", 0, [o for o in range(10) if o != 7]) + rows("b", 0, [5, 6, 8, 9]))
+    assert checks(result)[0] == (9, 13, 0, 1) and sum(p.duplicated for p in result.partitions) == 4
+
+
+def test_more_records_than_the_writer_counted_are_no_difference_inside_the_ranges():
+    result = verify([seg("a", (0, 0, 10), count=8)], rows("a", 0, range(10)))
+    assert result.ok and checks(result) == {0: (10, 10, 0, 0)}
+
+
 def test_nothing_published_nothing_found_is_ok():
     assert verify([], []).ok
 
@@ -77,17 +124,17 @@ def test_the_segment_filter():
 BIG = 49680753293727183614358907412238618074341832428624019458  # a Kinesis sequence number
 
 
-def test_sparse_offsets_are_counted_per_segment_not_as_end_minus_start():
+def test_sparse_offsets_are_counted_by_the_segment_s_record_count_not_as_end_minus_start():
+    """Kinesis sequence numbers: a range of a million offsets holding three records is the same rule as
+    Kafka's transaction markers, on a larger scale."""
     seqs = [BIG, BIG + 7, BIG + 1_000_003]
     segments = [PublishedSegment("f1", ((4, BIG, BIG + 1_000_004),), 3)]
-    ok = verify(segments, [(4, s, "f1") for s in seqs], sparse=True)
-    assert ok.ok and ok.partitions[0].expected == 3 and ok.partitions[0].found == 3
-    short = verify(segments, [(4, s, "f1") for s in seqs[:2]], sparse=True)
-    assert not short.ok and short.partitions[0].missing == 1
-    twice = verify(segments, [(4, s, "f1") for s in seqs + seqs[:1]], sparse=True)
+    ok = verify(segments, [(4, s, "f1") for s in seqs])
+    assert ok.ok and checks(ok) == {4: (3, 3, 0, 1_000_001)}
+    short = verify(segments, [(4, s, "f1") for s in seqs[:2]])
+    assert not short.ok and checks(short) == {4: (3, 2, 1, 1_000_001)}
+    twice = verify(segments, [(4, s, "f1") for s in seqs + seqs[:1]])
     assert not twice.ok and twice.partitions[0].duplicated == 1
-    # Dense reading of the same range would expect a million offsets: the reason for `sparse`.
-    assert verify(segments, [(4, s, "f1") for s in seqs]).partitions[0].missing == 1_000_001
 
 
 def test_a_kinesis_offset_is_a_json_string_and_reads_back_exactly():

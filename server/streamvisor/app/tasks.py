@@ -251,6 +251,12 @@ class TaskService:
         if record_count < 0:
             v.add("record_count", f"must be >= 0, got {record_count}")
         range_shape_violations(list(ranges), v)
+        # Each record has an offset of its own, so a segment holds at most its ranges' size of them (fewer
+        # past transaction markers, or for sparse Kinesis sequence numbers); `verify` relies on the bound.
+        size = sum(r.end - r.start for r in ranges if r.end > r.start)
+        if record_count > size:
+            v.add("record_count", f"must be at most the ranges' size ({size}): each record has an offset of its "
+                                  f"own, got {record_count}")
         v.raise_if_any()  # one response names every bad field
         call = CommitCall(task_id, worker_id, tuple(ranges), location, record_count)
         if self.commit_queue is not None:

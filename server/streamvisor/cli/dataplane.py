@@ -145,7 +145,8 @@ def published_segment(segment: svc.Segment):
 @click.pass_context
 def verify(ctx, supervisor_id: str, output: str, list_limit: int) -> None:
     """Read the destination itself and check it against the published segments of the supervisor's family:
-    every published offset present exactly once, nothing else. Exits 1 on any difference."""
+    every published record present exactly once, nothing else. Offsets their writer published as holding no
+    record (Kafka transaction markers, aborted records) are SKIPPED. Exits 1 on any difference."""
     import json
 
     from streamvisor.domain.verification import verify as check
@@ -153,8 +154,6 @@ def verify(ctx, supervisor_id: str, output: str, list_limit: int) -> None:
 
     with _client(ctx) as client:
         family = _run(ctx, lambda: _family_root(client, supervisor_id))
-        # Kinesis sequence numbers are sparse: records are counted per segment, not as end - start.
-        sparse = _run(ctx, lambda: client.get_supervisor(family).spec.stream_type) == pb.STREAM_TYPE_KINESIS
         segments = _run(ctx, lambda: [
             published_segment(s) for s in client.iter_segments(family, include_backfills=True, page_size=1000)])
     try:
@@ -163,7 +162,7 @@ def verify(ctx, supervisor_id: str, output: str, list_limit: int) -> None:
         click.echo(f"error: {e}", err=True)
         ctx.exit(2)
     try:
-        result = check(segments, sink.read_offsets(family), sparse=sparse)
+        result = check(segments, sink.read_offsets(family))
     finally:
         sink.close()
     if ctx.obj["json"]:
@@ -172,18 +171,21 @@ def verify(ctx, supervisor_id: str, output: str, list_limit: int) -> None:
             "partitions": [vars(p) | {"ok": p.ok} for p in result.partitions],
             "missing_segments": result.missing_segments, "unexpected_places": result.unexpected_places}, indent=2))
     else:
-        rows = [[p.partition, p.expected, p.found, p.missing, p.duplicated, p.unexpected, "ok" if p.ok else "DIFF"]
-                for p in result.partitions]
+        rows = [[p.partition, p.expected, p.found, p.missing, p.duplicated, p.unexpected, p.skipped,
+                 "ok" if p.ok else "DIFF"] for p in result.partitions]
         click.echo(f"family: {family} ({len(segments)} published segments)")
         click.echo(tabulate(rows, headers=["PARTITION", "EXPECTED", "FOUND", "MISSING", "DUPLICATED", "UNEXPECTED",
-                                           ""], tablefmt="plain") if rows else "(no records, no segments)")
+                                           "SKIPPED", ""], tablefmt="plain") if rows else "(no records, no segments)")
+        if any(p.skipped for p in result.partitions):
+            click.echo("skipped: offsets that hold no record (transaction markers, aborted records), as their "
+                       "segments' writers published them")
         for title, places in (("published segments not found", result.missing_segments),
                               ("not a published segment", result.unexpected_places)):
             if places:
                 click.echo(f"{title}: {len(places)}")
                 for place in places[:list_limit]:
                     click.echo(f"  {place}")
-        click.echo("exactly once: every published offset present once, nothing else" if result.ok else
+        click.echo("exactly once: every published record present once, nothing else" if result.ok else
                    "DIFFERENCES FOUND")
     if not result.ok:
         ctx.exit(1)

@@ -624,7 +624,8 @@ type CommitCheckpointRequest struct {
 	// A retry with the same location and ranges returns the first segment_id, even if the task was fenced
 	// since; the same location with other ranges is INVALID_ARGUMENT.
 	Location string `protobuf:"bytes,4,opt,name=location,proto3" json:"location,omitempty"`
-	// Required. Number of records in the segment (>= 0).
+	// Required. Number of records in the segment: >= 0, and at most the ranges' total size (each record has an
+	// offset of its own; transaction markers and aborted records take offsets but yield none).
 	RecordCount   int64 `protobuf:"varint,5,opt,name=record_count,json=recordCount,proto3" json:"record_count,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache

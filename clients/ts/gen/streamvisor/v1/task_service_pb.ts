@@ -368,7 +368,8 @@ export type CommitCheckpointRequest = Message<"streamvisor.v1.CommitCheckpointRe
   location: string;
 
   /**
-   * Required. Number of records in the segment (>= 0).
+   * Required. Number of records in the segment: >= 0, and at most the ranges' total size (each record has an
+   * offset of its own; transaction markers and aborted records take offsets but yield none).
    *
    * @generated from field: int64 record_count = 5;
    */

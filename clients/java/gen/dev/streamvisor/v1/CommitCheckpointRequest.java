@@ -271,7 +271,8 @@ private static final long serialVersionUID = 0L;
   private long recordCount_ = 0L;
   /**
    * <pre>
-   * Required. Number of records in the segment (&gt;= 0).
+   * Required. Number of records in the segment: &gt;= 0, and at most the ranges' total size (each record has an
+   * offset of its own; transaction markers and aborted records take offsets but yield none).
    * </pre>
    *
    * <code>int64 record_count = 5 [json_name = "recordCount"];</code>
@@ -1352,7 +1353,8 @@ private static final long serialVersionUID = 0L;
     private long recordCount_ ;
     /**
      * <pre>
-     * Required. Number of records in the segment (&gt;= 0).
+     * Required. Number of records in the segment: &gt;= 0, and at most the ranges' total size (each record has an
+     * offset of its own; transaction markers and aborted records take offsets but yield none).
      * </pre>
      *
      * <code>int64 record_count = 5 [json_name = "recordCount"];</code>
@@ -1364,7 +1366,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Required. Number of records in the segment (&gt;= 0).
+     * Required. Number of records in the segment: &gt;= 0, and at most the ranges' total size (each record has an
+     * offset of its own; transaction markers and aborted records take offsets but yield none).
      * </pre>
      *
      * <code>int64 record_count = 5 [json_name = "recordCount"];</code>
@@ -1380,7 +1383,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Required. Number of records in the segment (&gt;= 0).
+     * Required. Number of records in the segment: &gt;= 0, and at most the ranges' total size (each record has an
+     * offset of its own; transaction markers and aborted records take offsets but yield none).
      * </pre>
      *
      * <code>int64 record_count = 5 [json_name = "recordCount"];</code>

@@ -125,7 +125,8 @@ public interface CommitCheckpointRequestOrBuilder extends
 
   /**
    * <pre>
-   * Required. Number of records in the segment (&gt;= 0).
+   * Required. Number of records in the segment: &gt;= 0, and at most the ranges' total size (each record has an
+   * offset of its own; transaction markers and aborted records take offsets but yield none).
    * </pre>
    *
    * <code>int64 record_count = 5 [json_name = "recordCount"];</code>
