@@ -91,6 +91,16 @@ def test_stage_publish_read_round_trip_with_every_column(sink):
     assert {where for _, _, where in sink.read_offsets("orders")} == {location}
 
 
+def test_a_segment_of_markers_only_publishes_no_row(sink):
+    """A live task past a transaction's last marker publishes a range that holds no record (record_count 0)."""
+    info, records = segment("markers", "task-m", 1, [(0, 0, 40)])
+    sink.publish(sink.stage(info, records), 1, info)
+    empty, _ = segment("markers", "task-m", 2, [(0, 40, 41)])
+    sink.publish(sink.stage(empty, []), 2, empty)
+    assert offsets(sink, "markers") == expected((0, 0, 40)) and sink.staged("task-m") == []
+    assert len(sink._load_table("markers").metadata.snapshots) == 2
+
+
 def test_named_partitions_read_back_as_names(sink):
     info, records = segment("rabbit", "task-r", 1, [("orders-0", 0, 5), ("orders-1", 7, 9)])
     sink.publish(sink.stage(info, records), 1, info)
