@@ -5,10 +5,11 @@ once, no record is outside them, every published segment's data is where its loc
 is there that is not a published segment.
 
 Not every offset holds a record: under `read_committed` a Kafka transaction's marker, and every record of an
-aborted transaction, take an offset that no reader is given (RabbitMQ's offset-tracking entries too). Only
-the writer saw which: it publishes a segment with `record_count` below its ranges' size. Those offsets are
-counted as skipped, up to that difference, instead of missing. A record lost from the destination still
-shows: its segment then holds fewer records than its writer published."""
+aborted transaction, take an offset that no reader is given (so do records a compacted topic's cleaner
+removed, and RabbitMQ's offset-tracking entries). Only the writer saw which: it publishes a segment with
+`record_count` below its ranges' size. Those offsets are counted as skipped, up to that difference, instead
+of missing. A record lost from the destination still shows: its segment then holds fewer records than its
+writer published."""
 from __future__ import annotations
 
 from bisect import bisect_left
