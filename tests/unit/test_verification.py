@@ -98,6 +98,17 @@ def test_overlapping_segments_allow_for_one_hole_once():
     assert checks(result)[0] == (9, 13, 0, 1) and sum(p.duplicated for p in result.partitions) == 4
 
 
+def test_a_spare_allowance_of_an_overlapping_segment_does_not_hide_a_lost_record():
+    # a: offsets 5-9 an aborted transaction and its marker; b re-read 5-10 after a reset backwards (no record).
+    segments = [seg("a", (0, 0, 10), count=5), seg("b", (0, 5, 10), count=0)]
+    result = verify(segments, rows("a", 0, [0, 1, 3, 4]))  # record 2 lost
+    assert not result.ok and checks(result)[0] == (5, 4, 1, 5)
+    # The same with Kinesis-sized allowances: b, one zero-record segment over the shard, hides nothing.
+    segments = [seg("a", (4, BIG, BIG + 10 ** 20), count=3), seg("b", (4, BIG, BIG + 10 ** 20), count=0)]
+    result = verify(segments, rows("a", 4, [BIG, BIG + 7]))
+    assert not result.ok and checks(result)[4][2] == 1
+
+
 def test_more_records_than_the_writer_counted_are_no_difference_inside_the_ranges():
     result = verify([seg("a", (0, 0, 10), count=8)], rows("a", 0, range(10)))
     assert result.ok and checks(result) == {0: (10, 10, 0, 0)}

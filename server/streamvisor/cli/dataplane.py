@@ -177,8 +177,9 @@ def verify(ctx, supervisor_id: str, output: str, list_limit: int) -> None:
         click.echo(tabulate(rows, headers=["PARTITION", "EXPECTED", "FOUND", "MISSING", "DUPLICATED", "UNEXPECTED",
                                            "SKIPPED", ""], tablefmt="plain") if rows else "(no records, no segments)")
         if any(p.skipped for p in result.partitions):
-            click.echo("skipped: offsets that hold no record (transaction markers, aborted records), as their "
-                       "segments' writers published them")
+            click.echo("skipped: offsets that hold no record, as their segments' writers published them "
+                       "(transaction markers, aborted transactions, compacted records, RabbitMQ offset-tracking "
+                       "entries, the gaps between Kinesis sequence numbers)")
         for title, places in (("published segments not found", result.missing_segments),
                               ("not a published segment", result.unexpected_places)):
             if places:

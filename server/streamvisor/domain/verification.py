@@ -106,8 +106,7 @@ def verify(segments: Sequence[PublishedSegment], found: Iterable[tuple[Partition
                 i += 1
         check.unexpected += len(values) - i
         holes = check.expected - covered_distinct
-        # At most every hole: overlapping segments (a re-read) may both allow for one offset.
-        check.skipped = min(skipped.get(partition, 0), holes)
+        check.skipped = min(skipped.get(partition, 0), holes)  # claims do not overlap: a guard only
         check.expected -= check.skipped
         check.missing = holes - check.skipped
         result.partitions.append(check)
@@ -122,18 +121,36 @@ def _distinct_within(values: list[int], start: int, end: int) -> int:
     return len(set(values[bisect_left(values, start):bisect_left(values, end)]))
 
 
+def _claims(segments: Sequence[PublishedSegment]) -> list[list[tuple[Partition, int, int]]]:
+    """Per segment, the parts of its ranges no other segment claimed first (by start, then publication
+    order): where segments overlap (a re-read after a reset backwards), a hole is one segment's to allow
+    for, or two allowances would cover one hole and the spare one hide a lost record elsewhere."""
+    claims: list[list[tuple[Partition, int, int]]] = [[] for _ in segments]
+    by_partition: dict[Partition, list[tuple[int, int, int]]] = defaultdict(list)
+    for i, s in enumerate(segments):
+        for partition, start, end in s.ranges:
+            if end > start:
+                by_partition[partition].append((start, i, end))
+    for partition, ranges in by_partition.items():
+        claimed_to = None
+        for start, i, end in sorted(ranges):
+            start = start if claimed_to is None else max(start, claimed_to)
+            if end > start:
+                claims[i].append((partition, start, end))
+                claimed_to = end
+    return claims
+
+
 def _skipped(segments: Sequence[PublishedSegment], offsets: dict[Partition, list[int]]) -> dict[Partition, int]:
     """Per partition, the holes (offsets found nowhere) that writers published as holding no record: each
-    segment allows `size - record_count` of them, taken from its ranges in order - which of a multi-partition
-    segment's holes is the record lost is not known, only how many are."""
+    segment allows `size - record_count` of them within what it claims, taken from its ranges in order -
+    which of a multi-partition segment's holes is the record lost is not known, only how many are."""
     skipped: dict[Partition, int] = defaultdict(int)
-    for s in segments:
+    for s, claimed in zip(segments, _claims(segments)):
         allowance = sum(end - start for _, start, end in s.ranges if end > start) - s.record_count
-        for partition, start, end in s.ranges:
+        for partition, start, end in claimed:
             if allowance <= 0:
                 break
-            if end <= start:
-                continue
             holes = (end - start) - _distinct_within(offsets.get(partition, []), start, end)
             taken = min(holes, allowance)
             skipped[partition] += taken
