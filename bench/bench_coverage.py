@@ -90,6 +90,9 @@ class StubStream:
     def offsets_for_times(self, stream, timestamps_ms):
         return {p: self.latest.get(p, 0) for p in timestamps_ms}
 
+    def identities(self, streams):
+        return {}
+
     def close(self) -> None:
         pass
 

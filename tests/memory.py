@@ -32,6 +32,7 @@ class _State:
     requests: dict[str, StoredRequest] = dataclasses.field(default_factory=dict)
     segments: list[Segment] = dataclasses.field(default_factory=list)
     unrecoverable: list[tuple[str, OffsetRange]] = dataclasses.field(default_factory=list)
+    identities: dict[str, str] = dataclasses.field(default_factory=dict)
     published: dict[tuple[str, int], list[OffsetRange]] = dataclasses.field(default_factory=dict)
     tasks: dict[str, TaskRecord] = dataclasses.field(default_factory=dict)
     leases: dict[str, tuple[str, datetime]] = dataclasses.field(default_factory=dict)
@@ -142,6 +143,15 @@ class MemoryTransaction:
 
     def list_unrecoverable_ranges(self, supervisor_ids: Sequence[str]) -> list[OffsetRange]:
         return [r for sid, r in self.s.unrecoverable if sid in supervisor_ids]
+
+    def get_stream_identities(self, supervisor_ids: Sequence[str]) -> dict[str, str]:
+        return {sid: self.s.identities[sid] for sid in supervisor_ids if sid in self.s.identities}
+
+    def set_stream_identity(self, supervisor_id: str, identity: str | None, now: datetime) -> None:
+        if identity is None:
+            self.s.identities.pop(supervisor_id, None)
+        else:
+            self.s.identities[supervisor_id] = identity
 
     # Tasks and leases ----------------------------------------------------------------------------
     def ensure_task(self, task: TaskRecord) -> bool:
@@ -283,6 +293,8 @@ class FakeStream:
         self.earliest = {p: 0 for p in range(partitions)}
         self.latest = {p: latest for p in range(partitions)}
         self.calls = 0
+        self.identity: str | None = "topic-id-1"  # None: a kind without stream identities
+        self.identity_calls = 0
 
     def _check(self, stream: str) -> None:
         self.calls += 1
@@ -303,6 +315,10 @@ class FakeStream:
 
     def parents(self, stream: str, partitions) -> dict[int, tuple[int, ...]]:
         return {}
+
+    def identities(self, streams) -> dict[str, str]:
+        self.identity_calls += 1  # apart from `calls`: the tests that count broker calls count offset lookups
+        return {s: self.identity for s in streams} if self.exists and self.identity is not None else {}
 
     def close(self) -> None:
         pass

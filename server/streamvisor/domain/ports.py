@@ -61,6 +61,12 @@ class StreamAdapter(Protocol[P, OffsetT]):
         partitions are all independent (Kafka, RabbitMQ) answer {}: no call, every partition readable."""
         ...
 
+    def identities(self, streams: Sequence[str]) -> dict[str, str]:
+        """Per stream that exists now, what tells it from a stream created again under the same name (Kafka's
+        topic id). A kind that has no such thing answers {}: recreation is then not detected (docs/api.md,
+        "Stream recreated")."""
+        ...
+
     def close(self) -> None: ...
 
 
@@ -119,11 +125,12 @@ CHECKPOINT_BELOW_EARLIEST = "CHECKPOINT_BELOW_EARLIEST"
 
 
 class CheckpointOutOfRange(RuntimeError):
-    """A start offset the stream does not hold, raised by a reader. The task must fail with `reason`
-    (FailTask), never skip: above the latest offset the stream was recreated or truncated, and reading on
-    from there would silently skip the new stream's first records; below the earliest, retention deleted
-    them. The reason starts with a token the control plane recognises: CHECKPOINT_BEYOND_LATEST or
-    CHECKPOINT_BELOW_EARLIEST."""
+    """A start offset the stream does not hold, raised by a reader - or a stream that is not the one the
+    checkpoints are of any more (a Kafka topic recreated under the task, `check_stream`). The task must fail
+    with `reason` (FailTask), never skip: above the latest offset the stream was recreated or truncated,
+    and reading on from there would silently skip the new stream's first records; below the earliest,
+    retention deleted them. The reason starts with a token the control plane recognises:
+    CHECKPOINT_BEYOND_LATEST, CHECKPOINT_BELOW_EARLIEST or STREAM_RECREATED."""
 
     def __init__(self, reason: str):
         super().__init__(reason)
@@ -434,6 +441,14 @@ class Transaction(Protocol):
         ...
 
     def list_unrecoverable_ranges(self, supervisor_ids: Sequence[str]) -> list[OffsetRange]: ...
+
+    def get_stream_identities(self, supervisor_ids: Sequence[str]) -> dict[str, str]:
+        """The stream identity recorded per supervisor (StreamAdapter.identities); absent: none recorded."""
+        ...
+
+    def set_stream_identity(self, supervisor_id: str, identity: str | None, now: datetime) -> None:
+        """Records the identity of the stream the supervisor's checkpoints belong to; None forgets it."""
+        ...
 
 
 class TaskTransaction(Transaction, Protocol):

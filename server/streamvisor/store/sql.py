@@ -783,6 +783,21 @@ class SqlTransaction(SqlTaskStore):
             .where(pr.c.supervisor_id.in_(list(supervisor_ids))).order_by(pr.c.id))
         return [(OffsetRange(r.partition, r.start_offset, r.end_offset), r.supervisor_id) for r in rows]
 
+    # Stream identities ---------------------------------------------------------------------------
+    def get_stream_identities(self, supervisor_ids: Sequence[str]) -> dict[str, str]:
+        if not supervisor_ids:
+            return {}
+        rows = self.c.execute(select(t.stream_identities.c.supervisor_id, t.stream_identities.c.identity)
+                              .where(t.stream_identities.c.supervisor_id.in_(list(supervisor_ids))))
+        return {r.supervisor_id: r.identity for r in rows}
+
+    def set_stream_identity(self, supervisor_id: str, identity: str | None, now: datetime) -> None:
+        if identity is None:
+            self.c.execute(delete(t.stream_identities).where(t.stream_identities.c.supervisor_id == supervisor_id))
+        else:
+            self._upsert(t.stream_identities, "supervisor_id", supervisor_id=supervisor_id, identity=identity,
+                         observe_time=now)
+
     # Unrecoverable ranges ------------------------------------------------------------------------
     def add_unrecoverable_ranges(self, supervisor_id: str, ranges: Sequence[OffsetRange], now: datetime) -> None:
         self.c.execute(insert(t.unrecoverable_ranges), [

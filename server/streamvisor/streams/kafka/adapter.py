@@ -91,6 +91,31 @@ class KafkaStreamAdapter(StreamAdapter[int, int]):
             raise self._unreachable(error or e) from None
         return sorted(p.id for p in description.partitions)
 
+    def identities(self, streams: Sequence[str]) -> dict[str, str]:
+        """Kafka's topic ids (KIP-516): a topic deleted and created again under its name gets a new one. One
+        DescribeTopics for every topic; a topic that does not exist (now) is left out of the answer."""
+        if not streams:
+            return {}
+        try:
+            futures = self._admin.describe_topics(TopicCollection(sorted(set(streams))),
+                                                  request_timeout=self.timeout_s)
+        except KafkaException as e:
+            raise self._unreachable(e.args[0] if e.args else e) from None
+        found = {}
+        for stream, future in futures.items():
+            try:
+                description = future.result(timeout=self.timeout_s + 1)
+            except FutureTimeout:
+                raise self._unreachable("describe_topics timed out") from None
+            except KafkaException as e:
+                error = e.args[0] if e.args else None
+                if isinstance(error, KafkaError) and error.code() in _MISSING_TOPIC_CODES:
+                    continue
+                raise self._unreachable(error or e) from None
+            if description.topic_id is not None:
+                found[stream] = str(description.topic_id)
+        return found
+
     def _watermark_requests(self, stream: str, partitions: Sequence[int]) -> tuple[list, list]:
         """The earliest and latest lookups for these partitions, built once per (stream, partitions): 2,000
         TopicPartition objects per GetOffsets at 1,000 partitions were a measurable share of its cost over

@@ -38,6 +38,9 @@ class KinesisPartitions(StreamAdapter[int, int]):
         """Every listed shard, open and closed, parents before children."""
         return [shard_number(s, stream) for s in self.shard_adapter.partitions(stream)]
 
+    def identities(self, streams: Sequence[str]) -> dict[str, str]:
+        return self.shard_adapter.identities(streams)
+
     def parents(self, stream: str, partitions: Sequence[int]) -> dict[int, tuple[int, ...]]:
         shards = self.shards(stream)
         return {p: shards[p].parents for p in partitions if p in shards and shards[p].parents}

@@ -84,6 +84,9 @@ class RabbitMQStreamAdapter(StreamAdapter[int, int]):
     def parents(self, stream: str, partitions: Sequence[int]) -> dict[int, tuple[int, ...]]:
         return {}  # a super stream's partitions are independent streams: no lineage
 
+    def identities(self, streams: Sequence[str]) -> dict[str, str]:
+        return {}  # RabbitMQ names no stream instance: a recreated super stream is not detected
+
     def close(self) -> None:
         with contextlib.suppress(Exception):
             self._loop.run(self._streams.close(), 5)
