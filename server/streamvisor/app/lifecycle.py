@@ -52,6 +52,9 @@ class Lifecycle:
             id=supervisor_id, spec=spec,
             state=SupervisorState.COMPLETED if spec.is_complete(starts) else SupervisorState.RUNNING,
             generation=1, version=1, partitions=partitions, create_time=now, update_time=now)
+        # What tells this stream from one created again under its name later (Kafka's topic id), if the kind
+        # has it: the scheduler compares it with the stream's from then on.
+        identity = None if validate_only else adapter.identities([spec.stream]).get(spec.stream)
         if validate_only:
             with core.store.read() as tx:
                 if tx.get_supervisor(supervisor_id) is not None:
@@ -60,6 +63,8 @@ class Lifecycle:
             return supervisor
         with core.store.transaction() as tx:
             tx.insert_supervisor(supervisor)
+            if identity is not None:
+                tx.set_stream_identity(supervisor_id, identity, now)
             if spec.is_bounded:
                 tx.set_checkpoints(supervisor_id, starts)
             core.audit(tx, None, supervisor, "CREATE", actor,
@@ -67,7 +72,7 @@ class Lifecycle:
                                 "bounded_ranges": ranges_json(list(spec.bounded_ranges))})
         logs.info(log, "supervisor created", supervisor_id=supervisor_id, stream=spec.stream,
                   partitions=len(partitions), task_count=spec.task_count, state=supervisor.state.value,
-                  bounded=ranges_text(list(spec.bounded_ranges)))
+                  bounded=ranges_text(list(spec.bounded_ranges)), identity=identity or "-")
         return supervisor
 
     def get(self, supervisor_id: str) -> Supervisor:

@@ -1,17 +1,19 @@
 """Offsets and health: what GetOffsets shows, and the RUNNING <-> UNHEALTHY changes the server makes
-when it finds a supervisor's stream unreachable or a checkpoint beyond the stream."""
+when it finds a supervisor's stream unreachable, a checkpoint beyond the stream, or the stream recreated."""
 from __future__ import annotations
 
 import logging
 from datetime import datetime
-from typing import Any, Callable, NamedTuple
+from typing import Any, Callable, NamedTuple, Sequence
 
 from streamvisor import logs
 from streamvisor.app.core import ACTIVE_STATES, ANONYMOUS, Core
 from streamvisor.domain.lineage import lineage_offsets_view
 from streamvisor.domain.model import Supervisor, SupervisorState, require_valid_id
+from streamvisor.domain.errors import DomainError
 from streamvisor.domain.offsets import (
-    CheckpointFault, OffsetsView, checkpoint_faults, fault_detail, faulted_for_checkpoints, offsets_view,
+    CHECKPOINT_BEYOND_LATEST, LATCHED_FAULTS, STREAM_RECREATED, CheckpointFault, OffsetsView, checkpoint_faults,
+    fault_detail, faulted_for_checkpoints, faulted_for_stream, offsets_view, stream_recreated_detail,
 )
 from streamvisor.domain.ports import Watermarks
 
@@ -99,13 +101,22 @@ class Offsets:
         a recreated one. Asked only when a fault was seen, so it costs nothing otherwise."""
         self.core.streams.for_spec(supervisor.spec).partitions(supervisor.spec.stream)
 
-    def set_health(self, supervisor_id: str, healthy: bool, detail: str, actor: str = "scheduler") -> Supervisor | None:
+    def set_health(self, supervisor_id: str, healthy: bool, detail: str, actor: str = "scheduler",
+                   clears: str = "") -> Supervisor | None:
         """RUNNING <-> UNHEALTHY(detail), with an audit event, for a supervisor that is still active.
+        `clears`: heal only an UNHEALTHY whose detail starts with it (the caller read an older state). The
+        faults that need a look at the stream to clear (LATCHED_FAULTS) are healed only by naming them there:
+        reaching the stream again does not mend them.
         Returns the supervisor after the change, or None when there was nothing to change."""
         core = self.core
         with core.store.transaction() as tx:
             current = tx.get_supervisor(supervisor_id, lock=True)
             if current is None or current.state not in ACTIVE_STATES:
+                return None
+            unhealthy = current.state is SupervisorState.UNHEALTHY
+            if clears and not (unhealthy and current.state_detail.startswith(clears)):
+                return None
+            if healthy and not clears and unhealthy and current.state_detail.startswith(LATCHED_FAULTS):
                 return None
             wanted = SupervisorState.RUNNING if healthy else SupervisorState.UNHEALTHY
             if current.state is wanted and current.state_detail == detail:
@@ -119,14 +130,17 @@ class Offsets:
 
     def report_faults(self, supervisor: Supervisor, faults: list[CheckpointFault], actor: str) -> None:
         """A checkpoint beyond the stream makes an active supervisor UNHEALTHY (its tasks stop being
-        leased, so nothing is skipped); once no partition is beyond, that detail is cleared again."""
+        leased, so nothing is skipped); once no partition is beyond, that detail is cleared again - unless
+        the stream is another one by now (recreated, and grown past the checkpoints): that fault stays."""
+        if (faults or faulted_for_checkpoints(supervisor)) and self.check_identities_quietly([supervisor], actor):
+            return
         if faults:
             logs.warning(log, "checkpoint beyond the stream's latest offset", supervisor_id=supervisor.id,
                          stream=supervisor.spec.stream,
                          faults=",".join(f"{f.partition}:{f.checkpoint}>{f.latest}" for f in faults))
             self.set_health(supervisor.id, healthy=False, detail=fault_detail(faults), actor=actor)
         elif faulted_for_checkpoints(supervisor):
-            self.set_health(supervisor.id, healthy=True, detail="", actor=actor)
+            self.set_health(supervisor.id, healthy=True, detail="", actor=actor, clears=CHECKPOINT_BEYOND_LATEST)
 
     def check_checkpoints(self, supervisor_id: str, actor: str = "scheduler") -> list[CheckpointFault]:
         """Compares the checkpoints with the stream's latest offsets and updates the supervisor's health.
@@ -135,5 +149,67 @@ class Offsets:
         faults = checkpoint_faults(supervisor.partitions, checkpoints, marks.latest)
         if faults:
             self.confirm_stream_exists(supervisor)
+        elif self.check_identities_quietly([supervisor], actor):
+            return faults  # recreated and already grown past the checkpoints: not beyond, still not ours
         self.report_faults(supervisor, faults, actor)
         return faults
+
+    # Stream identity --------------------------------------------------------------------------------
+    def check_identities(self, supervisors: Sequence[Supervisor],
+                         actor: str = "scheduler") -> dict[str, tuple[str, str]]:
+        """Compares each supervisor's stream identity (StreamAdapter.identities: Kafka's topic id) with the
+        one recorded for it. Records it where none is (a supervisor created before identities were kept,
+        or one a reset told to forget), makes one whose stream was created again UNHEALTHY
+        (STREAM_RECREATED: only a reset clears it), and heals one whose recorded identity is its stream's
+        again. One call per connection for all of its supervisors' streams; a stream missing now is left
+        alone (STREAM_NOT_FOUND is for the other checks to say). Returns, per recreated supervisor,
+        (identity now, recorded identity). Raises Unavailable when a broker does not answer."""
+        core = self.core
+        groups: dict[int, tuple[Any, list[Supervisor]]] = {}
+        for s in supervisors:
+            adapter = core.streams.for_spec(s.spec)
+            groups.setdefault(id(adapter), (adapter, []))[1].append(s)
+        found: dict[str, str] = {}
+        for adapter, group in groups.values():
+            identities = adapter.identities(sorted({s.spec.stream for s in group}))
+            found.update({s.id: identities[s.spec.stream] for s in group if s.spec.stream in identities})
+        if not found:
+            return {}
+        with core.store.read() as tx:
+            recorded = tx.get_stream_identities(sorted(found))
+        learned = {sid: identity for sid, identity in found.items() if sid not in recorded}
+        if learned:
+            now = core.clock()
+            with core.store.transaction() as tx:
+                for sid, identity in learned.items():
+                    tx.set_stream_identity(sid, identity, now)
+            for s in supervisors:
+                if s.id in learned:
+                    logs.info(log, "stream identity recorded", supervisor_id=s.id, stream=s.spec.stream,
+                              identity=learned[s.id])
+        recreated = {}
+        for s in supervisors:
+            identity, was = found.get(s.id), recorded.get(s.id)
+            if identity is None:
+                continue
+            if was is not None and was != identity:
+                recreated[s.id] = (identity, was)
+                if self.set_health(s.id, healthy=False, detail=stream_recreated_detail(s.spec.stream, identity, was),
+                                   actor=actor) is not None:
+                    logs.warning(log, "stream recreated under the supervisor: no task is leased until a reset",
+                                 supervisor_id=s.id, stream=s.spec.stream, identity=identity, recorded=was)
+            elif faulted_for_stream(s):
+                self.set_health(s.id, healthy=True, detail="", actor=actor, clears=STREAM_RECREATED)
+        return recreated
+
+    def check_identities_quietly(self, supervisors: Sequence[Supervisor],
+                                 actor: str) -> dict[str, tuple[str, str]]:
+        """check_identities where a fault is being looked at (or a lease granted): a broker that does not
+        answer the identity call leaves the other checks to decide (they need the broker too)."""
+        try:
+            return self.check_identities(supervisors, actor)
+        except DomainError as e:
+            logs.info(log, "stream identity check did not run", supervisor_id=",".join(s.id for s in supervisors),
+                      reason=e.reason)
+            return {}
+

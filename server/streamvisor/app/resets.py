@@ -26,8 +26,8 @@ from streamvisor.domain.model import (
 from streamvisor.domain.lineage import lineage_backfill
 from streamvisor.domain.offsets import (
     CheckpointFault, ResetPlan, ResetTarget, check_backfillable, check_targets_known, checkpoint_beyond_latest_error,
-    checkpoint_faults, faulted_for_checkpoints, plan_backfill, plan_hard_reset, plan_offset_reset,
-    validate_reset_targets,
+    checkpoint_faults, faulted_for_checkpoints, faulted_for_stream, plan_backfill, plan_hard_reset, plan_offset_reset,
+    stream_recreated_error, validate_reset_targets,
 )
 from streamvisor.domain.plans import check_plan_token, issue_plan_token
 from streamvisor.domain.ports import Transaction, Watermarks
@@ -47,6 +47,9 @@ class Resets:
         `partitions`: the supervisor's new partitions, where a reset changes them (Kinesis' leasable set)."""
         core = self.core
         tx.set_checkpoints(before.id, plan.new_checkpoints)
+        # The operator chose offsets of the stream as it is now: whatever identity was recorded (a recreated
+        # topic's old one), the next look records the stream's, and a STREAM_RECREATED fault clears.
+        tx.set_stream_identity(before.id, None, core.clock())
         after = before.fenced(core.clock())
         if partitions is not None and partitions != before.partitions:
             after = dataclasses.replace(after, partitions=partitions)
@@ -178,8 +181,12 @@ class Resets:
             checkpoints_before = tx.get_checkpoints(supervisor_id)
         # UNHEALTHY for a checkpoint beyond the stream: answer with that fault (or, if it was mended
         # meanwhile, heal and go on) rather than with the state it caused.
-        if not faulted_for_checkpoints(current):
+        if not (faulted_for_checkpoints(current) or faulted_for_stream(current)):
             check_backfillable(current)
+        # A recreated topic (grown past the checkpoints or not): [checkpoint, latest) is no range of it.
+        recreated = self.offsets.check_identities_quietly([current], actor).get(supervisor_id)
+        if recreated is not None:
+            raise stream_recreated_error(supervisor_id, current.spec.stream, *recreated)
 
         # 1. Latest offsets from the stream, outside any lock (a broker call must not hold the row lock).
         logs.info(log, "capturing latest offsets", supervisor_id=supervisor_id, stream=current.spec.stream,
@@ -261,6 +268,9 @@ class Resets:
                     else tuple(r.partition for r in plan.backfill_ranges),
                     create_time=now, update_time=now, backfill_of=supervisor_id)
                 tx.insert_supervisor(backfill)
+                identity = tx.get_stream_identities([supervisor_id]).get(supervisor_id)
+                if identity is not None:  # the live supervisor's stream, the one just checked
+                    tx.set_stream_identity(backfill_id, identity, now)
                 tx.set_checkpoints(backfill_id, {r.partition: r.start for r in plan.backfill_ranges})
                 core.audit(tx, None, backfill, "CREATE_BACKFILL", actor, request_id,
                            details={"backfill_of": supervisor_id,

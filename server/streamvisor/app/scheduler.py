@@ -41,7 +41,7 @@ from streamvisor.app.supervisors import SupervisorService
 from streamvisor.app.tasks import new_task_id
 from streamvisor.domain.errors import DomainError
 from streamvisor.domain.model import Supervisor, SupervisorState
-from streamvisor.domain.offsets import faulted_for_checkpoints
+from streamvisor.domain.offsets import faulted_for_checkpoints, faulted_for_stream
 from streamvisor.domain.ports import MetadataStore, StreamAdapters, TaskTransaction
 from streamvisor.domain.tasks import TaskRecord, TaskState, task_groups
 
@@ -154,6 +154,7 @@ class Scheduler:
             marks = tx.list_scheduling_marks(BATCH)
             expired = tx.expired_leases(now, BATCH)
         self._more = len(marks) == BATCH or len(expired) == BATCH
+        self._check_identities_of([supervisor_id for supervisor_id, _ in marks])
         settled = []
         for supervisor_id, token in marks:
             try:
@@ -193,8 +194,12 @@ class Scheduler:
             stale = tx.stale_tasks(now, 10 * BATCH)
         # Supervisors of a kind with lineage are re-planned at every sweep too: a parent may have finished
         # by a change no commit of theirs made (a parent expired out of the stream).
-        unsettled = [s for s, checkpoints, tasks in summary if s.state is not SupervisorState.RUNNING
-                     or checkpoints < len(s.partitions) or tasks < len(task_groups(s)) or self.leasing.applies(s)]
+        # Every active supervisor's stream identity, one broker call per cluster: a topic recreated while
+        # nothing changed in the store (and no worker hit it) is found here at the latest.
+        recreated = self._check_identities([s for s, _, _ in summary if s.state is SupervisorState.RUNNING])
+        unsettled = [s for s, checkpoints, tasks in summary if s.id not in recreated and (
+                     s.state is not SupervisorState.RUNNING or checkpoints < len(s.partitions)
+                     or tasks < len(task_groups(s)) or self.leasing.applies(s))]
         for supervisor in unsettled:
             self._schedule(supervisor)
         if stale:  # covers the marked supervisors' tasks too
@@ -216,6 +221,10 @@ class Scheduler:
     def _schedule(self, supervisor: Supervisor) -> None:
         if faulted_for_checkpoints(supervisor):
             supervisor = self._recheck_checkpoints(supervisor)
+            if supervisor is None:
+                return
+        if faulted_for_stream(supervisor):
+            supervisor = self._recheck_identity(supervisor)
             if supervisor is None:
                 return
         if self.leasing.applies(supervisor):
@@ -248,6 +257,33 @@ class Scheduler:
             return None
         with self.store.read() as tx:
             return tx.get_supervisor(supervisor.id)
+
+    def _check_identities(self, supervisors: list[Supervisor]) -> dict[str, tuple[str, str]]:
+        """Offsets.check_identities; a broker that does not answer leaves them for the next look."""
+        if not supervisors:
+            return {}
+        try:
+            return self.supervisors.offsets.check_identities(supervisors)
+        except DomainError as e:
+            logs.info(log, "stream identity check did not run", supervisors=len(supervisors), reason=e.reason)
+            return {}
+
+    def _check_identities_of(self, supervisor_ids: list[str]) -> None:
+        """The changed RUNNING supervisors' identities, before they are settled: a resumed supervisor whose
+        topic was recreated while it was suspended must not get a lease first."""
+        if supervisor_ids:
+            with self.store.read() as tx:
+                found = [tx.get_supervisor(supervisor_id) for supervisor_id in supervisor_ids]
+            self._check_identities([s for s in found if s is not None and s.state is SupervisorState.RUNNING])
+
+    def _recheck_identity(self, supervisor: Supervisor) -> Supervisor | None:
+        """An UNHEALTHY supervisor whose stream was recreated stays so until a reset forgets the recorded
+        identity (the next look records the new one). Returns the supervisor to schedule, or None."""
+        if self._check_identities([supervisor]).get(supervisor.id):
+            return None
+        with self.store.read() as tx:
+            current = tx.get_supervisor(supervisor.id)
+        return None if current is None or faulted_for_stream(current) else current
 
     def _resolve_start_offsets(self, supervisor: Supervisor) -> None:
         """Gives every partition without a checkpoint its start (earliest or latest), read from the stream,
@@ -293,8 +329,8 @@ class Scheduler:
             self._set_health(supervisor, healthy=True, detail="")
 
     def _set_health(self, supervisor: Supervisor, healthy: bool, detail: str) -> None:
-        if faulted_for_checkpoints(supervisor) and healthy:
-            return  # only _recheck_checkpoints may clear that fault: reaching the stream does not mend it
+        if (faulted_for_checkpoints(supervisor) or faulted_for_stream(supervisor)) and healthy:
+            return  # only the rechecks may clear those faults: reaching the stream does not mend them
         self.supervisors.set_health(supervisor.id, healthy, detail)
 
     def _reconcile_tasks(self, load: Callable[[TaskTransaction], list[TaskRecord]]) -> None:

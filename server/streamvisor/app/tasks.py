@@ -17,7 +17,9 @@ from streamvisor.domain.errors import (
     Conflict, DomainError, FailedPrecondition, FieldViolation, InvalidArgument, NotFound, Violations,
 )
 from streamvisor.domain.model import OffsetRange, StreamType, Supervisor, SupervisorState
-from streamvisor.domain.offsets import CHECKPOINT_BEYOND_LATEST, range_shape_violations, validate_commit
+from streamvisor.domain.offsets import (
+    CHECKPOINT_BEYOND_LATEST, STREAM_RECREATED, range_shape_violations, validate_commit,
+)
 from streamvisor.domain.ports import (
     CommitReads, MetadataStore, NarrowTransactionExceeded, Segment, Transaction, TaskTransaction,
 )
@@ -173,6 +175,17 @@ class TaskService:
         _check_worker(worker_id, v)
         lease = lease_length(lease_seconds, v)
         v.raise_if_any()
+        leased = self._lease(worker_id, lease, stream_types)
+        if leased is not None and self.offsets.check_identities_quietly([leased[1]], f"worker:{worker_id}"):
+            # The topic was recreated since the supervisor's checkpoints were read from it: the supervisor is
+            # UNHEALTHY now, which frees this lease (scheduler); the worker never reads from the checkpoints.
+            logs.warning(log, "lease withheld: the stream was recreated", task_id=leased[0].id,
+                         supervisor_id=leased[0].supervisor_id, worker_id=worker_id)
+            return None
+        return leased
+
+    def _lease(self, worker_id: str, lease: timedelta,
+               stream_types: Sequence[StreamType]) -> tuple[TaskRecord, Supervisor, str] | None:
         now = self.clock()
         with self.store.transaction() as tx:
             for task in tx.leasable_tasks(now, frozenset(stream_types), limit=16):
@@ -393,9 +406,11 @@ class TaskService:
         if len(reason) > 1024:
             raise InvalidArgument([FieldViolation("reason", "must be at most 1024 characters")])
         task = self._release(task_id, worker_id, "fail", reason)
-        if task is not None and reason.startswith(CHECKPOINT_BEYOND_LATEST):
-            # The worker found its start beyond the stream. Trust the stream, not the worker: check it,
-            # and if so the supervisor turns UNHEALTHY and its tasks are not offered again (no loop).
+        if task is not None and reason.startswith((CHECKPOINT_BEYOND_LATEST, STREAM_RECREATED)):
+            # The worker found its start beyond the stream (maybe only at the moment of a fetch: a topic being
+            # recreated). Trust the stream, not the worker: check it - the checkpoints, and whether the topic is
+            # the one they were read from - and if so the supervisor turns UNHEALTHY and its tasks are not
+            # offered again (no loop).
             try:
                 self.offsets.check_checkpoints(task.supervisor_id, actor=f"worker:{worker_id}")
             except DomainError as e:

@@ -378,6 +378,34 @@ def check_backfillable(supervisor: Supervisor) -> None:
              "allowed_states": "RUNNING"})
 
 
+STREAM_RECREATED = "STREAM_RECREATED"
+
+
+def stream_recreated_detail(stream: str, identity: str, recorded: str) -> str:
+    """The UNHEALTHY state_detail when the stream is not the one the checkpoints were read from."""
+    return (f"{STREAM_RECREATED}: {stream!r} was created again (identity {identity}, the checkpoints are of "
+            f"{recorded}); reset the offsets to read it")[:255]
+
+
+def stream_recreated_error(supervisor_id: str, stream: str, identity: str, recorded: str) -> FailedPrecondition:
+    return FailedPrecondition(
+        STREAM_RECREATED,
+        f"supervisor {supervisor_id!r}: stream {stream!r} was deleted and created again under its name "
+        f"(identity {identity}, the checkpoints were read from {recorded}), so its checkpoints point into "
+        "another stream and reading on from them would skip the new stream's first records. Nothing was "
+        "changed: decide where to read the new stream from with ResetOffsets (or ResetSupervisor)",
+        {"supervisor_id": supervisor_id, "stream": stream, "identity": identity, "recorded_identity": recorded})
+
+
+# UNHEALTHY details that only a look at the stream may clear (app/offsets.py set_health).
+LATCHED_FAULTS = (CHECKPOINT_BEYOND_LATEST, STREAM_RECREATED)
+
+
+def faulted_for_stream(supervisor: Supervisor) -> bool:
+    """UNHEALTHY because its stream was recreated: only a reset clears it, never the stream growing."""
+    return supervisor.state is SupervisorState.UNHEALTHY and supervisor.state_detail.startswith(STREAM_RECREATED)
+
+
 def faulted_for_checkpoints(supervisor: Supervisor) -> bool:
     """UNHEALTHY because a checkpoint was found beyond the stream (only a re-check may clear it)."""
     return supervisor.state is SupervisorState.UNHEALTHY and supervisor.state_detail.startswith(

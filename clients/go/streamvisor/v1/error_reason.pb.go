@@ -145,6 +145,12 @@ const (
 	// answered as its first attempt would have been. metadata: sqlstate (PostgreSQL's SQLSTATE, or "none"),
 	// error (the driver's error class).
 	ErrorReason_ERROR_REASON_METADATA_STORE_UNAVAILABLE ErrorReason = 50
+	// FAILED_PRECONDITION: the supervisor's stream was deleted and created again under its name (Kafka: the
+	// topic id changed), so its checkpoints point into another stream and no range of it can be planned.
+	// Nothing was changed; the supervisor is UNHEALTHY until ResetOffsets or ResetSupervisor. Also the start
+	// of that state_detail. docs/api.md, "Stream recreated". metadata: supervisor_id, stream, identity (now),
+	// recorded_identity.
+	ErrorReason_ERROR_REASON_STREAM_RECREATED ErrorReason = 51
 )
 
 // Enum value maps for ErrorReason.
@@ -189,6 +195,7 @@ var (
 		45: "ERROR_REASON_UNSUPPORTED_SHARD_ID",
 		46: "ERROR_REASON_NOT_A_RECORD_OF_SHARD",
 		50: "ERROR_REASON_METADATA_STORE_UNAVAILABLE",
+		51: "ERROR_REASON_STREAM_RECREATED",
 	}
 	ErrorReason_value = map[string]int32{
 		"ERROR_REASON_UNSPECIFIED":                 0,
@@ -230,6 +237,7 @@ var (
 		"ERROR_REASON_UNSUPPORTED_SHARD_ID":        45,
 		"ERROR_REASON_NOT_A_RECORD_OF_SHARD":       46,
 		"ERROR_REASON_METADATA_STORE_UNAVAILABLE":  50,
+		"ERROR_REASON_STREAM_RECREATED":            51,
 	}
 )
 
@@ -264,7 +272,7 @@ var File_streamvisor_v1_error_reason_proto protoreflect.FileDescriptor
 
 const file_streamvisor_v1_error_reason_proto_rawDesc = "" +
 	"\n" +
-	"!streamvisor/v1/error_reason.proto\x12\x0estreamvisor.v1*\x96\v\n" +
+	"!streamvisor/v1/error_reason.proto\x12\x0estreamvisor.v1*\xb9\v\n" +
 	"\vErrorReason\x12\x1c\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x12%\n" +
 	"!ERROR_REASON_SUPERVISOR_NOT_FOUND\x10\x01\x12*\n" +
@@ -305,7 +313,8 @@ const file_streamvisor_v1_error_reason_proto_rawDesc = "" +
 	"\x1bERROR_REASON_FIELD_MISMATCH\x10,\x12%\n" +
 	"!ERROR_REASON_UNSUPPORTED_SHARD_ID\x10-\x12&\n" +
 	"\"ERROR_REASON_NOT_A_RECORD_OF_SHARD\x10.\x12+\n" +
-	"'ERROR_REASON_METADATA_STORE_UNAVAILABLE\x102Bt\n" +
+	"'ERROR_REASON_METADATA_STORE_UNAVAILABLE\x102\x12!\n" +
+	"\x1dERROR_REASON_STREAM_RECREATED\x103Bt\n" +
 	"\x12dev.streamvisor.v1B\x10ErrorReasonProtoP\x01ZJgithub.com/streamvisor/streamvisor/clients/go/streamvisor/v1;streamvisorv1b\x06proto3"
 
 var (

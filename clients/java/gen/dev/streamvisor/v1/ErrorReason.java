@@ -369,6 +369,18 @@ public enum ErrorReason
    * <code>ERROR_REASON_METADATA_STORE_UNAVAILABLE = 50;</code>
    */
   ERROR_REASON_METADATA_STORE_UNAVAILABLE(50),
+  /**
+   * <pre>
+   * FAILED_PRECONDITION: the supervisor's stream was deleted and created again under its name (Kafka: the
+   * topic id changed), so its checkpoints point into another stream and no range of it can be planned.
+   * Nothing was changed; the supervisor is UNHEALTHY until ResetOffsets or ResetSupervisor. Also the start
+   * of that state_detail. docs/api.md, "Stream recreated". metadata: supervisor_id, stream, identity (now),
+   * recorded_identity.
+   * </pre>
+   *
+   * <code>ERROR_REASON_STREAM_RECREATED = 51;</code>
+   */
+  ERROR_REASON_STREAM_RECREATED(51),
   UNRECOGNIZED(-1),
   ;
 
@@ -733,6 +745,18 @@ public enum ErrorReason
    * <code>ERROR_REASON_METADATA_STORE_UNAVAILABLE = 50;</code>
    */
   public static final int ERROR_REASON_METADATA_STORE_UNAVAILABLE_VALUE = 50;
+  /**
+   * <pre>
+   * FAILED_PRECONDITION: the supervisor's stream was deleted and created again under its name (Kafka: the
+   * topic id changed), so its checkpoints point into another stream and no range of it can be planned.
+   * Nothing was changed; the supervisor is UNHEALTHY until ResetOffsets or ResetSupervisor. Also the start
+   * of that state_detail. docs/api.md, "Stream recreated". metadata: supervisor_id, stream, identity (now),
+   * recorded_identity.
+   * </pre>
+   *
+   * <code>ERROR_REASON_STREAM_RECREATED = 51;</code>
+   */
+  public static final int ERROR_REASON_STREAM_RECREATED_VALUE = 51;
 
 
   public final int getNumber() {
@@ -798,6 +822,7 @@ public enum ErrorReason
       case 45: return ERROR_REASON_UNSUPPORTED_SHARD_ID;
       case 46: return ERROR_REASON_NOT_A_RECORD_OF_SHARD;
       case 50: return ERROR_REASON_METADATA_STORE_UNAVAILABLE;
+      case 51: return ERROR_REASON_STREAM_RECREATED;
       default: return null;
     }
   }

@@ -36,7 +36,7 @@ public final class ErrorReasonProto extends com.google.protobuf.GeneratedFile {
   static {
     java.lang.String[] descriptorData = {
       "\n!streamvisor/v1/error_reason.proto\022\016str" +
-      "eamvisor.v1*\226\013\n\013ErrorReason\022\034\n\030ERROR_REA" +
+      "eamvisor.v1*\271\013\n\013ErrorReason\022\034\n\030ERROR_REA" +
       "SON_UNSPECIFIED\020\000\022%\n!ERROR_REASON_SUPERV" +
       "ISOR_NOT_FOUND\020\001\022*\n&ERROR_REASON_SUPERVI" +
       "SOR_ALREADY_EXISTS\020\002\022!\n\035ERROR_REASON_INV" +
@@ -72,10 +72,11 @@ public final class ErrorReasonProto extends com.google.protobuf.GeneratedFile {
       "\022%\n!ERROR_REASON_UNSUPPORTED_SHARD_ID\020-\022" +
       "&\n\"ERROR_REASON_NOT_A_RECORD_OF_SHARD\020.\022" +
       "+\n\'ERROR_REASON_METADATA_STORE_UNAVAILAB" +
-      "LE\0202Bt\n\022dev.streamvisor.v1B\020ErrorReasonP" +
-      "rotoP\001ZJgithub.com/streamvisor/streamvis" +
-      "or/clients/go/streamvisor/v1;streamvisor" +
-      "v1b\006proto3"
+      "LE\0202\022!\n\035ERROR_REASON_STREAM_RECREATED\0203B" +
+      "t\n\022dev.streamvisor.v1B\020ErrorReasonProtoP" +
+      "\001ZJgithub.com/streamvisor/streamvisor/cl" +
+      "ients/go/streamvisor/v1;streamvisorv1b\006p" +
+      "roto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
