@@ -15,13 +15,16 @@ import logging
 import threading
 import time
 
+import grpc
 import pytest
 from confluent_kafka.admin import NewTopic
 
 from conftest import start_server
-from helpers import kafka_spec
+from helpers import expect_error, kafka_spec
 from rabbitmq_support import RabbitStreams, rabbit, rabbitmq_amqp_url, rabbitmq_spec, rabbitmq_url  # noqa: F401
 from streamvisor.client import StreamvisorClient
+from streamvisor.v1 import supervisor_pb2 as pb
+from streamvisor.v1 import supervisor_service_pb2 as svc
 from streamvisor.worker.runner import Worker, WorkerSettings
 from streamvisor.worker.sinks.files import FileSink
 
@@ -111,16 +114,77 @@ def test_kafka_recreated_topic_fails_the_task_beyond_latest(sv_server, sv_client
     with running_worker(sv_server, tmp_path, "w1"):
         wait_until(lambda: checkpoints(sv_client, "k") == {0: 10}, 60, "the worker to ingest 10 records")
         # The worker keeps its lease (at offset 10) while the topic is deleted and created again, smaller.
-        for f in topics.admin.delete_topics([topic], operation_timeout=30).values():
-            f.result(timeout=60)
-        wait_until(lambda: topic not in topics.admin.list_topics(timeout=10).topics, 30, "the deletion")
-        topics.admin.create_topics([NewTopic(topic, 1, 1)], operation_timeout=30)[topic].result(timeout=60)
-        topics.wait_ready(topic, 1)
+        recreate_topic(topics, topic)
         topics.produce(topic, {0: 3})
         wait_for_reason(caplog, "k", "CHECKPOINT_BEYOND_LATEST partition=0 checkpoint=10 latest=3")
         assert_nothing_moves(sv_client, "k", {0: 10}, {0: [(0, 10)]})
     offsets = sv_client.get_offsets("k").partitions[0]
     assert (offsets.checkpoint, offsets.earliest, offsets.latest) == (10, 0, 3)
+
+
+def recreate_topic(topics, topic: str, partitions: int = 1) -> None:
+    for f in topics.admin.delete_topics([topic], operation_timeout=30).values():
+        f.result(timeout=60)
+    wait_until(lambda: topic not in topics.admin.list_topics(timeout=10).topics, 30, "the deletion")
+    topics.admin.create_topics([NewTopic(topic, partitions, 1)], operation_timeout=30)[topic].result(timeout=60)
+    topics.wait_ready(topic, partitions)
+
+
+@pytest.mark.kafka
+def test_kafka_topic_recreated_and_grown_past_the_checkpoint_is_a_fault_until_a_reset(
+        sv_server, sv_client, topics, kafka_bootstrap, tmp_path, caplog):
+    """What Kafka's default auto.create.topics.enable=true makes likely: the topic comes back under its name
+    and is past the checkpoint before a worker looks. The checkpoint is then "in range", and reading on
+    from it would skip the new topic's first records; the topic id says it is another topic."""
+    caplog.set_level(logging.INFO)
+    topic = topics.create(1, prefix="regrown")
+    spec = kafka_spec(topic, task_count=1, use_earliest_offset=True,
+                      consumer_properties={"bootstrap.servers": kafka_bootstrap})
+    topics.produce(topic, {0: 10})
+    sv_client.create_supervisor("k", spec)
+    with running_worker(sv_server, tmp_path, "w1"):
+        wait_until(lambda: checkpoints(sv_client, "k") == {0: 10}, 60, "the worker to ingest 10 records")
+    recreate_topic(topics, topic)
+    topics.produce(topic, {0: 30})  # offsets 0-29: past the checkpoint 10
+    offsets = sv_client.get_offsets("k").partitions[0]
+    assert (offsets.checkpoint, offsets.latest, offsets.checkpoint_beyond_latest) == (10, 30, False)
+    with running_worker(sv_server, tmp_path, "w2"):
+        # The worker's AcquireTask is where it is found (the scheduler's sweep would, within a minute).
+        wait_until(lambda: sv_client.get_supervisor("k").state_detail.startswith("STREAM_RECREATED"), 30,
+                   "the supervisor to be found reading a recreated topic")
+        assert sv_client.get_supervisor("k").state == pb.SUPERVISOR_STATE_UNHEALTHY
+        assert_nothing_moves(sv_client, "k", {0: 10}, {0: [(0, 10)]})
+        error = expect_error(lambda: sv_client.reset_to_latest_and_backfill("k"), grpc.StatusCode.FAILED_PRECONDITION,
+                             "STREAM_RECREATED")
+        assert error.metadata["stream"] == topic and error.metadata["identity"] != error.metadata["recorded_identity"]
+        assert sv_client.get_supervisor("k").generation == 1
+        # The operator decides: all of the new topic, from its start.
+        sv_client.reset_offsets("k", [svc.PartitionResetTarget(partition=0, offset=0)])
+        wait_until(lambda: checkpoints(sv_client, "k") == {0: 30}, 60, "the new topic ingested from its start")
+    assert sv_client.get_supervisor("k").state == pb.SUPERVISOR_STATE_RUNNING
+    assert published(sv_client, "k") == {0: [(0, 30)]}  # the old topic's [0, 10) and the new one's [0, 30)
+
+
+@pytest.mark.kafka
+def test_kafka_topic_recreated_and_refilled_under_a_reading_worker_publishes_nothing_of_it(
+        sv_server, sv_client, topics, kafka_bootstrap, tmp_path, caplog):
+    """librdkafka hands a consumer at offset 10 the recreated topic's offsets 10-29 without an error (measured
+    on 2.16). The reader checks the topic id before each segment is published: nothing of the new topic is
+    published, the task fails with STREAM_RECREATED, and the server, checking for itself, agrees."""
+    caplog.set_level(logging.INFO)
+    topic = topics.create(1, prefix="refilled")
+    spec = kafka_spec(topic, task_count=1, use_earliest_offset=True,
+                      consumer_properties={"bootstrap.servers": kafka_bootstrap})
+    topics.produce(topic, {0: 10})
+    sv_client.create_supervisor("k", spec)
+    with running_worker(sv_server, tmp_path, "w1"):
+        wait_until(lambda: checkpoints(sv_client, "k") == {0: 10}, 60, "the worker to ingest 10 records")
+        recreate_topic(topics, topic)
+        topics.produce(topic, {0: 30})
+        wait_for_reason(caplog, "k", "STREAM_RECREATED")
+        wait_until(lambda: sv_client.get_supervisor("k").state_detail.startswith("STREAM_RECREATED"), 30,
+                   "the server to find the topic recreated")
+        assert_nothing_moves(sv_client, "k", {0: 10}, {0: [(0, 10)]})
 
 
 @pytest.mark.kafka

@@ -95,3 +95,32 @@ def test_the_connection_key_ignores_consumer_only_properties():
 def test_task_groups_are_partition_modulo_task_count():
     kind = KafkaKind()
     assert [kind.task_group(p, 3) for p in range(7)] == [0, 1, 2, 0, 1, 2, 0]
+
+
+class _Watermarks:
+    def __init__(self, earliest: int, latest: int):
+        self.marks = (earliest, latest)
+
+    def get_watermark_offsets(self, tp, timeout, cached):
+        return self.marks
+
+
+def _out_of_range(earliest: int, latest: int) -> Exception:
+    from confluent_kafka import KafkaError
+
+    from streamvisor.streams.kafka.reader import KafkaReader
+    reader = object.__new__(KafkaReader)  # no consumer of librdkafka's: the decision alone
+    reader.stream, reader.consumer = "clicks", _Watermarks(earliest, latest)
+    return reader._out_of_range(0, 10, KafkaError(KafkaError._AUTO_OFFSET_RESET))
+
+
+def test_an_out_of_range_position_the_topic_holds_again_is_reported_for_the_server_to_check():
+    """At the fetch the log ended below the position; by the look it is past it again: a topic recreated (or
+    truncated) and refilled under the task. The token makes the server check the checkpoints and the topic
+    id (app/tasks.py fail) instead of the worker reading on from the old checkpoint."""
+    from streamvisor.domain.ports import CheckpointOutOfRange
+    regrown = _out_of_range(0, 30)
+    assert isinstance(regrown, CheckpointOutOfRange)
+    assert regrown.reason.startswith("CHECKPOINT_BEYOND_LATEST partition=0 checkpoint=10 latest=unknown")
+    assert _out_of_range(0, 3).reason.startswith("CHECKPOINT_BEYOND_LATEST partition=0 checkpoint=10 latest=3")
+    assert _out_of_range(15, 30).reason.startswith("CHECKPOINT_BELOW_EARLIEST")

@@ -112,6 +112,94 @@ def test_the_stream_growing_past_the_checkpoint_heals_it_too(app, stream):
     assert scheduler.run_once() and service.get("main").state is SupervisorState.RUNNING
 
 
+def test_a_recreated_stream_grown_past_the_checkpoint_is_a_fault_only_a_reset_clears(app, stream):
+    """The auto.create.topics.enable=true case: the topic comes back under its name at once and is past the
+    checkpoints before anyone looks. Its id says it is another topic."""
+    service, tasks, scheduler = app
+    service.create("main", spec())
+    with service.store.read() as tx:
+        assert tx.get_stream_identities(["main"]) == {"main": "topic-id-1"}  # recorded at creation
+    commit(service, "main", 0, 0, 40)
+    assert scheduler.run_once() and service.get("main").state is SupervisorState.RUNNING
+    stream.identity = "topic-id-2"  # deleted and created again; latest is still 100, past the checkpoint
+    scheduler._next_sweep = None
+    assert scheduler.run_once()
+    main = service.get("main")
+    assert main.state is SupervisorState.UNHEALTHY and main.state_detail.startswith("STREAM_RECREATED")
+    assert "topic-id-2" in main.state_detail and "topic-id-1" in main.state_detail
+    assert tasks.acquire("w1") is None
+    # Nothing heals it by itself: not a pass, not GetOffsets, not the stream growing.
+    stream.latest = {0: 500, 1: 500}
+    service.get_offsets("main")
+    for _ in range(3):
+        scheduler._next_sweep = None
+        assert scheduler.run_once()
+    assert service.get("main").state_detail.startswith("STREAM_RECREATED") and tasks.acquire("w1") is None
+    with pytest.raises(FailedPrecondition) as info:
+        service.reset_to_latest_and_backfill("main")
+    assert info.value.reason == "STREAM_RECREATED" and service.get("main").generation == 1
+    assert info.value.metadata["identity"] == "topic-id-2" and info.value.metadata["recorded_identity"] == "topic-id-1"
+    # The operator decides: read the new topic from its start. The next pass records its identity.
+    service.reset_offsets("main", [ResetTarget(0, offset=0), ResetTarget(1, offset=0)])
+    assert scheduler.run_once()
+    assert (service.get("main").state, service.get("main").state_detail) == (SupervisorState.RUNNING, "")
+    with service.store.read() as tx:
+        assert tx.get_stream_identities(["main"]) == {"main": "topic-id-2"}
+    assert tasks.acquire("w1") is not None
+
+
+def test_a_lease_is_withheld_from_a_recreated_stream(app, stream):
+    """A worker that comes back before the sweep has looked: its AcquireTask finds the topic id changed."""
+    service, tasks, scheduler = app
+    service.create("main", spec())
+    assert scheduler.run_once()
+    stream.identity = "topic-id-2"
+    assert tasks.acquire("w1") is None
+    assert service.get("main").state_detail.startswith("STREAM_RECREATED")
+    assert scheduler.run_once() and tasks.acquire("w1") is None
+
+
+def test_a_recreated_stream_is_found_when_a_checkpoint_fault_would_heal(app, stream):
+    service, _, scheduler = app
+    service.create("main", spec())
+    commit(service, "main", 0, 0, 40)
+    stream.latest = {0: 3, 1: 100}
+    service.get_offsets("main")
+    assert service.get("main").state_detail.startswith("CHECKPOINT_BEYOND_LATEST")
+    stream.latest, stream.identity = {0: 41, 1: 100}, "topic-id-2"  # grown past it: but another topic
+    assert scheduler.run_once()
+    assert service.get("main").state_detail.startswith("STREAM_RECREATED")
+
+
+def test_a_supervisor_without_a_recorded_identity_learns_it_and_a_kind_without_identities_is_left_alone(
+        app, stream):
+    service, _, scheduler = app
+    service.create("old", spec())
+    with service.store.transaction() as tx:
+        tx.set_stream_identity("old", None, T0)  # created before identities were kept
+    scheduler._next_sweep = None
+    assert scheduler.run_once()
+    with service.store.read() as tx:
+        assert tx.get_stream_identities(["old"]) == {"old": "topic-id-1"}
+    stream.identity = None  # a kind (or broker) that names no identity
+    service.create("plain", spec(stream="other"))
+    scheduler._next_sweep = None
+    assert scheduler.run_once() and service.get("plain").state is SupervisorState.RUNNING
+    with service.store.read() as tx:
+        assert tx.get_stream_identities(["plain"]) == {}
+    assert service.get("old").state is SupervisorState.RUNNING  # no identity now is no evidence
+
+
+def test_a_backfill_keeps_the_live_supervisor_s_identity(app, stream):
+    service, _, _ = app
+    service.create("main", spec())
+    commit(service, "main", 0, 0, 40)
+    result = service.reset_to_latest_and_backfill("main")
+    with service.store.read() as tx:
+        assert tx.get_stream_identities(["main", result.backfill_supervisor_id]) == {
+            "main": "topic-id-1", result.backfill_supervisor_id: "topic-id-1"}
+
+
 def test_the_scheduler_leases_no_task_of_an_unhealthy_supervisor(app, stream):
     service, tasks, scheduler = app
     service.create("main", spec())
