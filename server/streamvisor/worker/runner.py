@@ -276,6 +276,7 @@ class TaskRun:
         self.client = worker.client
         self.settings = worker.settings
         self.told_to_stop = threading.Event()
+        self.reader: TaskReader | None = None  # while _consume runs
         self.stop_reason = ""
         # Exact offsets of any size (the `_decimal` fields; the int64 ones are 0 past int64).
         self.position = {p.partition: exact(p, "start_offset") for p in task.partitions}
@@ -326,6 +327,7 @@ class TaskRun:
         return end is not None and self.position[partition] >= end
 
     def _consume(self, reader: TaskReader) -> None:
+        self.reader = reader
         last_flush = time.monotonic()
         bounded = bool(self.ends)
         while True:
@@ -413,6 +415,11 @@ class TaskRun:
         ranges = [offset_range(*span) for span in spans]
         if not ranges:
             return
+        # Is the stream still the one these records came from (a Kafka topic recreated under the task)?
+        # Raises CheckpointOutOfRange, so nothing read from the new one is published.
+        check_stream = getattr(self.reader, "check_stream", None)
+        if check_stream is not None:
+            check_stream()
         self.sequence += 1
         t = self.task
         name = f"{t.supervisor_id}-{t.id}-g{t.generation}-{self.sequence:06d}-{uuid.uuid4().hex[:8]}"
