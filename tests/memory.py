@@ -147,10 +147,11 @@ class MemoryTransaction:
     def get_stream_identities(self, supervisor_ids: Sequence[str]) -> dict[str, str]:
         return {sid: self.s.identities[sid] for sid in supervisor_ids if sid in self.s.identities}
 
-    def set_stream_identity(self, supervisor_id: str, identity: str | None, now: datetime) -> None:
+    def set_stream_identity(self, supervisor_id: str, identity: str | None, now: datetime,
+                            only_if_absent: bool = False) -> None:
         if identity is None:
             self.s.identities.pop(supervisor_id, None)
-        else:
+        elif not (only_if_absent and supervisor_id in self.s.identities):
             self.s.identities[supervisor_id] = identity
 
     # Tasks and leases ----------------------------------------------------------------------------

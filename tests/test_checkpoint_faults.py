@@ -114,13 +114,22 @@ def test_reset_offsets_is_the_remedy_and_the_scheduler_heals_the_supervisor(clie
     r = client.reset_offsets("main", [svc.PartitionResetTarget(partition=0, offset=0)])
     assert {c.partition: (c.before, c.after) for c in r.changes} == {0: (40, 0)}
     assert client.get_supervisor("main").state == pb.SUPERVISOR_STATE_UNHEALTHY  # until it is checked again
+    # No partition is beyond any more, but partition 1's checkpoint 20 is of the old topic (its id says so):
+    # reading on from it would skip the new topic's 0-19. The fault becomes STREAM_RECREATED.
     assert scheduler.run_once()
     s = client.get_supervisor("main")
-    assert (s.state, s.state_detail) == (pb.SUPERVISOR_STATE_RUNNING, "")
+    assert s.state == pb.SUPERVISOR_STATE_UNHEALTHY and s.state_detail.startswith("STREAM_RECREATED"), s.state_detail
+    expect_error(lambda: client.reset_offsets("main", [svc.PartitionResetTarget(partition=1, offset=0)]),
+                 grpc.StatusCode.FAILED_PRECONDITION, "STREAM_RECREATED")  # every partition, or none
+    client.reset_offsets("main", [svc.PartitionResetTarget(partition=0, offset=0),
+                                  svc.PartitionResetTarget(partition=1, offset=0)])
+    s = client.get_supervisor("main")
+    assert (s.state, s.state_detail) == (pb.SUPERVISOR_STATE_RUNNING, "")  # in the reset's own transaction
+    assert scheduler.run_once() and client.get_supervisor("main").state == pb.SUPERVISOR_STATE_RUNNING
     assert not any(p.checkpoint_beyond_latest for p in client.get_offsets("main").partitions)
-    # Now the backfill works again and covers exactly what the recreated topic holds past the checkpoints.
+    # Now the backfill works again and covers all the recreated topic holds past the operator's choice.
     r = client.reset_to_latest_and_backfill("main")
-    assert sorted((x.partition, x.start_offset, x.end_offset) for x in r.backfill_ranges) == [(0, 0, 3), (1, 20, 30)]
+    assert sorted((x.partition, x.start_offset, x.end_offset) for x in r.backfill_ranges) == [(0, 0, 3), (1, 0, 30)]
 
 
 def test_the_scheduler_keeps_it_unhealthy_while_the_fault_lasts(client, server, scheduler, recreated):
@@ -133,10 +142,19 @@ def test_the_scheduler_keeps_it_unhealthy_while_the_fault_lasts(client, server, 
         assert tasks.acquire("w1", 10) is None
 
 
-def test_a_workers_report_is_checked_against_the_stream(client, server, scheduler, recreated):
+def test_a_workers_report_is_checked_against_the_stream(client, server, scheduler, topics):
     """FailTask with the CHECKPOINT_BEYOND_LATEST reason (what the reference worker sends) makes the server
-    look for itself; a false report changes nothing."""
+    look for itself; a false report changes nothing. The topic is recreated after the tasks were scheduled
+    and before any pass of the scheduler looked again: the lease is granted (the worker would refuse to read,
+    its Task names the old topic id)."""
+    name = topics.create(2)
+    topics.produce(name, {0: 50, 1: 50})
+    client.create_supervisor("main", kafka_spec(name))
+    commit(server, "main", 0, 0, 40)
+    commit(server, "main", 1, 0, 20)
     assert scheduler.run_once()  # schedules the tasks
+    recreate(topics, name, 2)
+    topics.produce(name, {0: 3, 1: 30})
     with TaskClient(f"127.0.0.1:{server.port}", timeout=10, retry_for_s=0) as tasks:
         task = tasks.acquire("w1", 10)
         assert task is not None and task.supervisor_id == "main"

@@ -148,15 +148,34 @@ def test_a_recreated_stream_grown_past_the_checkpoint_is_a_fault_only_a_reset_cl
     assert tasks.acquire("w1") is not None
 
 
-def test_a_lease_is_withheld_from_a_recreated_stream(app, stream):
-    """A worker that comes back before the sweep has looked: its AcquireTask finds the topic id changed."""
+def test_a_lease_names_the_stream_identity_for_the_worker_to_compare(app, stream):
+    """The worker, not AcquireTask, compares it with the topic (no broker call holds a lease)."""
     service, tasks, scheduler = app
     service.create("main", spec())
     assert scheduler.run_once()
+    task, _, family, identity = tasks.acquire("w1")
+    assert (family, identity) == ("main", "topic-id-1")
+
+
+def test_only_a_reset_of_every_partition_clears_a_recreated_stream(app, stream):
+    service, tasks, scheduler = app
+    service.create("main", spec())
+    commit(service, "main", 0, 0, 40)
     stream.identity = "topic-id-2"
-    assert tasks.acquire("w1") is None
-    assert service.get("main").state_detail.startswith("STREAM_RECREATED")
-    assert scheduler.run_once() and tasks.acquire("w1") is None
+    scheduler._next_sweep = None
+    assert scheduler.run_once() and service.get("main").state_detail.startswith("STREAM_RECREATED")
+    # A broker answering the old id again (stale metadata) is no reason to trust the checkpoints.
+    stream.identity = "topic-id-1"
+    scheduler._next_sweep = None
+    assert scheduler.run_once() and service.get("main").state_detail.startswith("STREAM_RECREATED")
+    stream.identity = "topic-id-2"
+    with pytest.raises(FailedPrecondition) as info:
+        service.reset_offsets("main", [ResetTarget(0, offset=0)])  # partition 1 would read on from 0 anyway
+    assert info.value.reason == "STREAM_RECREATED" and service.get("main").generation == 1
+    service.reset("main")  # every partition: RUNNING at once, the new id recorded in the same transaction
+    assert (service.get("main").state, service.get("main").state_detail) == (SupervisorState.RUNNING, "")
+    with service.store.read() as tx:
+        assert tx.get_stream_identities(["main"]) == {"main": "topic-id-2"}
 
 
 def test_a_recreated_stream_is_found_when_a_checkpoint_fault_would_heal(app, stream):

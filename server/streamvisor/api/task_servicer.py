@@ -10,8 +10,9 @@ from streamvisor.v1 import task_service_pb2 as tasks
 from streamvisor.v1 import task_service_pb2_grpc as tasks_grpc
 
 
-def task_to_pb(task, supervisor, family_id: str = "", names: convert.PartitionNames = convert.NUMBERED) -> tasks.Task:
-    message = tasks.Task(family_id=family_id or supervisor.id,
+def task_to_pb(task, supervisor, family_id: str = "", names: convert.PartitionNames = convert.NUMBERED,
+               stream_identity: str = "") -> tasks.Task:
+    message = tasks.Task(family_id=family_id or supervisor.id, stream_identity=stream_identity,
         id=task.id, supervisor_id=task.supervisor_id, task_group=task.task_group, generation=task.generation,
         stream_type=convert.spec_to_pb(supervisor.spec).stream_type, stream=supervisor.spec.stream,
         consumer_properties=dict(supervisor.spec.consumer_properties),
@@ -38,8 +39,9 @@ class TaskServicer(tasks_grpc.TaskServiceServicer):
         leased = self.service.acquire(request.worker_id, request.lease_seconds, types)
         if leased is None:
             return tasks.AcquireTaskResponse()
-        task, supervisor, family_id = leased
-        return tasks.AcquireTaskResponse(task=task_to_pb(task, supervisor, family_id, self._names(supervisor)))
+        task, supervisor, family_id, identity = leased
+        return tasks.AcquireTaskResponse(task=task_to_pb(task, supervisor, family_id, self._names(supervisor),
+                                                         identity))
 
     def _names(self, supervisor) -> convert.PartitionNames:
         streams, stream_type = self.service.core.streams, supervisor.spec.stream_type

@@ -104,10 +104,10 @@ class Offsets:
     def set_health(self, supervisor_id: str, healthy: bool, detail: str, actor: str = "scheduler",
                    clears: str = "") -> Supervisor | None:
         """RUNNING <-> UNHEALTHY(detail), with an audit event, for a supervisor that is still active.
-        `clears`: heal only an UNHEALTHY whose detail starts with it (the caller read an older state). The
-        faults that need a look at the stream to clear (LATCHED_FAULTS) are healed only by naming them there:
-        reaching the stream again does not mend them.
-        Returns the supervisor after the change, or None when there was nothing to change."""
+        `clears`: change only an UNHEALTHY whose detail starts with it (the caller read an older state). The
+        faults that need a look at the stream to clear (LATCHED_FAULTS) change only by naming them there -
+        reaching the stream again does not mend them - except that a checkpoint fault's own detail may be
+        renewed. Returns the supervisor after the change, or None when there was nothing to change."""
         core = self.core
         with core.store.transaction() as tx:
             current = tx.get_supervisor(supervisor_id, lock=True)
@@ -116,7 +116,10 @@ class Offsets:
             unhealthy = current.state is SupervisorState.UNHEALTHY
             if clears and not (unhealthy and current.state_detail.startswith(clears)):
                 return None
-            if healthy and not clears and unhealthy and current.state_detail.startswith(LATCHED_FAULTS):
+            latched = unhealthy and current.state_detail.startswith(LATCHED_FAULTS)
+            renewed = not healthy and detail.startswith(CHECKPOINT_BEYOND_LATEST) and \
+                current.state_detail.startswith(CHECKPOINT_BEYOND_LATEST)
+            if latched and not clears and not renewed:
                 return None
             wanted = SupervisorState.RUNNING if healthy else SupervisorState.UNHEALTHY
             if current.state is wanted and current.state_detail == detail:
@@ -131,15 +134,16 @@ class Offsets:
     def report_faults(self, supervisor: Supervisor, faults: list[CheckpointFault], actor: str) -> None:
         """A checkpoint beyond the stream makes an active supervisor UNHEALTHY (its tasks stop being
         leased, so nothing is skipped); once no partition is beyond, that detail is cleared again - unless
-        the stream is another one by now (recreated, and grown past the checkpoints): that fault stays."""
-        if (faults or faulted_for_checkpoints(supervisor)) and self.check_identities_quietly([supervisor], actor):
-            return
+        the stream is another one by now (recreated, and grown past the checkpoints, or some of them reset
+        alone): then the fault becomes STREAM_RECREATED, which only a reset of every partition clears."""
         if faults:
             logs.warning(log, "checkpoint beyond the stream's latest offset", supervisor_id=supervisor.id,
                          stream=supervisor.spec.stream,
                          faults=",".join(f"{f.partition}:{f.checkpoint}>{f.latest}" for f in faults))
             self.set_health(supervisor.id, healthy=False, detail=fault_detail(faults), actor=actor)
         elif faulted_for_checkpoints(supervisor):
+            if self.check_identities_quietly([supervisor], actor, clears=CHECKPOINT_BEYOND_LATEST):
+                return
             self.set_health(supervisor.id, healthy=True, detail="", actor=actor, clears=CHECKPOINT_BEYOND_LATEST)
 
     def check_checkpoints(self, supervisor_id: str, actor: str = "scheduler") -> list[CheckpointFault]:
@@ -149,40 +153,45 @@ class Offsets:
         faults = checkpoint_faults(supervisor.partitions, checkpoints, marks.latest)
         if faults:
             self.confirm_stream_exists(supervisor)
-        elif self.check_identities_quietly([supervisor], actor):
+        elif not faulted_for_checkpoints(supervisor) and self.check_identities_quietly([supervisor], actor):
             return faults  # recreated and already grown past the checkpoints: not beyond, still not ours
         self.report_faults(supervisor, faults, actor)
         return faults
 
     # Stream identity --------------------------------------------------------------------------------
-    def check_identities(self, supervisors: Sequence[Supervisor],
-                         actor: str = "scheduler") -> dict[str, tuple[str, str]]:
+    def check_identities(self, supervisors: Sequence[Supervisor], actor: str = "scheduler",
+                         clears: str = "") -> dict[str, tuple[str, str]]:
         """Compares each supervisor's stream identity (StreamAdapter.identities: Kafka's topic id) with the
-        one recorded for it. Records it where none is (a supervisor created before identities were kept,
-        or one a reset told to forget), makes one whose stream was created again UNHEALTHY
-        (STREAM_RECREATED: only a reset clears it), and heals one whose recorded identity is its stream's
-        again. One call per connection for all of its supervisors' streams; a stream missing now is left
-        alone (STREAM_NOT_FOUND is for the other checks to say). Returns, per recreated supervisor,
+        one recorded for it. Records it where none is (a supervisor created before identities were kept, or
+        whose reset could not read it) - not while a checkpoint is beyond the stream, the likeliest sign of
+        a recreation; makes one whose stream was created again UNHEALTHY (STREAM_RECREATED: only a reset of
+        every partition clears it; `clears` names a latched fault it may replace); heals a STREAM_RECREATED
+        only where the identity was just recorded, never because the old one is answered again (a broker's
+        stale metadata). One call per connection, all sent before any is waited for; a stream missing now
+        is left alone (STREAM_NOT_FOUND is for the other checks). Returns, per recreated supervisor,
         (identity now, recorded identity). Raises Unavailable when a broker does not answer."""
         core = self.core
         groups: dict[int, tuple[Any, list[Supervisor]]] = {}
         for s in supervisors:
             adapter = core.streams.for_spec(s.spec)
             groups.setdefault(id(adapter), (adapter, []))[1].append(s)
+        pending = [(_start_identities(adapter, sorted({s.spec.stream for s in group})), group)
+                   for adapter, group in groups.values()]
         found: dict[str, str] = {}
-        for adapter, group in groups.values():
-            identities = adapter.identities(sorted({s.spec.stream for s in group}))
+        for collect, group in pending:
+            identities = collect()
             found.update({s.id: identities[s.spec.stream] for s in group if s.spec.stream in identities})
         if not found:
             return {}
         with core.store.read() as tx:
             recorded = tx.get_stream_identities(sorted(found))
-        learned = {sid: identity for sid, identity in found.items() if sid not in recorded}
+        learned = {s.id: found[s.id] for s in supervisors
+                   if s.id in found and s.id not in recorded and not faulted_for_checkpoints(s)}
         if learned:
             now = core.clock()
             with core.store.transaction() as tx:
                 for sid, identity in learned.items():
-                    tx.set_stream_identity(sid, identity, now)
+                    tx.set_stream_identity(sid, identity, now, only_if_absent=True)
             for s in supervisors:
                 if s.id in learned:
                     logs.info(log, "stream identity recorded", supervisor_id=s.id, stream=s.spec.stream,
@@ -194,22 +203,31 @@ class Offsets:
                 continue
             if was is not None and was != identity:
                 recreated[s.id] = (identity, was)
-                if self.set_health(s.id, healthy=False, detail=stream_recreated_detail(s.spec.stream, identity, was),
-                                   actor=actor) is not None:
+                detail = stream_recreated_detail(s.spec.stream, identity, was)
+                if self.set_health(s.id, healthy=False, detail=detail, actor=actor, clears=clears) is not None:
                     logs.warning(log, "stream recreated under the supervisor: no task is leased until a reset",
                                  supervisor_id=s.id, stream=s.spec.stream, identity=identity, recorded=was)
-            elif faulted_for_stream(s):
+            elif s.id in learned and faulted_for_stream(s):
                 self.set_health(s.id, healthy=True, detail="", actor=actor, clears=STREAM_RECREATED)
         return recreated
 
-    def check_identities_quietly(self, supervisors: Sequence[Supervisor],
-                                 actor: str) -> dict[str, tuple[str, str]]:
+    def check_identities_quietly(self, supervisors: Sequence[Supervisor], actor: str,
+                                 clears: str = "") -> dict[str, tuple[str, str]]:
         """check_identities where a fault is being looked at (or a lease granted): a broker that does not
         answer the identity call leaves the other checks to decide (they need the broker too)."""
         try:
-            return self.check_identities(supervisors, actor)
+            return self.check_identities(supervisors, actor, clears)
         except DomainError as e:
             logs.info(log, "stream identity check did not run", supervisor_id=",".join(s.id for s in supervisors),
                       reason=e.reason)
             return {}
 
+
+
+def _start_identities(adapter, streams: list[str]) -> Callable[[], dict[str, str]]:
+    """The adapter's identity call, sent now and answered by the returned call (Kafka sends its request at
+    once: one slow cluster then costs one timeout, not one per cluster)."""
+    start = getattr(adapter, "start_identities", None)
+    if start is not None:
+        return start(streams)
+    return lambda: adapter.identities(streams)

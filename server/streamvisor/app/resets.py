@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from typing import Sequence
+from typing import NamedTuple, Sequence
 
 from streamvisor import logs
 from streamvisor.app.core import ANONYMOUS, Core, fingerprint
@@ -19,7 +19,7 @@ from streamvisor.app.leasing import reading_set_of
 from streamvisor.app.offsets import Offsets
 from streamvisor.app.results import ResetResult, ranges_json
 from streamvisor.domain.formatting import changes_text, ranges_text
-from streamvisor.domain.errors import FailedPrecondition, Unavailable, Violations
+from streamvisor.domain.errors import DomainError, FailedPrecondition, Unavailable, Violations
 from streamvisor.domain.model import (
     MAX_TASK_COUNT, Supervisor, SupervisorState, validate_request_id, validate_supervisor_id,
 )
@@ -35,6 +35,10 @@ from streamvisor.domain.ports import Transaction, Watermarks
 log = logging.getLogger("streamvisor.supervisors")
 
 
+class _Identity(NamedTuple):
+    value: str | None  # None: it could not be read
+
+
 class Resets:
     def __init__(self, core: Core, offsets: Offsets):
         self.core = core
@@ -42,15 +46,20 @@ class Resets:
 
     def _apply(self, tx: Transaction, before: Supervisor, plan: ResetPlan, action: str, actor: str,
                request_id: str, method: str, request_fingerprint: str,
-               partitions: tuple[int, ...] | None = None) -> tuple[Supervisor, ResetResult]:
+               partitions: tuple[int, ...] | None = None,
+               identity: _Identity | None = None) -> tuple[Supervisor, ResetResult]:
         """Writes a reset plan's checkpoints and fences the supervisor, in the caller's transaction.
-        `partitions`: the supervisor's new partitions, where a reset changes them (Kinesis' leasable set)."""
+        `partitions`: the supervisor's new partitions, where a reset changes them (Kinesis' leasable set).
+        `identity`: given when every partition was reset - the checkpoints are of the stream as it is now."""
         core = self.core
         tx.set_checkpoints(before.id, plan.new_checkpoints)
-        # The operator chose offsets of the stream as it is now: whatever identity was recorded (a recreated
-        # topic's old one), the next look records the stream's, and a STREAM_RECREATED fault clears.
-        tx.set_stream_identity(before.id, None, core.clock())
         after = before.fenced(core.clock())
+        if identity is not None:
+            # The stream's identity read before this transaction (unknown: forgotten, the scheduler learns it),
+            # and a STREAM_RECREATED fault is over: every checkpoint is the operator's choice in this stream.
+            tx.set_stream_identity(before.id, identity.value, core.clock())
+            if faulted_for_stream(before):
+                after = dataclasses.replace(after, state=SupervisorState.RUNNING, state_detail="")
         if partitions is not None and partitions != before.partitions:
             after = dataclasses.replace(after, partitions=partitions)
         tx.update_supervisor(after)
@@ -58,6 +67,10 @@ class Resets:
         result = ResetResult(before.id, plan.changes, after.generation, False)
         core.remember(tx, request_id, method, request_fingerprint, result)
         return after, result
+
+    def _identity(self, supervisor: Supervisor) -> _Identity:
+        """The stream's identity for a reset of every partition, read outside the row lock."""
+        return _identity_of(self.core, supervisor)
 
     def reset(self, supervisor_id: str, request_id: str = "", dry_run: bool = False,
               actor: str = ANONYMOUS, plan_token: str = "") -> ResetResult:
@@ -77,6 +90,7 @@ class Resets:
             spec = current.spec
             initial = reading_set_of(core.streams.for_spec(spec), spec,
                                      {r.partition: r.start for r in spec.bounded_ranges}).partitions
+        identity = None if dry_run else self._identity(current)
         with core.store.transaction() as tx:
             # Under the row lock: a concurrent repeat waits here, then finds the first one's response.
             before = core.require(tx, supervisor_id, lock=True)
@@ -95,7 +109,7 @@ class Resets:
                 return ResetResult(supervisor_id, plan.changes, before.generation, True,
                                    plan_token=issue_plan_token(method, before, {}))
             after, result = self._apply(tx, before, plan, "RESET", actor, request_id, method, request_fingerprint,
-                                        partitions=initial)
+                                        partitions=initial, identity=identity)
         logs.info(log, "supervisor reset", supervisor_id=supervisor_id,
                   generation=f"{before.generation}->{after.generation}", offsets=changes_text(plan.changes))
         return result
@@ -124,6 +138,15 @@ class Resets:
         check_plan_token(plan_token, method, current, plan_args)
         current.require_mutable("RESET_OFFSETS")
         check_targets_known(current, targets)
+        every_partition = {t.partition for t in targets} >= set(current.partitions)
+        if faulted_for_stream(current) and not every_partition:
+            raise FailedPrecondition(
+                "STREAM_RECREATED",
+                f"supervisor {current.id!r}: its stream was created again, so every partition's checkpoint points "
+                f"into the old one: reset every partition ({len(current.partitions)}), or use ResetSupervisor. "
+                "Nothing was changed", {"supervisor_id": current.id, "stream": current.spec.stream,
+                                        "partitions": ",".join(str(p) for p in current.partitions[:100])})
+        identity = self._identity(current) if every_partition and not dry_run else None
         adapter = core.streams.for_spec(current.spec)
         lineage = None
         if core.streams.has_lineage(current.spec.stream_type):
@@ -152,7 +175,7 @@ class Resets:
                 return ResetResult(supervisor_id, plan.changes, before.generation, True,
                                    plan_token=issue_plan_token(method, before, plan_args))
             after, result = self._apply(tx, before, plan, "RESET_OFFSETS", actor, request_id, method,
-                                        request_fingerprint)
+                                        request_fingerprint, identity=identity)
         logs.info(log, "supervisor offsets reset", supervisor_id=supervisor_id,
                   generation=f"{before.generation}->{after.generation}", offsets=changes_text(plan.changes))
         return result
@@ -183,10 +206,6 @@ class Resets:
         # meanwhile, heal and go on) rather than with the state it caused.
         if not (faulted_for_checkpoints(current) or faulted_for_stream(current)):
             check_backfillable(current)
-        # A recreated topic (grown past the checkpoints or not): [checkpoint, latest) is no range of it.
-        recreated = self.offsets.check_identities_quietly([current], actor).get(supervisor_id)
-        if recreated is not None:
-            raise stream_recreated_error(supervisor_id, current.spec.stream, *recreated)
 
         # 1. Latest offsets from the stream, outside any lock (a broker call must not hold the row lock).
         logs.info(log, "capturing latest offsets", supervisor_id=supervisor_id, stream=current.spec.stream,
@@ -223,6 +242,10 @@ class Resets:
         self.offsets.report_faults(current, faults, actor)
         if faults:
             raise checkpoint_beyond_latest_error(supervisor_id, faults)
+        # A topic recreated and grown past the checkpoints: [checkpoint, latest) is no range of it either.
+        recreated = self.offsets.check_identities_quietly([current], actor).get(supervisor_id)
+        if recreated is not None:
+            raise stream_recreated_error(supervisor_id, current.spec.stream, *recreated)
 
         # 2. One transaction under the row lock: checkpoints, backfill, move, fence, audit. A commit that
         # landed since step 1 is seen here (no reset race); in-flight tasks are fenced by the new
@@ -300,6 +323,15 @@ class Resets:
             logs.warning(log, "retention already deleted part of the skipped range", supervisor_id=supervisor_id,
                          unrecoverable=ranges_text(plan.unrecoverable_ranges))
         return result
+
+
+def _identity_of(core: Core, supervisor: Supervisor) -> _Identity:
+    try:
+        return _Identity(core.streams.for_spec(supervisor.spec).identities([supervisor.spec.stream])
+                         .get(supervisor.spec.stream))
+    except DomainError as e:
+        logs.info(log, "stream identity not read for the reset", supervisor_id=supervisor.id, reason=e.reason)
+        return _Identity(None)
 
 
 def _with_plan(args: dict, plan_token: str) -> dict:

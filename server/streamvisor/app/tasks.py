@@ -170,22 +170,13 @@ class TaskService:
 
     def acquire(self, worker_id: str, lease_seconds: int = 0,
                 stream_types: Sequence[StreamType] = ()) -> tuple[TaskRecord, Supervisor, str] | None:
-        """The leased task, its supervisor and the supervisor's family root (where a sink writes)."""
+        """The leased task, its supervisor, the supervisor's family root (where a sink writes) and the
+        identity of the stream its checkpoints are of ("" when none is recorded). No broker call: the worker
+        compares the identity with the stream's (a broker that does not answer must not hold this call)."""
         v = Violations()
         _check_worker(worker_id, v)
         lease = lease_length(lease_seconds, v)
         v.raise_if_any()
-        leased = self._lease(worker_id, lease, stream_types)
-        if leased is not None and self.offsets.check_identities_quietly([leased[1]], f"worker:{worker_id}"):
-            # The topic was recreated since the supervisor's checkpoints were read from it: the supervisor is
-            # UNHEALTHY now, which frees this lease (scheduler); the worker never reads from the checkpoints.
-            logs.warning(log, "lease withheld: the stream was recreated", task_id=leased[0].id,
-                         supervisor_id=leased[0].supervisor_id, worker_id=worker_id)
-            return None
-        return leased
-
-    def _lease(self, worker_id: str, lease: timedelta,
-               stream_types: Sequence[StreamType]) -> tuple[TaskRecord, Supervisor, str] | None:
         now = self.clock()
         with self.store.transaction() as tx:
             for task in tx.leasable_tasks(now, frozenset(stream_types), limit=16):
@@ -211,7 +202,9 @@ class TaskService:
                 logs.info(log, "task leased", task_id=task.id, supervisor_id=task.supervisor_id, group=task.task_group,
                           generation=task.generation, worker_id=worker_id, start=offsets_text(plan.start_offsets),
                           end=offsets_text(plan.end_offsets))
-                return leased, supervisor, self.core.family_root(tx, supervisor)
+                # The stream the checkpoints are of: the worker refuses to publish what it reads from another.
+                identity = tx.get_stream_identities([supervisor.id]).get(supervisor.id, "")
+                return leased, supervisor, self.core.family_root(tx, supervisor), identity
         return None
 
     def heartbeat(self, task_id: str, worker_id: str, lease_seconds: int = 0,

@@ -446,8 +446,10 @@ class Transaction(Protocol):
         """The stream identity recorded per supervisor (StreamAdapter.identities); absent: none recorded."""
         ...
 
-    def set_stream_identity(self, supervisor_id: str, identity: str | None, now: datetime) -> None:
-        """Records the identity of the stream the supervisor's checkpoints belong to; None forgets it."""
+    def set_stream_identity(self, supervisor_id: str, identity: str | None, now: datetime,
+                            only_if_absent: bool = False) -> None:
+        """Records the identity of the stream the supervisor's checkpoints belong to; None forgets it.
+        `only_if_absent`: leaves a recorded one as it is (two learners of one identity at once)."""
         ...
 
 

@@ -173,9 +173,9 @@ handoff_requests = Table(
     Column("requested_at", DateTime(timezone=True), nullable=False),
 )
 
-# What told the supervisor's stream from one created again under its name (Kafka's topic id), as last seen
-# while its checkpoints were the stream's: a different one now means the checkpoints point into another stream
-# (app/identity.py). No row: not known yet, or forgotten by a reset; the next look records what it finds.
+# What tells the supervisor's stream from one created again under its name (Kafka's topic id): the stream its
+# checkpoints are of. A different one now means they point into another stream (app/offsets.py,
+# check_identities). No row: not known (yet); the scheduler's next look records what it finds.
 stream_identities = Table(
     "stream_identities", metadata,
     Column("supervisor_id", String(ID_LENGTH), ForeignKey("supervisors.id"), primary_key=True),

@@ -791,9 +791,14 @@ class SqlTransaction(SqlTaskStore):
                               .where(t.stream_identities.c.supervisor_id.in_(list(supervisor_ids))))
         return {r.supervisor_id: r.identity for r in rows}
 
-    def set_stream_identity(self, supervisor_id: str, identity: str | None, now: datetime) -> None:
+    def set_stream_identity(self, supervisor_id: str, identity: str | None, now: datetime,
+                            only_if_absent: bool = False) -> None:
         if identity is None:
             self.c.execute(delete(t.stream_identities).where(t.stream_identities.c.supervisor_id == supervisor_id))
+        elif only_if_absent:
+            self.c.execute(self._insert(t.stream_identities).values(
+                supervisor_id=supervisor_id, identity=identity, observe_time=now).on_conflict_do_nothing(
+                index_elements=["supervisor_id"]))
         else:
             self._upsert(t.stream_identities, "supervisor_id", supervisor_id=supervisor_id, identity=identity,
                          observe_time=now)

@@ -146,10 +146,11 @@ const (
 	// error (the driver's error class).
 	ErrorReason_ERROR_REASON_METADATA_STORE_UNAVAILABLE ErrorReason = 50
 	// FAILED_PRECONDITION: the supervisor's stream was deleted and created again under its name (Kafka: the
-	// topic id changed), so its checkpoints point into another stream and no range of it can be planned.
-	// Nothing was changed; the supervisor is UNHEALTHY until ResetOffsets or ResetSupervisor. Also the start
-	// of that state_detail. docs/api.md, "Stream recreated". metadata: supervisor_id, stream, identity (now),
-	// recorded_identity.
+	// topic id changed), so its checkpoints point into another stream and no range of it can be planned
+	// (ResetToLatestAndBackfill; metadata: supervisor_id, stream, identity (now), recorded_identity), nor can
+	// some partitions alone be reset (ResetOffsets; metadata: supervisor_id, stream, partitions). Nothing was
+	// changed; the supervisor is UNHEALTHY until a reset of every partition. Also the start of that
+	// state_detail. docs/api.md, "Stream recreated".
 	ErrorReason_ERROR_REASON_STREAM_RECREATED ErrorReason = 51
 )
 

@@ -190,9 +190,14 @@ type Task struct {
 	// Output only. The root of the supervisor's family: the supervisor a backfill (recursively) was made
 	// from, or the supervisor itself. A sink writes a family's output to one place (one directory, one
 	// table), so that a reader reads one place per pipeline.
-	FamilyId      string `protobuf:"bytes,10,opt,name=family_id,json=familyId,proto3" json:"family_id,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	FamilyId string `protobuf:"bytes,10,opt,name=family_id,json=familyId,proto3" json:"family_id,omitempty"`
+	// Output only. What tells the stream from one deleted and created again under its name, as the server
+	// recorded it for the supervisor's checkpoints (Kafka: the topic id, base64 as the Kafka tools print it);
+	// empty when it knows none. A worker must publish nothing read while the stream's identity is another
+	// one: fail the task with a reason starting STREAM_RECREATED. docs/api.md, "Stream recreated".
+	StreamIdentity string `protobuf:"bytes,11,opt,name=stream_identity,json=streamIdentity,proto3" json:"stream_identity,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *Task) Reset() {
@@ -291,6 +296,13 @@ func (x *Task) GetLeaseExpireTime() *timestamppb.Timestamp {
 func (x *Task) GetFamilyId() string {
 	if x != nil {
 		return x.FamilyId
+	}
+	return ""
+}
+
+func (x *Task) GetStreamIdentity() string {
+	if x != nil {
+		return x.StreamIdentity
 	}
 	return ""
 }
@@ -958,7 +970,7 @@ const file_streamvisor_v1_task_service_proto_rawDesc = "" +
 	"\x14start_offset_decimal\x18\x05 \x01(\tR\x12startOffsetDecimal\x121\n" +
 	"\x12end_offset_decimal\x18\x06 \x01(\tH\x01R\x10endOffsetDecimal\x88\x01\x01B\r\n" +
 	"\v_end_offsetB\x15\n" +
-	"\x13_end_offset_decimal\"\x99\x04\n" +
+	"\x13_end_offset_decimal\"\xc2\x04\n" +
 	"\x04Task\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12#\n" +
 	"\rsupervisor_id\x18\x02 \x01(\tR\fsupervisorId\x12\x1d\n" +
@@ -976,7 +988,8 @@ const file_streamvisor_v1_task_service_proto_rawDesc = "" +
 	"partitions\x12F\n" +
 	"\x11lease_expire_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\x0fleaseExpireTime\x12\x1b\n" +
 	"\tfamily_id\x18\n" +
-	" \x01(\tR\bfamilyId\x1aE\n" +
+	" \x01(\tR\bfamilyId\x12'\n" +
+	"\x0fstream_identity\x18\v \x01(\tR\x0estreamIdentity\x1aE\n" +
 	"\x17ConsumerPropertiesEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x95\x01\n" +

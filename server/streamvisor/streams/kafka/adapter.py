@@ -41,6 +41,14 @@ class _StaleLeaders(Exception):
     pass
 
 
+def topic_id_text(topic_id) -> str | None:
+    """A topic id as the Kafka tools print it (base64), or None for none: a broker without topic ids (before
+    2.8) answers all zeros, which is no identity at all."""
+    if topic_id is None or (topic_id.get_most_significant_bits() == 0 and topic_id.get_least_significant_bits() == 0):
+        return None
+    return str(topic_id)
+
+
 class KafkaStreamAdapter(StreamAdapter[int, int]):
     """Partitions are Kafka partition ids, offsets Kafka offsets.
 
@@ -92,29 +100,39 @@ class KafkaStreamAdapter(StreamAdapter[int, int]):
         return sorted(p.id for p in description.partitions)
 
     def identities(self, streams: Sequence[str]) -> dict[str, str]:
+        return self.start_identities(streams)()
+
+    def start_identities(self, streams: Sequence[str]) -> Callable[[], dict[str, str]]:
         """Kafka's topic ids (KIP-516): a topic deleted and created again under its name gets a new one. One
-        DescribeTopics for every topic; a topic that does not exist (now) is left out of the answer."""
+        DescribeTopics for every topic, sent now; the returned call waits for it. Left out of the answer: a
+        topic that does not exist (now), one the broker refused to describe (authorization), and one without
+        an id (brokers before 2.8 answer all zeros)."""
         if not streams:
-            return {}
+            return dict
         try:
             futures = self._admin.describe_topics(TopicCollection(sorted(set(streams))),
                                                   request_timeout=self.timeout_s)
         except KafkaException as e:
             raise self._unreachable(e.args[0] if e.args else e) from None
-        found = {}
-        for stream, future in futures.items():
-            try:
-                description = future.result(timeout=self.timeout_s + 1)
-            except FutureTimeout:
-                raise self._unreachable("describe_topics timed out") from None
-            except KafkaException as e:
-                error = e.args[0] if e.args else None
-                if isinstance(error, KafkaError) and error.code() in _MISSING_TOPIC_CODES:
-                    continue
-                raise self._unreachable(error or e) from None
-            if description.topic_id is not None:
-                found[stream] = str(description.topic_id)
-        return found
+
+        def collect() -> dict[str, str]:
+            found = {}
+            for stream, future in futures.items():
+                try:
+                    description = future.result(timeout=self.timeout_s + 1)
+                except FutureTimeout:
+                    raise self._unreachable("describe_topics timed out") from None
+                except KafkaException as e:
+                    error = e.args[0] if e.args else None
+                    if isinstance(error, KafkaError) and (error.code() in _MISSING_TOPIC_CODES
+                                                          or not error.retriable()):
+                        continue
+                    raise self._unreachable(error or e) from None
+                topic_id = topic_id_text(description.topic_id)
+                if topic_id is not None:
+                    found[stream] = topic_id
+            return found
+        return collect
 
     def _watermark_requests(self, stream: str, partitions: Sequence[int]) -> tuple[list, list]:
         """The earliest and latest lookups for these partitions, built once per (stream, partitions): 2,000

@@ -10,6 +10,7 @@ from confluent_kafka.admin import AdminClient
 
 from streamvisor.domain.offsets import CHECKPOINT_BEYOND_LATEST, STREAM_RECREATED
 from streamvisor.domain.ports import CheckpointOutOfRange, ReaderTask, Record, TaskReader
+from streamvisor.streams.kafka.adapter import topic_id_text
 from streamvisor.streams.kafka.settings import admin_config, consumer_config
 
 TOPIC_ID_TIMEOUT_S = 5.0
@@ -20,35 +21,41 @@ class KafkaReader(TaskReader):
 
     def __init__(self, task: ReaderTask, start: Mapping[int, int]):
         self.stream = task.stream
-        # The topic id as the reading starts (the server compared it with the supervisor's when it leased
-        # the task): check_stream() tells a topic created again under the name while this reader reads.
-        # librdkafka does not: measured on 2.16, a consumer at offset 10 of a topic deleted and recreated
-        # with 30 records delivers the new topic's offsets 10-29 without an error.
+        # The topic id the supervisor's checkpoints belong to, as the server recorded it (Task.stream_identity;
+        # empty when it knows none): a topic created again under the name is refused at open and, while this
+        # reader reads, before each segment is published (check_stream). librdkafka does not tell: measured
+        # on 2.16, a consumer at offset 10 of a topic deleted and recreated with 30 records delivers the new
+        # topic's offsets 10-29 without an error.
         self._admin = AdminClient(admin_config(task.consumer_properties, TOPIC_ID_TIMEOUT_S))
-        self.topic_id = self._topic_id()
+        self.expected_topic_id = getattr(task, "stream_identity", "") or None
+        self.topic_id = self.expected_topic_id or self._topic_id()
+        self.check_stream()
         self.consumer = Consumer(consumer_config(task.consumer_properties, task.supervisor_id))
         if start:
             self.consumer.assign([TopicPartition(task.stream, p, o) for p, o in start.items()])
 
     def _topic_id(self) -> str | None:
-        """The topic's id now; None when it cannot be told (missing, or the broker did not answer)."""
+        """The topic's id now; None when it cannot be told (missing, a broker without ids, no answer)."""
         try:
             future = self._admin.describe_topics(TopicCollection([self.stream]),
                                                  request_timeout=TOPIC_ID_TIMEOUT_S)[self.stream]
-            topic_id = future.result(timeout=TOPIC_ID_TIMEOUT_S + 1).topic_id
+            return topic_id_text(future.result(timeout=TOPIC_ID_TIMEOUT_S + 1).topic_id)
         except (KafkaException, FutureTimeout):
             return None
-        return None if topic_id is None else str(topic_id)
 
     def check_stream(self) -> None:
-        """Before a segment is published: raises when the topic is no longer the one this reader started on.
-        Every record read before the call then came from that topic - an id never changes back."""
+        """Raises unless the topic is still the one the checkpoints are of. Called before a segment is
+        published: every record read before the call then came from that topic - an id never changes back.
+        Where the server recorded an id, one that cannot be read now holds the segment back (the task fails
+        and is read again): publishing it would be a guess."""
         now = self._topic_id()
         if self.topic_id is None:
-            self.topic_id = now
+            self.topic_id = now  # nothing recorded, nothing known at open: from here on
         elif now is not None and now != self.topic_id:
             raise CheckpointOutOfRange(f"{STREAM_RECREATED} stream={self.stream} topic_id={now} "
-                                       f"read_from={self.topic_id} (deleted and created again while read)")
+                                       f"read_from={self.topic_id} (deleted and created again under the task)")
+        elif now is None and self.expected_topic_id is not None:
+            raise RuntimeError(f"the id of topic {self.stream!r} could not be read: not publishing what was read")
 
     def poll(self, timeout_s: float) -> list[Record]:
         records = []

@@ -26,7 +26,7 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from streamvisor.v1 import supervisor_pb2 as streamvisor_dot_v1_dot_supervisor__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!streamvisor/v1/task_service.proto\x12\x0estreamvisor.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1fstreamvisor/v1/supervisor.proto\"\xa2\x02\n\rTaskPartition\x12\x1c\n\tpartition\x18\x01 \x01(\x05R\tpartition\x12!\n\x0cstart_offset\x18\x02 \x01(\x03R\x0bstartOffset\x12\"\n\nend_offset\x18\x03 \x01(\x03H\x00R\tendOffset\x88\x01\x01\x12!\n\x0cpartition_id\x18\x04 \x01(\tR\x0bpartitionId\x12\x30\n\x14start_offset_decimal\x18\x05 \x01(\tR\x12startOffsetDecimal\x12\x31\n\x12\x65nd_offset_decimal\x18\x06 \x01(\tH\x01R\x10\x65ndOffsetDecimal\x88\x01\x01\x42\r\n\x0b_end_offsetB\x15\n\x13_end_offset_decimal\"\x99\x04\n\x04Task\x12\x0e\n\x02id\x18\x01 \x01(\tR\x02id\x12#\n\rsupervisor_id\x18\x02 \x01(\tR\x0csupervisorId\x12\x1d\n\ntask_group\x18\x03 \x01(\x05R\ttaskGroup\x12\x1e\n\ngeneration\x18\x04 \x01(\x03R\ngeneration\x12;\n\x0bstream_type\x18\x05 \x01(\x0e\x32\x1a.streamvisor.v1.StreamTypeR\nstreamType\x12\x16\n\x06stream\x18\x06 \x01(\tR\x06stream\x12]\n\x13\x63onsumer_properties\x18\x07 \x03(\x0b\x32,.streamvisor.v1.Task.ConsumerPropertiesEntryR\x12\x63onsumerProperties\x12=\n\npartitions\x18\x08 \x03(\x0b\x32\x1d.streamvisor.v1.TaskPartitionR\npartitions\x12\x46\n\x11lease_expire_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x0fleaseExpireTime\x12\x1b\n\tfamily_id\x18\n \x01(\tR\x08\x66\x61milyId\x1a\x45\n\x17\x43onsumerPropertiesEntry\x12\x10\n\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n\x05value\x18\x02 \x01(\tR\x05value:\x02\x38\x01\"\x95\x01\n\x12\x41\x63quireTaskRequest\x12\x1b\n\tworker_id\x18\x01 \x01(\tR\x08workerId\x12#\n\rlease_seconds\x18\x02 \x01(\x05R\x0cleaseSeconds\x12=\n\x0cstream_types\x18\x03 \x03(\x0e\x32\x1a.streamvisor.v1.StreamTypeR\x0bstreamTypes\"M\n\x13\x41\x63quireTaskResponse\x12-\n\x04task\x18\x01 \x01(\x0b\x32\x14.streamvisor.v1.TaskH\x00R\x04task\x88\x01\x01\x42\x07\n\x05_task\"\xa1\x01\n\x10HeartbeatRequest\x12\x17\n\x07task_id\x18\x01 \x01(\tR\x06taskId\x12\x1b\n\tworker_id\x18\x02 \x01(\tR\x08workerId\x12#\n\rlease_seconds\x18\x03 \x01(\x05R\x0cleaseSeconds\x12\x32\n\x06report\x18\x04 \x01(\x0b\x32\x1a.streamvisor.v1.TaskReportR\x06report\"|\n\nTaskReport\x12=\n\x08\x63ounters\x18\x01 \x01(\x0b\x32!.streamvisor.v1.IngestionCountersR\x08\x63ounters\x12/\n\x05phase\x18\x02 \x01(\x0e\x32\x19.streamvisor.v1.TaskPhaseR\x05phase\"\xda\x01\n\x11HeartbeatResponse\x12;\n\tdirective\x18\x01 \x01(\x0e\x32\x1d.streamvisor.v1.TaskDirectiveR\tdirective\x12\x1f\n\x0bstop_reason\x18\x02 \x01(\tR\nstopReason\x12\x46\n\x11lease_expire_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x0fleaseExpireTime\x12\x1f\n\x0bpublish_now\x18\x04 \x01(\x08R\npublishNow\"\xc3\x01\n\x17\x43ommitCheckpointRequest\x12\x17\n\x07task_id\x18\x01 \x01(\tR\x06taskId\x12\x1b\n\tworker_id\x18\x02 \x01(\tR\x08workerId\x12\x33\n\x06ranges\x18\x03 \x03(\x0b\x32\x1b.streamvisor.v1.OffsetRangeR\x06ranges\x12\x1a\n\x08location\x18\x04 \x01(\tR\x08location\x12!\n\x0crecord_count\x18\x05 \x01(\x03R\x0brecordCount\"V\n\x18\x43ommitCheckpointResponse\x12\x1d\n\nsegment_id\x18\x01 \x01(\x03R\tsegmentId\x12\x1b\n\ttask_done\x18\x02 \x01(\x08R\x08taskDone\"K\n\x13\x43ompleteTaskRequest\x12\x17\n\x07task_id\x18\x01 \x01(\tR\x06taskId\x12\x1b\n\tworker_id\x18\x02 \x01(\tR\x08workerId\"\x16\n\x14\x43ompleteTaskResponse\"_\n\x0f\x46\x61ilTaskRequest\x12\x17\n\x07task_id\x18\x01 \x01(\tR\x06taskId\x12\x1b\n\tworker_id\x18\x02 \x01(\tR\x08workerId\x12\x16\n\x06reason\x18\x03 \x01(\tR\x06reason\"\x12\n\x10\x46\x61ilTaskResponse*e\n\rTaskDirective\x12\x1e\n\x1aTASK_DIRECTIVE_UNSPECIFIED\x10\x00\x12\x1b\n\x17TASK_DIRECTIVE_CONTINUE\x10\x01\x12\x17\n\x13TASK_DIRECTIVE_STOP\x10\x02\x32\xc8\x03\n\x0bTaskService\x12V\n\x0b\x41\x63quireTask\x12\".streamvisor.v1.AcquireTaskRequest\x1a#.streamvisor.v1.AcquireTaskResponse\x12P\n\tHeartbeat\x12 .streamvisor.v1.HeartbeatRequest\x1a!.streamvisor.v1.HeartbeatResponse\x12\x65\n\x10\x43ommitCheckpoint\x12\'.streamvisor.v1.CommitCheckpointRequest\x1a(.streamvisor.v1.CommitCheckpointResponse\x12Y\n\x0c\x43ompleteTask\x12#.streamvisor.v1.CompleteTaskRequest\x1a$.streamvisor.v1.CompleteTaskResponse\x12M\n\x08\x46\x61ilTask\x12\x1f.streamvisor.v1.FailTaskRequest\x1a .streamvisor.v1.FailTaskResponseBt\n\x12\x64\x65v.streamvisor.v1B\x10TaskServiceProtoP\x01ZJgithub.com/streamvisor/streamvisor/clients/go/streamvisor/v1;streamvisorv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!streamvisor/v1/task_service.proto\x12\x0estreamvisor.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1fstreamvisor/v1/supervisor.proto\"\xa2\x02\n\rTaskPartition\x12\x1c\n\tpartition\x18\x01 \x01(\x05R\tpartition\x12!\n\x0cstart_offset\x18\x02 \x01(\x03R\x0bstartOffset\x12\"\n\nend_offset\x18\x03 \x01(\x03H\x00R\tendOffset\x88\x01\x01\x12!\n\x0cpartition_id\x18\x04 \x01(\tR\x0bpartitionId\x12\x30\n\x14start_offset_decimal\x18\x05 \x01(\tR\x12startOffsetDecimal\x12\x31\n\x12\x65nd_offset_decimal\x18\x06 \x01(\tH\x01R\x10\x65ndOffsetDecimal\x88\x01\x01\x42\r\n\x0b_end_offsetB\x15\n\x13_end_offset_decimal\"\xc2\x04\n\x04Task\x12\x0e\n\x02id\x18\x01 \x01(\tR\x02id\x12#\n\rsupervisor_id\x18\x02 \x01(\tR\x0csupervisorId\x12\x1d\n\ntask_group\x18\x03 \x01(\x05R\ttaskGroup\x12\x1e\n\ngeneration\x18\x04 \x01(\x03R\ngeneration\x12;\n\x0bstream_type\x18\x05 \x01(\x0e\x32\x1a.streamvisor.v1.StreamTypeR\nstreamType\x12\x16\n\x06stream\x18\x06 \x01(\tR\x06stream\x12]\n\x13\x63onsumer_properties\x18\x07 \x03(\x0b\x32,.streamvisor.v1.Task.ConsumerPropertiesEntryR\x12\x63onsumerProperties\x12=\n\npartitions\x18\x08 \x03(\x0b\x32\x1d.streamvisor.v1.TaskPartitionR\npartitions\x12\x46\n\x11lease_expire_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x0fleaseExpireTime\x12\x1b\n\tfamily_id\x18\n \x01(\tR\x08\x66\x61milyId\x12\'\n\x0fstream_identity\x18\x0b \x01(\tR\x0estreamIdentity\x1a\x45\n\x17\x43onsumerPropertiesEntry\x12\x10\n\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n\x05value\x18\x02 \x01(\tR\x05value:\x02\x38\x01\"\x95\x01\n\x12\x41\x63quireTaskRequest\x12\x1b\n\tworker_id\x18\x01 \x01(\tR\x08workerId\x12#\n\rlease_seconds\x18\x02 \x01(\x05R\x0cleaseSeconds\x12=\n\x0cstream_types\x18\x03 \x03(\x0e\x32\x1a.streamvisor.v1.StreamTypeR\x0bstreamTypes\"M\n\x13\x41\x63quireTaskResponse\x12-\n\x04task\x18\x01 \x01(\x0b\x32\x14.streamvisor.v1.TaskH\x00R\x04task\x88\x01\x01\x42\x07\n\x05_task\"\xa1\x01\n\x10HeartbeatRequest\x12\x17\n\x07task_id\x18\x01 \x01(\tR\x06taskId\x12\x1b\n\tworker_id\x18\x02 \x01(\tR\x08workerId\x12#\n\rlease_seconds\x18\x03 \x01(\x05R\x0cleaseSeconds\x12\x32\n\x06report\x18\x04 \x01(\x0b\x32\x1a.streamvisor.v1.TaskReportR\x06report\"|\n\nTaskReport\x12=\n\x08\x63ounters\x18\x01 \x01(\x0b\x32!.streamvisor.v1.IngestionCountersR\x08\x63ounters\x12/\n\x05phase\x18\x02 \x01(\x0e\x32\x19.streamvisor.v1.TaskPhaseR\x05phase\"\xda\x01\n\x11HeartbeatResponse\x12;\n\tdirective\x18\x01 \x01(\x0e\x32\x1d.streamvisor.v1.TaskDirectiveR\tdirective\x12\x1f\n\x0bstop_reason\x18\x02 \x01(\tR\nstopReason\x12\x46\n\x11lease_expire_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x0fleaseExpireTime\x12\x1f\n\x0bpublish_now\x18\x04 \x01(\x08R\npublishNow\"\xc3\x01\n\x17\x43ommitCheckpointRequest\x12\x17\n\x07task_id\x18\x01 \x01(\tR\x06taskId\x12\x1b\n\tworker_id\x18\x02 \x01(\tR\x08workerId\x12\x33\n\x06ranges\x18\x03 \x03(\x0b\x32\x1b.streamvisor.v1.OffsetRangeR\x06ranges\x12\x1a\n\x08location\x18\x04 \x01(\tR\x08location\x12!\n\x0crecord_count\x18\x05 \x01(\x03R\x0brecordCount\"V\n\x18\x43ommitCheckpointResponse\x12\x1d\n\nsegment_id\x18\x01 \x01(\x03R\tsegmentId\x12\x1b\n\ttask_done\x18\x02 \x01(\x08R\x08taskDone\"K\n\x13\x43ompleteTaskRequest\x12\x17\n\x07task_id\x18\x01 \x01(\tR\x06taskId\x12\x1b\n\tworker_id\x18\x02 \x01(\tR\x08workerId\"\x16\n\x14\x43ompleteTaskResponse\"_\n\x0f\x46\x61ilTaskRequest\x12\x17\n\x07task_id\x18\x01 \x01(\tR\x06taskId\x12\x1b\n\tworker_id\x18\x02 \x01(\tR\x08workerId\x12\x16\n\x06reason\x18\x03 \x01(\tR\x06reason\"\x12\n\x10\x46\x61ilTaskResponse*e\n\rTaskDirective\x12\x1e\n\x1aTASK_DIRECTIVE_UNSPECIFIED\x10\x00\x12\x1b\n\x17TASK_DIRECTIVE_CONTINUE\x10\x01\x12\x17\n\x13TASK_DIRECTIVE_STOP\x10\x02\x32\xc8\x03\n\x0bTaskService\x12V\n\x0b\x41\x63quireTask\x12\".streamvisor.v1.AcquireTaskRequest\x1a#.streamvisor.v1.AcquireTaskResponse\x12P\n\tHeartbeat\x12 .streamvisor.v1.HeartbeatRequest\x1a!.streamvisor.v1.HeartbeatResponse\x12\x65\n\x10\x43ommitCheckpoint\x12\'.streamvisor.v1.CommitCheckpointRequest\x1a(.streamvisor.v1.CommitCheckpointResponse\x12Y\n\x0c\x43ompleteTask\x12#.streamvisor.v1.CompleteTaskRequest\x1a$.streamvisor.v1.CompleteTaskResponse\x12M\n\x08\x46\x61ilTask\x12\x1f.streamvisor.v1.FailTaskRequest\x1a .streamvisor.v1.FailTaskResponseBt\n\x12\x64\x65v.streamvisor.v1B\x10TaskServiceProtoP\x01ZJgithub.com/streamvisor/streamvisor/clients/go/streamvisor/v1;streamvisorv1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -36,36 +36,36 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['DESCRIPTOR']._serialized_options = b'\n\022dev.streamvisor.v1B\020TaskServiceProtoP\001ZJgithub.com/streamvisor/streamvisor/clients/go/streamvisor/v1;streamvisorv1'
   _globals['_TASK_CONSUMERPROPERTIESENTRY']._loaded_options = None
   _globals['_TASK_CONSUMERPROPERTIESENTRY']._serialized_options = b'8\001'
-  _globals['_TASKDIRECTIVE']._serialized_start=2198
-  _globals['_TASKDIRECTIVE']._serialized_end=2299
+  _globals['_TASKDIRECTIVE']._serialized_start=2239
+  _globals['_TASKDIRECTIVE']._serialized_end=2340
   _globals['_TASKPARTITION']._serialized_start=120
   _globals['_TASKPARTITION']._serialized_end=410
   _globals['_TASK']._serialized_start=413
-  _globals['_TASK']._serialized_end=950
-  _globals['_TASK_CONSUMERPROPERTIESENTRY']._serialized_start=881
-  _globals['_TASK_CONSUMERPROPERTIESENTRY']._serialized_end=950
-  _globals['_ACQUIRETASKREQUEST']._serialized_start=953
-  _globals['_ACQUIRETASKREQUEST']._serialized_end=1102
-  _globals['_ACQUIRETASKRESPONSE']._serialized_start=1104
-  _globals['_ACQUIRETASKRESPONSE']._serialized_end=1181
-  _globals['_HEARTBEATREQUEST']._serialized_start=1184
-  _globals['_HEARTBEATREQUEST']._serialized_end=1345
-  _globals['_TASKREPORT']._serialized_start=1347
-  _globals['_TASKREPORT']._serialized_end=1471
-  _globals['_HEARTBEATRESPONSE']._serialized_start=1474
-  _globals['_HEARTBEATRESPONSE']._serialized_end=1692
-  _globals['_COMMITCHECKPOINTREQUEST']._serialized_start=1695
-  _globals['_COMMITCHECKPOINTREQUEST']._serialized_end=1890
-  _globals['_COMMITCHECKPOINTRESPONSE']._serialized_start=1892
-  _globals['_COMMITCHECKPOINTRESPONSE']._serialized_end=1978
-  _globals['_COMPLETETASKREQUEST']._serialized_start=1980
-  _globals['_COMPLETETASKREQUEST']._serialized_end=2055
-  _globals['_COMPLETETASKRESPONSE']._serialized_start=2057
-  _globals['_COMPLETETASKRESPONSE']._serialized_end=2079
-  _globals['_FAILTASKREQUEST']._serialized_start=2081
-  _globals['_FAILTASKREQUEST']._serialized_end=2176
-  _globals['_FAILTASKRESPONSE']._serialized_start=2178
-  _globals['_FAILTASKRESPONSE']._serialized_end=2196
-  _globals['_TASKSERVICE']._serialized_start=2302
-  _globals['_TASKSERVICE']._serialized_end=2758
+  _globals['_TASK']._serialized_end=991
+  _globals['_TASK_CONSUMERPROPERTIESENTRY']._serialized_start=922
+  _globals['_TASK_CONSUMERPROPERTIESENTRY']._serialized_end=991
+  _globals['_ACQUIRETASKREQUEST']._serialized_start=994
+  _globals['_ACQUIRETASKREQUEST']._serialized_end=1143
+  _globals['_ACQUIRETASKRESPONSE']._serialized_start=1145
+  _globals['_ACQUIRETASKRESPONSE']._serialized_end=1222
+  _globals['_HEARTBEATREQUEST']._serialized_start=1225
+  _globals['_HEARTBEATREQUEST']._serialized_end=1386
+  _globals['_TASKREPORT']._serialized_start=1388
+  _globals['_TASKREPORT']._serialized_end=1512
+  _globals['_HEARTBEATRESPONSE']._serialized_start=1515
+  _globals['_HEARTBEATRESPONSE']._serialized_end=1733
+  _globals['_COMMITCHECKPOINTREQUEST']._serialized_start=1736
+  _globals['_COMMITCHECKPOINTREQUEST']._serialized_end=1931
+  _globals['_COMMITCHECKPOINTRESPONSE']._serialized_start=1933
+  _globals['_COMMITCHECKPOINTRESPONSE']._serialized_end=2019
+  _globals['_COMPLETETASKREQUEST']._serialized_start=2021
+  _globals['_COMPLETETASKREQUEST']._serialized_end=2096
+  _globals['_COMPLETETASKRESPONSE']._serialized_start=2098
+  _globals['_COMPLETETASKRESPONSE']._serialized_end=2120
+  _globals['_FAILTASKREQUEST']._serialized_start=2122
+  _globals['_FAILTASKREQUEST']._serialized_end=2217
+  _globals['_FAILTASKRESPONSE']._serialized_start=2219
+  _globals['_FAILTASKRESPONSE']._serialized_end=2237
+  _globals['_TASKSERVICE']._serialized_start=2343
+  _globals['_TASKSERVICE']._serialized_end=2799
 # @@protoc_insertion_point(module_scope)

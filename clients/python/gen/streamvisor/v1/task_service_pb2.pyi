@@ -37,7 +37,7 @@ class TaskPartition(_message.Message):
     def __init__(self, partition: _Optional[int] = ..., start_offset: _Optional[int] = ..., end_offset: _Optional[int] = ..., partition_id: _Optional[str] = ..., start_offset_decimal: _Optional[str] = ..., end_offset_decimal: _Optional[str] = ...) -> None: ...
 
 class Task(_message.Message):
-    __slots__ = ("id", "supervisor_id", "task_group", "generation", "stream_type", "stream", "consumer_properties", "partitions", "lease_expire_time", "family_id")
+    __slots__ = ("id", "supervisor_id", "task_group", "generation", "stream_type", "stream", "consumer_properties", "partitions", "lease_expire_time", "family_id", "stream_identity")
     class ConsumerPropertiesEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -55,6 +55,7 @@ class Task(_message.Message):
     PARTITIONS_FIELD_NUMBER: _ClassVar[int]
     LEASE_EXPIRE_TIME_FIELD_NUMBER: _ClassVar[int]
     FAMILY_ID_FIELD_NUMBER: _ClassVar[int]
+    STREAM_IDENTITY_FIELD_NUMBER: _ClassVar[int]
     id: str
     supervisor_id: str
     task_group: int
@@ -65,7 +66,8 @@ class Task(_message.Message):
     partitions: _containers.RepeatedCompositeFieldContainer[TaskPartition]
     lease_expire_time: _timestamp_pb2.Timestamp
     family_id: str
-    def __init__(self, id: _Optional[str] = ..., supervisor_id: _Optional[str] = ..., task_group: _Optional[int] = ..., generation: _Optional[int] = ..., stream_type: _Optional[_Union[_supervisor_pb2.StreamType, str]] = ..., stream: _Optional[str] = ..., consumer_properties: _Optional[_Mapping[str, str]] = ..., partitions: _Optional[_Iterable[_Union[TaskPartition, _Mapping]]] = ..., lease_expire_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., family_id: _Optional[str] = ...) -> None: ...
+    stream_identity: str
+    def __init__(self, id: _Optional[str] = ..., supervisor_id: _Optional[str] = ..., task_group: _Optional[int] = ..., generation: _Optional[int] = ..., stream_type: _Optional[_Union[_supervisor_pb2.StreamType, str]] = ..., stream: _Optional[str] = ..., consumer_properties: _Optional[_Mapping[str, str]] = ..., partitions: _Optional[_Iterable[_Union[TaskPartition, _Mapping]]] = ..., lease_expire_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., family_id: _Optional[str] = ..., stream_identity: _Optional[str] = ...) -> None: ...
 
 class AcquireTaskRequest(_message.Message):
     __slots__ = ("worker_id", "lease_seconds", "stream_types")

@@ -334,10 +334,11 @@ export enum ErrorReason {
 
   /**
    * FAILED_PRECONDITION: the supervisor's stream was deleted and created again under its name (Kafka: the
-   * topic id changed), so its checkpoints point into another stream and no range of it can be planned.
-   * Nothing was changed; the supervisor is UNHEALTHY until ResetOffsets or ResetSupervisor. Also the start
-   * of that state_detail. docs/api.md, "Stream recreated". metadata: supervisor_id, stream, identity (now),
-   * recorded_identity.
+   * topic id changed), so its checkpoints point into another stream and no range of it can be planned
+   * (ResetToLatestAndBackfill; metadata: supervisor_id, stream, identity (now), recorded_identity), nor can
+   * some partitions alone be reset (ResetOffsets; metadata: supervisor_id, stream, partitions). Nothing was
+   * changed; the supervisor is UNHEALTHY until a reset of every partition. Also the start of that
+   * state_detail. docs/api.md, "Stream recreated".
    *
    * @generated from enum value: ERROR_REASON_STREAM_RECREATED = 51;
    */

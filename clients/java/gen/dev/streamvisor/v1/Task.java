@@ -38,6 +38,7 @@ private static final long serialVersionUID = 0L;
     stream_ = "";
     partitions_ = java.util.Collections.emptyList();
     familyId_ = "";
+    streamIdentity_ = "";
   }
 
   public static final com.google.protobuf.Descriptors.Descriptor
@@ -513,6 +514,59 @@ java.lang.String defaultValue) {
     }
   }
 
+  public static final int STREAM_IDENTITY_FIELD_NUMBER = 11;
+  @SuppressWarnings("serial")
+  private volatile java.lang.Object streamIdentity_ = "";
+  /**
+   * <pre>
+   * Output only. What tells the stream from one deleted and created again under its name, as the server
+   * recorded it for the supervisor's checkpoints (Kafka: the topic id, base64 as the Kafka tools print it);
+   * empty when it knows none. A worker must publish nothing read while the stream's identity is another
+   * one: fail the task with a reason starting STREAM_RECREATED. docs/api.md, "Stream recreated".
+   * </pre>
+   *
+   * <code>string stream_identity = 11 [json_name = "streamIdentity"];</code>
+   * @return The streamIdentity.
+   */
+  @java.lang.Override
+  public java.lang.String getStreamIdentity() {
+    java.lang.Object ref = streamIdentity_;
+    if (ref instanceof java.lang.String) {
+      return (java.lang.String) ref;
+    } else {
+      com.google.protobuf.ByteString bs = 
+          (com.google.protobuf.ByteString) ref;
+      java.lang.String s = bs.toStringUtf8();
+      streamIdentity_ = s;
+      return s;
+    }
+  }
+  /**
+   * <pre>
+   * Output only. What tells the stream from one deleted and created again under its name, as the server
+   * recorded it for the supervisor's checkpoints (Kafka: the topic id, base64 as the Kafka tools print it);
+   * empty when it knows none. A worker must publish nothing read while the stream's identity is another
+   * one: fail the task with a reason starting STREAM_RECREATED. docs/api.md, "Stream recreated".
+   * </pre>
+   *
+   * <code>string stream_identity = 11 [json_name = "streamIdentity"];</code>
+   * @return The bytes for streamIdentity.
+   */
+  @java.lang.Override
+  public com.google.protobuf.ByteString
+      getStreamIdentityBytes() {
+    java.lang.Object ref = streamIdentity_;
+    if (ref instanceof java.lang.String) {
+      com.google.protobuf.ByteString b = 
+          com.google.protobuf.ByteString.copyFromUtf8(
+              (java.lang.String) ref);
+      streamIdentity_ = b;
+      return b;
+    } else {
+      return (com.google.protobuf.ByteString) ref;
+    }
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -559,6 +613,9 @@ java.lang.String defaultValue) {
     }
     if (!com.google.protobuf.GeneratedMessage.isStringEmpty(familyId_)) {
       com.google.protobuf.GeneratedMessage.writeString(output, 10, familyId_);
+    }
+    if (!com.google.protobuf.GeneratedMessage.isStringEmpty(streamIdentity_)) {
+      com.google.protobuf.GeneratedMessage.writeString(output, 11, streamIdentity_);
     }
     getUnknownFields().writeTo(output);
   }
@@ -611,6 +668,9 @@ java.lang.String defaultValue) {
     if (!com.google.protobuf.GeneratedMessage.isStringEmpty(familyId_)) {
       size += com.google.protobuf.GeneratedMessage.computeStringSize(10, familyId_);
     }
+    if (!com.google.protobuf.GeneratedMessage.isStringEmpty(streamIdentity_)) {
+      size += com.google.protobuf.GeneratedMessage.computeStringSize(11, streamIdentity_);
+    }
     return size;
   }
   @java.lang.Override
@@ -657,6 +717,8 @@ java.lang.String defaultValue) {
     }
     if (!getFamilyId()
         .equals(other.getFamilyId())) return false;
+    if (!getStreamIdentity()
+        .equals(other.getStreamIdentity())) return false;
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -695,6 +757,8 @@ java.lang.String defaultValue) {
     }
     hash = (37 * hash) + FAMILY_ID_FIELD_NUMBER;
     hash = (53 * hash) + getFamilyId().hashCode();
+    hash = (37 * hash) + STREAM_IDENTITY_FIELD_NUMBER;
+    hash = (53 * hash) + getStreamIdentity().hashCode();
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -879,6 +943,7 @@ java.lang.String defaultValue) {
         leaseExpireTimeBuilder_ = null;
       }
       familyId_ = "";
+      streamIdentity_ = "";
       return this;
     }
 
@@ -957,6 +1022,9 @@ java.lang.String defaultValue) {
       if (((from_bitField0_ & 0x00000200) != 0)) {
         result.familyId_ = familyId_;
       }
+      if (((from_bitField0_ & 0x00000400) != 0)) {
+        result.streamIdentity_ = streamIdentity_;
+      }
       result.bitField0_ |= to_bitField0_;
     }
 
@@ -1031,6 +1099,11 @@ java.lang.String defaultValue) {
       if (!other.getFamilyId().isEmpty()) {
         familyId_ = other.familyId_;
         bitField0_ |= 0x00000200;
+        onChanged();
+      }
+      if (!other.getStreamIdentity().isEmpty()) {
+        streamIdentity_ = other.streamIdentity_;
+        bitField0_ |= 0x00000400;
         onChanged();
       }
       this.mergeUnknownFields(other.getUnknownFields());
@@ -1123,6 +1196,11 @@ java.lang.String defaultValue) {
               bitField0_ |= 0x00000200;
               break;
             } // case 82
+            case 90: {
+              streamIdentity_ = input.readStringRequireUtf8();
+              bitField0_ |= 0x00000400;
+              break;
+            } // case 90
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -2298,6 +2376,113 @@ java.lang.String defaultValue) {
       checkByteStringIsUtf8(value);
       familyId_ = value;
       bitField0_ |= 0x00000200;
+      onChanged();
+      return this;
+    }
+
+    private java.lang.Object streamIdentity_ = "";
+    /**
+     * <pre>
+     * Output only. What tells the stream from one deleted and created again under its name, as the server
+     * recorded it for the supervisor's checkpoints (Kafka: the topic id, base64 as the Kafka tools print it);
+     * empty when it knows none. A worker must publish nothing read while the stream's identity is another
+     * one: fail the task with a reason starting STREAM_RECREATED. docs/api.md, "Stream recreated".
+     * </pre>
+     *
+     * <code>string stream_identity = 11 [json_name = "streamIdentity"];</code>
+     * @return The streamIdentity.
+     */
+    public java.lang.String getStreamIdentity() {
+      java.lang.Object ref = streamIdentity_;
+      if (!(ref instanceof java.lang.String)) {
+        com.google.protobuf.ByteString bs =
+            (com.google.protobuf.ByteString) ref;
+        java.lang.String s = bs.toStringUtf8();
+        streamIdentity_ = s;
+        return s;
+      } else {
+        return (java.lang.String) ref;
+      }
+    }
+    /**
+     * <pre>
+     * Output only. What tells the stream from one deleted and created again under its name, as the server
+     * recorded it for the supervisor's checkpoints (Kafka: the topic id, base64 as the Kafka tools print it);
+     * empty when it knows none. A worker must publish nothing read while the stream's identity is another
+     * one: fail the task with a reason starting STREAM_RECREATED. docs/api.md, "Stream recreated".
+     * </pre>
+     *
+     * <code>string stream_identity = 11 [json_name = "streamIdentity"];</code>
+     * @return The bytes for streamIdentity.
+     */
+    public com.google.protobuf.ByteString
+        getStreamIdentityBytes() {
+      java.lang.Object ref = streamIdentity_;
+      if (ref instanceof String) {
+        com.google.protobuf.ByteString b = 
+            com.google.protobuf.ByteString.copyFromUtf8(
+                (java.lang.String) ref);
+        streamIdentity_ = b;
+        return b;
+      } else {
+        return (com.google.protobuf.ByteString) ref;
+      }
+    }
+    /**
+     * <pre>
+     * Output only. What tells the stream from one deleted and created again under its name, as the server
+     * recorded it for the supervisor's checkpoints (Kafka: the topic id, base64 as the Kafka tools print it);
+     * empty when it knows none. A worker must publish nothing read while the stream's identity is another
+     * one: fail the task with a reason starting STREAM_RECREATED. docs/api.md, "Stream recreated".
+     * </pre>
+     *
+     * <code>string stream_identity = 11 [json_name = "streamIdentity"];</code>
+     * @param value The streamIdentity to set.
+     * @return This builder for chaining.
+     */
+    public Builder setStreamIdentity(
+        java.lang.String value) {
+      if (value == null) { throw new NullPointerException(); }
+      streamIdentity_ = value;
+      bitField0_ |= 0x00000400;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Output only. What tells the stream from one deleted and created again under its name, as the server
+     * recorded it for the supervisor's checkpoints (Kafka: the topic id, base64 as the Kafka tools print it);
+     * empty when it knows none. A worker must publish nothing read while the stream's identity is another
+     * one: fail the task with a reason starting STREAM_RECREATED. docs/api.md, "Stream recreated".
+     * </pre>
+     *
+     * <code>string stream_identity = 11 [json_name = "streamIdentity"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearStreamIdentity() {
+      streamIdentity_ = getDefaultInstance().getStreamIdentity();
+      bitField0_ = (bitField0_ & ~0x00000400);
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Output only. What tells the stream from one deleted and created again under its name, as the server
+     * recorded it for the supervisor's checkpoints (Kafka: the topic id, base64 as the Kafka tools print it);
+     * empty when it knows none. A worker must publish nothing read while the stream's identity is another
+     * one: fail the task with a reason starting STREAM_RECREATED. docs/api.md, "Stream recreated".
+     * </pre>
+     *
+     * <code>string stream_identity = 11 [json_name = "streamIdentity"];</code>
+     * @param value The bytes for streamIdentity to set.
+     * @return This builder for chaining.
+     */
+    public Builder setStreamIdentityBytes(
+        com.google.protobuf.ByteString value) {
+      if (value == null) { throw new NullPointerException(); }
+      checkByteStringIsUtf8(value);
+      streamIdentity_ = value;
+      bitField0_ |= 0x00000400;
       onChanged();
       return this;
     }

@@ -257,4 +257,30 @@ java.lang.String defaultValue);
    */
   com.google.protobuf.ByteString
       getFamilyIdBytes();
+
+  /**
+   * <pre>
+   * Output only. What tells the stream from one deleted and created again under its name, as the server
+   * recorded it for the supervisor's checkpoints (Kafka: the topic id, base64 as the Kafka tools print it);
+   * empty when it knows none. A worker must publish nothing read while the stream's identity is another
+   * one: fail the task with a reason starting STREAM_RECREATED. docs/api.md, "Stream recreated".
+   * </pre>
+   *
+   * <code>string stream_identity = 11 [json_name = "streamIdentity"];</code>
+   * @return The streamIdentity.
+   */
+  java.lang.String getStreamIdentity();
+  /**
+   * <pre>
+   * Output only. What tells the stream from one deleted and created again under its name, as the server
+   * recorded it for the supervisor's checkpoints (Kafka: the topic id, base64 as the Kafka tools print it);
+   * empty when it knows none. A worker must publish nothing read while the stream's identity is another
+   * one: fail the task with a reason starting STREAM_RECREATED. docs/api.md, "Stream recreated".
+   * </pre>
+   *
+   * <code>string stream_identity = 11 [json_name = "streamIdentity"];</code>
+   * @return The bytes for streamIdentity.
+   */
+  com.google.protobuf.ByteString
+      getStreamIdentityBytes();
 }

@@ -115,7 +115,7 @@ public final class TaskServiceProto extends com.google.protobuf.GeneratedFile {
       "_offset_decimal\030\005 \001(\tR\022startOffsetDecima" +
       "l\0221\n\022end_offset_decimal\030\006 \001(\tH\001R\020endOffs" +
       "etDecimal\210\001\001B\r\n\013_end_offsetB\025\n\023_end_offs" +
-      "et_decimal\"\231\004\n\004Task\022\016\n\002id\030\001 \001(\tR\002id\022#\n\rs" +
+      "et_decimal\"\302\004\n\004Task\022\016\n\002id\030\001 \001(\tR\002id\022#\n\rs" +
       "upervisor_id\030\002 \001(\tR\014supervisorId\022\035\n\ntask" +
       "_group\030\003 \001(\005R\ttaskGroup\022\036\n\ngeneration\030\004 " +
       "\001(\003R\ngeneration\022;\n\013stream_type\030\005 \001(\0162\032.s" +
@@ -126,58 +126,59 @@ public final class TaskServiceProto extends com.google.protobuf.GeneratedFile {
       "artitions\030\010 \003(\0132\035.streamvisor.v1.TaskPar" +
       "titionR\npartitions\022F\n\021lease_expire_time\030" +
       "\t \001(\0132\032.google.protobuf.TimestampR\017lease" +
-      "ExpireTime\022\033\n\tfamily_id\030\n \001(\tR\010familyId\032" +
-      "E\n\027ConsumerPropertiesEntry\022\020\n\003key\030\001 \001(\tR" +
-      "\003key\022\024\n\005value\030\002 \001(\tR\005value:\0028\001\"\225\001\n\022Acqui" +
-      "reTaskRequest\022\033\n\tworker_id\030\001 \001(\tR\010worker" +
-      "Id\022#\n\rlease_seconds\030\002 \001(\005R\014leaseSeconds\022" +
-      "=\n\014stream_types\030\003 \003(\0162\032.streamvisor.v1.S" +
-      "treamTypeR\013streamTypes\"M\n\023AcquireTaskRes" +
-      "ponse\022-\n\004task\030\001 \001(\0132\024.streamvisor.v1.Tas" +
-      "kH\000R\004task\210\001\001B\007\n\005_task\"\241\001\n\020HeartbeatReque" +
-      "st\022\027\n\007task_id\030\001 \001(\tR\006taskId\022\033\n\tworker_id" +
-      "\030\002 \001(\tR\010workerId\022#\n\rlease_seconds\030\003 \001(\005R" +
-      "\014leaseSeconds\0222\n\006report\030\004 \001(\0132\032.streamvi" +
-      "sor.v1.TaskReportR\006report\"|\n\nTaskReport\022" +
-      "=\n\010counters\030\001 \001(\0132!.streamvisor.v1.Inges" +
-      "tionCountersR\010counters\022/\n\005phase\030\002 \001(\0162\031." +
-      "streamvisor.v1.TaskPhaseR\005phase\"\332\001\n\021Hear" +
-      "tbeatResponse\022;\n\tdirective\030\001 \001(\0162\035.strea" +
-      "mvisor.v1.TaskDirectiveR\tdirective\022\037\n\013st" +
-      "op_reason\030\002 \001(\tR\nstopReason\022F\n\021lease_exp" +
-      "ire_time\030\003 \001(\0132\032.google.protobuf.Timesta" +
-      "mpR\017leaseExpireTime\022\037\n\013publish_now\030\004 \001(\010" +
-      "R\npublishNow\"\303\001\n\027CommitCheckpointRequest" +
-      "\022\027\n\007task_id\030\001 \001(\tR\006taskId\022\033\n\tworker_id\030\002" +
-      " \001(\tR\010workerId\0223\n\006ranges\030\003 \003(\0132\033.streamv" +
-      "isor.v1.OffsetRangeR\006ranges\022\032\n\010location\030" +
-      "\004 \001(\tR\010location\022!\n\014record_count\030\005 \001(\003R\013r" +
-      "ecordCount\"V\n\030CommitCheckpointResponse\022\035" +
-      "\n\nsegment_id\030\001 \001(\003R\tsegmentId\022\033\n\ttask_do" +
-      "ne\030\002 \001(\010R\010taskDone\"K\n\023CompleteTaskReques" +
+      "ExpireTime\022\033\n\tfamily_id\030\n \001(\tR\010familyId\022" +
+      "\'\n\017stream_identity\030\013 \001(\tR\016streamIdentity" +
+      "\032E\n\027ConsumerPropertiesEntry\022\020\n\003key\030\001 \001(\t" +
+      "R\003key\022\024\n\005value\030\002 \001(\tR\005value:\0028\001\"\225\001\n\022Acqu" +
+      "ireTaskRequest\022\033\n\tworker_id\030\001 \001(\tR\010worke" +
+      "rId\022#\n\rlease_seconds\030\002 \001(\005R\014leaseSeconds" +
+      "\022=\n\014stream_types\030\003 \003(\0162\032.streamvisor.v1." +
+      "StreamTypeR\013streamTypes\"M\n\023AcquireTaskRe" +
+      "sponse\022-\n\004task\030\001 \001(\0132\024.streamvisor.v1.Ta" +
+      "skH\000R\004task\210\001\001B\007\n\005_task\"\241\001\n\020HeartbeatRequ" +
+      "est\022\027\n\007task_id\030\001 \001(\tR\006taskId\022\033\n\tworker_i" +
+      "d\030\002 \001(\tR\010workerId\022#\n\rlease_seconds\030\003 \001(\005" +
+      "R\014leaseSeconds\0222\n\006report\030\004 \001(\0132\032.streamv" +
+      "isor.v1.TaskReportR\006report\"|\n\nTaskReport" +
+      "\022=\n\010counters\030\001 \001(\0132!.streamvisor.v1.Inge" +
+      "stionCountersR\010counters\022/\n\005phase\030\002 \001(\0162\031" +
+      ".streamvisor.v1.TaskPhaseR\005phase\"\332\001\n\021Hea" +
+      "rtbeatResponse\022;\n\tdirective\030\001 \001(\0162\035.stre" +
+      "amvisor.v1.TaskDirectiveR\tdirective\022\037\n\013s" +
+      "top_reason\030\002 \001(\tR\nstopReason\022F\n\021lease_ex" +
+      "pire_time\030\003 \001(\0132\032.google.protobuf.Timest" +
+      "ampR\017leaseExpireTime\022\037\n\013publish_now\030\004 \001(" +
+      "\010R\npublishNow\"\303\001\n\027CommitCheckpointReques" +
       "t\022\027\n\007task_id\030\001 \001(\tR\006taskId\022\033\n\tworker_id\030" +
-      "\002 \001(\tR\010workerId\"\026\n\024CompleteTaskResponse\"" +
-      "_\n\017FailTaskRequest\022\027\n\007task_id\030\001 \001(\tR\006tas" +
-      "kId\022\033\n\tworker_id\030\002 \001(\tR\010workerId\022\026\n\006reas" +
-      "on\030\003 \001(\tR\006reason\"\022\n\020FailTaskResponse*e\n\r" +
-      "TaskDirective\022\036\n\032TASK_DIRECTIVE_UNSPECIF" +
-      "IED\020\000\022\033\n\027TASK_DIRECTIVE_CONTINUE\020\001\022\027\n\023TA" +
-      "SK_DIRECTIVE_STOP\020\0022\310\003\n\013TaskService\022V\n\013A" +
-      "cquireTask\022\".streamvisor.v1.AcquireTaskR" +
-      "equest\032#.streamvisor.v1.AcquireTaskRespo" +
-      "nse\022P\n\tHeartbeat\022 .streamvisor.v1.Heartb" +
-      "eatRequest\032!.streamvisor.v1.HeartbeatRes" +
-      "ponse\022e\n\020CommitCheckpoint\022\'.streamvisor." +
-      "v1.CommitCheckpointRequest\032(.streamvisor" +
-      ".v1.CommitCheckpointResponse\022Y\n\014Complete" +
-      "Task\022#.streamvisor.v1.CompleteTaskReques" +
-      "t\032$.streamvisor.v1.CompleteTaskResponse\022" +
-      "M\n\010FailTask\022\037.streamvisor.v1.FailTaskReq" +
-      "uest\032 .streamvisor.v1.FailTaskResponseBt" +
-      "\n\022dev.streamvisor.v1B\020TaskServiceProtoP\001" +
-      "ZJgithub.com/streamvisor/streamvisor/cli" +
-      "ents/go/streamvisor/v1;streamvisorv1b\006pr" +
-      "oto3"
+      "\002 \001(\tR\010workerId\0223\n\006ranges\030\003 \003(\0132\033.stream" +
+      "visor.v1.OffsetRangeR\006ranges\022\032\n\010location" +
+      "\030\004 \001(\tR\010location\022!\n\014record_count\030\005 \001(\003R\013" +
+      "recordCount\"V\n\030CommitCheckpointResponse\022" +
+      "\035\n\nsegment_id\030\001 \001(\003R\tsegmentId\022\033\n\ttask_d" +
+      "one\030\002 \001(\010R\010taskDone\"K\n\023CompleteTaskReque" +
+      "st\022\027\n\007task_id\030\001 \001(\tR\006taskId\022\033\n\tworker_id" +
+      "\030\002 \001(\tR\010workerId\"\026\n\024CompleteTaskResponse" +
+      "\"_\n\017FailTaskRequest\022\027\n\007task_id\030\001 \001(\tR\006ta" +
+      "skId\022\033\n\tworker_id\030\002 \001(\tR\010workerId\022\026\n\006rea" +
+      "son\030\003 \001(\tR\006reason\"\022\n\020FailTaskResponse*e\n" +
+      "\rTaskDirective\022\036\n\032TASK_DIRECTIVE_UNSPECI" +
+      "FIED\020\000\022\033\n\027TASK_DIRECTIVE_CONTINUE\020\001\022\027\n\023T" +
+      "ASK_DIRECTIVE_STOP\020\0022\310\003\n\013TaskService\022V\n\013" +
+      "AcquireTask\022\".streamvisor.v1.AcquireTask" +
+      "Request\032#.streamvisor.v1.AcquireTaskResp" +
+      "onse\022P\n\tHeartbeat\022 .streamvisor.v1.Heart" +
+      "beatRequest\032!.streamvisor.v1.HeartbeatRe" +
+      "sponse\022e\n\020CommitCheckpoint\022\'.streamvisor" +
+      ".v1.CommitCheckpointRequest\032(.streamviso" +
+      "r.v1.CommitCheckpointResponse\022Y\n\014Complet" +
+      "eTask\022#.streamvisor.v1.CompleteTaskReque" +
+      "st\032$.streamvisor.v1.CompleteTaskResponse" +
+      "\022M\n\010FailTask\022\037.streamvisor.v1.FailTaskRe" +
+      "quest\032 .streamvisor.v1.FailTaskResponseB" +
+      "t\n\022dev.streamvisor.v1B\020TaskServiceProtoP" +
+      "\001ZJgithub.com/streamvisor/streamvisor/cl" +
+      "ients/go/streamvisor/v1;streamvisorv1b\006p" +
+      "roto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -196,7 +197,7 @@ public final class TaskServiceProto extends com.google.protobuf.GeneratedFile {
     internal_static_streamvisor_v1_Task_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_streamvisor_v1_Task_descriptor,
-        new java.lang.String[] { "Id", "SupervisorId", "TaskGroup", "Generation", "StreamType", "Stream", "ConsumerProperties", "Partitions", "LeaseExpireTime", "FamilyId", });
+        new java.lang.String[] { "Id", "SupervisorId", "TaskGroup", "Generation", "StreamType", "Stream", "ConsumerProperties", "Partitions", "LeaseExpireTime", "FamilyId", "StreamIdentity", });
     internal_static_streamvisor_v1_Task_ConsumerPropertiesEntry_descriptor =
       internal_static_streamvisor_v1_Task_descriptor.getNestedType(0);
     internal_static_streamvisor_v1_Task_ConsumerPropertiesEntry_fieldAccessorTable = new
