@@ -88,7 +88,7 @@ class App:
         got = self.tasks.acquire(worker, stream_types=[StreamType.KINESIS])
         if got is None:
             return False
-        task, supervisor, _ = got
+        task, supervisor, _, _ = got
         ends = dict(task.end_offsets or {})
         position = dict(task.start_offsets)
         reader = self.kinds.open_reader(StreamType.KINESIS, ReaderTaskValue(

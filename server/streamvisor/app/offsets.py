@@ -102,12 +102,14 @@ class Offsets:
         self.core.streams.for_spec(supervisor.spec).partitions(supervisor.spec.stream)
 
     def set_health(self, supervisor_id: str, healthy: bool, detail: str, actor: str = "scheduler",
-                   clears: str = "") -> Supervisor | None:
+                   clears: str = "", recorded: str | None = None) -> Supervisor | None:
         """RUNNING <-> UNHEALTHY(detail), with an audit event, for a supervisor that is still active.
         `clears`: change only an UNHEALTHY whose detail starts with it (the caller read an older state). The
         faults that need a look at the stream to clear (LATCHED_FAULTS) change only by naming them there -
         reaching the stream again does not mend them - except that a checkpoint fault's own detail may be
-        renewed. Returns the supervisor after the change, or None when there was nothing to change."""
+        renewed. `recorded`: change only while the recorded stream identity is still this one (the verdict
+        was drawn from it, and a reset may have recorded another since). Returns the supervisor after the
+        change, or None when there was nothing to change."""
         core = self.core
         with core.store.transaction() as tx:
             current = tx.get_supervisor(supervisor_id, lock=True)
@@ -120,6 +122,8 @@ class Offsets:
             renewed = not healthy and detail.startswith(CHECKPOINT_BEYOND_LATEST) and \
                 current.state_detail.startswith(CHECKPOINT_BEYOND_LATEST)
             if latched and not clears and not renewed:
+                return None
+            if recorded is not None and tx.get_stream_identities([supervisor_id]).get(supervisor_id) != recorded:
                 return None
             wanted = SupervisorState.RUNNING if healthy else SupervisorState.UNHEALTHY
             if current.state is wanted and current.state_detail == detail:
@@ -204,7 +208,8 @@ class Offsets:
             if was is not None and was != identity:
                 recreated[s.id] = (identity, was)
                 detail = stream_recreated_detail(s.spec.stream, identity, was)
-                if self.set_health(s.id, healthy=False, detail=detail, actor=actor, clears=clears) is not None:
+                if self.set_health(s.id, healthy=False, detail=detail, actor=actor, clears=clears,
+                                   recorded=was) is not None:
                     logs.warning(log, "stream recreated under the supervisor: no task is leased until a reset",
                                  supervisor_id=s.id, stream=s.spec.stream, identity=identity, recorded=was)
             elif s.id in learned and faulted_for_stream(s):

@@ -169,7 +169,7 @@ class TaskService:
         return task
 
     def acquire(self, worker_id: str, lease_seconds: int = 0,
-                stream_types: Sequence[StreamType] = ()) -> tuple[TaskRecord, Supervisor, str] | None:
+                stream_types: Sequence[StreamType] = ()) -> tuple[TaskRecord, Supervisor, str, str] | None:
         """The leased task, its supervisor, the supervisor's family root (where a sink writes) and the
         identity of the stream its checkpoints are of ("" when none is recorded). No broker call: the worker
         compares the identity with the stream's (a broker that does not answer must not hold this call)."""

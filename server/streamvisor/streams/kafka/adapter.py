@@ -28,6 +28,7 @@ _CACHED_REQUESTS = 256  # (stream, partitions) pairs whose watermark requests ar
 # started when a lookup finds none idle; the lookups themselves wait without the GIL.
 _LOOKUP_THREADS = 40
 _MISSING_TOPIC_CODES = {KafkaError.UNKNOWN_TOPIC_OR_PART, KafkaError._UNKNOWN_TOPIC, KafkaError._UNKNOWN_PARTITION}
+_NO_IDENTITY_CODES = _MISSING_TOPIC_CODES | {KafkaError.TOPIC_AUTHORIZATION_FAILED}
 # Stale leadership in librdkafka's metadata cache: refresh it and ask again once.
 _STALE_LEADER_CODES = {KafkaError._NOENT, KafkaError.NOT_LEADER_FOR_PARTITION, KafkaError.LEADER_NOT_AVAILABLE,
                        KafkaError.FENCED_LEADER_EPOCH, KafkaError.UNKNOWN_LEADER_EPOCH}
@@ -106,7 +107,7 @@ class KafkaStreamAdapter(StreamAdapter[int, int]):
         """Kafka's topic ids (KIP-516): a topic deleted and created again under its name gets a new one. One
         DescribeTopics for every topic, sent now; the returned call waits for it. Left out of the answer: a
         topic that does not exist (now), one the broker refused to describe (authorization), and one without
-        an id (brokers before 2.8 answer all zeros)."""
+        an id (brokers before 2.8 answer all zeros). Any other error is Unavailable (STREAM_UNREACHABLE)."""
         if not streams:
             return dict
         try:
@@ -124,8 +125,9 @@ class KafkaStreamAdapter(StreamAdapter[int, int]):
                     raise self._unreachable("describe_topics timed out") from None
                 except KafkaException as e:
                     error = e.args[0] if e.args else None
-                    if isinstance(error, KafkaError) and (error.code() in _MISSING_TOPIC_CODES
-                                                          or not error.retriable()):
+                    # confluent-kafka marks no DescribeTopics error retriable, so the codes decide: a
+                    # missing or forbidden topic has no identity to compare; anything else is no answer.
+                    if isinstance(error, KafkaError) and error.code() in _NO_IDENTITY_CODES:
                         continue
                     raise self._unreachable(error or e) from None
                 topic_id = topic_id_text(description.topic_id)
