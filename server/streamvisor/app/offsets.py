@@ -218,15 +218,14 @@ class Offsets:
 
     def check_identities_quietly(self, supervisors: Sequence[Supervisor], actor: str,
                                  clears: str = "") -> dict[str, tuple[str, str]]:
-        """check_identities where a fault is being looked at (or a lease granted): a broker that does not
-        answer the identity call leaves the other checks to decide (they need the broker too)."""
+        """check_identities where a broker that does not answer the identity call leaves the decision to the
+        other checks (they need the broker too) or to the next look."""
         try:
             return self.check_identities(supervisors, actor, clears)
         except DomainError as e:
             logs.info(log, "stream identity check did not run", supervisor_id=",".join(s.id for s in supervisors),
                       reason=e.reason)
             return {}
-
 
 
 def _start_identities(adapter, streams: list[str]) -> Callable[[], dict[str, str]]:

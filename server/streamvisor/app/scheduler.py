@@ -259,14 +259,8 @@ class Scheduler:
             return tx.get_supervisor(supervisor.id)
 
     def _check_identities(self, supervisors: list[Supervisor]) -> dict[str, tuple[str, str]]:
-        """Offsets.check_identities; a broker that does not answer leaves them for the next look."""
-        if not supervisors:
-            return {}
-        try:
-            return self.supervisors.offsets.check_identities(supervisors)
-        except DomainError as e:
-            logs.info(log, "stream identity check did not run", supervisors=len(supervisors), reason=e.reason)
-            return {}
+        """A broker that does not answer leaves them for the next look."""
+        return self.supervisors.offsets.check_identities_quietly(supervisors, "scheduler") if supervisors else {}
 
     def _check_identities_of(self, supervisor_ids: list[str]) -> None:
         """The changed RUNNING supervisors' identities, before they are settled: a resumed supervisor whose
@@ -277,8 +271,9 @@ class Scheduler:
             self._check_identities([s for s in found if s is not None and s.state is SupervisorState.RUNNING])
 
     def _recheck_identity(self, supervisor: Supervisor) -> Supervisor | None:
-        """An UNHEALTHY supervisor whose stream was recreated stays so until a reset forgets the recorded
-        identity (the next look records the new one). Returns the supervisor to schedule, or None."""
+        """An UNHEALTHY supervisor whose stream was recreated stays so until a reset of every partition (which
+        records the new identity and heals it; one that could not read the identity leaves none, and this
+        look records it). Returns the supervisor to schedule, or None."""
         if self._check_identities([supervisor]).get(supervisor.id):
             return None
         with self.store.read() as tx:
