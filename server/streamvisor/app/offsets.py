@@ -12,8 +12,8 @@ from streamvisor.domain.lineage import lineage_offsets_view
 from streamvisor.domain.model import Supervisor, SupervisorState, require_valid_id
 from streamvisor.domain.errors import DomainError
 from streamvisor.domain.offsets import (
-    CHECKPOINT_BEYOND_LATEST, LATCHED_FAULTS, STREAM_RECREATED, CheckpointFault, OffsetsView, checkpoint_faults,
-    fault_detail, faulted_for_checkpoints, faulted_for_stream, offsets_view, stream_recreated_detail,
+    CHECKPOINT_BEYOND_LATEST, STREAM_RECREATED, CheckpointFault, OffsetsView, checkpoint_faults,
+    fault_detail, faulted_for_checkpoints, faulted_for_stream, has_latched_fault, offsets_view, stream_recreated_detail,
 )
 from streamvisor.domain.ports import Watermarks
 
@@ -118,7 +118,7 @@ class Offsets:
             unhealthy = current.state is SupervisorState.UNHEALTHY
             if clears and not (unhealthy and current.state_detail.startswith(clears)):
                 return None
-            latched = unhealthy and current.state_detail.startswith(LATCHED_FAULTS)
+            latched = has_latched_fault(current)
             renewed = not healthy and detail.startswith(CHECKPOINT_BEYOND_LATEST) and \
                 current.state_detail.startswith(CHECKPOINT_BEYOND_LATEST)
             if latched and not clears and not renewed:

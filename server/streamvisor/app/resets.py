@@ -26,7 +26,7 @@ from streamvisor.domain.model import (
 from streamvisor.domain.lineage import lineage_backfill
 from streamvisor.domain.offsets import (
     CheckpointFault, ResetPlan, ResetTarget, check_backfillable, check_targets_known, checkpoint_beyond_latest_error,
-    checkpoint_faults, faulted_for_checkpoints, faulted_for_stream, plan_backfill, plan_hard_reset, plan_offset_reset,
+    checkpoint_faults, faulted_for_stream, has_latched_fault, plan_backfill, plan_hard_reset, plan_offset_reset,
     stream_recreated_error, validate_reset_targets,
 )
 from streamvisor.domain.plans import check_plan_token, issue_plan_token
@@ -70,7 +70,12 @@ class Resets:
 
     def _identity(self, supervisor: Supervisor) -> _Identity:
         """The stream's identity for a reset of every partition, read outside the row lock."""
-        return _identity_of(self.core, supervisor)
+        try:
+            return _Identity(self.core.streams.for_spec(supervisor.spec).identities([supervisor.spec.stream])
+                             .get(supervisor.spec.stream))
+        except DomainError as e:
+            logs.info(log, "stream identity not read for the reset", supervisor_id=supervisor.id, reason=e.reason)
+            return _Identity(None)
 
     def reset(self, supervisor_id: str, request_id: str = "", dry_run: bool = False,
               actor: str = ANONYMOUS, plan_token: str = "") -> ResetResult:
@@ -204,7 +209,7 @@ class Resets:
             checkpoints_before = tx.get_checkpoints(supervisor_id)
         # UNHEALTHY for a checkpoint beyond the stream: answer with that fault (or, if it was mended
         # meanwhile, heal and go on) rather than with the state it caused.
-        if not (faulted_for_checkpoints(current) or faulted_for_stream(current)):
+        if not has_latched_fault(current):
             check_backfillable(current)
 
         # 1. Latest offsets from the stream, outside any lock (a broker call must not hold the row lock).
@@ -323,15 +328,6 @@ class Resets:
             logs.warning(log, "retention already deleted part of the skipped range", supervisor_id=supervisor_id,
                          unrecoverable=ranges_text(plan.unrecoverable_ranges))
         return result
-
-
-def _identity_of(core: Core, supervisor: Supervisor) -> _Identity:
-    try:
-        return _Identity(core.streams.for_spec(supervisor.spec).identities([supervisor.spec.stream])
-                         .get(supervisor.spec.stream))
-    except DomainError as e:
-        logs.info(log, "stream identity not read for the reset", supervisor_id=supervisor.id, reason=e.reason)
-        return _Identity(None)
 
 
 def _with_plan(args: dict, plan_token: str) -> dict:

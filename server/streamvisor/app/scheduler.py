@@ -41,7 +41,7 @@ from streamvisor.app.supervisors import SupervisorService
 from streamvisor.app.tasks import new_task_id
 from streamvisor.domain.errors import DomainError
 from streamvisor.domain.model import Supervisor, SupervisorState
-from streamvisor.domain.offsets import faulted_for_checkpoints, faulted_for_stream
+from streamvisor.domain.offsets import faulted_for_checkpoints, faulted_for_stream, has_latched_fault
 from streamvisor.domain.ports import MetadataStore, StreamAdapters, TaskTransaction
 from streamvisor.domain.tasks import TaskRecord, TaskState, task_groups
 
@@ -324,7 +324,7 @@ class Scheduler:
             self._set_health(supervisor, healthy=True, detail="")
 
     def _set_health(self, supervisor: Supervisor, healthy: bool, detail: str) -> None:
-        if (faulted_for_checkpoints(supervisor) or faulted_for_stream(supervisor)) and healthy:
+        if has_latched_fault(supervisor) and healthy:
             return  # only the rechecks may clear those faults: reaching the stream does not mend them
         self.supervisors.set_health(supervisor.id, healthy, detail)
 

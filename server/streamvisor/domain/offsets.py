@@ -401,6 +401,11 @@ def stream_recreated_error(supervisor_id: str, stream: str, identity: str, recor
 LATCHED_FAULTS = (CHECKPOINT_BEYOND_LATEST, STREAM_RECREATED)
 
 
+def has_latched_fault(supervisor: Supervisor) -> bool:
+    """UNHEALTHY for a fault that only a look at the stream (or a reset) clears, never reaching it again."""
+    return supervisor.state is SupervisorState.UNHEALTHY and supervisor.state_detail.startswith(LATCHED_FAULTS)
+
+
 def faulted_for_stream(supervisor: Supervisor) -> bool:
     """UNHEALTHY because its stream was recreated: only a reset clears it, never the stream growing."""
     return supervisor.state is SupervisorState.UNHEALTHY and supervisor.state_detail.startswith(STREAM_RECREATED)
