@@ -102,15 +102,20 @@ def assert_nothing_moves(client: StreamvisorClient, supervisor_id: str, offsets:
 
 
 # Kafka -------------------------------------------------------------------------------------------------------
+def supervised_topic(client: StreamvisorClient, topics, bootstrap: str, prefix: str) -> str:
+    """A new one-partition topic holding 10 records, and supervisor "k" reading it from the earliest."""
+    topic = topics.create(1, prefix=prefix)
+    topics.produce(topic, {0: 10})
+    client.create_supervisor("k", kafka_spec(topic, task_count=1, use_earliest_offset=True,
+                                             consumer_properties={"bootstrap.servers": bootstrap}))
+    return topic
+
+
 @pytest.mark.kafka
 def test_kafka_recreated_topic_fails_the_task_beyond_latest(sv_server, sv_client, topics, kafka_bootstrap,
                                                              tmp_path, caplog):
     caplog.set_level(logging.INFO)
-    topic = topics.create(1, prefix="recreated")
-    spec = kafka_spec(topic, task_count=1, use_earliest_offset=True,
-                      consumer_properties={"bootstrap.servers": kafka_bootstrap})
-    topics.produce(topic, {0: 10})
-    sv_client.create_supervisor("k", spec)
+    topic = supervised_topic(sv_client, topics, kafka_bootstrap, "recreated")
     with running_worker(sv_server, tmp_path, "w1"):
         wait_until(lambda: checkpoints(sv_client, "k") == {0: 10}, 60, "the worker to ingest 10 records")
         # The worker keeps its lease (at offset 10) while the topic is deleted and created again, smaller.
@@ -137,11 +142,7 @@ def test_kafka_topic_recreated_and_grown_past_the_checkpoint_is_a_fault_until_a_
     and is past the checkpoint before a worker looks. The checkpoint is then "in range", and reading on
     from it would skip the new topic's first records; the topic id says it is another topic."""
     caplog.set_level(logging.INFO)
-    topic = topics.create(1, prefix="regrown")
-    spec = kafka_spec(topic, task_count=1, use_earliest_offset=True,
-                      consumer_properties={"bootstrap.servers": kafka_bootstrap})
-    topics.produce(topic, {0: 10})
-    sv_client.create_supervisor("k", spec)
+    topic = supervised_topic(sv_client, topics, kafka_bootstrap, "regrown")
     with running_worker(sv_server, tmp_path, "w1"):
         wait_until(lambda: checkpoints(sv_client, "k") == {0: 10}, 60, "the worker to ingest 10 records")
     recreate_topic(topics, topic)
@@ -172,11 +173,7 @@ def test_kafka_topic_recreated_and_refilled_under_a_reading_worker_publishes_not
     on 2.16). The reader checks the topic id before each segment is published: nothing of the new topic is
     published, the task fails with STREAM_RECREATED, and the server, checking for itself, agrees."""
     caplog.set_level(logging.INFO)
-    topic = topics.create(1, prefix="refilled")
-    spec = kafka_spec(topic, task_count=1, use_earliest_offset=True,
-                      consumer_properties={"bootstrap.servers": kafka_bootstrap})
-    topics.produce(topic, {0: 10})
-    sv_client.create_supervisor("k", spec)
+    topic = supervised_topic(sv_client, topics, kafka_bootstrap, "refilled")
     with running_worker(sv_server, tmp_path, "w1"):
         wait_until(lambda: checkpoints(sv_client, "k") == {0: 10}, 60, "the worker to ingest 10 records")
         recreate_topic(topics, topic)
@@ -191,11 +188,7 @@ def test_kafka_topic_recreated_and_refilled_under_a_reading_worker_publishes_not
 def test_kafka_checkpoint_below_earliest_fails_the_task(sv_server, sv_client, topics, kafka_bootstrap, tmp_path,
                                                         caplog):
     caplog.set_level(logging.INFO)
-    topic = topics.create(1, prefix="truncated")
-    spec = kafka_spec(topic, task_count=1, use_earliest_offset=True,
-                      consumer_properties={"bootstrap.servers": kafka_bootstrap})
-    topics.produce(topic, {0: 10})
-    sv_client.create_supervisor("k", spec)
+    topic = supervised_topic(sv_client, topics, kafka_bootstrap, "truncated")
     with running_worker(sv_server, tmp_path, "w1"):
         wait_until(lambda: checkpoints(sv_client, "k") == {0: 10}, 60, "the worker to ingest 10 records")
     # With no worker: ten more records, and "retention" deletes up to offset 15 - five never read.
